@@ -1,0 +1,128 @@
+# Build, run and test the microkernel.  `make help` lists the targets.
+#
+# CROSS is the toolchain prefix: the host's gcc and binutils build a
+# freestanding x86-64 kernel; a user with an x86_64-elf- toolchain sets
+# CROSS=x86_64-elf-.
+
+CROSS   ?=
+CC      := $(CROSS)gcc
+LD      := $(CROSS)ld
+NM      := $(CROSS)nm
+HOSTCC  ?= gcc
+BUILD   ?= build
+EMU     ?= qemu
+V       ?= @
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic \
+	   -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer \
+	   -fno-asynchronous-unwind-tables -Ikernel -Ilib/include -MMD -MP
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -T kernel/kernel.ld
+
+KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) lib/fmt.c lib/string.c
+KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
+
+# Pure logic that also builds for the host and is unit-tested there.
+UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c
+UNIT_TESTS := $(wildcard tests/unit/*.c)
+
+.PHONY: all iso run run-bochs test debug deps deps-check clean help compile_commands.json
+all: $(BUILD)/kernel.elf iso
+
+help:
+	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso)"
+	@echo "make run        boot the ISO in QEMU, serial console on this terminal (Ctrl-A X quits)"
+	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
+	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
+	@echo "make debug      QEMU waiting for gdb; then: gdb -x $(BUILD)/gdbinit"
+	@echo "make deps       install the Debian packages the project needs"
+	@echo "make clean      remove $(BUILD)/"
+
+# --- kernel ------------------------------------------------------------------
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+
+# The kernel symbolizes its own backtraces.  It is linked twice: first with
+# an empty symbol table, then with the table made from the first link.  The
+# table sits after the code, so no function moves; the check below proves it.
+$(BUILD)/kernel.stage1.elf: $(KOBJS) $(BUILD)/ksyms-empty.o kernel/kernel.ld
+	$(V)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms-empty.o
+
+$(BUILD)/ksyms-empty.S:
+	@mkdir -p $(BUILD)
+	$(V)kernel/ksyms-gen.sh /dev/null > $@
+
+$(BUILD)/ksyms.S: $(BUILD)/kernel.stage1.elf kernel/ksyms-gen.sh
+	$(V)$(NM) -n --defined-only $< | kernel/ksyms-gen.sh - > $@
+
+$(BUILD)/ksyms.o $(BUILD)/ksyms-empty.o: %.o: %.S
+	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.o kernel/kernel.ld
+	@echo "  LD      $@"
+	$(V)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.o
+	$(V)$(NM) -n $(BUILD)/kernel.stage1.elf | grep -i ' t ' > $(BUILD)/text1.sym
+	$(V)$(NM) -n $@ | grep -i ' t ' > $(BUILD)/text2.sym
+	$(V)cmp -s $(BUILD)/text1.sym $(BUILD)/text2.sym || \
+		{ echo "kernel.elf: functions moved between the two links"; rm -f $@; exit 1; }
+
+# --- ISO images --------------------------------------------------------------
+
+iso: $(BUILD)/os.iso
+
+$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info"
+
+# One ISO per boot test suite: the suite is chosen on the kernel command line.
+TEST_MODULES := tests/boot/hello.txt:hello
+$(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info test=$*" $(TEST_MODULES)
+
+# --- running -----------------------------------------------------------------
+
+run: deps-check $(BUILD)/os.iso
+	tools/emu.sh $(EMU) $(BUILD)/os.iso
+
+run-bochs: deps-check $(BUILD)/os.iso
+	tools/emu.sh bochs $(BUILD)/os.iso
+
+debug: deps-check $(BUILD)/os.iso
+	@printf 'file %s\nset architecture i386:x86-64\ntarget remote localhost:1234\nhbreak kmain\n' \
+		$(abspath $(BUILD)/kernel.elf) > $(BUILD)/gdbinit
+	@echo "QEMU waits for gdb on :1234; in another terminal: gdb -x $(BUILD)/gdbinit"
+	tools/emu.sh qemu-gdb $(BUILD)/os.iso
+
+deps:
+	tools/deps.sh install
+
+deps-check:
+	@tools/deps.sh check
+
+# --- tests -------------------------------------------------------------------
+
+$(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) $(wildcard tests/unit/*.h kernel/*.h lib/include/*.h)
+	@mkdir -p $(BUILD)
+	@echo "  HOSTCC  $@"
+	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
+		-Ikernel -Ilib/include -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
+
+BOOT_SUITES := boot fault
+
+test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES))
+	$(V)tests/run-all.sh $(BUILD)
+
+compile_commands.json:
+	bear -- $(MAKE) -B $(BUILD)/kernel.elf $(BUILD)/unit-tests
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d)

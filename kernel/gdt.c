@@ -1,0 +1,74 @@
+/*
+ * The GDT and the TSS.  Long mode ignores segment bases and limits except
+ * for the TSS, which holds the stack used on entry from user mode (rsp0)
+ * and the interrupt stacks (IST) for faults that cannot trust the current
+ * stack: a double fault (kernel stack overflow) and an NMI.
+ */
+#include <stdint.h>
+
+#include "gdt.h"
+#include "layout.h"
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+static struct tss tss;
+static uint8_t ist_stacks[2][KSTACK_SIZE] __attribute__((aligned(16)));
+
+/* null, kernel code, kernel data, user data, user code, TSS (two slots) */
+static uint64_t gdt[7] = {
+	0,
+	0x00af9a000000ffff, /* kernel code: L=1, DPL 0 */
+	0x00cf92000000ffff, /* kernel data */
+	0x00cff2000000ffff, /* user data: DPL 3 */
+	0x00affa000000ffff, /* user code: L=1, DPL 3 */
+};
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static void set_tss_descriptor(void)
+{
+	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) /* P, type 9 */
+		 | (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	gdt[6] = base >> 32;
+}
+
+/* Loads the GDT, reloads every segment register and loads TR. */
+void gdt_init(void)
+{
+	tss.iomap_base = sizeof(tss); /* no I/O bitmap yet: every port faults in ring 3 */
+	tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)ist_stacks[0] + KSTACK_SIZE;
+	tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[1] + KSTACK_SIZE;
+	set_tss_descriptor();
+
+	struct desc_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
+	asm volatile("lgdt %0\n\t"
+		     "mov %1, %%ds\n\t"
+		     "mov %1, %%es\n\t"
+		     "mov %1, %%ss\n\t"
+		     "pushq %2\n\t"
+		     "lea 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq\n"
+		     "1:\n\t"
+		     "ltr %w3"
+		     : : "m"(p), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
+		     : "rax", "memory");
+}
+
+/* The stack the CPU switches to on an interrupt or syscall from user mode. */
+void tss_set_kernel_stack(uint64_t rsp0)
+{
+	tss.rsp[0] = rsp0;
+}

@@ -1,0 +1,317 @@
+/*
+ * The boot test suite: checks, on the booted kernel, what the host unit
+ * tests cannot (the real memory map, page tables, traps, timer, CPU).
+ * Suite "fault" instead dies on purpose; the runner checks the report.
+ */
+#include "boot.h"
+#include "gdt.h"
+#include "ksyms.h"
+#include "ktest.h"
+#include "lapic.h"
+#include "layout.h"
+#include "log.h"
+#include "mem.h"
+#include "memory.h"
+#include "panic.h"
+#include "trap.h"
+#include "vmx.h"
+#include "x86.h"
+
+enum ktest_result { KT_PASS, KT_FAIL, KT_SKIP };
+
+struct ktest {
+	const char *name;
+	enum ktest_result (*fn)(void);
+};
+
+static const char *skip_reason;
+
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			kprintf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			return KT_FAIL;                                              \
+		}                                                                    \
+	} while (0)
+
+#define SKIP(why)                   \
+	do {                        \
+		skip_reason = (why); \
+		return KT_SKIP;     \
+	} while (0)
+
+#define NO_FAULT 0xffUL
+
+/* Runs insns with the fault probe armed; the value is the vector caught, or NO_FAULT. */
+#define PROBE(insns, ...)                                                          \
+	({                                                                         \
+		trap_probe.vector = NO_FAULT;                                      \
+		asm volatile("movq $1f, trap_probe(%%rip)\n\t" insns "\n1:"       \
+			     : : : "memory", ##__VA_ARGS__);                       \
+		trap_probe.resume = 0;                                             \
+		trap_probe.vector;                                                 \
+	})
+
+extern const char _text[], _etext[], _data[];
+static const char hello_text[] = "hello from a boot module\n";
+
+static enum ktest_result memory_map_has_usable_memory(void)
+{
+	unsigned usable = 0;
+	CHECK(boot_info.n_mmap > 0);
+	for (unsigned i = 0; i < boot_info.n_mmap; i++)
+		usable += boot_info.mmap[i].type == MB2_MEM_AVAILABLE;
+	CHECK(usable > 0);
+	return KT_PASS;
+}
+
+static enum ktest_result loader_named_grub(void)
+{
+	CHECK(strncmp(boot_info.loader_name, "GRUB", 4) == 0);
+	return KT_PASS;
+}
+
+static enum ktest_result cmdline_selected_this_suite(void)
+{
+	CHECK(strcmp(kernel_options.test_suite, "boot") == 0);
+	CHECK(kernel_options.log_level == LOG_INFO);
+	return KT_PASS;
+}
+
+static enum ktest_result module_loaded_with_name_and_contents(void)
+{
+	CHECK(boot_info.n_modules == 1);
+	const struct mb2_module *m = &boot_info.modules[0];
+	CHECK(strcmp(m->cmdline, "hello") == 0);
+	CHECK(m->end - m->start == sizeof(hello_text) - 1);
+	CHECK(memcmp(phys_to_virt(m->start), hello_text, sizeof(hello_text) - 1) == 0);
+	return KT_PASS;
+}
+
+/* True if no frame of [start, end) is free in the allocator. */
+static int all_reserved(uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start & ~(PAGE_SIZE - 1); a < end; a += PAGE_SIZE)
+		if (pmm_is_free(&pmm, a))
+			return 0;
+	return 1;
+}
+
+static enum ktest_result pmm_keeps_kernel_modules_and_mbi(void)
+{
+	CHECK(all_reserved((uint64_t)_kernel_phys_start, (uint64_t)_kernel_phys_end));
+	CHECK(all_reserved(boot_mbi_phys, boot_mbi_phys + boot_info.mbi_phys_size));
+	for (unsigned i = 0; i < boot_info.n_modules; i++)
+		CHECK(all_reserved(boot_info.modules[i].start, boot_info.modules[i].end));
+	CHECK(all_reserved(0, 1 << 20));
+	return KT_PASS;
+}
+
+static enum ktest_result pmm_alloc_free_roundtrip(void)
+{
+	uint64_t before = pmm.free_frames;
+	uint64_t a = pmm_alloc(&pmm), b = pmm_alloc(&pmm);
+	CHECK(a && b && a != b);
+	CHECK(a % PAGE_SIZE == 0 && b % PAGE_SIZE == 0);
+	CHECK(pmm.free_frames == before - 2);
+	CHECK(pmm_free(&pmm, a) == PMM_OK);
+	CHECK(pmm_free(&pmm, a) == PMM_ERR_DOUBLE_FREE);
+	CHECK(pmm_free(&pmm, b + 1) == PMM_ERR_UNALIGNED);
+	CHECK(pmm_free(&pmm, b) == PMM_OK);
+	CHECK(pmm.free_frames == before);
+	return KT_PASS;
+}
+
+static enum ktest_result physmap_reads_back_writes(void)
+{
+	uint64_t f = frame_alloc_zeroed();
+	CHECK(f);
+	volatile uint64_t *p = phys_to_virt(f);
+	CHECK(p[0] == 0 && p[511] == 0);
+	p[0] = 0x1122334455667788;
+	p[511] = ~p[0];
+	CHECK(p[0] == 0x1122334455667788 && p[511] == ~0x1122334455667788ULL);
+	CHECK(pmm_free(&pmm, f) == PMM_OK);
+	return KT_PASS;
+}
+
+static enum ktest_result kernel_sections_have_their_rights(void)
+{
+	uint64_t text = paging_lookup((uint64_t)_text), data = paging_lookup((uint64_t)_data);
+	CHECK(text & PTE_P);
+	CHECK(!(text & PTE_W) && !(text & PTE_NX) && !(text & PTE_U));
+	CHECK((data & PTE_P) && (data & PTE_W) && !(data & PTE_U));
+	CHECK(!(cpuid(0x80000001, 0).edx & (1U << 20)) || (data & PTE_NX));
+	CHECK(paging_lookup(0) == 0 && paging_lookup(0x100000) == 0); /* no identity map */
+	return KT_PASS;
+}
+
+static enum ktest_result trap_catches_invalid_opcode(void)
+{
+	CHECK(PROBE("ud2") == 6);
+	return KT_PASS;
+}
+
+static enum ktest_result trap_catches_page_fault_with_address(void)
+{
+	CHECK(PROBE("movq 0x1000, %%rax", "rax") == 14);
+	CHECK(trap_probe.cr2 == 0x1000);
+	CHECK((trap_probe.error & 1) == 0); /* not-present page, not a protection fault */
+	return KT_PASS;
+}
+
+static enum ktest_result trap_catches_write_to_kernel_text(void)
+{
+	/* Writes a text byte back unchanged: harmless if the protection were missing. */
+	CHECK(PROBE("lea trap_dispatch(%%rip), %%rax\n\tmovb (%%rax), %%cl\n\tmovb %%cl, (%%rax)",
+		    "rax", "rcx") == 14);
+	CHECK((trap_probe.error & 3) == 3); /* a write to a present page */
+	return KT_PASS;
+}
+
+static enum ktest_result trap_catches_divide_error(void)
+{
+	CHECK(PROBE("xor %%ecx, %%ecx\n\tdiv %%ecx", "rax", "rcx", "rdx") == 0);
+	return KT_PASS;
+}
+
+static enum ktest_result trap_catches_noncanonical_access(void)
+{
+	CHECK(PROBE("movabs $0x8000000000000000, %%rax\n\tmov (%%rax), %%rax", "rax") == 13);
+	return KT_PASS;
+}
+
+static enum ktest_result trap_catches_breakpoint(void)
+{
+	CHECK(PROBE("int3") == 3);
+	return KT_PASS;
+}
+
+static enum ktest_result probe_stays_quiet_without_fault(void)
+{
+	CHECK(PROBE("nop") == NO_FAULT);
+	return KT_PASS;
+}
+
+static enum ktest_result tss_loaded(void)
+{
+	uint16_t tr;
+	asm volatile("str %0" : "=r"(tr));
+	CHECK(tr == SEL_TSS);
+	return KT_PASS;
+}
+
+static enum ktest_result lapic_timer_calibrated(void)
+{
+	CHECK(lapic_timer_rate >= 100000 && lapic_timer_rate <= 10000000000ULL);
+	CHECK(tsc_rate > 0);
+	return KT_PASS;
+}
+
+static enum ktest_result timer_interrupts_tick(void)
+{
+	CHECK(read_rflags() & RFLAGS_IF);
+	uint64_t start = timer_ticks, t0 = rdtsc(), limit = 2 * tsc_rate + 1;
+	while (timer_ticks < start + 3 && rdtsc() - t0 < limit)
+		halt();
+	CHECK(timer_ticks >= start + 3);
+	return KT_PASS;
+}
+
+static enum ktest_result backtrace_symbols_name_functions(void)
+{
+	uint64_t off;
+	const char *name = ksym_lookup((uint64_t)kmain + 3, &off);
+	CHECK(name && strcmp(name, "kmain") == 0 && off == 3);
+	CHECK(ksym_lookup((uint64_t)_etext, &off) == NULL);
+	return KT_PASS;
+}
+
+static enum ktest_result vmx_reports_ept_features(void)
+{
+	if (!vmx_caps.present)
+		SKIP("this CPU has no VMX (QEMU's emulation never does; Bochs has it)");
+	CHECK(vmx_caps.enabled_by_fw);
+	CHECK(vmx_caps.revision != 0);
+	CHECK(vmx_caps.ept && vmx_caps.vpid && vmx_caps.unrestricted_guest);
+	return KT_PASS;
+}
+
+static const struct ktest boot_suite[] = {
+#define T(fn) { #fn, fn }
+	T(memory_map_has_usable_memory),
+	T(loader_named_grub),
+	T(cmdline_selected_this_suite),
+	T(module_loaded_with_name_and_contents),
+	T(pmm_keeps_kernel_modules_and_mbi),
+	T(pmm_alloc_free_roundtrip),
+	T(physmap_reads_back_writes),
+	T(kernel_sections_have_their_rights),
+	T(trap_catches_invalid_opcode),
+	T(trap_catches_page_fault_with_address),
+	T(trap_catches_write_to_kernel_text),
+	T(trap_catches_divide_error),
+	T(trap_catches_noncanonical_access),
+	T(trap_catches_breakpoint),
+	T(probe_stays_quiet_without_fault),
+	T(tss_loaded),
+	T(lapic_timer_calibrated),
+	T(timer_interrupts_tick),
+	T(backtrace_symbols_name_functions),
+	T(vmx_reports_ept_features),
+#undef T
+};
+#define N_BOOT_TESTS (sizeof(boot_suite) / sizeof(boot_suite[0]))
+
+/* Fails on purpose, two calls deep, so the runner can check the exception report. */
+__attribute__((noinline)) void ktest_deliberate_fault(void);
+void ktest_deliberate_fault(void)
+{
+	asm volatile("ud2");
+}
+
+static int run_case(const struct ktest *t, int n, int *failed, int *skipped)
+{
+	skip_reason = 0;
+	enum ktest_result r = t->fn();
+	if (r == KT_SKIP) {
+		kprintf("skip %d %s # %s\n", n, t->name, skip_reason);
+		(*skipped)++;
+	} else {
+		kprintf("%s %d %s\n", r == KT_PASS ? "ok" : "not ok", n, t->name);
+		*failed += r == KT_FAIL;
+	}
+	return r;
+}
+
+static void __attribute__((noreturn)) finish(int run, int failed, int skipped)
+{
+	kprintf("end of tests: %d passed, %d failed, %d skipped\n", run - failed - skipped, failed,
+		skipped);
+	machine_exit(failed ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
+}
+
+void ktest_main(const char *name)
+{
+	int failed = 0, skipped = 0, run = 0;
+	if (strcmp(name, "fault") == 0) {
+		kprintf("fault test: a kernel exception follows\n");
+		ktest_deliberate_fault();
+		panic("the deliberate fault did not fault");
+	}
+	if (strcmp(name, "list") == 0) {
+		for (unsigned i = 0; i < N_BOOT_TESTS; i++)
+			kprintf("%s\n", boot_suite[i].name);
+		finish(0, 0, 0);
+	}
+	for (unsigned i = 0; i < N_BOOT_TESTS; i++) {
+		if (strcmp(name, "boot") != 0 && strcmp(name, boot_suite[i].name) != 0)
+			continue;
+		run_case(&boot_suite[i], ++run, &failed, &skipped);
+	}
+	if (run == 0) {
+		kprintf("no test or suite named '%s' (test=list shows them)\n", name);
+		finish(1, 1, 0);
+	}
+	finish(run, failed, skipped);
+}

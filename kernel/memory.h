@@ -1,0 +1,42 @@
+/* Physical memory: the frame allocator and the kernel's page tables. */
+#ifndef KERNEL_MEMORY_H
+#define KERNEL_MEMORY_H
+
+#include <stdint.h>
+
+#include "layout.h"
+#include "multiboot2.h"
+#include "pmm.h"
+
+static inline void *phys_to_virt(uint64_t phys)
+{
+	return (void *)(phys + PHYSMAP_BASE);
+}
+
+extern struct pmm pmm;
+extern const char _kernel_phys_start[], _kernel_phys_end[];
+
+/* Sets up the frame allocator from the memory map, keeping the kernel, modules and mbi. */
+void memory_init(const struct boot_info *bi, uint64_t mbi_phys);
+/* One zeroed frame, or 0 when memory is exhausted. */
+uint64_t frame_alloc_zeroed(void);
+
+/* Page-table entry bits. */
+#define PTE_P    (1ULL << 0)
+#define PTE_W    (1ULL << 1)
+#define PTE_U    (1ULL << 2)
+#define PTE_PWT  (1ULL << 3)
+#define PTE_PCD  (1ULL << 4)
+#define PTE_PS   (1ULL << 7)
+#define PTE_G    (1ULL << 8)
+#define PTE_NX   (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+/* Builds the kernel's page tables (physmap, image with per-section rights) and switches to them. */
+void paging_init(uint64_t phys_top);
+/* Maps one 4 KiB device page uncached and returns its address. */
+volatile void *mmio_map(uint64_t phys);
+/* The entry mapping va in the current tables (a 4 KiB or 2 MiB leaf), or 0 if unmapped. */
+uint64_t paging_lookup(uint64_t va);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * The kernel's page tables: all physical memory at PHYSMAP_BASE (2 MiB
+ * pages, no execute), the kernel image at KERNEL_VMA with per-section
+ * rights (text read+execute, rodata read, data read+write), and a window of
+ * uncached 4 KiB device pages at MMIO_BASE.  Nothing is mapped at low
+ * addresses, so a NULL dereference faults.
+ */
+#include "log.h"
+#include "memory.h"
+#include "panic.h"
+#include "x86.h"
+
+extern const char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
+
+static uint64_t kernel_pml4;
+static uint64_t pte_nx; /* PTE_NX when the CPU supports it, else 0 */
+static uint64_t mmio_next = MMIO_BASE;
+
+/* The table one level down from entry idx, created if absent. */
+static uint64_t *next_table(uint64_t *table, unsigned idx)
+{
+	if (!(table[idx] & PTE_P)) {
+		uint64_t f = frame_alloc_zeroed();
+		if (!f)
+			panic("out of memory for kernel page tables");
+		table[idx] = f | PTE_P | PTE_W;
+	}
+	return phys_to_virt(table[idx] & PTE_ADDR);
+}
+
+/* The entry for va at `level` (1 = 4 KiB page, 2 = 2 MiB page), tables created on the way. */
+static uint64_t *entry_for(uint64_t va, int level)
+{
+	uint64_t *t = phys_to_virt(kernel_pml4);
+	for (int l = 4; l > level; l--)
+		t = next_table(t, (va >> (12 + 9 * (l - 1))) & 511);
+	return &t[(va >> (12 + 9 * (level - 1))) & 511];
+}
+
+static void map_range(uint64_t va, uint64_t va_end, uint64_t flags)
+{
+	for (; va < va_end; va += PAGE_SIZE)
+		*entry_for(va, 1) = (va - KERNEL_VMA) | flags | PTE_P | PTE_G;
+}
+
+void paging_init(uint64_t phys_top)
+{
+	if (cpuid(0x80000001, 0).edx & (1U << 20)) {
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+		pte_nx = PTE_NX;
+	}
+	kernel_pml4 = frame_alloc_zeroed();
+	if (!kernel_pml4)
+		panic("out of memory for kernel page tables");
+
+	/* Cover at least 4 GiB so device memory below 4 GiB has a physmap address too. */
+	uint64_t end = phys_top > (1ULL << 32) ? phys_top : (1ULL << 32);
+	for (uint64_t pa = 0; pa < end; pa += 1ULL << 21)
+		*entry_for(PHYSMAP_BASE + pa, 2) = pa | PTE_P | PTE_W | PTE_PS | PTE_G | pte_nx;
+
+	map_range((uint64_t)_text, (uint64_t)_etext, 0);
+	map_range((uint64_t)_rodata, (uint64_t)_erodata, pte_nx);
+	map_range((uint64_t)_data, (uint64_t)_kernel_end, PTE_W | pte_nx);
+
+	write_cr4(read_cr4() | CR4_PGE);
+	write_cr3(kernel_pml4);
+	log_info("paging: kernel tables at %#lx, physmap of %lu MiB, NX %s", kernel_pml4,
+		 end >> 20, pte_nx ? "on" : "unsupported");
+}
+
+volatile void *mmio_map(uint64_t phys)
+{
+	uint64_t va = mmio_next;
+	mmio_next += PAGE_SIZE;
+	*entry_for(va, 1) = (phys & PTE_ADDR) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_G | pte_nx;
+	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+	return (volatile void *)va;
+}
+
+uint64_t paging_lookup(uint64_t va)
+{
+	uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
+	for (int l = 4; l >= 1; l--) {
+		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(e & PTE_P))
+			return 0;
+		if (l == 1 || (l <= 3 && (e & PTE_PS)))
+			return e;
+		t = phys_to_virt(e & PTE_ADDR);
+	}
+	return 0;
+}

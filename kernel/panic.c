@@ -1,0 +1,36 @@
+/* Stopping: the emulators' exit devices, and panic for the kernel's own bugs. */
+#include <stdarg.h>
+
+#include "fmt.h"
+#include "log.h"
+#include "panic.h"
+#include "x86.h"
+
+#define QEMU_DEBUG_EXIT_PORT 0xf4   /* isa-debug-exit, as our QEMU command line sets it */
+#define BOCHS_SHUTDOWN_PORT  0x8900 /* "Shutdown" written here ends Bochs */
+
+/*
+ * Ends the emulator with a status, or halts forever on a machine without
+ * these devices: the ports are harmless there.
+ */
+void machine_exit(enum machine_status s)
+{
+	irq_disable();
+	outb(QEMU_DEBUG_EXIT_PORT, (uint8_t)s);
+	for (const char *p = "Shutdown"; *p; p++)
+		asm volatile("outb %0, %1" : : "a"(*p), "Nd"((uint16_t)BOCHS_SHUTDOWN_PORT));
+	for (;;)
+		halt();
+}
+
+void panic(const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+	irq_disable();
+	va_start(ap, fmt);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("kernel panic: %s\nkernel stopped.\n", msg);
+	machine_exit(EXIT_PANIC);
+}

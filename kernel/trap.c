@@ -1,0 +1,149 @@
+/*
+ * The IDT and the one C entry for every interrupt and exception.
+ * Exceptions in the kernel are bugs: they are reported with registers and
+ * a symbolized backtrace, and the kernel stops.  (User-mode faults will be
+ * turned into messages to a fault handler instead.)
+ */
+#include "gdt.h"
+#include "ksyms.h"
+#include "layout.h"
+#include "lapic.h"
+#include "log.h"
+#include "panic.h"
+#include "trap.h"
+#include "x86.h"
+
+struct idt_gate {
+	uint16_t offset_lo, selector;
+	uint8_t ist, type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_hi, reserved;
+} __attribute__((packed));
+
+static struct idt_gate idt[256];
+static irq_handler_fn handlers[256];
+struct trap_probe trap_probe;
+
+extern const char trap_stubs[];
+extern const struct ksym ksym_table[];
+extern const uint64_t ksym_count;
+extern const char ksym_names[], _text[], _etext[], _kernel_end[];
+
+static void set_gate(unsigned v, unsigned ist)
+{
+	uint64_t a = (uint64_t)trap_stubs + 16 * v;
+	idt[v] = (struct idt_gate){
+		.offset_lo = a & 0xffff, .selector = SEL_KCODE, .ist = ist,
+		.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+		.offset_mid = (a >> 16) & 0xffff, .offset_hi = a >> 32,
+	};
+}
+
+void idt_init(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, 0);
+	set_gate(2, IST_NMI);
+	set_gate(8, IST_DOUBLE_FAULT);
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)idt };
+	asm volatile("lidt %0" : : "m"(p));
+}
+
+void trap_set_handler(unsigned vector, irq_handler_fn fn)
+{
+	handlers[vector] = fn;
+}
+
+const char *ksym_lookup(uint64_t addr, uint64_t *offset)
+{
+	return ksym_find(ksym_table, ksym_count, ksym_names, (uint64_t)_etext, addr, offset);
+}
+
+static void print_address(const char *prefix, uint64_t a)
+{
+	uint64_t off;
+	const char *name = ksym_lookup(a, &off);
+	if (name)
+		kprintf("%s%016lx <%s+0x%lx>\n", prefix, a, name, off);
+	else
+		kprintf("%s%016lx\n", prefix, a);
+}
+
+/* A frame pointer we may follow: aligned and inside the kernel image or the physmap. */
+static int frame_readable(uint64_t rbp)
+{
+	if (rbp & 7)
+		return 0;
+	if (rbp >= KERNEL_VMA && rbp + 16 <= (uint64_t)_kernel_end)
+		return 1;
+	return rbp >= PHYSMAP_BASE && rbp < PHYSMAP_BASE + (1ULL << 40);
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp)
+{
+	kprintf("backtrace:\n");
+	print_address("  #0 ", rip);
+	for (int depth = 1; depth < 16 && frame_readable(rbp); depth++) {
+		uint64_t *frame = (uint64_t *)rbp;
+		if (frame[1] == 0)
+			break;
+		kprintf("  #%d ", depth);
+		print_address("", frame[1]);
+		rbp = frame[0];
+	}
+}
+
+static const char *const exception_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
+	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
+	"#VE virtualization", "#CP control protection",
+};
+
+/* Prints everything known about an unexpected exception and stops the machine. */
+static void __attribute__((noreturn)) exception_report(struct trap_frame *f)
+{
+	const char *name = exception_names[f->vector];
+	kprintf("\n!!! kernel exception %lu (%s), error code 0x%lx\n", f->vector,
+		name ? name : "reserved", f->error);
+	print_address("rip ", f->rip);
+	kprintf("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", f->rsi, f->rdi, f->rbp, f->rsp);
+	kprintf("r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", f->r8, f->r9, f->r10, f->r11);
+	kprintf("r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", f->r12, f->r13, f->r14, f->r15);
+	kprintf("cs %lx ss %lx rflags %08lx cr0 %08lx cr2 %016lx cr3 %08lx cr4 %08lx\n", f->cs,
+		f->ss, f->rflags, read_cr0(), read_cr2(), read_cr3(), read_cr4());
+	backtrace_print(f->rip, f->rbp);
+	panic("unexpected exception %lu", f->vector);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32) {
+		if (trap_probe.resume) {
+			trap_probe.vector = f->vector;
+			trap_probe.error = f->error;
+			trap_probe.cr2 = read_cr2();
+			trap_probe.rip = f->rip;
+			f->rip = trap_probe.resume;
+			trap_probe.resume = 0;
+			return;
+		}
+		exception_report(f);
+	}
+	if (handlers[f->vector]) {
+		handlers[f->vector](f);
+		return;
+	}
+	if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16)
+		return; /* a spurious IRQ from the masked 8259s: nothing to acknowledge */
+	if (f->vector == VEC_LAPIC_SPURIOUS)
+		return;
+	log_warn("trap: unexpected interrupt vector %lu", f->vector);
+	lapic_eoi();
+}

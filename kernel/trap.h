@@ -1,0 +1,40 @@
+/* Interrupts and exceptions: the IDT, the saved-register frame, the dispatcher. */
+#ifndef KERNEL_TRAP_H
+#define KERNEL_TRAP_H
+
+#include <stdint.h>
+
+/* Vector assignment. */
+#define VEC_PIC_BASE      32  /* legacy 8259s, remapped here and masked */
+#define VEC_TIMER         48  /* LAPIC timer */
+#define VEC_LAPIC_SPURIOUS 255
+
+/* What entry.S leaves on the stack, lowest address first. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+void idt_init(void);
+void trap_dispatch(struct trap_frame *f);
+
+typedef void (*irq_handler_fn)(struct trap_frame *f);
+void trap_set_handler(unsigned vector, irq_handler_fn fn);
+
+/*
+ * Fault probe, for kernel self-tests: set trap_probe.resume to an address,
+ * run one instruction that may fault; a fault then resumes at that address
+ * and records what happened instead of stopping the kernel.
+ */
+struct trap_probe {
+	uint64_t resume; /* armed while non-zero; cleared by a caught fault */
+	uint64_t vector, error, cr2, rip;
+};
+extern struct trap_probe trap_probe;
+
+/* Prints "#0 addr name+off" lines walking the frame-pointer chain from rbp. */
+void backtrace_print(uint64_t rip, uint64_t rbp);
+
+#endif

@@ -1,0 +1,88 @@
+/* Thin wrappers around x86-64 instructions the kernel needs. */
+#ifndef KERNEL_X86_H
+#define KERNEL_X86_H
+
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#define DEFINE_CR_ACCESS(n)                                           \
+	static inline uint64_t read_cr##n(void)                       \
+	{                                                             \
+		uint64_t v;                                           \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v));         \
+		return v;                                             \
+	}                                                             \
+	static inline void write_cr##n(uint64_t v)                    \
+	{                                                             \
+		asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+	}
+DEFINE_CR_ACCESS(0)
+DEFINE_CR_ACCESS(2)
+DEFINE_CR_ACCESS(3)
+DEFINE_CR_ACCESS(4)
+
+static inline void irq_enable(void)  { asm volatile("sti" ::: "memory"); }
+static inline void irq_disable(void) { asm volatile("cli" ::: "memory"); }
+static inline void cpu_relax(void)   { asm volatile("pause" ::: "memory"); }
+static inline void halt(void)        { asm volatile("hlt" ::: "memory"); }
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+	asm volatile("pushfq; pop %0" : "=r"(v));
+	return v;
+}
+
+#define RFLAGS_IF (1UL << 9)
+
+#define MSR_EFER             0xC0000080
+#define EFER_NXE             (1UL << 11)
+#define MSR_APIC_BASE        0x1B
+#define MSR_FEATURE_CONTROL  0x3A
+
+#define CR0_WP  (1UL << 16)
+#define CR4_PGE (1UL << 7)
+
+#endif

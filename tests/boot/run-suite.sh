@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs one boot test suite in one emulator and prints one line per case:
+#   ok N EMU:SUITE:CASE | not ok N EMU:SUITE:CASE | skip N EMU:SUITE:CASE # why
+#   tests/boot/run-suite.sh EMU ISO SUITE LOGDIR TIMEOUT_SECONDS [--no-skip]
+# Cases come from the kernel's own lines on the serial log, or, when
+# tests/boot/SUITE.expect exists, from its "case: pattern" lines, each a
+# grep -E pattern the serial log must contain.  A run that hangs is killed
+# at the timeout; one that ends without its closing line counts as a failed
+# case "completed".  --no-skip turns skips into failures (for the emulator
+# that is meant to have every feature).  Logs stay in LOGDIR.
+set -u
+emu=$1 iso=$2 suite=$3 logdir=$4 limit=$5 noskip=${6:-}
+here=$(dirname "$0")
+serial=$logdir/$suite-$emu.serial.log
+emulog=$logdir/$suite-$emu.emu.log
+mkdir -p "$logdir"
+rm -f "$serial"
+timeout "$limit" "$here/../../tools/emu.sh" "$emu" "$iso" "$serial" "$emulog"
+[ $? -eq 124 ] && echo "# $emu:$suite: killed after ${limit}s" >>"$emulog"
+touch "$serial"
+tr -d '\r' <"$serial" >"$serial.txt"
+mv "$serial.txt" "$serial"
+
+expect=$here/$suite.expect
+if [ -f "$expect" ]; then
+	n=0
+	grep -v '^#' "$expect" | while IFS= read -r line; do
+		[ -z "$line" ] && continue
+		n=$((n + 1))
+		name=${line%%:*} pattern=${line#*: }
+		if grep -qE -- "$pattern" "$serial"; then
+			echo "ok $n $emu:$suite:$name"
+		else
+			echo "not ok $n $emu:$suite:$name # no line matches: $pattern"
+		fi
+	done
+	exit 0
+fi
+
+awk -v p="$emu:$suite:" -v noskip="$noskip" '
+/^ok [0-9]+ /      { print "ok " $2 " " p $3; next }
+/^not ok [0-9]+ /  { print "not ok " $3 " " p $4; next }
+/^skip [0-9]+ /    {
+	why = $0; sub(/^[^#]*# ?/, "", why)
+	if (noskip == "--no-skip")
+		print "not ok " $2 " " p $3 " # skipped where it must run: " why
+	else
+		print "skip " $2 " " p $3 " # " why
+	next
+}
+/^# /              { print }
+/^end of tests:/   { done = 1 }
+END { if (!done) print "not ok 0 " p "completed # the run ended without its closing line" }
+' "$serial"

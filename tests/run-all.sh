@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs every test: host unit tests, then the boot suites in QEMU and in Bochs
+# (the Bochs runs in the background, in parallel).  Prints one line per
+# case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
+#   tests/run-all.sh BUILD_DIR
+set -u
+build=$1
+logs=$build/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+suite=tests/boot/run-suite.sh
+
+"$suite" bochs "$build/test-boot.iso" boot "$logs" 180 --no-skip >"$logs/bochs-boot.out" 2>&1 &
+b1=$!
+"$suite" bochs "$build/test-fault.iso" fault "$logs" 120 >"$logs/bochs-fault.out" 2>&1 &
+b2=$!
+
+{
+	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
+	"$suite" qemu "$build/test-boot.iso" boot "$logs" 60
+	"$suite" qemu "$build/test-fault.iso" fault "$logs" 60
+	wait $b1 $b2
+	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out"
+} >"$logs/all.out" 2>&1
+cat "$logs/all.out"
+
+passed=$(grep -c '^ok ' "$logs/all.out")
+failed=$(grep -c '^not ok ' "$logs/all.out")
+skipped=$(grep -c '^skip ' "$logs/all.out")
+if [ "$failed" -gt 0 ]; then
+	echo "# failures: the serial and emulator logs are in $logs/"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

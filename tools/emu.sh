@@ -1,0 +1,58 @@
+#!/bin/sh
+# Boots an ISO in an emulator.
+#   tools/emu.sh qemu|qemu-gdb|bochs ISO             serial console on this terminal
+#   tools/emu.sh qemu|bochs ISO SERIAL.log EMU.log   headless, for tests: serial output
+#                                                    into SERIAL.log, the emulator's own
+#                                                    messages into EMU.log
+# The kernel ends a test run itself: QEMU's isa-debug-exit device at port
+# 0xf4, Bochs's shutdown port 0x8900.  Callers bound the run with timeout.
+set -eu
+emu=$1 iso=$2 serial=${3:-} emulog=${4:-/dev/null}
+
+QEMU_FLAGS="-cdrom $iso -m 128M -cpu max -no-reboot -display none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04"
+
+case $emu in
+qemu)
+	if [ -n "$serial" ]; then
+		exec qemu-system-x86_64 $QEMU_FLAGS -monitor none -serial "file:$serial" \
+			</dev/null >"$emulog" 2>&1
+	fi
+	echo "QEMU: serial console below; Ctrl-A X quits." >&2
+	exec qemu-system-x86_64 $QEMU_FLAGS -serial mon:stdio ;;
+qemu-gdb)
+	exec qemu-system-x86_64 $QEMU_FLAGS -serial mon:stdio -s -S ;;
+bochs)
+	dir=$(mktemp -d)
+	trap 'rm -rf "$dir"' EXIT INT TERM
+	if [ -z "$serial" ]; then
+		serial=/dev/stdout
+		echo "Bochs: serial console below; Ctrl-C stops it." >&2
+	fi
+	# Bochs's debugger is built in and waits at a prompt: "c" continues.
+	echo c >"$dir/commands"
+	cat >"$dir/bochsrc" <<RC
+megs: 256
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+cpu: model=corei7_skylake_x, ips=50000000, reset_on_triple_fault=0
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$serial
+clock: sync=none
+display_library: rfb, options="timeout=0"
+panic: action=fatal
+error: action=report
+log: $dir/bochs.log
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+speaker: enabled=0
+mouse: enabled=0
+RC
+	status=0
+	bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
+	[ "$emulog" = /dev/null ] || cat "$dir/bochs.log" >>"$emulog"
+	exit $status ;;
+*)
+	echo "emu.sh: unknown emulator '$emu' (qemu, qemu-gdb or bochs)" >&2
+	exit 2 ;;
+esac
