@@ -11,6 +11,7 @@ NM      := $(CROSS)nm
 HOSTCC  ?= gcc
 BUILD   ?= build
 EMU     ?= qemu
+KARGS   ?= loglevel=info
 V       ?= @
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -26,7 +27,7 @@ KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
-.PHONY: all iso run run-bochs test debug deps deps-check clean help compile_commands.json
+.PHONY: FORCE all iso run run-bochs test debug deps deps-check clean help compile_commands.json
 all: $(BUILD)/kernel.elf iso
 
 help:
@@ -78,8 +79,15 @@ $(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.o kernel/kernel.ld
 
 iso: $(BUILD)/os.iso
 
-$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info"
+# KARGS is the kernel command line; the ISO is remade when it changes.
+$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "$(KARGS)"
+
+$(BUILD)/kargs: FORCE
+	@mkdir -p $(BUILD)
+	@echo "$(KARGS)" | cmp -s - $@ || echo "$(KARGS)" > $@
+
+FORCE:
 
 # One ISO per boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello

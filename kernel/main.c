@@ -40,7 +40,7 @@ static void log_boot_info(void)
 {
 	log_info("boot: loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
 	for (unsigned i = 0; i < boot_info.n_mmap; i++)
-		log_debug("boot: memory %#014lx-%#014lx type %u", boot_info.mmap[i].base,
+		log_debug("boot: memory 0x%012lx-0x%012lx type %u", boot_info.mmap[i].base,
 			  boot_info.mmap[i].base + boot_info.mmap[i].len, boot_info.mmap[i].type);
 	for (unsigned i = 0; i < boot_info.n_modules; i++) {
 		const struct mb2_module *m = &boot_info.modules[i];

@@ -26,7 +26,9 @@ bochs)
 	dir=$(mktemp -d)
 	trap 'rm -rf "$dir"' EXIT INT TERM
 	if [ -z "$serial" ]; then
-		serial=/dev/stdout
+		exec 3>&1 # Bochs's own chatter goes to the log; the serial port to this terminal
+		serial=/dev/fd/3
+		emulog=$dir/bochs.out
 		echo "Bochs: serial console below; Ctrl-C stops it." >&2
 	fi
 	# Bochs's debugger is built in and waits at a prompt: "c" continues.
@@ -50,7 +52,7 @@ mouse: enabled=0
 RC
 	status=0
 	bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
-	[ "$emulog" = /dev/null ] || cat "$dir/bochs.log" >>"$emulog"
+	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$dir/bochs.log" >>"$emulog" ;; esac
 	exit $status ;;
 *)
 	echo "emu.sh: unknown emulator '$emu' (qemu, qemu-gdb or bochs)" >&2
