@@ -23,11 +23,23 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -T kernel/kernel.ld
 KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) lib/fmt.c lib/string.c
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
+# User programs: each directory below is one program, build/prog/NAME.elf,
+# linked with the user runtime in lib/user/ and the shared lib/ code.
+UCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+	   -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
+	   -fno-asynchronous-unwind-tables -Ilib/include -MMD -MP
+ULDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T lib/user/user.ld
+PROGRAM_DIRS := $(wildcard servers/root servers/echo tests/user/suite tests/user/fuzz)
+LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c $(wildcard lib/elf.c)
+LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
+PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
+
 # Pure logic that also builds for the host and is unit-tested there.
-UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c
+UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
+	     $(wildcard lib/elf.c servers/root/config.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
-.PHONY: FORCE all iso run run-bochs test debug deps deps-check clean help compile_commands.json
+.PHONY: FORCE programs all iso run run-bochs test debug deps deps-check clean help compile_commands.json
 all: $(BUILD)/kernel.elf iso
 
 help:
@@ -74,6 +86,29 @@ $(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.o kernel/kernel.ld
 	$(V)$(NM) -n $@ | grep -i ' t ' > $(BUILD)/text2.sym
 	$(V)cmp -s $(BUILD)/text1.sym $(BUILD)/text2.sym || \
 		{ echo "kernel.elf: functions moved between the two links"; rm -f $@; exit 1; }
+
+# --- user programs -------------------------------------------------------------
+
+$(BUILD)/user/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $<"
+	$(V)$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  UAS     $<"
+	$(V)$(CC) $(UCFLAGS) -c $< -o $@
+
+define program
+$(BUILD)/prog/$(notdir $(1)).elf: $(patsubst %,$(BUILD)/user/%.o,$(wildcard $(1)/*.c $(1)/*.S)) \
+		$(LIBUSER_OBJS) lib/user/user.ld
+	@mkdir -p $$(dir $$@)
+	@echo "  ULD     $$@"
+	$(V)$(LD) $(ULDFLAGS) -o $$@ $$(filter %.o,$$^)
+endef
+$(foreach d,$(PROGRAM_DIRS),$(eval $(call program,$(d))))
+
+programs: $(PROGRAMS)
 
 # --- ISO images --------------------------------------------------------------
 
@@ -133,4 +168,4 @@ compile_commands.json:
 clean:
 	rm -rf $(BUILD)
 
--include $(KOBJS:.o=.d)
+-include $(shell find $(BUILD) -name "*.d" 2>/dev/null)

@@ -1,0 +1,185 @@
+/*
+ * The kernel's user interface, shared by the kernel and every user program:
+ * syscall numbers, status codes, object types, rights, the message tag, the
+ * IPC buffer (UTCB) and the root task's boot information.  docs/syscalls.md
+ * explains each call; this file is the single definition both sides use.
+ *
+ * Calling convention (syscall instruction):
+ *   in:  rax = syscall number, arguments in rdi, rsi, rdx, r10, r8, r9
+ *   out: rax = status (enum moat_status), results in rdi, rsi, rdx, r10, r8, r9
+ *   rcx and r11 are clobbered (the CPU uses them); everything else is kept.
+ * IPC calls carry the message tag in rsi and message words 0-3 in rdx, r10,
+ * r8, r9; words 4 and up travel in the threads' UTCBs.
+ */
+#ifndef MOAT_ABI_H
+#define MOAT_ABI_H
+
+#include <stdint.h>
+
+enum moat_syscall {
+	SYS_SEND,              /* (ep, tag, mr0-3) */
+	SYS_RECV,              /* (ep) -> badge, tag, mr0-3 */
+	SYS_CALL,              /* (ep, tag, mr0-3) -> -, tag, mr0-3 */
+	SYS_REPLY,             /* (-, tag, mr0-3) */
+	SYS_REPLY_RECV,        /* (ep, tag, mr0-3) -> badge, tag, mr0-3 */
+	SYS_NB_SEND,           /* as SEND; ERR_WOULD_BLOCK if no receiver waits */
+	SYS_NB_RECV,           /* as RECV; ERR_WOULD_BLOCK if no sender waits */
+	SYS_SIGNAL,            /* (ntfn) */
+	SYS_WAIT,              /* (ntfn) -> bits */
+	SYS_POLL,              /* (ntfn) -> bits; ERR_WOULD_BLOCK if none */
+	SYS_YIELD,             /* () */
+	SYS_CAP_COPY,          /* (src, dst_task, dst, rights_mask, badge) */
+	SYS_CAP_MOVE,          /* (src, dst_task, dst) */
+	SYS_CAP_DELETE,        /* (slot) */
+	SYS_CAP_REVOKE,        /* (slot): deletes every capability derived from it */
+	SYS_CAP_INFO,          /* (slot) -> type, rights, badge, size */
+	SYS_RETYPE,            /* (untyped, type, pages, dst, count) */
+	SYS_MAP,               /* (frame, task, vaddr, rights) */
+	SYS_UNMAP,             /* (frame) */
+	SYS_THREAD_CONFIGURE,  /* (thread, task, utcb_frame, fault_ep) */
+	SYS_THREAD_START,      /* (thread, rip, rsp, arg) */
+	SYS_THREAD_SUSPEND,    /* (thread) */
+	SYS_THREAD_RESUME,     /* (thread) */
+	SYS_THREAD_SET_PRIORITY, /* (thread, priority) */
+	SYS_THREAD_READ_REGS,  /* (thread): struct user_regs into the caller's utcb->mr */
+	SYS_THREAD_WRITE_REGS, /* (thread): struct user_regs from the caller's utcb->mr */
+	SYS_IRQ_BIND,          /* (irq, ntfn) */
+	SYS_IRQ_ACK,           /* (irq) */
+	SYS_IOPORT_DERIVE,     /* (ioport, first, last, dst) */
+	SYS_DEBUG_WRITE,       /* (console, buf, len) */
+	SYS_DEBUG_EXIT,        /* (console, status): ends the emulator (tests) */
+	SYS_DEBUG_CHECK,       /* (console): kernel checks its invariants -> number broken */
+	SYS_COUNT
+};
+
+/* Every syscall returns one of these in rax. */
+enum moat_status {
+	OK,
+	ERR_INVALID_SYSCALL, /* no such syscall number */
+	ERR_INVALID_ARG,     /* an argument is out of range */
+	ERR_INVALID_SLOT,    /* a slot index beyond the capability space */
+	ERR_EMPTY_SLOT,      /* the slot holds no capability (deleted or revoked) */
+	ERR_SLOT_OCCUPIED,   /* a destination slot is not empty */
+	ERR_WRONG_TYPE,      /* the capability names the wrong kind of object */
+	ERR_NO_RIGHTS,       /* the capability lacks a right the operation needs */
+	ERR_NO_MEMORY,       /* the untyped memory or page-table quota is used up */
+	ERR_BAD_ADDRESS,     /* an address is unaligned, not user space, or not mapped */
+	ERR_WOULD_BLOCK,     /* a non-blocking call found nobody to talk to */
+	ERR_NO_REPLY,        /* reply with no caller waiting for one */
+	ERR_DELETED,         /* the object was deleted while the caller waited on it */
+	ERR_BUSY,            /* already mapped, bound or started; or the slot is in use */
+	ERR_COUNT
+};
+
+/* Kinds of kernel objects a capability can name. */
+enum moat_object {
+	OBJ_NONE,
+	OBJ_UNTYPED,      /* free physical memory, retyped into other objects */
+	OBJ_FRAME,        /* one or more contiguous 4 KiB pages */
+	OBJ_TASK,         /* an address space and a capability space */
+	OBJ_THREAD,       /* a schedulable thread */
+	OBJ_ENDPOINT,     /* synchronous IPC rendezvous */
+	OBJ_NOTIFICATION, /* asynchronous bits: signals and interrupts */
+	OBJ_IRQ,          /* one interrupt line */
+	OBJ_IOPORT,       /* a range of I/O ports */
+	OBJ_CONSOLE,      /* the kernel's debug console */
+	OBJ_TYPE_COUNT
+};
+
+/* Rights.  Endpoints: W = send/call, R = receive, G = transfer capabilities.
+ * Notifications: W = signal, R = wait.  Frames: mapping rights.
+ * Other objects: W = use or control. */
+#define RIGHT_R   1u
+#define RIGHT_W   2u
+#define RIGHT_X   4u
+#define RIGHT_G   8u
+#define RIGHTS_ALL 15u
+
+/* A task argument meaning "the caller's own task". */
+#define TASK_SELF  ((uint64_t)-1)
+/* A slot argument meaning "none" (no UTCB, no fault handler). */
+#define SLOT_NONE  ((uint64_t)-1)
+
+#define CSPACE_SLOTS   512
+#define PAGE_BYTES     4096
+#define USER_TOP       0x0000800000000000ULL /* user addresses are below this */
+
+/* Message tag: label (48 bits) | capabilities (2 bits) | words (7 bits). */
+#define MSG_MAX_WORDS  64
+#define MSG_REG_WORDS  4
+#define MSG_MAX_CAPS   3
+#define MSG_TAG(label, words, caps) \
+	(((uint64_t)(label) << 16) | ((uint64_t)(caps) << 8) | (uint64_t)(words))
+#define MSG_LABEL(tag) ((tag) >> 16)
+#define MSG_CAPS(tag)  (((tag) >> 8) & 3)
+#define MSG_WORDS(tag) ((tag) & 0x7f)
+
+/*
+ * The IPC buffer: one page per thread, given to the kernel with
+ * SYS_THREAD_CONFIGURE and mapped by the thread's task where it likes.
+ */
+struct utcb {
+	uint64_t mr[MSG_MAX_WORDS];        /* words 0-3 also travel in registers */
+	uint64_t send_caps[MSG_MAX_CAPS];  /* slots of capabilities to send */
+	uint64_t recv_slots[MSG_MAX_CAPS]; /* empty slots to receive capabilities into */
+};
+
+/* SYS_THREAD_READ_REGS / WRITE_REGS layout in utcb->mr. */
+struct user_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+/*
+ * A fault: the kernel makes the faulting thread call its fault endpoint
+ * with label MSG_FAULT and words vector, error code, rip, fault address.
+ * A reply with label 0 resumes the thread (at mr0 if words >= 1); any
+ * other label leaves it stopped.
+ */
+#define MSG_FAULT 0xfa17
+
+/* SYS_RETYPE: page counts.  Frame and untyped: pages given.  Task: the pages
+ * for its own structures plus `pages` more for its page tables. */
+#define TASK_BASE_PAGES 12
+
+/* Priorities: 0 (lowest) .. 255.  A thread may not raise one above its own. */
+#define PRIORITY_MAX 255
+
+/* Root task: where the kernel puts things in its address space. */
+#define ROOT_BOOTINFO_VADDR 0x7fffffe00000ULL
+#define ROOT_UTCB_VADDR     0x7fffffe01000ULL
+#define ROOT_STACK_TOP      0x7ffffff00000ULL
+#define ROOT_STACK_PAGES    16
+
+/* Root task: its initial capability slots. */
+enum root_slot {
+	SLOT_ROOT_TASK = 1,   /* its own task */
+	SLOT_ROOT_THREAD,     /* its own thread */
+	SLOT_ROOT_UTCB,       /* its UTCB frame */
+	SLOT_ROOT_BOOTINFO,   /* the boot information frame (read-only) */
+	SLOT_CONSOLE,         /* the debug console */
+	SLOT_IOPORTS,         /* every I/O port, 0-0xffff */
+	SLOT_IRQ_FIRST,       /* IRQ 0 .. 15 in 16 slots */
+	SLOT_FIRST_FREE_FIXED = SLOT_IRQ_FIRST + 16
+};
+
+#define BOOTINFO_MAGIC 0x4d4f4154424f4f54ULL /* "MOATBOOT" */
+#define BOOTINFO_MAX_UNTYPED 32
+#define BOOTINFO_MAX_MODULES 16
+
+struct bootinfo {
+	uint64_t magic;
+	uint64_t untyped_first, untyped_count; /* slots of untyped memory caps */
+	uint64_t module_first, module_count;   /* slots of frame caps, one per module */
+	uint64_t first_free_slot;
+	struct {
+		uint64_t phys, pages;
+	} untyped[BOOTINFO_MAX_UNTYPED];
+	struct {
+		uint64_t bytes;                /* exact size; the frame cap rounds up to pages */
+		char name[48];                 /* the module's command line */
+	} modules[BOOTINFO_MAX_MODULES];
+};
+
+#endif
