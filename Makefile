@@ -20,7 +20,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 	   -fno-asynchronous-unwind-tables -Ikernel -Ilib/include -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -T kernel/kernel.ld
 
-KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) lib/fmt.c lib/string.c
+KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) lib/fmt.c lib/string.c lib/elf.c
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
 # User programs: each directory below is one program, build/prog/NAME.elf,

@@ -6,6 +6,8 @@
  */
 #include "layout.h"
 
+#define VEC_SYSCALL 256 /* not a real vector: marks a frame saved by syscall_entry */
+
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
 		      (v) == 29 || (v) == 30)
@@ -26,7 +28,7 @@ trap_stubs:
 	vec = vec + 1
 	.endr
 
-trap_common:
+.macro PUSH_GPRS
 	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
@@ -42,9 +44,9 @@ trap_common:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	mov	%rsp, %rdi
-	cld
-	call	trap_dispatch
+.endm
+
+.macro POP_GPRS
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -60,8 +62,62 @@ trap_common:
 	popq	%rcx
 	popq	%rbx
 	popq	%rax
+.endm
+
+#define FRAME_CS (8 * 18)	/* 15 registers, vector, error code, rip */
+
+/*
+ * From user mode the CPU has switched to TSS.rsp0, the end of the current
+ * thread's saved registers, so the frame lands in struct thread; we then
+ * move to the kernel stack, which holds nothing across a block, and never
+ * come back here: the way out is return_to_user.
+ */
+trap_common:
+	PUSH_GPRS
+	mov	%rsp, %rdi
+	cld
+	testb	$3, FRAME_CS(%rsp)
+	jz	1f
+	lea	boot_stack_top_high(%rip), %rsp
+	call	trap_from_user
+	ud2
+1:	call	trap_dispatch
+	POP_GPRS
 	add	$16, %rsp		/* vector and error code */
 	iretq
 
+/*
+ * syscall: RCX = user rip, R11 = user rflags, interrupts off (SFMASK).
+ * Build the same frame as an interrupt would, in the thread's registers.
+ */
+	.globl syscall_entry
+syscall_entry:
+	mov	%rsp, syscall_user_rsp(%rip)
+	mov	kernel_entry_rsp(%rip), %rsp
+	pushq	$SEL_UDATA
+	pushq	syscall_user_rsp(%rip)
+	pushq	%r11
+	pushq	$SEL_UCODE
+	pushq	%rcx
+	pushq	$0			/* error code */
+	pushq	$VEC_SYSCALL
+	PUSH_GPRS
+	lea	boot_stack_top_high(%rip), %rsp
+	cld
+	call	syscall_dispatch
+	ud2
+
+/* enter_user(regs): load a thread's saved registers and return to ring 3. */
+	.globl enter_user
+enter_user:
+	mov	%rdi, %rsp
+	POP_GPRS
+	add	$16, %rsp
+	iretq
+
+	.bss
+	.balign 8
+syscall_user_rsp:
+	.quad 0
 
 	.section .note.GNU-stack, "", @progbits

@@ -19,7 +19,20 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-static struct tss tss;
+/*
+ * The TSS with an I/O permission bitmap for all 65536 ports after it.  A
+ * task that holds port capabilities gets its bitmap copied in when it runs;
+ * for every other task iomap_base points past the limit, so every port
+ * faults in ring 3 without copying anything.
+ */
+static struct {
+	struct tss tss;
+	uint8_t iomap[8192];
+	uint8_t iomap_end; /* the CPU reads one byte past the bitmap: all ones */
+} __attribute__((packed, aligned(16))) tss_area;
+#define IOMAP_NONE (sizeof(tss_area))
+
+uint64_t kernel_entry_rsp; /* entry.S's copy of tss_area.tss.rsp[0], for the syscall path */
 static uint8_t ist_stacks[2][KSTACK_SIZE] __attribute__((aligned(16)));
 
 /* null, kernel code, kernel data, user data, user code, TSS (two slots) */
@@ -38,7 +51,7 @@ struct desc_ptr {
 
 static void set_tss_descriptor(void)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&tss_area, limit = sizeof(tss_area) - 1;
 	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) /* P, type 9 */
 		 | (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[6] = base >> 32;
@@ -47,9 +60,10 @@ static void set_tss_descriptor(void)
 /* Loads the GDT, reloads every segment register and loads TR. */
 void gdt_init(void)
 {
-	tss.iomap_base = sizeof(tss); /* no I/O bitmap yet: every port faults in ring 3 */
-	tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)ist_stacks[0] + KSTACK_SIZE;
-	tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[1] + KSTACK_SIZE;
+	tss_area.tss.iomap_base = IOMAP_NONE;
+	tss_area.iomap_end = 0xff;
+	tss_area.tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)ist_stacks[0] + KSTACK_SIZE;
+	tss_area.tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[1] + KSTACK_SIZE;
 	set_tss_descriptor();
 
 	struct desc_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
@@ -70,5 +84,18 @@ void gdt_init(void)
 /* The stack the CPU switches to on an interrupt or syscall from user mode. */
 void tss_set_kernel_stack(uint64_t rsp0)
 {
-	tss.rsp[0] = rsp0;
+	tss_area.tss.rsp[0] = rsp0;
+	kernel_entry_rsp = rsp0;
+}
+
+/* Loads an 8 KiB I/O permission bitmap, or with NULL denies every port. */
+void tss_set_iomap(const uint8_t *bitmap)
+{
+	if (!bitmap) {
+		tss_area.tss.iomap_base = IOMAP_NONE;
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(tss_area.iomap); i++)
+		tss_area.iomap[i] = bitmap[i];
+	tss_area.tss.iomap_base = sizeof(struct tss);
 }

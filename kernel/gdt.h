@@ -8,5 +8,6 @@
 
 void gdt_init(void);
 void tss_set_kernel_stack(uint64_t rsp0);
+void tss_set_iomap(const uint8_t *bitmap);
 
 #endif

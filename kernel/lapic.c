@@ -6,6 +6,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "memory.h"
+#include "thread.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -88,6 +89,7 @@ static void timer_tick(struct trap_frame *f)
 {
 	(void)f;
 	timer_ticks++;
+	sched_tick();
 	lapic_eoi();
 }
 

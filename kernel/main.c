@@ -1,11 +1,15 @@
 /* The kernel's entry from boot.S: bring the machine up step by step. */
 #include "boot.h"
 #include "gdt.h"
+#include "irq.h"
 #include "ktest.h"
 #include "lapic.h"
 #include "log.h"
 #include "memory.h"
 #include "panic.h"
+#include "root.h"
+#include "syscall.h"
+#include "thread.h"
 #include "trap.h"
 #include "vmx.h"
 #include "x86.h"
@@ -67,10 +71,16 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	irq_enable();
 	vmx_probe();
 
+	syscall_init();
+	irq_init();
+
 	if (kernel_options.test_suite[0])
 		ktest_main(kernel_options.test_suite); /* does not return */
 
-	log_info("boot complete; idle");
+	irq_disable();
+	if (root_task_create())
+		return_to_user();
+	log_error("boot: nothing to run; idle");
 	for (;;)
 		halt();
 }

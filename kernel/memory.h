@@ -34,6 +34,11 @@ uint64_t frame_alloc_zeroed(void);
 
 /* Builds the kernel's page tables (physmap, image with per-section rights) and switches to them. */
 void paging_init(uint64_t phys_top);
+/* Copies the kernel half of the address space into a new top-level table. */
+void paging_share_kernel(uint64_t *pml4);
+uint64_t paging_kernel_pml4(void);
+/* PTE_NX where the CPU supports it, else 0. */
+uint64_t paging_nx_bit(void);
 /* Maps one 4 KiB device page uncached and returns its address. */
 volatile void *mmio_map(uint64_t phys);
 /* The entry mapping va in the current tables (a 4 KiB or 2 MiB leaf), or 0 if unmapped. */

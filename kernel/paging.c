@@ -90,3 +90,20 @@ uint64_t paging_lookup(uint64_t va)
 	}
 	return 0;
 }
+
+void paging_share_kernel(uint64_t *pml4)
+{
+	const uint64_t *k = phys_to_virt(kernel_pml4);
+	for (int i = 256; i < 512; i++)
+		pml4[i] = k[i];
+}
+
+uint64_t paging_kernel_pml4(void)
+{
+	return kernel_pml4;
+}
+
+uint64_t paging_nx_bit(void)
+{
+	return pte_nx;
+}

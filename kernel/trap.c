@@ -5,6 +5,8 @@
  * turned into messages to a fault handler instead.)
  */
 #include "gdt.h"
+#include "ipc.h"
+#include "thread.h"
 #include "ksyms.h"
 #include "layout.h"
 #include "lapic.h"
@@ -122,28 +124,54 @@ static void __attribute__((noreturn)) exception_report(struct trap_frame *f)
 	panic("unexpected exception %lu", f->vector);
 }
 
-void trap_dispatch(struct trap_frame *f)
+/* Device and timer interrupts, from either mode. */
+static void interrupt(struct trap_frame *f)
 {
-	if (f->vector < 32) {
-		if (trap_probe.resume) {
-			trap_probe.vector = f->vector;
-			trap_probe.error = f->error;
-			trap_probe.cr2 = read_cr2();
-			trap_probe.rip = f->rip;
-			f->rip = trap_probe.resume;
-			trap_probe.resume = 0;
-			return;
-		}
-		exception_report(f);
-	}
 	if (handlers[f->vector]) {
 		handlers[f->vector](f);
 		return;
 	}
 	if (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16)
-		return; /* a spurious IRQ from the masked 8259s: nothing to acknowledge */
+		return; /* a spurious IRQ from a masked 8259 line: nothing to acknowledge */
 	if (f->vector == VEC_LAPIC_SPURIOUS)
 		return;
 	log_warn("trap: unexpected interrupt vector %lu", f->vector);
 	lapic_eoi();
+}
+
+/* Entry from kernel mode: an exception here is a kernel bug (or a probed test fault). */
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector >= 32) {
+		interrupt(f);
+		return;
+	}
+	if (trap_probe.resume) {
+		trap_probe.vector = f->vector;
+		trap_probe.error = f->error;
+		trap_probe.cr2 = read_cr2();
+		trap_probe.rip = f->rip;
+		f->rip = trap_probe.resume;
+		trap_probe.resume = 0;
+		return;
+	}
+	exception_report(f);
+}
+
+/*
+ * Entry from user mode.  The frame is the current thread's saved registers
+ * (or, for the IST vectors, a copy is made there).  An exception becomes a
+ * fault message to the thread's fault handler; then the kernel leaves
+ * through the scheduler.
+ */
+void trap_from_user(struct trap_frame *f)
+{
+	struct trap_frame *regs = &current->regs;
+	if (f != regs)
+		*regs = *f;
+	if (regs->vector >= 32)
+		interrupt(regs);
+	else if (regs->vector != 2)
+		ipc_fault(current, regs->vector, regs->error, regs->vector == 14 ? read_cr2() : 0);
+	return_to_user();
 }

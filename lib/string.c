@@ -64,3 +64,14 @@ int strcmp(const char *a, const char *b)
 {
 	return strncmp(a, b, (size_t)-1);
 }
+
+size_t strlcpy(char *d, const char *s, size_t size)
+{
+	size_t n = strlen(s);
+	if (size) {
+		size_t k = n < size - 1 ? n : size - 1;
+		memcpy(d, s, k);
+		d[k] = 0;
+	}
+	return n;
+}

@@ -11,5 +11,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+/* Copies s into d (size bytes, always terminated when size > 0); returns strlen(s). */
+size_t strlcpy(char *d, const char *s, size_t size);
 
 #endif

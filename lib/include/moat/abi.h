@@ -68,6 +68,7 @@ enum moat_status {
 	ERR_NO_REPLY,        /* reply with no caller waiting for one */
 	ERR_DELETED,         /* the object was deleted while the caller waited on it */
 	ERR_BUSY,            /* already mapped, bound or started; or the slot is in use */
+	ERR_CANCELED,        /* the blocked call was cut short (thread suspended) */
 	ERR_COUNT
 };
 

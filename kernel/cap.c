@@ -1,0 +1,208 @@
+/*
+ * Capabilities: lookup, the derivation tree, copy, move, delete, revoke.
+ *
+ * Each capability knows its parent, its first child and its next sibling.
+ * Deleting one hands its children to its parent, so revoking an ancestor
+ * still finds them.  Revoke deletes leaves first, so every unlink is O(1).
+ * A task whose last capability goes is not torn down at once (its own
+ * capability space may hold the capabilities being deleted): it waits on
+ * the zombie list until objects_reap() runs at the end of the syscall.
+ */
+#include "cap.h"
+#include "ipc.h"
+#include "irq.h"
+#include "mem.h"
+#include "task.h"
+#include "thread.h"
+
+static struct task *zombies;
+
+int cap_lookup(struct task *t, uint64_t slot, unsigned type, unsigned rights, struct cap **out)
+{
+	if (slot >= CSPACE_SLOTS)
+		return ERR_INVALID_SLOT;
+	struct cap *c = &t->cspace[slot];
+	if (c->type == OBJ_NONE)
+		return ERR_EMPTY_SLOT;
+	if (type != OBJ_NONE && c->type != type)
+		return ERR_WRONG_TYPE;
+	if ((c->rights & rights) != rights)
+		return ERR_NO_RIGHTS;
+	*out = c;
+	return OK;
+}
+
+int cap_empty_slot(struct task *t, uint64_t slot, struct cap **out)
+{
+	if (slot >= CSPACE_SLOTS)
+		return ERR_INVALID_SLOT;
+	if (t->cspace[slot].type != OBJ_NONE)
+		return ERR_SLOT_OCCUPIED;
+	*out = &t->cspace[slot];
+	return OK;
+}
+
+bool cap_copyable(const struct cap *c)
+{
+	return c->type != OBJ_UNTYPED;
+}
+
+struct obj_header *cap_object_header(const struct cap *c)
+{
+	switch (c->type) {
+	case OBJ_TASK:
+	case OBJ_THREAD:
+	case OBJ_ENDPOINT:
+	case OBJ_NOTIFICATION:
+		return (struct obj_header *)c->obj;
+	default:
+		return 0;
+	}
+}
+
+static void link_child(struct cap *parent, struct cap *c)
+{
+	c->parent = parent;
+	c->next_sibling = parent ? parent->first_child : 0;
+	if (parent)
+		parent->first_child = c;
+}
+
+/* Replaces old by new in the child list of old's parent. */
+static void relink_in_parent(struct cap *old, struct cap *new)
+{
+	if (!old->parent)
+		return;
+	struct cap **pp = &old->parent->first_child;
+	while (*pp != old)
+		pp = &(*pp)->next_sibling;
+	*pp = new;
+}
+
+/* Takes c out of the tree; its children move up to c's parent. */
+static void unlink_cap(struct cap *c)
+{
+	relink_in_parent(c, c->next_sibling);
+	for (struct cap *ch = c->first_child, *next; ch; ch = next) {
+		next = ch->next_sibling;
+		link_child(c->parent, ch);
+	}
+}
+
+static void after_insert(struct cap *c, struct task *owner)
+{
+	c->owner = 0;
+	c->map_next = 0;
+	if (c->type == OBJ_FRAME)
+		c->badge = 0; /* a new frame capability starts unmapped */
+	struct obj_header *h = cap_object_header(c);
+	if (h)
+		h->refs++;
+	if (c->type == OBJ_IRQ)
+		irq_ref(c->obj);
+	if (c->type == OBJ_IOPORT && owner) {
+		c->owner = owner;
+		task_update_ports(owner);
+	}
+}
+
+void cap_insert(struct cap *parent, struct cap *dst, const struct cap *value, struct task *dst_task)
+{
+	*dst = *value;
+	dst->first_child = 0;
+	link_child(parent, dst);
+	after_insert(dst, dst_task);
+}
+
+void cap_derive(struct cap *src, struct cap *dst, unsigned rights, uint64_t badge,
+		struct task *dst_task)
+{
+	cap_insert(src, dst, src, dst_task);
+	dst->rights = src->rights & rights;
+	if (badge)
+		dst->badge = badge;
+}
+
+void cap_move(struct cap *src, struct cap *dst, struct task *dst_task)
+{
+	*dst = *src;
+	relink_in_parent(src, dst);
+	for (struct cap *ch = dst->first_child; ch; ch = ch->next_sibling)
+		ch->parent = dst;
+	if (dst->type == OBJ_FRAME && dst->owner)
+		task_mapping_moved(dst->owner, src, dst);
+	memset(src, 0, sizeof(*src));
+	if (dst->type == OBJ_IOPORT) {
+		struct task *old = dst->owner;
+		dst->owner = dst_task;
+		if (old)
+			task_update_ports(old);
+		if (dst_task)
+			task_update_ports(dst_task);
+	}
+}
+
+/* Drops one reference to c's object, destroying it when it was the last. */
+static void release_object(struct cap *c)
+{
+	if (c->type == OBJ_IRQ) {
+		irq_unref(c->obj);
+		return;
+	}
+	struct obj_header *h = cap_object_header(c);
+	if (!h || --h->refs > 0)
+		return;
+	switch (c->type) {
+	case OBJ_TASK: {
+		struct task *t = (struct task *)c->obj;
+		t->dying = true;
+		t->zombie_next = zombies;
+		zombies = t;
+		break;
+	}
+	case OBJ_THREAD:
+		thread_destroy((struct thread *)c->obj);
+		break;
+	case OBJ_ENDPOINT:
+		endpoint_destroy((struct endpoint *)c->obj);
+		break;
+	case OBJ_NOTIFICATION:
+		notification_destroy((struct notification *)c->obj);
+		break;
+	}
+}
+
+void cap_delete(struct cap *c)
+{
+	if (c->type == OBJ_NONE)
+		return;
+	if (c->type == OBJ_FRAME && c->owner)
+		task_unmap_frame(c);
+	unlink_cap(c);
+	struct cap gone = *c;
+	memset(c, 0, sizeof(*c));
+	if (gone.type == OBJ_IOPORT && gone.owner)
+		task_update_ports(gone.owner);
+	release_object(&gone);
+}
+
+void cap_revoke(struct cap *c)
+{
+	while (c->first_child) {
+		struct cap *leaf = c->first_child;
+		while (leaf->first_child)
+			leaf = leaf->first_child;
+		cap_delete(leaf);
+	}
+	if (c->type == OBJ_UNTYPED)
+		c->badge = 0; /* nothing retyped from it survives: its memory is free again */
+}
+
+void objects_reap(void)
+{
+	while (zombies) {
+		struct task *t = zombies;
+		zombies = t->zombie_next;
+		task_destroy(t);
+	}
+}

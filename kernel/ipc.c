@@ -1,0 +1,312 @@
+/*
+ * Synchronous IPC.  A message is a tag and up to 64 words: words 0-3 move
+ * register to register, the rest UTCB to UTCB.  A call leaves the caller
+ * waiting for the reply and gives the receiver a one-shot reply right
+ * (receiver->caller); the call and reply paths switch straight to the
+ * partner thread instead of going through the run queue.
+ */
+#include "cap.h"
+#include "ipc.h"
+#include "irq.h"
+#include "log.h"
+#include "mem.h"
+#include "memory.h"
+#include "thread.h"
+
+static void queue_push(struct thread_queue *q, struct thread *t)
+{
+	t->q_next = 0;
+	if (q->tail)
+		q->tail->q_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static struct thread *queue_pop(struct thread_queue *q)
+{
+	struct thread *t = q->head;
+	if (t) {
+		q->head = t->q_next;
+		if (!q->head)
+			q->tail = 0;
+		t->q_next = 0;
+	}
+	return t;
+}
+
+static void queue_remove(struct thread_queue *q, struct thread *t)
+{
+	struct thread *prev = 0;
+	for (struct thread *i = q->head; i; prev = i, i = i->q_next) {
+		if (i != t)
+			continue;
+		if (prev)
+			prev->q_next = t->q_next;
+		else
+			q->head = t->q_next;
+		if (q->tail == t)
+			q->tail = prev;
+		t->q_next = 0;
+		return;
+	}
+}
+
+static struct utcb *utcb_of(struct thread *t)
+{
+	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.obj) : 0;
+}
+
+/* Copies message words 4 and up; returns how many words arrive. */
+static uint64_t copy_long_words(struct thread *s, struct thread *r, uint64_t words)
+{
+	if (words > MSG_MAX_WORDS)
+		words = MSG_MAX_WORDS;
+	if (words <= MSG_REG_WORDS)
+		return words;
+	struct utcb *su = utcb_of(s), *ru = utcb_of(r);
+	if (!su || !ru)
+		return MSG_REG_WORDS;
+	memcpy(&ru->mr[MSG_REG_WORDS], &su->mr[MSG_REG_WORDS], (words - MSG_REG_WORDS) * 8);
+	return words;
+}
+
+/* Copies up to n capabilities named in s's UTCB into r's receive slots; returns how many. */
+static uint64_t transfer_caps(struct thread *s, struct thread *r, uint64_t n)
+{
+	struct utcb *su = utcb_of(s), *ru = utcb_of(r);
+	uint64_t done = 0;
+	if (!su || !ru)
+		return 0;
+	for (; done < n; done++) {
+		struct cap *src, *dst;
+		if (cap_lookup(s->task, su->send_caps[done], OBJ_NONE, 0, &src) != OK ||
+		    !cap_copyable(src) ||
+		    cap_empty_slot(r->task, ru->recv_slots[done], &dst) != OK)
+			break;
+		cap_derive(src, dst, RIGHTS_ALL, 0, r->task);
+	}
+	return done;
+}
+
+/* Delivers s's message (or fault) into r's registers and UTCB. */
+static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool grant)
+{
+	struct trap_frame *to = &r->regs;
+	uint64_t label, words, caps = 0;
+	if (s->ipc_fault) {
+		label = MSG_FAULT;
+		words = 4;
+		to->rdx = s->fault_vector;
+		to->r10 = s->fault_error;
+		to->r8 = s->regs.rip;
+		to->r9 = s->fault_addr;
+	} else {
+		const struct trap_frame *from = &s->regs;
+		label = MSG_LABEL(from->rsi);
+		to->rdx = from->rdx;
+		to->r10 = from->r10;
+		to->r8 = from->r8;
+		to->r9 = from->r9;
+		words = copy_long_words(s, r, MSG_WORDS(from->rsi));
+		if (grant && MSG_CAPS(from->rsi))
+			caps = transfer_caps(s, r, MSG_CAPS(from->rsi));
+	}
+	to->rax = OK;
+	to->rdi = badge;
+	to->rsi = MSG_TAG(label, words, caps);
+}
+
+/* Ends t's wait with status; a thread whose fault went unanswered stays stopped. */
+void ipc_wake(struct thread *t, uint64_t status)
+{
+	ipc_cancel(t, status);
+	if (t->ipc_fault) {
+		t->ipc_fault = false;
+		t->state = THREAD_INACTIVE;
+		log_warn("ipc: a faulted thread's handler went away; the thread stays stopped");
+		return;
+	}
+	sched_make_runnable(t);
+}
+
+/* s now waits for r's reply. */
+static void become_caller(struct thread *s, struct thread *r)
+{
+	if (r->caller) /* r received again without replying: that reply right lapses */
+		ipc_wake(r->caller, ERR_CANCELED);
+	s->state = THREAD_REPLY;
+	s->callee = r;
+	r->caller = s;
+}
+
+static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool grant, bool call,
+		    bool nonblock)
+{
+	struct thread *r = e->waiting.head;
+	if (r && r->state == THREAD_RECV) {
+		queue_pop(&e->waiting);
+		r->blocked_on = 0;
+		transfer(s, r, badge, grant);
+		if (!call) {
+			sched_make_runnable(r);
+			return OK;
+		}
+		s->ipc_grant = grant;
+		become_caller(s, r);
+		r->state = THREAD_RUNNABLE;
+		current = r; /* direct switch: s (the current thread) now waits */
+		return SYSCALL_BLOCKED;
+	}
+	if (nonblock)
+		return ERR_WOULD_BLOCK;
+	s->state = THREAD_SEND;
+	s->ipc_call = call;
+	s->ipc_grant = grant;
+	s->ipc_badge = badge;
+	s->blocked_on = e;
+	queue_push(&e->waiting, s);
+	return SYSCALL_BLOCKED;
+}
+
+long ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock)
+{
+	s->ipc_fault = false;
+	return send_to(s, (struct endpoint *)ep->obj, ep->badge, ep->rights & RIGHT_G, call, nonblock);
+}
+
+long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
+{
+	if (r->caller)
+		ipc_wake(r->caller, ERR_CANCELED);
+	struct thread *s = e->waiting.head;
+	if (s && s->state == THREAD_SEND) {
+		queue_pop(&e->waiting);
+		s->blocked_on = 0;
+		transfer(s, r, s->ipc_badge, s->ipc_grant);
+		if (s->ipc_call) {
+			become_caller(s, r);
+		} else {
+			s->regs.rax = OK;
+			sched_make_runnable(s);
+		}
+		return OK;
+	}
+	if (nonblock) {
+		r->regs.rdi = 0;
+		return ERR_WOULD_BLOCK;
+	}
+	r->state = THREAD_RECV;
+	r->blocked_on = e;
+	queue_push(&e->waiting, r);
+	return SYSCALL_BLOCKED;
+}
+
+/* The answer to a fault: label 0 resumes the thread (at mr0 if given), else it stays stopped. */
+static void fault_reply(struct thread *r, struct thread *c)
+{
+	const struct trap_frame *m = &r->regs;
+	c->ipc_fault = false;
+	if (MSG_LABEL(m->rsi) != 0) {
+		c->state = THREAD_INACTIVE;
+		return;
+	}
+	if (MSG_WORDS(m->rsi) >= 1 && m->rdx < USER_TOP)
+		c->regs.rip = m->rdx;
+	sched_make_runnable(c);
+}
+
+long ipc_reply(struct thread *r)
+{
+	struct thread *c = r->caller;
+	if (!c)
+		return ERR_NO_REPLY;
+	r->caller = 0;
+	c->callee = 0;
+	if (c->ipc_fault) {
+		fault_reply(r, c);
+		return OK;
+	}
+	transfer(r, c, 0, c->ipc_grant);
+	sched_make_runnable(c);
+	return OK;
+}
+
+void ipc_cancel(struct thread *t, uint64_t status)
+{
+	switch (t->state) {
+	case THREAD_SEND:
+	case THREAD_RECV:
+		queue_remove(&((struct endpoint *)t->blocked_on)->waiting, t);
+		break;
+	case THREAD_WAIT:
+		queue_remove(&((struct notification *)t->blocked_on)->waiting, t);
+		break;
+	case THREAD_REPLY:
+		if (t->callee)
+			t->callee->caller = 0;
+		t->callee = 0;
+		break;
+	default:
+		return;
+	}
+	t->blocked_on = 0;
+	if (!t->ipc_fault)
+		t->regs.rax = status;
+}
+
+void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
+{
+	t->fault_vector = vector;
+	t->fault_error = error;
+	t->fault_addr = addr;
+	if (t->fault_ep.type != OBJ_ENDPOINT) {
+		log_warn("thread %p: fault %lu (error %#lx) at rip %#lx, address %#lx, "
+			 "no fault handler: stopped", (void *)t, vector, error, t->regs.rip, addr);
+		t->state = THREAD_INACTIVE;
+		return;
+	}
+	t->ipc_fault = true;
+	send_to(t, (struct endpoint *)t->fault_ep.obj, t->fault_ep.badge, false, true, false);
+}
+
+void endpoint_destroy(struct endpoint *e)
+{
+	while (e->waiting.head)
+		ipc_wake(e->waiting.head, ERR_DELETED);
+}
+
+void notification_signal(struct notification *n, uint64_t bits)
+{
+	n->bits |= bits;
+	struct thread *w = queue_pop(&n->waiting);
+	if (!w)
+		return;
+	w->blocked_on = 0;
+	w->regs.rax = OK;
+	w->regs.rdi = n->bits;
+	n->bits = 0;
+	sched_make_runnable(w);
+}
+
+long notification_wait(struct thread *t, struct notification *n, bool nonblock)
+{
+	t->regs.rdi = n->bits;
+	if (n->bits) {
+		n->bits = 0;
+		return OK;
+	}
+	if (nonblock)
+		return ERR_WOULD_BLOCK;
+	t->state = THREAD_WAIT;
+	t->blocked_on = n;
+	queue_push(&n->waiting, t);
+	return SYSCALL_BLOCKED;
+}
+
+void notification_destroy(struct notification *n)
+{
+	irq_unbind_notification(n);
+	while (n->waiting.head)
+		ipc_wake(n->waiting.head, ERR_DELETED);
+}

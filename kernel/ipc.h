@@ -1,0 +1,26 @@
+/* Synchronous IPC through endpoints, notifications, and faults as messages. */
+#ifndef KERNEL_IPC_H
+#define KERNEL_IPC_H
+
+#include "object.h"
+
+/* A syscall handler's result when the caller blocked: its status comes later. */
+#define SYSCALL_BLOCKED (-1L)
+
+long ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock);
+long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock);
+long ipc_reply(struct thread *r);
+/* Ends whatever IPC t waits in; it will see `status` (t's state is not changed). */
+void ipc_cancel(struct thread *t, uint64_t status);
+/* Ends t's wait with status and makes it runnable (a faulted thread stays stopped). */
+void ipc_wake(struct thread *t, uint64_t status);
+/* Sends t's fault to its fault endpoint, or stops t when it has none. */
+void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr);
+
+void endpoint_destroy(struct endpoint *e);
+
+void notification_signal(struct notification *n, uint64_t bits);
+long notification_wait(struct thread *t, struct notification *n, bool nonblock);
+void notification_destroy(struct notification *n);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * Invariant checks, run on request (SYS_DEBUG_CHECK) after stress tests:
+ *   - every capability sits where the derivation tree says (parent and child links agree);
+ *   - every mapped frame capability is on its task's mapping list;
+ *   - each object's reference count equals the capabilities naming it;
+ *   - thread states agree with the queues they are (or are not) on.
+ */
+#include "cap.h"
+#include "kcheck.h"
+#include "log.h"
+#include "task.h"
+#include "thread.h"
+
+static unsigned broken;
+
+static void fail(const char *what, const void *where)
+{
+	broken++;
+	log_error("kcheck: %s (%p)", what, where);
+}
+
+static bool is_child_of(const struct cap *c, const struct cap *parent)
+{
+	for (const struct cap *s = parent->first_child; s; s = s->next_sibling)
+		if (s == c)
+			return true;
+	return false;
+}
+
+static bool is_mapped_in(const struct cap *f, const struct task *t)
+{
+	for (const struct cap *m = t->mappings; m; m = m->map_next)
+		if (m == f)
+			return true;
+	return false;
+}
+
+static void check_cap(const struct cap *c)
+{
+	if (c->type == OBJ_NONE)
+		return;
+	if (c->type >= OBJ_TYPE_COUNT)
+		fail("capability of unknown type", c);
+	if (c->parent && !is_child_of(c, c->parent))
+		fail("capability missing from its parent's children", c);
+	for (const struct cap *ch = c->first_child; ch; ch = ch->next_sibling)
+		if (ch->parent != c)
+			fail("child capability names another parent", ch);
+	if (c->type == OBJ_FRAME && c->owner && !is_mapped_in(c, c->owner))
+		fail("mapped frame missing from its task's mapping list", c);
+}
+
+/* Calls fn on every capability: every task's space and every thread's own copies. */
+static void for_each_cap(void (*fn)(const struct cap *c))
+{
+	for (struct task *t = all_tasks; t; t = t->all_next)
+		for (unsigned i = 0; i < CSPACE_SLOTS; i++)
+			fn(&t->cspace[i]);
+	for (struct thread *th = all_threads; th; th = th->all_next) {
+		fn(&th->utcb);
+		fn(&th->fault_ep);
+	}
+}
+
+static void zero_count(const struct cap *c)
+{
+	struct obj_header *h = cap_object_header(c);
+	if (h)
+		h->counted = 0;
+}
+
+static void add_count(const struct cap *c)
+{
+	struct obj_header *h = cap_object_header(c);
+	if (h)
+		h->counted++;
+}
+
+static void compare_count(const struct cap *c)
+{
+	struct obj_header *h = cap_object_header(c);
+	if (h && h->counted != h->refs)
+		fail("reference count differs from the capabilities naming the object", h);
+}
+
+static void check_thread(const struct thread *t)
+{
+	switch (t->state) {
+	case THREAD_RUNNABLE:
+		if (t != current && !t->q_next)
+			fail("runnable thread on no run queue", t);
+		break;
+	case THREAD_SEND:
+	case THREAD_RECV:
+	case THREAD_WAIT:
+		if (!t->blocked_on)
+			fail("blocked thread blocked on nothing", t);
+		break;
+	case THREAD_REPLY:
+		if (t->callee && t->callee->caller != t)
+			fail("caller not held by its callee", t);
+		break;
+	case THREAD_INACTIVE:
+		break;
+	}
+	if (t->caller && t->caller->state != THREAD_REPLY)
+		fail("reply right held for a thread not waiting for a reply", t);
+	if (t == current && t->state != THREAD_RUNNABLE)
+		fail("the running thread is not runnable", t);
+}
+
+unsigned kcheck_invariants(void)
+{
+	broken = 0;
+	for_each_cap(check_cap);
+	for_each_cap(zero_count);
+	for_each_cap(add_count);
+	for_each_cap(compare_count);
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		check_thread(t);
+	log_info("kcheck: %u invariants broken", broken);
+	return broken;
+}

@@ -1,0 +1,130 @@
+/*
+ * Kernel objects and the capabilities that name them.
+ *
+ * Every object made at run time lives in memory retyped from an untyped
+ * capability and is reached through the physmap.  Tasks, threads,
+ * endpoints and notifications count the capabilities that name them and
+ * are destroyed when the last one goes.  Frames and untyped memory are
+ * plain physical ranges: their memory returns when the untyped capability
+ * they came from is revoked.
+ */
+#ifndef KERNEL_OBJECT_H
+#define KERNEL_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "moat/abi.h"
+#include "trap.h"
+
+struct task;
+struct thread;
+
+/*
+ * A capability: 64 bytes.  The derivation tree (parent, children, siblings)
+ * links every capability to the one it was copied or retyped from, so a
+ * revoke finds every descendant in every task.
+ */
+struct cap {
+	uint8_t type;        /* enum moat_object; OBJ_NONE = empty slot */
+	uint8_t rights;      /* RIGHT_* */
+	uint16_t reserved;
+	uint32_t pages;      /* frame, untyped: size in pages; ioport: first | last << 16 */
+	uint64_t obj;        /* object address (physmap), or physical base of frame/untyped */
+	uint64_t badge;      /* endpoint, notification: badge; frame: mapped vaddr;
+			      * untyped: bytes already retyped */
+	struct task *owner;  /* frame: task it is mapped into; ioport: task holding it */
+	struct cap *map_next; /* frame: next mapping of the same task */
+	struct cap *parent, *first_child, *next_sibling;
+};
+
+_Static_assert(sizeof(struct cap) == 64, "a capability is 64 bytes");
+
+#define IOPORT_FIRST(c) ((c)->pages & 0xffff)
+#define IOPORT_LAST(c)  ((c)->pages >> 16)
+
+/*
+ * The start of every counted object (task, thread, endpoint, notification):
+ * how many capabilities name it, and a scratch count for kcheck.c.
+ */
+struct obj_header {
+	uint64_t refs;
+	uint64_t counted;
+};
+
+struct task {
+	struct obj_header hdr;
+	uint64_t pml4;               /* physical */
+	struct cap *cspace;          /* CSPACE_SLOTS entries */
+	uint8_t *iobitmap;           /* 8 KiB; a set bit denies the port */
+	bool has_ports;
+	bool dying;
+	uint64_t pt_next, pt_end;    /* physical pages left for page tables */
+	struct cap *mappings;        /* frame capabilities mapped here */
+	struct thread *threads;      /* threads running in this task */
+	struct task *all_next;       /* every live task, for the invariant check */
+	struct task *zombie_next;    /* waiting to be torn down */
+};
+
+enum thread_state {
+	THREAD_INACTIVE,   /* not started, suspended, or stopped after a fault */
+	THREAD_RUNNABLE,
+	THREAD_SEND,       /* blocked sending on an endpoint (call: wants a reply) */
+	THREAD_RECV,       /* blocked receiving on an endpoint */
+	THREAD_REPLY,      /* called, waiting for the reply */
+	THREAD_WAIT,       /* blocked on a notification */
+};
+
+/*
+ * A thread.  On entry from user mode the CPU and entry.S push the user
+ * registers straight into regs, because TSS.rsp0 points just past it.
+ */
+struct thread {
+	struct obj_header hdr;
+	struct trap_frame regs;
+	struct task *task;
+	struct thread *task_next;      /* in task->threads */
+	enum thread_state state;
+	uint8_t priority;
+	uint8_t timeslice;
+	bool ipc_call;                 /* THREAD_SEND: a call, the sender waits for a reply */
+	bool ipc_grant;                /* THREAD_SEND: the cap used allows capability transfer */
+	bool ipc_fault;                /* a fault message, not a syscall, waits for its answer */
+	bool started;                  /* has had registers to run with */
+	uint64_t ipc_badge;            /* THREAD_SEND: badge of the capability used */
+	void *blocked_on;              /* endpoint or notification */
+	struct thread *q_next, *q_prev; /* run queue or the queue of blocked_on */
+	struct thread *caller;         /* the one-shot reply right: who waits for our reply */
+	struct thread *callee;         /* THREAD_REPLY: who holds our reply right */
+	uint64_t fault_vector, fault_error, fault_addr;
+	struct cap utcb;               /* copy of the UTCB frame capability, or empty */
+	struct cap fault_ep;           /* copy of the fault endpoint capability, or empty */
+	struct thread *all_next;       /* every live thread, for the invariant check */
+};
+
+/* Threads blocked on an object, first come first served (linked by q_next). */
+struct thread_queue {
+	struct thread *head, *tail;
+};
+
+struct endpoint {
+	struct obj_header hdr;
+	struct thread_queue waiting;   /* all senders or all receivers */
+};
+
+struct notification {
+	struct obj_header hdr;
+	uint64_t bits;
+	struct thread_queue waiting;
+};
+
+/* Object sizes for retype. */
+#define THREAD_BYTES       4096
+#define ENDPOINT_BYTES     64
+#define NOTIFICATION_BYTES 64
+
+_Static_assert(sizeof(struct thread) <= THREAD_BYTES, "thread fits its page");
+_Static_assert(sizeof(struct endpoint) <= ENDPOINT_BYTES, "endpoint fits");
+_Static_assert(sizeof(struct notification) <= NOTIFICATION_BYTES, "notification fits");
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * Tasks: creation from retyped memory, user page tables, user memory
+ * access and the I/O permission bitmap.
+ *
+ * A task's memory (TASK_BASE_PAGES + quota, contiguous):
+ *   page 0     struct task
+ *   pages 1-2  I/O permission bitmap (8 KiB, one bit per port)
+ *   page 3     PML4 (upper half shared with the kernel)
+ *   pages 4-11 capability space (CSPACE_SLOTS x 64 bytes)
+ *   the rest   the quota of pages for the task's page tables
+ */
+#include "cap.h"
+#include "gdt.h"
+#include "log.h"
+#include "mem.h"
+#include "memory.h"
+#include "task.h"
+#include "thread.h"
+#include "x86.h"
+
+_Static_assert(CSPACE_SLOTS * sizeof(struct cap) == 8 * PAGE_SIZE, "cspace is 8 pages");
+_Static_assert(TASK_BASE_PAGES == 12, "task layout");
+
+struct task *all_tasks;
+static struct task *active_ports; /* whose bitmap the TSS holds */
+
+struct task *task_create(uint64_t phys, uint64_t pages)
+{
+	struct task *t = phys_to_virt(phys);
+	t->iobitmap = phys_to_virt(phys + PAGE_SIZE);
+	memset(t->iobitmap, 0xff, 2 * PAGE_SIZE);
+	t->pml4 = phys + 3 * PAGE_SIZE;
+	paging_share_kernel(phys_to_virt(t->pml4));
+	t->cspace = phys_to_virt(phys + 4 * PAGE_SIZE);
+	t->pt_next = phys + TASK_BASE_PAGES * PAGE_SIZE;
+	t->pt_end = phys + pages * PAGE_SIZE;
+	t->all_next = all_tasks;
+	all_tasks = t;
+	return t;
+}
+
+/* A zeroed page from t's page-table quota, or 0 when it is used up. */
+static uint64_t pt_alloc(struct task *t)
+{
+	if (t->pt_next >= t->pt_end)
+		return 0;
+	uint64_t p = t->pt_next;
+	t->pt_next += PAGE_SIZE;
+	memset(phys_to_virt(p), 0, PAGE_SIZE);
+	return p;
+}
+
+/* The 4 KiB entry for user address va, creating tables if `create`; NULL if absent. */
+static uint64_t *user_pte(struct task *t, uint64_t va, bool create)
+{
+	uint64_t *table = phys_to_virt(t->pml4);
+	for (int level = 4; level > 1; level--) {
+		uint64_t *e = &table[(va >> (12 + 9 * (level - 1))) & 511];
+		if (!(*e & PTE_P)) {
+			uint64_t p = create ? pt_alloc(t) : 0;
+			if (!p)
+				return 0;
+			*e = p | PTE_P | PTE_W | PTE_U;
+		}
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[(va >> 12) & 511];
+}
+
+static uint64_t pte_flags(unsigned rights)
+{
+	uint64_t f = PTE_P | PTE_U;
+	if (rights & RIGHT_W)
+		f |= PTE_W;
+	if (!(rights & RIGHT_X))
+		f |= paging_nx_bit();
+	return f;
+}
+
+int task_map_page(struct task *t, uint64_t va, uint64_t phys, unsigned rights)
+{
+	uint64_t *pte = user_pte(t, va, true);
+	if (!pte)
+		return ERR_NO_MEMORY;
+	if (*pte & PTE_P)
+		return ERR_BUSY;
+	*pte = phys | pte_flags(rights);
+	return OK;
+}
+
+static void flush_user_page(struct task *t, uint64_t va)
+{
+	if ((read_cr3() & PTE_ADDR) == t->pml4)
+		asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static void unmap_pages(struct task *t, uint64_t va, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++, va += PAGE_SIZE) {
+		uint64_t *pte = user_pte(t, va, false);
+		if (pte) {
+			*pte = 0;
+			flush_user_page(t, va);
+		}
+	}
+}
+
+int task_map_frame(struct task *t, struct cap *frame, uint64_t va, unsigned rights)
+{
+	uint64_t bytes = (uint64_t)frame->pages * PAGE_SIZE;
+	if (va % PAGE_SIZE || va >= USER_TOP || bytes > USER_TOP - va)
+		return ERR_BAD_ADDRESS;
+	if (frame->owner)
+		return ERR_BUSY;
+	if ((frame->rights & rights) != rights)
+		return ERR_NO_RIGHTS;
+	if (!(rights & RIGHT_R))
+		return ERR_INVALID_ARG; /* x86 pages are always readable */
+	for (uint64_t i = 0; i < frame->pages; i++) {
+		int st = task_map_page(t, va + i * PAGE_SIZE, frame->obj + i * PAGE_SIZE, rights);
+		if (st != OK) {
+			unmap_pages(t, va, i);
+			return st;
+		}
+	}
+	frame->owner = t;
+	frame->badge = va;
+	frame->map_next = t->mappings;
+	t->mappings = frame;
+	return OK;
+}
+
+static struct cap **mapping_link(struct task *t, struct cap *frame)
+{
+	struct cap **pp = &t->mappings;
+	while (*pp != frame)
+		pp = &(*pp)->map_next;
+	return pp;
+}
+
+void task_unmap_frame(struct cap *frame)
+{
+	struct task *t = frame->owner;
+	unmap_pages(t, frame->badge, frame->pages);
+	*mapping_link(t, frame) = frame->map_next;
+	frame->owner = 0;
+	frame->map_next = 0;
+	frame->badge = 0;
+}
+
+void task_mapping_moved(struct task *t, struct cap *old, struct cap *new)
+{
+	*mapping_link(t, old) = new;
+}
+
+int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len)
+{
+	if (ua >= USER_TOP || len > USER_TOP - ua)
+		return ERR_BAD_ADDRESS;
+	uint8_t *d = dst;
+	while (len) {
+		uint64_t *pte = user_pte(t, ua, false);
+		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+			return ERR_BAD_ADDRESS;
+		uint64_t off = ua % PAGE_SIZE, n = PAGE_SIZE - off;
+		if (n > len)
+			n = len;
+		memcpy(d, (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + off, n);
+		d += n;
+		ua += n;
+		len -= n;
+	}
+	return OK;
+}
+
+void task_update_ports(struct task *t)
+{
+	memset(t->iobitmap, 0xff, 2 * PAGE_SIZE);
+	t->has_ports = false;
+	for (unsigned i = 0; i < CSPACE_SLOTS; i++) {
+		struct cap *c = &t->cspace[i];
+		if (c->type != OBJ_IOPORT)
+			continue;
+		for (unsigned port = IOPORT_FIRST(c); port <= IOPORT_LAST(c); port++)
+			t->iobitmap[port / 8] &= ~(1 << (port % 8));
+		t->has_ports = true;
+	}
+	if (active_ports == t)
+		active_ports = 0; /* reload on the next entry */
+}
+
+void task_activate(struct task *t)
+{
+	if ((read_cr3() & PTE_ADDR) != t->pml4)
+		write_cr3(t->pml4);
+	if (!t->has_ports) {
+		tss_set_iomap(0);
+	} else if (active_ports != t) {
+		tss_set_iomap(t->iobitmap);
+		active_ports = t;
+	}
+}
+
+/* Every frame mapped into t forgets the mapping: the page tables go with t. */
+static void forget_mappings(struct task *t)
+{
+	for (struct cap *f = t->mappings, *next; f; f = next) {
+		next = f->map_next;
+		f->owner = 0;
+		f->map_next = 0;
+		f->badge = 0;
+	}
+	t->mappings = 0;
+}
+
+void task_destroy(struct task *t)
+{
+	for (unsigned i = 0; i < CSPACE_SLOTS; i++)
+		cap_delete(&t->cspace[i]);
+	while (t->threads)
+		thread_set_task(t->threads, 0);
+	forget_mappings(t);
+	if ((read_cr3() & PTE_ADDR) == t->pml4)
+		write_cr3(paging_kernel_pml4());
+	if (active_ports == t)
+		active_ports = 0;
+	struct task **pp = &all_tasks;
+	while (*pp != t)
+		pp = &(*pp)->all_next;
+	*pp = t->all_next;
+}

@@ -1,0 +1,31 @@
+/* Tasks: an address space and a capability space. */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+
+#include "object.h"
+
+extern struct task *all_tasks;
+
+/* Makes a task in `pages` zeroed pages at phys (TASK_BASE_PAGES + page-table quota). */
+struct task *task_create(uint64_t phys, uint64_t pages);
+/* Tears a task down once its last capability is gone. */
+void task_destroy(struct task *t);
+
+/* Maps the pages of a frame capability at va with rights; checks everything. */
+int task_map_frame(struct task *t, struct cap *frame, uint64_t va, unsigned rights);
+void task_unmap_frame(struct cap *frame);
+/* A mapped frame capability moved from old to new: fix the task's list. */
+void task_mapping_moved(struct task *t, struct cap *old, struct cap *new);
+/* Maps one page without a capability (the root task's image and stack). */
+int task_map_page(struct task *t, uint64_t va, uint64_t phys, unsigned rights);
+
+/* Copies from user memory of t; ERR_BAD_ADDRESS if any byte is not user-readable. */
+int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len);
+
+/* Recomputes t's I/O permission bitmap from the port capabilities it holds. */
+void task_update_ports(struct task *t);
+
+/* Makes t's address space and I/O bitmap the current ones. */
+void task_activate(struct task *t);
+
+#endif

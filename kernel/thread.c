@@ -1,0 +1,184 @@
+/*
+ * Threads and the scheduler: 256 priorities, round robin within one.
+ *
+ * The running thread (`current`) is never on a run queue; every other
+ * runnable thread is.  The kernel has one stack and keeps no state on it
+ * across a block: a blocked thread is fully described by its state field
+ * and saved registers, so leaving the kernel is always "pick a thread and
+ * load its registers" (return_to_user).
+ */
+#include "cap.h"
+#include "gdt.h"
+#include "ipc.h"
+#include "log.h"
+#include "mem.h"
+#include "memory.h"
+#include "task.h"
+#include "thread.h"
+#include "x86.h"
+
+struct thread *current;
+struct thread *all_threads;
+
+static struct thread *runq[PRIORITY_MAX + 1];
+static uint64_t runq_bitmap[4];
+
+struct thread *thread_create(uint64_t phys)
+{
+	struct thread *t = phys_to_virt(phys);
+	t->regs.cs = SEL_UCODE;
+	t->regs.ss = SEL_UDATA;
+	t->regs.rflags = RFLAGS_IF | 2;
+	t->state = THREAD_INACTIVE;
+	t->all_next = all_threads;
+	all_threads = t;
+	return t;
+}
+
+void sched_make_runnable(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	if (t == current)
+		return;
+	unsigned p = t->priority;
+	if (!runq[p]) {
+		t->q_next = t->q_prev = t;
+		runq[p] = t;
+		runq_bitmap[p / 64] |= 1ULL << (p % 64);
+	} else { /* append at the tail of the circular list */
+		t->q_prev = runq[p]->q_prev;
+		t->q_next = runq[p];
+		runq[p]->q_prev->q_next = t;
+		runq[p]->q_prev = t;
+	}
+	t->timeslice = TIMESLICE_TICKS;
+}
+
+/* Takes a runnable thread off its run queue (not the running one: it is on none). */
+void sched_remove(struct thread *t)
+{
+	if (t->state != THREAD_RUNNABLE || t == current)
+		return;
+	unsigned p = t->priority;
+	if (t->q_next == t) {
+		runq[p] = 0;
+		runq_bitmap[p / 64] &= ~(1ULL << (p % 64));
+	} else {
+		t->q_prev->q_next = t->q_next;
+		t->q_next->q_prev = t->q_prev;
+		if (runq[p] == t)
+			runq[p] = t->q_next;
+	}
+	t->q_next = t->q_prev = 0;
+}
+
+void sched_requeue(struct thread *t)
+{
+	sched_remove(t);
+	sched_make_runnable(t);
+}
+
+static int highest_priority(void)
+{
+	for (int w = 3; w >= 0; w--)
+		if (runq_bitmap[w])
+			return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
+	return -1;
+}
+
+/* Chooses the thread to run next; current may stay. */
+static void schedule(void)
+{
+	int best = highest_priority();
+	if (current && current->state == THREAD_RUNNABLE) {
+		if (best < current->priority ||
+		    (best == current->priority && current->timeslice > 0))
+			return;
+		struct thread *prev = current;
+		current = 0;
+		sched_make_runnable(prev); /* to the tail of its queue */
+	}
+	current = 0;
+	if (best < 0)
+		return;
+	struct thread *next = runq[best];
+	sched_remove(next);
+	current = next;
+	if (!next->timeslice)
+		next->timeslice = TIMESLICE_TICKS;
+}
+
+void sched_tick(void)
+{
+	if (current && current->timeslice)
+		current->timeslice--;
+}
+
+void return_to_user(void)
+{
+	objects_reap();
+	for (;;) {
+		schedule();
+		if (current)
+			break;
+		/* Nothing to run: wait for an interrupt to make something runnable. */
+		irq_enable();
+		halt();
+		irq_disable();
+	}
+	tss_set_kernel_stack((uint64_t)(&current->regs + 1));
+	task_activate(current->task);
+	enter_user(&current->regs);
+}
+
+void thread_set_task(struct thread *t, struct task *task)
+{
+	if (t->task) {
+		thread_stop(t, ERR_DELETED);
+		struct thread **pp = &t->task->threads;
+		while (*pp != t)
+			pp = &(*pp)->task_next;
+		*pp = t->task_next;
+	}
+	t->task = task;
+	if (task) {
+		t->task_next = task->threads;
+		task->threads = t;
+	}
+}
+
+void thread_start(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
+{
+	t->regs.rip = rip;
+	t->regs.rsp = rsp;
+	t->regs.rdi = arg;
+	t->regs.rflags = RFLAGS_IF | 2;
+	t->regs.cs = SEL_UCODE;
+	t->regs.ss = SEL_UDATA;
+	sched_make_runnable(t);
+}
+
+void thread_stop(struct thread *t, uint64_t status)
+{
+	if (t->state == THREAD_RUNNABLE)
+		sched_remove(t);
+	else
+		ipc_cancel(t, status);
+	t->state = THREAD_INACTIVE;
+}
+
+void thread_destroy(struct thread *t)
+{
+	thread_set_task(t, 0);
+	thread_stop(t, ERR_DELETED);
+	if (t->caller) /* whoever waits for our reply will not get one */
+		ipc_wake(t->caller, ERR_DELETED);
+	cap_delete(&t->utcb);
+	cap_delete(&t->fault_ep);
+	if (current == t)
+		current = 0;
+	struct thread **pp = &all_threads;
+	while (*pp != t)
+		pp = &(*pp)->all_next;
+	*pp = t->all_next;
+}

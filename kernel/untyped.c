@@ -1,0 +1,86 @@
+/*
+ * Retype: carving kernel objects out of untyped memory.  An untyped
+ * capability hands out its range front to back (its badge field counts the
+ * bytes used); revoking it deletes everything made from it and makes the
+ * whole range available again.  Untyped capabilities cannot be copied, so
+ * one range is never handed out twice.
+ */
+#include "cap.h"
+#include "mem.h"
+#include "memory.h"
+#include "task.h"
+#include "thread.h"
+#include "untyped.h"
+
+#define MAX_OBJECT_PAGES (1ULL << 20) /* 4 GiB: keeps every size computation in range */
+
+static uint64_t object_bytes(uint64_t type, uint64_t pages)
+{
+	switch (type) {
+	case OBJ_UNTYPED:
+	case OBJ_FRAME:
+		return pages * PAGE_SIZE;
+	case OBJ_TASK:
+		return (TASK_BASE_PAGES + pages) * PAGE_SIZE;
+	case OBJ_THREAD:
+		return THREAD_BYTES;
+	case OBJ_ENDPOINT:
+		return ENDPOINT_BYTES;
+	case OBJ_NOTIFICATION:
+		return NOTIFICATION_BYTES;
+	default:
+		return 0;
+	}
+}
+
+/* The capability to a new object of `bytes` at phys, its memory initialized. */
+static struct cap make_object(uint64_t type, uint64_t phys, uint64_t pages, uint64_t bytes)
+{
+	struct cap c = { .type = type, .rights = RIGHTS_ALL };
+	if (type != OBJ_UNTYPED)
+		memset(phys_to_virt(phys), 0, bytes);
+	switch (type) {
+	case OBJ_UNTYPED:
+	case OBJ_FRAME:
+		c.obj = phys;
+		c.pages = pages;
+		break;
+	case OBJ_TASK:
+		c.obj = (uint64_t)task_create(phys, TASK_BASE_PAGES + pages);
+		break;
+	case OBJ_THREAD:
+		c.obj = (uint64_t)thread_create(phys);
+		break;
+	default:
+		c.obj = (uint64_t)phys_to_virt(phys);
+		break;
+	}
+	return c;
+}
+
+int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages, uint64_t dst,
+		   uint64_t count)
+{
+	if (pages > MAX_OBJECT_PAGES)
+		return ERR_INVALID_ARG;
+	uint64_t bytes = object_bytes(type, pages);
+	if (bytes == 0 || count == 0 || count > CSPACE_SLOTS)
+		return ERR_INVALID_ARG;
+	if (dst >= CSPACE_SLOTS || count > CSPACE_SLOTS - dst)
+		return ERR_INVALID_SLOT;
+	for (uint64_t i = 0; i < count; i++)
+		if (t->cspace[dst + i].type != OBJ_NONE)
+			return ERR_SLOT_OCCUPIED;
+	uint64_t align = bytes >= PAGE_SIZE ? PAGE_SIZE : 64;
+	uint64_t start = (ut->badge + align - 1) & ~(align - 1);
+	uint64_t size = (uint64_t)ut->pages * PAGE_SIZE;
+	if (start > size || count * bytes > size - start)
+		return ERR_NO_MEMORY;
+
+	for (uint64_t i = 0; i < count; i++) {
+		struct cap c = make_object(type, ut->obj + start + i * bytes, pages, bytes);
+		cap_insert(ut, &t->cspace[dst + i], &c, t);
+	}
+	ut->badge = start + count * bytes;
+	return OK;
+}
