@@ -52,7 +52,7 @@ mouse: enabled=0
 RC
 	status=0
 	bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
-	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$dir/bochs.log" >>"$emulog" ;; esac
+	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$dir/bochs.log" >>"$emulog" 2>/dev/null ;; esac
 	exit $status ;;
 *)
 	echo "emu.sh: unknown emulator '$emu' (qemu, qemu-gdb or bochs)" >&2
