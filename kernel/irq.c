@@ -82,6 +82,8 @@ int irq_bind(uint64_t line, struct notification *n, uint64_t badge)
 {
 	if (line == 2)
 		return ERR_INVALID_ARG;
+	if (lines[line].ntfn)
+		return ERR_BUSY; /* one handler per line; deleting its notification frees it */
 	lines[line].ntfn = n;
 	lines[line].badge = badge ? badge : 1;
 	pic_set_mask(line, false);

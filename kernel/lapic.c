@@ -21,6 +21,8 @@
 #define LAPIC_TIMER_DIV  0x3e0
 #define LVT_MASKED      (1U << 16)
 #define LVT_PERIODIC    (1U << 17)
+#define LVT_NMI         (4U << 8)
+#define LVT_EXTINT      (7U << 8)
 #define TIMER_DIV_16    0x3
 
 #define PIT_HZ          1193182
@@ -100,8 +102,8 @@ void lapic_init(void)
 	wrmsr(MSR_APIC_BASE, base | (1 << 11)); /* global enable */
 	lapic = mmio_map(base & ~0xfffULL);
 	lapic_write(LAPIC_SVR, 0x100 | VEC_LAPIC_SPURIOUS);
-	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
-	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+	lapic_write(LAPIC_LVT_LINT0, LVT_EXTINT); /* the 8259s deliver device IRQs through LINT0 */
+	lapic_write(LAPIC_LVT_LINT1, LVT_NMI);
 	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
 
 	if (!calibrate()) {

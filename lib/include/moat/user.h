@@ -1,0 +1,101 @@
+/*
+ * What every user program can rely on at startup, and the user runtime
+ * (lib/user/) built on it.  docs/root-task.md explains the layout.
+ *
+ * Address space of a program the root task starts (the root's own matches):
+ *   USER_IMAGE_BASE .. USER_HEAP_VADDR  the ELF image (lib/user/user.ld)
+ *   USER_HEAP_VADDR                     heap: the config's memory= minus the stack
+ *   USER_STARTINFO_VADDR                struct startinfo, read-only (root: bootinfo)
+ *   USER_UTCB_VADDR                     the thread's UTCB
+ *   USER_STACK_TOP                      top of a USER_STACK_PAGES stack
+ * The program starts at the ELF entry with rsp = USER_STACK_TOP and
+ * rdi = USER_STARTINFO_VADDR.
+ */
+#ifndef MOAT_USER_H
+#define MOAT_USER_H
+
+#include <stdint.h>
+
+#include "abi.h"
+
+#define USER_IMAGE_BASE      0x400000ULL
+#define USER_HEAP_VADDR      0x10000000ULL
+#define USER_HEAP_MAX        0x20000000ULL /* heap + stack (memory=) at most 512 MiB */
+#define USER_STARTINFO_VADDR ROOT_BOOTINFO_VADDR
+#define USER_UTCB_VADDR      ROOT_UTCB_VADDR
+#define USER_STACK_TOP       ROOT_STACK_TOP
+#define USER_STACK_PAGES     ROOT_STACK_PAGES
+#define USER_STACK_BYTES     (USER_STACK_PAGES * (uint64_t)PAGE_BYTES)
+
+/*
+ * Capability slots of a started program.  Slots 1-22 mean the same as the
+ * root's (enum root_slot): SLOT_CONSOLE (5), SLOT_IOPORTS (6, the range the
+ * config gave) and IRQ n in SLOT_IRQ_FIRST + n (7-22).  Any of them may be
+ * empty when the config did not grant it.
+ */
+enum user_slot {
+	SLOT_SELF_TASK = SLOT_ROOT_TASK,     /* own task (all rights) */
+	SLOT_SELF_THREAD = SLOT_ROOT_THREAD, /* own thread */
+	SLOT_SELF_UTCB = SLOT_ROOT_UTCB,     /* own UTCB frame */
+	SLOT_STARTINFO = SLOT_ROOT_BOOTINFO, /* the startinfo frame (read-only) */
+	SLOT_ENDPOINT = SLOT_FIRST_FREE_FIXED, /* own endpoint (R, W, G), if it has clients */
+	SLOT_UNTYPED,                        /* own untyped memory (untyped=) */
+	SLOT_CONNECT_FIRST,                  /* connect=: badged send caps, config order */
+	SLOT_USER_FIRST_FREE = SLOT_CONNECT_FIRST + 8 /* the first slot the program owns */
+};
+
+#define STARTINFO_MAGIC       0x464e495452415453ULL /* "STARTINF" */
+#define STARTINFO_NAME_LEN    32
+#define STARTINFO_MAX_CONNECT (SLOT_USER_FIRST_FREE - SLOT_CONNECT_FIRST)
+
+/* What the root tells a started program, at USER_STARTINFO_VADDR. */
+struct startinfo {
+	uint64_t magic;                   /* STARTINFO_MAGIC */
+	char name[STARTINFO_NAME_LEN];    /* the server's name in the config */
+	uint64_t heap_vaddr, heap_bytes;  /* zeroed read-write memory */
+	uint64_t stack_top, stack_bytes;
+	uint64_t badge;                   /* the badge its connect= calls carry */
+	uint64_t untyped_pages;           /* 0: SLOT_UNTYPED is empty */
+	uint64_t has_endpoint;            /* SLOT_ENDPOINT holds its endpoint */
+	uint64_t has_ioports;             /* SLOT_IOPORTS holds io_first .. io_last */
+	uint64_t io_first, io_last;
+	uint64_t irq_mask;                /* bit n: IRQ n in SLOT_IRQ_FIRST + n */
+	uint64_t connect_count;           /* connection i in SLOT_CONNECT_FIRST + i */
+	char connect[STARTINFO_MAX_CONNECT][STARTINFO_NAME_LEN]; /* their server names */
+};
+
+/* Runtime (lib/user/). */
+
+/* Formats like printf and writes to the console in SLOT_CONSOLE (if any). */
+int uprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Ends the program: reports status on the console, then suspends the thread for good. */
+void task_exit(int status) __attribute__((noreturn));
+
+/* This thread's UTCB. */
+static inline struct utcb *utcb(void)
+{
+	return (struct utcb *)USER_UTCB_VADDR;
+}
+
+/* The startinfo page, or NULL when the program has none (the root task). */
+const struct startinfo *startinfo(void);
+
+/* The program's name: the startinfo name, or "root". */
+const char *program_name(void);
+
+/* The slot of the connection to server `name`, or SLOT_NONE. */
+uint64_t connection_slot(const char *name);
+
+/* A short name for a syscall status ("OK", "ERR_NO_MEMORY", ...). */
+const char *status_name(uint64_t status);
+
+/*
+ * Calls ep with label and n words (0 .. MSG_MAX_WORDS).  The reply's words,
+ * up to n of them, overwrite words[]; its tag goes to *reply_tag if not NULL.
+ * Returns the syscall status.
+ */
+uint64_t ipc_call_words(uint64_t ep, uint64_t label, uint64_t *words, unsigned int n,
+			uint64_t *reply_tag);
+
+#endif

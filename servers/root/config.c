@@ -1,0 +1,423 @@
+/*
+ * The root task's config parser (format: docs/root-task.md).  Works on a
+ * text that need not be NUL-terminated; stops at the first error.
+ */
+#include <stdarg.h>
+
+#include "config.h"
+#include "fmt.h"
+#include "mem.h"
+
+/* A word of the config text (not NUL-terminated). */
+struct word {
+	const char *s;
+	size_t len;
+};
+
+/* printf arguments for "%.*s" of a word. */
+#define WORD_ARG(w) (int)(w).len, (w).s
+
+struct parser {
+	struct config *cfg;
+	unsigned int line;
+	unsigned int seen;   /* options given on this line, bit per option */
+	char *err;
+	size_t err_len;
+};
+
+/* An option of a server line: key or key=value. */
+struct option {
+	const char *key;
+	int takes_value;
+	int repeatable;
+	int (*parse)(struct parser *ps, struct server_config *srv, struct word value);
+};
+
+/* Reports an error on the current line; returns -1. */
+static int __attribute__((format(printf, 2, 3))) fail(struct parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ps->err_len == 0)
+		return -1;
+	n = fmt_snprintf(ps->err, ps->err_len, "line %u: ", ps->line);
+	if ((size_t)n < ps->err_len) {
+		va_start(ap, fmt);
+		fmt_vsnprintf(ps->err + n, ps->err_len - n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Whether w is exactly the string s. */
+static int word_is(struct word w, const char *s)
+{
+	return w.len == strlen(s) && memcmp(w.s, s, w.len) == 0;
+}
+
+/* Splits w at its first c into *head and *tail; returns whether c occurs. */
+static int word_split(struct word w, char c, struct word *head, struct word *tail)
+{
+	for (size_t i = 0; i < w.len; i++) {
+		if (w.s[i] == c) {
+			*head = (struct word){ w.s, i };
+			*tail = (struct word){ w.s + i + 1, w.len - i - 1 };
+			return 1;
+		}
+	}
+	*head = w;
+	*tail = (struct word){ w.s + w.len, 0 };
+	return 0;
+}
+
+/* Whether c separates words. */
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Takes the next word of [*p, end) into *w; returns 0 at the end. */
+static int next_word(const char **p, const char *end, struct word *w)
+{
+	const char *s = *p;
+
+	while (s < end && is_space(*s))
+		s++;
+	w->s = s;
+	while (s < end && !is_space(*s))
+		s++;
+	w->len = (size_t)(s - w->s);
+	*p = s;
+	return w->len > 0;
+}
+
+/* The value of digit c in base, or -1. */
+static int digit_value(char c, unsigned int base)
+{
+	int v = -1;
+
+	if (c >= '0' && c <= '9')
+		v = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		v = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		v = c - 'A' + 10;
+	return v >= 0 && (unsigned int)v < base ? v : -1;
+}
+
+/* Parses all of w as a decimal or 0x-hex number; returns 0 if it is none or overflows. */
+static int word_number(struct word w, uint64_t *out)
+{
+	unsigned int base = 10;
+	uint64_t v = 0;
+	int d;
+
+	if (w.len > 2 && w.s[0] == '0' && (w.s[1] == 'x' || w.s[1] == 'X')) {
+		base = 16;
+		w.s += 2;
+		w.len -= 2;
+	}
+	if (w.len == 0)
+		return 0;
+	for (size_t i = 0; i < w.len; i++) {
+		d = digit_value(w.s[i], base);
+		if (d < 0 || v > (UINT64_MAX - (uint64_t)d) / base)
+			return 0;
+		v = v * base + (uint64_t)d;
+	}
+	*out = v;
+	return 1;
+}
+
+/* Parses a size: a number with an optional K, M or G (binary) suffix. */
+static int word_size(struct word w, uint64_t *out)
+{
+	unsigned int shift = 0;
+	char last = w.len ? w.s[w.len - 1] : 0;
+
+	if (last == 'K' || last == 'k')
+		shift = 10;
+	else if (last == 'M' || last == 'm')
+		shift = 20;
+	else if (last == 'G' || last == 'g')
+		shift = 30;
+	if (shift)
+		w.len--;
+	if (!word_number(w, out) || *out > (UINT64_MAX >> shift))
+		return 0;
+	*out <<= shift;
+	return 1;
+}
+
+/* Whether c may appear in a name. */
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.';
+}
+
+/* Copies a valid name into buf[CONFIG_NAME_LEN]; what says what it names. */
+static int copy_name(struct parser *ps, struct word w, char *buf, const char *what)
+{
+	if (w.len == 0 || w.len >= CONFIG_NAME_LEN)
+		return fail(ps, "%s '%.*s': names have 1 to %d characters", what, WORD_ARG(w),
+			    CONFIG_NAME_LEN - 1);
+	for (size_t i = 0; i < w.len; i++)
+		if (!is_name_char(w.s[i]))
+			return fail(ps, "%s '%.*s': bad character", what, WORD_ARG(w));
+	memcpy(buf, w.s, w.len);
+	buf[w.len] = '\0';
+	return 0;
+}
+
+/* Parses a size value that must be a non-zero multiple of the page size. */
+static int parse_pages_size(struct parser *ps, struct word w, const char *key, uint64_t *out)
+{
+	if (!word_size(w, out))
+		return fail(ps, "%s: bad size '%.*s'", key, WORD_ARG(w));
+	if (*out == 0 || *out % PAGE_BYTES)
+		return fail(ps, "%s: %.*s is not a non-zero multiple of 4K", key, WORD_ARG(w));
+	return 0;
+}
+
+static int opt_module(struct parser *ps, struct server_config *srv, struct word value)
+{
+	return copy_name(ps, value, srv->module, "module");
+}
+
+static int opt_priority(struct parser *ps, struct server_config *srv, struct word value)
+{
+	if (!word_number(value, &srv->priority) || srv->priority > PRIORITY_MAX)
+		return fail(ps, "priority: '%.*s' is not 0 to %d", WORD_ARG(value), PRIORITY_MAX);
+	return 0;
+}
+
+static int opt_memory(struct parser *ps, struct server_config *srv, struct word value)
+{
+	if (parse_pages_size(ps, value, "memory", &srv->memory) < 0)
+		return -1;
+	if (srv->memory < USER_STACK_BYTES || srv->memory > USER_HEAP_MAX)
+		return fail(ps, "memory: %.*s is not %lluK to %lluM", WORD_ARG(value),
+			    (unsigned long long)USER_STACK_BYTES >> 10,
+			    (unsigned long long)USER_HEAP_MAX >> 20);
+	return 0;
+}
+
+static int opt_untyped(struct parser *ps, struct server_config *srv, struct word value)
+{
+	return parse_pages_size(ps, value, "untyped", &srv->untyped);
+}
+
+static int opt_console(struct parser *ps, struct server_config *srv, struct word value)
+{
+	(void)ps;
+	(void)value;
+	srv->console = 1;
+	return 0;
+}
+
+/* ioports=FIRST-LAST or ioports=PORT. */
+static int opt_ioports(struct parser *ps, struct server_config *srv, struct word value)
+{
+	struct word first, last;
+
+	if (!word_split(value, '-', &first, &last))
+		last = first;
+	if (!word_number(first, &srv->io_first) || !word_number(last, &srv->io_last) ||
+	    srv->io_first > srv->io_last || srv->io_last > 0xffff)
+		return fail(ps, "ioports: '%.*s' is not a port range within 0-0xffff",
+			    WORD_ARG(value));
+	srv->has_ioports = 1;
+	return 0;
+}
+
+/* One item of irq=N,N,... */
+static int add_irq(struct parser *ps, struct server_config *srv, struct word item)
+{
+	uint64_t irq;
+
+	if (!word_number(item, &irq) || irq >= CONFIG_IRQ_COUNT)
+		return fail(ps, "irq: '%.*s' is not 0 to %d", WORD_ARG(item), CONFIG_IRQ_COUNT - 1);
+	if (srv->irq_mask & (1u << irq))
+		return fail(ps, "irq %llu given twice", (unsigned long long)irq);
+	srv->irq_mask |= 1u << irq;
+	return 0;
+}
+
+/* One item of connect=NAME,NAME,...; the names are resolved after the last line. */
+static int add_connect(struct parser *ps, struct server_config *srv, struct word item)
+{
+	char name[CONFIG_NAME_LEN];
+
+	if (copy_name(ps, item, name, "connect") < 0)
+		return -1;
+	for (unsigned int i = 0; i < srv->connect_count; i++)
+		if (strcmp(srv->connect[i], name) == 0)
+			return fail(ps, "connect=%s given twice", name);
+	if (srv->connect_count == CONFIG_MAX_CONNECT)
+		return fail(ps, "more than %d connections", CONFIG_MAX_CONNECT);
+	memcpy(srv->connect[srv->connect_count++], name, sizeof(name));
+	return 0;
+}
+
+/* Calls add on each item of a comma-separated list. */
+static int for_each_item(struct parser *ps, struct server_config *srv, struct word list,
+			 int (*add)(struct parser *, struct server_config *, struct word))
+{
+	struct word item, rest = list;
+	int more;
+
+	do {
+		more = word_split(rest, ',', &item, &rest);
+		if (item.len == 0)
+			return fail(ps, "empty item in list '%.*s'", WORD_ARG(list));
+		if (add(ps, srv, item) < 0)
+			return -1;
+	} while (more);
+	return 0;
+}
+
+static int opt_irq(struct parser *ps, struct server_config *srv, struct word value)
+{
+	return for_each_item(ps, srv, value, add_irq);
+}
+
+static int opt_connect(struct parser *ps, struct server_config *srv, struct word value)
+{
+	return for_each_item(ps, srv, value, add_connect);
+}
+
+static const struct option options[] = {
+	{ "module", 1, 0, opt_module },
+	{ "priority", 1, 0, opt_priority },
+	{ "memory", 1, 0, opt_memory },
+	{ "untyped", 1, 0, opt_untyped },
+	{ "console", 0, 0, opt_console },
+	{ "ioports", 1, 0, opt_ioports },
+	{ "irq", 1, 1, opt_irq },
+	{ "connect", 1, 1, opt_connect },
+};
+
+/* Parses one key or key=value word of a server line. */
+static int parse_option(struct parser *ps, struct server_config *srv, struct word w)
+{
+	struct word key, value;
+	int has_value = word_split(w, '=', &key, &value);
+
+	for (unsigned int i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		const struct option *opt = &options[i];
+
+		if (!word_is(key, opt->key))
+			continue;
+		if (has_value != opt->takes_value)
+			return fail(ps, opt->takes_value ? "'%s' needs a value" :
+				    "'%s' takes no value", opt->key);
+		if (!opt->repeatable && (ps->seen & (1u << i)))
+			return fail(ps, "'%s' given twice", opt->key);
+		ps->seen |= 1u << i;
+		return opt->parse(ps, srv, value);
+	}
+	return fail(ps, "unknown option '%.*s'", WORD_ARG(key));
+}
+
+/* Adds a server with the default settings; NULL (and an error) if it cannot. */
+static struct server_config *add_server(struct parser *ps, struct word name)
+{
+	struct config *cfg = ps->cfg;
+	struct server_config *srv;
+
+	if (cfg->count == CONFIG_MAX_SERVERS) {
+		fail(ps, "more than %d servers", CONFIG_MAX_SERVERS);
+		return NULL;
+	}
+	srv = &cfg->servers[cfg->count];
+	memset(srv, 0, sizeof(*srv));
+	if (copy_name(ps, name, srv->name, "server") < 0)
+		return NULL;
+	if (config_find(cfg, srv->name) >= 0) {
+		fail(ps, "server %s defined twice", srv->name);
+		return NULL;
+	}
+	memcpy(srv->module, srv->name, sizeof(srv->module));
+	srv->line = ps->line;
+	srv->priority = CONFIG_DEFAULT_PRIORITY;
+	srv->memory = CONFIG_DEFAULT_MEMORY;
+	cfg->count++;
+	return srv;
+}
+
+/* Parses one line, comment already cut off: blank, or `server NAME OPTION...`. */
+static int parse_line(struct parser *ps, const char *p, const char *end)
+{
+	struct server_config *srv;
+	struct word w;
+
+	if (!next_word(&p, end, &w))
+		return 0;
+	if (!word_is(w, "server"))
+		return fail(ps, "expected 'server', found '%.*s'", WORD_ARG(w));
+	if (!next_word(&p, end, &w))
+		return fail(ps, "server needs a name");
+	srv = add_server(ps, w);
+	if (!srv)
+		return -1;
+	ps->seen = 0;
+	while (next_word(&p, end, &w))
+		if (parse_option(ps, srv, w) < 0)
+			return -1;
+	return 0;
+}
+
+/* Resolves every connect= name to a server index and marks the servers with clients. */
+static int resolve_connections(struct parser *ps)
+{
+	struct config *cfg = ps->cfg;
+
+	for (unsigned int i = 0; i < cfg->count; i++) {
+		struct server_config *srv = &cfg->servers[i];
+
+		for (unsigned int k = 0; k < srv->connect_count; k++) {
+			int to = config_find(cfg, srv->connect[k]);
+
+			if (to < 0) {
+				ps->line = srv->line;
+				return fail(ps, "connect=%s: no such server", srv->connect[k]);
+			}
+			srv->connect_to[k] = (unsigned int)to;
+			cfg->servers[to].has_clients = 1;
+		}
+	}
+	return 0;
+}
+
+int config_parse(const char *text, size_t len, struct config *cfg, char *err, size_t err_len)
+{
+	struct parser ps = { .cfg = cfg, .err = err, .err_len = err_len };
+	const char *end = text + len;
+
+	if (err_len)
+		err[0] = '\0';
+	cfg->count = 0;
+	while (text < end) {
+		const char *eol = text, *cut;
+
+		while (eol < end && *eol != '\n')
+			eol++;
+		for (cut = text; cut < eol && *cut != '#'; cut++)
+			;
+		ps.line++;
+		if (parse_line(&ps, text, cut) < 0)
+			return -1;
+		text = eol < end ? eol + 1 : end;
+	}
+	return resolve_connections(&ps);
+}
+
+int config_find(const struct config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->count; i++)
+		if (strcmp(cfg->servers[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}

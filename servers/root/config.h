@@ -1,0 +1,53 @@
+/*
+ * The root task's configuration: which servers to start and with what
+ * authority.  A pure parser, unit-tested on the host; docs/root-task.md
+ * describes the format.
+ */
+#ifndef ROOT_CONFIG_H
+#define ROOT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moat/user.h"
+
+#define CONFIG_MAX_SERVERS      16
+#define CONFIG_NAME_LEN         STARTINFO_NAME_LEN
+#define CONFIG_MAX_CONNECT      STARTINFO_MAX_CONNECT
+#define CONFIG_IRQ_COUNT        16
+#define CONFIG_DEFAULT_PRIORITY 100
+#define CONFIG_DEFAULT_MEMORY   (USER_STACK_BYTES + 0x10000)
+
+/* One `server` line. */
+struct server_config {
+	char name[CONFIG_NAME_LEN];
+	char module[CONFIG_NAME_LEN];        /* defaults to the name */
+	unsigned int line;                   /* where it was defined */
+	uint64_t priority;
+	uint64_t memory;                     /* bytes of stack + heap, page multiple */
+	uint64_t untyped;                    /* bytes of own untyped memory, 0 = none */
+	int console;
+	int has_ioports;
+	uint64_t io_first, io_last;
+	uint32_t irq_mask;                   /* bit n: IRQ n */
+	int has_clients;                     /* some server connects to this one */
+	unsigned int connect_count;
+	char connect[CONFIG_MAX_CONNECT][CONFIG_NAME_LEN];
+	unsigned int connect_to[CONFIG_MAX_CONNECT]; /* server indices of connect[] */
+};
+
+struct config {
+	unsigned int count;
+	struct server_config servers[CONFIG_MAX_SERVERS];
+};
+
+/*
+ * Parses the config text[0 .. len).  Returns 0, or -1 with a message such as
+ * "line 3: unknown key 'colour'" in err (always NUL-terminated if err_len > 0).
+ */
+int config_parse(const char *text, size_t len, struct config *cfg, char *err, size_t err_len);
+
+/* The index of the server called name, or -1. */
+int config_find(const struct config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * The root task: starts the servers its config module lists, checks IPC
+ * with the echo server, then reports server faults for ever.
+ */
+#include "mem.h"
+#include "moat/syscall.h"
+#include "moat/user.h"
+#include "root.h"
+
+#define ECHO_LABEL 0x3c40 /* the root's test call; echo answers ECHO_LABEL + 1 */
+#define ECHO_WORDS 6      /* two of them travel in the UTCB */
+#define FAULT_STAY_STOPPED 1 /* a fault reply label other than 0 leaves the thread stopped */
+
+static struct config config;
+static struct server servers[CONFIG_MAX_SERVERS];
+
+/* Reads the module named "config" into config; returns 0 or -1 (reported). */
+static int read_config(void)
+{
+	struct module mod;
+	char err[96];
+	int st;
+
+	if (module_open("config", "config", &mod) < 0)
+		return -1;
+	st = config_parse(mod.image, mod.bytes, &config, err, sizeof(err));
+	module_close(&mod);
+	if (st < 0)
+		uprintf("root: config: %s\n", err);
+	return st;
+}
+
+/* Whether the root makes an endpoint for a server: it has clients, or the root calls it. */
+static int needs_endpoint(const struct server_config *cfg)
+{
+	return cfg->has_clients || strcmp(cfg->name, "echo") == 0;
+}
+
+/* Sets up servers[] and their endpoints; all exist before any client starts. */
+static void prepare_servers(void)
+{
+	for (unsigned int i = 0; i < config.count; i++) {
+		struct server *srv = &servers[i];
+
+		*srv = (struct server){ .cfg = &config.servers[i], .index = i,
+					.endpoint = SLOT_NONE, .task = SLOT_NONE,
+					.thread = SLOT_NONE, .utcb = SLOT_NONE,
+					.startinfo = SLOT_NONE };
+		if (needs_endpoint(srv->cfg) &&
+		    server_failed(srv, "make endpoint", retype(OBJ_ENDPOINT, 0, &srv->endpoint)))
+			srv->endpoint = SLOT_NONE;
+	}
+}
+
+/* Starts every server in config order; a failure is reported and skipped. */
+static void start_servers(uint64_t fault_ep)
+{
+	unsigned int started = 0;
+
+	for (unsigned int i = 0; i < config.count; i++)
+		if (server_start(&servers[i], servers, fault_ep) == 0)
+			started++;
+	uprintf("root: %u of %u servers started\n", started, config.count);
+}
+
+/* Calls the echo server once and checks that the reply mirrors the call. */
+static void check_echo(void)
+{
+	int i = config_find(&config, "echo");
+	uint64_t words[ECHO_WORDS], tag = 0, st;
+	int ok;
+
+	if (i < 0 || !servers[i].running || servers[i].endpoint == SLOT_NONE)
+		return;
+	for (unsigned int k = 0; k < ECHO_WORDS; k++)
+		words[k] = 0x1000 + k;
+	st = ipc_call_words(servers[i].endpoint, ECHO_LABEL, words, ECHO_WORDS, &tag);
+	ok = st == OK && MSG_LABEL(tag) == ECHO_LABEL + 1 && MSG_WORDS(tag) == ECHO_WORDS;
+	for (unsigned int k = 0; ok && k < ECHO_WORDS; k++)
+		ok = words[k] == 0x1000 + k;
+	if (ok)
+		uprintf("root: echo replied ok\n");
+	else
+		uprintf("root: echo reply wrong: status %s, tag 0x%llx\n", status_name(st),
+			(unsigned long long)tag);
+}
+
+/* Logs one message received on the fault endpoint. */
+static void report_fault(uint64_t badge, const struct msg *m)
+{
+	const char *name = "(unknown)";
+
+	if (badge >= 1 && badge <= config.count)
+		name = config.servers[badge - 1].name;
+	if (MSG_LABEL(m->tag) != MSG_FAULT) {
+		uprintf("root: unexpected message, label 0x%llx, on the fault endpoint from %s\n",
+			(unsigned long long)MSG_LABEL(m->tag), name);
+		return;
+	}
+	uprintf("root: server %s faulted: vector %llu at rip 0x%llx addr 0x%llx (error 0x%llx)\n",
+		name, (unsigned long long)m->mr[0], (unsigned long long)m->mr[2],
+		(unsigned long long)m->mr[3], (unsigned long long)m->mr[1]);
+}
+
+/* Receives fault messages for ever; each faulted thread is told to stay stopped. */
+static void serve_faults(uint64_t fault_ep)
+{
+	struct msg m = { .tag = 0 };
+	uint64_t badge = 0;
+	uint64_t st = sys_recv(fault_ep, &m, &badge);
+
+	while (st == OK) {
+		report_fault(badge, &m);
+		m = (struct msg){ .tag = MSG_TAG(FAULT_STAY_STOPPED, 0, 0) };
+		st = sys_reply_recv(fault_ep, &m, &badge);
+	}
+	uprintf("root: receive on the fault endpoint failed: %s\n", status_name(st));
+}
+
+int main(uint64_t arg)
+{
+	const struct bootinfo *bi = boot_info();
+	uint64_t fault_ep, st;
+
+	(void)arg;
+	if (bi->magic != BOOTINFO_MAGIC) {
+		uprintf("root: no boot information at 0x%llx\n",
+			(unsigned long long)ROOT_BOOTINFO_VADDR);
+		return 1;
+	}
+	slots_init(bi->first_free_slot);
+	uprintf("root: %llu modules, %llu untyped regions\n",
+		(unsigned long long)bi->module_count, (unsigned long long)bi->untyped_count);
+	st = retype(OBJ_ENDPOINT, 0, &fault_ep);
+	if (st != OK) {
+		uprintf("root: cannot make the fault endpoint: %s\n", status_name(st));
+		return 1;
+	}
+	if (read_config() == 0) {
+		prepare_servers();
+		start_servers(fault_ep);
+		check_echo();
+	}
+	serve_faults(fault_ep);
+	return 1;
+}

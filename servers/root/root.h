@@ -1,0 +1,65 @@
+/* The root task: shared declarations of its parts. */
+#ifndef ROOT_ROOT_H
+#define ROOT_ROOT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "moat/abi.h"
+
+/* Root-private windows in its own address space. */
+#define ROOT_SCRATCH_VADDR 0x100000000ULL /* a new frame while the root fills it */
+#define ROOT_MODULE_VADDR  0x200000000ULL /* the module being read */
+
+/* A server of the config and the root's capabilities for it (SLOT_NONE: none yet). */
+struct server {
+	const struct server_config *cfg;
+	unsigned int index;
+	uint64_t endpoint;          /* its endpoint, full rights */
+	uint64_t task, thread;
+	uint64_t utcb, startinfo;   /* frames */
+	uint64_t entry;             /* the ELF entry point */
+	int running;
+};
+
+/* The badge of a server's calls and faults: 0 is the root itself. */
+static inline uint64_t server_badge(const struct server *srv)
+{
+	return srv->index + 1;
+}
+
+static inline const struct bootinfo *boot_info(void)
+{
+	return (const struct bootinfo *)ROOT_BOOTINFO_VADDR;
+}
+
+/* A module mapped read-only at ROOT_MODULE_VADDR. */
+struct module {
+	uint64_t frame;
+	uint64_t bytes;
+	const void *image;
+};
+
+/* alloc.c: slots and objects. */
+void slots_init(uint64_t first_free);
+uint64_t slot_take(void);
+uint64_t retype(uint64_t type, uint64_t pages, uint64_t *slot);
+uint64_t copy_to_self(uint64_t src, uint64_t rights, uint64_t badge, uint64_t *slot);
+uint64_t frame_create(uint64_t pages, const void *data, uint64_t offset, uint64_t len,
+		      uint64_t *slot);
+
+/* module.c: boot modules.  module_open reports failures, naming who wanted the module. */
+int module_open(const char *who, const char *name, struct module *mod);
+void module_close(struct module *mod);
+
+/* load.c: a server's memory. */
+int load_check(const struct server *srv, const void *image, uint64_t bytes);
+uint64_t load_table_pages(const struct server *srv, const void *image);
+int load_image(struct server *srv, const void *image);
+int load_memory(struct server *srv);
+
+/* server.c: starting a server. */
+uint64_t server_failed(const struct server *srv, const char *what, uint64_t status);
+int server_start(struct server *srv, const struct server *all, uint64_t fault_ep);
+
+#endif

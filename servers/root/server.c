@@ -1,0 +1,178 @@
+/*
+ * Starting one server: its task, memory, thread and the capabilities its
+ * config grants, in the slots moat/user.h documents.
+ */
+#include "fmt.h"
+#include "mem.h"
+#include "moat/syscall.h"
+#include "moat/user.h"
+#include "root.h"
+
+uint64_t server_failed(const struct server *srv, const char *what, uint64_t status)
+{
+	if (status != OK)
+		uprintf("root: server %s: %s failed: %s\n", srv->cfg->name, what,
+			status_name(status));
+	return status;
+}
+
+/* Fills in the startinfo the server finds at USER_STARTINFO_VADDR. */
+static void startinfo_fill(const struct server *srv, struct startinfo *info)
+{
+	const struct server_config *cfg = srv->cfg;
+
+	memset(info, 0, sizeof(*info));
+	info->magic = STARTINFO_MAGIC;
+	memcpy(info->name, cfg->name, sizeof(info->name));
+	info->heap_vaddr = USER_HEAP_VADDR;
+	info->heap_bytes = cfg->memory - USER_STACK_BYTES;
+	info->stack_top = USER_STACK_TOP;
+	info->stack_bytes = USER_STACK_BYTES;
+	info->badge = server_badge(srv);
+	info->untyped_pages = cfg->untyped / PAGE_BYTES;
+	info->has_endpoint = srv->endpoint != SLOT_NONE;
+	info->has_ioports = cfg->has_ioports;
+	info->io_first = cfg->io_first;
+	info->io_last = cfg->io_last;
+	info->irq_mask = cfg->irq_mask;
+	info->connect_count = cfg->connect_count;
+	memcpy(info->connect, cfg->connect, sizeof(info->connect));
+}
+
+/* Makes the startinfo frame and maps it read-only into the server. */
+static int map_startinfo(struct server *srv)
+{
+	struct startinfo info;
+	uint64_t st;
+
+	startinfo_fill(srv, &info);
+	st = frame_create(1, &info, 0, sizeof(info), &srv->startinfo);
+	if (st == OK)
+		st = sys_map(srv->startinfo, srv->task, USER_STARTINFO_VADDR, RIGHT_R);
+	return server_failed(srv, "map startinfo", st) ? -1 : 0;
+}
+
+/* Copies one of the root's capabilities into the server's slot dst. */
+static int give(const struct server *srv, const char *what, uint64_t src, uint64_t dst,
+		uint64_t rights, uint64_t badge)
+{
+	return server_failed(srv, what, sys_cap_copy(src, srv->task, dst, rights, badge)) ? -1 : 0;
+}
+
+/* Moves a capability the root made for the server into its slot dst. */
+static int hand_over(const struct server *srv, const char *what, uint64_t st, uint64_t src,
+		     uint64_t dst)
+{
+	if (st == OK)
+		st = sys_cap_move(src, srv->task, dst);
+	return server_failed(srv, what, st) ? -1 : 0;
+}
+
+/* Its own task, thread, UTCB and startinfo, and its endpoint. */
+static int give_own_caps(const struct server *srv)
+{
+	if (give(srv, "give task", srv->task, SLOT_SELF_TASK, RIGHTS_ALL, 0) ||
+	    give(srv, "give thread", srv->thread, SLOT_SELF_THREAD, RIGHTS_ALL, 0) ||
+	    give(srv, "give UTCB", srv->utcb, SLOT_SELF_UTCB, RIGHTS_ALL, 0) ||
+	    give(srv, "give startinfo", srv->startinfo, SLOT_STARTINFO, RIGHT_R, 0))
+		return -1;
+	if (srv->endpoint != SLOT_NONE &&
+	    give(srv, "give endpoint", srv->endpoint, SLOT_ENDPOINT,
+		 RIGHT_R | RIGHT_W | RIGHT_G, 0))
+		return -1;
+	return 0;
+}
+
+/* The console, I/O ports, IRQs and untyped memory its config grants. */
+static int give_granted(const struct server *srv)
+{
+	const struct server_config *cfg = srv->cfg;
+	uint64_t slot = SLOT_NONE, st;
+
+	if (cfg->console && give(srv, "give console", SLOT_CONSOLE, SLOT_CONSOLE, RIGHTS_ALL, 0))
+		return -1;
+	for (uint64_t irq = 0; irq < CONFIG_IRQ_COUNT; irq++) {
+		uint64_t irq_slot = SLOT_IRQ_FIRST + irq;
+
+		if ((cfg->irq_mask & (1u << irq)) &&
+		    give(srv, "give irq", irq_slot, irq_slot, RIGHTS_ALL, 0))
+			return -1;
+	}
+	if (cfg->has_ioports) {
+		slot = slot_take();
+		st = sys_ioport_derive(SLOT_IOPORTS, cfg->io_first, cfg->io_last, slot);
+		if (hand_over(srv, "give ioports", st, slot, SLOT_IOPORTS))
+			return -1;
+	}
+	if (cfg->untyped) {
+		st = retype(OBJ_UNTYPED, cfg->untyped / PAGE_BYTES, &slot);
+		if (hand_over(srv, "give untyped", st, slot, SLOT_UNTYPED))
+			return -1;
+	}
+	return 0;
+}
+
+/* Badged send capabilities to the endpoints of the servers it connects to. */
+static int give_connections(const struct server *srv, const struct server *all)
+{
+	const struct server_config *cfg = srv->cfg;
+
+	for (unsigned int k = 0; k < cfg->connect_count; k++) {
+		const struct server *to = &all[cfg->connect_to[k]];
+
+		if (give(srv, "give connection", to->endpoint, SLOT_CONNECT_FIRST + k,
+			 RIGHT_W | RIGHT_G, server_badge(srv)))
+			return -1;
+	}
+	return 0;
+}
+
+/* Makes the server's thread, reporting faults to the root with the server's badge. */
+static int make_thread(struct server *srv, uint64_t fault_ep)
+{
+	uint64_t badged_ep = SLOT_NONE;
+	uint64_t st = retype(OBJ_THREAD, 0, &srv->thread);
+
+	if (st == OK)
+		st = copy_to_self(fault_ep, RIGHT_W, server_badge(srv), &badged_ep);
+	if (st == OK)
+		st = sys_thread_configure(srv->thread, srv->task, srv->utcb, badged_ep);
+	if (st == OK)
+		st = sys_thread_set_priority(srv->thread, srv->cfg->priority);
+	return server_failed(srv, "make thread", st) ? -1 : 0;
+}
+
+/* Loads the image from the module and builds the rest of the address space. */
+static int build_task(struct server *srv)
+{
+	struct module mod;
+	char who[CONFIG_NAME_LEN + 8];
+	int err = -1;
+
+	fmt_snprintf(who, sizeof(who), "server %s", srv->cfg->name);
+	if (module_open(who, srv->cfg->module, &mod) < 0)
+		return -1;
+	if (load_check(srv, mod.image, mod.bytes) == 0 &&
+	    !server_failed(srv, "make task",
+			   retype(OBJ_TASK, load_table_pages(srv, mod.image), &srv->task)))
+		err = load_image(srv, mod.image);
+	module_close(&mod);
+	if (err)
+		return -1;
+	return load_memory(srv) || map_startinfo(srv) ? -1 : 0;
+}
+
+int server_start(struct server *srv, const struct server *all, uint64_t fault_ep)
+{
+	if (build_task(srv) || make_thread(srv, fault_ep) || give_own_caps(srv) ||
+	    give_granted(srv) || give_connections(srv, all))
+		return -1;
+	if (server_failed(srv, "start thread",
+			  sys_thread_start(srv->thread, srv->entry, USER_STACK_TOP,
+					   USER_STARTINFO_VADDR)))
+		return -1;
+	srv->running = 1;
+	uprintf("root: started %s (task slot %llu)\n", srv->cfg->name,
+		(unsigned long long)srv->task);
+	return 0;
+}

@@ -1,0 +1,255 @@
+/* Host unit tests for servers/root/config.c, the root task's config parser. */
+#include <string.h>
+
+#include "../../servers/root/config.h"
+#include "unit.h"
+
+static struct config cfg;
+static char err[128];
+
+/* Parses a NUL-terminated text into cfg and err; returns config_parse's result. */
+static int parse(const char *text)
+{
+	memset(&cfg, 0x55, sizeof(cfg)); /* garbage: the parser must set everything */
+	return config_parse(text, strlen(text), &cfg, err, sizeof(err));
+}
+
+/* Whether text is rejected with exactly the message want. */
+static int rejects(const char *text, const char *want)
+{
+	if (parse(text) != -1) {
+		printf("# accepted: %s\n", text);
+		return 0;
+	}
+	if (strcmp(err, want) != 0) {
+		printf("# message \"%s\", wanted \"%s\"\n", err, want);
+		return 0;
+	}
+	return 1;
+}
+
+static const char example[] =
+	"# servers\n"
+	"server echo module=echo priority=100 memory=256K\n"
+	"\n"
+	"server suite module=suite priority=50 memory=8M console ioports=0x40-0x43 "
+	"irq=0 untyped=4M connect=echo   # the test suite\n";
+
+TEST(config_example)
+{
+	const struct server_config *echo = &cfg.servers[0], *suite = &cfg.servers[1];
+
+	CHECK_EQ(parse(example), 0);
+	CHECK_STR(err, "");
+	CHECK_EQ(cfg.count, 2);
+	CHECK_STR(echo->name, "echo");
+	CHECK_STR(echo->module, "echo");
+	CHECK_EQ(echo->line, 2);
+	CHECK_EQ(echo->priority, 100);
+	CHECK_EQ(echo->memory, 256 * 1024);
+	CHECK_EQ(echo->untyped, 0);
+	CHECK(!echo->console && !echo->has_ioports);
+	CHECK_EQ(echo->irq_mask, 0);
+	CHECK_EQ(echo->connect_count, 0);
+	CHECK(echo->has_clients);
+	CHECK_STR(suite->name, "suite");
+	CHECK_EQ(suite->line, 4);
+	CHECK_EQ(suite->priority, 50);
+	CHECK_EQ(suite->memory, 8 << 20);
+	CHECK(suite->console);
+	CHECK(suite->has_ioports);
+	CHECK_EQ(suite->io_first, 0x40);
+	CHECK_EQ(suite->io_last, 0x43);
+	CHECK_EQ(suite->irq_mask, 1);
+	CHECK_EQ(suite->untyped, 4 << 20);
+	CHECK_EQ(suite->connect_count, 1);
+	CHECK_STR(suite->connect[0], "echo");
+	CHECK_EQ(suite->connect_to[0], 0);
+	CHECK(!suite->has_clients);
+}
+
+TEST(config_defaults)
+{
+	const struct server_config *s = &cfg.servers[0];
+
+	CHECK_EQ(parse("server blink"), 0);
+	CHECK_EQ(cfg.count, 1);
+	CHECK_STR(s->module, "blink");
+	CHECK_EQ(s->priority, CONFIG_DEFAULT_PRIORITY);
+	CHECK_EQ(s->memory, CONFIG_DEFAULT_MEMORY);
+	CHECK(!s->console && !s->has_ioports && !s->has_clients);
+	CHECK_EQ(s->irq_mask, 0);
+	CHECK_EQ(s->untyped, 0);
+	CHECK_EQ(s->connect_count, 0);
+}
+
+TEST(config_empty_and_comments)
+{
+	CHECK_EQ(parse(""), 0);
+	CHECK_EQ(cfg.count, 0);
+	CHECK_EQ(parse("# nothing\n\n   \t# still nothing\n\n"), 0);
+	CHECK_EQ(cfg.count, 0);
+	CHECK_EQ(parse("server a#comment right after the name\n"), 0);
+	CHECK_STR(cfg.servers[0].name, "a");
+}
+
+TEST(config_crlf_and_tabs)
+{
+	CHECK_EQ(parse("server a\tpriority=7\r\n\tserver b  console\r\n"), 0);
+	CHECK_EQ(cfg.count, 2);
+	CHECK_EQ(cfg.servers[0].priority, 7);
+	CHECK(cfg.servers[1].console);
+}
+
+TEST(config_text_not_terminated)
+{
+	static const char text[] = "server a priority=12XXXX";
+
+	/* The length stops before the garbage: "priority=12" must be read. */
+	CHECK_EQ(config_parse(text, strlen(text) - 4, &cfg, err, sizeof(err)), 0);
+	CHECK_EQ(cfg.servers[0].priority, 12);
+}
+
+TEST(config_sizes)
+{
+	const struct server_config *s = &cfg.servers[0];
+
+	CHECK_EQ(parse("server a memory=1M untyped=2G"), 0);
+	CHECK_EQ(s->memory, 1 << 20);
+	CHECK_EQ(s->untyped, 2ULL << 30);
+	CHECK_EQ(parse("server a memory=0x20000 untyped=4096"), 0);
+	CHECK_EQ(s->memory, 0x20000);
+	CHECK_EQ(s->untyped, 4096);
+	CHECK_EQ(parse("server a memory=128k untyped=8m"), 0);
+	CHECK_EQ(s->memory, 128 << 10);
+	CHECK_EQ(s->untyped, 8 << 20);
+}
+
+TEST(config_irq_lists)
+{
+	CHECK_EQ(parse("server a irq=0,4 irq=15"), 0);
+	CHECK_EQ(cfg.servers[0].irq_mask, (1u << 0) | (1u << 4) | (1u << 15));
+}
+
+TEST(config_ioports_single_port)
+{
+	CHECK_EQ(parse("server a ioports=0x3f8"), 0);
+	CHECK(cfg.servers[0].has_ioports);
+	CHECK_EQ(cfg.servers[0].io_first, 0x3f8);
+	CHECK_EQ(cfg.servers[0].io_last, 0x3f8);
+	CHECK_EQ(parse("server a ioports=0-0xffff"), 0);
+	CHECK_EQ(cfg.servers[0].io_last, 0xffff);
+}
+
+TEST(config_connections)
+{
+	const struct server_config *c = &cfg.servers[0];
+
+	/* A client may name servers defined after it, and itself. */
+	CHECK_EQ(parse("server client connect=fs,net connect=client\n"
+		       "server fs\n"
+		       "server net\n"), 0);
+	CHECK_EQ(c->connect_count, 3);
+	CHECK_EQ(c->connect_to[0], 1);
+	CHECK_EQ(c->connect_to[1], 2);
+	CHECK_EQ(c->connect_to[2], 0);
+	CHECK_STR(c->connect[1], "net");
+	CHECK(cfg.servers[0].has_clients && cfg.servers[1].has_clients);
+	CHECK(cfg.servers[2].has_clients);
+	CHECK_EQ(config_find(&cfg, "net"), 2);
+	CHECK_EQ(config_find(&cfg, "nope"), -1);
+}
+
+TEST(config_bad_lines)
+{
+	CHECK(rejects("\nservre a\n", "line 2: expected 'server', found 'servre'"));
+	CHECK(rejects("server\n", "line 1: server needs a name"));
+	CHECK(rejects("server a/b", "line 1: server 'a/b': bad character"));
+	CHECK(rejects("server abcdefghijabcdefghijabcdefghij12",
+		      "line 1: server 'abcdefghijabcdefghijabcdefghij12': names have 1 to 31 "
+		      "characters"));
+	CHECK(rejects("server a\nserver a\n", "line 2: server a defined twice"));
+}
+
+TEST(config_bad_options)
+{
+	CHECK(rejects("server a\nserver b colour=red", "line 2: unknown option 'colour'"));
+	CHECK(rejects("server a memory", "line 1: 'memory' needs a value"));
+	CHECK(rejects("server a console=yes", "line 1: 'console' takes no value"));
+	CHECK(rejects("server a console console", "line 1: 'console' given twice"));
+	CHECK(rejects("server a module=x module=y", "line 1: 'module' given twice"));
+	CHECK(rejects("server a module=", "line 1: module '': names have 1 to 31 characters"));
+}
+
+TEST(config_bad_priority)
+{
+	CHECK(rejects("server a priority=256", "line 1: priority: '256' is not 0 to 255"));
+	CHECK(rejects("server a priority=-1", "line 1: priority: '-1' is not 0 to 255"));
+	CHECK(rejects("server a priority=0x", "line 1: priority: '0x' is not 0 to 255"));
+	CHECK(rejects("server a priority=1a", "line 1: priority: '1a' is not 0 to 255"));
+}
+
+TEST(config_bad_sizes)
+{
+	CHECK(rejects("server a memory=100000",
+		      "line 1: memory: 100000 is not a non-zero multiple of 4K"));
+	CHECK(rejects("server a memory=16K", "line 1: memory: 16K is not 64K to 512M"));
+	CHECK(rejects("server a memory=1G", "line 1: memory: 1G is not 64K to 512M"));
+	CHECK(rejects("server a memory=4T", "line 1: memory: bad size '4T'"));
+	CHECK(rejects("server a memory=K", "line 1: memory: bad size 'K'"));
+	CHECK(rejects("server a untyped=99999999999999999999",
+		      "line 1: untyped: bad size '99999999999999999999'"));
+	CHECK(rejects("server a untyped=17179869184G", /* 2^34 G overflows */
+		      "line 1: untyped: bad size '17179869184G'"));
+	CHECK(rejects("server a untyped=0", "line 1: untyped: 0 is not a non-zero multiple of 4K"));
+}
+
+TEST(config_bad_ioports)
+{
+	CHECK(rejects("server a ioports=0x43-0x40",
+		      "line 1: ioports: '0x43-0x40' is not a port range within 0-0xffff"));
+	CHECK(rejects("server a ioports=0-0x10000",
+		      "line 1: ioports: '0-0x10000' is not a port range within 0-0xffff"));
+	CHECK(rejects("server a ioports=1-",
+		      "line 1: ioports: '1-' is not a port range within 0-0xffff"));
+	CHECK(rejects("server a ioports=1 ioports=2", "line 1: 'ioports' given twice"));
+}
+
+TEST(config_bad_irqs)
+{
+	CHECK(rejects("server a irq=16", "line 1: irq: '16' is not 0 to 15"));
+	CHECK(rejects("server a irq=1,1", "line 1: irq 1 given twice"));
+	CHECK(rejects("server a irq=1 irq=1", "line 1: irq 1 given twice"));
+	CHECK(rejects("server a irq=1,,2", "line 1: empty item in list '1,,2'"));
+	CHECK(rejects("server a irq=1,", "line 1: empty item in list '1,'"));
+}
+
+TEST(config_bad_connections)
+{
+	CHECK(rejects("server a\nserver b connect=a\nserver c connect=nope\n",
+		      "line 3: connect=nope: no such server"));
+	CHECK(rejects("server a\nserver b connect=a,a", "line 2: connect=a given twice"));
+	CHECK(rejects("server a connect=a,b,c,d,e,f,g,h,i",
+		      "line 1: more than 8 connections"));
+}
+
+TEST(config_too_many_servers)
+{
+	char text[CONFIG_MAX_SERVERS * 16 + 32] = "";
+	char want[64];
+
+	for (int i = 0; i <= CONFIG_MAX_SERVERS; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "server s%d\n", i);
+	snprintf(want, sizeof(want), "line %d: more than %d servers", CONFIG_MAX_SERVERS + 1,
+		 CONFIG_MAX_SERVERS);
+	CHECK(rejects(text, want));
+}
+
+TEST(config_error_buffer_small)
+{
+	char small[8];
+
+	CHECK_EQ(config_parse("server a colour", 15, &cfg, small, sizeof(small)), -1);
+	CHECK_STR(small, "line 1:");
+	CHECK_EQ(config_parse("server a colour", 15, &cfg, NULL, 0), -1);
+}
