@@ -39,7 +39,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     $(wildcard lib/elf.c servers/root/config.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
-.PHONY: FORCE programs all iso run run-bochs test debug deps deps-check clean help compile_commands.json
+.PHONY: FORCE programs all iso bench run run-bochs test debug deps deps-check clean help compile_commands.json
 all: $(BUILD)/kernel.elf iso
 
 help:
@@ -47,6 +47,7 @@ help:
 	@echo "make run        boot the ISO in QEMU, serial console on this terminal (Ctrl-A X quits)"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
 	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
+	@echo "make bench      benchmarks (instruction counts) under Bochs and QEMU -icount"
 	@echo "make debug      QEMU waiting for gdb; then: gdb -x $(BUILD)/gdbinit"
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make clean      remove $(BUILD)/"
@@ -62,6 +63,9 @@ $(BUILD)/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+
+# The IPC fast path never returns to a caller, so frame pointers buy nothing there.
+$(BUILD)/kernel/fastpath.c.o: KCFLAGS += -fomit-frame-pointer
 
 # The kernel symbolizes its own backtraces.  It is linked twice: first with
 # an empty symbol table, then with the table made from the first link.  The
@@ -114,9 +118,12 @@ programs: $(PROGRAMS)
 
 iso: $(BUILD)/os.iso
 
+# The system: the root task starts the servers iso/system.cfg names.
+SYSTEM_MODULES := $(BUILD)/prog/root.elf:root iso/system.cfg:config $(BUILD)/prog/echo.elf:echo
+
 # KARGS is the kernel command line; the ISO is remade when it changes.
-$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "$(KARGS)"
+$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) iso/system.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "$(KARGS)" $(SYSTEM_MODULES)
 
 $(BUILD)/kargs: FORCE
 	@mkdir -p $(BUILD)
@@ -124,7 +131,13 @@ $(BUILD)/kargs: FORCE
 
 FORCE:
 
-# One ISO per boot test suite: the suite is chosen on the kernel command line.
+# The user-level test suite and the syscall fuzzer, started by the root task.
+USER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/user/test.cfg:config \
+	$(BUILD)/prog/echo.elf:echo $(BUILD)/prog/suite.elf:suite $(BUILD)/prog/fuzz.elf:fuzz
+$(BUILD)/test-user.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/user/test.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(USER_TEST_MODULES)
+
+# One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info test=$*" $(TEST_MODULES)
@@ -151,16 +164,21 @@ deps-check:
 
 # --- tests -------------------------------------------------------------------
 
-$(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) $(wildcard tests/unit/*.h kernel/*.h lib/include/*.h)
+$(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
+		$(wildcard tests/unit/*.h kernel/*.h lib/include/*.h lib/include/moat/*.h servers/root/*.h)
 	@mkdir -p $(BUILD)
 	@echo "  HOSTCC  $@"
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault
+BOOT_SUITES := boot fault user
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES))
 	$(V)tests/run-all.sh $(BUILD)
+
+# Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
+bench: deps-check $(BUILD)/test-user.iso
+	$(V)tools/bench.sh $(BUILD)/test-user.iso
 
 compile_commands.json:
 	bear -- $(MAKE) -B $(BUILD)/kernel.elf $(BUILD)/unit-tests

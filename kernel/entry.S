@@ -4,6 +4,7 @@
  * the vector number), and one common path saves the registers as a
  * struct trap_frame (trap.h) and calls trap_dispatch(frame).
  */
+#include "fastpath.h"
 #include "layout.h"
 
 #define VEC_SYSCALL 256 /* not a real vector: marks a frame saved by syscall_entry */
@@ -93,7 +94,7 @@ trap_common:
 	.globl syscall_entry
 syscall_entry:
 	mov	%rsp, syscall_user_rsp(%rip)
-	mov	kernel_entry_rsp(%rip), %rsp
+	mov	tss_area+4(%rip), %rsp	/* tss.rsp[0]: the end of current->regs */
 	pushq	$SEL_UDATA
 	pushq	syscall_user_rsp(%rip)
 	pushq	%r11
@@ -102,9 +103,17 @@ syscall_entry:
 	pushq	$0			/* error code */
 	pushq	$VEC_SYSCALL
 	PUSH_GPRS
+	mov	%rsp, %rdi		/* &current->regs, for the fast path */
 	lea	boot_stack_top_high(%rip), %rsp
 	cld
-	call	syscall_dispatch
+	cmp	$FASTPATH_SYS_CALL, %rax
+	jne	1f
+	call	fastpath_call		/* returns only if the general path is needed */
+	jmp	2f
+1:	cmp	$FASTPATH_SYS_REPLY_RECV, %rax
+	jne	2f
+	call	fastpath_reply_recv
+2:	call	syscall_dispatch
 	ud2
 
 /* enter_user(regs): load a thread's saved registers and return to ring 3. */

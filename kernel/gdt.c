@@ -9,30 +9,8 @@
 #include "gdt.h"
 #include "layout.h"
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
+struct tss_area tss_area;
 
-/*
- * The TSS with an I/O permission bitmap for all 65536 ports after it.  A
- * task that holds port capabilities gets its bitmap copied in when it runs;
- * for every other task iomap_base points past the limit, so every port
- * faults in ring 3 without copying anything.
- */
-static struct {
-	struct tss tss;
-	uint8_t iomap[8192];
-	uint8_t iomap_end; /* the CPU reads one byte past the bitmap: all ones */
-} __attribute__((packed, aligned(16))) tss_area;
-#define IOMAP_NONE (sizeof(tss_area))
-
-uint64_t kernel_entry_rsp; /* entry.S's copy of tss_area.tss.rsp[0], for the syscall path */
 static uint8_t ist_stacks[2][KSTACK_SIZE] __attribute__((aligned(16)));
 
 /* null, kernel code, kernel data, user data, user code, TSS (two slots) */
@@ -82,20 +60,10 @@ void gdt_init(void)
 }
 
 /* The stack the CPU switches to on an interrupt or syscall from user mode. */
-void tss_set_kernel_stack(uint64_t rsp0)
+/* Copies an 8 KiB I/O permission bitmap into the TSS (tss_enable_iomap turns it on). */
+void tss_load_iomap(const uint8_t *bitmap)
 {
-	tss_area.tss.rsp[0] = rsp0;
-	kernel_entry_rsp = rsp0;
-}
-
-/* Loads an 8 KiB I/O permission bitmap, or with NULL denies every port. */
-void tss_set_iomap(const uint8_t *bitmap)
-{
-	if (!bitmap) {
-		tss_area.tss.iomap_base = IOMAP_NONE;
-		return;
-	}
 	for (unsigned i = 0; i < sizeof(tss_area.iomap); i++)
 		tss_area.iomap[i] = bitmap[i];
-	tss_area.tss.iomap_base = sizeof(struct tss);
 }
+

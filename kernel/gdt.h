@@ -1,13 +1,50 @@
 #ifndef KERNEL_GDT_H
 #define KERNEL_GDT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI          2
 
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+/*
+ * The TSS with an I/O permission bitmap for all 65536 ports after it.  A
+ * task that holds port capabilities gets its bitmap copied in when it runs;
+ * for every other task iomap_base points past the limit, so every port
+ * faults in ring 3 without copying anything.
+ */
+struct tss_area {
+	struct tss tss;
+	uint8_t iomap[8192];
+	uint8_t iomap_end; /* the CPU reads one byte past the bitmap: all ones */
+} __attribute__((packed, aligned(16)));
+
+#define IOMAP_NONE (sizeof(struct tss_area))
+
+extern struct tss_area tss_area;
+
 void gdt_init(void);
-void tss_set_kernel_stack(uint64_t rsp0);
-void tss_set_iomap(const uint8_t *bitmap);
+
+/* The stack the CPU (and syscall_entry) switches to on entry from user mode. */
+static inline void tss_set_kernel_stack(uint64_t rsp0)
+{
+	tss_area.tss.rsp[0] = rsp0;
+}
+void tss_load_iomap(const uint8_t *bitmap);
+/* With the bitmap off, every port access from ring 3 faults. */
+static inline void tss_enable_iomap(bool on)
+{
+	tss_area.tss.iomap_base = on ? sizeof(struct tss) : IOMAP_NONE;
+}
 
 #endif

@@ -503,7 +503,7 @@ static long (*const syscalls[SYS_COUNT])(struct trap_frame *r) = {
 	[SYS_DEBUG_CHECK] = sys_debug_check,
 };
 
-/* Entered from entry.S with the caller's registers saved in current->regs. */
+/* Entered from entry.S (after the fast path declined) with the registers in current->regs. */
 void syscall_dispatch(void)
 {
 	struct trap_frame *r = &current->regs;

@@ -22,7 +22,8 @@ _Static_assert(CSPACE_SLOTS * sizeof(struct cap) == 8 * PAGE_SIZE, "cspace is 8 
 _Static_assert(TASK_BASE_PAGES == 12, "task layout");
 
 struct task *all_tasks;
-static struct task *active_ports; /* whose bitmap the TSS holds */
+struct task *active_ports;        /* whose bitmap the TSS holds */
+struct task *active_task;         /* whose page tables CR3 holds */
 
 struct task *task_create(uint64_t phys, uint64_t pages)
 {
@@ -187,18 +188,14 @@ void task_update_ports(struct task *t)
 	}
 	if (active_ports == t)
 		active_ports = 0; /* reload on the next entry */
+	if (active_task == t)
+		active_task = 0; /* and re-enable or disable it */
 }
 
-void task_activate(struct task *t)
+void task_load_ports(struct task *t)
 {
-	if ((read_cr3() & PTE_ADDR) != t->pml4)
-		write_cr3(t->pml4);
-	if (!t->has_ports) {
-		tss_set_iomap(0);
-	} else if (active_ports != t) {
-		tss_set_iomap(t->iobitmap);
-		active_ports = t;
-	}
+	tss_load_iomap(t->iobitmap);
+	active_ports = t;
 }
 
 /* Every frame mapped into t forgets the mapping: the page tables go with t. */
@@ -224,6 +221,8 @@ void task_destroy(struct task *t)
 		write_cr3(paging_kernel_pml4());
 	if (active_ports == t)
 		active_ports = 0;
+	if (active_task == t)
+		active_task = 0;
 	struct task **pp = &all_tasks;
 	while (*pp != t)
 		pp = &(*pp)->all_next;

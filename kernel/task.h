@@ -2,7 +2,9 @@
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
 
+#include "gdt.h"
 #include "object.h"
+#include "x86.h"
 
 extern struct task *all_tasks;
 
@@ -26,6 +28,17 @@ int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len);
 void task_update_ports(struct task *t);
 
 /* Makes t's address space and I/O bitmap the current ones. */
-void task_activate(struct task *t);
+extern struct task *active_task, *active_ports;
+void task_load_ports(struct task *t);
+static inline void task_activate(struct task *t)
+{
+	if (t == active_task)
+		return;
+	active_task = t;
+	write_cr3(t->pml4);
+	if (t->has_ports && t != active_ports)
+		task_load_ports(t);
+	tss_enable_iomap(t->has_ports);
+}
 
 #endif

@@ -22,6 +22,7 @@ struct thread *all_threads;
 
 static struct thread *runq[PRIORITY_MAX + 1];
 static uint64_t runq_bitmap[4];
+uint64_t runq_words; /* bit w set: runq_bitmap[w] is not zero */
 
 struct thread *thread_create(uint64_t phys)
 {
@@ -45,6 +46,7 @@ void sched_make_runnable(struct thread *t)
 		t->q_next = t->q_prev = t;
 		runq[p] = t;
 		runq_bitmap[p / 64] |= 1ULL << (p % 64);
+		runq_words |= 1ULL << (p / 64);
 	} else { /* append at the tail of the circular list */
 		t->q_prev = runq[p]->q_prev;
 		t->q_next = runq[p];
@@ -63,6 +65,8 @@ void sched_remove(struct thread *t)
 	if (t->q_next == t) {
 		runq[p] = 0;
 		runq_bitmap[p / 64] &= ~(1ULL << (p % 64));
+		if (!runq_bitmap[p / 64])
+			runq_words &= ~(1ULL << (p / 64));
 	} else {
 		t->q_prev->q_next = t->q_next;
 		t->q_next->q_prev = t->q_prev;
@@ -78,18 +82,18 @@ void sched_requeue(struct thread *t)
 	sched_make_runnable(t);
 }
 
-static int highest_priority(void)
+int sched_highest_priority(void)
 {
-	for (int w = 3; w >= 0; w--)
-		if (runq_bitmap[w])
-			return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
-	return -1;
+	if (!runq_words)
+		return -1;
+	int w = 63 - __builtin_clzll(runq_words);
+	return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
 }
 
 /* Chooses the thread to run next; current may stay. */
 static void schedule(void)
 {
-	int best = highest_priority();
+	int best = sched_highest_priority();
 	if (current && current->state == THREAD_RUNNABLE) {
 		if (best < current->priority ||
 		    (best == current->priority && current->timeslice > 0))
@@ -126,9 +130,7 @@ void return_to_user(void)
 		halt();
 		irq_disable();
 	}
-	tss_set_kernel_stack((uint64_t)(&current->regs + 1));
-	task_activate(current->task);
-	enter_user(&current->regs);
+	enter_current();
 }
 
 void thread_set_task(struct thread *t, struct task *task)

@@ -2,7 +2,9 @@
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
+#include "gdt.h"
 #include "object.h"
+#include "task.h"
 
 #define TIMESLICE_TICKS 2
 
@@ -21,6 +23,14 @@ void thread_stop(struct thread *t, uint64_t status);
 void sched_make_runnable(struct thread *t);
 void sched_remove(struct thread *t);
 void sched_requeue(struct thread *t);
+/* The highest priority with a runnable thread waiting, or -1. */
+int sched_highest_priority(void);
+extern uint64_t runq_words;
+/* True if a waiting thread has a higher priority than prio (cheap when none waits). */
+static inline bool sched_preempts(unsigned prio)
+{
+	return runq_words && sched_highest_priority() > (int)prio;
+}
 /* Charges a timer tick to the running thread. */
 void sched_tick(void);
 /* Leaves the kernel: picks the thread to run (idling until there is one) and enters it. */
@@ -28,5 +38,14 @@ void __attribute__((noreturn)) return_to_user(void);
 
 /* entry.S: loads a thread's saved registers and returns to user mode. */
 void __attribute__((noreturn)) enter_user(struct trap_frame *regs);
+
+/* Enters the current thread in user mode (its address space, stack and I/O bitmap). */
+static inline void __attribute__((noreturn)) enter_current(void)
+{
+	struct thread *t = current;
+	tss_set_kernel_stack((uint64_t)(&t->regs + 1));
+	task_activate(t->task);
+	enter_user(&t->regs);
+}
 
 #endif

@@ -14,13 +14,16 @@ suite=tests/boot/run-suite.sh
 b1=$!
 "$suite" bochs "$build/test-fault.iso" fault "$logs" 120 >"$logs/bochs-fault.out" 2>&1 &
 b2=$!
+"$suite" bochs "$build/test-user.iso" user "$logs" 300 --no-skip >"$logs/bochs-user.out" 2>&1 &
+b3=$!
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 60
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 60
-	wait $b1 $b2
-	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out"
+	"$suite" qemu "$build/test-user.iso" user "$logs" 120
+	wait $b1 $b2 $b3
+	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out"
 } >"$logs/all.out" 2>&1
 cat "$logs/all.out"
 

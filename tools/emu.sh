@@ -9,8 +9,9 @@
 set -eu
 emu=$1 iso=$2 serial=${3:-} emulog=${4:-/dev/null}
 
+# QEMU_EXTRA adds flags, e.g. "-icount shift=7" for exact instruction counts.
 QEMU_FLAGS="-cdrom $iso -m 128M -cpu max -no-reboot -display none
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${QEMU_EXTRA:-}"
 
 case $emu in
 qemu)

@@ -1,0 +1,451 @@
+/*
+ * Syscall numbers, the debug console, and capabilities: info, copy, move,
+ * delete, revoke, badges.
+ */
+#include "suite.h"
+
+/* --- syscall numbers and the console --- */
+
+static enum result unknown_syscall_numbers_are_refused(void)
+{
+	static const uint64_t numbers[] = { SYS_COUNT, SYS_COUNT + 1, 255, 1ULL << 32, ~0ULL };
+
+	/* it is an error to use a syscall number the kernel does not have */
+	for (unsigned int i = 0; i < ARRAY_SIZE(numbers); i++)
+		CHECK_ST(sys0(numbers[i], 0, 0, 0, 0, 0, 0), ERR_INVALID_SYSCALL);
+	return PASS;
+}
+
+static enum result debug_write_reaches_console(void)
+{
+	static const char line[] = "# debug_write reaches the console\n";
+
+	CHECK_OK(sys_debug_write(SLOT_CONSOLE, line, sizeof(line) - 1));
+	CHECK_OK(sys_debug_write(SLOT_CONSOLE, line, 0));
+	return PASS;
+}
+
+/* Writing len bytes from buf to the console must fail with ERR_BAD_ADDRESS. */
+static enum result bad_buffer(uint64_t buf, uint64_t len)
+{
+	CHECK_ST(sys_debug_write(SLOT_CONSOLE, (const void *)buf, len), ERR_BAD_ADDRESS);
+	return PASS;
+}
+
+static enum result debug_write_null_buffer(void)
+{
+	/* it is an error to pass a buffer at address 0 (nothing is mapped there) */
+	return bad_buffer(0, 8);
+}
+
+static enum result debug_write_kernel_buffer(void)
+{
+	/* it is an error to pass a buffer in the kernel's half of the address space */
+	return bad_buffer(0xffffffff80000000ULL, 8);
+}
+
+static enum result debug_write_unmapped_buffer(void)
+{
+	/* it is an error to pass a buffer that is not mapped */
+	return bad_buffer(va_alloc(1), 8);
+}
+
+static enum result debug_write_non_canonical_buffer(void)
+{
+	/* it is an error to pass a buffer at a non-canonical address */
+	return bad_buffer(USER_TOP, 8);
+}
+
+static enum result debug_write_huge_length(void)
+{
+	static const char text[] = "#";
+
+	/* it is an error to write more than a page at once */
+	CHECK_ST(sys_debug_write(SLOT_CONSOLE, text, PAGE_BYTES + 1), ERR_INVALID_ARG);
+	CHECK_ST(sys_debug_write(SLOT_CONSOLE, text, ~0ULL), ERR_INVALID_ARG);
+	return PASS;
+}
+
+static enum result debug_write_running_off_mapping(void)
+{
+	char *p = frame_map_new(1, RIGHT_R | RIGHT_W, NULL);
+
+	CHECK_MADE(p);
+	/* it is an error to pass a buffer whose end is not mapped (the next page is not) */
+	memset(p + PAGE_BYTES - 8, '#', 8);
+	return bad_buffer((uint64_t)p + PAGE_BYTES - 8, 16);
+}
+
+static enum result debug_calls_need_console(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), broken;
+
+	CHECK_MADE(ep);
+	/* it is an error to use the debug calls with anything but the console */
+	CHECK_ST(sys_debug_write(ep, "x", 1), ERR_WRONG_TYPE);
+	CHECK_ST(sys_debug_exit(ep, 0), ERR_WRONG_TYPE);
+	CHECK_ST(sys_debug_check(ep, &broken), ERR_WRONG_TYPE);
+	CHECK_ST(sys_debug_exit(slot_alloc(), 0), ERR_EMPTY_SLOT);
+	CHECK_ST(sys_debug_exit(CSPACE_SLOTS, 0), ERR_INVALID_SLOT);
+	return PASS;
+}
+
+/* --- slots --- */
+
+static enum result cap_info_names_console(void)
+{
+	struct cap_info info;
+
+	CHECK_OK(sys_cap_info(SLOT_CONSOLE, &info));
+	CHECK(info.type == OBJ_CONSOLE);
+	return PASS;
+}
+
+static enum result empty_slot_is_reported(void)
+{
+	uint64_t s = slot_alloc();
+	struct cap_info info;
+
+	/* it is an error to name an empty slot */
+	CHECK_ST(sys_cap_info(s, &info), ERR_EMPTY_SLOT);
+	CHECK_ST(sys_cap_delete(s), ERR_EMPTY_SLOT);
+	CHECK_ST(sys_cap_revoke(s), ERR_EMPTY_SLOT);
+	CHECK_ST(sys_cap_copy(s, TASK_SELF, slot_alloc(), RIGHTS_ALL, 0), ERR_EMPTY_SLOT);
+	CHECK_ST(sys_cap_move(s, TASK_SELF, slot_alloc()), ERR_EMPTY_SLOT);
+	return PASS;
+}
+
+static enum result slots_beyond_cspace_are_invalid(void)
+{
+	static const uint64_t bad[] = { CSPACE_SLOTS, CSPACE_SLOTS + 1, 1ULL << 32, ~0ULL - 1 };
+	struct cap_info info;
+
+	/* it is an error to name a slot at or beyond CSPACE_SLOTS */
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		CHECK_ST(sys_cap_info(bad[i], &info), ERR_INVALID_SLOT);
+		CHECK_ST(sys_cap_delete(bad[i]), ERR_INVALID_SLOT);
+		CHECK_ST(sys_cap_revoke(bad[i]), ERR_INVALID_SLOT);
+		CHECK_ST(sys_cap_copy(SLOT_CONSOLE, TASK_SELF, bad[i], RIGHTS_ALL, 0),
+			 ERR_INVALID_SLOT);
+		CHECK_ST(sys_cap_move(bad[i], TASK_SELF, slot_alloc()), ERR_INVALID_SLOT);
+		CHECK_ST(sys_signal(bad[i]), ERR_INVALID_SLOT);
+	}
+	return PASS;
+}
+
+/* --- copy --- */
+
+static enum result copy_keeps_object_and_masks_rights(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), c;
+	struct cap_info info;
+
+	CHECK_MADE(ep);
+	CHECK_OK(sys_cap_info(ep, &info));
+	CHECK(info.type == OBJ_ENDPOINT && info.rights == RIGHTS_ALL && info.badge == 0);
+	CHECK_MADE(c = cap_dup(ep, RIGHT_R | RIGHT_G, 0));
+	CHECK_OK(sys_cap_info(c, &info));
+	CHECK(info.type == OBJ_ENDPOINT && info.rights == (RIGHT_R | RIGHT_G));
+	return PASS;
+}
+
+static enum result copy_never_adds_rights(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), weak, again;
+	struct cap_info info;
+
+	CHECK_MADE(ep);
+	CHECK_MADE(weak = cap_dup(ep, RIGHT_W, 0));
+	CHECK_MADE(again = cap_dup(weak, RIGHTS_ALL, 0));
+	CHECK_OK(sys_cap_info(again, &info));
+	CHECK(info.rights == RIGHT_W);
+	return PASS;
+}
+
+static enum result copy_to_occupied_slot_fails(void)
+{
+	uint64_t a = obj_new(OBJ_ENDPOINT), b = obj_new(OBJ_NOTIFICATION);
+
+	CHECK_MADE(a && b);
+	/* it is an error to copy into a slot that holds a capability */
+	CHECK_ST(sys_cap_copy(a, TASK_SELF, b, RIGHTS_ALL, 0), ERR_SLOT_OCCUPIED);
+	CHECK(cap_type(b) == OBJ_NOTIFICATION);
+	return PASS;
+}
+
+static enum result copy_into_non_task_fails(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT);
+
+	CHECK_MADE(ep);
+	/* it is an error to name as destination task anything but a task */
+	CHECK_ST(sys_cap_copy(ep, SLOT_CONSOLE, slot_alloc(), RIGHTS_ALL, 0), ERR_WRONG_TYPE);
+	CHECK_ST(sys_cap_copy(ep, ep, slot_alloc(), RIGHTS_ALL, 0), ERR_WRONG_TYPE);
+	CHECK_ST(sys_cap_move(ep, SLOT_CONSOLE, slot_alloc()), ERR_WRONG_TYPE);
+	return PASS;
+}
+
+static enum result copy_of_untyped_is_refused(void)
+{
+	uint64_t dst = slot_alloc();
+
+	/* it is an error to copy untyped memory: it has one owner */
+	CHECK_ST(sys_cap_copy(SLOT_UNTYPED, TASK_SELF, dst, RIGHTS_ALL, 0), ERR_WRONG_TYPE);
+	CHECK(cap_type(dst) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result own_task_slot_and_task_self_agree(void)
+{
+	uint64_t a = slot_alloc(), b = slot_alloc();
+
+	CHECK_OK(sys_cap_copy(SLOT_CONSOLE, TASK_SELF, a, RIGHTS_ALL, 0));
+	CHECK_OK(sys_cap_copy(SLOT_CONSOLE, SLOT_SELF_TASK, b, RIGHTS_ALL, 0));
+	CHECK(cap_type(a) == OBJ_CONSOLE && cap_type(b) == OBJ_CONSOLE);
+	return PASS;
+}
+
+/* --- badges --- */
+
+static enum result copy_mints_badge(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), b, plain;
+	struct cap_info info;
+
+	CHECK_MADE(ep);
+	CHECK_MADE(b = cap_dup(ep, RIGHTS_ALL, 0x5eed));
+	CHECK_OK(sys_cap_info(b, &info));
+	CHECK(info.badge == 0x5eed);
+	/* a copy with badge 0 keeps the badge it has */
+	CHECK_MADE(plain = cap_dup(b, RIGHT_W, 0));
+	CHECK_OK(sys_cap_info(plain, &info));
+	CHECK(info.badge == 0x5eed && info.rights == RIGHT_W);
+	return PASS;
+}
+
+static enum result rebadging_is_refused(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), b, dst = slot_alloc();
+
+	CHECK_MADE(ep);
+	CHECK_MADE(b = cap_dup(ep, RIGHTS_ALL, 1));
+	/* it is an error to mint a badge on a capability that already has one */
+	CHECK_ST(sys_cap_copy(b, TASK_SELF, dst, RIGHTS_ALL, 2), ERR_INVALID_ARG);
+	CHECK(cap_type(dst) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result badge_only_on_endpoints_and_notifications(void)
+{
+	uint64_t frame = frame_new(1), dst = slot_alloc();
+
+	CHECK_MADE(frame);
+	/* it is an error to mint a badge on a capability that takes none */
+	CHECK_ST(sys_cap_copy(frame, TASK_SELF, dst, RIGHTS_ALL, 3), ERR_INVALID_ARG);
+	CHECK_ST(sys_cap_copy(SLOT_CONSOLE, TASK_SELF, dst, RIGHTS_ALL, 3), ERR_INVALID_ARG);
+	CHECK(cap_type(dst) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result copy_rights_mask_is_checked(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), dst = slot_alloc();
+
+	CHECK_MADE(ep);
+	/* it is an error to name rights that do not exist */
+	CHECK_ST(sys_cap_copy(ep, TASK_SELF, dst, RIGHTS_ALL + 1, 0), ERR_INVALID_ARG);
+	CHECK_ST(sys_cap_copy(ep, TASK_SELF, dst, ~0ULL, 0), ERR_INVALID_ARG);
+	CHECK(cap_type(dst) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result copy_into_task_needs_write_right(void)
+{
+	uint64_t task = task_new(0), ro;
+
+	CHECK_MADE(task);
+	CHECK_MADE(ro = cap_dup(task, RIGHT_R, 0));
+	/* it is an error to put capabilities into a task through a capability without W */
+	CHECK_ST(sys_cap_copy(SLOT_CONSOLE, ro, 3, RIGHTS_ALL, 0), ERR_NO_RIGHTS);
+	CHECK_OK(sys_cap_copy(SLOT_CONSOLE, task, 3, RIGHTS_ALL, 0));
+	return PASS;
+}
+
+/* --- move and delete --- */
+
+static enum result move_moves_capability(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), dst = slot_alloc();
+	struct cap_info info;
+
+	CHECK_MADE(ep);
+	CHECK_OK(sys_cap_move(ep, TASK_SELF, dst));
+	CHECK_ST(sys_cap_info(ep, &info), ERR_EMPTY_SLOT);
+	CHECK_OK(sys_cap_info(dst, &info));
+	CHECK(info.type == OBJ_ENDPOINT && info.rights == RIGHTS_ALL);
+	return PASS;
+}
+
+static enum result move_to_occupied_slot_fails(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), ntfn = obj_new(OBJ_NOTIFICATION);
+
+	CHECK_MADE(ep && ntfn);
+	/* it is an error to move into a slot that holds a capability */
+	CHECK_ST(sys_cap_move(ep, TASK_SELF, ntfn), ERR_SLOT_OCCUPIED);
+	CHECK(cap_type(ep) == OBJ_ENDPOINT && cap_type(ntfn) == OBJ_NOTIFICATION);
+	return PASS;
+}
+
+static enum result delete_empties_slot(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT);
+	struct msg m = msg(1, 0, 0, 0, 0, 0);
+
+	CHECK_MADE(ep);
+	CHECK_OK(sys_cap_delete(ep));
+	CHECK(cap_type(ep) == OBJ_NONE);
+	/* it is an error to use a deleted capability */
+	CHECK_ST(sys_nb_send(ep, &m), ERR_EMPTY_SLOT);
+	CHECK_ST(sys_cap_delete(ep), ERR_EMPTY_SLOT);
+	return PASS;
+}
+
+static enum result delete_keeps_copies(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), c;
+	struct msg m = msg(1, 0, 0, 0, 0, 0);
+
+	CHECK_MADE(ep);
+	CHECK_MADE(c = cap_dup(ep, RIGHTS_ALL, 0));
+	CHECK_OK(sys_cap_delete(ep));
+	/* the object lives on while a capability names it */
+	CHECK(cap_type(c) == OBJ_ENDPOINT);
+	CHECK_ST(sys_nb_send(c, &m), ERR_WOULD_BLOCK);
+	return PASS;
+}
+
+/* --- revoke --- */
+
+static enum result revoke_deletes_copies(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), c;
+	struct msg m = msg(1, 0, 0, 0, 0, 0);
+
+	CHECK_MADE(ep);
+	CHECK_MADE(c = cap_dup(ep, RIGHT_W, 0));
+	CHECK_OK(sys_cap_revoke(ep));
+	CHECK(cap_type(ep) == OBJ_ENDPOINT);
+	/* it is an error to use a revoked capability: its slot is empty */
+	CHECK(cap_type(c) == OBJ_NONE);
+	CHECK_ST(sys_nb_send(c, &m), ERR_EMPTY_SLOT);
+	return PASS;
+}
+
+static enum result revoke_reaches_two_levels(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), child, grandchild, sibling;
+
+	CHECK_MADE(ep);
+	CHECK_MADE(child = cap_dup(ep, RIGHTS_ALL, 7));
+	CHECK_MADE(grandchild = cap_dup(child, RIGHT_W, 0));
+	CHECK_MADE(sibling = cap_dup(ep, RIGHT_R, 0));
+	CHECK_OK(sys_cap_revoke(child));
+	CHECK(cap_type(grandchild) == OBJ_NONE);
+	CHECK(cap_type(child) == OBJ_ENDPOINT && cap_type(sibling) == OBJ_ENDPOINT);
+	CHECK_OK(sys_cap_revoke(ep));
+	CHECK(cap_type(child) == OBJ_NONE && cap_type(sibling) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result revoke_reaches_children_of_deleted_copy(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), mid, leaf;
+
+	CHECK_MADE(ep);
+	CHECK_MADE(mid = cap_dup(ep, RIGHTS_ALL, 0));
+	CHECK_MADE(leaf = cap_dup(mid, RIGHTS_ALL, 0));
+	CHECK_OK(sys_cap_delete(mid));
+	CHECK(cap_type(leaf) == OBJ_ENDPOINT);
+	CHECK_OK(sys_cap_revoke(ep));
+	CHECK(cap_type(leaf) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result revoke_reaches_other_tasks(void)
+{
+	uint64_t task = task_new(0), ep = obj_new(OBJ_ENDPOINT), mid;
+	const uint64_t there = 5;
+
+	CHECK_MADE(task && ep);
+	CHECK_MADE(mid = cap_dup(ep, RIGHTS_ALL, 0));
+	CHECK_OK(sys_cap_copy(mid, task, there, RIGHT_W, 0));
+	/* the other task's slot is taken: a second copy there must fail */
+	CHECK_ST(sys_cap_copy(SLOT_CONSOLE, task, there, RIGHTS_ALL, 0), ERR_SLOT_OCCUPIED);
+	CHECK_OK(sys_cap_revoke(ep));
+	CHECK(cap_type(mid) == OBJ_NONE);
+	/* ... and after the revoke, two levels down in another task, it is free */
+	CHECK_OK(sys_cap_copy(SLOT_CONSOLE, task, there, RIGHTS_ALL, 0));
+	return PASS;
+}
+
+static enum result moved_capability_is_still_revoked(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), c, moved = slot_alloc();
+
+	CHECK_MADE(ep);
+	CHECK_MADE(c = cap_dup(ep, RIGHTS_ALL, 0));
+	CHECK_OK(sys_cap_move(c, TASK_SELF, moved));
+	CHECK_OK(sys_cap_revoke(ep));
+	CHECK(cap_type(moved) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result revoke_of_untyped_deletes_objects(void)
+{
+	uint64_t ep = obj_new(OBJ_ENDPOINT), frame = frame_new(1);
+
+	CHECK_MADE(ep && frame);
+	CHECK_OK(sys_cap_revoke(SLOT_UNTYPED));
+	CHECK(cap_type(ep) == OBJ_NONE && cap_type(frame) == OBJ_NONE);
+	CHECK(cap_type(SLOT_UNTYPED) == OBJ_UNTYPED);
+	return PASS;
+}
+
+static const struct test_case cases[] = {
+	{ "unknown_syscall_numbers_are_refused", unknown_syscall_numbers_are_refused },
+	{ "debug_write_reaches_console", debug_write_reaches_console },
+	{ "debug_write_null_buffer", debug_write_null_buffer },
+	{ "debug_write_kernel_buffer", debug_write_kernel_buffer },
+	{ "debug_write_unmapped_buffer", debug_write_unmapped_buffer },
+	{ "debug_write_non_canonical_buffer", debug_write_non_canonical_buffer },
+	{ "debug_write_huge_length", debug_write_huge_length },
+	{ "debug_write_running_off_mapping", debug_write_running_off_mapping },
+	{ "debug_calls_need_console", debug_calls_need_console },
+	{ "cap_info_names_console", cap_info_names_console },
+	{ "empty_slot_is_reported", empty_slot_is_reported },
+	{ "slots_beyond_cspace_are_invalid", slots_beyond_cspace_are_invalid },
+	{ "copy_keeps_object_and_masks_rights", copy_keeps_object_and_masks_rights },
+	{ "copy_never_adds_rights", copy_never_adds_rights },
+	{ "copy_to_occupied_slot_fails", copy_to_occupied_slot_fails },
+	{ "copy_into_non_task_fails", copy_into_non_task_fails },
+	{ "copy_of_untyped_is_refused", copy_of_untyped_is_refused },
+	{ "own_task_slot_and_task_self_agree", own_task_slot_and_task_self_agree },
+	{ "copy_mints_badge", copy_mints_badge },
+	{ "rebadging_is_refused", rebadging_is_refused },
+	{ "badge_only_on_endpoints_and_notifications", badge_only_on_endpoints_and_notifications },
+	{ "copy_rights_mask_is_checked", copy_rights_mask_is_checked },
+	{ "copy_into_task_needs_write_right", copy_into_task_needs_write_right },
+	{ "move_moves_capability", move_moves_capability },
+	{ "move_to_occupied_slot_fails", move_to_occupied_slot_fails },
+	{ "delete_empties_slot", delete_empties_slot },
+	{ "delete_keeps_copies", delete_keeps_copies },
+	{ "revoke_deletes_copies", revoke_deletes_copies },
+	{ "revoke_reaches_two_levels", revoke_reaches_two_levels },
+	{ "revoke_reaches_children_of_deleted_copy", revoke_reaches_children_of_deleted_copy },
+	{ "revoke_reaches_other_tasks", revoke_reaches_other_tasks },
+	{ "moved_capability_is_still_revoked", moved_capability_is_still_revoked },
+	{ "revoke_of_untyped_deletes_objects", revoke_of_untyped_deletes_objects },
+};
+
+const struct test_group caps_group = GROUP(cases);

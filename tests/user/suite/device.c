@@ -1,0 +1,156 @@
+/*
+ * Interrupts: IRQ capabilities bound to notifications, driven by the PIT.
+ *
+ * PIT channel 0 raises IRQ 0 when its count runs out.  Every wait for an
+ * interrupt has a watchdog: a helper thread that signals another bit after
+ * a while, so a lost interrupt fails the case instead of hanging the suite.
+ */
+#include "suite.h"
+
+#define PIT_CH0       0x40
+#define PIT_CMD       0x43
+#define PIT_LOHI_CH0  0x30 /* channel 0, low then high byte; mode in bits 1-3 */
+#define PIT_ONE_SHOT  0    /* mode 0: interrupt on terminal count */
+#define PIT_PERIODIC  2    /* mode 2: rate generator */
+#define PIT_10MS      11932
+
+#define IRQ_BIT      0x1
+#define WATCHDOG_BIT 0x2
+#define WATCHDOG_TSC 2000000000ULL
+
+static void pit_program(unsigned int mode, uint16_t count)
+{
+	outb(PIT_CMD, PIT_LOHI_CH0 | mode << 1);
+	outb(PIT_CH0, count & 0xff);
+	outb(PIT_CH0, count >> 8);
+}
+
+/* A control word without a count: the channel waits, raising nothing. */
+static void pit_stop(void)
+{
+	outb(PIT_CMD, PIT_LOHI_CH0 | PIT_ONE_SHOT << 1);
+}
+
+/* Signals notification arg[0] once WATCHDOG_TSC cycles have passed. */
+static void watchdog(struct helper *h)
+{
+	uint64_t end = rdtsc() + WATCHDOG_TSC;
+
+	while (rdtsc() < end)
+		sys_yield();
+	h->status = sys_signal(h->arg[0]);
+}
+
+/* IRQ 0 bound to a new notification (badge IRQ_BIT) with a watchdog; 0 on failure. */
+static uint64_t pit_irq_setup(void)
+{
+	uint64_t ntfn = obj_new(OBJ_NOTIFICATION), irq = SLOT_IRQ_FIRST, bits;
+	uint64_t for_irq = cap_dup(ntfn, RIGHTS_ALL, IRQ_BIT);
+	uint64_t for_dog = cap_dup(ntfn, RIGHT_W, WATCHDOG_BIT);
+
+	if (!ntfn || !for_irq || !for_dog)
+		return 0;
+	pit_stop();
+	if (sys_irq_bind(irq, for_irq) != OK) {
+		uprintf("# irq_bind failed\n");
+		return 0;
+	}
+	/* An interrupt from before (the firmware's PIT setup) may be pending. */
+	yield_n(3);
+	if (sys_poll(ntfn, &bits) == OK)
+		sys_irq_ack(irq);
+	if (!helper_start(watchdog, SLOT_NONE, for_dog, 0))
+		return 0;
+	return ntfn;
+}
+
+/* Waits for the next IRQ 0 on ntfn and acknowledges it; fails on the watchdog. */
+static enum result pit_irq_wait(uint64_t ntfn)
+{
+	uint64_t bits = 0;
+
+	CHECK_OK(sys_wait(ntfn, &bits));
+	if (!(bits & IRQ_BIT))
+		uprintf("# no interrupt before the watchdog (bits %#lx)\n", bits);
+	CHECK(bits & IRQ_BIT);
+	CHECK_OK(sys_irq_ack(SLOT_IRQ_FIRST));
+	return PASS;
+}
+
+static enum result pit_one_shot_signals_notification(void)
+{
+	uint64_t ntfn;
+	enum result r;
+
+	if (!holds_irq(0) || !holds_ports(PIT_CH0, PIT_CMD))
+		SKIP("the suite holds no IRQ 0 or PIT ports");
+	CHECK_MADE(ntfn = pit_irq_setup());
+	pit_program(PIT_ONE_SHOT, PIT_10MS);
+	r = pit_irq_wait(ntfn);
+	pit_stop();
+	return r;
+}
+
+static enum result pit_periodic_interrupts_after_ack(void)
+{
+	uint64_t ntfn;
+	enum result r = PASS;
+
+	if (!holds_irq(0) || !holds_ports(PIT_CH0, PIT_CMD))
+		SKIP("the suite holds no IRQ 0 or PIT ports");
+	CHECK_MADE(ntfn = pit_irq_setup());
+	pit_program(PIT_PERIODIC, PIT_10MS);
+	for (int i = 0; i < 3 && r == PASS; i++)
+		r = pit_irq_wait(ntfn);
+	pit_stop();
+	return r;
+}
+
+/* The IRQ line the binding cases use: 4 (the serial port, quiet) if held, else 0. */
+static uint64_t spare_irq(void)
+{
+	if (holds_irq(4))
+		return SLOT_IRQ_FIRST + 4;
+	return holds_irq(0) ? SLOT_IRQ_FIRST : SLOT_NONE;
+}
+
+static enum result irq_bound_twice_is_busy(void)
+{
+	uint64_t irq = spare_irq(), a = obj_new(OBJ_NOTIFICATION), b = obj_new(OBJ_NOTIFICATION);
+
+	if (irq == SLOT_NONE)
+		SKIP("the suite holds no IRQ");
+	CHECK_MADE(a && b);
+	CHECK_OK(sys_irq_bind(irq, a));
+	/* it is an error to bind a line that is bound */
+	CHECK_ST(sys_irq_bind(irq, b), ERR_BUSY);
+	/* ... until its notification is gone */
+	CHECK_OK(sys_cap_delete(a));
+	CHECK_OK(sys_irq_bind(irq, b));
+	return PASS;
+}
+
+static enum result irq_calls_need_irq_and_notification(void)
+{
+	uint64_t irq = spare_irq(), ep = obj_new(OBJ_ENDPOINT), ntfn = obj_new(OBJ_NOTIFICATION);
+
+	if (irq == SLOT_NONE)
+		SKIP("the suite holds no IRQ");
+	CHECK_MADE(ep && ntfn);
+	/* it is an error to bind anything but an IRQ, or to anything but a notification */
+	CHECK_ST(sys_irq_bind(ep, ntfn), ERR_WRONG_TYPE);
+	CHECK_ST(sys_irq_bind(irq, ep), ERR_WRONG_TYPE);
+	CHECK_ST(sys_irq_bind(irq, slot_alloc()), ERR_EMPTY_SLOT);
+	CHECK_ST(sys_irq_ack(ntfn), ERR_WRONG_TYPE);
+	CHECK_ST(sys_irq_ack(CSPACE_SLOTS), ERR_INVALID_SLOT);
+	return PASS;
+}
+
+static const struct test_case cases[] = {
+	{ "pit_one_shot_signals_notification", pit_one_shot_signals_notification },
+	{ "pit_periodic_interrupts_after_ack", pit_periodic_interrupts_after_ack },
+	{ "irq_bound_twice_is_busy", irq_bound_twice_is_busy },
+	{ "irq_calls_need_irq_and_notification", irq_calls_need_irq_and_notification },
+};
+
+const struct test_group device_group = GROUP(cases);

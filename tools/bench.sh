@@ -1,0 +1,31 @@
+#!/bin/sh
+# Runs the benchmark cases of the user test image and prints "name: value".
+# Under Bochs RDTSC advances by exactly one per instruction, so its figures
+# are instruction counts.  QEMU runs with -icount shift=7: RDTSC advances
+# 2^7 per instruction, so its figures are divided by 128.
+#   tools/bench.sh ISO
+set -eu
+iso=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+here=$(dirname "$0")
+
+timeout 300 "$here/emu.sh" bochs "$iso" "$dir/bochs.log" "$dir/bochs.emu" || true
+QEMU_EXTRA="-icount shift=7" timeout 120 "$here/emu.sh" qemu "$iso" "$dir/qemu.log" \
+	"$dir/qemu.emu" || true
+
+# "bench NAME: N" lines from a serial log, printed as "NAME[SUFFIX]: N / DIVISOR".
+figures() {
+	tr -d '\r' <"$1" | awk -v suffix="$2" -v div="$3" '
+		/^bench [a-z0-9_]+: [0-9]+/ {
+			name = $2; sub(/:$/, "", name)
+			printf "%s%s: %d\n", name, suffix, $3 / div
+			n++
+		}
+		END { if (!n) { print "# no benchmark figures in this run" > "/dev/stderr"; exit 1 } }'
+}
+
+status=0
+figures "$dir/bochs.log" "" 1 || status=1
+figures "$dir/qemu.log" "_qemu_icount" 128 || status=1
+exit $status
