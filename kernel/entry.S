@@ -6,8 +6,8 @@
  */
 #include "fastpath.h"
 #include "layout.h"
+#include "trap.h"
 
-#define VEC_SYSCALL 256 /* not a real vector: marks a frame saved by syscall_entry */
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
@@ -65,6 +65,7 @@ trap_stubs:
 	popq	%rax
 .endm
 
+#define FRAME_VECTOR (8 * 15)	/* after the 15 registers */
 #define FRAME_CS (8 * 18)	/* 15 registers, vector, error code, rip */
 
 /*
@@ -116,11 +117,24 @@ syscall_entry:
 2:	call	syscall_dispatch
 	ud2
 
-/* enter_user(regs): load a thread's saved registers and return to ring 3. */
+/*
+ * enter_user(regs): load a thread's saved registers and return to ring 3.
+ * A frame saved by syscall_entry leaves with sysret (rcx and r11 belong to
+ * the kernel across a syscall); any other frame, whose every register
+ * matters, with iretq.  The kernel only lets a syscall frame's rip be the
+ * instruction after that syscall, so sysret never sees a non-canonical rcx.
+ */
 	.globl enter_user
 enter_user:
 	mov	%rdi, %rsp
+	cmpq	$VEC_SYSCALL, FRAME_VECTOR(%rsp)
+	jne	1f
 	POP_GPRS
+	mov	16(%rsp), %rcx		/* rip */
+	mov	32(%rsp), %r11		/* rflags */
+	mov	40(%rsp), %rsp		/* user stack: interrupts stay off until sysret */
+	sysretq
+1:	POP_GPRS
 	add	$16, %rsp
 	iretq
 

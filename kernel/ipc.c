@@ -211,8 +211,10 @@ static void fault_reply(struct thread *r, struct thread *c)
 		c->state = THREAD_INACTIVE;
 		return;
 	}
-	if (MSG_WORDS(m->rsi) >= 1 && m->rdx < USER_TOP)
+	if (MSG_WORDS(m->rsi) >= 1 && m->rdx < USER_TOP) {
 		c->regs.rip = m->rdx;
+		c->regs.vector = VEC_NONE;
+	}
 	sched_make_runnable(c);
 }
 

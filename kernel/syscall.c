@@ -385,6 +385,7 @@ static long sys_thread_write_regs(struct trap_frame *r)
 	f->r12 = v.r12, f->r13 = v.r13, f->r14 = v.r14, f->r15 = v.r15;
 	f->rip = v.rip;
 	f->rflags = (v.rflags & USER_RFLAGS) | RFLAGS_IF | 2;
+	f->vector = VEC_NONE; /* every register now matters: leave with iretq */
 	return OK;
 }
 

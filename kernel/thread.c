@@ -22,7 +22,8 @@ struct thread *all_threads;
 
 static struct thread *runq[PRIORITY_MAX + 1];
 static uint64_t runq_bitmap[4];
-uint64_t runq_words; /* bit w set: runq_bitmap[w] is not zero */
+uint64_t runq_words;
+int runq_top = -1; /* the highest priority with a queued thread, kept for sched_preempts() */ /* bit w set: runq_bitmap[w] is not zero */
 
 struct thread *thread_create(uint64_t phys)
 {
@@ -47,6 +48,8 @@ void sched_make_runnable(struct thread *t)
 		runq[p] = t;
 		runq_bitmap[p / 64] |= 1ULL << (p % 64);
 		runq_words |= 1ULL << (p / 64);
+		if ((int)p > runq_top)
+			runq_top = p;
 	} else { /* append at the tail of the circular list */
 		t->q_prev = runq[p]->q_prev;
 		t->q_next = runq[p];
@@ -67,6 +70,7 @@ void sched_remove(struct thread *t)
 		runq_bitmap[p / 64] &= ~(1ULL << (p % 64));
 		if (!runq_bitmap[p / 64])
 			runq_words &= ~(1ULL << (p / 64));
+		runq_top = sched_highest_priority();
 	} else {
 		t->q_prev->q_next = t->q_next;
 		t->q_next->q_prev = t->q_prev;
@@ -151,6 +155,7 @@ void thread_set_task(struct thread *t, struct task *task)
 
 void thread_start(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
 {
+	t->regs.vector = VEC_NONE;
 	t->regs.rip = rip;
 	t->regs.rsp = rsp;
 	t->regs.rdi = arg;

@@ -25,11 +25,11 @@ void sched_remove(struct thread *t);
 void sched_requeue(struct thread *t);
 /* The highest priority with a runnable thread waiting, or -1. */
 int sched_highest_priority(void);
-extern uint64_t runq_words;
-/* True if a waiting thread has a higher priority than prio (cheap when none waits). */
+extern int runq_top;
+/* True if a waiting thread has a higher priority than prio. */
 static inline bool sched_preempts(unsigned prio)
 {
-	return runq_words && sched_highest_priority() > (int)prio;
+	return runq_top > (int)prio;
 }
 /* Charges a timer tick to the running thread. */
 void sched_tick(void);

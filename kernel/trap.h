@@ -2,12 +2,15 @@
 #ifndef KERNEL_TRAP_H
 #define KERNEL_TRAP_H
 
-#include <stdint.h>
-
 /* Vector assignment. */
 #define VEC_PIC_BASE      32  /* legacy 8259s, remapped here and masked */
 #define VEC_TIMER         48  /* LAPIC timer */
 #define VEC_LAPIC_SPURIOUS 255
+#define VEC_SYSCALL       256 /* not a vector: marks a frame saved by syscall_entry */
+#define VEC_NONE          257 /* a frame set by the kernel: leave with iretq */
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 /* What entry.S leaves on the stack, lowest address first. */
 struct trap_frame {
@@ -37,5 +40,7 @@ extern struct trap_probe trap_probe;
 
 /* Prints "#0 addr name+off" lines walking the frame-pointer chain from rbp. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
+
+#endif /* __ASSEMBLER__ */
 
 #endif
