@@ -36,7 +36,8 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 
 # Pure logic that also builds for the host and is unit-tested there.
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
-	     $(wildcard lib/elf.c servers/root/config.c)
+	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
+		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
 .PHONY: FORCE programs all iso bench run run-bochs test debug deps deps-check clean help compile_commands.json
@@ -165,11 +166,11 @@ deps-check:
 # --- tests -------------------------------------------------------------------
 
 $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
-		$(wildcard tests/unit/*.h kernel/*.h lib/include/*.h lib/include/moat/*.h servers/root/*.h)
+		$(wildcard tests/unit/*.h kernel/*.h lib/include/*.h lib/include/moat/*.h servers/*/*.h)
 	@mkdir -p $(BUILD)
 	@echo "  HOSTCC  $@"
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
-		-Ikernel -Ilib/include -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
+		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
 BOOT_SUITES := boot fault user
 

@@ -9,6 +9,7 @@
  * the zombie list until objects_reap() runs at the end of the syscall.
  */
 #include "cap.h"
+#include "gpa_space.h"
 #include "ipc.h"
 #include "irq.h"
 #include "mem.h"
@@ -54,10 +55,30 @@ struct obj_header *cap_object_header(const struct cap *c)
 	case OBJ_THREAD:
 	case OBJ_ENDPOINT:
 	case OBJ_NOTIFICATION:
+	case OBJ_GPA_SPACE:
+	case OBJ_VCPU:
 		return (struct obj_header *)c->obj;
 	default:
 		return 0;
 	}
+}
+
+/* The link that points at a mapped frame capability in its task's or guest's list. */
+static struct cap **mapping_link(struct cap *frame)
+{
+	struct cap **pp = frame->flags & CAPF_GUEST ?
+		&((struct gpa_space *)frame->owner)->mappings : &frame->owner->mappings;
+	while (*pp != frame)
+		pp = &(*pp)->map_next;
+	return pp;
+}
+
+void frame_unmap(struct cap *frame)
+{
+	if (frame->flags & CAPF_GUEST)
+		gpa_unmap_frame(frame);
+	else
+		task_unmap_frame(frame);
 }
 
 static void link_child(struct cap *parent, struct cap *c)
@@ -93,8 +114,10 @@ static void after_insert(struct cap *c, struct task *owner)
 {
 	c->owner = 0;
 	c->map_next = 0;
-	if (c->type == OBJ_FRAME)
+	if (c->type == OBJ_FRAME) {
 		c->badge = 0; /* a new frame capability starts unmapped */
+		c->flags &= ~CAPF_GUEST;
+	}
 	struct obj_header *h = cap_object_header(c);
 	if (h)
 		h->refs++;
@@ -130,7 +153,7 @@ void cap_move(struct cap *src, struct cap *dst, struct task *dst_task)
 	for (struct cap *ch = dst->first_child; ch; ch = ch->next_sibling)
 		ch->parent = dst;
 	if (dst->type == OBJ_FRAME && dst->owner)
-		task_mapping_moved(dst->owner, src, dst);
+		*mapping_link(src) = dst;
 	memset(src, 0, sizeof(*src));
 	if (dst->type == OBJ_IOPORT) {
 		struct task *old = dst->owner;
@@ -161,7 +184,11 @@ static void release_object(struct cap *c)
 		break;
 	}
 	case OBJ_THREAD:
+	case OBJ_VCPU:
 		thread_destroy((struct thread *)c->obj);
+		break;
+	case OBJ_GPA_SPACE:
+		gpa_space_destroy((struct gpa_space *)c->obj);
 		break;
 	case OBJ_ENDPOINT:
 		endpoint_destroy((struct endpoint *)c->obj);
@@ -177,7 +204,7 @@ void cap_delete(struct cap *c)
 	if (c->type == OBJ_NONE)
 		return;
 	if (c->type == OBJ_FRAME && c->owner)
-		task_unmap_frame(c);
+		frame_unmap(c);
 	unlink_cap(c);
 	struct cap gone = *c;
 	memset(c, 0, sizeof(*c));

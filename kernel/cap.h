@@ -19,6 +19,8 @@ void cap_derive(struct cap *src, struct cap *dst, unsigned rights, uint64_t badg
 void cap_insert(struct cap *parent, struct cap *dst, const struct cap *value, struct task *dst_task);
 /* Moves src to the empty slot dst, keeping its place in the derivation tree. */
 void cap_move(struct cap *src, struct cap *dst, struct task *dst_task);
+/* Removes a frame capability's mapping, from a task or a guest. */
+void frame_unmap(struct cap *frame);
 /* Empties the slot, releasing the object when this was its last capability. */
 void cap_delete(struct cap *c);
 /* Deletes every capability derived from c, in every task. */

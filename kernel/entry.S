@@ -138,6 +138,36 @@ enter_user:
 	add	$16, %rsp
 	iretq
 
+/*
+ * vmx_launch(regs, launched): load the guest's general registers from the
+ * vCPU thread and enter the guest.  Returns (on the kernel stack, to
+ * vmx_entry_failed) only if VMLAUNCH/VMRESUME itself fails.
+ */
+	.globl vmx_launch
+vmx_launch:
+	mov	%rdi, %rsp
+	test	%esi, %esi		/* POP_GPRS leaves the flags alone */
+	POP_GPRS
+	jnz	1f
+	vmlaunch
+	jmp	2f
+1:	vmresume
+2:	lea	boot_stack_top_high(%rip), %rsp
+	call	vmx_entry_failed
+	ud2
+
+/*
+ * A VM exit lands here with RSP = HOST_RSP = &thread->regs.vector of the
+ * vCPU's thread, so the pushes save the guest's registers in place.
+ */
+	.globl vmx_exit_entry
+vmx_exit_entry:
+	PUSH_GPRS
+	lea	boot_stack_top_high(%rip), %rsp
+	cld
+	call	vmx_exit
+	ud2
+
 	.bss
 	.balign 8
 syscall_user_rsp:

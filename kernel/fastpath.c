@@ -68,7 +68,7 @@ void fastpath_call(struct trap_frame *r)
 void fastpath_reply_recv(struct trap_frame *r)
 {
 	struct thread *self = current, *client = self->caller;
-	if (!client || client->ipc_fault || r->rdi >= CSPACE_SLOTS || !short_message(r->rsi))
+	if (!client || client->ipc_fault || client->ipc_vmexit || r->rdi >= CSPACE_SLOTS || !short_message(r->rsi))
 		return;
 	struct cap *c = &self->task->cspace[r->rdi];
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))

@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "memory.h"
 #include "thread.h"
+#include "vcpu.h"
 
 static void queue_push(struct thread_queue *q, struct thread *t)
 {
@@ -94,6 +95,12 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool gr
 {
 	struct trap_frame *to = &r->regs;
 	uint64_t label, words, caps = 0;
+	if (s->ipc_vmexit) {
+		vcpu_exit_message(s, r);
+		to->rax = OK;
+		to->rdi = badge;
+		return;
+	}
 	if (s->ipc_fault) {
 		label = MSG_FAULT;
 		words = 4;
@@ -121,10 +128,10 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool gr
 void ipc_wake(struct thread *t, uint64_t status)
 {
 	ipc_cancel(t, status);
-	if (t->ipc_fault) {
-		t->ipc_fault = false;
+	if (t->ipc_fault || t->ipc_vmexit) {
+		t->ipc_fault = t->ipc_vmexit = false;
 		t->state = THREAD_INACTIVE;
-		log_warn("ipc: a faulted thread's handler went away; the thread stays stopped");
+		log_warn("ipc: a stopped thread's (or vCPU's) handler went away; it stays stopped");
 		return;
 	}
 	sched_make_runnable(t);
@@ -229,6 +236,14 @@ long ipc_reply(struct thread *r)
 		fault_reply(r, c);
 		return OK;
 	}
+	if (c->ipc_vmexit) {
+		int st = vcpu_reply(r, c);
+		if (st != OK) { /* refused: the vCPU still waits for a valid answer */
+			r->caller = c;
+			c->callee = r;
+		}
+		return st;
+	}
 	transfer(r, c, 0, c->ipc_grant);
 	sched_make_runnable(c);
 	return OK;
@@ -253,7 +268,7 @@ void ipc_cancel(struct thread *t, uint64_t status)
 		return;
 	}
 	t->blocked_on = 0;
-	if (!t->ipc_fault)
+	if (!t->ipc_fault && !t->ipc_vmexit)
 		t->regs.rax = status;
 }
 
@@ -270,6 +285,11 @@ void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
 	}
 	t->ipc_fault = true;
 	send_to(t, (struct endpoint *)t->fault_ep.obj, t->fault_ep.badge, false, true, false);
+}
+
+void ipc_send_exit(struct thread *t, struct cap *ep)
+{
+	send_to(t, (struct endpoint *)ep->obj, ep->badge, false, true, false);
 }
 
 void endpoint_destroy(struct endpoint *e)

@@ -46,7 +46,8 @@ static void check_cap(const struct cap *c)
 	for (const struct cap *ch = c->first_child; ch; ch = ch->next_sibling)
 		if (ch->parent != c)
 			fail("child capability names another parent", ch);
-	if (c->type == OBJ_FRAME && c->owner && !is_mapped_in(c, c->owner))
+	if (c->type == OBJ_FRAME && c->owner && !(c->flags & CAPF_GUEST) &&
+	    !is_mapped_in(c, c->owner))
 		fail("mapped frame missing from its task's mapping list", c);
 }
 
@@ -59,6 +60,12 @@ static void for_each_cap(void (*fn)(const struct cap *c))
 	for (struct thread *th = all_threads; th; th = th->all_next) {
 		fn(&th->utcb);
 		fn(&th->fault_ep);
+		if (!th->vcpu)
+			continue;
+		fn(&th->vcpu->space);
+		fn(&th->vcpu->defaults);
+		for (unsigned i = 0; i < VCPU_BINDINGS; i++)
+			fn(&th->vcpu->bound_ep[i]);
 	}
 }
 

@@ -70,6 +70,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	lapic_init();
 	irq_enable();
 	vmx_probe();
+	vmx_init();
 
 	syscall_init();
 	irq_init();

@@ -19,6 +19,7 @@
 
 struct task;
 struct thread;
+struct vcpu;
 
 /*
  * A capability: 64 bytes.  The derivation tree (parent, children, siblings)
@@ -28,17 +29,20 @@ struct thread;
 struct cap {
 	uint8_t type;        /* enum moat_object; OBJ_NONE = empty slot */
 	uint8_t rights;      /* RIGHT_* */
-	uint16_t reserved;
+	uint16_t flags;      /* CAPF_* */
 	uint32_t pages;      /* frame, untyped: size in pages; ioport: first | last << 16 */
 	uint64_t obj;        /* object address (physmap), or physical base of frame/untyped */
 	uint64_t badge;      /* endpoint, notification: badge; frame: mapped vaddr;
 			      * untyped: bytes already retyped */
-	struct task *owner;  /* frame: task it is mapped into; ioport: task holding it */
+	struct task *owner;  /* frame: task it is mapped into (or gpa_space, CAPF_GUEST);
+			      * ioport: task holding it */
 	struct cap *map_next; /* frame: next mapping of the same task */
 	struct cap *parent, *first_child, *next_sibling;
 };
 
 _Static_assert(sizeof(struct cap) == 64, "a capability is 64 bytes");
+
+#define CAPF_GUEST 1 /* a frame mapped into a guest-physical space, not a task */
 
 #define IOPORT_FIRST(c) ((c)->pages & 0xffff)
 #define IOPORT_LAST(c)  ((c)->pages >> 16)
@@ -100,6 +104,8 @@ struct thread {
 	struct cap utcb;               /* copy of the UTCB frame capability, or empty */
 	struct cap fault_ep;           /* copy of the fault endpoint capability, or empty */
 	struct thread *all_next;       /* every live thread, for the invariant check */
+	struct vcpu *vcpu;             /* a vCPU: enters its guest instead of user mode */
+	bool ipc_vmexit;               /* a VM exit message waits for its answer */
 };
 
 /* Threads blocked on an object, first come first served (linked by q_next). */
@@ -116,6 +122,35 @@ struct notification {
 	struct obj_header hdr;
 	uint64_t bits;
 	struct thread_queue waiting;
+};
+
+/* A guest-physical address space: EPT tables built from the owner's frames. */
+struct gpa_space {
+	struct obj_header hdr;
+	uint64_t root;               /* physical address of the top-level table */
+	uint64_t pt_next, pt_end;    /* physical pages left for tables */
+	struct cap *mappings;        /* frame capabilities mapped here */
+};
+
+#define VCPU_BINDINGS 16
+
+/* The virtualization half of a vCPU thread (its VMCS page follows it). */
+struct vcpu {
+	struct thread *thread;
+	uint64_t vmcs;               /* physical: kernel-only, never mapped to a task */
+	struct cap space;            /* copy of the gpa_space capability, or empty */
+	struct cap defaults;         /* endpoint for reasons without their own binding */
+	uint32_t default_mask;
+	struct {
+		uint32_t reason, mask;
+	} bound[VCPU_BINDINGS];
+	struct cap bound_ep[VCPU_BINDINGS];
+	uint64_t cr2;                /* not in the VMCS: switched by hand */
+	uint32_t exit_reason;        /* of the exit waiting for its answer */
+	uint32_t exit_mask;
+	uint16_t vpid;
+	bool launched, recall, has_state;
+	uint32_t flags;              /* VCPU_* from moat/vmexit.h */
 };
 
 /* Object sizes for retype. */

@@ -6,6 +6,7 @@
  * waits and its status is written when it wakes.
  */
 #include "cap.h"
+#include "gpa_space.h"
 #include "ipc.h"
 #include "irq.h"
 #include "kcheck.h"
@@ -17,6 +18,7 @@
 #include "task.h"
 #include "thread.h"
 #include "untyped.h"
+#include "vcpu.h"
 #include "x86.h"
 
 #define SELF (current->task)
@@ -41,6 +43,28 @@ static int thread_arg(uint64_t slot, struct thread **out)
 	int st = cap_lookup(SELF, slot, OBJ_THREAD, RIGHT_W, &c);
 	if (st == OK)
 		*out = (struct thread *)c->obj;
+	return st;
+}
+
+/* A thread or a vCPU (which is scheduled like one), held with W. */
+static int schedulable_arg(uint64_t slot, struct thread **out)
+{
+	struct cap *c;
+	int st = cap_lookup(SELF, slot, OBJ_NONE, RIGHT_W, &c);
+	if (st != OK)
+		return st;
+	if (c->type != OBJ_THREAD && c->type != OBJ_VCPU)
+		return ERR_WRONG_TYPE;
+	*out = (struct thread *)c->obj;
+	return OK;
+}
+
+static int vcpu_arg(uint64_t slot, struct vcpu **out)
+{
+	struct cap *c;
+	int st = cap_lookup(SELF, slot, OBJ_VCPU, RIGHT_W, &c);
+	if (st == OK)
+		*out = ((struct thread *)c->obj)->vcpu;
 	return st;
 }
 
@@ -238,7 +262,7 @@ static long sys_unmap(struct trap_frame *r)
 		return st;
 	if (!frame->owner)
 		return ERR_INVALID_ARG;
-	task_unmap_frame(frame);
+	frame_unmap(frame);
 	return OK;
 }
 
@@ -302,7 +326,7 @@ static long sys_thread_start(struct trap_frame *r)
 static long sys_thread_suspend(struct trap_frame *r)
 {
 	struct thread *th;
-	int st = thread_arg(r->rdi, &th);
+	int st = schedulable_arg(r->rdi, &th);
 	if (st != OK)
 		return st;
 	thread_stop(th, ERR_CANCELED);
@@ -326,7 +350,7 @@ static long sys_thread_resume(struct trap_frame *r)
 static long sys_thread_set_priority(struct trap_frame *r)
 {
 	struct thread *th;
-	int st = thread_arg(r->rdi, &th);
+	int st = schedulable_arg(r->rdi, &th);
 	if (st != OK)
 		return st;
 	if (r->rsi > PRIORITY_MAX)
@@ -386,6 +410,134 @@ static long sys_thread_write_regs(struct trap_frame *r)
 	f->rip = v.rip;
 	f->rflags = (v.rflags & USER_RFLAGS) | RFLAGS_IF | 2;
 	f->vector = VEC_NONE; /* every register now matters: leave with iretq */
+	return OK;
+}
+
+/* --- virtual machines ---------------------------------------------------- */
+
+static long sys_gpa_map(struct trap_frame *r)
+{
+	struct cap *frame, *space;
+	int st = cap_lookup(SELF, r->rdi, OBJ_FRAME, 0, &frame);
+	if (st == OK)
+		st = cap_lookup(SELF, r->rsi, OBJ_GPA_SPACE, RIGHT_W, &space);
+	if (st != OK)
+		return st;
+	if (r->r10 & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X))
+		return ERR_INVALID_ARG;
+	return gpa_map_frame((struct gpa_space *)space->obj, frame, r->rdx, r->r10);
+}
+
+static long sys_vcpu_configure(struct trap_frame *r)
+{
+	struct vcpu *v;
+	struct cap *space;
+	int st = vcpu_arg(r->rdi, &v);
+	if (st == OK)
+		st = cap_lookup(SELF, r->rsi, OBJ_GPA_SPACE, RIGHT_W, &space);
+	if (st != OK)
+		return st;
+	if (r->rdx & ~(uint64_t)VCPU_KERNEL_CPUID)
+		return ERR_INVALID_ARG;
+	if (v->thread->state != THREAD_INACTIVE)
+		return ERR_BUSY;
+	cap_delete(&v->space);
+	cap_derive(space, &v->space, RIGHTS_ALL, 0, 0);
+	v->flags = r->rdx;
+	vmx_vcpu_set_space(v, ((struct gpa_space *)space->obj)->root);
+	return OK;
+}
+
+/* Exit groups a binding may ask for: the reply-only groups are not state to read. */
+#define EXIT_GROUPS (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
+
+/* The slot of the binding for reason: its own, a free one, or NULL when all are taken. */
+static struct cap *binding_slot(struct vcpu *v, uint64_t reason, uint32_t **mask)
+{
+	if (reason == VMEXIT_DEFAULT) {
+		*mask = &v->default_mask;
+		return &v->defaults;
+	}
+	int free = -1;
+	for (int i = 0; i < VCPU_BINDINGS; i++) {
+		if (v->bound_ep[i].type == OBJ_NONE) {
+			if (free < 0)
+				free = i;
+		} else if (v->bound[i].reason == reason) {
+			free = i;
+			break;
+		}
+	}
+	if (free < 0)
+		return 0;
+	v->bound[free].reason = reason;
+	*mask = &v->bound[free].mask;
+	return &v->bound_ep[free];
+}
+
+static long sys_vcpu_bind(struct trap_frame *r)
+{
+	struct vcpu *v;
+	struct cap *ep = 0, *slot;
+	uint32_t *mask;
+	int st = vcpu_arg(r->rdi, &v);
+	if (st == OK && r->rdx != SLOT_NONE)
+		st = cap_lookup(SELF, r->rdx, OBJ_ENDPOINT, RIGHT_W, &ep);
+	if (st != OK)
+		return st;
+	if ((r->rsi >= VMX_EXIT_REASONS && r->rsi != VMEXIT_RECALL && r->rsi != VMEXIT_DEFAULT) ||
+	    (r->r10 & ~(uint64_t)EXIT_GROUPS))
+		return ERR_INVALID_ARG;
+	slot = binding_slot(v, r->rsi, &mask);
+	if (!slot)
+		return ERR_BUSY;
+	cap_delete(slot);
+	if (ep)
+		cap_derive(ep, slot, RIGHTS_ALL, 0, 0);
+	*mask = r->r10;
+	return OK;
+}
+
+static long sys_vcpu_write_state(struct trap_frame *r)
+{
+	struct vcpu *v;
+	struct utcb *u = caller_utcb();
+	int st = vcpu_arg(r->rdi, &v);
+	if (st != OK)
+		return st;
+	if (!u)
+		return ERR_BAD_ADDRESS;
+	if (v->thread->state != THREAD_INACTIVE)
+		return ERR_BUSY; /* a running or exited vCPU's state changes through replies */
+	uint64_t w[VMW_COUNT];
+	memcpy(w, u->mr, sizeof(w));
+	if (w[VMW_MASK] & ~(uint64_t)VMG_ALL)
+		return ERR_INVALID_ARG;
+	return vmx_write_state(v, w[VMW_MASK], w);
+}
+
+static long sys_vcpu_run(struct trap_frame *r)
+{
+	struct vcpu *v;
+	int st = vcpu_arg(r->rdi, &v);
+	if (st != OK)
+		return st;
+	if (v->space.type != OBJ_GPA_SPACE)
+		return ERR_INVALID_ARG; /* no guest memory yet */
+	if (v->thread->state != THREAD_INACTIVE)
+		return ERR_BUSY;
+	v->thread->started = true;
+	sched_make_runnable(v->thread);
+	return OK;
+}
+
+static long sys_vcpu_recall(struct trap_frame *r)
+{
+	struct vcpu *v;
+	int st = vcpu_arg(r->rdi, &v);
+	if (st != OK)
+		return st;
+	v->recall = true; /* taken before its next VM entry */
 	return OK;
 }
 
@@ -502,6 +654,12 @@ static long (*const syscalls[SYS_COUNT])(struct trap_frame *r) = {
 	[SYS_DEBUG_WRITE] = sys_debug_write,
 	[SYS_DEBUG_EXIT] = sys_debug_exit,
 	[SYS_DEBUG_CHECK] = sys_debug_check,
+	[SYS_GPA_MAP] = sys_gpa_map,
+	[SYS_VCPU_CONFIGURE] = sys_vcpu_configure,
+	[SYS_VCPU_BIND] = sys_vcpu_bind,
+	[SYS_VCPU_WRITE_STATE] = sys_vcpu_write_state,
+	[SYS_VCPU_RUN] = sys_vcpu_run,
+	[SYS_VCPU_RECALL] = sys_vcpu_recall,
 };
 
 /* Entered from entry.S (after the fast path declined) with the registers in current->regs. */

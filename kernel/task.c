@@ -131,28 +131,20 @@ int task_map_frame(struct task *t, struct cap *frame, uint64_t va, unsigned righ
 	return OK;
 }
 
-static struct cap **mapping_link(struct task *t, struct cap *frame)
-{
-	struct cap **pp = &t->mappings;
-	while (*pp != frame)
-		pp = &(*pp)->map_next;
-	return pp;
-}
 
 void task_unmap_frame(struct cap *frame)
 {
 	struct task *t = frame->owner;
 	unmap_pages(t, frame->badge, frame->pages);
-	*mapping_link(t, frame) = frame->map_next;
+	struct cap **pp = &t->mappings;
+	while (*pp != frame)
+		pp = &(*pp)->map_next;
+	*pp = frame->map_next;
 	frame->owner = 0;
 	frame->map_next = 0;
 	frame->badge = 0;
 }
 
-void task_mapping_moved(struct task *t, struct cap *old, struct cap *new)
-{
-	*mapping_link(t, old) = new;
-}
 
 int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len)
 {

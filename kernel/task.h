@@ -16,8 +16,6 @@ void task_destroy(struct task *t);
 /* Maps the pages of a frame capability at va with rights; checks everything. */
 int task_map_frame(struct task *t, struct cap *frame, uint64_t va, unsigned rights);
 void task_unmap_frame(struct cap *frame);
-/* A mapped frame capability moved from old to new: fix the task's list. */
-void task_mapping_moved(struct task *t, struct cap *old, struct cap *new);
 /* Maps one page without a capability (the root task's image and stack). */
 int task_map_page(struct task *t, uint64_t va, uint64_t phys, unsigned rights);
 

@@ -15,6 +15,7 @@
 #include "memory.h"
 #include "task.h"
 #include "thread.h"
+#include "vcpu.h"
 #include "x86.h"
 
 struct thread *current;
@@ -182,6 +183,8 @@ void thread_destroy(struct thread *t)
 		ipc_wake(t->caller, ERR_DELETED);
 	cap_delete(&t->utcb);
 	cap_delete(&t->fault_ep);
+	if (t->vcpu)
+		vcpu_destroy(t->vcpu);
 	if (current == t)
 		current = 0;
 	struct thread **pp = &all_threads;

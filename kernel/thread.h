@@ -40,9 +40,13 @@ void __attribute__((noreturn)) return_to_user(void);
 void __attribute__((noreturn)) enter_user(struct trap_frame *regs);
 
 /* Enters the current thread in user mode (its address space, stack and I/O bitmap). */
+void __attribute__((noreturn)) vmx_enter(struct thread *t);
+
 static inline void __attribute__((noreturn)) enter_current(void)
 {
 	struct thread *t = current;
+	if (t->vcpu)
+		vmx_enter(t);
 	tss_set_kernel_stack((uint64_t)(&t->regs + 1));
 	task_activate(t->task);
 	enter_user(&t->regs);

@@ -6,11 +6,14 @@
  * one range is never handed out twice.
  */
 #include "cap.h"
+#include "gpa_space.h"
 #include "mem.h"
 #include "memory.h"
 #include "task.h"
 #include "thread.h"
 #include "untyped.h"
+#include "vcpu.h"
+#include "vmx.h"
 
 #define MAX_OBJECT_PAGES (1ULL << 20) /* 4 GiB: keeps every size computation in range */
 
@@ -28,6 +31,10 @@ static uint64_t object_bytes(uint64_t type, uint64_t pages)
 		return ENDPOINT_BYTES;
 	case OBJ_NOTIFICATION:
 		return NOTIFICATION_BYTES;
+	case OBJ_GPA_SPACE:
+		return (GPA_SPACE_BASE_PAGES + pages) * PAGE_SIZE;
+	case OBJ_VCPU:
+		return VCPU_PAGES * PAGE_SIZE;
 	default:
 		return 0;
 	}
@@ -51,6 +58,12 @@ static struct cap make_object(uint64_t type, uint64_t phys, uint64_t pages, uint
 	case OBJ_THREAD:
 		c.obj = (uint64_t)thread_create(phys);
 		break;
+	case OBJ_VCPU:
+		c.obj = (uint64_t)vcpu_create(phys);
+		break;
+	case OBJ_GPA_SPACE:
+		c.obj = (uint64_t)gpa_space_create(phys, GPA_SPACE_BASE_PAGES + pages);
+		break;
 	default:
 		c.obj = (uint64_t)phys_to_virt(phys);
 		break;
@@ -66,6 +79,8 @@ int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages
 	uint64_t bytes = object_bytes(type, pages);
 	if (bytes == 0 || count == 0 || count > CSPACE_SLOTS)
 		return ERR_INVALID_ARG;
+	if (type == OBJ_VCPU && !vmx_caps.on)
+		return ERR_UNSUPPORTED;
 	if (dst >= CSPACE_SLOTS || count > CSPACE_SLOTS - dst)
 		return ERR_INVALID_SLOT;
 	for (uint64_t i = 0; i < count; i++)

@@ -1,5 +1,10 @@
-/* VMX capability discovery (Intel SDM vol. 3, appendix A: the VMX capability MSRs). */
+/*
+ * VMX capability discovery (Intel SDM vol. 3, appendix A: the capability
+ * MSRs) and VMX root operation (VMXON, with the fixed CR0/CR4 bits).
+ */
 #include "log.h"
+#include "mem.h"
+#include "memory.h"
 #include "vmx.h"
 #include "x86.h"
 
@@ -8,6 +13,12 @@
 #define MSR_VMX_PROCBASED     0x482
 #define MSR_VMX_PROCBASED2    0x48b
 #define MSR_VMX_EPT_VPID_CAP  0x48c
+
+#define MSR_VMX_CR0_FIXED0    0x486
+#define MSR_VMX_CR0_FIXED1    0x487
+#define MSR_VMX_CR4_FIXED0    0x488
+#define MSR_VMX_CR4_FIXED1    0x489
+#define CR4_VMXE              (1UL << 13)
 
 #define FC_LOCKED             (1ULL << 0)
 #define FC_VMXON_OUTSIDE_SMX  (1ULL << 2)
@@ -58,4 +69,65 @@ void vmx_probe(void)
 		 c->ept ? "yes" : "no", c->ept_2m ? "yes" : "no", c->ept_1g ? "yes" : "no",
 		 c->ept_ad ? "yes" : "no", c->vpid ? "yes" : "no",
 		 c->unrestricted_guest ? "yes" : "no", c->preemption_timer ? "yes" : "no");
+}
+
+/* The CPU features the vCPU code relies on. */
+static const char *missing_feature(void)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	if (!c->present)
+		return "no VMX";
+	if (!c->enabled_by_fw)
+		return "VMX disabled by firmware";
+	if (!c->ept || !c->ept_wb)
+		return "no EPT with write-back tables";
+	if (!c->vpid)
+		return "no VPID";
+	if (!c->unrestricted_guest)
+		return "no unrestricted guest";
+	return 0;
+}
+
+void vmx_init(void)
+{
+	const char *why = missing_feature();
+	if (why) {
+		if (vmx_caps.present)
+			log_warn("vmx: virtual machines disabled: %s", why);
+		return;
+	}
+	uint64_t fc = rdmsr(MSR_FEATURE_CONTROL);
+	if (!(fc & FC_LOCKED))
+		wrmsr(MSR_FEATURE_CONTROL, fc | FC_LOCKED | FC_VMXON_OUTSIDE_SMX);
+	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
+	write_cr4(((read_cr4() | CR4_VMXE) | rdmsr(MSR_VMX_CR4_FIXED0)) &
+		  rdmsr(MSR_VMX_CR4_FIXED1));
+
+	uint64_t region = pmm_alloc(&pmm);
+	if (!region) {
+		log_warn("vmx: no memory for the VMXON region");
+		return;
+	}
+	memset(phys_to_virt(region), 0, PAGE_SIZE);
+	*(uint32_t *)phys_to_virt(region) = vmx_caps.revision;
+	uint8_t failed;
+	asm volatile("vmxon %1; setna %0" : "=r"(failed) : "m"(region) : "cc", "memory");
+	if (failed) {
+		log_warn("vmx: VMXON failed");
+		return;
+	}
+	vmx_caps.on = true;
+	log_info("vmx: in VMX root operation");
+}
+
+void vmx_invept(uint64_t root)
+{
+	if (!vmx_caps.on)
+		return;
+	(void)root; /* invalidate all contexts: simpler, and unmapping is rare */
+	struct {
+		uint64_t eptp, reserved;
+	} desc = { 0, 0 };
+	uint64_t type = 2;
+	asm volatile("invept %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }

@@ -1,4 +1,4 @@
-/* Intel VMX: what the CPU offers. */
+/* Intel VMX: what the CPU offers, VMX root operation, and VMCS access. */
 #ifndef KERNEL_VMX_H
 #define KERNEL_VMX_H
 
@@ -12,11 +12,28 @@ struct vmx_caps {
 	bool ept, vpid, unrestricted_guest, preemption_timer;
 	bool ept_2m, ept_1g, ept_ad, ept_wb;
 	bool svm;            /* AMD SVM instead (CPUID 0x80000001:ECX.SVM) */
+	bool on;             /* VMXON done: vCPUs can run */
 };
 
 extern struct vmx_caps vmx_caps;
 
 /* Reads the VMX capability MSRs and logs what the CPU offers, or that VMX is absent. */
 void vmx_probe(void);
+/* Enters VMX root operation if the CPU offers what vCPUs need; says why not otherwise. */
+void vmx_init(void);
+/* Drops cached guest-physical translations of the EPT tables at root. */
+void vmx_invept(uint64_t root);
+
+static inline uint64_t vmread(uint64_t field)
+{
+	uint64_t v;
+	asm volatile("vmread %1, %0" : "=r"(v) : "r"(field) : "cc");
+	return v;
+}
+
+static inline void vmwrite(uint64_t field, uint64_t v)
+{
+	asm volatile("vmwrite %1, %0" : : "r"(field), "r"(v) : "cc", "memory");
+}
 
 #endif

@@ -49,6 +49,12 @@ enum moat_syscall {
 	SYS_DEBUG_WRITE,       /* (console, buf, len) */
 	SYS_DEBUG_EXIT,        /* (console, status): ends the emulator (tests) */
 	SYS_DEBUG_CHECK,       /* (console): kernel checks its invariants -> number broken */
+	SYS_GPA_MAP,           /* (frame, gpa_space, gpa, rights): map into a guest's memory */
+	SYS_VCPU_CONFIGURE,    /* (vcpu, gpa_space, flags) */
+	SYS_VCPU_BIND,         /* (vcpu, exit reason or VMEXIT_DEFAULT, endpoint, state mask) */
+	SYS_VCPU_WRITE_STATE,  /* (vcpu): guest state from the caller's utcb, exit-message layout */
+	SYS_VCPU_RUN,          /* (vcpu): start or resume the guest */
+	SYS_VCPU_RECALL,       /* (vcpu): make a running vCPU exit to its handler soon */
 	SYS_COUNT
 };
 
@@ -69,6 +75,7 @@ enum moat_status {
 	ERR_DELETED,         /* the object was deleted while the caller waited on it */
 	ERR_BUSY,            /* already mapped, bound or started; or the slot is in use */
 	ERR_CANCELED,        /* the blocked call was cut short (thread suspended) */
+	ERR_UNSUPPORTED,     /* this machine lacks what the call needs (e.g. VMX for a vCPU) */
 	ERR_COUNT
 };
 
@@ -84,6 +91,8 @@ enum moat_object {
 	OBJ_IRQ,          /* one interrupt line */
 	OBJ_IOPORT,       /* a range of I/O ports */
 	OBJ_CONSOLE,      /* the kernel's debug console */
+	OBJ_GPA_SPACE,    /* a guest-physical address space (EPT) */
+	OBJ_VCPU,         /* a virtual CPU: a kernel-only VMCS, scheduled like a thread */
 	OBJ_TYPE_COUNT
 };
 
@@ -143,6 +152,9 @@ struct user_regs {
 /* SYS_RETYPE: page counts.  Frame and untyped: pages given.  Task: the pages
  * for its own structures plus `pages` more for its page tables. */
 #define TASK_BASE_PAGES 12
+/* A guest-physical space: 2 pages plus `pages` for its EPT tables.  A vCPU: 3 pages. */
+#define GPA_SPACE_BASE_PAGES 2
+#define VCPU_PAGES 3
 
 /* Priorities: 0 (lowest) .. 255.  A thread may not raise one above its own. */
 #define PRIORITY_MAX 255

@@ -27,6 +27,11 @@
 #define USER_STACK_PAGES     ROOT_STACK_PAGES
 #define USER_STACK_BYTES     (USER_STACK_PAGES * (uint64_t)PAGE_BYTES)
 
+#define STARTINFO_MAGIC       0x464e495452415453ULL /* "STARTINF" */
+#define STARTINFO_NAME_LEN    32
+#define STARTINFO_MAX_CONNECT 8  /* connect= endpoints */
+#define STARTINFO_MAX_MODULES 16 /* modules= frames */
+
 /*
  * Capability slots of a started program.  Slots 1-22 mean the same as the
  * root's (enum root_slot): SLOT_CONSOLE (5), SLOT_IOPORTS (6, the range the
@@ -41,12 +46,15 @@ enum user_slot {
 	SLOT_ENDPOINT = SLOT_FIRST_FREE_FIXED, /* own endpoint (R, W, G), if it has clients */
 	SLOT_UNTYPED,                        /* own untyped memory (untyped=) */
 	SLOT_CONNECT_FIRST,                  /* connect=: badged send caps, config order */
-	SLOT_USER_FIRST_FREE = SLOT_CONNECT_FIRST + 8 /* the first slot the program owns */
+	SLOT_MODULE_FIRST = SLOT_CONNECT_FIRST + STARTINFO_MAX_CONNECT, /* modules=: frames (R) */
+	SLOT_USER_FIRST_FREE = SLOT_MODULE_FIRST + STARTINFO_MAX_MODULES /* the program's own */
 };
 
-#define STARTINFO_MAGIC       0x464e495452415453ULL /* "STARTINF" */
-#define STARTINFO_NAME_LEN    32
-#define STARTINFO_MAX_CONNECT (SLOT_USER_FIRST_FREE - SLOT_CONNECT_FIRST)
+/* A boot module given by modules=: its frame is in SLOT_MODULE_FIRST + i. */
+struct startinfo_module {
+	char name[STARTINFO_NAME_LEN];    /* the name modules= gave */
+	uint64_t bytes;                   /* exact size; the frame rounds up to pages */
+};
 
 /* What the root tells a started program, at USER_STARTINFO_VADDR. */
 struct startinfo {
@@ -62,7 +70,12 @@ struct startinfo {
 	uint64_t irq_mask;                /* bit n: IRQ n in SLOT_IRQ_FIRST + n */
 	uint64_t connect_count;           /* connection i in SLOT_CONNECT_FIRST + i */
 	char connect[STARTINFO_MAX_CONNECT][STARTINFO_NAME_LEN]; /* their server names */
+	uint64_t module_count;            /* module i in SLOT_MODULE_FIRST + i */
+	struct startinfo_module modules[STARTINFO_MAX_MODULES];
 };
+
+_Static_assert(sizeof(struct startinfo) <= PAGE_BYTES, "startinfo must fit in one page");
+_Static_assert(SLOT_USER_FIRST_FREE < CSPACE_SLOTS, "the fixed slots must fit");
 
 /* Runtime (lib/user/). */
 
@@ -86,6 +99,12 @@ const char *program_name(void);
 
 /* The slot of the connection to server `name`, or SLOT_NONE. */
 uint64_t connection_slot(const char *name);
+
+/*
+ * The slot of the frame of boot module `name` (modules=), or SLOT_NONE.  Its
+ * exact size goes to *bytes if bytes is not NULL and the module is found.
+ */
+uint64_t module_slot(const char *name, uint64_t *bytes);
 
 /* A short name for a syscall status ("OK", "ERR_NO_MEMORY", ...). */
 const char *status_name(uint64_t status);

@@ -1,0 +1,103 @@
+/*
+ * Guest-physical address spaces.  The tables are 4-level EPT (Intel SDM
+ * vol. 3, 29.3), built only from frames the VMM holds capabilities to, in
+ * pages charged to the space object itself.  Removing a mapping
+ * invalidates the processor's cached translations with INVEPT.
+ *
+ * Object layout: page 0 struct gpa_space, page 1 the top-level table, then
+ * the quota of pages for lower tables.
+ */
+#include "gpa_space.h"
+#include "mem.h"
+#include "memory.h"
+#include "vmx.h"
+
+#define EPT_R      1ULL
+#define EPT_W      2ULL
+#define EPT_X      4ULL
+#define EPT_WB     (6ULL << 3) /* leaf memory type: write-back */
+#define GPA_LIMIT  (1ULL << 48)
+
+struct gpa_space *gpa_space_create(uint64_t phys, uint64_t pages)
+{
+	struct gpa_space *g = phys_to_virt(phys);
+	g->root = phys + PAGE_SIZE;
+	g->pt_next = phys + GPA_SPACE_BASE_PAGES * PAGE_SIZE;
+	g->pt_end = phys + pages * PAGE_SIZE;
+	return g;
+}
+
+/* The leaf entry for gpa, creating tables from the quota if `create`; NULL if absent. */
+static uint64_t *ept_entry(struct gpa_space *g, uint64_t gpa, bool create)
+{
+	uint64_t *table = phys_to_virt(g->root);
+	for (int level = 4; level > 1; level--) {
+		uint64_t *e = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
+		if (!(*e & (EPT_R | EPT_W | EPT_X))) {
+			if (!create || g->pt_next >= g->pt_end)
+				return 0;
+			memset(phys_to_virt(g->pt_next), 0, PAGE_SIZE);
+			*e = g->pt_next | EPT_R | EPT_W | EPT_X;
+			g->pt_next += PAGE_SIZE;
+		}
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[(gpa >> 12) & 511];
+}
+
+static void unmap_pages(struct gpa_space *g, uint64_t gpa, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t *e = ept_entry(g, gpa + i * PAGE_SIZE, false);
+		if (e)
+			*e = 0;
+	}
+	vmx_invept(g->root);
+}
+
+int gpa_map_frame(struct gpa_space *g, struct cap *frame, uint64_t gpa, unsigned rights)
+{
+	uint64_t bytes = (uint64_t)frame->pages * PAGE_SIZE;
+	if (gpa % PAGE_SIZE || gpa >= GPA_LIMIT || bytes > GPA_LIMIT - gpa)
+		return ERR_BAD_ADDRESS;
+	if (frame->owner)
+		return ERR_BUSY;
+	if ((frame->rights & rights) != rights)
+		return ERR_NO_RIGHTS;
+	if (!(rights & RIGHT_R))
+		return ERR_INVALID_ARG; /* EPT forbids write-only pages */
+	for (uint64_t i = 0; i < frame->pages; i++) {
+		uint64_t *e = ept_entry(g, gpa + i * PAGE_SIZE, true);
+		if (!e || *e) {
+			unmap_pages(g, gpa, i);
+			return e ? ERR_BUSY : ERR_NO_MEMORY;
+		}
+		*e = (frame->obj + i * PAGE_SIZE) | EPT_WB | (rights & (EPT_R | EPT_W | EPT_X));
+	}
+	frame->owner = (struct task *)g;
+	frame->flags |= CAPF_GUEST;
+	frame->badge = gpa;
+	frame->map_next = g->mappings;
+	g->mappings = frame;
+	return OK;
+}
+
+void gpa_unmap_frame(struct cap *frame)
+{
+	struct gpa_space *g = (struct gpa_space *)frame->owner;
+	unmap_pages(g, frame->badge, frame->pages);
+	struct cap **pp = &g->mappings;
+	while (*pp != frame)
+		pp = &(*pp)->map_next;
+	*pp = frame->map_next;
+	frame->owner = 0;
+	frame->map_next = 0;
+	frame->badge = 0;
+	frame->flags &= ~CAPF_GUEST;
+}
+
+void gpa_space_destroy(struct gpa_space *g)
+{
+	while (g->mappings)
+		gpa_unmap_frame(g->mappings);
+}

@@ -1,0 +1,165 @@
+/*
+ * vCPUs, the vendor-neutral half.  A vCPU is a thread whose "user mode" is
+ * a guest: the scheduler runs it like any thread, and each VM exit the
+ * kernel does not handle itself becomes a call from the vCPU to the
+ * endpoint bound to that exit reason, carrying the guest state the
+ * binding's mask selects (moat/vmexit.h).  The VMM's reply writes state
+ * back; the vCPU resumes when the reply has been checked and applied.
+ *
+ * Object layout (VCPU_PAGES): page 0 struct thread, page 1 struct vcpu,
+ * page 2 the VMCS.
+ */
+#include "cap.h"
+#include "ipc.h"
+#include "log.h"
+#include "mem.h"
+#include "memory.h"
+#include "thread.h"
+#include "vcpu.h"
+#include "vmx.h"
+
+static uint16_t next_vpid = 1;
+
+struct thread *vcpu_create(uint64_t phys)
+{
+	if (!vmx_caps.on)
+		return 0;
+	struct thread *t = thread_create(phys);
+	struct vcpu *v = phys_to_virt(phys + PAGE_SIZE);
+	t->vcpu = v;
+	v->thread = t;
+	v->vmcs = phys + 2 * PAGE_SIZE;
+	v->vpid = next_vpid++;
+	if (!next_vpid)
+		next_vpid = 1; /* VPID 0 is the host's */
+	vmx_vcpu_setup(v);
+	return t;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	vmx_vcpu_teardown(v);
+	cap_delete(&v->space);
+	cap_delete(&v->defaults);
+	for (unsigned i = 0; i < VCPU_BINDINGS; i++)
+		cap_delete(&v->bound_ep[i]);
+}
+
+/* The endpoint capability and mask bound to reason, or NULL. */
+static struct cap *binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
+{
+	for (unsigned i = 0; i < VCPU_BINDINGS; i++) {
+		if (v->bound_ep[i].type == OBJ_ENDPOINT && v->bound[i].reason == reason) {
+			*mask = v->bound[i].mask;
+			return &v->bound_ep[i];
+		}
+	}
+	*mask = v->default_mask;
+	return v->defaults.type == OBJ_ENDPOINT ? &v->defaults : 0;
+}
+
+void vcpu_exit(struct thread *t, uint32_t reason)
+{
+	struct vcpu *v = t->vcpu;
+	uint32_t mask;
+	struct cap *ep = binding(v, reason & 0xffff, &mask);
+	if (!ep) {
+		uint64_t w[VMW_COUNT];
+		vmx_read_state(v, VMG_RIP, w);
+		log_warn("vcpu %p: exit %#x at rip %#lx has no handler: stopped", (void *)t, reason,
+			 w[VMW_RIP]);
+		t->state = THREAD_INACTIVE;
+		return;
+	}
+	v->exit_reason = reason;
+	v->exit_mask = mask;
+	t->ipc_vmexit = true;
+	ipc_send_exit(t, ep);
+}
+
+/* The words to send: up to the last word of the highest group included. */
+static unsigned message_words(uint32_t mask)
+{
+	static const struct {
+		uint32_t group;
+		unsigned end;
+	} last[] = {
+		{ VMG_CONTROLS, VMW_CONTROLS + 1 },         { VMG_INJECT, VMW_INJECT_ERROR + 1 },
+		{ VMG_EVENT, VMW_IDT_VECTORING_ERROR + 1 }, { VMG_STATE, VMW_ACTIVITY + 1 },
+		{ VMG_DTR, VMW_IDTR_LIMIT + 1 },           { VMG_SEG, VMW_GDTR_BASE },
+		{ VMG_CR, VMW_EFER + 1 },                  { VMG_QUAL, VMW_GLA + 1 },
+		{ VMG_GPR_OTHER, VMW_R15 + 1 },            { VMG_RFLAGS, VMW_RFLAGS + 1 },
+		{ VMG_RIP, VMW_RIP + 1 },                  { VMG_GPR_ACDB, VMW_RBX + 1 },
+	};
+	for (unsigned i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		if (mask & last[i].group)
+			return last[i].end;
+	return VMW_MASK + 1;
+}
+
+static struct utcb *utcb_of(struct thread *t)
+{
+	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.obj) : 0;
+}
+
+void vcpu_exit_message(struct thread *s, struct thread *r)
+{
+	struct vcpu *v = s->vcpu;
+	uint64_t w[VMW_COUNT];
+	vmx_read_state(v, v->exit_mask, w);
+	w[VMW_REASON] = v->exit_reason;
+	w[VMW_MASK] = v->exit_mask;
+	unsigned words = message_words(v->exit_mask);
+	struct utcb *u = utcb_of(r);
+	if (!u)
+		words = MSG_REG_WORDS; /* a VMM without a UTCB gets the first four words */
+	else
+		memcpy(&u->mr[MSG_REG_WORDS], &w[MSG_REG_WORDS], (words - MSG_REG_WORDS) * 8);
+	struct trap_frame *to = &r->regs;
+	to->rdx = w[0];
+	to->r10 = w[1];
+	to->r8 = w[2];
+	to->r9 = w[3];
+	to->rsi = MSG_TAG(MSG_VMEXIT, words, 0);
+}
+
+/*
+ * Collects the reply's words (0-3 from registers, the rest from the UTCB);
+ * false if the reply is shorter than the groups it names.
+ */
+static bool reply_words(struct thread *r, uint64_t *w)
+{
+	const struct trap_frame *f = &r->regs;
+	w[0] = f->rdx;
+	w[1] = f->r10;
+	w[2] = f->r8;
+	w[3] = f->r9;
+	uint64_t n = MSG_WORDS(f->rsi);
+	if (n < message_words(w[VMW_MASK] & VMG_ALL))
+		return false;
+	if (n > MSG_REG_WORDS) {
+		struct utcb *u = utcb_of(r);
+		if (!u)
+			return false;
+		n = n < VMW_COUNT ? n : VMW_COUNT;
+		memcpy(&w[MSG_REG_WORDS], &u->mr[MSG_REG_WORDS], (n - MSG_REG_WORDS) * 8);
+	}
+	return true;
+}
+
+int vcpu_reply(struct thread *r, struct thread *c)
+{
+	uint64_t w[VMW_COUNT];
+	if (!reply_words(r, w) || (w[VMW_MASK] & ~(uint64_t)(VMG_ALL | VMR_STOP)))
+		return ERR_INVALID_ARG;
+	uint32_t groups = w[VMW_MASK] & VMG_ALL;
+	int st = vmx_write_state(c->vcpu, groups, w);
+	if (st != OK)
+		return st;
+	c->ipc_vmexit = false;
+	if (w[VMW_MASK] & VMR_STOP)
+		c->state = THREAD_INACTIVE;
+	else
+		sched_make_runnable(c);
+	return OK;
+}

@@ -1,0 +1,542 @@
+/*
+ * vCPUs on Intel VMX: the VMCS (kernel memory, never mapped to a task),
+ * the controls that keep a guest contained, VM entry and exit, and the
+ * translation between the VMCS and the exit message's words.  Field
+ * encodings and rules: Intel SDM vol. 3, chapters 24-27 and appendix B.
+ */
+#include "gdt.h"
+#include "ipc.h"
+#include "log.h"
+#include "memory.h"
+#include "task.h"
+#include "thread.h"
+#include "vcpu.h"
+#include "vmx.h"
+#include "x86.h"
+
+/* VMCS fields. */
+enum {
+	VPID = 0x0000,
+	GUEST_SEL = 0x0800, /* + 2 * segment */
+	HOST_ES_SEL = 0x0c00, HOST_CS_SEL = 0x0c02, HOST_SS_SEL = 0x0c04, HOST_DS_SEL = 0x0c06,
+	HOST_FS_SEL = 0x0c08, HOST_GS_SEL = 0x0c0a, HOST_TR_SEL = 0x0c0c,
+	EPT_POINTER = 0x201a, GUEST_PHYS_ADDR = 0x2400, VMCS_LINK = 0x2800,
+	GUEST_DEBUGCTL = 0x2802, GUEST_EFER = 0x2806, HOST_EFER = 0x2c02,
+	PIN_CONTROLS = 0x4000, PROC_CONTROLS = 0x4002, EXCEPTION_BITMAP = 0x4004,
+	EXIT_CONTROLS = 0x400c, ENTRY_CONTROLS = 0x4012, ENTRY_INTR_INFO = 0x4016,
+	ENTRY_INTR_ERROR = 0x4018, ENTRY_INSN_LEN = 0x401a, PROC_CONTROLS2 = 0x401e,
+	INSN_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INTR_INFO = 0x4404,
+	EXIT_INTR_ERROR = 0x4406, IDT_VECTORING_INFO = 0x4408, IDT_VECTORING_ERROR = 0x440a,
+	EXIT_INSN_LEN = 0x440c,
+	GUEST_LIMIT = 0x4800, /* + 2 * segment */
+	GUEST_GDTR_LIMIT = 0x4810, GUEST_IDTR_LIMIT = 0x4812,
+	GUEST_AR = 0x4814, /* + 2 * segment */
+	GUEST_INTR_STATE = 0x4824, GUEST_ACTIVITY = 0x4826, GUEST_SYSENTER_CS = 0x482a,
+	HOST_SYSENTER_CS = 0x4c00,
+	CR0_MASK = 0x6000, CR4_MASK = 0x6002, CR0_SHADOW = 0x6004, CR4_SHADOW = 0x6006,
+	EXIT_QUAL = 0x6400, GUEST_LINEAR_ADDR = 0x640a,
+	GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804,
+	GUEST_BASE = 0x6806, /* + 2 * segment */
+	GUEST_GDTR_BASE = 0x6816, GUEST_IDTR_BASE = 0x6818, GUEST_DR7 = 0x681a,
+	GUEST_RSP = 0x681c, GUEST_RIP = 0x681e, GUEST_RFLAGS = 0x6820, GUEST_PENDING_DBG = 0x6822,
+	GUEST_SYSENTER_ESP = 0x6824, GUEST_SYSENTER_EIP = 0x6826,
+	HOST_CR0 = 0x6c00, HOST_CR3 = 0x6c02, HOST_CR4 = 0x6c04, HOST_FS_BASE = 0x6c06,
+	HOST_GS_BASE = 0x6c08, HOST_TR_BASE = 0x6c0a, HOST_GDTR_BASE = 0x6c0c,
+	HOST_IDTR_BASE = 0x6c0e, HOST_SYSENTER_ESP = 0x6c10, HOST_SYSENTER_EIP = 0x6c12,
+	HOST_RSP = 0x6c14, HOST_RIP = 0x6c16,
+};
+
+/* Controls (SDM 24.6-24.8). */
+#define PIN_EXT_INTR_EXIT   (1u << 0)
+#define PIN_NMI_EXIT        (1u << 3)
+#define PIN_VIRTUAL_NMI     (1u << 5)
+#define PROC_INTR_WINDOW    (1u << 2)
+#define PROC_HLT_EXIT       (1u << 7)
+#define PROC_MWAIT_EXIT     (1u << 10)
+#define PROC_RDPMC_EXIT     (1u << 11)
+#define PROC_CR8_LOAD_EXIT  (1u << 19)
+#define PROC_CR8_STORE_EXIT (1u << 20)
+#define PROC_NMI_WINDOW     (1u << 22)
+#define PROC_MOV_DR_EXIT    (1u << 23)
+#define PROC_IO_EXIT        (1u << 24)
+#define PROC_MONITOR_EXIT   (1u << 29)
+#define PROC_SECONDARY      (1u << 31)
+#define PROC2_EPT           (1u << 1)
+#define PROC2_VPID          (1u << 5)
+#define PROC2_WBINVD_EXIT   (1u << 6)
+#define PROC2_UNRESTRICTED  (1u << 7)
+#define EXIT_HOST_64        (1u << 9)
+#define EXIT_SAVE_EFER      (1u << 20)
+#define EXIT_LOAD_EFER      (1u << 21)
+#define ENTRY_IA32E_GUEST   (1u << 9)
+#define ENTRY_LOAD_EFER     (1u << 15)
+
+#define MSR_VMX_BASIC       0x480
+#define MSR_VMX_CR0_FIXED0  0x486
+#define MSR_VMX_CR0_FIXED1  0x487
+#define MSR_VMX_CR4_FIXED0  0x488
+#define MSR_VMX_CR4_FIXED1  0x489
+
+#define CR0_PE (1ULL << 0)
+#define CR0_PG (1ULL << 31)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+
+extern const char vmx_exit_entry[];
+void vmx_launch(struct trap_frame *regs, bool launched);
+
+static uint64_t loaded_vmcs;
+
+static void vmcs_load(struct vcpu *v)
+{
+	if (loaded_vmcs == v->vmcs)
+		return;
+	asm volatile("vmptrld %0" : : "m"(v->vmcs) : "cc", "memory");
+	loaded_vmcs = v->vmcs;
+}
+
+/* Sets the wanted bits a control MSR allows; bits it requires are set whatever we want. */
+static uint32_t control(uint32_t msr, uint32_t true_msr, uint32_t want)
+{
+	uint64_t cap = rdmsr(rdmsr(MSR_VMX_BASIC) & (1ULL << 55) ? true_msr : msr);
+	return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
+}
+
+static void setup_controls(void)
+{
+	vmwrite(PIN_CONTROLS, control(0x481, 0x48d, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT |
+					     PIN_VIRTUAL_NMI));
+	vmwrite(PROC_CONTROLS, control(0x482, 0x48e, PROC_HLT_EXIT | PROC_MWAIT_EXIT |
+		PROC_RDPMC_EXIT | PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT |
+		PROC_IO_EXIT | PROC_MONITOR_EXIT | PROC_SECONDARY));
+	vmwrite(PROC_CONTROLS2, control(0x48b, 0x48b, PROC2_EPT | PROC2_VPID |
+					       PROC2_WBINVD_EXIT | PROC2_UNRESTRICTED));
+	vmwrite(EXIT_CONTROLS, control(0x483, 0x48f, EXIT_HOST_64 | EXIT_SAVE_EFER |
+					      EXIT_LOAD_EFER));
+	vmwrite(ENTRY_CONTROLS, control(0x484, 0x490, ENTRY_LOAD_EFER));
+	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_LINK, ~0ULL);
+}
+
+/* The host state a VM exit returns to: the kernel, on the kernel stack's entry path. */
+static void setup_host(struct vcpu *v)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr, idtr;
+	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR3, paging_kernel_pml4());
+	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CS_SEL, SEL_KCODE);
+	vmwrite(HOST_SS_SEL, SEL_KDATA);
+	vmwrite(HOST_DS_SEL, SEL_KDATA);
+	vmwrite(HOST_ES_SEL, SEL_KDATA);
+	vmwrite(HOST_FS_SEL, 0);
+	vmwrite(HOST_GS_SEL, 0);
+	vmwrite(HOST_TR_SEL, SEL_TSS);
+	vmwrite(HOST_FS_BASE, 0);
+	vmwrite(HOST_GS_BASE, 0);
+	vmwrite(HOST_TR_BASE, (uint64_t)&tss_area);
+	vmwrite(HOST_GDTR_BASE, gdtr.base);
+	vmwrite(HOST_IDTR_BASE, idtr.base);
+	vmwrite(HOST_SYSENTER_CS, 0);
+	vmwrite(HOST_SYSENTER_ESP, 0);
+	vmwrite(HOST_SYSENTER_EIP, 0);
+	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
+	/* Exits push the guest's registers straight into the thread, as syscalls do. */
+	vmwrite(HOST_RSP, (uint64_t)&v->thread->regs.vector);
+	vmwrite(HOST_RIP, (uint64_t)vmx_exit_entry);
+}
+
+/* A guest at the x86 reset state, but at address 0: real mode, everything flat. */
+static void setup_guest(void)
+{
+	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
+		vmwrite(GUEST_SEL + 2 * s, 0);
+		vmwrite(GUEST_BASE + 2 * s, 0);
+		vmwrite(GUEST_LIMIT + 2 * s, 0xffff);
+		vmwrite(GUEST_AR + 2 * s, s == VMS_CS ? 0x9b : 0x93);
+	}
+	vmwrite(GUEST_AR + 2 * VMS_LDTR, 0x82);
+	vmwrite(GUEST_AR + 2 * VMS_TR, 0x8b);
+	vmwrite(GUEST_GDTR_LIMIT, 0xffff);
+	vmwrite(GUEST_IDTR_LIMIT, 0xffff);
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_RFLAGS, 2);
+	vmwrite(GUEST_RIP, 0);
+	vmwrite(GUEST_RSP, 0);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_DEBUGCTL, 0);
+	vmwrite(GUEST_EFER, 0);
+	vmwrite(GUEST_PENDING_DBG, 0);
+	vmwrite(GUEST_INTR_STATE, 0);
+	vmwrite(GUEST_ACTIVITY, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	vmwrite(GUEST_CR3, 0);
+}
+
+/*
+ * CR0 and CR4 bits VMX requires (fixed to 1) are owned by the kernel: the
+ * guest reads its own value through the shadow, and writing one of them
+ * exits to the VMM.  With unrestricted guest, PE and PG are the guest's.
+ */
+static uint64_t cr0_forced(void)
+{
+	return rdmsr(MSR_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
+}
+
+static uint64_t cr4_forced(void)
+{
+	return rdmsr(MSR_VMX_CR4_FIXED0);
+}
+
+static void guest_write_cr0(uint64_t v)
+{
+	vmwrite(CR0_SHADOW, v);
+	vmwrite(GUEST_CR0, v | cr0_forced());
+}
+
+static void guest_write_cr4(uint64_t v)
+{
+	vmwrite(CR4_SHADOW, v);
+	vmwrite(GUEST_CR4, v | cr4_forced());
+}
+
+bool vmx_vcpu_setup(struct vcpu *v)
+{
+	*(uint32_t *)phys_to_virt(v->vmcs) = vmx_caps.revision;
+	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
+	loaded_vmcs = 0;
+	vmcs_load(v);
+	setup_controls();
+	setup_host(v);
+	setup_guest();
+	vmwrite(VPID, v->vpid);
+	vmwrite(CR0_MASK, cr0_forced() | CR0_PE | CR0_PG); /* mode switches exit too */
+	vmwrite(CR4_MASK, cr4_forced());
+	guest_write_cr0(0x60000010); /* CD, NW, ET: the reset value */
+	guest_write_cr4(0);
+	return true;
+}
+
+void vmx_vcpu_teardown(struct vcpu *v)
+{
+	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
+	if (loaded_vmcs == v->vmcs)
+		loaded_vmcs = 0;
+}
+
+void vmx_vcpu_set_space(struct vcpu *v, uint64_t root)
+{
+	vmcs_load(v);
+	vmwrite(EPT_POINTER, root ? root | (3 << 3) | 6 : 0); /* 4-level walk, write-back */
+}
+
+/* --- the exit message ----------------------------------------------------- */
+
+/* Frame slots of the general registers in message order (rax rcx rdx rbx, then rsp..r15). */
+static uint64_t *gpr(struct trap_frame *f, unsigned word)
+{
+	switch (word) {
+	case VMW_RAX: return &f->rax;
+	case VMW_RCX: return &f->rcx;
+	case VMW_RDX: return &f->rdx;
+	case VMW_RBX: return &f->rbx;
+	case VMW_RBP: return &f->rbp;
+	case VMW_RSI: return &f->rsi;
+	case VMW_RDI: return &f->rdi;
+	case VMW_R8: return &f->r8;
+	case VMW_R9: return &f->r9;
+	case VMW_R10: return &f->r10;
+	case VMW_R11: return &f->r11;
+	case VMW_R12: return &f->r12;
+	case VMW_R13: return &f->r13;
+	case VMW_R14: return &f->r14;
+	default: return &f->r15;
+	}
+}
+
+static void read_segments(uint64_t *w)
+{
+	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
+		w[VMW_SEG_DESC(s)] = VM_SEG_PACK(vmread(GUEST_SEL + 2 * s), vmread(GUEST_AR + 2 * s),
+						  vmread(GUEST_LIMIT + 2 * s));
+		w[VMW_SEG_BASE(s)] = vmread(GUEST_BASE + 2 * s);
+	}
+}
+
+void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
+{
+	struct trap_frame *f = &v->thread->regs;
+	vmcs_load(v);
+	w[VMW_INSN_LEN] = vmread(EXIT_INSN_LEN);
+	w[VMW_QUAL] = mask & VMG_QUAL ? vmread(EXIT_QUAL) : 0;
+	if (mask & VMG_GPR_ACDB)
+		for (unsigned i = VMW_RAX; i <= VMW_RBX; i++)
+			w[i] = *gpr(f, i);
+	if (mask & VMG_RIP)
+		w[VMW_RIP] = vmread(GUEST_RIP);
+	if (mask & VMG_RFLAGS)
+		w[VMW_RFLAGS] = vmread(GUEST_RFLAGS);
+	if (mask & VMG_GPR_OTHER) {
+		w[VMW_RSP] = vmread(GUEST_RSP);
+		for (unsigned i = VMW_RBP; i <= VMW_R15; i++)
+			w[i] = *gpr(f, i);
+	}
+	if (mask & VMG_QUAL) {
+		w[VMW_GPA] = vmread(GUEST_PHYS_ADDR);
+		w[VMW_GLA] = vmread(GUEST_LINEAR_ADDR);
+	}
+	if (mask & VMG_CR) {
+		w[VMW_CR0] = vmread(CR0_SHADOW);
+		w[VMW_CR2] = v->cr2;
+		w[VMW_CR3] = vmread(GUEST_CR3);
+		w[VMW_CR4] = vmread(CR4_SHADOW);
+		w[VMW_EFER] = vmread(GUEST_EFER);
+	}
+	if (mask & VMG_SEG)
+		read_segments(w);
+	if (mask & VMG_DTR) {
+		w[VMW_GDTR_BASE] = vmread(GUEST_GDTR_BASE);
+		w[VMW_GDTR_LIMIT] = vmread(GUEST_GDTR_LIMIT);
+		w[VMW_IDTR_BASE] = vmread(GUEST_IDTR_BASE);
+		w[VMW_IDTR_LIMIT] = vmread(GUEST_IDTR_LIMIT);
+	}
+	if (mask & VMG_STATE) {
+		w[VMW_INTR_STATE] = vmread(GUEST_INTR_STATE);
+		w[VMW_ACTIVITY] = vmread(GUEST_ACTIVITY);
+	}
+	if (mask & VMG_EVENT) {
+		w[VMW_EXIT_INTR_INFO] = vmread(EXIT_INTR_INFO);
+		w[VMW_EXIT_INTR_ERROR] = vmread(EXIT_INTR_ERROR);
+		w[VMW_IDT_VECTORING_INFO] = vmread(IDT_VECTORING_INFO);
+		w[VMW_IDT_VECTORING_ERROR] = vmread(IDT_VECTORING_ERROR);
+	}
+}
+
+/* --- the reply: checks first, then writes ------------------------------------ */
+
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* The guest's long-mode state after this reply (its CR group, or what the VMCS holds). */
+static bool will_be_64bit(uint32_t mask, const uint64_t *w)
+{
+	uint64_t efer = mask & VMG_CR ? w[VMW_EFER] : vmread(GUEST_EFER);
+	return efer & EFER_LMA;
+}
+
+static bool check_cr(const uint64_t *w)
+{
+	uint64_t cr0 = w[VMW_CR0] | cr0_forced(), cr4 = w[VMW_CR4] | cr4_forced();
+	uint64_t efer = w[VMW_EFER];
+	if ((cr0 & ~rdmsr(MSR_VMX_CR0_FIXED1)) || (cr4 & ~rdmsr(MSR_VMX_CR4_FIXED1)))
+		return false;
+	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+		return false;
+	if (efer & ~(uint64_t)(1 | EFER_LME | EFER_LMA | (1ULL << 11))) /* SCE, LME, LMA, NXE */
+		return false;
+	if (!!(efer & EFER_LMA) != (!!(efer & EFER_LME) && !!(cr0 & CR0_PG)))
+		return false;
+	if ((efer & EFER_LMA) && !(cr4 & (1ULL << 5))) /* long mode needs PAE */
+		return false;
+	return w[VMW_CR3] < (1ULL << 52);
+}
+
+static bool check_segments(const uint64_t *w, bool long_mode)
+{
+	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
+		uint64_t ar = VM_SEG_AR(w[VMW_SEG_DESC(s)]);
+		if (ar & 0xfffe0f00 & 0xffff) /* bits 8-11 reserved (within the 16 we carry) */
+			return false;
+		if (long_mode ? !canonical(w[VMW_SEG_BASE(s)]) : w[VMW_SEG_BASE(s)] >> 32)
+			return false;
+	}
+	return true;
+}
+
+/* An event to inject (SDM 26.2.1.3): a known type, vector and error-code rules. */
+static bool check_injection(uint64_t info)
+{
+	if (!(info & (1u << 31)))
+		return info == 0;
+	unsigned type = (info >> 8) & 7, vector = info & 0xff;
+	if (info & 0x7ffff000 || type == 1 || type == 7)
+		return false;
+	if (type == 2 && vector != 2)
+		return false;
+	if (type == 3 && vector >= 32)
+		return false;
+	if (info & (1u << 11)) /* error code: only hardware exceptions that have one */
+		return type == 3 && (vector == 8 || (vector >= 10 && vector <= 14) || vector == 17);
+	return true;
+}
+
+static int check_state(uint32_t mask, const uint64_t *w)
+{
+	bool long_mode = will_be_64bit(mask, w);
+	if ((mask & VMG_RIP) && (long_mode ? !canonical(w[VMW_RIP]) : w[VMW_RIP] >> 32))
+		return ERR_INVALID_ARG;
+	/* RFLAGS: bit 1 set; reserved bits 3, 5, 15, 22-63 clear */
+	if ((mask & VMG_RFLAGS) && ((w[VMW_RFLAGS] & 0xffffffffffc08028ULL) || !(w[VMW_RFLAGS] & 2)))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_CR) && !check_cr(w))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_SEG) && !check_segments(w, long_mode))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_DTR) && (w[VMW_GDTR_LIMIT] > 0xffff || w[VMW_IDTR_LIMIT] > 0xffff ||
+				 !canonical(w[VMW_GDTR_BASE]) || !canonical(w[VMW_IDTR_BASE])))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_INJECT) && !check_injection(w[VMW_INJECT_INFO]))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
+		return ERR_INVALID_ARG;
+	if (mask & VMG_EVENT)
+		return ERR_INVALID_ARG; /* exit information is read-only */
+	return OK;
+}
+
+static void write_segments(const uint64_t *w)
+{
+	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
+		uint64_t d = w[VMW_SEG_DESC(s)];
+		vmwrite(GUEST_SEL + 2 * s, VM_SEG_SEL(d));
+		vmwrite(GUEST_AR + 2 * s, VM_SEG_AR(d) ? VM_SEG_AR(d) : 1u << 16); /* 0: unusable */
+		vmwrite(GUEST_LIMIT + 2 * s, VM_SEG_LIMIT(d));
+		vmwrite(GUEST_BASE + 2 * s, w[VMW_SEG_BASE(s)]);
+	}
+}
+
+static void write_cr_group(struct vcpu *v, const uint64_t *w)
+{
+	guest_write_cr0(w[VMW_CR0]);
+	guest_write_cr4(w[VMW_CR4]);
+	v->cr2 = w[VMW_CR2];
+	vmwrite(GUEST_CR3, w[VMW_CR3]);
+	vmwrite(GUEST_EFER, w[VMW_EFER]);
+	uint32_t entry = vmread(ENTRY_CONTROLS) & ~ENTRY_IA32E_GUEST;
+	vmwrite(ENTRY_CONTROLS, entry | (w[VMW_EFER] & EFER_LMA ? ENTRY_IA32E_GUEST : 0));
+}
+
+static void write_controls(uint64_t c)
+{
+	uint32_t proc = vmread(PROC_CONTROLS) & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
+	if (c & VMC_INTR_WINDOW)
+		proc |= PROC_INTR_WINDOW;
+	if (c & VMC_NMI_WINDOW)
+		proc |= PROC_NMI_WINDOW;
+	vmwrite(PROC_CONTROLS, proc);
+}
+
+int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
+{
+	struct trap_frame *f = &v->thread->regs;
+	vmcs_load(v);
+	int st = check_state(mask, w);
+	if (st != OK)
+		return st;
+	if (mask & VMG_GPR_ACDB)
+		for (unsigned i = VMW_RAX; i <= VMW_RBX; i++)
+			*gpr(f, i) = w[i];
+	if (mask & VMG_RIP)
+		vmwrite(GUEST_RIP, w[VMW_RIP]);
+	if (mask & VMG_RFLAGS)
+		vmwrite(GUEST_RFLAGS, w[VMW_RFLAGS]);
+	if (mask & VMG_GPR_OTHER) {
+		vmwrite(GUEST_RSP, w[VMW_RSP]);
+		for (unsigned i = VMW_RBP; i <= VMW_R15; i++)
+			*gpr(f, i) = w[i];
+	}
+	if (mask & VMG_CR)
+		write_cr_group(v, w);
+	if (mask & VMG_SEG)
+		write_segments(w);
+	if (mask & VMG_DTR) {
+		vmwrite(GUEST_GDTR_BASE, w[VMW_GDTR_BASE]);
+		vmwrite(GUEST_GDTR_LIMIT, w[VMW_GDTR_LIMIT]);
+		vmwrite(GUEST_IDTR_BASE, w[VMW_IDTR_BASE]);
+		vmwrite(GUEST_IDTR_LIMIT, w[VMW_IDTR_LIMIT]);
+	}
+	if (mask & VMG_STATE) {
+		vmwrite(GUEST_INTR_STATE, w[VMW_INTR_STATE]);
+		vmwrite(GUEST_ACTIVITY, w[VMW_ACTIVITY]);
+	}
+	if (mask & VMG_INJECT) {
+		vmwrite(ENTRY_INTR_INFO, w[VMW_INJECT_INFO]);
+		vmwrite(ENTRY_INTR_ERROR, w[VMW_INJECT_ERROR]);
+		vmwrite(ENTRY_INSN_LEN, w[VMW_INSN_LEN]);
+	}
+	if (mask & VMG_CONTROLS)
+		write_controls(w[VMW_CONTROLS]);
+	return OK;
+}
+
+/* --- entry and exit ----------------------------------------------------------- */
+
+/* The kernel's own answer to CPUID, for the measurement-only baseline. */
+static void kernel_cpuid(struct trap_frame *f)
+{
+	struct cpuid_regs r = cpuid(f->rax, f->rcx);
+	f->rax = r.eax;
+	f->rbx = r.ebx;
+	f->rcx = r.ecx;
+	f->rdx = r.edx;
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
+}
+
+/* Called by vmx_exit_entry with the guest's registers saved in current->regs. */
+void __attribute__((noreturn)) vmx_exit(void);
+void vmx_exit(void)
+{
+	struct thread *t = current;
+	struct vcpu *v = t->vcpu;
+	v->cr2 = read_cr2();
+	v->launched = true;
+	active_task = 0; /* the exit loaded the kernel's page tables */
+	uint32_t reason = vmread(EXIT_REASON);
+	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
+		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
+	} else if (reason == VMX_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+		kernel_cpuid(&t->regs);
+	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
+		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
+	} else {
+		vcpu_exit(t, reason);
+	}
+	return_to_user();
+}
+
+/* VMLAUNCH or VMRESUME failed (not an exit): the VMM hears of it as an invalid-state exit. */
+void __attribute__((noreturn)) vmx_entry_failed(void);
+void vmx_entry_failed(void)
+{
+	struct thread *t = current;
+	log_warn("vcpu %p: VM entry failed, VM-instruction error %lu", (void *)t,
+		 vmread(INSN_ERROR));
+	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE);
+	return_to_user();
+}
+
+void vmx_enter(struct thread *t)
+{
+	struct vcpu *v = t->vcpu;
+	vmcs_load(v);
+	if (v->recall) {
+		v->recall = false;
+		vcpu_exit(t, VMEXIT_RECALL);
+		return_to_user();
+	}
+	if (read_cr2() != v->cr2)
+		write_cr2(v->cr2);
+	vmx_launch(&t->regs, v->launched);
+	vmx_entry_failed();
+}

@@ -1,0 +1,113 @@
+/*
+ * The VM-exit protocol: how a VM exit reaches the VMM as an IPC message and
+ * how the reply writes guest state back.  docs/vm-exit-protocol.md explains
+ * it; this file is the one definition the kernel and the VMM share.
+ *
+ * A vCPU's exit "calls" the endpoint bound to its exit reason with label
+ * MSG_VMEXIT.  Message word i (words 0-3 in registers, the rest in the
+ * VMM thread's UTCB) is the field VMW_*; only the groups in the binding's
+ * state mask are filled (word VMW_MASK says which), and the message ends
+ * after the last word of the highest group included.  The reply uses the
+ * same layout: word VMW_MASK names the groups to write back (plus VMR_*
+ * requests); the kernel checks every field and refuses the whole reply
+ * with ERR_INVALID_ARG (the vCPU keeps waiting) if any is invalid.
+ */
+#ifndef MOAT_VMEXIT_H
+#define MOAT_VMEXIT_H
+
+#include "abi.h"
+
+#define MSG_VMEXIT 0x7e11
+
+enum vm_word {
+	VMW_REASON,      /* exit reason (bits 15:0), bit 31: VM-entry failure */
+	VMW_QUAL,        /* exit qualification (group VMG_QUAL) */
+	VMW_INSN_LEN,    /* length of the exiting instruction; reply: for software injection */
+	VMW_MASK,        /* exit: groups included; reply: groups and VMR_* requests */
+	VMW_RAX, VMW_RCX, VMW_RDX, VMW_RBX,            /* VMG_GPR_ACDB */
+	VMW_RIP,                                      /* VMG_RIP */
+	VMW_RFLAGS,                                   /* VMG_RFLAGS */
+	VMW_RSP, VMW_RBP, VMW_RSI, VMW_RDI,            /* VMG_GPR_OTHER ... */
+	VMW_R8, VMW_R9, VMW_R10, VMW_R11,
+	VMW_R12, VMW_R13, VMW_R14, VMW_R15,            /* ... VMG_GPR_OTHER */
+	VMW_GPA, VMW_GLA,                             /* VMG_QUAL: guest physical, linear address */
+	VMW_CR0, VMW_CR2, VMW_CR3, VMW_CR4, VMW_EFER,  /* VMG_CR */
+	VMW_SEG,                                      /* VMG_SEG: 8 segments x 2 words, below */
+	VMW_GDTR_BASE = VMW_SEG + 16,                 /* VMG_DTR */
+	VMW_GDTR_LIMIT, VMW_IDTR_BASE, VMW_IDTR_LIMIT,
+	VMW_INTR_STATE, VMW_ACTIVITY,                 /* VMG_STATE */
+	VMW_EXIT_INTR_INFO, VMW_EXIT_INTR_ERROR,      /* VMG_EVENT (exit only) */
+	VMW_IDT_VECTORING_INFO, VMW_IDT_VECTORING_ERROR,
+	VMW_INJECT_INFO, VMW_INJECT_ERROR,            /* VMG_INJECT (reply only) */
+	VMW_CONTROLS,                                 /* VMG_CONTROLS (reply only) */
+	VMW_COUNT
+};
+
+_Static_assert(VMW_COUNT <= MSG_MAX_WORDS, "the exit message fits one message");
+
+/* Segments, in this order, each two words: selector | access rights << 16 | limit << 32, base. */
+enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_TR };
+#define VMW_SEG_DESC(s) (VMW_SEG + 2 * (s))
+#define VMW_SEG_BASE(s) (VMW_SEG + 2 * (s) + 1)
+#define VM_SEG_PACK(sel, ar, limit) \
+	((uint64_t)(sel) | (uint64_t)(ar) << 16 | (uint64_t)(limit) << 32)
+#define VM_SEG_SEL(w)   ((w) & 0xffff)
+#define VM_SEG_AR(w)    (((w) >> 16) & 0xffff)
+#define VM_SEG_LIMIT(w) ((w) >> 32)
+
+/* State groups (word VMW_MASK). */
+#define VMG_GPR_ACDB  (1u << 0)
+#define VMG_RIP       (1u << 1)
+#define VMG_RFLAGS    (1u << 2)
+#define VMG_GPR_OTHER (1u << 3)
+#define VMG_QUAL      (1u << 4)
+#define VMG_CR        (1u << 5)
+#define VMG_SEG       (1u << 6)
+#define VMG_DTR       (1u << 7)
+#define VMG_STATE     (1u << 8)
+#define VMG_EVENT     (1u << 9)
+#define VMG_INJECT    (1u << 10)
+#define VMG_CONTROLS  (1u << 11)
+#define VMG_ALL       0xfffu
+/* Reply requests. */
+#define VMR_STOP      (1u << 16)  /* stop the vCPU instead of resuming it */
+
+/* VMW_CONTROLS bits a VMM may set: exit as soon as the guest can take an interrupt / NMI. */
+#define VMC_INTR_WINDOW (1u << 0)
+#define VMC_NMI_WINDOW  (1u << 1)
+
+/* Exit reasons (Intel SDM vol. 3, appendix C) the VMM sees, plus the kernel's own. */
+enum vm_exit_reason {
+	VMX_EXIT_EXCEPTION = 0,
+	VMX_EXIT_EXTERNAL_INTERRUPT = 1,
+	VMX_EXIT_TRIPLE_FAULT = 2,
+	VMX_EXIT_INTERRUPT_WINDOW = 7,
+	VMX_EXIT_NMI_WINDOW = 8,
+	VMX_EXIT_CPUID = 10,
+	VMX_EXIT_HLT = 12,
+	VMX_EXIT_INVLPG = 14,
+	VMX_EXIT_RDTSC = 16,
+	VMX_EXIT_VMCALL = 18,
+	VMX_EXIT_CR_ACCESS = 28,
+	VMX_EXIT_IO = 30,
+	VMX_EXIT_RDMSR = 31,
+	VMX_EXIT_WRMSR = 32,
+	VMX_EXIT_INVALID_STATE = 33,
+	VMX_EXIT_MSR_LOADING = 34,
+	VMX_EXIT_MWAIT = 36,
+	VMX_EXIT_MONITOR = 39,
+	VMX_EXIT_PAUSE = 40,
+	VMX_EXIT_EPT_VIOLATION = 48,
+	VMX_EXIT_EPT_MISCONFIG = 49,
+	VMX_EXIT_XSETBV = 55,
+	VMX_EXIT_REASONS = 65,
+	VMEXIT_RECALL = 0x100,   /* the kernel's own: SYS_VCPU_RECALL asked for an exit */
+};
+#define VMEXIT_ENTRY_FAILURE (1u << 31)
+/* SYS_VCPU_BIND: the binding for every reason without its own. */
+#define VMEXIT_DEFAULT 0xffff
+
+/* SYS_VCPU_CONFIGURE flags. */
+#define VCPU_KERNEL_CPUID 1u  /* measurement only: the kernel answers CPUID itself */
+
+#endif
