@@ -29,8 +29,8 @@ UCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 	   -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
 	   -fno-asynchronous-unwind-tables -Ilib/include -MMD -MP
 ULDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T lib/user/user.ld
-PROGRAM_DIRS := $(wildcard servers/root servers/echo tests/user/suite tests/user/fuzz)
-LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c $(wildcard lib/elf.c)
+PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm tests/user/suite tests/user/fuzz)
+LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/x86decode.c
 LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
 PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 
@@ -119,11 +119,27 @@ programs: $(PROGRAMS)
 
 iso: $(BUILD)/os.iso
 
-# The system: the root task starts the servers iso/system.cfg names.
-SYSTEM_MODULES := $(BUILD)/prog/root.elf:root iso/system.cfg:config $(BUILD)/prog/echo.elf:echo
+# Test guests: flat binaries, each linked at the address its first line names.
+GUEST_SRCS := $(wildcard tests/guests/*.S)
+GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
+$(BUILD)/guests/%.bin: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	@echo "  GUEST   $<"
+	$(V)$(CC) -m32 -c -o $(@:.bin=.o) $<
+	$(V)$(LD) -m elf_i386 -Ttext=$$(sed -n '1s/.*load=\(0x[0-9A-Fa-f]*\).*/\1/p' $<) \
+		--oformat binary -e start -o $@ $(@:.bin=.o)
+
+# Modules "guest_NAME" for every test guest, for the VMM to find by name.
+GUEST_MODULES := $(foreach g,$(GUESTS),$(g):guest_$(basename $(notdir $(g))))
+
+# The system: the root task starts the servers iso/system.cfg names; the VMM
+# runs the guests iso/vmm.cfg names.
+SYSTEM_MODULES := $(BUILD)/prog/root.elf:root iso/system.cfg:config $(BUILD)/prog/echo.elf:echo \
+	$(BUILD)/prog/vmm.elf:vmm iso/vmm.cfg:vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting
 
 # KARGS is the kernel command line; the ISO is remade when it changes.
-$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) iso/system.cfg
+$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) iso/system.cfg \
+		iso/vmm.cfg $(BUILD)/guests/greeting.bin
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "$(KARGS)" $(SYSTEM_MODULES)
 
 $(BUILD)/kargs: FORCE
@@ -137,6 +153,13 @@ USER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/user/test.cfg:config \
 	$(BUILD)/prog/echo.elf:echo $(BUILD)/prog/suite.elf:suite $(BUILD)/prog/fuzz.elf:fuzz
 $(BUILD)/test-user.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/user/test.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(USER_TEST_MODULES)
+
+# The VMM and its test guests (tests/vm/): they run under Bochs; QEMU has no VMX.
+VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \
+	$(BUILD)/prog/vmm.elf:vmm tests/vm/vmm.cfg:vmm.cfg $(GUEST_MODULES)
+$(BUILD)/test-vm.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) tests/vm/root.cfg \
+		tests/vm/vmm.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(VM_TEST_MODULES)
 
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
@@ -172,7 +195,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user
+BOOT_SUITES := boot fault user vm
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES))
 	$(V)tests/run-all.sh $(BUILD)

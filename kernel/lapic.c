@@ -117,3 +117,4 @@ void lapic_init(void)
 	log_info("lapic: timer %lu counts/s (div 16), TSC %lu kHz, ticking at %d Hz",
 		 lapic_timer_rate, tsc_rate / 1000, TIMER_HZ);
 }
+

@@ -139,6 +139,12 @@ static void interrupt(struct trap_frame *f)
 	lapic_eoi();
 }
 
+void trap_deliver_interrupt(unsigned vector)
+{
+	struct trap_frame f = { .vector = vector };
+	interrupt(&f);
+}
+
 /* Entry from kernel mode: an exception here is a kernel bug (or a probed test fault). */
 void trap_dispatch(struct trap_frame *f)
 {

@@ -26,6 +26,8 @@ void __attribute__((noreturn)) trap_from_user(struct trap_frame *f);
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);
 void trap_set_handler(unsigned vector, irq_handler_fn fn);
+/* Runs the handler of an interrupt the CPU already acknowledged (a VM exit did). */
+void trap_deliver_interrupt(unsigned vector);
 
 /*
  * Fault probe, for kernel self-tests: set trap_probe.resume to an address,

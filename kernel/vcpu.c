@@ -77,26 +77,6 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 	ipc_send_exit(t, ep);
 }
 
-/* The words to send: up to the last word of the highest group included. */
-static unsigned message_words(uint32_t mask)
-{
-	static const struct {
-		uint32_t group;
-		unsigned end;
-	} last[] = {
-		{ VMG_CONTROLS, VMW_CONTROLS + 1 },         { VMG_INJECT, VMW_INJECT_ERROR + 1 },
-		{ VMG_EVENT, VMW_IDT_VECTORING_ERROR + 1 }, { VMG_STATE, VMW_ACTIVITY + 1 },
-		{ VMG_DTR, VMW_IDTR_LIMIT + 1 },           { VMG_SEG, VMW_GDTR_BASE },
-		{ VMG_CR, VMW_EFER + 1 },                  { VMG_QUAL, VMW_GLA + 1 },
-		{ VMG_GPR_OTHER, VMW_R15 + 1 },            { VMG_RFLAGS, VMW_RFLAGS + 1 },
-		{ VMG_RIP, VMW_RIP + 1 },                  { VMG_GPR_ACDB, VMW_RBX + 1 },
-	};
-	for (unsigned i = 0; i < sizeof(last) / sizeof(last[0]); i++)
-		if (mask & last[i].group)
-			return last[i].end;
-	return VMW_MASK + 1;
-}
-
 static struct utcb *utcb_of(struct thread *t)
 {
 	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.obj) : 0;
@@ -109,7 +89,7 @@ void vcpu_exit_message(struct thread *s, struct thread *r)
 	vmx_read_state(v, v->exit_mask, w);
 	w[VMW_REASON] = v->exit_reason;
 	w[VMW_MASK] = v->exit_mask;
-	unsigned words = message_words(v->exit_mask);
+	unsigned words = vm_message_words(v->exit_mask);
 	struct utcb *u = utcb_of(r);
 	if (!u)
 		words = MSG_REG_WORDS; /* a VMM without a UTCB gets the first four words */
@@ -135,7 +115,7 @@ static bool reply_words(struct thread *r, uint64_t *w)
 	w[2] = f->r8;
 	w[3] = f->r9;
 	uint64_t n = MSG_WORDS(f->rsi);
-	if (n < message_words(w[VMW_MASK] & VMG_ALL))
+	if (n < vm_message_words(w[VMW_MASK] & VMG_ALL))
 		return false;
 	if (n > MSG_REG_WORDS) {
 		struct utcb *u = utcb_of(r);

@@ -6,10 +6,12 @@
  */
 #include "gdt.h"
 #include "ipc.h"
+#include "lapic.h"
 #include "log.h"
 #include "memory.h"
 #include "task.h"
 #include "thread.h"
+#include "trap.h"
 #include "vcpu.h"
 #include "vmx.h"
 #include "x86.h"
@@ -32,6 +34,7 @@ enum {
 	GUEST_GDTR_LIMIT = 0x4810, GUEST_IDTR_LIMIT = 0x4812,
 	GUEST_AR = 0x4814, /* + 2 * segment */
 	GUEST_INTR_STATE = 0x4824, GUEST_ACTIVITY = 0x4826, GUEST_SYSENTER_CS = 0x482a,
+	GUEST_PREEMPT_TIMER = 0x482e,
 	HOST_SYSENTER_CS = 0x4c00,
 	CR0_MASK = 0x6000, CR4_MASK = 0x6002, CR0_SHADOW = 0x6004, CR4_SHADOW = 0x6006,
 	EXIT_QUAL = 0x6400, GUEST_LINEAR_ADDR = 0x640a,
@@ -50,6 +53,7 @@ enum {
 #define PIN_EXT_INTR_EXIT   (1u << 0)
 #define PIN_NMI_EXIT        (1u << 3)
 #define PIN_VIRTUAL_NMI     (1u << 5)
+#define PIN_PREEMPT_TIMER   (1u << 6)
 #define PROC_INTR_WINDOW    (1u << 2)
 #define PROC_HLT_EXIT       (1u << 7)
 #define PROC_MWAIT_EXIT     (1u << 10)
@@ -66,6 +70,7 @@ enum {
 #define PROC2_WBINVD_EXIT   (1u << 6)
 #define PROC2_UNRESTRICTED  (1u << 7)
 #define EXIT_HOST_64        (1u << 9)
+#define EXIT_ACK_INTR       (1u << 15)
 #define EXIT_SAVE_EFER      (1u << 20)
 #define EXIT_LOAD_EFER      (1u << 21)
 #define ENTRY_IA32E_GUEST   (1u << 9)
@@ -105,14 +110,14 @@ static uint32_t control(uint32_t msr, uint32_t true_msr, uint32_t want)
 static void setup_controls(void)
 {
 	vmwrite(PIN_CONTROLS, control(0x481, 0x48d, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT |
-					     PIN_VIRTUAL_NMI));
+					     PIN_VIRTUAL_NMI | PIN_PREEMPT_TIMER));
 	vmwrite(PROC_CONTROLS, control(0x482, 0x48e, PROC_HLT_EXIT | PROC_MWAIT_EXIT |
 		PROC_RDPMC_EXIT | PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT |
 		PROC_IO_EXIT | PROC_MONITOR_EXIT | PROC_SECONDARY));
 	vmwrite(PROC_CONTROLS2, control(0x48b, 0x48b, PROC2_EPT | PROC2_VPID |
 					       PROC2_WBINVD_EXIT | PROC2_UNRESTRICTED));
-	vmwrite(EXIT_CONTROLS, control(0x483, 0x48f, EXIT_HOST_64 | EXIT_SAVE_EFER |
-					      EXIT_LOAD_EFER));
+	vmwrite(EXIT_CONTROLS, control(0x483, 0x48f, EXIT_HOST_64 | EXIT_ACK_INTR |
+					      EXIT_SAVE_EFER | EXIT_LOAD_EFER));
 	vmwrite(ENTRY_CONTROLS, control(0x484, 0x490, ENTRY_LOAD_EFER));
 	vmwrite(EXCEPTION_BITMAP, 0);
 	vmwrite(VMCS_LINK, ~0ULL);
@@ -482,6 +487,23 @@ int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 
 /* --- entry and exit ----------------------------------------------------------- */
 
+/*
+ * The VMX preemption timer ends a guest's time slice even when the guest
+ * runs with interrupts off.  (Bochs 2.7 does not exit on an external
+ * interrupt while a guest entered with IF=0 keeps it 0, so the LAPIC
+ * timer alone cannot be relied on.)  The timer ticks once every
+ * 2^IA32_VMX_MISC[4:0] TSC cycles.
+ */
+static uint32_t preempt_count(void)
+{
+	static uint32_t count;
+	if (!count) {
+		uint64_t slice = tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
+		count = (slice >> (rdmsr(0x485) & 31)) ?: 1;
+	}
+	return count;
+}
+
 /* The kernel's own answer to CPUID, for the measurement-only baseline. */
 static void kernel_cpuid(struct trap_frame *f)
 {
@@ -504,7 +526,9 @@ void vmx_exit(void)
 	active_task = 0; /* the exit loaded the kernel's page tables */
 	uint32_t reason = vmread(EXIT_REASON);
 	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
-		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
+		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
+	} else if (reason == VMX_EXIT_PREEMPTION_TIMER) {
+		t->timeslice = 0; /* its time is up: round robin */
 	} else if (reason == VMX_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
 		kernel_cpuid(&t->regs);
 	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
@@ -537,6 +561,7 @@ void vmx_enter(struct thread *t)
 	}
 	if (read_cr2() != v->cr2)
 		write_cr2(v->cr2);
+	vmwrite(GUEST_PREEMPT_TIMER, preempt_count());
 	vmx_launch(&t->regs, v->launched);
 	vmx_entry_failed();
 }

@@ -2,11 +2,19 @@
  * Memory and string primitives.  The compiler may emit calls to memset and
  * memcpy by itself, so every freestanding image must link these.
  */
+#include <stdint.h>
+
 #include "mem.h"
 
+/* Eight bytes at a time where both sides allow it: IPC and VM-exit messages are words. */
 void *memset(void *d, int c, size_t n)
 {
 	unsigned char *p = d;
+	if (((uintptr_t)p & 7) == 0) {
+		uint64_t v = 0x0101010101010101ULL * (unsigned char)c;
+		for (; n >= 8; n -= 8, p += 8)
+			*(uint64_t *)p = v;
+	}
 	while (n--)
 		*p++ = (unsigned char)c;
 	return d;
@@ -16,6 +24,9 @@ void *memcpy(void *d, const void *s, size_t n)
 {
 	unsigned char *dp = d;
 	const unsigned char *sp = s;
+	if ((((uintptr_t)dp | (uintptr_t)sp) & 7) == 0)
+		for (; n >= 8; n -= 8, dp += 8, sp += 8)
+			*(uint64_t *)dp = *(const uint64_t *)sp;
 	while (n--)
 		*dp++ = *sp++;
 	return d;

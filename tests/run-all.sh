@@ -16,14 +16,18 @@ b1=$!
 b2=$!
 "$suite" bochs "$build/test-user.iso" user "$logs" 300 --no-skip >"$logs/bochs-user.out" 2>&1 &
 b3=$!
+"$suite" bochs "$build/test-vm.iso" vm "$logs" 300 --no-skip >"$logs/bochs-vm.out" 2>&1 &
+b4=$!
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 60
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 60
 	"$suite" qemu "$build/test-user.iso" user "$logs" 120
-	wait $b1 $b2 $b3
-	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out"
+	"$suite" qemu "$build/test-vm.iso" vm "$logs" 120
+	wait $b1 $b2 $b3 $b4
+	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out" \
+		"$logs/bochs-vm.out"
 } >"$logs/all.out" 2>&1
 cat "$logs/all.out"
 

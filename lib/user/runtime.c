@@ -30,6 +30,22 @@ uint64_t connection_slot(const char *name)
 	return SLOT_NONE;
 }
 
+uint64_t module_slot(const char *name, uint64_t *bytes)
+{
+	const struct startinfo *info = startinfo();
+
+	if (!info)
+		return SLOT_NONE;
+	for (uint64_t i = 0; i < info->module_count && i < STARTINFO_MAX_MODULES; i++) {
+		if (strncmp(info->modules[i].name, name, STARTINFO_NAME_LEN) != 0)
+			continue;
+		if (bytes)
+			*bytes = info->modules[i].bytes;
+		return SLOT_MODULE_FIRST + i;
+	}
+	return SLOT_NONE;
+}
+
 void task_exit(int status)
 {
 	uprintf("%s: exited with status %d\n", program_name(), status);

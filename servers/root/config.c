@@ -245,20 +245,38 @@ static int add_irq(struct parser *ps, struct server_config *srv, struct word ite
 	return 0;
 }
 
-/* One item of connect=NAME,NAME,...; the names are resolved after the last line. */
-static int add_connect(struct parser *ps, struct server_config *srv, struct word item)
+/*
+ * Appends a name to a server's list of names (connect=, modules=): key is
+ * the option, what names the items in the "more than" error.
+ */
+static int add_name(struct parser *ps, struct word item, char (*list)[CONFIG_NAME_LEN],
+		    unsigned int *count, unsigned int max, const char *key, const char *what)
 {
 	char name[CONFIG_NAME_LEN];
 
-	if (copy_name(ps, item, name, "connect") < 0)
+	if (copy_name(ps, item, name, key) < 0)
 		return -1;
-	for (unsigned int i = 0; i < srv->connect_count; i++)
-		if (strcmp(srv->connect[i], name) == 0)
-			return fail(ps, "connect=%s given twice", name);
-	if (srv->connect_count == CONFIG_MAX_CONNECT)
-		return fail(ps, "more than %d connections", CONFIG_MAX_CONNECT);
-	memcpy(srv->connect[srv->connect_count++], name, sizeof(name));
+	for (unsigned int i = 0; i < *count; i++)
+		if (strcmp(list[i], name) == 0)
+			return fail(ps, "%s=%s given twice", key, name);
+	if (*count == max)
+		return fail(ps, "more than %u %s", max, what);
+	memcpy(list[(*count)++], name, sizeof(name));
 	return 0;
+}
+
+/* One item of connect=NAME,NAME,...; the names are resolved after the last line. */
+static int add_connect(struct parser *ps, struct server_config *srv, struct word item)
+{
+	return add_name(ps, item, srv->connect, &srv->connect_count, CONFIG_MAX_CONNECT,
+			"connect", "connections");
+}
+
+/* One item of modules=NAME,NAME,...; the root looks the modules up when it starts the server. */
+static int add_module(struct parser *ps, struct server_config *srv, struct word item)
+{
+	return add_name(ps, item, srv->modules, &srv->module_count, CONFIG_MAX_MODULES,
+			"modules", "modules");
 }
 
 /* Calls add on each item of a comma-separated list. */
@@ -288,6 +306,11 @@ static int opt_connect(struct parser *ps, struct server_config *srv, struct word
 	return for_each_item(ps, srv, value, add_connect);
 }
 
+static int opt_modules(struct parser *ps, struct server_config *srv, struct word value)
+{
+	return for_each_item(ps, srv, value, add_module);
+}
+
 static const struct option options[] = {
 	{ "module", 1, 0, opt_module },
 	{ "priority", 1, 0, opt_priority },
@@ -297,6 +320,7 @@ static const struct option options[] = {
 	{ "ioports", 1, 0, opt_ioports },
 	{ "irq", 1, 1, opt_irq },
 	{ "connect", 1, 1, opt_connect },
+	{ "modules", 1, 1, opt_modules },
 };
 
 /* Parses one key or key=value word of a server line. */

@@ -14,6 +14,7 @@
 #define CONFIG_MAX_SERVERS      16
 #define CONFIG_NAME_LEN         STARTINFO_NAME_LEN
 #define CONFIG_MAX_CONNECT      STARTINFO_MAX_CONNECT
+#define CONFIG_MAX_MODULES      STARTINFO_MAX_MODULES
 #define CONFIG_IRQ_COUNT        16
 #define CONFIG_DEFAULT_PRIORITY 100
 #define CONFIG_DEFAULT_MEMORY   (USER_STACK_BYTES + 0x10000)
@@ -34,6 +35,8 @@ struct server_config {
 	unsigned int connect_count;
 	char connect[CONFIG_MAX_CONNECT][CONFIG_NAME_LEN];
 	unsigned int connect_to[CONFIG_MAX_CONNECT]; /* server indices of connect[] */
+	unsigned int module_count;           /* modules=: boot modules it gets a frame of */
+	char modules[CONFIG_MAX_MODULES][CONFIG_NAME_LEN];
 };
 
 struct config {

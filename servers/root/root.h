@@ -19,6 +19,7 @@ struct server {
 	uint64_t task, thread;
 	uint64_t utcb, startinfo;   /* frames */
 	uint64_t entry;             /* the ELF entry point */
+	int modules[CONFIG_MAX_MODULES]; /* bootinfo.modules[] index of each modules= */
 	int running;
 };
 
@@ -48,7 +49,11 @@ uint64_t copy_to_self(uint64_t src, uint64_t rights, uint64_t badge, uint64_t *s
 uint64_t frame_create(uint64_t pages, const void *data, uint64_t offset, uint64_t len,
 		      uint64_t *slot);
 
-/* module.c: boot modules.  module_open reports failures, naming who wanted the module. */
+/*
+ * module.c: boot modules.  module_find gives the index in bootinfo.modules[]
+ * or -1; it and module_open report failures, naming who wanted the module.
+ */
+int module_find(const char *who, const char *name);
 int module_open(const char *who, const char *name, struct module *mod);
 void module_close(struct module *mod);
 

@@ -37,6 +37,11 @@ static void startinfo_fill(const struct server *srv, struct startinfo *info)
 	info->irq_mask = cfg->irq_mask;
 	info->connect_count = cfg->connect_count;
 	memcpy(info->connect, cfg->connect, sizeof(info->connect));
+	info->module_count = cfg->module_count;
+	for (unsigned int k = 0; k < cfg->module_count; k++) {
+		memcpy(info->modules[k].name, cfg->modules[k], sizeof(info->modules[k].name));
+		info->modules[k].bytes = boot_info()->modules[srv->modules[k]].bytes;
+	}
 }
 
 /* Makes the startinfo frame and maps it read-only into the server. */
@@ -127,6 +132,31 @@ static int give_connections(const struct server *srv, const struct server *all)
 	return 0;
 }
 
+/* Read-only copies of the frames of the boot modules its modules= names. */
+static int give_modules(const struct server *srv)
+{
+	const struct bootinfo *bi = boot_info();
+
+	for (unsigned int k = 0; k < srv->cfg->module_count; k++) {
+		uint64_t frame = bi->module_first + (uint64_t)srv->modules[k];
+
+		if (give(srv, "give module", frame, SLOT_MODULE_FIRST + k, RIGHT_R, 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* Finds the boot modules its modules= names, before anything is made for it. */
+static int find_modules(struct server *srv, const char *who)
+{
+	for (unsigned int k = 0; k < srv->cfg->module_count; k++) {
+		srv->modules[k] = module_find(who, srv->cfg->modules[k]);
+		if (srv->modules[k] < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Makes the server's thread, reporting faults to the root with the server's badge. */
 static int make_thread(struct server *srv, uint64_t fault_ep)
 {
@@ -143,13 +173,11 @@ static int make_thread(struct server *srv, uint64_t fault_ep)
 }
 
 /* Loads the image from the module and builds the rest of the address space. */
-static int build_task(struct server *srv)
+static int build_task(struct server *srv, const char *who)
 {
 	struct module mod;
-	char who[CONFIG_NAME_LEN + 8];
 	int err = -1;
 
-	fmt_snprintf(who, sizeof(who), "server %s", srv->cfg->name);
 	if (module_open(who, srv->cfg->module, &mod) < 0)
 		return -1;
 	if (load_check(srv, mod.image, mod.bytes) == 0 &&
@@ -164,8 +192,12 @@ static int build_task(struct server *srv)
 
 int server_start(struct server *srv, const struct server *all, uint64_t fault_ep)
 {
-	if (build_task(srv) || make_thread(srv, fault_ep) || give_own_caps(srv) ||
-	    give_granted(srv) || give_connections(srv, all))
+	char who[CONFIG_NAME_LEN + 8]; /* "server NAME" in messages about modules */
+
+	fmt_snprintf(who, sizeof(who), "server %s", srv->cfg->name);
+	if (find_modules(srv, who) || build_task(srv, who) || make_thread(srv, fault_ep) ||
+	    give_own_caps(srv) || give_granted(srv) || give_connections(srv, all) ||
+	    give_modules(srv))
 		return -1;
 	if (server_failed(srv, "start thread",
 			  sys_thread_start(srv->thread, srv->entry, USER_STACK_TOP,

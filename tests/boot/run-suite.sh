@@ -4,7 +4,8 @@
 #   tests/boot/run-suite.sh EMU ISO SUITE LOGDIR TIMEOUT_SECONDS [--no-skip]
 # Cases come from the kernel's own lines on the serial log, or, when
 # tests/boot/SUITE.expect exists, from its "case: pattern" lines, each a
-# grep -E pattern the serial log must contain.  A run that hangs is killed
+# grep -E pattern the serial log must contain.  tests/boot/SUITE.EMU.also
+# adds such pattern cases to a run in that emulator only.  A run that hangs is killed
 # at the timeout; one that ends without its closing line counts as a failed
 # case "completed".  --no-skip turns skips into failures (for the emulator
 # that is meant to have every feature).  Logs stay in LOGDIR.
@@ -21,10 +22,10 @@ touch "$serial"
 tr -d '\r' <"$serial" >"$serial.txt"
 mv "$serial.txt" "$serial"
 
-expect=$here/$suite.expect
-if [ -f "$expect" ]; then
+# One case per "name: pattern" line of file $1.
+check_patterns() {
 	n=0
-	grep -v '^#' "$expect" | while IFS= read -r line; do
+	grep -v '^#' "$1" | while IFS= read -r line; do
 		[ -z "$line" ] && continue
 		n=$((n + 1))
 		name=${line%%:*} pattern=${line#*: }
@@ -34,8 +35,13 @@ if [ -f "$expect" ]; then
 			echo "not ok $n $emu:$suite:$name # no line matches: $pattern"
 		fi
 	done
+}
+
+if [ -f "$here/$suite.expect" ]; then
+	check_patterns "$here/$suite.expect"
 	exit 0
 fi
+[ -f "$here/$suite.$emu.also" ] && check_patterns "$here/$suite.$emu.also"
 
 awk -v p="$emu:$suite:" -v noskip="$noskip" '
 /^ok [0-9]+ /      { print "ok " $2 " " p $3; next }

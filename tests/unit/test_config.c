@@ -81,6 +81,7 @@ TEST(config_defaults)
 	CHECK_EQ(s->irq_mask, 0);
 	CHECK_EQ(s->untyped, 0);
 	CHECK_EQ(s->connect_count, 0);
+	CHECK_EQ(s->module_count, 0);
 }
 
 TEST(config_empty_and_comments)
@@ -158,6 +159,53 @@ TEST(config_connections)
 	CHECK(cfg.servers[2].has_clients);
 	CHECK_EQ(config_find(&cfg, "net"), 2);
 	CHECK_EQ(config_find(&cfg, "nope"), -1);
+}
+
+TEST(config_modules)
+{
+	const struct server_config *s = &cfg.servers[0];
+
+	/* Several per list, repeated, and names that are not servers. */
+	CHECK_EQ(parse("server vmm modules=guest.elf,disk-img modules=initrd\n"
+		       "server b modules=guest.elf\n"), 0);
+	CHECK_EQ(s->module_count, 3);
+	CHECK_STR(s->modules[0], "guest.elf");
+	CHECK_STR(s->modules[1], "disk-img");
+	CHECK_STR(s->modules[2], "initrd");
+	CHECK_STR(s->module, "vmm");
+	CHECK_EQ(cfg.servers[1].module_count, 1);
+	CHECK_STR(cfg.servers[1].modules[0], "guest.elf");
+	CHECK(!cfg.servers[0].has_clients);
+}
+
+TEST(config_modules_limit)
+{
+	char text[CONFIG_MAX_MODULES * 8 + 32] = "server a modules=m0";
+	char want[64];
+
+	for (int i = 1; i < CONFIG_MAX_MODULES; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), ",m%d", i);
+	CHECK_EQ(parse(text), 0);
+	CHECK_EQ(cfg.servers[0].module_count, CONFIG_MAX_MODULES);
+	snprintf(want, sizeof(want), "m%d", CONFIG_MAX_MODULES - 1);
+	CHECK_STR(cfg.servers[0].modules[CONFIG_MAX_MODULES - 1], want);
+	strcat(text, " modules=one-more");
+	snprintf(want, sizeof(want), "line 1: more than %d modules", CONFIG_MAX_MODULES);
+	CHECK(rejects(text, want));
+}
+
+TEST(config_bad_modules)
+{
+	CHECK(rejects("server a modules=", "line 1: empty item in list ''"));
+	CHECK(rejects("server a modules=x,", "line 1: empty item in list 'x,'"));
+	CHECK(rejects("server a modules=x,,y", "line 1: empty item in list 'x,,y'"));
+	CHECK(rejects("server a modules", "line 1: 'modules' needs a value"));
+	CHECK(rejects("server a modules=x,x", "line 1: modules=x given twice"));
+	CHECK(rejects("server a modules=x modules=x", "line 1: modules=x given twice"));
+	CHECK(rejects("server a modules=a/b", "line 1: modules 'a/b': bad character"));
+	CHECK(rejects("server a modules=abcdefghijabcdefghijabcdefghij12",
+		      "line 1: modules 'abcdefghijabcdefghijabcdefghij12': names have 1 to 31 "
+		      "characters"));
 }
 
 TEST(config_bad_lines)

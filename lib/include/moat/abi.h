@@ -179,7 +179,7 @@ enum root_slot {
 
 #define BOOTINFO_MAGIC 0x4d4f4154424f4f54ULL /* "MOATBOOT" */
 #define BOOTINFO_MAX_UNTYPED 32
-#define BOOTINFO_MAX_MODULES 16
+#define BOOTINFO_MAX_MODULES 32
 
 struct bootinfo {
 	uint64_t magic;

@@ -156,6 +156,23 @@ static inline uint64_t sys_ioport_derive(uint64_t ports, uint64_t first, uint64_
 	return sys0(SYS_IOPORT_DERIVE, ports, first, last, dst, 0, 0);
 }
 
+/* Virtual machines (moat/vmexit.h has the exit protocol). */
+static inline uint64_t sys_gpa_map(uint64_t frame, uint64_t space, uint64_t gpa, uint64_t rights)
+{
+	return sys0(SYS_GPA_MAP, frame, space, gpa, rights, 0, 0);
+}
+static inline uint64_t sys_vcpu_configure(uint64_t vcpu, uint64_t space, uint64_t flags)
+{
+	return sys0(SYS_VCPU_CONFIGURE, vcpu, space, flags, 0, 0, 0);
+}
+static inline uint64_t sys_vcpu_bind(uint64_t vcpu, uint64_t reason, uint64_t ep, uint64_t mask)
+{
+	return sys0(SYS_VCPU_BIND, vcpu, reason, ep, mask, 0, 0);
+}
+static inline uint64_t sys_vcpu_write_state(uint64_t vcpu) { return sys0(SYS_VCPU_WRITE_STATE, vcpu, 0, 0, 0, 0, 0); }
+static inline uint64_t sys_vcpu_run(uint64_t vcpu)    { return sys0(SYS_VCPU_RUN, vcpu, 0, 0, 0, 0, 0); }
+static inline uint64_t sys_vcpu_recall(uint64_t vcpu) { return sys0(SYS_VCPU_RECALL, vcpu, 0, 0, 0, 0, 0); }
+
 /* Debug console. */
 static inline uint64_t sys_debug_write(uint64_t console, const void *buf, uint64_t len)
 {

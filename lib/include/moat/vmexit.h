@@ -99,6 +99,7 @@ enum vm_exit_reason {
 	VMX_EXIT_PAUSE = 40,
 	VMX_EXIT_EPT_VIOLATION = 48,
 	VMX_EXIT_EPT_MISCONFIG = 49,
+	VMX_EXIT_PREEMPTION_TIMER = 52,
 	VMX_EXIT_XSETBV = 55,
 	VMX_EXIT_REASONS = 65,
 	VMEXIT_RECALL = 0x100,   /* the kernel's own: SYS_VCPU_RECALL asked for an exit */
@@ -106,6 +107,26 @@ enum vm_exit_reason {
 #define VMEXIT_ENTRY_FAILURE (1u << 31)
 /* SYS_VCPU_BIND: the binding for every reason without its own. */
 #define VMEXIT_DEFAULT 0xffff
+
+/* How many words a message with these groups carries: up to the end of the highest one. */
+static inline unsigned vm_message_words(uint32_t groups)
+{
+	static const struct {
+		uint32_t group;
+		unsigned end;
+	} last[] = {
+		{ VMG_CONTROLS, VMW_CONTROLS + 1 },       { VMG_INJECT, VMW_INJECT_ERROR + 1 },
+		{ VMG_EVENT, VMW_IDT_VECTORING_ERROR + 1 }, { VMG_STATE, VMW_ACTIVITY + 1 },
+		{ VMG_DTR, VMW_IDTR_LIMIT + 1 },           { VMG_SEG, VMW_GDTR_BASE },
+		{ VMG_CR, VMW_EFER + 1 },                  { VMG_QUAL, VMW_GLA + 1 },
+		{ VMG_GPR_OTHER, VMW_R15 + 1 },            { VMG_RFLAGS, VMW_RFLAGS + 1 },
+		{ VMG_RIP, VMW_RIP + 1 },                  { VMG_GPR_ACDB, VMW_RBX + 1 },
+	};
+	for (unsigned i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		if (groups & last[i].group)
+			return last[i].end;
+	return VMW_MASK + 1;
+}
 
 /* SYS_VCPU_CONFIGURE flags. */
 #define VCPU_KERNEL_CPUID 1u  /* measurement only: the kernel answers CPUID itself */

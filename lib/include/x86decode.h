@@ -1,0 +1,99 @@
+/*
+ * A decoder for the x86 MOV forms a VMM emulates after an EPT violation on
+ * MMIO: MOV r/m,r and r,r/m (88-8B), MOV r/m,imm (C6/C7 /0), MOV with a
+ * direct offset (A0-A3), MOVZX (0F B6/B7), MOVSX (0F BE/BF) and, in 64-bit
+ * mode, MOVSXD (63).  Every other instruction is reported as unsupported.
+ * Pure and freestanding: the VMM server links it and the host tests it.
+ */
+#ifndef LIB_X86DECODE_H
+#define LIB_X86DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The longest legal instruction, prefixes included. */
+#define X86_MAX_INSN_LEN 15
+
+/* Default operand and address size of the code segment; 64 is long mode. */
+enum x86_cpu_mode { X86_MODE_16, X86_MODE_32, X86_MODE_64 };
+
+/* Whether memory is read (loaded into a register) or written. */
+enum x86_access { X86_LOAD, X86_STORE };
+
+/* General-purpose register numbers, as encoded with the REX extension bits. */
+enum x86_reg {
+	X86_RAX, X86_RCX, X86_RDX, X86_RBX, X86_RSP, X86_RBP, X86_RSI, X86_RDI,
+	X86_R8, X86_R9, X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15,
+	X86_NUM_REGS
+};
+#define X86_REG_NONE (-1) /* no register: an immediate store, or no base/index */
+#define X86_BASE_RIP (-2) /* the base is the address of the next instruction */
+
+/* Segment registers, in their encoding order. */
+enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS };
+#define X86_SEG_DEFAULT (-1) /* no override (or, in 64-bit mode, an ignored one) */
+
+struct x86_insn {
+	uint8_t length;          /* bytes, prefixes included */
+	enum x86_access access;
+	uint8_t size;            /* bytes moved to/from memory: 1, 2, 4, 8 */
+	uint8_t reg_size;        /* bytes of the register operand (written on a load) */
+	int reg;                 /* register operand 0-15, X86_REG_NONE for an immediate store */
+	bool reg_high_byte;      /* reg 0-3 names AH/CH/DH/BH (8-bit reg 4-7 without REX) */
+	bool sign_extend;        /* MOVSX / MOVSXD load */
+	bool zero_extend;        /* MOVZX load */
+	uint64_t imm;            /* immediate of C6/C7, sign-extended to size, upper bits 0 */
+	/*
+	 * The memory operand.  Its offset in the segment is
+	 * (base + index * scale + disp) truncated to addr_size bytes, where a
+	 * RIP-relative base is the address of the next instruction.
+	 */
+	int base;                /* register, X86_REG_NONE or X86_BASE_RIP */
+	int index;               /* register or X86_REG_NONE */
+	uint8_t scale;           /* 1, 2, 4 or 8 (as encoded in the SIB byte, else 1) */
+	int64_t disp;            /* sign-extended displacement; a moffs is zero-extended */
+	int seg;                 /* enum x86_seg override or X86_SEG_DEFAULT */
+	uint8_t addr_size;       /* 2, 4 or 8 */
+};
+
+enum x86_decode_status {
+	X86_OK,
+	X86_ERR_TRUNCATED,   /* the bytes end inside the instruction */
+	X86_ERR_UNSUPPORTED, /* not one of the MOV forms above (or F2/F3 on one) */
+	X86_ERR_NOT_MEMORY,  /* ModRM names a register, not memory */
+	X86_ERR_INVALID,     /* undefined: LOCK on MOV, longer than 15 bytes */
+	X86_STATUS_COUNT
+};
+
+/*
+ * Decodes the instruction at code (avail bytes readable) executed in mode.
+ * Fills *out only on X86_OK.  In 64-bit mode a REX prefix followed by a
+ * legacy prefix is ignored, as the processor does, and so are the ES, CS,
+ * SS and DS overrides; the last of several segment overrides wins.
+ */
+enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cpu_mode mode,
+				  struct x86_insn *out);
+
+/* A short English description of a status. */
+const char *x86_decode_strerror(enum x86_decode_status s);
+
+/*
+ * The full 64-bit register value after a load of mem_value into a register
+ * that held old_reg: the low size bytes of mem_value, zero- or
+ * sign-extended, written as reg_size bytes.  A 4-byte write clears bits
+ * 32-63; 1- and 2-byte writes (and AH..BH) keep the other bits.
+ */
+uint64_t x86_load_result(const struct x86_insn *in, uint64_t mem_value, uint64_t old_reg);
+
+/* The value a store writes: the immediate, or the register's low size bytes (AH..BH: bits 8-15). */
+uint64_t x86_store_value(const struct x86_insn *in, uint64_t reg_value);
+
+/*
+ * The offset of the memory operand in its segment, given the registers
+ * (indexed by enum x86_reg) and the instruction's own address rip.
+ */
+uint64_t x86_mem_offset(const struct x86_insn *in, const uint64_t regs[X86_NUM_REGS],
+			uint64_t rip);
+
+#endif

@@ -1,0 +1,524 @@
+/*
+ * The MOV decoder of x86decode.h, written from the Intel SDM volume 2
+ * (chapter 2, instruction format, and the MOV/MOVZX/MOVSX/MOVSXD pages).
+ * An instruction is: legacy prefixes, in 64-bit mode a REX prefix, the
+ * opcode (one byte, or 0F and one byte), ModRM, SIB, displacement and
+ * immediate.  Supported opcodes are described by a table.
+ */
+#include "x86decode.h"
+
+#define REX_W 0x8 /* 64-bit operand size */
+#define REX_R 0x4 /* extends ModRM.reg */
+#define REX_X 0x2 /* extends SIB.index */
+#define REX_B 0x1 /* extends ModRM.rm and SIB.base */
+
+#define MODRM_MOD(m) ((m) >> 6)
+#define MODRM_REG(m) (((m) >> 3) & 7)
+#define MODRM_RM(m)  ((m) & 7)
+#define MOD_REGISTER 3 /* ModRM.mod naming a register, not memory */
+#define RM_SIB       4 /* ModRM.rm (32/64-bit addressing) announcing a SIB byte */
+#define RM_DISP32    5 /* with mod 0: disp32, RIP-relative in 64-bit mode */
+#define RM16_DISP16  6 /* with mod 0 (16-bit addressing): disp16 only */
+#define SIB_NO_INDEX 4 /* SIB.index meaning no index */
+#define SIB_NO_BASE  5 /* SIB.base meaning no base when mod is 0 */
+
+/* Sizes in the opcode table: a byte count, or one of these resolved from the prefixes. */
+#define SZ_V 0xff /* the operand size: 2, 4 or 8 */
+#define SZ_Z 0xfe /* the operand size capped at 4 (the SDM's "z") */
+
+/* Where an opcode's operands come from. */
+enum operand_form {
+	FORM_MODRM_REG, /* memory from ModRM, register from ModRM.reg */
+	FORM_MODRM_IMM, /* memory from ModRM (reg field must be 0), an immediate follows */
+	FORM_MOFFS,     /* a direct address of address size follows; register AL/eAX/rAX */
+};
+
+enum extension { EXT_NONE, EXT_ZERO, EXT_SIGN };
+
+/* One supported opcode. */
+struct opcode_info {
+	uint8_t opcode;
+	uint8_t form;      /* enum operand_form */
+	uint8_t access;    /* enum x86_access */
+	uint8_t mem_size;  /* memory operand bytes, SZ_V or SZ_Z */
+	uint8_t reg_size;  /* register operand bytes or SZ_V */
+	uint8_t ext;       /* enum extension */
+	bool long_mode_only;
+};
+
+/* Opcodes without the 0F escape. */
+static const struct opcode_info one_byte_ops[] = {
+	{ 0x88, FORM_MODRM_REG, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, r8 */
+	{ 0x89, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, r */
+	{ 0x8a, FORM_MODRM_REG, X86_LOAD, 1, 1, EXT_NONE, false },        /* MOV r8, r/m8 */
+	{ 0x8b, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },  /* MOV r, r/m */
+	{ 0xc6, FORM_MODRM_IMM, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, imm8 */
+	{ 0xc7, FORM_MODRM_IMM, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, immz */
+	{ 0xa0, FORM_MOFFS, X86_LOAD, 1, 1, EXT_NONE, false },            /* MOV AL, moffs8 */
+	{ 0xa1, FORM_MOFFS, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },      /* MOV eAX, moffs */
+	{ 0xa2, FORM_MOFFS, X86_STORE, 1, 1, EXT_NONE, false },           /* MOV moffs8, AL */
+	{ 0xa3, FORM_MOFFS, X86_STORE, SZ_V, SZ_V, EXT_NONE, false },     /* MOV moffs, eAX */
+	{ 0x63, FORM_MODRM_REG, X86_LOAD, SZ_Z, SZ_V, EXT_SIGN, true },   /* MOVSXD r, r/m32 */
+};
+
+/* Opcodes after the 0F escape. */
+static const struct opcode_info two_byte_ops[] = {
+	{ 0xb6, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m8 */
+	{ 0xb7, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m16 */
+	{ 0xbe, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m8 */
+	{ 0xbf, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m16 */
+};
+
+/* Segment override prefixes, indexed by enum x86_seg. */
+static const uint8_t seg_prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+
+/* The 16-bit addressing forms by ModRM.rm: base and index registers. */
+static const struct {
+	int8_t base, index;
+} mem16_forms[8] = {
+	{ X86_RBX, X86_RSI }, { X86_RBX, X86_RDI }, { X86_RBP, X86_RSI }, { X86_RBP, X86_RDI },
+	{ X86_RSI, X86_REG_NONE }, { X86_RDI, X86_REG_NONE },
+	{ X86_RBP, X86_REG_NONE }, { X86_RBX, X86_REG_NONE },
+};
+
+/* The decoding position and what the prefixes said. */
+struct decoder {
+	const uint8_t *code;
+	size_t avail;
+	size_t pos;
+	enum x86_cpu_mode mode;
+	uint8_t rex;          /* the REX byte, 0 when absent */
+	bool opsize_prefix;   /* 66 */
+	bool addrsize_prefix; /* 67 */
+	bool lock;            /* F0 */
+	bool rep;             /* F2 or F3 */
+	int seg;
+};
+
+/* All-ones in the low size bytes. */
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/* Sign-extends the low size bytes of v to 64 bits. */
+static uint64_t sign_extend(uint64_t v, unsigned size)
+{
+	uint64_t mask = size_mask(size);
+	uint64_t sign = (mask >> 1) + 1;
+
+	return ((v & mask) ^ sign) - sign;
+}
+
+/* Reads the next n (<= 8) bytes as a little-endian number. */
+static enum x86_decode_status fetch(struct decoder *d, unsigned n, uint64_t *value)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (d->pos >= X86_MAX_INSN_LEN)
+			return X86_ERR_INVALID;
+		if (d->pos >= d->avail)
+			return X86_ERR_TRUNCATED;
+		v |= (uint64_t)d->code[d->pos++] << (8 * i);
+	}
+	*value = v;
+	return X86_OK;
+}
+
+/* Reads the next byte. */
+static enum x86_decode_status fetch_byte(struct decoder *d, uint8_t *byte)
+{
+	uint64_t v = 0;
+	enum x86_decode_status st = fetch(d, 1, &v);
+
+	*byte = (uint8_t)v;
+	return st;
+}
+
+/* Records a segment override; 64-bit mode ignores ES, CS, SS and DS. */
+static void set_segment(struct decoder *d, int seg)
+{
+	if (d->mode != X86_MODE_64 || seg >= X86_SEG_FS)
+		d->seg = seg;
+}
+
+/* Records legacy prefix b; false when b is not a legacy prefix. */
+static bool legacy_prefix(struct decoder *d, uint8_t b)
+{
+	switch (b) {
+	case 0x66:
+		d->opsize_prefix = true;
+		return true;
+	case 0x67:
+		d->addrsize_prefix = true;
+		return true;
+	case 0xf0:
+		d->lock = true;
+		return true;
+	case 0xf2:
+	case 0xf3:
+		d->rep = true;
+		return true;
+	}
+	for (int seg = 0; seg < (int)sizeof(seg_prefixes); seg++) {
+		if (b == seg_prefixes[seg]) {
+			set_segment(d, seg);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether b is a REX prefix (40-4F are INC/DEC outside 64-bit mode). */
+static bool is_rex(const struct decoder *d, uint8_t b)
+{
+	return d->mode == X86_MODE_64 && (b & 0xf0) == 0x40;
+}
+
+/* Consumes the prefixes and the first opcode byte. */
+static enum x86_decode_status decode_prefixes(struct decoder *d, uint8_t *opcode)
+{
+	for (;;) {
+		uint8_t b;
+		enum x86_decode_status st = fetch_byte(d, &b);
+
+		if (st != X86_OK)
+			return st;
+		if (is_rex(d, b)) {
+			d->rex = b;
+		} else if (legacy_prefix(d, b)) {
+			d->rex = 0; /* a REX not right before the opcode is ignored */
+		} else {
+			*opcode = b;
+			return X86_OK;
+		}
+	}
+}
+
+/* The entry for opcode in table, or NULL. */
+static const struct opcode_info *find_opcode(const struct opcode_info *table, size_t n,
+					     uint8_t opcode)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (table[i].opcode == opcode)
+			return &table[i];
+	}
+	return NULL;
+}
+
+/* Looks up the opcode starting with byte first, reading the byte after an 0F escape. */
+static enum x86_decode_status lookup_opcode(struct decoder *d, uint8_t first,
+					    const struct opcode_info **info)
+{
+	const struct opcode_info *op;
+
+	if (first == 0x0f) {
+		uint8_t second;
+		enum x86_decode_status st = fetch_byte(d, &second);
+
+		if (st != X86_OK)
+			return st;
+		op = find_opcode(two_byte_ops, sizeof(two_byte_ops) / sizeof(two_byte_ops[0]),
+				 second);
+	} else {
+		op = find_opcode(one_byte_ops, sizeof(one_byte_ops) / sizeof(one_byte_ops[0]),
+				 first);
+	}
+	if (!op || (op->long_mode_only && d->mode != X86_MODE_64))
+		return X86_ERR_UNSUPPORTED;
+	*info = op;
+	return X86_OK;
+}
+
+/* The operand size from the mode, 66 and REX.W. */
+static unsigned operand_size(const struct decoder *d)
+{
+	if (d->rex & REX_W)
+		return 8;
+	if (d->mode == X86_MODE_16)
+		return d->opsize_prefix ? 4 : 2;
+	return d->opsize_prefix ? 2 : 4;
+}
+
+/* The address size from the mode and 67. */
+static unsigned address_size(const struct decoder *d)
+{
+	static const uint8_t sizes[][2] = {
+		[X86_MODE_16] = { 2, 4 },
+		[X86_MODE_32] = { 4, 2 },
+		[X86_MODE_64] = { 8, 4 },
+	};
+
+	return sizes[d->mode][d->addrsize_prefix];
+}
+
+/* Resolves a table size (bytes, SZ_V or SZ_Z) against the operand size. */
+static uint8_t resolve_size(uint8_t size, unsigned opsize)
+{
+	if (size == SZ_V)
+		return (uint8_t)opsize;
+	if (size == SZ_Z)
+		return (uint8_t)(opsize > 4 ? 4 : opsize);
+	return size;
+}
+
+/* Reads an n-byte displacement into out->disp, sign-extended. */
+static enum x86_decode_status fetch_disp(struct decoder *d, unsigned n, struct x86_insn *out)
+{
+	uint64_t v;
+	enum x86_decode_status st = fetch(d, n, &v);
+
+	if (st == X86_OK)
+		out->disp = n ? (int64_t)sign_extend(v, n) : 0;
+	return st;
+}
+
+/* The displacement size ModRM.mod selects (before the no-base special cases). */
+static unsigned mod_disp_size(unsigned mod, unsigned addr_size)
+{
+	if (mod == 1)
+		return 1;
+	if (mod == 2)
+		return addr_size == 2 ? 2 : 4;
+	return 0;
+}
+
+/* Decodes a 16-bit addressing form and its displacement. */
+static enum x86_decode_status decode_mem16(struct decoder *d, unsigned mod, unsigned rm,
+					   struct x86_insn *out)
+{
+	unsigned disp_size = mod_disp_size(mod, 2);
+
+	out->base = mem16_forms[rm].base;
+	out->index = mem16_forms[rm].index;
+	if (mod == 0 && rm == RM16_DISP16) {
+		out->base = X86_REG_NONE;
+		disp_size = 2;
+	}
+	return fetch_disp(d, disp_size, out);
+}
+
+/* Decodes a SIB byte; a missing base turns the displacement into disp32. */
+static enum x86_decode_status decode_sib(struct decoder *d, unsigned mod, struct x86_insn *out,
+					 unsigned *disp_size)
+{
+	uint8_t sib;
+	enum x86_decode_status st = fetch_byte(d, &sib);
+	int index;
+
+	if (st != X86_OK)
+		return st;
+	index = MODRM_REG(sib) | (d->rex & REX_X ? 8 : 0);
+	out->scale = (uint8_t)(1 << MODRM_MOD(sib));
+	out->index = index == SIB_NO_INDEX ? X86_REG_NONE : index;
+	if (MODRM_RM(sib) == SIB_NO_BASE && mod == 0) {
+		out->base = X86_REG_NONE;
+		*disp_size = 4;
+	} else {
+		out->base = MODRM_RM(sib) | (d->rex & REX_B ? 8 : 0);
+	}
+	return X86_OK;
+}
+
+/* Decodes a 32/64-bit addressing form: SIB, RIP-relative or base, and displacement. */
+static enum x86_decode_status decode_mem32(struct decoder *d, unsigned mod, unsigned rm,
+					   struct x86_insn *out)
+{
+	unsigned disp_size = mod_disp_size(mod, out->addr_size);
+
+	if (rm == RM_SIB) {
+		enum x86_decode_status st = decode_sib(d, mod, out, &disp_size);
+
+		if (st != X86_OK)
+			return st;
+	} else if (mod == 0 && rm == RM_DISP32) {
+		out->base = d->mode == X86_MODE_64 ? X86_BASE_RIP : X86_REG_NONE;
+		disp_size = 4;
+	} else {
+		out->base = (int)rm | (d->rex & REX_B ? 8 : 0);
+	}
+	return fetch_disp(d, disp_size, out);
+}
+
+/* Decodes the memory operand ModRM names. */
+static enum x86_decode_status decode_modrm_memory(struct decoder *d, uint8_t modrm,
+						  struct x86_insn *out)
+{
+	if (MODRM_MOD(modrm) == MOD_REGISTER)
+		return X86_ERR_NOT_MEMORY;
+	if (out->addr_size == 2)
+		return decode_mem16(d, MODRM_MOD(modrm), MODRM_RM(modrm), out);
+	return decode_mem32(d, MODRM_MOD(modrm), MODRM_RM(modrm), out);
+}
+
+/* Sets the register operand; without REX, byte registers 4-7 are AH, CH, DH, BH. */
+static void set_reg_operand(const struct decoder *d, int reg, struct x86_insn *out)
+{
+	out->reg = reg;
+	if (out->reg_size == 1 && !d->rex && reg >= 4 && reg < 8) {
+		out->reg_high_byte = true;
+		out->reg = reg - 4;
+	}
+}
+
+/* Decodes ModRM memory and ModRM.reg (REX.R extends it). */
+static enum x86_decode_status decode_modrm_reg(struct decoder *d, struct x86_insn *out)
+{
+	uint8_t modrm;
+	enum x86_decode_status st = fetch_byte(d, &modrm);
+
+	if (st == X86_OK)
+		st = decode_modrm_memory(d, modrm, out);
+	if (st == X86_OK)
+		set_reg_operand(d, MODRM_REG(modrm) | (d->rex & REX_R ? 8 : 0), out);
+	return st;
+}
+
+/* Decodes ModRM memory and the immediate; ModRM.reg other than 0 is another instruction. */
+static enum x86_decode_status decode_modrm_imm(struct decoder *d, struct x86_insn *out)
+{
+	unsigned imm_size = out->size > 4 ? 4 : out->size;
+	uint8_t modrm;
+	uint64_t imm;
+	enum x86_decode_status st = fetch_byte(d, &modrm);
+
+	if (st != X86_OK)
+		return st;
+	if (MODRM_REG(modrm) != 0)
+		return X86_ERR_UNSUPPORTED;
+	st = decode_modrm_memory(d, modrm, out);
+	if (st == X86_OK)
+		st = fetch(d, imm_size, &imm);
+	if (st == X86_OK)
+		out->imm = sign_extend(imm, imm_size) & size_mask(out->size);
+	return st;
+}
+
+/* Decodes a direct address (moffs) of address size; the register is AL/eAX/rAX. */
+static enum x86_decode_status decode_moffs(struct decoder *d, struct x86_insn *out)
+{
+	uint64_t moffs;
+	enum x86_decode_status st = fetch(d, out->addr_size, &moffs);
+
+	if (st == X86_OK) {
+		out->disp = (int64_t)moffs;
+		out->reg = X86_RAX;
+	}
+	return st;
+}
+
+/* The fields the opcode and prefixes determine before any operand byte is read. */
+static void init_insn(const struct decoder *d, const struct opcode_info *op,
+		      struct x86_insn *out)
+{
+	unsigned opsize = operand_size(d);
+
+	*out = (struct x86_insn){
+		.access = (enum x86_access)op->access,
+		.size = resolve_size(op->mem_size, opsize),
+		.reg_size = resolve_size(op->reg_size, opsize),
+		.reg = X86_REG_NONE,
+		.sign_extend = op->ext == EXT_SIGN,
+		.zero_extend = op->ext == EXT_ZERO,
+		.base = X86_REG_NONE,
+		.index = X86_REG_NONE,
+		.scale = 1,
+		.seg = d->seg,
+		.addr_size = (uint8_t)address_size(d),
+	};
+}
+
+/* Decodes the bytes after the opcode according to its form. */
+static enum x86_decode_status decode_operands(struct decoder *d, const struct opcode_info *op,
+					      struct x86_insn *out)
+{
+	switch (op->form) {
+	case FORM_MODRM_REG:
+		return decode_modrm_reg(d, out);
+	case FORM_MODRM_IMM:
+		return decode_modrm_imm(d, out);
+	default:
+		return decode_moffs(d, out);
+	}
+}
+
+enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cpu_mode mode,
+				  struct x86_insn *out)
+{
+	struct decoder d = { .code = code, .avail = avail, .mode = mode, .seg = X86_SEG_DEFAULT };
+	const struct opcode_info *op;
+	struct x86_insn insn;
+	enum x86_decode_status st;
+	uint8_t opcode;
+
+	if ((unsigned)mode > X86_MODE_64)
+		return X86_ERR_UNSUPPORTED;
+	st = decode_prefixes(&d, &opcode);
+	if (st == X86_OK)
+		st = lookup_opcode(&d, opcode, &op);
+	if (st != X86_OK)
+		return st;
+	if (d.lock)
+		return X86_ERR_INVALID; /* MOV takes no LOCK: #UD */
+	if (d.rep)
+		return X86_ERR_UNSUPPORTED; /* e.g. F3 88: XRELEASE MOV */
+	init_insn(&d, op, &insn);
+	st = decode_operands(&d, op, &insn);
+	if (st != X86_OK)
+		return st;
+	insn.length = (uint8_t)d.pos;
+	*out = insn;
+	return X86_OK;
+}
+
+const char *x86_decode_strerror(enum x86_decode_status s)
+{
+	static const char *const messages[X86_STATUS_COUNT] = {
+		[X86_OK] = "ok",
+		[X86_ERR_TRUNCATED] = "instruction truncated",
+		[X86_ERR_UNSUPPORTED] = "unsupported instruction",
+		[X86_ERR_NOT_MEMORY] = "operand is a register, not memory",
+		[X86_ERR_INVALID] = "invalid instruction",
+	};
+
+	if ((unsigned)s >= X86_STATUS_COUNT)
+		return "unknown status";
+	return messages[s];
+}
+
+uint64_t x86_load_result(const struct x86_insn *in, uint64_t mem_value, uint64_t old_reg)
+{
+	uint64_t value = in->sign_extend ? sign_extend(mem_value, in->size)
+					 : mem_value & size_mask(in->size);
+	uint64_t reg_mask = size_mask(in->reg_size);
+
+	if (in->reg_high_byte)
+		return (old_reg & ~0xff00ULL) | ((value & 0xff) << 8);
+	if (in->reg_size >= 4)
+		return value & reg_mask; /* 32-bit writes zero bits 32-63 */
+	return (old_reg & ~reg_mask) | (value & reg_mask);
+}
+
+uint64_t x86_store_value(const struct x86_insn *in, uint64_t reg_value)
+{
+	if (in->reg == X86_REG_NONE)
+		return in->imm;
+	if (in->reg_high_byte)
+		return (reg_value >> 8) & 0xff;
+	return reg_value & size_mask(in->size);
+}
+
+uint64_t x86_mem_offset(const struct x86_insn *in, const uint64_t regs[X86_NUM_REGS],
+			uint64_t rip)
+{
+	uint64_t offset = (uint64_t)in->disp;
+
+	if (in->base == X86_BASE_RIP)
+		offset += rip + in->length;
+	else if (in->base >= 0)
+		offset += regs[in->base];
+	if (in->index >= 0)
+		offset += regs[in->index] * in->scale;
+	return offset & size_mask(in->addr_size);
+}

@@ -1,0 +1,167 @@
+/*
+ * The guest's port and MMIO space: which model answers which address, the
+ * test devices the test guests use (tests/guests/README.md), and
+ * interrupt delivery from the PIC model to the vCPU.
+ */
+#include "mem.h"
+#include "moat/syscall.h"
+#include "moat/user.h"
+#include "vmm.h"
+#include "x86decode.h"
+
+#define SCRATCH_PORT   0xf4 /* 4 bytes, read/write */
+#define CONSTANT_PORT  0xf8 /* 4 bytes, read-only: 0x12345678 */
+#define COM1           0x3f8
+#define MMIO_CONSTANT  0xcafef00dULL
+#define RFLAGS_IF      (1u << 9)
+
+static void uart_tx(void *ctx, uint8_t byte)
+{
+	guest_console_byte(ctx, byte);
+}
+
+void devices_init(struct guest *g)
+{
+	pic_init(&g->pic);
+	pit_init(&g->pit);
+	uart_init(&g->uart, uart_tx, g);
+	g->msr_pat = 0x0007040600070406ULL;
+}
+
+static uint8_t read_byte(struct guest *g, uint16_t port)
+{
+	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
+		return pic_read(&g->pic, port);
+	if (port >= 0x40 && port <= 0x43)
+		return pit_read(&g->pit, port);
+	if (port >= COM1 && port < COM1 + 8)
+		return uart_read(&g->uart, port - COM1);
+	if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4)
+		return g->scratch_port >> (8 * (port - SCRATCH_PORT));
+	if (port >= CONSTANT_PORT && port < CONSTANT_PORT + 4)
+		return 0x12345678u >> (8 * (port - CONSTANT_PORT));
+	return 0xff; /* nothing there: an open bus */
+}
+
+static void write_byte(struct guest *g, uint16_t port, uint8_t v)
+{
+	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
+		pic_write(&g->pic, port, v);
+	else if (port >= 0x40 && port <= 0x43)
+		pit_write(&g->pit, port, v);
+	else if (port >= COM1 && port < COM1 + 8)
+		uart_write(&g->uart, port - COM1, v);
+	else if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4) {
+		unsigned shift = 8 * (port - SCRATCH_PORT);
+		g->scratch_port = (g->scratch_port & ~(0xffu << shift)) | (uint32_t)v << shift;
+	}
+}
+
+/* A wider access reaches the bytes at port, port + 1, ... as on the ISA bus. */
+uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
+{
+	uint32_t v = 0;
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint32_t)read_byte(g, port + i) << (8 * i);
+	return v;
+}
+
+void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
+{
+	for (unsigned i = 0; i < size; i++)
+		write_byte(g, port + i, value >> (8 * i));
+	pic_set_irq(&g->pic, 4, uart_irq_level(&g->uart));
+}
+
+static uint8_t mmio_read_byte(struct guest *g, unsigned off)
+{
+	if (off < 8)
+		return g->scratch_mmio >> (8 * off);
+	if (off < 12)
+		return MMIO_CONSTANT >> (8 * (off - 8));
+	return 0;
+}
+
+static void mmio_write_byte(struct guest *g, unsigned off, uint8_t v)
+{
+	if (off < 8)
+		g->scratch_mmio = (g->scratch_mmio & ~(0xffULL << (8 * off))) | (uint64_t)v << (8 * off);
+}
+
+/* Message words of the general registers in the decoder's numbering (rax, rcx, ... r15). */
+static const uint8_t reg_word[X86_NUM_REGS] = {
+	VMW_RAX, VMW_RCX, VMW_RDX, VMW_RBX, VMW_RSP, VMW_RBP, VMW_RSI, VMW_RDI,
+	VMW_R8, VMW_R9, VMW_R10, VMW_R11, VMW_R12, VMW_R13, VMW_R14, VMW_R15,
+};
+
+static enum x86_cpu_mode code_mode(uint64_t cs_desc)
+{
+	uint64_t ar = VM_SEG_AR(cs_desc);
+	return ar & (1u << 13) ? X86_MODE_64 : ar & (1u << 14) ? X86_MODE_32 : X86_MODE_16;
+}
+
+/*
+ * An EPT violation on the test MMIO page: decode the MOV at the guest's
+ * rip and carry it out on the device.  False if it is not one we can do.
+ */
+bool mmio_access(struct exit_ctx *x)
+{
+	struct guest *g = x->g;
+	uint64_t *w = x->w, off = w[VMW_GPA] - MMIO_TEST_PAGE;
+	if (w[VMW_GPA] < MMIO_TEST_PAGE || off >= 4096 || (w[VMW_CR0] & (1u << 31)))
+		return false; /* not the device, or guest paging (we do not walk guest tables) */
+	uint64_t linear = w[VMW_SEG_BASE(VMS_CS)] + w[VMW_RIP];
+	uint64_t avail = linear < g->cfg.memory ? g->cfg.memory - linear : 0;
+	struct x86_insn in;
+	if (!avail || x86_decode(guest_ptr(g, linear, 1), avail < 15 ? avail : 15,
+				 code_mode(w[VMW_SEG_DESC(VMS_CS)]), &in) != X86_OK)
+		return false;
+	if (in.access == X86_LOAD) {
+		uint64_t v = 0;
+		for (unsigned i = 0; i < in.size; i++)
+			v |= (uint64_t)mmio_read_byte(g, off + i) << (8 * i);
+		uint64_t *reg = &w[reg_word[in.reg]];
+		*reg = x86_load_result(&in, v, *reg);
+	} else {
+		uint64_t v = in.reg < 0 ? in.imm : x86_store_value(&in, w[reg_word[in.reg]]);
+		for (unsigned i = 0; i < in.size; i++)
+			mmio_write_byte(g, off + i, v >> (8 * i));
+	}
+	w[VMW_RIP] += in.length;
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RIP;
+	return true;
+}
+
+/* Runs virtual time up to the PIT's next interrupt (a halted guest has nothing else to do). */
+void devices_catch_up(struct guest *g)
+{
+	uint64_t ticks = pit_ticks_until_irq0(&g->pit);
+	if (ticks != UINT64_MAX)
+		pit_advance(&g->pit, ticks);
+	while (pit_take_irq0_edges(&g->pit)) {
+		pic_set_irq(&g->pic, 0, true); /* an edge */
+		pic_set_irq(&g->pic, 0, false);
+	}
+}
+
+/*
+ * Delivers the PIC's pending interrupt if the guest can take it now, or
+ * asks for an exit as soon as it can.  Needs the RFLAGS and STATE groups.
+ */
+void inject_pending_interrupt(struct exit_ctx *x)
+{
+	struct guest *g = x->g;
+	uint64_t *w = x->w;
+	pic_set_irq(&g->pic, 4, uart_irq_level(&g->uart));
+	w[VMW_CONTROLS] = 0;
+	x->reply |= VMG_CONTROLS;
+	if (pic_pending_vector(&g->pic) < 0)
+		return;
+	if (!(w[VMW_RFLAGS] & RFLAGS_IF) || (w[VMW_INTR_STATE] & 3) || (x->reply & VMG_INJECT)) {
+		w[VMW_CONTROLS] = VMC_INTR_WINDOW;
+		return;
+	}
+	w[VMW_INJECT_INFO] = (1u << 31) | (uint32_t)pic_acknowledge(&g->pic); /* external interrupt */
+	w[VMW_INJECT_ERROR] = 0;
+	x->reply |= VMG_INJECT;
+}

@@ -1,0 +1,284 @@
+/*
+ * One handler per exit reason, found through one table; anything else
+ * stops the guest with an "unhandled exit" report.  A handler reads the
+ * exit words in x->w, writes the state to give back into the same words
+ * and says which groups it wrote in x->reply.
+ */
+#include "mem.h"
+#include "moat/syscall.h"
+#include "moat/user.h"
+#include "vmm.h"
+
+#define CPUID_VMX        (1u << 5)  /* leaf 1 ECX: hidden, the guest cannot use VMX */
+#define CPUID_HYPERVISOR (1u << 31) /* leaf 1 ECX: set, as on any hypervisor */
+#define EVENT_GP0        ((1u << 31) | (1u << 11) | (3u << 8) | 13) /* #GP with error code */
+#define VMCALL_PING       0
+#define VMCALL_WRITE_CHAR 1
+
+/* Moves past the emulated instruction; an STI or MOV SS shadow ends with it. */
+static void skip_instruction(struct exit_ctx *x)
+{
+	x->w[VMW_RIP] += x->w[VMW_INSN_LEN];
+	x->reply |= VMG_RIP;
+	if ((x->w[VMW_MASK] & VMG_STATE) && (x->w[VMW_INTR_STATE] & 3)) {
+		x->w[VMW_INTR_STATE] &= ~3ULL;
+		x->reply |= VMG_STATE;
+	}
+}
+
+static void exit_cpuid(struct exit_ctx *x)
+{
+	uint64_t *w = x->w;
+	uint32_t a = w[VMW_RAX], b, c = w[VMW_RCX], d;
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (w[VMW_RAX] == 1)
+		c = (c & ~CPUID_VMX) | CPUID_HYPERVISOR;
+	w[VMW_RAX] = a;
+	w[VMW_RBX] = b;
+	w[VMW_RCX] = c;
+	w[VMW_RDX] = d;
+	x->reply |= VMG_GPR_ACDB;
+	skip_instruction(x);
+}
+
+static void exit_vmcall(struct exit_ctx *x)
+{
+	uint64_t *w = x->w;
+	switch (w[VMW_RAX]) {
+	case VMCALL_PING:
+		w[VMW_RAX] = (uint32_t)(w[VMW_RBX] + 1);
+		break;
+	case VMCALL_WRITE_CHAR:
+		guest_console_byte(x->g, w[VMW_RBX]);
+		w[VMW_RAX] = 0;
+		break;
+	default:
+		w[VMW_RAX] = 0xffffffff;
+	}
+	x->reply |= VMG_GPR_ACDB;
+	skip_instruction(x);
+}
+
+/* A port the test harness reads: the result, or a benchmark figure. */
+static bool harness_port(struct exit_ctx *x, uint16_t port, uint32_t value)
+{
+	if (port != RESULT_PORT && port != BENCH_PORT)
+		return false;
+	x->g->result = value;
+	guest_stop(x, 0, 0);
+	return true;
+}
+
+/* One element of a string I/O instruction, to or from guest memory at linear address a. */
+static bool string_element(struct exit_ctx *x, uint16_t port, unsigned size, bool in, uint64_t a)
+{
+	void *p = guest_ptr(x->g, a, size);
+	if (!p)
+		return false;
+	uint32_t v = 0;
+	if (in) {
+		v = port_read(x->g, port, size);
+		memcpy(p, &v, size);
+	} else {
+		memcpy(&v, p, size);
+		port_write(x->g, port, size, v);
+	}
+	return true;
+}
+
+/* INS/OUTS, with or without REP: ES:rDI or DS:rSI, stepping by DF. */
+static bool string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in, bool rep)
+{
+	uint64_t *w = x->w, *index = in ? &w[VMW_RDI] : &w[VMW_RSI];
+	uint64_t base = w[VMW_SEG_BASE(in ? VMS_ES : VMS_DS)];
+	int64_t step = w[VMW_RFLAGS] & (1u << 10) ? -(int64_t)size : (int64_t)size;
+	bool addr32 = VM_SEG_AR(w[VMW_SEG_DESC(VMS_CS)]) & (1u << 14);
+	uint64_t amask = addr32 ? 0xffffffffULL : 0xffffULL;
+	uint64_t count = rep ? w[VMW_RCX] & amask : 1;
+	for (; count; count--) {
+		if (!string_element(x, port, size, in, base + (*index & amask)))
+			return false;
+		*index = (*index & ~amask) | ((*index + step) & amask);
+		if (rep)
+			w[VMW_RCX] = (w[VMW_RCX] & ~amask) | ((w[VMW_RCX] - 1) & amask);
+	}
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+	return true;
+}
+
+/* Exit qualification for I/O (SDM table 27-5): size - 1, direction, string, REP, port. */
+static void exit_io(struct exit_ctx *x)
+{
+	uint64_t *w = x->w, q = w[VMW_QUAL];
+	unsigned size = (q & 7) + 1;
+	bool in = q & 8, string = q & 16, rep = q & 32;
+	uint16_t port = q >> 16;
+	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	if (string) {
+		if (!string_io(x, port, size, in, rep)) {
+			guest_stop(x, "string I/O outside guest RAM", 0);
+			return;
+		}
+	} else if (in) {
+		uint32_t v = port_read(x->g, port, size);
+		w[VMW_RAX] = size == 4 ? v : (w[VMW_RAX] & ~(uint64_t)mask) | v;
+		x->reply |= VMG_GPR_ACDB;
+	} else if (harness_port(x, port, w[VMW_RAX] & mask)) {
+		return;
+	} else {
+		port_write(x->g, port, size, w[VMW_RAX] & mask);
+	}
+	skip_instruction(x);
+	inject_pending_interrupt(x);
+}
+
+/* MSR state the VMM keeps: returns a pointer to it, or NULL for MSRs guests do not get. */
+static uint64_t *msr_slot(struct guest *g, uint32_t msr)
+{
+	if (msr == 0x277)
+		return &g->msr_pat;
+	if (msr >= 0x174 && msr <= 0x176)
+		return &g->msr_sysenter[msr - 0x174];
+	return 0;
+}
+
+static void inject_gp(struct exit_ctx *x)
+{
+	x->w[VMW_INJECT_INFO] = EVENT_GP0;
+	x->w[VMW_INJECT_ERROR] = 0;
+	x->reply |= VMG_INJECT;
+}
+
+static void exit_rdmsr(struct exit_ctx *x)
+{
+	uint64_t *w = x->w, *slot = msr_slot(x->g, w[VMW_RCX]), v;
+	uint32_t msr = w[VMW_RCX];
+	if (slot)
+		v = *slot;
+	else if (msr == 0x10)
+		asm volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(v) : : "rdx");
+	else if (msr == 0x1b)
+		v = 0xfee00900; /* APIC base, enabled, bootstrap processor */
+	else if (msr == 0xc0000080)
+		v = w[VMW_EFER];
+	else
+		return inject_gp(x);
+	w[VMW_RAX] = (uint32_t)v;
+	w[VMW_RDX] = v >> 32;
+	x->reply |= VMG_GPR_ACDB;
+	skip_instruction(x);
+}
+
+static void exit_wrmsr(struct exit_ctx *x)
+{
+	uint64_t *w = x->w, *slot = msr_slot(x->g, w[VMW_RCX]);
+	uint64_t v = (w[VMW_RDX] << 32) | (uint32_t)w[VMW_RAX];
+	if (slot) {
+		*slot = v;
+	} else if ((uint32_t)w[VMW_RCX] == 0xc0000080 && !(v & ~0xd01ULL)) {
+		w[VMW_EFER] = (v & ~(1ULL << 10)) | (w[VMW_EFER] & (1ULL << 10)); /* LMA is the CPU's */
+		x->reply |= VMG_CR;
+	} else {
+		return inject_gp(x);
+	}
+	skip_instruction(x);
+}
+
+/* Register words in the encoding of the CR-access qualification (rax, rcx, ... r15). */
+static uint64_t *qual_reg(uint64_t *w, unsigned n)
+{
+	static const uint8_t word[16] = {
+		VMW_RAX, VMW_RCX, VMW_RDX, VMW_RBX, VMW_RSP, VMW_RBP, VMW_RSI, VMW_RDI,
+		VMW_R8, VMW_R9, VMW_R10, VMW_R11, VMW_R12, VMW_R13, VMW_R14, VMW_R15,
+	};
+	return &w[word[n & 15]];
+}
+
+/* MOV to/from CR0, CR4 (the bits the kernel keeps) and CR8 (the task priority). */
+static void exit_cr(struct exit_ctx *x)
+{
+	uint64_t *w = x->w, q = w[VMW_QUAL], *reg = qual_reg(w, q >> 8);
+	unsigned cr = q & 15, type = (q >> 4) & 3;
+	if (type == 0 && (cr == 0 || cr == 4)) {
+		w[cr == 0 ? VMW_CR0 : VMW_CR4] = *reg;
+		bool paging = w[VMW_CR0] & (1u << 31), lme = w[VMW_EFER] & (1u << 8);
+		w[VMW_EFER] = (w[VMW_EFER] & ~(1ULL << 10)) | (paging && lme ? 1ULL << 10 : 0);
+		x->reply |= VMG_CR;
+	} else if (cr == 8) {
+		if (type == 1)
+			*reg = 0; /* no local APIC is emulated: the priority is always 0 */
+		x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+	} else {
+		guest_stop(x, "unsupported control-register access", q);
+		return;
+	}
+	skip_instruction(x);
+}
+
+static void exit_hlt(struct exit_ctx *x)
+{
+	if (!(x->w[VMW_RFLAGS] & (1u << 9))) {
+		guest_stop(x, "halted with interrupts disabled", 0);
+		return;
+	}
+	devices_catch_up(x->g);
+	skip_instruction(x);
+	inject_pending_interrupt(x);
+	if (!(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & VMC_INTR_WINDOW))
+		guest_stop(x, "halted with no interrupt to come", 0);
+}
+
+static void exit_ept_violation(struct exit_ctx *x)
+{
+	if (!mmio_access(x))
+		guest_stop(x, "access to memory it does not have", x->w[VMW_GPA]);
+	else
+		inject_pending_interrupt(x);
+}
+
+static void exit_interrupt_window(struct exit_ctx *x)
+{
+	inject_pending_interrupt(x);
+}
+
+static void exit_triple_fault(struct exit_ctx *x)
+{
+	guest_stop(x, "triple fault", 0);
+}
+
+static void exit_invalid_state(struct exit_ctx *x)
+{
+	guest_stop(x, "invalid guest state at VM entry", x->w[VMW_REASON]);
+}
+
+static void (*const handlers[VMX_EXIT_REASONS])(struct exit_ctx *x) = {
+	[VMX_EXIT_TRIPLE_FAULT] = exit_triple_fault,
+	[VMX_EXIT_INTERRUPT_WINDOW] = exit_interrupt_window,
+	[VMX_EXIT_CPUID] = exit_cpuid,
+	[VMX_EXIT_HLT] = exit_hlt,
+	[VMX_EXIT_VMCALL] = exit_vmcall,
+	[VMX_EXIT_CR_ACCESS] = exit_cr,
+	[VMX_EXIT_IO] = exit_io,
+	[VMX_EXIT_RDMSR] = exit_rdmsr,
+	[VMX_EXIT_WRMSR] = exit_wrmsr,
+	[VMX_EXIT_INVALID_STATE] = exit_invalid_state,
+	[VMX_EXIT_EPT_VIOLATION] = exit_ept_violation,
+};
+
+void exit_handle(struct exit_ctx *x)
+{
+	uint32_t reason = x->w[VMW_REASON] & 0xffff;
+	if (reason == VMEXIT_RECALL) {
+		inject_pending_interrupt(x);
+		if (x->g->cfg.test == TEST_SPIN)
+			guest_stop(x, "recalled", 0);
+		return;
+	}
+	if (reason < VMX_EXIT_REASONS && handlers[reason]) {
+		handlers[reason](x);
+		return;
+	}
+	uprintf("vmm: guest %s: unhandled exit %u at rip %#lx\n", x->g->cfg.name, reason,
+		x->w[VMW_RIP]);
+	guest_stop(x, "unhandled exit", reason);
+}

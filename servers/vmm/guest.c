@@ -1,0 +1,214 @@
+/*
+ * Guests: building one (memory, guest-physical space, vCPU, bindings),
+ * loading its image (flat binary, real-mode binary or Multiboot kernel),
+ * its first register state, and tearing it down again.  All of a guest's
+ * kernel objects come from one untyped capability of its own, so revoking
+ * that capability takes the whole guest away.
+ */
+#include "mem.h"
+#include "moat/syscall.h"
+#include "moat/user.h"
+#include "vmm.h"
+
+#define RAM_WINDOW     0x40000000ULL /* where the VMM sees guest RAM */
+#define MODULE_WINDOW  0x38000000ULL /* where it reads a guest's module */
+#define EPT_QUOTA      32            /* pages for EPT tables: plenty for a few MiB */
+#define GDT_GPA        0x500         /* the flat GDT the VMM gives protected-mode guests */
+#define MB_INFO_GPA    0x6000        /* the Multiboot information structure */
+#define MB_MAGIC       0x1badb002
+#define MB_BOOT_MAGIC  0x2badb002
+
+/* Exit reasons that get a smaller message than the default (everything). */
+static const struct {
+	uint32_t reason, mask;
+} bindings[] = {
+	{ VMX_EXIT_CPUID, VMG_GPR_ACDB | VMG_RIP },
+};
+#define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
+
+void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= g->cfg.memory || len > g->cfg.memory - gpa)
+		return 0;
+	return g->ram_map + gpa;
+}
+
+/* Makes the guest's memory, space and vCPU out of a fresh untyped capability. */
+static uint64_t build_objects(struct guest *g, uint64_t endpoint, uint64_t badge)
+{
+	uint64_t pages = g->cfg.memory / PAGE_BYTES, badged = g->untyped + 5, st;
+	uint64_t need = pages + GPA_SPACE_BASE_PAGES + EPT_QUOTA + VCPU_PAGES + 1;
+	if ((st = sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, need, g->untyped, 1)) ||
+	    (st = sys_retype(g->untyped, OBJ_GPA_SPACE, EPT_QUOTA, g->space, 1)) ||
+	    (st = sys_retype(g->untyped, OBJ_FRAME, pages, g->ram, 1)) ||
+	    (st = sys_cap_copy(g->ram, TASK_SELF, g->ram_view, RIGHTS_ALL, 0)) ||
+	    (st = sys_map(g->ram_view, TASK_SELF, (uint64_t)g->ram_map, RIGHT_R | RIGHT_W)) ||
+	    (st = sys_gpa_map(g->ram, g->space, 0, RIGHTS_ALL & ~RIGHT_G)) ||
+	    (st = sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, 1)) ||
+	    (st = sys_vcpu_configure(g->vcpu, g->space, g->cfg.kernel_cpuid ? VCPU_KERNEL_CPUID : 0)) ||
+	    (st = sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, badge)) ||
+	    (st = sys_vcpu_bind(g->vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE)))
+		return st;
+	for (unsigned i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++)
+		if ((st = sys_vcpu_bind(g->vcpu, bindings[i].reason, badged, bindings[i].mask)))
+			return st;
+	sys_cap_delete(badged); /* the vCPU keeps its own copies */
+	return sys_thread_set_priority(g->vcpu, 1); /* below the VMM: its exits run at once */
+}
+
+/* Copies the guest's module into RAM at gpa (or, with len_out, just maps it for reading). */
+static const uint8_t *module_view(struct guest *g, uint64_t *bytes)
+{
+	uint64_t slot = module_slot(g->cfg.module, bytes);
+	if (slot == SLOT_NONE) {
+		uprintf("vmm: guest %s: no module named %s\n", g->cfg.name, g->cfg.module);
+		return 0;
+	}
+	sys_unmap(slot);
+	if (sys_map(slot, TASK_SELF, MODULE_WINDOW, RIGHT_R) != OK)
+		return 0;
+	return (const uint8_t *)MODULE_WINDOW;
+}
+
+static bool copy_in(struct guest *g, uint64_t gpa, const uint8_t *src, uint64_t len)
+{
+	uint8_t *dst = guest_ptr(g, gpa, len);
+	if (!dst)
+		return false;
+	memcpy(dst, src, len);
+	return true;
+}
+
+struct mb_header {
+	uint32_t magic, flags, checksum, header_addr, load_addr, load_end_addr, bss_end_addr,
+		entry_addr;
+};
+
+/* Loads a Multiboot (v1) kernel with the address fields (flags bit 16); returns its entry or 0. */
+static uint64_t load_multiboot(struct guest *g, const uint8_t *img, uint64_t bytes)
+{
+	for (uint64_t off = 0; off + sizeof(struct mb_header) <= bytes && off < 8192; off += 4) {
+		const struct mb_header *h = (const void *)(img + off);
+		if (h->magic != MB_MAGIC || h->magic + h->flags + h->checksum != 0)
+			continue;
+		if (!(h->flags & (1u << 16)) || h->header_addr < h->load_addr ||
+		    h->header_addr - h->load_addr > off)
+			return 0;
+		uint64_t start = off - (h->header_addr - h->load_addr);
+		uint64_t len = h->load_end_addr ? h->load_end_addr - h->load_addr : bytes - start;
+		uint64_t bss = h->bss_end_addr > h->load_addr + len ? h->bss_end_addr : 0;
+		if (start + len > bytes || !copy_in(g, h->load_addr, img + start, len))
+			return 0;
+		if (bss && !guest_ptr(g, h->load_addr + len, bss - (h->load_addr + len)))
+			return 0;
+		uint32_t *info = guest_ptr(g, MB_INFO_GPA, 16);
+		info[0] = 1; /* flags: mem_lower and mem_upper are valid */
+		info[1] = 639;
+		info[2] = (uint32_t)((g->cfg.memory - (1 << 20)) >> 10);
+		return h->entry_addr;
+	}
+	return 0;
+}
+
+/* The flat GDT of protected-mode guests: null, code 0x08, data 0x10 (4 GiB, 32-bit). */
+static void write_gdt(struct guest *g)
+{
+	uint64_t *gdt = guest_ptr(g, GDT_GPA, 24);
+	gdt[0] = 0;
+	gdt[1] = 0x00cf9b000000ffffULL;
+	gdt[2] = 0x00cf93000000ffffULL;
+}
+
+/* The registers a guest starts with, per mode. */
+static uint64_t initial_state(struct guest *g, uint64_t entry)
+{
+	uint64_t *w = utcb()->mr;
+	bool real = g->cfg.mode == MODE_REALMODE;
+	memset(w, 0, VMW_COUNT * 8);
+	w[VMW_MASK] = VMG_GPR_ACDB | VMG_RIP | VMG_RFLAGS | VMG_GPR_OTHER | VMG_CR | VMG_SEG |
+		      VMG_DTR | VMG_STATE;
+	w[VMW_RIP] = entry;
+	w[VMW_RFLAGS] = 2;
+	w[VMW_RSP] = real ? 0x7000 : g->cfg.load;
+	w[VMW_CR0] = real ? 0x10 : 0x11; /* ET, and PE for protected mode */
+	for (unsigned s = VMS_ES; s <= VMS_GS; s++)
+		w[VMW_SEG_DESC(s)] = real ? VM_SEG_PACK(0, 0x93, 0xffff)
+					  : VM_SEG_PACK(0x10, 0xc093, 0xffffffff);
+	w[VMW_SEG_DESC(VMS_CS)] = real ? VM_SEG_PACK(0, 0x9b, 0xffff)
+				       : VM_SEG_PACK(0x08, 0xc09b, 0xffffffff);
+	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(0, 0x8b, 0xffff);
+	w[VMW_GDTR_BASE] = real ? 0 : GDT_GPA;
+	w[VMW_GDTR_LIMIT] = real ? 0xffff : 23;
+	w[VMW_IDTR_LIMIT] = 0x3ff;
+	if (g->cfg.mode == MODE_MULTIBOOT) {
+		w[VMW_RAX] = MB_BOOT_MAGIC;
+		w[VMW_RBX] = MB_INFO_GPA;
+	}
+	return sys_vcpu_write_state(g->vcpu);
+}
+
+/* Loads the image; returns the entry point, or 0 (after saying why). */
+static uint64_t load_image(struct guest *g)
+{
+	uint64_t bytes, entry = g->cfg.load;
+	const uint8_t *img = module_view(g, &bytes);
+	if (!img)
+		return 0;
+	if (g->cfg.mode == MODE_MULTIBOOT)
+		entry = load_multiboot(g, img, bytes);
+	else if (!copy_in(g, g->cfg.load, img, bytes))
+		entry = 0;
+	sys_unmap(module_slot(g->cfg.module, 0));
+	if (!entry)
+		uprintf("vmm: guest %s: module %s does not fit its %lu KiB of RAM as a %s image\n",
+			g->cfg.name, g->cfg.module, g->cfg.memory >> 10,
+			g->cfg.mode == MODE_MULTIBOOT ? "Multiboot" : "flat");
+	if (g->cfg.mode != MODE_REALMODE)
+		write_gdt(g);
+	return entry;
+}
+
+int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
+{
+	uint64_t st = build_objects(g, endpoint, badge);
+	if (st != OK)
+		return st;
+	devices_init(g);
+	uint64_t entry = load_image(g);
+	if (!entry)
+		return ERR_INVALID_ARG;
+	if ((st = initial_state(g, entry)) != OK || (st = sys_vcpu_run(g->vcpu)) != OK)
+		return st;
+	g->running = true;
+	return OK;
+}
+
+void guest_destroy(struct guest *g)
+{
+	sys_cap_revoke(g->untyped); /* vCPU, space and memory: everything made from it */
+	sys_cap_delete(g->untyped);
+	g->running = false;
+}
+
+void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr)
+{
+	struct guest *g = x->g;
+	g->done = true;
+	g->stop_reason = why;
+	g->stop_rip = x->w[VMW_RIP];
+	g->stop_addr = addr;
+	x->reply = VMR_STOP;
+}
+
+void guest_console_byte(struct guest *g, uint8_t c)
+{
+	if (c == '\r')
+		return;
+	if (c != '\n' && g->line_len < sizeof(g->line) - 2) {
+		g->line[g->line_len++] = c;
+		return;
+	}
+	g->line[g->line_len++] = '\n';
+	sys_debug_write(SLOT_CONSOLE, g->line, g->line_len);
+	g->line_len = 0;
+}

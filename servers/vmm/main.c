@@ -1,0 +1,218 @@
+/*
+ * The VMM server.  It reads its configuration (the module "vmm.cfg" given
+ * with modules=), then runs the guests one after another; a guest marked
+ * test=spin keeps spinning in the background meanwhile.  Exits from every
+ * guest arrive on one endpoint, told apart by badge.  As a test program it
+ * prints one "ok N NAME" line per guest, and with VMX absent (QEMU) it
+ * reports each guest as skipped.
+ */
+#include "fmt.h"
+#include "mem.h"
+#include "moat/syscall.h"
+#include "moat/user.h"
+#include "vmm.h"
+
+#define CONFIG_MODULE "vmm.cfg"
+#define CONFIG_WINDOW 0x37000000ULL
+#define RAM_WINDOW(i) (0x40000000ULL + (uint64_t)(i) * 0x4000000ULL)
+#define SLOTS_PER_GUEST 6
+
+static struct guest guests[VMM_MAX_GUESTS];
+static unsigned n_guests, test_number, failures, skips;
+static uint64_t endpoint = SLOT_USER_FIRST_FREE;
+static struct msg msg;
+static bool replying; /* the last message was an exit: answer it with the next receive */
+static bool vmx_missing;
+
+static unsigned read_config(void)
+{
+	static char text[4096], err[96];
+	uint64_t bytes, slot = module_slot(CONFIG_MODULE, &bytes);
+	if (slot == SLOT_NONE || bytes >= sizeof(text) ||
+	    sys_map(slot, TASK_SELF, CONFIG_WINDOW, RIGHT_R) != OK) {
+		uprintf("vmm: no configuration (module %s)\n", CONFIG_MODULE);
+		return 0;
+	}
+	memcpy(text, (const void *)CONFIG_WINDOW, bytes);
+	static struct guest_config cfg[VMM_MAX_GUESTS];
+	int n = config_parse(text, bytes, cfg, VMM_MAX_GUESTS, err, sizeof(err));
+	if (n < 0) {
+		uprintf("vmm: %s: %s\n", CONFIG_MODULE, err);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		guests[i].cfg = cfg[i];
+		guests[i].untyped = SLOT_USER_FIRST_FREE + 1 + i * SLOTS_PER_GUEST;
+		guests[i].space = guests[i].untyped + 1;
+		guests[i].ram = guests[i].untyped + 2;
+		guests[i].ram_view = guests[i].untyped + 3;
+		guests[i].vcpu = guests[i].untyped + 4;
+		guests[i].ram_map = (uint8_t *)RAM_WINDOW(i);
+	}
+	return n;
+}
+
+static bool is_test(const struct guest *g)
+{
+	return g->cfg.test != TEST_NONE;
+}
+
+/* One line per tested guest, the way every suite of this project reports. */
+static void report(struct guest *g)
+{
+	const char *n = g->cfg.name;
+	bool ok;
+	switch (g->cfg.test) {
+	case TEST_RESULT:
+		ok = !g->stop_reason && g->result == 0;
+		break;
+	case TEST_CONTAINED:
+	case TEST_SPIN:
+		ok = g->stop_reason != 0;
+		break;
+	case TEST_BENCH:
+		ok = !g->stop_reason;
+		if (ok)
+			uprintf("bench %s: %lu\n", n, g->result);
+		break;
+	default:
+		uprintf("vmm: guest %s %s\n", n, g->stop_reason ? g->stop_reason : "finished");
+		return;
+	}
+	if (g->stop_reason)
+		uprintf("# vmm: guest %s stopped: %s (rip %#lx, address %#lx)\n", n, g->stop_reason,
+			g->stop_rip, g->stop_addr);
+	else if (g->cfg.test == TEST_RESULT && g->result)
+		uprintf("# vmm: guest %s reported failure %lu\n", n, g->result);
+	uprintf("%s %u %s\n", ok ? "ok" : "not ok", ++test_number, n);
+	failures += !ok;
+}
+
+/* Answers the exit in the UTCB: its reply words, then the next message from any guest. */
+static struct guest *next_exit(void)
+{
+	uint64_t badge, st;
+	for (;;) {
+		st = replying ? sys_reply_recv(endpoint, &msg, &badge) : sys_recv(endpoint, &msg, &badge);
+		replying = false;
+		if (st != OK) {
+			uprintf("vmm: receive failed: %s\n", status_name(st));
+			return 0;
+		}
+		if (MSG_LABEL(msg.tag) == MSG_VMEXIT && badge >= 1 && badge <= n_guests)
+			return &guests[badge - 1];
+	}
+}
+
+/* Handles one exit and prepares its reply; a guest stopped here gets its reply at once. */
+static void handle_exit(struct guest *g)
+{
+	struct exit_ctx x = { .g = g, .w = utcb()->mr, .reply = 0 };
+	memcpy(x.w, msg.mr, sizeof(msg.mr));
+	exit_handle(&x);
+	x.w[VMW_MASK] = x.reply;
+	msg.tag = MSG_TAG(0, vm_message_words(x.reply & VMG_ALL), 0);
+	memcpy(msg.mr, x.w, sizeof(msg.mr));
+	replying = true;
+	if (g->done) {
+		uint64_t st = sys_reply(&msg);
+		if (st != OK)
+			uprintf("vmm: guest %s: reply refused: %s\n", g->cfg.name, status_name(st));
+		replying = false;
+	}
+}
+
+/* Handles exits from every guest until g is done. */
+static void run_until_done(struct guest *g)
+{
+	while (!g->done) {
+		struct guest *from = next_exit();
+		if (!from)
+			return;
+		handle_exit(from);
+	}
+}
+
+static bool start(struct guest *g, unsigned i)
+{
+	uint64_t st = guest_create(g, endpoint, i + 1);
+	if (st == ERR_UNSUPPORTED) {
+		vmx_missing = true;
+		return false;
+	}
+	if (st != OK) {
+		g->stop_reason = "could not be started";
+		uprintf("vmm: guest %s: could not be started: %s\n", g->cfg.name, status_name(st));
+		return false;
+	}
+	return true;
+}
+
+static void finish(struct guest *g)
+{
+	report(g);
+	guest_destroy(g);
+}
+
+/* Guests in order; background (spin) guests start first and are recalled at the end. */
+static void run_all(void)
+{
+	for (unsigned i = 0; i < n_guests; i++)
+		if (guests[i].cfg.test == TEST_SPIN && !start(&guests[i], i) && vmx_missing)
+			return;
+	for (unsigned i = 0; i < n_guests; i++) {
+		struct guest *g = &guests[i];
+		if (g->cfg.test == TEST_SPIN)
+			continue;
+		if (!start(g, i)) {
+			if (vmx_missing)
+				return;
+			failures += is_test(g);
+			continue;
+		}
+		run_until_done(g);
+		finish(g);
+	}
+	for (unsigned i = 0; i < n_guests; i++) {
+		struct guest *g = &guests[i];
+		if (g->cfg.test != TEST_SPIN || !g->running)
+			continue;
+		sys_vcpu_recall(g->vcpu);
+		run_until_done(g);
+		finish(g);
+	}
+}
+
+static void report_skipped(void)
+{
+	uprintf("vmm: this CPU has no usable VMX: every guest is skipped\n");
+	for (unsigned i = 0; i < n_guests; i++) {
+		if (!is_test(&guests[i]))
+			continue;
+		uprintf("skip %u %s # no VMX on this CPU (QEMU never emulates it; Bochs does)\n",
+			++test_number, guests[i].cfg.name);
+		skips++;
+	}
+}
+
+int main(uint64_t arg)
+{
+	(void)arg;
+	n_guests = read_config();
+	if (sys_retype(SLOT_UNTYPED, OBJ_ENDPOINT, 0, endpoint, 1) != OK) {
+		uprintf("vmm: no memory for an endpoint\n");
+		return 1;
+	}
+	run_all();
+	if (vmx_missing)
+		report_skipped();
+	bool tested = false;
+	for (unsigned i = 0; i < n_guests; i++)
+		tested |= is_test(&guests[i]);
+	if (!tested)
+		return 0;
+	uprintf("end of tests: %u passed, %u failed, %u skipped\n", test_number - failures - skips,
+		failures, skips);
+	sys_debug_exit(SLOT_CONSOLE, failures != 0);
+	return failures != 0;
+}

@@ -1,0 +1,96 @@
+/*
+ * The VMM personality server: runs guests on vCPUs the kernel owns.  Every
+ * VM exit arrives as an IPC message (moat/vmexit.h); the handler for its
+ * reason emulates what the guest asked for and the reply carries the state
+ * to write back.  Devices are models in their own files.
+ */
+#ifndef VMM_H
+#define VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "moat/vmexit.h"
+#include "pic8259.h"
+#include "pit8254.h"
+#include "uart16550.h"
+
+#define VMM_MAX_GUESTS 24
+#define GUEST_NAME_LEN 48
+
+enum guest_mode { MODE_REALMODE, MODE_PROTECTED, MODE_MULTIBOOT };
+
+/* What a test expects of a guest (the plain `run` expects nothing). */
+enum guest_test {
+	TEST_NONE,      /* run it, report how it ended */
+	TEST_RESULT,    /* the guest reports 0 on the result port */
+	TEST_CONTAINED, /* the guest misbehaves: the VMM must stop it with a report */
+	TEST_SPIN,      /* spins in the background while the others run; recalled at the end */
+	TEST_BENCH,     /* reports an instruction count on the bench port */
+};
+
+struct guest_config {
+	char name[GUEST_NAME_LEN];
+	char module[GUEST_NAME_LEN];
+	enum guest_mode mode;
+	enum guest_test test;
+	uint64_t load;         /* guest-physical load address (entry for flat images) */
+	uint64_t memory;       /* bytes of RAM from guest-physical 0 */
+	bool kernel_cpuid;     /* measurement only: the kernel answers CPUID */
+};
+
+/* One running guest. */
+struct guest {
+	struct guest_config cfg;
+	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots */
+	uint8_t *ram_map;      /* the VMM's view of guest RAM */
+	struct pic_pair pic;
+	struct pit8254 pit;
+	struct uart16550 uart;
+	uint64_t pit_tsc;      /* TSC when the PIT last caught up with real time */
+	uint32_t scratch_port; /* the test I/O register */
+	uint64_t scratch_mmio; /* the test MMIO register */
+	uint64_t msr_pat, msr_sysenter[3];
+	char line[128];        /* console output collected up to a newline */
+	unsigned line_len;
+	bool running, done;
+	uint64_t result;       /* what the guest reported, or why it stopped */
+	const char *stop_reason;
+	uint64_t stop_rip, stop_addr;
+};
+
+/* The exit being handled: its words, and the reply being built. */
+struct exit_ctx {
+	struct guest *g;
+	uint64_t *w;           /* exit words in, reply words out: the UTCB message words */
+	uint32_t reply;        /* groups (and VMR_ requests) to write back */
+};
+
+int config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
+		 char *err, unsigned err_len);
+
+/* guest.c */
+int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge);
+void guest_destroy(struct guest *g);
+void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr);
+void guest_console_byte(struct guest *g, uint8_t c);
+
+/* devices.c */
+void devices_init(struct guest *g);
+uint32_t port_read(struct guest *g, uint16_t port, unsigned size);
+void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value);
+bool mmio_access(struct exit_ctx *x);
+void devices_catch_up(struct guest *g);
+void inject_pending_interrupt(struct exit_ctx *x);
+
+/* exits.c */
+void exit_handle(struct exit_ctx *x);
+
+/* Guest memory, through the VMM's view of it; NULL if not RAM. */
+void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len);
+
+#define RESULT_PORT 0xf0
+#define BENCH_PORT  0xf1
+#define MMIO_TEST_PAGE 0xfeb00000ULL
+
+#endif

@@ -1,0 +1,258 @@
+/* guest: load=0x8000 mode=protected */
+/*
+ * msr: RDMSR/WRMSR of the MSRs the VMM emulates, and #GP(0) injection for
+ * an MSR it does not know.  The guest installs its own GDT (0x08 code,
+ * 0x10 data, flat) and an IDT: vector 13 (#GP) counts the fault, records
+ * the error code and skips the 2-byte RDMSR/WRMSR; every other exception
+ * vector 0-31 reports 0x100 + vector.
+ *
+ * Failure codes (port 0xF0):
+ *   1  rdmsr IA32_EFER (0xC0000080) raised #GP
+ *   2  EFER.LME or EFER.LMA set in a 32-bit guest
+ *   3  wrmsr IA32_EFER (value just read) raised #GP
+ *   4  EFER read back != value written
+ *   5  rdmsr IA32_PAT (0x277) raised #GP
+ *   6  PAT != power-on value 0x0007040600070406
+ *   7  wrmsr IA32_PAT = 0x0007010600070106 raised #GP
+ *   8  PAT read back != 0x0007010600070106
+ *   9  rdmsr IA32_APIC_BASE (0x1B) raised #GP
+ *  10  APIC_BASE != 0x00000000FEE00900
+ *  11  rdmsr IA32_SYSENTER_CS (0x174) raised #GP or initial value != 0
+ *  12  wrmsr SYSENTER_CS = 8 raised #GP or read back != 8
+ *  13  SYSENTER_ESP (0x175): #GP, initial value != 0 or read back != 0x7000
+ *  14  SYSENTER_EIP (0x176): #GP, initial value != 0 or read back != 0x123456
+ *  15  rdmsr IA32_TSC (0x10) raised #GP
+ *  16  IA32_TSC went backwards between two reads
+ *  17  rdmsr 0x12345 did not raise exactly one #GP
+ *  18  #GP error code != 0
+ *  19  the faulting rdmsr modified EAX or EDX
+ *  20  wrmsr 0x12345 did not raise exactly one #GP
+ *  0x100 + n  unexpected exception n
+ */
+	.code32
+	.text
+	.globl	start
+
+	.set	RESULT_PORT, 0xF0
+	.set	MSR_TSC, 0x10
+	.set	MSR_APIC_BASE, 0x1B
+	.set	MSR_SYSENTER_CS, 0x174
+	.set	MSR_SYSENTER_ESP, 0x175
+	.set	MSR_SYSENTER_EIP, 0x176
+	.set	MSR_PAT, 0x277
+	.set	MSR_EFER, 0xC0000080
+	.set	MSR_BOGUS, 0x12345
+
+.macro	FAIL code
+	movl	$\code, %eax
+	jmp	report
+.endm
+
+.macro	EXPECT val, opnd, code
+	cmpl	$\val, \opnd
+	je	.Lok\@
+	FAIL	\code
+.Lok\@:
+.endm
+
+/* RD msr, code: EDX:EAX = MSR; fail with code if it raised #GP */
+.macro	RD msr, code
+	movl	$0, gp_count
+	movl	$\msr, %ecx
+	rdmsr
+	EXPECT	0, gp_count, \code
+.endm
+
+/* WR msr, hi, lo, code: MSR = hi:lo; fail with code if it raised #GP */
+.macro	WR msr, hi, lo, code
+	movl	$0, gp_count
+	movl	$\msr, %ecx
+	movl	$\hi, %edx
+	movl	$\lo, %eax
+	wrmsr
+	EXPECT	0, gp_count, \code
+.endm
+
+start:
+	cli
+	cld
+	lgdt	gdt_desc
+	ljmp	$0x08, $1f
+1:	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movw	%ax, %ss
+
+	/* exception vectors 0-31 -> exc_stubs + 8 * n, #GP -> gp_handler */
+	xorl	%eax, %eax
+1:	leal	exc_stubs(,%eax,8), %edx
+	call	set_gate
+	incl	%eax
+	cmpl	$32, %eax
+	jb	1b
+	movl	$13, %eax
+	movl	$gp_handler, %edx
+	call	set_gate
+	lidt	idt_desc
+
+	/* ---- IA32_EFER ---- */
+	RD	MSR_EFER, 1
+	testl	$0x500, %eax
+	jz	1f
+	FAIL	2
+1:	movl	%eax, %esi
+	movl	%edx, %edi
+	movl	$0, gp_count
+	movl	$MSR_EFER, %ecx
+	wrmsr
+	EXPECT	0, gp_count, 3
+	RD	MSR_EFER, 1
+	cmpl	%esi, %eax
+	je	1f
+	FAIL	4
+1:	cmpl	%edi, %edx
+	je	1f
+	FAIL	4
+1:
+	/* ---- IA32_PAT ---- */
+	RD	MSR_PAT, 5
+	EXPECT	0x00070406, %eax, 6
+	EXPECT	0x00070406, %edx, 6
+	WR	MSR_PAT, 0x00070106, 0x00070106, 7
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	RD	MSR_PAT, 8
+	EXPECT	0x00070106, %eax, 8
+	EXPECT	0x00070106, %edx, 8
+	WR	MSR_PAT, 0x00070406, 0x00070406, 7
+
+	/* ---- IA32_APIC_BASE ---- */
+	RD	MSR_APIC_BASE, 9
+	EXPECT	0xFEE00900, %eax, 10
+	EXPECT	0, %edx, 10
+
+	/* ---- SYSENTER ---- */
+	RD	MSR_SYSENTER_CS, 11
+	EXPECT	0, %eax, 11
+	EXPECT	0, %edx, 11
+	WR	MSR_SYSENTER_CS, 0, 0x08, 12
+	RD	MSR_SYSENTER_CS, 12
+	EXPECT	0x08, %eax, 12
+	EXPECT	0, %edx, 12
+
+	RD	MSR_SYSENTER_ESP, 13
+	EXPECT	0, %eax, 13
+	EXPECT	0, %edx, 13
+	WR	MSR_SYSENTER_ESP, 0, 0x7000, 13
+	RD	MSR_SYSENTER_ESP, 13
+	EXPECT	0x7000, %eax, 13
+	EXPECT	0, %edx, 13
+
+	RD	MSR_SYSENTER_EIP, 14
+	EXPECT	0, %eax, 14
+	EXPECT	0, %edx, 14
+	WR	MSR_SYSENTER_EIP, 0, 0x123456, 14
+	RD	MSR_SYSENTER_EIP, 14
+	EXPECT	0x123456, %eax, 14
+	EXPECT	0, %edx, 14
+
+	/* ---- IA32_TSC: readable and not going backwards ---- */
+	RD	MSR_TSC, 15
+	movl	%eax, %esi
+	movl	%edx, %edi
+	RD	MSR_TSC, 15
+	subl	%esi, %eax
+	sbbl	%edi, %edx
+	jnc	1f
+	FAIL	16
+1:
+	/* ---- unknown MSR: #GP(0), registers untouched ---- */
+	movl	$0, gp_count
+	movl	$0xFFFFFFFF, gp_error
+	movl	$MSR_BOGUS, %ecx
+	movl	$0xA5A5A5A5, %eax
+	movl	$0x5A5A5A5A, %edx
+	rdmsr
+	EXPECT	1, gp_count, 17
+	EXPECT	0, gp_error, 18
+	EXPECT	0xA5A5A5A5, %eax, 19
+	EXPECT	0x5A5A5A5A, %edx, 19
+
+	movl	$0, gp_count
+	movl	$0xFFFFFFFF, gp_error
+	movl	$MSR_BOGUS, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+	EXPECT	1, gp_count, 20
+	EXPECT	0, gp_error, 18
+
+	xorl	%eax, %eax		/* pass */
+
+report:
+	movw	$RESULT_PORT, %dx
+	outl	%eax, %dx
+	cli
+1:	hlt
+	jmp	1b
+
+/* set_gate: IDT entry EAX = 32-bit interrupt gate to EDX (selector 0x08) */
+set_gate:
+	pushl	%edx
+	leal	idt(,%eax,8), %ecx
+	movw	%dx, (%ecx)
+	movw	$0x08, 2(%ecx)
+	movw	$0x8E00, 4(%ecx)
+	shrl	$16, %edx
+	movw	%dx, 6(%ecx)
+	popl	%edx
+	ret
+
+/* #GP: count it, keep the error code, skip the 2-byte RDMSR/WRMSR */
+gp_handler:
+	incl	gp_count
+	popl	gp_error
+	addl	$2, (%esp)
+	iret
+
+/* one 8-byte stub per exception vector: push the vector, report it */
+	.balign	8
+exc_stubs:
+	.set	vec, 0
+	.rept	32
+	.balign	8
+	pushl	$vec
+	jmp	unexpected
+	.set	vec, vec + 1
+	.endr
+
+unexpected:
+	popl	%eax
+	addl	$0x100, %eax
+	jmp	report
+
+	.balign	4
+gp_count:	.long	0
+gp_error:	.long	0
+
+	.balign	8
+gdt:	.quad	0
+	.quad	0x00CF9A000000FFFF	/* 0x08: code, base 0, limit 4 GiB */
+	.quad	0x00CF92000000FFFF	/* 0x10: data, base 0, limit 4 GiB */
+gdt_end:
+
+	.balign	4
+	.word	0
+gdt_desc:
+	.word	gdt_end - gdt - 1
+	.long	gdt
+
+	.word	0
+idt_desc:
+	.word	32 * 8 - 1
+	.long	idt
+
+	.balign	8
+idt:	.fill	32 * 8, 1, 0

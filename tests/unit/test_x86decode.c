@@ -1,0 +1,741 @@
+/*
+ * Host unit tests for lib/x86decode.c: tables of encodings (hand-assembled
+ * from the Intel SDM) with the expected decoding, then the rejections and
+ * the emulation helpers.  Every decoded case is also checked to report
+ * truncation when cut short at each byte.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "x86decode.h"
+
+/* INSN(...) overrides its own defaults: that is the point of it. */
+#pragma GCC diagnostic ignored "-Woverride-init"
+
+/* A byte string literal and its length. */
+#define B(s) (const uint8_t *)(s), sizeof(s) - 1
+
+/* An expected decoding: no register or memory registers, scale 1, no override, unless given. */
+#define INSN(...)                                                                  \
+	{ .reg = X86_REG_NONE, .base = X86_REG_NONE, .index = X86_REG_NONE, .scale = 1, \
+	  .seg = X86_SEG_DEFAULT, __VA_ARGS__ }
+
+/* Shorthands for the common shapes. */
+#define LOAD(sz, r)  .access = X86_LOAD, .size = (sz), .reg_size = (sz), .reg = (r)
+#define STORE(sz, r) .access = X86_STORE, .size = (sz), .reg_size = (sz), .reg = (r)
+#define A64          .addr_size = 8
+#define A32          .addr_size = 4
+#define A16          .addr_size = 2
+
+struct decode_case {
+	const char *name;
+	const uint8_t *bytes;
+	size_t len;
+	enum x86_cpu_mode mode;
+	struct x86_insn want; /* want.length 0: all the bytes */
+};
+
+/* Decodes n bytes copied to a buffer of exactly that size, so overreads trip ASan. */
+static enum x86_decode_status decode(const uint8_t *bytes, size_t n, enum x86_cpu_mode mode,
+				     struct x86_insn *out)
+{
+	uint8_t *copy = malloc(n ? n : 1);
+	enum x86_decode_status st;
+
+	memcpy(copy, bytes, n);
+	st = x86_decode(copy, n, mode, out);
+	free(copy);
+	return st;
+}
+
+/* Compares one decoded field, printing the case and field on a mismatch. */
+static int field_ok(const char *name, const char *field, long long got, long long want)
+{
+	if (got == want)
+		return 1;
+	printf("# %s: %s is %lld (0x%llx), want %lld (0x%llx)\n", name, field, got,
+	       (unsigned long long)got, want, (unsigned long long)want);
+	return 0;
+}
+
+/* Whether every field of got matches want. */
+static int insn_ok(const char *name, const struct x86_insn *got, const struct x86_insn *want)
+{
+	int ok = 1;
+#define FIELD(f) (ok &= field_ok(name, #f, (long long)got->f, (long long)want->f))
+	FIELD(length);
+	FIELD(access);
+	FIELD(size);
+	FIELD(reg_size);
+	FIELD(reg);
+	FIELD(reg_high_byte);
+	FIELD(sign_extend);
+	FIELD(zero_extend);
+	FIELD(imm);
+	FIELD(base);
+	FIELD(index);
+	FIELD(scale);
+	FIELD(disp);
+	FIELD(seg);
+	FIELD(addr_size);
+#undef FIELD
+	return ok;
+}
+
+/*
+ * Checks a case: the exact bytes and the bytes followed by padding decode
+ * to want, and every shorter prefix of the bytes is truncated.
+ */
+static int case_ok(const struct decode_case *c)
+{
+	struct x86_insn want = c->want, got;
+	uint8_t padded[32];
+	enum x86_decode_status st;
+
+	if (!want.length)
+		want.length = (uint8_t)c->len;
+	st = decode(c->bytes, c->len, c->mode, &got);
+	if (!field_ok(c->name, "status", st, X86_OK) || !insn_ok(c->name, &got, &want))
+		return 0;
+	memset(padded, 0x90, sizeof(padded));
+	memcpy(padded, c->bytes, c->len);
+	st = decode(padded, sizeof(padded), c->mode, &got);
+	if (!field_ok(c->name, "padded status", st, X86_OK) || !insn_ok(c->name, &got, &want))
+		return 0;
+	for (size_t n = 0; n < want.length; n++) {
+		st = decode(c->bytes, n, c->mode, &got);
+		if (!field_ok(c->name, "status when cut short", st, X86_ERR_TRUNCATED))
+			return 0;
+	}
+	return 1;
+}
+
+/* Checks every case of a table, reporting all failures. */
+static int cases_ok(const struct decode_case *cases, size_t n)
+{
+	int ok = 1;
+
+	for (size_t i = 0; i < n; i++)
+		ok &= case_ok(&cases[i]);
+	return ok;
+}
+
+#define CHECK_CASES(table) CHECK(cases_ok(table, sizeof(table) / sizeof(table[0])))
+
+/* MOV r/m,r and r,r/m (88-8B) in 64-bit mode: operand sizes and byte registers. */
+static const struct decode_case mov_modrm_64[] = {
+	{ "mov [rax],cl", B("\x88\x08"), X86_MODE_64, INSN(STORE(1, X86_RCX), .base = X86_RAX, A64) },
+	{ "mov [rax],ah", B("\x88\x20"), X86_MODE_64,
+	  INSN(STORE(1, X86_RAX), .reg_high_byte = true, .base = X86_RAX, A64) },
+	{ "mov [rax],bh", B("\x88\x38"), X86_MODE_64,
+	  INSN(STORE(1, X86_RBX), .reg_high_byte = true, .base = X86_RAX, A64) },
+	{ "mov [rax],spl", B("\x40\x88\x20"), X86_MODE_64,
+	  INSN(STORE(1, X86_RSP), .base = X86_RAX, A64) },
+	{ "mov [rax],dil", B("\x40\x88\x38"), X86_MODE_64,
+	  INSN(STORE(1, X86_RDI), .base = X86_RAX, A64) },
+	{ "mov [rax],r8b", B("\x44\x88\x00"), X86_MODE_64,
+	  INSN(STORE(1, X86_R8), .base = X86_RAX, A64) },
+	{ "mov [rax],r12b", B("\x44\x88\x20"), X86_MODE_64,
+	  INSN(STORE(1, X86_R12), .base = X86_RAX, A64) },
+	{ "mov [rbx],ecx", B("\x89\x0b"), X86_MODE_64, INSN(STORE(4, X86_RCX), .base = X86_RBX, A64) },
+	{ "mov [rbx],cx", B("\x66\x89\x0b"), X86_MODE_64,
+	  INSN(STORE(2, X86_RCX), .base = X86_RBX, A64) },
+	{ "mov [rbx],rcx", B("\x48\x89\x0b"), X86_MODE_64,
+	  INSN(STORE(8, X86_RCX), .base = X86_RBX, A64) },
+	{ "66 REX.W: rex.w wins", B("\x66\x48\x89\x0b"), X86_MODE_64,
+	  INSN(STORE(8, X86_RCX), .base = X86_RBX, A64) },
+	{ "REX before 66 is ignored", B("\x48\x66\x89\x0b"), X86_MODE_64,
+	  INSN(STORE(2, X86_RCX), .base = X86_RBX, A64) },
+	{ "mov [r9],r15", B("\x4d\x89\x39"), X86_MODE_64,
+	  INSN(STORE(8, X86_R15), .base = X86_R9, A64) },
+	{ "mov al,[rbp-8]", B("\x8a\x45\xf8"), X86_MODE_64,
+	  INSN(LOAD(1, X86_RAX), .base = X86_RBP, .disp = -8, A64) },
+	{ "mov dh,[rsi]", B("\x8a\x36"), X86_MODE_64,
+	  INSN(LOAD(1, X86_RDX), .reg_high_byte = true, .base = X86_RSI, A64) },
+	{ "mov sil,[rsi]", B("\x40\x8a\x36"), X86_MODE_64,
+	  INSN(LOAD(1, X86_RSI), .base = X86_RSI, A64) },
+	{ "mov edx,[rdi]", B("\x8b\x17"), X86_MODE_64, INSN(LOAD(4, X86_RDX), .base = X86_RDI, A64) },
+	{ "mov dx,[rdi]", B("\x66\x8b\x17"), X86_MODE_64,
+	  INSN(LOAD(2, X86_RDX), .base = X86_RDI, A64) },
+	{ "mov r10,[rdi]", B("\x4c\x8b\x17"), X86_MODE_64,
+	  INSN(LOAD(8, X86_R10), .base = X86_RDI, A64) },
+	{ "last REX counts", B("\x4c\x48\x8b\x17"), X86_MODE_64,
+	  INSN(LOAD(8, X86_RDX), .base = X86_RDI, A64) },
+};
+
+/* 32/64-bit addressing forms in 64-bit mode: SIB, displacements, RIP, REX.X/B, 67. */
+static const struct decode_case addressing_64[] = {
+	{ "[rsp]", B("\x8b\x04\x24"), X86_MODE_64, INSN(LOAD(4, X86_RAX), .base = X86_RSP, A64) },
+	{ "[rsp+0x10] disp8", B("\x48\x8b\x44\x24\x10"), X86_MODE_64,
+	  INSN(LOAD(8, X86_RAX), .base = X86_RSP, .disp = 0x10, A64) },
+	{ "[rax+rcx*8+disp32]", B("\x4c\x8b\x84\xc8\x78\x56\x34\x12"), X86_MODE_64,
+	  INSN(LOAD(8, X86_R8), .base = X86_RAX, .index = X86_RCX, .scale = 8, .disp = 0x12345678,
+	       A64) },
+	{ "[rbx+rsi*2-0x80]", B("\x8b\x44\x73\x80"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_RBX, .index = X86_RSI, .scale = 2, .disp = -0x80,
+	       A64) },
+	{ "[rax+r12*8] REX.X", B("\x4a\x8b\x04\xe0"), X86_MODE_64,
+	  INSN(LOAD(8, X86_RAX), .base = X86_RAX, .index = X86_R12, .scale = 8, A64) },
+	{ "[r12] REX.B SIB base", B("\x41\x8b\x04\x24"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_R12, A64) },
+	{ "[r13+0] REX.B", B("\x41\x8b\x45\x00"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_R13, A64) },
+	{ "[r11] REX.B", B("\x41\x8b\x03"), X86_MODE_64, INSN(LOAD(4, X86_RAX), .base = X86_R11, A64) },
+	{ "[r8+r9*4+disp32] REX.RXB", B("\x4f\x89\xbc\x88\x00\x00\x00\x80"), X86_MODE_64,
+	  INSN(STORE(8, X86_R15), .base = X86_R8, .index = X86_R9, .scale = 4,
+	       .disp = -0x80000000LL, A64) },
+	{ "[rip+0x10]", B("\x8b\x05\x10\x00\x00\x00"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_BASE_RIP, .disp = 0x10, A64) },
+	{ "[rip-4] REX.B still rip", B("\x41\x8b\x05\xfc\xff\xff\xff"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_BASE_RIP, .disp = -4, A64) },
+	{ "[disp32] SIB no base no index", B("\x8b\x04\x25\x00\x10\x00\x00"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .disp = 0x1000, A64) },
+	{ "[disp32] SIB no base, REX.B", B("\x41\x8b\x04\x25\x00\x10\x00\x00"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .disp = 0x1000, A64) },
+	{ "[rbp*2+0x100] SIB no base", B("\x8b\x04\x6d\x00\x01\x00\x00"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .index = X86_RBP, .scale = 2, .disp = 0x100, A64) },
+	{ "[rbp+disp8] SIB base rbp mod 1", B("\x8b\x44\x25\x08"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_RBP, .disp = 8, A64) },
+	{ "[rsp] SIB with scale, no index", B("\x8b\x04\xe4"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_RSP, .scale = 8, A64) },
+	{ "[rdx+disp32]", B("\x89\x8a\x00\x01\x00\x00"), X86_MODE_64,
+	  INSN(STORE(4, X86_RCX), .base = X86_RDX, .disp = 0x100, A64) },
+	{ "67: [eax]", B("\x67\x8b\x00"), X86_MODE_64, INSN(LOAD(4, X86_RAX), .base = X86_RAX, A32) },
+	{ "67: [eip+0x20]", B("\x67\x8b\x05\x20\x00\x00\x00"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .base = X86_BASE_RIP, .disp = 0x20, A32) },
+	{ "fs override", B("\x64\x89\x00"), X86_MODE_64,
+	  INSN(STORE(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_FS, A64) },
+	{ "gs override before REX", B("\x65\x48\x8b\x00"), X86_MODE_64,
+	  INSN(LOAD(8, X86_RAX), .base = X86_RAX, .seg = X86_SEG_GS, A64) },
+	{ "cs override ignored", B("\x2e\x89\x00"), X86_MODE_64,
+	  INSN(STORE(4, X86_RAX), .base = X86_RAX, A64) },
+	{ "es after gs ignored", B("\x65\x26\x89\x00"), X86_MODE_64,
+	  INSN(STORE(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_GS, A64) },
+	{ "last of fs, gs wins", B("\x64\x65\x89\x00"), X86_MODE_64,
+	  INSN(STORE(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_GS, A64) },
+};
+
+/* MOV r/m,imm (C6/C7 /0): immediate sizes and sign extension. */
+static const struct decode_case mov_imm[] = {
+	{ "mov byte [rax],0xff", B("\xc6\x00\xff"), X86_MODE_64,
+	  INSN(STORE(1, X86_REG_NONE), .imm = 0xff, .base = X86_RAX, A64) },
+	{ "mov dword [rax],imm32", B("\xc7\x00\x78\x56\x34\x12"), X86_MODE_64,
+	  INSN(STORE(4, X86_REG_NONE), .imm = 0x12345678, .base = X86_RAX, A64) },
+	{ "mov dword [rax],-1", B("\xc7\x00\xff\xff\xff\xff"), X86_MODE_64,
+	  INSN(STORE(4, X86_REG_NONE), .imm = 0xffffffff, .base = X86_RAX, A64) },
+	{ "mov word [rax],imm16", B("\x66\xc7\x00\x34\x12"), X86_MODE_64,
+	  INSN(STORE(2, X86_REG_NONE), .imm = 0x1234, .base = X86_RAX, A64) },
+	{ "mov qword [rax],-1", B("\x48\xc7\x00\xff\xff\xff\xff"), X86_MODE_64,
+	  INSN(STORE(8, X86_REG_NONE), .imm = ~0ULL, .base = X86_RAX, A64) },
+	{ "mov qword [rax],imm32 negative", B("\x48\xc7\x00\x00\x00\x00\x80"), X86_MODE_64,
+	  INSN(STORE(8, X86_REG_NONE), .imm = 0xffffffff80000000ULL, .base = X86_RAX, A64) },
+	{ "mov qword [rax],imm32 positive", B("\x48\xc7\x00\xff\xff\xff\x7f"), X86_MODE_64,
+	  INSN(STORE(8, X86_REG_NONE), .imm = 0x7fffffff, .base = X86_RAX, A64) },
+	{ "mov dword [rax+disp32],1", B("\xc7\x80\x00\x01\x00\x00\x01\x00\x00\x00"), X86_MODE_64,
+	  INSN(STORE(4, X86_REG_NONE), .imm = 1, .base = X86_RAX, .disp = 0x100, A64) },
+	{ "mov byte [r8],1 REX.R ignored", B("\x45\xc6\x00\x01"), X86_MODE_64,
+	  INSN(STORE(1, X86_REG_NONE), .imm = 1, .base = X86_R8, A64) },
+	{ "mov dword [rip+0x10],2", B("\xc7\x05\x10\x00\x00\x00\x02\x00\x00\x00"), X86_MODE_64,
+	  INSN(STORE(4, X86_REG_NONE), .imm = 2, .base = X86_BASE_RIP, .disp = 0x10, A64) },
+	{ "mov dword [disp32],imm 32-bit", B("\xc7\x05\x00\x00\xfe\xff\x01\x00\x00\x00"),
+	  X86_MODE_32, INSN(STORE(4, X86_REG_NONE), .imm = 1, .disp = -0x20000, A32) },
+	{ "mov word [0x1000],imm16 16-bit", B("\xc7\x06\x00\x10\x34\x12"), X86_MODE_16,
+	  INSN(STORE(2, X86_REG_NONE), .imm = 0x1234, .disp = 0x1000, A16) },
+	{ "mov dword [0x1000],imm32 16-bit", B("\x66\xc7\x06\x00\x10\x78\x56\x34\x12"), X86_MODE_16,
+	  INSN(STORE(4, X86_REG_NONE), .imm = 0x12345678, .disp = 0x1000, A16) },
+	{ "mov byte [bx],0x80 16-bit", B("\xc6\x07\x80"), X86_MODE_16,
+	  INSN(STORE(1, X86_REG_NONE), .imm = 0x80, .base = X86_RBX, A16) },
+};
+
+/* MOV with a direct offset (A0-A3): moffs size follows the address size. */
+static const struct decode_case mov_moffs[] = {
+	{ "mov al,[moffs64]", B("\xa0\x88\x77\x66\x55\x44\x33\x22\x11"), X86_MODE_64,
+	  INSN(LOAD(1, X86_RAX), .disp = 0x1122334455667788LL, A64) },
+	{ "mov eax,[moffs64]", B("\xa1\x00\x00\x00\x00\x00\x00\x00\xff"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .disp = (int64_t)0xff00000000000000ULL, A64) },
+	{ "mov rax,[moffs64]", B("\x48\xa1\x00\x10\x00\x00\x00\x00\x00\x00"), X86_MODE_64,
+	  INSN(LOAD(8, X86_RAX), .disp = 0x1000, A64) },
+	{ "mov ax,[moffs64]", B("\x66\xa1\x00\x10\x00\x00\x00\x00\x00\x00"), X86_MODE_64,
+	  INSN(LOAD(2, X86_RAX), .disp = 0x1000, A64) },
+	{ "mov [moffs64],al", B("\xa2\x00\x10\x00\x00\x00\x00\x00\x00"), X86_MODE_64,
+	  INSN(STORE(1, X86_RAX), .disp = 0x1000, A64) },
+	{ "mov [moffs32],eax 67", B("\x67\xa3\x00\x00\x00\xf0"), X86_MODE_64,
+	  INSN(STORE(4, X86_RAX), .disp = 0xf0000000, A32) },
+	{ "mov [moffs64],rax gs", B("\x65\x48\xa3\x08\x00\x00\x00\x00\x00\x00\x00"), X86_MODE_64,
+	  INSN(STORE(8, X86_RAX), .disp = 8, .seg = X86_SEG_GS, A64) },
+	{ "mov eax,[moffs32]", B("\xa1\x78\x56\x34\x12"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RAX), .disp = 0x12345678, A32) },
+	{ "mov ax,[moffs32]", B("\x66\xa1\x00\x00\x00\x80"), X86_MODE_32,
+	  INSN(LOAD(2, X86_RAX), .disp = 0x80000000, A32) },
+	{ "mov eax,[moffs16] 67", B("\x67\xa1\x34\x12"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RAX), .disp = 0x1234, A16) },
+	{ "mov [moffs32],al es", B("\x26\xa2\x00\x10\x00\x00"), X86_MODE_32,
+	  INSN(STORE(1, X86_RAX), .disp = 0x1000, .seg = X86_SEG_ES, A32) },
+	{ "mov ax,[moffs16]", B("\xa1\x00\xf0"), X86_MODE_16,
+	  INSN(LOAD(2, X86_RAX), .disp = 0xf000, A16) },
+	{ "mov eax,[moffs32] 16-bit 66 67", B("\x66\x67\xa1\x00\x00\x01\x00"), X86_MODE_16,
+	  INSN(LOAD(4, X86_RAX), .disp = 0x10000, A32) },
+	{ "mov [moffs16],al", B("\xa2\x00\x10"), X86_MODE_16,
+	  INSN(STORE(1, X86_RAX), .disp = 0x1000, A16) },
+};
+
+/* MOVZX, MOVSX and MOVSXD: memory and register sizes differ. */
+static const struct decode_case mov_extend[] = {
+	{ "movzx eax,byte [rax]", B("\x0f\xb6\x00"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 1, .reg_size = 4, .reg = X86_RAX, .zero_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movzx ax,byte [rax]", B("\x66\x0f\xb6\x00"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 1, .reg_size = 2, .reg = X86_RAX, .zero_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movzx rcx,word [rax]", B("\x48\x0f\xb7\x08"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 2, .reg_size = 8, .reg = X86_RCX, .zero_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movzx r9d,word [r10+8]", B("\x45\x0f\xb7\x4a\x08"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 2, .reg_size = 4, .reg = X86_R9, .zero_extend = true,
+	       .base = X86_R10, .disp = 8, A64) },
+	{ "movzx esi,byte [rax] (no high byte)", B("\x0f\xb6\x30"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 1, .reg_size = 4, .reg = X86_RSI, .zero_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movsx eax,byte [rax]", B("\x0f\xbe\x00"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 1, .reg_size = 4, .reg = X86_RAX, .sign_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movsx rax,byte [rax]", B("\x48\x0f\xbe\x00"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 1, .reg_size = 8, .reg = X86_RAX, .sign_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movsx r8,word [rax]", B("\x4c\x0f\xbf\x00"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 2, .reg_size = 8, .reg = X86_R8, .sign_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movsxd rax,dword [rax]", B("\x48\x63\x00"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 4, .reg_size = 8, .reg = X86_RAX, .sign_extend = true,
+	       .base = X86_RAX, A64) },
+	{ "movsxd r11,dword [rip+4]", B("\x4c\x63\x1d\x04\x00\x00\x00"), X86_MODE_64,
+	  INSN(.access = X86_LOAD, .size = 4, .reg_size = 8, .reg = X86_R11, .sign_extend = true,
+	       .base = X86_BASE_RIP, .disp = 4, A64) },
+	{ "movsxd eax,dword [rax] no REX.W", B("\x63\x00"), X86_MODE_64,
+	  INSN(LOAD(4, X86_RAX), .sign_extend = true, .base = X86_RAX, A64) },
+	{ "movsxd ax,word [rax] 66", B("\x66\x63\x00"), X86_MODE_64,
+	  INSN(LOAD(2, X86_RAX), .sign_extend = true, .base = X86_RAX, A64) },
+	{ "movzx eax,word [eax] 32-bit", B("\x0f\xb7\x00"), X86_MODE_32,
+	  INSN(.access = X86_LOAD, .size = 2, .reg_size = 4, .reg = X86_RAX, .zero_extend = true,
+	       .base = X86_RAX, A32) },
+	{ "movsx dx,byte [eax] 32-bit", B("\x66\x0f\xbe\x10"), X86_MODE_32,
+	  INSN(.access = X86_LOAD, .size = 1, .reg_size = 2, .reg = X86_RDX, .sign_extend = true,
+	       .base = X86_RAX, A32) },
+	{ "movsx ax,byte [bx] 16-bit", B("\x0f\xbe\x07"), X86_MODE_16,
+	  INSN(.access = X86_LOAD, .size = 1, .reg_size = 2, .reg = X86_RAX, .sign_extend = true,
+	       .base = X86_RBX, A16) },
+	{ "movzx eax,word [bx] 16-bit", B("\x66\x0f\xb7\x07"), X86_MODE_16,
+	  INSN(.access = X86_LOAD, .size = 2, .reg_size = 4, .reg = X86_RAX, .zero_extend = true,
+	       .base = X86_RBX, A16) },
+};
+
+/* 32-bit mode: operand sizes, 32-bit forms (no RIP-relative), 67 to 16-bit addressing. */
+static const struct decode_case mode_32[] = {
+	{ "mov [eax],ecx", B("\x89\x08"), X86_MODE_32, INSN(STORE(4, X86_RCX), .base = X86_RAX, A32) },
+	{ "mov [eax],cx", B("\x66\x89\x08"), X86_MODE_32,
+	  INSN(STORE(2, X86_RCX), .base = X86_RAX, A32) },
+	{ "mov [esp],ah", B("\x88\x24\x24"), X86_MODE_32,
+	  INSN(STORE(1, X86_RAX), .reg_high_byte = true, .base = X86_RSP, A32) },
+	{ "mov bl,[ecx]", B("\x8a\x19"), X86_MODE_32, INSN(LOAD(1, X86_RBX), .base = X86_RCX, A32) },
+	{ "mov eax,[disp32] not rip", B("\x8b\x05\x78\x56\x34\x12"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RAX), .disp = 0x12345678, A32) },
+	{ "mov eax,[ebp+ecx*4+8]", B("\x8b\x44\x8d\x08"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RAX), .base = X86_RBP, .index = X86_RCX, .scale = 4, .disp = 8, A32) },
+	{ "mov edi,[edx*8+disp32]", B("\x8b\x3c\xd5\x00\x00\x0c\x00"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RDI), .index = X86_RDX, .scale = 8, .disp = 0xc0000, A32) },
+	{ "mov eax,[bx] 67", B("\x67\x8b\x07"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RAX), .base = X86_RBX, A16) },
+	{ "mov ax,[bp+si+4] 66 67", B("\x66\x67\x8b\x42\x04"), X86_MODE_32,
+	  INSN(LOAD(2, X86_RAX), .base = X86_RBP, .index = X86_RSI, .disp = 4, A16) },
+	{ "es override", B("\x26\x89\x00"), X86_MODE_32,
+	  INSN(STORE(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_ES, A32) },
+	{ "cs override", B("\x2e\x89\x00"), X86_MODE_32,
+	  INSN(STORE(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_CS, A32) },
+	{ "ss override", B("\x36\x89\x00"), X86_MODE_32,
+	  INSN(STORE(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_SS, A32) },
+	{ "ds override", B("\x3e\x8a\x00"), X86_MODE_32,
+	  INSN(LOAD(1, X86_RAX), .base = X86_RAX, .seg = X86_SEG_DS, A32) },
+	{ "fs override", B("\x64\x8b\x00"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_FS, A32) },
+	{ "gs override", B("\x65\x8b\x00"), X86_MODE_32,
+	  INSN(LOAD(4, X86_RAX), .base = X86_RAX, .seg = X86_SEG_GS, A32) },
+};
+
+/* 16-bit mode: every 16-bit addressing form, displacements and 66/67. */
+static const struct decode_case mode_16[] = {
+	{ "[bx+si]", B("\x89\x00"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .base = X86_RBX, .index = X86_RSI, A16) },
+	{ "[bx+di]", B("\x89\x01"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .base = X86_RBX, .index = X86_RDI, A16) },
+	{ "[bp+si]", B("\x89\x02"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .base = X86_RBP, .index = X86_RSI, A16) },
+	{ "[bp+di]", B("\x89\x03"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .base = X86_RBP, .index = X86_RDI, A16) },
+	{ "[si]", B("\x89\x04"), X86_MODE_16, INSN(STORE(2, X86_RAX), .base = X86_RSI, A16) },
+	{ "[di]", B("\x89\x05"), X86_MODE_16, INSN(STORE(2, X86_RAX), .base = X86_RDI, A16) },
+	{ "[disp16]", B("\x89\x06\x34\x12"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .disp = 0x1234, A16) },
+	{ "[bx]", B("\x89\x07"), X86_MODE_16, INSN(STORE(2, X86_RAX), .base = X86_RBX, A16) },
+	{ "[bp-2] disp8", B("\x89\x46\xfe"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .base = X86_RBP, .disp = -2, A16) },
+	{ "[bx+di+0x7f] disp8", B("\x8b\x49\x7f"), X86_MODE_16,
+	  INSN(LOAD(2, X86_RCX), .base = X86_RBX, .index = X86_RDI, .disp = 0x7f, A16) },
+	{ "[bp+disp16]", B("\x89\x86\x00\x80"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .base = X86_RBP, .disp = -0x8000, A16) },
+	{ "[si+disp16]", B("\x8b\x94\x00\x01"), X86_MODE_16,
+	  INSN(LOAD(2, X86_RDX), .base = X86_RSI, .disp = 0x100, A16) },
+	{ "mov [bx+si],eax 66", B("\x66\x89\x00"), X86_MODE_16,
+	  INSN(STORE(4, X86_RAX), .base = X86_RBX, .index = X86_RSI, A16) },
+	{ "mov ah,[bx]", B("\x8a\x27"), X86_MODE_16,
+	  INSN(LOAD(1, X86_RAX), .reg_high_byte = true, .base = X86_RBX, A16) },
+	{ "mov [di],ch", B("\x88\x2d"), X86_MODE_16,
+	  INSN(STORE(1, X86_RCX), .reg_high_byte = true, .base = X86_RDI, A16) },
+	{ "ss override", B("\x36\x8b\x07"), X86_MODE_16,
+	  INSN(LOAD(2, X86_RAX), .base = X86_RBX, .seg = X86_SEG_SS, A16) },
+	{ "67: [eax+ecx*2]", B("\x67\x89\x04\x48"), X86_MODE_16,
+	  INSN(STORE(2, X86_RAX), .base = X86_RAX, .index = X86_RCX, .scale = 2, A32) },
+	{ "67: [disp32] not rip", B("\x67\x8b\x05\x78\x56\x34\x12"), X86_MODE_16,
+	  INSN(LOAD(2, X86_RAX), .disp = 0x12345678, A32) },
+};
+
+TEST(x86_mov_modrm_64)
+{
+	CHECK_CASES(mov_modrm_64);
+}
+
+TEST(x86_addressing_64)
+{
+	CHECK_CASES(addressing_64);
+}
+
+TEST(x86_mov_imm)
+{
+	CHECK_CASES(mov_imm);
+}
+
+TEST(x86_mov_moffs)
+{
+	CHECK_CASES(mov_moffs);
+}
+
+TEST(x86_mov_extend)
+{
+	CHECK_CASES(mov_extend);
+}
+
+TEST(x86_mode_32)
+{
+	CHECK_CASES(mode_32);
+}
+
+TEST(x86_mode_16)
+{
+	CHECK_CASES(mode_16);
+}
+
+/* An instruction that should not decode, and why. */
+struct reject_case {
+	const char *name;
+	const uint8_t *bytes;
+	size_t len;
+	enum x86_cpu_mode mode;
+	enum x86_decode_status want;
+};
+
+/* Checks every rejection of a table. */
+static int rejects_ok(const struct reject_case *cases, size_t n)
+{
+	int ok = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct reject_case *c = &cases[i];
+		struct x86_insn got;
+
+		ok &= field_ok(c->name, "status", decode(c->bytes, c->len, c->mode, &got), c->want);
+	}
+	return ok;
+}
+
+#define CHECK_REJECTS(table) CHECK(rejects_ok(table, sizeof(table) / sizeof(table[0])))
+
+static const struct reject_case register_operands[] = {
+	{ "mov eax,ecx 89", B("\x89\xc8"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+	{ "mov al,cl 8a", B("\x8a\xc1"), X86_MODE_32, X86_ERR_NOT_MEMORY },
+	{ "mov bx,ax 16-bit", B("\x89\xc3"), X86_MODE_16, X86_ERR_NOT_MEMORY },
+	{ "mov r8,r9", B("\x4d\x8b\xc1"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+	{ "mov al,imm8 c6 /0", B("\xc6\xc0\x01"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+	{ "mov eax,imm32 c7 /0", B("\xc7\xc0\x01\x00\x00\x00"), X86_MODE_32, X86_ERR_NOT_MEMORY },
+	{ "movzx eax,cl", B("\x0f\xb6\xc1"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+	{ "movsx eax,cx", B("\x0f\xbf\xc1"), X86_MODE_32, X86_ERR_NOT_MEMORY },
+	{ "movsxd rax,ecx", B("\x48\x63\xc1"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+};
+
+static const struct reject_case invalid_prefixes[] = {
+	{ "lock mov [rax],eax", B("\xf0\x89\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "lock mov eax,[eax]", B("\xf0\x8b\x00"), X86_MODE_32, X86_ERR_INVALID },
+	{ "lock mov byte [bx],1", B("\xf0\xc6\x07\x01"), X86_MODE_16, X86_ERR_INVALID },
+	{ "lock after 66", B("\x66\xf0\x89\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "lock movzx", B("\xf0\x0f\xb6\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "lock moffs", B("\xf0\xa1\x00\x00\x00\x00"), X86_MODE_32, X86_ERR_INVALID },
+	{ "lock add is not ours", B("\xf0\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "rep mov", B("\xf3\x89\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "xrelease mov imm", B("\xf3\xc7\x00\x01\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "repne mov", B("\xf2\x8b\x00"), X86_MODE_32, X86_ERR_UNSUPPORTED },
+	{ "f3 movzx", B("\xf3\x0f\xb6\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+};
+
+static const struct reject_case unsupported[] = {
+	{ "add [rax],eax", B("\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movsb", B("\xa4"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movsd", B("\xa5"), X86_MODE_32, X86_ERR_UNSUPPORTED },
+	{ "xchg [rax],eax", B("\x87\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "mov [rax],es 8c", B("\x8c\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "mov es,[rax] 8e", B("\x8e\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "c6 /1", B("\xc6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "c7 /7 xbegin", B("\xc7\xf8\x00\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "c6 /7 xabort", B("\xc6\xf8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movups 0f 10", B("\x0f\x10\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "popcnt 0f b8", B("\xf3\x0f\xb8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movnti 0f c3", B("\x0f\xc3\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "arpl 63 in 32-bit mode", B("\x63\x00"), X86_MODE_32, X86_ERR_UNSUPPORTED },
+	{ "arpl 63 in 16-bit mode", B("\x63\x00"), X86_MODE_16, X86_ERR_UNSUPPORTED },
+	{ "vex c5", B("\xc5\xf9\x6f\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "nop", B("\x90"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "REX alone then nop", B("\x48\x90"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "dec eax in 32-bit mode", B("\x48\x89\x00"), X86_MODE_32, X86_ERR_UNSUPPORTED },
+	{ "inc ax in 16-bit mode", B("\x40\x88\x20"), X86_MODE_16, X86_ERR_UNSUPPORTED },
+	{ "dec edi in 32-bit mode", B("\x4f\x8b\x00"), X86_MODE_32, X86_ERR_UNSUPPORTED },
+	{ "bad mode", B("\x89\x00"), (enum x86_cpu_mode)3, X86_ERR_UNSUPPORTED },
+};
+
+static const struct reject_case truncated[] = {
+	{ "nothing", B(""), X86_MODE_64, X86_ERR_TRUNCATED },
+	{ "prefixes only", B("\x66\x67\x48"), X86_MODE_64, X86_ERR_TRUNCATED },
+	{ "0f escape only", B("\x0f"), X86_MODE_32, X86_ERR_TRUNCATED },
+	{ "no modrm", B("\x89"), X86_MODE_16, X86_ERR_TRUNCATED },
+	{ "no sib", B("\x8b\x04"), X86_MODE_64, X86_ERR_TRUNCATED },
+	{ "half disp32", B("\x8b\x05\x00\x10"), X86_MODE_64, X86_ERR_TRUNCATED },
+	{ "half disp16", B("\x8b\x06\x00"), X86_MODE_16, X86_ERR_TRUNCATED },
+	{ "no imm", B("\xc6\x00"), X86_MODE_64, X86_ERR_TRUNCATED },
+	{ "half moffs64", B("\xa1\x00\x00\x00\x00"), X86_MODE_64, X86_ERR_TRUNCATED },
+};
+
+TEST(x86_reject_register_operand)
+{
+	CHECK_REJECTS(register_operands);
+}
+
+TEST(x86_reject_lock_and_rep)
+{
+	CHECK_REJECTS(invalid_prefixes);
+}
+
+TEST(x86_reject_unsupported)
+{
+	CHECK_REJECTS(unsupported);
+}
+
+TEST(x86_reject_truncated)
+{
+	CHECK_REJECTS(truncated);
+}
+
+/* Checks that every proper prefix of a long instruction is truncated and the whole decodes. */
+static int cut_everywhere_ok(const uint8_t *bytes, size_t len, enum x86_cpu_mode mode)
+{
+	struct x86_insn got;
+	int ok = 1;
+
+	for (size_t n = 0; n < len; n++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "cut at %zu", n);
+		ok &= field_ok(name, "status", decode(bytes, n, mode, &got), X86_ERR_TRUNCATED);
+	}
+	ok &= field_ok("whole", "status", decode(bytes, len, mode, &got), X86_OK);
+	return ok && field_ok("whole", "length", got.length, len);
+}
+
+TEST(x86_truncated_at_every_byte)
+{
+	/* mov qword gs:[rax+rcx*8+0x12345678], 0xffffffffdeadbeef */
+	CHECK(cut_everywhere_ok(B("\x65\x48\xc7\x84\xc8\x78\x56\x34\x12\xef\xbe\xad\xde"),
+				X86_MODE_64));
+	/* mov dword es:[eax+ecx*4+0x12345678], 0x04030201 in 16-bit mode */
+	CHECK(cut_everywhere_ok(B("\x26\x66\x67\xc7\x84\x88\x78\x56\x34\x12\x01\x02\x03\x04"),
+				X86_MODE_16));
+	/* mov rax, fs:[moffs64] */
+	CHECK(cut_everywhere_ok(B("\x64\x48\xa1\x01\x02\x03\x04\x05\x06\x07\x08"), X86_MODE_64));
+}
+
+TEST(x86_too_long)
+{
+	uint8_t bytes[20];
+	struct x86_insn insn;
+
+	memset(bytes, 0x66, sizeof(bytes));
+	bytes[13] = 0x89; /* 13 prefixes + opcode + ModRM: exactly 15 bytes */
+	bytes[14] = 0x00;
+	CHECK_EQ(decode(bytes, 15, X86_MODE_32, &insn), X86_OK);
+	CHECK_EQ(insn.length, 15);
+	CHECK_EQ(insn.size, 2);
+
+	memset(bytes, 0x66, sizeof(bytes));
+	bytes[14] = 0x89; /* 16 bytes */
+	bytes[15] = 0x00;
+	CHECK_EQ(decode(bytes, 16, X86_MODE_32, &insn), X86_ERR_INVALID);
+	CHECK_EQ(decode(bytes, 15, X86_MODE_32, &insn), X86_ERR_INVALID);
+	CHECK_EQ(decode(bytes, 14, X86_MODE_32, &insn), X86_ERR_TRUNCATED);
+
+	memset(bytes, 0x3e, sizeof(bytes)); /* all prefixes */
+	CHECK_EQ(decode(bytes, sizeof(bytes), X86_MODE_16, &insn), X86_ERR_INVALID);
+
+	/* 66 x 6, 67, C7, ModRM, SIB, disp32, imm16: 16 bytes, too long in the immediate */
+	memcpy(bytes, "\x66\x66\x66\x66\x66\x66\x67\xc7\x84\x88\x00\x00\x00\x00\x01\x02", 16);
+	CHECK_EQ(decode(bytes, 16, X86_MODE_64, &insn), X86_ERR_INVALID);
+}
+
+TEST(x86_out_untouched_on_error)
+{
+	struct x86_insn insn;
+
+	memset(&insn, 0xa5, sizeof(insn));
+	CHECK_EQ(decode(B("\x89\xc0"), X86_MODE_64, &insn), X86_ERR_NOT_MEMORY);
+	CHECK_EQ(insn.length, 0xa5);
+	CHECK_EQ(decode(B("\x8b\x05\x00"), X86_MODE_64, &insn), X86_ERR_TRUNCATED);
+	CHECK_EQ(insn.length, 0xa5);
+}
+
+TEST(x86_strerror)
+{
+	const char *seen[X86_STATUS_COUNT];
+
+	for (int s = 0; s < X86_STATUS_COUNT; s++) {
+		seen[s] = x86_decode_strerror((enum x86_decode_status)s);
+		CHECK(seen[s] && seen[s][0]);
+		for (int t = 0; t < s; t++)
+			CHECK(strcmp(seen[s], seen[t]) != 0);
+	}
+	CHECK_STR(x86_decode_strerror(X86_OK), "ok");
+	CHECK_STR(x86_decode_strerror(X86_ERR_NOT_MEMORY), "operand is a register, not memory");
+	CHECK_STR(x86_decode_strerror((enum x86_decode_status)99), "unknown status");
+}
+
+/* A load, the memory value and old register, and the expected new register value. */
+struct load_case {
+	const char *name;
+	const uint8_t *bytes;
+	size_t len;
+	enum x86_cpu_mode mode;
+	uint64_t mem, old, want;
+};
+
+#define OLD 0x1111111111111111ULL
+
+static const struct load_case loads[] = {
+	{ "mov eax zeroes the upper half", B("\x8b\x00"), X86_MODE_64, 0x12345678, ~0ULL,
+	  0x12345678 },
+	{ "mov eax ignores upper memory bits", B("\x8b\x00"), X86_MODE_64, 0xaaaaaaaa87654321ULL,
+	  OLD, 0x87654321 },
+	{ "mov rax", B("\x48\x8b\x00"), X86_MODE_64, 0x8877665544332211ULL, OLD,
+	  0x8877665544332211ULL },
+	{ "mov ax merges", B("\x66\x8b\x00"), X86_MODE_64, 0xffffabcd, OLD, 0x111111111111abcdULL },
+	{ "mov al merges", B("\x8a\x00"), X86_MODE_64, 0x12cd, OLD, 0x11111111111111cdULL },
+	{ "mov ah merges", B("\x8a\x20"), X86_MODE_64, 0x12cd, OLD, 0x111111111111cd11ULL },
+	{ "mov bh merges 16-bit", B("\x8a\x3f"), X86_MODE_16, 0xee, OLD, 0x111111111111ee11ULL },
+	{ "mov spl merges", B("\x40\x8a\x20"), X86_MODE_64, 0xcd, OLD, 0x11111111111111cdULL },
+	{ "mov al,[moffs]", B("\xa0\x00\x00\x00\x00"), X86_MODE_32, 0x7f, OLD,
+	  0x111111111111117fULL },
+	{ "movzx eax,byte", B("\x0f\xb6\x00"), X86_MODE_64, 0xff, ~0ULL, 0xff },
+	{ "movzx ax,byte merges", B("\x66\x0f\xb6\x00"), X86_MODE_64, 0xff, OLD,
+	  0x11111111111100ffULL },
+	{ "movzx rax,word", B("\x48\x0f\xb7\x00"), X86_MODE_64, 0xffff8000, ~0ULL, 0x8000 },
+	{ "movsx eax,byte", B("\x0f\xbe\x00"), X86_MODE_64, 0x80, OLD, 0xffffff80 },
+	{ "movsx eax,byte positive", B("\x0f\xbe\x00"), X86_MODE_64, 0x7f, OLD, 0x7f },
+	{ "movsx rax,word", B("\x48\x0f\xbf\x00"), X86_MODE_64, 0x8000, 0, 0xffffffffffff8000ULL },
+	{ "movsx ax,byte merges", B("\x66\x0f\xbe\x00"), X86_MODE_64, 0x80, OLD,
+	  0x111111111111ff80ULL },
+	{ "movsxd rax negative", B("\x48\x63\x00"), X86_MODE_64, 0x80000000, 0,
+	  0xffffffff80000000ULL },
+	{ "movsxd rax positive", B("\x48\x63\x00"), X86_MODE_64, 0xffffffff7fffffffULL, 0,
+	  0x7fffffff },
+	{ "movsxd eax", B("\x63\x00"), X86_MODE_64, 0x80000000, ~0ULL, 0x80000000 },
+};
+
+TEST(x86_load_result)
+{
+	for (size_t i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
+		const struct load_case *c = &loads[i];
+		struct x86_insn insn;
+
+		CHECK(field_ok(c->name, "status", decode(c->bytes, c->len, c->mode, &insn), X86_OK));
+		CHECK(field_ok(c->name, "result", (long long)x86_load_result(&insn, c->mem, c->old),
+			       (long long)c->want));
+	}
+}
+
+/* A store, the register value, and the expected value written to memory. */
+struct store_case {
+	const char *name;
+	const uint8_t *bytes;
+	size_t len;
+	enum x86_cpu_mode mode;
+	uint64_t reg, want;
+};
+
+#define REG 0x1122334455667788ULL
+
+static const struct store_case stores[] = {
+	{ "mov [rax],cl", B("\x88\x08"), X86_MODE_64, REG, 0x88 },
+	{ "mov [rax],ch", B("\x88\x28"), X86_MODE_64, REG, 0x77 },
+	{ "mov [rax],bpl", B("\x40\x88\x28"), X86_MODE_64, REG, 0x88 },
+	{ "mov [rax],cx", B("\x66\x89\x08"), X86_MODE_64, REG, 0x7788 },
+	{ "mov [rax],ecx", B("\x89\x08"), X86_MODE_64, REG, 0x55667788 },
+	{ "mov [rax],rcx", B("\x48\x89\x08"), X86_MODE_64, REG, REG },
+	{ "mov [moffs],al", B("\xa2\x00\x10"), X86_MODE_16, REG, 0x88 },
+	{ "mov [moffs],eax", B("\xa3\x00\x10\x00\x00"), X86_MODE_32, REG, 0x55667788 },
+	{ "mov byte [rax],imm", B("\xc6\x00\x5a"), X86_MODE_64, REG, 0x5a },
+	{ "mov word [bx],imm", B("\xc7\x07\xfe\xff"), X86_MODE_16, REG, 0xfffe },
+	{ "mov qword [rax],imm", B("\x48\xc7\x00\xfe\xff\xff\xff"), X86_MODE_64, REG,
+	  0xfffffffffffffffeULL },
+};
+
+TEST(x86_store_value)
+{
+	for (size_t i = 0; i < sizeof(stores) / sizeof(stores[0]); i++) {
+		const struct store_case *c = &stores[i];
+		struct x86_insn insn;
+
+		CHECK(field_ok(c->name, "status", decode(c->bytes, c->len, c->mode, &insn), X86_OK));
+		CHECK(field_ok(c->name, "value", (long long)x86_store_value(&insn, c->reg),
+			       (long long)c->want));
+	}
+}
+
+TEST(x86_mem_offset)
+{
+	uint64_t regs[X86_NUM_REGS];
+	struct x86_insn insn;
+
+	for (int r = 0; r < X86_NUM_REGS; r++)
+		regs[r] = 0x1000ULL * (uint64_t)(r + 1);
+	regs[X86_RSI] = 0xfff0;
+
+	CHECK_EQ(decode(B("\x8b\x05\x10\x00\x00\x00"), X86_MODE_64, &insn), X86_OK);
+	CHECK_EQ(x86_mem_offset(&insn, regs, 0x400000), 0x400016);
+	CHECK_EQ(decode(B("\x4c\x8b\x84\xc8\x78\x56\x34\x12"), X86_MODE_64, &insn), X86_OK);
+	CHECK_EQ(x86_mem_offset(&insn, regs, 0), 0x1000 + 0x2000 * 8 + 0x12345678);
+	CHECK_EQ(decode(B("\x8b\x43\xf0"), X86_MODE_64, &insn), X86_OK); /* [rbx-0x10] */
+	CHECK_EQ(x86_mem_offset(&insn, regs, 0), 0x4000 - 0x10);
+	CHECK_EQ(decode(B("\x8b\x40\x20"), X86_MODE_16, &insn), X86_OK); /* [bx+si+0x20] wraps */
+	CHECK_EQ(x86_mem_offset(&insn, regs, 0), (0x4000 + 0xfff0 + 0x20) & 0xffff);
+	CHECK_EQ(decode(B("\x67\x8b\x05\xf0\xff\xff\xff"), X86_MODE_64, &insn), X86_OK);
+	CHECK_EQ(x86_mem_offset(&insn, regs, 0x100000000ULL), 0xfffffff7ULL); /* eip-relative */
+	CHECK_EQ(decode(B("\x48\xa1\x88\x77\x66\x55\x44\x33\x22\xff"), X86_MODE_64, &insn), X86_OK);
+	CHECK_EQ(x86_mem_offset(&insn, regs, 0), 0xff22334455667788ULL);
+	CHECK_EQ(decode(B("\x8b\x04\x25\x00\x00\x00\x80"), X86_MODE_64, &insn), X86_OK);
+	CHECK_EQ(x86_mem_offset(&insn, regs, 0), 0xffffffff80000000ULL); /* disp32 sign-extends */
+}
