@@ -122,7 +122,7 @@ iso: $(BUILD)/os.iso
 # Test guests: flat binaries, each linked at the address its first line names.
 GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
-$(BUILD)/guests/%.bin: tests/guests/%.S
+$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
 	$(V)$(CC) -m32 -c -o $(@:.bin=.o) $<

@@ -9,7 +9,9 @@
 #include "cap.h"
 #include "fastpath.h"
 #include "ipc.h"
+#include "memory.h"
 #include "thread.h"
+#include "vcpu.h"
 
 _Static_assert(SYS_CALL == FASTPATH_SYS_CALL && SYS_REPLY_RECV == FASTPATH_SYS_REPLY_RECV,
 	       "entry.S tests these numbers");
@@ -65,10 +67,18 @@ void fastpath_call(struct trap_frame *r)
 	deliver_and_switch(self, server, c->badge);
 }
 
+/* A VMM's reply to a VM exit, in the simple form vmx_fast_reply takes. */
+static bool fast_vmexit_reply(struct thread *self, struct thread *vcpu, struct trap_frame *r)
+{
+	const struct utcb *u = self->utcb.type == OBJ_FRAME ? phys_to_virt(self->utcb.obj) : 0;
+	return u && vmx_fast_reply(vcpu->vcpu, r, u);
+}
+
 void fastpath_reply_recv(struct trap_frame *r)
 {
 	struct thread *self = current, *client = self->caller;
-	if (!client || client->ipc_fault || client->ipc_vmexit || r->rdi >= CSPACE_SLOTS || !short_message(r->rsi))
+	if (!client || client->ipc_fault || r->rdi >= CSPACE_SLOTS ||
+	    (!client->ipc_vmexit && !short_message(r->rsi)))
 		return;
 	struct cap *c = &self->task->cspace[r->rdi];
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
@@ -76,6 +86,8 @@ void fastpath_reply_recv(struct trap_frame *r)
 	struct endpoint *e = (struct endpoint *)c->obj;
 	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
 	    sched_preempts(client->priority))
+		return;
+	if (client->ipc_vmexit && !fast_vmexit_reply(self, client, r))
 		return;
 
 	self->caller = 0;
@@ -88,5 +100,63 @@ void fastpath_reply_recv(struct trap_frame *r)
 	else
 		e->waiting.head = self;
 	e->waiting.tail = self;
+	if (client->ipc_vmexit) { /* the reply is in the guest's state already */
+		client->ipc_vmexit = false;
+		client->state = THREAD_RUNNABLE;
+		current = client;
+		enter_current();
+	}
 	deliver_and_switch(self, client, 0);
+}
+
+/*
+ * A VM exit whose binding asks for no more than the ACDB registers and
+ * RIP, with its handler already waiting: the message goes straight into
+ * the handler's registers and UTCB and the handler runs.  Returns only
+ * when the general path (vcpu_exit) must deliver the exit.
+ */
+void fastpath_vmexit(struct thread *t, uint32_t reason)
+{
+	struct vcpu *v = t->vcpu;
+	uint32_t mask;
+	struct cap *ep = vcpu_binding(v, reason, &mask);
+	if (!ep || (mask & ~(VMG_GPR_ACDB | VMG_RIP)))
+		return;
+	struct endpoint *e = (struct endpoint *)ep->obj;
+	struct thread *vmm = e->waiting.head;
+	if (!vmm || vmm->state != THREAD_RECV || vmm->caller || sched_preempts(vmm->priority) ||
+	    vmm->utcb.type != OBJ_FRAME)
+		return;
+
+	struct utcb *u = phys_to_virt(vmm->utcb.obj);
+	struct trap_frame *to = &vmm->regs, *from = &t->regs;
+	uint64_t rip, len;
+	vcpu_arch_exit_rip(v, &rip, &len);
+	to->rax = OK;
+	to->rdi = ep->badge;
+	to->rsi = MSG_TAG(MSG_VMEXIT, vm_message_words(mask), 0);
+	to->rdx = reason;
+	to->r10 = 0;
+	to->r8 = len;
+	to->r9 = mask;
+	u->mr[VMW_RAX] = from->rax;
+	u->mr[VMW_RCX] = from->rcx;
+	u->mr[VMW_RDX] = from->rdx;
+	u->mr[VMW_RBX] = from->rbx;
+	u->mr[VMW_RIP] = rip;
+
+	e->waiting.head = vmm->q_next;
+	if (!e->waiting.head)
+		e->waiting.tail = 0;
+	vmm->q_next = 0;
+	vmm->blocked_on = 0;
+	v->exit_reason = reason;
+	v->exit_mask = mask;
+	t->ipc_vmexit = true;
+	t->state = THREAD_REPLY;
+	t->callee = vmm;
+	vmm->caller = t;
+	vmm->state = THREAD_RUNNABLE;
+	current = vmm;
+	enter_current();
 }

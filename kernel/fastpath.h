@@ -11,6 +11,9 @@
 
 void fastpath_call(struct trap_frame *r);
 void fastpath_reply_recv(struct trap_frame *r);
+
+struct thread;
+void fastpath_vmexit(struct thread *t, uint32_t reason);
 #endif
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "moat/abi.h"
+#include "moat/vmexit.h"
 #include "trap.h"
 
 struct task;
@@ -149,7 +150,8 @@ struct vcpu {
 	uint32_t exit_reason;        /* of the exit waiting for its answer */
 	uint32_t exit_mask;
 	uint16_t vpid;
-	bool launched, recall, has_state;
+	uint8_t reason_binding[VMX_EXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default */
+	bool launched, recall, long_mode;
 	uint32_t flags;              /* VCPU_* from moat/vmexit.h */
 };
 

@@ -471,6 +471,8 @@ static struct cap *binding_slot(struct vcpu *v, uint64_t reason, uint32_t **mask
 	if (free < 0)
 		return 0;
 	v->bound[free].reason = reason;
+	if (reason < VMX_EXIT_REASONS)
+		v->reason_binding[reason] = free + 1;
 	*mask = &v->bound[free].mask;
 	return &v->bound_ep[free];
 }

@@ -46,13 +46,17 @@ void vcpu_destroy(struct vcpu *v)
 }
 
 /* The endpoint capability and mask bound to reason, or NULL. */
-static struct cap *binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
+struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
 {
-	for (unsigned i = 0; i < VCPU_BINDINGS; i++) {
-		if (v->bound_ep[i].type == OBJ_ENDPOINT && v->bound[i].reason == reason) {
-			*mask = v->bound[i].mask;
-			return &v->bound_ep[i];
-		}
+	unsigned i = reason < VMX_EXIT_REASONS ? v->reason_binding[reason] : 0;
+	if (!i) {
+		for (i = 1; i <= VCPU_BINDINGS; i++) /* reasons past the table: VMEXIT_RECALL */
+			if (v->bound_ep[i - 1].type == OBJ_ENDPOINT && v->bound[i - 1].reason == reason)
+				break;
+	}
+	if (i && i <= VCPU_BINDINGS && v->bound_ep[i - 1].type == OBJ_ENDPOINT) {
+		*mask = v->bound[i - 1].mask;
+		return &v->bound_ep[i - 1];
 	}
 	*mask = v->default_mask;
 	return v->defaults.type == OBJ_ENDPOINT ? &v->defaults : 0;
@@ -62,7 +66,7 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 {
 	struct vcpu *v = t->vcpu;
 	uint32_t mask;
-	struct cap *ep = binding(v, reason & 0xffff, &mask);
+	struct cap *ep = vcpu_binding(v, reason & 0xffff, &mask);
 	if (!ep) {
 		uint64_t w[VMW_COUNT];
 		vmx_read_state(v, VMG_RIP, w);

@@ -13,6 +13,8 @@
 struct thread *vcpu_create(uint64_t phys);
 void vcpu_destroy(struct vcpu *v);
 
+/* The endpoint capability and state mask bound to an exit reason, or NULL. */
+struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
 /* The vCPU leaves its guest for `reason`: its handler gets a message, or it stops. */
 void vcpu_exit(struct thread *t, uint32_t reason);
 /* Fills the VMM thread r's registers and UTCB with the exit message of vCPU thread s. */
@@ -29,5 +31,7 @@ void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w);
 /* Checks, then writes, the groups in mask from w; ERR_INVALID_ARG and nothing written if any is bad. */
 int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w);
 void __attribute__((noreturn)) vmx_enter(struct thread *t);
+void vcpu_arch_exit_rip(struct vcpu *v, uint64_t *rip, uint64_t *len);
+bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u);
 
 #endif

@@ -4,6 +4,9 @@
  * translation between the VMCS and the exit message's words.  Field
  * encodings and rules: Intel SDM vol. 3, chapters 24-27 and appendix B.
  */
+#include <stddef.h>
+
+#include "fastpath.h"
 #include "gdt.h"
 #include "ipc.h"
 #include "lapic.h"
@@ -244,26 +247,27 @@ void vmx_vcpu_set_space(struct vcpu *v, uint64_t root)
 
 /* --- the exit message ----------------------------------------------------- */
 
-/* Frame slots of the general registers in message order (rax rcx rdx rbx, then rsp..r15). */
+/* Where each general register of the message (VMW_RAX .. VMW_R15) sits in a trap frame. */
 static uint64_t *gpr(struct trap_frame *f, unsigned word)
 {
-	switch (word) {
-	case VMW_RAX: return &f->rax;
-	case VMW_RCX: return &f->rcx;
-	case VMW_RDX: return &f->rdx;
-	case VMW_RBX: return &f->rbx;
-	case VMW_RBP: return &f->rbp;
-	case VMW_RSI: return &f->rsi;
-	case VMW_RDI: return &f->rdi;
-	case VMW_R8: return &f->r8;
-	case VMW_R9: return &f->r9;
-	case VMW_R10: return &f->r10;
-	case VMW_R11: return &f->r11;
-	case VMW_R12: return &f->r12;
-	case VMW_R13: return &f->r13;
-	case VMW_R14: return &f->r14;
-	default: return &f->r15;
-	}
+	static const uint8_t slot[VMW_R15 + 1] = {
+		[VMW_RAX] = offsetof(struct trap_frame, rax) / 8,
+		[VMW_RCX] = offsetof(struct trap_frame, rcx) / 8,
+		[VMW_RDX] = offsetof(struct trap_frame, rdx) / 8,
+		[VMW_RBX] = offsetof(struct trap_frame, rbx) / 8,
+		[VMW_RBP] = offsetof(struct trap_frame, rbp) / 8,
+		[VMW_RSI] = offsetof(struct trap_frame, rsi) / 8,
+		[VMW_RDI] = offsetof(struct trap_frame, rdi) / 8,
+		[VMW_R8] = offsetof(struct trap_frame, r8) / 8,
+		[VMW_R9] = offsetof(struct trap_frame, r9) / 8,
+		[VMW_R10] = offsetof(struct trap_frame, r10) / 8,
+		[VMW_R11] = offsetof(struct trap_frame, r11) / 8,
+		[VMW_R12] = offsetof(struct trap_frame, r12) / 8,
+		[VMW_R13] = offsetof(struct trap_frame, r13) / 8,
+		[VMW_R14] = offsetof(struct trap_frame, r14) / 8,
+		[VMW_R15] = offsetof(struct trap_frame, r15) / 8,
+	};
+	return (uint64_t *)f + slot[word];
 }
 
 static void read_segments(uint64_t *w)
@@ -429,7 +433,8 @@ static void write_cr_group(struct vcpu *v, const uint64_t *w)
 	vmwrite(GUEST_CR3, w[VMW_CR3]);
 	vmwrite(GUEST_EFER, w[VMW_EFER]);
 	uint32_t entry = vmread(ENTRY_CONTROLS) & ~ENTRY_IA32E_GUEST;
-	vmwrite(ENTRY_CONTROLS, entry | (w[VMW_EFER] & EFER_LMA ? ENTRY_IA32E_GUEST : 0));
+	v->long_mode = w[VMW_EFER] & EFER_LMA;
+	vmwrite(ENTRY_CONTROLS, entry | (v->long_mode ? ENTRY_IA32E_GUEST : 0));
 }
 
 static void write_controls(uint64_t c)
@@ -485,6 +490,34 @@ int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	return OK;
 }
 
+/*
+ * The reply to the common exit (CPUID and the like): at most the four
+ * ACDB registers and RIP, from a UTCB.  Applies it and returns true, or
+ * returns false, changing nothing, for anything vmx_write_state must judge.
+ */
+bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
+{
+	uint64_t mask = r->r9;
+	if ((mask & ~(uint64_t)(VMG_GPR_ACDB | VMG_RIP)) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
+	    MSG_WORDS(r->rsi) > VMW_COUNT)
+		return false;
+	uint64_t rip = u->mr[VMW_RIP];
+	if ((mask & VMG_RIP) && (v->long_mode ? !canonical(rip) : rip >> 32))
+		return false;
+	struct trap_frame *f = &v->thread->regs;
+	if (mask & VMG_GPR_ACDB) {
+		f->rax = u->mr[VMW_RAX];
+		f->rcx = u->mr[VMW_RCX];
+		f->rdx = u->mr[VMW_RDX];
+		f->rbx = u->mr[VMW_RBX];
+	}
+	if (mask & VMG_RIP) {
+		vmcs_load(v);
+		vmwrite(GUEST_RIP, rip);
+	}
+	return true;
+}
+
 /* --- entry and exit ----------------------------------------------------------- */
 
 /*
@@ -534,9 +567,17 @@ void vmx_exit(void)
 	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
 	} else {
+		fastpath_vmexit(t, reason); /* returns only if the general path must do it */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();
+}
+
+void vcpu_arch_exit_rip(struct vcpu *v, uint64_t *rip, uint64_t *len)
+{
+	(void)v; /* its VMCS is the loaded one: it just exited */
+	*rip = vmread(GUEST_RIP);
+	*len = vmread(EXIT_INSN_LEN);
 }
 
 /* VMLAUNCH or VMRESUME failed (not an exit): the VMM hears of it as an invalid-state exit. */

@@ -108,11 +108,17 @@ static struct guest *next_exit(void)
 static void handle_exit(struct guest *g)
 {
 	struct exit_ctx x = { .g = g, .w = utcb()->mr, .reply = 0 };
-	memcpy(x.w, msg.mr, sizeof(msg.mr));
+	x.w[0] = msg.mr[0]; /* words 0-3 came in registers */
+	x.w[1] = msg.mr[1];
+	x.w[2] = msg.mr[2];
+	x.w[3] = msg.mr[3];
 	exit_handle(&x);
 	x.w[VMW_MASK] = x.reply;
-	msg.tag = MSG_TAG(0, vm_message_words(x.reply & VMG_ALL), 0);
-	memcpy(msg.mr, x.w, sizeof(msg.mr));
+	msg.tag = MSG_TAG(0, vm_message_words(x.reply), 0);
+	msg.mr[0] = x.w[0];
+	msg.mr[1] = x.w[1];
+	msg.mr[2] = x.w[2];
+	msg.mr[3] = x.w[3];
 	replying = true;
 	if (g->done) {
 		uint64_t st = sys_reply(&msg);

@@ -5,9 +5,14 @@
  * 1000 CPUIDs and reports the average on the bench port 0xF1; each
  * iteration includes three loop instructions besides the CPUID.
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl start
+
+	.set	BENCH_PORT, 0xF1
+
 start:
 	mov	$100, %ebp		/* warm-up */
 1:	xor	%eax, %eax
@@ -28,8 +33,6 @@ start:
 	sbb	%edi, %edx
 	mov	$1000, %ecx
 	div	%ecx
-	mov	$0xf1, %dx
+	mov	$BENCH_PORT, %dx
 	out	%eax, %dx
-3:	cli
-	hlt
-	jmp	3b
+	HALT

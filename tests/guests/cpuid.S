@@ -10,16 +10,11 @@
  *   5  leaf 1: ECX bit 5 (VMX) is set; the VMM must hide it
  *   6  leaf 1: EAX (family/model/stepping signature) is zero
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
-
-	.set	RESULT_PORT, 0xF0
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
 
 start:
 	xorl	%eax, %eax
@@ -49,9 +44,4 @@ start:
 	FAIL	6
 1:	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-2:	hlt
-	jmp	2b
+	REPORT

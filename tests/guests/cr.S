@@ -21,22 +21,18 @@
  *  11  SMSW != low 16 bits of CR0
  *  12  LMSW with MP set: CR0.MP not set, or other bits changed
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
 	.set	CR0_PE, 1 << 0
 	.set	CR0_MP, 1 << 1
 	.set	CR0_TS, 1 << 3
 	.set	CR0_PG, 1 << 31
 	.set	CR4_PSE, 1 << 4
 	.set	CR4_VMXE, 1 << 13
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
 
 start:
 	/* ---- CR0 ---- */
@@ -142,9 +138,4 @@ start:
 
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT

@@ -6,42 +6,30 @@
  * Failure codes (port 0xF0):
  *   1  LSR.THRE never became set (100000 polls) before a character
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
 	.set	COM1, 0x3F8
-	.set	RESULT_PORT, 0xF0
+
+/* UART port, value: write one byte to a UART register (port = COM1 + n) */
+.macro	UART port, val
+	movw	$\port, %dx
+	movb	$\val, %al
+	outb	%al, %dx
+.endm
 
 start:
 	cld
-	/* IER = 0: no UART interrupts */
-	movw	$COM1 + 1, %dx
-	xorb	%al, %al
-	outb	%al, %dx
-	/* LCR = DLAB: expose the divisor latch */
-	movw	$COM1 + 3, %dx
-	movb	$0x80, %al
-	outb	%al, %dx
-	/* divisor = 1 (115200 baud): DLL = 1, DLM = 0 */
-	movw	$COM1 + 0, %dx
-	movb	$0x01, %al
-	outb	%al, %dx
-	movw	$COM1 + 1, %dx
-	xorb	%al, %al
-	outb	%al, %dx
-	/* LCR = 8 data bits, no parity, 1 stop bit, DLAB off */
-	movw	$COM1 + 3, %dx
-	movb	$0x03, %al
-	outb	%al, %dx
-	/* FCR: enable and clear FIFOs, 14-byte trigger */
-	movw	$COM1 + 2, %dx
-	movb	$0xC7, %al
-	outb	%al, %dx
-	/* MCR: DTR | RTS */
-	movw	$COM1 + 4, %dx
-	movb	$0x03, %al
-	outb	%al, %dx
+	UART	COM1 + 1, 0x00		/* IER = 0: no UART interrupts */
+	UART	COM1 + 3, 0x80		/* LCR = DLAB: expose the divisor latch */
+	UART	COM1 + 0, 0x01		/* DLL = 1: divisor 1, 115200 baud */
+	UART	COM1 + 1, 0x00		/* DLM = 0 */
+	UART	COM1 + 3, 0x03		/* LCR = 8N1, DLAB off */
+	UART	COM1 + 2, 0xC7		/* FCR: enable and clear FIFOs, 14-byte trigger */
+	UART	COM1 + 4, 0x03		/* MCR: DTR | RTS */
 
 	movl	$message, %esi
 1:	lodsb
@@ -51,12 +39,7 @@ start:
 	jmp	1b
 2:	xorl	%eax, %eax		/* all characters sent: pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-3:	hlt
-	jmp	3b
+	REPORT
 
 /* putc: send the byte in AL once the transmit holding register is empty */
 putc:
@@ -67,8 +50,7 @@ putc:
 	testb	$0x20, %al		/* THRE */
 	jnz	2f
 	loop	1b
-	movl	$1, %eax
-	jmp	report
+	FAIL	1
 2:	movw	$COM1, %dx		/* THR */
 	movb	%ah, %al
 	outb	%al, %dx

@@ -15,11 +15,12 @@
  *   0x100 + n  unexpected exception n
  *   0x200 + n  unexpected (masked) IRQ n, n = 1..15 except spurious 7 and 15
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
 	.set	PIC1_CMD, 0x20
 	.set	PIC1_DATA, 0x21
 	.set	PIC2_CMD, 0xA0
@@ -30,37 +31,13 @@
 	.set	PIT_COUNT, (PIT_HZ + 50) / 100	/* 11932: ~10 ms */
 	.set	NVEC, 0x30
 
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
-
-.macro	EXPECT val, opnd, code
-	cmpl	$\val, \opnd
-	je	.Lok\@
-	FAIL	\code
-.Lok\@:
-.endm
-
 start:
 	cli
 	cld
-	lgdt	gdt_desc
-	ljmp	$0x08, $1f
-1:	movw	$0x10, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %fs
-	movw	%ax, %gs
-	movw	%ax, %ss
+	LOAD_FLAT_GDT
 
 	/* vectors 0x00-0x2F -> stubs + 8 * n, then IRQ0 -> timer_handler */
-	xorl	%eax, %eax
-1:	leal	stubs(,%eax,8), %edx
-	call	set_gate
-	incl	%eax
-	cmpl	$NVEC, %eax
-	jb	1b
+	IDT_FILL NVEC
 	movl	$0x20, %eax
 	movl	$timer_handler, %edx
 	call	set_gate
@@ -112,24 +89,9 @@ start:
 	FAIL	1
 2:	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT
 
-/* set_gate: IDT entry EAX = 32-bit interrupt gate to EDX (selector 0x08) */
-set_gate:
-	pushl	%edx
-	leal	idt(,%eax,8), %ecx
-	movw	%dx, (%ecx)
-	movw	$0x08, 2(%ecx)
-	movw	$0x8E00, 4(%ecx)
-	shrl	$16, %edx
-	movw	%dx, 6(%ecx)
-	popl	%edx
-	ret
+	SET_GATE_FUNCTION
 
 /* IRQ0: count the tick, non-specific EOI */
 timer_handler:
@@ -140,16 +102,8 @@ timer_handler:
 	popl	%eax
 	iret
 
-/* one 8-byte stub per vector 0x00-0x2F: push the vector */
-	.balign	8
-stubs:
-	.set	vec, 0
-	.rept	NVEC
-	.balign	8
-	pushl	$vec
-	jmp	unexpected
-	.set	vec, vec + 1
-	.endr
+/* one stub per vector 0x00-0x2F: push the vector */
+	VECTOR_STUBS NVEC
 
 unexpected:
 	cmpl	$0x20, (%esp)
@@ -174,22 +128,4 @@ unexpected:
 	.balign	4
 ticks:	.long	0
 
-	.balign	8
-gdt:	.quad	0
-	.quad	0x00CF9A000000FFFF	/* 0x08: code, base 0, limit 4 GiB */
-	.quad	0x00CF92000000FFFF	/* 0x10: data, base 0, limit 4 GiB */
-gdt_end:
-
-	.balign	4
-	.word	0
-gdt_desc:
-	.word	gdt_end - gdt - 1
-	.long	gdt
-
-	.word	0
-idt_desc:
-	.word	NVEC * 8 - 1
-	.long	idt
-
-	.balign	8
-idt:	.fill	NVEC * 8, 1, 0
+	DESCRIPTOR_TABLES NVEC

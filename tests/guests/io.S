@@ -25,26 +25,11 @@
  *  20  immediate-port form:  inw $0xF8 != 0x5678
  *  21  upper half of EDX clobbered by an IN/OUT
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
-
-	.set	RESULT_PORT, 0xF0
-	.set	SCRATCH, 0xF4
-	.set	CONSTPORT, 0xF8
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
-
-/* EXPECT value, operand, code: fail with code unless operand == value */
-.macro	EXPECT val, opnd, code
-	cmpl	$\val, \opnd
-	je	.Lok\@
-	FAIL	\code
-.Lok\@:
-.endm
 
 start:
 	/* dword write, dword read */
@@ -152,9 +137,4 @@ start:
 
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT

@@ -13,26 +13,15 @@
  *   4  after the flood the loop counter is wrong (registers corrupted)
  *   5  inl from 0x88 != 0xFFFFFFFF after the flood (writes were not dropped)
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
 	.set	FIRST_PORT, 0x80
 	.set	LAST_PORT, 0x90
 	.set	COUNT, 100000
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
-
-.macro	EXPECT val, opnd, code
-	cmpl	$\val, \opnd
-	je	.Lok\@
-	FAIL	\code
-.Lok\@:
-.endm
 
 start:
 	cli
@@ -85,9 +74,4 @@ start:
 
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT

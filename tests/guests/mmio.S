@@ -44,37 +44,24 @@
  *  30  movb $0x5C,7(%ebx) (C6), movb %al,abs (A2), movw %ax,abs+1 (66 A3):
  *      dword 1 != 0x5C6677A1 or dword 0 != 0xB2776699
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
-	.set	MMIO, 0xFEB00000
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
-
-.macro	EXPECT val, opnd, code
-	cmpl	$\val, \opnd
-	je	.Lok\@
-	FAIL	\code
-.Lok\@:
-.endm
-
 start:
-	movl	$MMIO, %ebx
+	movl	$MMIO_PAGE, %ebx
 
 	/* absolute (moffs and ModRM disp32) */
 	movl	$0x11223344, %eax
-	movl	%eax, MMIO			/* A3 */
+	movl	%eax, MMIO_PAGE		/* A3 */
 	xorl	%ecx, %ecx
-	movl	MMIO, %ecx			/* 8B 0D */
+	movl	MMIO_PAGE, %ecx		/* 8B 0D */
 	EXPECT	0x11223344, %ecx, 1
-	movl	$0x0BADCAFE, MMIO		/* C7 05 */
+	movl	$0x0BADCAFE, MMIO_PAGE	/* C7 05 */
 	xorl	%eax, %eax
-	movl	MMIO, %eax			/* A1 */
+	movl	MMIO_PAGE, %eax		/* A1 */
 	EXPECT	0x0BADCAFE, %eax, 2
 	movl	$0x11223344, (%ebx)
 
@@ -122,7 +109,7 @@ start:
 	/* SIB without base: disp32 + index*scale */
 	movl	$1, %esi
 	xorl	%eax, %eax
-	movl	MMIO(,%esi,4), %eax
+	movl	MMIO_PAGE(,%esi,4), %eax
 	EXPECT	0xEE6677A1, %eax, 12
 
 	/* SIB base + index*1 + disp32, negative index */
@@ -131,7 +118,7 @@ start:
 	EXPECT	0xCAFEF00D, %eax, 13
 
 	/* EBP as base (needs a displacement byte) */
-	movl	$MMIO + 4, %ebp
+	movl	$MMIO_PAGE + 4, %ebp
 	xorl	%eax, %eax
 	movl	0(%ebp), %eax
 	EXPECT	0xEE6677A1, %eax, 14
@@ -192,9 +179,9 @@ start:
 	/* byte immediate store (C6), AL moffs store (A2), AX moffs store (66 A3) */
 	movb	$0x5C, 7(%ebx)
 	movb	$0x99, %al
-	movb	%al, MMIO + 0			/* A2 */
+	movb	%al, MMIO_PAGE + 0		/* A2 */
 	movw	$0x7766, %ax
-	movw	%ax, MMIO + 1			/* 66 A3 */
+	movw	%ax, MMIO_PAGE + 1		/* 66 A3 */
 	movl	4(%ebx), %eax
 	EXPECT	0x5C6677A1, %eax, 30
 	movl	(%ebx), %eax
@@ -202,9 +189,4 @@ start:
 
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT

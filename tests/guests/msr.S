@@ -29,11 +29,12 @@
  *  20  wrmsr 0x12345 did not raise exactly one #GP
  *  0x100 + n  unexpected exception n
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
 	.set	MSR_TSC, 0x10
 	.set	MSR_APIC_BASE, 0x1B
 	.set	MSR_SYSENTER_CS, 0x174
@@ -42,18 +43,7 @@
 	.set	MSR_PAT, 0x277
 	.set	MSR_EFER, 0xC0000080
 	.set	MSR_BOGUS, 0x12345
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
-
-.macro	EXPECT val, opnd, code
-	cmpl	$\val, \opnd
-	je	.Lok\@
-	FAIL	\code
-.Lok\@:
-.endm
+	.set	NVEC, 32		/* IDT entries: the exceptions */
 
 /* RD msr, code: EDX:EAX = MSR; fail with code if it raised #GP */
 .macro	RD msr, code
@@ -76,22 +66,10 @@
 start:
 	cli
 	cld
-	lgdt	gdt_desc
-	ljmp	$0x08, $1f
-1:	movw	$0x10, %ax
-	movw	%ax, %ds
-	movw	%ax, %es
-	movw	%ax, %fs
-	movw	%ax, %gs
-	movw	%ax, %ss
+	LOAD_FLAT_GDT
 
-	/* exception vectors 0-31 -> exc_stubs + 8 * n, #GP -> gp_handler */
-	xorl	%eax, %eax
-1:	leal	exc_stubs(,%eax,8), %edx
-	call	set_gate
-	incl	%eax
-	cmpl	$32, %eax
-	jb	1b
+	/* exception vectors 0-31 -> stubs + 8 * n, #GP -> gp_handler */
+	IDT_FILL NVEC
 	movl	$13, %eax
 	movl	$gp_handler, %edx
 	call	set_gate
@@ -191,24 +169,9 @@ start:
 
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT
 
-/* set_gate: IDT entry EAX = 32-bit interrupt gate to EDX (selector 0x08) */
-set_gate:
-	pushl	%edx
-	leal	idt(,%eax,8), %ecx
-	movw	%dx, (%ecx)
-	movw	$0x08, 2(%ecx)
-	movw	$0x8E00, 4(%ecx)
-	shrl	$16, %edx
-	movw	%dx, 6(%ecx)
-	popl	%edx
-	ret
+	SET_GATE_FUNCTION
 
 /* #GP: count it, keep the error code, skip the 2-byte RDMSR/WRMSR */
 gp_handler:
@@ -217,16 +180,8 @@ gp_handler:
 	addl	$2, (%esp)
 	iret
 
-/* one 8-byte stub per exception vector: push the vector, report it */
-	.balign	8
-exc_stubs:
-	.set	vec, 0
-	.rept	32
-	.balign	8
-	pushl	$vec
-	jmp	unexpected
-	.set	vec, vec + 1
-	.endr
+/* one stub per exception vector: push the vector, report it */
+	VECTOR_STUBS NVEC
 
 unexpected:
 	popl	%eax
@@ -237,22 +192,4 @@ unexpected:
 gp_count:	.long	0
 gp_error:	.long	0
 
-	.balign	8
-gdt:	.quad	0
-	.quad	0x00CF9A000000FFFF	/* 0x08: code, base 0, limit 4 GiB */
-	.quad	0x00CF92000000FFFF	/* 0x10: data, base 0, limit 4 GiB */
-gdt_end:
-
-	.balign	4
-	.word	0
-gdt_desc:
-	.word	gdt_end - gdt - 1
-	.long	gdt
-
-	.word	0
-idt_desc:
-	.word	32 * 8 - 1
-	.long	idt
-
-	.balign	8
-idt:	.fill	32 * 8, 1, 0
+	DESCRIPTOR_TABLES NVEC

@@ -18,21 +18,16 @@
  *   4  mem_lower == 0 or mem_lower > 640
  *   5  mem_upper == 0
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
 	.set	MB_MAGIC, 0x1BADB002
 	.set	MB_FLAGS, 0x00010002	/* bit 16: address fields, bit 1: mem info */
 	.set	MB_BOOT_MAGIC, 0x2BADB002
-	.set	HC_PUTC, 1
 	.set	MBI_SIZE, 0x58
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
 
 	.balign	4
 mb_header:
@@ -81,12 +76,7 @@ start:
 	jmp	1b
 2:	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT
 
 message:
 	.ascii	"multiboot guest ok\r\n"

@@ -18,19 +18,14 @@
  *   9  rep outsb from DS=07C0:SI: register low byte != 0x44, SI not
  *      advanced by 4, or CX != 0
  */
+#include "guest.h"
+
 	.code16
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
-	.set	SCRATCH, 0xF4
 	.set	SEG7C0, 0x07C0
 	.set	IVT_0x40, 0x40 * 4
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
 
 start:
 	cli
@@ -132,12 +127,7 @@ back0000:
 1:
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT
 
 int40:
 	pushw	%ds

@@ -7,6 +7,8 @@
  *
  * Failure codes: none; it never reports.
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start

@@ -28,27 +28,14 @@
  *  20  rep outsb with ECX = 0: register or ESI changed
  *  21  outsw (no rep) 0x4321 -> 0xF6: register != 0x4321xxxx merge
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
-	.set	SCRATCH, 0xF4
-	.set	CONSTPORT, 0xF8
 	.set	GUARDW, 0xEEEE
 	.set	GUARDD, 0xEEEEEEEE
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
-
-.macro	EXPECT val, opnd, code
-	cmpl	$\val, \opnd
-	je	.Lok\@
-	FAIL	\code
-.Lok\@:
-.endm
 
 /* set the scratch register to val */
 .macro	SETREG val
@@ -168,12 +155,7 @@ start:
 
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT
 
 	.balign	4
 bytes4:	.byte	0x01, 0x02, 0x03, 0x04

@@ -9,27 +9,21 @@
  *   1  INT3 returned (no triple fault)
  *   2  UD2 returned as well
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
-
-	.set	RESULT_PORT, 0xF0
 
 start:
 	cli
 	lidt	null_idt
 	int3
-	movl	$1, %eax
-	jmp	report
+	FAIL	1
 	ud2
 	movl	$2, %eax
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT
 
 	.balign	4
 	.word	0

@@ -13,27 +13,15 @@
  *   5  ESI, EDI, EBP or ESP changed across VMCALLs
  *   6  a loop of 1000 pings returned a wrong value
  */
+#include "guest.h"
+
 	.code32
 	.text
 	.globl	start
 
-	.set	RESULT_PORT, 0xF0
-	.set	HC_PING, 0
 	.set	SENTINEL_ESI, 0x51515151
 	.set	SENTINEL_EDI, 0xD1D1D1D1
 	.set	SENTINEL_EBP, 0xB1B1B1B1
-
-.macro	FAIL code
-	movl	$\code, %eax
-	jmp	report
-.endm
-
-.macro	EXPECT val, opnd, code
-	cmpl	$\val, \opnd
-	je	.Lok\@
-	FAIL	\code
-.Lok\@:
-.endm
 
 start:
 	movl	%esp, saved_esp
@@ -86,12 +74,7 @@ start:
 
 	xorl	%eax, %eax		/* pass */
 
-report:
-	movw	$RESULT_PORT, %dx
-	outl	%eax, %dx
-	cli
-1:	hlt
-	jmp	1b
+	REPORT
 
 	.balign	4
 saved_esp:	.long	0

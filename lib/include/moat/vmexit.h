@@ -111,21 +111,13 @@ enum vm_exit_reason {
 /* How many words a message with these groups carries: up to the end of the highest one. */
 static inline unsigned vm_message_words(uint32_t groups)
 {
-	static const struct {
-		uint32_t group;
-		unsigned end;
-	} last[] = {
-		{ VMG_CONTROLS, VMW_CONTROLS + 1 },       { VMG_INJECT, VMW_INJECT_ERROR + 1 },
-		{ VMG_EVENT, VMW_IDT_VECTORING_ERROR + 1 }, { VMG_STATE, VMW_ACTIVITY + 1 },
-		{ VMG_DTR, VMW_IDTR_LIMIT + 1 },           { VMG_SEG, VMW_GDTR_BASE },
-		{ VMG_CR, VMW_EFER + 1 },                  { VMG_QUAL, VMW_GLA + 1 },
-		{ VMG_GPR_OTHER, VMW_R15 + 1 },            { VMG_RFLAGS, VMW_RFLAGS + 1 },
-		{ VMG_RIP, VMW_RIP + 1 },                  { VMG_GPR_ACDB, VMW_RBX + 1 },
+	static const uint8_t end[12] = { /* indexed by the group's bit number */
+		VMW_RBX + 1, VMW_RIP + 1, VMW_RFLAGS + 1, VMW_R15 + 1, VMW_GLA + 1, VMW_EFER + 1,
+		VMW_GDTR_BASE, VMW_IDTR_LIMIT + 1, VMW_ACTIVITY + 1, VMW_IDT_VECTORING_ERROR + 1,
+		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1,
 	};
-	for (unsigned i = 0; i < sizeof(last) / sizeof(last[0]); i++)
-		if (groups & last[i].group)
-			return last[i].end;
-	return VMW_MASK + 1;
+	groups &= VMG_ALL;
+	return groups ? end[31 - __builtin_clz(groups)] : VMW_MASK + 1;
 }
 
 /* SYS_VCPU_CONFIGURE flags. */

@@ -1,0 +1,149 @@
+/*
+ * guest.h: the pieces every test guest would otherwise copy.  Include it
+ * after the guest's description comment (the first line of a guest must stay
+ * its "guest: load=... mode=..." line):
+ *
+ *	#include "guest.h"
+ *
+ * It only defines constants and macros and emits no bytes by itself, so a
+ * guest still decides where each piece of code or data goes.  The macros
+ * work in .code16 as well as .code32: the assembler picks the encoding where
+ * a macro is used.
+ *
+ * Result convention: EAX = 0 (pass) or a failure code, then `jmp report`.
+ */
+
+/* ---- VMM conventions (tests/guests/README.md) ---- */
+	.set	RESULT_PORT, 0xF0	/* 32-bit result, 0 = pass */
+	.set	SCRATCH, 0xF4		/* 0xF4-0xF7: scratch I/O register */
+	.set	CONSTPORT, 0xF8		/* read-only 0x12345678 */
+	.set	MMIO_PAGE, 0xFEB00000	/* scratch MMIO page, not RAM */
+	.set	HC_PING, 0		/* VMCALL 0: returns EBX + 1 */
+	.set	HC_PUTC, 1		/* VMCALL 1: console byte in EBX */
+
+/* FAIL code: report a failure code (does not return) */
+.macro	FAIL code
+	movl	$\code, %eax
+	jmp	report
+.endm
+
+/* EXPECT value, operand, code: fail with code unless operand == value */
+.macro	EXPECT val, opnd, code
+	cmpl	$\val, \opnd
+	je	.Lok\@
+	FAIL	\code
+.Lok\@:
+.endm
+
+/* HALT: stop for good; the VMM ends the guest once it has the result */
+.macro	HALT
+	cli
+.Lhalt\@:
+	hlt
+	jmp	.Lhalt\@	/* an NMI or SMI could wake HLT */
+.endm
+
+/* REPORT: the `report` label: write EAX to the result port and halt */
+.macro	REPORT
+report:
+	movw	$RESULT_PORT, %dx
+	outl	%eax, %dx
+	HALT
+.endm
+
+/*
+ * Exceptions and interrupts (32-bit guests only).  A guest that wants them
+ * loads its own GDT and IDT instead of relying on what the VMM set up:
+ *
+ *	start:	cli
+ *		LOAD_FLAT_GDT
+ *		IDT_FILL NVEC		every vector -> its stub
+ *		(point some vectors at real handlers with set_gate)
+ *		lidt	idt_desc
+ *		...
+ *		REPORT
+ *		SET_GATE_FUNCTION
+ *		VECTOR_STUBS NVEC	each stub jumps to the guest's `unexpected`
+ *	unexpected: ...		(vector number on the stack)
+ *		DESCRIPTOR_TABLES NVEC
+ */
+
+/* LOAD_FLAT_GDT: our GDT (0x08 = flat code, 0x10 = flat data), reload all
+ * segment registers from it; the far jump reloads CS */
+.macro	LOAD_FLAT_GDT
+	lgdt	gdt_desc
+	ljmp	$0x08, $.Lflat_cs\@
+.Lflat_cs\@:
+	movw	$0x10, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movw	%ax, %ss
+.endm
+
+/* IDT_FILL nvec: IDT entries 0..nvec-1 -> stubs + 8 * n (clobbers EAX/ECX/EDX) */
+.macro	IDT_FILL nvec
+	xorl	%eax, %eax
+.Lfill\@:
+	leal	stubs(,%eax,8), %edx
+	call	set_gate
+	incl	%eax
+	cmpl	$\nvec, %eax
+	jb	.Lfill\@
+.endm
+
+/* SET_GATE_FUNCTION: the subroutine set_gate, which makes IDT entry EAX a
+ * 32-bit interrupt gate (IF cleared on entry) to EDX in code segment 0x08 */
+.macro	SET_GATE_FUNCTION
+set_gate:
+	pushl	%edx
+	leal	idt(,%eax,8), %ecx
+	movw	%dx, (%ecx)		/* offset 15:0 */
+	movw	$0x08, 2(%ecx)		/* selector */
+	movw	$0x8E00, 4(%ecx)	/* present, DPL 0, 32-bit interrupt gate */
+	shrl	$16, %edx
+	movw	%dx, 6(%ecx)		/* offset 31:16 */
+	popl	%edx
+	ret
+.endm
+
+/* VECTOR_STUBS nvec: one 8-byte stub per vector at `stubs`, which pushes
+ * its vector number and jumps to the guest's `unexpected`.  Every stub has
+ * the same size so that IDT_FILL can compute its address. */
+.macro	VECTOR_STUBS nvec
+	.balign	8
+stubs:
+	.set	vec, 0
+	.rept	\nvec
+	.balign	8
+	pushl	$vec
+	jmp	unexpected
+	.set	vec, vec + 1
+	.endr
+.endm
+
+/* DESCRIPTOR_TABLES nvec: the GDT and an IDT of nvec entries (filled at run
+ * time), with the 6-byte pointers that LGDT/LIDT read.  The pointers start
+ * at an address = 2 mod 4 so that their 32-bit base is aligned. */
+.macro	DESCRIPTOR_TABLES nvec
+	.balign	8
+gdt:	.quad	0
+	.quad	0x00CF9A000000FFFF	/* 0x08: code, base 0, limit 4 GiB */
+	.quad	0x00CF92000000FFFF	/* 0x10: data, base 0, limit 4 GiB */
+gdt_end:
+
+	.balign	4
+	.word	0
+gdt_desc:
+	.word	gdt_end - gdt - 1
+	.long	gdt
+
+	.word	0
+idt_desc:
+	.word	\nvec * 8 - 1
+	.long	idt
+
+	.balign	8
+idt:	.fill	\nvec * 8, 1, 0
+.endm
