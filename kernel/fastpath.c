@@ -115,12 +115,15 @@ void fastpath_reply_recv(struct trap_frame *r)
  * the handler's registers and UTCB and the handler runs.  Returns only
  * when the general path (vcpu_exit) must deliver the exit.
  */
-void fastpath_vmexit(struct thread *t, uint32_t reason)
+void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t len)
 {
 	struct vcpu *v = t->vcpu;
-	uint32_t mask;
-	struct cap *ep = vcpu_binding(v, reason, &mask);
-	if (!ep || (mask & ~(VMG_GPR_ACDB | VMG_RIP)))
+	unsigned i = v->reason_binding[reason] - 1; /* reason < VMX_EXIT_REASONS: the caller checked */
+	if (i >= VCPU_BINDINGS)
+		return; /* the default binding: the general path */
+	struct cap *ep = &v->bound_ep[i];
+	uint32_t mask = v->bound[i].mask;
+	if (ep->type != OBJ_ENDPOINT || (mask & ~(VMG_GPR_ACDB | VMG_RIP)))
 		return;
 	struct endpoint *e = (struct endpoint *)ep->obj;
 	struct thread *vmm = e->waiting.head;
@@ -130,8 +133,6 @@ void fastpath_vmexit(struct thread *t, uint32_t reason)
 
 	struct utcb *u = phys_to_virt(vmm->utcb.obj);
 	struct trap_frame *to = &vmm->regs, *from = &t->regs;
-	uint64_t rip, len;
-	vcpu_arch_exit_rip(v, &rip, &len);
 	to->rax = OK;
 	to->rdi = ep->badge;
 	to->rsi = MSG_TAG(MSG_VMEXIT, vm_message_words(mask), 0);

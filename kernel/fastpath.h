@@ -13,7 +13,8 @@ void fastpath_call(struct trap_frame *r);
 void fastpath_reply_recv(struct trap_frame *r);
 
 struct thread;
-void fastpath_vmexit(struct thread *t, uint32_t reason);
+/* A VM exit (reason < VMX_EXIT_REASONS) at guest rip, of an instruction len bytes long. */
+void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t len);
 #endif
 
 #endif

@@ -31,7 +31,6 @@ void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w);
 /* Checks, then writes, the groups in mask from w; ERR_INVALID_ARG and nothing written if any is bad. */
 int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w);
 void __attribute__((noreturn)) vmx_enter(struct thread *t);
-void vcpu_arch_exit_rip(struct vcpu *v, uint64_t *rip, uint64_t *len);
 bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u);
 
 #endif

@@ -567,17 +567,11 @@ void vmx_exit(void)
 	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
 	} else {
-		fastpath_vmexit(t, reason); /* returns only if the general path must do it */
+		if (reason < VMX_EXIT_REASONS) /* returns only if the general path must do it */
+			fastpath_vmexit(t, reason, vmread(GUEST_RIP), vmread(EXIT_INSN_LEN));
 		vcpu_exit(t, reason);
 	}
 	return_to_user();
-}
-
-void vcpu_arch_exit_rip(struct vcpu *v, uint64_t *rip, uint64_t *len)
-{
-	(void)v; /* its VMCS is the loaded one: it just exited */
-	*rip = vmread(GUEST_RIP);
-	*len = vmread(EXIT_INSN_LEN);
 }
 
 /* VMLAUNCH or VMRESUME failed (not an exit): the VMM hears of it as an invalid-state exit. */
