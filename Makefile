@@ -10,7 +10,7 @@ LD      := $(CROSS)ld
 NM      := $(CROSS)nm
 HOSTCC  ?= gcc
 BUILD   ?= build
-EMU     ?= qemu
+EMU     ?= auto
 KARGS   ?= loglevel=info
 V       ?= @
 
@@ -45,7 +45,8 @@ all: $(BUILD)/kernel.elf iso
 
 help:
 	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso)"
-	@echo "make run        boot the ISO in QEMU, serial console on this terminal (Ctrl-A X quits)"
+	@echo "make run        boot the system: QEMU with KVM if the host offers VMX, else Bochs"
+	@echo "                (EMU=qemu or EMU=bochs forces one; the serial console is this terminal)"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
 	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
 	@echo "make bench      benchmarks (instruction counts) under Bochs and QEMU -icount"
@@ -201,8 +202,8 @@ test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUI
 	$(V)tests/run-all.sh $(BUILD)
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
-bench: deps-check $(BUILD)/test-user.iso
-	$(V)tools/bench.sh $(BUILD)/test-user.iso
+bench: deps-check $(BUILD)/test-user.iso $(BUILD)/test-vm.iso
+	$(V)tools/bench.sh $(BUILD)/test-user.iso $(BUILD)/test-vm.iso
 
 compile_commands.json:
 	bear -- $(MAKE) -B $(BUILD)/kernel.elf $(BUILD)/unit-tests

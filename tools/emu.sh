@@ -1,17 +1,42 @@
 #!/bin/sh
 # Boots an ISO in an emulator.
-#   tools/emu.sh qemu|qemu-gdb|bochs ISO             serial console on this terminal
-#   tools/emu.sh qemu|bochs ISO SERIAL.log EMU.log   headless, for tests: serial output
+#   tools/emu.sh auto|qemu|qemu-gdb|bochs ISO        serial console on this terminal
+#   tools/emu.sh qemu|qemu-tcg|bochs ISO SERIAL.log EMU.log
+#                                                    headless, for tests: serial output
 #                                                    into SERIAL.log, the emulator's own
 #                                                    messages into EMU.log
+# qemu uses KVM when the host offers it with VMX (guests then run there too);
+# qemu-tcg never does (tests want the same machine everywhere); auto picks
+# QEMU with KVM, or else Bochs, the one emulator here that emulates VMX.
 # The kernel ends a test run itself: QEMU's isa-debug-exit device at port
 # 0xf4, Bochs's shutdown port 0x8900.  Callers bound the run with timeout.
 set -eu
 emu=$1 iso=$2 serial=${3:-} emulog=${4:-/dev/null}
 
 # QEMU_EXTRA adds flags, e.g. "-icount shift=7" for exact instruction counts.
-QEMU_FLAGS="-cdrom $iso -m 128M -cpu max -no-reboot -display none
+QEMU_FLAGS="-cdrom $iso -m 128M -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${QEMU_EXTRA:-}"
+
+kvm_with_vmx() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qw vmx /proc/cpuinfo
+}
+
+case $emu in
+auto)
+	if kvm_with_vmx; then emu=qemu; else emu=bochs; fi
+	echo "emu.sh: running under $emu" >&2 ;;
+esac
+case $emu in
+qemu | qemu-gdb)
+	if kvm_with_vmx; then
+		QEMU_FLAGS="$QEMU_FLAGS -enable-kvm -cpu host"
+	else
+		QEMU_FLAGS="$QEMU_FLAGS -cpu max"
+	fi ;;
+qemu-tcg)
+	QEMU_FLAGS="$QEMU_FLAGS -cpu max"
+	emu=qemu ;;
+esac
 
 case $emu in
 qemu)

@@ -1,7 +1,7 @@
 /*
  * The VMM's configuration: one line per guest, run in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
- *         memory=SIZE [test=result|contained|spin|bench] [kernel-cpuid]
+ *         memory=SIZE [test=result|contained|spin|bench|delete] [kernel-cpuid] [hostile-vmm]
  * SIZE takes a K or M suffix.  '#' starts a comment.  Pure: host-tested.
  */
 #include <stddef.h>
@@ -88,7 +88,7 @@ static int lookup(const char *word, const char *const *names, int n)
 }
 
 static const char *const mode_names[] = { "realmode", "protected", "multiboot" };
-static const char *const test_names[] = { "none", "result", "contained", "spin", "bench" };
+static const char *const test_names[] = { "none", "result", "contained", "spin", "bench", "delete" };
 
 /* Applies one key=value word to g; returns an error message or NULL. */
 static const char *apply(struct guest_config *g, char *word)
@@ -96,9 +96,15 @@ static const char *apply(struct guest_config *g, char *word)
 	char *eq = word;
 	while (*eq && *eq != '=')
 		eq++;
-	if (!*eq)
-		return strcmp(word, "kernel-cpuid") == 0 ? (g->kernel_cpuid = true, NULL)
-							  : "unknown option";
+	if (!*eq) {
+		if (strcmp(word, "kernel-cpuid") == 0)
+			g->kernel_cpuid = true;
+		else if (strcmp(word, "hostile-vmm") == 0)
+			g->hostile = true;
+		else
+			return "unknown option";
+		return NULL;
+	}
 	*eq = 0;
 	const char *key = word, *val = eq + 1;
 	int i;
@@ -106,7 +112,7 @@ static const char *apply(struct guest_config *g, char *word)
 		strlcpy(g->module, val, sizeof(g->module));
 	else if (strcmp(key, "mode") == 0 && (i = lookup(val, mode_names, 3)) >= 0)
 		g->mode = i;
-	else if (strcmp(key, "test") == 0 && (i = lookup(val, test_names, 5)) >= 0)
+	else if (strcmp(key, "test") == 0 && (i = lookup(val, test_names, 6)) >= 0)
 		g->test = i;
 	else if (strcmp(key, "load") == 0 && parse_size(val, &g->load))
 		;

@@ -16,6 +16,7 @@
 #define CONFIG_WINDOW 0x37000000ULL
 #define RAM_WINDOW(i) (0x40000000ULL + (uint64_t)(i) * 0x4000000ULL)
 #define SLOTS_PER_GUEST 6
+#define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
 
 static struct guest guests[VMM_MAX_GUESTS];
 static unsigned n_guests, test_number, failures, skips;
@@ -112,6 +113,8 @@ static void handle_exit(struct guest *g)
 	x.w[1] = msg.mr[1];
 	x.w[2] = msg.mr[2];
 	x.w[3] = msg.mr[3];
+	if (g->cfg.hostile && !g->hostile_done)
+		hostile_checks(g, &test_number, SCRATCH_SLOT);
 	exit_handle(&x);
 	x.w[VMW_MASK] = x.reply;
 	msg.tag = MSG_TAG(0, vm_message_words(x.reply), 0);
@@ -160,15 +163,34 @@ static void finish(struct guest *g)
 	guest_destroy(g);
 }
 
-/* Guests in order; background (spin) guests start first and are recalled at the end. */
+static bool in_background(const struct guest *g)
+{
+	return g->cfg.test == TEST_SPIN || g->cfg.test == TEST_DELETE;
+}
+
+/* Deletes a guest whose vCPU is still running; the kernel must stay whole. */
+static void delete_running(struct guest *g)
+{
+	uint64_t broken = 1;
+	guest_destroy(g);
+	uint64_t st = sys_debug_check(SLOT_CONSOLE, &broken);
+	bool ok = st == OK && broken == 0;
+	if (!ok)
+		uprintf("# vmm: after deleting %s: %s, %lu invariants broken\n", g->cfg.name,
+			status_name(st), broken);
+	uprintf("%s %u %s\n", ok ? "ok" : "not ok", ++test_number, g->cfg.name);
+	failures += !ok;
+}
+
+/* Guests in order; background guests start first and are recalled or deleted at the end. */
 static void run_all(void)
 {
 	for (unsigned i = 0; i < n_guests; i++)
-		if (guests[i].cfg.test == TEST_SPIN && !start(&guests[i], i) && vmx_missing)
+		if (in_background(&guests[i]) && !start(&guests[i], i) && vmx_missing)
 			return;
 	for (unsigned i = 0; i < n_guests; i++) {
 		struct guest *g = &guests[i];
-		if (g->cfg.test == TEST_SPIN)
+		if (in_background(g))
 			continue;
 		if (!start(g, i)) {
 			if (vmx_missing)
@@ -181,8 +203,12 @@ static void run_all(void)
 	}
 	for (unsigned i = 0; i < n_guests; i++) {
 		struct guest *g = &guests[i];
-		if (g->cfg.test != TEST_SPIN || !g->running)
+		if (!in_background(g) || !g->running)
 			continue;
+		if (g->cfg.test == TEST_DELETE) {
+			delete_running(g);
+			continue;
+		}
 		sys_vcpu_recall(g->vcpu);
 		run_until_done(g);
 		finish(g);

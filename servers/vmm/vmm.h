@@ -27,6 +27,7 @@ enum guest_test {
 	TEST_CONTAINED, /* the guest misbehaves: the VMM must stop it with a report */
 	TEST_SPIN,      /* spins in the background while the others run; recalled at the end */
 	TEST_BENCH,     /* reports an instruction count on the bench port */
+	TEST_DELETE,    /* spins in the background; deleted while it runs, at the end */
 };
 
 struct guest_config {
@@ -37,6 +38,7 @@ struct guest_config {
 	uint64_t load;         /* guest-physical load address (entry for flat images) */
 	uint64_t memory;       /* bytes of RAM from guest-physical 0 */
 	bool kernel_cpuid;     /* measurement only: the kernel answers CPUID */
+	bool hostile;          /* test: on its first exit, try replies the kernel must refuse */
 };
 
 /* One running guest. */
@@ -53,7 +55,7 @@ struct guest {
 	uint64_t msr_pat, msr_sysenter[3];
 	char line[128];        /* console output collected up to a newline */
 	unsigned line_len;
-	bool running, done;
+	bool running, done, hostile_done;
 	uint64_t result;       /* what the guest reported, or why it stopped */
 	const char *stop_reason;
 	uint64_t stop_rip, stop_addr;
@@ -82,6 +84,9 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value);
 bool mmio_access(struct exit_ctx *x);
 void devices_catch_up(struct guest *g);
 void inject_pending_interrupt(struct exit_ctx *x);
+
+/* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
+void hostile_checks(struct guest *g, unsigned *test_number, uint64_t scratch_slot);
 
 /* exits.c */
 void exit_handle(struct exit_ctx *x);
