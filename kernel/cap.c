@@ -73,6 +73,20 @@ static struct cap **mapping_link(struct cap *frame)
 	return pp;
 }
 
+int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights)
+{
+	uint64_t bytes = (uint64_t)frame->pages * PAGE_BYTES;
+	if (addr % PAGE_BYTES || addr >= limit || bytes > limit - addr)
+		return ERR_BAD_ADDRESS;
+	if (frame->owner)
+		return ERR_BUSY;
+	if ((frame->rights & rights) != rights)
+		return ERR_NO_RIGHTS;
+	if (!(rights & RIGHT_R))
+		return ERR_INVALID_ARG; /* neither x86 pages nor EPT can be write-only */
+	return OK;
+}
+
 void frame_unmap(struct cap *frame)
 {
 	if (frame->flags & CAPF_GUEST)

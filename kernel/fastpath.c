@@ -34,6 +34,16 @@ static inline __attribute__((always_inline, noreturn)) void deliver_and_switch(s
 	enter_current();
 }
 
+/* Takes the first thread waiting on e (a receiver: the caller checked). */
+static void take_receiver(struct endpoint *e, struct thread *r)
+{
+	e->waiting.head = r->q_next;
+	if (!e->waiting.head)
+		e->waiting.tail = 0;
+	r->q_next = 0;
+	r->blocked_on = 0;
+}
+
 /* A message fits the fast path: at most four words, no capabilities, no stray tag bits. */
 static bool short_message(uint64_t tag)
 {
@@ -54,11 +64,7 @@ void fastpath_call(struct trap_frame *r)
 	    sched_preempts(server->priority))
 		return;
 
-	e->waiting.head = server->q_next;
-	if (!e->waiting.head)
-		e->waiting.tail = 0;
-	server->q_next = 0;
-	server->blocked_on = 0;
+	take_receiver(e, server);
 	self->ipc_fault = false;
 	self->ipc_grant = c->rights & RIGHT_G;
 	self->state = THREAD_REPLY;
@@ -146,11 +152,7 @@ void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t l
 	u->mr[VMW_RBX] = from->rbx;
 	u->mr[VMW_RIP] = rip;
 
-	e->waiting.head = vmm->q_next;
-	if (!e->waiting.head)
-		e->waiting.tail = 0;
-	vmm->q_next = 0;
-	vmm->blocked_on = 0;
+	take_receiver(e, vmm);
 	v->exit_reason = reason;
 	v->exit_mask = mask;
 	t->ipc_vmexit = true;

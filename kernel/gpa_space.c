@@ -7,6 +7,7 @@
  * Object layout: page 0 struct gpa_space, page 1 the top-level table, then
  * the quota of pages for lower tables.
  */
+#include "cap.h"
 #include "gpa_space.h"
 #include "mem.h"
 #include "memory.h"
@@ -57,15 +58,9 @@ static void unmap_pages(struct gpa_space *g, uint64_t gpa, uint64_t n)
 
 int gpa_map_frame(struct gpa_space *g, struct cap *frame, uint64_t gpa, unsigned rights)
 {
-	uint64_t bytes = (uint64_t)frame->pages * PAGE_SIZE;
-	if (gpa % PAGE_SIZE || gpa >= GPA_LIMIT || bytes > GPA_LIMIT - gpa)
-		return ERR_BAD_ADDRESS;
-	if (frame->owner)
-		return ERR_BUSY;
-	if ((frame->rights & rights) != rights)
-		return ERR_NO_RIGHTS;
-	if (!(rights & RIGHT_R))
-		return ERR_INVALID_ARG; /* EPT forbids write-only pages */
+	int check = frame_map_check(frame, gpa, GPA_LIMIT, rights);
+	if (check != OK)
+		return check;
 	for (uint64_t i = 0; i < frame->pages; i++) {
 		uint64_t *e = ept_entry(g, gpa + i * PAGE_SIZE, true);
 		if (!e || *e) {

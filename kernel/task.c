@@ -108,15 +108,9 @@ static void unmap_pages(struct task *t, uint64_t va, uint64_t n)
 
 int task_map_frame(struct task *t, struct cap *frame, uint64_t va, unsigned rights)
 {
-	uint64_t bytes = (uint64_t)frame->pages * PAGE_SIZE;
-	if (va % PAGE_SIZE || va >= USER_TOP || bytes > USER_TOP - va)
-		return ERR_BAD_ADDRESS;
-	if (frame->owner)
-		return ERR_BUSY;
-	if ((frame->rights & rights) != rights)
-		return ERR_NO_RIGHTS;
-	if (!(rights & RIGHT_R))
-		return ERR_INVALID_ARG; /* x86 pages are always readable */
+	int check = frame_map_check(frame, va, USER_TOP, rights);
+	if (check != OK)
+		return check;
 	for (uint64_t i = 0; i < frame->pages; i++) {
 		int st = task_map_page(t, va + i * PAGE_SIZE, frame->obj + i * PAGE_SIZE, rights);
 		if (st != OK) {
