@@ -3,7 +3,7 @@
  * cr: control-register accesses that the VMM intercepts or shadows.
  *   CR0: PE set, PG clear; toggle MP (bit 1) with MOV and read it back;
  *        set TS with MOV then CLTS; SMSW agrees with MOV from CR0; LMSW
- *        can set MP.
+ *        can set MP; toggle NE, which VMX keeps set, so the write exits.
  *   CR4: set/clear PSE (bit 4); VMXE (bit 13) must read as 0 (hidden).
  *   CR3: paging is off, so any value can be stored and read back.
  *
@@ -20,6 +20,7 @@
  *  10  CR0.TS set by MOV not visible, or CLTS did not clear it
  *  11  SMSW != low 16 bits of CR0
  *  12  LMSW with MP set: CR0.MP not set, or other bits changed
+ *  13  CR0.NE (kept set by VMX, so writing it exits) does not read back as written
  */
 #include "guest.h"
 
@@ -30,6 +31,7 @@
 	.set	CR0_PE, 1 << 0
 	.set	CR0_MP, 1 << 1
 	.set	CR0_TS, 1 << 3
+	.set	CR0_NE, 1 << 5
 	.set	CR0_PG, 1 << 31
 	.set	CR4_PSE, 1 << 4
 	.set	CR4_VMXE, 1 << 13
@@ -95,6 +97,22 @@ start:
 	je	1f
 	FAIL	12
 1:	movl	%esi, %cr0		/* restore */
+
+	/* CR0.NE is a bit VMX keeps set: writing it exits to the VMM, and the
+	 * guest must still read back what it wrote (through the read shadow). */
+	movl	%esi, %eax
+	xorl	$CR0_NE, %eax
+	movl	%eax, %cr0
+	movl	%cr0, %ebx
+	cmpl	%eax, %ebx
+	je	1f
+	FAIL	13
+1:	movl	%esi, %cr0
+	movl	%cr0, %ebx
+	cmpl	%esi, %ebx
+	je	1f
+	FAIL	13
+1:
 
 	/* ---- CR4 ---- */
 	movl	%cr4, %esi
