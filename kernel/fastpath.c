@@ -73,11 +73,11 @@ void fastpath_call(struct trap_frame *r)
 	deliver_and_switch(self, server, c->badge);
 }
 
-/* A VMM's reply to a VM exit, in the simple form vmx_fast_reply takes. */
+/* A VMM's reply to a VM exit, in the simple form the backend's fast_reply takes. */
 static bool fast_vmexit_reply(struct thread *self, struct thread *vcpu, struct trap_frame *r)
 {
 	const struct utcb *u = self->utcb.type == OBJ_FRAME ? phys_to_virt(self->utcb.obj) : 0;
-	return u && vmx_fast_reply(vcpu->vcpu, r, u);
+	return u && vcpu_backend->fast_reply(vcpu->vcpu, r, u);
 }
 
 void fastpath_reply_recv(struct trap_frame *r)

@@ -1,8 +1,9 @@
 /*
- * Guest-physical address spaces.  The tables are 4-level EPT (Intel SDM
- * vol. 3, 29.3), built only from frames the VMM holds capabilities to, in
- * pages charged to the space object itself.  Removing a mapping
- * invalidates the processor's cached translations with INVEPT.
+ * Guest-physical address spaces: 4-level tables in the backend's format
+ * (EPT for VMX, nested page tables for SVM: one object, two formats),
+ * built only from frames the VMM holds capabilities to, in pages charged
+ * to the space object itself.  Removing a mapping makes the backend drop
+ * the processor's cached translations.
  *
  * Object layout: page 0 struct gpa_space, page 1 the top-level table, then
  * the quota of pages for lower tables.
@@ -11,12 +12,8 @@
 #include "gpa_space.h"
 #include "mem.h"
 #include "memory.h"
-#include "vmx.h"
+#include "vcpu.h"
 
-#define EPT_R      1ULL
-#define EPT_W      2ULL
-#define EPT_X      4ULL
-#define EPT_WB     (6ULL << 3) /* leaf memory type: write-back */
 #define GPA_LIMIT  (1ULL << 48)
 
 struct gpa_space *gpa_space_create(uint64_t phys, uint64_t pages)
@@ -34,11 +31,11 @@ static uint64_t *ept_entry(struct gpa_space *g, uint64_t gpa, bool create)
 	uint64_t *table = phys_to_virt(g->root);
 	for (int level = 4; level > 1; level--) {
 		uint64_t *e = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
-		if (!(*e & (EPT_R | EPT_W | EPT_X))) {
+		if (!*e) {
 			if (!create || g->pt_next >= g->pt_end)
 				return 0;
 			memset(phys_to_virt(g->pt_next), 0, PAGE_SIZE);
-			*e = g->pt_next | EPT_R | EPT_W | EPT_X;
+			*e = vcpu_backend->gpa_table(g->pt_next);
 			g->pt_next += PAGE_SIZE;
 		}
 		table = phys_to_virt(*e & PTE_ADDR);
@@ -53,7 +50,7 @@ static void unmap_pages(struct gpa_space *g, uint64_t gpa, uint64_t n)
 		if (e)
 			*e = 0;
 	}
-	vmx_invept(g->root);
+	vcpu_backend->gpa_flush(g);
 }
 
 int gpa_map_frame(struct gpa_space *g, struct cap *frame, uint64_t gpa, unsigned rights)
@@ -67,7 +64,7 @@ int gpa_map_frame(struct gpa_space *g, struct cap *frame, uint64_t gpa, unsigned
 			unmap_pages(g, gpa, i);
 			return e ? ERR_BUSY : ERR_NO_MEMORY;
 		}
-		*e = (frame->obj + i * PAGE_SIZE) | EPT_WB | (rights & (EPT_R | EPT_W | EPT_X));
+		*e = vcpu_backend->gpa_leaf(frame->obj + i * PAGE_SIZE, rights);
 	}
 	frame->owner = (struct task *)g;
 	frame->flags |= CAPF_GUEST;

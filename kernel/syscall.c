@@ -444,7 +444,7 @@ static long sys_vcpu_configure(struct trap_frame *r)
 	cap_delete(&v->space);
 	cap_derive(space, &v->space, RIGHTS_ALL, 0, 0);
 	v->flags = r->rdx;
-	vmx_vcpu_set_space(v, ((struct gpa_space *)space->obj)->root);
+	vcpu_backend->set_space(v, (struct gpa_space *)space->obj);
 	return OK;
 }
 
@@ -515,7 +515,7 @@ static long sys_vcpu_write_state(struct trap_frame *r)
 	memcpy(w, u->mr, sizeof(w));
 	if (w[VMW_MASK] & ~(uint64_t)VMG_ALL)
 		return ERR_INVALID_ARG;
-	return vmx_write_state(v, w[VMW_MASK], w);
+	return vcpu_backend->write_state(v, w[VMW_MASK], w);
 }
 
 static long sys_vcpu_run(struct trap_frame *r)

@@ -5,6 +5,7 @@
 #include "gdt.h"
 #include "object.h"
 #include "task.h"
+#include "vcpu.h"
 
 #define TIMESLICE_TICKS 2
 
@@ -40,13 +41,11 @@ void __attribute__((noreturn)) return_to_user(void);
 void __attribute__((noreturn)) enter_user(struct trap_frame *regs);
 
 /* Enters the current thread in user mode (its address space, stack and I/O bitmap). */
-void __attribute__((noreturn)) vmx_enter(struct thread *t);
-
 static inline void __attribute__((noreturn)) enter_current(void)
 {
 	struct thread *t = current;
 	if (t->vcpu)
-		vmx_enter(t);
+		vcpu_backend->enter(t);
 	tss_set_kernel_stack((uint64_t)(&t->regs + 1));
 	task_activate(t->task);
 	enter_user(&t->regs);

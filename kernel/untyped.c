@@ -13,7 +13,6 @@
 #include "thread.h"
 #include "untyped.h"
 #include "vcpu.h"
-#include "vmx.h"
 
 #define MAX_OBJECT_PAGES (1ULL << 20) /* 4 GiB: keeps every size computation in range */
 
@@ -79,7 +78,7 @@ int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages
 	uint64_t bytes = object_bytes(type, pages);
 	if (bytes == 0 || count == 0 || count > CSPACE_SLOTS)
 		return ERR_INVALID_ARG;
-	if (type == OBJ_VCPU && !vmx_caps.on)
+	if ((type == OBJ_VCPU || type == OBJ_GPA_SPACE) && !vcpu_backend)
 		return ERR_UNSUPPORTED;
 	if (dst >= CSPACE_SLOTS || count > CSPACE_SLOTS - dst)
 		return ERR_INVALID_SLOT;

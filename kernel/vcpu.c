@@ -7,7 +7,7 @@
  * back; the vCPU resumes when the reply has been checked and applied.
  *
  * Object layout (VCPU_PAGES): page 0 struct thread, page 1 struct vcpu,
- * page 2 the VMCS.
+ * page 2 the VMCS (VMX) or VMCB (SVM).
  */
 #include "cap.h"
 #include "ipc.h"
@@ -16,13 +16,13 @@
 #include "memory.h"
 #include "thread.h"
 #include "vcpu.h"
-#include "vmx.h"
 
-static uint16_t next_vpid = 1;
+const struct vcpu_backend *vcpu_backend;
+static uint16_t next_vpid = 1; /* a VPID (VMX) or ASID (SVM) per vCPU */
 
 struct thread *vcpu_create(uint64_t phys)
 {
-	if (!vmx_caps.on)
+	if (!vcpu_backend)
 		return 0;
 	struct thread *t = thread_create(phys);
 	struct vcpu *v = phys_to_virt(phys + PAGE_SIZE);
@@ -32,13 +32,13 @@ struct thread *vcpu_create(uint64_t phys)
 	v->vpid = next_vpid++;
 	if (!next_vpid)
 		next_vpid = 1; /* VPID 0 is the host's */
-	vmx_vcpu_setup(v);
+	vcpu_backend->setup(v);
 	return t;
 }
 
 void vcpu_destroy(struct vcpu *v)
 {
-	vmx_vcpu_teardown(v);
+	vcpu_backend->teardown(v);
 	cap_delete(&v->space);
 	cap_delete(&v->defaults);
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++)
@@ -69,7 +69,7 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 	struct cap *ep = vcpu_binding(v, reason & 0xffff, &mask);
 	if (!ep) {
 		uint64_t w[VMW_COUNT];
-		vmx_read_state(v, VMG_RIP, w);
+		vcpu_backend->read_state(v, VMG_RIP, w);
 		log_warn("vcpu %p: exit %#x at rip %#lx has no handler: stopped", (void *)t, reason,
 			 w[VMW_RIP]);
 		t->state = THREAD_INACTIVE;
@@ -90,7 +90,7 @@ void vcpu_exit_message(struct thread *s, struct thread *r)
 {
 	struct vcpu *v = s->vcpu;
 	uint64_t w[VMW_COUNT];
-	vmx_read_state(v, v->exit_mask, w);
+	vcpu_backend->read_state(v, v->exit_mask, w);
 	w[VMW_REASON] = v->exit_reason;
 	w[VMW_MASK] = v->exit_mask;
 	unsigned words = vm_message_words(v->exit_mask);
@@ -137,7 +137,7 @@ int vcpu_reply(struct thread *r, struct thread *c)
 	if (!reply_words(r, w) || (w[VMW_MASK] & ~(uint64_t)(VMG_ALL | VMR_STOP)))
 		return ERR_INVALID_ARG;
 	uint32_t groups = w[VMW_MASK] & VMG_ALL;
-	int st = vmx_write_state(c->vcpu, groups, w);
+	int st = vcpu_backend->write_state(c->vcpu, groups, w);
 	if (st != OK)
 		return st;
 	c->ipc_vmexit = false;

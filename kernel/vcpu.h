@@ -22,15 +22,38 @@ void vcpu_exit_message(struct thread *s, struct thread *r);
 /* Applies the VMM r's reply to vCPU thread c; an error leaves c waiting. */
 int vcpu_reply(struct thread *r, struct thread *c);
 
-/* Architecture half (vcpu_vmx.c). */
-bool vmx_vcpu_setup(struct vcpu *v);
-void vmx_vcpu_teardown(struct vcpu *v);
-void vmx_vcpu_set_space(struct vcpu *v, uint64_t root);
-/* Reads the guest state of the groups in mask into w[VMW_*]. */
-void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w);
-/* Checks, then writes, the groups in mask from w; ERR_INVALID_ARG and nothing written if any is bad. */
-int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w);
-void __attribute__((noreturn)) vmx_enter(struct thread *t);
-bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u);
+/* The protocol's checks (vcpu_check.c); backend_cr_ok adds the backend's CR rules. */
+int vcpu_check_state(const struct vcpu *v, uint32_t mask, const uint64_t *w,
+		     bool (*backend_cr_ok)(const uint64_t *w));
+bool vcpu_rip_valid(uint64_t rip, bool long_mode);
+
+struct gpa_space;
+
+/*
+ * A virtualization backend: VMX (vcpu_vmx.c) or SVM (vcpu_svm.c), chosen at
+ * boot.  Nothing outside the two backends names a vendor.
+ */
+struct vcpu_backend {
+	const char *name;
+	void (*setup)(struct vcpu *v);
+	void (*teardown)(struct vcpu *v);
+	void (*set_space)(struct vcpu *v, struct gpa_space *g);
+	/* Reads the guest state of the groups in mask into w[VMW_*]. */
+	void (*read_state)(struct vcpu *v, uint32_t mask, uint64_t *w);
+	/* Checks, then writes, the groups in mask; ERR_INVALID_ARG and nothing written if bad. */
+	int (*write_state)(struct vcpu *v, uint32_t mask, const uint64_t *w);
+	/* Applies a reply of at most ACDB and RIP; false (nothing done) for anything else. */
+	bool (*fast_reply)(struct vcpu *v, const struct trap_frame *r, const struct utcb *u);
+	void (*enter)(struct thread *t) __attribute__((noreturn));
+	/* Guest-physical table entries: a leaf with rights, and a table pointing below. */
+	uint64_t (*gpa_leaf)(uint64_t phys, unsigned rights);
+	uint64_t (*gpa_table)(uint64_t phys);
+	/* Cached translations of g's tables are stale (a mapping went away). */
+	void (*gpa_flush)(struct gpa_space *g);
+};
+
+/* The backend in use, or NULL when this CPU can run no vCPU. */
+extern const struct vcpu_backend *vcpu_backend;
+extern const struct vcpu_backend vmx_backend, svm_backend;
 
 #endif

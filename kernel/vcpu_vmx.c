@@ -8,6 +8,7 @@
 
 #include "fastpath.h"
 #include "gdt.h"
+#include "gpa_space.h"
 #include "ipc.h"
 #include "lapic.h"
 #include "log.h"
@@ -215,7 +216,7 @@ static void guest_write_cr4(uint64_t v)
 	vmwrite(GUEST_CR4, v | cr4_forced());
 }
 
-bool vmx_vcpu_setup(struct vcpu *v)
+static void vmx_vcpu_setup(struct vcpu *v)
 {
 	*(uint32_t *)phys_to_virt(v->vmcs) = vmx_caps.revision;
 	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
@@ -229,20 +230,35 @@ bool vmx_vcpu_setup(struct vcpu *v)
 	vmwrite(CR4_MASK, cr4_forced());
 	guest_write_cr0(0x60000010); /* CD, NW, ET: the reset value */
 	guest_write_cr4(0);
-	return true;
 }
 
-void vmx_vcpu_teardown(struct vcpu *v)
+static void vmx_vcpu_teardown(struct vcpu *v)
 {
 	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
 	if (loaded_vmcs == v->vmcs)
 		loaded_vmcs = 0;
 }
 
-void vmx_vcpu_set_space(struct vcpu *v, uint64_t root)
+static void vmx_vcpu_set_space(struct vcpu *v, struct gpa_space *g)
 {
 	vmcs_load(v);
-	vmwrite(EPT_POINTER, root ? root | (3 << 3) | 6 : 0); /* 4-level walk, write-back */
+	vmwrite(EPT_POINTER, g->root | (3 << 3) | 6); /* 4-level walk, write-back tables */
+}
+
+/* EPT entries (SDM 29.3.2): R, W, X in bits 0-2; leaves are write-back memory. */
+static uint64_t ept_leaf(uint64_t phys, unsigned rights)
+{
+	return phys | (6ULL << 3) | (rights & (RIGHT_R | RIGHT_W | RIGHT_X));
+}
+
+static uint64_t ept_table(uint64_t phys)
+{
+	return phys | RIGHT_R | RIGHT_W | RIGHT_X;
+}
+
+static void ept_flush(struct gpa_space *g)
+{
+	vmx_invept(g->root);
 }
 
 /* --- the exit message ----------------------------------------------------- */
@@ -279,7 +295,7 @@ static void read_segments(uint64_t *w)
 	}
 }
 
-void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
+static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
 	vmcs_load(v);
@@ -328,90 +344,13 @@ void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
 	}
 }
 
-/* --- the reply: checks first, then writes ------------------------------------ */
+/* --- the reply: checks first (vcpu_check.c), then writes ---------------------- */
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
-/* The guest's long-mode state after this reply (its CR group, or what the VMCS holds). */
-static bool will_be_64bit(uint32_t mask, const uint64_t *w)
-{
-	uint64_t efer = mask & VMG_CR ? w[VMW_EFER] : vmread(GUEST_EFER);
-	return efer & EFER_LMA;
-}
-
-static bool check_cr(const uint64_t *w)
+/* VMX's fixed CR0 and CR4 bits: what the kernel adds must be allowed to be 1. */
+static bool vmx_check_cr(const uint64_t *w)
 {
 	uint64_t cr0 = w[VMW_CR0] | cr0_forced(), cr4 = w[VMW_CR4] | cr4_forced();
-	uint64_t efer = w[VMW_EFER];
-	if ((cr0 & ~rdmsr(MSR_VMX_CR0_FIXED1)) || (cr4 & ~rdmsr(MSR_VMX_CR4_FIXED1)))
-		return false;
-	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
-		return false;
-	if (efer & ~(uint64_t)(1 | EFER_LME | EFER_LMA | (1ULL << 11))) /* SCE, LME, LMA, NXE */
-		return false;
-	if (!!(efer & EFER_LMA) != (!!(efer & EFER_LME) && !!(cr0 & CR0_PG)))
-		return false;
-	if ((efer & EFER_LMA) && !(cr4 & (1ULL << 5))) /* long mode needs PAE */
-		return false;
-	return w[VMW_CR3] < (1ULL << 52);
-}
-
-static bool check_segments(const uint64_t *w, bool long_mode)
-{
-	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
-		uint64_t ar = VM_SEG_AR(w[VMW_SEG_DESC(s)]);
-		if (ar & 0xfffe0f00 & 0xffff) /* bits 8-11 reserved (within the 16 we carry) */
-			return false;
-		if (long_mode ? !canonical(w[VMW_SEG_BASE(s)]) : w[VMW_SEG_BASE(s)] >> 32)
-			return false;
-	}
-	return true;
-}
-
-/* An event to inject (SDM 26.2.1.3): a known type, vector and error-code rules. */
-static bool check_injection(uint64_t info)
-{
-	if (!(info & (1u << 31)))
-		return info == 0;
-	unsigned type = (info >> 8) & 7, vector = info & 0xff;
-	if (info & 0x7ffff000 || type == 1 || type == 7)
-		return false;
-	if (type == 2 && vector != 2)
-		return false;
-	if (type == 3 && vector >= 32)
-		return false;
-	if (info & (1u << 11)) /* error code: only hardware exceptions that have one */
-		return type == 3 && (vector == 8 || (vector >= 10 && vector <= 14) || vector == 17);
-	return true;
-}
-
-static int check_state(uint32_t mask, const uint64_t *w)
-{
-	bool long_mode = will_be_64bit(mask, w);
-	if ((mask & VMG_RIP) && (long_mode ? !canonical(w[VMW_RIP]) : w[VMW_RIP] >> 32))
-		return ERR_INVALID_ARG;
-	/* RFLAGS: bit 1 set; reserved bits 3, 5, 15, 22-63 clear */
-	if ((mask & VMG_RFLAGS) && ((w[VMW_RFLAGS] & 0xffffffffffc08028ULL) || !(w[VMW_RFLAGS] & 2)))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_CR) && !check_cr(w))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_SEG) && !check_segments(w, long_mode))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_DTR) && (w[VMW_GDTR_LIMIT] > 0xffff || w[VMW_IDTR_LIMIT] > 0xffff ||
-				 !canonical(w[VMW_GDTR_BASE]) || !canonical(w[VMW_IDTR_BASE])))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_INJECT) && !check_injection(w[VMW_INJECT_INFO]))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
-		return ERR_INVALID_ARG;
-	if (mask & VMG_EVENT)
-		return ERR_INVALID_ARG; /* exit information is read-only */
-	return OK;
+	return !(cr0 & ~rdmsr(MSR_VMX_CR0_FIXED1)) && !(cr4 & ~rdmsr(MSR_VMX_CR4_FIXED1));
 }
 
 static void write_segments(const uint64_t *w)
@@ -447,11 +386,11 @@ static void write_controls(uint64_t c)
 	vmwrite(PROC_CONTROLS, proc);
 }
 
-int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
+static int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
 	vmcs_load(v);
-	int st = check_state(mask, w);
+	int st = vcpu_check_state(v, mask, w, vmx_check_cr);
 	if (st != OK)
 		return st;
 	if (mask & VMG_GPR_ACDB)
@@ -495,14 +434,14 @@ int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
  * ACDB registers and RIP, from a UTCB.  Applies it and returns true, or
  * returns false, changing nothing, for anything vmx_write_state must judge.
  */
-bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
+static bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
 {
 	uint64_t mask = r->r9;
 	if ((mask & ~(uint64_t)(VMG_GPR_ACDB | VMG_RIP)) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
 	    MSG_WORDS(r->rsi) > VMW_COUNT)
 		return false;
 	uint64_t rip = u->mr[VMW_RIP];
-	if ((mask & VMG_RIP) && (v->long_mode ? !canonical(rip) : rip >> 32))
+	if ((mask & VMG_RIP) && !vcpu_rip_valid(rip, v->long_mode))
 		return false;
 	struct trap_frame *f = &v->thread->regs;
 	if (mask & VMG_GPR_ACDB) {
@@ -585,7 +524,7 @@ void vmx_entry_failed(void)
 	return_to_user();
 }
 
-void vmx_enter(struct thread *t)
+static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
 	vmcs_load(v);
@@ -600,3 +539,17 @@ void vmx_enter(struct thread *t)
 	vmx_launch(&t->regs, v->launched);
 	vmx_entry_failed();
 }
+
+const struct vcpu_backend vmx_backend = {
+	.name = "VMX",
+	.setup = vmx_vcpu_setup,
+	.teardown = vmx_vcpu_teardown,
+	.set_space = vmx_vcpu_set_space,
+	.read_state = vmx_read_state,
+	.write_state = vmx_write_state,
+	.fast_reply = vmx_fast_reply,
+	.enter = vmx_enter,
+	.gpa_leaf = ept_leaf,
+	.gpa_table = ept_table,
+	.gpa_flush = ept_flush,
+};

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "vcpu.h"
 #include "vmx.h"
 #include "x86.h"
 
@@ -117,6 +118,7 @@ void vmx_init(void)
 		return;
 	}
 	vmx_caps.on = true;
+	vcpu_backend = &vmx_backend;
 	log_info("vmx: in VMX root operation");
 }
 

@@ -1,0 +1,95 @@
+/*
+ * The checks every reply (and SYS_VCPU_WRITE_STATE) passes before anything
+ * is written: the rules of the exit protocol that hold for VMX and SVM
+ * alike (docs/vm-exit-protocol.md).  The backend adds its own CR rules.
+ */
+#include "vcpu.h"
+
+#define CR0_PE   (1ULL << 0)
+#define CR0_PG   (1ULL << 31)
+#define CR4_PAE  (1ULL << 5)
+#define EFER_SCE (1ULL << 0)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11)
+
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+bool vcpu_rip_valid(uint64_t rip, bool long_mode)
+{
+	return long_mode ? canonical(rip) : !(rip >> 32);
+}
+
+/* CR0, CR4 and EFER that agree with each other. */
+static bool check_cr(const uint64_t *w)
+{
+	uint64_t cr0 = w[VMW_CR0], efer = w[VMW_EFER];
+	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+		return false;
+	if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+		return false;
+	if (!!(efer & EFER_LMA) != (!!(efer & EFER_LME) && !!(cr0 & CR0_PG)))
+		return false;
+	if ((efer & EFER_LMA) && !(w[VMW_CR4] & CR4_PAE))
+		return false;
+	return w[VMW_CR3] < (1ULL << 52);
+}
+
+static bool check_segments(const uint64_t *w, bool long_mode)
+{
+	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
+		uint64_t ar = VM_SEG_AR(w[VMW_SEG_DESC(s)]);
+		if (ar & 0x0f00) /* bits 8-11 of the access rights are reserved */
+			return false;
+		if (long_mode ? !canonical(w[VMW_SEG_BASE(s)]) : w[VMW_SEG_BASE(s)] >> 32)
+			return false;
+	}
+	return true;
+}
+
+/* An event to inject (SDM 26.2.1.3): a known type, vector and error-code rules. */
+static bool check_injection(uint64_t info)
+{
+	if (!(info & (1u << 31)))
+		return info == 0;
+	unsigned type = (info >> 8) & 7, vector = info & 0xff;
+	if (info & 0x7ffff000 || type == 1 || type == 7)
+		return false;
+	if (type == 2 && vector != 2)
+		return false;
+	if (type == 3 && vector >= 32)
+		return false;
+	if (info & (1u << 11)) /* error code: only hardware exceptions that have one */
+		return type == 3 && (vector == 8 || (vector >= 10 && vector <= 14) || vector == 17);
+	return true;
+}
+
+int vcpu_check_state(const struct vcpu *v, uint32_t mask, const uint64_t *w,
+		     bool (*backend_cr_ok)(const uint64_t *w))
+{
+	bool long_mode = mask & VMG_CR ? w[VMW_EFER] & EFER_LMA : v->long_mode;
+	if ((mask & VMG_RIP) && !vcpu_rip_valid(w[VMW_RIP], long_mode))
+		return ERR_INVALID_ARG;
+	/* RFLAGS: bit 1 set; reserved bits 3, 5, 15, 22-63 clear */
+	if ((mask & VMG_RFLAGS) && ((w[VMW_RFLAGS] & 0xffffffffffc08028ULL) || !(w[VMW_RFLAGS] & 2)))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_CR) && (!check_cr(w) || !backend_cr_ok(w)))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_SEG) && !check_segments(w, long_mode))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_DTR) && (w[VMW_GDTR_LIMIT] > 0xffff || w[VMW_IDTR_LIMIT] > 0xffff ||
+				 !canonical(w[VMW_GDTR_BASE]) || !canonical(w[VMW_IDTR_BASE])))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_INJECT) && !check_injection(w[VMW_INJECT_INFO]))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
+		return ERR_INVALID_ARG;
+	if (mask & VMG_EVENT)
+		return ERR_INVALID_ARG; /* exit information is read-only */
+	return OK;
+}
