@@ -162,6 +162,16 @@ $(BUILD)/test-vm.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) tes
 		tests/vm/vmm.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(VM_TEST_MODULES)
 
+# The same without the two background spinners, for Bochs's SVM: Bochs 2.7
+# never ends an SVM guest's time slice while the guest keeps IF=0
+# (docs/vm-exit-protocol.md), so a spinner would hold the CPU for ever.
+$(BUILD)/vmm-nospin.cfg: tests/vm/vmm.cfg
+	$(V)grep -v 'test=spin\|test=delete' $< > $@
+$(BUILD)/test-vm-nospin.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) tests/vm/root.cfg \
+		$(BUILD)/vmm-nospin.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" \
+		$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.cfg:,$(VM_TEST_MODULES))
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -198,7 +208,8 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 
 BOOT_SUITES := boot fault user vm
 
-test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES))
+test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
+		$(BUILD)/test-vm-nospin.iso
 	$(V)tests/run-all.sh $(BUILD)
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.

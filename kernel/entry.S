@@ -168,8 +168,33 @@ vmx_exit_entry:
 	call	vmx_exit
 	ud2
 
+/*
+ * svm_launch(regs, vmcb): VMRUN the guest.  RAX names the VMCB (the guest's
+ * RAX lives in it), so the frame's RAX slot is filled in from the VMCB by
+ * svm_exit.  STI's shadow covers VMRUN: with V_INTR_MASKING the host's IF
+ * at VMRUN is what lets a physical interrupt exit the guest.  #VMEXIT
+ * returns here with the host's RSP (&regs.vector) and GIF clear.
+ */
+	.globl svm_launch
+svm_launch:
+	mov	%rsi, svm_vmcb(%rip)
+	mov	%rdi, %rsp
+	POP_GPRS
+	mov	svm_vmcb(%rip), %rax
+	sti
+	vmrun	%rax
+	cli
+	stgi
+	PUSH_GPRS
+	lea	boot_stack_top_high(%rip), %rsp
+	cld
+	call	svm_exit
+	ud2
+
 	.bss
 	.balign 8
+svm_vmcb:
+	.quad 0
 syscall_user_rsp:
 	.quad 0
 

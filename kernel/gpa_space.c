@@ -93,3 +93,9 @@ void gpa_space_destroy(struct gpa_space *g)
 	while (g->mappings)
 		gpa_unmap_frame(g->mappings);
 }
+
+uint64_t gpa_to_phys(struct gpa_space *g, uint64_t gpa)
+{
+	uint64_t *e = ept_entry(g, gpa & ~(PAGE_SIZE - 1), false);
+	return e && *e ? (*e & PTE_ADDR) : 0;
+}

@@ -14,6 +14,8 @@
 #include "memory.h"
 #include "panic.h"
 #include "trap.h"
+#include "svm.h"
+#include "vcpu.h"
 #include "vmx.h"
 #include "x86.h"
 
@@ -227,13 +229,16 @@ static enum ktest_result backtrace_symbols_name_functions(void)
 	return KT_PASS;
 }
 
-static enum ktest_result vmx_reports_ept_features(void)
+/* Both emulators offer a backend: VMX with EPT (Bochs) or SVM with nested paging (QEMU). */
+static enum ktest_result virtualization_backend_on(void)
 {
-	if (!vmx_caps.present)
-		SKIP("this CPU has no VMX (QEMU's emulation never does; Bochs has it)");
-	CHECK(vmx_caps.enabled_by_fw);
-	CHECK(vmx_caps.revision != 0);
-	CHECK(vmx_caps.ept && vmx_caps.vpid && vmx_caps.unrestricted_guest);
+	CHECK(vcpu_backend);
+	if (vcpu_backend == &vmx_backend) {
+		CHECK(vmx_caps.enabled_by_fw && vmx_caps.revision != 0);
+		CHECK(vmx_caps.ept && vmx_caps.vpid && vmx_caps.unrestricted_guest);
+	} else {
+		CHECK(svm_caps.on && svm_caps.npt && svm_caps.asids >= 2);
+	}
 	return KT_PASS;
 }
 
@@ -258,7 +263,7 @@ static const struct ktest boot_suite[] = {
 	T(lapic_timer_calibrated),
 	T(timer_interrupts_tick),
 	T(backtrace_symbols_name_functions),
-	T(vmx_reports_ept_features),
+	T(virtualization_backend_on),
 #undef T
 };
 #define N_BOOT_TESTS (sizeof(boot_suite) / sizeof(boot_suite[0]))

@@ -11,6 +11,7 @@
 #include "syscall.h"
 #include "thread.h"
 #include "trap.h"
+#include "svm.h"
 #include "vmx.h"
 #include "x86.h"
 
@@ -71,6 +72,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	irq_enable();
 	vmx_probe();
 	vmx_init();
+	svm_init(); /* only if VMX is not in use */
 
 	syscall_init();
 	irq_init();

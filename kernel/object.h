@@ -138,7 +138,7 @@ struct gpa_space {
 /* The virtualization half of a vCPU thread (its VMCS page follows it). */
 struct vcpu {
 	struct thread *thread;
-	uint64_t vmcs;               /* physical: kernel-only, never mapped to a task */
+	uint64_t vmcs;               /* physical VMCS (VMX) or VMCB (SVM): kernel-only, never mapped */
 	struct cap space;            /* copy of the gpa_space capability, or empty */
 	struct cap defaults;         /* endpoint for reasons without their own binding */
 	uint32_t default_mask;
@@ -146,7 +146,9 @@ struct vcpu {
 		uint32_t reason, mask;
 	} bound[VCPU_BINDINGS];
 	struct cap bound_ep[VCPU_BINDINGS];
-	uint64_t cr2;                /* not in the VMCS: switched by hand */
+	uint64_t cr2;                /* VMX: not in the VMCS, switched by hand */
+	uint64_t exit_len, exit_qual, exit_gpa; /* SVM: the exit, in VMX's terms */
+	uint64_t flush_seen;         /* SVM: guest-mapping removals this vCPU has flushed */
 	uint32_t exit_reason;        /* of the exit waiting for its answer */
 	uint32_t exit_mask;
 	uint16_t vpid;

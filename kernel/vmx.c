@@ -58,8 +58,8 @@ void vmx_probe(void)
 	c->present = cpuid(1, 0).ecx & (1U << 5);
 	c->svm = cpuid(0x80000000, 0).eax >= 0x80000001 && (cpuid(0x80000001, 0).ecx & (1U << 2));
 	if (!c->present) {
-		log_info("vmx: not available on this CPU: virtual machines are disabled%s",
-			 c->svm ? " (the CPU has AMD SVM, which this kernel does not use yet)" : "");
+		log_info("vmx: not available on this CPU%s",
+			 c->svm ? " (it has AMD SVM instead)" : ": virtual machines are disabled");
 		return;
 	}
 	read_caps(c);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test: host unit tests, then the boot suites in QEMU and in Bochs
-# (the Bochs runs in the background, in parallel).  Prints one line per
+# (the Bochs runs in the background, in parallel).  The VM suite runs three
+# times: QEMU (SVM), Bochs with an Intel CPU (VMX), Bochs with an AMD one (SVM).  Prints one line per
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
 #   tests/run-all.sh BUILD_DIR
 set -u
@@ -18,16 +19,19 @@ b2=$!
 b3=$!
 "$suite" bochs "$build/test-vm.iso" vm "$logs" 300 --no-skip >"$logs/bochs-vm.out" 2>&1 &
 b4=$!
+"$suite" bochs-svm "$build/test-vm-nospin.iso" vm "$logs" 300 --no-skip \
+	>"$logs/bochs-svm-vm.out" 2>&1 &
+b5=$!
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 60
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 60
 	"$suite" qemu "$build/test-user.iso" user "$logs" 120
-	"$suite" qemu "$build/test-vm.iso" vm "$logs" 120
-	wait $b1 $b2 $b3 $b4
+	"$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
+	wait $b1 $b2 $b3 $b4 $b5
 	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out" \
-		"$logs/bochs-vm.out"
+		"$logs/bochs-vm.out" "$logs/bochs-svm-vm.out"
 } >"$logs/all.out" 2>&1
 cat "$logs/all.out"
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Boots an ISO in an emulator.
-#   tools/emu.sh auto|qemu|qemu-gdb|bochs ISO        serial console on this terminal
-#   tools/emu.sh qemu|qemu-tcg|bochs ISO SERIAL.log EMU.log
+#   tools/emu.sh auto|qemu|qemu-gdb|bochs|bochs-svm ISO   serial console on this terminal
+#   tools/emu.sh qemu|qemu-tcg|bochs|bochs-svm ISO SERIAL.log EMU.log
 #                                                    headless, for tests: serial output
 #                                                    into SERIAL.log, the emulator's own
 #                                                    messages into EMU.log
@@ -48,7 +48,10 @@ qemu)
 	exec qemu-system-x86_64 $QEMU_FLAGS -serial mon:stdio ;;
 qemu-gdb)
 	exec qemu-system-x86_64 $QEMU_FLAGS -serial mon:stdio -s -S ;;
-bochs)
+bochs | bochs-svm)
+	# bochs: Intel with VMX and EPT; bochs-svm: AMD with SVM and nested paging.
+	model=corei7_skylake_x
+	[ "$emu" = bochs-svm ] && model=ryzen
 	dir=$(mktemp -d)
 	trap 'rm -rf "$dir"' EXIT INT TERM
 	if [ -z "$serial" ]; then
@@ -63,7 +66,7 @@ bochs)
 megs: 256
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-cpu: model=corei7_skylake_x, ips=50000000, reset_on_triple_fault=0
+cpu: model=$model, ips=50000000, reset_on_triple_fault=0
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
 com1: enabled=1, mode=file, dev=$serial
@@ -81,6 +84,6 @@ RC
 	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$dir/bochs.log" >>"$emulog" 2>/dev/null ;; esac
 	exit $status ;;
 *)
-	echo "emu.sh: unknown emulator '$emu' (qemu, qemu-gdb or bochs)" >&2
+	echo "emu.sh: unknown emulator '$emu' (auto, qemu, qemu-tcg, qemu-gdb, bochs, bochs-svm)" >&2
 	exit 2 ;;
 esac

@@ -1,0 +1,75 @@
+/*
+ * AMD SVM discovery and enabling (AMD64 APM vol. 2, chapter 15): CPUID
+ * 0x8000000A for nested paging and next-RIP saving, VM_CR for a firmware
+ * lock, EFER.SVME, and the host save area VMRUN needs.  The I/O and MSR
+ * permission maps are shared by every vCPU: all ones, so every port and
+ * MSR access exits to the VMM.
+ */
+#include "log.h"
+#include "mem.h"
+#include "memory.h"
+#include "svm.h"
+#include "vcpu.h"
+#include "x86.h"
+
+#define MSR_VM_CR      0xc0010114
+#define MSR_VM_HSAVE   0xc0010117
+#define VM_CR_SVMDIS   (1ULL << 4)
+#define EFER_SVME      (1ULL << 12)
+#define IOPM_PAGES     3
+#define MSRPM_PAGES    2
+
+struct svm_caps svm_caps;
+uint64_t svm_iopm, svm_msrpm;
+
+static void probe(void)
+{
+	struct svm_caps *c = &svm_caps;
+	c->present = cpuid(0x80000000, 0).eax >= 0x8000000a &&
+		     (cpuid(0x80000001, 0).ecx & (1U << 2));
+	if (!c->present)
+		return;
+	struct cpuid_regs r = cpuid(0x8000000a, 0);
+	c->asids = r.ebx;
+	c->npt = r.edx & 1;
+	c->nrip_save = r.edx & (1U << 3);
+	c->decode_assists = r.edx & (1U << 7);
+	c->disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
+}
+
+/* Pages of all ones from the frame allocator; 0 if there is no memory. */
+static uint64_t all_ones(unsigned pages)
+{
+	uint64_t p = pmm_alloc_contig(&pmm, pages, 1);
+	if (p)
+		memset(phys_to_virt(p), 0xff, pages * PAGE_SIZE);
+	return p;
+}
+
+void svm_init(void)
+{
+	probe();
+	struct svm_caps *c = &svm_caps;
+	if (!c->present || vcpu_backend)
+		return;
+	log_info("svm: present, %u ASIDs, nested paging %s, next-RIP saving %s, decode assists %s",
+		 c->asids, c->npt ? "yes" : "no", c->nrip_save ? "yes" : "no",
+		 c->decode_assists ? "yes" : "no");
+	if (c->disabled || !c->npt || c->asids < 2) {
+		log_warn("svm: virtual machines disabled: %s", c->disabled ? "SVM locked off by firmware"
+							      : "no nested paging");
+		return;
+	}
+	uint64_t hsave = pmm_alloc(&pmm);
+	svm_iopm = all_ones(IOPM_PAGES);
+	svm_msrpm = all_ones(MSRPM_PAGES);
+	if (!hsave || !svm_iopm || !svm_msrpm) {
+		log_warn("svm: no memory for the host save area and permission maps");
+		return;
+	}
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE, hsave);
+	c->on = true;
+	vcpu_backend = &svm_backend;
+	log_info("svm: on (instruction lengths from the kernel, which needs no next-RIP saving)");
+}

@@ -1,0 +1,22 @@
+/* AMD SVM: what the CPU offers, and turning it on. */
+#ifndef KERNEL_SVM_H
+#define KERNEL_SVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct svm_caps {
+	bool present;       /* CPUID 0x80000001:ECX.SVM */
+	bool disabled;      /* VM_CR.SVMDIS: the firmware turned it off */
+	bool npt, nrip_save, decode_assists;
+	uint32_t asids;
+	bool on;
+};
+
+extern struct svm_caps svm_caps;
+extern uint64_t svm_iopm, svm_msrpm; /* physical: every port and every MSR intercepted */
+
+/* Reads SVM's features; turns it on (EFER.SVME, host save area) if it has nested paging. */
+void svm_init(void);
+
+#endif

@@ -1,0 +1,516 @@
+/*
+ * vCPUs on AMD SVM: the VMCB (kernel memory, never mapped to a task), the
+ * intercepts that keep a guest contained, VMRUN and #VMEXIT, and the
+ * translation of SVM exit codes and VMCB fields into the same exit
+ * reasons and message words the VMM gets from VMX.  Offsets and rules:
+ * AMD64 APM vol. 2, chapter 15 and appendix B.
+ *
+ * Instruction lengths: QEMU has neither next-RIP saving nor decode
+ * assists, so the kernel supplies them.  It intercepts only instructions
+ * of fixed length (CPUID 2, HLT 1, RDMSR/WRMSR 2, VMCALL/VMMCALL 3), and
+ * for I/O the CPU reports the next RIP itself (EXITINFO2).  MMIO (nested
+ * page faults) needs no length from the kernel: the VMM decodes it.
+ */
+#include "gpa_space.h"
+#include "mem.h"
+#include "lapic.h"
+#include "log.h"
+#include "memory.h"
+#include "svm.h"
+#include "task.h"
+#include "thread.h"
+#include "trap.h"
+#include "vcpu.h"
+#include "x86.h"
+
+/* VMCB control area. */
+#define C_INTERCEPT_EXC   0x008
+#define C_INTERCEPT_MISC1 0x00c
+#define C_INTERCEPT_MISC2 0x010
+#define C_IOPM            0x040
+#define C_MSRPM           0x048
+#define C_ASID            0x058
+#define C_TLB_CONTROL     0x05c
+#define C_VINTR           0x060
+#define C_INT_SHADOW      0x068
+#define C_EXITCODE        0x070
+#define C_EXITINFO1       0x078
+#define C_EXITINFO2       0x080
+#define C_EXITINTINFO     0x088
+#define C_NP_ENABLE       0x090
+#define C_EVENTINJ        0x0a8
+#define C_NCR3            0x0b0
+/* VMCB state save area. */
+#define S_SEG             0x400 /* ES, CS, SS, DS, FS, GS, then GDTR, LDTR, IDTR, TR */
+#define S_CPL             0x4cb
+#define S_EFER            0x4d0
+#define S_CR4             0x548
+#define S_CR3             0x550
+#define S_CR0             0x558
+#define S_DR7             0x560
+#define S_DR6             0x568
+#define S_RFLAGS          0x570
+#define S_RIP             0x578
+#define S_RSP             0x5d8
+#define S_RAX             0x5f8
+#define S_CR2             0x640
+#define S_GPAT            0x668
+
+/* Intercepts. */
+#define I1_INTR     (1u << 0)
+#define I1_NMI      (1u << 1)
+#define I1_SMI      (1u << 2)
+#define I1_INIT     (1u << 3)
+#define I1_VINTR    (1u << 4)
+#define I1_RDPMC    (1u << 15)
+#define I1_CPUID    (1u << 18)
+#define I1_INVD     (1u << 22)
+#define I1_HLT      (1u << 24)
+#define I1_IOIO     (1u << 27)
+#define I1_MSR      (1u << 28)
+#define I1_SHUTDOWN (1u << 31)
+#define I2_ALL_SVM  0x7f        /* VMRUN, VMMCALL, VMLOAD, VMSAVE, STGI, CLGI, SKINIT */
+#define I2_WBINVD   (1u << 9)
+#define I2_MONITOR  (1u << 10)
+#define I2_MWAIT    (1u << 11)
+
+/* Exit codes. */
+#define SVM_EXIT_UD       0x046
+#define SVM_EXIT_DF       0x048
+#define SVM_EXIT_INTR     0x060
+#define SVM_EXIT_NMI      0x061
+#define SVM_EXIT_VINTR    0x064
+#define SVM_EXIT_CPUID    0x072
+#define SVM_EXIT_HLT      0x078
+#define SVM_EXIT_IOIO     0x07b
+#define SVM_EXIT_MSR      0x07c
+#define SVM_EXIT_SHUTDOWN 0x07f
+#define SVM_EXIT_VMRUN    0x080
+#define SVM_EXIT_VMMCALL  0x081
+#define SVM_EXIT_SKINIT   0x086
+#define SVM_EXIT_NPF      0x400
+#define SVM_EXIT_INVALID  ((uint64_t)-1)
+
+#define EFER_SVME   (1ULL << 12)
+#define EFER_LMA    (1ULL << 10)
+#define EVENT_VALID (1u << 31)
+#define EVENT_UD    (EVENT_VALID | (3u << 8) | 6) /* #UD, an exception */
+#define EVENT_DF    (EVENT_VALID | (1u << 11) | (3u << 8) | 8) /* #DF, error code 0 */
+
+void svm_launch(struct trap_frame *regs, uint64_t vmcb);
+
+static uint64_t flushes; /* bumped when any guest mapping goes away */
+
+struct svm_seg {
+	uint16_t sel, attr;
+	uint32_t limit;
+	uint64_t base;
+};
+
+static uint8_t *vmcb(struct vcpu *v)
+{
+	return phys_to_virt(v->vmcs);
+}
+
+static uint64_t *u64(struct vcpu *v, unsigned off)
+{
+	return (uint64_t *)(vmcb(v) + off);
+}
+
+static uint32_t *u32(struct vcpu *v, unsigned off)
+{
+	return (uint32_t *)(vmcb(v) + off);
+}
+
+/* Segment s of the message (VMS_ES .. VMS_TR) in the VMCB's order. */
+static struct svm_seg *seg(struct vcpu *v, unsigned s)
+{
+	static const uint8_t slot[] = { 0, 1, 2, 3, 4, 5, 7, 9 }; /* LDTR is 7th, TR 9th */
+	return (struct svm_seg *)(vmcb(v) + S_SEG) + slot[s];
+}
+
+/* VMX access rights (type..P in 7:0, AVL..G in 15:12, unusable 16) <-> SVM attributes. */
+static uint16_t attr_from_ar(uint64_t ar)
+{
+	return (ar & (1u << 16)) || !ar ? 0 : (ar & 0xff) | ((ar >> 4) & 0xf00);
+}
+
+static uint64_t ar_from_attr(uint16_t attr)
+{
+	uint64_t ar = (attr & 0xff) | ((uint64_t)(attr & 0xf00) << 4);
+	return attr & 0x80 ? ar : ar | (1u << 16);
+}
+
+static void svm_setup(struct vcpu *v)
+{
+	/* #UD: Intel's VMCALL, which AMD does not know.  #DF: see double_fault(). */
+	*u32(v, C_INTERCEPT_EXC) = (1u << 6) | (1u << 8);
+	*u32(v, C_INTERCEPT_MISC1) = I1_INTR | I1_NMI | I1_SMI | I1_INIT | I1_RDPMC | I1_CPUID |
+				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN;
+	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT;
+	*u64(v, C_IOPM) = svm_iopm;
+	*u64(v, C_MSRPM) = svm_msrpm;
+	*u32(v, C_ASID) = v->vpid;
+	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1; /* a new ASID: flush it once */
+	*u64(v, C_VINTR) = 1ULL << 24; /* V_INTR_MASKING: the guest's IF never blocks the host's */
+	*u64(v, C_NP_ENABLE) = 1;
+	for (unsigned s = VMS_ES; s <= VMS_TR; s++)
+		*seg(v, s) = (struct svm_seg){ 0, s == VMS_CS ? 0x9b : s == VMS_TR ? 0x8b :
+						    s == VMS_LDTR ? 0x82 : 0x93, 0xffff, 0 };
+	struct svm_seg *dt = (struct svm_seg *)(vmcb(v) + S_SEG);
+	dt[6].limit = dt[8].limit = 0xffff; /* GDTR, IDTR */
+	*u64(v, S_CR0) = 0x60000010;
+	*u64(v, S_EFER) = EFER_SVME;
+	*u64(v, S_RFLAGS) = 2;
+	*u64(v, S_DR6) = 0xffff0ff0;
+	*u64(v, S_DR7) = 0x400;
+	*u64(v, S_GPAT) = 0x0007040600070406ULL;
+}
+
+static void svm_teardown(struct vcpu *v)
+{
+	(void)v; /* a VMCB is plain memory: nothing is cached outside it */
+}
+
+static void svm_set_space(struct vcpu *v, struct gpa_space *g)
+{
+	*u64(v, C_NCR3) = g->root;
+}
+
+/* Nested page tables are ordinary page tables; guest accesses count as user accesses. */
+static uint64_t npt_leaf(uint64_t phys, unsigned rights)
+{
+	uint64_t e = phys | PTE_P | PTE_U;
+	if (rights & RIGHT_W)
+		e |= PTE_W;
+	if (!(rights & RIGHT_X))
+		e |= paging_nx_bit();
+	return e;
+}
+
+static uint64_t npt_table(uint64_t phys)
+{
+	return phys | PTE_P | PTE_W | PTE_U;
+}
+
+static void npt_flush(struct gpa_space *g)
+{
+	(void)g;
+	flushes++; /* every vCPU flushes its ASID at its next VMRUN */
+}
+
+/* --- the exit message ----------------------------------------------------- */
+
+static uint64_t event_from_svm(uint64_t e)
+{
+	if (!(e & EVENT_VALID))
+		return 0;
+	return (e & 0xfff) | EVENT_VALID; /* same vector, type and error-valid bits */
+}
+
+static void svm_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
+{
+	struct trap_frame *f = &v->thread->regs;
+	w[VMW_INSN_LEN] = v->exit_len;
+	w[VMW_QUAL] = mask & VMG_QUAL ? v->exit_qual : 0;
+	if (mask & VMG_GPR_ACDB) {
+		w[VMW_RAX] = *u64(v, S_RAX);
+		w[VMW_RCX] = f->rcx;
+		w[VMW_RDX] = f->rdx;
+		w[VMW_RBX] = f->rbx;
+	}
+	if (mask & VMG_RIP)
+		w[VMW_RIP] = *u64(v, S_RIP);
+	if (mask & VMG_RFLAGS)
+		w[VMW_RFLAGS] = *u64(v, S_RFLAGS);
+	if (mask & VMG_GPR_OTHER) {
+		const uint64_t from[] = { *u64(v, S_RSP), f->rbp, f->rsi, f->rdi, f->r8, f->r9,
+					  f->r10, f->r11, f->r12, f->r13, f->r14, f->r15 };
+		for (unsigned i = 0; i < 12; i++)
+			w[VMW_RSP + i] = from[i];
+	}
+	if (mask & VMG_QUAL) {
+		w[VMW_GPA] = v->exit_gpa;
+		w[VMW_GLA] = 0; /* SVM does not report it */
+	}
+	if (mask & VMG_CR) {
+		w[VMW_CR0] = *u64(v, S_CR0);
+		w[VMW_CR2] = *u64(v, S_CR2);
+		w[VMW_CR3] = *u64(v, S_CR3);
+		w[VMW_CR4] = *u64(v, S_CR4);
+		w[VMW_EFER] = *u64(v, S_EFER) & ~EFER_SVME;
+	}
+	if (mask & VMG_SEG) {
+		for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
+			struct svm_seg *g = seg(v, s);
+			w[VMW_SEG_DESC(s)] = VM_SEG_PACK(g->sel, ar_from_attr(g->attr), g->limit);
+			w[VMW_SEG_BASE(s)] = g->base;
+		}
+	}
+	if (mask & VMG_DTR) {
+		struct svm_seg *dt = (struct svm_seg *)(vmcb(v) + S_SEG);
+		w[VMW_GDTR_BASE] = dt[6].base;
+		w[VMW_GDTR_LIMIT] = dt[6].limit;
+		w[VMW_IDTR_BASE] = dt[8].base;
+		w[VMW_IDTR_LIMIT] = dt[8].limit;
+	}
+	if (mask & VMG_STATE) {
+		w[VMW_INTR_STATE] = *u64(v, C_INT_SHADOW) & 1; /* the STI/MOV SS shadow */
+		w[VMW_ACTIVITY] = 0;
+	}
+	if (mask & VMG_EVENT) {
+		w[VMW_EXIT_INTR_INFO] = 0;
+		w[VMW_EXIT_INTR_ERROR] = 0;
+		w[VMW_IDT_VECTORING_INFO] = event_from_svm(*u64(v, C_EXITINTINFO));
+		w[VMW_IDT_VECTORING_ERROR] = *u64(v, C_EXITINTINFO) >> 32;
+	}
+}
+
+/* --- the reply ---------------------------------------------------------------- */
+
+/* SVM's own CR rules: CR0's upper half clear, and no NW without CD. */
+static bool svm_check_cr(const uint64_t *w)
+{
+	uint64_t cr0 = w[VMW_CR0];
+	return !(cr0 >> 32) && !((cr0 & (1u << 29)) && !(cr0 & (1u << 30)));
+}
+
+/* VMX event types -> SVM: software interrupts and exceptions are SVM's "software interrupt". */
+static uint64_t event_to_svm(uint64_t info, uint64_t error)
+{
+	unsigned type = (info >> 8) & 7;
+	if (type >= 4)
+		type = type == 6 ? 3 : 4;
+	return (info & 0x8000f8ff) | (uint64_t)type << 8 | error << 32;
+}
+
+static void write_vintr(struct vcpu *v, bool window)
+{
+	uint64_t vintr = *u64(v, C_VINTR) & ~((1ULL << 8) | (0xfULL << 16) | (1ULL << 20));
+	*u64(v, C_VINTR) = window ? vintr | (1ULL << 8) | (0xfULL << 16) | (1ULL << 20) : vintr;
+	*u32(v, C_INTERCEPT_MISC1) = window ? *u32(v, C_INTERCEPT_MISC1) | I1_VINTR
+					    : *u32(v, C_INTERCEPT_MISC1) & ~I1_VINTR;
+}
+
+static void write_gprs(struct vcpu *v, uint32_t mask, const uint64_t *w)
+{
+	struct trap_frame *f = &v->thread->regs;
+	if (mask & VMG_GPR_ACDB) {
+		*u64(v, S_RAX) = w[VMW_RAX];
+		f->rcx = w[VMW_RCX];
+		f->rdx = w[VMW_RDX];
+		f->rbx = w[VMW_RBX];
+	}
+	if (mask & VMG_GPR_OTHER) {
+		uint64_t *to[] = { u64(v, S_RSP), &f->rbp, &f->rsi, &f->rdi, &f->r8, &f->r9,
+				   &f->r10, &f->r11, &f->r12, &f->r13, &f->r14, &f->r15 };
+		for (unsigned i = 0; i < 12; i++)
+			*to[i] = w[VMW_RSP + i];
+	}
+}
+
+static void write_system(struct vcpu *v, uint32_t mask, const uint64_t *w)
+{
+	if (mask & VMG_CR) {
+		*u64(v, S_CR0) = w[VMW_CR0];
+		*u64(v, S_CR2) = w[VMW_CR2];
+		*u64(v, S_CR3) = w[VMW_CR3];
+		*u64(v, S_CR4) = w[VMW_CR4];
+		*u64(v, S_EFER) = w[VMW_EFER] | EFER_SVME;
+		v->long_mode = w[VMW_EFER] & EFER_LMA;
+	}
+	if (mask & VMG_SEG) {
+		for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
+			uint64_t d = w[VMW_SEG_DESC(s)];
+			*seg(v, s) = (struct svm_seg){ VM_SEG_SEL(d), attr_from_ar(VM_SEG_AR(d)),
+						       VM_SEG_LIMIT(d), w[VMW_SEG_BASE(s)] };
+		}
+		*(uint8_t *)(vmcb(v) + S_CPL) = (seg(v, VMS_SS)->attr >> 5) & 3;
+	}
+	if (mask & VMG_DTR) {
+		struct svm_seg *dt = (struct svm_seg *)(vmcb(v) + S_SEG);
+		dt[6].base = w[VMW_GDTR_BASE];
+		dt[6].limit = w[VMW_GDTR_LIMIT];
+		dt[8].base = w[VMW_IDTR_BASE];
+		dt[8].limit = w[VMW_IDTR_LIMIT];
+	}
+	if (mask & VMG_STATE)
+		*u64(v, C_INT_SHADOW) = (w[VMW_INTR_STATE] & 3) ? 1 : 0;
+}
+
+static int svm_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
+{
+	int st = vcpu_check_state(v, mask, w, svm_check_cr);
+	if (st != OK)
+		return st;
+	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & VMC_NMI_WINDOW))
+		return ERR_UNSUPPORTED; /* no NMI window on SVM without IRET interception */
+	write_gprs(v, mask, w);
+	if (mask & VMG_RIP)
+		*u64(v, S_RIP) = w[VMW_RIP];
+	if (mask & VMG_RFLAGS)
+		*u64(v, S_RFLAGS) = w[VMW_RFLAGS];
+	write_system(v, mask, w);
+	if (mask & VMG_INJECT) {
+		uint64_t info = w[VMW_INJECT_INFO];
+		*u64(v, C_EVENTINJ) = event_to_svm(info, w[VMW_INJECT_ERROR]);
+		if ((info & EVENT_VALID) && ((info >> 8) & 7) >= 4)
+			*u64(v, S_RIP) += w[VMW_INSN_LEN]; /* SVM pushes the RIP as it is */
+	}
+	if (mask & VMG_CONTROLS)
+		write_vintr(v, w[VMW_CONTROLS] & VMC_INTR_WINDOW);
+	return OK;
+}
+
+static bool svm_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
+{
+	(void)v, (void)r, (void)u;
+	return false; /* every reply takes the general path */
+}
+
+/* --- entry and exit ----------------------------------------------------------- */
+
+/* Reads guest memory at gpa through the vCPU's nested tables; false if unmapped. */
+static bool read_guest(struct vcpu *v, uint64_t gpa, void *buf, unsigned len)
+{
+	if (v->space.type != OBJ_GPA_SPACE)
+		return false;
+	uint64_t phys = gpa_to_phys((struct gpa_space *)v->space.obj, gpa);
+	if (!phys || (gpa & 0xfff) + len > PAGE_SIZE)
+		return false;
+	memcpy(buf, phys_to_virt(phys + (gpa & 0xfff)), len);
+	return true;
+}
+
+/* Intel's VMCALL (0F 01 C1) raises #UD on AMD: it is the guest's hypercall all the same. */
+static bool is_vmcall(struct vcpu *v)
+{
+	uint8_t b[3];
+	uint64_t linear = seg(v, VMS_CS)->base + *u64(v, S_RIP);
+	return !(*u64(v, S_CR0) & (1u << 31)) && read_guest(v, linear, b, 3) &&
+	       b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xc1;
+}
+
+/*
+ * A double fault the guest cannot take (no IDT entry 8) is a triple fault:
+ * reported as one here, because Bochs 2.7 stops the whole machine instead
+ * of exiting on SVM's shutdown intercept.  Otherwise the #DF is delivered.
+ */
+static uint32_t double_fault(struct vcpu *v)
+{
+	struct svm_seg *idt = (struct svm_seg *)(vmcb(v) + S_SEG) + 8;
+	unsigned gate = *u64(v, S_CR0) & 1 ? 8 : 4; /* protected or real mode */
+	if (idt->limit < 9 * gate - 1)
+		return VMX_EXIT_TRIPLE_FAULT;
+	*u64(v, C_EVENTINJ) = EVENT_DF;
+	return 0;
+}
+
+/*
+ * The VMX exit reason for an SVM exit code, with qualification and length;
+ * 0 when the kernel dealt with it (an event to inject is set).
+ */
+static uint32_t translate(struct vcpu *v, uint64_t code)
+{
+	uint64_t info1 = *u64(v, C_EXITINFO1), info2 = *u64(v, C_EXITINFO2);
+	v->exit_qual = 0;
+	switch (code) {
+	case SVM_EXIT_CPUID:    v->exit_len = 2; return VMX_EXIT_CPUID;
+	case SVM_EXIT_HLT:      v->exit_len = 1; return VMX_EXIT_HLT;
+	case SVM_EXIT_VMMCALL:  v->exit_len = 3; return VMX_EXIT_VMCALL;
+	case SVM_EXIT_MSR:      v->exit_len = 2; return info1 ? VMX_EXIT_WRMSR : VMX_EXIT_RDMSR;
+	case SVM_EXIT_SHUTDOWN: return VMX_EXIT_TRIPLE_FAULT;
+	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMX_EXIT_INTERRUPT_WINDOW;
+	case SVM_EXIT_IOIO: {
+		unsigned size = info1 & 0x10 ? 1 : info1 & 0x20 ? 2 : 4;
+		v->exit_len = info2 - *u64(v, S_RIP);
+		v->exit_qual = (size - 1) | (info1 & 1) << 3 | ((info1 >> 2) & 3) << 4 |
+			       (info1 & 0xffff0000);
+		return VMX_EXIT_IO;
+	}
+	case SVM_EXIT_NPF:
+		v->exit_gpa = info2;
+		v->exit_qual = (info1 & 2 ? 2 : 1) | (info1 & 0x10 ? 4 : 0); /* write, fetch */
+		return VMX_EXIT_EPT_VIOLATION;
+	case SVM_EXIT_UD:
+		v->exit_len = 3;
+		if (is_vmcall(v))
+			return VMX_EXIT_VMCALL;
+		*u64(v, C_EVENTINJ) = EVENT_UD; /* the guest's own #UD */
+		return 0;
+	case SVM_EXIT_DF:
+		return double_fault(v);
+	case SVM_EXIT_INVALID:
+		return VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE;
+	default:
+		if (code >= SVM_EXIT_VMRUN && code <= SVM_EXIT_SKINIT) {
+			*u64(v, C_EVENTINJ) = EVENT_UD; /* no SVM for guests */
+			return 0;
+		}
+		return 0x1000 | code;
+	}
+}
+
+/* The kernel's own answer to CPUID, for the measurement-only baseline. */
+static void kernel_cpuid(struct vcpu *v)
+{
+	struct trap_frame *f = &v->thread->regs;
+	struct cpuid_regs r = cpuid(*u64(v, S_RAX), f->rcx);
+	*u64(v, S_RAX) = r.eax;
+	f->rbx = r.ebx;
+	f->rcx = r.ecx;
+	f->rdx = r.edx;
+	*u64(v, S_RIP) += 2;
+}
+
+/* Called by entry.S after #VMEXIT with the guest's registers (but RAX) in current->regs. */
+void __attribute__((noreturn)) svm_exit(void);
+void svm_exit(void)
+{
+	struct thread *t = current;
+	struct vcpu *v = t->vcpu;
+	uint64_t code = *u64(v, C_EXITCODE);
+	t->regs.rax = *u64(v, S_RAX);
+	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 0;
+	*u64(v, C_EVENTINJ) = 0;
+	if (code == SVM_EXIT_INTR) {
+		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
+	} else if (code == SVM_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+		kernel_cpuid(v);
+	} else if (code != SVM_EXIT_NMI) {
+		uint32_t reason = translate(v, code);
+		if (reason)
+			vcpu_exit(t, reason);
+	}
+	return_to_user();
+}
+
+static void __attribute__((noreturn)) svm_enter(struct thread *t)
+{
+	struct vcpu *v = t->vcpu;
+	if (v->recall) {
+		v->recall = false;
+		vcpu_exit(t, VMEXIT_RECALL);
+		return_to_user();
+	}
+	if (v->flush_seen != flushes) { /* a guest mapping went away since this vCPU last ran */
+		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1;
+		v->flush_seen = flushes;
+	}
+	svm_launch(&t->regs, v->vmcs);
+	__builtin_unreachable();
+}
+
+const struct vcpu_backend svm_backend = {
+	.name = "SVM",
+	.setup = svm_setup,
+	.teardown = svm_teardown,
+	.set_space = svm_set_space,
+	.read_state = svm_read_state,
+	.write_state = svm_write_state,
+	.fast_reply = svm_fast_reply,
+	.enter = svm_enter,
+	.gpa_leaf = npt_leaf,
+	.gpa_table = npt_table,
+	.gpa_flush = npt_flush,
+};
