@@ -213,8 +213,8 @@ test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUI
 	$(V)tests/run-all.sh $(BUILD)
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
-bench: deps-check $(BUILD)/test-user.iso $(BUILD)/test-vm.iso
-	$(V)tools/bench.sh $(BUILD)/test-user.iso $(BUILD)/test-vm.iso
+bench: deps-check $(BUILD)/test-user.iso $(BUILD)/test-vm.iso $(BUILD)/test-vm-nospin.iso
+	$(V)tools/bench.sh $(BUILD)/test-user.iso $(BUILD)/test-vm.iso $(BUILD)/test-vm-nospin.iso
 
 compile_commands.json:
 	bear -- $(MAKE) -B $(BUILD)/kernel.elf $(BUILD)/unit-tests

@@ -11,6 +11,7 @@
  * for I/O the CPU reports the next RIP itself (EXITINFO2).  MMIO (nested
  * page faults) needs no length from the kernel: the VMM decodes it.
  */
+#include "fastpath.h"
 #include "gpa_space.h"
 #include "mem.h"
 #include "lapic.h"
@@ -362,10 +363,19 @@ static int svm_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	return OK;
 }
 
+/* The reply to the common exit: at most ACDB and RIP (see vcpu_backend.fast_reply). */
 static bool svm_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
 {
-	(void)v, (void)r, (void)u;
-	return false; /* every reply takes the general path */
+	uint64_t mask = r->r9;
+	if ((mask & ~(uint64_t)(VMG_GPR_ACDB | VMG_RIP)) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
+	    MSG_WORDS(r->rsi) > VMW_COUNT)
+		return false;
+	if ((mask & VMG_RIP) && !vcpu_rip_valid(u->mr[VMW_RIP], v->long_mode))
+		return false;
+	write_gprs(v, mask & VMG_GPR_ACDB, u->mr);
+	if (mask & VMG_RIP)
+		*u64(v, S_RIP) = u->mr[VMW_RIP];
+	return true;
 }
 
 /* --- entry and exit ----------------------------------------------------------- */
@@ -479,6 +489,8 @@ void svm_exit(void)
 		kernel_cpuid(v);
 	} else if (code != SVM_EXIT_NMI) {
 		uint32_t reason = translate(v, code);
+		if (reason < VMX_EXIT_REASONS && reason) /* returns only if the general path must */
+			fastpath_vmexit(t, reason, *u64(v, S_RIP), v->exit_len);
 		if (reason)
 			vcpu_exit(t, reason);
 	}

@@ -2,19 +2,24 @@
 # Runs the benchmark cases of the test images and prints "name: value".
 # Under Bochs RDTSC advances by exactly one per instruction, so its figures
 # are instruction counts.  QEMU runs with -icount shift=7: RDTSC advances
-# 2^7 per instruction, so its figures are divided by 128.  The VM image's
-# figures come from Bochs only: QEMU has no VMX.
-#   tools/bench.sh USER_ISO VM_ISO
+# 2^7 per instruction, so its figures are divided by 128.  VM exits are
+# measured on both backends: VMX (Bochs, Intel CPU) and SVM (Bochs with an
+# AMD CPU, and QEMU).
+#   tools/bench.sh USER_ISO VM_ISO VM_ISO_WITHOUT_SPINNERS
 set -eu
-user_iso=$1 vm_iso=$2
+user_iso=$1 vm_iso=$2 vm_nospin_iso=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 here=$(dirname "$0")
 
 timeout 300 "$here/emu.sh" bochs "$user_iso" "$dir/bochs.log" "$dir/bochs.emu" || true
 timeout 300 "$here/emu.sh" bochs "$vm_iso" "$dir/bochs-vm.log" "$dir/bochs-vm.emu" || true
+timeout 300 "$here/emu.sh" bochs-svm "$vm_nospin_iso" "$dir/bochs-svm.log" "$dir/bochs-svm.emu" ||
+	true
 QEMU_EXTRA="-icount shift=7" timeout 120 "$here/emu.sh" qemu-tcg "$user_iso" "$dir/qemu.log" \
 	"$dir/qemu.emu" || true
+QEMU_EXTRA="-icount shift=7" timeout 300 "$here/emu.sh" qemu-tcg "$vm_iso" "$dir/qemu-vm.log" \
+	"$dir/qemu-vm.emu" || true
 
 # "bench NAME: N" lines from a serial log, printed as "NAME[SUFFIX]: N / DIVISOR".
 figures() {
@@ -30,5 +35,7 @@ figures() {
 status=0
 figures "$dir/bochs.log" "" 1 || status=1
 figures "$dir/bochs-vm.log" "" 1 || status=1
+figures "$dir/bochs-svm.log" "_svm" 1 || status=1
 figures "$dir/qemu.log" "_qemu_icount" 128 || status=1
+figures "$dir/qemu-vm.log" "_svm_qemu_icount" 128 || status=1
 exit $status
