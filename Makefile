@@ -10,7 +10,7 @@ LD      := $(CROSS)ld
 NM      := $(CROSS)nm
 HOSTCC  ?= gcc
 BUILD   ?= build
-EMU     ?= auto
+EMU     ?= qemu
 KARGS   ?= loglevel=info
 V       ?= @
 
@@ -45,8 +45,8 @@ all: $(BUILD)/kernel.elf iso
 
 help:
 	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso)"
-	@echo "make run        boot the system: QEMU with KVM if the host offers VMX, else Bochs"
-	@echo "                (EMU=qemu or EMU=bochs forces one; the serial console is this terminal)"
+	@echo "make run        boot the system with a guest in QEMU (KVM if the host has it; else"
+	@echo "                emulated, guests on AMD SVM); EMU=bochs for Bochs; serial console here"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
 	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
 	@echo "make bench      benchmarks (instruction counts) under Bochs and QEMU -icount"

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Boots an ISO in an emulator.
-#   tools/emu.sh auto|qemu|qemu-gdb|bochs|bochs-svm ISO   serial console on this terminal
+#   tools/emu.sh qemu|qemu-gdb|bochs|bochs-svm ISO    serial console on this terminal
 #   tools/emu.sh qemu|qemu-tcg|bochs|bochs-svm ISO SERIAL.log EMU.log
 #                                                    headless, for tests: serial output
 #                                                    into SERIAL.log, the emulator's own
 #                                                    messages into EMU.log
-# qemu uses KVM when the host offers it with VMX (guests then run there too);
-# qemu-tcg never does (tests want the same machine everywhere); auto picks
-# QEMU with KVM, or else Bochs, the one emulator here that emulates VMX.
+# qemu uses KVM when the host offers it with VMX; otherwise it emulates a CPU
+# with AMD SVM and nested paging, which the kernel's SVM backend uses.
+# qemu-tcg never uses KVM (tests want the same machine on every host).
 # The kernel ends a test run itself: QEMU's isa-debug-exit device at port
 # 0xf4, Bochs's shutdown port 0x8900.  Callers bound the run with timeout.
 set -eu
@@ -21,11 +21,6 @@ kvm_with_vmx() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qw vmx /proc/cpuinfo
 }
 
-case $emu in
-auto)
-	if kvm_with_vmx; then emu=qemu; else emu=bochs; fi
-	echo "emu.sh: running under $emu" >&2 ;;
-esac
 case $emu in
 qemu | qemu-gdb)
 	if kvm_with_vmx; then
@@ -84,6 +79,6 @@ RC
 	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$dir/bochs.log" >>"$emulog" 2>/dev/null ;; esac
 	exit $status ;;
 *)
-	echo "emu.sh: unknown emulator '$emu' (auto, qemu, qemu-tcg, qemu-gdb, bochs, bochs-svm)" >&2
+	echo "emu.sh: unknown emulator '$emu' (qemu, qemu-tcg, qemu-gdb, bochs, bochs-svm)" >&2
 	exit 2 ;;
 esac

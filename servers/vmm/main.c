@@ -217,11 +217,11 @@ static void run_all(void)
 
 static void report_skipped(void)
 {
-	uprintf("vmm: this CPU has no usable VMX: every guest is skipped\n");
+	uprintf("vmm: this CPU has no usable VMX or SVM: every guest is skipped\n");
 	for (unsigned i = 0; i < n_guests; i++) {
 		if (!is_test(&guests[i]))
 			continue;
-		uprintf("skip %u %s # no VMX on this CPU (QEMU never emulates it; Bochs does)\n",
+		uprintf("skip %u %s # no VMX or SVM on this CPU\n",
 			++test_number, guests[i].cfg.name);
 		skips++;
 	}
