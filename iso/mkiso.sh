@@ -6,7 +6,8 @@ set -eu
 out=$1 kernel=$2 args=$3
 shift 3
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+log=$(mktemp) # outside the stage: the stage is what goes into the ISO
+trap 'rm -rf "$stage" "$log"' EXIT
 mkdir -p "$stage/boot/grub"
 cp "$kernel" "$stage/boot/kernel.elf"
 {
@@ -25,4 +26,4 @@ cp "$kernel" "$stage/boot/kernel.elf"
 	echo '	boot'
 	echo '}'
 } > "$stage/boot/grub/grub.cfg"
-grub-mkrescue -o "$out" "$stage" 2>"$stage/log" || { cat "$stage/log" >&2; exit 1; }
+grub-mkrescue -o "$out" "$stage" 2>"$log" || { cat "$log" >&2; exit 1; }
