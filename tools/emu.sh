@@ -5,6 +5,8 @@
 #                                                    headless, for tests: serial output
 #                                                    into SERIAL.log, the emulator's own
 #                                                    messages into EMU.log
+# DISK=IMAGE in the environment attaches a raw disk image as the primary
+# ATA master (the CD-ROM is the secondary master in both emulators).
 # qemu uses KVM when the host offers it with VMX; otherwise it emulates a CPU
 # with AMD SVM and nested paging, which the kernel's SVM backend uses.
 # qemu-tcg never uses KVM (tests want the same machine on every host).
@@ -16,6 +18,9 @@ emu=$1 iso=$2 serial=${3:-} emulog=${4:-/dev/null}
 # QEMU_EXTRA adds flags, e.g. "-icount shift=7" for exact instruction counts.
 QEMU_FLAGS="-cdrom $iso -m 128M -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${QEMU_EXTRA:-}"
+if [ -n "${DISK:-}" ]; then
+	QEMU_FLAGS="$QEMU_FLAGS -drive file=$DISK,format=raw,if=ide,index=0"
+fi
 
 kvm_with_vmx() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qw vmx /proc/cpuinfo
@@ -46,6 +51,11 @@ qemu-gdb)
 bochs | bochs-svm)
 	# bochs: Intel with VMX and EPT; bochs-svm: AMD with SVM and nested paging.
 	model=corei7_skylake_x
+	bochs_disk=
+	if [ -n "${DISK:-}" ]; then # 16 heads, 63 sectors per track: the image is whole cylinders
+		cylinders=$(( $(stat -c %s "$DISK") / (16 * 63 * 512) ))
+		bochs_disk="ata0-master: type=disk, path=$DISK, mode=flat, cylinders=$cylinders, heads=16, spt=63"
+	fi
 	[ "$emu" = bochs-svm ] && model=ryzen
 	dir=$(mktemp -d)
 	trap 'rm -rf "$dir"' EXIT INT TERM
@@ -62,7 +72,9 @@ megs: 256
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=$model, ips=50000000, reset_on_triple_fault=0
-ata0-master: type=cdrom, path=$iso, status=inserted
+ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15
+ata1-master: type=cdrom, path=$iso, status=inserted
+$bochs_disk
 boot: cdrom
 com1: enabled=1, mode=file, dev=$serial
 clock: sync=none

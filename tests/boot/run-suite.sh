@@ -9,6 +9,8 @@
 # at the timeout; one that ends without its closing line counts as a failed
 # case "completed".  --no-skip turns skips into failures (for the emulator
 # that is meant to have every feature).  Logs stay in LOGDIR.
+# tests/boot/SUITE.disk, if it exists, is run as `SUITE.disk IMAGE` to make a
+# fresh disk image for the run, attached as the primary ATA master.
 set -u
 emu=$1 iso=$2 suite=$3 logdir=$4 limit=$5 noskip=${6:-}
 here=$(dirname "$0")
@@ -16,6 +18,12 @@ serial=$logdir/$suite-$emu.serial.log
 emulog=$logdir/$suite-$emu.emu.log
 mkdir -p "$logdir"
 rm -f "$serial"
+if [ -x "$here/$suite.disk" ]; then
+	DISK=$logdir/$suite-$emu.disk.img
+	"$here/$suite.disk" "$DISK" || echo "# $emu:$suite: making the disk image failed"
+	export DISK
+fi
+
 # QEMU always without KVM: the same machine on every host.
 mode=$emu
 [ "$emu" = qemu ] && mode=qemu-tcg
