@@ -29,7 +29,8 @@ UCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 	   -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
 	   -fno-asynchronous-unwind-tables -Ilib/include -MMD -MP
 ULDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T lib/user/user.ld
-PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm tests/user/suite tests/user/fuzz)
+PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm servers/drivers/ata \
+	tests/user/suite tests/user/fuzz tests/user/disk)
 LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/x86decode.c
 LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
 PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
@@ -172,6 +173,13 @@ $(BUILD)/test-vm-nospin.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUES
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" \
 		$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.cfg:,$(VM_TEST_MODULES))
 
+# Driver servers (tests/drivers/): the ATA driver and its test client; the
+# runner attaches a fresh disk image (tests/boot/drivers.disk).
+DRIVER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/drivers/root.cfg:config \
+	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/disk.elf:disk
+$(BUILD)/test-drivers.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/drivers/root.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(DRIVER_TEST_MODULES)
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -206,7 +214,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user vm
+BOOT_SUITES := boot fault user vm drivers
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso

@@ -22,6 +22,9 @@ b4=$!
 "$suite" bochs-svm "$build/test-vm-nospin.iso" vm "$logs" 300 --no-skip \
 	>"$logs/bochs-svm-vm.out" 2>&1 &
 b5=$!
+"$suite" bochs "$build/test-drivers.iso" drivers "$logs" 300 --no-skip \
+	>"$logs/bochs-drivers.out" 2>&1 &
+b6=$!
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -29,9 +32,10 @@ b5=$!
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 60
 	"$suite" qemu "$build/test-user.iso" user "$logs" 120
 	"$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
-	wait $b1 $b2 $b3 $b4 $b5
+	"$suite" qemu "$build/test-drivers.iso" drivers "$logs" 120 --no-skip
+	wait $b1 $b2 $b3 $b4 $b5 $b6
 	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out" \
-		"$logs/bochs-vm.out" "$logs/bochs-svm-vm.out"
+		"$logs/bochs-vm.out" "$logs/bochs-svm-vm.out" "$logs/bochs-drivers.out"
 } >"$logs/all.out" 2>&1
 cat "$logs/all.out"
 

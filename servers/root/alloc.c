@@ -1,22 +1,56 @@
 /*
- * The root's capability slots (handed out in order, never reused) and new
- * objects retyped from whichever of its untyped regions has room.
+ * The root's capability slots (the lowest free one first; slots_reclaim
+ * frees those that became empty) and new objects, retyped either from
+ * whichever of its untyped regions has room or from a given untyped.
  */
 #include "mem.h"
 #include "moat/syscall.h"
 #include "root.h"
 
-static uint64_t next_slot;
+#define SLOT_WORD_BITS 64
+
+static uint64_t first_slot;                                /* below it: the kernel's */
+static uint64_t taken[CSPACE_SLOTS / SLOT_WORD_BITS];      /* bit per slot handed out */
+
+/* Whether slot is handed out. */
+static int slot_is_taken(uint64_t slot)
+{
+	return (taken[slot / SLOT_WORD_BITS] >> (slot % SLOT_WORD_BITS)) & 1;
+}
+
+/* Marks slot as handed out (on) or free. */
+static void slot_mark(uint64_t slot, int on)
+{
+	uint64_t bit = 1ULL << (slot % SLOT_WORD_BITS);
+
+	if (on)
+		taken[slot / SLOT_WORD_BITS] |= bit;
+	else
+		taken[slot / SLOT_WORD_BITS] &= ~bit;
+}
 
 void slots_init(uint64_t first_free)
 {
-	next_slot = first_free;
+	first_slot = first_free;
 }
 
 /* A free slot of the root, or SLOT_NONE when all are used (operations then fail). */
 uint64_t slot_take(void)
 {
-	return next_slot < CSPACE_SLOTS ? next_slot++ : SLOT_NONE;
+	for (uint64_t slot = first_slot; slot < CSPACE_SLOTS; slot++) {
+		if (!slot_is_taken(slot)) {
+			slot_mark(slot, 1);
+			return slot;
+		}
+	}
+	return SLOT_NONE;
+}
+
+void slots_reclaim(void)
+{
+	for (uint64_t slot = first_slot; slot < CSPACE_SLOTS; slot++)
+		if (slot_is_taken(slot) && sys_cap_info(slot, NULL) == ERR_EMPTY_SLOT)
+			slot_mark(slot, 0);
 }
 
 uint64_t retype(uint64_t type, uint64_t pages, uint64_t *slot)
@@ -28,6 +62,12 @@ uint64_t retype(uint64_t type, uint64_t pages, uint64_t *slot)
 	for (uint64_t i = 0; i < bi->untyped_count && st == ERR_NO_MEMORY; i++)
 		st = sys_retype(bi->untyped_first + i, type, pages, *slot, 1);
 	return st;
+}
+
+uint64_t retype_from(uint64_t untyped, uint64_t type, uint64_t pages, uint64_t *slot)
+{
+	*slot = slot_take();
+	return sys_retype(untyped, type, pages, *slot, 1);
 }
 
 uint64_t copy_to_self(uint64_t src, uint64_t rights, uint64_t badge, uint64_t *slot)
@@ -51,10 +91,10 @@ static uint64_t frame_write(uint64_t frame, uint64_t pages, const void *data, ui
 	return sys_unmap(frame);
 }
 
-uint64_t frame_create(uint64_t pages, const void *data, uint64_t offset, uint64_t len,
-		      uint64_t *slot)
+uint64_t frame_create(uint64_t untyped, uint64_t pages, const void *data, uint64_t offset,
+		      uint64_t len, uint64_t *slot)
 {
-	uint64_t st = retype(OBJ_FRAME, pages, slot);
+	uint64_t st = retype_from(untyped, OBJ_FRAME, pages, slot);
 
 	if (st == OK && data)
 		st = frame_write(*slot, pages, data, offset, len);

@@ -3,6 +3,7 @@
  * text that need not be NUL-terminated; stops at the first error.
  */
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "fmt.h"
@@ -25,12 +26,13 @@ struct parser {
 	size_t err_len;
 };
 
-/* An option of a server line: key or key=value. */
+/* An option of a server line: key=value (parsed by parse) or a bare key (sets a flag). */
 struct option {
 	const char *key;
 	int takes_value;
 	int repeatable;
 	int (*parse)(struct parser *ps, struct server_config *srv, struct word value);
+	size_t flag;         /* bare key: offsetof the int it sets to 1 */
 };
 
 /* Reports an error on the current line; returns -1. */
@@ -209,14 +211,6 @@ static int opt_untyped(struct parser *ps, struct server_config *srv, struct word
 	return parse_pages_size(ps, value, "untyped", &srv->untyped);
 }
 
-static int opt_console(struct parser *ps, struct server_config *srv, struct word value)
-{
-	(void)ps;
-	(void)value;
-	srv->console = 1;
-	return 0;
-}
-
 /* ioports=FIRST-LAST or ioports=PORT. */
 static int opt_ioports(struct parser *ps, struct server_config *srv, struct word value)
 {
@@ -312,16 +306,24 @@ static int opt_modules(struct parser *ps, struct server_config *srv, struct word
 }
 
 static const struct option options[] = {
-	{ "module", 1, 0, opt_module },
-	{ "priority", 1, 0, opt_priority },
-	{ "memory", 1, 0, opt_memory },
-	{ "untyped", 1, 0, opt_untyped },
-	{ "console", 0, 0, opt_console },
-	{ "ioports", 1, 0, opt_ioports },
-	{ "irq", 1, 1, opt_irq },
-	{ "connect", 1, 1, opt_connect },
-	{ "modules", 1, 1, opt_modules },
+	{ "module", 1, 0, opt_module, 0 },
+	{ "priority", 1, 0, opt_priority, 0 },
+	{ "memory", 1, 0, opt_memory, 0 },
+	{ "untyped", 1, 0, opt_untyped, 0 },
+	{ "console", 0, 0, NULL, offsetof(struct server_config, console) },
+	{ "restart", 0, 0, NULL, offsetof(struct server_config, restart) },
+	{ "ioports", 1, 0, opt_ioports, 0 },
+	{ "irq", 1, 1, opt_irq, 0 },
+	{ "connect", 1, 1, opt_connect, 0 },
+	{ "modules", 1, 1, opt_modules, 0 },
 };
+
+/* Sets the flag at offset in srv (a bare key such as console). */
+static int set_flag(struct server_config *srv, size_t offset)
+{
+	*(int *)((char *)srv + offset) = 1;
+	return 0;
+}
 
 /* Parses one key or key=value word of a server line. */
 static int parse_option(struct parser *ps, struct server_config *srv, struct word w)
@@ -340,7 +342,7 @@ static int parse_option(struct parser *ps, struct server_config *srv, struct wor
 		if (!opt->repeatable && (ps->seen & (1u << i)))
 			return fail(ps, "'%s' given twice", opt->key);
 		ps->seen |= 1u << i;
-		return opt->parse(ps, srv, value);
+		return opt->parse ? opt->parse(ps, srv, value) : set_flag(srv, opt->flag);
 	}
 	return fail(ps, "unknown option '%.*s'", WORD_ARG(key));
 }

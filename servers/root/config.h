@@ -28,6 +28,7 @@ struct server_config {
 	uint64_t memory;                     /* bytes of stack + heap, page multiple */
 	uint64_t untyped;                    /* bytes of own untyped memory, 0 = none */
 	int console;
+	int restart;                         /* restarted from its module when it faults */
 	int has_ioports;
 	uint64_t io_first, io_last;
 	uint32_t irq_mask;                   /* bit n: IRQ n */

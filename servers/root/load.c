@@ -1,6 +1,6 @@
 /*
  * A server's memory: its ELF image, stack, heap and UTCB, each in frames
- * retyped from the root's untyped memory and mapped into the server's task.
+ * retyped from the server's pool and mapped into the server's task.
  */
 #include "elf.h"
 #include "moat/syscall.h"
@@ -14,6 +14,13 @@
 static uint64_t pages_for(uint64_t bytes)
 {
 	return (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
+}
+
+/* The first page and the number of pages a segment covers. */
+static uint64_t segment_pages(const struct elf_segment *seg, uint64_t *first)
+{
+	*first = seg->vaddr & ~(uint64_t)(PAGE_BYTES - 1);
+	return pages_for(seg->vaddr + seg->memsz - *first);
 }
 
 /* The mapping rights for an ELF segment's flags. */
@@ -73,13 +80,30 @@ uint64_t load_table_pages(const struct server *srv, const void *image)
 	       srv->cfg->untyped / TABLE_SPAN + SPARE_TABLES;
 }
 
+/*
+ * The pool one instance needs: the task and its tables, the image's frames,
+ * stack and heap, UTCB (1), startinfo (1), thread and its own untyped.  All
+ * are whole pages, so they fill the pool without gaps.
+ */
+uint64_t load_pool_pages(const struct server *srv, const void *image)
+{
+	uint64_t pages = TASK_BASE_PAGES + load_table_pages(srv, image), first;
+	struct elf_segment seg;
+	size_t cursor = 0;
+
+	while (elf_next_segment(image, &cursor, &seg))
+		pages += segment_pages(&seg, &first);
+	pages += srv->cfg->memory / PAGE_BYTES; /* stack and heap */
+	return pages + 1 + 1 + THREAD_PAGES + srv->cfg->untyped / PAGE_BYTES;
+}
+
 /* Maps a new frame of pages pages, filled from data (or zero), into the server. */
 static uint64_t map_new_frame(struct server *srv, uint64_t vaddr, uint64_t pages,
 			      uint64_t rights, const struct elf_segment *seg, uint64_t *slot)
 {
 	uint64_t offset = seg ? seg->vaddr - vaddr : 0;
-	uint64_t st = frame_create(pages, seg ? seg->data : NULL, offset, seg ? seg->filesz : 0,
-				   slot);
+	uint64_t st = frame_create(srv->pool, pages, seg ? seg->data : NULL, offset,
+				   seg ? seg->filesz : 0, slot);
 
 	if (st == OK)
 		st = sys_map(*slot, srv->task, vaddr, rights);
@@ -93,8 +117,7 @@ int load_image(struct server *srv, const void *image)
 	uint64_t first, pages, frame, st;
 
 	while (elf_next_segment(image, &cursor, &seg)) {
-		first = seg.vaddr & ~(uint64_t)(PAGE_BYTES - 1);
-		pages = pages_for(seg.vaddr + seg.memsz - first);
+		pages = segment_pages(&seg, &first);
 		st = map_new_frame(srv, first, pages, segment_rights(seg.flags), &seg, &frame);
 		if (server_failed(srv, "load segment", st))
 			return -1;

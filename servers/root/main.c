@@ -1,7 +1,9 @@
 /*
  * The root task: starts the servers its config module lists, checks IPC
- * with the echo server, then reports server faults for ever.
+ * with the echo server, then handles server faults for ever: it reports
+ * each one and restarts the servers whose config says `restart`.
  */
+#include "fmt.h"
 #include "mem.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
@@ -43,7 +45,8 @@ static void prepare_servers(void)
 		struct server *srv = &servers[i];
 
 		*srv = (struct server){ .cfg = &config.servers[i], .index = i,
-					.endpoint = SLOT_NONE, .task = SLOT_NONE,
+					.endpoint = SLOT_NONE, .fault_ep = SLOT_NONE,
+					.pool = SLOT_NONE, .task = SLOT_NONE,
 					.thread = SLOT_NONE, .utcb = SLOT_NONE,
 					.startinfo = SLOT_NONE };
 		if (needs_endpoint(srv->cfg) &&
@@ -57,9 +60,13 @@ static void start_servers(uint64_t fault_ep)
 {
 	unsigned int started = 0;
 
-	for (unsigned int i = 0; i < config.count; i++)
-		if (server_start(&servers[i], servers, fault_ep) == 0)
-			started++;
+	for (unsigned int i = 0; i < config.count; i++) {
+		if (server_start(&servers[i], servers, fault_ep) < 0)
+			continue;
+		uprintf("root: started %s (task slot %llu)\n", servers[i].cfg->name,
+			(unsigned long long)servers[i].task);
+		started++;
+	}
 	uprintf("root: %u of %u servers started\n", started, config.count);
 }
 
@@ -85,24 +92,75 @@ static void check_echo(void)
 			(unsigned long long)tag);
 }
 
-/* Logs one message received on the fault endpoint. */
-static void report_fault(uint64_t badge, const struct msg *m)
+/* The server whose badge a fault message carries, or NULL. */
+static struct server *fault_source(uint64_t badge)
 {
-	const char *name = "(unknown)";
-
-	if (badge >= 1 && badge <= config.count)
-		name = config.servers[badge - 1].name;
-	if (MSG_LABEL(m->tag) != MSG_FAULT) {
-		uprintf("root: unexpected message, label 0x%llx, on the fault endpoint from %s\n",
-			(unsigned long long)MSG_LABEL(m->tag), name);
-		return;
-	}
-	uprintf("root: server %s faulted: vector %llu at rip 0x%llx addr 0x%llx (error 0x%llx)\n",
-		name, (unsigned long long)m->mr[0], (unsigned long long)m->mr[2],
-		(unsigned long long)m->mr[3], (unsigned long long)m->mr[1]);
+	return badge >= 1 && badge <= config.count ? &servers[badge - 1] : NULL;
 }
 
-/* Receives fault messages for ever; each faulted thread is told to stay stopped. */
+/* Whether the root restarts srv when it faults. */
+static int should_restart(const struct server *srv)
+{
+	return srv && srv->cfg->restart && srv->restarts < RESTART_LIMIT;
+}
+
+/* Writes what the root does about a fault of srv into buf: nothing, restart or give up. */
+static void fault_action(const struct server *srv, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (should_restart(srv))
+		fmt_snprintf(buf, len, "; restarting");
+	else if (srv && srv->cfg->restart)
+		fmt_snprintf(buf, len, "; giving up after %u restarts, it stays stopped",
+			     srv->restarts);
+}
+
+/* Logs a fault of srv (NULL: unknown sender), with what the root does about it. */
+static void report_fault(const struct server *srv, const struct msg *m)
+{
+	char action[64];
+
+	fault_action(srv, action, sizeof(action));
+	uprintf("root: server %s faulted: vector %llu at rip 0x%llx addr 0x%llx (error 0x%llx)%s\n",
+		srv ? srv->cfg->name : "(unknown)", (unsigned long long)m->mr[0],
+		(unsigned long long)m->mr[2], (unsigned long long)m->mr[3],
+		(unsigned long long)m->mr[1], action);
+}
+
+/*
+ * Deletes the faulted instance of srv and starts a new one from the same
+ * module; its endpoint, and so its clients' capabilities, stay.
+ */
+static void restart_server(struct server *srv, uint64_t fault_ep)
+{
+	server_teardown(srv);
+	srv->restarts++;
+	if (server_start(srv, servers, fault_ep) == 0)
+		uprintf("root: restarted %s (restart %u)\n", srv->cfg->name, srv->restarts);
+	else
+		uprintf("root: restarting %s failed; it stays down\n", srv->cfg->name);
+}
+
+/* Reports one message on the fault endpoint and restarts its sender if it should. */
+static void handle_fault(uint64_t badge, const struct msg *m, uint64_t fault_ep)
+{
+	struct server *srv = fault_source(badge);
+
+	if (MSG_LABEL(m->tag) != MSG_FAULT) {
+		uprintf("root: unexpected message, label 0x%llx, on the fault endpoint from %s\n",
+			(unsigned long long)MSG_LABEL(m->tag), srv ? srv->cfg->name : "(unknown)");
+		return;
+	}
+	report_fault(srv, m);
+	if (should_restart(srv))
+		restart_server(srv, fault_ep);
+}
+
+/*
+ * Receives fault messages for ever.  The reply leaves a faulted thread
+ * stopped; a restarted one is gone, and then there is no one to reply to,
+ * which SYS_REPLY_RECV ignores.
+ */
 static void serve_faults(uint64_t fault_ep)
 {
 	struct msg m = { .tag = 0 };
@@ -110,7 +168,7 @@ static void serve_faults(uint64_t fault_ep)
 	uint64_t st = sys_recv(fault_ep, &m, &badge);
 
 	while (st == OK) {
-		report_fault(badge, &m);
+		handle_fault(badge, &m, fault_ep);
 		m = (struct msg){ .tag = MSG_TAG(FAULT_STAY_STOPPED, 0, 0) };
 		st = sys_reply_recv(fault_ep, &m, &badge);
 	}

@@ -51,7 +51,7 @@ static int map_startinfo(struct server *srv)
 	uint64_t st;
 
 	startinfo_fill(srv, &info);
-	st = frame_create(1, &info, 0, sizeof(info), &srv->startinfo);
+	st = frame_create(srv->pool, 1, &info, 0, sizeof(info), &srv->startinfo);
 	if (st == OK)
 		st = sys_map(srv->startinfo, srv->task, USER_STARTINFO_VADDR, RIGHT_R);
 	return server_failed(srv, "map startinfo", st) ? -1 : 0;
@@ -110,7 +110,7 @@ static int give_granted(const struct server *srv)
 			return -1;
 	}
 	if (cfg->untyped) {
-		st = retype(OBJ_UNTYPED, cfg->untyped / PAGE_BYTES, &slot);
+		st = retype_from(srv->pool, OBJ_UNTYPED, cfg->untyped / PAGE_BYTES, &slot);
 		if (hand_over(srv, "give untyped", st, slot, SLOT_UNTYPED))
 			return -1;
 	}
@@ -160,16 +160,31 @@ static int find_modules(struct server *srv, const char *who)
 /* Makes the server's thread, reporting faults to the root with the server's badge. */
 static int make_thread(struct server *srv, uint64_t fault_ep)
 {
-	uint64_t badged_ep = SLOT_NONE;
-	uint64_t st = retype(OBJ_THREAD, 0, &srv->thread);
+	uint64_t st = retype_from(srv->pool, OBJ_THREAD, 0, &srv->thread);
 
+	if (st == OK && srv->fault_ep == SLOT_NONE) {
+		st = copy_to_self(fault_ep, RIGHT_W, server_badge(srv), &srv->fault_ep);
+		if (st != OK)
+			srv->fault_ep = SLOT_NONE;
+	}
 	if (st == OK)
-		st = copy_to_self(fault_ep, RIGHT_W, server_badge(srv), &badged_ep);
-	if (st == OK)
-		st = sys_thread_configure(srv->thread, srv->task, srv->utcb, badged_ep);
+		st = sys_thread_configure(srv->thread, srv->task, srv->utcb, srv->fault_ep);
 	if (st == OK)
 		st = sys_thread_set_priority(srv->thread, srv->cfg->priority);
 	return server_failed(srv, "make thread", st) ? -1 : 0;
+}
+
+/* Makes the pool for the image at its first start; a restart reuses it. */
+static int make_pool(struct server *srv, const void *image)
+{
+	uint64_t st;
+
+	if (srv->pool != SLOT_NONE)
+		return 0;
+	st = retype(OBJ_UNTYPED, load_pool_pages(srv, image), &srv->pool);
+	if (st != OK)
+		srv->pool = SLOT_NONE;
+	return server_failed(srv, "make pool", st) ? -1 : 0;
 }
 
 /* Loads the image from the module and builds the rest of the address space. */
@@ -180,9 +195,10 @@ static int build_task(struct server *srv, const char *who)
 
 	if (module_open(who, srv->cfg->module, &mod) < 0)
 		return -1;
-	if (load_check(srv, mod.image, mod.bytes) == 0 &&
+	if (load_check(srv, mod.image, mod.bytes) == 0 && make_pool(srv, mod.image) == 0 &&
 	    !server_failed(srv, "make task",
-			   retype(OBJ_TASK, load_table_pages(srv, mod.image), &srv->task)))
+			   retype_from(srv->pool, OBJ_TASK, load_table_pages(srv, mod.image),
+				       &srv->task)))
 		err = load_image(srv, mod.image);
 	module_close(&mod);
 	if (err)
@@ -190,7 +206,8 @@ static int build_task(struct server *srv, const char *who)
 	return load_memory(srv) || map_startinfo(srv) ? -1 : 0;
 }
 
-int server_start(struct server *srv, const struct server *all, uint64_t fault_ep)
+/* Makes the instance and starts its thread; returns 0 or -1 (reported). */
+static int build_and_start(struct server *srv, const struct server *all, uint64_t fault_ep)
 {
 	char who[CONFIG_NAME_LEN + 8]; /* "server NAME" in messages about modules */
 
@@ -199,12 +216,26 @@ int server_start(struct server *srv, const struct server *all, uint64_t fault_ep
 	    give_own_caps(srv) || give_granted(srv) || give_connections(srv, all) ||
 	    give_modules(srv))
 		return -1;
-	if (server_failed(srv, "start thread",
-			  sys_thread_start(srv->thread, srv->entry, USER_STACK_TOP,
-					   USER_STARTINFO_VADDR)))
+	return server_failed(srv, "start thread",
+			     sys_thread_start(srv->thread, srv->entry, USER_STACK_TOP,
+					      USER_STARTINFO_VADDR)) ? -1 : 0;
+}
+
+void server_teardown(struct server *srv)
+{
+	if (srv->pool != SLOT_NONE)
+		server_failed(srv, "revoke pool", sys_cap_revoke(srv->pool));
+	srv->task = srv->thread = srv->utcb = srv->startinfo = SLOT_NONE;
+	srv->running = 0;
+	slots_reclaim();
+}
+
+int server_start(struct server *srv, const struct server *all, uint64_t fault_ep)
+{
+	if (build_and_start(srv, all, fault_ep) < 0) {
+		server_teardown(srv);
 		return -1;
+	}
 	srv->running = 1;
-	uprintf("root: started %s (task slot %llu)\n", srv->cfg->name,
-		(unsigned long long)srv->task);
 	return 0;
 }

@@ -48,7 +48,7 @@ TEST(config_example)
 	CHECK_EQ(echo->priority, 100);
 	CHECK_EQ(echo->memory, 256 * 1024);
 	CHECK_EQ(echo->untyped, 0);
-	CHECK(!echo->console && !echo->has_ioports);
+	CHECK(!echo->console && !echo->has_ioports && !echo->restart);
 	CHECK_EQ(echo->irq_mask, 0);
 	CHECK_EQ(echo->connect_count, 0);
 	CHECK(echo->has_clients);
@@ -77,7 +77,7 @@ TEST(config_defaults)
 	CHECK_STR(s->module, "blink");
 	CHECK_EQ(s->priority, CONFIG_DEFAULT_PRIORITY);
 	CHECK_EQ(s->memory, CONFIG_DEFAULT_MEMORY);
-	CHECK(!s->console && !s->has_ioports && !s->has_clients);
+	CHECK(!s->console && !s->has_ioports && !s->has_clients && !s->restart);
 	CHECK_EQ(s->irq_mask, 0);
 	CHECK_EQ(s->untyped, 0);
 	CHECK_EQ(s->connect_count, 0);
@@ -124,6 +124,31 @@ TEST(config_sizes)
 	CHECK_EQ(parse("server a memory=128k untyped=8m"), 0);
 	CHECK_EQ(s->memory, 128 << 10);
 	CHECK_EQ(s->untyped, 8 << 20);
+}
+
+TEST(config_restart)
+{
+	/* A bare word, anywhere on the line, only for the server it is on. */
+	CHECK_EQ(parse("server a restart\n"
+		       "server b console\n"
+		       "server c priority=9 restart connect=a console\n"), 0);
+	CHECK(cfg.servers[0].restart && !cfg.servers[0].console);
+	CHECK(!cfg.servers[1].restart && cfg.servers[1].console);
+	CHECK(cfg.servers[2].restart && cfg.servers[2].console);
+	CHECK_EQ(cfg.servers[2].priority, 9);
+	CHECK_EQ(cfg.servers[2].connect_count, 1);
+}
+
+TEST(config_bad_restart)
+{
+	CHECK(rejects("server a restart=yes", "line 1: 'restart' takes no value"));
+	CHECK(rejects("server a restart=", "line 1: 'restart' takes no value"));
+	CHECK(rejects("server a restart restart", "line 1: 'restart' given twice"));
+	CHECK(rejects("server a restarts", "line 1: unknown option 'restarts'"));
+	/* The word is an option only after the name. */
+	CHECK_EQ(parse("server restart"), 0);
+	CHECK_STR(cfg.servers[0].name, "restart");
+	CHECK(!cfg.servers[0].restart);
 }
 
 TEST(config_irq_lists)
