@@ -221,8 +221,9 @@ test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUI
 	$(V)tests/run-all.sh $(BUILD)
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
-bench: deps-check $(BUILD)/test-user.iso $(BUILD)/test-vm.iso $(BUILD)/test-vm-nospin.iso
-	$(V)tools/bench.sh $(BUILD)/test-user.iso $(BUILD)/test-vm.iso $(BUILD)/test-vm-nospin.iso
+BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers)
+bench: deps-check $(BENCH_ISOS)
+	$(V)tools/bench.sh $(BENCH_ISOS)
 
 compile_commands.json:
 	bear -- $(MAKE) -B $(BUILD)/kernel.elf $(BUILD)/unit-tests
