@@ -30,7 +30,7 @@ UCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 	   -fno-asynchronous-unwind-tables -Ilib/include -MMD -MP
 ULDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T lib/user/user.ld
 PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm servers/drivers/ata \
-	tests/user/suite tests/user/fuzz tests/user/disk)
+	servers/drivers/serial tests/user/suite tests/user/fuzz tests/user/disk tests/user/serialtest)
 LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/x86decode.c
 LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
 PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
@@ -180,6 +180,13 @@ DRIVER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/drivers/root.cfg:config
 $(BUILD)/test-drivers.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/drivers/root.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(DRIVER_TEST_MODULES)
 
+# The serial driver and its test client (tests/serial/): the runner types
+# tests/boot/serial.input into COM1 when asked.
+SERIAL_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/serial/root.cfg:config \
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/serialtest.elf:serialtest
+$(BUILD)/test-serial.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/serial/root.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(SERIAL_TEST_MODULES)
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -214,7 +221,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user vm drivers
+BOOT_SUITES := boot fault user vm drivers serial
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso

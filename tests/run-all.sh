@@ -25,6 +25,9 @@ b5=$!
 "$suite" bochs "$build/test-drivers.iso" drivers "$logs" 300 --no-skip \
 	>"$logs/bochs-drivers.out" 2>&1 &
 b6=$!
+"$suite" bochs "$build/test-serial.iso" serial "$logs" 300 --no-skip \
+	>"$logs/bochs-serial.out" 2>&1 &
+b7=$!
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -33,9 +36,11 @@ b6=$!
 	"$suite" qemu "$build/test-user.iso" user "$logs" 120
 	"$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
 	"$suite" qemu "$build/test-drivers.iso" drivers "$logs" 120 --no-skip
-	wait $b1 $b2 $b3 $b4 $b5 $b6
+	"$suite" qemu "$build/test-serial.iso" serial "$logs" 120 --no-skip
+	wait $b1 $b2 $b3 $b4 $b5 $b6 $b7
 	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out" \
-		"$logs/bochs-vm.out" "$logs/bochs-svm-vm.out" "$logs/bochs-drivers.out"
+		"$logs/bochs-vm.out" "$logs/bochs-svm-vm.out" "$logs/bochs-drivers.out" \
+		"$logs/bochs-serial.out"
 } >"$logs/all.out" 2>&1
 cat "$logs/all.out"
 

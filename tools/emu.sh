@@ -7,6 +7,8 @@
 #                                                    messages into EMU.log
 # DISK=IMAGE in the environment attaches a raw disk image as the primary
 # ATA master (the CD-ROM is the secondary master in both emulators).
+# SERIAL_PORT=N puts COM1 on a TCP socket at 127.0.0.1:N instead of a file;
+# the emulator waits for the test runner to connect (tests that type input).
 # qemu uses KVM when the host offers it with VMX; otherwise it emulates a CPU
 # with AMD SVM and nested paging, which the kernel's SVM backend uses.
 # qemu-tcg never uses KVM (tests want the same machine on every host).
@@ -40,6 +42,11 @@ esac
 
 case $emu in
 qemu)
+	if [ -n "${SERIAL_PORT:-}" ]; then
+		exec qemu-system-x86_64 $QEMU_FLAGS -monitor none -chardev \
+			"socket,id=com1,host=127.0.0.1,port=$SERIAL_PORT,server=on,wait=on" \
+			-serial chardev:com1 </dev/null >"$emulog" 2>&1
+	fi
 	if [ -n "$serial" ]; then
 		exec qemu-system-x86_64 $QEMU_FLAGS -monitor none -serial "file:$serial" \
 			</dev/null >"$emulog" 2>&1
@@ -66,6 +73,10 @@ bochs | bochs-svm)
 		echo "Bochs: serial console below; Ctrl-C stops it." >&2
 	fi
 	# Bochs's debugger is built in and waits at a prompt: "c" continues.
+	com1="com1: enabled=1, mode=file, dev=$serial"
+	if [ -n "${SERIAL_PORT:-}" ]; then
+		com1="com1: enabled=1, mode=socket-server, dev=127.0.0.1:$SERIAL_PORT"
+	fi
 	echo c >"$dir/commands"
 	cat >"$dir/bochsrc" <<RC
 megs: 256
@@ -76,7 +87,7 @@ ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15
 ata1-master: type=cdrom, path=$iso, status=inserted
 $bochs_disk
 boot: cdrom
-com1: enabled=1, mode=file, dev=$serial
+$com1
 clock: sync=none
 display_library: rfb, options="timeout=0"
 panic: action=fatal

@@ -11,6 +11,9 @@
 # that is meant to have every feature).  Logs stay in LOGDIR.
 # tests/boot/SUITE.disk, if it exists, is run as `SUITE.disk IMAGE` to make a
 # fresh disk image for the run, attached as the primary ATA master.
+# tests/boot/SUITE.input, if it exists, is typed into COM1 when the machine
+# prints "# input please"; COM1 then goes over a loopback socket
+# (tests/boot/serial-feed.sh) instead of straight into the log file.
 set -u
 emu=$1 iso=$2 suite=$3 logdir=$4 limit=$5 noskip=${6:-}
 here=$(dirname "$0")
@@ -27,8 +30,17 @@ fi
 # QEMU always without KVM: the same machine on every host.
 mode=$emu
 [ "$emu" = qemu ] && mode=qemu-tcg
+feeder=
+if [ -f "$here/$suite.input" ]; then
+	SERIAL_PORT=$((20000 + ($$ % 20000)))
+	[ "$emu" = qemu ] || SERIAL_PORT=$((SERIAL_PORT + 1)) # the runs go in parallel
+	export SERIAL_PORT
+	"$here/serial-feed.sh" "$SERIAL_PORT" "$serial" "$here/$suite.input" &
+	feeder=$!
+fi
 timeout "$limit" "$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog"
 [ $? -eq 124 ] && echo "# $emu:$suite: killed after ${limit}s" >>"$emulog"
+[ -n "$feeder" ] && { sleep 1; kill "$feeder" 2>/dev/null; wait "$feeder" 2>/dev/null; }
 touch "$serial"
 tr -d '\r' <"$serial" >"$serial.txt"
 mv "$serial.txt" "$serial"

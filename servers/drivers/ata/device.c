@@ -5,7 +5,7 @@
  * clears the device's interrupt request (IRQ 14 stays unbound and masked).
  */
 #include "ata.h"
-#include "io.h"
+#include "moat/port_io.h"
 
 /* Command block registers. */
 #define ATA_DATA     0x1f0 /* 16-bit data port */

@@ -9,7 +9,7 @@
 #include "moat/user.h"
 
 #include "ata.h"
-#include "io.h"
+#include "moat/port_io.h"
 
 /* The POST diagnostic port: the driver does not hold it, so touching it faults. */
 #define PORT_NOT_HELD 0x80

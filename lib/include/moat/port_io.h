@@ -1,6 +1,9 @@
-/* Port I/O for the ATA driver: the kernel lets it touch only the ports it holds. */
-#ifndef ATA_IO_H
-#define ATA_IO_H
+/*
+ * Port I/O for driver servers: the kernel lets a task touch exactly the
+ * ports its I/O-port capabilities name; any other port faults.
+ */
+#ifndef MOAT_PORT_IO_H
+#define MOAT_PORT_IO_H
 
 #include <stdint.h>
 

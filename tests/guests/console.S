@@ -1,0 +1,87 @@
+/* guest: load=0x8000 mode=protected */
+/*
+ * console: a guest console round trip.  Asks for input on its 16550 UART
+ * ("# input please", which the test runner answers by typing a line into
+ * the machine's serial port), reads the line by polling LSR.DR until '\n',
+ * and echoes it back as "guest echo: LINE".  The input reaches it through
+ * the serial driver and the VMM's UART model.
+ *
+ * Failure codes (port 0xF0):
+ *   1  no byte arrived (300000 polls of LSR)
+ *   2  the line is longer than the 64-byte buffer
+ */
+#include "guest.h"
+
+	.code32
+	.text
+	.globl	start
+
+	.set	COM1, 0x3F8
+	.set	LINE_MAX, 64
+
+start:
+	cld
+	movl	$ask, %esi
+	call	puts
+
+	movl	$line, %edi
+	xorl	%ebx, %ebx		/* EBX = bytes read */
+1:	call	getc
+	cmpb	$'\n', %al
+	je	2f
+	cmpb	$'\r', %al
+	je	1b
+	cmpl	$LINE_MAX, %ebx
+	jb	3f
+	FAIL	2
+3:	stosb
+	incl	%ebx
+	jmp	1b
+2:	movb	$0, (%edi)
+	movl	$echo, %esi
+	call	puts
+	movl	$line, %esi
+	call	puts
+	movl	$crlf, %esi
+	call	puts
+	xorl	%eax, %eax		/* pass */
+
+	REPORT
+
+/* getc: wait for a received byte (LSR.DR) and return it in AL */
+getc:
+	movl	$300000, %ecx
+	movw	$COM1 + 5, %dx		/* LSR */
+1:	inb	%dx, %al
+	testb	$0x01, %al		/* DR */
+	jnz	2f
+	loop	1b
+	FAIL	1
+2:	movw	$COM1, %dx		/* RBR */
+	inb	%dx, %al
+	ret
+
+/* puts: send the NUL-terminated string at ESI, polling LSR.THRE */
+puts:
+	lodsb
+	testb	%al, %al
+	jz	2f
+	movb	%al, %ah
+	movw	$COM1 + 5, %dx
+1:	inb	%dx, %al
+	testb	$0x20, %al		/* THRE */
+	jz	1b
+	movw	$COM1, %dx
+	movb	%ah, %al
+	outb	%al, %dx
+	jmp	puts
+2:	ret
+
+ask:
+	.asciz	"# input please\r\n"
+echo:
+	.asciz	"guest echo: "
+crlf:
+	.asciz	"\r\n"
+line:
+	.fill	LINE_MAX + 1, 1, 0
