@@ -187,6 +187,15 @@ SERIAL_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/serial/root.cfg:config 
 $(BUILD)/test-serial.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/serial/root.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(SERIAL_TEST_MODULES)
 
+# A guest console round trip (tests/console/): typed input reaches a guest
+# through the serial driver and the VMM, and its echo comes back.
+CONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/console/root.cfg:config \
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm tests/console/vmm.cfg:vmm.cfg \
+	$(BUILD)/guests/console.bin:guest_console
+$(BUILD)/test-console.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
+		tests/console/root.cfg tests/console/vmm.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(CONSOLE_TEST_MODULES)
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -221,7 +230,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user vm drivers serial
+BOOT_SUITES := boot fault user vm drivers serial console
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso

@@ -60,6 +60,15 @@ void gdt_init(void)
 }
 
 /* The stack the CPU switches to on an interrupt or syscall from user mode. */
+bool tss_limit_short;
+
+void tss_reload(void)
+{
+	gdt[5] &= ~(2ULL << 40); /* the descriptor is busy since the last LTR: make it available */
+	asm volatile("ltr %w0" : : "r"(SEL_TSS) : "memory");
+	tss_limit_short = false;
+}
+
 /* Copies an 8 KiB I/O permission bitmap into the TSS (tss_enable_iomap turns it on). */
 void tss_load_iomap(const uint8_t *bitmap)
 {

@@ -41,6 +41,14 @@ static inline void tss_set_kernel_stack(uint64_t rsp0)
 	tss_area.tss.rsp[0] = rsp0;
 }
 void tss_load_iomap(const uint8_t *bitmap);
+/*
+ * A VM exit loads TR's limit as 0x67 (Intel SDM 27.5.2), which cuts the I/O
+ * bitmap off the TSS; tss_reload() restores the full limit.  Done lazily,
+ * before a task that uses the bitmap runs.
+ */
+extern bool tss_limit_short;
+void tss_reload(void);
+
 /* With the bitmap off, every port access from ring 3 faults. */
 static inline void tss_enable_iomap(bool on)
 {

@@ -36,6 +36,8 @@ static inline void task_activate(struct task *t)
 	write_cr3(t->pml4);
 	if (t->has_ports && t != active_ports)
 		task_load_ports(t);
+	if (t->has_ports && tss_limit_short)
+		tss_reload();
 	tss_enable_iomap(t->has_ports);
 }
 

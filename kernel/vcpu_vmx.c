@@ -496,6 +496,7 @@ void vmx_exit(void)
 	v->cr2 = read_cr2();
 	v->launched = true;
 	active_task = 0; /* the exit loaded the kernel's page tables */
+	tss_limit_short = true; /* and a TR limit without the I/O bitmap */
 	uint32_t reason = vmread(EXIT_REASON);
 	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */

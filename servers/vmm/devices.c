@@ -28,14 +28,27 @@ void devices_init(struct guest *g)
 	g->msr_pat = 0x0007040600070406ULL;
 }
 
+/* Moves typed input into the UART model, as much as it has room for. */
+static void pull_input(struct guest *g)
+{
+	uint8_t in[16];
+	unsigned room = uart_rx_space(&g->uart);
+	unsigned n = console_read(in, room < sizeof(in) ? room : sizeof(in));
+	for (unsigned i = 0; i < n; i++)
+		uart_receive(&g->uart, in[i]);
+}
+
 static uint8_t read_byte(struct guest *g, uint16_t port)
 {
 	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
 		return pic_read(&g->pic, port);
 	if (port >= 0x40 && port <= 0x43)
 		return pit_read(&g->pit, port);
-	if (port >= COM1 && port < COM1 + 8)
+	if (port >= COM1 && port < COM1 + 8) {
+		if (port == COM1 + 5) /* LSR: the guest looks for input */
+			pull_input(g);
 		return uart_read(&g->uart, port - COM1);
+	}
 	if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4)
 		return g->scratch_port >> (8 * (port - SCRATCH_PORT));
 	if (port >= CONSTANT_PORT && port < CONSTANT_PORT + 4)

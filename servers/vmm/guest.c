@@ -209,6 +209,6 @@ void guest_console_byte(struct guest *g, uint8_t c)
 		return;
 	}
 	g->line[g->line_len++] = '\n';
-	sys_debug_write(SLOT_CONSOLE, g->line, g->line_len);
+	console_write(g->line, g->line_len);
 	g->line_len = 0;
 }

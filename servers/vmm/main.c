@@ -63,6 +63,7 @@ static void report(struct guest *g)
 {
 	const char *n = g->cfg.name;
 	bool ok;
+	console_flush();
 	switch (g->cfg.test) {
 	case TEST_RESULT:
 		ok = !g->stop_reason && g->result == 0;

@@ -85,6 +85,12 @@ bool mmio_access(struct exit_ctx *x);
 void devices_catch_up(struct guest *g);
 void inject_pending_interrupt(struct exit_ctx *x);
 
+/* console.c: the guests' console, through the serial driver when there is one. */
+void console_write(const char *buf, unsigned len);
+unsigned console_read(uint8_t *buf, unsigned max);
+/* Waits until the driver has sent everything (before the VMM's own lines use the kernel's). */
+void console_flush(void);
+
 /* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
 void hostile_checks(struct guest *g, unsigned *test_number, uint64_t scratch_slot);
 

@@ -1,0 +1,95 @@
+/*
+ * The guests' console: what a guest writes to its UART goes to the serial
+ * driver (servers/drivers/serial) when the VMM is connected to one, else to
+ * the kernel's debug console; what is typed on the serial port comes back
+ * from the driver.  The exit being handled keeps its words in the UTCB,
+ * which messages to the driver also use, so each exchange with the driver
+ * puts them back afterwards.
+ */
+#include "mem.h"
+#include "moat/serial.h"
+#include "moat/syscall.h"
+#include "moat/user.h"
+#include "vmm.h"
+
+#define RETRIES 1000 /* calls before giving up on a full driver */
+
+static uint64_t exit_words[MSG_MAX_WORDS];
+
+static uint64_t serial_slot(void)
+{
+	static uint64_t slot;
+	if (!slot)
+		slot = connection_slot("serial");
+	return slot;
+}
+
+static void save_exit_words(void)
+{
+	memcpy(exit_words, utcb()->mr, sizeof(exit_words));
+}
+
+static void restore_exit_words(void)
+{
+	memcpy(utcb()->mr, exit_words, sizeof(exit_words));
+}
+
+/* Sends up to SERIAL_MAX_BYTES; returns how many the driver took (0 on any error). */
+static unsigned write_some(const char *buf, unsigned len)
+{
+	unsigned n = len < SERIAL_MAX_BYTES ? len : SERIAL_MAX_BYTES;
+	struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_WRITE, n), SERIAL_WORDS(n), 0), { 0 } };
+	serial_msg_put(&m, buf, n);
+	if (sys_call(serial_slot(), &m) != OK || SERIAL_IS_ERROR(MSG_LABEL(m.tag)))
+		return 0;
+	return MSG_LABEL(m.tag);
+}
+
+void console_write(const char *buf, unsigned len)
+{
+	if (serial_slot() == SLOT_NONE) {
+		sys_debug_write(SLOT_CONSOLE, buf, len);
+		return;
+	}
+	save_exit_words();
+	for (unsigned tries = 0; len && tries < RETRIES; tries++) {
+		unsigned done = write_some(buf, len);
+		buf += done;
+		len -= done;
+		if (!done)
+			sys_yield(); /* its buffer is full (or it is restarting): let it drain */
+	}
+	restore_exit_words();
+}
+
+unsigned console_read(uint8_t *buf, unsigned max)
+{
+	if (serial_slot() == SLOT_NONE || !max)
+		return 0;
+	if (max > SERIAL_MAX_BYTES)
+		max = SERIAL_MAX_BYTES;
+	save_exit_words();
+	struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_READ, max), 0, 0), { 0 } };
+	unsigned n = 0;
+	if (sys_call(serial_slot(), &m) == OK && !SERIAL_IS_ERROR(MSG_LABEL(m.tag)) &&
+	    MSG_LABEL(m.tag) <= max) {
+		n = MSG_LABEL(m.tag);
+		serial_msg_get(&m, buf, n);
+	}
+	restore_exit_words();
+	return n;
+}
+
+void console_flush(void)
+{
+	if (serial_slot() == SLOT_NONE)
+		return;
+	save_exit_words();
+	for (unsigned tries = 0; tries < RETRIES; tries++) {
+		struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_PENDING, 0), 0, 0), { 0 } };
+		if (sys_call(serial_slot(), &m) != OK || MSG_LABEL(m.tag) == 0)
+			break;
+		sys_yield();
+	}
+	restore_exit_words();
+}
