@@ -137,11 +137,12 @@ GUEST_MODULES := $(foreach g,$(GUESTS),$(g):guest_$(basename $(notdir $(g))))
 # The system: the root task starts the servers iso/system.cfg names; the VMM
 # runs the guests iso/vmm.cfg names.
 SYSTEM_MODULES := $(BUILD)/prog/root.elf:root iso/system.cfg:config $(BUILD)/prog/echo.elf:echo \
-	$(BUILD)/prog/vmm.elf:vmm iso/vmm.cfg:vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm iso/vmm.cfg:vmm.cfg \
+	$(BUILD)/guests/greeting.bin:guest_greeting $(BUILD)/guests/console.bin:guest_console
 
 # KARGS is the kernel command line; the ISO is remade when it changes.
 $(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) iso/system.cfg \
-		iso/vmm.cfg $(BUILD)/guests/greeting.bin
+		iso/vmm.cfg $(GUESTS)
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "$(KARGS)" $(SYSTEM_MODULES)
 
 $(BUILD)/kargs: FORCE
