@@ -5,9 +5,9 @@
 # 2^7 per instruction, so its figures are divided by 128.  VM exits are
 # measured on both backends: VMX (Bochs, Intel CPU) and SVM (Bochs with an
 # AMD CPU, and QEMU).
-#   tools/bench.sh USER_ISO VM_ISO VM_ISO_WITHOUT_SPINNERS DRIVERS_ISO
+#   tools/bench.sh USER_ISO VM_ISO VM_ISO_WITHOUT_SPINNERS DRIVERS_ISO SERIAL_ISO
 set -eu
-user_iso=$1 vm_iso=$2 vm_nospin_iso=$3 drivers_iso=$4
+user_iso=$1 vm_iso=$2 vm_nospin_iso=$3 drivers_iso=$4 serial_iso=$5
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 here=$(dirname "$0")
@@ -19,6 +19,13 @@ timeout 300 "$here/emu.sh" bochs-svm "$vm_nospin_iso" "$dir/bochs-svm.log" "$dir
 "$here/../tests/boot/drivers.disk" "$dir/disk.img"
 DISK=$dir/disk.img timeout 300 "$here/emu.sh" bochs "$drivers_iso" "$dir/bochs-drivers.log" \
 	"$dir/bochs-drivers.emu" || true
+# The serial test asks for typed input: the feeder answers it, over a loopback socket.
+port=$((20000 + ($$ % 20000)))
+"$here/../tests/boot/serial-feed.sh" "$port" "$dir/bochs-serial.log" \
+	"$here/../tests/boot/serial.input" &
+SERIAL_PORT=$port timeout 300 "$here/emu.sh" bochs "$serial_iso" "$dir/unused.log" \
+	"$dir/bochs-serial.emu" || true
+wait
 QEMU_EXTRA="-icount shift=7" timeout 120 "$here/emu.sh" qemu-tcg "$user_iso" "$dir/qemu.log" \
 	"$dir/qemu.emu" || true
 QEMU_EXTRA="-icount shift=7" timeout 300 "$here/emu.sh" qemu-tcg "$vm_iso" "$dir/qemu-vm.log" \
@@ -40,6 +47,7 @@ figures "$dir/bochs.log" "" 1 || status=1
 figures "$dir/bochs-vm.log" "" 1 || status=1
 figures "$dir/bochs-svm.log" "_svm" 1 || status=1
 figures "$dir/bochs-drivers.log" "" 1 || status=1
+figures "$dir/bochs-serial.log" "" 1 || status=1
 figures "$dir/qemu.log" "_qemu_icount" 128 || status=1
 figures "$dir/qemu-vm.log" "_svm_qemu_icount" 128 || status=1
 exit $status
