@@ -125,6 +125,6 @@ unsigned kcheck_invariants(void)
 	for_each_cap(compare_count);
 	for (struct thread *t = all_threads; t; t = t->all_next)
 		check_thread(t);
-	log_info("kcheck: %u invariants broken", broken);
+	log_debug("kcheck: %u invariants broken", broken);
 	return broken;
 }
