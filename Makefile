@@ -38,7 +38,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 # Pure logic that also builds for the host and is unit-tested there.
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
-		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c)
+		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
 .PHONY: FORCE programs all iso bench run run-bochs test debug deps deps-check clean help compile_commands.json
@@ -137,8 +137,14 @@ GUEST_MODULES := $(foreach g,$(GUESTS),$(g):guest_$(basename $(notdir $(g))))
 # The system: the root task starts the servers iso/system.cfg names; the VMM
 # runs the guests iso/vmm.cfg names.
 SYSTEM_MODULES := $(BUILD)/prog/root.elf:root iso/system.cfg:config $(BUILD)/prog/echo.elf:echo \
-	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm iso/vmm.cfg:vmm.cfg \
-	$(BUILD)/guests/greeting.bin:guest_greeting $(BUILD)/guests/console.bin:guest_console
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm \
+	iso/vmm.cfg:vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting \
+	$(BUILD)/guests/disk.bin:guest_disk $(BUILD)/guests/console.bin:guest_console
+
+# The system's disk: made once, then kept (guests write to it).
+$(BUILD)/disk.img:
+	@mkdir -p $(BUILD)
+	$(V)tests/user/disk/disk-image.sh $@ 2016
 
 # KARGS is the kernel command line; the ISO is remade when it changes.
 $(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) iso/system.cfg \
@@ -197,6 +203,15 @@ $(BUILD)/test-console.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS
 		tests/console/root.cfg tests/console/vmm.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(CONSOLE_TEST_MODULES)
 
+# A guest disk (tests/guestdisk/): the guest's IDE disk is a model in the VMM
+# whose sectors come from the ATA driver, and so from the runner's disk image.
+GUESTDISK_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/guestdisk/root.cfg:config \
+	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm tests/guestdisk/vmm.cfg:vmm.cfg \
+	$(BUILD)/guests/disk.bin:guest_disk
+$(BUILD)/test-guestdisk.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
+		tests/guestdisk/root.cfg tests/guestdisk/vmm.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(GUESTDISK_TEST_MODULES)
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -204,11 +219,11 @@ $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(
 
 # --- running -----------------------------------------------------------------
 
-run: deps-check $(BUILD)/os.iso
-	tools/emu.sh $(EMU) $(BUILD)/os.iso
+run: deps-check $(BUILD)/os.iso $(BUILD)/disk.img
+	DISK=$(BUILD)/disk.img tools/emu.sh $(EMU) $(BUILD)/os.iso
 
-run-bochs: deps-check $(BUILD)/os.iso
-	tools/emu.sh bochs $(BUILD)/os.iso
+run-bochs: deps-check $(BUILD)/os.iso $(BUILD)/disk.img
+	DISK=$(BUILD)/disk.img tools/emu.sh bochs $(BUILD)/os.iso
 
 debug: deps-check $(BUILD)/os.iso
 	@printf 'file %s\nset architecture i386:x86-64\ntarget remote localhost:1234\nhbreak kmain\n' \
@@ -231,7 +246,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user vm drivers serial console
+BOOT_SUITES := boot fault user vm drivers serial console guestdisk
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso

@@ -31,6 +31,9 @@ b7=$!
 "$suite" bochs "$build/test-console.iso" console "$logs" 300 --no-skip \
 	>"$logs/bochs-console.out" 2>&1 &
 b8=$!
+"$suite" bochs "$build/test-guestdisk.iso" guestdisk "$logs" 300 --no-skip \
+	>"$logs/bochs-guestdisk.out" 2>&1 &
+b9=$!
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -41,10 +44,11 @@ b8=$!
 	"$suite" qemu "$build/test-drivers.iso" drivers "$logs" 120 --no-skip
 	"$suite" qemu "$build/test-serial.iso" serial "$logs" 120 --no-skip
 	"$suite" qemu "$build/test-console.iso" console "$logs" 120 --no-skip
-	wait $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8
+	"$suite" qemu "$build/test-guestdisk.iso" guestdisk "$logs" 120 --no-skip
+	wait $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8 $b9
 	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out" \
 		"$logs/bochs-vm.out" "$logs/bochs-svm-vm.out" "$logs/bochs-drivers.out" \
-		"$logs/bochs-serial.out" "$logs/bochs-console.out"
+		"$logs/bochs-serial.out" "$logs/bochs-console.out" "$logs/bochs-guestdisk.out"
 } >"$logs/all.out" 2>&1
 cat "$logs/all.out"
 

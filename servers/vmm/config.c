@@ -2,6 +2,7 @@
  * The VMM's configuration: one line per guest, run in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
  *         memory=SIZE [test=result|contained|spin|bench|delete] [kernel-cpuid] [hostile-vmm]
+ *         [disk]
  * SIZE takes a K or M suffix.  '#' starts a comment.  Pure: host-tested.
  */
 #include <stddef.h>
@@ -101,6 +102,8 @@ static const char *apply(struct guest_config *g, char *word)
 			g->kernel_cpuid = true;
 		else if (strcmp(word, "hostile-vmm") == 0)
 			g->hostile = true;
+		else if (strcmp(word, "disk") == 0)
+			g->disk = true;
 		else
 			return "unknown option";
 		return NULL;

@@ -16,22 +16,22 @@
 
 static uint64_t exit_words[MSG_MAX_WORDS];
 
+void exit_words_save(void)
+{
+	memcpy(exit_words, utcb()->mr, sizeof(exit_words));
+}
+
+void exit_words_restore(void)
+{
+	memcpy(utcb()->mr, exit_words, sizeof(exit_words));
+}
+
 static uint64_t serial_slot(void)
 {
 	static uint64_t slot;
 	if (!slot)
 		slot = connection_slot("serial");
 	return slot;
-}
-
-static void save_exit_words(void)
-{
-	memcpy(exit_words, utcb()->mr, sizeof(exit_words));
-}
-
-static void restore_exit_words(void)
-{
-	memcpy(utcb()->mr, exit_words, sizeof(exit_words));
 }
 
 /* Sends up to SERIAL_MAX_BYTES; returns how many the driver took (0 on any error). */
@@ -51,7 +51,7 @@ void console_write(const char *buf, unsigned len)
 		sys_debug_write(SLOT_CONSOLE, buf, len);
 		return;
 	}
-	save_exit_words();
+	exit_words_save();
 	for (unsigned tries = 0; len && tries < RETRIES; tries++) {
 		unsigned done = write_some(buf, len);
 		buf += done;
@@ -59,7 +59,7 @@ void console_write(const char *buf, unsigned len)
 		if (!done)
 			sys_yield(); /* its buffer is full (or it is restarting): let it drain */
 	}
-	restore_exit_words();
+	exit_words_restore();
 }
 
 unsigned console_read(uint8_t *buf, unsigned max)
@@ -68,7 +68,7 @@ unsigned console_read(uint8_t *buf, unsigned max)
 		return 0;
 	if (max > SERIAL_MAX_BYTES)
 		max = SERIAL_MAX_BYTES;
-	save_exit_words();
+	exit_words_save();
 	struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_READ, max), 0, 0), { 0 } };
 	unsigned n = 0;
 	if (sys_call(serial_slot(), &m) == OK && !SERIAL_IS_ERROR(MSG_LABEL(m.tag)) &&
@@ -76,7 +76,7 @@ unsigned console_read(uint8_t *buf, unsigned max)
 		n = MSG_LABEL(m.tag);
 		serial_msg_get(&m, buf, n);
 	}
-	restore_exit_words();
+	exit_words_restore();
 	return n;
 }
 
@@ -84,12 +84,12 @@ void console_flush(void)
 {
 	if (serial_slot() == SLOT_NONE)
 		return;
-	save_exit_words();
+	exit_words_save();
 	for (unsigned tries = 0; tries < RETRIES; tries++) {
 		struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_PENDING, 0), 0, 0), { 0 } };
 		if (sys_call(serial_slot(), &m) != OK || MSG_LABEL(m.tag) == 0)
 			break;
 		sys_yield();
 	}
-	restore_exit_words();
+	exit_words_restore();
 }

@@ -22,6 +22,8 @@ static void uart_tx(void *ctx, uint8_t byte)
 
 void devices_init(struct guest *g)
 {
+	if (g->cfg.disk)
+		ide_init(&g->ide, disk_sectors(), &disk_backend, g);
 	pic_init(&g->pic);
 	pit_init(&g->pit);
 	uart_init(&g->uart, uart_tx, g);
@@ -70,9 +72,16 @@ static void write_byte(struct guest *g, uint16_t port, uint8_t v)
 	}
 }
 
-/* A wider access reaches the bytes at port, port + 1, ... as on the ISA bus. */
+static bool is_disk_port(struct guest *g, uint16_t port)
+{
+	return g->cfg.disk && port >= IDE_PORT_DATA && port <= IDE_PORT_STATUS;
+}
+
+/* A wider access reaches the bytes at port, port + 1, ... as on the ISA bus (but the disk's). */
 uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 {
+	if (is_disk_port(g, port))
+		return ide_read(&g->ide, port, size);
 	uint32_t v = 0;
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint32_t)read_byte(g, port + i) << (8 * i);
@@ -81,6 +90,10 @@ uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 
 void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 {
+	if (is_disk_port(g, port)) {
+		ide_write(&g->ide, port, size, value);
+		return;
+	}
 	for (unsigned i = 0; i < size; i++)
 		write_byte(g, port + i, value >> (8 * i));
 	pic_set_irq(&g->pic, 4, uart_irq_level(&g->uart));

@@ -10,7 +10,7 @@
  */
 #include "ide.h"
 
-#define IDE_PORT_COUNT_ALL 8 /* 0x1F0-0x1F7 */
+#define IDE_CHANNEL_PORTS 8 /* 0x1F0-0x1F7 */
 #define IDE_SERIAL "MOAT00000001"
 #define IDE_FIRMWARE "1.0"
 #define IDE_MAX_SECTORS_PER_COMMAND 256 /* a count of 0 */
@@ -301,7 +301,7 @@ static void write_register(struct ide_disk *d, uint16_t port, uint8_t value)
 /* Whether port is one of the channel's command block registers. */
 static bool on_channel(uint16_t port)
 {
-	return port >= IDE_PORT_DATA && port < IDE_PORT_DATA + IDE_PORT_COUNT_ALL;
+	return port >= IDE_PORT_DATA && port < IDE_PORT_DATA + IDE_CHANNEL_PORTS;
 }
 
 void ide_init(struct ide_disk *d, uint64_t sectors, const struct ide_backend *b, void *ctx)

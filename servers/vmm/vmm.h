@@ -12,6 +12,7 @@
 
 #include "moat/vmexit.h"
 #include "pic8259.h"
+#include "ide.h"
 #include "pit8254.h"
 #include "uart16550.h"
 
@@ -39,6 +40,7 @@ struct guest_config {
 	uint64_t memory;       /* bytes of RAM from guest-physical 0 */
 	bool kernel_cpuid;     /* measurement only: the kernel answers CPUID */
 	bool hostile;          /* test: on its first exit, try replies the kernel must refuse */
+	bool disk;             /* an ATA disk on the primary channel, served by the disk driver */
 };
 
 /* One running guest. */
@@ -49,6 +51,7 @@ struct guest {
 	struct pic_pair pic;
 	struct pit8254 pit;
 	struct uart16550 uart;
+	struct ide_disk ide;
 	uint64_t pit_tsc;      /* TSC when the PIT last caught up with real time */
 	uint32_t scratch_port; /* the test I/O register */
 	uint64_t scratch_mmio; /* the test MMIO register */
@@ -85,11 +88,22 @@ bool mmio_access(struct exit_ctx *x);
 void devices_catch_up(struct guest *g);
 void inject_pending_interrupt(struct exit_ctx *x);
 
-/* console.c: the guests' console, through the serial driver when there is one. */
+/*
+ * console.c: the guests' console, through the serial driver when there is
+ * one.  An exit's words live in the UTCB, which calls to other servers also
+ * use: exit_words_save/restore keep them around such a call.
+ */
+void exit_words_save(void);
+void exit_words_restore(void);
 void console_write(const char *buf, unsigned len);
 unsigned console_read(uint8_t *buf, unsigned max);
 /* Waits until the driver has sent everything (before the VMM's own lines use the kernel's). */
 void console_flush(void);
+
+/* disk.c: the guest disk's backend, the disk driver (connect=ata). */
+extern const struct ide_backend disk_backend;
+/* The driver's disk size in sectors, or 0 without a driver or a disk. */
+uint64_t disk_sectors(void);
 
 /* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
 void hostile_checks(struct guest *g, unsigned *test_number, uint64_t scratch_slot);
