@@ -198,7 +198,7 @@ $(BUILD)/test-serial.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/ser
 # through the serial driver and the VMM, and its echo comes back.
 CONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/console/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm tests/console/vmm.cfg:vmm.cfg \
-	$(BUILD)/guests/console.bin:guest_console
+	$(BUILD)/guests/console.bin:guest_console $(BUILD)/guests/console_irq.bin:guest_console_irq
 $(BUILD)/test-console.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
 		tests/console/root.cfg tests/console/vmm.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(CONSOLE_TEST_MODULES)

@@ -14,6 +14,13 @@
 
 #define RETRIES 1000 /* calls before giving up on a full driver */
 
+/* The input watcher's objects, in slots far from the guests'. */
+#define SLOT_INPUT_NTFN   (CSPACE_SLOTS - 2)
+#define SLOT_INPUT_THREAD (CSPACE_SLOTS - 3)
+#define SLOT_INPUT_UTCB   (CSPACE_SLOTS - 4)
+#define INPUT_UTCB_VADDR  (USER_UTCB_VADDR + 0x1000)
+#define INPUT_STACK_BYTES 8192
+
 static uint64_t exit_words[MSG_MAX_WORDS];
 
 void exit_words_save(void)
@@ -92,4 +99,53 @@ void console_flush(void)
 		sys_yield();
 	}
 	exit_words_restore();
+}
+
+static void (*input_handler)(void);
+static uint8_t input_stack[INPUT_STACK_BYTES] __attribute__((aligned(16)));
+
+/* The input watcher thread: every signal from the driver means input to hand on. */
+static void __attribute__((noreturn)) input_watcher(uint64_t arg)
+{
+	(void)arg;
+	for (;;) {
+		uint64_t bits;
+		if (sys_wait(SLOT_INPUT_NTFN, &bits) != OK)
+			sys_thread_suspend(SLOT_INPUT_THREAD);
+		input_handler();
+	}
+}
+
+/* Asks the driver to signal SLOT_INPUT_NTFN on input (and makes this VMM its focus). */
+static bool subscribe(void)
+{
+	struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_SUBSCRIBE, 0), 0, 1), { 0 } };
+	utcb()->send_caps[0] = SLOT_INPUT_NTFN;
+	return sys_call(serial_slot(), &m) == OK && MSG_LABEL(m.tag) == 0;
+}
+
+/* The highest priority a thread of ours may have: our own. */
+static void set_highest_priority(uint64_t thread)
+{
+	for (uint64_t p = PRIORITY_MAX; p > 0; p--)
+		if (sys_thread_set_priority(thread, p) == OK)
+			return;
+}
+
+bool console_watch_input(void (*on_input)(void))
+{
+	if (serial_slot() == SLOT_NONE)
+		return false;
+	input_handler = on_input;
+	if (sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_INPUT_NTFN, 1) != OK ||
+	    sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, SLOT_INPUT_UTCB, 1) != OK ||
+	    sys_map(SLOT_INPUT_UTCB, TASK_SELF, INPUT_UTCB_VADDR, RIGHT_R | RIGHT_W) != OK ||
+	    sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_INPUT_THREAD, 1) != OK ||
+	    sys_thread_configure(SLOT_INPUT_THREAD, SLOT_SELF_TASK, SLOT_INPUT_UTCB, SLOT_NONE) !=
+		    OK ||
+	    !subscribe())
+		return false;
+	set_highest_priority(SLOT_INPUT_THREAD);
+	return sys_thread_start(SLOT_INPUT_THREAD, (uint64_t)input_watcher,
+				(uint64_t)input_stack + sizeof(input_stack), 0) == OK;
 }

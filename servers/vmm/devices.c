@@ -31,7 +31,7 @@ void devices_init(struct guest *g)
 }
 
 /* Moves typed input into the UART model, as much as it has room for. */
-static void pull_input(struct guest *g)
+void devices_pull_input(struct guest *g)
 {
 	uint8_t in[16];
 	unsigned room = uart_rx_space(&g->uart);
@@ -48,7 +48,7 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 		return pit_read(&g->pit, port);
 	if (port >= COM1 && port < COM1 + 8) {
 		if (port == COM1 + 5) /* LSR: the guest looks for input */
-			pull_input(g);
+			devices_pull_input(g);
 		return uart_read(&g->uart, port - COM1);
 	}
 	if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4)

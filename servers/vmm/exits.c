@@ -268,7 +268,8 @@ static void (*const handlers[VMX_EXIT_REASONS])(struct exit_ctx *x) = {
 void exit_handle(struct exit_ctx *x)
 {
 	uint32_t reason = x->w[VMW_REASON] & 0xffff;
-	if (reason == VMEXIT_RECALL) {
+	if (reason == VMEXIT_RECALL) { /* input arrived (or the VMM wants the guest stopped) */
+		devices_pull_input(x->g);
 		inject_pending_interrupt(x);
 		if (x->g->cfg.test == TEST_SPIN)
 			guest_stop(x, "recalled", 0);

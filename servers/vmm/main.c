@@ -228,10 +228,19 @@ static void report_skipped(void)
 	}
 }
 
+/* Input for the guests' consoles: recall the running guests so it is delivered now. */
+static void input_arrived(void)
+{
+	for (unsigned i = 0; i < n_guests; i++)
+		if (guests[i].running && !guests[i].done)
+			sys_vcpu_recall(guests[i].vcpu);
+}
+
 int main(uint64_t arg)
 {
 	(void)arg;
 	n_guests = read_config();
+	console_watch_input(input_arrived);
 	if (sys_retype(SLOT_UNTYPED, OBJ_ENDPOINT, 0, endpoint, 1) != OK) {
 		uprintf("vmm: no memory for an endpoint\n");
 		return 1;

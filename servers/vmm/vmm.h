@@ -87,6 +87,7 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value);
 bool mmio_access(struct exit_ctx *x);
 void devices_catch_up(struct guest *g);
 void inject_pending_interrupt(struct exit_ctx *x);
+void devices_pull_input(struct guest *g);
 
 /*
  * console.c: the guests' console, through the serial driver when there is
@@ -99,6 +100,11 @@ void console_write(const char *buf, unsigned len);
 unsigned console_read(uint8_t *buf, unsigned max);
 /* Waits until the driver has sent everything (before the VMM's own lines use the kernel's). */
 void console_flush(void);
+/*
+ * Starts a thread that calls on_input (in that thread) whenever the serial
+ * driver has input for this VMM; false without a driver or on failure.
+ */
+bool console_watch_input(void (*on_input)(void));
 
 /* disk.c: the guest disk's backend, the disk driver (connect=ata). */
 extern const struct ide_backend disk_backend;

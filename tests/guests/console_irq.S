@@ -1,0 +1,156 @@
+/* guest: load=0x8000 mode=protected */
+/*
+ * console_irq: the interrupt-driven console.  The UART raises IRQ 4 (IER
+ * receive-data interrupt, MCR.OUT2) through the PIC (vector 0x24); the
+ * guest asks for a line ("# input please") and then spins with interrupts
+ * on, never exiting to the VMM by itself.  The line can only arrive because
+ * the VMM, told of input by the serial driver, recalls the vCPU and injects
+ * the interrupt.  It echoes the line as "guest echo (irq): LINE".
+ *
+ * Failure codes (port 0xF0):
+ *   2  the line is longer than the 64-byte buffer
+ *   0x100 + n  unexpected exception n;  0x200 + n  unexpected IRQ n
+ */
+#include "guest.h"
+
+	.code32
+	.text
+	.globl	start
+
+	.set	COM1, 0x3F8
+	.set	PIC1_CMD, 0x20
+	.set	PIC1_DATA, 0x21
+	.set	PIC2_CMD, 0xA0
+	.set	PIC2_DATA, 0xA1
+	.set	NVEC, 0x30
+	.set	LINE_MAX, 64
+
+start:
+	cli
+	cld
+	LOAD_FLAT_GDT
+	IDT_FILL NVEC
+	movl	$0x24, %eax		/* IRQ 4 -> uart_handler */
+	movl	$uart_handler, %edx
+	call	set_gate
+	lidt	idt_desc
+
+	/* 8259A: vectors 0x20/0x28, slave on IRQ2, only IRQ 4 unmasked */
+	movb	$0x11, %al
+	outb	%al, $PIC1_CMD
+	outb	%al, $PIC2_CMD
+	movb	$0x20, %al
+	outb	%al, $PIC1_DATA
+	movb	$0x28, %al
+	outb	%al, $PIC2_DATA
+	movb	$0x04, %al
+	outb	%al, $PIC1_DATA
+	movb	$0x02, %al
+	outb	%al, $PIC2_DATA
+	movb	$0x01, %al
+	outb	%al, $PIC1_DATA
+	outb	%al, $PIC2_DATA
+	movb	$0xEF, %al
+	outb	%al, $PIC1_DATA
+	movb	$0xFF, %al
+	outb	%al, $PIC2_DATA
+
+	/* 16550: receive-data interrupt on, OUT2 so that it reaches the PIC */
+	movw	$COM1 + 1, %dx
+	movb	$0x01, %al
+	outb	%al, %dx
+	movw	$COM1 + 4, %dx
+	movb	$0x0B, %al		/* DTR | RTS | OUT2 */
+	outb	%al, %dx
+
+	movl	$ask, %esi
+	call	puts
+	sti
+1:	cmpb	$0, line_done		/* spin: no exit until the VMM recalls us */
+	je	1b
+	cli
+
+	movl	$echo, %esi
+	call	puts
+	movl	$line, %esi
+	call	puts
+	movl	$crlf, %esi
+	call	puts
+	xorl	%eax, %eax		/* pass */
+
+	REPORT
+
+/* IRQ 4: take every received byte; a line ends at '\n' or '\r' */
+uart_handler:
+	pushl	%eax
+	pushl	%edx
+	pushl	%edi
+1:	movw	$COM1 + 5, %dx		/* LSR */
+	inb	%dx, %al
+	testb	$0x01, %al		/* DR */
+	jz	3f
+	movw	$COM1, %dx
+	inb	%dx, %al
+	cmpb	$'\n', %al
+	je	2f
+	cmpb	$'\r', %al
+	je	2f
+	movl	line_len, %edi
+	cmpl	$LINE_MAX, %edi
+	jb	4f
+	FAIL	2
+4:	movb	%al, line(%edi)
+	incl	line_len
+	jmp	1b
+2:	movb	$1, line_done
+	jmp	1b
+3:	movb	$0x20, %al		/* EOI */
+	outb	%al, $PIC1_CMD
+	popl	%edi
+	popl	%edx
+	popl	%eax
+	iret
+
+/* puts: send the NUL-terminated string at ESI, polling LSR.THRE */
+puts:
+	lodsb
+	testb	%al, %al
+	jz	2f
+	movb	%al, %ah
+	movw	$COM1 + 5, %dx
+1:	inb	%dx, %al
+	testb	$0x20, %al
+	jz	1b
+	movw	$COM1, %dx
+	movb	%ah, %al
+	outb	%al, %dx
+	jmp	puts
+2:	ret
+
+	SET_GATE_FUNCTION
+	VECTOR_STUBS NVEC
+
+unexpected:
+	popl	%eax
+	cmpl	$0x20, %eax
+	jae	1f
+	addl	$0x100, %eax		/* an exception */
+	jmp	report
+1:	addl	$0x200 - 0x20, %eax	/* an IRQ other than 4 */
+	jmp	report
+
+ask:
+	.asciz	"# input please\r\n"
+echo:
+	.asciz	"guest echo (irq): "
+crlf:
+	.asciz	"\r\n"
+	.balign	4
+line_len:
+	.long	0
+line_done:
+	.byte	0
+line:
+	.fill	LINE_MAX + 1, 1, 0
+
+	DESCRIPTOR_TABLES NVEC
