@@ -30,7 +30,8 @@ UCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 	   -fno-asynchronous-unwind-tables -Ilib/include -MMD -MP
 ULDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T lib/user/user.ld
 PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm servers/drivers/ata \
-	servers/drivers/serial tests/user/suite tests/user/fuzz tests/user/disk tests/user/serialtest)
+	servers/drivers/serial servers/drivers/kbd tests/user/suite tests/user/fuzz tests/user/disk \
+	tests/user/serialtest tests/user/kbdtest)
 LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/x86decode.c
 LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
 PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
@@ -212,6 +213,22 @@ $(BUILD)/test-guestdisk.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUES
 		tests/guestdisk/root.cfg tests/guestdisk/vmm.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(GUESTDISK_TEST_MODULES)
 
+# Console switching (tests/switch/): two VMMs share the serial driver; the
+# runner types Ctrl-A 1 / Ctrl-A 2 to send each a line.
+SWITCH_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/switch/root.cfg:config \
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm tests/switch/vmm_a.cfg:vmm_a.cfg \
+	tests/switch/vmm_b.cfg:vmm_b.cfg $(BUILD)/guests/console.bin:guest_console
+$(BUILD)/test-switch.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
+		tests/switch/root.cfg tests/switch/vmm_a.cfg tests/switch/vmm_b.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(SWITCH_TEST_MODULES)
+
+# The keyboard driver and its test (tests/kbd/): QEMU only, where the runner
+# presses keys through QEMU's monitor (Bochs has no headless way to).
+KBD_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbd/root.cfg:config \
+	$(BUILD)/prog/kbd.elf:kbd $(BUILD)/prog/kbdtest.elf:kbdtest
+$(BUILD)/test-kbd.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/kbd/root.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(KBD_TEST_MODULES)
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -246,7 +263,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user vm drivers serial console guestdisk
+BOOT_SUITES := boot fault user vm drivers serial console guestdisk switch kbd
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso

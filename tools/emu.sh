@@ -9,6 +9,7 @@
 # ATA master (the CD-ROM is the secondary master in both emulators).
 # SERIAL_PORT=N puts COM1 on a TCP socket at 127.0.0.1:N instead of a file;
 # the emulator waits for the test runner to connect (tests that type input).
+# MONITOR_PORT=N (QEMU) puts its monitor there, for pressing keys (sendkey).
 # qemu uses KVM when the host offers it with VMX; otherwise it emulates a CPU
 # with AMD SVM and nested paging, which the kernel's SVM backend uses.
 # qemu-tcg never uses KVM (tests want the same machine on every host).
@@ -42,13 +43,15 @@ esac
 
 case $emu in
 qemu)
+	monitor=none
+	[ -n "${MONITOR_PORT:-}" ] && monitor="tcp:127.0.0.1:$MONITOR_PORT,server=on,wait=off"
 	if [ -n "${SERIAL_PORT:-}" ]; then
-		exec qemu-system-x86_64 $QEMU_FLAGS -monitor none -chardev \
+		exec qemu-system-x86_64 $QEMU_FLAGS -monitor "$monitor" -chardev \
 			"socket,id=com1,host=127.0.0.1,port=$SERIAL_PORT,server=on,wait=on" \
 			-serial chardev:com1 </dev/null >"$emulog" 2>&1
 	fi
 	if [ -n "$serial" ]; then
-		exec qemu-system-x86_64 $QEMU_FLAGS -monitor none -serial "file:$serial" \
+		exec qemu-system-x86_64 $QEMU_FLAGS -monitor "$monitor" -serial "file:$serial" \
 			</dev/null >"$emulog" 2>&1
 	fi
 	echo "QEMU: serial console below; Ctrl-A X quits." >&2

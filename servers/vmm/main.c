@@ -1,6 +1,7 @@
 /*
- * The VMM server.  It reads its configuration (the module "vmm.cfg" given
- * with modules=), then runs the guests one after another; a guest marked
+ * The VMM server.  It reads its configuration (the module "NAME.cfg", NAME
+ * being this server's name, or else "vmm.cfg", given with modules=), then
+ * runs the guests one after another; a guest marked
  * test=spin keeps spinning in the background meanwhile.  Exits from every
  * guest arrive on one endpoint, told apart by badge.  As a test program it
  * prints one "ok N NAME" line per guest, and with VMX absent (QEMU) it
@@ -27,8 +28,12 @@ static bool vmx_missing;
 
 static unsigned read_config(void)
 {
-	static char text[4096], err[96];
-	uint64_t bytes, slot = module_slot(CONFIG_MODULE, &bytes);
+	static char text[4096], err[96], own[48];
+	uint64_t bytes, slot;
+	fmt_snprintf(own, sizeof(own), "%s.cfg", program_name()); /* NAME.cfg, else vmm.cfg */
+	slot = module_slot(own, &bytes);
+	if (slot == SLOT_NONE)
+		slot = module_slot(CONFIG_MODULE, &bytes);
 	if (slot == SLOT_NONE || bytes >= sizeof(text) ||
 	    sys_map(slot, TASK_SELF, CONFIG_WINDOW, RIGHT_R) != OK) {
 		uprintf("vmm: no configuration (module %s)\n", CONFIG_MODULE);

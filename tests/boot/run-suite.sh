@@ -14,6 +14,8 @@
 # tests/boot/SUITE.input, if it exists, is typed into COM1 when the machine
 # prints "# input please"; COM1 then goes over a loopback socket
 # (tests/boot/serial-feed.sh) instead of straight into the log file.
+# tests/boot/SUITE.keys (QEMU only) is pressed on the keyboard through
+# QEMU's monitor once the machine prints "# keys please".
 set -u
 emu=$1 iso=$2 suite=$3 logdir=$4 limit=$5 noskip=${6:-}
 here=$(dirname "$0")
@@ -38,9 +40,17 @@ if [ -f "$here/$suite.input" ]; then
 	"$here/serial-feed.sh" "$SERIAL_PORT" "$serial" "$here/$suite.input" &
 	feeder=$!
 fi
+keys=
+if [ -f "$here/$suite.keys" ] && [ "$emu" = qemu ]; then
+	MONITOR_PORT=$((40000 + ($$ % 20000)))
+	export MONITOR_PORT
+	"$here/key-feed.sh" "$MONITOR_PORT" "$here/$suite.keys" "$serial" &
+	keys=$!
+fi
 timeout "$limit" "$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog"
 [ $? -eq 124 ] && echo "# $emu:$suite: killed after ${limit}s" >>"$emulog"
 [ -n "$feeder" ] && { sleep 1; kill "$feeder" 2>/dev/null; wait "$feeder" 2>/dev/null; }
+[ -n "$keys" ] && { kill "$keys" 2>/dev/null; wait "$keys" 2>/dev/null; }
 touch "$serial"
 tr -d '\r' <"$serial" >"$serial.txt"
 mv "$serial.txt" "$serial"

@@ -1,12 +1,14 @@
 #!/bin/bash
 # Stands at the other end of an emulator's serial port for a test run:
-# connects to 127.0.0.1:PORT (the emulator listens there), copies every line
-# the machine sends into LOG and, each time a line asks for it ("# input
-# please"), sends the next line of INPUT as if typed.  Ends when the
-# emulator closes the connection.
+# connects to 127.0.0.1:PORT (the emulator listens there) and copies every
+# line the machine sends into LOG.  INPUT holds what to type, one line per
+# step, in order: "TRIGGER<TAB>TEXT" sends TEXT once a line containing
+# TRIGGER has come out (an empty TEXT only waits for it); a line without a
+# tab waits for "# input please".
+# Ends when the emulator closes the connection.
 #   tests/boot/serial-feed.sh PORT LOG INPUT
 port=$1 log=$2 input=$3
-mapfile -t lines <"$input"
+mapfile -t steps <"$input"
 for _ in $(seq 400); do
 	{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null && break
 	sleep 0.05
@@ -15,8 +17,14 @@ done
 next=0
 while IFS= read -r line <&3 || [ -n "$line" ]; do
 	printf '%s\n' "$line" >>"$log"
-	if [[ $line == *"# input please"* ]] && [ "$next" -lt "${#lines[@]}" ]; then
-		printf '%s\n' "${lines[next]}" >&3
+	[ "$next" -lt "${#steps[@]}" ] || continue
+	step=${steps[next]} trigger="# input please"
+	if [[ $step == *$'\t'* ]]; then
+		trigger=${step%%$'\t'*}
+		step=${step#*$'\t'}
+	fi
+	if [[ $line == *"$trigger"* ]]; then
+		[ -z "$step" ] || printf '%b\n' "$step" >&3
 		next=$((next + 1))
 	fi
 done

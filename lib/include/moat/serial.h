@@ -12,12 +12,19 @@
  *            the client sends bytes accepted .. n-1 again later.
  *   call  SERIAL_LABEL(SERIAL_READ, max), 0 words, max <= SERIAL_MAX_BYTES
  *         -> reply label: k bytes received (0 if none: it never blocks),
- *            SERIAL_WORDS(k) words.
+ *            SERIAL_WORDS(k) words.  A subscriber reads the bytes typed while
+ *            it had the focus; a client that has not subscribed may read only
+ *            while nobody has (and gets what nobody's focus has received).
  *   call  SERIAL_LABEL(SERIAL_SUBSCRIBE, 0), 0 words, 1 capability
  *         -> reply label 0.  The capability is a notification with W; the caller's
- *            endpoint capability needs G to send it.  The caller becomes the
- *            *focus*: input is its alone, and the driver signals the
- *            notification whenever input arrives.  The latest subscriber wins.
+ *            endpoint capability needs G to send it.  Up to SERIAL_SUBSCRIBERS
+ *            clients may subscribe; they are numbered 1, 2, ... in the order
+ *            they first did (bytes typed before the first one are its).  A
+ *            client subscribing again keeps its number, and its new
+ *            notification replaces the old.  Input goes to one subscriber
+ *            alone, the *focus* (number 1 until the person switches), and
+ *            the driver signals its notification whenever input arrives for
+ *            it.  Subscribing never moves the focus: only the person does.
  *   call  SERIAL_LABEL(SERIAL_ECHO, on), 0 words, on = 0 or 1
  *         -> reply label 0.  While on, the driver sends every byte it receives
  *            back out itself (before queued writes).
@@ -31,7 +38,14 @@
  *   any malformed request -> reply label SERIAL_ERR_*, 0 words.
  *
  * A reply label below SERIAL_ERR_FIRST is a byte count; SERIAL_IS_ERROR tells.
- * Without a focus client any client may read; with one, only the focus may.
+ *
+ * Console switching: typed on the serial port, Ctrl-A (SERIAL_SWITCH_KEY)
+ * then a digit 1 .. SERIAL_SUBSCRIBERS gives the focus to the subscriber of
+ * that number (nothing happens if there is none yet); Ctrl-A Ctrl-A types
+ * one Ctrl-A; Ctrl-A and any other byte are both dropped.  These bytes
+ * reach no client and are not echoed.  Each byte goes to the client that
+ * has the focus when it arrives: what was typed before a switch stays for
+ * the old focus to read.
  */
 #ifndef MOAT_SERIAL_H
 #define MOAT_SERIAL_H
@@ -43,6 +57,8 @@
 #include "user.h"
 
 #define SERIAL_MAX_BYTES (MSG_MAX_WORDS * 8) /* bytes one message carries */
+#define SERIAL_SUBSCRIBERS 4                 /* clients that may subscribe at once */
+#define SERIAL_SWITCH_KEY  0x01              /* Ctrl-A: starts a console switch */
 
 /* Message words that carry `bytes` bytes. */
 #define SERIAL_WORDS(bytes) (((bytes) + 7) / 8)
@@ -61,7 +77,8 @@ enum serial_op {
 enum serial_error {
 	SERIAL_ERR_REQUEST = SERIAL_ERR_FIRST, /* unknown op, bad count, words or caps */
 	SERIAL_ERR_CAP,       /* SUBSCRIBE without a notification capability with W */
-	SERIAL_ERR_NOT_FOCUS, /* READ by a client while another one has the focus */
+	SERIAL_ERR_NOT_FOCUS, /* READ by a client that has not subscribed while others have */
+	SERIAL_ERR_FULL,      /* SUBSCRIBE by a new client when SERIAL_SUBSCRIBERS have */
 };
 
 /* Label: the operation in bits 7:0, the byte count (or flag) above. */

@@ -4,17 +4,20 @@
  * The main thread serves IPC on the driver's endpoint; the IRQ thread waits
  * on a notification that IRQ 4 signals, and the main thread signals it too
  * (a "kick") when a write has queued bytes.  After setup only the IRQ thread
- * touches the UART: it moves received bytes into the RX ring and queued
- * bytes into the transmit FIFO.
+ * touches the UART: it moves received bytes into the focus subscriber's RX
+ * ring (input.c decodes the console-switch sequence) and queued bytes into
+ * the transmit FIFO.
  *
  * Synchronization: every ring has one producer and one consumer (ring.h):
  *   tx    main thread -> IRQ thread (client writes)
- *   rx    IRQ thread  -> main thread (received bytes)
+ *   rx    IRQ thread  -> main thread (received bytes; one ring per subscriber)
  *   echo  IRQ thread  -> IRQ thread  (received bytes sent back while echo is on)
- * The other shared fields are single words with one writer each.  On top of
- * that the IRQ thread runs one priority above the main thread on a single
- * CPU, so the main thread only runs while the IRQ thread is blocked waiting:
- * the IRQ thread is never caught half-way by the main thread.
+ * The other shared fields are single words with one writer each: the focus
+ * is the IRQ thread's alone (only typed Ctrl-A N moves it); the main thread stores a new subscriber's slot before the count that
+ * makes it visible.  On top of that the IRQ thread runs one priority above
+ * the main thread on a single CPU, so the main thread only runs while the
+ * IRQ thread is blocked waiting: the IRQ thread is never caught half-way by
+ * the main thread.
  */
 #ifndef SERIAL_DRIVER_H
 #define SERIAL_DRIVER_H
@@ -22,8 +25,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "moat/serial.h"
 #include "moat/user.h"
-#include "ring.h"
+#include "moat/ring.h"
 
 #define SERIAL_IRQ 4
 
@@ -34,28 +38,44 @@ enum driver_slot {
 	SLOT_NTFN_KICK,                   /* badged NTFN_BIT_KICK, the main thread signals it */
 	SLOT_IRQ_THREAD,
 	SLOT_IRQ_THREAD_UTCB,
-	SLOT_SUBSCRIBER_A,                /* the focus client's notification and a spare */
-	SLOT_SUBSCRIBER_B,                /* slot for the next one, in turns */
+	SLOT_SUBSCRIBER_FIRST,            /* from here to LAST: the subscribers' notifications */
+	SLOT_SUBSCRIBER_LAST = SLOT_SUBSCRIBER_FIRST + SERIAL_SUBSCRIBERS, /* and a spare */
 };
 
 /* Bits on the IRQ thread's notification. */
 #define NTFN_BIT_IRQ  1u /* the UART raised IRQ 4 */
 #define NTFN_BIT_KICK 2u /* there may be bytes to transmit */
 
+/* A subscriber's share: sub[i] is subscriber number i + 1. */
+struct subscriber {
+	struct ring rx;         /* bytes typed while it had the focus */
+	volatile uint64_t ntfn; /* slot to signal on input, or SLOT_NONE; main thread's */
+};
+
 /* What the two threads share. */
 struct serial_state {
 	struct ring tx;
-	struct ring rx;
 	struct ring echo;
-	volatile bool echo_on;        /* written by the main thread */
-	volatile bool hold;           /* output suspended; written by the main thread */
-	volatile uint64_t subscriber; /* slot to signal on input, or SLOT_NONE; main thread's */
-	uint64_t rx_dropped;          /* bytes lost to a full RX ring; IRQ thread's */
+	/* In subscription order; before anyone subscribes, sub[0]'s ring is anyone's. */
+	struct subscriber sub[SERIAL_SUBSCRIBERS];
+	volatile uint32_t subscribers;   /* sub[0 .. subscribers-1] are taken; main thread's */
+	volatile bool echo_on;           /* written by the main thread */
+	volatile bool hold;              /* output suspended; written by the main thread */
+	uint32_t focus;                  /* sub[] index input goes to; IRQ thread's */
+	bool escape;                     /* Ctrl-A seen, the byte after it not yet; IRQ thread's */
+	uint64_t rx_dropped;             /* bytes lost to a full RX ring; IRQ thread's */
 };
 
 extern struct serial_state serial;
 
 /* Makes, configures and starts the IRQ thread one priority above this one. */
 uint64_t irq_thread_start(void);
+
+/*
+ * IRQ thread: hands n received bytes to the focus subscriber's ring, and to
+ * the echo ring while echo is on, acting on console-switch sequences
+ * (moat/serial.h).  Returns a mask of the sub[] indices whose ring got bytes.
+ */
+uint32_t input_receive(struct serial_state *s, const uint8_t *bytes, uint32_t n);
 
 #endif

@@ -16,25 +16,26 @@
 
 static uint8_t irq_stack[IRQ_STACK_BYTES] __attribute__((aligned(16)));
 
-/* Tells the focus client that input has arrived. */
-static void notify_subscriber(void)
+/* Tells each subscriber whose ring got bytes (mask of sub[] indices) that input has arrived. */
+static void notify_subscribers(uint32_t fed)
 {
-	uint64_t slot = serial.subscriber;
+	for (uint32_t i = 0; i < SERIAL_SUBSCRIBERS; i++) {
+		uint64_t slot = serial.sub[i].ntfn;
 
-	if (slot != SLOT_NONE)
-		sys_signal(slot);
+		if ((fed & (1u << i)) && slot != SLOT_NONE)
+			sys_signal(slot);
+	}
 }
 
-/* One wake-up: serve the UART, start transmitting, tell the focus client, unmask. */
+/* One wake-up: serve the UART, start transmitting, tell the subscribers fed, unmask. */
 static void handle_wakeup(uint64_t bits)
 {
-	uint32_t received = 0;
+	uint32_t fed = 0;
 
-	if (!uart_service(&serial, &received))
+	if (!uart_service(&serial, &fed))
 		sys_signal(SLOT_NTFN_KICK); /* work left: come round again after this */
 	uart_transmit(&serial);
-	if (received)
-		notify_subscriber();
+	notify_subscribers(fed);
 	if (bits & NTFN_BIT_IRQ)
 		sys_irq_ack(SLOT_IRQ_FIRST + SERIAL_IRQ);
 }

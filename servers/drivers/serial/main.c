@@ -19,23 +19,26 @@
 #define ECHO_RING_BYTES 1024
 
 static uint8_t tx_bytes[TX_RING_BYTES];
-static uint8_t rx_bytes[RX_RING_BYTES];
+static uint8_t rx_bytes[SERIAL_SUBSCRIBERS][RX_RING_BYTES];
 static uint8_t echo_bytes[ECHO_RING_BYTES];
+
+#define SUBSCRIBER_INIT(i) { .rx = RING_INIT(rx_bytes[i]), .ntfn = SLOT_NONE }
+
+_Static_assert(SERIAL_SUBSCRIBERS == 4, "one SUBSCRIBER_INIT per subscriber");
 
 struct serial_state serial = {
 	.tx = RING_INIT(tx_bytes),
-	.rx = RING_INIT(rx_bytes),
 	.echo = RING_INIT(echo_bytes),
-	.subscriber = SLOT_NONE,
+	.sub = { SUBSCRIBER_INIT(0), SUBSCRIBER_INIT(1), SUBSCRIBER_INIT(2), SUBSCRIBER_INIT(3) },
 };
 
-/* The main thread's view of the focus client (serial.subscriber is its notification). */
-struct focus {
-	uint64_t badge; /* its badge */
-	uint64_t spare; /* the one of SLOT_SUBSCRIBER_A/B that is not serial.subscriber */
+/* The main thread's view of the subscribers (serial.sub[] holds their notifications). */
+struct subscribers {
+	uint64_t badge[SERIAL_SUBSCRIBERS]; /* serial.sub[i]'s client */
+	uint64_t spare; /* a slot no subscriber's notification is in: SUBSCRIBE's lands there */
 };
 
-static struct focus focus = { .spare = SLOT_SUBSCRIBER_A };
+static struct subscribers subs = { .spare = SLOT_SUBSCRIBER_FIRST };
 
 /* Queues the request's bytes for transmission: the reply label is how many fitted. */
 static uint64_t op_write(uint64_t badge, struct msg *m)
@@ -52,36 +55,84 @@ static uint64_t op_write(uint64_t badge, struct msg *m)
 	return accepted;
 }
 
-/* Hands over received bytes, as many as asked for and held; the focus client's only. */
+/* The caller's index in serial.sub[], or -1 if it has not subscribed. */
+static int subscriber_index(uint64_t badge)
+{
+	for (uint32_t i = 0; i < serial.subscribers; i++)
+		if (subs.badge[i] == badge)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Hands over received bytes, as many as asked for and held: a subscriber's
+ * from its own ring; anyone else's only while nobody has subscribed.
+ */
 static uint64_t op_read(uint64_t badge, struct msg *m)
 {
 	uint8_t bytes[SERIAL_MAX_BYTES];
+	int i = subscriber_index(badge);
 	uint32_t got;
 
-	if (serial.subscriber != SLOT_NONE && badge != focus.badge)
+	if (i < 0 && serial.subscribers != 0)
 		return SERIAL_ERR_NOT_FOCUS;
-	got = ring_get(&serial.rx, bytes, SERIAL_COUNT(MSG_LABEL(m->tag)));
+	got = ring_get(&serial.sub[i < 0 ? 0 : i].rx, bytes, SERIAL_COUNT(MSG_LABEL(m->tag)));
 	serial_msg_put(m, bytes, got);
 	return got;
 }
 
-/*
- * Makes the caller the focus: the notification it sent (in the spare slot)
- * becomes the one the IRQ thread signals, and the other slot, which holds
- * the previous one if any, becomes the spare; serve() empties it after the
- * request.
- */
-static uint64_t op_subscribe(uint64_t badge, struct msg *m)
+/* True if the capability in slot is a notification with W. */
+static bool can_signal(uint64_t slot)
 {
 	struct cap_info info;
 
+	return sys_cap_info(slot, &info) == OK && info.type == OBJ_NOTIFICATION &&
+	       (info.rights & RIGHT_W);
+}
+
+/* True if a subscriber's notification is in slot. */
+static bool slot_in_use(uint64_t slot)
+{
+	for (uint32_t i = 0; i < serial.subscribers; i++)
+		if (serial.sub[i].ntfn == slot)
+			return true;
+	return false;
+}
+
+/* A slot of SLOT_SUBSCRIBER_FIRST .. LAST that no subscriber's notification is in. */
+static uint64_t unused_slot(void)
+{
+	uint64_t slot = SLOT_SUBSCRIBER_FIRST;
+
+	while (slot_in_use(slot))
+		slot++;
+	return slot;
+}
+
+/*
+ * Makes the caller a subscriber (a new one takes the next number; the
+ * focus stays where it is).  The notification it sent (in the spare slot)
+ * becomes the one the IRQ thread signals for it; the slot of its previous
+ * one, if any, becomes the spare, which serve() empties after the request.
+ */
+static uint64_t op_subscribe(uint64_t badge, struct msg *m)
+{
+	int found = subscriber_index(badge);
+	uint32_t i = found < 0 ? serial.subscribers : (uint32_t)found;
+	uint64_t previous;
+
 	(void)m;
-	if (sys_cap_info(focus.spare, &info) != OK || info.type != OBJ_NOTIFICATION ||
-	    !(info.rights & RIGHT_W))
+	if (!can_signal(subs.spare))
 		return SERIAL_ERR_CAP;
-	serial.subscriber = focus.spare;
-	focus.spare = focus.spare == SLOT_SUBSCRIBER_A ? SLOT_SUBSCRIBER_B : SLOT_SUBSCRIBER_A;
-	focus.badge = badge;
+	if (i == SERIAL_SUBSCRIBERS)
+		return SERIAL_ERR_FULL;
+	previous = serial.sub[i].ntfn;
+	serial.sub[i].ntfn = subs.spare;
+	if (found < 0) {
+		subs.badge[i] = badge;
+		serial.subscribers = i + 1; /* after its slot: the IRQ thread may switch to it now */
+	}
+	subs.spare = previous != SLOT_NONE ? previous : unused_slot();
 	return 0;
 }
 
@@ -158,7 +209,7 @@ static void expect_caps(void)
 {
 	struct utcb *u = utcb();
 
-	u->recv_slots[0] = focus.spare;
+	u->recv_slots[0] = subs.spare;
 	for (int i = 1; i < MSG_MAX_CAPS; i++)
 		u->recv_slots[i] = SLOT_NONE; /* transfer stops there */
 }
@@ -176,7 +227,7 @@ static uint64_t serve(void)
 
 		handle(badge, &m);
 		if (brought_cap)
-			sys_cap_delete(focus.spare); /* refused, or the previous subscriber's */
+			sys_cap_delete(subs.spare); /* refused, or the caller's previous one */
 		expect_caps();
 		st = sys_reply_recv(SLOT_ENDPOINT, &m, &badge);
 	}

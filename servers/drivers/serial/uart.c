@@ -65,24 +65,15 @@ void uart_enable_interrupts(void)
 	reg_write(UART_IER, IER_RX_DATA | IER_THR_EMPTY);
 }
 
-/* Stores received bytes in the RX ring, and in the echo ring while echo is on. */
-static void deliver(struct serial_state *s, const uint8_t *bytes, uint32_t n)
-{
-	s->rx_dropped += n - ring_put(&s->rx, bytes, n);
-	if (s->echo_on)
-		ring_put(&s->echo, bytes, n); /* echo drops what the line cannot keep up with */
-}
-
-/* Reads the receive FIFO empty (at most one FIFO's worth per call). */
-static void receive(struct serial_state *s, uint32_t *received)
+/* Reads the receive FIFO empty (at most one FIFO's worth per call) and hands the bytes on. */
+static void receive(struct serial_state *s, uint32_t *fed)
 {
 	uint8_t bytes[UART_FIFO_BYTES];
 	uint32_t n = 0;
 
 	while (n < UART_FIFO_BYTES && (reg_read(UART_LSR) & LSR_DATA_READY))
 		bytes[n++] = reg_read(UART_RBR);
-	deliver(s, bytes, n);
-	*received += n;
+	*fed |= input_receive(s, bytes, n);
 }
 
 void uart_transmit(struct serial_state *s)
@@ -99,25 +90,25 @@ void uart_transmit(struct serial_state *s)
 }
 
 /* THR empty: reading IIR cleared it; refill the FIFO. */
-static void on_thr_empty(struct serial_state *s, uint32_t *received)
+static void on_thr_empty(struct serial_state *s, uint32_t *fed)
 {
-	(void)received;
+	(void)fed;
 	uart_transmit(s);
 }
 
 /* Line status (overrun, parity, framing, break): reading LSR clears it. */
-static void on_line_status(struct serial_state *s, uint32_t *received)
+static void on_line_status(struct serial_state *s, uint32_t *fed)
 {
 	(void)s;
-	(void)received;
+	(void)fed;
 	reg_read(UART_LSR);
 }
 
 /* Modem status: reading MSR clears it. */
-static void on_modem_status(struct serial_state *s, uint32_t *received)
+static void on_modem_status(struct serial_state *s, uint32_t *fed)
 {
 	(void)s;
-	(void)received;
+	(void)fed;
 	reg_read(UART_MSR);
 }
 
@@ -134,14 +125,14 @@ static void (*const handlers[8])(struct serial_state *, uint32_t *) = {
 	[7] = on_line_status,
 };
 
-bool uart_service(struct serial_state *s, uint32_t *received)
+bool uart_service(struct serial_state *s, uint32_t *fed)
 {
 	for (int round = 0; round < SERVICE_ROUNDS; round++) {
 		uint8_t iir = reg_read(UART_IIR);
 
 		if (iir & IIR_NONE_PENDING)
 			return true;
-		handlers[IIR_ID(iir)](s, received);
+		handlers[IIR_ID(iir)](s, fed);
 	}
 	return false;
 }

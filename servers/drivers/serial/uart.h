@@ -38,11 +38,11 @@ void uart_enable_interrupts(void);
 
 /*
  * Serves what the interrupt identification register reports until it
- * reports nothing: received bytes go to the RX ring (and the echo ring),
- * queued bytes to the FIFO.  Adds the bytes received to *received.  Returns
- * false if it stopped at its bound with work left.
+ * reports nothing: received bytes go to input_receive, queued bytes to the
+ * FIFO.  Adds to the mask *fed the sub[] indices whose RX ring got bytes.
+ * Returns false if it stopped at its bound with work left.
  */
-bool uart_service(struct serial_state *s, uint32_t *received);
+bool uart_service(struct serial_state *s, uint32_t *fed);
 
 /* Refills the transmit FIFO from the echo and TX rings if it is empty and output not held. */
 void uart_transmit(struct serial_state *s);

@@ -1,5 +1,5 @@
 /* The single-producer, single-consumer byte ring (ring.h). */
-#include "ring.h"
+#include "moat/ring.h"
 
 /* Keeps the compiler from moving memory accesses across it. */
 static inline void compiler_barrier(void)

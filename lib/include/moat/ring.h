@@ -7,8 +7,8 @@
  * The kernel runs the driver on one CPU, so a compiler barrier is all the
  * ordering the two sides need (and x86 keeps stores in order anyway).
  */
-#ifndef SERIAL_RING_H
-#define SERIAL_RING_H
+#ifndef MOAT_RING_H
+#define MOAT_RING_H
 
 #include <stdint.h>
 
