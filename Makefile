@@ -39,7 +39,8 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 # Pure logic that also builds for the host and is unit-tested there.
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
-		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c)
+		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
+		servers/drivers/serial/input.c lib/user/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
 .PHONY: FORCE programs all iso bench run run-bochs test debug deps deps-check clean help compile_commands.json
@@ -261,7 +262,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	@mkdir -p $(BUILD)
 	@echo "  HOSTCC  $@"
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
-		-Ikernel -Ilib/include -Iservers/vmm -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
+		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
 BOOT_SUITES := boot fault user vm drivers serial console guestdisk switch kbd
 

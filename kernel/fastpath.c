@@ -91,7 +91,7 @@ void fastpath_reply_recv(struct trap_frame *r)
 		return;
 	struct endpoint *e = (struct endpoint *)c->obj;
 	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
-	    sched_preempts(client->priority))
+	    sched_must_yield(client))
 		return;
 	if (client->ipc_vmexit && !fast_vmexit_reply(self, client, r))
 		return;

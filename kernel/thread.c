@@ -58,6 +58,7 @@ void sched_make_runnable(struct thread *t)
 		runq[p]->q_prev = t;
 	}
 	t->timeslice = TIMESLICE_TICKS;
+	t->slice_began = rdtsc();
 }
 
 /* Takes a runnable thread off its run queue (not the running one: it is on none). */
@@ -95,14 +96,25 @@ int sched_highest_priority(void)
 	return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
 }
 
+/* A fresh time slice for t if it has used its own up. */
+static void give_slice(struct thread *t)
+{
+	if (!t->timeslice) {
+		t->timeslice = TIMESLICE_TICKS;
+		t->slice_began = rdtsc();
+	}
+}
+
 /* Chooses the thread to run next; current may stay. */
 static void schedule(void)
 {
 	int best = sched_highest_priority();
 	if (current && current->state == THREAD_RUNNABLE) {
 		if (best < current->priority ||
-		    (best == current->priority && current->timeslice > 0))
+		    (best == current->priority && current->timeslice > 0)) {
+			give_slice(current); /* alone at its priority: it goes on */
 			return;
+		}
 		struct thread *prev = current;
 		current = 0;
 		sched_make_runnable(prev); /* to the tail of its queue */
@@ -113,8 +125,7 @@ static void schedule(void)
 	struct thread *next = runq[best];
 	sched_remove(next);
 	current = next;
-	if (!next->timeslice)
-		next->timeslice = TIMESLICE_TICKS;
+	give_slice(next);
 }
 
 void sched_tick(void)

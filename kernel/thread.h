@@ -32,6 +32,11 @@ static inline bool sched_preempts(unsigned prio)
 {
 	return runq_top > (int)prio;
 }
+/* True if t must make way: for a higher priority, or for its peers once its slice is up. */
+static inline bool sched_must_yield(const struct thread *t)
+{
+	return runq_top > (int)t->priority || (runq_top == (int)t->priority && !t->timeslice);
+}
 /* Charges a timer tick to the running thread. */
 void sched_tick(void);
 /* Leaves the kernel: picks the thread to run (idling until there is one) and enters it. */

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "lapic.h"
 #include "thread.h"
 #include "vcpu.h"
 
@@ -60,6 +61,23 @@ struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
 	}
 	*mask = v->default_mask;
 	return v->defaults.type == OBJ_ENDPOINT ? &v->defaults : 0;
+}
+
+static uint64_t slice_tsc(void)
+{
+	return tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
+}
+
+uint64_t vcpu_slice_enter(struct thread *t)
+{
+	uint64_t used = rdtsc() - t->slice_began;
+	return used < slice_tsc() ? slice_tsc() - used : 1;
+}
+
+void vcpu_slice_exit(struct thread *t, bool slice_over)
+{
+	if (slice_over || rdtsc() - t->slice_began >= slice_tsc())
+		t->timeslice = 0; /* its time is up: round robin */
 }
 
 void vcpu_exit(struct thread *t, uint32_t reason)

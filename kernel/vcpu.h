@@ -19,6 +19,18 @@ struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
 void vcpu_exit(struct thread *t, uint32_t reason);
 /* Fills the VMM thread r's registers and UTCB with the exit message of vCPU thread s. */
 void vcpu_exit_message(struct thread *s, struct thread *r);
+/*
+ * A vCPU's time slice runs by the TSC from when the scheduler gave it one,
+ * through its guest's time and its exits' handling alike.  The timer tick
+ * rarely lands on a vCPU whose guest exits often, so by ticks alone it
+ * would never use its slice up, and the IPC fast path (which resumes it
+ * directly) would starve the other vCPUs of its priority.
+ * vcpu_slice_enter: just before entry; returns the TSC counts left (>= 1).
+ * vcpu_slice_exit: first thing after an exit; ends the slice once used up,
+ * or at once if slice_over (a backend's own preemption timer fired).
+ */
+uint64_t vcpu_slice_enter(struct thread *t);
+void vcpu_slice_exit(struct thread *t, bool slice_over);
 /* Applies the VMM r's reply to vCPU thread c; an error leaves c waiting. */
 int vcpu_reply(struct thread *r, struct thread *c);
 

@@ -483,6 +483,7 @@ void svm_exit(void)
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 0;
 	*u64(v, C_EVENTINJ) = 0;
+	vcpu_slice_exit(t, false);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
 	} else if (code == SVM_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {

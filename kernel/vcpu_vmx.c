@@ -466,14 +466,12 @@ static bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const str
  * timer alone cannot be relied on.)  The timer ticks once every
  * 2^IA32_VMX_MISC[4:0] TSC cycles.
  */
-static uint32_t preempt_count(void)
+static uint32_t preempt_count(uint64_t tsc_left)
 {
-	static uint32_t count;
-	if (!count) {
-		uint64_t slice = tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
-		count = (slice >> (rdmsr(0x485) & 31)) ?: 1;
-	}
-	return count;
+	static unsigned shift = 64;
+	if (shift == 64)
+		shift = rdmsr(0x485) & 31;
+	return (tsc_left >> shift) ?: 1;
 }
 
 /* The kernel's own answer to CPUID, for the measurement-only baseline. */
@@ -498,10 +496,11 @@ void vmx_exit(void)
 	active_task = 0; /* the exit loaded the kernel's page tables */
 	tss_limit_short = true; /* and a TR limit without the I/O bitmap */
 	uint32_t reason = vmread(EXIT_REASON);
+	vcpu_slice_exit(t, reason == VMX_EXIT_PREEMPTION_TIMER);
 	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
 	} else if (reason == VMX_EXIT_PREEMPTION_TIMER) {
-		t->timeslice = 0; /* its time is up: round robin */
+		/* vcpu_slice_exit ended the slice */
 	} else if (reason == VMX_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
 		kernel_cpuid(&t->regs);
 	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
@@ -536,7 +535,7 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 	}
 	if (read_cr2() != v->cr2)
 		write_cr2(v->cr2);
-	vmwrite(GUEST_PREEMPT_TIMER, preempt_count());
+	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_enter(t)));
 	vmx_launch(&t->regs, v->launched);
 	vmx_entry_failed();
 }

@@ -34,8 +34,9 @@ mode=$emu
 [ "$emu" = qemu ] && mode=qemu-tcg
 feeder=
 if [ -f "$here/$suite.input" ]; then
-	SERIAL_PORT=$((20000 + ($$ % 20000)))
-	[ "$emu" = qemu ] || SERIAL_PORT=$((SERIAL_PORT + 1)) # the runs go in parallel
+	# Runs go in parallel: distinct PIDs, and a range of their own per emulator.
+	SERIAL_PORT=$((20000 + ($$ % 10000)))
+	[ "$emu" = qemu ] || SERIAL_PORT=$((SERIAL_PORT + 10000))
 	export SERIAL_PORT
 	"$here/serial-feed.sh" "$SERIAL_PORT" "$serial" "$here/$suite.input" &
 	feeder=$!

@@ -6,6 +6,7 @@
  */
 #include <stdbool.h>
 
+#include "moat/server.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 
@@ -96,37 +97,14 @@ static uint64_t make_objects(void)
 	return st;
 }
 
-/*
- * Gives the IRQ thread the highest priority it may have, our own (the
- * kernel refuses any above the caller's), and puts this thread a step lower.
- */
-static uint64_t set_priorities(void)
-{
-	uint64_t prio = PRIORITY_MAX;
-
-	while (prio > 0 && sys_thread_set_priority(SLOT_IRQ_THREAD, prio) != OK)
-		prio--;
-	if (prio == 0)
-		return ERR_INVALID_ARG; /* no room below: the config's priority= is 0 */
-	return sys_thread_set_priority(SLOT_SELF_THREAD, prio - 1);
-}
-
 uint64_t irq_thread_start(void)
 {
 	uint64_t st = make_objects();
 
 	if (st == OK)
-		st = sys_map(SLOT_IRQ_THREAD_UTCB, TASK_SELF, IRQ_UTCB_VADDR, RIGHT_R | RIGHT_W);
-	if (st == OK)
-		st = sys_thread_configure(SLOT_IRQ_THREAD, TASK_SELF, SLOT_IRQ_THREAD_UTCB,
-					  SLOT_NONE);
-	if (st == OK)
-		st = set_priorities();
-	if (st == OK)
 		st = sys_irq_bind(SLOT_IRQ_FIRST + KBD_IRQ, SLOT_NTFN);
-	if (st != OK)
-		return st;
-	/* As if called: the ABI wants rsp + 8 aligned to 16 at a function's entry. */
-	return sys_thread_start(SLOT_IRQ_THREAD, (uint64_t)irq_thread_main,
-				(uint64_t)(irq_stack + IRQ_STACK_BYTES - 8), 0);
+	if (st == OK)
+		st = server_thread_start(SLOT_IRQ_THREAD, SLOT_IRQ_THREAD_UTCB, IRQ_UTCB_VADDR,
+					 irq_thread_main, irq_stack, IRQ_STACK_BYTES);
+	return st;
 }

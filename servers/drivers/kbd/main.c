@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "moat/kbd.h"
+#include "moat/server.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 
@@ -48,7 +49,7 @@ static uint64_t op_read(uint64_t badge, struct msg *m)
 /*
  * Makes the caller the focus: the notification it sent (in the spare slot)
  * becomes the one the IRQ thread signals, and the other slot, which holds
- * the previous one if any, becomes the spare; serve() empties it after the
+ * the previous one if any, becomes the spare; server_loop() empties it after the
  * request.
  */
 static uint64_t op_subscribe(uint64_t badge, struct msg *m)
@@ -98,36 +99,6 @@ static void handle(uint64_t badge, struct msg *m)
 	bool words = rule && rule->replies_bytes && !KBD_IS_ERROR(label);
 
 	m->tag = MSG_TAG(label, words ? KBD_WORDS(label) : 0, 0);
-}
-
-/* Lists the spare slot as the only place a request's capability may land. */
-static void expect_caps(void)
-{
-	struct utcb *u = utcb();
-
-	u->recv_slots[0] = focus.spare;
-	for (int i = 1; i < MSG_MAX_CAPS; i++)
-		u->recv_slots[i] = SLOT_NONE; /* transfer stops there */
-}
-
-/* Answers requests on the endpoint until receiving fails. */
-static uint64_t serve(void)
-{
-	struct msg m = { .tag = 0 };
-	uint64_t badge = 0, st;
-
-	expect_caps();
-	st = sys_recv(SLOT_ENDPOINT, &m, &badge);
-	while (st == OK) {
-		bool brought_cap = MSG_CAPS(m.tag) != 0;
-
-		handle(badge, &m);
-		if (brought_cap)
-			sys_cap_delete(focus.spare); /* refused, or the previous subscriber's */
-		expect_caps();
-		st = sys_reply_recv(SLOT_ENDPOINT, &m, &badge);
-	}
-	return st;
 }
 
 /* True if the config gave what the driver needs; says what is missing otherwise. */
@@ -191,7 +162,7 @@ int main(uint64_t arg)
 	if (!has_authority() || !start())
 		return 1;
 	uprintf("kbd: i8042 ready (irq %d)\n", KBD_IRQ);
-	st = serve();
+	st = server_loop(SLOT_ENDPOINT, handle, &focus.spare);
 	uprintf("kbd: receive failed: %s\n", status_name(st));
 	return 1;
 }

@@ -4,6 +4,7 @@
  * notification that IRQ 4 and the main thread's kicks signal, and does all
  * the UART work (driver.h explains the split).
  */
+#include "moat/server.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 
@@ -71,52 +72,14 @@ static uint64_t make_objects(void)
 	return st;
 }
 
-/*
- * The highest priority this thread may give another: its own.  (The kernel
- * refuses any above the caller's; startinfo does not say the config's.)
- */
-static uint64_t own_priority(uint64_t thread)
-{
-	uint64_t lo = 0, hi = PRIORITY_MAX;
-
-	while (lo < hi) {
-		uint64_t mid = (lo + hi + 1) / 2;
-
-		if (sys_thread_set_priority(thread, mid) == OK)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-/* IRQ thread at our priority, then this one a step lower (needs priority >= 1). */
-static uint64_t set_priorities(void)
-{
-	uint64_t prio = own_priority(SLOT_IRQ_THREAD);
-	uint64_t st = sys_thread_set_priority(SLOT_IRQ_THREAD, prio);
-
-	if (st != OK || prio == 0)
-		return st == OK ? ERR_INVALID_ARG : st;
-	return sys_thread_set_priority(SLOT_SELF_THREAD, prio - 1);
-}
-
 uint64_t irq_thread_start(void)
 {
 	uint64_t st = make_objects();
 
 	if (st == OK)
-		st = sys_map(SLOT_IRQ_THREAD_UTCB, TASK_SELF, IRQ_UTCB_VADDR, RIGHT_R | RIGHT_W);
-	if (st == OK)
-		st = sys_thread_configure(SLOT_IRQ_THREAD, TASK_SELF, SLOT_IRQ_THREAD_UTCB,
-					  SLOT_NONE);
-	if (st == OK)
-		st = set_priorities();
-	if (st == OK)
 		st = sys_irq_bind(SLOT_IRQ_FIRST + SERIAL_IRQ, SLOT_NTFN_IRQ);
-	if (st != OK)
-		return st;
-	/* As if called: the ABI wants rsp + 8 aligned to 16 at a function's entry. */
-	return sys_thread_start(SLOT_IRQ_THREAD, (uint64_t)irq_thread_main,
-				(uint64_t)(irq_stack + IRQ_STACK_BYTES - 8), 0);
+	if (st == OK)
+		st = server_thread_start(SLOT_IRQ_THREAD, SLOT_IRQ_THREAD_UTCB, IRQ_UTCB_VADDR,
+					 irq_thread_main, irq_stack, IRQ_STACK_BYTES);
+	return st;
 }

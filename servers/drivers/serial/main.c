@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "moat/serial.h"
+#include "moat/server.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 
@@ -113,7 +114,7 @@ static uint64_t unused_slot(void)
  * Makes the caller a subscriber (a new one takes the next number; the
  * focus stays where it is).  The notification it sent (in the spare slot)
  * becomes the one the IRQ thread signals for it; the slot of its previous
- * one, if any, becomes the spare, which serve() empties after the request.
+ * one, if any, becomes the spare, which server_loop() empties after the request.
  */
 static uint64_t op_subscribe(uint64_t badge, struct msg *m)
 {
@@ -204,36 +205,6 @@ static void handle(uint64_t badge, struct msg *m)
 	m->tag = MSG_TAG(label, words ? SERIAL_WORDS(label) : 0, 0);
 }
 
-/* Lists the spare slot as the only place a request's capability may land. */
-static void expect_caps(void)
-{
-	struct utcb *u = utcb();
-
-	u->recv_slots[0] = subs.spare;
-	for (int i = 1; i < MSG_MAX_CAPS; i++)
-		u->recv_slots[i] = SLOT_NONE; /* transfer stops there */
-}
-
-/* Answers requests on the endpoint until receiving fails. */
-static uint64_t serve(void)
-{
-	struct msg m = { .tag = 0 };
-	uint64_t badge = 0, st;
-
-	expect_caps();
-	st = sys_recv(SLOT_ENDPOINT, &m, &badge);
-	while (st == OK) {
-		bool brought_cap = MSG_CAPS(m.tag) != 0;
-
-		handle(badge, &m);
-		if (brought_cap)
-			sys_cap_delete(subs.spare); /* refused, or the caller's previous one */
-		expect_caps();
-		st = sys_reply_recv(SLOT_ENDPOINT, &m, &badge);
-	}
-	return st;
-}
-
 /* True if the config gave what the driver needs; says what is missing otherwise. */
 static bool has_authority(void)
 {
@@ -267,7 +238,7 @@ int main(uint64_t arg)
 		return 1;
 	}
 	uprintf("serial: COM1 ready (irq %d)\n", SERIAL_IRQ);
-	st = serve();
+	st = server_loop(SLOT_ENDPOINT, handle, &subs.spare);
 	uprintf("serial: receive failed: %s\n", status_name(st));
 	return 1;
 }

@@ -14,6 +14,7 @@
 
 #include "mem.h"
 #include "moat/kbd.h"
+#include "moat/server.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 
@@ -31,11 +32,6 @@
 
 /* Slots of the notification the test subscribes with, and of a copy without W. */
 enum test_slot { SLOT_INPUT = SLOT_USER_FIRST_FREE, SLOT_INPUT_NO_SIGNAL };
-
-struct test_case {
-	const char *name;
-	bool (*fn)(void);
-};
 
 static uint64_t driver = SLOT_NONE; /* the connection to the driver */
 
@@ -214,29 +210,13 @@ static bool kbd_bad_requests_rejected(void)
 	return all;
 }
 
-static const struct test_case cases[] = {
+static const struct server_test cases[] = {
 	{ "kbd_reads_typed_keys", kbd_reads_typed_keys },
 	{ "kbd_bad_requests_rejected", kbd_bad_requests_rejected },
 };
 
 int main(uint64_t arg)
 {
-	unsigned int passed = 0, failed = 0;
-
 	(void)arg;
-	driver = connection_slot("kbd");
-	if (driver == SLOT_NONE)
-		uprintf("# no connection to the kbd server (connect=kbd)\n");
-	for (unsigned int i = 0; i < ARRAY_LEN(cases); i++) {
-		bool ok = driver != SLOT_NONE && cases[i].fn();
-
-		if (ok)
-			passed++;
-		else
-			failed++;
-		uprintf("%s %u %s\n", ok ? "ok" : "not ok", i + 1, cases[i].name);
-	}
-	uprintf("end of tests: %u passed, %u failed, 0 skipped\n", passed, failed);
-	sys_debug_exit(SLOT_CONSOLE, failed != 0);
-	return failed != 0;
+	return server_tests_run("kbd", &driver, cases, ARRAY_LEN(cases));
 }

@@ -1,0 +1,95 @@
+/* The request loop, helper-thread start and test loop of moat/server.h. */
+#include "moat/server.h"
+
+#include "moat/syscall.h"
+#include "moat/user.h"
+
+/* Lists *spare as the only place a request's capability may land. */
+static void expect_caps(uint64_t spare)
+{
+	struct utcb *u = utcb();
+
+	u->recv_slots[0] = spare;
+	for (int i = 1; i < MSG_MAX_CAPS; i++)
+		u->recv_slots[i] = SLOT_NONE; /* transfer stops there */
+}
+
+uint64_t server_loop(uint64_t endpoint, void (*handle)(uint64_t badge, struct msg *m),
+		     const volatile uint64_t *spare)
+{
+	struct msg m = { .tag = 0 };
+	uint64_t badge = 0, st;
+
+	expect_caps(*spare);
+	st = sys_recv(endpoint, &m, &badge);
+	while (st == OK) {
+		bool brought_cap = MSG_CAPS(m.tag) != 0;
+
+		handle(badge, &m);
+		if (brought_cap)
+			sys_cap_delete(*spare); /* refused, or one handle() replaced */
+		expect_caps(*spare);
+		st = sys_reply_recv(endpoint, &m, &badge);
+	}
+	return st;
+}
+
+/* The highest priority the kernel lets us give thread: our own (found by bisection). */
+static uint64_t highest_priority(uint64_t thread)
+{
+	uint64_t lo = 0, hi = PRIORITY_MAX;
+
+	while (lo < hi) {
+		uint64_t mid = (lo + hi + 1) / 2;
+
+		if (sys_thread_set_priority(thread, mid) == OK)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+uint64_t server_thread_start(uint64_t thread, uint64_t utcb_frame, uint64_t utcb_vaddr,
+			     void (*entry)(uint64_t), uint8_t *stack, size_t stack_bytes)
+{
+	uint64_t prio, st;
+
+	st = sys_map(utcb_frame, TASK_SELF, utcb_vaddr, RIGHT_R | RIGHT_W);
+	if (st == OK)
+		st = sys_thread_configure(thread, TASK_SELF, utcb_frame, SLOT_NONE);
+	if (st != OK)
+		return st;
+	prio = highest_priority(thread);
+	st = sys_thread_set_priority(thread, prio);
+	if (st == OK && prio == 0)
+		st = ERR_INVALID_ARG; /* no room below: the config's priority= is 0 */
+	if (st == OK)
+		st = sys_thread_set_priority(SLOT_SELF_THREAD, prio - 1);
+	if (st != OK)
+		return st;
+	/* As if called: the ABI wants rsp + 8 aligned to 16 at a function's entry. */
+	return sys_thread_start(thread, (uint64_t)entry, (uint64_t)(stack + stack_bytes - 8), 0);
+}
+
+int server_tests_run(const char *server, uint64_t *connection, const struct server_test *cases,
+		     unsigned int n)
+{
+	unsigned int passed = 0, failed = 0;
+
+	*connection = connection_slot(server);
+	if (*connection == SLOT_NONE)
+		uprintf("# no connection to the %s server (connect=%s)\n", server, server);
+	for (unsigned int i = 0; i < n; i++) {
+		bool ok = *connection != SLOT_NONE && cases[i].fn();
+
+		if (ok)
+			passed++;
+		else
+			failed++;
+		uprintf("%s %u %s\n", ok ? "ok" : "not ok", i + 1, cases[i].name);
+	}
+	uprintf("end of tests: %u passed, %u failed, 0 skipped\n", passed, failed);
+	sys_debug_exit(SLOT_CONSOLE, failed != 0);
+	return failed != 0;
+}
