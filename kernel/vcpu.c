@@ -63,9 +63,13 @@ struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
 	return v->defaults.type == OBJ_ENDPOINT ? &v->defaults : 0;
 }
 
+/* A time slice in TSC counts (tsc_rate is fixed once the LAPIC timer is calibrated). */
 static uint64_t slice_tsc(void)
 {
-	return tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
+	static uint64_t counts;
+	if (!counts)
+		counts = tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
+	return counts;
 }
 
 uint64_t vcpu_slice_enter(struct thread *t)

@@ -50,12 +50,17 @@ static uint64_t highest_priority(uint64_t thread)
 	return lo;
 }
 
-uint64_t server_thread_start(uint64_t thread, uint64_t utcb_frame, uint64_t utcb_vaddr,
+uint64_t server_thread_start(uint64_t untyped, uint64_t thread, uint64_t utcb_frame,
+			     uint64_t utcb_vaddr,
 			     void (*entry)(uint64_t), uint8_t *stack, size_t stack_bytes)
 {
 	uint64_t prio, st;
 
-	st = sys_map(utcb_frame, TASK_SELF, utcb_vaddr, RIGHT_R | RIGHT_W);
+	st = sys_retype(untyped, OBJ_THREAD, 0, thread, 1);
+	if (st == OK)
+		st = sys_retype(untyped, OBJ_FRAME, 1, utcb_frame, 1);
+	if (st == OK)
+		st = sys_map(utcb_frame, TASK_SELF, utcb_vaddr, RIGHT_R | RIGHT_W);
 	if (st == OK)
 		st = sys_thread_configure(thread, TASK_SELF, utcb_frame, SLOT_NONE);
 	if (st != OK)
@@ -70,6 +75,20 @@ uint64_t server_thread_start(uint64_t thread, uint64_t utcb_frame, uint64_t utcb
 		return st;
 	/* As if called: the ABI wants rsp + 8 aligned to 16 at a function's entry. */
 	return sys_thread_start(thread, (uint64_t)entry, (uint64_t)(stack + stack_bytes - 8), 0);
+}
+
+int server_read_line(char *line, unsigned int size, int (*read_some)(char *buf, unsigned int max))
+{
+	unsigned int len = 0;
+
+	while (len < size && (len == 0 || line[len - 1] != '\n')) {
+		int n = read_some(line + len, size - len);
+
+		if (n < 0)
+			return -1;
+		len += n;
+	}
+	return (int)len;
 }
 
 int server_tests_run(const char *server, uint64_t *connection, const struct server_test *cases,

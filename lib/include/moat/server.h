@@ -23,13 +23,22 @@ uint64_t server_loop(uint64_t endpoint, void (*handle)(uint64_t badge, struct ms
 		     const volatile uint64_t *spare);
 
 /*
- * Maps utcb_frame at utcb_vaddr for thread, gives the thread the highest
+ * Retypes a thread into slot thread and its UTCB frame into utcb_frame from
+ * untyped, maps the frame at utcb_vaddr, gives the thread the highest
  * priority the kernel lets us give (our own) and the calling thread the one
  * below, so the helper always runs first, and starts it at entry on the
  * stack [stack, stack + stack_bytes).  ERR_INVALID_ARG if our priority is 0.
  */
-uint64_t server_thread_start(uint64_t thread, uint64_t utcb_frame, uint64_t utcb_vaddr,
+uint64_t server_thread_start(uint64_t untyped, uint64_t thread, uint64_t utcb_frame,
+			     uint64_t utcb_vaddr,
 			     void (*entry)(uint64_t), uint8_t *stack, size_t stack_bytes);
+
+/*
+ * Calls read_some (which returns the bytes it read, 0 .. max, or -1 on
+ * failure) until a newline arrives or line[0 .. size-1] is full: the
+ * length, or -1.
+ */
+int server_read_line(char *line, unsigned int size, int (*read_some)(char *buf, unsigned int max));
 
 /* One case of a driver's test program: its name, and whether it passed. */
 struct server_test {

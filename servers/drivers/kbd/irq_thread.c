@@ -84,27 +84,15 @@ static void __attribute__((noreturn)) irq_thread_main(uint64_t arg)
 		sys_thread_suspend(SLOT_IRQ_THREAD);
 }
 
-/* Makes the thread, its UTCB frame and the notification from SLOT_UNTYPED. */
-static uint64_t make_objects(void)
-{
-	uint64_t st;
-
-	st = sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_IRQ_THREAD, 1);
-	if (st == OK)
-		st = sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, SLOT_IRQ_THREAD_UTCB, 1);
-	if (st == OK)
-		st = sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_NTFN, 1);
-	return st;
-}
-
 uint64_t irq_thread_start(void)
 {
-	uint64_t st = make_objects();
+	uint64_t st = sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_NTFN, 1);
 
 	if (st == OK)
 		st = sys_irq_bind(SLOT_IRQ_FIRST + KBD_IRQ, SLOT_NTFN);
 	if (st == OK)
-		st = server_thread_start(SLOT_IRQ_THREAD, SLOT_IRQ_THREAD_UTCB, IRQ_UTCB_VADDR,
-					 irq_thread_main, irq_stack, IRQ_STACK_BYTES);
+		st = server_thread_start(SLOT_UNTYPED, SLOT_IRQ_THREAD, SLOT_IRQ_THREAD_UTCB,
+					 IRQ_UTCB_VADDR, irq_thread_main, irq_stack,
+					 IRQ_STACK_BYTES);
 	return st;
 }

@@ -55,16 +55,10 @@ static void __attribute__((noreturn)) irq_thread_main(uint64_t arg)
 		sys_thread_suspend(SLOT_IRQ_THREAD);
 }
 
-/* Makes the thread, its UTCB frame and the notification from SLOT_UNTYPED. */
+/* Makes the IRQ thread's notification and its IRQ and kick copies from SLOT_UNTYPED. */
 static uint64_t make_objects(void)
 {
-	uint64_t st;
-
-	st = sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_IRQ_THREAD, 1);
-	if (st == OK)
-		st = sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, SLOT_IRQ_THREAD_UTCB, 1);
-	if (st == OK)
-		st = sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_NTFN, 1);
+	uint64_t st = sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_NTFN, 1);
 	if (st == OK)
 		st = sys_cap_copy(SLOT_NTFN, TASK_SELF, SLOT_NTFN_IRQ, RIGHT_W, NTFN_BIT_IRQ);
 	if (st == OK)
@@ -79,7 +73,8 @@ uint64_t irq_thread_start(void)
 	if (st == OK)
 		st = sys_irq_bind(SLOT_IRQ_FIRST + SERIAL_IRQ, SLOT_NTFN_IRQ);
 	if (st == OK)
-		st = server_thread_start(SLOT_IRQ_THREAD, SLOT_IRQ_THREAD_UTCB, IRQ_UTCB_VADDR,
-					 irq_thread_main, irq_stack, IRQ_STACK_BYTES);
+		st = server_thread_start(SLOT_UNTYPED, SLOT_IRQ_THREAD, SLOT_IRQ_THREAD_UTCB,
+					 IRQ_UTCB_VADDR, irq_thread_main, irq_stack,
+					 IRQ_STACK_BYTES);
 	return st;
 }

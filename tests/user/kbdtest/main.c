@@ -116,21 +116,6 @@ static int read_keys(char *buf, unsigned int max)
 	return (int)label;
 }
 
-/* Collects characters until a newline (or the buffer is full): the length, or -1. */
-static int read_line(char *line, unsigned int size)
-{
-	unsigned int len = 0;
-
-	while (len < size && (len == 0 || line[len - 1] != '\n')) {
-		int n = read_keys(line + len, size - len);
-
-		if (n < 0)
-			return -1;
-		len += n;
-	}
-	return (int)len;
-}
-
 /* Prints len characters, newline and backspace spelled out. */
 static void print_typed(const char *s, int len)
 {
@@ -152,7 +137,7 @@ static bool kbd_reads_typed_keys(void)
 	if (!make_input_notification() || !subscribe())
 		return false;
 	uprintf("# keys please\n");
-	len = read_line(line, sizeof(line));
+	len = server_read_line(line, sizeof(line), read_keys);
 	if (len < 0)
 		return false;
 	if ((unsigned int)len != sizeof(TYPED_LINE) - 1 || memcmp(line, TYPED_LINE, len) != 0) {

@@ -237,21 +237,6 @@ static int read_input(char *buf, unsigned int max)
 	return (int)label;
 }
 
-/* Collects input until a newline (or the buffer is full): its length, or -1. */
-static int read_line(char *line, unsigned int size)
-{
-	unsigned int len = 0;
-
-	while (len < size && (len == 0 || line[len - 1] != '\n')) {
-		int n = read_input(line + len, size - len);
-
-		if (n < 0)
-			return -1;
-		len += n;
-	}
-	return (int)len;
-}
-
 /* Subscribes twice: the second subscription replaces the first (the driver drops it). */
 static bool subscribe_twice(void)
 {
@@ -278,7 +263,7 @@ static bool serial_echoes_input(void)
 	if (!request_ok("echo on", SERIAL_LABEL(SERIAL_ECHO, 1)))
 		return false;
 	uprintf("# input please\n");
-	len = read_line(line, sizeof(line));
+	len = server_read_line(line, sizeof(line), read_input);
 	request_ok("echo off", SERIAL_LABEL(SERIAL_ECHO, 0));
 	if (len < 0 || !flush())
 		return false;
