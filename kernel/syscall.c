@@ -105,7 +105,11 @@ static long sys_reply(struct trap_frame *r)
 	return ipc_reply(current);
 }
 
-/* Reply, then receive; when the receive blocks, run the thread just answered. */
+/*
+ * Reply, then receive; when the receive blocks, run the thread just
+ * answered if the scheduler would not rather run another (a higher
+ * priority, or a peer once the answered thread's slice is up).
+ */
 static long sys_reply_recv(struct trap_frame *r)
 {
 	struct cap *ep;
@@ -117,7 +121,10 @@ static long sys_reply_recv(struct trap_frame *r)
 	long rst = ipc_recv(current, (struct endpoint *)ep->obj, false);
 	if (rst == SYSCALL_BLOCKED && answered && answered->state == THREAD_RUNNABLE) {
 		sched_remove(answered);
-		current = answered;
+		if (sched_must_yield(answered))
+			sched_make_runnable(answered); /* back to the tail: schedule() picks */
+		else
+			current = answered;
 	}
 	return rst;
 }

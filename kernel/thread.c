@@ -57,8 +57,11 @@ void sched_make_runnable(struct thread *t)
 		runq[p]->q_prev->q_next = t;
 		runq[p]->q_prev = t;
 	}
-	t->timeslice = TIMESLICE_TICKS;
-	t->slice_began = rdtsc();
+	/*
+	 * t keeps what is left of its slice: a thread that blocks often (a
+	 * vCPU exiting to its VMM) must not get a fresh one on every wake-up,
+	 * or it would never make way for its peers.
+	 */
 }
 
 /* Takes a runnable thread off its run queue (not the running one: it is on none). */

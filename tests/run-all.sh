@@ -34,6 +34,9 @@ b8=$!
 "$suite" bochs "$build/test-guestdisk.iso" guestdisk "$logs" 300 --no-skip \
 	>"$logs/bochs-guestdisk.out" 2>&1 &
 b9=$!
+"$suite" bochs "$build/test-switch.iso" switch "$logs" 300 --no-skip \
+	>"$logs/bochs-switch.out" 2>&1 &
+b10=$!
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -46,17 +49,14 @@ b9=$!
 	"$suite" qemu "$build/test-console.iso" console "$logs" 120 --no-skip
 	"$suite" qemu "$build/test-guestdisk.iso" guestdisk "$logs" 120 --no-skip
 	"$suite" qemu "$build/test-kbd.iso" kbd "$logs" 120 --no-skip
+	"$suite" qemu "$build/test-switch.iso" switch "$logs" 120 --no-skip
 	# Bochs has no scripted keyboard (no monitor sendkey): kbd is QEMU-only.
 	echo "skip 1 bochs:kbd # Bochs cannot inject scancodes from a script"
-	# The switch suite (make test-switch.iso; run-suite.sh EMU ISO switch)
-	# passes alone in QEMU but hangs in Bochs and under load: an open bug,
-	# docs/drivers.md.  Reported, not run, until it is fixed.
-	echo "skip 1 qemu:switch # first VMM's guest stops getting input: open bug"
-	echo "skip 1 bochs:switch # first VMM's guest stops getting input: open bug"
-	wait $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8 $b9
+	wait $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8 $b9 $b10
 	cat "$logs/bochs-boot.out" "$logs/bochs-fault.out" "$logs/bochs-user.out" \
 		"$logs/bochs-vm.out" "$logs/bochs-svm-vm.out" "$logs/bochs-drivers.out" \
-		"$logs/bochs-serial.out" "$logs/bochs-console.out" "$logs/bochs-guestdisk.out"
+		"$logs/bochs-serial.out" "$logs/bochs-console.out" "$logs/bochs-guestdisk.out" \
+		"$logs/bochs-switch.out"
 } >"$logs/all.out" 2>&1
 cat "$logs/all.out"
 

@@ -100,8 +100,16 @@ sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 speaker: enabled=0
 mouse: enabled=0
 RC
-	status=0
-	bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
+	# Bochs's headless display listens on the first free port of 5900-5949,
+	# but two Bochs starting at once can bind one port together, and the
+	# loser then fails every later port (its socket stays bound): start again.
+	for attempt in 1 2 3; do
+		status=0
+		bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
+		grep -q "RFB could not bind" "$dir/bochs.log" 2>/dev/null || break
+		echo "emu.sh: Bochs found no free display port (attempt $attempt), starting again" >&2
+		sleep "0.$((($$ + attempt) % 9 + 1))"
+	done
 	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$dir/bochs.log" >>"$emulog" 2>/dev/null ;; esac
 	exit $status ;;
 *)
