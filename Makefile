@@ -139,8 +139,8 @@ GUEST_MODULES := $(foreach g,$(GUESTS),$(g):guest_$(basename $(notdir $(g))))
 # The system: the root task starts the servers iso/system.cfg names; the VMM
 # runs the guests iso/vmm.cfg names.
 SYSTEM_MODULES := $(BUILD)/prog/root.elf:root iso/system.cfg:config $(BUILD)/prog/echo.elf:echo \
-	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm \
-	iso/vmm.cfg:vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting \
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/ata.elf:ata $(BUILD)/prog/kbd.elf:kbd \
+	$(BUILD)/prog/vmm.elf:vmm iso/vmm.cfg:vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting \
 	$(BUILD)/guests/disk.bin:guest_disk $(BUILD)/guests/console.bin:guest_console
 
 # The system's disk: made once, then kept (guests write to it).
@@ -223,12 +223,22 @@ $(BUILD)/test-switch.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS)
 		tests/switch/root.cfg tests/switch/vmm_a.cfg tests/switch/vmm_b.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(SWITCH_TEST_MODULES)
 
-# The keyboard driver and its test (tests/kbd/): QEMU only, where the runner
-# presses keys through QEMU's monitor (Bochs has no headless way to).
+# The keyboard driver and its test (tests/kbd/): the runner presses keys
+# through QEMU's monitor or as a VNC viewer of Bochs's display.
 KBD_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbd/root.cfg:config \
 	$(BUILD)/prog/kbd.elf:kbd $(BUILD)/prog/kbdtest.elf:kbdtest
 $(BUILD)/test-kbd.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/kbd/root.cfg
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(KBD_TEST_MODULES)
+
+# The keyboard as a guest console (tests/kbdconsole/): the console test's
+# guests, their lines typed as key presses (as for kbd).
+KBDCONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbdconsole/root.cfg:config \
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/kbd.elf:kbd $(BUILD)/prog/vmm.elf:vmm \
+	tests/kbdconsole/vmm.cfg:vmm.cfg $(BUILD)/guests/console.bin:guest_console \
+	$(BUILD)/guests/console_irq.bin:guest_console_irq
+$(BUILD)/test-kbdconsole.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
+		tests/kbdconsole/root.cfg tests/kbdconsole/vmm.cfg
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(KBDCONSOLE_TEST_MODULES)
 
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
@@ -264,7 +274,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user vm drivers serial console guestdisk switch kbd
+BOOT_SUITES := boot fault user vm drivers serial console guestdisk switch kbd kbdconsole
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso

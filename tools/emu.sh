@@ -69,6 +69,7 @@ bochs | bochs-svm)
 	[ "$emu" = bochs-svm ] && model=ryzen
 	dir=$(mktemp -d)
 	trap 'rm -rf "$dir"' EXIT INT TERM
+	bochslog=${BOCHS_LOG:-$dir/bochs.log} # BOCHS_LOG=FILE keeps Bochs's own log there
 	if [ -z "$serial" ]; then
 		exec 3>&1 # Bochs's own chatter goes to the log; the serial port to this terminal
 		serial=/dev/fd/3
@@ -95,7 +96,7 @@ clock: sync=none
 display_library: rfb, options="timeout=0"
 panic: action=fatal
 error: action=report
-log: $dir/bochs.log
+log: $bochslog
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 speaker: enabled=0
 mouse: enabled=0
@@ -106,11 +107,11 @@ RC
 	for attempt in 1 2 3; do
 		status=0
 		bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
-		grep -q "RFB could not bind" "$dir/bochs.log" 2>/dev/null || break
+		grep -q "RFB could not bind" "$bochslog" 2>/dev/null || break
 		echo "emu.sh: Bochs found no free display port (attempt $attempt), starting again" >&2
 		sleep "0.$((($$ + attempt) % 9 + 1))"
 	done
-	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$dir/bochs.log" >>"$emulog" 2>/dev/null ;; esac
+	case $emulog in /dev/null | "$dir"/*) ;; *) cat "$bochslog" >>"$emulog" 2>/dev/null ;; esac
 	exit $status ;;
 *)
 	echo "emu.sh: unknown emulator '$emu' (qemu, qemu-tcg, qemu-gdb, bochs, bochs-svm)" >&2

@@ -1,12 +1,15 @@
 /*
  * The guests' console: what a guest writes to its UART goes to the serial
  * driver (servers/drivers/serial) when the VMM is connected to one, else to
- * the kernel's debug console; what is typed on the serial port comes back
- * from the driver.  The exit being handled keeps its words in the UTCB,
+ * the kernel's debug console.  Its input comes from the serial driver (what
+ * is typed on the serial port) and from the keyboard driver
+ * (servers/drivers/kbd), whichever of them the VMM is connected to; both
+ * answer a read in the same form.  The exit being handled keeps its words in the UTCB,
  * which messages to the driver also use, so each exchange with the driver
  * puts them back afterwards.
  */
 #include "mem.h"
+#include "moat/kbd.h"
 #include "moat/serial.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
@@ -41,6 +44,26 @@ static uint64_t serial_slot(void)
 	return slot;
 }
 
+static uint64_t keyboard_slot(void)
+{
+	static uint64_t slot;
+	if (!slot)
+		slot = connection_slot("kbd");
+	return slot;
+}
+
+/* The input drivers: each one's read and subscribe requests (moat/serial.h, moat/kbd.h). */
+static const struct input_source {
+	uint64_t (*slot)(void);
+	uint64_t read_op, subscribe_op;
+} input_sources[] = {
+	{ serial_slot, SERIAL_READ, SERIAL_SUBSCRIBE },
+	{ keyboard_slot, KBD_READ, KBD_SUBSCRIBE },
+};
+#define INPUT_SOURCES (sizeof(input_sources) / sizeof(input_sources[0]))
+_Static_assert(KBD_MAX_BYTES == SERIAL_MAX_BYTES && KBD_ERR_FIRST == SERIAL_ERR_FIRST,
+	       "the two read requests and their replies have one form");
+
 /* Sends up to SERIAL_MAX_BYTES; returns how many the driver took (0 on any error). */
 static unsigned write_some(const char *buf, unsigned len)
 {
@@ -69,21 +92,34 @@ void console_write(const char *buf, unsigned len)
 	exit_words_restore();
 }
 
+/* Reads up to max (<= SERIAL_MAX_BYTES) typed bytes from one input driver; 0 on any error. */
+static unsigned read_from(const struct input_source *src, uint8_t *buf, unsigned max)
+{
+	struct msg m = { MSG_TAG(SERIAL_LABEL(src->read_op, max), 0, 0), { 0 } };
+	if (sys_call(src->slot(), &m) != OK || SERIAL_IS_ERROR(MSG_LABEL(m.tag)) ||
+	    MSG_LABEL(m.tag) > max)
+		return 0;
+	serial_msg_get(&m, buf, MSG_LABEL(m.tag));
+	return MSG_LABEL(m.tag);
+}
+
 unsigned console_read(uint8_t *buf, unsigned max)
 {
-	if (serial_slot() == SLOT_NONE || !max)
-		return 0;
 	if (max > SERIAL_MAX_BYTES)
 		max = SERIAL_MAX_BYTES;
-	exit_words_save();
-	struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_READ, max), 0, 0), { 0 } };
+	bool saved = false;
 	unsigned n = 0;
-	if (sys_call(serial_slot(), &m) == OK && !SERIAL_IS_ERROR(MSG_LABEL(m.tag)) &&
-	    MSG_LABEL(m.tag) <= max) {
-		n = MSG_LABEL(m.tag);
-		serial_msg_get(&m, buf, n);
+	for (unsigned i = 0; i < INPUT_SOURCES && n < max; i++) {
+		if (input_sources[i].slot() == SLOT_NONE)
+			continue;
+		if (!saved) {
+			exit_words_save();
+			saved = true;
+		}
+		n += read_from(&input_sources[i], buf + n, max - n);
 	}
-	exit_words_restore();
+	if (saved)
+		exit_words_restore();
 	return n;
 }
 
@@ -116,12 +152,23 @@ static void __attribute__((noreturn)) input_watcher(uint64_t arg)
 	}
 }
 
-/* Asks the driver to signal SLOT_INPUT_NTFN on input (and makes this VMM its focus). */
+/*
+ * Asks every input driver we are connected to to signal SLOT_INPUT_NTFN on
+ * input for us; true if one at least agreed.  The keyboard driver makes us
+ * its focus; the serial driver leaves its focus to the person.
+ */
 static bool subscribe(void)
 {
-	struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_SUBSCRIBE, 0), 0, 1), { 0 } };
-	utcb()->send_caps[0] = SLOT_INPUT_NTFN;
-	return sys_call(serial_slot(), &m) == OK && MSG_LABEL(m.tag) == 0;
+	bool any = false;
+	for (unsigned i = 0; i < INPUT_SOURCES; i++) {
+		const struct input_source *src = &input_sources[i];
+		if (src->slot() == SLOT_NONE)
+			continue;
+		struct msg m = { MSG_TAG(SERIAL_LABEL(src->subscribe_op, 0), 0, 1), { 0 } };
+		utcb()->send_caps[0] = SLOT_INPUT_NTFN;
+		any |= sys_call(src->slot(), &m) == OK && MSG_LABEL(m.tag) == 0;
+	}
+	return any;
 }
 
 /* The highest priority a thread of ours may have: our own. */
@@ -134,7 +181,7 @@ static void set_highest_priority(uint64_t thread)
 
 bool console_watch_input(void (*on_input)(void))
 {
-	if (serial_slot() == SLOT_NONE)
+	if (serial_slot() == SLOT_NONE && keyboard_slot() == SLOT_NONE)
 		return false;
 	input_handler = on_input;
 	if (sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_INPUT_NTFN, 1) != OK ||

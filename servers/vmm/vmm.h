@@ -91,8 +91,9 @@ void devices_pull_input(struct guest *g);
 
 /*
  * console.c: the guests' console, through the serial driver when there is
- * one.  An exit's words live in the UTCB, which calls to other servers also
- * use: exit_words_save/restore keep them around such a call.
+ * one; input also from the keyboard driver (connect=kbd).  An exit's
+ * words live in the UTCB, which calls to other servers also use:
+ * exit_words_save/restore keep them around such a call.
  */
 void exit_words_save(void);
 void exit_words_restore(void);
@@ -102,7 +103,7 @@ unsigned console_read(uint8_t *buf, unsigned max);
 void console_flush(void);
 /*
  * Starts a thread that calls on_input (in that thread) whenever the serial
- * driver has input for this VMM; false without a driver or on failure.
+ * or keyboard driver has input for this VMM; false without either or on failure.
  */
 bool console_watch_input(void (*on_input)(void));
 

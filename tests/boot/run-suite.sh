@@ -14,8 +14,9 @@
 # tests/boot/SUITE.input, if it exists, is typed into COM1 when the machine
 # prints "# input please"; COM1 then goes over a loopback socket
 # (tests/boot/serial-feed.sh) instead of straight into the log file.
-# tests/boot/SUITE.keys (QEMU only) is pressed on the keyboard through
-# QEMU's monitor once the machine prints "# keys please".
+# tests/boot/SUITE.keys is pressed on the keyboard, a line each time the
+# machine asks for input (tests/boot/key-feed.sh): through QEMU's monitor,
+# or as a VNC viewer of Bochs's display.
 set -u
 emu=$1 iso=$2 suite=$3 logdir=$4 limit=$5 noskip=${6:-}
 here=$(dirname "$0")
@@ -42,10 +43,17 @@ if [ -f "$here/$suite.input" ]; then
 	feeder=$!
 fi
 keys=
-if [ -f "$here/$suite.keys" ] && [ "$emu" = qemu ]; then
-	MONITOR_PORT=$((40000 + ($$ % 20000)))
-	export MONITOR_PORT
-	"$here/key-feed.sh" "$MONITOR_PORT" "$here/$suite.keys" "$serial" &
+if [ -f "$here/$suite.keys" ]; then
+	if [ "$emu" = qemu ]; then
+		MONITOR_PORT=$((40000 + ($$ % 20000)))
+		export MONITOR_PORT
+		"$here/key-feed.sh" qemu "$MONITOR_PORT" "$here/$suite.keys" "$serial" &
+	else # Bochs's log names the port of its display, where the keys go in
+		BOCHS_LOG=$logdir/$suite-$emu.bochs.log
+		rm -f "$BOCHS_LOG"
+		export BOCHS_LOG
+		"$here/key-feed.sh" bochs "$BOCHS_LOG" "$here/$suite.keys" "$serial" &
+	fi
 	keys=$!
 fi
 timeout "$limit" "$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog"

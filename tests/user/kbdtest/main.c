@@ -2,7 +2,7 @@
  * The keyboard test: a client of the PS/2 keyboard driver
  * (servers/drivers/kbd) over the keyboard protocol (moat/kbd.h).  Once this
  * program prints "# keys please", the harness types "hi moat" and Enter on
- * the emulated keyboard (tests/boot/key-feed.sh, QEMU only).  Needs
+ * the emulated keyboard (tests/boot/key-feed.sh).  Needs
  * connect=kbd, console and untyped= (one page: the notification it
  * subscribes with).
  *
