@@ -40,7 +40,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
-		servers/drivers/serial/input.c lib/user/ring.c)
+		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/user/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
 .PHONY: FORCE programs all iso bench run run-bochs test debug deps deps-check clean help compile_commands.json

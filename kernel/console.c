@@ -1,16 +1,36 @@
 /*
- * The kernel's early console: COM1, polled, and the leveled log on top.
+ * The kernel's console: COM1, polled, and the leveled log on top.
  * Polling keeps it usable from any context, exception handlers included.
+ *
+ * After boot the serial driver takes COM1 over (SYS_CONSOLE_TAKE): from then
+ * on what the kernel and the debug console's clients write goes into the
+ * log ring instead, the driver reads it out (SYS_CONSOLE_READ) and sends it
+ * with its own clients' output, and the kernel keeps off the UART.  A
+ * panic, a test's exit and the driver's end write what the ring holds
+ * straight to COM1 and give the port back to the kernel.
  */
 #include <stdarg.h>
 
 #include "fmt.h"
+#include "ipc.h"
 #include "log.h"
 #include "x86.h"
 
 #define COM1 0x3f8
+#define LSR_THR_EMPTY 0x20 /* room for a byte */
+#define LSR_TX_IDLE   0x40 /* FIFO and shift register empty: all sent */
+#define SPIN_LIMIT    100000
+
+#define LOG_RING_BYTES 16384 /* a power of two */
 
 enum log_level log_threshold = LOG_INFO;
+
+static char log_ring[LOG_RING_BYTES];
+static uint64_t log_head, log_tail; /* bytes ever stored and ever read out */
+static uint64_t log_lost;           /* the kernel's own bytes a full ring dropped */
+static struct notification *taker;  /* the driver's notification, or NULL: COM1 is ours */
+static uint64_t taker_badge;
+static bool taker_due;              /* bytes came since the taker was last signalled */
 
 /* 115200 baud, 8N1, FIFOs on; interrupts stay off (the console polls). */
 void serial_init(void)
@@ -24,21 +44,48 @@ void serial_init(void)
 	outb(COM1 + 4, 0x03);
 }
 
-static void serial_putc(void *arg, char c)
+static void wait_lsr(uint8_t bit)
+{
+	for (int spin = 0; spin < SPIN_LIMIT && !(inb(COM1 + 5) & bit); spin++)
+		cpu_relax();
+}
+
+static void com1_putc(char c)
+{
+	wait_lsr(LSR_THR_EMPTY);
+	outb(COM1, (uint8_t)c);
+}
+
+static uint64_t ring_room(void)
+{
+	return LOG_RING_BYTES - (log_head - log_tail);
+}
+
+static void ring_put(char c)
+{
+	log_ring[log_head++ % LOG_RING_BYTES] = c;
+	taker_due = true;
+}
+
+/* One byte of console output; a line ends in CR LF, as a terminal wants. */
+static void console_putc(void *arg, char c)
 {
 	(void)arg;
 	if (c == '\n')
-		serial_putc(arg, '\r');
-	for (int spin = 0; spin < 100000 && !(inb(COM1 + 5) & 0x20); spin++)
-		cpu_relax();
-	outb(COM1, (uint8_t)c);
+		console_putc(arg, '\r');
+	if (!taker)
+		com1_putc(c);
+	else if (ring_room())
+		ring_put(c);
+	else
+		log_lost++;
 }
 
 void kprintf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fmt_vformat(serial_putc, 0, fmt, ap);
+	fmt_vformat(console_putc, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -51,7 +98,67 @@ void klog(enum log_level level, const char *fmt, ...)
 	kprintf("[%c] ", tag[level]);
 	va_list ap;
 	va_start(ap, fmt);
-	fmt_vformat(serial_putc, 0, fmt, ap);
+	fmt_vformat(console_putc, 0, fmt, ap);
 	va_end(ap);
-	serial_putc(0, '\n');
+	console_putc(0, '\n');
+}
+
+int console_write(const char *buf, uint64_t len)
+{
+	if (taker) { /* all or nothing, so that writers' lines stay whole */
+		uint64_t need = len;
+		for (uint64_t i = 0; i < len; i++)
+			need += buf[i] == '\n';
+		if (need > ring_room())
+			return ERR_WOULD_BLOCK;
+	}
+	for (uint64_t i = 0; i < len; i++)
+		console_putc(0, buf[i]);
+	return OK;
+}
+
+void console_take(struct notification *n, uint64_t badge)
+{
+	taker = n;
+	taker_badge = badge;
+	taker_due = log_head != log_tail;
+}
+
+uint64_t console_read(char *buf, uint64_t max)
+{
+	uint64_t n = 0;
+	while (n < max && log_tail != log_head) {
+		char c = log_ring[log_tail++ % LOG_RING_BYTES];
+		buf[n++] = c;
+		if (c == '\n')
+			break; /* a line at a time: the driver interleaves whole lines */
+	}
+	return n;
+}
+
+void console_signal_taker(void)
+{
+	if (taker && taker_due) {
+		taker_due = false;
+		notification_signal(taker, taker_badge);
+	}
+}
+
+void console_direct(void)
+{
+	if (!taker)
+		return;
+	taker = 0;
+	wait_lsr(LSR_TX_IDLE); /* what the driver handed the UART goes out first */
+	while (log_tail != log_head)
+		com1_putc(log_ring[log_tail++ % LOG_RING_BYTES]);
+	if (log_lost)
+		klog(LOG_WARN, "console: %lu bytes of log lost to a full ring", log_lost);
+	log_lost = 0;
+}
+
+void console_forget(struct notification *n)
+{
+	if (taker == n)
+		console_direct();
 }

@@ -329,6 +329,7 @@ long notification_wait(struct thread *t, struct notification *n, bool nonblock)
 void notification_destroy(struct notification *n)
 {
 	irq_unbind_notification(n);
+	console_forget(n);
 	while (n->waiting.head)
 		ipc_wake(n->waiting.head, ERR_DELETED);
 }

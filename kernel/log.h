@@ -2,6 +2,9 @@
 #ifndef KERNEL_LOG_H
 #define KERNEL_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_threshold;
@@ -11,6 +14,25 @@ void serial_init(void);
 
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void klog(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The console after boot (console.c has the design).  console_write: a
+ * debug-console client's bytes; OK, or ERR_WOULD_BLOCK when the driver has
+ * the console and its ring lacks room for them all (nothing is written).
+ * console_take: the driver takes the console; n (with badge) is signalled
+ * when the ring gets bytes.  console_read: up to max bytes, at most one
+ * line.  console_signal_taker: signals the driver if bytes came (called
+ * where signalling is safe: on the way back to user mode).
+ * console_direct: back to COM1 (panics, exits), the ring written out first.
+ * console_forget: notification n is going away.
+ */
+struct notification;
+int console_write(const char *buf, uint64_t len);
+void console_take(struct notification *n, uint64_t badge);
+uint64_t console_read(char *buf, uint64_t max);
+void console_signal_taker(void);
+void console_direct(void);
+void console_forget(struct notification *n);
 
 #define log_error(...) klog(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  klog(LOG_WARN, __VA_ARGS__)

@@ -16,6 +16,7 @@
 void machine_exit(enum machine_status s)
 {
 	irq_disable();
+	console_direct(); /* the log's last lines, before the machine goes */
 	outb(QEMU_DEBUG_EXIT_PORT, (uint8_t)s);
 	for (const char *p = "Shutdown"; *p; p++)
 		asm volatile("outb %0, %1" : : "a"(*p), "Nd"((uint16_t)BOCHS_SHUTDOWN_PORT));
@@ -28,6 +29,7 @@ void panic(const char *fmt, ...)
 	char msg[160];
 	va_list ap;
 	irq_disable();
+	console_direct();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -590,10 +590,10 @@ static long sys_ioport_derive(struct trap_frame *r)
 
 /* --- debug console ------------------------------------------------------ */
 
-static int console_arg(uint64_t slot)
+static int console_arg(uint64_t slot, uint32_t rights)
 {
 	struct cap *c;
-	return cap_lookup(SELF, slot, OBJ_CONSOLE, RIGHT_W, &c);
+	return cap_lookup(SELF, slot, OBJ_CONSOLE, rights, &c);
 }
 
 #define DEBUG_WRITE_MAX 4096
@@ -601,7 +601,7 @@ static int console_arg(uint64_t slot)
 static long sys_debug_write(struct trap_frame *r)
 {
 	static char buf[DEBUG_WRITE_MAX];
-	int st = console_arg(r->rdi);
+	int st = console_arg(r->rdi, RIGHT_W);
 	if (st != OK)
 		return st;
 	if (r->rdx > DEBUG_WRITE_MAX)
@@ -609,13 +609,40 @@ static long sys_debug_write(struct trap_frame *r)
 	st = copy_from_user(SELF, buf, r->rsi, r->rdx);
 	if (st != OK)
 		return st;
-	kprintf("%.*s", (int)r->rdx, buf);
+	return console_write(buf, r->rdx);
+}
+
+/* The console's driver takes the kernel's output over: signal rsi's notification for it. */
+static long sys_console_take(struct trap_frame *r)
+{
+	struct cap *n;
+	int st = console_arg(r->rdi, RIGHT_R);
+	if (st == OK)
+		st = cap_lookup(SELF, r->rsi, OBJ_NOTIFICATION, RIGHT_W, &n);
+	if (st != OK)
+		return st;
+	console_take((struct notification *)n->obj, n->badge);
+	return OK;
+}
+
+/* Up to rsi bytes (one line at most) of the kernel's output into the UTCB; the count in rdi. */
+static long sys_console_read(struct trap_frame *r)
+{
+	struct utcb *u = caller_utcb();
+	int st = console_arg(r->rdi, RIGHT_R);
+	if (st != OK)
+		return st;
+	if (!u)
+		return ERR_BAD_ADDRESS;
+	if (r->rsi > sizeof(u->mr))
+		return ERR_INVALID_ARG;
+	r->rdi = console_read((char *)u->mr, r->rsi);
 	return OK;
 }
 
 static long sys_debug_exit(struct trap_frame *r)
 {
-	int st = console_arg(r->rdi);
+	int st = console_arg(r->rdi, RIGHT_W);
 	if (st != OK)
 		return st;
 	machine_exit(r->rsi ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
@@ -623,7 +650,7 @@ static long sys_debug_exit(struct trap_frame *r)
 
 static long sys_debug_check(struct trap_frame *r)
 {
-	int st = console_arg(r->rdi);
+	int st = console_arg(r->rdi, RIGHT_W);
 	if (st != OK)
 		return st;
 	r->rdi = kcheck_invariants();
@@ -669,6 +696,8 @@ static long (*const syscalls[SYS_COUNT])(struct trap_frame *r) = {
 	[SYS_VCPU_WRITE_STATE] = sys_vcpu_write_state,
 	[SYS_VCPU_RUN] = sys_vcpu_run,
 	[SYS_VCPU_RECALL] = sys_vcpu_recall,
+	[SYS_CONSOLE_TAKE] = sys_console_take,
+	[SYS_CONSOLE_READ] = sys_console_read,
 };
 
 /* Entered from entry.S (after the fast path declined) with the registers in current->regs. */

@@ -140,6 +140,7 @@ void sched_tick(void)
 void return_to_user(void)
 {
 	objects_reap();
+	console_signal_taker();
 	for (;;) {
 		schedule();
 		if (current)

@@ -111,6 +111,7 @@ static const char *const exception_names[32] = {
 static void __attribute__((noreturn)) exception_report(struct trap_frame *f)
 {
 	const char *name = exception_names[f->vector];
+	console_direct();
 	kprintf("\n!!! kernel exception %lu (%s), error code 0x%lx\n", f->vector,
 		name ? name : "reserved", f->error);
 	print_address("rip ", f->rip);

@@ -11,11 +11,20 @@ struct console_out {
 	unsigned int len;
 };
 
-/* Writes what is buffered to the console; a missing console is ignored. */
+#define RETRIES 100000 /* yields to wait for room in the kernel's log ring */
+
+/*
+ * Writes what is buffered to the console; a missing console is ignored.
+ * Once the serial driver has the console, the kernel's ring may be full
+ * for a while: give the driver time to drain it.
+ */
 static void console_flush(struct console_out *out)
 {
-	if (out->len)
-		sys_debug_write(SLOT_CONSOLE, out->buf, out->len);
+	for (unsigned tries = 0; out->len && tries < RETRIES; tries++) {
+		if (sys_debug_write(SLOT_CONSOLE, out->buf, out->len) != ERR_WOULD_BLOCK)
+			break;
+		sys_yield();
+	}
 	out->len = 0;
 }
 

@@ -29,15 +29,29 @@ uint32_t ring_put(struct ring *r, const uint8_t *bytes, uint32_t n)
 	return fit;
 }
 
-uint32_t ring_get(struct ring *r, uint8_t *bytes, uint32_t max)
+/* Takes up to max bytes, and no more once it has taken a byte equal to stop (if stop >= 0). */
+static uint32_t take(struct ring *r, uint8_t *bytes, uint32_t max, int stop)
 {
 	uint32_t tail = r->tail;
-	uint32_t got = min_u32(max, r->head - tail);
+	uint32_t avail = min_u32(max, r->head - tail), got = 0;
 
 	compiler_barrier(); /* read head before the bytes it covers */
-	for (uint32_t i = 0; i < got; i++)
-		bytes[i] = r->buf[(tail + i) & (r->size - 1)];
+	while (got < avail) {
+		bytes[got] = r->buf[(tail + got) & (r->size - 1)];
+		if (bytes[got++] == stop)
+			break;
+	}
 	compiler_barrier(); /* the bytes are read before the producer may reuse them */
 	r->tail = tail + got;
 	return got;
+}
+
+uint32_t ring_get(struct ring *r, uint8_t *bytes, uint32_t max)
+{
+	return take(r, bytes, max, -1);
+}
+
+uint32_t ring_get_line(struct ring *r, uint8_t *bytes, uint32_t max)
+{
+	return take(r, bytes, max, '\n');
 }

@@ -311,6 +311,7 @@ static const struct option options[] = {
 	{ "memory", 1, 0, opt_memory, 0 },
 	{ "untyped", 1, 0, opt_untyped, 0 },
 	{ "console", 0, 0, NULL, offsetof(struct server_config, console) },
+	{ "console_driver", 0, 0, NULL, offsetof(struct server_config, console_driver) },
 	{ "restart", 0, 0, NULL, offsetof(struct server_config, restart) },
 	{ "ioports", 1, 0, opt_ioports, 0 },
 	{ "irq", 1, 1, opt_irq, 0 },

@@ -27,7 +27,8 @@ struct server_config {
 	uint64_t priority;
 	uint64_t memory;                     /* bytes of stack + heap, page multiple */
 	uint64_t untyped;                    /* bytes of own untyped memory, 0 = none */
-	int console;
+	int console;                         /* may write to the debug console */
+	int console_driver;                  /* and take the kernel's output over (COM1's driver) */
 	int restart;                         /* restarted from its module when it faults */
 	int has_ioports;
 	uint64_t io_first, io_last;

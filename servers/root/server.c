@@ -94,7 +94,10 @@ static int give_granted(const struct server *srv)
 	const struct server_config *cfg = srv->cfg;
 	uint64_t slot = SLOT_NONE, st;
 
-	if (cfg->console && give(srv, "give console", SLOT_CONSOLE, SLOT_CONSOLE, RIGHTS_ALL, 0))
+	/* Writing is all a server needs; the console's driver also takes the kernel's output. */
+	uint64_t console_rights = cfg->console_driver ? RIGHT_R | RIGHT_W : RIGHT_W;
+	if ((cfg->console || cfg->console_driver) &&
+	    give(srv, "give console", SLOT_CONSOLE, SLOT_CONSOLE, console_rights, 0))
 		return -1;
 	for (uint64_t irq = 0; irq < CONFIG_IRQ_COUNT; irq++) {
 		uint64_t irq_slot = SLOT_IRQ_FIRST + irq;

@@ -55,6 +55,8 @@ enum moat_syscall {
 	SYS_VCPU_WRITE_STATE,  /* (vcpu): guest state from the caller's utcb, exit-message layout */
 	SYS_VCPU_RUN,          /* (vcpu): start or resume the guest */
 	SYS_VCPU_RECALL,       /* (vcpu): make a running vCPU exit to its handler soon */
+	SYS_CONSOLE_TAKE,      /* (console, ntfn): the console's driver takes the kernel's output */
+	SYS_CONSOLE_READ,      /* (console, max): that output into utcb->mr -> bytes (one line at most) */
 	SYS_COUNT
 };
 

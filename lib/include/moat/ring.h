@@ -31,4 +31,7 @@ uint32_t ring_put(struct ring *r, const uint8_t *bytes, uint32_t n);
 /* Consumer: takes up to max bytes; returns how many it took. */
 uint32_t ring_get(struct ring *r, uint8_t *bytes, uint32_t max);
 
+/* Consumer: as ring_get, but stops after a newline (at most one line). */
+uint32_t ring_get_line(struct ring *r, uint8_t *bytes, uint32_t max);
+
 #endif

@@ -178,6 +178,18 @@ static inline uint64_t sys_debug_write(uint64_t console, const void *buf, uint64
 {
 	return sys0(SYS_DEBUG_WRITE, console, (uint64_t)buf, len, 0, 0, 0);
 }
+static inline uint64_t sys_console_take(uint64_t console, uint64_t ntfn)
+{
+	return sys0(SYS_CONSOLE_TAKE, console, ntfn, 0, 0, 0, 0);
+}
+/* The bytes land in utcb()->mr; *got says how many. */
+static inline uint64_t sys_console_read(uint64_t console, uint64_t max, uint64_t *got)
+{
+	struct sysregs r = { console, max, 0, 0, 0, 0 };
+	uint64_t st = moat_syscall(SYS_CONSOLE_READ, &r);
+	*got = st == OK ? r.rdi : 0;
+	return st;
+}
 static inline uint64_t sys_debug_exit(uint64_t console, uint64_t status)
 {
 	return sys0(SYS_DEBUG_EXIT, console, status, 0, 0, 0, 0);

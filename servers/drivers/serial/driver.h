@@ -8,6 +8,9 @@
  * ring (input.c decodes the console-switch sequence) and queued bytes into
  * the transmit FIFO.
  *
+ * Once the IRQ thread has taken the console over (SYS_CONSOLE_TAKE), the
+ * kernel's log is a second output source beside the clients' (output.c).
+ *
  * Synchronization: every ring has one producer and one consumer (ring.h):
  *   tx    main thread -> IRQ thread (client writes)
  *   rx    IRQ thread  -> main thread (received bytes; one ring per subscriber)
@@ -36,6 +39,7 @@ enum driver_slot {
 	SLOT_NTFN = SLOT_USER_FIRST_FREE, /* the IRQ thread waits on it (R) */
 	SLOT_NTFN_IRQ,                    /* badged NTFN_BIT_IRQ, bound to IRQ 4 */
 	SLOT_NTFN_KICK,                   /* badged NTFN_BIT_KICK, the main thread signals it */
+	SLOT_NTFN_LOG,                    /* badged NTFN_BIT_LOG, the kernel signals its log */
 	SLOT_IRQ_THREAD,
 	SLOT_IRQ_THREAD_UTCB,
 	SLOT_SUBSCRIBER_FIRST,            /* from here to LAST: the subscribers' notifications */
@@ -45,6 +49,7 @@ enum driver_slot {
 /* Bits on the IRQ thread's notification. */
 #define NTFN_BIT_IRQ  1u /* the UART raised IRQ 4 */
 #define NTFN_BIT_KICK 2u /* there may be bytes to transmit */
+#define NTFN_BIT_LOG  4u /* the kernel's log has new bytes */
 
 /* A subscriber's share: sub[i] is subscriber number i + 1. */
 struct subscriber {
@@ -64,6 +69,10 @@ struct serial_state {
 	uint32_t focus;                  /* sub[] index input goes to; IRQ thread's */
 	bool escape;                     /* Ctrl-A seen, the byte after it not yet; IRQ thread's */
 	uint64_t rx_dropped;             /* bytes lost to a full RX ring; IRQ thread's */
+	/* The kernel's log (IRQ thread's): reads up to max bytes, one line at most; NULL if not taken. */
+	uint32_t (*log_read)(uint8_t *buf, uint32_t max);
+	bool log_ready;                  /* the kernel signalled, and the log was not yet found empty */
+	bool from_log;                   /* whose turn it is: the log's or the clients' */
 };
 
 extern struct serial_state serial;
@@ -77,5 +86,8 @@ uint64_t irq_thread_start(void);
  * (moat/serial.h).  Returns a mask of the sub[] indices whose ring got bytes.
  */
 uint32_t input_receive(struct serial_state *s, const uint8_t *bytes, uint32_t n);
+
+/* IRQ thread: up to room bytes to send, the clients' and the kernel's log's lines in turn (output.c). */
+uint32_t output_take(struct serial_state *s, uint8_t *buf, uint32_t room);
 
 #endif

@@ -33,6 +33,8 @@ static void handle_wakeup(uint64_t bits)
 {
 	uint32_t fed = 0;
 
+	if (bits & NTFN_BIT_LOG)
+		serial.log_ready = true;
 	if (!uart_service(&serial, &fed))
 		sys_signal(SLOT_NTFN_KICK); /* work left: come round again after this */
 	uart_transmit(&serial);
@@ -41,12 +43,28 @@ static void handle_wakeup(uint64_t bits)
 		sys_irq_ack(SLOT_IRQ_FIRST + SERIAL_IRQ);
 }
 
+/* Reads the kernel's log into buf (SYS_CONSOLE_READ puts it in this thread's UTCB). */
+static uint32_t kernel_log_read(uint8_t *buf, uint32_t max)
+{
+	uint64_t got;
+
+	if (sys_console_read(SLOT_CONSOLE, max, &got) != OK)
+		return 0;
+	memcpy(buf, ((struct utcb *)IRQ_UTCB_VADDR)->mr, got);
+	return got;
+}
+
 /* The thread's body: never returns (it has no return address). */
 static void __attribute__((noreturn)) irq_thread_main(uint64_t arg)
 {
 	uint64_t bits = 0, st;
 
 	(void)arg;
+	/* From here on the kernel writes to COM1 only when it panics: its output comes through us. */
+	if (sys_console_take(SLOT_CONSOLE, SLOT_NTFN_LOG) == OK) {
+		serial.log_read = kernel_log_read;
+		serial.log_ready = true;
+	}
 	uart_enable_interrupts(); /* THR empty raises the first one at once */
 	while ((st = sys_wait(SLOT_NTFN, &bits)) == OK)
 		handle_wakeup(bits);
@@ -55,7 +73,7 @@ static void __attribute__((noreturn)) irq_thread_main(uint64_t arg)
 		sys_thread_suspend(SLOT_IRQ_THREAD);
 }
 
-/* Makes the IRQ thread's notification and its IRQ and kick copies from SLOT_UNTYPED. */
+/* Makes the IRQ thread's notification and its IRQ, kick and log copies from SLOT_UNTYPED. */
 static uint64_t make_objects(void)
 {
 	uint64_t st = sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_NTFN, 1);
@@ -63,6 +81,8 @@ static uint64_t make_objects(void)
 		st = sys_cap_copy(SLOT_NTFN, TASK_SELF, SLOT_NTFN_IRQ, RIGHT_W, NTFN_BIT_IRQ);
 	if (st == OK)
 		st = sys_cap_copy(SLOT_NTFN, TASK_SELF, SLOT_NTFN_KICK, RIGHT_W, NTFN_BIT_KICK);
+	if (st == OK)
+		st = sys_cap_copy(SLOT_NTFN, TASK_SELF, SLOT_NTFN_LOG, RIGHT_W, NTFN_BIT_LOG);
 	return st;
 }
 

@@ -84,7 +84,7 @@ void uart_transmit(struct serial_state *s)
 	if (s->hold || !(reg_read(UART_LSR) & LSR_THR_EMPTY))
 		return;
 	n = ring_get(&s->echo, bytes, UART_FIFO_BYTES);
-	n += ring_get(&s->tx, bytes + n, UART_FIFO_BYTES - n);
+	n += output_take(s, bytes + n, UART_FIFO_BYTES - n);
 	for (uint32_t i = 0; i < n; i++)
 		reg_write(UART_THR, bytes[i]);
 }

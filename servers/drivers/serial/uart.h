@@ -44,7 +44,7 @@ void uart_enable_interrupts(void);
  */
 bool uart_service(struct serial_state *s, uint32_t *fed);
 
-/* Refills the transmit FIFO from the echo and TX rings if it is empty and output not held. */
+/* Refills the transmit FIFO (echo first, then output_take) if it is empty and output not held. */
 void uart_transmit(struct serial_state *s);
 
 #endif

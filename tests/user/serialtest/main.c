@@ -193,6 +193,45 @@ static bool serial_write_reports_full(void)
 	return true;
 }
 
+/* A kernel log line: "kernel log fill NNNN" and spaces, LOG_FILL_LINE bytes with its newline. */
+#define LOG_FILL_LINE  64
+#define LOG_FILL_LIMIT 1000 /* lines: far more than the kernel's 16 KiB log ring holds */
+#define LOG_FILL_MIN   200  /* lines the ring must take before it is full */
+
+/*
+ * The kernel's debug console goes through the driver once the driver has
+ * taken it: with the driver's output held, the kernel keeps our lines in
+ * its ring, and a write that does not fit is refused (ERR_WOULD_BLOCK)
+ * rather than sent to COM1 behind the driver's back.  Resumed, the driver
+ * sends them all (tests/boot/serial.*.also looks for one).
+ */
+static bool kernel_log_goes_through_driver(void)
+{
+	char line[LOG_FILL_LINE];
+	unsigned int lines = 0;
+	uint64_t st = OK;
+
+	if (!hold_output(true))
+		return false;
+	memset(line, ' ', sizeof(line));
+	line[LOG_FILL_LINE - 1] = '\n';
+	for (; lines < LOG_FILL_LIMIT; lines++) {
+		memcpy(line, "kernel log fill ", 16);
+		for (unsigned int d = 0, n = lines; d < 4; d++, n /= 10)
+			line[19 - d] = (char)('0' + n % 10);
+		st = sys_debug_write(SLOT_CONSOLE, line, sizeof(line));
+		if (st != OK)
+			break;
+	}
+	if (!hold_output(false))
+		return false;
+	if (st != ERR_WOULD_BLOCK || lines < LOG_FILL_MIN) {
+		uprintf("# %u kernel log lines written, then %s\n", lines, status_name(st));
+		return false;
+	}
+	return true;
+}
+
 /* Makes the notification to subscribe with, and a copy of it that cannot signal. */
 static bool make_input_notification(void)
 {
@@ -367,6 +406,7 @@ static bool serial_write_benchmark(void)
 static const struct server_test cases[] = {
 	{ "serial_write_accepted", serial_write_accepted },
 	{ "serial_write_reports_full", serial_write_reports_full },
+	{ "kernel_log_goes_through_driver", kernel_log_goes_through_driver },
 	{ "serial_echoes_input", serial_echoes_input },
 	{ "serial_bad_requests_rejected", serial_bad_requests_rejected },
 	{ "serial_write_benchmark", serial_write_benchmark },

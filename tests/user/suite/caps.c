@@ -90,6 +90,22 @@ static enum result debug_calls_need_console(void)
 	return PASS;
 }
 
+static enum result console_take_and_read_need_read_right(void)
+{
+	uint64_t ntfn = obj_new(OBJ_NOTIFICATION), got;
+	struct cap_info info;
+
+	CHECK_MADE(ntfn);
+	/* the root gives this suite the console to write only: only the console's driver may read */
+	CHECK_OK(sys_cap_info(SLOT_CONSOLE, &info));
+	CHECK(!(info.rights & RIGHT_R));
+	CHECK_ST(sys_console_take(SLOT_CONSOLE, ntfn), ERR_NO_RIGHTS);
+	CHECK_ST(sys_console_read(SLOT_CONSOLE, 8, &got), ERR_NO_RIGHTS);
+	CHECK_ST(sys_console_take(ntfn, ntfn), ERR_WRONG_TYPE);
+	CHECK_ST(sys_console_read(ntfn, 8, &got), ERR_WRONG_TYPE);
+	return PASS;
+}
+
 /* --- slots --- */
 
 static enum result cap_info_names_console(void)
@@ -420,6 +436,7 @@ static const struct test_case cases[] = {
 	{ "debug_write_unmapped_buffer", debug_write_unmapped_buffer },
 	{ "debug_write_non_canonical_buffer", debug_write_non_canonical_buffer },
 	{ "debug_write_huge_length", debug_write_huge_length },
+	{ "console_take_and_read_need_read_right", console_take_and_read_need_read_right },
 	{ "debug_write_running_off_mapping", debug_write_running_off_mapping },
 	{ "debug_calls_need_console", debug_calls_need_console },
 	{ "cap_info_names_console", cap_info_names_console },

@@ -1,0 +1,38 @@
+/*
+ * What the UART sends next.  Two sources share it: the clients' TX ring
+ * and, once the driver has taken the console over, the kernel's log
+ * (everything the kernel and the tasks' debug console write, read out with
+ * SYS_CONSOLE_READ).  They take turns a line at a time, so a client's line
+ * and a kernel line never mix; a source that runs dry in mid-line (a
+ * prompt) gives the other its turn.  Pure logic, host-tested.
+ */
+#include "driver.h"
+
+/* Up to max bytes, at most one line, from source `from_log`. */
+static uint32_t take_line(struct serial_state *s, bool from_log, uint8_t *buf, uint32_t max)
+{
+	if (!from_log)
+		return ring_get_line(&s->tx, buf, max);
+	if (!s->log_read || !s->log_ready)
+		return 0;
+	uint32_t got = s->log_read(buf, max);
+	if (!got)
+		s->log_ready = false; /* until the kernel signals more */
+	return got;
+}
+
+uint32_t output_take(struct serial_state *s, uint8_t *buf, uint32_t room)
+{
+	uint32_t n = 0, dry = 0;
+
+	while (n < room && dry < 2) {
+		uint32_t got = take_line(s, s->from_log, buf + n, room - n);
+
+		n += got;
+		if (n == room && buf[n - 1] != '\n')
+			break; /* full in mid-line: this source goes on next time */
+		dry = got ? 0 : dry + 1;
+		s->from_log = !s->from_log;
+	}
+	return n;
+}
