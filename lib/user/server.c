@@ -1,4 +1,5 @@
 /* The request loop, helper-thread start and test loop of moat/server.h. */
+#include "moat/port_io.h"
 #include "moat/server.h"
 
 #include "moat/syscall.h"
@@ -111,4 +112,9 @@ int server_tests_run(const char *server, uint64_t *connection, const struct serv
 	uprintf("end of tests: %u passed, %u failed, 0 skipped\n", passed, failed);
 	sys_debug_exit(SLOT_CONSOLE, failed != 0);
 	return failed != 0;
+}
+
+void server_crash(void)
+{
+	inb(0x80);
 }

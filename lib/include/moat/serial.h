@@ -35,6 +35,11 @@
  *   call  SERIAL_LABEL(SERIAL_PENDING, 0), 0 words
  *         -> reply label: bytes written by clients and not yet handed to the
  *            UART.  At 0, whatever is written next (by anyone) comes after them.
+ *   call  SERIAL_LABEL(SERIAL_CRASH, 0), 0 words
+ *         -> no reply: for the restart test, the driver touches a port it does
+ *            not hold and faults; the call returns ERR_DELETED once the root
+ *            task has torn it down, and the restarted driver serves the same
+ *            endpoint.
  *   any malformed request -> reply label SERIAL_ERR_*, 0 words.
  *
  * A reply label below SERIAL_ERR_FIRST is a byte count; SERIAL_IS_ERROR tells.
@@ -70,6 +75,7 @@ enum serial_op {
 	SERIAL_ECHO,
 	SERIAL_HOLD,
 	SERIAL_PENDING,
+	SERIAL_CRASH, /* test only */
 };
 
 #define SERIAL_ERR_FIRST 0x10000

@@ -40,6 +40,13 @@ uint64_t server_thread_start(uint64_t untyped, uint64_t thread, uint64_t utcb_fr
  */
 int server_read_line(char *line, unsigned int size, int (*read_some)(char *buf, unsigned int max));
 
+/*
+ * Faults on purpose, for the restart tests: touches the POST diagnostic
+ * port 0x80, which no driver holds, so the root task sees a #GP and
+ * restarts the driver.  Returns only if someone resumed the thread.
+ */
+void server_crash(void);
+
 /* One case of a driver's test program: its name, and whether it passed. */
 struct server_test {
 	const char *name;

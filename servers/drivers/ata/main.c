@@ -5,14 +5,12 @@
  * finished it and flushed its cache.
  */
 #include "mem.h"
+#include "moat/server.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 
 #include "ata.h"
 #include "moat/port_io.h"
-
-/* The POST diagnostic port: the driver does not hold it, so touching it faults. */
-#define PORT_NOT_HELD 0x80
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -71,10 +69,10 @@ static void msg_to_sector(const struct msg *m, struct ata_sector *s)
 	memcpy(bytes + SECTOR_REG_BYTES, &utcb()->mr[MSG_REG_WORDS], SECTOR_UTCB_BYTES);
 }
 
-/* Faults on purpose, for the restart test: the root task sees a #GP. */
+/* Faults on purpose, for the restart test. */
 static enum blk_status crash(void)
 {
-	inb(PORT_NOT_HELD);
+	server_crash();
 	return BLK_ERR_DEVICE; /* only if someone resumed us past the fault */
 }
 

@@ -162,6 +162,15 @@ static uint64_t op_pending(uint64_t badge, struct msg *m)
 	return ring_used(&serial.tx) + ring_used(&serial.echo);
 }
 
+/* Faults on purpose (the restart test): never replies. */
+static uint64_t op_crash(uint64_t badge, struct msg *m)
+{
+	(void)badge;
+	(void)m;
+	server_crash();
+	return SERIAL_ERR_REQUEST; /* only if someone resumed us past the fault */
+}
+
 /* What a well-formed request of one operation looks like, and who serves it. */
 struct op_rule {
 	uint64_t (*serve)(uint64_t badge, struct msg *m); /* the reply label; NULL: no such op */
@@ -180,6 +189,7 @@ static const struct op_rule op_rules[] = {
 	[SERIAL_ECHO] = { .serve = op_switch, .max_count = 1 },
 	[SERIAL_HOLD] = { .serve = op_switch, .max_count = 1 },
 	[SERIAL_PENDING] = { .serve = op_pending },
+	[SERIAL_CRASH] = { .serve = op_crash },
 };
 
 /* The rule of the request's operation, or NULL if the request is malformed. */

@@ -403,6 +403,32 @@ static bool serial_write_benchmark(void)
 	return true;
 }
 
+/*
+ * The driver dies with a kernel line held in the kernel's ring: the call in
+ * flight fails with ERR_DELETED, the held line is not lost (the kernel
+ * writes it to COM1 itself when the driver's notification goes; see
+ * tests/boot/serial.*.also), the root task restarts the driver, and the
+ * same connection reaches the new one, which has taken the console again.
+ * Last, since the restart forgets every setting.
+ */
+static bool serial_driver_restarts_with_console(void)
+{
+	static const char again[] = "serial driver says hello again\r\n";
+	unsigned int short_replies = 0;
+	uint64_t label = 0, st;
+
+	if (!hold_output(true))
+		return false;
+	uprintf("held kernel line before the crash\n");
+	st = serial_call(SERIAL_LABEL(SERIAL_CRASH, 0), NULL, 0, SLOT_NONE, NULL, 0, &label);
+	output_held = false; /* the new driver starts with output on */
+	if (st != ERR_DELETED) {
+		uprintf("# the call that crashed the driver returned %s\n", status_name(st));
+		return false;
+	}
+	return write_all((const uint8_t *)again, sizeof(again) - 1, &short_replies) && flush();
+}
+
 static const struct server_test cases[] = {
 	{ "serial_write_accepted", serial_write_accepted },
 	{ "serial_write_reports_full", serial_write_reports_full },
@@ -410,6 +436,7 @@ static const struct server_test cases[] = {
 	{ "serial_echoes_input", serial_echoes_input },
 	{ "serial_bad_requests_rejected", serial_bad_requests_rejected },
 	{ "serial_write_benchmark", serial_write_benchmark },
+	{ "serial_driver_restarts_with_console", serial_driver_restarts_with_console },
 };
 
 int main(uint64_t arg)
