@@ -62,6 +62,10 @@ bochs | bochs-svm)
 	# bochs: Intel with VMX and EPT; bochs-svm: AMD with SVM and nested paging.
 	model=corei7_skylake_x
 	bochs_disk=
+	# A Bochs that was killed leaves its disk's lock file behind, and the next refuses the disk.
+	if [ -n "${DISK:-}" ] && [ -e "$DISK.lock" ] && ! pgrep -x bochs >/dev/null; then
+		rm -f "$DISK.lock"
+	fi
 	if [ -n "${DISK:-}" ]; then # 16 heads, 63 sectors per track: the image is whole cylinders
 		cylinders=$(( $(stat -c %s "$DISK") / (16 * 63 * 512) ))
 		bochs_disk="ata0-master: type=disk, path=$DISK, mode=flat, cylinders=$cylinders, heads=16, spt=63"
@@ -78,6 +82,13 @@ bochs | bochs-svm)
 	fi
 	# Bochs's debugger is built in and waits at a prompt: "c" continues.
 	com1="com1: enabled=1, mode=file, dev=$serial"
+	terminal=
+	if [ "$serial" = /dev/fd/3 ] && [ -t 0 ]; then
+		# A person at a terminal: COM1 on a socket that tools/serial-term.sh
+		# joins to the terminal, so that what is typed reaches the machine.
+		terminal=yes
+		SERIAL_PORT=$((50000 + $$ % 10000))
+	fi
 	if [ -n "${SERIAL_PORT:-}" ]; then
 		com1="com1: enabled=1, mode=socket-server, dev=127.0.0.1:$SERIAL_PORT"
 	fi
@@ -106,7 +117,14 @@ RC
 	# loser then fails every later port (its socket stays bound): start again.
 	for attempt in 1 2 3; do
 		status=0
-		bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
+		if [ -n "$terminal" ]; then
+			bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 &
+			pid=$!
+			"$(dirname "$0")/serial-term.sh" "$SERIAL_PORT" "$pid"
+			wait "$pid" || status=$?
+		else
+			bochs -q -f "$dir/bochsrc" -rc "$dir/commands" </dev/null >"$emulog" 2>&1 || status=$?
+		fi
 		grep -q "RFB could not bind" "$bochslog" 2>/dev/null || break
 		echo "emu.sh: Bochs found no free display port (attempt $attempt), starting again" >&2
 		sleep "0.$((($$ + attempt) % 9 + 1))"
