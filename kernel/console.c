@@ -30,7 +30,7 @@ static uint64_t log_head, log_tail; /* bytes ever stored and ever read out */
 static uint64_t log_lost;           /* the kernel's own bytes a full ring dropped */
 static struct notification *taker;  /* the driver's notification, or NULL: COM1 is ours */
 static uint64_t taker_badge;
-static bool taker_due;              /* bytes came since the taker was last signalled */
+bool console_taker_due;              /* bytes came since the taker was last signalled */
 
 /* 115200 baud, 8N1, FIFOs on; interrupts stay off (the console polls). */
 void serial_init(void)
@@ -64,7 +64,7 @@ static uint64_t ring_room(void)
 static void ring_put(char c)
 {
 	log_ring[log_head++ % LOG_RING_BYTES] = c;
-	taker_due = true;
+	console_taker_due = true;
 }
 
 /* One byte of console output; a line ends in CR LF, as a terminal wants. */
@@ -121,7 +121,7 @@ void console_take(struct notification *n, uint64_t badge)
 {
 	taker = n;
 	taker_badge = badge;
-	taker_due = log_head != log_tail;
+	console_taker_due = log_head != log_tail;
 }
 
 uint64_t console_read(char *buf, uint64_t max)
@@ -138,10 +138,9 @@ uint64_t console_read(char *buf, uint64_t max)
 
 void console_signal_taker(void)
 {
-	if (taker && taker_due) {
-		taker_due = false;
+	console_taker_due = false;
+	if (taker)
 		notification_signal(taker, taker_badge);
-	}
 }
 
 void console_direct(void)

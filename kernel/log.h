@@ -21,18 +21,26 @@ void klog(enum log_level level, const char *fmt, ...) __attribute__((format(prin
  * the console and its ring lacks room for them all (nothing is written).
  * console_take: the driver takes the console; n (with badge) is signalled
  * when the ring gets bytes.  console_read: up to max bytes, at most one
- * line.  console_signal_taker: signals the driver if bytes came (called
- * where signalling is safe: on the way back to user mode).
- * console_direct: back to COM1 (panics, exits), the ring written out first.
- * console_forget: notification n is going away.
+ * line.  console_signal_due: signals the driver if bytes came since it was
+ * last signalled; called where signalling is safe (on the way back to user
+ * mode), and cheap when nothing came.  console_direct: back to COM1
+ * (panics, exits), the ring written out first.  console_forget:
+ * notification n is going away.
  */
 struct notification;
 int console_write(const char *buf, uint64_t len);
 void console_take(struct notification *n, uint64_t badge);
 uint64_t console_read(char *buf, uint64_t max);
-void console_signal_taker(void);
 void console_direct(void);
 void console_forget(struct notification *n);
+
+extern bool console_taker_due;
+void console_signal_taker(void);
+static inline void console_signal_due(void)
+{
+	if (console_taker_due)
+		console_signal_taker();
+}
 
 #define log_error(...) klog(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  klog(LOG_WARN, __VA_ARGS__)

@@ -140,7 +140,7 @@ void sched_tick(void)
 void return_to_user(void)
 {
 	objects_reap();
-	console_signal_taker();
+	console_signal_due();
 	for (;;) {
 		schedule();
 		if (current)
