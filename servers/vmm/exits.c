@@ -156,7 +156,7 @@ static void exit_rdmsr(struct exit_ctx *x)
 	if (slot)
 		v = *slot;
 	else if (msr == 0x10)
-		asm volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(v) : : "rdx");
+		v = rdtsc();
 	else if (msr == 0x1b)
 		v = 0xfee00900; /* APIC base, enabled, bootstrap processor */
 	else if (msr == 0xc0000080)

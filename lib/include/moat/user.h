@@ -85,6 +85,15 @@ int uprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Ends the program: reports status on the console, then suspends the thread for good. */
 void task_exit(int status) __attribute__((noreturn));
 
+/* The time-stamp counter: under Bochs it counts instructions, which the benchmarks report. */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 /* This thread's UTCB. */
 static inline struct utcb *utcb(void)
 {

@@ -237,13 +237,6 @@ static enum result driver_restarted_and_client_recovers(void)
 	return FAIL;
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 #define BENCH_PAGES 16 /* 64 KiB, read sector by sector */
 
 /*

@@ -35,14 +35,6 @@ enum test_slot { SLOT_INPUT = SLOT_USER_FIRST_FREE, SLOT_INPUT_NO_SIGNAL };
 
 static uint64_t driver = SLOT_NONE; /* the connection to the driver */
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /*
  * Calls the driver with label, `words` zero words and the capability in
  * slot cap (SLOT_NONE: none).  The reply's characters, up to max, go to

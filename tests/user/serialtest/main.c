@@ -372,13 +372,6 @@ static bool serial_bad_requests_rejected(void)
 	return all;
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /*
  * The driver's cost per byte written: FILL_CHUNK bytes in one message,
  * with output held so that only the IPC and the buffering are counted

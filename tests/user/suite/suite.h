@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "mem.h"
+#include "moat/port_io.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 
@@ -166,27 +167,6 @@ extern volatile uint64_t probe_landing_value;
 #define PROBE_RBX 0x0b0b0b0b0b0b0b0bULL
 #define PROBE_R12 0x1212121212121212ULL
 #define PROBE_R15 0xf1f1f1f1f1f1f1f1ULL
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 /* A message with a tag and up to four register words. */
 static inline struct msg msg(uint64_t label, uint64_t words, uint64_t a, uint64_t b,
