@@ -17,7 +17,6 @@
 	.text
 	.globl	start
 
-	.set	COM1, 0x3F8
 	.set	LINE_MAX, 64
 
 start:
@@ -39,12 +38,7 @@ start:
 	incl	%ebx
 	jmp	1b
 2:	movb	$0, (%edi)
-	movl	$echo, %esi
-	call	puts
-	movl	$line, %esi
-	call	puts
-	movl	$crlf, %esi
-	call	puts
+	ECHO_LINE echo
 	xorl	%eax, %eax		/* pass */
 
 	REPORT
@@ -59,21 +53,7 @@ getc:
 	inb	%dx, %al
 	ret
 
-/* puts: send the NUL-terminated string at ESI, polling LSR.THRE */
-puts:
-	lodsb
-	testb	%al, %al
-	jz	2f
-	movb	%al, %ah
-	movw	$COM1 + 5, %dx
-1:	inb	%dx, %al
-	testb	$0x20, %al		/* THRE */
-	jz	1b
-	movw	$COM1, %dx
-	movb	%ah, %al
-	outb	%al, %dx
-	jmp	puts
-2:	ret
+	PUTS_FUNCTION
 
 ask:
 	.asciz	"# input please\r\n"

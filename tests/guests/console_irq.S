@@ -17,11 +17,6 @@
 	.text
 	.globl	start
 
-	.set	COM1, 0x3F8
-	.set	PIC1_CMD, 0x20
-	.set	PIC1_DATA, 0x21
-	.set	PIC2_CMD, 0xA0
-	.set	PIC2_DATA, 0xA1
 	.set	NVEC, 0x30
 	.set	LINE_MAX, 64
 
@@ -35,25 +30,7 @@ start:
 	call	set_gate
 	lidt	idt_desc
 
-	/* 8259A: vectors 0x20/0x28, slave on IRQ2, only IRQ 4 unmasked */
-	movb	$0x11, %al
-	outb	%al, $PIC1_CMD
-	outb	%al, $PIC2_CMD
-	movb	$0x20, %al
-	outb	%al, $PIC1_DATA
-	movb	$0x28, %al
-	outb	%al, $PIC2_DATA
-	movb	$0x04, %al
-	outb	%al, $PIC1_DATA
-	movb	$0x02, %al
-	outb	%al, $PIC2_DATA
-	movb	$0x01, %al
-	outb	%al, $PIC1_DATA
-	outb	%al, $PIC2_DATA
-	movb	$0xEF, %al
-	outb	%al, $PIC1_DATA
-	movb	$0xFF, %al
-	outb	%al, $PIC2_DATA
+	PIC_INIT 0xEF, 0xFF		/* IRQ 4 alone unmasked */
 
 	/* 16550: receive-data interrupt on, OUT2 so that it reaches the PIC */
 	movw	$COM1 + 1, %dx
@@ -70,12 +47,7 @@ start:
 	je	1b
 	cli
 
-	movl	$echo, %esi
-	call	puts
-	movl	$line, %esi
-	call	puts
-	movl	$crlf, %esi
-	call	puts
+	ECHO_LINE echo
 	xorl	%eax, %eax		/* pass */
 
 	REPORT
@@ -111,21 +83,7 @@ uart_handler:
 	popl	%eax
 	iret
 
-/* puts: send the NUL-terminated string at ESI, polling LSR.THRE */
-puts:
-	lodsb
-	testb	%al, %al
-	jz	2f
-	movb	%al, %ah
-	movw	$COM1 + 5, %dx
-1:	inb	%dx, %al
-	testb	$0x20, %al
-	jz	1b
-	movw	$COM1, %dx
-	movb	%ah, %al
-	outb	%al, %dx
-	jmp	puts
-2:	ret
+	PUTS_FUNCTION
 
 	SET_GATE_FUNCTION
 	VECTOR_STUBS NVEC

@@ -12,7 +12,6 @@
 	.text
 	.globl	start
 
-	.set	COM1, 0x3F8
 
 /* UART port, value: write one byte to a UART register (port = COM1 + n) */
 .macro	UART port, val

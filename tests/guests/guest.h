@@ -147,3 +147,68 @@ idt_desc:
 	.balign	8
 idt:	.fill	\nvec * 8, 1, 0
 .endm
+
+/* ---- The 16550 UART the VMM models (32-bit guests) ---- */
+	.set	COM1, 0x3F8
+
+/* PUTS_FUNCTION: emits `puts`: send the NUL-terminated string at ESI, polling LSR.THRE */
+.macro	PUTS_FUNCTION
+puts:
+	lodsb
+	testb	%al, %al
+	jz	.Lputs_done\@
+	movb	%al, %ah
+	movw	$COM1 + 5, %dx		/* LSR */
+.Lputs_wait\@:
+	inb	%dx, %al
+	testb	$0x20, %al		/* THRE */
+	jz	.Lputs_wait\@
+	movw	$COM1, %dx		/* THR */
+	movb	%ah, %al
+	outb	%al, %dx
+	jmp	puts
+.Lputs_done\@:
+	ret
+.endm
+
+/* ECHO_LINE prefix: print the string at prefix, the guest's `line` and its `crlf`, with `puts` */
+.macro	ECHO_LINE prefix
+	movl	$\prefix, %esi
+	call	puts
+	movl	$line, %esi
+	call	puts
+	movl	$crlf, %esi
+	call	puts
+.endm
+
+/* ---- The 8259A pair the VMM models ---- */
+	.set	PIC1_CMD, 0x20
+	.set	PIC1_DATA, 0x21
+	.set	PIC2_CMD, 0xA0
+	.set	PIC2_DATA, 0xA1
+
+/*
+ * PIC_INIT mask1, mask2: ICW1 (edge, cascade, ICW4), ICW2 (vectors 0x20 and
+ * 0x28), ICW3 (slave on IRQ2, identity 2), ICW4 (8086 mode), then OCW1: the
+ * interrupt masks of master and slave
+ */
+.macro	PIC_INIT mask1, mask2
+	movb	$0x11, %al
+	outb	%al, $PIC1_CMD
+	outb	%al, $PIC2_CMD
+	movb	$0x20, %al
+	outb	%al, $PIC1_DATA
+	movb	$0x28, %al
+	outb	%al, $PIC2_DATA
+	movb	$0x04, %al
+	outb	%al, $PIC1_DATA
+	movb	$0x02, %al
+	outb	%al, $PIC2_DATA
+	movb	$0x01, %al
+	outb	%al, $PIC1_DATA
+	outb	%al, $PIC2_DATA
+	movb	$\mask1, %al
+	outb	%al, $PIC1_DATA
+	movb	$\mask2, %al
+	outb	%al, $PIC2_DATA
+.endm

@@ -21,10 +21,6 @@
 	.text
 	.globl	start
 
-	.set	PIC1_CMD, 0x20
-	.set	PIC1_DATA, 0x21
-	.set	PIC2_CMD, 0xA0
-	.set	PIC2_DATA, 0xA1
 	.set	PIT_CH0, 0x40
 	.set	PIT_CMD, 0x43
 	.set	PIT_HZ, 1193182
@@ -43,26 +39,7 @@ start:
 	call	set_gate
 	lidt	idt_desc
 
-	/* 8259A: ICW1 (edge, cascade, ICW4), ICW2 (base), ICW3, ICW4 (8086) */
-	movb	$0x11, %al
-	outb	%al, $PIC1_CMD
-	outb	%al, $PIC2_CMD
-	movb	$0x20, %al
-	outb	%al, $PIC1_DATA
-	movb	$0x28, %al
-	outb	%al, $PIC2_DATA
-	movb	$0x04, %al		/* slave on IRQ2 */
-	outb	%al, $PIC1_DATA
-	movb	$0x02, %al		/* slave identity 2 */
-	outb	%al, $PIC2_DATA
-	movb	$0x01, %al
-	outb	%al, $PIC1_DATA
-	outb	%al, $PIC2_DATA
-	/* OCW1: unmask IRQ0 only */
-	movb	$0xFE, %al
-	outb	%al, $PIC1_DATA
-	movb	$0xFF, %al
-	outb	%al, $PIC2_DATA
+	PIC_INIT 0xFE, 0xFF		/* IRQ 0 alone unmasked */
 
 	xorl	%eax, %eax
 	inb	$PIC1_DATA, %al
