@@ -159,76 +159,69 @@ $(BUILD)/kargs: FORCE
 
 FORCE:
 
+# A test ISO is its boot modules (FILE:NAME each), built with the kernel;
+# its prerequisites are those files, so it is remade when any of them changes.
+module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
+define test_iso
+$(BUILD)/test-$(1).iso: $(BUILD)/kernel.elf iso/mkiso.sh $(call module_files,$(2))
+	$$(V)iso/mkiso.sh $$@ $(BUILD)/kernel.elf "loglevel=info" $(2)
+endef
+
 # The user-level test suite and the syscall fuzzer, started by the root task.
 USER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/user/test.cfg:config \
 	$(BUILD)/prog/echo.elf:echo $(BUILD)/prog/suite.elf:suite $(BUILD)/prog/fuzz.elf:fuzz
-$(BUILD)/test-user.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/user/test.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(USER_TEST_MODULES)
+$(eval $(call test_iso,user,$(USER_TEST_MODULES)))
 
 # The VMM and its test guests (tests/vm/): they run under Bochs; QEMU has no VMX.
 VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \
 	$(BUILD)/prog/vmm.elf:vmm tests/vm/vmm.cfg:vmm.cfg $(GUEST_MODULES)
-$(BUILD)/test-vm.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) tests/vm/root.cfg \
-		tests/vm/vmm.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(VM_TEST_MODULES)
+$(eval $(call test_iso,vm,$(VM_TEST_MODULES)))
 
 # The same without the two background spinners, for Bochs's SVM: Bochs 2.7
 # never ends an SVM guest's time slice while the guest keeps IF=0
 # (docs/vm-exit-protocol.md), so a spinner would hold the CPU for ever.
 $(BUILD)/vmm-nospin.cfg: tests/vm/vmm.cfg
 	$(V)grep -v 'test=spin\|test=delete' $< > $@
-$(BUILD)/test-vm-nospin.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) tests/vm/root.cfg \
-		$(BUILD)/vmm-nospin.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" \
-		$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.cfg:,$(VM_TEST_MODULES))
+$(eval $(call test_iso,vm-nospin,$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.cfg:,$(VM_TEST_MODULES))))
 
 # Driver servers (tests/drivers/): the ATA driver and its test client; the
 # runner attaches a fresh disk image (tests/boot/drivers.disk).
 DRIVER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/drivers/root.cfg:config \
 	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/disk.elf:disk
-$(BUILD)/test-drivers.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/drivers/root.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(DRIVER_TEST_MODULES)
+$(eval $(call test_iso,drivers,$(DRIVER_TEST_MODULES)))
 
 # The serial driver and its test client (tests/serial/): the runner types
 # tests/boot/serial.input into COM1 when asked.
 SERIAL_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/serial/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/serialtest.elf:serialtest
-$(BUILD)/test-serial.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/serial/root.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(SERIAL_TEST_MODULES)
+$(eval $(call test_iso,serial,$(SERIAL_TEST_MODULES)))
 
 # A guest console round trip (tests/console/): typed input reaches a guest
 # through the serial driver and the VMM, and its echo comes back.
 CONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/console/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm tests/console/vmm.cfg:vmm.cfg \
 	$(BUILD)/guests/console.bin:guest_console $(BUILD)/guests/console_irq.bin:guest_console_irq
-$(BUILD)/test-console.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
-		tests/console/root.cfg tests/console/vmm.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(CONSOLE_TEST_MODULES)
+$(eval $(call test_iso,console,$(CONSOLE_TEST_MODULES)))
 
 # A guest disk (tests/guestdisk/): the guest's IDE disk is a model in the VMM
 # whose sectors come from the ATA driver, and so from the runner's disk image.
 GUESTDISK_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/guestdisk/root.cfg:config \
 	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm tests/guestdisk/vmm.cfg:vmm.cfg \
 	$(BUILD)/guests/disk.bin:guest_disk
-$(BUILD)/test-guestdisk.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
-		tests/guestdisk/root.cfg tests/guestdisk/vmm.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(GUESTDISK_TEST_MODULES)
+$(eval $(call test_iso,guestdisk,$(GUESTDISK_TEST_MODULES)))
 
 # Console switching (tests/switch/): two VMMs share the serial driver; the
 # runner types Ctrl-A 1 / Ctrl-A 2 to send each a line.
 SWITCH_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/switch/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm tests/switch/vmm_a.cfg:vmm_a.cfg \
 	tests/switch/vmm_b.cfg:vmm_b.cfg $(BUILD)/guests/console.bin:guest_console
-$(BUILD)/test-switch.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
-		tests/switch/root.cfg tests/switch/vmm_a.cfg tests/switch/vmm_b.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(SWITCH_TEST_MODULES)
+$(eval $(call test_iso,switch,$(SWITCH_TEST_MODULES)))
 
 # The keyboard driver and its test (tests/kbd/): the runner presses keys
 # through QEMU's monitor or as a VNC viewer of Bochs's display.
 KBD_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbd/root.cfg:config \
 	$(BUILD)/prog/kbd.elf:kbd $(BUILD)/prog/kbdtest.elf:kbdtest
-$(BUILD)/test-kbd.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) tests/kbd/root.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(KBD_TEST_MODULES)
+$(eval $(call test_iso,kbd,$(KBD_TEST_MODULES)))
 
 # The keyboard as a guest console (tests/kbdconsole/): the console test's
 # guests, their lines typed as key presses (as for kbd).
@@ -236,9 +229,7 @@ KBDCONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbdconsole/root.cfg
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/kbd.elf:kbd $(BUILD)/prog/vmm.elf:vmm \
 	tests/kbdconsole/vmm.cfg:vmm.cfg $(BUILD)/guests/console.bin:guest_console \
 	$(BUILD)/guests/console_irq.bin:guest_console_irq
-$(BUILD)/test-kbdconsole.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(PROGRAMS) $(GUESTS) \
-		tests/kbdconsole/root.cfg tests/kbdconsole/vmm.cfg
-	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(KBDCONSOLE_TEST_MODULES)
+$(eval $(call test_iso,kbdconsole,$(KBDCONSOLE_TEST_MODULES)))
 
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
