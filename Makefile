@@ -20,7 +20,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 	   -fno-asynchronous-unwind-tables -Ikernel -Ilib/include -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -T kernel/kernel.ld
 
-KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) lib/fmt.c lib/string.c lib/elf.c
+KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) lib/fmt.c lib/string.c lib/elf.c lib/ring.c
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
 # User programs: each directory below is one program, build/prog/NAME.elf,
@@ -32,7 +32,8 @@ ULDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T 
 PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm servers/drivers/ata \
 	servers/drivers/serial servers/drivers/kbd tests/user/suite tests/user/fuzz tests/user/disk \
 	tests/user/serialtest tests/user/kbdtest)
-LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/x86decode.c
+LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/ring.c \
+		lib/x86decode.c
 LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
 PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 
@@ -40,7 +41,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
-		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/user/ring.c)
+		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
 .PHONY: FORCE programs all iso bench run run-bochs test debug deps deps-check clean help compile_commands.json

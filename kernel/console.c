@@ -14,6 +14,7 @@
 #include "fmt.h"
 #include "ipc.h"
 #include "log.h"
+#include "moat/ring.h"
 #include "x86.h"
 
 #define COM1 0x3f8
@@ -25,8 +26,8 @@
 
 enum log_level log_threshold = LOG_INFO;
 
-static char log_ring[LOG_RING_BYTES];
-static uint64_t log_head, log_tail; /* bytes ever stored and ever read out */
+static uint8_t log_bytes[LOG_RING_BYTES];
+static struct ring log_ring = RING_INIT(log_bytes);
 static uint64_t log_lost;           /* the kernel's own bytes a full ring dropped */
 static struct notification *taker;  /* the driver's notification, or NULL: COM1 is ours */
 static uint64_t taker_badge;
@@ -56,17 +57,6 @@ static void com1_putc(char c)
 	outb(COM1, (uint8_t)c);
 }
 
-static uint64_t ring_room(void)
-{
-	return LOG_RING_BYTES - (log_head - log_tail);
-}
-
-static void ring_put(char c)
-{
-	log_ring[log_head++ % LOG_RING_BYTES] = c;
-	console_taker_due = true;
-}
-
 /* One byte of console output; a line ends in CR LF, as a terminal wants. */
 static void console_putc(void *arg, char c)
 {
@@ -75,8 +65,8 @@ static void console_putc(void *arg, char c)
 		console_putc(arg, '\r');
 	if (!taker)
 		com1_putc(c);
-	else if (ring_room())
-		ring_put(c);
+	else if (ring_put(&log_ring, (const uint8_t *)&c, 1))
+		console_taker_due = true;
 	else
 		log_lost++;
 }
@@ -109,7 +99,7 @@ int console_write(const char *buf, uint64_t len)
 		uint64_t need = len;
 		for (uint64_t i = 0; i < len; i++)
 			need += buf[i] == '\n';
-		if (need > ring_room())
+		if (need > LOG_RING_BYTES - ring_used(&log_ring))
 			return ERR_WOULD_BLOCK;
 	}
 	for (uint64_t i = 0; i < len; i++)
@@ -121,19 +111,13 @@ void console_take(struct notification *n, uint64_t badge)
 {
 	taker = n;
 	taker_badge = badge;
-	console_taker_due = log_head != log_tail;
+	console_taker_due = ring_used(&log_ring) != 0;
 }
 
 uint64_t console_read(char *buf, uint64_t max)
 {
-	uint64_t n = 0;
-	while (n < max && log_tail != log_head) {
-		char c = log_ring[log_tail++ % LOG_RING_BYTES];
-		buf[n++] = c;
-		if (c == '\n')
-			break; /* a line at a time: the driver interleaves whole lines */
-	}
-	return n;
+	/* a line at a time: the driver interleaves whole lines */
+	return ring_get_line(&log_ring, (uint8_t *)buf, (uint32_t)max);
 }
 
 void console_signal_taker(void)
@@ -149,8 +133,9 @@ void console_direct(void)
 		return;
 	taker = 0;
 	wait_lsr(LSR_TX_IDLE); /* what the driver handed the UART goes out first */
-	while (log_tail != log_head)
-		com1_putc(log_ring[log_tail++ % LOG_RING_BYTES]);
+	uint8_t c;
+	while (ring_get(&log_ring, &c, 1))
+		com1_putc((char)c);
 	if (log_lost)
 		klog(LOG_WARN, "console: %lu bytes of log lost to a full ring", log_lost);
 	log_lost = 0;

@@ -1,6 +1,7 @@
 /*
  * A byte ring with one producer and one consumer, which may be different
- * threads of the driver.  Each index is written only by its own side: the
+ * threads of a driver (or, in the kernel, the console's writers and the
+ * console's reader).  Each index is written only by its own side: the
  * producer moves head after it has stored the bytes, the consumer moves
  * tail after it has taken them.  Indices run freely and wrap at 2^32; the
  * size is a power of two, so head - tail is always the number of bytes held.
