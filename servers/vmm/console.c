@@ -36,29 +36,13 @@ void exit_words_restore(void)
 	memcpy(utcb()->mr, exit_words, sizeof(exit_words));
 }
 
-static uint64_t serial_slot(void)
-{
-	static uint64_t slot;
-	if (!slot)
-		slot = connection_slot("serial");
-	return slot;
-}
-
-static uint64_t keyboard_slot(void)
-{
-	static uint64_t slot;
-	if (!slot)
-		slot = connection_slot("kbd");
-	return slot;
-}
-
 /* The input drivers: each one's read and subscribe requests (moat/serial.h, moat/kbd.h). */
 static const struct input_source {
-	uint64_t (*slot)(void);
+	const uint64_t *slot;
 	uint64_t read_op, subscribe_op;
 } input_sources[] = {
-	{ serial_slot, SERIAL_READ, SERIAL_SUBSCRIBE },
-	{ keyboard_slot, KBD_READ, KBD_SUBSCRIBE },
+	{ &connections.serial, SERIAL_READ, SERIAL_SUBSCRIBE },
+	{ &connections.kbd, KBD_READ, KBD_SUBSCRIBE },
 };
 #define INPUT_SOURCES (sizeof(input_sources) / sizeof(input_sources[0]))
 _Static_assert(KBD_MAX_BYTES == SERIAL_MAX_BYTES && KBD_ERR_FIRST == SERIAL_ERR_FIRST,
@@ -70,14 +54,14 @@ static unsigned write_some(const char *buf, unsigned len)
 	unsigned n = len < SERIAL_MAX_BYTES ? len : SERIAL_MAX_BYTES;
 	struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_WRITE, n), SERIAL_WORDS(n), 0), { 0 } };
 	serial_msg_put(&m, buf, n);
-	if (sys_call(serial_slot(), &m) != OK || SERIAL_IS_ERROR(MSG_LABEL(m.tag)))
+	if (sys_call(connections.serial, &m) != OK || SERIAL_IS_ERROR(MSG_LABEL(m.tag)))
 		return 0;
 	return MSG_LABEL(m.tag);
 }
 
 void console_write(const char *buf, unsigned len)
 {
-	if (serial_slot() == SLOT_NONE) {
+	if (connections.serial == SLOT_NONE) {
 		sys_debug_write(SLOT_CONSOLE, buf, len);
 		return;
 	}
@@ -96,7 +80,7 @@ void console_write(const char *buf, unsigned len)
 static unsigned read_from(const struct input_source *src, uint8_t *buf, unsigned max)
 {
 	struct msg m = { MSG_TAG(SERIAL_LABEL(src->read_op, max), 0, 0), { 0 } };
-	if (sys_call(src->slot(), &m) != OK || SERIAL_IS_ERROR(MSG_LABEL(m.tag)) ||
+	if (sys_call(*src->slot, &m) != OK || SERIAL_IS_ERROR(MSG_LABEL(m.tag)) ||
 	    MSG_LABEL(m.tag) > max)
 		return 0;
 	serial_msg_get(&m, buf, MSG_LABEL(m.tag));
@@ -110,7 +94,7 @@ unsigned console_read(uint8_t *buf, unsigned max)
 	bool saved = false;
 	unsigned n = 0;
 	for (unsigned i = 0; i < INPUT_SOURCES && n < max; i++) {
-		if (input_sources[i].slot() == SLOT_NONE)
+		if (*input_sources[i].slot == SLOT_NONE)
 			continue;
 		if (!saved) {
 			exit_words_save();
@@ -125,12 +109,12 @@ unsigned console_read(uint8_t *buf, unsigned max)
 
 void console_flush(void)
 {
-	if (serial_slot() == SLOT_NONE)
+	if (connections.serial == SLOT_NONE)
 		return;
 	exit_words_save();
 	for (unsigned tries = 0; tries < RETRIES; tries++) {
 		struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_PENDING, 0), 0, 0), { 0 } };
-		if (sys_call(serial_slot(), &m) != OK || MSG_LABEL(m.tag) == 0)
+		if (sys_call(connections.serial, &m) != OK || MSG_LABEL(m.tag) == 0)
 			break;
 		sys_yield();
 	}
@@ -162,11 +146,11 @@ static bool subscribe(void)
 	bool any = false;
 	for (unsigned i = 0; i < INPUT_SOURCES; i++) {
 		const struct input_source *src = &input_sources[i];
-		if (src->slot() == SLOT_NONE)
+		if (*src->slot == SLOT_NONE)
 			continue;
 		struct msg m = { MSG_TAG(SERIAL_LABEL(src->subscribe_op, 0), 0, 1), { 0 } };
 		utcb()->send_caps[0] = SLOT_INPUT_NTFN;
-		any |= sys_call(src->slot(), &m) == OK && MSG_LABEL(m.tag) == 0;
+		any |= sys_call(*src->slot, &m) == OK && MSG_LABEL(m.tag) == 0;
 	}
 	return any;
 }
@@ -181,7 +165,7 @@ static void set_highest_priority(uint64_t thread)
 
 bool console_watch_input(void (*on_input)(void))
 {
-	if (serial_slot() == SLOT_NONE && keyboard_slot() == SLOT_NONE)
+	if (connections.serial == SLOT_NONE && connections.kbd == SLOT_NONE)
 		return false;
 	input_handler = on_input;
 	if (sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_INPUT_NTFN, 1) != OK ||

@@ -11,14 +11,6 @@
 #include "moat/user.h"
 #include "vmm.h"
 
-static uint64_t driver_slot(void)
-{
-	static uint64_t slot;
-	if (!slot)
-		slot = connection_slot("ata");
-	return slot;
-}
-
 /* Where message word i of *m lives: the register words, then the UTCB. */
 static uint64_t *word(struct msg *m, unsigned i)
 {
@@ -28,7 +20,7 @@ static uint64_t *word(struct msg *m, unsigned i)
 /* One call to the driver; true if it answered BLK_OK with `words` words. */
 static bool call(struct msg *m, unsigned words)
 {
-	uint64_t st = sys_call(driver_slot(), m);
+	uint64_t st = sys_call(connections.ata, m);
 	return st == OK && MSG_LABEL(m->tag) == BLK_OK && MSG_WORDS(m->tag) == words;
 }
 
@@ -58,7 +50,7 @@ static bool disk_write(void *ctx, uint64_t lba, const uint8_t sector[IDE_SECTOR_
 
 uint64_t disk_sectors(void)
 {
-	if (driver_slot() == SLOT_NONE)
+	if (connections.ata == SLOT_NONE)
 		return 0;
 	exit_words_save();
 	struct msg m = { MSG_TAG(BLK_LABEL(BLK_INFO, 0), 0, 0), { 0 } };

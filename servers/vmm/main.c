@@ -241,9 +241,16 @@ static void input_arrived(void)
 			sys_vcpu_recall(guests[i].vcpu);
 }
 
+struct connections connections;
+
 int main(uint64_t arg)
 {
 	(void)arg;
+	connections = (struct connections){
+		.serial = connection_slot("serial"),
+		.kbd = connection_slot("kbd"),
+		.ata = connection_slot("ata"),
+	};
 	n_guests = read_config();
 	console_watch_input(input_arrived);
 	if (sys_retype(SLOT_UNTYPED, OBJ_ENDPOINT, 0, endpoint, 1) != OK) {

@@ -89,6 +89,12 @@ void devices_catch_up(struct guest *g);
 void inject_pending_interrupt(struct exit_ctx *x);
 void devices_pull_input(struct guest *g);
 
+/* The servers the VMM is connected to (connect= in the root's config), SLOT_NONE where not. */
+struct connections {
+	uint64_t serial, kbd, ata;
+};
+extern struct connections connections; /* main() looks them up first */
+
 /*
  * console.c: the guests' console, through the serial driver when there is
  * one; input also from the keyboard driver (connect=kbd).  An exit's
