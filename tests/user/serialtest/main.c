@@ -11,6 +11,7 @@
  */
 #include <stdbool.h>
 
+#include "fmt.h"
 #include "mem.h"
 #include "moat/serial.h"
 #include "moat/server.h"
@@ -213,12 +214,11 @@ static bool kernel_log_goes_through_driver(void)
 
 	if (!hold_output(true))
 		return false;
-	memset(line, ' ', sizeof(line));
-	line[LOG_FILL_LINE - 1] = '\n';
 	for (; lines < LOG_FILL_LIMIT; lines++) {
-		memcpy(line, "kernel log fill ", 16);
-		for (unsigned int d = 0, n = lines; d < 4; d++, n /= 10)
-			line[19 - d] = (char)('0' + n % 10);
+		int n = fmt_snprintf(line, sizeof(line), "kernel log fill %04u", lines);
+
+		memset(line + n, ' ', sizeof(line) - n); /* over the NUL: the line is its bytes alone */
+		line[LOG_FILL_LINE - 1] = '\n';
 		st = sys_debug_write(SLOT_CONSOLE, line, sizeof(line));
 		if (st != OK)
 			break;
