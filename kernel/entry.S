@@ -81,6 +81,8 @@ trap_common:
 	testb	$3, FRAME_CS(%rsp)
 	jz	1f
 	lea	boot_stack_top_high(%rip), %rsp
+	pushq	$2			/* from user mode: AC too is the user's, not ours */
+	popfq
 	call	trap_from_user
 	ud2
 1:	call	trap_dispatch
@@ -121,21 +123,43 @@ syscall_entry:
  * enter_user(regs): load a thread's saved registers and return to ring 3.
  * A frame saved by syscall_entry leaves with sysret (rcx and r11 belong to
  * the kernel across a syscall); any other frame, whose every register
- * matters, with iretq.  The kernel only lets a syscall frame's rip be the
- * instruction after that syscall, so sysret never sees a non-canonical rcx.
+ * matters, with iretq.
+ *
+ * Neither may fault in ring 0 with a frame the kernel cannot handle.  On
+ * Intel a sysret to a non-canonical rip raises #GP at CPL 0 after rsp is
+ * already the user's (the CVE-2012-0217 class), so sysret takes only a rip
+ * below USER_TOP (the top user page is never mapped, so the rip after a
+ * syscall always is; the check is the guard).  Everything else leaves by
+ * iretq from a copy of the frame on the kernel stack: if iretq faults (on
+ * Intel it does for a non-canonical rip too), the exception lands there,
+ * and trap_dispatch sees it at enter_user_iret and makes it the thread's
+ * own fault.
  */
+#define FRAME_RIP (8 * 17)	/* 15 registers, vector, error code */
+#define USER_TOP_ASM 0x00007ffffffff000	/* USER_TOP (moat/abi.h) */
+#define IRET_COPY (boot_stack_top_high - 40)
+
 	.globl enter_user
 enter_user:
 	mov	%rdi, %rsp
 	cmpq	$VEC_SYSCALL, FRAME_VECTOR(%rsp)
 	jne	1f
+	movabs	$USER_TOP_ASM, %rax
+	cmp	%rax, FRAME_RIP(%rsp)
+	jae	1f
 	POP_GPRS
 	mov	16(%rsp), %rcx		/* rip */
 	mov	32(%rsp), %r11		/* rflags */
 	mov	40(%rsp), %rsp		/* user stack: interrupts stay off until sysret */
 	sysretq
-1:	POP_GPRS
-	add	$16, %rsp
+1:	.irp	word, 0, 1, 2, 3, 4	/* rip, cs, rflags, rsp, ss */
+	mov	FRAME_RIP + 8 * \word(%rsp), %rax
+	mov	%rax, IRET_COPY + 8 * \word(%rip)
+	.endr
+	POP_GPRS
+	lea	IRET_COPY(%rip), %rsp
+	.globl enter_user_iret
+enter_user_iret:
 	iretq
 
 /*
@@ -174,18 +198,31 @@ vmx_exit_entry:
  * svm_exit.  STI's shadow covers VMRUN: with V_INTR_MASKING the host's IF
  * at VMRUN is what lets a physical interrupt exit the guest.  #VMEXIT
  * returns here with the host's RSP (&regs.vector) and GIF clear.
+ *
+ * VMRUN and #VMEXIT leave FS, GS, TR, LDTR, KernelGSBase and the syscall
+ * and SYSENTER MSRs alone: VMLOAD puts the guest's in before VMRUN, and
+ * after the exit VMSAVE keeps them in the VMCB and VMLOAD brings back the
+ * host's (svm.c).  GIF stays clear from before the first VMLOAD until the
+ * host's are back, so no interrupt or NMI ever runs on the guest's TR.
  */
 	.globl svm_launch
 svm_launch:
 	mov	%rsi, svm_vmcb(%rip)
+	clgi
+	mov	%rsi, %rax
+	vmload	%rax
 	mov	%rdi, %rsp
 	POP_GPRS
 	mov	svm_vmcb(%rip), %rax
 	sti
 	vmrun	%rax
 	cli
-	stgi
 	PUSH_GPRS
+	mov	svm_vmcb(%rip), %rax
+	vmsave	%rax
+	mov	svm_host_state(%rip), %rax
+	vmload	%rax
+	stgi
 	lea	boot_stack_top_high(%rip), %rsp
 	cld
 	call	svm_exit

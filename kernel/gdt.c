@@ -13,19 +13,27 @@ struct tss_area tss_area;
 
 static uint8_t ist_stacks[2][KSTACK_SIZE] __attribute__((aligned(16)));
 
-/* null, kernel code, kernel data, user data, user code, TSS (two slots) */
-static uint64_t gdt[7] = {
+/*
+ * null, kernel code, kernel data, user data, user code, TSS (two slots),
+ * then zeros up to 64 KiB.  A VM exit on VMX sets the GDTR limit to 0xFFFF
+ * (Intel SDM 27.5.2), and until vmx_exit reloads the real limit every
+ * selector up to 0xFFF8 indexes this table: by its size, whatever a
+ * selector reaches is a descriptor the kernel wrote or a zero (not
+ * present), never bytes a task supplied (a DPL-3 call gate planted in a
+ * buffer that happened to follow a 56-byte table was ring 0 for anyone).
+ */
+static const uint64_t segment_descriptors[] = {
 	0,
 	0x00af9a000000ffff, /* kernel code: L=1, DPL 0 */
 	0x00cf92000000ffff, /* kernel data */
 	0x00cff2000000ffff, /* user data: DPL 3 */
 	0x00affa000000ffff, /* user code: L=1, DPL 3 */
 };
+#define GDT_USED 7 /* the segments and the TSS's two slots */
+static uint64_t gdt[8192] __attribute__((aligned(4096)));
+_Static_assert(sizeof(gdt) == 0x10000, "the GDT covers every selector a 0xFFFF limit reaches");
 
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
+struct desc_ptr gdt_pointer;
 
 static void set_tss_descriptor(void)
 {
@@ -38,13 +46,15 @@ static void set_tss_descriptor(void)
 /* Loads the GDT, reloads every segment register and loads TR. */
 void gdt_init(void)
 {
+	for (unsigned i = 0; i < sizeof(segment_descriptors) / 8; i++)
+		gdt[i] = segment_descriptors[i];
 	tss_area.tss.iomap_base = IOMAP_NONE;
 	tss_area.iomap_end = 0xff;
 	tss_area.tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)ist_stacks[0] + KSTACK_SIZE;
 	tss_area.tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[1] + KSTACK_SIZE;
 	set_tss_descriptor();
 
-	struct desc_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
+	gdt_pointer = (struct desc_ptr){ GDT_USED * 8 - 1, (uint64_t)gdt };
 	asm volatile("lgdt %0\n\t"
 		     "mov %1, %%ds\n\t"
 		     "mov %1, %%es\n\t"
@@ -55,7 +65,7 @@ void gdt_init(void)
 		     "lretq\n"
 		     "1:\n\t"
 		     "ltr %w3"
-		     : : "m"(p), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
+		     : : "m"(gdt_pointer), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
 		     : "rax", "memory");
 }
 

@@ -33,6 +33,25 @@ struct tss_area {
 
 extern struct tss_area tss_area;
 
+/* An operand of lgdt/lidt and sgdt/sidt. */
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* The GDTR and IDTR the kernel loaded at boot (gdt_init, idt_init). */
+extern struct desc_ptr gdt_pointer, idt_pointer;
+
+/*
+ * Reloads the GDTR and IDTR with their real limits.  A VM exit on VMX
+ * leaves both limits 0xFFFF (Intel SDM 27.5.2); the kernel restores them
+ * after every exit, as KVM does.
+ */
+static inline void descriptor_tables_reload(void)
+{
+	asm volatile("lgdt %0; lidt %1" : : "m"(gdt_pointer), "m"(idt_pointer) : "memory");
+}
+
 void gdt_init(void);
 
 /* The stack the CPU (and syscall_entry) switches to on entry from user mode. */

@@ -203,6 +203,22 @@ static enum ktest_result tss_loaded(void)
 	return KT_PASS;
 }
 
+/*
+ * Whatever a selector can reach while a VM exit has left the GDTR limit at
+ * 0xFFFF is a descriptor the kernel wrote or a zero: never bytes a task
+ * could have put there.
+ */
+static enum ktest_result gdt_fills_every_selector_a_limit_reaches(void)
+{
+	struct desc_ptr g;
+	asm volatile("sgdt %0" : "=m"(g));
+	CHECK(g.base == gdt_pointer.base && g.limit == gdt_pointer.limit);
+	const uint64_t *d = (const uint64_t *)g.base;
+	for (unsigned i = (g.limit + 1) / 8; i < 0x10000 / 8; i++)
+		CHECK(d[i] == 0);
+	return KT_PASS;
+}
+
 static enum ktest_result lapic_timer_calibrated(void)
 {
 	CHECK(lapic_timer_rate >= 100000 && lapic_timer_rate <= 10000000000ULL);
@@ -260,6 +276,7 @@ static const struct ktest boot_suite[] = {
 	T(trap_catches_breakpoint),
 	T(probe_stays_quiet_without_fault),
 	T(tss_loaded),
+	T(gdt_fills_every_selector_a_limit_reaches),
 	T(lapic_timer_calibrated),
 	T(timer_interrupts_tick),
 	T(backtrace_symbols_name_functions),

@@ -70,11 +70,10 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	paging_init(pmm.nframes * PAGE_SIZE);
 	lapic_init();
 	irq_enable();
+	syscall_init(); /* before svm_init, which saves the host's syscall MSRs */
 	vmx_probe();
 	vmx_init();
 	svm_init(); /* only if VMX is not in use */
-
-	syscall_init();
 	irq_init();
 
 	if (kernel_options.test_suite[0])

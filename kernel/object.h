@@ -135,6 +135,7 @@ struct gpa_space {
 };
 
 #define VCPU_BINDINGS 16
+#define VCPU_SAVED_STATE_WORDS 84 /* SVM: the VMCB's state save area, 0x400-0x69f */
 
 /* The virtualization half of a vCPU thread (its VMCS page follows it). */
 struct vcpu {
@@ -150,6 +151,8 @@ struct vcpu {
 	uint64_t cr2;                /* VMX: not in the VMCS, switched by hand */
 	uint64_t exit_len, exit_qual, exit_gpa; /* SVM: the exit, in VMX's terms */
 	uint64_t flush_seen;         /* SVM: guest-mapping removals this vCPU has flushed */
+	uint64_t entry_state[VCPU_SAVED_STATE_WORDS]; /* SVM: state written since the last exit */
+	bool entry_state_valid;
 	uint32_t exit_reason;        /* of the exit waiting for its answer */
 	uint32_t exit_mask;
 	uint16_t vpid;
@@ -164,6 +167,7 @@ struct vcpu {
 #define NOTIFICATION_BYTES 64
 
 _Static_assert(sizeof(struct thread) <= THREAD_BYTES, "thread fits its page");
+_Static_assert(sizeof(struct vcpu) <= 4096, "vcpu fits its page");
 _Static_assert(sizeof(struct endpoint) <= ENDPOINT_BYTES, "endpoint fits");
 _Static_assert(sizeof(struct notification) <= NOTIFICATION_BYTES, "notification fits");
 

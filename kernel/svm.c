@@ -4,6 +4,13 @@
  * lock, EFER.SVME, and the host save area VMRUN needs.  The I/O and MSR
  * permission maps are shared by every vCPU: all ones, so every port and
  * MSR access exits to the VMM.
+ *
+ * VMRUN and #VMEXIT switch only part of the processor's state (APM 15.5);
+ * FS, GS, TR, LDTR, KernelGSBase, STAR, LSTAR, CSTAR, SFMASK and the
+ * SYSENTER MSRs are the guest's only after VMLOAD and the host's again only
+ * after the next.  The host's values never change after boot, so they are
+ * saved once here (svm_host_state), and svm_launch (entry.S) loads the
+ * guest's before VMRUN and saves them, then loads the host's, after.
  */
 #include "log.h"
 #include "mem.h"
@@ -20,7 +27,7 @@
 #define MSRPM_PAGES    2
 
 struct svm_caps svm_caps;
-uint64_t svm_iopm, svm_msrpm;
+uint64_t svm_iopm, svm_msrpm, svm_host_state;
 
 static void probe(void)
 {
@@ -61,14 +68,17 @@ void svm_init(void)
 		return;
 	}
 	uint64_t hsave = pmm_alloc(&pmm);
+	svm_host_state = pmm_alloc(&pmm);
 	svm_iopm = all_ones(IOPM_PAGES);
 	svm_msrpm = all_ones(MSRPM_PAGES);
-	if (!hsave || !svm_iopm || !svm_msrpm) {
-		log_warn("svm: no memory for the host save area and permission maps");
+	if (!hsave || !svm_host_state || !svm_iopm || !svm_msrpm) {
+		log_warn("svm: no memory for the host save areas and permission maps");
 		return;
 	}
+	memset(phys_to_virt(svm_host_state), 0, PAGE_SIZE);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE, hsave);
+	asm volatile("vmsave %%rax" : : "a"(svm_host_state) : "memory");
 	c->on = true;
 	vcpu_backend = &svm_backend;
 	log_info("svm: on (instruction lengths from the kernel, which needs no next-RIP saving)");

@@ -15,6 +15,8 @@ struct svm_caps {
 
 extern struct svm_caps svm_caps;
 extern uint64_t svm_iopm, svm_msrpm; /* physical: every port and every MSR intercepted */
+/* Physical: the host's FS, GS, TR, LDTR and syscall MSRs, for VMLOAD after each #VMEXIT. */
+extern uint64_t svm_host_state;
 
 /* Reads SVM's features; turns it on (EFER.SVME, host save area) if it has nested paging. */
 void svm_init(void);

@@ -117,7 +117,9 @@ static long sys_reply_recv(struct trap_frame *r)
 	if (st != OK)
 		return st;
 	struct thread *answered = current->caller;
-	ipc_reply(current);
+	long reply_st = ipc_reply(current);
+	if (reply_st != OK && reply_st != ERR_NO_REPLY)
+		return reply_st; /* refused (a vCPU's reply): it still waits, nothing is received */
 	long rst = ipc_recv(current, (struct endpoint *)ep->obj, false);
 	if (rst == SYSCALL_BLOCKED && answered && answered->state == THREAD_RUNNABLE) {
 		sched_remove(answered);
@@ -477,6 +479,9 @@ static struct cap *binding_slot(struct vcpu *v, uint64_t reason, uint32_t **mask
 	}
 	if (free < 0)
 		return 0;
+	uint32_t old = v->bound[free].reason; /* a free slot's last reason (its endpoint was deleted) */
+	if (old < VMX_EXIT_REASONS && v->reason_binding[old] == free + 1)
+		v->reason_binding[old] = 0;
 	v->bound[free].reason = reason;
 	if (reason < VMX_EXIT_REASONS)
 		v->reason_binding[reason] = free + 1;
@@ -501,9 +506,11 @@ static long sys_vcpu_bind(struct trap_frame *r)
 	if (!slot)
 		return ERR_BUSY;
 	cap_delete(slot);
+	*mask = r->r10;
 	if (ep)
 		cap_derive(ep, slot, RIGHTS_ALL, 0, 0);
-	*mask = r->r10;
+	else if (r->rsi < VMX_EXIT_REASONS)
+		v->reason_binding[r->rsi] = 0; /* unbound: the slot may go to another reason */
 	return OK;
 }
 
@@ -717,12 +724,19 @@ void syscall_dispatch(void)
 #define EFER_SCE   1
 
 void syscall_entry(void);
+_Static_assert(USER_TOP == 0x00007ffffffff000ULL, "entry.S checks sysret's rip against this");
 
 void syscall_init(void)
 {
 	/* syscall loads CS = 0x08, SS = 0x10; sysret (unused: we return with iretq) 0x23/0x1b. */
 	wrmsr(MSR_STAR, ((uint64_t)SEL_KCODE << 32) | ((uint64_t)(SEL_UDATA - 8 - 3) << 48));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, 0x40700); /* clear IF, DF, TF and AC on entry */
+	/*
+	 * Flags the kernel must not inherit from the caller, cleared on entry:
+	 * TF, IF, DF, IOPL, NT (an iretq with NT set faults in ring 0), RF and
+	 * AC.  The caller gets its own back from r11 at sysret.
+	 */
+	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF |
+				 RFLAGS_AC);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }

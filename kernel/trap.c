@@ -23,6 +23,7 @@ struct idt_gate {
 } __attribute__((packed));
 
 static struct idt_gate idt[256];
+struct desc_ptr idt_pointer;
 static irq_handler_fn handlers[256];
 struct trap_probe trap_probe;
 
@@ -47,11 +48,8 @@ void idt_init(void)
 		set_gate(v, 0);
 	set_gate(2, IST_NMI);
 	set_gate(8, IST_DOUBLE_FAULT);
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)idt };
-	asm volatile("lidt %0" : : "m"(p));
+	idt_pointer = (struct desc_ptr){ sizeof(idt) - 1, (uint64_t)idt };
+	asm volatile("lidt %0" : : "m"(idt_pointer));
 }
 
 void trap_set_handler(unsigned vector, irq_handler_fn fn)
@@ -146,12 +144,19 @@ void trap_deliver_interrupt(unsigned vector)
 	interrupt(&f);
 }
 
+extern const char enter_user_iret[];
+
 /* Entry from kernel mode: an exception here is a kernel bug (or a probed test fault). */
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= 32) {
 		interrupt(f);
 		return;
+	}
+	if (f->rip == (uint64_t)enter_user_iret) {
+		/* iretq refused the thread's frame (entry.S): the thread's fault, not ours */
+		ipc_fault(current, f->vector, f->error, 0);
+		return_to_user();
 	}
 	if (trap_probe.resume) {
 		trap_probe.vector = f->vector;

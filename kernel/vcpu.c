@@ -84,6 +84,23 @@ void vcpu_slice_exit(struct thread *t, bool slice_over)
 		t->timeslice = 0; /* its time is up: round robin */
 }
 
+bool vcpu_entry_refused_slow(struct thread *t)
+{
+	struct vcpu *v = t->vcpu;
+	if (v->space.type != OBJ_GPA_SPACE) {
+		/* its space went away (the capability's copy in v->space was deleted) */
+		log_warn("vcpu %u: its guest-physical space is gone: stopped", v->vpid);
+		t->state = THREAD_INACTIVE;
+		return true;
+	}
+	if (v->recall) {
+		v->recall = false;
+		vcpu_exit(t, VMEXIT_RECALL);
+		return true;
+	}
+	return false;
+}
+
 void vcpu_exit(struct thread *t, uint32_t reason)
 {
 	struct vcpu *v = t->vcpu;
@@ -92,7 +109,7 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 	if (!ep) {
 		uint64_t w[VMW_COUNT];
 		vcpu_backend->read_state(v, VMG_RIP, w);
-		log_warn("vcpu %p: exit %#x at rip %#lx has no handler: stopped", (void *)t, reason,
+		log_warn("vcpu %u: exit %#x at rip %#lx has no handler: stopped", v->vpid, reason,
 			 w[VMW_RIP]);
 		t->state = THREAD_INACTIVE;
 		return;

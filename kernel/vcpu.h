@@ -15,6 +15,19 @@ void vcpu_destroy(struct vcpu *v);
 
 /* The endpoint capability and state mask bound to an exit reason, or NULL. */
 struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
+/*
+ * Called by a backend's enter before every VM entry: true if t must not
+ * enter its guest now, because its guest-physical space is gone (t stops)
+ * or a recall is pending (its handler gets the VMEXIT_RECALL exit).
+ */
+bool vcpu_entry_refused_slow(struct thread *t);
+static inline bool vcpu_entry_refused(struct thread *t)
+{
+	const struct vcpu *v = t->vcpu;
+	if (__builtin_expect(v->space.type == OBJ_GPA_SPACE && !v->recall, 1))
+		return false;
+	return vcpu_entry_refused_slow(t);
+}
 /* The vCPU leaves its guest for `reason`: its handler gets a message, or it stops. */
 void vcpu_exit(struct thread *t, uint32_t reason);
 /* Fills the VMM thread r's registers and UTCB with the exit message of vCPU thread s. */

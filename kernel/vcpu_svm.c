@@ -142,6 +142,52 @@ static uint64_t ar_from_attr(uint16_t attr)
 	return attr & 0x80 ? ar : ar | (1u << 16);
 }
 
+/* The guest state of a new vCPU: real mode at 0, everything flat (as VMX's setup_guest). */
+static void reset_guest_state(struct vcpu *v)
+{
+	memset(vmcb(v) + S_SEG, 0, VCPU_SAVED_STATE_WORDS * 8);
+	for (unsigned s = VMS_ES; s <= VMS_TR; s++)
+		*seg(v, s) = (struct svm_seg){ 0, s == VMS_CS ? 0x9b : s == VMS_TR ? 0x8b :
+						    s == VMS_LDTR ? 0x82 : 0x93, 0xffff, 0 };
+	struct svm_seg *dt = (struct svm_seg *)(vmcb(v) + S_SEG);
+	dt[6].limit = dt[8].limit = 0xffff; /* GDTR, IDTR */
+	*u64(v, S_CR0) = 0x60000010;
+	*u64(v, S_EFER) = EFER_SVME;
+	*u64(v, S_RFLAGS) = 2;
+	*u64(v, S_DR6) = 0xffff0ff0;
+	*u64(v, S_DR7) = 0x400;
+	*u64(v, S_GPAT) = 0x0007040600070406ULL;
+	v->long_mode = false;
+}
+
+/*
+ * A VMRUN that fails its consistency checks (VMEXIT_INVALID) writes the
+ * state save area anyway, on emulators with the host's own state (kernel
+ * RIP and RSP, host CR3, GDTR, IDTR).  That must reach neither the VMM nor
+ * the next VMRUN.  Invalid state can only come from the VMM, so each
+ * write of state VMRUN checks keeps a copy of the area as written, and a failed
+ * VMRUN puts the copy back: the VMM sees the state the entry was tried
+ * with, as a VMCS keeps it on VMX.  Without a copy (nothing was written
+ * since the guest last ran) the guest gets the reset state.
+ */
+/* The groups whose values VMRUN's consistency checks judge (the rest the kernel checks fully). */
+#define ENTRY_CHECKED_GROUPS (VMG_RFLAGS | VMG_CR | VMG_SEG | VMG_DTR | VMG_STATE | VMG_INJECT)
+
+static void save_entry_state(struct vcpu *v)
+{
+	memcpy(v->entry_state, vmcb(v) + S_SEG, sizeof(v->entry_state));
+	v->entry_state_valid = true;
+}
+
+static void restore_entry_state(struct vcpu *v)
+{
+	if (v->entry_state_valid)
+		memcpy(vmcb(v) + S_SEG, v->entry_state, sizeof(v->entry_state));
+	else
+		reset_guest_state(v);
+	v->long_mode = *u64(v, S_EFER) & EFER_LMA;
+}
+
 static void svm_setup(struct vcpu *v)
 {
 	/* #UD: Intel's VMCALL, which AMD does not know.  #DF: see double_fault(). */
@@ -155,17 +201,7 @@ static void svm_setup(struct vcpu *v)
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1; /* a new ASID: flush it once */
 	*u64(v, C_VINTR) = 1ULL << 24; /* V_INTR_MASKING: the guest's IF never blocks the host's */
 	*u64(v, C_NP_ENABLE) = 1;
-	for (unsigned s = VMS_ES; s <= VMS_TR; s++)
-		*seg(v, s) = (struct svm_seg){ 0, s == VMS_CS ? 0x9b : s == VMS_TR ? 0x8b :
-						    s == VMS_LDTR ? 0x82 : 0x93, 0xffff, 0 };
-	struct svm_seg *dt = (struct svm_seg *)(vmcb(v) + S_SEG);
-	dt[6].limit = dt[8].limit = 0xffff; /* GDTR, IDTR */
-	*u64(v, S_CR0) = 0x60000010;
-	*u64(v, S_EFER) = EFER_SVME;
-	*u64(v, S_RFLAGS) = 2;
-	*u64(v, S_DR6) = 0xffff0ff0;
-	*u64(v, S_DR7) = 0x400;
-	*u64(v, S_GPAT) = 0x0007040600070406ULL;
+	reset_guest_state(v);
 }
 
 static void svm_teardown(struct vcpu *v)
@@ -360,6 +396,8 @@ static int svm_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	}
 	if (mask & VMG_CONTROLS)
 		write_vintr(v, w[VMW_CONTROLS] & VMC_INTR_WINDOW);
+	if (mask & ENTRY_CHECKED_GROUPS)
+		save_entry_state(v);
 	return OK;
 }
 
@@ -480,6 +518,12 @@ void svm_exit(void)
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
 	uint64_t code = *u64(v, C_EXITCODE);
+	if ((uint32_t)code == (uint32_t)SVM_EXIT_INVALID) { /* QEMU writes only the low half */
+		code = SVM_EXIT_INVALID;
+		restore_entry_state(v);
+	} else {
+		v->entry_state_valid = false; /* the guest ran: its state moved on */
+	}
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 0;
 	*u64(v, C_EVENTINJ) = 0;
@@ -501,11 +545,8 @@ void svm_exit(void)
 static void __attribute__((noreturn)) svm_enter(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
-	if (v->recall) {
-		v->recall = false;
-		vcpu_exit(t, VMEXIT_RECALL);
+	if (vcpu_entry_refused(t))
 		return_to_user();
-	}
 	if (v->flush_seen != flushes) { /* a guest mapping went away since this vCPU last ran */
 		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1;
 		v->flush_seen = flushes;

@@ -130,11 +130,6 @@ static void setup_controls(void)
 /* The host state a VM exit returns to: the kernel, on the kernel stack's entry path. */
 static void setup_host(struct vcpu *v)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) gdtr, idtr;
-	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
 	vmwrite(HOST_CR0, read_cr0());
 	vmwrite(HOST_CR3, paging_kernel_pml4());
 	vmwrite(HOST_CR4, read_cr4());
@@ -148,8 +143,8 @@ static void setup_host(struct vcpu *v)
 	vmwrite(HOST_FS_BASE, 0);
 	vmwrite(HOST_GS_BASE, 0);
 	vmwrite(HOST_TR_BASE, (uint64_t)&tss_area);
-	vmwrite(HOST_GDTR_BASE, gdtr.base);
-	vmwrite(HOST_IDTR_BASE, idtr.base);
+	vmwrite(HOST_GDTR_BASE, gdt_pointer.base); /* the limits: descriptor_tables_reload() */
+	vmwrite(HOST_IDTR_BASE, idt_pointer.base);
 	vmwrite(HOST_SYSENTER_CS, 0);
 	vmwrite(HOST_SYSENTER_ESP, 0);
 	vmwrite(HOST_SYSENTER_EIP, 0);
@@ -491,11 +486,12 @@ void vmx_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
+	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
 	v->cr2 = read_cr2();
-	v->launched = true;
 	active_task = 0; /* the exit loaded the kernel's page tables */
 	tss_limit_short = true; /* and a TR limit without the I/O bitmap */
 	uint32_t reason = vmread(EXIT_REASON);
+	v->launched = true; /* (but see the entry failure below) */
 	vcpu_slice_exit(t, reason == VMX_EXIT_PREEMPTION_TIMER);
 	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
@@ -508,6 +504,8 @@ void vmx_exit(void)
 	} else {
 		if (reason < VMX_EXIT_REASONS) /* returns only if the general path must do it */
 			fastpath_vmexit(t, reason, vmread(GUEST_RIP), vmread(EXIT_INSN_LEN));
+		if (reason & VMEXIT_ENTRY_FAILURE)
+			v->launched = false; /* the VMCS was never launched: VMLAUNCH next time */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();
@@ -518,7 +516,7 @@ void __attribute__((noreturn)) vmx_entry_failed(void);
 void vmx_entry_failed(void)
 {
 	struct thread *t = current;
-	log_warn("vcpu %p: VM entry failed, VM-instruction error %lu", (void *)t,
+	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->vcpu->vpid,
 		 vmread(INSN_ERROR));
 	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE);
 	return_to_user();
@@ -528,11 +526,8 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
 	vmcs_load(v);
-	if (v->recall) {
-		v->recall = false;
-		vcpu_exit(t, VMEXIT_RECALL);
+	if (vcpu_entry_refused(t))
 		return_to_user();
-	}
 	if (read_cr2() != v->cr2)
 		write_cr2(v->cr2);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_enter(t)));

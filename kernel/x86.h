@@ -75,7 +75,13 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
-#define RFLAGS_IF (1UL << 9)
+#define RFLAGS_TF   (1UL << 8)
+#define RFLAGS_IF   (1UL << 9)
+#define RFLAGS_DF   (1UL << 10)
+#define RFLAGS_IOPL (3UL << 12)
+#define RFLAGS_NT   (1UL << 14)
+#define RFLAGS_RF   (1UL << 16)
+#define RFLAGS_AC   (1UL << 18)
 
 #define MSR_EFER             0xC0000080
 #define EFER_NXE             (1UL << 11)

@@ -4,9 +4,9 @@
  */
 #include "elf.h"
 #include "mem.h"
+#include "moat/abi.h"
 
 #define ELF_PAGE     4096ULL
-#define ELF_USER_TOP 0x0000800000000000ULL /* user addresses are below this */
 
 /* Copies the ELF header out of the image. */
 static void read_ehdr(const void *image, struct elf64_ehdr *eh)
@@ -62,14 +62,14 @@ static enum elf_status check_segment(const struct elf64_phdr *ph, size_t size)
 		return ELF_ERR_SEG_FILE;
 	if (ph->p_filesz > ph->p_memsz)
 		return ELF_ERR_SEG_SIZE;
-	if (ph->p_vaddr >= ELF_USER_TOP || ph->p_memsz > ELF_USER_TOP - ph->p_vaddr)
+	if (ph->p_vaddr >= USER_TOP || ph->p_memsz > USER_TOP - ph->p_vaddr)
 		return ELF_ERR_SEG_ADDR;
 	if (ph->p_vaddr % ELF_PAGE != ph->p_offset % ELF_PAGE)
 		return ELF_ERR_SEG_ALIGN;
 	return ELF_OK;
 }
 
-/* The pages a segment touches, [*first, *end); its end is below ELF_USER_TOP. */
+/* The pages a segment touches, [*first, *end); its end is below USER_TOP. */
 static void segment_pages(const struct elf64_phdr *ph, uint64_t *first, uint64_t *end)
 {
 	*first = ph->p_vaddr & ~(ELF_PAGE - 1);

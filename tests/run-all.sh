@@ -3,6 +3,7 @@
 # (the Bochs runs in the background, in parallel).  The VM suite runs three
 # times: QEMU (SVM), Bochs with an Intel CPU (VMX), Bochs with an AMD one (SVM).  Prints one line per
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
+# The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM.
 #   tests/run-all.sh BUILD_DIR
 set -u
 build=$1
@@ -33,6 +34,7 @@ background boot "$suite" bochs "$build/test-boot.iso" boot "$logs" 180 --no-skip
 background fault "$suite" bochs "$build/test-fault.iso" fault "$logs" 120
 background user "$suite" bochs "$build/test-user.iso" user "$logs" 300 --no-skip
 background vm "$suite" bochs "$build/test-vm.iso" vm "$logs" 300 --no-skip
+background svm-user "$suite" bochs-svm "$build/test-user.iso" user "$logs" 300 --no-skip
 background svm-vm "$suite" bochs-svm "$build/test-vm-nospin.iso" vm "$logs" 300 --no-skip
 for s in drivers serial console guestdisk switch; do
 	background "$s" "$suite" bochs "$build/test-$s.iso" "$s" "$logs" 300 --no-skip

@@ -240,9 +240,11 @@ TEST(elf_segment_kernel_half)
 	CHECK_EQ(check(&im), ELF_ERR_SEG_ADDR);
 	phdr(&im, 3)->p_vaddr = 0x0000800000000000ULL; /* the first non-user address */
 	CHECK_EQ(check(&im), ELF_ERR_SEG_ADDR);
-	phdr(&im, 3)->p_vaddr = 0x00007ffffffff000ULL; /* ends 0x1000 past user space */
+	phdr(&im, 3)->p_vaddr = 0x00007ffffffff000ULL; /* the last page is never user space */
 	CHECK_EQ(check(&im), ELF_ERR_SEG_ADDR);
-	phdr(&im, 3)->p_vaddr = 0x00007fffffffe000ULL; /* ends exactly at the top */
+	phdr(&im, 3)->p_vaddr = 0x00007fffffffe000ULL; /* ends 0x1000 past user space */
+	CHECK_EQ(check(&im), ELF_ERR_SEG_ADDR);
+	phdr(&im, 3)->p_vaddr = 0x00007fffffffd000ULL; /* ends exactly at the top */
 	CHECK_EQ(check(&im), ELF_OK);
 }
 

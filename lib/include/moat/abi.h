@@ -114,7 +114,12 @@ enum moat_object {
 
 #define CSPACE_SLOTS   512
 #define PAGE_BYTES     4096
-#define USER_TOP       0x0000800000000000ULL /* user addresses are below this */
+/*
+ * User addresses are below this: the canonical lower half but its last
+ * page, which is never mapped, so that the rip after a syscall is always
+ * canonical (a sysret to a non-canonical rip faults in ring 0 on Intel).
+ */
+#define USER_TOP       0x00007ffffffff000ULL
 
 /* Message tag: label (48 bits) | capabilities (2 bits) | words (7 bits). */
 #define MSG_MAX_WORDS  64

@@ -33,7 +33,7 @@ struct test_group {
 #define GROUP(table) { table, sizeof(table) / sizeof((table)[0]) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, thread_group,
-	device_group, final_group;
+	device_group, isolation_group, final_group;
 
 /* Why the current case skips; set by SKIP(). */
 extern const char *skip_reason;

@@ -1,0 +1,432 @@
+/*
+ * Isolation: what a VM exit, a syscall or a return to user mode leaves in
+ * the processor must be the host's own, whatever a task, a VMM or a guest
+ * did (docs/security.md lists the transitions).  Each case here is a
+ * regression test for a hole that was found by attacking the kernel.
+ *
+ * For the VM cases the suite is a small VMM of its own: it builds a guest
+ * of a few pages (RAM mapped in the suite too), enters it in protected or
+ * long mode with SYS_VCPU_WRITE_STATE, takes its exits on an endpoint and
+ * answers them, and looks at what the kernel left behind.  Without VMX or
+ * SVM they skip.
+ */
+#include "moat/vmexit.h"
+#include "suite.h"
+
+/* The guest's memory: GUEST_PAGES pages at guest-physical 0. */
+#define GUEST_PAGES 8
+#define CODE_GPA    0x1000
+#define DATA_GPA    0x2000 /* a counter the guests bump */
+#define GDT_GPA     0x3000
+#define PML4_GPA    0x4000 /* long mode: 2 MiB identity map, PML4 -> PDPT -> PD */
+#define PDPT_GPA    0x5000
+#define PD_GPA      0x6000
+#define LDT_GPA     0x7000
+
+/* The guest's GDT selectors (write_guest_gdt). */
+#define G_CODE32 0x08
+#define G_DATA   0x10
+#define G_LDT    0x18
+#define G_TSS    0x20
+#define G_CODE64 0x28
+
+#define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
+#define RFLAGS_NT      (1ULL << 14)
+
+/* Guest code, copied to CODE_GPA: 32-bit unless it says 64. */
+extern const char guest_ldt_tr[], guest_ldt_tr_end[], guest_count[], guest_count_end[];
+extern const char guest_cpuid_hlt[], guest_cpuid_hlt_end[], guest_hlt64[], guest_hlt64_end[];
+asm(".pushsection .text.guests, \"ax\"\n"
+    ".code32\n"
+    /* Loads an LDT and a TSS whose base is nowhere, then stops. */
+    "guest_ldt_tr:\n"
+    "	movw $0x18, %ax\n"
+    "	lldt %ax\n"
+    "	movw $0x20, %ax\n"
+    "	ltr %ax\n"
+    "	hlt\n"
+    "1:	jmp 1b\n"
+    "guest_ldt_tr_end:\n"
+    /* Counts for ever, without an exit. */
+    "guest_count:\n"
+    "	incl 0x2000\n"
+    "	jmp guest_count\n"
+    "guest_count_end:\n"
+    "guest_cpuid_hlt:\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "	hlt\n"
+    "1:	jmp 1b\n"
+    "guest_cpuid_hlt_end:\n"
+    ".code64\n"
+    "guest_hlt64:\n"
+    "	hlt\n"
+    "1:	jmp 1b\n"
+    "guest_hlt64_end:\n"
+    ".popsection\n");
+
+struct vm {
+	uint64_t vcpu, space, ram, ep;
+	uint64_t space_untyped; /* the untyped the space came from (vm_new with own_untyped) */
+	uint8_t *mem;           /* the guest's RAM, as the suite sees it */
+};
+
+static void write_guest_gdt(uint8_t *mem)
+{
+	uint64_t *gdt = (uint64_t *)(mem + GDT_GPA);
+	gdt[0] = 0;
+	gdt[1] = 0x00cf9b000000ffffULL; /* 32-bit code */
+	gdt[2] = 0x00cf93000000ffffULL; /* data */
+	gdt[3] = 0x0000820070000fffULL; /* LDT at LDT_GPA */
+	gdt[4] = 0x0d0089ead0000067ULL; /* a 32-bit TSS at 0x0dead000: outside the guest */
+	gdt[5] = 0x00af9b000000ffffULL; /* 64-bit code */
+}
+
+static void write_guest_page_tables(uint8_t *mem)
+{
+	*(uint64_t *)(mem + PML4_GPA) = PDPT_GPA | 3;
+	*(uint64_t *)(mem + PDPT_GPA) = PD_GPA | 3;
+	*(uint64_t *)(mem + PD_GPA) = 0x83; /* 2 MiB, present, writable */
+}
+
+/*
+ * A guest running `code`, not started: RAM, space, vCPU, every exit bound
+ * to the endpoint m->ep with badge 1.  With own_untyped the space comes
+ * from an untyped capability of its own (m->space_untyped).  0 if the
+ * machine has no VMX or SVM (skip_reason set) or on failure (reported).
+ */
+static int vm_new(struct vm *m, const char *code, const char *end, int own_untyped)
+{
+	uint64_t from = SLOT_UNTYPED, st, view;
+	memset(m, 0, sizeof(*m));
+	m->vcpu = slot_alloc();
+	st = sys_retype(SLOT_UNTYPED, OBJ_VCPU, 0, m->vcpu, 1);
+	if (st == ERR_UNSUPPORTED) {
+		skip_reason = "no VMX or SVM";
+		return 0;
+	}
+	if (own_untyped) {
+		m->space_untyped = from = slot_alloc();
+		if (sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, GPA_SPACE_BASE_PAGES + 8, from, 1) != OK)
+			return 0;
+	}
+	m->space = slot_alloc();
+	m->ep = obj_new(OBJ_ENDPOINT);
+	m->mem = frame_map_new(GUEST_PAGES, RIGHT_R | RIGHT_W, &view);
+	if (st != OK || !m->ep || !m->mem ||
+	    sys_retype(from, OBJ_GPA_SPACE, 8, m->space, 1) != OK ||
+	    !(m->ram = cap_dup(view, RIGHTS_ALL, 0)) ||
+	    sys_gpa_map(m->ram, m->space, 0, RIGHT_R | RIGHT_W | RIGHT_X) != OK ||
+	    sys_vcpu_configure(m->vcpu, m->space, 0) != OK)
+		return 0;
+	uint64_t badged = cap_dup(m->ep, RIGHT_W, 1);
+	if (!badged || sys_vcpu_bind(m->vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE) != OK ||
+	    sys_thread_set_priority(m->vcpu, own_priority) != OK)
+		return 0;
+	memcpy(m->mem + CODE_GPA, code, (size_t)(end - code));
+	write_guest_gdt(m->mem);
+	write_guest_page_tables(m->mem);
+	return 1;
+}
+
+/* Exit-protocol words of a flat 32-bit protected-mode guest at CODE_GPA, in the UTCB. */
+static uint64_t *protected_mode_state(void)
+{
+	uint64_t *w = utcb()->mr;
+	memset(w, 0, VMW_COUNT * 8);
+	w[VMW_MASK] = ALL_EXIT_STATE & ~(VMG_QUAL | VMG_EVENT);
+	w[VMW_RIP] = CODE_GPA;
+	w[VMW_RFLAGS] = 2;
+	w[VMW_RSP] = CODE_GPA;
+	w[VMW_CR0] = 0x11; /* PE, ET */
+	for (unsigned s = VMS_ES; s <= VMS_GS; s++)
+		w[VMW_SEG_DESC(s)] = VM_SEG_PACK(G_DATA, 0xc093, 0xffffffff);
+	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE32, 0xc09b, 0xffffffff);
+	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(0, 0x8b, 0xffff);
+	w[VMW_GDTR_BASE] = GDT_GPA;
+	w[VMW_GDTR_LIMIT] = 6 * 8 - 1;
+	w[VMW_IDTR_LIMIT] = 0x3ff;
+	return w;
+}
+
+/* The same for a 64-bit guest with paging (CS gets `cs_ar`). */
+static uint64_t *long_mode_state(uint64_t cs_ar)
+{
+	uint64_t *w = protected_mode_state();
+	w[VMW_CR0] = 0x80000011;       /* PG, PE, ET */
+	w[VMW_CR3] = PML4_GPA;
+	w[VMW_CR4] = 1u << 5;          /* PAE */
+	w[VMW_EFER] = (1u << 8) | (1u << 10); /* LME, LMA */
+	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, cs_ar, 0xffffffff);
+	return w;
+}
+
+/* Starts the guest in the state the UTCB holds. */
+static uint64_t vm_start(struct vm *m)
+{
+	uint64_t st = sys_vcpu_write_state(m->vcpu);
+	return st != OK ? st : sys_vcpu_run(m->vcpu);
+}
+
+/* Waits for the guest's next exit: its words in the UTCB; the reason, or ~0 if none came. */
+static uint64_t vm_next_exit(struct vm *m, uint64_t *badge)
+{
+	struct msg msg = { 0 };
+	uint64_t st = sys_recv(m->ep, &msg, badge);
+	uint64_t *w = utcb()->mr;
+	if (st != OK || MSG_LABEL(msg.tag) != MSG_VMEXIT) {
+		uprintf("# no VM exit came: %s, label %#lx\n", status_name(st), MSG_LABEL(msg.tag));
+		return ~0ULL;
+	}
+	for (unsigned i = 0; i < MSG_REG_WORDS; i++)
+		w[i] = msg.mr[i];
+	return w[VMW_REASON];
+}
+
+/* The reply to an exit: the groups in mask (and VMR_*) from w, the replier's UTCB words. */
+static struct msg vm_reply_msg(uint64_t *w, uint64_t mask)
+{
+	w[VMW_MASK] = mask;
+	return (struct msg){ MSG_TAG(0, vm_message_words(mask), 0), { w[0], w[1], w[2], w[3] } };
+}
+
+static uint64_t vm_reply(uint64_t mask)
+{
+	struct msg msg = vm_reply_msg(utcb()->mr, mask);
+	return sys_reply(&msg);
+}
+
+/* --- descriptor tables and segment state after a VM exit ------------------- */
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* A VM exit leaves the GDTR and IDTR with their real limits (VMX makes both 0xFFFF). */
+static enum result vm_exit_keeps_descriptor_table_limits(void)
+{
+	struct vm m;
+	struct desc_ptr before_gdt, before_idt, gdt, idt;
+	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	asm volatile("sgdt %0; sidt %1" : "=m"(before_gdt), "=m"(before_idt));
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_CPUID);
+	asm volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
+	CHECK(gdt.limit == before_gdt.limit && gdt.base == before_gdt.base);
+	CHECK(idt.limit == before_idt.limit && idt.base == before_idt.base);
+	CHECK(gdt.limit < 0x100 && idt.limit == 0xfff);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A guest's LDTR and TR stay in the guest: after its exit the host's LDTR
+ * is null and TR the kernel's TSS (SVM switches them only with VMLOAD and
+ * VMSAVE; a stale TR with a bad base took the host down at its next trap).
+ */
+static enum result guest_ldt_and_tss_stay_in_the_guest(void)
+{
+	struct vm m;
+	uint64_t ldtr = ~0ULL, tr = 0, broken = 1;
+	if (!vm_new(&m, guest_ldt_tr, guest_ldt_tr_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_HLT);
+	asm volatile("sldt %0; str %1" : "=r"(ldtr), "=r"(tr));
+	CHECK(ldtr == 0);
+	CHECK(tr == 0x28);
+	yield_n(3); /* traps from user mode find the host's TSS */
+	CHECK_OK(sys_debug_check(SLOT_CONSOLE, &broken));
+	CHECK(broken == 0);
+	/* and the guest's own stay its own */
+	uint64_t *w = utcb()->mr;
+	CHECK(VM_SEG_SEL(w[VMW_SEG_DESC(VMS_LDTR)]) == G_LDT && w[VMW_SEG_BASE(VMS_LDTR)] == LDT_GPA);
+	CHECK(VM_SEG_SEL(w[VMW_SEG_DESC(VMS_TR)]) == G_TSS && w[VMW_SEG_BASE(VMS_TR)] == 0x0dead000);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/* --- guest-physical spaces ------------------------------------------------- */
+
+/*
+ * Revoking the untyped memory a running vCPU's space came from stops the
+ * vCPU: it never runs on the freed tables (whoever retypes that memory next
+ * could otherwise write the tables its guest walks).
+ */
+static enum result revoked_space_stops_its_vcpu(void)
+{
+	struct vm m;
+	volatile uint32_t *counter;
+	if (!vm_new(&m, guest_count, guest_count_end, 1))
+		return skip_reason ? SKIP : FAIL;
+	counter = (volatile uint32_t *)(m.mem + DATA_GPA);
+	protected_mode_state()[VMW_RFLAGS] = 0x202; /* IF: Bochs's SVM preempts only such guests */
+	CHECK_OK(vm_start(&m));
+	CHECK(wait_change((volatile uint64_t *)counter, 0));
+	CHECK_OK(sys_cap_revoke(m.space_untyped));
+	CHECK(cap_type(m.space) == OBJ_NONE);
+	yield_n(4);
+	uint32_t after = *counter;
+	yield_n(20);
+	CHECK(*counter == after);
+	/* not even an exit: a guest entered on the old tables would fault in them */
+	struct msg msg = { 0 };
+	uint64_t badge;
+	CHECK_ST(sys_nb_recv(m.ep, &msg, &badge), ERR_WOULD_BLOCK);
+	CHECK_ST(sys_vcpu_run(m.vcpu), ERR_INVALID_ARG); /* no guest memory until configured again */
+	return PASS;
+}
+
+/* --- entries that fail ------------------------------------------------------ */
+
+/*
+ * A guest whose first entry fails (a 64-bit code segment with D set) is
+ * reported as an entry failure with its own state, not the host's, and
+ * runs once the VMM corrects the state (VMX: the next entry is a VMLAUNCH
+ * again, not a VMRESUME of a VMCS that was never launched).
+ */
+static enum result failed_first_entry_can_be_retried(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_hlt64, guest_hlt64_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	long_mode_state(0xe09b); /* L and D: invalid */
+	CHECK_OK(vm_start(&m));
+	uint64_t reason = vm_next_exit(&m, NULL), *w = utcb()->mr;
+	CHECK(reason == (VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE));
+	CHECK(w[VMW_RIP] == CODE_GPA);
+	CHECK(w[VMW_CR3] == PML4_GPA);
+	CHECK(w[VMW_GDTR_BASE] == GDT_GPA && w[VMW_IDTR_LIMIT] == 0x3ff);
+	CHECK(VM_SEG_SEL(w[VMW_SEG_DESC(VMS_CS)]) == G_CODE64);
+	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, 0xa09b, 0xffffffff);
+	CHECK_OK(vm_reply(VMG_SEG));
+	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_HLT);
+	CHECK(w[VMW_RIP] == CODE_GPA + 1 || w[VMW_RIP] == CODE_GPA);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/* --- bindings and replies --------------------------------------------------- */
+
+/* An exit reason that was bound and then unbound goes to the default binding again. */
+static enum result unbound_exit_reason_goes_to_the_default(void)
+{
+	struct vm m;
+	uint64_t badge = 0;
+	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t for_cpuid = cap_dup(m.ep, RIGHT_W, 2), for_hlt = cap_dup(m.ep, RIGHT_W, 3);
+	CHECK_MADE(for_cpuid && for_hlt);
+	CHECK_OK(sys_vcpu_bind(m.vcpu, VMX_EXIT_CPUID, for_cpuid, VMG_GPR_ACDB | VMG_RIP));
+	CHECK_OK(sys_vcpu_bind(m.vcpu, VMX_EXIT_CPUID, SLOT_NONE, 0));
+	CHECK_OK(sys_vcpu_bind(m.vcpu, VMX_EXIT_HLT, for_hlt, VMG_RIP)); /* takes the freed slot */
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, &badge) == VMX_EXIT_CPUID);
+	CHECK(badge == 1);
+	CHECK(utcb()->mr[VMW_MASK] == ALL_EXIT_STATE);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/* Takes one exit on arg[0], answers it with a reserved RFLAGS bit, then stops the vCPU. */
+static void take_exit_and_refuse(struct helper *h)
+{
+	struct msg msg = { 0 };
+	uint64_t badge, *w = h->u->mr;
+	h->status = sys_recv(h->arg[0], &msg, &badge);
+	if (h->status == OK) {
+		for (unsigned i = 0; i < MSG_REG_WORDS; i++)
+			w[i] = msg.mr[i];
+		w[VMW_RFLAGS] = 2 | (1u << 15);
+		msg = vm_reply_msg(w, VMG_RFLAGS);
+		h->value[0] = sys_reply_recv(h->arg[0], &msg, &badge);
+	}
+	h->state = 1;
+	msg = vm_reply_msg(w, VMR_STOP);
+	h->value[1] = sys_reply(&msg);
+	h->state = 2;
+}
+
+/*
+ * A reply the kernel refuses through SYS_REPLY_RECV returns the error and
+ * receives nothing; the vCPU keeps waiting for a good answer.
+ */
+static enum result refused_reply_recv_keeps_the_vcpu_waiting(void)
+{
+	struct vm m;
+	struct helper *h;
+	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK_MADE(h = helper_start(take_exit_and_refuse, SLOT_NONE, m.ep, 0));
+	CHECK(helper_wait(h, 2));
+	CHECK_OK(h->status);
+	CHECK_ST(h->value[0], ERR_INVALID_ARG);
+	CHECK_OK(h->value[1]); /* the vCPU still waited for its answer */
+	return PASS;
+}
+
+/* --- syscalls and the way back to user mode --------------------------------- */
+
+static void mark_ran(struct helper *h)
+{
+	h->state = 1;
+}
+
+/*
+ * A caller's RFLAGS.NT does not reach the kernel: with NT set, the
+ * kernel's next iretq (here, into a thread that starts) faults in ring 0.
+ * The caller gets its own flags back.
+ */
+static enum result syscall_leaves_nt_to_the_caller(void)
+{
+	uint64_t flags;
+	struct helper *h = helper_start(mark_ran, SLOT_NONE, 0, 0);
+	CHECK_MADE(h);
+	asm volatile("pushfq; orq %1, (%%rsp); popfq\n\t"
+		     "movl %2, %%eax\n\t"
+		     "syscall\n\t"
+		     "pushfq; popq %0\n\t"
+		     "pushfq; andq %3, (%%rsp); popfq"
+		     : "=r"(flags)
+		     : "i"(RFLAGS_NT), "i"(SYS_YIELD), "i"(~RFLAGS_NT)
+		     : "rax", "rcx", "r11", "memory", "cc");
+	CHECK(flags & RFLAGS_NT);
+	CHECK(helper_wait(h, HELPER_DONE));
+	return PASS;
+}
+
+/*
+ * Nothing user-level lives in the last page below the canonical boundary,
+ * so the rip after a syscall is always canonical (Intel's sysret faults in
+ * ring 0, on the user's stack, otherwise).
+ */
+static enum result top_user_page_is_out_of_reach(void)
+{
+	const uint64_t top_page = 0x00007ffffffff000ULL;
+	uint64_t frame = frame_new(1), t = obj_new(OBJ_THREAD);
+	CHECK_MADE(frame && t);
+	CHECK_ST(sys_map(frame, TASK_SELF, top_page, RIGHT_R | RIGHT_X), ERR_BAD_ADDRESS);
+	CHECK_OK(sys_thread_configure(t, SLOT_SELF_TASK, SLOT_NONE, SLOT_NONE));
+	CHECK_ST(sys_thread_start(t, top_page + 0xffe, 0, 0), ERR_BAD_ADDRESS);
+	return PASS;
+}
+
+static const struct test_case cases[] = {
+	{ "syscall_leaves_nt_to_the_caller", syscall_leaves_nt_to_the_caller },
+	{ "top_user_page_is_out_of_reach", top_user_page_is_out_of_reach },
+	{ "vm_exit_keeps_descriptor_table_limits", vm_exit_keeps_descriptor_table_limits },
+	{ "guest_ldt_and_tss_stay_in_the_guest", guest_ldt_and_tss_stay_in_the_guest },
+	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
+	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
+	{ "unbound_exit_reason_goes_to_the_default", unbound_exit_reason_goes_to_the_default },
+	{ "refused_reply_recv_keeps_the_vcpu_waiting", refused_reply_recv_keeps_the_vcpu_waiting },
+};
+
+const struct test_group isolation_group = GROUP(cases);
