@@ -122,7 +122,8 @@ syscall_entry:
  * A frame saved by syscall_entry leaves with sysret (rcx and r11 belong to
  * the kernel across a syscall); any other frame, whose every register
  * matters, with iretq.  The kernel only lets a syscall frame's rip be the
- * instruction after that syscall, so sysret never sees a non-canonical rcx.
+ * instruction after that syscall, or the syscall itself (a restarted
+ * syscall, syscall_dispatch), so sysret never sees a non-canonical rcx.
  */
 	.globl enter_user
 enter_user:
