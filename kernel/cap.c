@@ -3,7 +3,10 @@
  *
  * Each capability knows its parent, its first child and its next sibling.
  * Deleting one hands its children to its parent, so revoking an ancestor
- * still finds them.  Revoke deletes leaves first, so every unlink is O(1).
+ * still finds them.  Revoke deletes the revoked capability's first child
+ * over and over (cap_revoke says why that is linear) and is preemptible:
+ * it stops between two deletions when the scheduler must run another
+ * thread, and the syscall restarts.
  * A task whose last capability goes is not torn down at once (its own
  * capability space may hold the capabilities being deleted): it waits on
  * the zombie list until objects_reap() runs at the end of the syscall.
@@ -15,6 +18,9 @@
 #include "mem.h"
 #include "task.h"
 #include "thread.h"
+
+/* Deletions (and children moved) between two of cap_revoke's preemption points. */
+#define REVOKE_BATCH 64
 
 static struct task *zombies;
 
@@ -103,7 +109,15 @@ static void link_child(struct cap *parent, struct cap *c)
 		parent->first_child = c;
 }
 
-/* Replaces old by new in the child list of old's parent. */
+/*
+ * Replaces old by new in the child list of old's parent.  The sibling list
+ * is singly linked (a 64-byte capability has no room for a back link), so
+ * this costs old's position in the list: O(1) for a first child, which is
+ * all cap_revoke unlinks itself.  Elsewhere it is one walk per capability
+ * deleted or moved (SYS_CAP_DELETE, SYS_CAP_MOVE, a task's teardown, an
+ * object's own copies), linear in a list built one syscall per entry; see
+ * cap_revoke for where such walks add up.
+ */
 static void relink_in_parent(struct cap *old, struct cap *new)
 {
 	if (!old->parent)
@@ -114,14 +128,20 @@ static void relink_in_parent(struct cap *old, struct cap *new)
 	*pp = new;
 }
 
-/* Takes c out of the tree; its children move up to c's parent. */
-static void unlink_cap(struct cap *c)
+/*
+ * Takes c out of the tree; its children move up to c's parent, one by one
+ * (each names its parent).  Returns how many moved: the work is linear in
+ * them, and cap_revoke counts it.
+ */
+static unsigned unlink_cap(struct cap *c)
 {
+	unsigned moved = 0;
 	relink_in_parent(c, c->next_sibling);
-	for (struct cap *ch = c->first_child, *next; ch; ch = next) {
+	for (struct cap *ch = c->first_child, *next; ch; ch = next, moved++) {
 		next = ch->next_sibling;
 		link_child(c->parent, ch);
 	}
+	return moved;
 }
 
 static void after_insert(struct cap *c, struct task *owner)
@@ -213,30 +233,55 @@ static void release_object(struct cap *c)
 	}
 }
 
-void cap_delete(struct cap *c)
+/* Deletes c (not empty); returns how many children moved up to its parent. */
+static unsigned delete_cap(struct cap *c)
 {
-	if (c->type == OBJ_NONE)
-		return;
 	if (c->type == OBJ_FRAME && c->owner)
 		frame_unmap(c);
-	unlink_cap(c);
+	unsigned moved = unlink_cap(c);
 	struct cap gone = *c;
 	memset(c, 0, sizeof(*c));
 	if (gone.type == OBJ_IOPORT && gone.owner)
 		task_update_ports(gone.owner);
 	release_object(&gone);
+	return moved;
 }
 
-void cap_revoke(struct cap *c)
+void cap_delete(struct cap *c)
 {
+	if (c->type != OBJ_NONE)
+		delete_cap(c);
+}
+
+/*
+ * Deletes c's descendants, first child first: unlinking a first child is
+ * O(1) and hands its children to c.  A capability moves at most once (from
+ * its parent, when that is deleted, up to c; from there it is deleted), so
+ * the work is linear in the descendants: one deletion each plus at most one
+ * move each.  Nothing but the tree records how far the revoke has got, so
+ * it may stop after any deletion, with the tree as a delete syscall would
+ * leave it, and a new call goes on from there at no extra cost.
+ *
+ * Objects destroyed on the way delete their own copies (a thread its UTCB
+ * and fault endpoint, a vCPU its bindings): a few leaves each, anywhere in
+ * a sibling list, so each costs a walk of that list (relink_in_parent).
+ * That is the one part of a revoke not linear in the descendants; each
+ * walk is one step, and a preemption point still follows every batch.
+ */
+bool cap_revoke(struct cap *c)
+{
+	unsigned work = 0;
 	while (c->first_child) {
-		struct cap *leaf = c->first_child;
-		while (leaf->first_child)
-			leaf = leaf->first_child;
-		cap_delete(leaf);
+		work += 1 + delete_cap(c->first_child);
+		if (work >= REVOKE_BATCH) {
+			work = 0;
+			if (sched_preemption_point())
+				return false;
+		}
 	}
 	if (c->type == OBJ_UNTYPED)
 		c->badge = 0; /* nothing retyped from it survives: its memory is free again */
+	return true;
 }
 
 void objects_reap(void)

@@ -28,8 +28,12 @@ int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsi
 void frame_unmap(struct cap *frame);
 /* Empties the slot, releasing the object when this was its last capability. */
 void cap_delete(struct cap *c);
-/* Deletes every capability derived from c, in every task. */
-void cap_revoke(struct cap *c);
+/*
+ * Deletes every capability derived from c, in every task; true when done.
+ * False when it stopped early for the scheduler (sched_preemption_point):
+ * the deletions made so far stand, and calling it again goes on from there.
+ */
+bool cap_revoke(struct cap *c);
 /* May capabilities of this kind be copied (untyped memory may not: one owner). */
 bool cap_copyable(const struct cap *c);
 

@@ -129,7 +129,8 @@ syscall_entry:
  * Intel a sysret to a non-canonical rip raises #GP at CPL 0 after rsp is
  * already the user's (the CVE-2012-0217 class), so sysret takes only a rip
  * below USER_TOP (the top user page is never mapped, so the rip after a
- * syscall always is; the check is the guard).  Everything else leaves by
+ * syscall, or of the syscall itself when it restarts, always is; the check
+ * is the guard).  Everything else leaves by
  * iretq from a copy of the frame on the kernel stack: if iretq faults (on
  * Intel it does for a non-canonical rip too), the exception lands there,
  * and trap_dispatch sees it at enter_user_iret and makes it the thread's

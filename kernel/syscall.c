@@ -3,7 +3,8 @@
  * look up and check every capability and argument (each check ends with
  * an error status), then one call that does the work.  A handler's return
  * value goes to the caller's rax, except SYSCALL_BLOCKED: then the caller
- * waits and its status is written when it wakes.
+ * waits and its status is written when it wakes; and SYSCALL_RESTART: the
+ * call stopped early (a long revoke made way) and runs again.
  */
 #include "cap.h"
 #include "gpa_space.h"
@@ -22,6 +23,15 @@
 #include "x86.h"
 
 #define SELF (current->task)
+
+/*
+ * A handler's status for "stopped early to let others run; run me again":
+ * the caller's rip goes back to its syscall instruction and rax keeps the
+ * syscall number, so the caller makes the same call when it next runs and
+ * the handler looks everything up afresh and goes on where it stopped.
+ */
+#define SYSCALL_RESTART (-2L)
+#define SYSCALL_INSN_BYTES 2
 
 /* The task named by a task argument: the caller's own, or one it holds with W. */
 static int task_arg(uint64_t slot, struct task **out)
@@ -221,8 +231,7 @@ static long sys_cap_revoke(struct trap_frame *r)
 	int st = cap_lookup(SELF, r->rdi, OBJ_NONE, 0, &c);
 	if (st != OK)
 		return st;
-	cap_revoke(c);
-	return OK;
+	return cap_revoke(c) ? OK : SYSCALL_RESTART;
 }
 
 static long sys_cap_info(struct trap_frame *r)
@@ -713,7 +722,9 @@ void syscall_dispatch(void)
 	struct trap_frame *r = &current->regs;
 	uint64_t nr = r->rax;
 	long st = nr < SYS_COUNT ? syscalls[nr](r) : ERR_INVALID_SYSCALL;
-	if (st != SYSCALL_BLOCKED)
+	if (st == SYSCALL_RESTART)
+		r->rip -= SYSCALL_INSN_BYTES; /* a syscall_entry frame: sysret goes back to the syscall */
+	else if (st != SYSCALL_BLOCKED)
 		r->rax = st;
 	return_to_user();
 }

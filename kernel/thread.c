@@ -131,6 +131,18 @@ static void schedule(void)
 	give_slice(next);
 }
 
+/*
+ * Interrupt handlers only charge ticks, signal notifications and so make
+ * threads runnable, which is safe between any two steps of a syscall.
+ * With current gone (the syscall destroyed its own thread) nobody would
+ * see the rest done: stop, as if preempted and never run again.
+ */
+bool sched_preemption_point(void)
+{
+	irq_window();
+	return !current || sched_must_yield(current);
+}
+
 void sched_tick(void)
 {
 	if (current && current->timeslice)

@@ -37,6 +37,12 @@ static inline bool sched_must_yield(const struct thread *t)
 {
 	return runq_top > (int)t->priority || (runq_top == (int)t->priority && !t->timeslice);
 }
+/*
+ * For long syscalls, between two steps that each leave the kernel
+ * consistent: takes pending interrupts and says whether the caller must
+ * stop and have its syscall restarted (current must make way, or is gone).
+ */
+bool sched_preemption_point(void);
 /* Charges a timer tick to the running thread. */
 void sched_tick(void);
 /* Leaves the kernel: picks the thread to run (idling until there is one) and enters it. */

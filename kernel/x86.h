@@ -67,6 +67,8 @@ static inline void irq_enable(void)  { asm volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { asm volatile("cli" ::: "memory"); }
 static inline void cpu_relax(void)   { asm volatile("pause" ::: "memory"); }
 static inline void halt(void)        { asm volatile("hlt" ::: "memory"); }
+/* Takes pending interrupts, then masks them again (STI holds them off for one instruction: the NOP). */
+static inline void irq_window(void)  { asm volatile("sti; nop; cli" ::: "memory"); }
 
 static inline uint64_t read_rflags(void)
 {

@@ -428,6 +428,217 @@ static enum result revoke_of_untyped_deletes_objects(void)
 	return PASS;
 }
 
+/* --- revoking a deep derivation chain --- */
+
+#define CHAIN_DEPTH  16000              /* copies below the root */
+#define CHAIN_MIDDLE (CHAIN_DEPTH - 2)  /* all but the first and the last: in other tasks */
+#define CHAIN_TASKS  ((CHAIN_MIDDLE + CSPACE_SLOTS - 1) / CSPACE_SLOTS)
+#define PIT_100US    119                /* the PIT's period while a revoke is watched */
+#define WATCH_TRIES  20
+#define IRQ_BIT      0x1
+#define DONE_BIT     0x2
+
+/*
+ * root <- first <- middle copies 0 .. CHAIN_MIDDLE - 1 <- last, each copy
+ * derived from the one before.  A capability space has CSPACE_SLOTS slots,
+ * so the middle copies live in other tasks, CSPACE_SLOTS to a task.
+ */
+struct chain {
+	uint64_t root, first, last, pair[2]; /* in the suite's own space */
+	uint64_t tasks[CHAIN_TASKS];
+};
+
+/* The root, the suite's slots and the tasks of a chain, with no copies yet; 0 on failure. */
+static int chain_make(struct chain *ch)
+{
+	ch->root = obj_new(OBJ_ENDPOINT);
+	ch->first = slot_alloc();
+	ch->last = slot_alloc();
+	ch->pair[0] = slot_alloc();
+	ch->pair[1] = slot_alloc();
+	for (unsigned int t = 0; t < CHAIN_TASKS; t++)
+		if (!(ch->tasks[t] = task_new(0)))
+			return 0;
+	return ch->root && ch->first && ch->last && ch->pair[0] && ch->pair[1];
+}
+
+/* Moves own slot s to where middle copy i lives; 0 on failure (reported). */
+static int chain_stash(const struct chain *ch, uint64_t s, unsigned int i)
+{
+	uint64_t st = sys_cap_move(s, ch->tasks[i / CSPACE_SLOTS], i % CSPACE_SLOTS);
+
+	if (st != OK)
+		uprintf("# chain: moving copy %u: %s\n", i, status_name(st));
+	return st == OK;
+}
+
+/* Copies own slot src to own slot dst; 0 on failure (reported). */
+static int chain_copy(uint64_t src, uint64_t dst)
+{
+	uint64_t st = sys_cap_copy(src, TASK_SELF, dst, RIGHTS_ALL, 0);
+
+	if (st != OK)
+		uprintf("# chain: copy: %s\n", status_name(st));
+	return st == OK;
+}
+
+/*
+ * Makes the chain's CHAIN_DEPTH copies below its root; 0 on failure.  A copy
+ * needs its source in the caller's space: each middle copy is made in one
+ * of two own slots, then moved (keeping its place) once its own copy exists.
+ */
+static int chain_link(const struct chain *ch)
+{
+	uint64_t src = ch->first;
+
+	if (!chain_copy(ch->root, ch->first))
+		return 0;
+	for (unsigned int i = 0; i < CHAIN_MIDDLE; i++) {
+		if (!chain_copy(src, ch->pair[i % 2]) || (i > 0 && !chain_stash(ch, src, i - 1)))
+			return 0;
+		src = ch->pair[i % 2];
+	}
+	return chain_copy(src, ch->last) && chain_stash(ch, src, CHAIN_MIDDLE - 1);
+}
+
+/* Whether the root stays, every copy is gone (its slot takes a new capability) and kcheck passes. */
+static int chain_gone(const struct chain *ch)
+{
+	uint64_t broken = ~0ULL;
+
+	if (cap_type(ch->root) != OBJ_ENDPOINT || cap_type(ch->first) != OBJ_NONE ||
+	    cap_type(ch->last) != OBJ_NONE)
+		return 0;
+	for (unsigned int i = 0; i < CHAIN_MIDDLE; i++) {
+		if (sys_cap_copy(SLOT_CONSOLE, ch->tasks[i / CSPACE_SLOTS], i % CSPACE_SLOTS,
+				 RIGHT_R, 0) != OK) {
+			uprintf("# chain: middle copy %u survived\n", i);
+			return 0;
+		}
+	}
+	return sys_debug_check(SLOT_CONSOLE, &broken) == OK && broken == 0;
+}
+
+/* Whether the chain is half revoked: its first copy is gone and its last is not, or the reverse. */
+static int chain_midway(const struct chain *ch)
+{
+	return (cap_type(ch->first) == OBJ_NONE) != (cap_type(ch->last) == OBJ_NONE);
+}
+
+/* Each time notification arg[1] is signalled: revokes capability arg[0], then signals arg[2]. */
+static void revoker(struct helper *h)
+{
+	uint64_t bits;
+
+	while (sys_wait(h->arg[1], &bits) == OK) {
+		h->status = sys_cap_revoke(h->arg[0]);
+		sys_signal(h->arg[2]);
+	}
+}
+
+/* Waits on ntfn for interrupts until the revoker is done; returns how often the chain was midway. */
+static unsigned int watch_revoke(const struct chain *ch, uint64_t ntfn)
+{
+	uint64_t bits = 0;
+	unsigned int midway = 0;
+
+	while (!(bits & DONE_BIT)) {
+		if (sys_wait(ntfn, &bits) != OK)
+			return 0;
+		midway += chain_midway(ch);
+		sys_irq_ack(SLOT_IRQ_FIRST);
+	}
+	return midway;
+}
+
+/*
+ * A helper one priority below the suite revokes the chain while the PIT
+ * interrupts every 100 us.  The suite waits for each interrupt and counts,
+ * in *midway, the times it found the chain half revoked: each is a time the
+ * revoke made way for it.  Under QEMU an interrupt may come a few ms late,
+ * after the whole revoke: then the chain is linked and revoked again, up to
+ * WATCH_TRIES times.  (Under Bochs time is instructions: the first try
+ * sees it.)  Returns the helper, whose status is its last revoke's, or NULL.
+ */
+static struct helper *revoke_watched(const struct chain *ch, unsigned int *midway)
+{
+	uint64_t ntfn = obj_new(OBJ_NOTIFICATION), go = obj_new(OBJ_NOTIFICATION);
+	uint64_t for_irq = cap_dup(ntfn, RIGHTS_ALL, IRQ_BIT), for_done = cap_dup(ntfn, RIGHT_W, DONE_BIT);
+	struct helper *h = helper_prepare(SLOT_NONE);
+	unsigned int tries = 0;
+
+	*midway = 0;
+	if (!go || !for_irq || !for_done || !h ||
+	    sys_thread_set_priority(h->thread, own_priority - 1) != OK ||
+	    sys_irq_bind(SLOT_IRQ_FIRST, for_irq) != OK)
+		return NULL;
+	h->arg[2] = for_done;
+	if (!helper_go(h, revoker, ch->root, go))
+		return NULL;
+	pit_program(PIT_PERIODIC, PIT_100US);
+	while (!*midway && tries < WATCH_TRIES && chain_link(ch) && sys_signal(go) == OK) {
+		tries++;
+		*midway = watch_revoke(ch, ntfn);
+	}
+	pit_stop();
+	uprintf("# found the revoke midway %u times, on try %u\n", *midway, tries);
+	return h;
+}
+
+/* Whether the suite can run revoke_watched: IRQ 0, the PIT, and a priority to spare. */
+static int can_watch_revoke(void)
+{
+	return own_priority > 0 && holds_irq(0) && holds_ports(PIT_CH0, PIT_CMD);
+}
+
+static enum result revoke_deletes_deep_chain(void)
+{
+	struct chain ch;
+	uint64_t start, cost;
+
+	CHECK_MADE(chain_make(&ch) && chain_link(&ch));
+	/* revoking a chain CHAIN_DEPTH copies deep, across tasks, deletes every copy */
+	start = rdtsc();
+	CHECK_OK(sys_cap_revoke(ch.root));
+	cost = rdtsc() - start;
+	CHECK(chain_gone(&ch));
+	uprintf("bench cap_revoke_instructions_per_cap: %lu\n", cost / CHAIN_DEPTH);
+	return PASS;
+}
+
+static enum result long_revoke_makes_way_for_higher_priority(void)
+{
+	struct chain ch;
+	unsigned int midway;
+
+	if (!can_watch_revoke())
+		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
+	CHECK_MADE(chain_make(&ch));
+	/* revoking a deep chain lets a thread an interrupt woke run before the revoke ends */
+	CHECK_MADE(revoke_watched(&ch, &midway));
+	CHECK(midway > 0);
+	return PASS;
+}
+
+static enum result preempted_revoke_finishes_when_restarted(void)
+{
+	struct chain ch;
+	struct helper *h;
+	unsigned int midway;
+
+	if (!can_watch_revoke())
+		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
+	CHECK_MADE(chain_make(&ch));
+	CHECK_MADE(h = revoke_watched(&ch, &midway));
+	CHECK(midway > 0);
+	/* revoking a chain, preempted and restarted, deletes every copy in the end ... */
+	CHECK_OK(h->status);
+	/* ... and revoking it again changes nothing */
+	CHECK_OK(sys_cap_revoke(ch.root));
+	CHECK(chain_gone(&ch));
+	return PASS;
+}
+
 static const struct test_case cases[] = {
 	{ "unknown_syscall_numbers_are_refused", unknown_syscall_numbers_are_refused },
 	{ "debug_write_reaches_console", debug_write_reaches_console },
@@ -463,6 +674,9 @@ static const struct test_case cases[] = {
 	{ "revoke_reaches_other_tasks", revoke_reaches_other_tasks },
 	{ "moved_capability_is_still_revoked", moved_capability_is_still_revoked },
 	{ "revoke_of_untyped_deletes_objects", revoke_of_untyped_deletes_objects },
+	{ "revoke_deletes_deep_chain", revoke_deletes_deep_chain },
+	{ "long_revoke_makes_way_for_higher_priority", long_revoke_makes_way_for_higher_priority },
+	{ "preempted_revoke_finishes_when_restarted", preempted_revoke_finishes_when_restarted },
 };
 
 const struct test_group caps_group = GROUP(cases);

@@ -7,29 +7,9 @@
  */
 #include "suite.h"
 
-#define PIT_CH0       0x40
-#define PIT_CMD       0x43
-#define PIT_LOHI_CH0  0x30 /* channel 0, low then high byte; mode in bits 1-3 */
-#define PIT_ONE_SHOT  0    /* mode 0: interrupt on terminal count */
-#define PIT_PERIODIC  2    /* mode 2: rate generator */
-#define PIT_10MS      11932
-
 #define IRQ_BIT      0x1
 #define WATCHDOG_BIT 0x2
 #define WATCHDOG_TSC 2000000000ULL
-
-static void pit_program(unsigned int mode, uint16_t count)
-{
-	outb(PIT_CMD, PIT_LOHI_CH0 | mode << 1);
-	outb(PIT_CH0, count & 0xff);
-	outb(PIT_CH0, count >> 8);
-}
-
-/* A control word without a count: the channel waits, raising nothing. */
-static void pit_stop(void)
-{
-	outb(PIT_CMD, PIT_LOHI_CH0 | PIT_ONE_SHOT << 1);
-}
 
 /* Signals notification arg[0] once WATCHDOG_TSC cycles have passed. */
 static void watchdog(struct helper *h)

@@ -136,6 +136,19 @@ void yield_n(unsigned int n);
 int holds_ports(uint64_t first, uint64_t last);
 int holds_irq(uint64_t irq);
 
+/* --- PIT channel 0, which raises IRQ 0 (support.c) --- */
+
+#define PIT_CH0      0x40
+#define PIT_CMD      0x43
+#define PIT_ONE_SHOT 0     /* mode 0: interrupt on terminal count */
+#define PIT_PERIODIC 2     /* mode 2: rate generator */
+#define PIT_10MS     11932 /* counts of its 1.193182 MHz clock */
+
+/* Starts channel 0 counting `count` in `mode`. */
+void pit_program(unsigned int mode, uint16_t count);
+/* Stops channel 0: a control word without a count raises nothing. */
+void pit_stop(void);
+
 /* --- threads in a second task, running position-independent code (support.c) --- */
 
 #define CHILD_CODE_VADDR 0x400000ULL

@@ -17,6 +17,8 @@
 
 #define CHILD_PT_PAGES 4
 
+#define PIT_LOHI_CH0 0x30 /* channel 0, low then high byte; mode in bits 1-3 */
+
 uint64_t own_priority;
 
 static uint64_t slot_next = SLOT_USER_FIRST_FREE, slot_high = SLOT_USER_FIRST_FREE;
@@ -282,4 +284,19 @@ uint64_t child_start(struct child *c, uint64_t arg)
 {
 	/* The code uses no stack; rsp points at the end of its page all the same. */
 	return sys_thread_start(c->thread, CHILD_CODE_VADDR, CHILD_CODE_VADDR + PAGE_BYTES, arg);
+}
+
+/* --- the PIT --- */
+
+void pit_program(unsigned int mode, uint16_t count)
+{
+	outb(PIT_CMD, PIT_LOHI_CH0 | mode << 1);
+	outb(PIT_CH0, count & 0xff);
+	outb(PIT_CH0, count >> 8);
+}
+
+/* A control word without a count: the channel waits, raising nothing. */
+void pit_stop(void)
+{
+	outb(PIT_CMD, PIT_LOHI_CH0 | PIT_ONE_SHOT << 1);
 }
