@@ -135,7 +135,7 @@ static void setup_host(struct vcpu *v)
 		uint64_t base;
 	} __attribute__((packed)) gdtr, idtr;
 	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
-	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR0, read_cr0() | CR0_TS); /* fpu.c: every exit leaves TS set */
 	vmwrite(HOST_CR3, paging_kernel_pml4());
 	vmwrite(HOST_CR4, read_cr4());
 	vmwrite(HOST_CS_SEL, SEL_KCODE);
