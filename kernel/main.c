@@ -1,5 +1,6 @@
 /* The kernel's entry from boot.S: bring the machine up step by step. */
 #include "boot.h"
+#include "fpu.h"
 #include "gdt.h"
 #include "irq.h"
 #include "ktest.h"
@@ -69,6 +70,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	memory_init(&boot_info, mbi_phys);
 	paging_init(pmm.nframes * PAGE_SIZE);
 	lapic_init();
+	fpu_init(); /* before any vCPU: its host CR0 and CR4 come from these */
 	irq_enable();
 	syscall_init(); /* before svm_init, which saves the host's syscall MSRs */
 	vmx_probe();

@@ -8,6 +8,7 @@
  * load its registers" (return_to_user).
  */
 #include "cap.h"
+#include "fpu.h"
 #include "gdt.h"
 #include "ipc.h"
 #include "log.h"
@@ -33,6 +34,7 @@ struct thread *thread_create(uint64_t phys)
 	t->regs.ss = SEL_UDATA;
 	t->regs.rflags = RFLAGS_IF | 2;
 	t->state = THREAD_INACTIVE;
+	fpu_thread_reset(t);
 	t->all_next = all_threads;
 	all_threads = t;
 	return t;
@@ -190,6 +192,7 @@ void thread_start(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
 	t->regs.rflags = RFLAGS_IF | 2;
 	t->regs.cs = SEL_UCODE;
 	t->regs.ss = SEL_UDATA;
+	fpu_thread_reset(t); /* a fresh start: nothing left of what it ran before */
 	sched_make_runnable(t);
 }
 
@@ -212,6 +215,7 @@ void thread_destroy(struct thread *t)
 	cap_delete(&t->fault_ep);
 	if (t->vcpu)
 		vcpu_destroy(t->vcpu);
+	fpu_thread_gone(t);
 	if (current == t)
 		current = 0;
 	struct thread **pp = &all_threads;

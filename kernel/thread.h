@@ -2,6 +2,7 @@
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
+#include "fpu.h"
 #include "gdt.h"
 #include "object.h"
 #include "task.h"
@@ -55,6 +56,7 @@ void __attribute__((noreturn)) enter_user(struct trap_frame *regs);
 static inline void __attribute__((noreturn)) enter_current(void)
 {
 	struct thread *t = current;
+	fpu_switch(t);
 	if (t->vcpu)
 		vcpu_backend->enter(t);
 	tss_set_kernel_stack((uint64_t)(&t->regs + 1));

@@ -4,6 +4,7 @@
  * a symbolized backtrace, and the kernel stops.  (User-mode faults will be
  * turned into messages to a fault handler instead.)
  */
+#include "fpu.h"
 #include "gdt.h"
 #include "ipc.h"
 #include "thread.h"
@@ -183,6 +184,8 @@ void trap_from_user(struct trap_frame *f)
 		*regs = *f;
 	if (regs->vector >= 32)
 		interrupt(regs);
+	else if (regs->vector == 7)
+		fpu_trap(current); /* #NM: CR0.TS said its state is not in the registers */
 	else if (regs->vector != 2)
 		ipc_fault(current, regs->vector, regs->error, regs->vector == 14 ? read_cr2() : 0);
 	return_to_user();

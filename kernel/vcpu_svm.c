@@ -7,11 +7,12 @@
  *
  * Instruction lengths: QEMU has neither next-RIP saving nor decode
  * assists, so the kernel supplies them.  It intercepts only instructions
- * of fixed length (CPUID 2, HLT 1, RDMSR/WRMSR 2, VMCALL/VMMCALL 3), and
- * for I/O the CPU reports the next RIP itself (EXITINFO2).  MMIO (nested
+ * of fixed length (CPUID 2, HLT 1, RDMSR/WRMSR 2, VMCALL/VMMCALL 3,
+ * XSETBV 3), and for I/O the CPU reports the next RIP itself (EXITINFO2).  MMIO (nested
  * page faults) needs no length from the kernel: the VMM decodes it.
  */
 #include "fastpath.h"
+#include "fpu.h"
 #include "gpa_space.h"
 #include "mem.h"
 #include "lapic.h"
@@ -74,6 +75,7 @@
 #define I2_WBINVD   (1u << 9)
 #define I2_MONITOR  (1u << 10)
 #define I2_MWAIT    (1u << 11)
+#define I2_XSETBV   (1u << 13)  /* XCR0 stays the host's (fpu.c) */
 
 /* Exit codes. */
 #define SVM_EXIT_UD       0x046
@@ -89,6 +91,7 @@
 #define SVM_EXIT_VMRUN    0x080
 #define SVM_EXIT_VMMCALL  0x081
 #define SVM_EXIT_SKINIT   0x086
+#define SVM_EXIT_XSETBV   0x08d
 #define SVM_EXIT_NPF      0x400
 #define SVM_EXIT_INVALID  ((uint64_t)-1)
 
@@ -194,7 +197,8 @@ static void svm_setup(struct vcpu *v)
 	*u32(v, C_INTERCEPT_EXC) = (1u << 6) | (1u << 8);
 	*u32(v, C_INTERCEPT_MISC1) = I1_INTR | I1_NMI | I1_SMI | I1_INIT | I1_RDPMC | I1_CPUID |
 				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN;
-	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT;
+	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT |
+				     I2_XSETBV;
 	*u64(v, C_IOPM) = svm_iopm;
 	*u64(v, C_MSRPM) = svm_msrpm;
 	*u32(v, C_ASID) = v->vpid;
@@ -465,6 +469,7 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	switch (code) {
 	case SVM_EXIT_CPUID:    v->exit_len = 2; return VMX_EXIT_CPUID;
 	case SVM_EXIT_HLT:      v->exit_len = 1; return VMX_EXIT_HLT;
+	case SVM_EXIT_XSETBV:   v->exit_len = 3; return VMX_EXIT_XSETBV;
 	case SVM_EXIT_VMMCALL:  v->exit_len = 3; return VMX_EXIT_VMCALL;
 	case SVM_EXIT_MSR:      v->exit_len = 2; return info1 ? VMX_EXIT_WRMSR : VMX_EXIT_RDMSR;
 	case SVM_EXIT_SHUTDOWN: return VMX_EXIT_TRIPLE_FAULT;
@@ -517,6 +522,7 @@ void svm_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
+	fpu_guest_exited(*u64(v, S_CR4)); /* before anything could XSAVE with the guest's XCR0 */
 	uint64_t code = *u64(v, C_EXITCODE);
 	if ((uint32_t)code == (uint32_t)SVM_EXIT_INVALID) { /* QEMU writes only the low half */
 		code = SVM_EXIT_INVALID;

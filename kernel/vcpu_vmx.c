@@ -130,7 +130,7 @@ static void setup_controls(void)
 /* The host state a VM exit returns to: the kernel, on the kernel stack's entry path. */
 static void setup_host(struct vcpu *v)
 {
-	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR0, read_cr0() | CR0_TS); /* fpu.c: every exit leaves TS set */
 	vmwrite(HOST_CR3, paging_kernel_pml4());
 	vmwrite(HOST_CR4, read_cr4());
 	vmwrite(HOST_CS_SEL, SEL_KCODE);

@@ -90,7 +90,14 @@ static inline uint64_t read_rflags(void)
 #define MSR_APIC_BASE        0x1B
 #define MSR_FEATURE_CONTROL  0x3A
 
+#define CR0_MP  (1UL << 1)
+#define CR0_EM  (1UL << 2)
+#define CR0_TS  (1UL << 3)
+#define CR0_NE  (1UL << 5)
 #define CR0_WP  (1UL << 16)
 #define CR4_PGE (1UL << 7)
+#define CR4_OSFXSR     (1UL << 9)
+#define CR4_OSXMMEXCPT (1UL << 10)
+#define CR4_OSXSAVE    (1UL << 18)
 
 #endif

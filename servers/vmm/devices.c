@@ -82,6 +82,8 @@ uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 {
 	if (is_disk_port(g, port))
 		return ide_read(&g->ide, port, size);
+	if (port == FPU_PROBE_PORT && size == 4)
+		return g->xstate_probe;
 	uint32_t v = 0;
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint32_t)read_byte(g, port + i) << (8 * i);
@@ -92,6 +94,10 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 {
 	if (is_disk_port(g, port)) {
 		ide_write(&g->ide, port, size, value);
+		return;
+	}
+	if (port == FPU_PROBE_PORT && size == 4) {
+		xstate_probe(g, value);
 		return;
 	}
 	for (unsigned i = 0; i < size; i++)

@@ -16,7 +16,7 @@
 #define VMCALL_WRITE_CHAR 1
 
 /* Moves past the emulated instruction; an STI or MOV SS shadow ends with it. */
-static void skip_instruction(struct exit_ctx *x)
+static inline void skip_instruction(struct exit_ctx *x)
 {
 	x->w[VMW_RIP] += x->w[VMW_INSN_LEN];
 	x->reply |= VMG_RIP;
@@ -28,10 +28,10 @@ static void skip_instruction(struct exit_ctx *x)
 
 static void exit_cpuid(struct exit_ctx *x)
 {
-	uint64_t *w = x->w;
-	uint32_t a = w[VMW_RAX], b, c = w[VMW_RCX], d;
+	uint64_t *w = x->w, leaf = w[VMW_RAX], sub = w[VMW_RCX];
+	uint32_t a = leaf, b, c = sub, d;
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	if (w[VMW_RAX] == 1)
+	if (leaf == 1)
 		c = (c & ~CPUID_VMX) | CPUID_HYPERVISOR;
 	w[VMW_RAX] = a;
 	w[VMW_RBX] = b;
@@ -39,6 +39,8 @@ static void exit_cpuid(struct exit_ctx *x)
 	w[VMW_RDX] = d;
 	x->reply |= VMG_GPR_ACDB;
 	skip_instruction(x);
+	if (xstate_leaf(leaf))
+		xstate_trim_cpuid(x->g, leaf, sub, w);
 }
 
 static void exit_vmcall(struct exit_ctx *x)
@@ -149,6 +151,19 @@ static void inject_gp(struct exit_ctx *x)
 	x->reply |= VMG_INJECT;
 }
 
+/* XSETBV: checked as the CPU would; a valid value is taken, XCR0 itself stays (docs/fpu.md). */
+static void exit_xsetbv(struct exit_ctx *x)
+{
+	uint64_t *w = x->w, v = (w[VMW_RDX] << 32) | (uint32_t)w[VMW_RAX];
+	if (!xstate_xcr0_valid((uint32_t)w[VMW_RCX], v)) {
+		inject_gp(x);
+		return;
+	}
+	x->g->xcr0 = v;
+	x->g->cr4 = w[VMW_CR4]; /* OSXSAVE is on (else XSETBV is #UD): CPUID reports it */
+	skip_instruction(x);
+}
+
 static void exit_rdmsr(struct exit_ctx *x)
 {
 	uint64_t *w = x->w, *slot = msr_slot(x->g, w[VMW_RCX]), v;
@@ -203,6 +218,7 @@ static void exit_cr(struct exit_ctx *x)
 		w[cr == 0 ? VMW_CR0 : VMW_CR4] = *reg;
 		bool paging = w[VMW_CR0] & (1u << 31), lme = w[VMW_EFER] & (1u << 8);
 		w[VMW_EFER] = (w[VMW_EFER] & ~(1ULL << 10)) | (paging && lme ? 1ULL << 10 : 0);
+		x->g->cr4 = w[VMW_CR4]; /* for CPUID's OSXSAVE bit */
 		x->reply |= VMG_CR;
 	} else if (cr == 8) {
 		if (type == 1)
@@ -263,6 +279,7 @@ static void (*const handlers[VMX_EXIT_REASONS])(struct exit_ctx *x) = {
 	[VMX_EXIT_WRMSR] = exit_wrmsr,
 	[VMX_EXIT_INVALID_STATE] = exit_invalid_state,
 	[VMX_EXIT_EPT_VIOLATION] = exit_ept_violation,
+	[VMX_EXIT_XSETBV] = exit_xsetbv,
 };
 
 void exit_handle(struct exit_ctx *x)

@@ -56,6 +56,9 @@ struct guest {
 	uint32_t scratch_port; /* the test I/O register */
 	uint64_t scratch_mmio; /* the test MMIO register */
 	uint64_t msr_pat, msr_sysenter[3];
+	uint64_t cr4;          /* the guest's CR4 as of its last XSETBV or CR exit */
+	uint64_t xcr0;         /* what the guest last wrote with XSETBV (XCR0 itself stays) */
+	uint32_t xstate_probe; /* PROBE_*: what the FPU probe port found */
 	char line[128];        /* console output collected up to a newline */
 	unsigned line_len;
 	bool running, done, hostile_done;
@@ -124,11 +127,30 @@ void hostile_checks(struct guest *g, unsigned *test_number, uint64_t scratch_slo
 /* exits.c */
 void exit_handle(struct exit_ctx *x);
 
+/* xstate.c: the extended state a guest sees (docs/fpu.md). */
+uint64_t xstate_switched(void);
+/* Trims CPUID leaf/sub's answer in w[VMW_RAX..RBX] to the components the kernel switches. */
+void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w);
+/* The leaves xstate_trim_cpuid changes (checked inline: CPUID exits are the hot path). */
+static inline bool xstate_leaf(uint64_t leaf)
+{
+	return leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x80000001;
+}
+/* Whether XSETBV(index, v) is valid for a guest (else #GP). */
+bool xstate_xcr0_valid(uint64_t index, uint64_t v);
+/* The FPU probe port (tests/guests/README.md): looks for v in the VMM's own registers. */
+void xstate_probe(struct guest *g, uint32_t v);
+#define PROBE_SAW_XMM      1  /* the VMM found the guest's value in its xmm0 */
+#define PROBE_SAW_YMM      2  /* ... in its ymm0's upper half */
+#define PROBE_XCR0_CHANGED 4  /* XCR0 is not the set the kernel switches */
+#define PROBE_NOT_SWITCHED 8  /* the kernel enables no XSAVE on a CPU that has it */
+
 /* Guest memory, through the VMM's view of it; NULL if not RAM. */
 void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len);
 
 #define RESULT_PORT 0xf0
 #define BENCH_PORT  0xf1
+#define FPU_PROBE_PORT 0xfc
 #define MMIO_TEST_PAGE 0xfeb00000ULL
 
 #endif

@@ -49,6 +49,55 @@ __attribute__((used)) static void snippets(void)
 		"	ud2\n"
 		"snip_inb_end:\n"
 
+		/*
+		 * Extended-state secrets: rdi bit 0 adds SSE, bit 1 AVX.  Loads pi
+		 * into st(0), FPU_SECRET into xmm0 (and ymm0's upper half), calls
+		 * the endpoint (label 1) and, once answered, calls again (label 2)
+		 * with mr0 = the checks that failed: 1 st(0), 2 xmm0, 4 ymm0 high.
+		 */
+		".globl snip_fpu_secret, snip_fpu_secret_end\n"
+		"snip_fpu_secret:\n"
+		"	movq %%rdi, %%r12\n"
+		"	fninit\n"
+		"	fldpi\n"
+		"	movabsq %[secret], %%r13\n"
+		"	testq $1, %%r12\n"
+		"	jz 1f\n"
+		"	movq %%r13, %%xmm0\n"
+		"	testq $2, %%r12\n"
+		"	jz 1f\n"
+		"	vinsertf128 $1, %%xmm0, %%ymm0, %%ymm0\n"
+		"1:	movl %[ep], %%edi\n"
+		"	movq %[tag_hold], %%rsi\n"
+		"	movl %[call], %%eax\n"
+		"	syscall\n"
+		"	xorl %%ebx, %%ebx\n"
+		"	fldpi\n"
+		"	fucomip %%st(1), %%st\n"
+		"	jnz 2f\n"
+		"	jnp 3f\n"
+		"2:	orl $1, %%ebx\n"
+		"3:	testq $1, %%r12\n"
+		"	jz 4f\n"
+		"	movq %%xmm0, %%rax\n"
+		"	cmpq %%r13, %%rax\n"
+		"	je 5f\n"
+		"	orl $2, %%ebx\n"
+		"5:	testq $2, %%r12\n"
+		"	jz 4f\n"
+		"	vextractf128 $1, %%ymm0, %%xmm1\n"
+		"	movq %%xmm1, %%rax\n"
+		"	cmpq %%r13, %%rax\n"
+		"	je 4f\n"
+		"	orl $4, %%ebx\n"
+		"4:	movq %%rbx, %%rdx\n"
+		"	movl %[ep], %%edi\n"
+		"	movq %[tag_report], %%rsi\n"
+		"	movl %[call], %%eax\n"
+		"	syscall\n"
+		"	ud2\n"
+		"snip_fpu_secret_end:\n"
+
 		/* Probes: the first instruction is the one that may fault. */
 		".globl probe_read, probe_read_after\n"
 		".type probe_read, @function\n"
@@ -100,5 +149,6 @@ __attribute__((used)) static void snippets(void)
 		:
 		: [recv] "i"(SYS_RECV), [reply_recv] "i"(SYS_REPLY_RECV), [call] "i"(SYS_CALL),
 		  [ep] "i"(CHILD_EP_SLOT), [tag1] "i"(MSG_TAG(1, 1, 0)), [rbx] "i"(PROBE_RBX),
-		  [r12] "i"(PROBE_R12), [r15] "i"(PROBE_R15));
+		  [r12] "i"(PROBE_R12), [r15] "i"(PROBE_R15), [secret] "i"(FPU_SECRET),
+		  [tag_hold] "i"(MSG_TAG(1, 0, 0)), [tag_report] "i"(MSG_TAG(2, 1, 0)));
 }

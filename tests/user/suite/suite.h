@@ -33,7 +33,7 @@ struct test_group {
 #define GROUP(table) { table, sizeof(table) / sizeof((table)[0]) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, thread_group,
-	device_group, isolation_group, final_group;
+	fpu_group, device_group, isolation_group, final_group;
 
 /* Why the current case skips; set by SKIP(). */
 extern const char *skip_reason;
@@ -166,6 +166,10 @@ uint64_t child_start(struct child *c, uint64_t arg);
 /* Code for children (snippets.c): start and end of each piece. */
 extern const char snip_echo[], snip_echo_end[];
 extern const char snip_inb[], snip_inb_in[], snip_inb_end[];
+extern const char snip_fpu_secret[], snip_fpu_secret_end[];
+
+/* What snip_fpu_secret keeps in xmm0 (and in ymm0's upper half). */
+#define FPU_SECRET 0x5ec2e75ec2e75ec2ULL
 
 /* Probes for helpers in the suite's own task (snippets.c). */
 uint64_t probe_read(uint64_t addr);

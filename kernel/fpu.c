@@ -1,0 +1,219 @@
+/*
+ * Extended register state: x87, SSE, AVX and AVX-512.
+ *
+ * Each thread (and each vCPU: its thread page is the first of its object)
+ * keeps its state in the rest of its own thread page, after struct thread,
+ * 64-byte aligned: XSAVE of the components the kernel enables in XCR0, or
+ * FXSAVE where the CPU has no XSAVE.  The kernel itself never uses these
+ * registers (it is built with -mgeneral-regs-only), so they change hands
+ * only between threads, and lazily:
+ *   - fpu_owner is the thread whose state the registers hold.
+ *   - A user thread that is not the owner runs with CR0.TS set.  Its first
+ *     x87/SSE/AVX instruction raises #NM; fpu_trap saves the owner's state,
+ *     loads the thread's own, clears TS and makes it the owner.
+ *   - A vCPU is entered only as the owner (fpu_load_guest), with TS set in
+ *     the host: VMX loads HOST_CR0 (TS set, vcpu_vmx.c) on every exit, and
+ *     SVM's #VMEXIT restores the CR0 VMRUN saved (TS set); the guest runs on
+ *     its own CR0 either way.  So after an exit the VMM runs with TS set,
+ *     and if it uses no FPU the guest's state is still in the registers at
+ *     the next entry: the round trip pays one compare per switch.
+ * XCR0 is the same for the host and every guest: VMX exits on each XSETBV,
+ * SVM intercepts it (vcpu_svm.c), and the kernel never loads a guest's
+ * value; the VMM checks the value and skips the instruction (docs/fpu.md).
+ */
+#include "fpu.h"
+#include "log.h"
+#include "mem.h"
+#include "panic.h"
+#include "thread.h"
+#include "x86.h"
+
+#define XF_X87    (1ULL << 0)
+#define XF_SSE    (1ULL << 1)
+#define XF_AVX    (1ULL << 2)
+#define XF_AVX512 (7ULL << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define CPUID1_EDX_FXSR  (1u << 24)
+
+/* The save area: the rest of the thread's page, 64-byte aligned as XSAVE wants. */
+#define AREA_OFFSET ((sizeof(struct thread) + 63) & ~(uint64_t)63)
+#define AREA_ROOM   (THREAD_BYTES - AREA_OFFSET)
+#define LEGACY_BYTES 512 /* the FXSAVE image, and the start of every XSAVE image */
+_Static_assert(AREA_ROOM >= LEGACY_BYTES + 64, "x87 and SSE state fit beside struct thread");
+
+/* Offsets in the legacy image of the two values a fresh thread must start with. */
+#define FCW_OFFSET   0
+#define MXCSR_OFFSET 24
+#define FCW_INIT     0x037f /* FNINIT's: all exceptions masked, extended precision */
+#define MXCSR_INIT   0x1f80 /* all SIMD exceptions masked, round to nearest */
+
+struct thread *fpu_owner;
+struct thread *fpu_live;
+uint64_t fpu_xcr0;
+static uint32_t area_bytes;
+
+static uint8_t *area(struct thread *t)
+{
+	return (uint8_t *)t + AREA_OFFSET;
+}
+
+static void xsetbv0(uint64_t v)
+{
+	asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* Stores the registers' state in t's area (CR0.TS must be clear). */
+static void save(struct thread *t)
+{
+	if (fpu_xcr0)
+		asm volatile("xsave64 (%0)" : : "r"(area(t)), "a"(~0u), "d"(~0u) : "memory");
+	else
+		asm volatile("fxsave64 (%0)" : : "r"(area(t)) : "memory");
+}
+
+/* Loads t's state: every enabled component, from the area or its init value (TS clear). */
+static void restore(struct thread *t)
+{
+	if (fpu_xcr0)
+		asm volatile("xrstor64 (%0)" : : "r"(area(t)), "a"(~0u), "d"(~0u) : "memory");
+	else
+		asm volatile("fxrstor64 (%0)" : : "r"(area(t)) : "memory");
+}
+
+static void clear_ts(void)
+{
+	asm volatile("clts" ::: "memory");
+}
+
+static void set_ts(void)
+{
+	write_cr0(read_cr0() | CR0_TS);
+}
+
+/* Hands the registers to t: the owner's state saved, t's loaded.  TS must be clear. */
+static void take_over(struct thread *t)
+{
+	if (fpu_owner == t)
+		return;
+	if (fpu_owner)
+		save(fpu_owner);
+	restore(t);
+	fpu_owner = t;
+}
+
+void fpu_trap(struct thread *t)
+{
+	clear_ts();
+	take_over(t);
+	fpu_live = t;
+}
+
+void fpu_load_guest(struct thread *t)
+{
+	if (!fpu_live)
+		clear_ts();
+	take_over(t);
+	set_ts(); /* so the exit comes back with TS set (SVM keeps the host's CR0) */
+	fpu_live = 0;
+}
+
+/* TS is clear for fpu_live: set it (and forget fpu_live). */
+static void block(void)
+{
+	set_ts();
+	fpu_live = 0;
+}
+
+void fpu_leave_for(struct thread *t)
+{
+	if (fpu_live != t)
+		block();
+}
+
+void fpu_thread_reset(struct thread *t)
+{
+	fpu_thread_gone(t);
+	uint8_t *a = area(t);
+	memset(a, 0, area_bytes); /* the XSAVE header too: no component in use, XRSTOR inits them */
+	*(uint16_t *)(a + FCW_OFFSET) = FCW_INIT;
+	*(uint32_t *)(a + MXCSR_OFFSET) = MXCSR_INIT;
+}
+
+void fpu_thread_gone(struct thread *t)
+{
+	if (fpu_live == t)
+		block(); /* a thread made later at the same address must still trap */
+	if (fpu_owner == t)
+		fpu_owner = 0;
+}
+
+void fpu_restore_xcr0(void)
+{
+	static bool warned;
+	uint32_t lo, hi;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if ((lo | (uint64_t)hi << 32) == fpu_xcr0)
+		return;
+	xsetbv0(fpu_xcr0);
+	if (!warned)
+		log_warn("fpu: a guest's XSETBV changed XCR0 to %#lx (the CPU did not intercept it): "
+			 "restored", lo | (uint64_t)hi << 32);
+	warned = true;
+}
+
+/* The XSAVE image size for the components in xcr0 (loaded into XCR0 to ask). */
+static uint32_t xsave_size(uint64_t xcr0)
+{
+	xsetbv0(xcr0);
+	return cpuid(0xd, 0).ebx;
+}
+
+/* Drops `what` from *xcr0 if the image is still too big for a thread page; says so. */
+static void drop_if_too_big(uint64_t *xcr0, uint64_t what, const char *name)
+{
+	uint32_t size = xsave_size(*xcr0);
+	if (!(*xcr0 & what) || size <= AREA_ROOM)
+		return;
+	log_warn("fpu: %s needs a %u-byte save area, a thread page has room for %lu: not enabled",
+		 name, size, (uint64_t)AREA_ROOM);
+	*xcr0 &= ~what;
+}
+
+/* XCR0 with every component the CPU has that the kernel switches, and that fits. */
+static uint64_t choose_xcr0(void)
+{
+	struct cpuid_regs d = cpuid(0xd, 0);
+	uint64_t has = d.eax | (uint64_t)d.edx << 32, xcr0 = XF_X87 | XF_SSE;
+	if (has & XF_AVX)
+		xcr0 |= XF_AVX;
+	if ((xcr0 & XF_AVX) && (has & XF_AVX512) == XF_AVX512)
+		xcr0 |= XF_AVX512;
+	drop_if_too_big(&xcr0, XF_AVX512, "AVX-512");
+	drop_if_too_big(&xcr0, XF_AVX, "AVX");
+	return xcr0;
+}
+
+void fpu_init(void)
+{
+	struct cpuid_regs id = cpuid(1, 0);
+	if (!(id.edx & CPUID1_EDX_FXSR))
+		panic("fpu: the CPU has no FXSAVE (every x86-64 CPU should)");
+	/* MP: WAIT honours TS; NE: x87 errors as #MF, not the legacy IRQ 13; EM off. */
+	write_cr0((read_cr0() | CR0_MP | CR0_NE) & ~CR0_EM);
+	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	if (id.ecx & CPUID1_ECX_XSAVE)
+		cr4 |= CR4_OSXSAVE;
+	write_cr4(cr4);
+	clear_ts();
+	if (id.ecx & CPUID1_ECX_XSAVE) {
+		fpu_xcr0 = choose_xcr0();
+		area_bytes = xsave_size(fpu_xcr0);
+	} else {
+		area_bytes = LEGACY_BYTES;
+	}
+	set_ts(); /* nobody owns the registers yet: the first user traps */
+	log_info("fpu: %s switches x87 SSE%s%s (XCR0 %#lx), %u-byte area per thread, lazily",
+		 fpu_xcr0 ? "XSAVE" : "FXSAVE", fpu_xcr0 & XF_AVX ? " AVX" : "",
+		 fpu_xcr0 & XF_AVX512 ? " AVX-512" : "", fpu_xcr0, area_bytes);
+}
