@@ -278,8 +278,8 @@ void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
 	t->fault_error = error;
 	t->fault_addr = addr;
 	if (t->fault_ep.type != OBJ_ENDPOINT) {
-		log_warn("thread %p: fault %lu (error %#lx) at rip %#lx, address %#lx, "
-			 "no fault handler: stopped", (void *)t, vector, error, t->regs.rip, addr);
+		log_warn("thread %u: fault %lu (error %#lx) at rip %#lx, address %#lx, "
+			 "no fault handler: stopped", t->id, vector, error, t->regs.rip, addr);
 		t->state = THREAD_INACTIVE;
 		return;
 	}

@@ -13,6 +13,7 @@
 #include "mem.h"
 #include "memory.h"
 #include "panic.h"
+#include "thread.h"
 #include "trap.h"
 #include "svm.h"
 #include "vcpu.h"
@@ -219,6 +220,16 @@ static enum ktest_result gdt_fills_every_selector_a_limit_reaches(void)
 	return KT_PASS;
 }
 
+/* SMEP and SMAP are on wherever the CPU has them (both emulators do). */
+static enum ktest_result smep_and_smap_on(void)
+{
+	uint32_t ebx = cpuid(0, 0).eax >= 7 ? cpuid(7, 0).ebx : 0;
+	CHECK(!!(read_cr4() & CR4_SMEP) == !!(ebx & (1u << 7)));
+	CHECK(!!(read_cr4() & CR4_SMAP) == !!(ebx & (1u << 20)));
+	CHECK(read_cr4() & CR4_SMEP);
+	return KT_PASS;
+}
+
 static enum ktest_result lapic_timer_calibrated(void)
 {
 	CHECK(lapic_timer_rate >= 100000 && lapic_timer_rate <= 10000000000ULL);
@@ -258,6 +269,35 @@ static enum ktest_result virtualization_backend_on(void)
 	return KT_PASS;
 }
 
+/*
+ * VPIDs/ASIDs stay within what the CPU has (QEMU offers 16 ASIDs), and a
+ * vCPU whose tag another vCPU used since it last ran flushes before entry.
+ */
+static enum ktest_result vcpu_tags_are_shared_safely(void)
+{
+	if (!vcpu_backend)
+		SKIP("no VMX or SVM");
+	unsigned limit = vcpu_tag_limit < VCPU_TAGS ? vcpu_tag_limit : VCPU_TAGS, n = limit + 1;
+	struct thread *made[VCPU_TAGS + 1] = { 0 };
+	uint64_t phys = pmm_alloc_contig(&pmm, n * VCPU_PAGES, 1);
+	CHECK(phys);
+	memset(phys_to_virt(phys), 0, n * VCPU_PAGES * PAGE_SIZE);
+	for (unsigned i = 0; i < n; i++)
+		made[i] = vcpu_create(phys + i * VCPU_PAGES * PAGE_SIZE);
+	enum ktest_result r = KT_PASS;
+	struct vcpu *a = made[0]->vcpu, *b = made[limit - 1]->vcpu; /* tags go round */
+	for (unsigned i = 0; i < n; i++)
+		if (made[i]->vcpu->vpid < 1 || made[i]->vcpu->vpid >= limit)
+			r = KT_FAIL;
+	if (a->vpid != b->vpid || !vcpu_tag_claim(a) || vcpu_tag_claim(a) || !vcpu_tag_claim(b) ||
+	    !vcpu_tag_claim(a))
+		r = KT_FAIL; /* two vCPUs share a tag: each flushes after the other ran */
+	for (unsigned i = 0; i < n; i++)
+		thread_destroy(made[i]);
+	CHECK(r == KT_PASS);
+	return KT_PASS;
+}
+
 static const struct ktest boot_suite[] = {
 #define T(fn) { #fn, fn }
 	T(memory_map_has_usable_memory),
@@ -277,10 +317,12 @@ static const struct ktest boot_suite[] = {
 	T(probe_stays_quiet_without_fault),
 	T(tss_loaded),
 	T(gdt_fills_every_selector_a_limit_reaches),
+	T(smep_and_smap_on),
 	T(lapic_timer_calibrated),
 	T(timer_interrupts_tick),
 	T(backtrace_symbols_name_functions),
 	T(virtualization_backend_on),
+	T(vcpu_tags_are_shared_safely),
 #undef T
 };
 #define N_BOOT_TESTS (sizeof(boot_suite) / sizeof(boot_suite[0]))

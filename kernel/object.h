@@ -106,6 +106,7 @@ struct thread {
 	struct cap utcb;               /* copy of the UTCB frame capability, or empty */
 	struct cap fault_ep;           /* copy of the fault endpoint capability, or empty */
 	struct thread *all_next;       /* every live thread, for the invariant check */
+	uint32_t id;                   /* names the thread in log lines (never its address) */
 	struct vcpu *vcpu;             /* a vCPU: enters its guest instead of user mode */
 	bool ipc_vmexit;               /* a VM exit message waits for its answer */
 };

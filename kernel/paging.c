@@ -43,6 +43,20 @@ static void map_range(uint64_t va, uint64_t va_end, uint64_t flags)
 		*entry_for(va, 1) = (va - KERNEL_VMA) | flags | PTE_P | PTE_G;
 }
 
+/*
+ * SMEP and SMAP where the CPU has them: the kernel never runs or touches
+ * a user page (it reaches user memory through the physmap, copy_from_user
+ * included), so a hole that steers it to user memory faults instead of
+ * becoming code execution.  No code needs STAC/CLAC.
+ */
+static uint64_t supervisor_protection(void)
+{
+	if (cpuid(0, 0).eax < 7)
+		return 0;
+	uint32_t ebx = cpuid(7, 0).ebx;
+	return (ebx & (1u << 7) ? CR4_SMEP : 0) | (ebx & (1u << 20) ? CR4_SMAP : 0);
+}
+
 void paging_init(uint64_t phys_top)
 {
 	if (cpuid(0x80000001, 0).edx & (1U << 20)) {
@@ -62,10 +76,11 @@ void paging_init(uint64_t phys_top)
 	map_range((uint64_t)_rodata, (uint64_t)_erodata, pte_nx);
 	map_range((uint64_t)_data, (uint64_t)_kernel_end, PTE_W | pte_nx);
 
-	write_cr4(read_cr4() | CR4_PGE);
+	write_cr4(read_cr4() | CR4_PGE | supervisor_protection());
 	write_cr3(kernel_pml4);
-	log_info("paging: kernel tables at %#lx, physmap of %lu MiB, NX %s", kernel_pml4,
-		 end >> 20, pte_nx ? "on" : "unsupported");
+	log_info("paging: kernel tables at %#lx, physmap of %lu MiB, NX %s, SMEP %s, SMAP %s",
+		 kernel_pml4, end >> 20, pte_nx ? "on" : "unsupported",
+		 read_cr4() & CR4_SMEP ? "on" : "unsupported", read_cr4() & CR4_SMAP ? "on" : "unsupported");
 }
 
 volatile void *mmio_map(uint64_t phys)

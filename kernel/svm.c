@@ -81,5 +81,6 @@ void svm_init(void)
 	asm volatile("vmsave %%rax" : : "a"(svm_host_state) : "memory");
 	c->on = true;
 	vcpu_backend = &svm_backend;
+	vcpu_tag_limit = c->asids; /* ASIDs 1 to asids - 1 */
 	log_info("svm: on (instruction lengths from the kernel, which needs no next-RIP saving)");
 }

@@ -33,6 +33,8 @@ struct thread *thread_create(uint64_t phys)
 	t->regs.cs = SEL_UCODE;
 	t->regs.ss = SEL_UDATA;
 	t->regs.rflags = RFLAGS_IF | 2;
+	static uint32_t next_id;
+	t->id = ++next_id;
 	t->state = THREAD_INACTIVE;
 	fpu_thread_reset(t);
 	t->all_next = all_threads;

@@ -19,7 +19,23 @@
 #include "vcpu.h"
 
 const struct vcpu_backend *vcpu_backend;
-static uint16_t next_vpid = 1; /* a VPID (VMX) or ASID (SVM) per vCPU */
+
+/*
+ * Tags: a VPID (VMX) or ASID (SVM) marks a guest's TLB entries.  There may
+ * be fewer than vCPUs (QEMU offers 16 ASIDs), so vCPUs share them in turn:
+ * tag_owner[] remembers which vCPU ran last with each tag, and a vCPU
+ * whose tag another has used since flushes it before it enters.
+ */
+unsigned vcpu_tag_limit;
+const struct vcpu *vcpu_tag_owner[VCPU_TAGS];
+static unsigned next_tag;
+
+/* A tag in 1 .. min(VCPU_TAGS, vcpu_tag_limit) - 1: 0 is the host's. */
+static uint16_t tag_new(void)
+{
+	unsigned n = (vcpu_tag_limit < VCPU_TAGS ? vcpu_tag_limit : VCPU_TAGS) - 1;
+	return 1 + next_tag++ % n;
+}
 
 struct thread *vcpu_create(uint64_t phys)
 {
@@ -30,15 +46,15 @@ struct thread *vcpu_create(uint64_t phys)
 	t->vcpu = v;
 	v->thread = t;
 	v->vmcs = phys + 2 * PAGE_SIZE;
-	v->vpid = next_vpid++;
-	if (!next_vpid)
-		next_vpid = 1; /* VPID 0 is the host's */
+	v->vpid = tag_new();
 	vcpu_backend->setup(v);
 	return t;
 }
 
 void vcpu_destroy(struct vcpu *v)
 {
+	if (vcpu_tag_owner[v->vpid] == v)
+		vcpu_tag_owner[v->vpid] = 0; /* a vCPU made here later is another guest */
 	vcpu_backend->teardown(v);
 	cap_delete(&v->space);
 	cap_delete(&v->defaults);
@@ -89,7 +105,7 @@ bool vcpu_entry_refused_slow(struct thread *t)
 	struct vcpu *v = t->vcpu;
 	if (v->space.type != OBJ_GPA_SPACE) {
 		/* its space went away (the capability's copy in v->space was deleted) */
-		log_warn("vcpu %u: its guest-physical space is gone: stopped", v->vpid);
+		log_warn("vcpu %u: its guest-physical space is gone: stopped", t->id);
 		t->state = THREAD_INACTIVE;
 		return true;
 	}
@@ -109,7 +125,7 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 	if (!ep) {
 		uint64_t w[VMW_COUNT];
 		vcpu_backend->read_state(v, VMG_RIP, w);
-		log_warn("vcpu %u: exit %#x at rip %#lx has no handler: stopped", v->vpid, reason,
+		log_warn("vcpu %u: exit %#x at rip %#lx has no handler: stopped", t->id, reason,
 			 w[VMW_RIP]);
 		t->state = THREAD_INACTIVE;
 		return;

@@ -13,6 +13,22 @@
 struct thread *vcpu_create(uint64_t phys);
 void vcpu_destroy(struct vcpu *v);
 
+/* VPIDs (VMX) or ASIDs (SVM) the CPU has, 0 included; set by the backend's init. */
+extern unsigned vcpu_tag_limit;
+/*
+ * Called before every entry: makes v the last user of its VPID/ASID and
+ * returns true if another vCPU used it since v last did (flush it first).
+ */
+#define VCPU_TAGS 256
+extern const struct vcpu *vcpu_tag_owner[VCPU_TAGS];
+static inline bool vcpu_tag_claim(struct vcpu *v)
+{
+	if (vcpu_tag_owner[v->vpid] == v)
+		return false;
+	vcpu_tag_owner[v->vpid] = v;
+	return true;
+}
+
 /* The endpoint capability and state mask bound to an exit reason, or NULL. */
 struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
 /*

@@ -50,13 +50,19 @@ static bool check_segments(const uint64_t *w, bool long_mode)
 	return true;
 }
 
-/* An event to inject (SDM 26.2.1.3): a known type, vector and error-code rules. */
-static bool check_injection(uint64_t info)
+/*
+ * An event to inject (SDM 26.2.1.3): a known type, vector and error-code
+ * rules; a software interrupt or exception (types 4-6) needs the length of
+ * its instruction, 1 to 15 (SVM adds it to RIP, VMX's entry checks it).
+ */
+static bool check_injection(uint64_t info, uint64_t insn_len)
 {
 	if (!(info & (1u << 31)))
 		return info == 0;
 	unsigned type = (info >> 8) & 7, vector = info & 0xff;
 	if (info & 0x7ffff000 || type == 1 || type == 7)
+		return false;
+	if (type >= 4 && (insn_len < 1 || insn_len > 15))
 		return false;
 	if (type == 2 && vector != 2)
 		return false;
@@ -85,7 +91,7 @@ int vcpu_check_state(const struct vcpu *v, uint32_t mask, const uint64_t *w,
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
 		return ERR_INVALID_ARG;
-	if ((mask & VMG_INJECT) && !check_injection(w[VMW_INJECT_INFO]))
+	if ((mask & VMG_INJECT) && !check_injection(w[VMW_INJECT_INFO], w[VMW_INSN_LEN]))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
 		return ERR_INVALID_ARG;

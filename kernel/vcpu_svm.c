@@ -78,8 +78,10 @@
 #define I2_XSETBV   (1u << 13)  /* XCR0 stays the host's (fpu.c) */
 
 /* Exit codes. */
+#define SVM_EXIT_DB       0x041
 #define SVM_EXIT_UD       0x046
 #define SVM_EXIT_DF       0x048
+#define SVM_EXIT_AC       0x051
 #define SVM_EXIT_INTR     0x060
 #define SVM_EXIT_NMI      0x061
 #define SVM_EXIT_VINTR    0x064
@@ -97,9 +99,15 @@
 
 #define EFER_SVME   (1ULL << 12)
 #define EFER_LMA    (1ULL << 10)
+#define CR0_PE      (1ULL << 0)
+#define CR0_PG      (1ULL << 31)
+#define CR4_PSE     (1ULL << 4)
+#define CR4_PAE     (1ULL << 5)
 #define EVENT_VALID (1u << 31)
 #define EVENT_UD    (EVENT_VALID | (3u << 8) | 6) /* #UD, an exception */
 #define EVENT_DF    (EVENT_VALID | (1u << 11) | (3u << 8) | 8) /* #DF, error code 0 */
+#define EVENT_DB    (EVENT_VALID | (3u << 8) | 1)
+#define EVENT_AC    (EVENT_VALID | (1u << 11) | (3u << 8) | 17) /* error code 0 */
 
 void svm_launch(struct trap_frame *regs, uint64_t vmcb);
 
@@ -193,8 +201,11 @@ static void restore_entry_state(struct vcpu *v)
 
 static void svm_setup(struct vcpu *v)
 {
-	/* #UD: Intel's VMCALL, which AMD does not know.  #DF: see double_fault(). */
-	*u32(v, C_INTERCEPT_EXC) = (1u << 6) | (1u << 8);
+	/*
+	 * #UD: Intel's VMCALL, which AMD does not know.  #DF: see double_fault().
+	 * #DB and #AC: see reflect(); a guest could loop the CPU in their delivery.
+	 */
+	*u32(v, C_INTERCEPT_EXC) = (1u << 1) | (1u << 6) | (1u << 8) | (1u << 17);
 	*u32(v, C_INTERCEPT_MISC1) = I1_INTR | I1_NMI | I1_SMI | I1_INIT | I1_RDPMC | I1_CPUID |
 				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN;
 	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT |
@@ -434,25 +445,78 @@ static bool read_guest(struct vcpu *v, uint64_t gpa, void *buf, unsigned len)
 	return true;
 }
 
+/*
+ * The guest-physical address of guest-linear `linear`, through the guest's
+ * own page tables in whichever of its three paging modes it uses; false if
+ * a level is not present or not in its memory.
+ */
+static bool guest_translate(struct vcpu *v, uint64_t linear, uint64_t *gpa)
+{
+	uint64_t cr3 = *u64(v, S_CR3), cr4 = *u64(v, S_CR4), e = 0;
+	if (!(cr4 & CR4_PAE)) { /* two levels of 32-bit entries; 4 MiB pages with PSE */
+		if (!read_guest(v, (cr3 & 0xfffff000) + ((linear >> 22) & 0x3ff) * 4, &e, 4) ||
+		    !(e & PTE_P))
+			return false;
+		if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
+			*gpa = (e & 0xffc00000) | (linear & 0x3fffff);
+			return true;
+		}
+		if (!read_guest(v, (e & 0xfffff000) + ((linear >> 12) & 0x3ff) * 4, &e, 4) ||
+		    !(e & PTE_P))
+			return false;
+		*gpa = (e & 0xfffff000) | (linear & 0xfff);
+		return true;
+	}
+	bool lm = *u64(v, S_EFER) & EFER_LMA;
+	uint64_t table = lm ? cr3 & PTE_ADDR : cr3 & 0xffffffe0;
+	for (int level = lm ? 4 : 3; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		uint64_t index = !lm && level == 3 ? (linear >> 30) & 3 : (linear >> shift) & 511;
+		if (!read_guest(v, table + index * 8, &e, 8) || !(e & PTE_P))
+			return false;
+		if (level == 1 || (level <= 3 && (e & PTE_PS) && (lm || level == 2))) {
+			uint64_t offset = (1ULL << shift) - 1;
+			*gpa = (e & PTE_ADDR & ~offset) | (linear & offset);
+			return true;
+		}
+		table = e & PTE_ADDR;
+	}
+	return false;
+}
+
+/* Reads guest-linear memory (within one page), paging or not; false if unmapped. */
+static bool read_guest_linear(struct vcpu *v, uint64_t linear, void *buf, unsigned len)
+{
+	uint64_t gpa = linear;
+	if ((*u64(v, S_CR0) & CR0_PG) && !guest_translate(v, linear, &gpa))
+		return false;
+	return read_guest(v, gpa, buf, len);
+}
+
 /* Intel's VMCALL (0F 01 C1) raises #UD on AMD: it is the guest's hypercall all the same. */
 static bool is_vmcall(struct vcpu *v)
 {
 	uint8_t b[3];
 	uint64_t linear = seg(v, VMS_CS)->base + *u64(v, S_RIP);
-	return !(*u64(v, S_CR0) & (1u << 31)) && read_guest(v, linear, b, 3) &&
-	       b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xc1;
+	return read_guest_linear(v, linear, b, 3) && b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xc1;
 }
 
 /*
- * A double fault the guest cannot take (no IDT entry 8) is a triple fault:
- * reported as one here, because Bochs 2.7 stops the whole machine instead
- * of exiting on SVM's shutdown intercept.  Otherwise the #DF is delivered.
+ * A double fault the guest cannot take is a triple fault: reported as one
+ * here, because Bochs 2.7 stops the whole machine instead of exiting on
+ * SVM's shutdown intercept.  "Cannot take": IDT entry 8 is past the limit,
+ * or (protected and long mode) its gate is not present or not readable.
+ * Otherwise the #DF is delivered.
  */
 static uint32_t double_fault(struct vcpu *v)
 {
 	struct svm_seg *idt = (struct svm_seg *)(vmcb(v) + S_SEG) + 8;
-	unsigned gate = *u64(v, S_CR0) & 1 ? 8 : 4; /* protected or real mode */
-	if (idt->limit < 9 * gate - 1)
+	bool protected = *u64(v, S_CR0) & CR0_PE;
+	unsigned gate = *u64(v, S_EFER) & EFER_LMA ? 16 : protected ? 8 : 4;
+	uint8_t type_attr = 0;
+	if (idt->limit < 9 * gate - 1 ||
+	    (protected && (!read_guest_linear(v, idt->base + 8 * gate + 5, &type_attr, 1) ||
+			   !(type_attr & 0x80))))
 		return VMX_EXIT_TRIPLE_FAULT;
 	*u64(v, C_EVENTINJ) = EVENT_DF;
 	return 0;
@@ -493,6 +557,16 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 		return 0;
 	case SVM_EXIT_DF:
 		return double_fault(v);
+	case SVM_EXIT_DB:
+	case SVM_EXIT_AC:
+		/*
+		 * Intercepted only so that a guest cannot keep the CPU in their
+		 * delivery for ever (CVE-2015-8104, CVE-2015-5307): each goes
+		 * back to the guest from here, one exit each, and the host gets
+		 * its turn in between.
+		 */
+		*u64(v, C_EVENTINJ) = code == SVM_EXIT_DB ? EVENT_DB : EVENT_AC;
+		return 0;
 	case SVM_EXIT_INVALID:
 		return VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE;
 	default:
@@ -553,7 +627,9 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	struct vcpu *v = t->vcpu;
 	if (vcpu_entry_refused(t))
 		return_to_user();
-	if (v->flush_seen != flushes) { /* a guest mapping went away since this vCPU last ran */
+	/* a guest mapping went away, or another vCPU used the ASID, since this vCPU last ran */
+	bool asid_reused = vcpu_tag_claim(v);
+	if (v->flush_seen != flushes || asid_reused) {
 		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1;
 		v->flush_seen = flushes;
 	}

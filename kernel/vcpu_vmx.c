@@ -123,7 +123,7 @@ static void setup_controls(void)
 	vmwrite(EXIT_CONTROLS, control(0x483, 0x48f, EXIT_HOST_64 | EXIT_ACK_INTR |
 					      EXIT_SAVE_EFER | EXIT_LOAD_EFER));
 	vmwrite(ENTRY_CONTROLS, control(0x484, 0x490, ENTRY_LOAD_EFER));
-	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(EXCEPTION_BITMAP, (1u << 1) | (1u << 17)); /* #DB, #AC: see reflect_exception() */
 	vmwrite(VMCS_LINK, ~0ULL);
 }
 
@@ -480,6 +480,27 @@ static void kernel_cpuid(struct trap_frame *f)
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
 }
 
+/*
+ * #DB and #AC exit only so that a guest cannot keep the CPU in their
+ * delivery for ever (CVE-2015-8104, CVE-2015-5307: an exception raised
+ * again while it is delivered, which no interrupt ends).  Each goes back to
+ * the guest from here, one exit each, and the host gets its turn in
+ * between.  True if the exit was one of them.
+ */
+static bool reflect_exception(void)
+{
+	uint32_t info = vmread(EXIT_INTR_INFO);
+	unsigned vector = info & 0xff, type = (info >> 8) & 7;
+	if (type == 2 || (vector != 1 && vector != 17))
+		return false;
+	vmwrite(ENTRY_INTR_INFO, info & 0x80000fff); /* bit 12, NMI unblocking, is exit-only */
+	if (info & (1u << 11))
+		vmwrite(ENTRY_INTR_ERROR, vmread(EXIT_INTR_ERROR));
+	if (type >= 4)
+		vmwrite(ENTRY_INSN_LEN, vmread(EXIT_INSN_LEN));
+	return true;
+}
+
 /* Called by vmx_exit_entry with the guest's registers saved in current->regs. */
 void __attribute__((noreturn)) vmx_exit(void);
 void vmx_exit(void)
@@ -501,6 +522,8 @@ void vmx_exit(void)
 		kernel_cpuid(&t->regs);
 	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
+	} else if (reason == VMX_EXIT_EXCEPTION && reflect_exception()) {
+		/* back to the guest */
 	} else {
 		if (reason < VMX_EXIT_REASONS) /* returns only if the general path must do it */
 			fastpath_vmexit(t, reason, vmread(GUEST_RIP), vmread(EXIT_INSN_LEN));
@@ -516,7 +539,7 @@ void __attribute__((noreturn)) vmx_entry_failed(void);
 void vmx_entry_failed(void)
 {
 	struct thread *t = current;
-	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->vcpu->vpid,
+	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->id,
 		 vmread(INSN_ERROR));
 	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE);
 	return_to_user();
@@ -530,6 +553,8 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 		return_to_user();
 	if (read_cr2() != v->cr2)
 		write_cr2(v->cr2);
+	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
+		vmx_invvpid(v->vpid);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_enter(t)));
 	vmx_launch(&t->regs, v->launched);
 	vmx_entry_failed();

@@ -49,6 +49,7 @@ static void read_caps(struct vmx_caps *c)
 		c->ept_2m = cap & (1ULL << 16);
 		c->ept_1g = cap & (1ULL << 17);
 		c->ept_ad = cap & (1ULL << 21);
+		c->invvpid_single = cap & (1ULL << 41);
 	}
 }
 
@@ -119,7 +120,17 @@ void vmx_init(void)
 	}
 	vmx_caps.on = true;
 	vcpu_backend = &vmx_backend;
+	vcpu_tag_limit = 1u << 16; /* VPIDs 1-65535 */
 	log_info("vmx: in VMX root operation");
+}
+
+void vmx_invvpid(uint16_t vpid)
+{
+	struct {
+		uint64_t vpid, linear;
+	} desc = { vpid, 0 };
+	uint64_t type = vmx_caps.invvpid_single ? 1 : 2; /* this VPID, else every one */
+	asm volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }
 
 void vmx_invept(uint64_t root)

@@ -11,6 +11,7 @@ struct vmx_caps {
 	uint32_t revision;   /* VMCS revision identifier */
 	bool ept, vpid, unrestricted_guest, preemption_timer;
 	bool ept_2m, ept_1g, ept_ad, ept_wb;
+	bool invvpid_single;  /* INVVPID of one VPID (else only of all) */
 	bool svm;            /* AMD SVM instead (CPUID 0x80000001:ECX.SVM) */
 	bool on;             /* VMXON done: vCPUs can run */
 };
@@ -21,6 +22,8 @@ extern struct vmx_caps vmx_caps;
 void vmx_probe(void);
 /* Enters VMX root operation if the CPU offers what vCPUs need; says why not otherwise. */
 void vmx_init(void);
+/* Drops the TLB entries tagged with vpid. */
+void vmx_invvpid(uint16_t vpid);
 /* Drops cached guest-physical translations of the EPT tables at root. */
 void vmx_invept(uint64_t root);
 

@@ -22,6 +22,7 @@
 #define PDPT_GPA    0x5000
 #define PD_GPA      0x6000
 #define LDT_GPA     0x7000
+#define IDT_GPA     0x7800 /* zero unless a case fills it */
 
 /* The guest's GDT selectors (write_guest_gdt). */
 #define G_CODE32 0x08
@@ -29,6 +30,9 @@
 #define G_LDT    0x18
 #define G_TSS    0x20
 #define G_CODE64 0x28
+#define G_CODE3  0x33 /* ring 3, RPL 3 */
+#define G_DATA3  0x3b
+#define GDT_ENTRIES 8
 
 #define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
 #define RFLAGS_NT      (1ULL << 14)
@@ -36,6 +40,8 @@
 /* Guest code, copied to CODE_GPA: 32-bit unless it says 64. */
 extern const char guest_ldt_tr[], guest_ldt_tr_end[], guest_count[], guest_count_end[];
 extern const char guest_cpuid_hlt[], guest_cpuid_hlt_end[], guest_hlt64[], guest_hlt64_end[];
+extern const char guest_ud2[], guest_ud2_end[], guest_db_ac[], guest_db_ac_end[];
+extern const char guest_db_handler[], guest_ac_handler[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -58,6 +64,40 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	hlt\n"
     "1:	jmp 1b\n"
     "guest_cpuid_hlt_end:\n"
+    /* Faults with no IDT to take it: a triple fault. */
+    "guest_ud2:\n"
+    "	ud2\n"
+    "guest_ud2_end:\n"
+    /*
+     * Drops to ring 3 with TF and AC set, makes an access that is not
+     * aligned, and counts the #AC and the #DB its handlers get (at
+     * DATA_GPA + 8 and + 4, handlers in a ring-3 code segment: no TSS
+     * needed), then exits with CPUID.
+     */
+    "guest_db_ac:\n"
+    "	movw $0x3b, %ax\n"
+    "	movw %ax, %ds\n"
+    "	movw %ax, %es\n"
+    "	pushl $0x3b\n"
+    "	pushl $0x2800\n"
+    "	pushl $0x40102\n"
+    "	pushl $0x33\n"
+    "	pushl $0x1000 + (2f - guest_db_ac)\n"
+    "	iret\n"
+    "2:	movl 0x2001, %eax\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "1:	jmp 1b\n"
+    "guest_db_handler:\n"
+    "	incl 0x2004\n"
+    "	andl $~0x100, 8(%esp)\n"
+    "	iret\n"
+    "guest_ac_handler:\n"
+    "	incl 0x2008\n"
+    "	andl $~0x40000, 12(%esp)\n"
+    "	addl $4, %esp\n"
+    "	iret\n"
+    "guest_db_ac_end:\n"
     ".code64\n"
     "guest_hlt64:\n"
     "	hlt\n"
@@ -80,6 +120,16 @@ static void write_guest_gdt(uint8_t *mem)
 	gdt[3] = 0x0000820070000fffULL; /* LDT at LDT_GPA */
 	gdt[4] = 0x0d0089ead0000067ULL; /* a 32-bit TSS at 0x0dead000: outside the guest */
 	gdt[5] = 0x00af9b000000ffffULL; /* 64-bit code */
+	gdt[6] = 0x00cffb000000ffffULL; /* 32-bit code, ring 3 */
+	gdt[7] = 0x00cff3000000ffffULL; /* data, ring 3 */
+}
+
+/* Points the guest's IDT entry `vector` at `handler` (guest code) through a ring-3 gate. */
+static void set_guest_gate(uint8_t *mem, unsigned vector, const char *handler, const char *code)
+{
+	uint64_t offset = CODE_GPA + (uint64_t)(handler - code);
+	*(uint64_t *)(mem + IDT_GPA + 8 * vector) = (offset & 0xffff) | (uint64_t)G_CODE3 << 16 |
+						    0xeeULL << 40 | (offset >> 16) << 48;
 }
 
 static void write_guest_page_tables(uint8_t *mem)
@@ -144,8 +194,9 @@ static uint64_t *protected_mode_state(void)
 	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE32, 0xc09b, 0xffffffff);
 	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(0, 0x8b, 0xffff);
 	w[VMW_GDTR_BASE] = GDT_GPA;
-	w[VMW_GDTR_LIMIT] = 6 * 8 - 1;
-	w[VMW_IDTR_LIMIT] = 0x3ff;
+	w[VMW_GDTR_LIMIT] = GDT_ENTRIES * 8 - 1;
+	w[VMW_IDTR_BASE] = IDT_GPA;
+	w[VMW_IDTR_LIMIT] = 0x7ff;
 	return w;
 }
 
@@ -300,12 +351,73 @@ static enum result failed_first_entry_can_be_retried(void)
 	CHECK(reason == (VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE));
 	CHECK(w[VMW_RIP] == CODE_GPA);
 	CHECK(w[VMW_CR3] == PML4_GPA);
-	CHECK(w[VMW_GDTR_BASE] == GDT_GPA && w[VMW_IDTR_LIMIT] == 0x3ff);
+	CHECK(w[VMW_GDTR_BASE] == GDT_GPA && w[VMW_IDTR_BASE] == IDT_GPA);
 	CHECK(VM_SEG_SEL(w[VMW_SEG_DESC(VMS_CS)]) == G_CODE64);
 	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, 0xa09b, 0xffffffff);
 	CHECK_OK(vm_reply(VMG_SEG));
 	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_HLT);
 	CHECK(w[VMW_RIP] == CODE_GPA + 1 || w[VMW_RIP] == CODE_GPA);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A guest that faults with nothing in its IDT triple-faults, and only the
+ * guest stops (Bochs's AMD CPU stopped the whole machine when the kernel
+ * delivered the #DF such a guest cannot take).
+ */
+static enum result fault_without_idt_is_a_triple_fault(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_ud2, guest_ud2_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_TRIPLE_FAULT);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * #DB and #AC exit to the kernel (so that no guest can loop the CPU in
+ * their delivery), and the kernel hands each straight back: the guest's
+ * own handlers see exactly the exceptions it caused.
+ */
+static enum result debug_and_alignment_exceptions_reach_the_guest(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_db_ac, guest_db_ac_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	set_guest_gate(m.mem, 1, guest_db_handler, guest_db_ac);
+	set_guest_gate(m.mem, 17, guest_ac_handler, guest_db_ac);
+	protected_mode_state()[VMW_CR0] = 0x40011; /* AM, ET, PE */
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_CPUID);
+	const volatile uint32_t *count = (const volatile uint32_t *)(m.mem + DATA_GPA);
+	CHECK(count[1] >= 1); /* #DB */
+	CHECK_OK(vm_reply(VMR_STOP));
+	if (count[2] == 0)
+		SKIP("the CPU raised no #AC (QEMU's emulation has no alignment checks)");
+	CHECK(count[2] == 1);
+	return PASS;
+}
+
+/* It is an error to inject a software interrupt without the length of its instruction. */
+static enum result software_injection_needs_a_length(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_CPUID);
+	uint64_t *w = utcb()->mr;
+	w[VMW_INJECT_INFO] = (1u << 31) | (4u << 8) | 0x80; /* int $0x80 */
+	w[VMW_INJECT_ERROR] = 0;
+	w[VMW_INSN_LEN] = 0;
+	CHECK_ST(vm_reply(VMG_INJECT), ERR_INVALID_ARG);
+	w[VMW_INSN_LEN] = 16;
+	CHECK_ST(vm_reply(VMG_INJECT), ERR_INVALID_ARG);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
 }
@@ -425,6 +537,10 @@ static const struct test_case cases[] = {
 	{ "guest_ldt_and_tss_stay_in_the_guest", guest_ldt_and_tss_stay_in_the_guest },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
+	{ "fault_without_idt_is_a_triple_fault", fault_without_idt_is_a_triple_fault },
+	{ "debug_and_alignment_exceptions_reach_the_guest",
+	  debug_and_alignment_exceptions_reach_the_guest },
+	{ "software_injection_needs_a_length", software_injection_needs_a_length },
 	{ "unbound_exit_reason_goes_to_the_default", unbound_exit_reason_goes_to_the_default },
 	{ "refused_reply_recv_keeps_the_vcpu_waiting", refused_reply_recv_keeps_the_vcpu_waiting },
 };
