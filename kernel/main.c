@@ -2,6 +2,7 @@
 #include "boot.h"
 #include "gdt.h"
 #include "irq.h"
+#include "kcheck.h"
 #include "ktest.h"
 #include "lapic.h"
 #include "log.h"
@@ -76,6 +77,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 
 	syscall_init();
 	irq_init();
+	kcheck_boot(); /* the hardware state the checker expects from now on */
 
 	if (kernel_options.test_suite[0])
 		ktest_main(kernel_options.test_suite); /* does not return */

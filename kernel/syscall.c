@@ -653,7 +653,9 @@ static long sys_debug_check(struct trap_frame *r)
 	int st = console_arg(r->rdi, RIGHT_W);
 	if (st != OK)
 		return st;
-	r->rdi = kcheck_invariants();
+	uint64_t known;
+	r->rdi = kcheck_invariants(r->rsi, &known); /* rsi: DEBUG_CHECK_* scope, 0 for all */
+	r->rsi = known;
 	return OK;
 }
 
