@@ -44,7 +44,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
-.PHONY: FORCE programs all iso bench run run-bochs test debug deps deps-check clean help compile_commands.json
+.PHONY: FORCE programs all iso bench fuzz fuzz-coverage run run-bochs test debug deps deps-check clean help compile_commands.json
 all: $(BUILD)/kernel.elf iso
 
 help:
@@ -53,6 +53,8 @@ help:
 	@echo "                emulated, guests on AMD SVM); EMU=bochs for Bochs; serial console here"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
 	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
+	@echo "make fuzz       the syscall fuzzer in QEMU (SEED=N replays a run; EMU=bochs)"
+	@echo "make fuzz-coverage  the share of each kernel file's lines the fuzzer reaches"
 	@echo "make bench      benchmarks (instruction counts) under Bochs and QEMU -icount"
 	@echo "make debug      QEMU waiting for gdb; then: gdb -x $(BUILD)/gdbinit"
 	@echo "make deps       install the Debian packages the project needs"
@@ -168,10 +170,23 @@ $(BUILD)/test-$(1).iso: $(BUILD)/kernel.elf iso/mkiso.sh $(call module_files,$(2
 	$$(V)iso/mkiso.sh $$@ $(BUILD)/kernel.elf "loglevel=info" $(2)
 endef
 
-# The user-level test suite and the syscall fuzzer, started by the root task.
+# The user-level test suite, started by the root task.
 USER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/user/test.cfg:config \
-	$(BUILD)/prog/echo.elf:echo $(BUILD)/prog/suite.elf:suite $(BUILD)/prog/fuzz.elf:fuzz
+	$(BUILD)/prog/echo.elf:echo $(BUILD)/prog/suite.elf:suite
 $(eval $(call test_iso,user,$(USER_TEST_MODULES)))
+
+# The syscall fuzzer (docs/testing.md).  Its seed is a boot module: a fresh
+# random one for every run, or SEED=N to replay one.  FUZZ_CALLS calls under
+# QEMU, FUZZ_BOCHS_CALLS under Bochs.
+FUZZ_CALLS ?= 200000
+FUZZ_BOCHS_CALLS ?= 50000
+$(BUILD)/fuzz-seed: FORCE
+	@mkdir -p $(BUILD)
+	@seed=$${SEED:-0x$$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}; \
+	echo "seed=$$seed calls=$(FUZZ_CALLS) bochs_calls=$(FUZZ_BOCHS_CALLS)" > $@
+FUZZ_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/fuzz/root.cfg:config \
+	$(BUILD)/prog/fuzz.elf:fuzz $(BUILD)/fuzz-seed:fuzzseed
+$(eval $(call test_iso,fuzz,$(FUZZ_TEST_MODULES)))
 
 # The VMM and its test guests (tests/vm/): they run under Bochs; QEMU has no VMX.
 VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \
@@ -266,11 +281,20 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user vm drivers serial console guestdisk switch kbd kbdconsole
+BOOT_SUITES := boot fault user fuzz vm drivers serial console guestdisk switch kbd kbdconsole
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso
 	$(V)tests/run-all.sh $(BUILD)
+
+# The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log
+# is build/test-logs/fuzz-EMU.serial.log.
+fuzz: deps-check $(BUILD)/test-fuzz.iso
+	$(V)tests/boot/run-suite.sh $(EMU) $(BUILD)/test-fuzz.iso fuzz $(BUILD)/test-logs 600
+
+# The share of each kernel file's lines the fuzzer reaches (docs/testing.md).
+fuzz-coverage: deps-check $(BUILD)/test-fuzz.iso
+	$(V)tools/fuzz-coverage.sh $(BUILD)
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
 BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial)

@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "task.h"
 #include "thread.h"
+#include "vcpu.h"
 
 /* Deletions (and children moved) between two of cap_revoke's preemption points. */
 #define REVOKE_BATCH 64
@@ -238,6 +239,8 @@ static unsigned delete_cap(struct cap *c)
 {
 	if (c->type == OBJ_FRAME && c->owner)
 		frame_unmap(c);
+	if (c->flags & CAPF_VCPU_SPACE)
+		vcpu_space_deleted(c);
 	unsigned moved = unlink_cap(c);
 	struct cap gone = *c;
 	memset(c, 0, sizeof(*c));

@@ -1,7 +1,19 @@
 #ifndef KERNEL_KCHECK_H
 #define KERNEL_KCHECK_H
 
-/* Checks the kernel's object invariants, logs each broken one, returns how many. */
-unsigned kcheck_invariants(void);
+#include <stdint.h>
+
+#include "moat/abi.h"
+
+/*
+ * Checks the invariants `scope` selects (DEBUG_CHECK_*, 0 for all), logs
+ * each broken one, and returns how many are broken.
+ */
+unsigned kcheck_invariants(unsigned scope);
+
+/* Records the hardware state boot set up, which kcheck_hardware compares against. */
+void kcheck_boot(void);
+/* The hardware half of kcheck_invariants; counts into *broken. */
+void kcheck_hardware(unsigned *broken);
 
 #endif

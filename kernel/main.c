@@ -3,6 +3,7 @@
 #include "fpu.h"
 #include "gdt.h"
 #include "irq.h"
+#include "kcheck.h"
 #include "ktest.h"
 #include "lapic.h"
 #include "log.h"
@@ -77,6 +78,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	vmx_init();
 	svm_init(); /* only if VMX is not in use */
 	irq_init();
+	kcheck_boot(); /* the hardware state the checker expects from now on */
 
 	if (kernel_options.test_suite[0])
 		ktest_main(kernel_options.test_suite); /* does not return */

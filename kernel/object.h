@@ -44,6 +44,7 @@ struct cap {
 _Static_assert(sizeof(struct cap) == 64, "a capability is 64 bytes");
 
 #define CAPF_GUEST 1 /* a frame mapped into a guest-physical space, not a task */
+#define CAPF_VCPU_SPACE 2 /* a vCPU's own copy of its space (vcpu_space_deleted) */
 
 #define IOPORT_FIRST(c) ((c)->pages & 0xffff)
 #define IOPORT_LAST(c)  ((c)->pages >> 16)
@@ -153,6 +154,11 @@ struct vcpu {
 	uint64_t exit_len, exit_qual, exit_gpa; /* SVM: the exit, in VMX's terms */
 	uint64_t flush_seen;         /* SVM: guest-mapping removals this vCPU has flushed */
 	uint64_t entry_state[VCPU_SAVED_STATE_WORDS]; /* SVM: state written since the last exit */
+	/* VMX: MSRs that exits and entries switch (guest's, then host's); vcpu_vmx.c */
+	struct vmx_msr_entry {
+		uint32_t index, reserved;
+		uint64_t value;
+	} switched_msrs[2] __attribute__((aligned(16)));
 	bool entry_state_valid;
 	uint32_t exit_reason;        /* of the exit waiting for its answer */
 	uint32_t exit_mask;

@@ -77,6 +77,7 @@ void paging_init(uint64_t phys_top)
 	map_range((uint64_t)_data, (uint64_t)_kernel_end, PTE_W | pte_nx);
 
 	write_cr4(read_cr4() | CR4_PGE | supervisor_protection());
+	write_cr0(read_cr0() & ~(CR0_CD | CR0_NW)); /* caches on, whatever the firmware left */
 	write_cr3(kernel_pml4);
 	log_info("paging: kernel tables at %#lx, physmap of %lu MiB, NX %s, SMEP %s, SMAP %s",
 		 kernel_pml4, end >> 20, pte_nx ? "on" : "unsupported",

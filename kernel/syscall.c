@@ -462,7 +462,7 @@ static long sys_vcpu_configure(struct trap_frame *r)
 	cap_delete(&v->space);
 	cap_derive(space, &v->space, RIGHTS_ALL, 0, 0);
 	v->flags = r->rdx;
-	vcpu_backend->set_space(v, (struct gpa_space *)space->obj);
+	vcpu_set_space(v, (struct gpa_space *)space->obj);
 	return OK;
 }
 
@@ -669,7 +669,7 @@ static long sys_debug_check(struct trap_frame *r)
 	int st = console_arg(r->rdi, RIGHT_W);
 	if (st != OK)
 		return st;
-	r->rdi = kcheck_invariants();
+	r->rdi = kcheck_invariants(r->rsi); /* rsi: DEBUG_CHECK_* scope, 0 for all */
 	return OK;
 }
 

@@ -9,6 +9,8 @@
  * Object layout (VCPU_PAGES): page 0 struct thread, page 1 struct vcpu,
  * page 2 the VMCS (VMX) or VMCB (SVM).
  */
+#include <stddef.h>
+
 #include "cap.h"
 #include "ipc.h"
 #include "log.h"
@@ -55,11 +57,34 @@ void vcpu_destroy(struct vcpu *v)
 {
 	if (vcpu_tag_owner[v->vpid] == v)
 		vcpu_tag_owner[v->vpid] = 0; /* a vCPU made here later is another guest */
-	vcpu_backend->teardown(v);
-	cap_delete(&v->space);
+	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS) */
 	cap_delete(&v->defaults);
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++)
 		cap_delete(&v->bound_ep[i]);
+	vcpu_backend->teardown(v);
+}
+
+void vcpu_set_space(struct vcpu *v, struct gpa_space *g)
+{
+	if (g)
+		v->space.flags |= CAPF_VCPU_SPACE;
+	vcpu_backend->set_space(v, g);
+}
+
+/*
+ * A vCPU runs on a space only while it holds its own capability to it (in
+ * v->space, flagged CAPF_VCPU_SPACE).  When that goes (deleted, revoked,
+ * or the vCPU destroyed), the vCPU stops (an exit it waits in is
+ * cancelled) and its EPTP/nCR3 is cleared, before the space, which may
+ * go with it, can give its tables back to the untyped they came from.
+ * Entry checks v->space as well (vcpu_entry_refused).
+ */
+void vcpu_space_deleted(struct cap *space)
+{
+	struct vcpu *v = (struct vcpu *)((char *)space - offsetof(struct vcpu, space));
+	thread_stop(v->thread, ERR_DELETED);
+	v->thread->ipc_vmexit = false;
+	vcpu_set_space(v, 0);
 }
 
 /* The endpoint capability and mask bound to reason, or NULL. */

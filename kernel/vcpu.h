@@ -29,6 +29,11 @@ static inline bool vcpu_tag_claim(struct vcpu *v)
 	return true;
 }
 
+/* Points v at g's tables (NULL: at none); v->space holds g's capability. */
+void vcpu_set_space(struct vcpu *v, struct gpa_space *g);
+/* The capability in v->space is being deleted: v stops and forgets the tables. */
+void vcpu_space_deleted(struct cap *space);
+
 /* The endpoint capability and state mask bound to an exit reason, or NULL. */
 struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
 /*
@@ -78,7 +83,7 @@ struct vcpu_backend {
 	const char *name;
 	void (*setup)(struct vcpu *v);
 	void (*teardown)(struct vcpu *v);
-	void (*set_space)(struct vcpu *v, struct gpa_space *g);
+	void (*set_space)(struct vcpu *v, struct gpa_space *g); /* g NULL: none */
 	/* Reads the guest state of the groups in mask into w[VMW_*]. */
 	void (*read_state)(struct vcpu *v, uint32_t mask, uint64_t *w);
 	/* Checks, then writes, the groups in mask; ERR_INVALID_ARG and nothing written if bad. */

@@ -226,7 +226,7 @@ static void svm_teardown(struct vcpu *v)
 
 static void svm_set_space(struct vcpu *v, struct gpa_space *g)
 {
-	*u64(v, C_NCR3) = g->root;
+	*u64(v, C_NCR3) = g ? g->root : 0;
 }
 
 /* Nested page tables are ordinary page tables; guest accesses count as user accesses. */

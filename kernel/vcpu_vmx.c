@@ -26,10 +26,12 @@ enum {
 	GUEST_SEL = 0x0800, /* + 2 * segment */
 	HOST_ES_SEL = 0x0c00, HOST_CS_SEL = 0x0c02, HOST_SS_SEL = 0x0c04, HOST_DS_SEL = 0x0c06,
 	HOST_FS_SEL = 0x0c08, HOST_GS_SEL = 0x0c0a, HOST_TR_SEL = 0x0c0c,
+	EXIT_MSR_STORE_ADDR = 0x2006, EXIT_MSR_LOAD_ADDR = 0x2008, ENTRY_MSR_LOAD_ADDR = 0x200a,
 	EPT_POINTER = 0x201a, GUEST_PHYS_ADDR = 0x2400, VMCS_LINK = 0x2800,
 	GUEST_DEBUGCTL = 0x2802, GUEST_EFER = 0x2806, HOST_EFER = 0x2c02,
 	PIN_CONTROLS = 0x4000, PROC_CONTROLS = 0x4002, EXCEPTION_BITMAP = 0x4004,
-	EXIT_CONTROLS = 0x400c, ENTRY_CONTROLS = 0x4012, ENTRY_INTR_INFO = 0x4016,
+	EXIT_CONTROLS = 0x400c, EXIT_MSR_STORE_COUNT = 0x400e, EXIT_MSR_LOAD_COUNT = 0x4010,
+	ENTRY_CONTROLS = 0x4012, ENTRY_MSR_LOAD_COUNT = 0x4014, ENTRY_INTR_INFO = 0x4016,
 	ENTRY_INTR_ERROR = 0x4018, ENTRY_INSN_LEN = 0x401a, PROC_CONTROLS2 = 0x401e,
 	INSN_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INTR_INFO = 0x4404,
 	EXIT_INTR_ERROR = 0x4406, IDT_VECTORING_INFO = 0x4408, IDT_VECTORING_ERROR = 0x440a,
@@ -87,6 +89,7 @@ enum {
 #define MSR_VMX_CR4_FIXED1  0x489
 
 #define CR0_PE (1ULL << 0)
+#define MSR_KERNEL_GS_BASE 0xc0000102
 #define CR0_PG (1ULL << 31)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
@@ -199,16 +202,42 @@ static uint64_t cr4_forced(void)
 	return rdmsr(MSR_VMX_CR4_FIXED0);
 }
 
+/*
+ * The guest's CD and NW live only in its read shadow: a VM exit does not
+ * load them from the host state (SDM 27.5.1), so a guest that set them in
+ * the real CR0 would switch the host's caches off.  The guest runs cached;
+ * its writes to them exit (CR0_MASK).
+ */
 static void guest_write_cr0(uint64_t v)
 {
 	vmwrite(CR0_SHADOW, v);
-	vmwrite(GUEST_CR0, v | cr0_forced());
+	vmwrite(GUEST_CR0, (v & ~(CR0_CD | CR0_NW)) | cr0_forced());
 }
 
 static void guest_write_cr4(uint64_t v)
 {
 	vmwrite(CR4_SHADOW, v);
 	vmwrite(GUEST_CR4, v | cr4_forced());
+}
+
+/*
+ * KERNEL_GS_BASE is not in the VMCS, and a guest's SWAPGS writes it
+ * without an exit: the exit stores the guest's value and loads the host's
+ * (0: the kernel uses no SWAPGS), the entry loads the guest's back, so no
+ * guest sees another's and the host keeps its own.  (RDMSR and WRMSR of
+ * every MSR exit to the VMM; the other syscall MSRs only change that way.)
+ */
+static void setup_switched_msrs(struct vcpu *v)
+{
+	uint64_t area = (uint64_t)v->switched_msrs - PHYSMAP_BASE;
+	v->switched_msrs[0] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
+	v->switched_msrs[1] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
+	vmwrite(EXIT_MSR_STORE_ADDR, area);
+	vmwrite(EXIT_MSR_STORE_COUNT, 1);
+	vmwrite(ENTRY_MSR_LOAD_ADDR, area);
+	vmwrite(ENTRY_MSR_LOAD_COUNT, 1);
+	vmwrite(EXIT_MSR_LOAD_ADDR, area + sizeof(struct vmx_msr_entry));
+	vmwrite(EXIT_MSR_LOAD_COUNT, 1);
 }
 
 static void vmx_vcpu_setup(struct vcpu *v)
@@ -221,7 +250,8 @@ static void vmx_vcpu_setup(struct vcpu *v)
 	setup_host(v);
 	setup_guest();
 	vmwrite(VPID, v->vpid);
-	vmwrite(CR0_MASK, cr0_forced() | CR0_PE | CR0_PG); /* mode switches exit too */
+	vmwrite(CR0_MASK, cr0_forced() | CR0_PE | CR0_PG | CR0_CD | CR0_NW); /* mode switches exit too */
+	setup_switched_msrs(v);
 	vmwrite(CR4_MASK, cr4_forced());
 	guest_write_cr0(0x60000010); /* CD, NW, ET: the reset value */
 	guest_write_cr4(0);
@@ -237,7 +267,7 @@ static void vmx_vcpu_teardown(struct vcpu *v)
 static void vmx_vcpu_set_space(struct vcpu *v, struct gpa_space *g)
 {
 	vmcs_load(v);
-	vmwrite(EPT_POINTER, g->root | (3 << 3) | 6); /* 4-level walk, write-back tables */
+	vmwrite(EPT_POINTER, g ? g->root | (3 << 3) | 6 : 0); /* 4-level walk, write-back tables */
 }
 
 /* EPT entries (SDM 29.3.2): R, W, X in bits 0-2; leaves are write-back memory. */

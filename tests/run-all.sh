@@ -33,6 +33,7 @@ keyboard_suites() {
 background boot "$suite" bochs "$build/test-boot.iso" boot "$logs" 180 --no-skip
 background fault "$suite" bochs "$build/test-fault.iso" fault "$logs" 120
 background user "$suite" bochs "$build/test-user.iso" user "$logs" 300 --no-skip
+background fuzz "$suite" bochs "$build/test-fuzz.iso" fuzz "$logs" 300 --no-skip
 background vm "$suite" bochs "$build/test-vm.iso" vm "$logs" 300 --no-skip
 background svm-user "$suite" bochs-svm "$build/test-user.iso" user "$logs" 300 --no-skip
 background svm-vm "$suite" bochs-svm "$build/test-vm-nospin.iso" vm "$logs" 300 --no-skip
@@ -46,6 +47,7 @@ background kbd keyboard_suites
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 60
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 60
 	"$suite" qemu "$build/test-user.iso" user "$logs" 120
+	"$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 300 --no-skip
 	for s in vm drivers serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done

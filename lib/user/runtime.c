@@ -71,6 +71,7 @@ static const char *const status_names[ERR_COUNT] = {
 	[ERR_DELETED] = "ERR_DELETED",
 	[ERR_BUSY] = "ERR_BUSY",
 	[ERR_CANCELED] = "ERR_CANCELED",
+	[ERR_UNSUPPORTED] = "ERR_UNSUPPORTED",
 };
 
 const char *status_name(uint64_t status)

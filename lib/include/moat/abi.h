@@ -107,6 +107,10 @@ enum moat_object {
 #define RIGHT_G   8u
 #define RIGHTS_ALL 15u
 
+/* SYS_DEBUG_CHECK's scope (rsi); 0 checks everything. */
+#define DEBUG_CHECK_OBJECTS  1u /* capabilities, reference counts, thread states: slow */
+#define DEBUG_CHECK_HARDWARE 2u /* descriptor tables, MSRs, CRs, TSS, EPTP/nCR3: fast */
+
 /* A task argument meaning "the caller's own task". */
 #define TASK_SELF  ((uint64_t)-1)
 /* A slot argument meaning "none" (no UTCB, no fault handler). */

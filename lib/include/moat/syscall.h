@@ -194,12 +194,21 @@ static inline uint64_t sys_debug_exit(uint64_t console, uint64_t status)
 {
 	return sys0(SYS_DEBUG_EXIT, console, status, 0, 0, 0, 0);
 }
+/* Every check; *broken gets the number of broken invariants. */
 static inline uint64_t sys_debug_check(uint64_t console, uint64_t *broken)
 {
 	struct sysregs r = { console, 0, 0, 0, 0, 0 };
 	uint64_t st = moat_syscall(SYS_DEBUG_CHECK, &r);
 	if (broken)
 		*broken = r.rdi;
+	return st;
+}
+/* The checks of `scope` (DEBUG_CHECK_*): *broken says how many failed. */
+static inline uint64_t sys_debug_check_scope(uint64_t console, uint64_t scope, uint64_t *broken)
+{
+	struct sysregs r = { console, scope, 0, 0, 0, 0 };
+	uint64_t st = moat_syscall(SYS_DEBUG_CHECK, &r);
+	*broken = st == OK ? r.rdi : 0;
 	return st;
 }
 

@@ -8,12 +8,10 @@
  * then "end of tests: P passed, F failed, S skipped", and ends the
  * emulator with sys_debug_exit (status 1 if a case failed).
  *
- * Ordering with the fuzzer (tests/user/fuzz), which never blocks until it
- * is done and then waits for good.  If it runs at a higher priority than the
- * suite, it is done before the suite's first case.  If lower (as in
- * tests/user/test.cfg), it runs whenever all the suite's threads block;
- * before its closing line the suite drops to priority 0 and yields, so the
- * fuzzer finishes before the suite's sys_debug_exit ends the run.
+ * Ordering with other programs of lower priority: before its closing line
+ * the suite drops to priority 0 and yields, so that busy ones finish before
+ * its sys_debug_exit ends the run.  (The syscall fuzzer, which used to run
+ * beside it, has its own ISO now: docs/testing.md.)
  */
 #include "suite.h"
 

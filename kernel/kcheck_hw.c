@@ -1,0 +1,231 @@
+/*
+ * Hardware-facing invariants: the state the CPU holds for the kernel,
+ * which a VM exit, a #VMEXIT, SYSCALL or a stale pointer can change behind
+ * its back (docs/security.md lists what each transition loads and leaves).
+ * Checked on SYS_DEBUG_CHECK, from a syscall of `current`, against what
+ * boot set up (kcheck_boot, called once syscall_init has run):
+ *   - GDTR and IDTR base and limit (SGDT/SIDT: the tables' real sizes);
+ *   - TR is the kernel's TSS and LDTR is null (STR/SLDT);
+ *   - FS, GS and KERNEL_GS bases; STAR, LSTAR, CSTAR, SFMASK; SYSENTER_*;
+ *   - CR0 (its cache control apart), CR4, EFER; DR7 arms no breakpoint; RFLAGS has no AC, NT, TF, DF;
+ *   - the TSS: rsp0 is current's kernel stack, and the I/O bitmap is exactly
+ *     the port capabilities of current's task (or off if it has none);
+ *   - every vCPU that can still enter its guest has an EPTP (VMX) or nCR3
+ *     (SVM) naming the root of the live gpa_space it holds.
+ */
+#include "cap.h"
+#include "gdt.h"
+#include "kcheck.h"
+#include "layout.h"
+#include "log.h"
+#include "mem.h"
+#include "memory.h"
+#include "task.h"
+#include "thread.h"
+#include "vcpu.h"
+#include "vmx.h"
+#include "x86.h"
+
+enum hw_check {
+	HW_GDTR, HW_IDTR, HW_TR, HW_LDTR, HW_FS_BASE, HW_GS_BASE, HW_KERNEL_GS_BASE,
+	HW_SYSCALL_MSRS, HW_SYSENTER_MSRS, HW_CONTROL_REGS, HW_CACHE_CONTROL, HW_DR7, HW_RFLAGS,
+	HW_TSS_RSP0, HW_TSS_IOMAP, HW_GUEST_TABLES, HW_CHECKS
+};
+
+static const char *const check_names[HW_CHECKS] = {
+	[HW_GDTR] = "GDTR", [HW_IDTR] = "IDTR", [HW_TR] = "TR", [HW_LDTR] = "LDTR",
+	[HW_FS_BASE] = "FS base", [HW_GS_BASE] = "GS base",
+	[HW_KERNEL_GS_BASE] = "KERNEL_GS_BASE", [HW_SYSCALL_MSRS] = "STAR/LSTAR/CSTAR/SFMASK",
+	[HW_SYSENTER_MSRS] = "SYSENTER_CS/ESP/EIP", [HW_CONTROL_REGS] = "CR0/CR4/EFER",
+	[HW_CACHE_CONTROL] = "CR0.CD/NW",
+	[HW_DR7] = "DR7", [HW_RFLAGS] = "kernel RFLAGS", [HW_TSS_RSP0] = "TSS rsp0",
+	[HW_TSS_IOMAP] = "TSS I/O bitmap", [HW_GUEST_TABLES] = "vCPU EPTP/nCR3",
+};
+
+
+#define MSR_SYSENTER_CS  0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_STAR         0xc0000081
+#define MSR_LSTAR        0xc0000082
+#define MSR_CSTAR        0xc0000083
+#define MSR_SFMASK       0xc0000084
+#define MSR_FS_BASE      0xc0000100
+#define MSR_GS_BASE      0xc0000101
+#define MSR_KERNEL_GS    0xc0000102
+
+#define RFLAGS_BAD ((1UL << 8) | (1UL << 10) | (1UL << 14) | (1UL << 18)) /* TF DF NT AC */
+#define CR0_CD_NW  (3UL << 29)
+#define VMCS_EPT_POINTER 0x201a
+#define VMCB_NCR3        0x0b0
+
+/* The state boot set up. */
+static struct {
+	struct desc_ptr gdtr, idtr;
+	uint64_t cr0, cr4, efer;
+	uint64_t msr_values[10];
+} boot;
+
+static const uint32_t msrs[10] = {
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
+	MSR_SYSENTER_EIP, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS,
+};
+
+static unsigned *broken_count;
+static uint32_t logged[HW_CHECKS]; /* failures logged so far, per check */
+
+static struct desc_ptr read_gdtr(void)
+{
+	struct desc_ptr p;
+	asm volatile("sgdt %0" : "=m"(p));
+	return p;
+}
+
+static struct desc_ptr read_idtr(void)
+{
+	struct desc_ptr p;
+	asm volatile("sidt %0" : "=m"(p));
+	return p;
+}
+
+void kcheck_boot(void)
+{
+	boot.gdtr = read_gdtr();
+	boot.idtr = read_idtr();
+	boot.cr0 = read_cr0();
+	boot.cr4 = read_cr4();
+	boot.efer = rdmsr(MSR_EFER);
+	for (unsigned i = 0; i < 10; i++)
+		boot.msr_values[i] = rdmsr(msrs[i]);
+}
+
+/* Check c failed: counted, and logged the first few times only (the fuzzer checks after every call). */
+static void fail(enum hw_check c, uint64_t seen, uint64_t want)
+{
+	(*broken_count)++;
+	if (logged[c] < 3) {
+		logged[c]++;
+		log_error("kcheck: %s is %#lx, not %#lx", check_names[c], seen, want);
+	}
+}
+
+static void expect(enum hw_check c, uint64_t seen, uint64_t want)
+{
+	if (seen != want)
+		fail(c, seen, want);
+}
+
+static void check_descriptor_tables(void)
+{
+	struct desc_ptr g = read_gdtr(), i = read_idtr();
+	uint16_t tr, ldtr;
+	asm volatile("str %0; sldt %1" : "=r"(tr), "=r"(ldtr));
+	expect(HW_GDTR, g.base, boot.gdtr.base);
+	expect(HW_GDTR, g.limit, boot.gdtr.limit);
+	expect(HW_IDTR, i.base, boot.idtr.base);
+	expect(HW_IDTR, i.limit, boot.idtr.limit);
+	expect(HW_TR, tr, SEL_TSS);
+	expect(HW_LDTR, ldtr, 0);
+}
+
+/* The check each of msrs[] belongs to. */
+static enum hw_check msr_check(unsigned i)
+{
+	return i < 4 ? HW_SYSCALL_MSRS : i < 7 ? HW_SYSENTER_MSRS : HW_FS_BASE + (i - 7);
+}
+
+static void check_msrs(void)
+{
+	for (unsigned i = 0; i < 10; i++)
+		expect(msr_check(i), rdmsr(msrs[i]), boot.msr_values[i]);
+	expect(HW_CONTROL_REGS, read_cr0() & ~CR0_CD_NW, boot.cr0 & ~CR0_CD_NW);
+	expect(HW_CACHE_CONTROL, read_cr0() & CR0_CD_NW, boot.cr0 & CR0_CD_NW);
+	expect(HW_CONTROL_REGS, read_cr4(), boot.cr4);
+	expect(HW_CONTROL_REGS, rdmsr(MSR_EFER), boot.efer);
+}
+
+static void check_flags_and_debug(void)
+{
+	uint64_t dr7;
+	asm volatile("mov %%dr7, %0" : "=r"(dr7));
+	expect(HW_DR7, dr7 & 0xff, 0); /* L0-3, G0-3: no breakpoint armed */
+	expect(HW_RFLAGS, read_rflags() & RFLAGS_BAD, 0);
+}
+
+/* The I/O bitmap task t's port capabilities allow: a set bit denies the port. */
+static bool port_allowed(const struct task *t, unsigned port)
+{
+	for (unsigned i = 0; i < CSPACE_SLOTS; i++) {
+		const struct cap *c = &t->cspace[i];
+		if (c->type == OBJ_IOPORT && port >= IOPORT_FIRST(c) && port <= IOPORT_LAST(c))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The TSS as current's syscall left it: rsp0 at its register frame, and
+ * the bitmap on exactly when its task holds ports.  The bitmap itself is
+ * compared with the task's, and that one, at the bounds of each range the
+ * task holds and at a few ports it does not, with its capabilities.
+ */
+static void check_tss(void)
+{
+	struct task *t = current->task;
+	expect(HW_TSS_RSP0, tss_area.tss.rsp[0], (uint64_t)(&current->regs + 1));
+	if (!t || active_task != t)
+		return;
+	expect(HW_TSS_IOMAP, tss_area.tss.iomap_base, t->has_ports ? sizeof(struct tss) : IOMAP_NONE);
+	if (!t->has_ports)
+		return;
+	if (active_ports == t && memcmp(tss_area.iomap, t->iobitmap, sizeof(tss_area.iomap)))
+		fail(HW_TSS_IOMAP, 1, 0);
+	static const unsigned probes[] = { 0, 0x3f, 0x40, 0x43, 0x44, 0x80, 0x3f8, 0xcf8, 0xffff };
+	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		unsigned p = probes[i];
+		bool denied = t->iobitmap[p / 8] & (1 << (p % 8));
+		expect(HW_TSS_IOMAP, denied, !port_allowed(t, p));
+	}
+}
+
+/* The guest-table root vCPU v's hardware uses: EPTP (VMX, through its VMCS) or nCR3 (SVM). */
+static uint64_t guest_root(struct vcpu *v)
+{
+	if (vcpu_backend == &svm_backend)
+		return *(uint64_t *)((uint8_t *)phys_to_virt(v->vmcs) + VMCB_NCR3);
+	uint64_t was = ~0ULL, eptp;
+	asm volatile("vmptrst %0" : "=m"(was) : : "memory");
+	asm volatile("vmptrld %0" : : "m"(v->vmcs) : "cc", "memory");
+	eptp = vmread(VMCS_EPT_POINTER);
+	if (was != ~0ULL) /* vcpu_vmx.c remembers which VMCS is current: keep it so */
+		asm volatile("vmptrld %0" : : "m"(was) : "cc", "memory");
+	return eptp & ~0xfffULL;
+}
+
+/* Every vCPU that may enter its guest again runs on the tables of a live space it holds. */
+static void check_guest_tables(void)
+{
+	for (struct thread *t = all_threads; t; t = t->all_next) {
+		struct vcpu *v = t->vcpu;
+		if (!v || t->state == THREAD_INACTIVE)
+			continue;
+		if (v->space.type != OBJ_GPA_SPACE) {
+			fail(HW_GUEST_TABLES, guest_root(v), 0);
+			continue;
+		}
+		struct gpa_space *g = (struct gpa_space *)v->space.obj;
+		expect(HW_GUEST_TABLES, guest_root(v), g->root);
+		expect(HW_GUEST_TABLES, g->hdr.refs != 0, 1);
+	}
+}
+
+void kcheck_hardware(unsigned *broken)
+{
+	broken_count = broken;
+	check_descriptor_tables();
+	check_msrs();
+	check_flags_and_debug();
+	check_tss();
+	if (vcpu_backend)
+		check_guest_tables();
+}

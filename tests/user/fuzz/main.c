@@ -1,0 +1,420 @@
+/*
+ * The syscall fuzzer's supervisor (docs/testing.md).  It runs in rounds:
+ * each round revokes the previous round's objects, makes a fresh pool
+ * (untyped memory, endpoints, notifications, frames, tasks with threads
+ * running random code, and where the CPU can, a guest-physical space and
+ * vCPUs running a random guest), then lets WORKERS threads make their
+ * quota of random calls concurrently, blocking calls included.
+ *
+ * Nothing may block for ever, and no timeout decides a result:
+ *  - the supervisor runs above everything and waits on one notification;
+ *  - a worker signals it when done with its quota;
+ *  - an idle thread below everything signals it whenever it gets to run,
+ *    that is whenever every worker, victim and vCPU is blocked;
+ *  - the PIT signals it (1 kHz) for the case the idle thread cannot see:
+ *    a victim or a guest spinning while every worker is blocked;
+ * then it suspends and resumes every worker that is not done, which ends
+ * the call it was blocked in with ERR_CANCELED.
+ *
+ * The seed comes from the boot module "fuzzseed" ("seed=N calls=N
+ * bochs_calls=N"), which `make test` writes afresh for each run and
+ * `make fuzz SEED=N` writes to replay one.  The fuzzer ends the emulator
+ * itself (sys_debug_exit).
+ */
+#include "mem.h"
+#include "moat/port_io.h"
+
+#include "fuzz.h"
+
+#define DEFAULT_CALLS  200000
+#define ROUND_QUOTA    150       /* calls per worker per round */
+#define POOL_PAGES     640       /* the untyped memory each round's objects come from */
+#define PIT_DIVISOR    1193      /* 1 kHz */
+#define STUCK_LIMIT    5000      /* unsticks without progress that mean a worker is dead */
+
+static uint64_t seed, target = DEFAULT_CALLS;
+static uint64_t unsticks, rounds, guest_runs;
+static bool stuck_worker, objects_broken;
+static uint8_t stacks[WORKERS + 1][16384] __attribute__((aligned(16)));
+
+/* --- the seed --------------------------------------------------------------- */
+
+/* The number after `key=` in text, or def. */
+static uint64_t option(const char *text, uint64_t len, const char *key, uint64_t def)
+{
+	uint64_t klen = strlen(key);
+	for (uint64_t i = 0; i + klen < len; i++) {
+		if ((i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n') &&
+		    !memcmp(text + i, key, klen) && text[i + klen] == '=') {
+			const char *p = text + i + klen + 1;
+			uint64_t v = 0, base = 10;
+			if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+				p += 2, base = 16;
+			for (;; p++) {
+				unsigned d = *p >= '0' && *p <= '9' ? (unsigned)(*p - '0') :
+					     (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f' ? (unsigned)((*p | 0x20) - 'a' + 10) : 99;
+				if (d >= base)
+					break;
+				v = v * base + d;
+			}
+			return v;
+		}
+	}
+	return def;
+}
+
+/* Under QEMU or not (Bochs is slower: it gets bochs_calls); by the CPU's brand string. */
+static bool under_qemu(void)
+{
+	uint32_t b[12];
+	for (unsigned i = 0; i < 3; i++)
+		asm volatile("cpuid" : "=a"(b[4 * i]), "=b"(b[4 * i + 1]), "=c"(b[4 * i + 2]),
+			     "=d"(b[4 * i + 3]) : "a"(0x80000002 + i), "c"(0));
+	const char *s = (const char *)b;
+	for (unsigned i = 0; i + 4 <= sizeof(b); i++)
+		if (!memcmp(s + i, "QEMU", 4))
+			return true;
+	return false;
+}
+
+/* The seed and the number of calls, from the module "fuzzseed", else from the TSC. */
+static void read_seed(void)
+{
+	uint64_t bytes, slot = module_slot("fuzzseed", &bytes);
+	const uint64_t at = SETUP_VADDR - 0x100000;
+
+	seed = rdtsc();
+	if (slot == SLOT_NONE || sys_map(slot, TASK_SELF, at, RIGHT_R) != OK) {
+		uprintf("# fuzz: no fuzzseed module: the seed comes from the TSC\n");
+		return;
+	}
+	seed = option((const char *)at, bytes, "seed", seed);
+	target = option((const char *)at, bytes, under_qemu() ? "calls" : "bochs_calls", target);
+	sys_unmap(slot);
+}
+
+/* --- the fuzzer's own objects ------------------------------------------------ */
+
+/* Starts a thread of its own task at fn(arg) with priority prio. */
+static void start_thread(uint64_t slot, uint64_t utcb_slot, void (*fn)(uint64_t), uint64_t arg,
+			 unsigned stack, uint64_t prio)
+{
+	sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, slot, 1);
+	sys_thread_configure(slot, TASK_SELF, utcb_slot, SLOT_NONE);
+	sys_thread_set_priority(slot, prio);
+	sys_thread_start(slot, (uint64_t)fn, (uint64_t)&stacks[stack][sizeof(stacks[0]) - 8], arg);
+}
+
+/* The notification the supervisor waits on, with a badged copy per kind of wake-up. */
+static void make_signals(void)
+{
+	sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_SUP_NTFN, 1);
+	sys_cap_copy(SLOT_SUP_NTFN, TASK_SELF, SLOT_SUP_DONE, RIGHT_W, BADGE_DONE);
+	sys_cap_copy(SLOT_SUP_NTFN, TASK_SELF, SLOT_SUP_IDLE, RIGHT_W, BADGE_IDLE);
+	sys_cap_copy(SLOT_SUP_NTFN, TASK_SELF, SLOT_SUP_TICK, RIGHT_W, BADGE_TICK);
+	if (sys_irq_bind(SLOT_IRQ_FIRST, SLOT_SUP_TICK) != OK) {
+		uprintf("# fuzz: no IRQ 0: no watchdog for spinning victims\n");
+		return;
+	}
+	outb(0x43, 0x34); /* channel 0, mode 2 (rate generator) */
+	outb(0x40, PIT_DIVISOR & 0xff);
+	outb(0x40, PIT_DIVISOR >> 8);
+}
+
+static void make_workers(void)
+{
+	for (unsigned i = 0; i < WORKERS; i++) {
+		struct worker *w = &workers[i];
+		w->id = i;
+		w->done = true;
+		w->utcb = (struct utcb *)(WUTCB_VADDR + i * PAGE_BYTES);
+		rng_seed(&w->rng, seed, i);
+		sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, SLOT_WUTCB(i), 1);
+		sys_map(SLOT_WUTCB(i), TASK_SELF, (uint64_t)w->utcb, RIGHT_R | RIGHT_W);
+		sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_WGO(i), 1);
+		start_thread(SLOT_WORKER(i), SLOT_WUTCB(i), worker_main, i, i, PRIO_WORKER);
+	}
+	start_thread(SLOT_IDLE, SLOT_NONE, idle_main, 0, WORKERS, PRIO_IDLE);
+	sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, POOL_PAGES, SLOT_POOL_UT, 1);
+}
+
+/* --- each round's pool --------------------------------------------------------- */
+
+struct made {
+	unsigned ut, ep, ntfn, frame, task, thread, space, ram, vcpu;
+};
+
+/* count objects of type from the pool untyped into the next pool slots; returns the first. */
+static unsigned make(unsigned *next, uint64_t type, uint64_t pages, unsigned count)
+{
+	unsigned first = *next;
+	sys_retype(SLOT_POOL_UT, type, pages, pool_slot(first), count);
+	*next += count + 1; /* an empty slot after each kind */
+	return first;
+}
+
+/* Pool tasks run random bytes: their faults come to the workers as fault messages. */
+static void start_victims(struct rng *r, const struct made *m)
+{
+	uint8_t *code = (uint8_t *)SETUP_VADDR;
+	uint64_t f = pool_slot(m->frame + 5);
+	if (sys_map(f, TASK_SELF, SETUP_VADDR, RIGHT_R | RIGHT_W) == OK) {
+		for (unsigned i = 0; i < 2 * PAGE_BYTES; i++)
+			code[i] = below(r, 4) ? (uint8_t)rnd(r) : 0;
+		sys_unmap(f);
+	}
+	sys_map(f, pool_slot(m->task), VICTIM_CODE, RIGHT_R | RIGHT_X | RIGHT_W);
+	sys_thread_configure(pool_slot(m->thread), pool_slot(m->task), pool_slot(m->frame + 1),
+			     pool_slot(m->ep));
+	sys_thread_configure(pool_slot(m->thread + 1), pool_slot(m->task), SLOT_NONE,
+			     pool_slot(m->ep + 1));
+	for (unsigned i = 0; i < 2; i++) {
+		sys_thread_set_priority(pool_slot(m->thread + i), fuzz_prio(r) % PRIO_WORKER);
+		sys_thread_start(pool_slot(m->thread + i), VICTIM_CODE + below(r, 64), 0, 0);
+	}
+}
+
+/* The state groups an exit binding asks for: often just the fast path's ACDB and RIP. */
+static uint64_t exit_groups(struct rng *r)
+{
+	if (below(r, 3) == 0)
+		return VMG_GPR_ACDB | VMG_RIP;
+	return (rnd(r) & (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))) | VMG_RIP;
+}
+
+/* A random guest in the pool's space, run by both pool vCPUs; false if it could not start. */
+static bool start_guest(struct rng *r, const struct made *m)
+{
+	uint64_t ram = pool_slot(m->ram), space = pool_slot(m->space);
+	unsigned mode = below(r, GUEST_MODES);
+	bool ran = false;
+
+	if (sys_map(ram, TASK_SELF, SETUP_VADDR, RIGHT_R | RIGHT_W) != OK)
+		return false;
+	guest_build(r, (uint8_t *)SETUP_VADDR, mode);
+	sys_unmap(ram);
+	sys_gpa_map(ram, space, 0, RIGHT_R | RIGHT_W | RIGHT_X);
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t v = pool_slot(m->vcpu + i);
+		sys_vcpu_configure(v, space, 0);
+		exit_endpoints[i] = pool_slot(m->ep + 1 + i);
+		sys_vcpu_bind(v, VMEXIT_DEFAULT, exit_endpoints[i], exit_groups(r));
+		guest_state(r, utcb()->mr, mode);
+		sys_vcpu_write_state(v);
+		sys_thread_set_priority(v, below(r, PRIO_WORKER));
+		ran |= sys_vcpu_run(v) == OK;
+	}
+	return ran;
+}
+
+static void make_pool(struct rng *r, struct made *m)
+{
+	unsigned next = 0;
+
+	sys_cap_revoke(SLOT_POOL_UT);
+	for (unsigned i = 0; i < POOL_SLOTS; i++)
+		sys_cap_delete(pool_slot(i));
+	m->ut = make(&next, OBJ_UNTYPED, 64, 1);
+	m->ep = make(&next, OBJ_ENDPOINT, 0, 4);
+	m->ntfn = make(&next, OBJ_NOTIFICATION, 0, 3);
+	m->frame = make(&next, OBJ_FRAME, 1, 4);
+	make(&next, OBJ_FRAME, 2, 1); /* m->frame + 5 (after the gap): victims' code */
+	m->task = make(&next, OBJ_TASK, TASK_BASE_PAGES + 4, 2);
+	m->thread = make(&next, OBJ_THREAD, 0, 3);
+	sys_ioport_derive(SLOT_IOPORTS, 0x40, 0x41, pool_slot(next++));
+	m->space = make(&next, OBJ_GPA_SPACE, GPA_SPACE_BASE_PAGES + 8, 1);
+	m->ram = make(&next, OBJ_FRAME, GUEST_RAM_PAGES, 1);
+	m->vcpu = make(&next, OBJ_VCPU, VCPU_PAGES, 2);
+	sys_map(pool_slot(m->frame), TASK_SELF, WINDOW_VADDR, RIGHT_R | RIGHT_W);
+	sys_cap_copy(pool_slot(m->ep), TASK_SELF, pool_slot(next++), RIGHT_W, 0xbad9e);
+	sys_cap_copy(pool_slot(m->ep), pool_slot(m->task), 1, RIGHTS_ALL, 0);
+	start_victims(r, m);
+	pool_refresh();
+	guests_possible = pool_type[m->vcpu] == OBJ_VCPU;
+	if (guests_possible)
+		guest_runs += start_guest(r, m);
+}
+
+/* --- supervising a round ---------------------------------------------------------- */
+
+static bool all_done(void)
+{
+	for (unsigned i = 0; i < WORKERS; i++)
+		if (!workers[i].done)
+			return false;
+	return true;
+}
+
+static uint64_t progress(void)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < WORKERS; i++)
+		n += workers[i].calls;
+	return n;
+}
+
+/* Ends the blocked call of every worker not done (ERR_CANCELED); notes a worker that is dead. */
+static void unstick(void)
+{
+	static uint64_t last, same;
+
+	unsticks++;
+	for (unsigned i = 0; i < WORKERS; i++) {
+		if (workers[i].done)
+			continue;
+		sys_thread_suspend(SLOT_WORKER(i));
+		sys_thread_resume(SLOT_WORKER(i));
+	}
+	same = progress() == last ? same + 1 : 0;
+	last = progress();
+	if (same < STUCK_LIMIT)
+		return;
+	uprintf("# fuzz: the workers made no progress in %u unsticks: giving up\n", STUCK_LIMIT);
+	stuck_worker = true;
+	for (unsigned i = 0; i < WORKERS; i++)
+		workers[i].done = true;
+}
+
+/* Waits until every worker is done, unsticking them whenever nothing else can run. */
+static void supervise(void)
+{
+	uint64_t bits, at_last_tick = ~0ULL;
+
+	while (!all_done()) {
+		if (sys_wait(SLOT_SUP_NTFN, &bits) != OK)
+			continue;
+		if (bits & BADGE_TICK)
+			sys_irq_ack(SLOT_IRQ_FIRST);
+		if (all_done())
+			break;
+		if ((bits & BADGE_IDLE) || ((bits & BADGE_TICK) && progress() == at_last_tick))
+			unstick();
+		if (bits & BADGE_TICK)
+			at_last_tick = progress();
+	}
+}
+
+/* The full object check, with everything parked between rounds. */
+static void check_objects(void)
+{
+	uint64_t broken;
+	if (sys_debug_check_scope(SLOT_CONSOLE, 0, &broken) != OK || broken) {
+		if (!objects_broken)
+			uprintf("# fuzz: the kernel's full check found %lu broken after round %lu\n",
+				broken, rounds);
+		objects_broken = true;
+	}
+}
+
+static void run_round(struct rng *r, uint64_t done)
+{
+	struct made m;
+	uint64_t left = target - done;
+
+	make_pool(r, &m);
+	for (unsigned i = 0; i < WORKERS; i++) {
+		uint64_t q = left / WORKERS + (i < left % WORKERS);
+		workers[i].quota = q < ROUND_QUOTA ? q : ROUND_QUOTA;
+		workers[i].done = false;
+		sys_signal(SLOT_WGO(i));
+	}
+	supervise();
+	rounds++;
+	check_objects();
+	if (rounds % 50 == 0)
+		uprintf("fuzz: round %lu: %lu calls, %lu unsticks\n", rounds, progress(), unsticks);
+}
+
+/* --- the report ------------------------------------------------------------------- */
+
+/* Statuses that mean the arguments passed the kernel's checks. */
+static bool accepted(unsigned st)
+{
+	return st == OK || st == ERR_WOULD_BLOCK || st == ERR_NO_REPLY || st == ERR_CANCELED ||
+	       st == ERR_DELETED;
+}
+
+static void report(uint64_t *total, uint64_t *undefined)
+{
+	uint64_t counts[ERR_COUNT + 1] = { 0 }, ok = 0, exits = 0, replies = 0, faults = 0;
+
+	for (unsigned i = 0; i < WORKERS; i++) {
+		for (unsigned s = 0; s <= ERR_COUNT; s++)
+			counts[s] += workers[i].counts[s];
+		exits += workers[i].exits;
+		replies += workers[i].exit_replies_ok;
+		faults += workers[i].faults;
+	}
+	*total = 0;
+	uprintf("fuzz: statuses:");
+	for (unsigned s = 0; s <= ERR_COUNT; s++) {
+		*total += counts[s];
+		ok += s < ERR_COUNT && accepted(s) ? counts[s] : 0;
+		if (counts[s])
+			uprintf(" %s %lu", s < ERR_COUNT ? status_name(s) : "UNDEFINED", counts[s]);
+	}
+	uprintf("\nfuzz: %lu calls in %lu rounds, %lu%% past the argument checks; %lu VM exits "
+		"handled (%lu replies taken), %lu faults answered, %lu unsticks\n", *total, rounds,
+		*total ? ok * 100 / *total : 0, exits, replies, faults, unsticks);
+	*undefined = counts[ERR_COUNT];
+}
+
+/* Each worker's first failing hardware check; how many workers saw one. */
+static uint64_t report_checks(void)
+{
+	uint64_t broken = 0;
+	for (unsigned i = 0; i < WORKERS; i++) {
+		struct worker *w = &workers[i];
+		if (w->broken)
+			uprintf("# fuzz: worker %u: hardware check failed after its call %lu (syscall "
+				"%lu; >= %u: an exit of reason n - %u); replay: make fuzz SEED=%#lx\n",
+				i, w->broken_at, w->broken_nr, SYS_COUNT, SYS_COUNT, seed);
+		broken += w->broken;
+	}
+	return broken;
+}
+
+int main(uint64_t arg)
+{
+	struct rng r;
+	uint64_t total, undefined, broken;
+
+	(void)arg;
+	read_seed();
+	uprintf("fuzz: seed %#lx, %lu calls (replay: make fuzz SEED=%#lx)\n", seed, target, seed);
+	rng_seed(&r, seed, WORKERS);
+	make_signals();
+	make_workers();
+	while (progress() < target && !stuck_worker)
+		run_round(&r, progress());
+	for (unsigned i = 0; i < WORKERS; i++)
+		sys_thread_suspend(SLOT_WORKER(i));
+	sys_thread_suspend(SLOT_IDLE);
+	sys_cap_revoke(SLOT_POOL_UT);
+	for (unsigned i = 0; i < POOL_SLOTS; i++)
+		sys_cap_delete(pool_slot(i));
+	check_objects();
+	report(&total, &undefined);
+	broken = report_checks();
+
+	bool survived = undefined == 0 && !stuck_worker && total >= target;
+	bool hw = broken == 0, objects = !objects_broken;
+	unsigned passed = survived + hw + objects, failed = 3 - passed, skipped = 0;
+	if (undefined)
+		uprintf("# %lu calls returned a status the ABI does not define\n", undefined);
+	uprintf("%s 1 fuzz_survived_%lu_calls\n", survived ? "ok" : "not ok", target);
+	uprintf("%s 2 fuzz_hardware_state_holds_after_every_call_and_exit\n", hw ? "ok" : "not ok");
+	uprintf("%s 3 fuzz_kernel_objects_hold_after_every_round\n", objects ? "ok" : "not ok");
+	if (!guests_possible) {
+		skipped++;
+		uprintf("skip 4 fuzz_guests_exit_and_get_replies # no vCPUs: the CPU has neither "
+			"VMX nor SVM\n");
+	} else {
+		bool g = guest_runs > 0 && workers[0].exits + workers[1].exits + workers[2].exits > 0;
+		passed += g, failed += !g;
+		uprintf("%s 4 fuzz_guests_exit_and_get_replies\n", g ? "ok" : "not ok");
+	}
+	uprintf("end of tests: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	sys_debug_exit(SLOT_CONSOLE, failed != 0);
+	return failed != 0;
+}

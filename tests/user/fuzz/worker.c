@@ -1,0 +1,123 @@
+/*
+ * A worker: a thread of the fuzzer's own task with a UTCB of its own (at
+ * WUTCB_VADDR + id pages: every thread of a task sees the same memory, so
+ * the runtime's utcb() is the supervisor's).  Each round it makes its quota
+ * of random calls, blocking ones included, and after each one asks the
+ * kernel to check the hardware state.  A VM exit or a fault message it
+ * receives is answered at once with a random but well-formed reply, and
+ * checked again.  It then tells the supervisor it is done and waits for
+ * the next round.  A call that blocks for good is cut short by the
+ * supervisor (ERR_CANCELED).
+ */
+#include "mem.h"
+
+#include "fuzz.h"
+
+struct worker workers[WORKERS];
+
+/* After a call or an exit: the hardware invariants; remembers the first failure. */
+static void check(struct worker *w, uint64_t nr)
+{
+	uint64_t broken;
+	uint64_t st = sys_debug_check_scope(SLOT_CONSOLE, DEBUG_CHECK_HARDWARE, &broken);
+
+	if (st == OK && broken == 0)
+		return;
+	if (!w->broken) {
+		w->broken_at = w->calls;
+		w->broken_nr = nr;
+	}
+	w->broken += st == OK ? broken : 1;
+}
+
+/* Answers a VM exit whose words 0-3 came in registers, the rest in the UTCB. */
+static void answer_exit(struct worker *w, const uint64_t *regs)
+{
+	uint64_t exit[VMW_COUNT], *mr = w->utcb->mr;
+
+	memcpy(exit, mr, sizeof(exit));
+	memcpy(exit, regs, 4 * 8);
+	w->exits++;
+	check(w, SYS_COUNT + exit[VMW_REASON]);
+	guest_reply(&w->rng, mr, exit);
+	uint64_t words = vm_message_words(mr[VMW_MASK]);
+	struct sysregs r = { 0, MSG_TAG(0, words, 0), mr[0], mr[1], mr[2], mr[3] };
+	uint64_t st = moat_syscall(SYS_REPLY, &r);
+	if (st != OK) { /* refused: the vCPU still waits; a plain resume then */
+		struct sysregs plain = { 0, MSG_TAG(0, 4, 0), 0, 0, 2, 0 };
+		st = moat_syscall(SYS_REPLY, &plain);
+	}
+	w->exit_replies_ok += st == OK;
+}
+
+/* Answers a fault message: resume somewhere, or leave the thread stopped. */
+static void answer_fault(struct worker *w)
+{
+	struct rng *r = &w->rng;
+	uint64_t label = below(r, 4) ? 0 : 1, words = below(r, 2);
+
+	w->faults++;
+	sys0(SYS_REPLY, 0, MSG_TAG(label, words, 0), VICTIM_CODE + below(r, 4096), 0, 0, 0);
+}
+
+/* A received message that needs an answer now: a VM exit or a fault. */
+static void answer(struct worker *w, uint64_t nr, uint64_t st, const struct sysregs *regs)
+{
+	bool received = nr == SYS_RECV || nr == SYS_NB_RECV || nr == SYS_REPLY_RECV;
+	if (!received || st != OK)
+		return;
+	uint64_t words[4] = { regs->rdx, regs->r10, regs->r8, regs->r9 };
+	if (MSG_LABEL(regs->rsi) == MSG_VMEXIT)
+		answer_exit(w, words);
+	else if (MSG_LABEL(regs->rsi) == MSG_FAULT)
+		answer_fault(w);
+	for (unsigned i = 0; i < MSG_MAX_CAPS; i++) /* capabilities may have arrived */
+		pool_refresh_slot(w->utcb->recv_slots[i]);
+}
+
+/* Keeps the pool's record in step with what a successful call changed. */
+static void track(struct worker *w, uint64_t nr, uint64_t st)
+{
+	(void)w;
+	if (st != OK)
+		return;
+	if (nr == SYS_CAP_REVOKE || nr == SYS_RETYPE || nr == SYS_CAP_MOVE ||
+	    nr == SYS_CAP_COPY || nr == SYS_CAP_DELETE || nr == SYS_IOPORT_DERIVE)
+		pool_refresh();
+}
+
+/* One random call, the check after it, and the answer it may need. */
+static void one(struct worker *w)
+{
+	uint64_t st;
+	struct sysregs regs;
+	uint64_t nr = fuzz_one_call(w, &st, &regs);
+
+	w->calls++;
+	w->counts[st < ERR_COUNT ? st : ERR_COUNT]++;
+	check(w, nr);
+	answer(w, nr, st, &regs);
+	track(w, nr, st);
+}
+
+void worker_main(uint64_t id)
+{
+	struct worker *w = &workers[id];
+
+	for (;;) {
+		sys_wait(SLOT_WGO(id), NULL);
+		for (uint64_t n = 0; n < w->quota; n++)
+			one(w);
+		w->done = true;
+		sys_signal(SLOT_SUP_DONE);
+	}
+}
+
+void idle_main(uint64_t unused)
+{
+	(void)unused;
+	for (;;) {
+		sys_signal(SLOT_SUP_IDLE);
+		sys_yield();
+	}
+}
