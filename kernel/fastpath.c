@@ -80,22 +80,11 @@ static bool fast_vmexit_reply(struct thread *self, struct thread *vcpu, struct t
 	return u && vcpu_backend->fast_reply(vcpu->vcpu, r, u);
 }
 
-void fastpath_reply_recv(struct trap_frame *r)
+/* The reply right is used up and self waits on e for the next message. */
+static inline __attribute__((always_inline)) void reply_and_wait(struct thread *self,
+								 struct thread *client,
+								 struct endpoint *e)
 {
-	struct thread *self = current, *client = self->caller;
-	if (!client || client->ipc_fault || r->rdi >= CSPACE_SLOTS ||
-	    (!client->ipc_vmexit && !short_message(r->rsi)))
-		return;
-	struct cap *c = &self->task->cspace[r->rdi];
-	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
-		return;
-	struct endpoint *e = (struct endpoint *)c->obj;
-	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
-	    sched_must_yield(client))
-		return;
-	if (client->ipc_vmexit && !fast_vmexit_reply(self, client, r))
-		return;
-
 	self->caller = 0;
 	client->callee = 0;
 	self->state = THREAD_RECV;
@@ -106,12 +95,33 @@ void fastpath_reply_recv(struct trap_frame *r)
 	else
 		e->waiting.head = self;
 	e->waiting.tail = self;
-	if (client->ipc_vmexit) { /* the reply is in the guest's state already */
-		client->ipc_vmexit = false;
+}
+
+void fastpath_reply_recv(struct trap_frame *r)
+{
+	struct thread *self = current, *client = self->caller;
+	if (!client || client->ipc_fault || r->rdi >= CSPACE_SLOTS)
+		return;
+	struct cap *c = &self->task->cspace[r->rdi];
+	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
+		return;
+	struct endpoint *e = (struct endpoint *)c->obj;
+	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
+	    sched_must_yield(client))
+		return;
+	/* Two ways on from here, each testing ipc_vmexit once. */
+	if (client->ipc_vmexit) {
+		if (!fast_vmexit_reply(self, client, r))
+			return;
+		reply_and_wait(self, client, e);
+		client->ipc_vmexit = false; /* the reply is in the guest's state already */
 		client->state = THREAD_RUNNABLE;
 		current = client;
 		enter_current();
 	}
+	if (!short_message(r->rsi))
+		return;
+	reply_and_wait(self, client, e);
 	deliver_and_switch(self, client, 0);
 }
 
@@ -121,6 +131,10 @@ void fastpath_reply_recv(struct trap_frame *r)
  * the handler's registers and UTCB and the handler runs.  Returns only
  * when the general path (vcpu_exit) must deliver the exit.
  */
+/* vm_message_words() for the masks the fast path takes (ACDB is bit 0, RIP bit 1). */
+static const uint8_t fast_words[4] = { VMW_MASK + 1, VMW_RBX + 1, VMW_RIP + 1, VMW_RIP + 1 };
+_Static_assert(VMG_GPR_ACDB == 1 && VMG_RIP == 2, "fast_words is indexed by these two groups");
+
 void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t len)
 {
 	struct vcpu *v = t->vcpu;
@@ -141,7 +155,7 @@ void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t l
 	struct trap_frame *to = &vmm->regs, *from = &t->regs;
 	to->rax = OK;
 	to->rdi = ep->badge;
-	to->rsi = MSG_TAG(MSG_VMEXIT, vm_message_words(mask), 0);
+	to->rsi = MSG_TAG(MSG_VMEXIT, fast_words[mask], 0);
 	to->rdx = reason;
 	to->r10 = 0;
 	to->r8 = len;

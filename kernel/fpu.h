@@ -35,9 +35,9 @@ void fpu_restore_xcr0(void);
  * its own state in the registers; a user thread that is not the owner
  * must run with CR0.TS set so its first use traps.  When nothing must
  * change (the VM exit -> VMM -> reply -> guest round trip with a VMM
- * that uses no FPU) this is one compare.
+ * that uses no FPU) this is one compare (always inline, as enter_current).
  */
-static inline void fpu_switch(struct thread *t)
+static inline __attribute__((always_inline)) void fpu_switch(struct thread *t)
 {
 	if (t->vcpu) {
 		if (t != fpu_owner)

@@ -114,6 +114,7 @@ void lapic_init(void)
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)(lapic_timer_rate / TIMER_HZ));
+	slice_tsc = tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
 	log_info("lapic: timer %lu counts/s (div 16), TSC %lu kHz, ticking at %d Hz",
 		 lapic_timer_rate, tsc_rate / 1000, TIMER_HZ);
 }

@@ -93,7 +93,7 @@ struct thread {
 	enum thread_state state;
 	uint8_t priority;
 	uint8_t timeslice;
-	uint64_t slice_began;        /* TSC when the scheduler last gave it a fresh slice */
+	uint64_t slice_end;          /* TSC at which the slice the scheduler gave it is used up */
 	bool ipc_call;                 /* THREAD_SEND: a call, the sender waits for a reply */
 	bool ipc_grant;                /* THREAD_SEND: the cap used allows capability transfer */
 	bool ipc_fault;                /* a fault message, not a syscall, waits for its answer */

@@ -103,12 +103,14 @@ int sched_highest_priority(void)
 	return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
 }
 
+uint64_t slice_tsc;
+
 /* A fresh time slice for t if it has used its own up. */
 static void give_slice(struct thread *t)
 {
 	if (!t->timeslice) {
 		t->timeslice = TIMESLICE_TICKS;
-		t->slice_began = rdtsc();
+		t->slice_end = rdtsc() + slice_tsc;
 	}
 }
 

@@ -9,6 +9,8 @@
 #include "vcpu.h"
 
 #define TIMESLICE_TICKS 2
+/* A time slice in TSC counts: set once the LAPIC timer is calibrated (0 before). */
+extern uint64_t slice_tsc;
 
 extern struct thread *current;
 extern struct thread *all_threads;
@@ -52,8 +54,12 @@ void __attribute__((noreturn)) return_to_user(void);
 /* entry.S: loads a thread's saved registers and returns to user mode. */
 void __attribute__((noreturn)) enter_user(struct trap_frame *regs);
 
-/* Enters the current thread in user mode (its address space, stack and I/O bitmap). */
-static inline void __attribute__((noreturn)) enter_current(void)
+/*
+ * Enters the current thread in user mode (its address space, stack and I/O
+ * bitmap).  Always inline: it is the last step of every IPC fast path, and
+ * a call would cost its callers a frame they never return to.
+ */
+static inline __attribute__((always_inline, noreturn)) void enter_current(void)
 {
 	struct thread *t = current;
 	fpu_switch(t);
@@ -62,6 +68,20 @@ static inline void __attribute__((noreturn)) enter_current(void)
 	tss_set_kernel_stack((uint64_t)(&t->regs + 1));
 	task_activate(t->task);
 	enter_user(&t->regs);
+}
+
+/*
+ * After an exit (or trap) the kernel answered by itself, with interrupts
+ * off all along: no thread woke and nothing was queued, so unless current's
+ * slice is up or a higher priority waits, schedule() would keep current and
+ * return_to_user would only enter it.  Enters it at once in that case.
+ */
+static inline __attribute__((always_inline, noreturn)) void resume_current(void)
+{
+	const struct thread *t = current;
+	if (__builtin_expect(!t->timeslice || sched_preempts(t->priority), 0))
+		return_to_user();
+	enter_current();
 }
 
 #endif

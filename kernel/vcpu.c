@@ -104,27 +104,6 @@ struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
 	return v->defaults.type == OBJ_ENDPOINT ? &v->defaults : 0;
 }
 
-/* A time slice in TSC counts (tsc_rate is fixed once the LAPIC timer is calibrated). */
-static uint64_t slice_tsc(void)
-{
-	static uint64_t counts;
-	if (!counts)
-		counts = tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
-	return counts;
-}
-
-uint64_t vcpu_slice_enter(struct thread *t)
-{
-	uint64_t used = rdtsc() - t->slice_began;
-	return used < slice_tsc() ? slice_tsc() - used : 1;
-}
-
-void vcpu_slice_exit(struct thread *t, bool slice_over)
-{
-	if (slice_over || rdtsc() - t->slice_began >= slice_tsc())
-		t->timeslice = 0; /* its time is up: round robin */
-}
-
 bool vcpu_entry_refused_slow(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;

@@ -8,6 +8,7 @@
 
 #include "moat/vmexit.h"
 #include "object.h"
+#include "x86.h"
 
 /* Makes a vCPU in VCPU_PAGES zeroed pages at phys; NULL if the CPU cannot run one. */
 struct thread *vcpu_create(uint64_t phys);
@@ -59,19 +60,36 @@ void vcpu_exit_message(struct thread *s, struct thread *r);
  * rarely lands on a vCPU whose guest exits often, so by ticks alone it
  * would never use its slice up, and the IPC fast path (which resumes it
  * directly) would starve the other vCPUs of its priority.
- * vcpu_slice_enter: just before entry; returns the TSC counts left (>= 1).
- * vcpu_slice_exit: first thing after an exit; ends the slice once used up,
- * or at once if slice_over (a backend's own preemption timer fired).
+ * The scheduler stores when the slice ends (thread.c, give_slice), so
+ * both checks are a TSC read and a compare, inline:
+ * vcpu_slice_left: just before entry; the TSC counts left (>= 1), for a
+ * backend with a preemption timer (VMX).  Such a backend reads no TSC on
+ * exits: a slice used up outside the guest leaves the timer 1, and the
+ * timer's exit (at once) ends the slice.
+ * vcpu_slice_exit: first thing after an exit, for a backend without one
+ * (SVM); ends the slice once used up.
  */
-uint64_t vcpu_slice_enter(struct thread *t);
-void vcpu_slice_exit(struct thread *t, bool slice_over);
+static inline uint64_t vcpu_slice_left(const struct thread *t)
+{
+	int64_t left = t->slice_end - rdtsc();
+	return left > 0 ? (uint64_t)left : 1;
+}
+static inline void vcpu_slice_exit(struct thread *t)
+{
+	if (rdtsc() >= t->slice_end)
+		t->timeslice = 0; /* its time is up: round robin */
+}
 /* Applies the VMM r's reply to vCPU thread c; an error leaves c waiting. */
 int vcpu_reply(struct thread *r, struct thread *c);
 
 /* The protocol's checks (vcpu_check.c); backend_cr_ok adds the backend's CR rules. */
 int vcpu_check_state(const struct vcpu *v, uint32_t mask, const uint64_t *w,
 		     bool (*backend_cr_ok)(const uint64_t *w));
-bool vcpu_rip_valid(uint64_t rip, bool long_mode);
+/* A RIP a guest may be given: canonical in long mode, below 4 GiB otherwise (inline: every reply checks it). */
+static inline bool vcpu_rip_valid(uint64_t rip, bool long_mode)
+{
+	return long_mode ? (uint64_t)((int64_t)(rip << 16) >> 16) == rip : !(rip >> 32);
+}
 
 struct gpa_space;
 

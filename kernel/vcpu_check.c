@@ -11,16 +11,10 @@
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
-#define EFER_NXE (1ULL << 11)
 
 static bool canonical(uint64_t a)
 {
 	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
-bool vcpu_rip_valid(uint64_t rip, bool long_mode)
-{
-	return long_mode ? canonical(rip) : !(rip >> 32);
 }
 
 /* CR0, CR4 and EFER that agree with each other. */

@@ -607,17 +607,19 @@ void svm_exit(void)
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 0;
 	*u64(v, C_EVENTINJ) = 0;
-	vcpu_slice_exit(t, false);
+	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
 	} else if (code == SVM_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
 		kernel_cpuid(v);
+		resume_current();
 	} else if (code != SVM_EXIT_NMI) {
 		uint32_t reason = translate(v, code);
-		if (reason < VMX_EXIT_REASONS && reason) /* returns only if the general path must */
+		if (!reason)
+			resume_current(); /* the kernel dealt with it */
+		if (reason < VMX_EXIT_REASONS) /* returns only if the general path must */
 			fastpath_vmexit(t, reason, *u64(v, S_RIP), v->exit_len);
-		if (reason)
-			vcpu_exit(t, reason);
+		vcpu_exit(t, reason);
 	}
 	return_to_user();
 }

@@ -98,6 +98,7 @@ extern const char vmx_exit_entry[];
 void vmx_launch(struct trap_frame *regs, bool launched);
 
 static uint64_t loaded_vmcs;
+static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup */
 
 static void vmcs_load(struct vcpu *v)
 {
@@ -242,6 +243,7 @@ static void setup_switched_msrs(struct vcpu *v)
 
 static void vmx_vcpu_setup(struct vcpu *v)
 {
+	preempt_shift = rdmsr(0x485) & 31;
 	*(uint32_t *)phys_to_virt(v->vmcs) = vmx_caps.revision;
 	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
 	loaded_vmcs = 0;
@@ -489,14 +491,11 @@ static bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const str
  * runs with interrupts off.  (Bochs 2.7 does not exit on an external
  * interrupt while a guest entered with IF=0 keeps it 0, so the LAPIC
  * timer alone cannot be relied on.)  The timer ticks once every
- * 2^IA32_VMX_MISC[4:0] TSC cycles.
+ * 2^IA32_VMX_MISC[4:0] TSC cycles (preempt_shift).
  */
 static uint32_t preempt_count(uint64_t tsc_left)
 {
-	static unsigned shift = 64;
-	if (shift == 64)
-		shift = rdmsr(0x485) & 31;
-	return (tsc_left >> shift) ?: 1;
+	return (tsc_left >> preempt_shift) ?: 1;
 }
 
 /* The kernel's own answer to CPUID, for the measurement-only baseline. */
@@ -543,17 +542,18 @@ void vmx_exit(void)
 	tss_limit_short = true; /* and a TR limit without the I/O bitmap */
 	uint32_t reason = vmread(EXIT_REASON);
 	v->launched = true; /* (but see the entry failure below) */
-	vcpu_slice_exit(t, reason == VMX_EXIT_PREEMPTION_TIMER);
+	/* No TSC read here: the preemption timer got what was left of the slice (vcpu.h). */
 	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
 	} else if (reason == VMX_EXIT_PREEMPTION_TIMER) {
-		/* vcpu_slice_exit ended the slice */
+		t->timeslice = 0; /* its time is up: round robin */
 	} else if (reason == VMX_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
 		kernel_cpuid(&t->regs);
+		resume_current();
 	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
 	} else if (reason == VMX_EXIT_EXCEPTION && reflect_exception()) {
-		/* back to the guest */
+		resume_current(); /* back to the guest */
 	} else {
 		if (reason < VMX_EXIT_REASONS) /* returns only if the general path must do it */
 			fastpath_vmexit(t, reason, vmread(GUEST_RIP), vmread(EXIT_INSN_LEN));
@@ -585,7 +585,7 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 		write_cr2(v->cr2);
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
 		vmx_invvpid(v->vpid);
-	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_enter(t)));
+	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));
 	vmx_launch(&t->regs, v->launched);
 	vmx_entry_failed();
 }

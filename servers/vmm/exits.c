@@ -26,21 +26,32 @@ static inline void skip_instruction(struct exit_ctx *x)
 	}
 }
 
+/* Leaf 1: no VMX for the guest, and the hypervisor bit; then what every adjusted leaf gets. */
+static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w)
+{
+	if (leaf == 1)
+		w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
+	xstate_trim_cpuid(g, leaf, sub, w);
+}
+
+/*
+ * CPUID runs as the CPU answers it; the few leaves the guest must see
+ * otherwise (cpuid_adjusted) are changed after.  The leaf and subleaf are
+ * EAX and ECX: the upper halves of RAX and RCX play no part.
+ */
 static void exit_cpuid(struct exit_ctx *x)
 {
-	uint64_t *w = x->w, leaf = w[VMW_RAX], sub = w[VMW_RCX];
-	uint32_t a = leaf, b, c = sub, d;
+	uint64_t *w = x->w;
+	uint32_t leaf = w[VMW_RAX], sub = w[VMW_RCX], a = leaf, b, c = sub, d;
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	if (leaf == 1)
-		c = (c & ~CPUID_VMX) | CPUID_HYPERVISOR;
 	w[VMW_RAX] = a;
 	w[VMW_RBX] = b;
 	w[VMW_RCX] = c;
 	w[VMW_RDX] = d;
 	x->reply |= VMG_GPR_ACDB;
 	skip_instruction(x);
-	if (xstate_leaf(leaf))
-		xstate_trim_cpuid(x->g, leaf, sub, w);
+	if (cpuid_adjusted(leaf))
+		cpuid_adjust(x->g, leaf, sub, w);
 }
 
 static void exit_vmcall(struct exit_ctx *x)
@@ -282,9 +293,9 @@ static void (*const handlers[VMX_EXIT_REASONS])(struct exit_ctx *x) = {
 	[VMX_EXIT_XSETBV] = exit_xsetbv,
 };
 
-void exit_handle(struct exit_ctx *x)
+/* The exits the table has no handler for: the kernel's recall, and the rest. */
+static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t reason)
 {
-	uint32_t reason = x->w[VMW_REASON] & 0xffff;
 	if (reason == VMEXIT_RECALL) { /* input arrived (or the VMM wants the guest stopped) */
 		devices_pull_input(x->g);
 		inject_pending_interrupt(x);
@@ -292,11 +303,16 @@ void exit_handle(struct exit_ctx *x)
 			guest_stop(x, "recalled", 0);
 		return;
 	}
-	if (reason < VMX_EXIT_REASONS && handlers[reason]) {
-		handlers[reason](x);
-		return;
-	}
 	uprintf("vmm: guest %s: unhandled exit %u at rip %#lx\n", x->g->cfg.name, reason,
 		x->w[VMW_RIP]);
 	guest_stop(x, "unhandled exit", reason);
+}
+
+void exit_handle(struct exit_ctx *x)
+{
+	uint32_t reason = x->w[VMW_REASON] & 0xffff;
+	if (reason < VMX_EXIT_REASONS && handlers[reason])
+		handlers[reason](x);
+	else
+		exit_other(x, reason);
 }

@@ -22,7 +22,7 @@
 static struct guest guests[VMM_MAX_GUESTS];
 static unsigned n_guests, test_number, failures, skips;
 static uint64_t endpoint = SLOT_USER_FIRST_FREE;
-static struct msg msg;
+static uint64_t reply_tag; /* the tag of the reply whose words are in the UTCB */
 static bool replying; /* the last message was an exit: answer it with the next receive */
 static bool vmx_missing;
 
@@ -95,19 +95,30 @@ static void report(struct guest *g)
 	failures += !ok;
 }
 
-/* Answers the exit in the UTCB: its reply words, then the next message from any guest. */
+/*
+ * Answers the exit whose reply is in the UTCB, then waits for the next
+ * message from any guest.  The hot path of the VMM: an exit's words 0-3
+ * travel in registers, and they go straight from the registers to the
+ * UTCB beside the other words (where the handlers read them all, and
+ * write the reply), and back; the message is not copied anywhere else.
+ */
 static struct guest *next_exit(void)
 {
-	uint64_t badge, st;
+	uint64_t *w = utcb()->mr;
 	for (;;) {
-		st = replying ? sys_reply_recv(endpoint, &msg, &badge) : sys_recv(endpoint, &msg, &badge);
+		struct sysregs r = { endpoint, reply_tag, w[0], w[1], w[2], w[3] };
+		uint64_t st = moat_syscall(replying ? SYS_REPLY_RECV : SYS_RECV, &r);
 		replying = false;
 		if (st != OK) {
 			uprintf("vmm: receive failed: %s\n", status_name(st));
 			return 0;
 		}
-		if (MSG_LABEL(msg.tag) == MSG_VMEXIT && badge >= 1 && badge <= n_guests)
-			return &guests[badge - 1];
+		w[0] = r.rdx;
+		w[1] = r.r10;
+		w[2] = r.r8;
+		w[3] = r.r9;
+		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && r.rdi - 1 < n_guests) /* the badge: 1..n_guests */
+			return &guests[r.rdi - 1];
 	}
 }
 
@@ -115,22 +126,15 @@ static struct guest *next_exit(void)
 static void handle_exit(struct guest *g)
 {
 	struct exit_ctx x = { .g = g, .w = utcb()->mr, .reply = 0 };
-	x.w[0] = msg.mr[0]; /* words 0-3 came in registers */
-	x.w[1] = msg.mr[1];
-	x.w[2] = msg.mr[2];
-	x.w[3] = msg.mr[3];
 	if (g->cfg.hostile && !g->hostile_done)
 		hostile_checks(g, &test_number, SCRATCH_SLOT);
 	exit_handle(&x);
 	x.w[VMW_MASK] = x.reply;
-	msg.tag = MSG_TAG(0, vm_message_words(x.reply), 0);
-	msg.mr[0] = x.w[0];
-	msg.mr[1] = x.w[1];
-	msg.mr[2] = x.w[2];
-	msg.mr[3] = x.w[3];
+	reply_tag = MSG_TAG(0, vm_message_words(x.reply), 0);
 	replying = true;
 	if (g->done) {
-		uint64_t st = sys_reply(&msg);
+		struct msg m = { reply_tag, { x.w[0], x.w[1], x.w[2], x.w[3] } };
+		uint64_t st = sys_reply(&m);
 		if (st != OK)
 			uprintf("vmm: guest %s: reply refused: %s\n", g->cfg.name, status_name(st));
 		replying = false;

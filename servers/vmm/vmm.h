@@ -131,10 +131,15 @@ void exit_handle(struct exit_ctx *x);
 uint64_t xstate_switched(void);
 /* Trims CPUID leaf/sub's answer in w[VMW_RAX..RBX] to the components the kernel switches. */
 void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w);
-/* The leaves xstate_trim_cpuid changes (checked inline: CPUID exits are the hot path). */
-static inline bool xstate_leaf(uint64_t leaf)
+/*
+ * The CPUID leaves a guest sees changed: 1 (also VMX hidden, exits.c) and
+ * those xstate_trim_cpuid changes.  A bit test for the basic leaves, so that
+ * the others (the common case: CPUID exits are the hot path) pass quickly.
+ */
+#define CPUID_ADJUSTED_BASIC ((1u << 1) | (1u << 7) | (1u << 0xd))
+static inline bool cpuid_adjusted(uint32_t leaf)
 {
-	return leaf == 1 || leaf == 7 || leaf == 0xd || leaf == 0x80000001;
+	return leaf < 32 ? (CPUID_ADJUSTED_BASIC >> leaf) & 1 : leaf == 0x80000001;
 }
 /* Whether XSETBV(index, v) is valid for a guest (else #GP). */
 bool xstate_xcr0_valid(uint64_t index, uint64_t v);
