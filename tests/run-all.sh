@@ -12,47 +12,49 @@ rm -rf "$logs"
 mkdir -p "$logs"
 suite=tests/boot/run-suite.sh
 
-# Runs a Bochs suite (or a function running several) in the background,
-# its lines kept in $logs/bochs-NAME.out until the end.
-names= pids=
-background() {
-	name=$1
-	shift
-	"$@" >"$logs/bochs-$name.out" 2>&1 &
-	names="$names $name" pids="$pids $!"
-}
-
-# The keyboard suites press keys as a VNC viewer of Bochs's display
-# (tests/boot/key-feed.sh); one after the other, as enough Bochs run at once.
-keyboard_suites() {
-	for s in kbd kbdconsole; do
-		"$suite" bochs "$build/test-$s.iso" "$s" "$logs" 300 --no-skip
+# The Bochs suites run in the background in three lanes, one suite after
+# another in each: enough to overlap the suites that wait for typed input,
+# few enough that QEMU's runs (timed by the host's clock) keep their share
+# of the two cores.  Each suite's lines are kept in $logs/bochs-NAME.out.
+# lane NAME EMU ISO SUITE TIMEOUT FLAG ... (FLAG --no-skip or '')
+lane() {
+	while [ $# -gt 0 ]; do
+		name=$1 emu=$2 iso=$3 s=$4 limit=$5 flag=$6
+		shift 6
+		"$suite" "$emu" "$build/$iso" "$s" "$logs" "$limit" $flag >"$logs/bochs-$name.out" 2>&1
 	done
 }
-
-background boot "$suite" bochs "$build/test-boot.iso" boot "$logs" 180 --no-skip
-background fault "$suite" bochs "$build/test-fault.iso" fault "$logs" 120
-background user "$suite" bochs "$build/test-user.iso" user "$logs" 300 --no-skip
-background fuzz "$suite" bochs "$build/test-fuzz.iso" fuzz "$logs" 300 --no-skip
-background vm "$suite" bochs "$build/test-vm.iso" vm "$logs" 300 --no-skip
-background svm-user "$suite" bochs-svm "$build/test-user.iso" user "$logs" 300 --no-skip
-background svm-vm "$suite" bochs-svm "$build/test-vm-nospin.iso" vm "$logs" 300 --no-skip
-for s in drivers serial console guestdisk switch; do
-	background "$s" "$suite" bochs "$build/test-$s.iso" "$s" "$logs" 300 --no-skip
-done
-background kbd keyboard_suites
+# The keyboard suites share a lane: they press keys as VNC viewers of
+# Bochs's display (tests/boot/key-feed.sh), one Bochs at a time.
+lane boot bochs test-boot.iso boot 180 --no-skip \
+	fuzz bochs test-fuzz.iso fuzz 300 --no-skip \
+	kbd bochs test-kbd.iso kbd 300 --no-skip \
+	kbdconsole bochs test-kbdconsole.iso kbdconsole 300 --no-skip &
+lane1=$!
+lane user bochs test-user.iso user 300 --no-skip \
+	svm-user bochs-svm test-user.iso user 300 --no-skip \
+	serial bochs test-serial.iso serial 300 --no-skip \
+	console bochs test-console.iso console 300 --no-skip \
+	drivers bochs test-drivers.iso drivers 300 --no-skip &
+lane2=$!
+lane fault bochs test-fault.iso fault 120 '' \
+	vm bochs test-vm.iso vm 300 --no-skip \
+	svm-vm bochs-svm test-vm-nospin.iso vm 300 --no-skip \
+	guestdisk bochs test-guestdisk.iso guestdisk 300 --no-skip \
+	switch bochs test-switch.iso switch 300 --no-skip &
+lane3=$!
+names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch"
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
-	"$suite" qemu "$build/test-boot.iso" boot "$logs" 60
-	"$suite" qemu "$build/test-fault.iso" fault "$logs" 60
+	"$suite" qemu "$build/test-boot.iso" boot "$logs" 120
+	"$suite" qemu "$build/test-fault.iso" fault "$logs" 120
 	"$suite" qemu "$build/test-user.iso" user "$logs" 120
-	"$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 300 --no-skip
+	"$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 600 --no-skip
 	for s in vm drivers serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
-	# shellcheck disable=SC2086 # the lists split into words
-	wait $pids
+	wait $lane1 $lane2 $lane3
 	for name in $names; do
 		cat "$logs/bochs-$name.out"
 	done
