@@ -185,8 +185,8 @@ static uint64_t rnd_slot(struct rng *r, enum kind kind)
 		return below(r, 6) ? pool_pick(r, OBJ_TASK) : TASK_SELF;
 	case K_SCHED:
 		return pool_pick(r, below(r, 2) ? OBJ_THREAD : OBJ_VCPU);
-	case K_IOPORT:
-		return below(r, 2) ? SLOT_IOPORTS : pool_pick(r, OBJ_IOPORT);
+	case K_IOPORT: /* never SLOT_IOPORTS: its PIT ports are the supervisor's watchdog (main.c) */
+		return pool_pick(r, OBJ_IOPORT);
 	case K_IRQ:
 		return SLOT_IRQ_FIRST;
 	case K_CONSOLE:

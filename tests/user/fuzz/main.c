@@ -221,7 +221,13 @@ static void make_pool(struct rng *r, struct made *m)
 	make(&next, OBJ_FRAME, 2, 1); /* m->frame + 5 (after the gap): victims' code */
 	m->task = make(&next, OBJ_TASK, TASK_BASE_PAGES + 4, 2);
 	m->thread = make(&next, OBJ_THREAD, 0, 3);
-	sys_ioport_derive(SLOT_IOPORTS, 0x40, 0x41, pool_slot(next++));
+	/*
+	 * PIT channels 1 and 2: nothing listens to them.  Never 0x40 or 0x43: a
+	 * victim given those could reprogram channel 0, the supervisor's
+	 * watchdog (QEMU's mode-2 counter with count 1 never raises IRQ 0
+	 * again), and a spinning guest would then run for ever.
+	 */
+	sys_ioport_derive(SLOT_IOPORTS, 0x41, 0x42, pool_slot(next++));
 	m->space = make(&next, OBJ_GPA_SPACE, GPA_SPACE_BASE_PAGES + 8, 1);
 	m->ram = make(&next, OBJ_FRAME, GUEST_RAM_PAGES, 1);
 	m->vcpu = make(&next, OBJ_VCPU, VCPU_PAGES, 2);
