@@ -288,9 +288,12 @@ test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUI
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log
-# is build/test-logs/fuzz-EMU.serial.log.
+# is build/test-logs/fuzz-EMU.serial.log.  QEMU counts instructions, as in make
+# test, so a seed replays the same run (FUZZ_QEMU= runs it on the host's clock).
+FUZZ_QEMU ?= -icount shift=7
 fuzz: deps-check $(BUILD)/test-fuzz.iso
-	$(V)tests/boot/run-suite.sh $(EMU) $(BUILD)/test-fuzz.iso fuzz $(BUILD)/test-logs 600
+	$(V)QEMU_EXTRA="$(FUZZ_QEMU)" tests/boot/run-suite.sh $(EMU) $(BUILD)/test-fuzz.iso fuzz \
+		$(BUILD)/test-logs 600
 
 # The share of each kernel file's lines the fuzzer reaches (docs/testing.md).
 fuzz-coverage: deps-check $(BUILD)/test-fuzz.iso
