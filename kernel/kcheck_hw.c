@@ -43,19 +43,8 @@ static const char *const check_names[HW_CHECKS] = {
 };
 
 
-#define MSR_SYSENTER_CS  0x174
-#define MSR_SYSENTER_ESP 0x175
-#define MSR_SYSENTER_EIP 0x176
-#define MSR_STAR         0xc0000081
-#define MSR_LSTAR        0xc0000082
-#define MSR_CSTAR        0xc0000083
-#define MSR_SFMASK       0xc0000084
-#define MSR_FS_BASE      0xc0000100
-#define MSR_GS_BASE      0xc0000101
-#define MSR_KERNEL_GS    0xc0000102
-
-#define RFLAGS_BAD ((1UL << 8) | (1UL << 10) | (1UL << 14) | (1UL << 18)) /* TF DF NT AC */
-#define CR0_CD_NW  (3UL << 29)
+#define RFLAGS_BAD (RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC)
+#define CR0_CD_NW  (CR0_CD | CR0_NW)
 #define VMCS_EPT_POINTER 0x201a
 #define VMCB_NCR3        0x0b0
 
@@ -68,7 +57,7 @@ static struct {
 
 static const uint32_t msrs[10] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
-	MSR_SYSENTER_EIP, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS,
+	MSR_SYSENTER_EIP, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 };
 
 static unsigned *broken_count;

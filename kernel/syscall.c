@@ -729,9 +729,6 @@ void syscall_dispatch(void)
 	return_to_user();
 }
 
-#define MSR_STAR   0xC0000081
-#define MSR_LSTAR  0xC0000082
-#define MSR_FMASK  0xC0000084
 #define EFER_SCE   1
 
 void syscall_entry(void);
@@ -747,7 +744,7 @@ void syscall_init(void)
 	 * TF, IF, DF, IOPL, NT (an iretq with NT set faults in ring 0), RF and
 	 * AC.  The caller gets its own back from r11 at sysret.
 	 */
-	wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF |
+	wrmsr(MSR_SFMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF |
 				 RFLAGS_AC);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }

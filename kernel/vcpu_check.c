@@ -4,10 +4,8 @@
  * alike (docs/vm-exit-protocol.md).  The backend adds its own CR rules.
  */
 #include "vcpu.h"
+#include "x86.h"
 
-#define CR0_PE   (1ULL << 0)
-#define CR0_PG   (1ULL << 31)
-#define CR4_PAE  (1ULL << 5)
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)

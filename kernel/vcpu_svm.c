@@ -99,10 +99,6 @@
 
 #define EFER_SVME   (1ULL << 12)
 #define EFER_LMA    (1ULL << 10)
-#define CR0_PE      (1ULL << 0)
-#define CR0_PG      (1ULL << 31)
-#define CR4_PSE     (1ULL << 4)
-#define CR4_PAE     (1ULL << 5)
 #define EVENT_VALID (1u << 31)
 #define EVENT_UD    (EVENT_VALID | (3u << 8) | 6) /* #UD, an exception */
 #define EVENT_DF    (EVENT_VALID | (1u << 11) | (3u << 8) | 8) /* #DF, error code 0 */

@@ -88,9 +88,6 @@ enum {
 #define MSR_VMX_CR4_FIXED0  0x488
 #define MSR_VMX_CR4_FIXED1  0x489
 
-#define CR0_PE (1ULL << 0)
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define CR0_PG (1ULL << 31)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
 

@@ -86,10 +86,21 @@ static inline uint64_t read_rflags(void)
 #define RFLAGS_AC   (1UL << 18)
 
 #define MSR_EFER             0xC0000080
+#define MSR_STAR             0xC0000081
+#define MSR_LSTAR            0xC0000082
+#define MSR_CSTAR            0xC0000083
+#define MSR_SFMASK           0xC0000084
+#define MSR_FS_BASE          0xC0000100
+#define MSR_GS_BASE          0xC0000101
+#define MSR_KERNEL_GS_BASE   0xC0000102
+#define MSR_SYSENTER_CS      0x174
+#define MSR_SYSENTER_ESP     0x175
+#define MSR_SYSENTER_EIP     0x176
 #define EFER_NXE             (1UL << 11)
 #define MSR_APIC_BASE        0x1B
 #define MSR_FEATURE_CONTROL  0x3A
 
+#define CR0_PE  (1UL << 0)
 #define CR0_MP  (1UL << 1)
 #define CR0_EM  (1UL << 2)
 #define CR0_TS  (1UL << 3)
@@ -97,6 +108,9 @@ static inline uint64_t read_rflags(void)
 #define CR0_WP  (1UL << 16)
 #define CR0_NW  (1UL << 29)
 #define CR0_CD  (1UL << 30)
+#define CR0_PG  (1UL << 31)
+#define CR4_PSE (1UL << 4)
+#define CR4_PAE (1UL << 5)
 #define CR4_PGE (1UL << 7)
 #define CR4_SMEP (1UL << 20)
 #define CR4_SMAP (1UL << 21)
