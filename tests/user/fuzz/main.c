@@ -14,7 +14,9 @@
  *  - the PIT signals it (1 kHz) for the case the idle thread cannot see:
  *    a victim or a guest spinning while every worker is blocked;
  * then it suspends and resumes every worker that is not done, which ends
- * the call it was blocked in with ERR_CANCELED.
+ * the call it was blocked in with ERR_CANCELED.  SPIN_TICKS ticks with no
+ * idle signal mean something below the workers spins: the pool's threads
+ * and vCPUs are then suspended (stop_spinners).
  *
  * The seed comes from the boot module "fuzzseed" ("seed=N calls=N
  * bochs_calls=N"), which `make test` writes afresh for each run and
@@ -31,9 +33,10 @@
 #define POOL_PAGES     640       /* the untyped memory each round's objects come from */
 #define PIT_DIVISOR    1193      /* 1 kHz */
 #define STUCK_LIMIT    5000      /* unsticks without progress that mean a worker is dead */
+#define SPIN_TICKS     20        /* ticks without the idle thread that mean something spins */
 
 static uint64_t seed, target = DEFAULT_CALLS;
-static uint64_t unsticks, rounds, guest_runs;
+static uint64_t unsticks, spinner_stops, rounds, guest_runs;
 static bool stuck_worker, objects_broken;
 static uint8_t stacks[WORKERS + 1][16384] __attribute__((aligned(16)));
 
@@ -281,10 +284,26 @@ static void unstick(void)
 		workers[i].done = true;
 }
 
+/*
+ * Suspends the pool's threads and vCPUs: called when SPIN_TICKS ticks in
+ * a row passed without the idle thread running, so something below the
+ * workers spins.  Left running, a spinner keeps the idle thread from ever
+ * seeing the workers blocked, and a round then advances one tick at a
+ * time (a guest rewriting its own code page under QEMU's TCG runs so
+ * slowly that a round took minutes).  A later random call may resume them.
+ */
+static void stop_spinners(void)
+{
+	spinner_stops++;
+	for (unsigned i = 0; i < POOL_SLOTS; i++)
+		if (pool_type[i] == OBJ_THREAD || pool_type[i] == OBJ_VCPU)
+			sys_thread_suspend(pool_slot(i));
+}
+
 /* Waits until every worker is done, unsticking them whenever nothing else can run. */
 static void supervise(void)
 {
-	uint64_t bits, at_last_tick = ~0ULL;
+	uint64_t bits, at_last_tick = ~0ULL, ticks_without_idle = 0;
 
 	while (!all_done()) {
 		if (sys_wait(SLOT_SUP_NTFN, &bits) != OK)
@@ -293,6 +312,10 @@ static void supervise(void)
 			sys_irq_ack(SLOT_IRQ_FIRST);
 		if (all_done())
 			break;
+		if (bits & BADGE_IDLE)
+			ticks_without_idle = 0;
+		else if ((bits & BADGE_TICK) && ++ticks_without_idle == SPIN_TICKS)
+			stop_spinners();
 		if ((bits & BADGE_IDLE) || ((bits & BADGE_TICK) && progress() == at_last_tick))
 			unstick();
 		if (bits & BADGE_TICK)
@@ -328,7 +351,8 @@ static void run_round(struct rng *r, uint64_t done)
 	rounds++;
 	check_objects();
 	if (rounds % 50 == 0)
-		uprintf("fuzz: round %lu: %lu calls, %lu unsticks\n", rounds, progress(), unsticks);
+		uprintf("fuzz: round %lu: %lu calls, %lu unsticks, %lu spinner stops\n", rounds,
+			progress(), unsticks, spinner_stops);
 }
 
 /* --- the report ------------------------------------------------------------------- */
@@ -360,8 +384,9 @@ static void report(uint64_t *total, uint64_t *undefined)
 			uprintf(" %s %lu", s < ERR_COUNT ? status_name(s) : "UNDEFINED", counts[s]);
 	}
 	uprintf("\nfuzz: %lu calls in %lu rounds, %lu%% past the argument checks; %lu VM exits "
-		"handled (%lu replies taken), %lu faults answered, %lu unsticks\n", *total, rounds,
-		*total ? ok * 100 / *total : 0, exits, replies, faults, unsticks);
+		"handled (%lu replies taken), %lu faults answered, %lu unsticks, %lu spinner stops\n",
+		*total, rounds, *total ? ok * 100 / *total : 0, exits, replies, faults, unsticks,
+		spinner_stops);
 	*undefined = counts[ERR_COUNT];
 }
 
