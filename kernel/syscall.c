@@ -1,10 +1,17 @@
 /*
- * The syscall dispatcher and handlers.  Each handler has the same shape:
- * look up and check every capability and argument (each check ends with
- * an error status), then one call that does the work.  A handler's return
- * value goes to the caller's rax, except SYSCALL_BLOCKED: then the caller
- * waits and its status is written when it wakes; and SYSCALL_RESTART: the
- * call stopped early (a long revoke made way) and runs again.
+ * The syscall dispatcher and handlers.  Every handler has the same shape
+ * (seL4's split of decode and invoke):
+ *
+ *   decode   the frame's registers into named arguments, at the top, as
+ *            moat/abi.h lists them: no register means two things;
+ *   check    every capability and argument, in the order docs/syscalls.md
+ *            gives; each check that fails ends the call with its status
+ *            and changes nothing (CHECK, REFUSE_IF);
+ *   invoke   one call into the object that does the work.
+ *
+ * A handler's status goes to the caller's rax, except STATUS_BLOCKED: the
+ * caller waits and its status is written when it wakes; and STATUS_RESTART:
+ * the call stopped early (a long revoke made way) and runs again.
  */
 #include "cap.h"
 #include "gpa_space.h"
@@ -24,43 +31,75 @@
 
 #define SELF (current->task)
 
+_Static_assert(SYSCALL_BLOCKED == STATUS_BLOCKED, "ipc.c's result for a blocked caller");
+
 /*
- * A handler's status for "stopped early to let others run; run me again":
- * the caller's rip goes back to its syscall instruction and rax keeps the
- * syscall number, so the caller makes the same call when it next runs and
- * the handler looks everything up afresh and goes on where it stopped.
+ * STATUS_RESTART puts the caller's rip back on its syscall instruction,
+ * with rax still the syscall number: it makes the same call when it next
+ * runs, and the handler looks everything up afresh and goes on where it
+ * stopped.
  */
-#define SYSCALL_RESTART (-2L)
 #define SYSCALL_INSN_BYTES 2
 
+/*
+ * A refused call.  At debug level (loglevel=debug; off by default) the log
+ * says which call, which argument was wrong and the status: the caller
+ * sees only the status.  Cold and out of line, so that the checks cost a
+ * branch each on the way through.
+ */
+static __attribute__((cold, noinline)) enum moat_status refused(const char *handler,
+								 const char *arg,
+								 enum moat_status st)
+{
+	if (current)
+		log_debug("syscall %lu (%s) from thread %u refused: %s, status %d",
+			  current->regs.rax, handler, current->id, arg, st);
+	return st;
+}
+
+/* Ends the handler unless the check or lookup `expr` gives OK; `arg` names what it checked. */
+#define CHECK(expr, arg)                                            \
+	do {                                                        \
+		enum moat_status check_st_ = (expr);                \
+		if (check_st_ != OK)                                \
+			return refused(__func__, (arg), check_st_); \
+	} while (0)
+
+/* Ends the handler with `status` when `cond` holds; `arg` names the argument. */
+#define REFUSE_IF(cond, status, arg)                                \
+	do {                                                        \
+		if (cond)                                           \
+			return refused(__func__, (arg), (status));  \
+	} while (0)
+
 /* The task named by a task argument: the caller's own, or one it holds with W. */
-static int task_arg(uint64_t slot, struct task **out)
+static enum moat_status task_arg(uint64_t slot, struct task **out)
 {
 	if (slot == TASK_SELF) {
 		*out = SELF;
 		return OK;
 	}
 	struct cap *c;
-	int st = cap_lookup(SELF, slot, OBJ_TASK, RIGHT_W, &c);
+	enum moat_status st = cap_lookup(SELF, slot, OBJ_TASK, RIGHT_W, &c);
 	if (st == OK)
 		*out = (struct task *)c->obj;
 	return st;
 }
 
-static int thread_arg(uint64_t slot, struct thread **out)
+static enum moat_status thread_arg(uint64_t slot, struct thread **out)
 {
 	struct cap *c;
-	int st = cap_lookup(SELF, slot, OBJ_THREAD, RIGHT_W, &c);
+	enum moat_status st = cap_lookup(SELF, slot, OBJ_THREAD, RIGHT_W, &c);
 	if (st == OK)
 		*out = (struct thread *)c->obj;
 	return st;
 }
 
 /* A thread or a vCPU (which is scheduled like one), held with W. */
-static int schedulable_arg(uint64_t slot, struct thread **out)
+static enum moat_status schedulable_arg(uint64_t slot, struct thread **out)
 {
 	struct cap *c;
-	int st = cap_lookup(SELF, slot, OBJ_NONE, RIGHT_W, &c);
+	enum moat_status st = cap_lookup(SELF, slot, OBJ_NONE, RIGHT_W, &c);
 	if (st != OK)
 		return st;
 	if (c->type != OBJ_THREAD && c->type != OBJ_VCPU)
@@ -69,13 +108,21 @@ static int schedulable_arg(uint64_t slot, struct thread **out)
 	return OK;
 }
 
-static int vcpu_arg(uint64_t slot, struct vcpu **out)
+static enum moat_status vcpu_arg(uint64_t slot, struct vcpu **out)
 {
 	struct cap *c;
-	int st = cap_lookup(SELF, slot, OBJ_VCPU, RIGHT_W, &c);
+	enum moat_status st = cap_lookup(SELF, slot, OBJ_VCPU, RIGHT_W, &c);
 	if (st == OK)
 		*out = ((struct thread *)c->obj)->vcpu;
 	return st;
+}
+
+/* A capability argument that may be SLOT_NONE: then *out is NULL. */
+static enum moat_status optional_cap(uint64_t slot, unsigned type, unsigned rights,
+				     struct cap **out)
+{
+	*out = 0;
+	return slot == SLOT_NONE ? OK : cap_lookup(SELF, slot, type, rights, out);
 }
 
 static struct utcb *caller_utcb(void)
@@ -85,90 +132,85 @@ static struct utcb *caller_utcb(void)
 
 /* --- IPC ---------------------------------------------------------------- */
 
-static long send_common(struct trap_frame *r, bool call, bool nonblock)
+/* SYS_SEND, SYS_NB_SEND, SYS_CALL (ep, tag, mr0-3): ipc_send takes the message from the frame. */
+static enum moat_status send_common(struct trap_frame *r, bool call, bool nonblock)
 {
+	const uint64_t ep_slot = r->rdi;
 	struct cap *ep;
-	int st = cap_lookup(SELF, r->rdi, OBJ_ENDPOINT, RIGHT_W, &ep);
-	if (st != OK)
-		return st;
+	CHECK(cap_lookup(SELF, ep_slot, OBJ_ENDPOINT, RIGHT_W, &ep), "ep");
 	return ipc_send(current, ep, call, nonblock);
 }
 
-static long recv_common(struct trap_frame *r, bool nonblock)
+/* SYS_RECV, SYS_NB_RECV (ep) */
+static enum moat_status recv_common(struct trap_frame *r, bool nonblock)
 {
+	const uint64_t ep_slot = r->rdi;
 	struct cap *ep;
-	int st = cap_lookup(SELF, r->rdi, OBJ_ENDPOINT, RIGHT_R, &ep);
-	if (st != OK)
-		return st;
+	CHECK(cap_lookup(SELF, ep_slot, OBJ_ENDPOINT, RIGHT_R, &ep), "ep");
 	return ipc_recv(current, (struct endpoint *)ep->obj, nonblock);
 }
 
-static long sys_send(struct trap_frame *r)    { return send_common(r, false, false); }
-static long sys_nb_send(struct trap_frame *r) { return send_common(r, false, true); }
-static long sys_call(struct trap_frame *r)    { return send_common(r, true, false); }
-static long sys_recv(struct trap_frame *r)    { return recv_common(r, false); }
-static long sys_nb_recv(struct trap_frame *r) { return recv_common(r, true); }
+static enum moat_status sys_send(struct trap_frame *r)    { return send_common(r, false, false); }
+static enum moat_status sys_nb_send(struct trap_frame *r) { return send_common(r, false, true); }
+static enum moat_status sys_call(struct trap_frame *r)    { return send_common(r, true, false); }
+static enum moat_status sys_recv(struct trap_frame *r)    { return recv_common(r, false); }
+static enum moat_status sys_nb_recv(struct trap_frame *r) { return recv_common(r, true); }
 
-static long sys_reply(struct trap_frame *r)
+/* SYS_REPLY (-, tag, mr0-3): ipc_reply takes the message from the frame. */
+static enum moat_status sys_reply(struct trap_frame *r)
 {
 	(void)r;
 	return ipc_reply(current);
 }
 
 /*
- * Reply, then receive; when the receive blocks, run the thread just
- * answered if the scheduler would not rather run another (a higher
- * priority, or a peer once the answered thread's slice is up).
+ * SYS_REPLY_RECV (ep, tag, mr0-3): reply, then receive.  When the receive
+ * blocks, the scheduler may run the thread just answered at once.
  */
-static long sys_reply_recv(struct trap_frame *r)
+static enum moat_status sys_reply_recv(struct trap_frame *r)
 {
+	const uint64_t ep_slot = r->rdi;
 	struct cap *ep;
-	int st = cap_lookup(SELF, r->rdi, OBJ_ENDPOINT, RIGHT_R, &ep);
-	if (st != OK)
-		return st;
+	CHECK(cap_lookup(SELF, ep_slot, OBJ_ENDPOINT, RIGHT_R, &ep), "ep");
 	struct thread *answered = current->caller;
-	long reply_st = ipc_reply(current);
-	if (reply_st != OK && reply_st != ERR_NO_REPLY)
-		return reply_st; /* refused (a vCPU's reply): it still waits, nothing is received */
-	long rst = ipc_recv(current, (struct endpoint *)ep->obj, false);
-	if (rst == SYSCALL_BLOCKED && answered && answered->state == THREAD_RUNNABLE) {
-		sched_remove(answered);
-		if (sched_must_yield(answered))
-			sched_make_runnable(answered); /* back to the tail: schedule() picks */
-		else
-			current = answered;
-	}
-	return rst;
+	enum moat_status st = ipc_reply(current);
+	/* A refused reply (a vCPU's): its caller still waits, and nothing is received. */
+	REFUSE_IF(st != OK && st != ERR_NO_REPLY, st, "reply");
+	st = ipc_recv(current, (struct endpoint *)ep->obj, false);
+	if (st == STATUS_BLOCKED)
+		sched_switch_to(answered);
+	return st;
 }
 
 /* --- notifications ------------------------------------------------------ */
 
-static long sys_signal(struct trap_frame *r)
+/* SYS_SIGNAL (ntfn) */
+static enum moat_status sys_signal(struct trap_frame *r)
 {
-	struct cap *c;
-	int st = cap_lookup(SELF, r->rdi, OBJ_NOTIFICATION, RIGHT_W, &c);
-	if (st != OK)
-		return st;
-	notification_signal((struct notification *)c->obj, c->badge ? c->badge : 1);
+	const uint64_t ntfn_slot = r->rdi;
+	struct cap *n;
+	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_W, &n), "ntfn");
+	notification_signal((struct notification *)n->obj, n->badge ? n->badge : 1);
 	return OK;
 }
 
-static long wait_common(struct trap_frame *r, bool nonblock)
+/* SYS_WAIT, SYS_POLL (ntfn) */
+static enum moat_status wait_common(struct trap_frame *r, bool nonblock)
 {
-	struct cap *c;
-	int st = cap_lookup(SELF, r->rdi, OBJ_NOTIFICATION, RIGHT_R, &c);
-	if (st != OK)
-		return st;
-	return notification_wait(current, (struct notification *)c->obj, nonblock);
+	const uint64_t ntfn_slot = r->rdi;
+	struct cap *n;
+	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_R, &n), "ntfn");
+	return notification_wait(current, (struct notification *)n->obj, nonblock);
 }
 
-static long sys_wait(struct trap_frame *r) { return wait_common(r, false); }
-static long sys_poll(struct trap_frame *r) { return wait_common(r, true); }
+static enum moat_status sys_wait(struct trap_frame *r) { return wait_common(r, false); }
+static enum moat_status sys_poll(struct trap_frame *r) { return wait_common(r, true); }
 
-static long sys_yield(struct trap_frame *r)
+/* SYS_YIELD () */
+static enum moat_status sys_yield(struct trap_frame *r)
 {
 	(void)r;
-	current->timeslice = 0;
+	sched_yield();
 	return OK;
 }
 
@@ -179,67 +221,62 @@ static bool badgeable(const struct cap *c)
 	return c->type == OBJ_ENDPOINT || c->type == OBJ_NOTIFICATION;
 }
 
-static long sys_cap_copy(struct trap_frame *r)
+/* SYS_CAP_COPY (src, dst_task, dst, rights_mask, badge) */
+static enum moat_status sys_cap_copy(struct trap_frame *r)
 {
+	const uint64_t src_slot = r->rdi, task_slot = r->rsi, dst_slot = r->rdx;
+	const uint64_t rights_mask = r->r10, badge = r->r8;
 	struct cap *src, *dst;
 	struct task *dt;
-	int st = cap_lookup(SELF, r->rdi, OBJ_NONE, 0, &src);
-	if (st == OK)
-		st = task_arg(r->rsi, &dt);
-	if (st == OK)
-		st = cap_empty_slot(dt, r->rdx, &dst);
-	if (st != OK)
-		return st;
-	if (!cap_copyable(src))
-		return ERR_WRONG_TYPE;
-	if (r->r10 & ~(uint64_t)RIGHTS_ALL)
-		return ERR_INVALID_ARG;
-	if (r->r8 && (!badgeable(src) || src->badge))
-		return ERR_INVALID_ARG; /* only an unbadged endpoint or notification takes a badge */
-	cap_derive(src, dst, r->r10, r->r8, dt);
+	CHECK(cap_lookup(SELF, src_slot, OBJ_NONE, 0, &src), "src");
+	CHECK(task_arg(task_slot, &dt), "dst_task");
+	CHECK(cap_empty_slot(dt, dst_slot, &dst), "dst");
+	REFUSE_IF(!cap_copyable(src), ERR_WRONG_TYPE, "src (may not be copied)");
+	REFUSE_IF(rights_mask & ~(uint64_t)RIGHTS_ALL, ERR_INVALID_ARG, "rights_mask");
+	/* Only an unbadged endpoint or notification takes a badge. */
+	REFUSE_IF(badge && (!badgeable(src) || src->badge), ERR_INVALID_ARG, "badge");
+	cap_derive(src, dst, rights_mask, badge, dt);
 	return OK;
 }
 
-static long sys_cap_move(struct trap_frame *r)
+/* SYS_CAP_MOVE (src, dst_task, dst) */
+static enum moat_status sys_cap_move(struct trap_frame *r)
 {
+	const uint64_t src_slot = r->rdi, task_slot = r->rsi, dst_slot = r->rdx;
 	struct cap *src, *dst;
 	struct task *dt;
-	int st = cap_lookup(SELF, r->rdi, OBJ_NONE, 0, &src);
-	if (st == OK)
-		st = task_arg(r->rsi, &dt);
-	if (st == OK)
-		st = cap_empty_slot(dt, r->rdx, &dst);
-	if (st != OK)
-		return st;
+	CHECK(cap_lookup(SELF, src_slot, OBJ_NONE, 0, &src), "src");
+	CHECK(task_arg(task_slot, &dt), "dst_task");
+	CHECK(cap_empty_slot(dt, dst_slot, &dst), "dst");
 	cap_move(src, dst, dt);
 	return OK;
 }
 
-static long sys_cap_delete(struct trap_frame *r)
+/* SYS_CAP_DELETE (slot) */
+static enum moat_status sys_cap_delete(struct trap_frame *r)
 {
+	const uint64_t slot = r->rdi;
 	struct cap *c;
-	int st = cap_lookup(SELF, r->rdi, OBJ_NONE, 0, &c);
-	if (st != OK)
-		return st;
+	CHECK(cap_lookup(SELF, slot, OBJ_NONE, 0, &c), "slot");
 	cap_delete(c);
 	return OK;
 }
 
-static long sys_cap_revoke(struct trap_frame *r)
+/* SYS_CAP_REVOKE (slot) */
+static enum moat_status sys_cap_revoke(struct trap_frame *r)
 {
+	const uint64_t slot = r->rdi;
 	struct cap *c;
-	int st = cap_lookup(SELF, r->rdi, OBJ_NONE, 0, &c);
-	if (st != OK)
-		return st;
-	return cap_revoke(c) ? OK : SYSCALL_RESTART;
+	CHECK(cap_lookup(SELF, slot, OBJ_NONE, 0, &c), "slot");
+	return cap_revoke(c) ? OK : STATUS_RESTART;
 }
 
-static long sys_cap_info(struct trap_frame *r)
+/* SYS_CAP_INFO (slot) -> type, rights, badge, size */
+static enum moat_status sys_cap_info(struct trap_frame *r)
 {
+	const uint64_t slot = r->rdi;
 	struct cap *c;
-	int st = cap_lookup(SELF, r->rdi, OBJ_NONE, 0, &c);
-	if (st != OK)
-		return st;
+	CHECK(cap_lookup(SELF, slot, OBJ_NONE, 0, &c), "slot");
 	r->rdi = c->type;
 	r->rsi = c->rights;
 	r->rdx = badgeable(c) ? c->badge : 0;
@@ -249,220 +286,172 @@ static long sys_cap_info(struct trap_frame *r)
 
 /* --- memory ------------------------------------------------------------- */
 
-static long sys_retype(struct trap_frame *r)
+/* SYS_RETYPE (untyped, type, pages, dst, count): untyped_retype checks the rest. */
+static enum moat_status sys_retype(struct trap_frame *r)
 {
+	const uint64_t ut_slot = r->rdi, type = r->rsi, pages = r->rdx;
+	const uint64_t dst_slot = r->r10, count = r->r8;
 	struct cap *ut;
-	int st = cap_lookup(SELF, r->rdi, OBJ_UNTYPED, RIGHT_W, &ut);
-	if (st != OK)
-		return st;
-	return untyped_retype(SELF, ut, r->rsi, r->rdx, r->r10, r->r8);
+	CHECK(cap_lookup(SELF, ut_slot, OBJ_UNTYPED, RIGHT_W, &ut), "untyped");
+	CHECK(untyped_retype(SELF, ut, type, pages, dst_slot, count), "type, pages, dst or count");
+	return OK;
 }
 
-static long sys_map(struct trap_frame *r)
+/* SYS_MAP (frame, task, vaddr, rights): task_map_frame checks vaddr and rights against the frame. */
+static enum moat_status sys_map(struct trap_frame *r)
 {
+	const uint64_t frame_slot = r->rdi, task_slot = r->rsi, vaddr = r->rdx, rights = r->r10;
 	struct cap *frame;
 	struct task *t;
-	int st = cap_lookup(SELF, r->rdi, OBJ_FRAME, 0, &frame);
-	if (st == OK)
-		st = task_arg(r->rsi, &t);
-	if (st != OK)
-		return st;
-	if (r->r10 & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X))
-		return ERR_INVALID_ARG;
-	return task_map_frame(t, frame, r->rdx, r->r10);
+	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
+	CHECK(task_arg(task_slot, &t), "task");
+	REFUSE_IF(rights & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X), ERR_INVALID_ARG, "rights");
+	CHECK(task_map_frame(t, frame, vaddr, rights), "vaddr or rights");
+	return OK;
 }
 
-static long sys_unmap(struct trap_frame *r)
+/* SYS_UNMAP (frame) */
+static enum moat_status sys_unmap(struct trap_frame *r)
 {
+	const uint64_t frame_slot = r->rdi;
 	struct cap *frame;
-	int st = cap_lookup(SELF, r->rdi, OBJ_FRAME, 0, &frame);
-	if (st != OK)
-		return st;
-	if (!frame->owner)
-		return ERR_INVALID_ARG;
+	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
+	REFUSE_IF(!frame->owner, ERR_INVALID_ARG, "frame (not mapped)");
 	frame_unmap(frame);
 	return OK;
 }
 
 /* --- threads ------------------------------------------------------------ */
 
-/* Replaces one of a thread's own capability copies (UTCB, fault endpoint). */
-static int set_thread_cap(struct cap *dst, uint64_t slot, unsigned type, unsigned rights)
+/* SYS_THREAD_CONFIGURE (thread, task, utcb_frame, fault_ep) */
+static enum moat_status sys_thread_configure(struct trap_frame *r)
 {
-	struct cap *src = 0;
-	if (slot != SLOT_NONE) {
-		int st = cap_lookup(SELF, slot, type, rights, &src);
-		if (st != OK)
-			return st;
-	}
-	cap_delete(dst);
-	if (src)
-		cap_derive(src, dst, RIGHTS_ALL, 0, 0);
-	return OK;
-}
-
-static long sys_thread_configure(struct trap_frame *r)
-{
+	const uint64_t thread_slot = r->rdi, task_slot = r->rsi;
+	const uint64_t utcb_slot = r->rdx, fault_ep_slot = r->r10;
 	struct thread *th;
 	struct task *t;
-	struct cap *probe;
-	int st = thread_arg(r->rdi, &th);
-	if (st == OK)
-		st = task_arg(r->rsi, &t);
-	if (st == OK && r->rdx != SLOT_NONE)
-		st = cap_lookup(SELF, r->rdx, OBJ_FRAME, RIGHT_R | RIGHT_W, &probe);
-	if (st == OK && r->r10 != SLOT_NONE)
-		st = cap_lookup(SELF, r->r10, OBJ_ENDPOINT, RIGHT_W, &probe);
-	if (st != OK)
-		return st;
-	if (th->state != THREAD_INACTIVE || th == current)
-		return ERR_BUSY;
-	set_thread_cap(&th->utcb, r->rdx, OBJ_FRAME, RIGHT_R | RIGHT_W);
-	set_thread_cap(&th->fault_ep, r->r10, OBJ_ENDPOINT, RIGHT_W);
-	if (th->task != t)
-		thread_set_task(th, t);
+	struct cap *utcb, *fault_ep;
+	CHECK(thread_arg(thread_slot, &th), "thread");
+	CHECK(task_arg(task_slot, &t), "task");
+	CHECK(optional_cap(utcb_slot, OBJ_FRAME, RIGHT_R | RIGHT_W, &utcb), "utcb_frame");
+	CHECK(optional_cap(fault_ep_slot, OBJ_ENDPOINT, RIGHT_W, &fault_ep), "fault_ep");
+	REFUSE_IF(th->state != THREAD_INACTIVE || th == current, ERR_BUSY, "thread (not stopped)");
+	thread_configure(th, t, utcb, fault_ep);
 	return OK;
 }
 
-static long sys_thread_start(struct trap_frame *r)
+/* SYS_THREAD_START (thread, rip, rsp, arg) */
+static enum moat_status sys_thread_start(struct trap_frame *r)
 {
+	const uint64_t thread_slot = r->rdi, rip = r->rsi, rsp = r->rdx, arg = r->r10;
 	struct thread *th;
-	int st = thread_arg(r->rdi, &th);
-	if (st != OK)
-		return st;
-	if (!th->task)
-		return ERR_INVALID_ARG;
-	if (th->state != THREAD_INACTIVE || th == current)
-		return ERR_BUSY;
-	if (r->rsi >= USER_TOP)
-		return ERR_BAD_ADDRESS;
-	th->started = true;
-	thread_start(th, r->rsi, r->rdx, r->r10);
+	CHECK(thread_arg(thread_slot, &th), "thread");
+	REFUSE_IF(!th->task, ERR_INVALID_ARG, "thread (no task)");
+	REFUSE_IF(th->state != THREAD_INACTIVE || th == current, ERR_BUSY, "thread (not stopped)");
+	REFUSE_IF(rip >= USER_TOP, ERR_BAD_ADDRESS, "rip");
+	thread_start(th, rip, rsp, arg);
 	return OK;
 }
 
-static long sys_thread_suspend(struct trap_frame *r)
+/* SYS_THREAD_SUSPEND (thread): a thread or a vCPU */
+static enum moat_status sys_thread_suspend(struct trap_frame *r)
 {
+	const uint64_t thread_slot = r->rdi;
 	struct thread *th;
-	int st = schedulable_arg(r->rdi, &th);
-	if (st != OK)
-		return st;
+	CHECK(schedulable_arg(thread_slot, &th), "thread");
 	thread_stop(th, ERR_CANCELED);
 	return OK;
 }
 
-static long sys_thread_resume(struct trap_frame *r)
+/* SYS_THREAD_RESUME (thread) */
+static enum moat_status sys_thread_resume(struct trap_frame *r)
 {
+	const uint64_t thread_slot = r->rdi;
 	struct thread *th;
-	int st = thread_arg(r->rdi, &th);
-	if (st != OK)
-		return st;
-	if (!th->started || !th->task)
-		return ERR_INVALID_ARG;
-	if (th->state != THREAD_INACTIVE)
-		return ERR_BUSY;
+	CHECK(thread_arg(thread_slot, &th), "thread");
+	REFUSE_IF(!th->started || !th->task, ERR_INVALID_ARG, "thread (never started)");
+	REFUSE_IF(th->state != THREAD_INACTIVE, ERR_BUSY, "thread (not stopped)");
 	sched_make_runnable(th);
 	return OK;
 }
 
-static long sys_thread_set_priority(struct trap_frame *r)
+/* SYS_THREAD_SET_PRIORITY (thread, priority): a thread or a vCPU */
+static enum moat_status sys_thread_set_priority(struct trap_frame *r)
 {
+	const uint64_t thread_slot = r->rdi, priority = r->rsi;
 	struct thread *th;
-	int st = schedulable_arg(r->rdi, &th);
-	if (st != OK)
-		return st;
-	if (r->rsi > PRIORITY_MAX)
-		return ERR_INVALID_ARG;
-	if (r->rsi > current->priority)
-		return ERR_NO_RIGHTS; /* no thread raises another above itself */
-	bool queued = th->state == THREAD_RUNNABLE && th != current;
-	if (queued)
-		sched_remove(th);
-	th->priority = r->rsi;
-	if (queued)
-		sched_make_runnable(th);
+	CHECK(schedulable_arg(thread_slot, &th), "thread");
+	REFUSE_IF(priority > PRIORITY_MAX, ERR_INVALID_ARG, "priority");
+	/* No thread raises another above itself. */
+	REFUSE_IF(priority > current->priority, ERR_NO_RIGHTS, "priority (above the caller's)");
+	sched_set_priority(th, priority);
 	return OK;
 }
 
-static long sys_thread_read_regs(struct trap_frame *r)
+/* SYS_THREAD_READ_REGS (thread): struct user_regs into the caller's utcb->mr */
+static enum moat_status sys_thread_read_regs(struct trap_frame *r)
 {
-	struct thread *th;
+	const uint64_t thread_slot = r->rdi;
 	struct utcb *u = caller_utcb();
-	int st = thread_arg(r->rdi, &th);
-	if (st != OK)
-		return st;
-	if (!u)
-		return ERR_BAD_ADDRESS;
-	const struct trap_frame *f = &th->regs;
-	struct user_regs v = {
-		f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->rsp,
-		f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, f->rip, f->rflags,
-	};
-	memcpy(u->mr, &v, sizeof(v));
+	struct thread *th;
+	CHECK(thread_arg(thread_slot, &th), "thread");
+	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	struct user_regs regs;
+	thread_read_regs(th, &regs);
+	memcpy(u->mr, &regs, sizeof(regs));
 	return OK;
 }
 
-/* Flags a user thread may set: the arithmetic flags, DF and AC; IF always on. */
-#define USER_RFLAGS 0x40cd5UL
-
-static long sys_thread_write_regs(struct trap_frame *r)
+/* SYS_THREAD_WRITE_REGS (thread): struct user_regs from the caller's utcb->mr */
+static enum moat_status sys_thread_write_regs(struct trap_frame *r)
 {
-	struct thread *th;
+	const uint64_t thread_slot = r->rdi;
 	struct utcb *u = caller_utcb();
-	int st = thread_arg(r->rdi, &th);
-	if (st != OK)
-		return st;
-	if (!u)
-		return ERR_BAD_ADDRESS;
-	if (th == current)
-		return ERR_BUSY;
-	struct user_regs v;
-	memcpy(&v, u->mr, sizeof(v));
-	if (v.rip >= USER_TOP)
-		return ERR_BAD_ADDRESS;
-	struct trap_frame *f = &th->regs;
-	f->rax = v.rax, f->rbx = v.rbx, f->rcx = v.rcx, f->rdx = v.rdx;
-	f->rsi = v.rsi, f->rdi = v.rdi, f->rbp = v.rbp, f->rsp = v.rsp;
-	f->r8 = v.r8, f->r9 = v.r9, f->r10 = v.r10, f->r11 = v.r11;
-	f->r12 = v.r12, f->r13 = v.r13, f->r14 = v.r14, f->r15 = v.r15;
-	f->rip = v.rip;
-	f->rflags = (v.rflags & USER_RFLAGS) | RFLAGS_IF | 2;
-	f->vector = VEC_NONE; /* every register now matters: leave with iretq */
+	struct thread *th;
+	CHECK(thread_arg(thread_slot, &th), "thread");
+	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	REFUSE_IF(th == current, ERR_BUSY, "thread (the caller)");
+	struct user_regs regs;
+	memcpy(&regs, u->mr, sizeof(regs));
+	REFUSE_IF(regs.rip >= USER_TOP, ERR_BAD_ADDRESS, "rip");
+	thread_write_regs(th, &regs);
 	return OK;
 }
 
 /* --- virtual machines ---------------------------------------------------- */
 
-static long sys_gpa_map(struct trap_frame *r)
+/* SYS_GPA_MAP (frame, gpa_space, gpa, rights): gpa_map_frame checks gpa and rights against the frame. */
+static enum moat_status sys_gpa_map(struct trap_frame *r)
 {
+	const uint64_t frame_slot = r->rdi, space_slot = r->rsi, gpa = r->rdx, rights = r->r10;
 	struct cap *frame, *space;
-	int st = cap_lookup(SELF, r->rdi, OBJ_FRAME, 0, &frame);
-	if (st == OK)
-		st = cap_lookup(SELF, r->rsi, OBJ_GPA_SPACE, RIGHT_W, &space);
-	if (st != OK)
-		return st;
-	if (r->r10 & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X))
-		return ERR_INVALID_ARG;
-	return gpa_map_frame((struct gpa_space *)space->obj, frame, r->rdx, r->r10);
+	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
+	CHECK(cap_lookup(SELF, space_slot, OBJ_GPA_SPACE, RIGHT_W, &space), "gpa_space");
+	REFUSE_IF(rights & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X), ERR_INVALID_ARG, "rights");
+	CHECK(gpa_map_frame((struct gpa_space *)space->obj, frame, gpa, rights), "gpa or rights");
+	return OK;
 }
 
-static long sys_vcpu_configure(struct trap_frame *r)
+/* Gives inactive vCPU v its guest-physical space (a copy of the capability of its own) and flags. */
+static void configure_vcpu(struct vcpu *v, struct cap *space, uint32_t flags)
 {
-	struct vcpu *v;
-	struct cap *space;
-	int st = vcpu_arg(r->rdi, &v);
-	if (st == OK)
-		st = cap_lookup(SELF, r->rsi, OBJ_GPA_SPACE, RIGHT_W, &space);
-	if (st != OK)
-		return st;
-	if (r->rdx & ~(uint64_t)VCPU_KERNEL_CPUID)
-		return ERR_INVALID_ARG;
-	if (v->thread->state != THREAD_INACTIVE)
-		return ERR_BUSY;
 	cap_delete(&v->space);
 	cap_derive(space, &v->space, RIGHTS_ALL, 0, 0);
-	v->flags = r->rdx;
+	v->flags = flags;
 	vcpu_set_space(v, (struct gpa_space *)space->obj);
+}
+
+/* SYS_VCPU_CONFIGURE (vcpu, gpa_space, flags) */
+static enum moat_status sys_vcpu_configure(struct trap_frame *r)
+{
+	const uint64_t vcpu_slot = r->rdi, space_slot = r->rsi, flags = r->rdx;
+	struct vcpu *v;
+	struct cap *space;
+	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
+	CHECK(cap_lookup(SELF, space_slot, OBJ_GPA_SPACE, RIGHT_W, &space), "gpa_space");
+	REFUSE_IF(flags & ~(uint64_t)VCPU_KERNEL_CPUID, ERR_INVALID_ARG, "flags");
+	REFUSE_IF(v->thread->state != THREAD_INACTIVE, ERR_BUSY, "vcpu (not stopped)");
+	configure_vcpu(v, space, flags);
 	return OK;
 }
 
@@ -498,7 +487,7 @@ static struct cap *binding_slot(struct vcpu *v, uint64_t reason, uint32_t **mask
 	return &v->bound_ep[free];
 }
 
-static long sys_vcpu_bind(struct trap_frame *r)
+static enum moat_status sys_vcpu_bind(struct trap_frame *r)
 {
 	struct vcpu *v;
 	struct cap *ep = 0, *slot;
@@ -523,90 +512,92 @@ static long sys_vcpu_bind(struct trap_frame *r)
 	return OK;
 }
 
-static long sys_vcpu_write_state(struct trap_frame *r)
+/* SYS_VCPU_WRITE_STATE (vcpu): guest state from the caller's utcb, in the exit message's layout */
+static enum moat_status sys_vcpu_write_state(struct trap_frame *r)
 {
-	struct vcpu *v;
+	const uint64_t vcpu_slot = r->rdi;
 	struct utcb *u = caller_utcb();
-	int st = vcpu_arg(r->rdi, &v);
-	if (st != OK)
-		return st;
-	if (!u)
-		return ERR_BAD_ADDRESS;
-	if (v->thread->state != THREAD_INACTIVE)
-		return ERR_BUSY; /* a running or exited vCPU's state changes through replies */
+	struct vcpu *v;
+	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
+	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	/* A running or exited vCPU's state changes through replies. */
+	REFUSE_IF(v->thread->state != THREAD_INACTIVE, ERR_BUSY, "vcpu (not stopped)");
 	uint64_t w[VMW_COUNT];
 	memcpy(w, u->mr, sizeof(w));
-	if (w[VMW_MASK] & ~(uint64_t)VMG_ALL)
-		return ERR_INVALID_ARG;
-	return vcpu_backend->write_state(v, w[VMW_MASK], w);
-}
-
-static long sys_vcpu_run(struct trap_frame *r)
-{
-	struct vcpu *v;
-	int st = vcpu_arg(r->rdi, &v);
-	if (st != OK)
-		return st;
-	if (v->space.type != OBJ_GPA_SPACE)
-		return ERR_INVALID_ARG; /* no guest memory yet */
-	if (v->thread->state != THREAD_INACTIVE)
-		return ERR_BUSY;
-	v->thread->started = true;
-	sched_make_runnable(v->thread);
+	REFUSE_IF(w[VMW_MASK] & ~(uint64_t)VMG_ALL, ERR_INVALID_ARG, "state mask");
+	CHECK(vcpu_backend->write_state(v, w[VMW_MASK], w), "state words");
 	return OK;
 }
 
-static long sys_vcpu_recall(struct trap_frame *r)
+/* SYS_VCPU_RUN (vcpu): start or resume the guest */
+static enum moat_status sys_vcpu_run(struct trap_frame *r)
 {
+	const uint64_t vcpu_slot = r->rdi;
 	struct vcpu *v;
-	int st = vcpu_arg(r->rdi, &v);
-	if (st != OK)
-		return st;
+	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
+	REFUSE_IF(v->space.type != OBJ_GPA_SPACE, ERR_INVALID_ARG, "vcpu (no guest memory)");
+	REFUSE_IF(v->thread->state != THREAD_INACTIVE, ERR_BUSY, "vcpu (not stopped)");
+	thread_run(v->thread);
+	return OK;
+}
+
+/* SYS_VCPU_RECALL (vcpu) */
+static enum moat_status sys_vcpu_recall(struct trap_frame *r)
+{
+	const uint64_t vcpu_slot = r->rdi;
+	struct vcpu *v;
+	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
 	v->recall = true; /* taken before its next VM entry */
 	return OK;
 }
 
 /* --- devices ------------------------------------------------------------ */
 
-static long sys_irq_bind(struct trap_frame *r)
+/* SYS_IRQ_BIND (irq, ntfn): irq_bind refuses the cascade line and a bound one. */
+static enum moat_status sys_irq_bind(struct trap_frame *r)
 {
+	const uint64_t irq_slot = r->rdi, ntfn_slot = r->rsi;
 	struct cap *irq, *n;
-	int st = cap_lookup(SELF, r->rdi, OBJ_IRQ, RIGHT_W, &irq);
-	if (st == OK)
-		st = cap_lookup(SELF, r->rsi, OBJ_NOTIFICATION, RIGHT_W, &n);
-	if (st != OK)
-		return st;
-	return irq_bind(irq->obj, (struct notification *)n->obj, n->badge);
+	CHECK(cap_lookup(SELF, irq_slot, OBJ_IRQ, RIGHT_W, &irq), "irq");
+	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_W, &n), "ntfn");
+	CHECK(irq_bind(irq->obj, (struct notification *)n->obj, n->badge), "irq (cascade or bound)");
+	return OK;
 }
 
-static long sys_irq_ack(struct trap_frame *r)
+/* SYS_IRQ_ACK (irq): irq_ack refuses a line bound to nothing. */
+static enum moat_status sys_irq_ack(struct trap_frame *r)
 {
+	const uint64_t irq_slot = r->rdi;
 	struct cap *irq;
-	int st = cap_lookup(SELF, r->rdi, OBJ_IRQ, RIGHT_W, &irq);
-	if (st != OK)
-		return st;
-	return irq_ack(irq->obj);
+	CHECK(cap_lookup(SELF, irq_slot, OBJ_IRQ, RIGHT_W, &irq), "irq");
+	CHECK(irq_ack(irq->obj), "irq (not bound)");
+	return OK;
 }
 
-static long sys_ioport_derive(struct trap_frame *r)
+/* Makes dst a child of ports for ports first..last, and updates the caller's I/O bitmap. */
+static void derive_ioports(struct cap *ports, struct cap *dst, uint64_t first, uint64_t last)
 {
-	struct cap *ports, *dst;
-	int st = cap_lookup(SELF, r->rdi, OBJ_IOPORT, 0, &ports);
-	if (st == OK)
-		st = cap_empty_slot(SELF, r->r10, &dst);
-	if (st != OK)
-		return st;
-	if (r->rsi > r->rdx || r->rsi < IOPORT_FIRST(ports) || r->rdx > IOPORT_LAST(ports))
-		return ERR_INVALID_ARG;
 	cap_derive(ports, dst, RIGHTS_ALL, 0, SELF);
-	dst->pages = r->rsi | r->rdx << 16;
+	dst->pages = first | last << 16;
 	task_update_ports(SELF);
+}
+
+/* SYS_IOPORT_DERIVE (ioport, first, last, dst) */
+static enum moat_status sys_ioport_derive(struct trap_frame *r)
+{
+	const uint64_t ports_slot = r->rdi, first = r->rsi, last = r->rdx, dst_slot = r->r10;
+	struct cap *ports, *dst;
+	CHECK(cap_lookup(SELF, ports_slot, OBJ_IOPORT, 0, &ports), "ioport");
+	CHECK(cap_empty_slot(SELF, dst_slot, &dst), "dst");
+	REFUSE_IF(first > last || first < IOPORT_FIRST(ports) || last > IOPORT_LAST(ports),
+		  ERR_INVALID_ARG, "first or last");
+	derive_ioports(ports, dst, first, last);
 	return OK;
 }
 
 /* --- debug console ------------------------------------------------------ */
 
-static int console_arg(uint64_t slot, uint32_t rights)
+static enum moat_status console_arg(uint64_t slot, uint32_t rights)
 {
 	struct cap *c;
 	return cap_lookup(SELF, slot, OBJ_CONSOLE, rights, &c);
@@ -614,66 +605,61 @@ static int console_arg(uint64_t slot, uint32_t rights)
 
 #define DEBUG_WRITE_MAX 4096
 
-static long sys_debug_write(struct trap_frame *r)
+/* SYS_DEBUG_WRITE (console, buf, len) */
+static enum moat_status sys_debug_write(struct trap_frame *r)
 {
-	static char buf[DEBUG_WRITE_MAX];
-	int st = console_arg(r->rdi, RIGHT_W);
-	if (st != OK)
-		return st;
-	if (r->rdx > DEBUG_WRITE_MAX)
-		return ERR_INVALID_ARG;
-	st = copy_from_user(SELF, buf, r->rsi, r->rdx);
-	if (st != OK)
-		return st;
-	return console_write(buf, r->rdx);
+	static char kbuf[DEBUG_WRITE_MAX];
+	const uint64_t console_slot = r->rdi, buf = r->rsi, len = r->rdx;
+	CHECK(console_arg(console_slot, RIGHT_W), "console");
+	REFUSE_IF(len > DEBUG_WRITE_MAX, ERR_INVALID_ARG, "len");
+	CHECK(copy_from_user(SELF, kbuf, buf, len), "buf");
+	return console_write(kbuf, len);
 }
 
-/* The console's driver takes the kernel's output over: signal rsi's notification for it. */
-static long sys_console_take(struct trap_frame *r)
+/* SYS_CONSOLE_TAKE (console, ntfn): the console's driver takes the kernel's output over. */
+static enum moat_status sys_console_take(struct trap_frame *r)
 {
+	const uint64_t console_slot = r->rdi, ntfn_slot = r->rsi;
 	struct cap *n;
-	int st = console_arg(r->rdi, RIGHT_R);
-	if (st == OK)
-		st = cap_lookup(SELF, r->rsi, OBJ_NOTIFICATION, RIGHT_W, &n);
-	if (st != OK)
-		return st;
+	CHECK(console_arg(console_slot, RIGHT_R), "console");
+	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_W, &n), "ntfn");
 	console_take((struct notification *)n->obj, n->badge);
 	return OK;
 }
 
-/* Up to rsi bytes (one line at most) of the kernel's output into the UTCB; the count in rdi. */
-static long sys_console_read(struct trap_frame *r)
+/* SYS_CONSOLE_READ (console, max): up to max bytes (one line at most) into the utcb -> bytes */
+static enum moat_status sys_console_read(struct trap_frame *r)
 {
+	const uint64_t console_slot = r->rdi, max = r->rsi;
 	struct utcb *u = caller_utcb();
-	int st = console_arg(r->rdi, RIGHT_R);
-	if (st != OK)
-		return st;
-	if (!u)
-		return ERR_BAD_ADDRESS;
-	if (r->rsi > sizeof(u->mr))
-		return ERR_INVALID_ARG;
-	r->rdi = console_read((char *)u->mr, r->rsi);
+	CHECK(console_arg(console_slot, RIGHT_R), "console");
+	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	REFUSE_IF(max > sizeof(u->mr), ERR_INVALID_ARG, "max");
+	r->rdi = console_read((char *)u->mr, max);
 	return OK;
 }
 
-static long sys_debug_exit(struct trap_frame *r)
+/* SYS_DEBUG_EXIT (console, status) */
+static enum moat_status sys_debug_exit(struct trap_frame *r)
 {
-	int st = console_arg(r->rdi, RIGHT_W);
-	if (st != OK)
-		return st;
-	machine_exit(r->rsi ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
+	const uint64_t console_slot = r->rdi, status = r->rsi;
+	CHECK(console_arg(console_slot, RIGHT_W), "console");
+	machine_exit(status ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
 }
 
-static long sys_debug_check(struct trap_frame *r)
+/* SYS_DEBUG_CHECK (console, scope) -> number of broken invariants */
+static enum moat_status sys_debug_check(struct trap_frame *r)
 {
-	int st = console_arg(r->rdi, RIGHT_W);
-	if (st != OK)
-		return st;
-	r->rdi = kcheck_invariants(r->rsi); /* rsi: DEBUG_CHECK_* scope, 0 for all */
+	const uint64_t console_slot = r->rdi, scope = r->rsi; /* DEBUG_CHECK_*, 0 for all */
+	CHECK(console_arg(console_slot, RIGHT_W), "console");
+	r->rdi = kcheck_invariants(scope);
 	return OK;
 }
 
-static long (*const syscalls[SYS_COUNT])(struct trap_frame *r) = {
+typedef enum moat_status syscall_handler(struct trap_frame *r);
+
+/* By number; an entry left out stays NULL, and the dispatcher refuses its number. */
+static syscall_handler *const syscalls[SYS_COUNT] = {
 	[SYS_SEND] = sys_send,
 	[SYS_RECV] = sys_recv,
 	[SYS_CALL] = sys_call,
@@ -720,11 +706,12 @@ static long (*const syscalls[SYS_COUNT])(struct trap_frame *r) = {
 void syscall_dispatch(void)
 {
 	struct trap_frame *r = &current->regs;
-	uint64_t nr = r->rax;
-	long st = nr < SYS_COUNT ? syscalls[nr](r) : ERR_INVALID_SYSCALL;
-	if (st == SYSCALL_RESTART)
+	const uint64_t nr = r->rax;
+	syscall_handler *handler = nr < SYS_COUNT ? syscalls[nr] : 0;
+	enum moat_status st = handler ? handler(r) : refused(__func__, "number", ERR_INVALID_SYSCALL);
+	if (st == STATUS_RESTART)
 		r->rip -= SYSCALL_INSN_BYTES; /* a syscall_entry frame: sysret goes back to the syscall */
-	else if (st != SYSCALL_BLOCKED)
+	else if (st != STATUS_BLOCKED)
 		r->rax = st;
 	return_to_user();
 }

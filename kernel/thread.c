@@ -24,8 +24,17 @@ struct thread *all_threads;
 
 static struct thread *runq[PRIORITY_MAX + 1];
 static uint64_t runq_bitmap[4];
-uint64_t runq_words;
-int runq_top = -1; /* the highest priority with a queued thread, kept for sched_preempts() */ /* bit w set: runq_bitmap[w] is not zero */
+static uint64_t runq_words; /* bit w set: runq_bitmap[w] is not zero */
+int runq_top = -1; /* the highest priority with a queued thread, kept for sched_preempts() */
+
+/* The highest priority with a runnable thread waiting, or -1. */
+static int sched_highest_priority(void)
+{
+	if (!runq_words)
+		return -1;
+	int w = 63 - __builtin_clzll(runq_words);
+	return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
+}
 
 struct thread *thread_create(uint64_t phys)
 {
@@ -89,18 +98,30 @@ void sched_remove(struct thread *t)
 	t->q_next = t->q_prev = 0;
 }
 
-void sched_requeue(struct thread *t)
+void sched_set_priority(struct thread *t, unsigned priority)
 {
-	sched_remove(t);
-	sched_make_runnable(t);
+	bool queued = t->state == THREAD_RUNNABLE && t != current;
+	if (queued)
+		sched_remove(t);
+	t->priority = priority;
+	if (queued)
+		sched_make_runnable(t);
 }
 
-int sched_highest_priority(void)
+void sched_yield(void)
 {
-	if (!runq_words)
-		return -1;
-	int w = 63 - __builtin_clzll(runq_words);
-	return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
+	current->timeslice = 0; /* schedule() moves it behind its peers */
+}
+
+void sched_switch_to(struct thread *t)
+{
+	if (!t || t->state != THREAD_RUNNABLE)
+		return;
+	sched_remove(t); /* first, so that sched_must_yield weighs only the others */
+	if (sched_must_yield(t))
+		sched_make_runnable(t); /* back to the tail: schedule() picks */
+	else
+		current = t;
 }
 
 uint64_t slice_tsc;
@@ -197,7 +218,49 @@ void thread_start(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
 	t->regs.cs = SEL_UCODE;
 	t->regs.ss = SEL_UDATA;
 	fpu_thread_reset(t); /* a fresh start: nothing left of what it ran before */
+	thread_run(t);
+}
+
+void thread_run(struct thread *t)
+{
+	t->started = true; /* from now on it has registers to resume with */
 	sched_make_runnable(t);
+}
+
+void thread_configure(struct thread *t, struct task *task, struct cap *utcb, struct cap *fault_ep)
+{
+	cap_delete(&t->utcb);
+	if (utcb)
+		cap_derive(utcb, &t->utcb, RIGHTS_ALL, 0, 0);
+	cap_delete(&t->fault_ep);
+	if (fault_ep)
+		cap_derive(fault_ep, &t->fault_ep, RIGHTS_ALL, 0, 0);
+	if (t->task != task)
+		thread_set_task(t, task);
+}
+
+void thread_read_regs(const struct thread *t, struct user_regs *out)
+{
+	const struct trap_frame *f = &t->regs;
+	*out = (struct user_regs){
+		f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp, f->rsp,
+		f->r8, f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15, f->rip, f->rflags,
+	};
+}
+
+/* Flags a user thread may set: the arithmetic flags, DF and AC; IF always on. */
+#define USER_RFLAGS 0x40cd5UL
+
+void thread_write_regs(struct thread *t, const struct user_regs *in)
+{
+	struct trap_frame *f = &t->regs;
+	f->rax = in->rax, f->rbx = in->rbx, f->rcx = in->rcx, f->rdx = in->rdx;
+	f->rsi = in->rsi, f->rdi = in->rdi, f->rbp = in->rbp, f->rsp = in->rsp;
+	f->r8 = in->r8, f->r9 = in->r9, f->r10 = in->r10, f->r11 = in->r11;
+	f->r12 = in->r12, f->r13 = in->r13, f->r14 = in->r14, f->r15 = in->r15;
+	f->rip = in->rip;
+	f->rflags = (in->rflags & USER_RFLAGS) | RFLAGS_IF | 2;
+	f->vector = VEC_NONE; /* every register now matters: leave with iretq */
 }
 
 void thread_stop(struct thread *t, uint64_t status)

@@ -19,16 +19,36 @@ struct thread *thread_create(uint64_t phys);
 void thread_destroy(struct thread *t);
 /* Binds t to task (or unbinds it, task NULL). */
 void thread_set_task(struct thread *t, struct task *task);
+/*
+ * Gives inactive thread t its task, UTCB frame and fault endpoint.  t
+ * keeps its own copies of those two capabilities (each NULL for none),
+ * derived from the caller's, so that revoking the caller's reaches t's.
+ */
+void thread_configure(struct thread *t, struct task *task, struct cap *utcb, struct cap *fault_ep);
 /* Sets the registers a thread starts with and makes it runnable. */
 void thread_start(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg);
+/* Makes t runnable from the registers it holds (a vCPU: its guest state); t is inactive. */
+void thread_run(struct thread *t);
+/* t's user registers as SYS_THREAD_READ_REGS gives them. */
+void thread_read_regs(const struct thread *t, struct user_regs *out);
+/* Sets t's user registers (rip a user address, checked by the caller); RFLAGS is sanitized. */
+void thread_write_regs(struct thread *t, const struct user_regs *in);
 /* Stops t wherever it is: an IPC it waits in ends with `status`. */
 void thread_stop(struct thread *t, uint64_t status);
 
 void sched_make_runnable(struct thread *t);
 void sched_remove(struct thread *t);
-void sched_requeue(struct thread *t);
-/* The highest priority with a runnable thread waiting, or -1. */
-int sched_highest_priority(void);
+/* Gives t a new priority, moving it to that priority's queue if it waits on one. */
+void sched_set_priority(struct thread *t, unsigned priority);
+/* current gives up the rest of its time slice. */
+void sched_yield(void);
+/*
+ * current has just blocked after waking t (a server answering its client):
+ * runs t next, unless the scheduler would rather run another (a higher
+ * priority, or t's peers once its slice is up); then t waits its turn.
+ */
+void sched_switch_to(struct thread *t);
+/* The highest priority with a runnable thread waiting, or -1 (thread.c keeps it). */
 extern int runq_top;
 /* True if a waiting thread has a higher priority than prio. */
 static inline bool sched_preempts(unsigned prio)

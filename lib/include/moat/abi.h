@@ -78,7 +78,14 @@ enum moat_status {
 	ERR_BUSY,            /* already mapped, bound or started; or the slot is in use */
 	ERR_CANCELED,        /* the blocked call was cut short (thread suspended) */
 	ERR_UNSUPPORTED,     /* this machine lacks what the call needs (e.g. VMX for a vCPU) */
-	ERR_COUNT
+	ERR_COUNT,
+	/*
+	 * Never in rax: a kernel handler's word to its dispatcher that the
+	 * call has not ended.  Named here so that handlers have one result
+	 * type (docs/syscalls.md, "The kernel's side").
+	 */
+	STATUS_BLOCKED = -1, /* the caller waits; its status is written when it wakes */
+	STATUS_RESTART = -2, /* the call stopped early to let others run; it runs again */
 };
 
 /* Kinds of kernel objects a capability can name. */
