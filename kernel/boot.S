@@ -112,7 +112,7 @@ start64:
 	mov	%ax, %gs
 	mov	%ebp, %edi		/* zero-extends: upper halves are undefined here */
 	mov	%esi, %esi
-	movabs	$boot_stack_top_high, %rsp
+	movabs	$kernel_stack_top, %rsp
 	xor	%ebp, %ebp		/* ends the backtrace */
 	movabs	$kmain, %rax
 	call	*%rax
@@ -142,13 +142,13 @@ boot_pd:	.skip 4 * 4096
 boot_stack:	.skip 4096
 boot_stack_top:
 
-	/* The first kernel stack, in the higher half with the rest of the kernel. */
+	/* The kernel's one stack (entry.h), in the higher half with the rest of the kernel. */
 	.section .bss
 	.balign 16
-	.globl boot_stack_bottom_high
-boot_stack_bottom_high:
+	.globl kernel_stack_bottom
+kernel_stack_bottom:
 	.skip KSTACK_SIZE
-	.globl boot_stack_top_high
-boot_stack_top_high:
+	.globl kernel_stack_top
+kernel_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

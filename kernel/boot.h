@@ -9,6 +9,4 @@ extern struct boot_info boot_info;
 extern uint64_t boot_mbi_phys;
 extern struct kernel_options kernel_options;
 
-void kmain(uint32_t magic, uint64_t mbi_phys);
-
 #endif

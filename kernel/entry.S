@@ -80,7 +80,7 @@ trap_common:
 	cld
 	testb	$3, FRAME_CS(%rsp)
 	jz	1f
-	lea	boot_stack_top_high(%rip), %rsp
+	lea	kernel_stack_top(%rip), %rsp
 	pushq	$2			/* from user mode: AC too is the user's, not ours */
 	popfq
 	call	trap_from_user
@@ -107,7 +107,7 @@ syscall_entry:
 	pushq	$VEC_SYSCALL
 	PUSH_GPRS
 	mov	%rsp, %rdi		/* &current->regs, for the fast path */
-	lea	boot_stack_top_high(%rip), %rsp
+	lea	kernel_stack_top(%rip), %rsp
 	cld
 	cmp	$FASTPATH_SYS_CALL, %rax
 	jne	1f
@@ -138,7 +138,7 @@ syscall_entry:
  */
 #define FRAME_RIP (8 * 17)	/* 15 registers, vector, error code */
 #define USER_TOP_ASM 0x00007ffffffff000	/* USER_TOP (moat/abi.h) */
-#define IRET_COPY (boot_stack_top_high - 40)
+#define IRET_COPY (kernel_stack_top - 40)
 
 	.globl enter_user
 enter_user:
@@ -177,7 +177,7 @@ vmx_launch:
 	vmlaunch
 	jmp	2f
 1:	vmresume
-2:	lea	boot_stack_top_high(%rip), %rsp
+2:	lea	kernel_stack_top(%rip), %rsp
 	call	vmx_entry_failed
 	ud2
 
@@ -188,7 +188,7 @@ vmx_launch:
 	.globl vmx_exit_entry
 vmx_exit_entry:
 	PUSH_GPRS
-	lea	boot_stack_top_high(%rip), %rsp
+	lea	kernel_stack_top(%rip), %rsp
 	cld
 	call	vmx_exit
 	ud2
@@ -224,7 +224,7 @@ svm_launch:
 	mov	svm_host_state(%rip), %rax
 	vmload	%rax
 	stgi
-	lea	boot_stack_top_high(%rip), %rsp
+	lea	kernel_stack_top(%rip), %rsp
 	cld
 	call	svm_exit
 	ud2

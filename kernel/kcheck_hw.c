@@ -25,6 +25,7 @@
 #include "vcpu.h"
 #include "vmx.h"
 #include "x86.h"
+#include "array.h"
 
 enum hw_check {
 	HW_GDTR, HW_IDTR, HW_TR, HW_LDTR, HW_FS_BASE, HW_GS_BASE, HW_KERNEL_GS_BASE,
@@ -170,7 +171,7 @@ static void check_tss(void)
 	if (active_ports == t && memcmp(tss_area.iomap, t->iobitmap, sizeof(tss_area.iomap)))
 		fail(HW_TSS_IOMAP, 1, 0);
 	static const unsigned probes[] = { 0, 0x3f, 0x40, 0x43, 0x44, 0x80, 0x3f8, 0xcf8, 0xffff };
-	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_LEN(probes); i++) {
 		unsigned p = probes[i];
 		bool denied = t->iobitmap[p / 8] & (1 << (p % 8));
 		expect(HW_TSS_IOMAP, denied, !port_allowed(t, p));

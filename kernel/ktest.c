@@ -19,6 +19,7 @@
 #include "vcpu.h"
 #include "vmx.h"
 #include "x86.h"
+#include "array.h"
 
 enum ktest_result { KT_PASS, KT_FAIL, KT_SKIP };
 
@@ -325,7 +326,7 @@ static const struct ktest boot_suite[] = {
 	T(vcpu_tags_are_shared_safely),
 #undef T
 };
-#define N_BOOT_TESTS (sizeof(boot_suite) / sizeof(boot_suite[0]))
+#define N_BOOT_TESTS (ARRAY_LEN(boot_suite))
 
 /* Fails on purpose, two calls deep, so the runner can check the exception report. */
 __attribute__((noinline)) void ktest_deliberate_fault(void);

@@ -1,5 +1,6 @@
 /* The kernel's entry from boot.S: bring the machine up step by step. */
 #include "boot.h"
+#include "entry.h"
 #include "fpu.h"
 #include "gdt.h"
 #include "irq.h"

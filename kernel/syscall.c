@@ -14,6 +14,7 @@
  * the call stopped early (a long revoke made way) and runs again.
  */
 #include "cap.h"
+#include "entry.h"
 #include "gpa_space.h"
 #include "ipc.h"
 #include "irq.h"
@@ -718,7 +719,6 @@ void syscall_dispatch(void)
 
 #define EFER_SCE   1
 
-void syscall_entry(void);
 _Static_assert(USER_TOP == 0x00007ffffffff000ULL, "entry.S checks sysret's rip against this");
 
 void syscall_init(void)

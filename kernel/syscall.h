@@ -4,6 +4,5 @@
 /* Enables the syscall instruction and points it at entry.S. */
 void syscall_init(void);
 /* entry.S calls this with the caller's registers in current->regs. */
-void __attribute__((noreturn)) syscall_dispatch(void);
 
 #endif

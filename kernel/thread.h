@@ -2,6 +2,7 @@
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
+#include "entry.h"
 #include "fpu.h"
 #include "gdt.h"
 #include "object.h"
@@ -72,7 +73,6 @@ void sched_tick(void);
 void __attribute__((noreturn)) return_to_user(void);
 
 /* entry.S: loads a thread's saved registers and returns to user mode. */
-void __attribute__((noreturn)) enter_user(struct trap_frame *regs);
 
 /*
  * Enters the current thread in user mode (its address space, stack and I/O

@@ -4,6 +4,7 @@
  * a symbolized backtrace, and the kernel stops.  (User-mode faults will be
  * turned into messages to a fault handler instead.)
  */
+#include "entry.h"
 #include "fpu.h"
 #include "gdt.h"
 #include "ipc.h"
@@ -28,7 +29,6 @@ struct desc_ptr idt_pointer;
 static irq_handler_fn handlers[256];
 struct trap_probe trap_probe;
 
-extern const char trap_stubs[];
 extern const struct ksym ksym_table[];
 extern const uint64_t ksym_count;
 extern const char ksym_names[], _text[], _etext[], _kernel_end[];
@@ -144,8 +144,6 @@ void trap_deliver_interrupt(unsigned vector)
 	struct trap_frame f = { .vector = vector };
 	interrupt(&f);
 }
-
-extern const char enter_user_iret[];
 
 /* Entry from kernel mode: an exception here is a kernel bug (or a probed test fault). */
 void trap_dispatch(struct trap_frame *f)

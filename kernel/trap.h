@@ -21,8 +21,6 @@ struct trap_frame {
 };
 
 void idt_init(void);
-void trap_dispatch(struct trap_frame *f);
-void __attribute__((noreturn)) trap_from_user(struct trap_frame *f);
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);
 void trap_set_handler(unsigned vector, irq_handler_fn fn);

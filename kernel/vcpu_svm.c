@@ -11,6 +11,7 @@
  * XSETBV 3), and for I/O the CPU reports the next RIP itself (EXITINFO2).  MMIO (nested
  * page faults) needs no length from the kernel: the VMM decodes it.
  */
+#include "entry.h"
 #include "fastpath.h"
 #include "fpu.h"
 #include "gpa_space.h"
@@ -105,7 +106,6 @@
 #define EVENT_DB    (EVENT_VALID | (3u << 8) | 1)
 #define EVENT_AC    (EVENT_VALID | (1u << 11) | (3u << 8) | 17) /* error code 0 */
 
-void svm_launch(struct trap_frame *regs, uint64_t vmcb);
 
 static uint64_t flushes; /* bumped when any guest mapping goes away */
 
@@ -587,7 +587,6 @@ static void kernel_cpuid(struct vcpu *v)
 }
 
 /* Called by entry.S after #VMEXIT with the guest's registers (but RAX) in current->regs. */
-void __attribute__((noreturn)) svm_exit(void);
 void svm_exit(void)
 {
 	struct thread *t = current;
@@ -632,7 +631,6 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 		v->flush_seen = flushes;
 	}
 	svm_launch(&t->regs, v->vmcs);
-	__builtin_unreachable();
 }
 
 const struct vcpu_backend svm_backend = {

@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include "entry.h"
 #include "fastpath.h"
 #include "gdt.h"
 #include "gpa_space.h"
@@ -90,9 +91,6 @@ enum {
 
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
-
-extern const char vmx_exit_entry[];
-void vmx_launch(struct trap_frame *regs, bool launched);
 
 static uint64_t loaded_vmcs;
 static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup */
@@ -528,7 +526,6 @@ static bool reflect_exception(void)
 }
 
 /* Called by vmx_exit_entry with the guest's registers saved in current->regs. */
-void __attribute__((noreturn)) vmx_exit(void);
 void vmx_exit(void)
 {
 	struct thread *t = current;
@@ -562,7 +559,6 @@ void vmx_exit(void)
 }
 
 /* VMLAUNCH or VMRESUME failed (not an exit): the VMM hears of it as an invalid-state exit. */
-void __attribute__((noreturn)) vmx_entry_failed(void);
 void vmx_entry_failed(void)
 {
 	struct thread *t = current;

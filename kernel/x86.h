@@ -4,17 +4,7 @@
 
 #include <stdint.h>
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+#include "moat/port_io.h" /* inb, outb: the same instructions as the drivers' */
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -65,7 +55,6 @@ DEFINE_CR_ACCESS(4)
 
 static inline void irq_enable(void)  { asm volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { asm volatile("cli" ::: "memory"); }
-static inline void cpu_relax(void)   { asm volatile("pause" ::: "memory"); }
 static inline void halt(void)        { asm volatile("hlt" ::: "memory"); }
 /* Takes pending interrupts, then masks them again (STI holds them off for one instruction: the NOP). */
 static inline void irq_window(void)  { asm volatile("sti; nop; cli" ::: "memory"); }
@@ -105,7 +94,6 @@ static inline uint64_t read_rflags(void)
 #define CR0_EM  (1UL << 2)
 #define CR0_TS  (1UL << 3)
 #define CR0_NE  (1UL << 5)
-#define CR0_WP  (1UL << 16)
 #define CR0_NW  (1UL << 29)
 #define CR0_CD  (1UL << 30)
 #define CR0_PG  (1UL << 31)

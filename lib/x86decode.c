@@ -6,6 +6,7 @@
  * immediate.  Supported opcodes are described by a table.
  */
 #include "x86decode.h"
+#include "array.h"
 
 #define REX_W 0x8 /* 64-bit operand size */
 #define REX_R 0x4 /* extends ModRM.reg */
@@ -219,10 +220,10 @@ static enum x86_decode_status lookup_opcode(struct decoder *d, uint8_t first,
 
 		if (st != X86_OK)
 			return st;
-		op = find_opcode(two_byte_ops, sizeof(two_byte_ops) / sizeof(two_byte_ops[0]),
+		op = find_opcode(two_byte_ops, ARRAY_LEN(two_byte_ops),
 				 second);
 	} else {
-		op = find_opcode(one_byte_ops, sizeof(one_byte_ops) / sizeof(one_byte_ops[0]),
+		op = find_opcode(one_byte_ops, ARRAY_LEN(one_byte_ops),
 				 first);
 	}
 	if (!op || (op->long_mode_only && d->mode != X86_MODE_64))

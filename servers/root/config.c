@@ -8,6 +8,7 @@
 #include "config.h"
 #include "fmt.h"
 #include "mem.h"
+#include "array.h"
 
 /* A word of the config text (not NUL-terminated). */
 struct word {
@@ -332,7 +333,7 @@ static int parse_option(struct parser *ps, struct server_config *srv, struct wor
 	struct word key, value;
 	int has_value = word_split(w, '=', &key, &value);
 
-	for (unsigned int i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_LEN(options); i++) {
 		const struct option *opt = &options[i];
 
 		if (!word_is(key, opt->key))

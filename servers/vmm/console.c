@@ -14,6 +14,7 @@
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
+#include "array.h"
 
 #define RETRIES 1000 /* calls before giving up on a full driver */
 
@@ -44,7 +45,7 @@ static const struct input_source {
 	{ &connections.serial, SERIAL_READ, SERIAL_SUBSCRIBE },
 	{ &connections.kbd, KBD_READ, KBD_SUBSCRIBE },
 };
-#define INPUT_SOURCES (sizeof(input_sources) / sizeof(input_sources[0]))
+#define INPUT_SOURCES (ARRAY_LEN(input_sources))
 _Static_assert(KBD_MAX_BYTES == SERIAL_MAX_BYTES && KBD_ERR_FIRST == SERIAL_ERR_FIRST,
 	       "the two read requests and their replies have one form");
 

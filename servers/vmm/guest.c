@@ -9,8 +9,8 @@
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
+#include "array.h"
 
-#define RAM_WINDOW     0x40000000ULL /* where the VMM sees guest RAM */
 #define MODULE_WINDOW  0x38000000ULL /* where it reads a guest's module */
 #define EPT_QUOTA      32            /* pages for EPT tables: plenty for a few MiB */
 #define GDT_GPA        0x500         /* the flat GDT the VMM gives protected-mode guests */
@@ -49,7 +49,7 @@ static uint64_t build_objects(struct guest *g, uint64_t endpoint, uint64_t badge
 	    (st = sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, badge)) ||
 	    (st = sys_vcpu_bind(g->vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE)))
 		return st;
-	for (unsigned i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++)
+	for (unsigned i = 0; i < ARRAY_LEN(bindings); i++)
 		if ((st = sys_vcpu_bind(g->vcpu, bindings[i].reason, badged, bindings[i].mask)))
 			return st;
 	sys_cap_delete(badged); /* the vCPU keeps its own copies */

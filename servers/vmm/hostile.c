@@ -8,6 +8,7 @@
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
+#include "array.h"
 
 #define UNDEFINED_GROUP (1u << 12) /* no such state: host state is not in the protocol */
 #define HLT_EXITING     (1u << 2)  /* a VMX control bit the VMM may not touch */
@@ -73,7 +74,7 @@ void hostile_checks(struct guest *g, unsigned *test_number, uint64_t scratch_slo
 	static uint64_t exit_words[VMW_COUNT];
 	counter = test_number;
 	memcpy(exit_words, utcb()->mr, sizeof(exit_words));
-	for (unsigned i = 0; i < sizeof(bad_replies) / sizeof(bad_replies[0]); i++)
+	for (unsigned i = 0; i < ARRAY_LEN(bad_replies); i++)
 		try_bad_reply(&bad_replies[i], exit_words);
 	try_bad_calls(g, scratch_slot);
 	memcpy(utcb()->mr, exit_words, sizeof(exit_words));

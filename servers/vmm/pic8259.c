@@ -4,6 +4,7 @@
  * on IR2, computed from the slave's state whenever it is needed.
  */
 #include "pic8259.h"
+#include "array.h"
 
 #define PIC_LEVELS 8
 #define PIC_SPURIOUS_LEVEL 7
@@ -301,7 +302,7 @@ void pic_init(struct pic_pair *p)
 
 	p->master.lines = 0;
 	p->slave.lines = 0;
-	for (size_t i = 0; i < sizeof(bios_setup) / sizeof(bios_setup[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(bios_setup); i++)
 		pic_write(p, bios_setup[i][0], bios_setup[i][1]);
 }
 

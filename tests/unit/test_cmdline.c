@@ -5,6 +5,7 @@
 #include "cmdline.h"
 #include "log.h"
 #include "unit.h"
+#include "array.h"
 
 /* Records what options_parse reported, for checking messages and counts. */
 struct reports {
@@ -153,7 +154,7 @@ TEST(cmdline_options_loglevel_spellings)
 	struct kernel_options o;
 	struct reports r;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		CHECK_EQ(parse(cases[i].cmdline, &o, &r), 0);
 		CHECK_EQ(o.log_level, cases[i].level);
 		CHECK_EQ(r.n, 0);

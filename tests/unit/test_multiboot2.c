@@ -4,6 +4,7 @@
 
 #include "multiboot2.h"
 #include "unit.h"
+#include "array.h"
 
 /* A Multiboot2 information structure under construction; buf keeps it 8-aligned. */
 struct mbb {
@@ -467,7 +468,7 @@ TEST(mb2_mmap_bad_entry_size)
 	struct mb2_mmap_entry e = { 0x100000, 0x1000, MB2_MEM_AVAILABLE };
 	uint32_t where, off;
 
-	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_LEN(bad); i++) {
 		mbb_init(&B);
 		off = mbb_mmap(&B, 40, &e, 1);
 		put32(mbb_bytes(&B) + off + 8, bad[i]);

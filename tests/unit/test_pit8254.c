@@ -4,6 +4,7 @@
 
 #include "pit8254.h"
 #include "unit.h"
+#include "array.h"
 
 /* Writes a control word for channel with the given access and mode bits. */
 static void control(struct pit8254 *p, unsigned channel, uint8_t bits)
@@ -88,7 +89,7 @@ TEST(pit_mode2_counts_down_and_pulses_low)
 	program(&p, 0, 2, 5);
 	CHECK(pit_output(&p, 0));
 	static const uint16_t count[] = { 5, 4, 3, 2, 1, 5, 4 };
-	for (unsigned k = 0; k < sizeof(count) / sizeof(count[0]); k++) {
+	for (unsigned k = 0; k < ARRAY_LEN(count); k++) {
 		advance_to(&p, 1 + k); /* k clocks after the load clock */
 		CHECK_EQ(latched_count(&p, 0), count[k]);
 		CHECK_EQ(pit_output(&p, 0), count[k] != 1);
@@ -102,7 +103,7 @@ TEST(pit_mode3_even_square_wave)
 	pit_init(&p);
 	program(&p, 0, 3, 10);
 	static const uint16_t count[] = { 10, 8, 6, 4, 2, 10, 8, 6, 4, 2, 10 };
-	for (unsigned k = 0; k < sizeof(count) / sizeof(count[0]); k++) {
+	for (unsigned k = 0; k < ARRAY_LEN(count); k++) {
 		advance_to(&p, 1 + k);
 		CHECK_EQ(latched_count(&p, 0), count[k]);
 		CHECK_EQ(pit_output(&p, 0), k < 5 || k == 10);
@@ -119,7 +120,7 @@ TEST(pit_mode3_odd_square_wave)
 	pit_init(&p);
 	program(&p, 0, 3, 5); /* high 3 clocks, low 2 */
 	static const uint16_t count[] = { 4, 2, 0, 4, 2, 4 };
-	for (unsigned k = 0; k < sizeof(count) / sizeof(count[0]); k++) {
+	for (unsigned k = 0; k < ARRAY_LEN(count); k++) {
 		advance_to(&p, 1 + k);
 		CHECK_EQ(latched_count(&p, 0), count[k]);
 		CHECK_EQ(pit_output(&p, 0), k < 3 || k == 5);
@@ -424,7 +425,7 @@ TEST(pit_ticks_until_agrees_with_advance)
 		{ 3, 9, 50, 2 },   { 0, 50, 5, 20 },
 	};
 
-	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_LEN(cases); i++) {
 		struct pit8254 p;
 		unsigned seen = 0;
 

@@ -7,6 +7,7 @@
 
 #include "driver.h"
 #include "unit.h"
+#include "array.h"
 
 static uint8_t tx_buf[256];
 static const char *log_text; /* what the fake kernel log still holds */
@@ -66,7 +67,7 @@ static const struct {
 
 TEST(serial_output_lines_take_turns)
 {
-	for (unsigned i = 0; i < sizeof(turns) / sizeof(turns[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_LEN(turns); i++) {
 		struct serial_state s = fresh(turns[i].clients, turns[i].log);
 		CHECK_STR(sent(&s, 16), turns[i].out);
 	}

@@ -11,6 +11,7 @@
 
 #include "unit.h"
 #include "x86decode.h"
+#include "array.h"
 
 /* INSN(...) overrides its own defaults: that is the point of it. */
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -123,7 +124,7 @@ static int cases_ok(const struct decode_case *cases, size_t n)
 	return ok;
 }
 
-#define CHECK_CASES(table) CHECK(cases_ok(table, sizeof(table) / sizeof(table[0])))
+#define CHECK_CASES(table) CHECK(cases_ok(table, ARRAY_LEN(table)))
 
 /* MOV r/m,r and r,r/m (88-8B) in 64-bit mode: operand sizes and byte registers. */
 static const struct decode_case mov_modrm_64[] = {
@@ -459,7 +460,7 @@ static int rejects_ok(const struct reject_case *cases, size_t n)
 	return ok;
 }
 
-#define CHECK_REJECTS(table) CHECK(rejects_ok(table, sizeof(table) / sizeof(table[0])))
+#define CHECK_REJECTS(table) CHECK(rejects_ok(table, ARRAY_LEN(table)))
 
 static const struct reject_case register_operands[] = {
 	{ "mov eax,ecx 89", B("\x89\xc8"), X86_MODE_64, X86_ERR_NOT_MEMORY },
@@ -667,7 +668,7 @@ static const struct load_case loads[] = {
 
 TEST(x86_load_result)
 {
-	for (size_t i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(loads); i++) {
 		const struct load_case *c = &loads[i];
 		struct x86_insn insn;
 
@@ -705,7 +706,7 @@ static const struct store_case stores[] = {
 
 TEST(x86_store_value)
 {
-	for (size_t i = 0; i < sizeof(stores) / sizeof(stores[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(stores); i++) {
 		const struct store_case *c = &stores[i];
 		struct x86_insn insn;
 

@@ -1,6 +1,7 @@
 /*
- * Port I/O for driver servers: the kernel lets a task touch exactly the
- * ports its I/O-port capabilities name; any other port faults.
+ * Port I/O, for the kernel and for driver servers: the kernel lets a task
+ * touch exactly the ports its I/O-port capabilities name; any other port
+ * faults.
  */
 #ifndef MOAT_PORT_IO_H
 #define MOAT_PORT_IO_H
@@ -36,7 +37,7 @@ static inline void outw(uint16_t port, uint16_t v)
 /* A hint to the CPU that this is a busy-wait loop. */
 static inline void cpu_relax(void)
 {
-	asm volatile("pause");
+	asm volatile("pause" ::: "memory");
 }
 
 #endif

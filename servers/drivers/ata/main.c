@@ -11,8 +11,8 @@
 
 #include "ata.h"
 #include "moat/port_io.h"
+#include "array.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SECTOR_REG_BYTES  (MSG_REG_WORDS * sizeof(uint64_t))
 #define SECTOR_UTCB_BYTES (BLK_SECTOR_BYTES - SECTOR_REG_BYTES)

@@ -11,6 +11,7 @@
 #include "moat/port_io.h"
 
 #include "i8042.h"
+#include "array.h"
 
 /* Status register bits. */
 #define STATUS_OUTPUT_FULL 0x01 /* a byte waits at I8042_DATA for us */
@@ -160,7 +161,7 @@ static const struct init_step init_steps[] = {
 
 const char *i8042_init(void)
 {
-	for (unsigned int i = 0; i < sizeof(init_steps) / sizeof(init_steps[0]); i++)
+	for (unsigned int i = 0; i < ARRAY_LEN(init_steps); i++)
 		if (!init_steps[i].run())
 			return init_steps[i].what;
 	return NULL;

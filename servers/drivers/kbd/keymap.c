@@ -5,8 +5,8 @@
  * the make code again, which types the character again.
  */
 #include "keymap.h"
+#include "array.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define BREAK_BIT     0x80 /* set in a break code */
 #define PREFIX_E0     0xe0 /* extended key: one code follows */

@@ -13,8 +13,8 @@
 
 #include "driver.h"
 #include "i8042.h"
+#include "array.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define RX_RING_BYTES 256
 

@@ -12,8 +12,8 @@
 
 #include "driver.h"
 #include "uart.h"
+#include "array.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define TX_RING_BYTES   4096
 #define RX_RING_BYTES   1024

@@ -15,8 +15,8 @@
 #include "moat/block.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
+#include "array.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define IMAGE_MAGIC       "MOATDISK"
 #define IMAGE_MAGIC_BYTES 8

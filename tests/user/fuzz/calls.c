@@ -126,7 +126,7 @@ static const uint64_t odd_values[] = {
 /* Memory of its own whose address it passes around (read by debug_write, for one). */
 static uint8_t scratch[2 * PAGE_BYTES] __attribute__((aligned(PAGE_BYTES)));
 
-#define PICK(r, a) ((a)[below(r, ARRAY_SIZE(a))])
+#define PICK(r, a) ((a)[below(r, ARRAY_LEN(a))])
 
 static uint64_t rnd_addr(struct rng *r)
 {

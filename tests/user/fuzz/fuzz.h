@@ -17,8 +17,8 @@
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "moat/vmexit.h"
+#include "array.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The capability slots: the pool, which random calls may name, and the fuzzer's own. */
 #define POOL_FIRST   SLOT_USER_FIRST_FREE

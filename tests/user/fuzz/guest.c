@@ -105,7 +105,7 @@ static uint32_t interesting(struct rng *r)
 		0x18, 0x20, 0x10, 0x1234, 0x80, 0x3f8, 0x10, 0xc0000080, 0xc0000100, 0xc0000102,
 		0x174, 0x1b, 0x8000, 0x10000, 0x100000, 0xfee00000, 0xffffffff, 0x400,
 	};
-	return below(r, 4) ? values[below(r, ARRAY_SIZE(values))] : (uint32_t)rnd(r);
+	return below(r, 4) ? values[below(r, ARRAY_LEN(values))] : (uint32_t)rnd(r);
 }
 
 static void emit_one(struct code *c)
@@ -126,7 +126,7 @@ static void emit_one(struct code *c)
 		return;
 	}
 	for (;;) {
-		const struct template *t = &templates[below(r, ARRAY_SIZE(templates))];
+		const struct template *t = &templates[below(r, ARRAY_LEN(templates))];
 		if (t->modes & (1u << c->mode)) {
 			emit(c, t->bytes, t->len);
 			return;

@@ -60,6 +60,6 @@ uint64_t pool_empty(struct rng *r)
 uint64_t pool_any(struct rng *r)
 {
 	if (below(r, 8) == 0)
-		return invalid_slots[below(r, ARRAY_SIZE(invalid_slots))];
+		return invalid_slots[below(r, ARRAY_LEN(invalid_slots))];
 	return pool_slot(below(r, POOL_SLOTS));
 }

@@ -17,8 +17,8 @@
 #include "moat/server.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
+#include "array.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define HELLO         "serial driver says hello\r\n"
 #define HOST_LINE     "ping from the host\n"

@@ -11,7 +11,7 @@ static enum result unknown_syscall_numbers_are_refused(void)
 	static const uint64_t numbers[] = { SYS_COUNT, SYS_COUNT + 1, 255, 1ULL << 32, ~0ULL };
 
 	/* it is an error to use a syscall number the kernel does not have */
-	for (unsigned int i = 0; i < ARRAY_SIZE(numbers); i++)
+	for (unsigned int i = 0; i < ARRAY_LEN(numbers); i++)
 		CHECK_ST(sys0(numbers[i], 0, 0, 0, 0, 0, 0), ERR_INVALID_SYSCALL);
 	return PASS;
 }
@@ -137,7 +137,7 @@ static enum result slots_beyond_cspace_are_invalid(void)
 	struct cap_info info;
 
 	/* it is an error to name a slot at or beyond CSPACE_SLOTS */
-	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+	for (unsigned int i = 0; i < ARRAY_LEN(bad); i++) {
 		CHECK_ST(sys_cap_info(bad[i], &info), ERR_INVALID_SLOT);
 		CHECK_ST(sys_cap_delete(bad[i]), ERR_INVALID_SLOT);
 		CHECK_ST(sys_cap_revoke(bad[i]), ERR_INVALID_SLOT);

@@ -135,10 +135,10 @@ static enum result threads_keep_own_vector_state_across_yields(void)
 	int avx = avx_usable();
 	struct helper *h[3];
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(h); i++)
+	for (unsigned int i = 0; i < ARRAY_LEN(h); i++)
 		CHECK_MADE(h[i] = helper_start(hold_vector, SLOT_NONE,
 					       0x0101010101010101ULL * (0xa + i), avx));
-	for (unsigned int i = 0; i < ARRAY_SIZE(h); i++) {
+	for (unsigned int i = 0; i < ARRAY_LEN(h); i++) {
 		CHECK(helper_wait(h[i], HELPER_DONE));
 		CHECK(h[i]->value[0] == 0);
 	}

@@ -27,14 +27,14 @@ int main(uint64_t arg)
 	unsigned int n = 0, total = 0, passed = 0, failed = 0, skipped = 0;
 
 	(void)arg;
-	for (unsigned int g = 0; g < ARRAY_SIZE(groups); g++)
+	for (unsigned int g = 0; g < ARRAY_LEN(groups); g++)
 		total += groups[g]->count;
 	if (cap_type(SLOT_UNTYPED) != OBJ_UNTYPED)
 		uprintf("# the suite has no untyped memory: most cases will fail\n");
 	probe_own_priority();
 	uprintf("# kernel test suite: %u cases, running at priority %lu\n", total, own_priority);
 
-	for (unsigned int g = 0; g < ARRAY_SIZE(groups); g++) {
+	for (unsigned int g = 0; g < ARRAY_LEN(groups); g++) {
 		for (unsigned int i = 0; i < groups[g]->count; i++) {
 			const struct test_case *t = &groups[g]->cases[i];
 			enum result r;

@@ -23,7 +23,7 @@ static enum result retype_makes_each_object_type(void)
 	};
 	struct cap_info info;
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(kinds); i++) {
+	for (unsigned int i = 0; i < ARRAY_LEN(kinds); i++) {
 		uint64_t s = slot_alloc();
 
 		CHECK_OK(sys_retype(SLOT_UNTYPED, kinds[i].type, kinds[i].pages, s, 1));
@@ -75,7 +75,7 @@ static enum result retype_into_fixed_kinds_fails(void)
 	uint64_t s = slot_alloc();
 
 	/* it is an error to retype into an object kind untyped memory cannot become */
-	for (unsigned int i = 0; i < ARRAY_SIZE(types); i++)
+	for (unsigned int i = 0; i < ARRAY_LEN(types); i++)
 		CHECK_ST(sys_retype(SLOT_UNTYPED, types[i], 1, s, 1), ERR_INVALID_ARG);
 	CHECK(cap_type(s) == OBJ_NONE);
 	return PASS;
@@ -225,7 +225,7 @@ static enum result map_rejects_bad_addresses(void)
 
 	CHECK_MADE(frame);
 	/* it is an error to map at an address that is unaligned or not user space */
-	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++)
+	for (unsigned int i = 0; i < ARRAY_LEN(bad); i++)
 		CHECK_ST(sys_map(frame, TASK_SELF, bad[i], RIGHT_R), ERR_BAD_ADDRESS);
 	return PASS;
 }

@@ -16,6 +16,7 @@
 #include "moat/port_io.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
+#include "array.h"
 
 enum result { PASS, FAIL, SKIP };
 
@@ -30,7 +31,7 @@ struct test_group {
 	unsigned int count;
 };
 
-#define GROUP(table) { table, sizeof(table) / sizeof((table)[0]) }
+#define GROUP(table) { table, ARRAY_LEN(table) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, thread_group,
 	fpu_group, device_group, isolation_group, final_group;
@@ -59,7 +60,6 @@ extern const char *skip_reason;
 
 #define CHECK_OK(expr) CHECK_ST(expr, OK)
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Checks that a helper (returning 0 on failure after saying why) succeeded. */
 #define CHECK_MADE(x) CHECK((x) != 0)
