@@ -1,8 +1,11 @@
 /*
  * The GDT and the TSS.  Long mode ignores segment bases and limits except
- * for the TSS, which holds the stack used on entry from user mode (rsp0)
- * and the interrupt stacks (IST) for faults that cannot trust the current
- * stack: a double fault (kernel stack overflow) and an NMI.
+ * for the TSS, which holds rsp0 and the interrupt stacks (IST).  rsp0
+ * points just past the running thread's saved registers, so a trap from
+ * user mode pushes its frame straight into struct thread (and
+ * syscall_entry builds the same frame there).  The IST stacks serve the
+ * faults that cannot trust the current stack: a double fault (kernel
+ * stack overflow) and an NMI.
  */
 #include <stdint.h>
 

@@ -54,7 +54,7 @@ static inline void descriptor_tables_reload(void)
 
 void gdt_init(void);
 
-/* The stack the CPU (and syscall_entry) switches to on entry from user mode. */
+/* rsp0: where the CPU (and syscall_entry) saves a frame on entry from user mode. */
 static inline void tss_set_kernel_stack(uint64_t rsp0)
 {
 	tss_area.tss.rsp[0] = rsp0;

@@ -1,8 +1,10 @@
 /*
- * The IDT and the one C entry for every interrupt and exception.
- * Exceptions in the kernel are bugs: they are reported with registers and
- * a symbolized backtrace, and the kernel stops.  (User-mode faults will be
- * turned into messages to a fault handler instead.)
+ * The IDT and the C entries for every interrupt and exception: one for
+ * traps taken in ring 0 (trap_dispatch), one for traps from user mode
+ * (trap_from_user).  An exception in the kernel is a bug: it is reported
+ * with registers and a symbolized backtrace, and the kernel stops.  An
+ * exception in user mode becomes a fault message to the thread's fault
+ * handler (ipc_fault).
  */
 #include "entry.h"
 #include "fpu.h"
