@@ -10,8 +10,8 @@
  */
 #include "cap.h"
 #include "gpa_space.h"
-#include "mem.h"
 #include "memory.h"
+#include "pagetable.h"
 #include "vcpu.h"
 
 #define GPA_LIMIT  (1ULL << 48)
@@ -20,33 +20,28 @@ struct gpa_space *gpa_space_create(uint64_t phys, uint64_t pages)
 {
 	struct gpa_space *g = phys_to_virt(phys);
 	g->root = phys + PAGE_SIZE;
-	g->pt_next = phys + GPA_SPACE_BASE_PAGES * PAGE_SIZE;
-	g->pt_end = phys + pages * PAGE_SIZE;
+	g->pt_quota = (struct pt_quota){ .next = phys + GPA_SPACE_BASE_PAGES * PAGE_SIZE,
+					 .end = phys + pages * PAGE_SIZE };
 	return g;
 }
 
-/* The leaf entry for gpa, creating tables from the quota if `create`; NULL if absent. */
-static uint64_t *ept_entry(struct gpa_space *g, uint64_t gpa, bool create)
+/*
+ * The 4 KiB entry for gpa, creating tables from the quota if `create`; NULL
+ * if absent.  The backend's gpa_table says what links a table.  EPT has no
+ * present bit, and every entry here is one the kernel wrote to be there, so
+ * any bit set means present, for NPT as for EPT.
+ */
+static uint64_t *gpa_entry(struct gpa_space *g, uint64_t gpa, bool create)
 {
-	uint64_t *table = phys_to_virt(g->root);
-	for (int level = 4; level > 1; level--) {
-		uint64_t *e = &table[(gpa >> (12 + 9 * (level - 1))) & 511];
-		if (!*e) {
-			if (!create || g->pt_next >= g->pt_end)
-				return 0;
-			memset(phys_to_virt(g->pt_next), 0, PAGE_SIZE);
-			*e = vcpu_backend->gpa_table(g->pt_next);
-			g->pt_next += PAGE_SIZE;
-		}
-		table = phys_to_virt(*e & PTE_ADDR);
-	}
-	return &table[(gpa >> 12) & 511];
+	const struct pt_format format = { ~0ULL, vcpu_backend->gpa_table };
+	struct pt_alloc quota = pt_quota_alloc(&g->pt_quota);
+	return pt_walk(g->root, gpa, 1, &format, create ? &quota : 0).entry;
 }
 
 static void unmap_pages(struct gpa_space *g, uint64_t gpa, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t *e = ept_entry(g, gpa + i * PAGE_SIZE, false);
+		uint64_t *e = gpa_entry(g, gpa + i * PAGE_SIZE, false);
 		if (e)
 			*e = 0;
 	}
@@ -59,7 +54,7 @@ int gpa_map_frame(struct gpa_space *g, struct cap *frame, uint64_t gpa, unsigned
 	if (check != OK)
 		return check;
 	for (uint64_t i = 0; i < frame->pages; i++) {
-		uint64_t *e = ept_entry(g, gpa + i * PAGE_SIZE, true);
+		uint64_t *e = gpa_entry(g, gpa + i * PAGE_SIZE, true);
 		if (!e || *e) {
 			unmap_pages(g, gpa, i);
 			return e ? ERR_BUSY : ERR_NO_MEMORY;
@@ -96,6 +91,6 @@ void gpa_space_destroy(struct gpa_space *g)
 
 uint64_t gpa_to_phys(struct gpa_space *g, uint64_t gpa)
 {
-	uint64_t *e = ept_entry(g, gpa & ~(PAGE_SIZE - 1), false);
+	uint64_t *e = gpa_entry(g, gpa & ~(PAGE_SIZE - 1), false);
 	return e && *e ? (*e & PTE_ADDR) : 0;
 }

@@ -1,4 +1,4 @@
-/* Guest-physical address spaces: the EPT tables a vCPU's guest runs on. */
+/* Guest-physical address spaces: the EPT or NPT tables a vCPU's guest runs on. */
 #ifndef KERNEL_GPA_SPACE_H
 #define KERNEL_GPA_SPACE_H
 

@@ -16,6 +16,7 @@
 
 #include "moat/abi.h"
 #include "moat/vmexit.h"
+#include "pagetable.h"
 #include "trap.h"
 
 struct task;
@@ -65,7 +66,7 @@ struct task {
 	uint8_t *iobitmap;           /* 8 KiB; a set bit denies the port */
 	bool has_ports;
 	bool dying;
-	uint64_t pt_next, pt_end;    /* physical pages left for page tables */
+	struct pt_quota pt_quota;    /* physical pages left for page tables */
 	struct cap *mappings;        /* frame capabilities mapped here */
 	struct thread *threads;      /* threads running in this task */
 	struct task *all_next;       /* every live task, for the invariant check */
@@ -128,11 +129,11 @@ struct notification {
 	struct thread_queue waiting;
 };
 
-/* A guest-physical address space: EPT tables built from the owner's frames. */
+/* A guest-physical address space: EPT or NPT tables built from the owner's frames. */
 struct gpa_space {
 	struct obj_header hdr;
 	uint64_t root;               /* physical address of the top-level table */
-	uint64_t pt_next, pt_end;    /* physical pages left for tables */
+	struct pt_quota pt_quota;    /* physical pages left for tables */
 	struct cap *mappings;        /* frame capabilities mapped here */
 };
 

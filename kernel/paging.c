@@ -7,6 +7,7 @@
  */
 #include "log.h"
 #include "memory.h"
+#include "pagetable.h"
 #include "panic.h"
 #include "x86.h"
 
@@ -16,25 +17,29 @@ static uint64_t kernel_pml4;
 static uint64_t pte_nx; /* PTE_NX when the CPU supports it, else 0 */
 static uint64_t mmio_next = MMIO_BASE;
 
-/* The table one level down from entry idx, created if absent. */
-static uint64_t *next_table(uint64_t *table, unsigned idx)
+/* A table page for the kernel's tables: there is no running without one. */
+static uint64_t kernel_table_page(void *unused)
 {
-	if (!(table[idx] & PTE_P)) {
-		uint64_t f = frame_alloc_zeroed();
-		if (!f)
-			panic("out of memory for kernel page tables");
-		table[idx] = f | PTE_P | PTE_W;
-	}
-	return phys_to_virt(table[idx] & PTE_ADDR);
+	(void)unused;
+	uint64_t f = frame_alloc_zeroed();
+	if (!f)
+		panic("out of memory for kernel page tables");
+	return f;
 }
+
+/* Links a lower kernel table: writable, supervisor only; the leaves set the rights. */
+static uint64_t kernel_table(uint64_t phys)
+{
+	return phys | PTE_P | PTE_W;
+}
+
+static const struct pt_format kernel_format = { PTE_P, kernel_table };
 
 /* The entry for va at `level` (1 = 4 KiB page, 2 = 2 MiB page), tables created on the way. */
 static uint64_t *entry_for(uint64_t va, int level)
 {
-	uint64_t *t = phys_to_virt(kernel_pml4);
-	for (int l = 4; l > level; l--)
-		t = next_table(t, (va >> (12 + 9 * (l - 1))) & 511);
-	return &t[(va >> (12 + 9 * (level - 1))) & 511];
+	static const struct pt_alloc frames = { kernel_table_page, 0 };
+	return pt_walk(kernel_pml4, va, level, &kernel_format, &frames).entry;
 }
 
 static void map_range(uint64_t va, uint64_t va_end, uint64_t flags)
@@ -95,16 +100,8 @@ volatile void *mmio_map(uint64_t phys)
 
 uint64_t paging_lookup(uint64_t va)
 {
-	uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
-	for (int l = 4; l >= 1; l--) {
-		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
-		if (!(e & PTE_P))
-			return 0;
-		if (l == 1 || (l <= 3 && (e & PTE_PS)))
-			return e;
-		t = phys_to_virt(e & PTE_ADDR);
-	}
-	return 0;
+	uint64_t *e = pt_walk(read_cr3() & PTE_ADDR, va, 1, &kernel_format, 0).entry;
+	return e && (*e & PTE_P) ? *e : 0;
 }
 
 void paging_share_kernel(uint64_t *pml4)

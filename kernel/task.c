@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "pagetable.h"
 #include "task.h"
 #include "thread.h"
 #include "x86.h"
@@ -33,39 +34,26 @@ struct task *task_create(uint64_t phys, uint64_t pages)
 	t->pml4 = phys + 3 * PAGE_SIZE;
 	paging_share_kernel(phys_to_virt(t->pml4));
 	t->cspace = phys_to_virt(phys + 4 * PAGE_SIZE);
-	t->pt_next = phys + TASK_BASE_PAGES * PAGE_SIZE;
-	t->pt_end = phys + pages * PAGE_SIZE;
+	t->pt_quota = (struct pt_quota){ .next = phys + TASK_BASE_PAGES * PAGE_SIZE,
+					 .end = phys + pages * PAGE_SIZE };
 	t->all_next = all_tasks;
 	all_tasks = t;
 	return t;
 }
 
-/* A zeroed page from t's page-table quota, or 0 when it is used up. */
-static uint64_t pt_alloc(struct task *t)
+/* Links a lower user table: the leaves alone decide what user mode may do. */
+static uint64_t user_table(uint64_t phys)
 {
-	if (t->pt_next >= t->pt_end)
-		return 0;
-	uint64_t p = t->pt_next;
-	t->pt_next += PAGE_SIZE;
-	memset(phys_to_virt(p), 0, PAGE_SIZE);
-	return p;
+	return phys | PTE_P | PTE_W | PTE_U;
 }
 
-/* The 4 KiB entry for user address va, creating tables if `create`; NULL if absent. */
+static const struct pt_format user_format = { PTE_P, user_table };
+
+/* The 4 KiB entry for user address va, tables made from the quota if `create`; NULL if absent. */
 static uint64_t *user_pte(struct task *t, uint64_t va, bool create)
 {
-	uint64_t *table = phys_to_virt(t->pml4);
-	for (int level = 4; level > 1; level--) {
-		uint64_t *e = &table[(va >> (12 + 9 * (level - 1))) & 511];
-		if (!(*e & PTE_P)) {
-			uint64_t p = create ? pt_alloc(t) : 0;
-			if (!p)
-				return 0;
-			*e = p | PTE_P | PTE_W | PTE_U;
-		}
-		table = phys_to_virt(*e & PTE_ADDR);
-	}
-	return &table[(va >> 12) & 511];
+	struct pt_alloc quota = pt_quota_alloc(&t->pt_quota);
+	return pt_walk(t->pml4, va, 1, &user_format, create ? &quota : 0).entry;
 }
 
 static uint64_t pte_flags(unsigned rights)

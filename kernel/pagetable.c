@@ -1,0 +1,61 @@
+/*
+ * The page-table walk and the quota allocator for table pages.
+ *
+ * Every table the kernel builds has the x86-64 shape: 512 entries of 8
+ * bytes, 9 bits of the address per level, the next table's physical address
+ * in bits 12-51.  The formats differ only in how an entry says it is there
+ * (PTE_P in the kernel's, the tasks' and SVM's nested tables; any of R/W/X
+ * in EPT, which has no present bit) and in what links a table below (user
+ * tables need PTE_U, EPT the R/W/X bits); struct pt_format carries both.
+ * Bit 7 marks a large page at levels 2 and 3 in all of them, so the walk
+ * recognises large pages without asking the format.
+ *
+ * Tables are reached through the physmap and nothing here touches the
+ * processor, so this file builds for the host as well: the unit tests
+ * (tests/unit/test_pagetable.c) hand it "physical" addresses that the
+ * physmap offset turns back into their own memory.
+ */
+#include "mem.h"
+#include "memory.h"
+#include "pagetable.h"
+
+/* The index of va in a table at `level`. */
+static unsigned pt_index(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
+
+struct pt_slot pt_walk(uint64_t root, uint64_t va, int level, const struct pt_format *f,
+		       const struct pt_alloc *alloc)
+{
+	uint64_t *table = phys_to_virt(root);
+	for (int l = PT_LEVELS; l > level; l--) {
+		uint64_t *e = &table[pt_index(va, l)];
+		if (!(*e & f->present)) {
+			uint64_t page = alloc ? alloc->page(alloc->ctx) : 0;
+			if (!page)
+				return (struct pt_slot){ 0, l };
+			*e = f->table(page);
+		} else if (l < PT_LEVELS && (*e & PTE_PS)) {
+			return (struct pt_slot){ e, l };
+		}
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return (struct pt_slot){ &table[pt_index(va, level)], level };
+}
+
+/*
+ * Pages are handed out front to back and never return: a table, once
+ * linked, stays for the object's life and is reused by later mappings, so
+ * the quota bounds what an object's tables can take from its owner's memory.
+ */
+uint64_t pt_quota_page(void *quota)
+{
+	struct pt_quota *q = quota;
+	if (q->next >= q->end)
+		return 0;
+	uint64_t page = q->next;
+	q->next += PAGE_SIZE;
+	memset(phys_to_virt(page), 0, PAGE_SIZE);
+	return page;
+}

@@ -1,0 +1,57 @@
+/*
+ * Four-level page tables in the x86-64 shape, whatever their entry format:
+ * the kernel's, each task's, and guest-physical spaces (EPT or NPT).  One
+ * walk and one quota allocator serve all of them.
+ */
+#ifndef KERNEL_PAGETABLE_H
+#define KERNEL_PAGETABLE_H
+
+#include <stdint.h>
+
+#define PT_LEVELS 4
+
+/*
+ * What the walk needs to know of an entry format.  Everything else (leaf
+ * rights, memory types) is the caller's business.
+ */
+struct pt_format {
+	uint64_t present;                 /* an entry is there when any of these bits is set */
+	uint64_t (*table)(uint64_t phys); /* the entry linking a new lower table at phys */
+};
+
+/* Where new tables come from: page(ctx) is a zeroed page, or 0 when there is none. */
+struct pt_alloc {
+	uint64_t (*page)(void *ctx);
+	void *ctx;
+};
+
+/* An entry found by pt_walk, and its level (1: 4 KiB page, 2: 2 MiB, 3: 1 GiB). */
+struct pt_slot {
+	uint64_t *entry; /* NULL: a table on the way is missing */
+	int level;       /* of entry; or of the missing table's entry when entry is NULL */
+};
+
+/*
+ * The entry for address va at `level` in the 4-level table at physical
+ * root.  A missing table on the way is made from alloc (NULL: none is made,
+ * the walk only looks).  A large page above `level` ends the walk: its entry
+ * is returned, with its own level.
+ */
+struct pt_slot pt_walk(uint64_t root, uint64_t va, int level, const struct pt_format *f,
+		       const struct pt_alloc *alloc);
+
+/* Physical pages [next, end) of an object's own memory, kept for its page tables. */
+struct pt_quota {
+	uint64_t next, end;
+};
+
+/* A zeroed page from the struct pt_quota at quota, or 0 once it is used up (a pt_alloc.page). */
+uint64_t pt_quota_page(void *quota);
+
+/* The allocator that draws on q. */
+static inline struct pt_alloc pt_quota_alloc(struct pt_quota *q)
+{
+	return (struct pt_alloc){ pt_quota_page, q };
+}
+
+#endif

@@ -1,0 +1,94 @@
+/* Host stand-ins for the kernel (khost.h says which and why). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"
+#include "irq.h"
+#include "khost.h"
+#include "memory.h"
+#include "pmm.h"
+#include "task.h"
+#include "thread.h"
+#include "vcpu.h"
+
+struct kstub_calls kstub;
+bool kstub_preempt;
+const struct vcpu_backend *vcpu_backend;
+
+static void *blocks[256];
+static unsigned nblocks;
+
+void *host_pages(size_t n)
+{
+	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+	if (!p || (uintptr_t)p >> 47 || nblocks == sizeof(blocks) / sizeof(blocks[0]))
+		abort(); /* the physmap trick needs a lower-half address */
+	memset(p, 0, n * PAGE_SIZE);
+	blocks[nblocks++] = p;
+	return p;
+}
+
+uint64_t host_phys(const void *p)
+{
+	return (uint64_t)(uintptr_t)p - PHYSMAP_BASE;
+}
+
+void host_free_all(void)
+{
+	while (nblocks)
+		free(blocks[--nblocks]);
+}
+
+void kstub_reset(void)
+{
+	memset(&kstub, 0, sizeof(kstub));
+	kstub_preempt = false;
+	vcpu_backend = 0;
+}
+
+/* A stub that only counts its calls. */
+#define COUNTED(name, param)            \
+	void name(param arg)            \
+	{                               \
+		(void)arg;              \
+		kstub.name++;           \
+	}
+
+COUNTED(endpoint_destroy, struct endpoint *)
+COUNTED(notification_destroy, struct notification *)
+COUNTED(thread_destroy, struct thread *)
+COUNTED(task_destroy, struct task *)
+COUNTED(task_update_ports, struct task *)
+COUNTED(irq_ref, uint64_t)
+COUNTED(irq_unref, uint64_t)
+COUNTED(vcpu_space_deleted, struct cap *)
+
+struct task *task_create(uint64_t phys, uint64_t pages)
+{
+	kstub.task_create++;
+	kstub.task_create_pages = pages;
+	return phys_to_virt(phys);
+}
+
+struct thread *thread_create(uint64_t phys)
+{
+	kstub.thread_create++;
+	return phys_to_virt(phys);
+}
+
+struct thread *vcpu_create(uint64_t phys)
+{
+	kstub.vcpu_create++;
+	return phys_to_virt(phys);
+}
+
+void task_unmap_frame(struct cap *frame)
+{
+	frame->owner = 0;
+	kstub.task_unmap_frame++;
+}
+
+bool sched_preemption_point(void)
+{
+	return kstub_preempt;
+}

@@ -1,0 +1,166 @@
+/*
+ * Host unit tests for retyping untyped memory (kernel/untyped.c): where
+ * each object goes (alignment, the watermark), what is refused (size,
+ * count, slots), and what each object is made with.  The untyped range is
+ * host memory (khost.h); tasks, threads and vCPUs are stubs that count.
+ */
+#include <stdint.h>
+
+#include "cap.h"
+#include "khost.h"
+#include "memory.h"
+#include "untyped.h"
+#include "unit.h"
+#include "vcpu.h"
+
+#define UT_PAGES 8
+
+/*
+ * One slot past the space and one page past the untyped range, so that a
+ * bound check let slip fails an assertion here rather than only ASan.
+ */
+static struct cap slots[CSPACE_SLOTS + 1];
+static struct task task = { .cspace = slots };
+static uint8_t *mem;   /* the untyped range, as the host sees it */
+static struct cap *ut; /* slot 0 */
+
+static void fresh(void)
+{
+	memset(slots, 0, sizeof(slots));
+	kstub_reset();
+	host_free_all();
+	mem = host_pages(UT_PAGES + 1);
+	memset(mem, 0xa5, (UT_PAGES + 1) * PAGE_SIZE);
+	struct cap c = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = UT_PAGES,
+			 .obj = host_phys(mem) };
+	cap_insert(0, &slots[0], &c, &task);
+	ut = &slots[0];
+}
+
+static int retype(uint64_t type, uint64_t pages, uint64_t dst, uint64_t count)
+{
+	return untyped_retype(&task, ut, type, pages, dst, count);
+}
+
+TEST(retype_small_objects_pack_at_64_bytes)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 1, 2), OK);
+	CHECK_EQ(retype(OBJ_NOTIFICATION, 0, 3, 1), OK);
+	CHECK_EQ(ut->badge, 3 * 64);
+	CHECK_EQ(slots[1].obj, (uint64_t)mem);
+	CHECK_EQ(slots[2].obj, (uint64_t)mem + 64);
+	CHECK_EQ(slots[3].obj, (uint64_t)mem + 128);
+	CHECK(slots[3].type == OBJ_NOTIFICATION && slots[3].rights == RIGHTS_ALL);
+	CHECK(slots[1].parent == ut && slots[3].parent == ut);
+	for (unsigned i = 0; i < 3 * 64; i++) /* counted objects hold their reference */
+		CHECK_EQ(mem[i], i % 64 == 0 ? 1 : 0);
+	CHECK_EQ(mem[3 * 64], 0xa5); /* nothing past them touched */
+}
+
+TEST(retype_page_objects_start_on_a_page)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 1, 1), OK);
+	CHECK_EQ(retype(OBJ_FRAME, 2, 2, 1), OK);
+	CHECK_EQ(slots[2].obj, host_phys(mem) + PAGE_SIZE);
+	CHECK_EQ(slots[2].pages, 2);
+	CHECK_EQ(ut->badge, 3 * PAGE_SIZE);
+	CHECK_EQ(mem[PAGE_SIZE - 1], 0xa5); /* the gap stays as it was */
+	CHECK_EQ(mem[PAGE_SIZE], 0);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 3, 1), OK); /* small ones go on from the watermark */
+	CHECK_EQ(slots[3].obj, (uint64_t)mem + 3 * PAGE_SIZE);
+}
+
+TEST(retype_fills_the_range_exactly_and_no_further)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_FRAME, UT_PAGES - 1, 1, 1), OK);
+	CHECK_EQ(retype(OBJ_FRAME, 2, 2, 1), ERR_NO_MEMORY);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 2, 65), ERR_NO_MEMORY); /* one page holds 64 */
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 2, 63), OK);
+	CHECK_EQ(ut->badge, UT_PAGES * PAGE_SIZE - 64);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 100, 2), ERR_NO_MEMORY);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 100, 1), OK);
+	CHECK_EQ(ut->badge, UT_PAGES * PAGE_SIZE);
+	CHECK_EQ(retype(OBJ_NOTIFICATION, 0, 101, 1), ERR_NO_MEMORY);
+	CHECK_EQ(slots[101].type, OBJ_NONE);
+}
+
+TEST(retype_after_revoke_starts_from_the_front_again)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_FRAME, UT_PAGES, 1, 1), OK);
+	CHECK(cap_revoke(ut));
+	CHECK_EQ(slots[1].type, OBJ_NONE);
+	CHECK_EQ(retype(OBJ_FRAME, 1, 1, 1), OK);
+	CHECK_EQ(slots[1].obj, host_phys(mem));
+}
+
+TEST(retype_refuses_sizes_that_could_overflow)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_FRAME, (1ULL << 20) + 1, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_FRAME, -1ULL, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_TASK, -1ULL / PAGE_SIZE, 1, 1), ERR_INVALID_ARG);
+	/* the largest size allowed, many times over: compared, not wrapped */
+	CHECK_EQ(retype(OBJ_FRAME, 1ULL << 20, 1, CSPACE_SLOTS - 1), ERR_NO_MEMORY);
+	CHECK_EQ(retype(OBJ_FRAME, 0, 1, 1), ERR_INVALID_ARG); /* no size at all */
+	CHECK_EQ(ut->badge, 0);
+}
+
+TEST(retype_count_and_slots_are_checked_first)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 1, 0), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 0, CSPACE_SLOTS + 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, CSPACE_SLOTS, 1), ERR_INVALID_SLOT);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, CSPACE_SLOTS - 1, 2), ERR_INVALID_SLOT);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, -1ULL, 2), ERR_INVALID_SLOT);
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, CSPACE_SLOTS - 1, 1), OK);
+	/* one occupied slot in the run refuses all of it */
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 5, 3), OK);
+	uint64_t mark = ut->badge;
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 3, 3), ERR_SLOT_OCCUPIED);
+	CHECK_EQ(ut->badge, mark);
+	CHECK(slots[3].type == OBJ_NONE && slots[4].type == OBJ_NONE);
+}
+
+TEST(retype_unknown_types_are_refused)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_NONE, 1, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_IRQ, 1, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_IOPORT, 1, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(255, 1, 1, 1), ERR_INVALID_ARG);
+}
+
+TEST(retype_vcpus_and_spaces_need_a_backend)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_VCPU, 0, 1, 1), ERR_UNSUPPORTED);
+	CHECK_EQ(retype(OBJ_GPA_SPACE, 0, 1, 1), ERR_UNSUPPORTED);
+	static const struct vcpu_backend some = { .name = "some" };
+	vcpu_backend = &some;
+	CHECK_EQ(retype(OBJ_VCPU, 0, 1, 1), OK);
+	CHECK_EQ(kstub.vcpu_create, 1);
+	CHECK_EQ(ut->badge, VCPU_PAGES * PAGE_SIZE);
+}
+
+TEST(retype_task_and_space_sizes_add_their_quota)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_TASK, 3, 1, 1), ERR_NO_MEMORY); /* 12 fixed pages + 3 > 8 */
+	static const struct vcpu_backend some = { .name = "some" };
+	vcpu_backend = &some;
+	CHECK_EQ(retype(OBJ_GPA_SPACE, 3, 1, 1), OK);
+	struct gpa_space *g = (struct gpa_space *)slots[1].obj;
+	CHECK_EQ(ut->badge, (GPA_SPACE_BASE_PAGES + 3) * PAGE_SIZE);
+	CHECK_EQ(g->root, host_phys(mem) + PAGE_SIZE);
+	CHECK_EQ(g->pt_quota.next, host_phys(mem) + GPA_SPACE_BASE_PAGES * PAGE_SIZE);
+	CHECK_EQ(g->pt_quota.end, host_phys(mem) + (GPA_SPACE_BASE_PAGES + 3) * PAGE_SIZE);
+	CHECK(cap_revoke(ut));
+	CHECK_EQ(retype(OBJ_THREAD, 0, 1, 1), OK);
+	CHECK_EQ(kstub.thread_create, 1);
+	CHECK_EQ(ut->badge, THREAD_BYTES);
+}
