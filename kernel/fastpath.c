@@ -34,13 +34,10 @@ static inline __attribute__((always_inline, noreturn)) void deliver_and_switch(s
 	enter_current();
 }
 
-/* Takes the first thread waiting on e (a receiver: the caller checked). */
-static void take_receiver(struct endpoint *e, struct thread *r)
+/* Takes r, the first thread waiting on e (a receiver: the caller checked). */
+static inline __attribute__((always_inline)) void take_receiver(struct endpoint *e, struct thread *r)
 {
-	e->waiting.head = r->q_next;
-	if (!e->waiting.head)
-		e->waiting.tail = 0;
-	r->q_next = 0;
+	thread_queue_pop(&e->waiting);
 	r->blocked_on = 0;
 }
 
@@ -89,12 +86,7 @@ static inline __attribute__((always_inline)) void reply_and_wait(struct thread *
 	client->callee = 0;
 	self->state = THREAD_RECV;
 	self->blocked_on = e;
-	self->q_next = 0;
-	if (e->waiting.tail)
-		e->waiting.tail->q_next = self;
-	else
-		e->waiting.head = self;
-	e->waiting.tail = self;
+	thread_queue_push(&e->waiting, self);
 }
 
 void fastpath_reply_recv(struct trap_frame *r)

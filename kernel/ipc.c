@@ -14,45 +14,6 @@
 #include "thread.h"
 #include "vcpu.h"
 
-static void queue_push(struct thread_queue *q, struct thread *t)
-{
-	t->q_next = 0;
-	if (q->tail)
-		q->tail->q_next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
-static struct thread *queue_pop(struct thread_queue *q)
-{
-	struct thread *t = q->head;
-	if (t) {
-		q->head = t->q_next;
-		if (!q->head)
-			q->tail = 0;
-		t->q_next = 0;
-	}
-	return t;
-}
-
-static void queue_remove(struct thread_queue *q, struct thread *t)
-{
-	struct thread *prev = 0;
-	for (struct thread *i = q->head; i; prev = i, i = i->q_next) {
-		if (i != t)
-			continue;
-		if (prev)
-			prev->q_next = t->q_next;
-		else
-			q->head = t->q_next;
-		if (q->tail == t)
-			q->tail = prev;
-		t->q_next = 0;
-		return;
-	}
-}
-
 static struct utcb *utcb_of(struct thread *t)
 {
 	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.obj) : 0;
@@ -152,7 +113,7 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 {
 	struct thread *r = e->waiting.head;
 	if (r && r->state == THREAD_RECV) {
-		queue_pop(&e->waiting);
+		thread_queue_pop(&e->waiting);
 		r->blocked_on = 0;
 		transfer(s, r, badge, grant);
 		if (!call) {
@@ -172,7 +133,7 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 	s->ipc_grant = grant;
 	s->ipc_badge = badge;
 	s->blocked_on = e;
-	queue_push(&e->waiting, s);
+	thread_queue_push(&e->waiting, s);
 	return SYSCALL_BLOCKED;
 }
 
@@ -188,7 +149,7 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 		ipc_wake(r->caller, ERR_CANCELED);
 	struct thread *s = e->waiting.head;
 	if (s && s->state == THREAD_SEND) {
-		queue_pop(&e->waiting);
+		thread_queue_pop(&e->waiting);
 		s->blocked_on = 0;
 		transfer(s, r, s->ipc_badge, s->ipc_grant);
 		if (s->ipc_call) {
@@ -205,7 +166,7 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 	}
 	r->state = THREAD_RECV;
 	r->blocked_on = e;
-	queue_push(&e->waiting, r);
+	thread_queue_push(&e->waiting, r);
 	return SYSCALL_BLOCKED;
 }
 
@@ -254,10 +215,10 @@ void ipc_cancel(struct thread *t, uint64_t status)
 	switch (t->state) {
 	case THREAD_SEND:
 	case THREAD_RECV:
-		queue_remove(&((struct endpoint *)t->blocked_on)->waiting, t);
+		thread_queue_remove(&((struct endpoint *)t->blocked_on)->waiting, t);
 		break;
 	case THREAD_WAIT:
-		queue_remove(&((struct notification *)t->blocked_on)->waiting, t);
+		thread_queue_remove(&((struct notification *)t->blocked_on)->waiting, t);
 		break;
 	case THREAD_REPLY:
 		if (t->callee)
@@ -301,7 +262,7 @@ void endpoint_destroy(struct endpoint *e)
 void notification_signal(struct notification *n, uint64_t bits)
 {
 	n->bits |= bits;
-	struct thread *w = queue_pop(&n->waiting);
+	struct thread *w = thread_queue_pop(&n->waiting);
 	if (!w)
 		return;
 	w->blocked_on = 0;
@@ -322,7 +283,7 @@ long notification_wait(struct thread *t, struct notification *n, bool nonblock)
 		return ERR_WOULD_BLOCK;
 	t->state = THREAD_WAIT;
 	t->blocked_on = n;
-	queue_push(&n->waiting, t);
+	thread_queue_push(&n->waiting, t);
 	return SYSCALL_BLOCKED;
 }
 

@@ -112,10 +112,54 @@ struct thread {
 	bool ipc_vmexit;               /* a VM exit message waits for its answer */
 };
 
-/* Threads blocked on an object, first come first served (linked by q_next). */
+/*
+ * Threads blocked on an object, first come first served (linked by q_next).
+ * The functions are inline: the IPC fast path (fastpath.c) uses them too.
+ */
 struct thread_queue {
 	struct thread *head, *tail;
 };
+
+static inline void thread_queue_push(struct thread_queue *q, struct thread *t)
+{
+	t->q_next = 0;
+	if (q->tail)
+		q->tail->q_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+/* Takes the first thread off q; NULL if q is empty. */
+static inline struct thread *thread_queue_pop(struct thread_queue *q)
+{
+	struct thread *t = q->head;
+	if (t) {
+		q->head = t->q_next;
+		if (!q->head)
+			q->tail = 0;
+		t->q_next = 0;
+	}
+	return t;
+}
+
+/* Takes t off q, wherever it is in it (nothing if it is not in q). */
+static inline void thread_queue_remove(struct thread_queue *q, struct thread *t)
+{
+	struct thread *prev = 0;
+	for (struct thread *i = q->head; i; prev = i, i = i->q_next) {
+		if (i != t)
+			continue;
+		if (prev)
+			prev->q_next = t->q_next;
+		else
+			q->head = t->q_next;
+		if (q->tail == t)
+			q->tail = prev;
+		t->q_next = 0;
+		return;
+	}
+}
 
 struct endpoint {
 	struct obj_header hdr;
