@@ -62,7 +62,7 @@ void fastpath_call(struct trap_frame *r)
 		return;
 
 	take_receiver(e, server);
-	self->ipc_fault = false;
+	self->pending = PENDING_CALL;
 	self->ipc_grant = c->rights & RIGHT_G;
 	self->state = THREAD_REPLY;
 	self->callee = server;
@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) void reply_and_wait(struct thread *
 void fastpath_reply_recv(struct trap_frame *r)
 {
 	struct thread *self = current, *client = self->caller;
-	if (!client || client->ipc_fault || r->rdi >= CSPACE_SLOTS)
+	if (!client || client->pending == PENDING_FAULT || r->rdi >= CSPACE_SLOTS)
 		return;
 	struct cap *c = &self->task->cspace[r->rdi];
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
@@ -101,12 +101,12 @@ void fastpath_reply_recv(struct trap_frame *r)
 	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
 	    sched_must_yield(client))
 		return;
-	/* Two ways on from here, each testing ipc_vmexit once. */
-	if (client->ipc_vmexit) {
+	/* Two ways on from here: an exit's reply is guest state, a call's a message. */
+	if (client->pending == PENDING_VMEXIT) {
 		if (!fast_vmexit_reply(self, client, r))
 			return;
 		reply_and_wait(self, client, e);
-		client->ipc_vmexit = false; /* the reply is in the guest's state already */
+		client->pending = PENDING_NONE; /* the reply is in the guest's state already */
 		client->state = THREAD_RUNNABLE;
 		current = client;
 		enter_current();
@@ -161,7 +161,7 @@ void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t l
 	take_receiver(e, vmm);
 	v->exit_reason = reason;
 	v->exit_mask = mask;
-	t->ipc_vmexit = true;
+	t->pending = PENDING_VMEXIT;
 	t->state = THREAD_REPLY;
 	t->callee = vmm;
 	vmm->caller = t;

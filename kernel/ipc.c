@@ -56,13 +56,13 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool gr
 {
 	struct trap_frame *to = &r->regs;
 	uint64_t label, words, caps = 0;
-	if (s->ipc_vmexit) {
+	if (s->pending == PENDING_VMEXIT) {
 		vcpu_exit_message(s, r);
 		to->rax = OK;
 		to->rdi = badge;
 		return;
 	}
-	if (s->ipc_fault) {
+	if (s->pending == PENDING_FAULT) {
 		label = MSG_FAULT;
 		words = 4;
 		to->rdx = s->fault_vector;
@@ -88,9 +88,9 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool gr
 /* Ends t's wait with status; a thread whose fault went unanswered stays stopped. */
 void ipc_wake(struct thread *t, uint64_t status)
 {
+	enum pending_msg unanswered = t->pending;
 	ipc_cancel(t, status);
-	if (t->ipc_fault || t->ipc_vmexit) {
-		t->ipc_fault = t->ipc_vmexit = false;
+	if (unanswered == PENDING_FAULT || unanswered == PENDING_VMEXIT) {
 		t->state = THREAD_INACTIVE;
 		log_warn("ipc: a stopped thread's (or vCPU's) handler went away; it stays stopped");
 		return;
@@ -108,7 +108,8 @@ static void become_caller(struct thread *s, struct thread *r)
 	r->caller = s;
 }
 
-static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool grant, bool call,
+/* s sends (s->pending says what: a send, a call, a fault or an exit) to e. */
+static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool grant,
 		    bool nonblock)
 {
 	struct thread *r = e->waiting.head;
@@ -116,7 +117,7 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 		thread_queue_pop(&e->waiting);
 		r->blocked_on = 0;
 		transfer(s, r, badge, grant);
-		if (!call) {
+		if (s->pending == PENDING_SEND) {
 			sched_make_runnable(r);
 			return OK;
 		}
@@ -129,7 +130,6 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 	if (nonblock)
 		return ERR_WOULD_BLOCK;
 	s->state = THREAD_SEND;
-	s->ipc_call = call;
 	s->ipc_grant = grant;
 	s->ipc_badge = badge;
 	s->blocked_on = e;
@@ -139,8 +139,8 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 
 long ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock)
 {
-	s->ipc_fault = false;
-	return send_to(s, (struct endpoint *)ep->obj, ep->badge, ep->rights & RIGHT_G, call, nonblock);
+	s->pending = call ? PENDING_CALL : PENDING_SEND;
+	return send_to(s, (struct endpoint *)ep->obj, ep->badge, ep->rights & RIGHT_G, nonblock);
 }
 
 long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
@@ -152,7 +152,7 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 		thread_queue_pop(&e->waiting);
 		s->blocked_on = 0;
 		transfer(s, r, s->ipc_badge, s->ipc_grant);
-		if (s->ipc_call) {
+		if (s->pending != PENDING_SEND) {
 			become_caller(s, r);
 		} else {
 			s->regs.rax = OK;
@@ -174,7 +174,7 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 static void fault_reply(struct thread *r, struct thread *c)
 {
 	const struct trap_frame *m = &r->regs;
-	c->ipc_fault = false;
+	c->pending = PENDING_NONE;
 	if (MSG_LABEL(m->rsi) != 0) {
 		c->state = THREAD_INACTIVE;
 		return;
@@ -193,11 +193,11 @@ long ipc_reply(struct thread *r)
 		return ERR_NO_REPLY;
 	r->caller = 0;
 	c->callee = 0;
-	if (c->ipc_fault) {
+	if (c->pending == PENDING_FAULT) {
 		fault_reply(r, c);
 		return OK;
 	}
-	if (c->ipc_vmexit) {
+	if (c->pending == PENDING_VMEXIT) {
 		int st = vcpu_reply(r, c);
 		if (st != OK) { /* refused: the vCPU still waits for a valid answer */
 			r->caller = c;
@@ -229,8 +229,10 @@ void ipc_cancel(struct thread *t, uint64_t status)
 		return;
 	}
 	t->blocked_on = 0;
-	if (!t->ipc_fault && !t->ipc_vmexit)
+	/* a fault's or an exit's registers are the thread's or guest's own, not a syscall's */
+	if (t->pending != PENDING_FAULT && t->pending != PENDING_VMEXIT)
 		t->regs.rax = status;
+	t->pending = PENDING_NONE;
 }
 
 void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
@@ -244,13 +246,14 @@ void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
 		t->state = THREAD_INACTIVE;
 		return;
 	}
-	t->ipc_fault = true;
-	send_to(t, (struct endpoint *)t->fault_ep.obj, t->fault_ep.badge, false, true, false);
+	t->pending = PENDING_FAULT;
+	send_to(t, (struct endpoint *)t->fault_ep.obj, t->fault_ep.badge, false, false);
 }
 
 void ipc_send_exit(struct thread *t, struct cap *ep)
 {
-	send_to(t, (struct endpoint *)ep->obj, ep->badge, false, true, false);
+	t->pending = PENDING_VMEXIT;
+	send_to(t, (struct endpoint *)ep->obj, ep->badge, false, false);
 }
 
 void endpoint_destroy(struct endpoint *e)

@@ -82,6 +82,20 @@ enum thread_state {
 };
 
 /*
+ * The message a thread has sent and not yet had answered, which says how
+ * its answer is taken.  Read in THREAD_SEND and THREAD_REPLY; an answer,
+ * ipc_wake and ipc_cancel leave it PENDING_NONE (a plain call's, being
+ * harmless, stays until the next message).
+ */
+enum pending_msg {
+	PENDING_NONE,
+	PENDING_SEND,     /* a send: nobody answers, the sender runs on once it is delivered */
+	PENDING_CALL,     /* a call: the reply is a message */
+	PENDING_FAULT,    /* the thread's fault: the reply resumes it or leaves it stopped */
+	PENDING_VMEXIT,   /* a vCPU's exit: the reply is guest state, checked first */
+};
+
+/*
  * A thread.  On entry from user mode the CPU and entry.S push the user
  * registers straight into regs, because TSS.rsp0 points just past it.
  */
@@ -94,9 +108,8 @@ struct thread {
 	uint8_t priority;
 	uint8_t timeslice;
 	uint64_t slice_end;          /* TSC at which the slice the scheduler gave it is used up */
-	bool ipc_call;                 /* THREAD_SEND: a call, the sender waits for a reply */
+	enum pending_msg pending;      /* the message sent and not yet answered */
 	bool ipc_grant;                /* THREAD_SEND: the cap used allows capability transfer */
-	bool ipc_fault;                /* a fault message, not a syscall, waits for its answer */
 	bool started;                  /* has had registers to run with */
 	uint64_t ipc_badge;            /* THREAD_SEND: badge of the capability used */
 	void *blocked_on;              /* endpoint or notification */
@@ -109,7 +122,6 @@ struct thread {
 	struct thread *all_next;       /* every live thread, for the invariant check */
 	uint32_t id;                   /* names the thread in log lines (never its address) */
 	struct vcpu *vcpu;             /* a vCPU: enters its guest instead of user mode */
-	bool ipc_vmexit;               /* a VM exit message waits for its answer */
 };
 
 /*

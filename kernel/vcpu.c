@@ -82,8 +82,7 @@ void vcpu_set_space(struct vcpu *v, struct gpa_space *g)
 void vcpu_space_deleted(struct cap *space)
 {
 	struct vcpu *v = (struct vcpu *)((char *)space - offsetof(struct vcpu, space));
-	thread_stop(v->thread, ERR_DELETED);
-	v->thread->ipc_vmexit = false;
+	thread_stop(v->thread, ERR_DELETED); /* (an exit it waits in is cancelled: ipc_cancel) */
 	vcpu_set_space(v, 0);
 }
 
@@ -136,7 +135,6 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 	}
 	v->exit_reason = reason;
 	v->exit_mask = mask;
-	t->ipc_vmexit = true;
 	ipc_send_exit(t, ep);
 }
 
@@ -199,7 +197,7 @@ int vcpu_reply(struct thread *r, struct thread *c)
 	int st = vcpu_backend->write_state(c->vcpu, groups, w);
 	if (st != OK)
 		return st;
-	c->ipc_vmexit = false;
+	c->pending = PENDING_NONE;
 	if (w[VMW_MASK] & VMR_STOP)
 		c->state = THREAD_INACTIVE;
 	else
