@@ -25,10 +25,7 @@ static inline __attribute__((always_inline, noreturn)) void deliver_and_switch(s
 	to->rax = OK;
 	to->rdi = badge;
 	to->rsi = from->rsi; /* a short message's tag arrives as it was sent */
-	to->rdx = from->rdx;
-	to->r10 = from->r10;
-	to->r8 = from->r8;
-	to->r9 = from->r9;
+	MSG_REGS_COPY(to, from);
 	r->state = THREAD_RUNNABLE;
 	current = r;
 	enter_current();
@@ -148,10 +145,10 @@ void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t l
 	to->rax = OK;
 	to->rdi = ep->badge;
 	to->rsi = MSG_TAG(MSG_VMEXIT, fast_words[mask], 0);
-	to->rdx = reason;
-	to->r10 = 0;
-	to->r8 = len;
-	to->r9 = mask;
+	MSG_REG(to, VMW_REASON) = reason;
+	MSG_REG(to, VMW_QUAL) = 0;
+	MSG_REG(to, VMW_INSN_LEN) = len;
+	MSG_REG(to, VMW_MASK) = mask;
 	u->mr[VMW_RAX] = from->rax;
 	u->mr[VMW_RCX] = from->rcx;
 	u->mr[VMW_RDX] = from->rdx;

@@ -63,19 +63,15 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool gr
 		return;
 	}
 	if (s->pending == PENDING_FAULT) {
+		const uint64_t fault[MSG_REG_WORDS] = { s->fault_vector, s->fault_error, s->regs.rip,
+							s->fault_addr };
 		label = MSG_FAULT;
-		words = 4;
-		to->rdx = s->fault_vector;
-		to->r10 = s->fault_error;
-		to->r8 = s->regs.rip;
-		to->r9 = s->fault_addr;
+		words = MSG_REG_WORDS;
+		MSG_WORDS_TO_REGS(to, fault);
 	} else {
 		const struct trap_frame *from = &s->regs;
 		label = MSG_LABEL(from->rsi);
-		to->rdx = from->rdx;
-		to->r10 = from->r10;
-		to->r8 = from->r8;
-		to->r9 = from->r9;
+		MSG_REGS_COPY(to, from);
 		words = copy_long_words(s, r, MSG_WORDS(from->rsi));
 		if (grant && MSG_CAPS(from->rsi))
 			caps = transfer_caps(s, r, MSG_CAPS(from->rsi));
@@ -179,8 +175,8 @@ static void fault_reply(struct thread *r, struct thread *c)
 		c->state = THREAD_INACTIVE;
 		return;
 	}
-	if (MSG_WORDS(m->rsi) >= 1 && m->rdx < USER_TOP) {
-		c->regs.rip = m->rdx;
+	if (MSG_WORDS(m->rsi) >= 1 && MSG_REG(m, 0) < USER_TOP) {
+		c->regs.rip = MSG_REG(m, 0);
 		c->regs.vector = VEC_NONE;
 	}
 	sched_make_runnable(c);

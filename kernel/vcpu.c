@@ -157,10 +157,7 @@ void vcpu_exit_message(struct thread *s, struct thread *r)
 	else
 		memcpy(&u->mr[MSG_REG_WORDS], &w[MSG_REG_WORDS], (words - MSG_REG_WORDS) * 8);
 	struct trap_frame *to = &r->regs;
-	to->rdx = w[0];
-	to->r10 = w[1];
-	to->r8 = w[2];
-	to->r9 = w[3];
+	MSG_WORDS_TO_REGS(to, w);
 	to->rsi = MSG_TAG(MSG_VMEXIT, words, 0);
 }
 
@@ -171,10 +168,7 @@ void vcpu_exit_message(struct thread *s, struct thread *r)
 static bool reply_words(struct thread *r, uint64_t *w)
 {
 	const struct trap_frame *f = &r->regs;
-	w[0] = f->rdx;
-	w[1] = f->r10;
-	w[2] = f->r8;
-	w[3] = f->r9;
+	MSG_REGS_TO_WORDS(w, f);
 	uint64_t n = MSG_WORDS(f->rsi);
 	if (n < vm_message_words(w[VMW_MASK] & VMG_ALL))
 		return false;

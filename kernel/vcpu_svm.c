@@ -415,7 +415,7 @@ static int svm_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 /* The reply to the common exit: at most ACDB and RIP (see vcpu_backend.fast_reply). */
 static bool svm_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
 {
-	uint64_t mask = r->r9;
+	uint64_t mask = MSG_REG(r, VMW_MASK);
 	if ((mask & ~(uint64_t)(VMG_GPR_ACDB | VMG_RIP)) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
 	    MSG_WORDS(r->rsi) > VMW_COUNT)
 		return false;
