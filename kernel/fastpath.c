@@ -127,7 +127,9 @@ _Static_assert(VMG_GPR_ACDB == 1 && VMG_RIP == 2, "fast_words is indexed by thes
 void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t len)
 {
 	struct vcpu *v = t->vcpu;
-	unsigned i = v->reason_binding[reason] - 1; /* reason < VMX_EXIT_REASONS: the caller checked */
+	if (reason >= VMX_EXIT_REASONS) /* (the caller checked: this tells the compiler) */
+		__builtin_unreachable();
+	unsigned i = vcpu_bound_slot(v, reason);
 	if (i >= VCPU_BINDINGS)
 		return; /* the default binding: the general path */
 	struct cap *ep = &v->bound_ep[i];

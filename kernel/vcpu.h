@@ -35,8 +35,29 @@ void vcpu_set_space(struct vcpu *v, struct gpa_space *g);
 /* The capability in v->space is being deleted: v stops and forgets the tables. */
 void vcpu_space_deleted(struct cap *space);
 
+/*
+ * The one lookup of an exit reason's own binding: its slot in v->bound[]
+ * and v->bound_ep[], or VCPU_BINDINGS or more when it has none (the
+ * default binding applies).  The slot's endpoint may have been deleted
+ * since: callers check bound_ep[slot].  Inline: the exit fast path asks
+ * it on every exit, with reason < VMX_EXIT_REASONS (a table read).
+ */
+static inline unsigned vcpu_bound_slot(const struct vcpu *v, uint32_t reason)
+{
+	if (reason < VMX_EXIT_REASONS)
+		return v->reason_binding[reason] - 1u; /* 0, no binding: past every slot */
+	for (unsigned i = 0; i < VCPU_BINDINGS; i++) /* reasons past the table: VMEXIT_RECALL */
+		if (v->bound_ep[i].type != OBJ_NONE && v->bound[i].reason == reason)
+			return i;
+	return VCPU_BINDINGS;
+}
 /* The endpoint capability and state mask bound to an exit reason, or NULL. */
 struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
+/*
+ * Sends exits of reason (or VMEXIT_DEFAULT) to endpoint ep with the state
+ * groups in mask; ep NULL unbinds.  ERR_BUSY when every slot is taken.
+ */
+int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
 /*
  * Called by a backend's enter before every VM entry: true if t must not
  * enter its guest now, because its guest-physical space is gone (t stops)
