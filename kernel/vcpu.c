@@ -178,19 +178,7 @@ static struct utcb *utcb_of(struct thread *t)
 void vcpu_exit_message(struct thread *s, struct thread *r)
 {
 	struct vcpu *v = s->vcpu;
-	uint64_t w[VMW_COUNT];
-	vcpu_backend->read_state(v, v->exit_mask, w);
-	w[VMW_REASON] = v->exit_reason;
-	w[VMW_MASK] = v->exit_mask;
-	unsigned words = vm_message_words(v->exit_mask);
-	struct utcb *u = utcb_of(r);
-	if (!u)
-		words = MSG_REG_WORDS; /* a VMM without a UTCB gets the first four words */
-	else
-		memcpy(&u->mr[MSG_REG_WORDS], &w[MSG_REG_WORDS], (words - MSG_REG_WORDS) * 8);
-	struct trap_frame *to = &r->regs;
-	MSG_WORDS_TO_REGS(to, w);
-	to->rsi = MSG_TAG(MSG_VMEXIT, words, 0);
+	vcpu_exit_message_build(v, &r->regs, utcb_of(r), v->exit_mask, vcpu_backend->read_state);
 }
 
 /*
