@@ -78,7 +78,7 @@ static inline __attribute__((always_inline)) void reply_and_wait(struct thread *
 void fastpath_reply_recv(struct trap_frame *r)
 {
 	struct thread *self = current, *client = self->caller;
-	if (!client || client->pending == PENDING_FAULT || r->rdi >= CSPACE_SLOTS)
+	if (!client || r->rdi >= CSPACE_SLOTS)
 		return;
 	struct cap *c = &self->task->cspace[r->rdi];
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
@@ -88,9 +88,9 @@ void fastpath_reply_recv(struct trap_frame *r)
 	    sched_must_yield(client))
 		return;
 	/* Two ways on from here: an exit's reply is guest state, a call's a message. */
-	if (client->pending == PENDING_VMEXIT) {
-		if (!fast_vmexit_reply(self, client, r))
-			return;
+	if (client->pending >= PENDING_FAULT) { /* (one test for the call's way: object.h) */
+		if (client->pending != PENDING_VMEXIT || !fast_vmexit_reply(self, client, r))
+			return; /* a fault's answer: the general path (ipc.c, fault_reply) */
 		reply_and_wait(self, client, e);
 		client->pending = PENDING_NONE; /* the reply is in the guest's state already */
 		client->state = THREAD_RUNNABLE;

@@ -91,6 +91,7 @@ enum pending_msg {
 	PENDING_NONE,
 	PENDING_SEND,     /* a send: nobody answers, the sender runs on once it is delivered */
 	PENDING_CALL,     /* a call: the reply is a message */
+	/* the two answered by state, not a message: last, so one test finds both (fastpath.c) */
 	PENDING_FAULT,    /* the thread's fault: the reply resumes it or leaves it stopped */
 	PENDING_VMEXIT,   /* a vCPU's exit: the reply is guest state, checked first */
 };
