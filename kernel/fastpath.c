@@ -25,23 +25,10 @@ static inline __attribute__((always_inline, noreturn)) void deliver_and_switch(s
 	to->rax = OK;
 	to->rdi = badge;
 	to->rsi = from->rsi; /* a short message's tag arrives as it was sent */
-	to->rdx = from->rdx;
-	to->r10 = from->r10;
-	to->r8 = from->r8;
-	to->r9 = from->r9;
+	MSG_REGS_COPY(to, from);
 	r->state = THREAD_RUNNABLE;
 	current = r;
 	enter_current();
-}
-
-/* Takes the first thread waiting on e (a receiver: the caller checked). */
-static void take_receiver(struct endpoint *e, struct thread *r)
-{
-	e->waiting.head = r->q_next;
-	if (!e->waiting.head)
-		e->waiting.tail = 0;
-	r->q_next = 0;
-	r->blocked_on = 0;
 }
 
 /* A message fits the fast path: at most four words, no capabilities, no stray tag bits. */
@@ -59,18 +46,14 @@ void fastpath_call(struct trap_frame *r)
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_W))
 		return;
 	struct endpoint *e = (struct endpoint *)c->obj;
-	struct thread *server = e->waiting.head;
-	if (!server || server->state != THREAD_RECV || server->caller ||
-	    sched_preempts(server->priority))
+	struct thread *server = fastpath_receiver(e);
+	if (!server)
 		return;
-
-	take_receiver(e, server);
-	self->ipc_fault = false;
+	server->regs.rsi = r->rsi; /* a short message's tag arrives as it was sent */
+	MSG_REGS_COPY(&server->regs, r);
+	self->pending = PENDING_CALL;
 	self->ipc_grant = c->rights & RIGHT_G;
-	self->state = THREAD_REPLY;
-	self->callee = server;
-	server->caller = self;
-	deliver_and_switch(self, server, c->badge);
+	fastpath_call_switch(self, server, e, c->badge);
 }
 
 /* A VMM's reply to a VM exit, in the simple form the backend's fast_reply takes. */
@@ -89,18 +72,13 @@ static inline __attribute__((always_inline)) void reply_and_wait(struct thread *
 	client->callee = 0;
 	self->state = THREAD_RECV;
 	self->blocked_on = e;
-	self->q_next = 0;
-	if (e->waiting.tail)
-		e->waiting.tail->q_next = self;
-	else
-		e->waiting.head = self;
-	e->waiting.tail = self;
+	thread_queue_push(&e->waiting, self);
 }
 
 void fastpath_reply_recv(struct trap_frame *r)
 {
 	struct thread *self = current, *client = self->caller;
-	if (!client || client->ipc_fault || r->rdi >= CSPACE_SLOTS)
+	if (!client || r->rdi >= CSPACE_SLOTS)
 		return;
 	struct cap *c = &self->task->cspace[r->rdi];
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
@@ -109,12 +87,12 @@ void fastpath_reply_recv(struct trap_frame *r)
 	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
 	    sched_must_yield(client))
 		return;
-	/* Two ways on from here, each testing ipc_vmexit once. */
-	if (client->ipc_vmexit) {
-		if (!fast_vmexit_reply(self, client, r))
-			return;
+	/* Two ways on from here: an exit's reply is guest state, a call's a message. */
+	if (client->pending >= PENDING_FAULT) { /* (one test for the call's way: object.h) */
+		if (client->pending != PENDING_VMEXIT || !fast_vmexit_reply(self, client, r))
+			return; /* a fault's answer: the general path (ipc.c, fault_reply) */
 		reply_and_wait(self, client, e);
-		client->ipc_vmexit = false; /* the reply is in the guest's state already */
+		client->pending = PENDING_NONE; /* the reply is in the guest's state already */
 		client->state = THREAD_RUNNABLE;
 		current = client;
 		enter_current();
@@ -123,57 +101,4 @@ void fastpath_reply_recv(struct trap_frame *r)
 		return;
 	reply_and_wait(self, client, e);
 	deliver_and_switch(self, client, 0);
-}
-
-/*
- * A VM exit whose binding asks for no more than the ACDB registers and
- * RIP, with its handler already waiting: the message goes straight into
- * the handler's registers and UTCB and the handler runs.  Returns only
- * when the general path (vcpu_exit) must deliver the exit.
- */
-/* vm_message_words() for the masks the fast path takes (ACDB is bit 0, RIP bit 1). */
-static const uint8_t fast_words[4] = { VMW_MASK + 1, VMW_RBX + 1, VMW_RIP + 1, VMW_RIP + 1 };
-_Static_assert(VMG_GPR_ACDB == 1 && VMG_RIP == 2, "fast_words is indexed by these two groups");
-
-void fastpath_vmexit(struct thread *t, uint32_t reason, uint64_t rip, uint64_t len)
-{
-	struct vcpu *v = t->vcpu;
-	unsigned i = v->reason_binding[reason] - 1; /* reason < VMX_EXIT_REASONS: the caller checked */
-	if (i >= VCPU_BINDINGS)
-		return; /* the default binding: the general path */
-	struct cap *ep = &v->bound_ep[i];
-	uint32_t mask = v->bound[i].mask;
-	if (ep->type != OBJ_ENDPOINT || (mask & ~(VMG_GPR_ACDB | VMG_RIP)))
-		return;
-	struct endpoint *e = (struct endpoint *)ep->obj;
-	struct thread *vmm = e->waiting.head;
-	if (!vmm || vmm->state != THREAD_RECV || vmm->caller || sched_preempts(vmm->priority) ||
-	    vmm->utcb.type != OBJ_FRAME)
-		return;
-
-	struct utcb *u = phys_to_virt(vmm->utcb.obj);
-	struct trap_frame *to = &vmm->regs, *from = &t->regs;
-	to->rax = OK;
-	to->rdi = ep->badge;
-	to->rsi = MSG_TAG(MSG_VMEXIT, fast_words[mask], 0);
-	to->rdx = reason;
-	to->r10 = 0;
-	to->r8 = len;
-	to->r9 = mask;
-	u->mr[VMW_RAX] = from->rax;
-	u->mr[VMW_RCX] = from->rcx;
-	u->mr[VMW_RDX] = from->rdx;
-	u->mr[VMW_RBX] = from->rbx;
-	u->mr[VMW_RIP] = rip;
-
-	take_receiver(e, vmm);
-	v->exit_reason = reason;
-	v->exit_mask = mask;
-	t->ipc_vmexit = true;
-	t->state = THREAD_REPLY;
-	t->callee = vmm;
-	vmm->caller = t;
-	vmm->state = THREAD_RUNNABLE;
-	current = vmm;
-	enter_current();
 }

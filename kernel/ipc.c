@@ -14,45 +14,6 @@
 #include "thread.h"
 #include "vcpu.h"
 
-static void queue_push(struct thread_queue *q, struct thread *t)
-{
-	t->q_next = 0;
-	if (q->tail)
-		q->tail->q_next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
-static struct thread *queue_pop(struct thread_queue *q)
-{
-	struct thread *t = q->head;
-	if (t) {
-		q->head = t->q_next;
-		if (!q->head)
-			q->tail = 0;
-		t->q_next = 0;
-	}
-	return t;
-}
-
-static void queue_remove(struct thread_queue *q, struct thread *t)
-{
-	struct thread *prev = 0;
-	for (struct thread *i = q->head; i; prev = i, i = i->q_next) {
-		if (i != t)
-			continue;
-		if (prev)
-			prev->q_next = t->q_next;
-		else
-			q->head = t->q_next;
-		if (q->tail == t)
-			q->tail = prev;
-		t->q_next = 0;
-		return;
-	}
-}
-
 static struct utcb *utcb_of(struct thread *t)
 {
 	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.obj) : 0;
@@ -95,26 +56,22 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool gr
 {
 	struct trap_frame *to = &r->regs;
 	uint64_t label, words, caps = 0;
-	if (s->ipc_vmexit) {
+	if (s->pending == PENDING_VMEXIT) {
 		vcpu_exit_message(s, r);
 		to->rax = OK;
 		to->rdi = badge;
 		return;
 	}
-	if (s->ipc_fault) {
+	if (s->pending == PENDING_FAULT) {
+		const uint64_t fault[MSG_REG_WORDS] = { s->fault_vector, s->fault_error, s->regs.rip,
+							s->fault_addr };
 		label = MSG_FAULT;
-		words = 4;
-		to->rdx = s->fault_vector;
-		to->r10 = s->fault_error;
-		to->r8 = s->regs.rip;
-		to->r9 = s->fault_addr;
+		words = MSG_REG_WORDS;
+		MSG_WORDS_TO_REGS(to, fault);
 	} else {
 		const struct trap_frame *from = &s->regs;
 		label = MSG_LABEL(from->rsi);
-		to->rdx = from->rdx;
-		to->r10 = from->r10;
-		to->r8 = from->r8;
-		to->r9 = from->r9;
+		MSG_REGS_COPY(to, from);
 		words = copy_long_words(s, r, MSG_WORDS(from->rsi));
 		if (grant && MSG_CAPS(from->rsi))
 			caps = transfer_caps(s, r, MSG_CAPS(from->rsi));
@@ -127,9 +84,9 @@ static void transfer(struct thread *s, struct thread *r, uint64_t badge, bool gr
 /* Ends t's wait with status; a thread whose fault went unanswered stays stopped. */
 void ipc_wake(struct thread *t, uint64_t status)
 {
+	enum pending_msg unanswered = t->pending;
 	ipc_cancel(t, status);
-	if (t->ipc_fault || t->ipc_vmexit) {
-		t->ipc_fault = t->ipc_vmexit = false;
+	if (unanswered == PENDING_FAULT || unanswered == PENDING_VMEXIT) {
 		t->state = THREAD_INACTIVE;
 		log_warn("ipc: a stopped thread's (or vCPU's) handler went away; it stays stopped");
 		return;
@@ -147,15 +104,16 @@ static void become_caller(struct thread *s, struct thread *r)
 	r->caller = s;
 }
 
-static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool grant, bool call,
+/* s sends (s->pending says what: a send, a call, a fault or an exit) to e. */
+static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool grant,
 		    bool nonblock)
 {
 	struct thread *r = e->waiting.head;
 	if (r && r->state == THREAD_RECV) {
-		queue_pop(&e->waiting);
+		thread_queue_pop(&e->waiting);
 		r->blocked_on = 0;
 		transfer(s, r, badge, grant);
-		if (!call) {
+		if (s->pending == PENDING_SEND) {
 			sched_make_runnable(r);
 			return OK;
 		}
@@ -168,18 +126,17 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 	if (nonblock)
 		return ERR_WOULD_BLOCK;
 	s->state = THREAD_SEND;
-	s->ipc_call = call;
 	s->ipc_grant = grant;
 	s->ipc_badge = badge;
 	s->blocked_on = e;
-	queue_push(&e->waiting, s);
+	thread_queue_push(&e->waiting, s);
 	return SYSCALL_BLOCKED;
 }
 
 long ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock)
 {
-	s->ipc_fault = false;
-	return send_to(s, (struct endpoint *)ep->obj, ep->badge, ep->rights & RIGHT_G, call, nonblock);
+	s->pending = call ? PENDING_CALL : PENDING_SEND;
+	return send_to(s, (struct endpoint *)ep->obj, ep->badge, ep->rights & RIGHT_G, nonblock);
 }
 
 long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
@@ -188,10 +145,10 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 		ipc_wake(r->caller, ERR_CANCELED);
 	struct thread *s = e->waiting.head;
 	if (s && s->state == THREAD_SEND) {
-		queue_pop(&e->waiting);
+		thread_queue_pop(&e->waiting);
 		s->blocked_on = 0;
 		transfer(s, r, s->ipc_badge, s->ipc_grant);
-		if (s->ipc_call) {
+		if (s->pending != PENDING_SEND) {
 			become_caller(s, r);
 		} else {
 			s->regs.rax = OK;
@@ -205,7 +162,7 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 	}
 	r->state = THREAD_RECV;
 	r->blocked_on = e;
-	queue_push(&e->waiting, r);
+	thread_queue_push(&e->waiting, r);
 	return SYSCALL_BLOCKED;
 }
 
@@ -213,13 +170,13 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 static void fault_reply(struct thread *r, struct thread *c)
 {
 	const struct trap_frame *m = &r->regs;
-	c->ipc_fault = false;
+	c->pending = PENDING_NONE;
 	if (MSG_LABEL(m->rsi) != 0) {
 		c->state = THREAD_INACTIVE;
 		return;
 	}
-	if (MSG_WORDS(m->rsi) >= 1 && m->rdx < USER_TOP) {
-		c->regs.rip = m->rdx;
+	if (MSG_WORDS(m->rsi) >= 1 && MSG_REG(m, 0) < USER_TOP) {
+		c->regs.rip = MSG_REG(m, 0);
 		c->regs.vector = VEC_NONE;
 	}
 	sched_make_runnable(c);
@@ -232,11 +189,11 @@ long ipc_reply(struct thread *r)
 		return ERR_NO_REPLY;
 	r->caller = 0;
 	c->callee = 0;
-	if (c->ipc_fault) {
+	if (c->pending == PENDING_FAULT) {
 		fault_reply(r, c);
 		return OK;
 	}
-	if (c->ipc_vmexit) {
+	if (c->pending == PENDING_VMEXIT) {
 		int st = vcpu_reply(r, c);
 		if (st != OK) { /* refused: the vCPU still waits for a valid answer */
 			r->caller = c;
@@ -254,10 +211,10 @@ void ipc_cancel(struct thread *t, uint64_t status)
 	switch (t->state) {
 	case THREAD_SEND:
 	case THREAD_RECV:
-		queue_remove(&((struct endpoint *)t->blocked_on)->waiting, t);
+		thread_queue_remove(&((struct endpoint *)t->blocked_on)->waiting, t);
 		break;
 	case THREAD_WAIT:
-		queue_remove(&((struct notification *)t->blocked_on)->waiting, t);
+		thread_queue_remove(&((struct notification *)t->blocked_on)->waiting, t);
 		break;
 	case THREAD_REPLY:
 		if (t->callee)
@@ -268,8 +225,10 @@ void ipc_cancel(struct thread *t, uint64_t status)
 		return;
 	}
 	t->blocked_on = 0;
-	if (!t->ipc_fault && !t->ipc_vmexit)
+	/* a fault's or an exit's registers are the thread's or guest's own, not a syscall's */
+	if (t->pending != PENDING_FAULT && t->pending != PENDING_VMEXIT)
 		t->regs.rax = status;
+	t->pending = PENDING_NONE;
 }
 
 void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
@@ -283,13 +242,14 @@ void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
 		t->state = THREAD_INACTIVE;
 		return;
 	}
-	t->ipc_fault = true;
-	send_to(t, (struct endpoint *)t->fault_ep.obj, t->fault_ep.badge, false, true, false);
+	t->pending = PENDING_FAULT;
+	send_to(t, (struct endpoint *)t->fault_ep.obj, t->fault_ep.badge, false, false);
 }
 
 void ipc_send_exit(struct thread *t, struct cap *ep)
 {
-	send_to(t, (struct endpoint *)ep->obj, ep->badge, false, true, false);
+	t->pending = PENDING_VMEXIT;
+	send_to(t, (struct endpoint *)ep->obj, ep->badge, false, false);
 }
 
 void endpoint_destroy(struct endpoint *e)
@@ -301,7 +261,7 @@ void endpoint_destroy(struct endpoint *e)
 void notification_signal(struct notification *n, uint64_t bits)
 {
 	n->bits |= bits;
-	struct thread *w = queue_pop(&n->waiting);
+	struct thread *w = thread_queue_pop(&n->waiting);
 	if (!w)
 		return;
 	w->blocked_on = 0;
@@ -322,7 +282,7 @@ long notification_wait(struct thread *t, struct notification *n, bool nonblock)
 		return ERR_WOULD_BLOCK;
 	t->state = THREAD_WAIT;
 	t->blocked_on = n;
-	queue_push(&n->waiting, t);
+	thread_queue_push(&n->waiting, t);
 	return SYSCALL_BLOCKED;
 }
 

@@ -12,7 +12,7 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock);
 long ipc_reply(struct thread *r);
 /* Ends whatever IPC t waits in; it will see `status` (t's state is not changed). */
 void ipc_cancel(struct thread *t, uint64_t status);
-/* Makes vCPU thread t call ep with its exit message (vcpu.c built it). */
+/* Makes vCPU thread t call ep with its exit message (vcpu_exit_message builds it on delivery). */
 void ipc_send_exit(struct thread *t, struct cap *ep);
 /* Ends t's wait with status and makes it runnable (a faulted thread stays stopped). */
 void ipc_wake(struct thread *t, uint64_t status);

@@ -83,6 +83,21 @@ enum thread_state {
 };
 
 /*
+ * The message a thread has sent and not yet had answered, which says how
+ * its answer is taken.  Read in THREAD_SEND and THREAD_REPLY; an answer,
+ * ipc_wake and ipc_cancel leave it PENDING_NONE (a plain call's, being
+ * harmless, stays until the next message).
+ */
+enum pending_msg {
+	PENDING_NONE,
+	PENDING_SEND,     /* a send: nobody answers, the sender runs on once it is delivered */
+	PENDING_CALL,     /* a call: the reply is a message */
+	/* the two answered by state, not a message: last, so one test finds both (fastpath.c) */
+	PENDING_FAULT,    /* the thread's fault: the reply resumes it or leaves it stopped */
+	PENDING_VMEXIT,   /* a vCPU's exit: the reply is guest state, checked first */
+};
+
+/*
  * A thread.  On entry from user mode the CPU and entry.S push the user
  * registers straight into regs, because TSS.rsp0 points just past it.
  */
@@ -95,9 +110,8 @@ struct thread {
 	uint8_t priority;
 	uint8_t timeslice;
 	uint64_t slice_end;          /* TSC at which the slice the scheduler gave it is used up */
-	bool ipc_call;                 /* THREAD_SEND: a call, the sender waits for a reply */
+	enum pending_msg pending;      /* the message sent and not yet answered */
 	bool ipc_grant;                /* THREAD_SEND: the cap used allows capability transfer */
-	bool ipc_fault;                /* a fault message, not a syscall, waits for its answer */
 	bool started;                  /* has had registers to run with */
 	uint64_t ipc_badge;            /* THREAD_SEND: badge of the capability used */
 	void *blocked_on;              /* endpoint or notification */
@@ -110,13 +124,56 @@ struct thread {
 	struct thread *all_next;       /* every live thread, for the invariant check */
 	uint32_t id;                   /* names the thread in log lines (never its address) */
 	struct vcpu *vcpu;             /* a vCPU: enters its guest instead of user mode */
-	bool ipc_vmexit;               /* a VM exit message waits for its answer */
 };
 
-/* Threads blocked on an object, first come first served (linked by q_next). */
+/*
+ * Threads blocked on an object, first come first served (linked by q_next).
+ * The functions are inline: the IPC fast path (fastpath.c) uses them too.
+ */
 struct thread_queue {
 	struct thread *head, *tail;
 };
+
+static inline void thread_queue_push(struct thread_queue *q, struct thread *t)
+{
+	t->q_next = 0;
+	if (q->tail)
+		q->tail->q_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+/* Takes the first thread off q; NULL if q is empty. */
+static inline struct thread *thread_queue_pop(struct thread_queue *q)
+{
+	struct thread *t = q->head;
+	if (t) {
+		q->head = t->q_next;
+		if (!q->head)
+			q->tail = 0;
+		t->q_next = 0;
+	}
+	return t;
+}
+
+/* Takes t off q, wherever it is in it (nothing if it is not in q). */
+static inline void thread_queue_remove(struct thread_queue *q, struct thread *t)
+{
+	struct thread *prev = 0;
+	for (struct thread *i = q->head; i; prev = i, i = i->q_next) {
+		if (i != t)
+			continue;
+		if (prev)
+			prev->q_next = t->q_next;
+		else
+			q->head = t->q_next;
+		if (q->tail == t)
+			q->tail = prev;
+		t->q_next = 0;
+		return;
+	}
+}
 
 struct endpoint {
 	struct obj_header hdr;
@@ -164,7 +221,8 @@ struct vcpu {
 	uint32_t exit_reason;        /* of the exit waiting for its answer */
 	uint32_t exit_mask;
 	uint16_t vpid;
-	uint8_t reason_binding[VMX_EXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default */
+	uint8_t reason_binding[VMX_EXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default
+						   * (read through vcpu_bound_slot) */
 	bool launched, recall, long_mode;
 	uint32_t flags;              /* VCPU_* from moat/vmexit.h */
 };

@@ -459,57 +459,18 @@ static enum moat_status sys_vcpu_configure(struct trap_frame *r)
 /* Exit groups a binding may ask for: the reply-only groups are not state to read. */
 #define EXIT_GROUPS (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
 
-/* The slot of the binding for reason: its own, a free one, or NULL when all are taken. */
-static struct cap *binding_slot(struct vcpu *v, uint64_t reason, uint32_t **mask)
-{
-	if (reason == VMEXIT_DEFAULT) {
-		*mask = &v->default_mask;
-		return &v->defaults;
-	}
-	int free = -1;
-	for (int i = 0; i < VCPU_BINDINGS; i++) {
-		if (v->bound_ep[i].type == OBJ_NONE) {
-			if (free < 0)
-				free = i;
-		} else if (v->bound[i].reason == reason) {
-			free = i;
-			break;
-		}
-	}
-	if (free < 0)
-		return 0;
-	uint32_t old = v->bound[free].reason; /* a free slot's last reason (its endpoint was deleted) */
-	if (old < VMX_EXIT_REASONS && v->reason_binding[old] == free + 1)
-		v->reason_binding[old] = 0;
-	v->bound[free].reason = reason;
-	if (reason < VMX_EXIT_REASONS)
-		v->reason_binding[reason] = free + 1;
-	*mask = &v->bound[free].mask;
-	return &v->bound_ep[free];
-}
-
 static enum moat_status sys_vcpu_bind(struct trap_frame *r)
 {
+	const uint64_t vcpu_slot = r->rdi, reason = r->rsi, ep_slot = r->rdx, groups = r->r10;
 	struct vcpu *v;
-	struct cap *ep = 0, *slot;
-	uint32_t *mask;
-	int st = vcpu_arg(r->rdi, &v);
-	if (st == OK && r->rdx != SLOT_NONE)
-		st = cap_lookup(SELF, r->rdx, OBJ_ENDPOINT, RIGHT_W, &ep);
-	if (st != OK)
-		return st;
-	if ((r->rsi >= VMX_EXIT_REASONS && r->rsi != VMEXIT_RECALL && r->rsi != VMEXIT_DEFAULT) ||
-	    (r->r10 & ~(uint64_t)EXIT_GROUPS))
-		return ERR_INVALID_ARG;
-	slot = binding_slot(v, r->rsi, &mask);
-	if (!slot)
-		return ERR_BUSY;
-	cap_delete(slot);
-	*mask = r->r10;
-	if (ep)
-		cap_derive(ep, slot, RIGHTS_ALL, 0, 0);
-	else if (r->rsi < VMX_EXIT_REASONS)
-		v->reason_binding[r->rsi] = 0; /* unbound: the slot may go to another reason */
+	struct cap *ep = 0;
+	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
+	if (ep_slot != SLOT_NONE)
+		CHECK(cap_lookup(SELF, ep_slot, OBJ_ENDPOINT, RIGHT_W, &ep), "endpoint");
+	REFUSE_IF(reason >= VMX_EXIT_REASONS && reason != VMEXIT_RECALL && reason != VMEXIT_DEFAULT,
+		  ERR_INVALID_ARG, "reason");
+	REFUSE_IF(groups & ~(uint64_t)EXIT_GROUPS, ERR_INVALID_ARG, "groups");
+	CHECK(vcpu_bind(v, reason, ep, groups), "reason (every binding slot is taken)");
 	return OK;
 }
 

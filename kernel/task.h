@@ -25,10 +25,13 @@ int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len);
 /* Recomputes t's I/O permission bitmap from the port capabilities it holds. */
 void task_update_ports(struct task *t);
 
-/* Makes t's address space and I/O bitmap the current ones. */
+/*
+ * Makes t's address space and I/O bitmap the current ones.  Always inline:
+ * it is part of enter_current, which ends every fast path (thread.h).
+ */
 extern struct task *active_task, *active_ports;
 void task_load_ports(struct task *t);
-static inline void task_activate(struct task *t)
+static inline __attribute__((always_inline)) void task_activate(struct task *t)
 {
 	if (t == active_task)
 		return;

@@ -82,26 +82,57 @@ void vcpu_set_space(struct vcpu *v, struct gpa_space *g)
 void vcpu_space_deleted(struct cap *space)
 {
 	struct vcpu *v = (struct vcpu *)((char *)space - offsetof(struct vcpu, space));
-	thread_stop(v->thread, ERR_DELETED);
-	v->thread->ipc_vmexit = false;
+	thread_stop(v->thread, ERR_DELETED); /* (an exit it waits in is cancelled: ipc_cancel) */
 	vcpu_set_space(v, 0);
 }
 
 /* The endpoint capability and mask bound to reason, or NULL. */
 struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
 {
-	unsigned i = reason < VMX_EXIT_REASONS ? v->reason_binding[reason] : 0;
-	if (!i) {
-		for (i = 1; i <= VCPU_BINDINGS; i++) /* reasons past the table: VMEXIT_RECALL */
-			if (v->bound_ep[i - 1].type == OBJ_ENDPOINT && v->bound[i - 1].reason == reason)
-				break;
-	}
-	if (i && i <= VCPU_BINDINGS && v->bound_ep[i - 1].type == OBJ_ENDPOINT) {
-		*mask = v->bound[i - 1].mask;
-		return &v->bound_ep[i - 1];
+	unsigned i = vcpu_bound_slot(v, reason);
+	if (i < VCPU_BINDINGS && v->bound_ep[i].type == OBJ_ENDPOINT) {
+		*mask = v->bound[i].mask;
+		return &v->bound_ep[i];
 	}
 	*mask = v->default_mask;
 	return v->defaults.type == OBJ_ENDPOINT ? &v->defaults : 0;
+}
+
+/* The slot for reason's binding: its own if it has one, else the first free one; -1 if none. */
+static int slot_to_bind(const struct vcpu *v, uint32_t reason)
+{
+	unsigned i = vcpu_bound_slot(v, reason);
+	if (i < VCPU_BINDINGS && v->bound_ep[i].type != OBJ_NONE)
+		return i;
+	for (i = 0; i < VCPU_BINDINGS; i++)
+		if (v->bound_ep[i].type == OBJ_NONE)
+			return i;
+	return -1;
+}
+
+int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask)
+{
+	if (reason == VMEXIT_DEFAULT) {
+		cap_delete(&v->defaults);
+		v->default_mask = mask;
+		if (ep)
+			cap_derive(ep, &v->defaults, RIGHTS_ALL, 0, 0);
+		return OK;
+	}
+	int i = slot_to_bind(v, reason);
+	if (i < 0)
+		return ERR_BUSY;
+	uint32_t old = v->bound[i].reason; /* a free slot's last reason (its endpoint was deleted) */
+	if (old < VMX_EXIT_REASONS && v->reason_binding[old] == i + 1)
+		v->reason_binding[old] = 0;
+	cap_delete(&v->bound_ep[i]);
+	v->bound[i].reason = reason;
+	v->bound[i].mask = mask;
+	if (ep)
+		cap_derive(ep, &v->bound_ep[i], RIGHTS_ALL, 0, 0);
+	if (reason < VMX_EXIT_REASONS) /* unbound: the slot may go to another reason */
+		v->reason_binding[reason] = ep ? i + 1 : 0;
+	return OK;
 }
 
 bool vcpu_entry_refused_slow(struct thread *t)
@@ -136,7 +167,6 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 	}
 	v->exit_reason = reason;
 	v->exit_mask = mask;
-	t->ipc_vmexit = true;
 	ipc_send_exit(t, ep);
 }
 
@@ -148,22 +178,7 @@ static struct utcb *utcb_of(struct thread *t)
 void vcpu_exit_message(struct thread *s, struct thread *r)
 {
 	struct vcpu *v = s->vcpu;
-	uint64_t w[VMW_COUNT];
-	vcpu_backend->read_state(v, v->exit_mask, w);
-	w[VMW_REASON] = v->exit_reason;
-	w[VMW_MASK] = v->exit_mask;
-	unsigned words = vm_message_words(v->exit_mask);
-	struct utcb *u = utcb_of(r);
-	if (!u)
-		words = MSG_REG_WORDS; /* a VMM without a UTCB gets the first four words */
-	else
-		memcpy(&u->mr[MSG_REG_WORDS], &w[MSG_REG_WORDS], (words - MSG_REG_WORDS) * 8);
-	struct trap_frame *to = &r->regs;
-	to->rdx = w[0];
-	to->r10 = w[1];
-	to->r8 = w[2];
-	to->r9 = w[3];
-	to->rsi = MSG_TAG(MSG_VMEXIT, words, 0);
+	vcpu_exit_message_build(v, &r->regs, utcb_of(r), v->exit_mask, vcpu_backend->read_state);
 }
 
 /*
@@ -173,10 +188,7 @@ void vcpu_exit_message(struct thread *s, struct thread *r)
 static bool reply_words(struct thread *r, uint64_t *w)
 {
 	const struct trap_frame *f = &r->regs;
-	w[0] = f->rdx;
-	w[1] = f->r10;
-	w[2] = f->r8;
-	w[3] = f->r9;
+	MSG_REGS_TO_WORDS(w, f);
 	uint64_t n = MSG_WORDS(f->rsi);
 	if (n < vm_message_words(w[VMW_MASK] & VMG_ALL))
 		return false;
@@ -199,7 +211,7 @@ int vcpu_reply(struct thread *r, struct thread *c)
 	int st = vcpu_backend->write_state(c->vcpu, groups, w);
 	if (st != OK)
 		return st;
-	c->ipc_vmexit = false;
+	c->pending = PENDING_NONE;
 	if (w[VMW_MASK] & VMR_STOP)
 		c->state = THREAD_INACTIVE;
 	else

@@ -35,8 +35,29 @@ void vcpu_set_space(struct vcpu *v, struct gpa_space *g);
 /* The capability in v->space is being deleted: v stops and forgets the tables. */
 void vcpu_space_deleted(struct cap *space);
 
+/*
+ * The one lookup of an exit reason's own binding: its slot in v->bound[]
+ * and v->bound_ep[], or VCPU_BINDINGS or more when it has none (the
+ * default binding applies).  The slot's endpoint may have been deleted
+ * since: callers check bound_ep[slot].  Inline: the exit fast path asks
+ * it on every exit, with reason < VMX_EXIT_REASONS (a table read).
+ */
+static inline unsigned vcpu_bound_slot(const struct vcpu *v, uint32_t reason)
+{
+	if (reason < VMX_EXIT_REASONS)
+		return v->reason_binding[reason] - 1u; /* 0, no binding: past every slot */
+	for (unsigned i = 0; i < VCPU_BINDINGS; i++) /* reasons past the table: VMEXIT_RECALL */
+		if (v->bound_ep[i].type != OBJ_NONE && v->bound[i].reason == reason)
+			return i;
+	return VCPU_BINDINGS;
+}
 /* The endpoint capability and state mask bound to an exit reason, or NULL. */
 struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
+/*
+ * Sends exits of reason (or VMEXIT_DEFAULT) to endpoint ep with the state
+ * groups in mask; ep NULL unbinds.  ERR_BUSY when every slot is taken.
+ */
+int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
 /*
  * Called by a backend's enter before every VM entry: true if t must not
  * enter its guest now, because its guest-physical space is gone (t stops)
@@ -54,6 +75,64 @@ static inline bool vcpu_entry_refused(struct thread *t)
 void vcpu_exit(struct thread *t, uint32_t reason);
 /* Fills the VMM thread r's registers and UTCB with the exit message of vCPU thread s. */
 void vcpu_exit_message(struct thread *s, struct thread *r);
+
+/*
+ * A backend's reader of guest state: the groups in mask, the exit
+ * qualification (0 without VMG_QUAL) and the instruction length, into
+ * w[VMW_*].  Each backend has one, inline, so that the exit fast path
+ * compiles to the reads of its own groups only.
+ */
+typedef void vcpu_read_fn(struct vcpu *v, uint32_t mask, uint64_t *w);
+
+/* Message words first .. first + n - 1 (past word 3): group g's words, or zeros when g is not included but a higher group is (never stale words). */
+static inline __attribute__((always_inline)) void exit_group_words(uint64_t *to, const uint64_t *w,
+								  uint32_t groups, uint32_t g,
+								  unsigned first, unsigned n)
+{
+	if (groups & g) {
+#pragma GCC unroll 16
+		for (unsigned i = first; i < first + n; i++)
+			to[i] = w[i];
+	} else if (groups & ~(2 * g - 1)) {
+#pragma GCC unroll 16
+		for (unsigned i = first; i < first + n; i++)
+			to[i] = 0;
+	}
+}
+
+/*
+ * The one builder of the exit message of vCPU v (v->exit_reason, with the
+ * state of `groups`): words 0-3 into the handler's registers `to`, the
+ * rest into its UTCB u (NULL: it has none, and gets words 0-3 only).
+ * The general path (vcpu_exit_message) passes the backend's read_state;
+ * the exit fast path passes the backend's inline reader and groups masked
+ * by a constant, and so gets the code of those groups alone.
+ */
+static inline __attribute__((always_inline)) void vcpu_exit_message_build(
+	struct vcpu *v, struct trap_frame *to, struct utcb *u, uint32_t groups, vcpu_read_fn *read)
+{
+	uint64_t w[VMW_COUNT];
+	read(v, groups, w);
+	w[VMW_REASON] = v->exit_reason;
+	w[VMW_MASK] = groups;
+	MSG_WORDS_TO_REGS(to, w);
+	if (!u) {
+		to->rsi = MSG_TAG(MSG_VMEXIT, MSG_REG_WORDS, 0);
+		return;
+	}
+	to->rsi = MSG_TAG(MSG_VMEXIT, vm_message_words(groups), 0);
+	exit_group_words(u->mr, w, groups, VMG_GPR_ACDB, VMW_RAX, VMW_RBX - VMW_RAX + 1);
+	exit_group_words(u->mr, w, groups, VMG_RIP, VMW_RIP, 1);
+	exit_group_words(u->mr, w, groups, VMG_RFLAGS, VMW_RFLAGS, 1);
+	exit_group_words(u->mr, w, groups, VMG_GPR_OTHER, VMW_RSP, VMW_R15 - VMW_RSP + 1);
+	exit_group_words(u->mr, w, groups, VMG_QUAL, VMW_GPA, VMW_GLA - VMW_GPA + 1);
+	exit_group_words(u->mr, w, groups, VMG_CR, VMW_CR0, VMW_EFER - VMW_CR0 + 1);
+	exit_group_words(u->mr, w, groups, VMG_SEG, VMW_SEG, VMW_GDTR_BASE - VMW_SEG);
+	exit_group_words(u->mr, w, groups, VMG_DTR, VMW_GDTR_BASE, VMW_IDTR_LIMIT - VMW_GDTR_BASE + 1);
+	exit_group_words(u->mr, w, groups, VMG_STATE, VMW_INTR_STATE, VMW_ACTIVITY - VMW_INTR_STATE + 1);
+	exit_group_words(u->mr, w, groups, VMG_EVENT, VMW_EXIT_INTR_INFO,
+			 VMW_IDT_VECTORING_ERROR - VMW_EXIT_INTR_INFO + 1);
+}
 /*
  * A vCPU's time slice runs by the TSC from when the scheduler gave it one,
  * through its guest's time and its exits' handling alike.  The timer tick
@@ -82,13 +161,46 @@ static inline void vcpu_slice_exit(struct thread *t)
 /* Applies the VMM r's reply to vCPU thread c; an error leaves c waiting. */
 int vcpu_reply(struct thread *r, struct thread *c);
 
-/* The protocol's checks (vcpu_check.c); backend_cr_ok adds the backend's CR rules. */
-int vcpu_check_state(const struct vcpu *v, uint32_t mask, const uint64_t *w,
-		     bool (*backend_cr_ok)(const uint64_t *w));
 /* A RIP a guest may be given: canonical in long mode, below 4 GiB otherwise (inline: every reply checks it). */
 static inline bool vcpu_rip_valid(uint64_t rip, bool long_mode)
 {
 	return long_mode ? (uint64_t)((int64_t)(rip << 16) >> 16) == rip : !(rip >> 32);
+}
+/* The protocol's checks of one group each (vcpu_check.c). */
+bool vcpu_check_cr(const uint64_t *w);
+bool vcpu_check_segments(const uint64_t *w, bool long_mode);
+bool vcpu_check_dtr(const uint64_t *w);
+bool vcpu_check_injection(uint64_t info, uint64_t insn_len);
+/*
+ * Every check of the groups in mask, before anything is written: OK or
+ * ERR_INVALID_ARG.  backend_cr_ok adds the backend's CR rules.  Inline,
+ * in each backend's one applier: the fast reply's constant mask leaves
+ * only its own groups' checks.
+ */
+static inline __attribute__((always_inline)) int vcpu_check_state(
+	const struct vcpu *v, uint32_t mask, const uint64_t *w, bool (*backend_cr_ok)(const uint64_t *w))
+{
+	bool long_mode = mask & VMG_CR ? w[VMW_EFER] & EFER_LMA : v->long_mode;
+	if ((mask & VMG_RIP) && !vcpu_rip_valid(w[VMW_RIP], long_mode))
+		return ERR_INVALID_ARG;
+	/* RFLAGS: bit 1 set; reserved bits 3, 5, 15, 22-63 clear */
+	if ((mask & VMG_RFLAGS) && ((w[VMW_RFLAGS] & 0xffffffffffc08028ULL) || !(w[VMW_RFLAGS] & 2)))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_CR) && (!vcpu_check_cr(w) || !backend_cr_ok(w)))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_SEG) && !vcpu_check_segments(w, long_mode))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_DTR) && !vcpu_check_dtr(w))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_INJECT) && !vcpu_check_injection(w[VMW_INJECT_INFO], w[VMW_INSN_LEN]))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
+		return ERR_INVALID_ARG;
+	if (mask & VMG_EVENT)
+		return ERR_INVALID_ARG; /* exit information is read-only */
+	return OK;
 }
 
 struct gpa_space;

@@ -2,13 +2,13 @@
  * The checks every reply (and SYS_VCPU_WRITE_STATE) passes before anything
  * is written: the rules of the exit protocol that hold for VMX and SVM
  * alike (docs/vm-exit-protocol.md).  The backend adds its own CR rules.
+ * vcpu_check_state (vcpu.h, inline so that the fast reply keeps only the
+ * checks of its groups) applies these per group.
  */
 #include "vcpu.h"
 #include "x86.h"
 
 #define EFER_SCE (1ULL << 0)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
 
 static bool canonical(uint64_t a)
 {
@@ -16,7 +16,7 @@ static bool canonical(uint64_t a)
 }
 
 /* CR0, CR4 and EFER that agree with each other. */
-static bool check_cr(const uint64_t *w)
+bool vcpu_check_cr(const uint64_t *w)
 {
 	uint64_t cr0 = w[VMW_CR0], efer = w[VMW_EFER];
 	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
@@ -30,7 +30,7 @@ static bool check_cr(const uint64_t *w)
 	return w[VMW_CR3] < (1ULL << 52);
 }
 
-static bool check_segments(const uint64_t *w, bool long_mode)
+bool vcpu_check_segments(const uint64_t *w, bool long_mode)
 {
 	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
 		uint64_t ar = VM_SEG_AR(w[VMW_SEG_DESC(s)]);
@@ -42,12 +42,19 @@ static bool check_segments(const uint64_t *w, bool long_mode)
 	return true;
 }
 
+/* Descriptor-table registers: 16-bit limits, canonical bases. */
+bool vcpu_check_dtr(const uint64_t *w)
+{
+	return w[VMW_GDTR_LIMIT] <= 0xffff && w[VMW_IDTR_LIMIT] <= 0xffff &&
+	       canonical(w[VMW_GDTR_BASE]) && canonical(w[VMW_IDTR_BASE]);
+}
+
 /*
  * An event to inject (SDM 26.2.1.3): a known type, vector and error-code
  * rules; a software interrupt or exception (types 4-6) needs the length of
  * its instruction, 1 to 15 (SVM adds it to RIP, VMX's entry checks it).
  */
-static bool check_injection(uint64_t info, uint64_t insn_len)
+bool vcpu_check_injection(uint64_t info, uint64_t insn_len)
 {
 	if (!(info & (1u << 31)))
 		return info == 0;
@@ -63,31 +70,4 @@ static bool check_injection(uint64_t info, uint64_t insn_len)
 	if (info & (1u << 11)) /* error code: only hardware exceptions that have one */
 		return type == 3 && (vector == 8 || (vector >= 10 && vector <= 14) || vector == 17);
 	return true;
-}
-
-int vcpu_check_state(const struct vcpu *v, uint32_t mask, const uint64_t *w,
-		     bool (*backend_cr_ok)(const uint64_t *w))
-{
-	bool long_mode = mask & VMG_CR ? w[VMW_EFER] & EFER_LMA : v->long_mode;
-	if ((mask & VMG_RIP) && !vcpu_rip_valid(w[VMW_RIP], long_mode))
-		return ERR_INVALID_ARG;
-	/* RFLAGS: bit 1 set; reserved bits 3, 5, 15, 22-63 clear */
-	if ((mask & VMG_RFLAGS) && ((w[VMW_RFLAGS] & 0xffffffffffc08028ULL) || !(w[VMW_RFLAGS] & 2)))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_CR) && (!check_cr(w) || !backend_cr_ok(w)))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_SEG) && !check_segments(w, long_mode))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_DTR) && (w[VMW_GDTR_LIMIT] > 0xffff || w[VMW_IDTR_LIMIT] > 0xffff ||
-				 !canonical(w[VMW_GDTR_BASE]) || !canonical(w[VMW_IDTR_BASE])))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_INJECT) && !check_injection(w[VMW_INJECT_INFO], w[VMW_INSN_LEN]))
-		return ERR_INVALID_ARG;
-	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
-		return ERR_INVALID_ARG;
-	if (mask & VMG_EVENT)
-		return ERR_INVALID_ARG; /* exit information is read-only */
-	return OK;
 }

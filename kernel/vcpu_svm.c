@@ -99,7 +99,6 @@
 #define SVM_EXIT_INVALID  ((uint64_t)-1)
 
 #define EFER_SVME   (1ULL << 12)
-#define EFER_LMA    (1ULL << 10)
 #define EVENT_VALID (1u << 31)
 #define EVENT_UD    (EVENT_VALID | (3u << 8) | 6) /* #UD, an exception */
 #define EVENT_DF    (EVENT_VALID | (1u << 11) | (3u << 8) | 8) /* #DF, error code 0 */
@@ -256,7 +255,9 @@ static uint64_t event_from_svm(uint64_t e)
 	return (e & 0xfff) | EVENT_VALID; /* same vector, type and error-valid bits */
 }
 
-static void svm_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
+/* The reader (vcpu_read_fn) of v. */
+static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v, uint32_t mask,
+								  uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
 	w[VMW_INSN_LEN] = v->exit_len;
@@ -312,6 +313,11 @@ static void svm_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
 		w[VMW_IDT_VECTORING_INFO] = event_from_svm(*u64(v, C_EXITINTINFO));
 		w[VMW_IDT_VECTORING_ERROR] = *u64(v, C_EXITINTINFO) >> 32;
 	}
+}
+
+static void svm_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
+{
+	svm_read_groups(v, mask, w);
 }
 
 /* --- the reply ---------------------------------------------------------------- */
@@ -386,7 +392,15 @@ static void write_system(struct vcpu *v, uint32_t mask, const uint64_t *w)
 		*u64(v, C_INT_SHADOW) = (w[VMW_INTR_STATE] & 3) ? 1 : 0;
 }
 
-static int svm_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
+/*
+ * The one applier of a reply (and of SYS_VCPU_WRITE_STATE) on SVM: checks
+ * every group in mask, then writes them into v's VMCB; an error, and
+ * nothing written, if any is bad.  w[VMW_*] holds the words (of words 0-3
+ * only the instruction length is read, for VMG_INJECT).  Inline: the fast
+ * reply passes a constant mask and keeps only its groups' checks and writes.
+ */
+static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint32_t mask,
+							   const uint64_t *w)
 {
 	int st = vcpu_check_state(v, mask, w, svm_check_cr);
 	if (st != OK)
@@ -412,19 +426,19 @@ static int svm_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	return OK;
 }
 
-/* The reply to the common exit: at most ACDB and RIP (see vcpu_backend.fast_reply). */
+static int svm_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
+{
+	return svm_apply(v, mask, w);
+}
+
+/* The reply to the common exit, through svm_apply (see vmx_fast_reply). */
 static bool svm_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
 {
-	uint64_t mask = r->r9;
-	if ((mask & ~(uint64_t)(VMG_GPR_ACDB | VMG_RIP)) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
+	uint64_t mask = MSG_REG(r, VMW_MASK);
+	if ((mask & ~(uint64_t)FASTPATH_EXIT_GROUPS) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
 	    MSG_WORDS(r->rsi) > VMW_COUNT)
 		return false;
-	if ((mask & VMG_RIP) && !vcpu_rip_valid(u->mr[VMW_RIP], v->long_mode))
-		return false;
-	write_gprs(v, mask & VMG_GPR_ACDB, u->mr);
-	if (mask & VMG_RIP)
-		*u64(v, S_RIP) = u->mr[VMW_RIP];
-	return true;
+	return svm_apply(v, mask & FASTPATH_EXIT_GROUPS, u->mr) == OK;
 }
 
 /* --- entry and exit ----------------------------------------------------------- */
@@ -612,8 +626,7 @@ void svm_exit(void)
 		uint32_t reason = translate(v, code);
 		if (!reason)
 			resume_current(); /* the kernel dealt with it */
-		if (reason < VMX_EXIT_REASONS) /* returns only if the general path must */
-			fastpath_vmexit(t, reason, *u64(v, S_RIP), v->exit_len);
+		fastpath_vmexit(t, reason, svm_read_groups); /* returns if the general path must */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();

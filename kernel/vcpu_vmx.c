@@ -89,8 +89,6 @@ enum {
 #define MSR_VMX_CR4_FIXED0  0x488
 #define MSR_VMX_CR4_FIXED1  0x489
 
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
 
 static uint64_t loaded_vmcs;
 static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup */
@@ -317,15 +315,19 @@ static void read_segments(uint64_t *w)
 	}
 }
 
-static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
+/* The reader (vcpu_read_fn) of v, whose VMCS is current. */
+static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v, uint32_t mask,
+								  uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
-	vmcs_load(v);
 	w[VMW_INSN_LEN] = vmread(EXIT_INSN_LEN);
 	w[VMW_QUAL] = mask & VMG_QUAL ? vmread(EXIT_QUAL) : 0;
-	if (mask & VMG_GPR_ACDB)
-		for (unsigned i = VMW_RAX; i <= VMW_RBX; i++)
-			w[i] = *gpr(f, i);
+	if (mask & VMG_GPR_ACDB) {
+		w[VMW_RAX] = f->rax;
+		w[VMW_RCX] = f->rcx;
+		w[VMW_RDX] = f->rdx;
+		w[VMW_RBX] = f->rbx;
+	}
 	if (mask & VMG_RIP)
 		w[VMW_RIP] = vmread(GUEST_RIP);
 	if (mask & VMG_RFLAGS)
@@ -364,6 +366,12 @@ static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
 		w[VMW_IDT_VECTORING_INFO] = vmread(IDT_VECTORING_INFO);
 		w[VMW_IDT_VECTORING_ERROR] = vmread(IDT_VECTORING_ERROR);
 	}
+}
+
+static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
+{
+	vmcs_load(v);
+	vmx_read_groups(v, mask, w);
 }
 
 /* --- the reply: checks first (vcpu_check.c), then writes ---------------------- */
@@ -408,16 +416,27 @@ static void write_controls(uint64_t c)
 	vmwrite(PROC_CONTROLS, proc);
 }
 
-static int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
+/*
+ * The one applier of a reply (and of SYS_VCPU_WRITE_STATE) on VMX: checks
+ * every group in mask, then writes them into v, whose VMCS is current;
+ * ERR_INVALID_ARG, and nothing written, if any is bad.  w[VMW_*] holds the
+ * words (of words 0-3 only the instruction length is read, for
+ * VMG_INJECT).  Inline: the fast reply passes a constant mask and keeps
+ * only its groups' checks and writes.
+ */
+static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint32_t mask,
+							   const uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
-	vmcs_load(v);
 	int st = vcpu_check_state(v, mask, w, vmx_check_cr);
 	if (st != OK)
 		return st;
-	if (mask & VMG_GPR_ACDB)
-		for (unsigned i = VMW_RAX; i <= VMW_RBX; i++)
-			*gpr(f, i) = w[i];
+	if (mask & VMG_GPR_ACDB) {
+		f->rax = w[VMW_RAX];
+		f->rcx = w[VMW_RCX];
+		f->rdx = w[VMW_RDX];
+		f->rbx = w[VMW_RBX];
+	}
 	if (mask & VMG_RIP)
 		vmwrite(GUEST_RIP, w[VMW_RIP]);
 	if (mask & VMG_RFLAGS)
@@ -451,32 +470,26 @@ static int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	return OK;
 }
 
+static int vmx_write_state(struct vcpu *v, uint32_t mask, const uint64_t *w)
+{
+	vmcs_load(v);
+	return vmx_apply(v, mask, w);
+}
+
 /*
- * The reply to the common exit (CPUID and the like): at most the four
- * ACDB registers and RIP, from a UTCB.  Applies it and returns true, or
- * returns false, changing nothing, for anything vmx_write_state must judge.
+ * The reply to the common exit (CPUID and the like): at most the
+ * FASTPATH_EXIT_GROUPS, from the UTCB, through vmx_apply.  True if
+ * applied; false, with nothing changed, for anything the general path
+ * must judge (it refuses what vmx_apply refused here).
  */
 static bool vmx_fast_reply(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
 {
-	uint64_t mask = r->r9;
-	if ((mask & ~(uint64_t)(VMG_GPR_ACDB | VMG_RIP)) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
+	uint64_t mask = MSG_REG(r, VMW_MASK);
+	if ((mask & ~(uint64_t)FASTPATH_EXIT_GROUPS) || MSG_WORDS(r->rsi) < VMW_RIP + 1 ||
 	    MSG_WORDS(r->rsi) > VMW_COUNT)
 		return false;
-	uint64_t rip = u->mr[VMW_RIP];
-	if ((mask & VMG_RIP) && !vcpu_rip_valid(rip, v->long_mode))
-		return false;
-	struct trap_frame *f = &v->thread->regs;
-	if (mask & VMG_GPR_ACDB) {
-		f->rax = u->mr[VMW_RAX];
-		f->rcx = u->mr[VMW_RCX];
-		f->rdx = u->mr[VMW_RDX];
-		f->rbx = u->mr[VMW_RBX];
-	}
-	if (mask & VMG_RIP) {
-		vmcs_load(v);
-		vmwrite(GUEST_RIP, rip);
-	}
-	return true;
+	vmcs_load(v);
+	return vmx_apply(v, mask & FASTPATH_EXIT_GROUPS, u->mr) == OK;
 }
 
 /* --- entry and exit ----------------------------------------------------------- */
@@ -549,8 +562,7 @@ void vmx_exit(void)
 	} else if (reason == VMX_EXIT_EXCEPTION && reflect_exception()) {
 		resume_current(); /* back to the guest */
 	} else {
-		if (reason < VMX_EXIT_REASONS) /* returns only if the general path must do it */
-			fastpath_vmexit(t, reason, vmread(GUEST_RIP), vmread(EXIT_INSN_LEN));
+		fastpath_vmexit(t, reason, vmx_read_groups); /* returns if the general path must do it */
 		if (reason & VMEXIT_ENTRY_FAILURE)
 			v->launched = false; /* the VMCS was never launched: VMLAUNCH next time */
 		vcpu_exit(t, reason);

@@ -85,6 +85,8 @@ static inline uint64_t read_rflags(void)
 #define MSR_SYSENTER_CS      0x174
 #define MSR_SYSENTER_ESP     0x175
 #define MSR_SYSENTER_EIP     0x176
+#define EFER_LME             (1ULL << 8)
+#define EFER_LMA             (1ULL << 10)
 #define EFER_NXE             (1UL << 11)
 #define MSR_APIC_BASE        0x1B
 #define MSR_FEATURE_CONTROL  0x3A

@@ -18,18 +18,14 @@ uint64_t ipc_call_words(uint64_t ep, uint64_t label, uint64_t *words, unsigned i
 
 	if (n > MSG_MAX_WORDS)
 		return ERR_INVALID_ARG;
-	for (i = 0; i < n; i++) {
-		if (i < MSG_REG_WORDS)
-			m.mr[i] = words[i];
-		else
-			u->mr[i] = words[i];
-	}
+	for (i = 0; i < n; i++)
+		*msg_word(&m, u, i) = words[i];
 	st = sys_call(ep, &m);
 	if (st != OK)
 		return st;
 	got = min_words(MSG_WORDS(m.tag), n);
 	for (i = 0; i < got; i++)
-		words[i] = i < MSG_REG_WORDS ? m.mr[i] : u->mr[i];
+		words[i] = *msg_word(&m, u, i);
 	if (reply_tag)
 		*reply_tag = m.tag;
 	return OK;

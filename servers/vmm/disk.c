@@ -11,12 +11,6 @@
 #include "moat/user.h"
 #include "vmm.h"
 
-/* Where message word i of *m lives: the register words, then the UTCB. */
-static uint64_t *word(struct msg *m, unsigned i)
-{
-	return i < MSG_REG_WORDS ? &m->mr[i] : &utcb()->mr[i];
-}
-
 /* One call to the driver; true if it answered BLK_OK with `words` words. */
 static bool call(struct msg *m, unsigned words)
 {
@@ -31,7 +25,7 @@ static bool disk_read(void *ctx, uint64_t lba, uint8_t sector[IDE_SECTOR_SIZE])
 	struct msg m = { MSG_TAG(BLK_LABEL(BLK_READ, lba), 0, 0), { 0 } };
 	bool ok = call(&m, BLK_SECTOR_WORDS);
 	for (unsigned i = 0; ok && i < BLK_SECTOR_WORDS; i++)
-		memcpy(sector + 8 * i, word(&m, i), 8);
+		memcpy(sector + 8 * i, msg_word(&m, utcb(), i), 8);
 	exit_words_restore();
 	return ok;
 }
@@ -42,7 +36,7 @@ static bool disk_write(void *ctx, uint64_t lba, const uint8_t sector[IDE_SECTOR_
 	exit_words_save();
 	struct msg m = { MSG_TAG(BLK_LABEL(BLK_WRITE, lba), BLK_SECTOR_WORDS, 0), { 0 } };
 	for (unsigned i = 0; i < BLK_SECTOR_WORDS; i++)
-		memcpy(word(&m, i), sector + 8 * i, 8);
+		memcpy(msg_word(&m, utcb(), i), sector + 8 * i, 8);
 	bool ok = call(&m, 0);
 	exit_words_restore();
 	return ok;

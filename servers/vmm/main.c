@@ -106,17 +106,15 @@ static struct guest *next_exit(void)
 {
 	uint64_t *w = utcb()->mr;
 	for (;;) {
-		struct sysregs r = { endpoint, reply_tag, w[0], w[1], w[2], w[3] };
+		struct sysregs r = { .rdi = endpoint, .rsi = reply_tag };
+		MSG_WORDS_TO_REGS(&r, w);
 		uint64_t st = moat_syscall(replying ? SYS_REPLY_RECV : SYS_RECV, &r);
 		replying = false;
 		if (st != OK) {
 			uprintf("vmm: receive failed: %s\n", status_name(st));
 			return 0;
 		}
-		w[0] = r.rdx;
-		w[1] = r.r10;
-		w[2] = r.r8;
-		w[3] = r.r9;
+		MSG_REGS_TO_WORDS(w, &r);
 		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && r.rdi - 1 < n_guests) /* the badge: 1..n_guests */
 			return &guests[r.rdi - 1];
 	}
@@ -133,8 +131,9 @@ static void handle_exit(struct guest *g)
 	reply_tag = MSG_TAG(0, vm_message_words(x.reply), 0);
 	replying = true;
 	if (g->done) {
-		struct msg m = { reply_tag, { x.w[0], x.w[1], x.w[2], x.w[3] } };
-		uint64_t st = sys_reply(&m);
+		struct sysregs r = { .rsi = reply_tag };
+		MSG_WORDS_TO_REGS(&r, x.w);
+		uint64_t st = moat_syscall(SYS_REPLY, &r);
 		if (st != OK)
 			uprintf("vmm: guest %s: reply refused: %s\n", g->cfg.name, status_name(st));
 		replying = false;

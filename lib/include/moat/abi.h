@@ -143,6 +143,27 @@ enum moat_object {
 #define MSG_WORDS(tag) ((tag) & 0x7f)
 
 /*
+ * Message word i (0-3) where it travels: in rdx, r10, r8, r9 of a set of
+ * saved registers, which is any struct with fields of those names (the
+ * kernel's trap frame, the user's struct sysregs).  The one statement of
+ * that mapping, for kernel and user code alike.  An lvalue; a constant i
+ * makes it a plain field access.
+ */
+#define MSG_REG(regs, i) \
+	(*((i) == 0 ? &(regs)->rdx : (i) == 1 ? &(regs)->r10 : (i) == 2 ? &(regs)->r8 : &(regs)->r9))
+/* Words 0-3 between saved registers and an array w[0..3] of words, either way. */
+#define MSG_REGS_TO_WORDS(w, regs) \
+	((w)[0] = MSG_REG(regs, 0), (w)[1] = MSG_REG(regs, 1), (w)[2] = MSG_REG(regs, 2), \
+	 (w)[3] = MSG_REG(regs, 3))
+#define MSG_WORDS_TO_REGS(regs, w) \
+	(MSG_REG(regs, 0) = (w)[0], MSG_REG(regs, 1) = (w)[1], MSG_REG(regs, 2) = (w)[2], \
+	 MSG_REG(regs, 3) = (w)[3])
+/* Words 0-3 from one set of saved registers to another (of either kind). */
+#define MSG_REGS_COPY(to, from) \
+	(MSG_REG(to, 0) = MSG_REG(from, 0), MSG_REG(to, 1) = MSG_REG(from, 1), \
+	 MSG_REG(to, 2) = MSG_REG(from, 2), MSG_REG(to, 3) = MSG_REG(from, 3))
+
+/*
  * The IPC buffer: one page per thread, given to the kernel with
  * SYS_THREAD_CONFIGURE and mapped by the thread's task where it likes.
  */

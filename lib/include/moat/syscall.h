@@ -46,17 +46,21 @@ struct msg {
 	uint64_t mr[MSG_REG_WORDS];
 };
 
+/* Where word i of the message m and the UTCB u lives: m for words 0-3, u for the rest. */
+static inline uint64_t *msg_word(struct msg *m, struct utcb *u, unsigned i)
+{
+	return i < MSG_REG_WORDS ? &m->mr[i] : &u->mr[i];
+}
+
 static inline uint64_t ipc(uint64_t nr, uint64_t ep, struct msg *m, uint64_t *badge)
 {
-	struct sysregs r = { ep, m->tag, m->mr[0], m->mr[1], m->mr[2], m->mr[3] };
+	struct sysregs r = { .rdi = ep, .rsi = m->tag };
+	MSG_WORDS_TO_REGS(&r, m->mr);
 	uint64_t st = moat_syscall(nr, &r);
 	if (badge)
 		*badge = r.rdi;
 	m->tag = r.rsi;
-	m->mr[0] = r.rdx;
-	m->mr[1] = r.r10;
-	m->mr[2] = r.r8;
-	m->mr[3] = r.r9;
+	MSG_REGS_TO_WORDS(m->mr, &r);
 	return st;
 }
 

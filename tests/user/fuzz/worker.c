@@ -66,7 +66,8 @@ static void answer(struct worker *w, uint64_t nr, uint64_t st, const struct sysr
 	bool received = nr == SYS_RECV || nr == SYS_NB_RECV || nr == SYS_REPLY_RECV;
 	if (!received || st != OK)
 		return;
-	uint64_t words[4] = { regs->rdx, regs->r10, regs->r8, regs->r9 };
+	uint64_t words[MSG_REG_WORDS];
+	MSG_REGS_TO_WORDS(words, regs);
 	if (MSG_LABEL(regs->rsi) == MSG_VMEXIT)
 		answer_exit(w, words);
 	else if (MSG_LABEL(regs->rsi) == MSG_FAULT)
