@@ -105,8 +105,8 @@ static void become_caller(struct thread *s, struct thread *r)
 }
 
 /* s sends (s->pending says what: a send, a call, a fault or an exit) to e. */
-static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool grant,
-		    bool nonblock)
+static enum moat_status send_to(struct thread *s, struct endpoint *e, uint64_t badge,
+				       bool grant, bool nonblock)
 {
 	struct thread *r = e->waiting.head;
 	if (r && r->state == THREAD_RECV) {
@@ -121,7 +121,7 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 		become_caller(s, r);
 		r->state = THREAD_RUNNABLE;
 		current = r; /* direct switch: s (the current thread) now waits */
-		return SYSCALL_BLOCKED;
+		return STATUS_BLOCKED;
 	}
 	if (nonblock)
 		return ERR_WOULD_BLOCK;
@@ -130,16 +130,16 @@ static long send_to(struct thread *s, struct endpoint *e, uint64_t badge, bool g
 	s->ipc_badge = badge;
 	s->blocked_on = e;
 	thread_queue_push(&e->waiting, s);
-	return SYSCALL_BLOCKED;
+	return STATUS_BLOCKED;
 }
 
-long ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock)
+enum moat_status ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock)
 {
 	s->pending = call ? PENDING_CALL : PENDING_SEND;
 	return send_to(s, (struct endpoint *)ep->obj, ep->badge, ep->rights & RIGHT_G, nonblock);
 }
 
-long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
+enum moat_status ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 {
 	if (r->caller)
 		ipc_wake(r->caller, ERR_CANCELED);
@@ -163,7 +163,7 @@ long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
 	r->state = THREAD_RECV;
 	r->blocked_on = e;
 	thread_queue_push(&e->waiting, r);
-	return SYSCALL_BLOCKED;
+	return STATUS_BLOCKED;
 }
 
 /* The answer to a fault: label 0 resumes the thread (at mr0 if given), else it stays stopped. */
@@ -182,7 +182,7 @@ static void fault_reply(struct thread *r, struct thread *c)
 	sched_make_runnable(c);
 }
 
-long ipc_reply(struct thread *r)
+enum moat_status ipc_reply(struct thread *r)
 {
 	struct thread *c = r->caller;
 	if (!c)
@@ -271,7 +271,7 @@ void notification_signal(struct notification *n, uint64_t bits)
 	sched_make_runnable(w);
 }
 
-long notification_wait(struct thread *t, struct notification *n, bool nonblock)
+enum moat_status notification_wait(struct thread *t, struct notification *n, bool nonblock)
 {
 	t->regs.rdi = n->bits;
 	if (n->bits) {
@@ -283,7 +283,7 @@ long notification_wait(struct thread *t, struct notification *n, bool nonblock)
 	t->state = THREAD_WAIT;
 	t->blocked_on = n;
 	thread_queue_push(&n->waiting, t);
-	return SYSCALL_BLOCKED;
+	return STATUS_BLOCKED;
 }
 
 void notification_destroy(struct notification *n)

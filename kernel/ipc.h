@@ -4,12 +4,10 @@
 
 #include "object.h"
 
-/* A syscall handler's result when the caller blocked: its status comes later. */
-#define SYSCALL_BLOCKED (-1L)
-
-long ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock);
-long ipc_recv(struct thread *r, struct endpoint *e, bool nonblock);
-long ipc_reply(struct thread *r);
+/* Each returns STATUS_BLOCKED when the thread waits: its status comes later. */
+enum moat_status ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock);
+enum moat_status ipc_recv(struct thread *r, struct endpoint *e, bool nonblock);
+enum moat_status ipc_reply(struct thread *r);
 /* Ends whatever IPC t waits in; it will see `status` (t's state is not changed). */
 void ipc_cancel(struct thread *t, uint64_t status);
 /* Makes vCPU thread t call ep with its exit message (vcpu_exit_message builds it on delivery). */
@@ -22,7 +20,7 @@ void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
 void endpoint_destroy(struct endpoint *e);
 
 void notification_signal(struct notification *n, uint64_t bits);
-long notification_wait(struct thread *t, struct notification *n, bool nonblock);
+enum moat_status notification_wait(struct thread *t, struct notification *n, bool nonblock);
 void notification_destroy(struct notification *n);
 
 #endif

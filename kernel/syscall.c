@@ -32,8 +32,6 @@
 
 #define SELF (current->task)
 
-_Static_assert(SYSCALL_BLOCKED == STATUS_BLOCKED, "ipc.c's result for a blocked caller");
-
 /*
  * STATUS_RESTART puts the caller's rip back on its syscall instruction,
  * with rax still the syscall number: it makes the same call when it next
@@ -677,8 +675,6 @@ void syscall_dispatch(void)
 		r->rax = st;
 	return_to_user();
 }
-
-#define EFER_SCE   1
 
 _Static_assert(USER_TOP == 0x00007ffffffff000ULL, "entry.S checks sysret's rip against this");
 

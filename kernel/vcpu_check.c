@@ -8,8 +8,6 @@
 #include "vcpu.h"
 #include "x86.h"
 
-#define EFER_SCE (1ULL << 0)
-
 static bool canonical(uint64_t a)
 {
 	return (uint64_t)((int64_t)(a << 16) >> 16) == a;

@@ -85,6 +85,7 @@ static inline uint64_t read_rflags(void)
 #define MSR_SYSENTER_CS      0x174
 #define MSR_SYSENTER_ESP     0x175
 #define MSR_SYSENTER_EIP     0x176
+#define EFER_SCE             (1ULL << 0)
 #define EFER_LME             (1ULL << 8)
 #define EFER_LMA             (1ULL << 10)
 #define EFER_NXE             (1UL << 11)
