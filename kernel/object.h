@@ -25,13 +25,13 @@ struct thread;
 struct vcpu;
 
 /*
- * The spellings struct cap had before its members got per-type names:
- * `obj`, `badge`, `pages` and `owner`, one name for several meanings.  They
- * are kept only for the exit-path files (kernel/fastpath.c, kernel/ipc.c,
- * kernel/vcpu.c), which the Makefile builds with CAP_OLD_NAMES while their
- * own rework is under way; once those files use the names below, this goes,
- * with the Makefile's line that defines it.  (`badge` and `pages` remain,
- * each now with one meaning.)
+ * `obj`, the old spelling of word 1 (an object's address or a physical
+ * base, cast at every use), is kept only for the exit-path files
+ * (kernel/fastpath.c, kernel/ipc.c, kernel/vcpu.c), which the Makefile
+ * builds with CAP_OLD_NAMES while their own rework is under way.  Once
+ * they say endpoint, base and so on, this goes, with the Makefile's line
+ * that defines it.  (The other old names: `owner` is gone, nothing there
+ * used it; `badge` and `pages` remain, each now with one meaning.)
  */
 #ifdef CAP_OLD_NAMES
 #define CAP_OLD_NAME(decl) decl;
@@ -93,7 +93,6 @@ struct cap {
 		struct task *mapped_task;
 		struct gpa_space *mapped_space; /* with CAPF_GUEST */
 		struct task *holder;            /* ioport: the task whose I/O bitmap it opens */
-		CAP_OLD_NAME(struct task *owner)
 	};
 	struct cap *map_next; /* frame: the next capability mapped in the same place */
 	struct cap *parent, *first_child, *next_sibling;
