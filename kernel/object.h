@@ -27,8 +27,10 @@ struct vcpu;
 /*
  * `obj`, the old spelling of word 1 (an object's address or a physical
  * base, cast at every use), is kept only for the exit-path files
- * (kernel/fastpath.c, kernel/ipc.c, kernel/vcpu.c), which the Makefile
- * builds with CAP_OLD_NAMES while their own rework is under way.  Once
+ * (kernel/fastpath.c, kernel/ipc.c, kernel/vcpu.c, and the backends
+ * kernel/vcpu_vmx.c and kernel/vcpu_svm.c for what they inline from
+ * fastpath.h), which the Makefile builds with CAP_OLD_NAMES while their own
+ * rework is under way.  Once
  * they say endpoint, base and so on, this goes, with the Makefile's line
  * that defines it.  (The other old names: `owner` is gone, nothing there
  * used it; `badge` and `pages` remain, each now with one meaning.)
