@@ -12,7 +12,9 @@
  * the zombie list until objects_reap() runs at the end of the syscall.
  */
 #include "cap.h"
+#include "frame.h"
 #include "gpa_space.h"
+#include "ioport.h"
 #include "ipc.h"
 #include "irq.h"
 #include "mem.h"
@@ -64,42 +66,10 @@ struct obj_header *cap_object_header(const struct cap *c)
 	case OBJ_NOTIFICATION:
 	case OBJ_GPA_SPACE:
 	case OBJ_VCPU:
-		return (struct obj_header *)c->obj;
+		return c->header;
 	default:
 		return 0;
 	}
-}
-
-/* The link that points at a mapped frame capability in its task's or guest's list. */
-static struct cap **mapping_link(struct cap *frame)
-{
-	struct cap **pp = frame->flags & CAPF_GUEST ?
-		&((struct gpa_space *)frame->owner)->mappings : &frame->owner->mappings;
-	while (*pp != frame)
-		pp = &(*pp)->map_next;
-	return pp;
-}
-
-int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights)
-{
-	uint64_t bytes = (uint64_t)frame->pages * PAGE_BYTES;
-	if (addr % PAGE_BYTES || addr >= limit || bytes > limit - addr)
-		return ERR_BAD_ADDRESS;
-	if (frame->owner)
-		return ERR_BUSY;
-	if ((frame->rights & rights) != rights)
-		return ERR_NO_RIGHTS;
-	if (!(rights & RIGHT_R))
-		return ERR_INVALID_ARG; /* neither x86 pages nor EPT can be write-only */
-	return OK;
-}
-
-void frame_unmap(struct cap *frame)
-{
-	if (frame->flags & CAPF_GUEST)
-		gpa_unmap_frame(frame);
-	else
-		task_unmap_frame(frame);
 }
 
 static void link_child(struct cap *parent, struct cap *c)
@@ -145,22 +115,23 @@ static unsigned unlink_cap(struct cap *c)
 	return moved;
 }
 
-static void after_insert(struct cap *c, struct task *owner)
+/*
+ * Counts the new capability c in its object.  Where the source was mapped,
+ * or who held its ports, is not the copy's: the copy of a frame starts
+ * unmapped, and a port capability opens its ports to dst_task (if any).
+ */
+static void after_insert(struct cap *c, struct task *dst_task)
 {
-	c->owner = 0;
-	c->map_next = 0;
-	if (c->type == OBJ_FRAME) {
-		c->badge = 0; /* a new frame capability starts unmapped */
-		c->flags &= ~CAPF_GUEST;
-	}
+	if (c->type == OBJ_FRAME)
+		frame_forget(c);
 	struct obj_header *h = cap_object_header(c);
 	if (h)
 		h->refs++;
 	if (c->type == OBJ_IRQ)
-		irq_ref(c->obj);
-	if (c->type == OBJ_IOPORT && owner) {
-		c->owner = owner;
-		task_update_ports(owner);
+		irq_ref(c->irq);
+	if (c->type == OBJ_IOPORT) {
+		c->holder = 0;
+		ioport_set_holder(c, dst_task);
 	}
 }
 
@@ -187,24 +158,18 @@ void cap_move(struct cap *src, struct cap *dst, struct task *dst_task)
 	relink_in_parent(src, dst);
 	for (struct cap *ch = dst->first_child; ch; ch = ch->next_sibling)
 		ch->parent = dst;
-	if (dst->type == OBJ_FRAME && dst->owner)
-		*mapping_link(src) = dst;
+	if (dst->type == OBJ_FRAME)
+		frame_moved(src, dst);
 	memset(src, 0, sizeof(*src));
-	if (dst->type == OBJ_IOPORT) {
-		struct task *old = dst->owner;
-		dst->owner = dst_task;
-		if (old)
-			task_update_ports(old);
-		if (dst_task)
-			task_update_ports(dst_task);
-	}
+	if (dst->type == OBJ_IOPORT)
+		ioport_set_holder(dst, dst_task);
 }
 
 /* Drops one reference to c's object, destroying it when it was the last. */
 static void release_object(struct cap *c)
 {
 	if (c->type == OBJ_IRQ) {
-		irq_unref(c->obj);
+		irq_unref(c->irq);
 		return;
 	}
 	struct obj_header *h = cap_object_header(c);
@@ -212,7 +177,7 @@ static void release_object(struct cap *c)
 		return;
 	switch (c->type) {
 	case OBJ_TASK: {
-		struct task *t = (struct task *)c->obj;
+		struct task *t = c->task;
 		t->dying = true;
 		t->zombie_next = zombies;
 		zombies = t;
@@ -220,16 +185,16 @@ static void release_object(struct cap *c)
 	}
 	case OBJ_THREAD:
 	case OBJ_VCPU:
-		thread_destroy((struct thread *)c->obj);
+		thread_destroy(c->thread);
 		break;
 	case OBJ_GPA_SPACE:
-		gpa_space_destroy((struct gpa_space *)c->obj);
+		gpa_space_destroy(c->gpa_space);
 		break;
 	case OBJ_ENDPOINT:
-		endpoint_destroy((struct endpoint *)c->obj);
+		endpoint_destroy(c->endpoint);
 		break;
 	case OBJ_NOTIFICATION:
-		notification_destroy((struct notification *)c->obj);
+		notification_destroy(c->notification);
 		break;
 	}
 }
@@ -237,15 +202,15 @@ static void release_object(struct cap *c)
 /* Deletes c (not empty); returns how many children moved up to its parent. */
 static unsigned delete_cap(struct cap *c)
 {
-	if (c->type == OBJ_FRAME && c->owner)
+	if (c->type == OBJ_FRAME && frame_mapped(c))
 		frame_unmap(c);
 	if (c->flags & CAPF_VCPU_SPACE)
 		vcpu_space_deleted(c);
 	unsigned moved = unlink_cap(c);
 	struct cap gone = *c;
 	memset(c, 0, sizeof(*c));
-	if (gone.type == OBJ_IOPORT && gone.owner)
-		task_update_ports(gone.owner);
+	if (gone.type == OBJ_IOPORT)
+		ioport_set_holder(&gone, 0); /* its ports close, now that it is out of the space */
 	release_object(&gone);
 	return moved;
 }
@@ -283,7 +248,7 @@ bool cap_revoke(struct cap *c)
 		}
 	}
 	if (c->type == OBJ_UNTYPED)
-		c->badge = 0; /* nothing retyped from it survives: its memory is free again */
+		c->retyped_bytes = 0; /* nothing retyped from it survives: its memory is free again */
 	return true;
 }
 

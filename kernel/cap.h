@@ -19,13 +19,6 @@ void cap_derive(struct cap *src, struct cap *dst, unsigned rights, uint64_t badg
 void cap_insert(struct cap *parent, struct cap *dst, const struct cap *value, struct task *dst_task);
 /* Moves src to the empty slot dst, keeping its place in the derivation tree. */
 void cap_move(struct cap *src, struct cap *dst, struct task *dst_task);
-/*
- * Checks a mapping of a frame capability at addr, below limit, with rights:
- * page-aligned and in range, not mapped already, rights held and readable.
- */
-int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights);
-/* Removes a frame capability's mapping, from a task or a guest. */
-void frame_unmap(struct cap *frame);
 /* Empties the slot, releasing the object when this was its last capability. */
 void cap_delete(struct cap *c);
 /*

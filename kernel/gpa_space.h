@@ -4,14 +4,23 @@
 
 #include "object.h"
 
+/* Guest-physical addresses a space can map: four levels of tables. */
+#define GPA_LIMIT (1ULL << 48)
+
 /* Makes a space in `pages` zeroed pages at phys (GPA_SPACE_BASE_PAGES + table quota). */
-struct gpa_space *gpa_space_create(uint64_t phys, uint64_t pages);
+struct gpa_space *gpa_space_create(phys_addr phys, uint64_t pages);
+/* Unmaps every frame mapped in g; its memory goes with its last capability. */
 void gpa_space_destroy(struct gpa_space *g);
 
-/* Maps every page of a frame at guest-physical gpa with rights (R/W/X). */
-int gpa_map_frame(struct gpa_space *g, struct cap *frame, uint64_t gpa, unsigned rights);
-void gpa_unmap_frame(struct cap *frame);
+/*
+ * Maps one page at gpa with rights (R/W/X), making tables from g's quota:
+ * for a frame capability's pages (kernel/frame.c, which checks them).
+ * ERR_NO_MEMORY or ERR_BUSY (gpa mapped).
+ */
+int gpa_map_page(struct gpa_space *g, guest_phys gpa, phys_addr phys, unsigned rights);
+/* Unmaps n pages from gpa (absent ones are skipped); the backend drops cached translations. */
+void gpa_unmap_pages(struct gpa_space *g, guest_phys gpa, uint64_t n);
 /* The host-physical page mapped at gpa, or 0. */
-uint64_t gpa_to_phys(struct gpa_space *g, uint64_t gpa);
+phys_addr gpa_to_phys(struct gpa_space *g, guest_phys gpa);
 
 #endif

@@ -48,8 +48,8 @@ static void check_cap(const struct cap *c)
 	for (const struct cap *ch = c->first_child; ch; ch = ch->next_sibling)
 		if (ch->parent != c)
 			fail("child capability names another parent", ch);
-	if (c->type == OBJ_FRAME && c->owner && !(c->flags & CAPF_GUEST) &&
-	    !is_mapped_in(c, c->owner))
+	if (c->type == OBJ_FRAME && c->mapped_in && !(c->flags & CAPF_GUEST) &&
+	    !is_mapped_in(c, c->mapped_task))
 		fail("mapped frame missing from its task's mapping list", c);
 }
 

@@ -147,7 +147,7 @@ static bool port_allowed(const struct task *t, unsigned port)
 {
 	for (unsigned i = 0; i < CSPACE_SLOTS; i++) {
 		const struct cap *c = &t->cspace[i];
-		if (c->type == OBJ_IOPORT && port >= IOPORT_FIRST(c) && port <= IOPORT_LAST(c))
+		if (c->type == OBJ_IOPORT && port >= c->ports.first && port <= c->ports.last)
 			return true;
 	}
 	return false;
@@ -203,7 +203,7 @@ static void check_guest_tables(void)
 			fail(HW_GUEST_TABLES, guest_root(v), 0);
 			continue;
 		}
-		struct gpa_space *g = (struct gpa_space *)v->space.obj;
+		struct gpa_space *g = v->space.gpa_space;
 		expect(HW_GUEST_TABLES, guest_root(v), g->root);
 		expect(HW_GUEST_TABLES, g->hdr.refs != 0, 1);
 	}

@@ -43,7 +43,7 @@ void memory_init(const struct boot_info *bi, uint64_t mbi_phys)
 		 pmm.free_frames * 4, n, top);
 }
 
-uint64_t frame_alloc_zeroed(void)
+phys_addr frame_alloc_zeroed(void)
 {
 	uint64_t f = pmm_alloc(&pmm);
 	if (f)

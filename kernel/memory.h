@@ -4,11 +4,13 @@
 
 #include <stdint.h>
 
+#include "addr.h"
 #include "layout.h"
 #include "multiboot2.h"
 #include "pmm.h"
 
-static inline void *phys_to_virt(uint64_t phys)
+/* The physmap: every physical address has a kernel-virtual one. */
+static inline void *phys_to_virt(phys_addr phys)
 {
 	return (void *)(phys + PHYSMAP_BASE);
 }
@@ -19,7 +21,7 @@ extern const char _kernel_phys_start[], _kernel_phys_end[];
 /* Sets up the frame allocator from the memory map, keeping the kernel, modules and mbi. */
 void memory_init(const struct boot_info *bi, uint64_t mbi_phys);
 /* One zeroed frame, or 0 when memory is exhausted. */
-uint64_t frame_alloc_zeroed(void);
+phys_addr frame_alloc_zeroed(void);
 
 /* Page-table entry bits. */
 #define PTE_P    (1ULL << 0)
@@ -36,11 +38,11 @@ uint64_t frame_alloc_zeroed(void);
 void paging_init(uint64_t phys_top);
 /* Copies the kernel half of the address space into a new top-level table. */
 void paging_share_kernel(uint64_t *pml4);
-uint64_t paging_kernel_pml4(void);
+phys_addr paging_kernel_pml4(void);
 /* PTE_NX where the CPU supports it, else 0. */
 uint64_t paging_nx_bit(void);
 /* Maps one 4 KiB device page uncached and returns its address. */
-volatile void *mmio_map(uint64_t phys);
+volatile void *mmio_map(phys_addr phys);
 /* The entry mapping va in the current tables (a 4 KiB or 2 MiB leaf), or 0 if unmapped. */
 uint64_t paging_lookup(uint64_t va);
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "moat/abi.h"
 #include "moat/vmexit.h"
 #include "pagetable.h"
@@ -24,21 +25,78 @@ struct thread;
 struct vcpu;
 
 /*
- * A capability: 64 bytes.  The derivation tree (parent, children, siblings)
- * links every capability to the one it was copied or retyped from, so a
- * revoke finds every descendant in every task.
+ * `obj`, the old spelling of word 1 (an object's address or a physical
+ * base, cast at every use), is kept only for the exit-path files
+ * (kernel/fastpath.c, kernel/ipc.c, kernel/vcpu.c, and the backends
+ * kernel/vcpu_vmx.c and kernel/vcpu_svm.c for what they inline from
+ * fastpath.h), which the Makefile builds with CAP_OLD_NAMES while their own
+ * rework is under way.  Once
+ * they say endpoint, base and so on, this goes, with the Makefile's line
+ * that defines it.  (The other old names: `owner` is gone, nothing there
+ * used it; `badge` and `pages` remain, each now with one meaning.)
+ */
+#ifdef CAP_OLD_NAMES
+#define CAP_OLD_NAME(decl) decl;
+#else
+#define CAP_OLD_NAME(decl)
+#endif
+
+/*
+ * A capability: 64 bytes.  What the words after the flags hold depends on
+ * the type; each meaning has its own name, over the same storage:
+ *
+ *   type          object                        word 2            word 3
+ *   task          task                          -                 -
+ *   thread, vcpu  thread (a vCPU's: ->vcpu)     -                 -
+ *   endpoint      endpoint                      badge             -
+ *   notification  notification                  badge             -
+ *   gpa_space     gpa_space                     -                 -
+ *   frame         base, pages                   mapped_va/_gpa    mapped_in
+ *   untyped       base, pages                   retyped_bytes     -
+ *   irq           irq                           -                 -
+ *   ioport        ports.first, ports.last       -                 holder
+ *
+ * A frame is mapped into at most one place: a task (mapped_task,
+ * mapped_va) or, with CAPF_GUEST, a guest-physical space (mapped_space,
+ * mapped_gpa); mapped_in is either, NULL when unmapped (kernel/frame.c).
+ * The derivation tree (parent, children, siblings) links every capability
+ * to the one it was copied or retyped from, so a revoke finds every
+ * descendant in every task.
  */
 struct cap {
 	uint8_t type;        /* enum moat_object; OBJ_NONE = empty slot */
 	uint8_t rights;      /* RIGHT_* */
 	uint16_t flags;      /* CAPF_* */
-	uint32_t pages;      /* frame, untyped: size in pages; ioport: first | last << 16 */
-	uint64_t obj;        /* object address (physmap), or physical base of frame/untyped */
-	uint64_t badge;      /* endpoint, notification: badge; frame: mapped vaddr;
-			      * untyped: bytes already retyped */
-	struct task *owner;  /* frame: task it is mapped into (or gpa_space, CAPF_GUEST);
-			      * ioport: task holding it */
-	struct cap *map_next; /* frame: next mapping of the same task */
+	union {
+		uint32_t pages;      /* frame, untyped: size in pages */
+		struct {
+			uint16_t first, last; /* inclusive */
+		} ports;             /* ioport */
+	};
+	union {                      /* word 1: what the capability names */
+		struct obj_header *header;      /* any counted object (cap_object_header) */
+		struct task *task;
+		struct thread *thread;          /* a thread, or a vCPU's thread */
+		struct endpoint *endpoint;
+		struct notification *notification;
+		struct gpa_space *gpa_space;
+		phys_addr base;                 /* frame, untyped: first byte */
+		uint64_t irq;                   /* irq: the 8259 line */
+		CAP_OLD_NAME(uint64_t obj)
+	};
+	union {                      /* word 2 */
+		uint64_t badge;                 /* endpoint, notification: given to the receiver */
+		user_addr mapped_va;            /* frame mapped into a task: where */
+		guest_phys mapped_gpa;          /* frame mapped into a guest (CAPF_GUEST): where */
+		uint64_t retyped_bytes;         /* untyped: bytes handed out, front to back */
+	};
+	union {                      /* word 3 */
+		void *mapped_in;                /* frame: the task or gpa_space it is mapped into */
+		struct task *mapped_task;
+		struct gpa_space *mapped_space; /* with CAPF_GUEST */
+		struct task *holder;            /* ioport: the task whose I/O bitmap it opens */
+	};
+	struct cap *map_next; /* frame: the next capability mapped in the same place */
 	struct cap *parent, *first_child, *next_sibling;
 };
 
@@ -46,9 +104,6 @@ _Static_assert(sizeof(struct cap) == 64, "a capability is 64 bytes");
 
 #define CAPF_GUEST 1 /* a frame mapped into a guest-physical space, not a task */
 #define CAPF_VCPU_SPACE 2 /* a vCPU's own copy of its space (vcpu_space_deleted) */
-
-#define IOPORT_FIRST(c) ((c)->pages & 0xffff)
-#define IOPORT_LAST(c)  ((c)->pages >> 16)
 
 /*
  * The start of every counted object (task, thread, endpoint, notification):
@@ -61,7 +116,7 @@ struct obj_header {
 
 struct task {
 	struct obj_header hdr;
-	uint64_t pml4;               /* physical */
+	phys_addr pml4;
 	struct cap *cspace;          /* CSPACE_SLOTS entries */
 	uint8_t *iobitmap;           /* 8 KiB; a set bit denies the port */
 	bool has_ports;
@@ -189,7 +244,7 @@ struct notification {
 /* A guest-physical address space: EPT or NPT tables built from the owner's frames. */
 struct gpa_space {
 	struct obj_header hdr;
-	uint64_t root;               /* physical address of the top-level table */
+	phys_addr root;              /* the top-level table */
 	struct pt_quota pt_quota;    /* physical pages left for tables */
 	struct cap *mappings;        /* frame capabilities mapped here */
 };

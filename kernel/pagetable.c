@@ -25,14 +25,14 @@ static unsigned pt_index(uint64_t va, int level)
 	return (va >> (12 + 9 * (level - 1))) & 511;
 }
 
-struct pt_slot pt_walk(uint64_t root, uint64_t va, int level, const struct pt_format *f,
+struct pt_slot pt_walk(phys_addr root, uint64_t va, int level, const struct pt_format *f,
 		       const struct pt_alloc *alloc)
 {
 	uint64_t *table = phys_to_virt(root);
 	for (int l = PT_LEVELS; l > level; l--) {
 		uint64_t *e = &table[pt_index(va, l)];
 		if (!(*e & f->present)) {
-			uint64_t page = alloc ? alloc->page(alloc->ctx) : 0;
+			phys_addr page = alloc ? alloc->page(alloc->ctx) : 0;
 			if (!page)
 				return (struct pt_slot){ 0, l };
 			*e = f->table(page);
@@ -49,12 +49,12 @@ struct pt_slot pt_walk(uint64_t root, uint64_t va, int level, const struct pt_fo
  * linked, stays for the object's life and is reused by later mappings, so
  * the quota bounds what an object's tables can take from its owner's memory.
  */
-uint64_t pt_quota_page(void *quota)
+phys_addr pt_quota_page(void *quota)
 {
 	struct pt_quota *q = quota;
 	if (q->next >= q->end)
 		return 0;
-	uint64_t page = q->next;
+	phys_addr page = q->next;
 	q->next += PAGE_SIZE;
 	memset(phys_to_virt(page), 0, PAGE_SIZE);
 	return page;

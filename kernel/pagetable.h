@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "addr.h"
+
 #define PT_LEVELS 4
 
 /*
@@ -16,12 +18,12 @@
  */
 struct pt_format {
 	uint64_t present;                 /* an entry is there when any of these bits is set */
-	uint64_t (*table)(uint64_t phys); /* the entry linking a new lower table at phys */
+	uint64_t (*table)(phys_addr phys); /* the entry linking a new lower table at phys */
 };
 
 /* Where new tables come from: page(ctx) is a zeroed page, or 0 when there is none. */
 struct pt_alloc {
-	uint64_t (*page)(void *ctx);
+	phys_addr (*page)(void *ctx);
 	void *ctx;
 };
 
@@ -37,16 +39,16 @@ struct pt_slot {
  * the walk only looks).  A large page above `level` ends the walk: its entry
  * is returned, with its own level.
  */
-struct pt_slot pt_walk(uint64_t root, uint64_t va, int level, const struct pt_format *f,
+struct pt_slot pt_walk(phys_addr root, uint64_t va, int level, const struct pt_format *f,
 		       const struct pt_alloc *alloc);
 
 /* Physical pages [next, end) of an object's own memory, kept for its page tables. */
 struct pt_quota {
-	uint64_t next, end;
+	phys_addr next, end;
 };
 
 /* A zeroed page from the struct pt_quota at quota, or 0 once it is used up (a pt_alloc.page). */
-uint64_t pt_quota_page(void *quota);
+phys_addr pt_quota_page(void *quota);
 
 /* The allocator that draws on q. */
 static inline struct pt_alloc pt_quota_alloc(struct pt_quota *q)

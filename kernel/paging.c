@@ -13,22 +13,22 @@
 
 extern const char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end[];
 
-static uint64_t kernel_pml4;
+static phys_addr kernel_pml4;
 static uint64_t pte_nx; /* PTE_NX when the CPU supports it, else 0 */
 static uint64_t mmio_next = MMIO_BASE;
 
 /* A table page for the kernel's tables: there is no running without one. */
-static uint64_t kernel_table_page(void *unused)
+static phys_addr kernel_table_page(void *unused)
 {
 	(void)unused;
-	uint64_t f = frame_alloc_zeroed();
+	phys_addr f = frame_alloc_zeroed();
 	if (!f)
 		panic("out of memory for kernel page tables");
 	return f;
 }
 
 /* Links a lower kernel table: writable, supervisor only; the leaves set the rights. */
-static uint64_t kernel_table(uint64_t phys)
+static uint64_t kernel_table(phys_addr phys)
 {
 	return phys | PTE_P | PTE_W;
 }
@@ -89,7 +89,7 @@ void paging_init(uint64_t phys_top)
 		 read_cr4() & CR4_SMEP ? "on" : "unsupported", read_cr4() & CR4_SMAP ? "on" : "unsupported");
 }
 
-volatile void *mmio_map(uint64_t phys)
+volatile void *mmio_map(phys_addr phys)
 {
 	uint64_t va = mmio_next;
 	mmio_next += PAGE_SIZE;
@@ -111,7 +111,7 @@ void paging_share_kernel(uint64_t *pml4)
 		pml4[i] = k[i];
 }
 
-uint64_t paging_kernel_pml4(void)
+phys_addr paging_kernel_pml4(void)
 {
 	return kernel_pml4;
 }

@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "cap.h"
 #include "elf.h"
+#include "frame.h"
 #include "irq.h"
 #include "log.h"
 #include "mem.h"
@@ -86,17 +87,17 @@ static struct cap *give_page(uint64_t slot, uint64_t va, unsigned rights)
 	if (!frame)
 		return 0;
 	struct cap *c = give(slot, (struct cap){ .type = OBJ_FRAME, .rights = rights,
-						 .obj = frame, .pages = 1 });
-	return task_map_frame(root, c, va, rights) == OK ? c : 0;
+						 .base = frame, .pages = 1 });
+	return frame_map_task(c, root, va, rights) == OK ? c : 0;
 }
 
 static void give_devices(void)
 {
 	give(SLOT_CONSOLE, (struct cap){ .type = OBJ_CONSOLE, .rights = RIGHTS_ALL });
 	give(SLOT_IOPORTS, (struct cap){ .type = OBJ_IOPORT, .rights = RIGHTS_ALL,
-					 .pages = 0xffffu << 16 });
+					 .ports = { .first = 0, .last = 0xffff } });
 	for (unsigned i = 0; i < IRQ_LINES; i++)
-		give(SLOT_IRQ_FIRST + i, (struct cap){ .type = OBJ_IRQ, .rights = RIGHTS_ALL, .obj = i });
+		give(SLOT_IRQ_FIRST + i, (struct cap){ .type = OBJ_IRQ, .rights = RIGHTS_ALL, .irq = i });
 }
 
 static void give_modules(void)
@@ -106,7 +107,7 @@ static void give_modules(void)
 		const struct mb2_module *m = &boot_info.modules[i];
 		uint64_t pages = (m->end - m->start + PAGE_SIZE - 1) / PAGE_SIZE;
 		give(next_slot++, (struct cap){ .type = OBJ_FRAME, .rights = RIGHTS_ALL,
-						.obj = m->start & ~(PAGE_SIZE - 1), .pages = pages });
+						.base = m->start & ~(PAGE_SIZE - 1), .pages = pages });
 		bootinfo->modules[i - 1].bytes = m->end - m->start;
 		strlcpy(bootinfo->modules[i - 1].name, m->cmdline,
 			     sizeof(bootinfo->modules[i - 1].name));
@@ -131,7 +132,7 @@ static void give_untyped(void)
 			uint64_t n = bootinfo->untyped_count++;
 			uint64_t pages = (run_end - run_start) / PAGE_SIZE;
 			give(next_slot++, (struct cap){ .type = OBJ_UNTYPED, .rights = RIGHTS_ALL,
-							.obj = run_start, .pages = pages });
+							.base = run_start, .pages = pages });
 			bootinfo->untyped[n].phys = run_start;
 			bootinfo->untyped[n].pages = pages;
 			total += pages;
@@ -166,16 +167,16 @@ bool root_task_create(void)
 		return false;
 
 	give(SLOT_ROOT_TASK, (struct cap){ .type = OBJ_TASK, .rights = RIGHTS_ALL,
-					   .obj = (uint64_t)root });
+					   .task = root });
 	give(SLOT_ROOT_THREAD, (struct cap){ .type = OBJ_THREAD, .rights = RIGHTS_ALL,
-					     .obj = (uint64_t)th });
+					     .thread = th });
 	struct cap *utcb = give_page(SLOT_ROOT_UTCB, ROOT_UTCB_VADDR, RIGHT_R | RIGHT_W);
 	struct cap *bi = give_page(SLOT_ROOT_BOOTINFO, ROOT_BOOTINFO_VADDR, RIGHT_R);
 	if (!utcb || !bi) {
 		log_error("root: out of memory for the root task");
 		return false;
 	}
-	bootinfo = phys_to_virt(bi->obj);
+	bootinfo = phys_to_virt(bi->base);
 	bootinfo->magic = BOOTINFO_MAGIC;
 	give_devices();
 	next_slot = SLOT_FIRST_FREE_FIXED;

@@ -15,7 +15,9 @@
  */
 #include "cap.h"
 #include "entry.h"
+#include "frame.h"
 #include "gpa_space.h"
+#include "ioport.h"
 #include "ipc.h"
 #include "irq.h"
 #include "kcheck.h"
@@ -81,7 +83,7 @@ static enum moat_status task_arg(uint64_t slot, struct task **out)
 	struct cap *c;
 	enum moat_status st = cap_lookup(SELF, slot, OBJ_TASK, RIGHT_W, &c);
 	if (st == OK)
-		*out = (struct task *)c->obj;
+		*out = c->task;
 	return st;
 }
 
@@ -90,7 +92,7 @@ static enum moat_status thread_arg(uint64_t slot, struct thread **out)
 	struct cap *c;
 	enum moat_status st = cap_lookup(SELF, slot, OBJ_THREAD, RIGHT_W, &c);
 	if (st == OK)
-		*out = (struct thread *)c->obj;
+		*out = c->thread;
 	return st;
 }
 
@@ -103,7 +105,7 @@ static enum moat_status schedulable_arg(uint64_t slot, struct thread **out)
 		return st;
 	if (c->type != OBJ_THREAD && c->type != OBJ_VCPU)
 		return ERR_WRONG_TYPE;
-	*out = (struct thread *)c->obj;
+	*out = c->thread;
 	return OK;
 }
 
@@ -112,7 +114,7 @@ static enum moat_status vcpu_arg(uint64_t slot, struct vcpu **out)
 	struct cap *c;
 	enum moat_status st = cap_lookup(SELF, slot, OBJ_VCPU, RIGHT_W, &c);
 	if (st == OK)
-		*out = ((struct thread *)c->obj)->vcpu;
+		*out = c->thread->vcpu;
 	return st;
 }
 
@@ -126,7 +128,7 @@ static enum moat_status optional_cap(uint64_t slot, unsigned type, unsigned righ
 
 static struct utcb *caller_utcb(void)
 {
-	return current->utcb.type == OBJ_FRAME ? phys_to_virt(current->utcb.obj) : 0;
+	return current->utcb.type == OBJ_FRAME ? phys_to_virt(current->utcb.base) : 0;
 }
 
 /* --- IPC ---------------------------------------------------------------- */
@@ -146,7 +148,7 @@ static enum moat_status recv_common(struct trap_frame *r, bool nonblock)
 	const uint64_t ep_slot = r->rdi;
 	struct cap *ep;
 	CHECK(cap_lookup(SELF, ep_slot, OBJ_ENDPOINT, RIGHT_R, &ep), "ep");
-	return ipc_recv(current, (struct endpoint *)ep->obj, nonblock);
+	return ipc_recv(current, ep->endpoint, nonblock);
 }
 
 static enum moat_status sys_send(struct trap_frame *r)    { return send_common(r, false, false); }
@@ -175,7 +177,7 @@ static enum moat_status sys_reply_recv(struct trap_frame *r)
 	enum moat_status st = ipc_reply(current);
 	/* A refused reply (a vCPU's): its caller still waits, and nothing is received. */
 	REFUSE_IF(st != OK && st != ERR_NO_REPLY, st, "reply");
-	st = ipc_recv(current, (struct endpoint *)ep->obj, false);
+	st = ipc_recv(current, ep->endpoint, false);
 	if (st == STATUS_BLOCKED)
 		sched_switch_to(answered);
 	return st;
@@ -189,7 +191,7 @@ static enum moat_status sys_signal(struct trap_frame *r)
 	const uint64_t ntfn_slot = r->rdi;
 	struct cap *n;
 	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_W, &n), "ntfn");
-	notification_signal((struct notification *)n->obj, n->badge ? n->badge : 1);
+	notification_signal(n->notification, n->badge ? n->badge : 1);
 	return OK;
 }
 
@@ -199,7 +201,7 @@ static enum moat_status wait_common(struct trap_frame *r, bool nonblock)
 	const uint64_t ntfn_slot = r->rdi;
 	struct cap *n;
 	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_R, &n), "ntfn");
-	return notification_wait(current, (struct notification *)n->obj, nonblock);
+	return notification_wait(current, n->notification, nonblock);
 }
 
 static enum moat_status sys_wait(struct trap_frame *r) { return wait_common(r, false); }
@@ -279,7 +281,7 @@ static enum moat_status sys_cap_info(struct trap_frame *r)
 	r->rdi = c->type;
 	r->rsi = c->rights;
 	r->rdx = badgeable(c) ? c->badge : 0;
-	r->r10 = c->type == OBJ_IOPORT ? IOPORT_LAST(c) - IOPORT_FIRST(c) + 1 : c->pages;
+	r->r10 = c->type == OBJ_IOPORT ? ioport_count(c) : c->pages;
 	return OK;
 }
 
@@ -296,7 +298,7 @@ static enum moat_status sys_retype(struct trap_frame *r)
 	return OK;
 }
 
-/* SYS_MAP (frame, task, vaddr, rights): task_map_frame checks vaddr and rights against the frame. */
+/* SYS_MAP (frame, task, vaddr, rights): frame_map_task checks vaddr and rights against the frame. */
 static enum moat_status sys_map(struct trap_frame *r)
 {
 	const uint64_t frame_slot = r->rdi, task_slot = r->rsi, vaddr = r->rdx, rights = r->r10;
@@ -305,7 +307,7 @@ static enum moat_status sys_map(struct trap_frame *r)
 	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
 	CHECK(task_arg(task_slot, &t), "task");
 	REFUSE_IF(rights & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X), ERR_INVALID_ARG, "rights");
-	CHECK(task_map_frame(t, frame, vaddr, rights), "vaddr or rights");
+	CHECK(frame_map_task(frame, t, vaddr, rights), "vaddr or rights");
 	return OK;
 }
 
@@ -315,7 +317,7 @@ static enum moat_status sys_unmap(struct trap_frame *r)
 	const uint64_t frame_slot = r->rdi;
 	struct cap *frame;
 	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
-	REFUSE_IF(!frame->owner, ERR_INVALID_ARG, "frame (not mapped)");
+	REFUSE_IF(!frame_mapped(frame), ERR_INVALID_ARG, "frame (not mapped)");
 	frame_unmap(frame);
 	return OK;
 }
@@ -419,7 +421,7 @@ static enum moat_status sys_thread_write_regs(struct trap_frame *r)
 
 /* --- virtual machines ---------------------------------------------------- */
 
-/* SYS_GPA_MAP (frame, gpa_space, gpa, rights): gpa_map_frame checks gpa and rights against the frame. */
+/* SYS_GPA_MAP (frame, gpa_space, gpa, rights): frame_map_guest checks gpa and rights against the frame. */
 static enum moat_status sys_gpa_map(struct trap_frame *r)
 {
 	const uint64_t frame_slot = r->rdi, space_slot = r->rsi, gpa = r->rdx, rights = r->r10;
@@ -427,7 +429,7 @@ static enum moat_status sys_gpa_map(struct trap_frame *r)
 	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
 	CHECK(cap_lookup(SELF, space_slot, OBJ_GPA_SPACE, RIGHT_W, &space), "gpa_space");
 	REFUSE_IF(rights & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X), ERR_INVALID_ARG, "rights");
-	CHECK(gpa_map_frame((struct gpa_space *)space->obj, frame, gpa, rights), "gpa or rights");
+	CHECK(frame_map_guest(frame, space->gpa_space, gpa, rights), "gpa or rights");
 	return OK;
 }
 
@@ -437,7 +439,7 @@ static void configure_vcpu(struct vcpu *v, struct cap *space, uint32_t flags)
 	cap_delete(&v->space);
 	cap_derive(space, &v->space, RIGHTS_ALL, 0, 0);
 	v->flags = flags;
-	vcpu_set_space(v, (struct gpa_space *)space->obj);
+	vcpu_set_space(v, space->gpa_space);
 }
 
 /* SYS_VCPU_CONFIGURE (vcpu, gpa_space, flags) */
@@ -520,7 +522,7 @@ static enum moat_status sys_irq_bind(struct trap_frame *r)
 	struct cap *irq, *n;
 	CHECK(cap_lookup(SELF, irq_slot, OBJ_IRQ, RIGHT_W, &irq), "irq");
 	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_W, &n), "ntfn");
-	CHECK(irq_bind(irq->obj, (struct notification *)n->obj, n->badge), "irq (cascade or bound)");
+	CHECK(irq_bind(irq->irq, n->notification, n->badge), "irq (cascade or bound)");
 	return OK;
 }
 
@@ -530,16 +532,8 @@ static enum moat_status sys_irq_ack(struct trap_frame *r)
 	const uint64_t irq_slot = r->rdi;
 	struct cap *irq;
 	CHECK(cap_lookup(SELF, irq_slot, OBJ_IRQ, RIGHT_W, &irq), "irq");
-	CHECK(irq_ack(irq->obj), "irq (not bound)");
+	CHECK(irq_ack(irq->irq), "irq (not bound)");
 	return OK;
-}
-
-/* Makes dst a child of ports for ports first..last, and updates the caller's I/O bitmap. */
-static void derive_ioports(struct cap *ports, struct cap *dst, uint64_t first, uint64_t last)
-{
-	cap_derive(ports, dst, RIGHTS_ALL, 0, SELF);
-	dst->pages = first | last << 16;
-	task_update_ports(SELF);
 }
 
 /* SYS_IOPORT_DERIVE (ioport, first, last, dst) */
@@ -549,9 +543,8 @@ static enum moat_status sys_ioport_derive(struct trap_frame *r)
 	struct cap *ports, *dst;
 	CHECK(cap_lookup(SELF, ports_slot, OBJ_IOPORT, 0, &ports), "ioport");
 	CHECK(cap_empty_slot(SELF, dst_slot, &dst), "dst");
-	REFUSE_IF(first > last || first < IOPORT_FIRST(ports) || last > IOPORT_LAST(ports),
-		  ERR_INVALID_ARG, "first or last");
-	derive_ioports(ports, dst, first, last);
+	REFUSE_IF(!ioport_covers(ports, first, last), ERR_INVALID_ARG, "first or last");
+	ioport_derive(ports, dst, first, last, SELF);
 	return OK;
 }
 
@@ -583,7 +576,7 @@ static enum moat_status sys_console_take(struct trap_frame *r)
 	struct cap *n;
 	CHECK(console_arg(console_slot, RIGHT_R), "console");
 	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_W, &n), "ntfn");
-	console_take((struct notification *)n->obj, n->badge);
+	console_take(n->notification, n->badge);
 	return OK;
 }
 

@@ -1,6 +1,7 @@
 /*
- * Tasks: creation from retyped memory, user page tables, user memory
- * access and the I/O permission bitmap.
+ * Tasks: creation from retyped memory, user page tables (page by page:
+ * kernel/frame.c maps frame capabilities with them), user memory access,
+ * and loading the I/O permission bitmap that kernel/ioport.c computes.
  *
  * A task's memory (TASK_BASE_PAGES + quota, contiguous):
  *   page 0     struct task
@@ -10,6 +11,7 @@
  *   the rest   the quota of pages for the task's page tables
  */
 #include "cap.h"
+#include "frame.h"
 #include "gdt.h"
 #include "log.h"
 #include "mem.h"
@@ -26,7 +28,7 @@ struct task *all_tasks;
 struct task *active_ports;        /* whose bitmap the TSS holds */
 struct task *active_task;         /* whose page tables CR3 holds */
 
-struct task *task_create(uint64_t phys, uint64_t pages)
+struct task *task_create(phys_addr phys, uint64_t pages)
 {
 	struct task *t = phys_to_virt(phys);
 	t->iobitmap = phys_to_virt(phys + PAGE_SIZE);
@@ -42,7 +44,7 @@ struct task *task_create(uint64_t phys, uint64_t pages)
 }
 
 /* Links a lower user table: the leaves alone decide what user mode may do. */
-static uint64_t user_table(uint64_t phys)
+static uint64_t user_table(phys_addr phys)
 {
 	return phys | PTE_P | PTE_W | PTE_U;
 }
@@ -50,7 +52,7 @@ static uint64_t user_table(uint64_t phys)
 static const struct pt_format user_format = { PTE_P, user_table };
 
 /* The 4 KiB entry for user address va, tables made from the quota if `create`; NULL if absent. */
-static uint64_t *user_pte(struct task *t, uint64_t va, bool create)
+static uint64_t *user_pte(struct task *t, user_addr va, bool create)
 {
 	struct pt_alloc quota = pt_quota_alloc(&t->pt_quota);
 	return pt_walk(t->pml4, va, 1, &user_format, create ? &quota : 0).entry;
@@ -66,7 +68,7 @@ static uint64_t pte_flags(unsigned rights)
 	return f;
 }
 
-int task_map_page(struct task *t, uint64_t va, uint64_t phys, unsigned rights)
+int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights)
 {
 	uint64_t *pte = user_pte(t, va, true);
 	if (!pte)
@@ -77,13 +79,13 @@ int task_map_page(struct task *t, uint64_t va, uint64_t phys, unsigned rights)
 	return OK;
 }
 
-static void flush_user_page(struct task *t, uint64_t va)
+static void flush_user_page(struct task *t, user_addr va)
 {
 	if ((read_cr3() & PTE_ADDR) == t->pml4)
 		asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-static void unmap_pages(struct task *t, uint64_t va, uint64_t n)
+void task_unmap_pages(struct task *t, user_addr va, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++, va += PAGE_SIZE) {
 		uint64_t *pte = user_pte(t, va, false);
@@ -94,41 +96,7 @@ static void unmap_pages(struct task *t, uint64_t va, uint64_t n)
 	}
 }
 
-int task_map_frame(struct task *t, struct cap *frame, uint64_t va, unsigned rights)
-{
-	int check = frame_map_check(frame, va, USER_TOP, rights);
-	if (check != OK)
-		return check;
-	for (uint64_t i = 0; i < frame->pages; i++) {
-		int st = task_map_page(t, va + i * PAGE_SIZE, frame->obj + i * PAGE_SIZE, rights);
-		if (st != OK) {
-			unmap_pages(t, va, i);
-			return st;
-		}
-	}
-	frame->owner = t;
-	frame->badge = va;
-	frame->map_next = t->mappings;
-	t->mappings = frame;
-	return OK;
-}
-
-
-void task_unmap_frame(struct cap *frame)
-{
-	struct task *t = frame->owner;
-	unmap_pages(t, frame->badge, frame->pages);
-	struct cap **pp = &t->mappings;
-	while (*pp != frame)
-		pp = &(*pp)->map_next;
-	*pp = frame->map_next;
-	frame->owner = 0;
-	frame->map_next = 0;
-	frame->badge = 0;
-}
-
-
-int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len)
+int copy_from_user(struct task *t, void *dst, user_addr ua, uint64_t len)
 {
 	if (ua >= USER_TOP || len > USER_TOP - ua)
 		return ERR_BAD_ADDRESS;
@@ -148,18 +116,8 @@ int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len)
 	return OK;
 }
 
-void task_update_ports(struct task *t)
+void task_ports_changed(struct task *t)
 {
-	memset(t->iobitmap, 0xff, 2 * PAGE_SIZE);
-	t->has_ports = false;
-	for (unsigned i = 0; i < CSPACE_SLOTS; i++) {
-		struct cap *c = &t->cspace[i];
-		if (c->type != OBJ_IOPORT)
-			continue;
-		for (unsigned port = IOPORT_FIRST(c); port <= IOPORT_LAST(c); port++)
-			t->iobitmap[port / 8] &= ~(1 << (port % 8));
-		t->has_ports = true;
-	}
 	if (active_ports == t)
 		active_ports = 0; /* reload on the next entry */
 	if (active_task == t)
@@ -172,31 +130,16 @@ void task_load_ports(struct task *t)
 	active_ports = t;
 }
 
-/* Every frame mapped into t forgets the mapping: the page tables go with t. */
-static void forget_mappings(struct task *t)
-{
-	for (struct cap *f = t->mappings, *next; f; f = next) {
-		next = f->map_next;
-		f->owner = 0;
-		f->map_next = 0;
-		f->badge = 0;
-	}
-	t->mappings = 0;
-}
-
 void task_destroy(struct task *t)
 {
 	for (unsigned i = 0; i < CSPACE_SLOTS; i++)
 		cap_delete(&t->cspace[i]);
 	while (t->threads)
 		thread_set_task(t->threads, 0);
-	forget_mappings(t);
+	frame_forget_mappings(&t->mappings); /* the page tables go with t */
 	if ((read_cr3() & PTE_ADDR) == t->pml4)
 		write_cr3(paging_kernel_pml4());
-	if (active_ports == t)
-		active_ports = 0;
-	if (active_task == t)
-		active_task = 0;
+	task_ports_changed(t); /* nothing of t may stay loaded */
 	struct task **pp = &all_tasks;
 	while (*pp != t)
 		pp = &(*pp)->all_next;

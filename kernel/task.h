@@ -9,21 +9,24 @@
 extern struct task *all_tasks;
 
 /* Makes a task in `pages` zeroed pages at phys (TASK_BASE_PAGES + page-table quota). */
-struct task *task_create(uint64_t phys, uint64_t pages);
+struct task *task_create(phys_addr phys, uint64_t pages);
 /* Tears a task down once its last capability is gone. */
 void task_destroy(struct task *t);
 
-/* Maps the pages of a frame capability at va with rights; checks everything. */
-int task_map_frame(struct task *t, struct cap *frame, uint64_t va, unsigned rights);
-void task_unmap_frame(struct cap *frame);
-/* Maps one page without a capability (the root task's image and stack). */
-int task_map_page(struct task *t, uint64_t va, uint64_t phys, unsigned rights);
+/*
+ * Maps one page at va with rights (R/W/X), making tables from t's quota:
+ * for a frame capability's pages (kernel/frame.c, which checks them) and
+ * the root task's image and stack.  ERR_NO_MEMORY or ERR_BUSY (va mapped).
+ */
+int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights);
+/* Unmaps n pages from va (absent ones are skipped) and flushes them from the TLB. */
+void task_unmap_pages(struct task *t, user_addr va, uint64_t n);
 
 /* Copies from user memory of t; ERR_BAD_ADDRESS if any byte is not user-readable. */
-int copy_from_user(struct task *t, void *dst, uint64_t ua, uint64_t len);
+int copy_from_user(struct task *t, void *dst, user_addr ua, uint64_t len);
 
-/* Recomputes t's I/O permission bitmap from the port capabilities it holds. */
-void task_update_ports(struct task *t);
+/* t's I/O bitmap changed (kernel/ioport.c): load it, and enable it or not, on the next entry. */
+void task_ports_changed(struct task *t);
 
 /*
  * Makes t's address space and I/O bitmap the current ones.  Always inline:

@@ -36,7 +36,7 @@ static int sched_highest_priority(void)
 	return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
 }
 
-struct thread *thread_create(uint64_t phys)
+struct thread *thread_create(phys_addr phys)
 {
 	struct thread *t = phys_to_virt(phys);
 	t->regs.cs = SEL_UCODE;

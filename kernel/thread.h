@@ -16,7 +16,7 @@ extern uint64_t slice_tsc;
 extern struct thread *current;
 extern struct thread *all_threads;
 
-struct thread *thread_create(uint64_t phys);
+struct thread *thread_create(phys_addr phys);
 void thread_destroy(struct thread *t);
 /* Binds t to task (or unbinds it, task NULL). */
 void thread_set_task(struct thread *t, struct task *task);

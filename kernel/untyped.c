@@ -1,6 +1,6 @@
 /*
  * Retype: carving kernel objects out of untyped memory.  An untyped
- * capability hands out its range front to back (its badge field counts the
+ * capability hands out its range front to back (retyped_bytes counts the
  * bytes used); revoking it deletes everything made from it and makes the
  * whole range available again.  Untyped capabilities cannot be copied, so
  * one range is never handed out twice.
@@ -40,7 +40,7 @@ static uint64_t object_bytes(uint64_t type, uint64_t pages)
 }
 
 /* The capability to a new object of `bytes` at phys, its memory initialized. */
-static struct cap make_object(uint64_t type, uint64_t phys, uint64_t pages, uint64_t bytes)
+static struct cap make_object(uint64_t type, phys_addr phys, uint64_t pages, uint64_t bytes)
 {
 	struct cap c = { .type = type, .rights = RIGHTS_ALL };
 	if (type != OBJ_UNTYPED)
@@ -48,23 +48,23 @@ static struct cap make_object(uint64_t type, uint64_t phys, uint64_t pages, uint
 	switch (type) {
 	case OBJ_UNTYPED:
 	case OBJ_FRAME:
-		c.obj = phys;
+		c.base = phys;
 		c.pages = pages;
 		break;
 	case OBJ_TASK:
-		c.obj = (uint64_t)task_create(phys, TASK_BASE_PAGES + pages);
+		c.task = task_create(phys, TASK_BASE_PAGES + pages);
 		break;
 	case OBJ_THREAD:
-		c.obj = (uint64_t)thread_create(phys);
+		c.thread = thread_create(phys);
 		break;
 	case OBJ_VCPU:
-		c.obj = (uint64_t)vcpu_create(phys);
+		c.thread = vcpu_create(phys);
 		break;
 	case OBJ_GPA_SPACE:
-		c.obj = (uint64_t)gpa_space_create(phys, GPA_SPACE_BASE_PAGES + pages);
+		c.gpa_space = gpa_space_create(phys, GPA_SPACE_BASE_PAGES + pages);
 		break;
 	default:
-		c.obj = (uint64_t)phys_to_virt(phys);
+		c.header = phys_to_virt(phys); /* an endpoint or a notification: zeroed is ready */
 		break;
 	}
 	return c;
@@ -86,15 +86,15 @@ int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages
 		if (t->cspace[dst + i].type != OBJ_NONE)
 			return ERR_SLOT_OCCUPIED;
 	uint64_t align = bytes >= PAGE_SIZE ? PAGE_SIZE : 64;
-	uint64_t start = (ut->badge + align - 1) & ~(align - 1);
+	uint64_t start = (ut->retyped_bytes + align - 1) & ~(align - 1);
 	uint64_t size = (uint64_t)ut->pages * PAGE_SIZE;
 	if (start > size || count * bytes > size - start)
 		return ERR_NO_MEMORY;
 
 	for (uint64_t i = 0; i < count; i++) {
-		struct cap c = make_object(type, ut->obj + start + i * bytes, pages, bytes);
+		struct cap c = make_object(type, ut->base + start + i * bytes, pages, bytes);
 		cap_insert(ut, &t->cspace[dst + i], &c, t);
 	}
-	ut->badge = start + count * bytes;
+	ut->retyped_bytes = start + count * bytes;
 	return OK;
 }

@@ -448,7 +448,7 @@ static bool read_guest(struct vcpu *v, uint64_t gpa, void *buf, unsigned len)
 {
 	if (v->space.type != OBJ_GPA_SPACE)
 		return false;
-	uint64_t phys = gpa_to_phys((struct gpa_space *)v->space.obj, gpa);
+	uint64_t phys = gpa_to_phys(v->space.gpa_space, gpa);
 	if (!phys || (gpa & 0xfff) + len > PAGE_SIZE)
 		return false;
 	memcpy(buf, phys_to_virt(phys + (gpa & 0xfff)), len);

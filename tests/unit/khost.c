@@ -58,7 +58,7 @@ COUNTED(endpoint_destroy, struct endpoint *)
 COUNTED(notification_destroy, struct notification *)
 COUNTED(thread_destroy, struct thread *)
 COUNTED(task_destroy, struct task *)
-COUNTED(task_update_ports, struct task *)
+COUNTED(task_ports_changed, struct task *)
 COUNTED(irq_ref, uint64_t)
 COUNTED(irq_unref, uint64_t)
 COUNTED(vcpu_space_deleted, struct cap *)
@@ -82,10 +82,17 @@ struct thread *vcpu_create(uint64_t phys)
 	return phys_to_virt(phys);
 }
 
-void task_unmap_frame(struct cap *frame)
+int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights)
 {
-	frame->owner = 0;
-	kstub.task_unmap_frame++;
+	(void)t, (void)va, (void)phys, (void)rights;
+	kstub.task_map_page++;
+	return OK;
+}
+
+void task_unmap_pages(struct task *t, user_addr va, uint64_t n)
+{
+	(void)t, (void)va, (void)n;
+	kstub.task_unmap_pages++;
 }
 
 bool sched_preemption_point(void)

@@ -1,6 +1,7 @@
 /*
  * Host stand-ins for the kernel files the unit tests link (pagetable.c,
- * cap.c, untyped.c, gpa_space.c, vcpu_check.c): "physical" memory, and
+ * cap.c, untyped.c, gpa_space.c, frame.c, ioport.c, vcpu_check.c):
+ * "physical" memory, and
  * stubs for the functions those files call in kernel files that need the
  * processor (threads, tasks, IRQs).  The stubs count their calls, so a test
  * can check that an object was destroyed exactly when its last capability
@@ -28,7 +29,8 @@ void host_free_all(void);
 struct kstub_calls {
 	unsigned endpoint_destroy, notification_destroy, thread_destroy, task_destroy;
 	unsigned task_create, thread_create, vcpu_create;
-	unsigned task_update_ports, task_unmap_frame, irq_ref, irq_unref, vcpu_space_deleted;
+	unsigned task_ports_changed, task_map_page, task_unmap_pages;
+	unsigned irq_ref, irq_unref, vcpu_space_deleted;
 	uint64_t task_create_pages; /* the pages task_create was last given */
 };
 extern struct kstub_calls kstub;

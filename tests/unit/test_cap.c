@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cap.h"
+#include "frame.h"
 #include "khost.h"
 #include "memory.h"
 #include "unit.h"
@@ -21,7 +22,7 @@ static struct cap *fresh(void)
 	memset(slots, 0, sizeof(slots));
 	memset(&endpoint, 0, sizeof(endpoint));
 	kstub_reset();
-	struct cap ep = { .type = OBJ_ENDPOINT, .rights = RIGHTS_ALL, .obj = (uint64_t)&endpoint };
+	struct cap ep = { .type = OBJ_ENDPOINT, .rights = RIGHTS_ALL, .header = &endpoint };
 	cap_insert(0, &slots[0], &ep, &task);
 	return &slots[0];
 }
@@ -81,7 +82,7 @@ TEST(cap_derive_links_the_copy_under_its_source_and_counts_it)
 	CHECK_EQ(endpoint.refs, 3);
 	CHECK(slots[1].parent == src && slots[2].parent == src);
 	CHECK(src->first_child == &slots[2] && slots[2].next_sibling == &slots[1]);
-	CHECK(slots[1].first_child == 0 && slots[1].obj == src->obj);
+	CHECK(slots[1].first_child == 0 && slots[1].endpoint == src->endpoint);
 }
 
 TEST(cap_untyped_memory_cannot_be_copied)
@@ -95,11 +96,11 @@ TEST(cap_untyped_memory_cannot_be_copied)
 TEST(cap_derived_frame_starts_unmapped)
 {
 	fresh();
-	struct cap f = { .type = OBJ_FRAME, .rights = RIGHTS_ALL, .pages = 1, .badge = 0x400000,
-			 .owner = &task, .flags = CAPF_GUEST };
+	struct cap f = { .type = OBJ_FRAME, .rights = RIGHTS_ALL, .pages = 1, .mapped_gpa = 0x400000,
+			 .mapped_in = &task, .flags = CAPF_GUEST };
 	cap_derive(&f, &slots[1], RIGHTS_ALL, 0, &task);
-	CHECK_EQ(slots[1].badge, 0);
-	CHECK(slots[1].owner == 0 && !(slots[1].flags & CAPF_GUEST));
+	CHECK_EQ(slots[1].mapped_gpa, 0);
+	CHECK(slots[1].mapped_in == 0 && !(slots[1].flags & CAPF_GUEST));
 }
 
 TEST(cap_delete_moves_children_up_and_destroys_on_the_last_reference)
@@ -166,10 +167,11 @@ TEST(cap_revoke_stops_for_the_scheduler_and_goes_on_from_there)
 TEST(cap_revoke_of_untyped_memory_frees_its_whole_range)
 {
 	fresh();
-	struct cap ut = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = 4, .badge = 3 * 4096 };
+	struct cap ut = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = 4,
+			  .retyped_bytes = 3 * 4096 };
 	cap_insert(0, &slots[1], &ut, &task);
 	CHECK(cap_revoke(&slots[1]));
-	CHECK_EQ(slots[1].badge, 0);
+	CHECK_EQ(slots[1].retyped_bytes, 0);
 }
 
 TEST(cap_move_keeps_the_place_in_the_tree)
@@ -198,6 +200,6 @@ TEST(frame_map_check_rules)
 	CHECK_EQ(frame_map_check(&f, -0x1000ULL, limit, RIGHT_R), ERR_BAD_ADDRESS);
 	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_R | RIGHT_X), ERR_NO_RIGHTS);
 	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_W), ERR_INVALID_ARG); /* write-only */
-	f.owner = &task;
+	f.mapped_task = &task;
 	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_R), ERR_BUSY);
 }

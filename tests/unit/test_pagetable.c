@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cap.h"
+#include "frame.h"
 #include "gpa_space.h"
 #include "khost.h"
 #include "memory.h"
@@ -230,47 +231,47 @@ static struct gpa_space *space(unsigned n)
 static struct cap frame_cap(unsigned pages)
 {
 	return (struct cap){ .type = OBJ_FRAME, .rights = RIGHTS_ALL, .pages = pages,
-			     .obj = host_phys(host_pages(pages)) };
+			     .base = host_phys(host_pages(pages)) };
 }
 
-TEST(gpa_map_frame_builds_tables_from_the_space_quota)
+TEST(frame_map_guest_builds_tables_from_the_space_quota)
 {
 	struct gpa_space *g = space(3);
 	struct cap f = frame_cap(2);
-	CHECK_EQ(gpa_map_frame(g, &f, 0x7000, RIGHT_R | RIGHT_W), OK);
+	CHECK_EQ(frame_map_guest(&f, g, 0x7000, RIGHT_R | RIGHT_W), OK);
 	CHECK_EQ(g->pt_quota.next, g->pt_quota.end);
-	CHECK_EQ(gpa_to_phys(g, 0x7000), f.obj);
-	CHECK_EQ(gpa_to_phys(g, 0x8fff), f.obj + PAGE_SIZE);
+	CHECK_EQ(gpa_to_phys(g, 0x7000), f.base);
+	CHECK_EQ(gpa_to_phys(g, 0x8fff), f.base + PAGE_SIZE);
 	CHECK_EQ(gpa_to_phys(g, 0x9000), 0);
 	CHECK_EQ(gpa_to_phys(g, 1ULL << 39), 0);
-	gpa_unmap_frame(&f);
+	frame_unmap(&f);
 	CHECK_EQ(gpa_to_phys(g, 0x7000), 0);
 	CHECK_EQ(flushes, 1);
 	host_free_all();
 }
 
-TEST(gpa_map_frame_out_of_quota_undoes_the_pages_it_mapped)
+TEST(frame_map_guest_out_of_quota_undoes_the_pages_it_mapped)
 {
 	struct gpa_space *g = space(3);
 	struct cap f = frame_cap(2);
 	/* the second page is in the next 2 MiB region and needs a table of its own */
-	CHECK_EQ(gpa_map_frame(g, &f, 2 * MiB - PAGE_SIZE, RIGHT_R), ERR_NO_MEMORY);
+	CHECK_EQ(frame_map_guest(&f, g, 2 * MiB - PAGE_SIZE, RIGHT_R), ERR_NO_MEMORY);
 	CHECK_EQ(gpa_to_phys(g, 2 * MiB - PAGE_SIZE), 0);
-	CHECK(f.owner == 0 && g->mappings == 0);
+	CHECK(f.mapped_in == 0 && g->mappings == 0);
 	/* the tables made stay and serve the next mapping, which needs no more */
 	struct cap one = frame_cap(1);
-	CHECK_EQ(gpa_map_frame(g, &one, 0, RIGHT_R), OK);
-	CHECK_EQ(gpa_to_phys(g, 0), one.obj);
+	CHECK_EQ(frame_map_guest(&one, g, 0, RIGHT_R), OK);
+	CHECK_EQ(gpa_to_phys(g, 0), one.base);
 	host_free_all();
 }
 
-TEST(gpa_map_frame_refuses_a_page_mapped_already)
+TEST(frame_map_guest_refuses_a_page_mapped_already)
 {
 	struct gpa_space *g = space(3);
 	struct cap a = frame_cap(1), b = frame_cap(2);
-	CHECK_EQ(gpa_map_frame(g, &a, 0x1000, RIGHT_R), OK);
-	CHECK_EQ(gpa_map_frame(g, &b, 0, RIGHT_R), ERR_BUSY);
+	CHECK_EQ(frame_map_guest(&a, g, 0x1000, RIGHT_R), OK);
+	CHECK_EQ(frame_map_guest(&b, g, 0, RIGHT_R), ERR_BUSY);
 	CHECK_EQ(gpa_to_phys(g, 0), 0); /* b's first page was taken back */
-	CHECK_EQ(gpa_to_phys(g, 0x1000), a.obj);
+	CHECK_EQ(gpa_to_phys(g, 0x1000), a.base);
 	host_free_all();
 }

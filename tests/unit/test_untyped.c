@@ -32,7 +32,7 @@ static void fresh(void)
 	mem = host_pages(UT_PAGES + 1);
 	memset(mem, 0xa5, (UT_PAGES + 1) * PAGE_SIZE);
 	struct cap c = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = UT_PAGES,
-			 .obj = host_phys(mem) };
+			 .base = host_phys(mem) };
 	cap_insert(0, &slots[0], &c, &task);
 	ut = &slots[0];
 }
@@ -47,10 +47,10 @@ TEST(retype_small_objects_pack_at_64_bytes)
 	fresh();
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 1, 2), OK);
 	CHECK_EQ(retype(OBJ_NOTIFICATION, 0, 3, 1), OK);
-	CHECK_EQ(ut->badge, 3 * 64);
-	CHECK_EQ(slots[1].obj, (uint64_t)mem);
-	CHECK_EQ(slots[2].obj, (uint64_t)mem + 64);
-	CHECK_EQ(slots[3].obj, (uint64_t)mem + 128);
+	CHECK_EQ(ut->retyped_bytes, 3 * 64);
+	CHECK_EQ((uint64_t)slots[1].endpoint, (uint64_t)mem);
+	CHECK_EQ((uint64_t)slots[2].endpoint, (uint64_t)mem + 64);
+	CHECK_EQ((uint64_t)slots[3].notification, (uint64_t)mem + 128);
 	CHECK(slots[3].type == OBJ_NOTIFICATION && slots[3].rights == RIGHTS_ALL);
 	CHECK(slots[1].parent == ut && slots[3].parent == ut);
 	for (unsigned i = 0; i < 3 * 64; i++) /* counted objects hold their reference */
@@ -63,13 +63,13 @@ TEST(retype_page_objects_start_on_a_page)
 	fresh();
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 1, 1), OK);
 	CHECK_EQ(retype(OBJ_FRAME, 2, 2, 1), OK);
-	CHECK_EQ(slots[2].obj, host_phys(mem) + PAGE_SIZE);
+	CHECK_EQ(slots[2].base, host_phys(mem) + PAGE_SIZE);
 	CHECK_EQ(slots[2].pages, 2);
-	CHECK_EQ(ut->badge, 3 * PAGE_SIZE);
+	CHECK_EQ(ut->retyped_bytes, 3 * PAGE_SIZE);
 	CHECK_EQ(mem[PAGE_SIZE - 1], 0xa5); /* the gap stays as it was */
 	CHECK_EQ(mem[PAGE_SIZE], 0);
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 3, 1), OK); /* small ones go on from the watermark */
-	CHECK_EQ(slots[3].obj, (uint64_t)mem + 3 * PAGE_SIZE);
+	CHECK_EQ((uint64_t)slots[3].endpoint, (uint64_t)mem + 3 * PAGE_SIZE);
 }
 
 TEST(retype_fills_the_range_exactly_and_no_further)
@@ -79,10 +79,10 @@ TEST(retype_fills_the_range_exactly_and_no_further)
 	CHECK_EQ(retype(OBJ_FRAME, 2, 2, 1), ERR_NO_MEMORY);
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 2, 65), ERR_NO_MEMORY); /* one page holds 64 */
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 2, 63), OK);
-	CHECK_EQ(ut->badge, UT_PAGES * PAGE_SIZE - 64);
+	CHECK_EQ(ut->retyped_bytes, UT_PAGES * PAGE_SIZE - 64);
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 100, 2), ERR_NO_MEMORY);
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 100, 1), OK);
-	CHECK_EQ(ut->badge, UT_PAGES * PAGE_SIZE);
+	CHECK_EQ(ut->retyped_bytes, UT_PAGES * PAGE_SIZE);
 	CHECK_EQ(retype(OBJ_NOTIFICATION, 0, 101, 1), ERR_NO_MEMORY);
 	CHECK_EQ(slots[101].type, OBJ_NONE);
 }
@@ -94,7 +94,7 @@ TEST(retype_after_revoke_starts_from_the_front_again)
 	CHECK(cap_revoke(ut));
 	CHECK_EQ(slots[1].type, OBJ_NONE);
 	CHECK_EQ(retype(OBJ_FRAME, 1, 1, 1), OK);
-	CHECK_EQ(slots[1].obj, host_phys(mem));
+	CHECK_EQ(slots[1].base, host_phys(mem));
 }
 
 TEST(retype_refuses_sizes_that_could_overflow)
@@ -106,7 +106,7 @@ TEST(retype_refuses_sizes_that_could_overflow)
 	/* the largest size allowed, many times over: compared, not wrapped */
 	CHECK_EQ(retype(OBJ_FRAME, 1ULL << 20, 1, CSPACE_SLOTS - 1), ERR_NO_MEMORY);
 	CHECK_EQ(retype(OBJ_FRAME, 0, 1, 1), ERR_INVALID_ARG); /* no size at all */
-	CHECK_EQ(ut->badge, 0);
+	CHECK_EQ(ut->retyped_bytes, 0);
 }
 
 TEST(retype_count_and_slots_are_checked_first)
@@ -120,9 +120,9 @@ TEST(retype_count_and_slots_are_checked_first)
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, CSPACE_SLOTS - 1, 1), OK);
 	/* one occupied slot in the run refuses all of it */
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 5, 3), OK);
-	uint64_t mark = ut->badge;
+	uint64_t mark = ut->retyped_bytes;
 	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 3, 3), ERR_SLOT_OCCUPIED);
-	CHECK_EQ(ut->badge, mark);
+	CHECK_EQ(ut->retyped_bytes, mark);
 	CHECK(slots[3].type == OBJ_NONE && slots[4].type == OBJ_NONE);
 }
 
@@ -144,7 +144,7 @@ TEST(retype_vcpus_and_spaces_need_a_backend)
 	vcpu_backend = &some;
 	CHECK_EQ(retype(OBJ_VCPU, 0, 1, 1), OK);
 	CHECK_EQ(kstub.vcpu_create, 1);
-	CHECK_EQ(ut->badge, VCPU_PAGES * PAGE_SIZE);
+	CHECK_EQ(ut->retyped_bytes, VCPU_PAGES * PAGE_SIZE);
 }
 
 TEST(retype_task_and_space_sizes_add_their_quota)
@@ -154,13 +154,13 @@ TEST(retype_task_and_space_sizes_add_their_quota)
 	static const struct vcpu_backend some = { .name = "some" };
 	vcpu_backend = &some;
 	CHECK_EQ(retype(OBJ_GPA_SPACE, 3, 1, 1), OK);
-	struct gpa_space *g = (struct gpa_space *)slots[1].obj;
-	CHECK_EQ(ut->badge, (GPA_SPACE_BASE_PAGES + 3) * PAGE_SIZE);
+	struct gpa_space *g = slots[1].gpa_space;
+	CHECK_EQ(ut->retyped_bytes, (GPA_SPACE_BASE_PAGES + 3) * PAGE_SIZE);
 	CHECK_EQ(g->root, host_phys(mem) + PAGE_SIZE);
 	CHECK_EQ(g->pt_quota.next, host_phys(mem) + GPA_SPACE_BASE_PAGES * PAGE_SIZE);
 	CHECK_EQ(g->pt_quota.end, host_phys(mem) + (GPA_SPACE_BASE_PAGES + 3) * PAGE_SIZE);
 	CHECK(cap_revoke(ut));
 	CHECK_EQ(retype(OBJ_THREAD, 0, 1, 1), OK);
 	CHECK_EQ(kstub.thread_create, 1);
-	CHECK_EQ(ut->badge, THREAD_BYTES);
+	CHECK_EQ(ut->retyped_bytes, THREAD_BYTES);
 }
