@@ -78,12 +78,6 @@ $(BUILD)/%.S.o: %.S
 
 # The IPC fast path never returns to a caller, so frame pointers buy nothing there.
 $(BUILD)/kernel/fastpath.c.o: KCFLAGS += -fomit-frame-pointer
-# The exit-path files still spell struct cap's word 1 the old way (`obj`)
-# until their own rework converts them (kernel/object.h, CAP_OLD_NAMES);
-# nothing else may.  The two backends are among them for the exit fast path
-# they inline from fastpath.h.
-CAP_OLD_NAME_FILES := fastpath ipc vcpu vcpu_vmx vcpu_svm
-$(patsubst %,$(BUILD)/kernel/%.c.o,$(CAP_OLD_NAME_FILES)): KCFLAGS += -DCAP_OLD_NAMES
 
 # The kernel symbolizes its own backtraces.  It is linked twice: first with
 # an empty symbol table, then with the table made from the first link.  The

@@ -45,7 +45,7 @@ void fastpath_call(struct trap_frame *r)
 	struct cap *c = &self->task->cspace[r->rdi];
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_W))
 		return;
-	struct endpoint *e = (struct endpoint *)c->obj;
+	struct endpoint *e = c->endpoint;
 	struct thread *server = fastpath_receiver(e);
 	if (!server)
 		return;
@@ -59,7 +59,7 @@ void fastpath_call(struct trap_frame *r)
 /* A VMM's reply to a VM exit, in the simple form the backend's fast_reply takes. */
 static bool fast_vmexit_reply(struct thread *self, struct thread *vcpu, struct trap_frame *r)
 {
-	const struct utcb *u = self->utcb.type == OBJ_FRAME ? phys_to_virt(self->utcb.obj) : 0;
+	const struct utcb *u = self->utcb.type == OBJ_FRAME ? phys_to_virt(self->utcb.base) : 0;
 	return u && vcpu_backend->fast_reply(vcpu->vcpu, r, u);
 }
 
@@ -83,7 +83,7 @@ void fastpath_reply_recv(struct trap_frame *r)
 	struct cap *c = &self->task->cspace[r->rdi];
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
 		return;
-	struct endpoint *e = (struct endpoint *)c->obj;
+	struct endpoint *e = c->endpoint;
 	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
 	    sched_must_yield(client))
 		return;

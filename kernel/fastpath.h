@@ -75,11 +75,11 @@ static inline __attribute__((always_inline)) void fastpath_vmexit(struct thread 
 	uint32_t mask = v->bound[i].mask;
 	if (ep->type != OBJ_ENDPOINT || mask != FASTPATH_EXIT_GROUPS)
 		return;
-	struct endpoint *e = (struct endpoint *)ep->obj;
+	struct endpoint *e = ep->endpoint;
 	struct thread *vmm = fastpath_receiver(e);
 	if (!vmm || vmm->utcb.type != OBJ_FRAME)
 		return;
-	struct utcb *u = phys_to_virt(vmm->utcb.obj);
+	struct utcb *u = phys_to_virt(vmm->utcb.base);
 	if (!u)
 		__builtin_unreachable(); /* (the physmap is in the upper half: the builder need not test) */
 	v->exit_reason = reason;

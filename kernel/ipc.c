@@ -16,7 +16,7 @@
 
 static struct utcb *utcb_of(struct thread *t)
 {
-	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.obj) : 0;
+	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.base) : 0;
 }
 
 /* Copies message words 4 and up; returns how many words arrive. */
@@ -136,7 +136,7 @@ static enum moat_status send_to(struct thread *s, struct endpoint *e, uint64_t b
 enum moat_status ipc_send(struct thread *s, struct cap *ep, bool call, bool nonblock)
 {
 	s->pending = call ? PENDING_CALL : PENDING_SEND;
-	return send_to(s, (struct endpoint *)ep->obj, ep->badge, ep->rights & RIGHT_G, nonblock);
+	return send_to(s, ep->endpoint, ep->badge, ep->rights & RIGHT_G, nonblock);
 }
 
 enum moat_status ipc_recv(struct thread *r, struct endpoint *e, bool nonblock)
@@ -243,13 +243,13 @@ void ipc_fault(struct thread *t, uint64_t vector, uint64_t error, uint64_t addr)
 		return;
 	}
 	t->pending = PENDING_FAULT;
-	send_to(t, (struct endpoint *)t->fault_ep.obj, t->fault_ep.badge, false, false);
+	send_to(t, t->fault_ep.endpoint, t->fault_ep.badge, false, false);
 }
 
 void ipc_send_exit(struct thread *t, struct cap *ep)
 {
 	t->pending = PENDING_VMEXIT;
-	send_to(t, (struct endpoint *)ep->obj, ep->badge, false, false);
+	send_to(t, ep->endpoint, ep->badge, false, false);
 }
 
 void endpoint_destroy(struct endpoint *e)

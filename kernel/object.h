@@ -25,23 +25,6 @@ struct thread;
 struct vcpu;
 
 /*
- * `obj`, the old spelling of word 1 (an object's address or a physical
- * base, cast at every use), is kept only for the exit-path files
- * (kernel/fastpath.c, kernel/ipc.c, kernel/vcpu.c, and the backends
- * kernel/vcpu_vmx.c and kernel/vcpu_svm.c for what they inline from
- * fastpath.h), which the Makefile builds with CAP_OLD_NAMES while their own
- * rework is under way.  Once
- * they say endpoint, base and so on, this goes, with the Makefile's line
- * that defines it.  (The other old names: `owner` is gone, nothing there
- * used it; `badge` and `pages` remain, each now with one meaning.)
- */
-#ifdef CAP_OLD_NAMES
-#define CAP_OLD_NAME(decl) decl;
-#else
-#define CAP_OLD_NAME(decl)
-#endif
-
-/*
  * A capability: 64 bytes.  What the words after the flags hold depends on
  * the type; each meaning has its own name, over the same storage:
  *
@@ -82,7 +65,6 @@ struct cap {
 		struct gpa_space *gpa_space;
 		phys_addr base;                 /* frame, untyped: first byte */
 		uint64_t irq;                   /* irq: the 8259 line */
-		CAP_OLD_NAME(uint64_t obj)
 	};
 	union {                      /* word 2 */
 		uint64_t badge;                 /* endpoint, notification: given to the receiver */

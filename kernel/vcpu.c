@@ -172,7 +172,7 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 
 static struct utcb *utcb_of(struct thread *t)
 {
-	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.obj) : 0;
+	return t->utcb.type == OBJ_FRAME ? phys_to_virt(t->utcb.base) : 0;
 }
 
 void vcpu_exit_message(struct thread *s, struct thread *r)
