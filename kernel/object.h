@@ -221,7 +221,7 @@ struct vcpu {
 	uint32_t exit_reason;        /* of the exit waiting for its answer */
 	uint32_t exit_mask;
 	uint16_t vpid;
-	uint8_t reason_binding[VMX_EXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default
+	uint8_t reason_binding[VMEXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default
 						   * (read through vcpu_bound_slot) */
 	bool launched, recall, long_mode;
 	uint32_t flags;              /* VCPU_* from moat/vmexit.h */

@@ -123,14 +123,14 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask)
 	if (i < 0)
 		return ERR_BUSY;
 	uint32_t old = v->bound[i].reason; /* a free slot's last reason (its endpoint was deleted) */
-	if (old < VMX_EXIT_REASONS && v->reason_binding[old] == i + 1)
+	if (old < VMEXIT_REASONS && v->reason_binding[old] == i + 1)
 		v->reason_binding[old] = 0;
 	cap_delete(&v->bound_ep[i]);
 	v->bound[i].reason = reason;
 	v->bound[i].mask = mask;
 	if (ep)
 		cap_derive(ep, &v->bound_ep[i], RIGHTS_ALL, 0, 0);
-	if (reason < VMX_EXIT_REASONS) /* unbound: the slot may go to another reason */
+	if (reason < VMEXIT_REASONS) /* unbound: the slot may go to another reason */
 		v->reason_binding[reason] = ep ? i + 1 : 0;
 	return OK;
 }

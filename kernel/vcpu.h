@@ -40,11 +40,11 @@ void vcpu_space_deleted(struct cap *space);
  * and v->bound_ep[], or VCPU_BINDINGS or more when it has none (the
  * default binding applies).  The slot's endpoint may have been deleted
  * since: callers check bound_ep[slot].  Inline: the exit fast path asks
- * it on every exit, with reason < VMX_EXIT_REASONS (a table read).
+ * it on every exit, with reason < VMEXIT_REASONS (a table read).
  */
 static inline unsigned vcpu_bound_slot(const struct vcpu *v, uint32_t reason)
 {
-	if (reason < VMX_EXIT_REASONS)
+	if (reason < VMEXIT_REASONS)
 		return v->reason_binding[reason] - 1u; /* 0, no binding: past every slot */
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++) /* reasons past the table: VMEXIT_RECALL */
 		if (v->bound_ep[i].type != OBJ_NONE && v->bound[i].reason == reason)

@@ -527,13 +527,13 @@ static uint32_t double_fault(struct vcpu *v)
 	if (idt->limit < 9 * gate - 1 ||
 	    (protected && (!read_guest_linear(v, idt->base + 8 * gate + 5, &type_attr, 1) ||
 			   !(type_attr & 0x80))))
-		return VMX_EXIT_TRIPLE_FAULT;
+		return VMEXIT_TRIPLE_FAULT;
 	*u64(v, C_EVENTINJ) = EVENT_DF;
 	return 0;
 }
 
 /*
- * The VMX exit reason for an SVM exit code, with qualification and length;
+ * The exit reason (moat/vmexit.h) for an SVM exit code, with qualification and length;
  * 0 when the kernel dealt with it (an event to inject is set).
  */
 static uint32_t translate(struct vcpu *v, uint64_t code)
@@ -541,28 +541,28 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	uint64_t info1 = *u64(v, C_EXITINFO1), info2 = *u64(v, C_EXITINFO2);
 	v->exit_qual = 0;
 	switch (code) {
-	case SVM_EXIT_CPUID:    v->exit_len = 2; return VMX_EXIT_CPUID;
-	case SVM_EXIT_HLT:      v->exit_len = 1; return VMX_EXIT_HLT;
-	case SVM_EXIT_XSETBV:   v->exit_len = 3; return VMX_EXIT_XSETBV;
-	case SVM_EXIT_VMMCALL:  v->exit_len = 3; return VMX_EXIT_VMCALL;
-	case SVM_EXIT_MSR:      v->exit_len = 2; return info1 ? VMX_EXIT_WRMSR : VMX_EXIT_RDMSR;
-	case SVM_EXIT_SHUTDOWN: return VMX_EXIT_TRIPLE_FAULT;
-	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMX_EXIT_INTERRUPT_WINDOW;
+	case SVM_EXIT_CPUID:    v->exit_len = 2; return VMEXIT_CPUID;
+	case SVM_EXIT_HLT:      v->exit_len = 1; return VMEXIT_HLT;
+	case SVM_EXIT_XSETBV:   v->exit_len = 3; return VMEXIT_XSETBV;
+	case SVM_EXIT_VMMCALL:  v->exit_len = 3; return VMEXIT_HYPERCALL;
+	case SVM_EXIT_MSR:      v->exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
+	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
+	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
 	case SVM_EXIT_IOIO: {
 		unsigned size = info1 & 0x10 ? 1 : info1 & 0x20 ? 2 : 4;
 		v->exit_len = info2 - *u64(v, S_RIP);
 		v->exit_qual = (size - 1) | (info1 & 1) << 3 | ((info1 >> 2) & 3) << 4 |
 			       (info1 & 0xffff0000);
-		return VMX_EXIT_IO;
+		return VMEXIT_IO;
 	}
 	case SVM_EXIT_NPF:
 		v->exit_gpa = info2;
 		v->exit_qual = (info1 & 2 ? 2 : 1) | (info1 & 0x10 ? 4 : 0); /* write, fetch */
-		return VMX_EXIT_EPT_VIOLATION;
+		return VMEXIT_GPA_FAULT;
 	case SVM_EXIT_UD:
 		v->exit_len = 3;
 		if (is_vmcall(v))
-			return VMX_EXIT_VMCALL;
+			return VMEXIT_HYPERCALL;
 		*u64(v, C_EVENTINJ) = EVENT_UD; /* the guest's own #UD */
 		return 0;
 	case SVM_EXIT_DF:
@@ -578,13 +578,13 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 		*u64(v, C_EVENTINJ) = code == SVM_EXIT_DB ? EVENT_DB : EVENT_AC;
 		return 0;
 	case SVM_EXIT_INVALID:
-		return VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE;
+		return VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE;
 	default:
 		if (code >= SVM_EXIT_VMRUN && code <= SVM_EXIT_SKINIT) {
 			*u64(v, C_EVENTINJ) = EVENT_UD; /* no SVM for guests */
 			return 0;
 		}
-		return 0x1000 | code;
+		return VMEXIT_SVM_OTHER | code;
 	}
 }
 

@@ -550,16 +550,16 @@ void vmx_exit(void)
 	uint32_t reason = vmread(EXIT_REASON);
 	v->launched = true; /* (but see the entry failure below) */
 	/* No TSC read here: the preemption timer got what was left of the slice (vcpu.h). */
-	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
+	if (reason == VMEXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
-	} else if (reason == VMX_EXIT_PREEMPTION_TIMER) {
+	} else if (reason == VMEXIT_PREEMPTION_TIMER) {
 		t->timeslice = 0; /* its time is up: round robin */
-	} else if (reason == VMX_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+	} else if (reason == VMEXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
 		kernel_cpuid(&t->regs);
 		resume_current();
-	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
+	} else if (reason == VMEXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
-	} else if (reason == VMX_EXIT_EXCEPTION && reflect_exception()) {
+	} else if (reason == VMEXIT_EXCEPTION && reflect_exception()) {
 		resume_current(); /* back to the guest */
 	} else {
 		fastpath_vmexit(t, reason, vmx_read_groups); /* returns if the general path must do it */
@@ -576,7 +576,7 @@ void vmx_entry_failed(void)
 	struct thread *t = current;
 	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->id,
 		 vmread(INSN_ERROR));
-	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE);
+	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE);
 	return_to_user();
 }
 
