@@ -182,10 +182,10 @@ static void check_tss(void)
 static uint64_t guest_root(struct vcpu *v)
 {
 	if (vcpu_backend == &svm_backend)
-		return *(uint64_t *)((uint8_t *)phys_to_virt(v->vmcs) + VMCB_NCR3);
+		return *(uint64_t *)((uint8_t *)phys_to_virt(v->control_page) + VMCB_NCR3);
 	uint64_t was = ~0ULL, eptp;
 	asm volatile("vmptrst %0" : "=m"(was) : : "memory");
-	asm volatile("vmptrld %0" : : "m"(v->vmcs) : "cc", "memory");
+	asm volatile("vmptrld %0" : : "m"(v->control_page) : "cc", "memory");
 	eptp = vmread(VMCS_EPT_POINTER);
 	if (was != ~0ULL) /* vcpu_vmx.c remembers which VMCS is current: keep it so */
 		asm volatile("vmptrld %0" : : "m"(was) : "cc", "memory");

@@ -47,16 +47,16 @@ struct thread *vcpu_create(uint64_t phys)
 	struct vcpu *v = phys_to_virt(phys + PAGE_SIZE);
 	t->vcpu = v;
 	v->thread = t;
-	v->vmcs = phys + 2 * PAGE_SIZE;
-	v->vpid = tag_new();
+	v->control_page = phys + 2 * PAGE_SIZE;
+	v->tag = tag_new();
 	vcpu_backend->setup(v);
 	return t;
 }
 
 void vcpu_destroy(struct vcpu *v)
 {
-	if (vcpu_tag_owner[v->vpid] == v)
-		vcpu_tag_owner[v->vpid] = 0; /* a vCPU made here later is another guest */
+	if (vcpu_tag_owner[v->tag] == v)
+		vcpu_tag_owner[v->tag] = 0; /* a vCPU made here later is another guest */
 	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS) */
 	cap_delete(&v->defaults);
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++)

@@ -24,9 +24,9 @@ extern unsigned vcpu_tag_limit;
 extern const struct vcpu *vcpu_tag_owner[VCPU_TAGS];
 static inline bool vcpu_tag_claim(struct vcpu *v)
 {
-	if (vcpu_tag_owner[v->vpid] == v)
+	if (vcpu_tag_owner[v->tag] == v)
 		return false;
-	vcpu_tag_owner[v->vpid] = v;
+	vcpu_tag_owner[v->tag] = v;
 	return true;
 }
 

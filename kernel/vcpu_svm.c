@@ -116,7 +116,7 @@ struct svm_seg {
 
 static uint8_t *vmcb(struct vcpu *v)
 {
-	return phys_to_virt(v->vmcs);
+	return phys_to_virt(v->control_page);
 }
 
 static uint64_t *u64(struct vcpu *v, unsigned off)
@@ -151,7 +151,7 @@ static uint64_t ar_from_attr(uint16_t attr)
 /* The guest state of a new vCPU: real mode at 0, everything flat (as VMX's setup_guest). */
 static void reset_guest_state(struct vcpu *v)
 {
-	memset(vmcb(v) + S_SEG, 0, VCPU_SAVED_STATE_WORDS * 8);
+	memset(vmcb(v) + S_SEG, 0, SVM_SAVE_AREA_WORDS * 8);
 	for (unsigned s = VMS_ES; s <= VMS_TR; s++)
 		*seg(v, s) = (struct svm_seg){ 0, s == VMS_CS ? 0x9b : s == VMS_TR ? 0x8b :
 						    s == VMS_LDTR ? 0x82 : 0x93, 0xffff, 0 };
@@ -181,14 +181,14 @@ static void reset_guest_state(struct vcpu *v)
 
 static void save_entry_state(struct vcpu *v)
 {
-	memcpy(v->entry_state, vmcb(v) + S_SEG, sizeof(v->entry_state));
-	v->entry_state_valid = true;
+	memcpy(v->svm.entry_state, vmcb(v) + S_SEG, sizeof(v->svm.entry_state));
+	v->svm.entry_state_valid = true;
 }
 
 static void restore_entry_state(struct vcpu *v)
 {
-	if (v->entry_state_valid)
-		memcpy(vmcb(v) + S_SEG, v->entry_state, sizeof(v->entry_state));
+	if (v->svm.entry_state_valid)
+		memcpy(vmcb(v) + S_SEG, v->svm.entry_state, sizeof(v->svm.entry_state));
 	else
 		reset_guest_state(v);
 	v->long_mode = *u64(v, S_EFER) & EFER_LMA;
@@ -207,7 +207,7 @@ static void svm_setup(struct vcpu *v)
 				     I2_XSETBV;
 	*u64(v, C_IOPM) = svm_iopm;
 	*u64(v, C_MSRPM) = svm_msrpm;
-	*u32(v, C_ASID) = v->vpid;
+	*u32(v, C_ASID) = v->tag;
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1; /* a new ASID: flush it once */
 	*u64(v, C_VINTR) = 1ULL << 24; /* V_INTR_MASKING: the guest's IF never blocks the host's */
 	*u64(v, C_NP_ENABLE) = 1;
@@ -260,8 +260,8 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 								  uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
-	w[VMW_INSN_LEN] = v->exit_len;
-	w[VMW_QUAL] = mask & VMG_QUAL ? v->exit_qual : 0;
+	w[VMW_INSN_LEN] = v->svm.exit_len;
+	w[VMW_QUAL] = mask & VMG_QUAL ? v->svm.exit_qual : 0;
 	if (mask & VMG_GPR_ACDB) {
 		w[VMW_RAX] = *u64(v, S_RAX);
 		w[VMW_RCX] = f->rcx;
@@ -279,7 +279,7 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 			w[VMW_RSP + i] = from[i];
 	}
 	if (mask & VMG_QUAL) {
-		w[VMW_GPA] = v->exit_gpa;
+		w[VMW_GPA] = v->svm.exit_gpa;
 		w[VMW_GLA] = 0; /* SVM does not report it */
 	}
 	if (mask & VMG_CR) {
@@ -539,28 +539,28 @@ static uint32_t double_fault(struct vcpu *v)
 static uint32_t translate(struct vcpu *v, uint64_t code)
 {
 	uint64_t info1 = *u64(v, C_EXITINFO1), info2 = *u64(v, C_EXITINFO2);
-	v->exit_qual = 0;
+	v->svm.exit_qual = 0;
 	switch (code) {
-	case SVM_EXIT_CPUID:    v->exit_len = 2; return VMEXIT_CPUID;
-	case SVM_EXIT_HLT:      v->exit_len = 1; return VMEXIT_HLT;
-	case SVM_EXIT_XSETBV:   v->exit_len = 3; return VMEXIT_XSETBV;
-	case SVM_EXIT_VMMCALL:  v->exit_len = 3; return VMEXIT_HYPERCALL;
-	case SVM_EXIT_MSR:      v->exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
+	case SVM_EXIT_CPUID:    v->svm.exit_len = 2; return VMEXIT_CPUID;
+	case SVM_EXIT_HLT:      v->svm.exit_len = 1; return VMEXIT_HLT;
+	case SVM_EXIT_XSETBV:   v->svm.exit_len = 3; return VMEXIT_XSETBV;
+	case SVM_EXIT_VMMCALL:  v->svm.exit_len = 3; return VMEXIT_HYPERCALL;
+	case SVM_EXIT_MSR:      v->svm.exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
 	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
 	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
 	case SVM_EXIT_IOIO: {
 		unsigned size = info1 & 0x10 ? 1 : info1 & 0x20 ? 2 : 4;
-		v->exit_len = info2 - *u64(v, S_RIP);
-		v->exit_qual = (size - 1) | (info1 & 1) << 3 | ((info1 >> 2) & 3) << 4 |
+		v->svm.exit_len = info2 - *u64(v, S_RIP);
+		v->svm.exit_qual = (size - 1) | (info1 & 1) << 3 | ((info1 >> 2) & 3) << 4 |
 			       (info1 & 0xffff0000);
 		return VMEXIT_IO;
 	}
 	case SVM_EXIT_NPF:
-		v->exit_gpa = info2;
-		v->exit_qual = (info1 & 2 ? 2 : 1) | (info1 & 0x10 ? 4 : 0); /* write, fetch */
+		v->svm.exit_gpa = info2;
+		v->svm.exit_qual = (info1 & 2 ? 2 : 1) | (info1 & 0x10 ? 4 : 0); /* write, fetch */
 		return VMEXIT_GPA_FAULT;
 	case SVM_EXIT_UD:
-		v->exit_len = 3;
+		v->svm.exit_len = 3;
 		if (is_vmcall(v))
 			return VMEXIT_HYPERCALL;
 		*u64(v, C_EVENTINJ) = EVENT_UD; /* the guest's own #UD */
@@ -611,7 +611,7 @@ void svm_exit(void)
 		code = SVM_EXIT_INVALID;
 		restore_entry_state(v);
 	} else {
-		v->entry_state_valid = false; /* the guest ran: its state moved on */
+		v->svm.entry_state_valid = false; /* the guest ran: its state moved on */
 	}
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 0;
@@ -639,11 +639,11 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 		return_to_user();
 	/* a guest mapping went away, or another vCPU used the ASID, since this vCPU last ran */
 	bool asid_reused = vcpu_tag_claim(v);
-	if (v->flush_seen != flushes || asid_reused) {
+	if (v->svm.flush_seen != flushes || asid_reused) {
 		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1;
-		v->flush_seen = flushes;
+		v->svm.flush_seen = flushes;
 	}
-	svm_launch(&t->regs, v->vmcs);
+	svm_launch(&t->regs, v->control_page);
 }
 
 const struct vcpu_backend svm_backend = {

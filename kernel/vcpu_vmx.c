@@ -95,10 +95,10 @@ static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup 
 
 static void vmcs_load(struct vcpu *v)
 {
-	if (loaded_vmcs == v->vmcs)
+	if (loaded_vmcs == v->control_page)
 		return;
-	asm volatile("vmptrld %0" : : "m"(v->vmcs) : "cc", "memory");
-	loaded_vmcs = v->vmcs;
+	asm volatile("vmptrld %0" : : "m"(v->control_page) : "cc", "memory");
+	loaded_vmcs = v->control_page;
 }
 
 /* Sets the wanted bits a control MSR allows; bits it requires are set whatever we want. */
@@ -223,9 +223,9 @@ static void guest_write_cr4(uint64_t v)
  */
 static void setup_switched_msrs(struct vcpu *v)
 {
-	uint64_t area = (uint64_t)v->switched_msrs - PHYSMAP_BASE;
-	v->switched_msrs[0] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
-	v->switched_msrs[1] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
+	uint64_t area = (uint64_t)v->vmx.switched_msrs - PHYSMAP_BASE;
+	v->vmx.switched_msrs[0] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
+	v->vmx.switched_msrs[1] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
 	vmwrite(EXIT_MSR_STORE_ADDR, area);
 	vmwrite(EXIT_MSR_STORE_COUNT, 1);
 	vmwrite(ENTRY_MSR_LOAD_ADDR, area);
@@ -237,14 +237,14 @@ static void setup_switched_msrs(struct vcpu *v)
 static void vmx_vcpu_setup(struct vcpu *v)
 {
 	preempt_shift = rdmsr(0x485) & 31;
-	*(uint32_t *)phys_to_virt(v->vmcs) = vmx_caps.revision;
-	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
+	*(uint32_t *)phys_to_virt(v->control_page) = vmx_caps.revision;
+	asm volatile("vmclear %0" : : "m"(v->control_page) : "cc", "memory");
 	loaded_vmcs = 0;
 	vmcs_load(v);
 	setup_controls();
 	setup_host(v);
 	setup_guest();
-	vmwrite(VPID, v->vpid);
+	vmwrite(VPID, v->tag);
 	vmwrite(CR0_MASK, cr0_forced() | CR0_PE | CR0_PG | CR0_CD | CR0_NW); /* mode switches exit too */
 	setup_switched_msrs(v);
 	vmwrite(CR4_MASK, cr4_forced());
@@ -254,8 +254,8 @@ static void vmx_vcpu_setup(struct vcpu *v)
 
 static void vmx_vcpu_teardown(struct vcpu *v)
 {
-	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
-	if (loaded_vmcs == v->vmcs)
+	asm volatile("vmclear %0" : : "m"(v->control_page) : "cc", "memory");
+	if (loaded_vmcs == v->control_page)
 		loaded_vmcs = 0;
 }
 
@@ -343,7 +343,7 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 	}
 	if (mask & VMG_CR) {
 		w[VMW_CR0] = vmread(CR0_SHADOW);
-		w[VMW_CR2] = v->cr2;
+		w[VMW_CR2] = v->vmx.cr2;
 		w[VMW_CR3] = vmread(GUEST_CR3);
 		w[VMW_CR4] = vmread(CR4_SHADOW);
 		w[VMW_EFER] = vmread(GUEST_EFER);
@@ -398,7 +398,7 @@ static void write_cr_group(struct vcpu *v, const uint64_t *w)
 {
 	guest_write_cr0(w[VMW_CR0]);
 	guest_write_cr4(w[VMW_CR4]);
-	v->cr2 = w[VMW_CR2];
+	v->vmx.cr2 = w[VMW_CR2];
 	vmwrite(GUEST_CR3, w[VMW_CR3]);
 	vmwrite(GUEST_EFER, w[VMW_EFER]);
 	uint32_t entry = vmread(ENTRY_CONTROLS) & ~ENTRY_IA32E_GUEST;
@@ -544,11 +544,11 @@ void vmx_exit(void)
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
 	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
-	v->cr2 = read_cr2();
+	v->vmx.cr2 = read_cr2();
 	active_task = 0; /* the exit loaded the kernel's page tables */
 	tss_limit_short = true; /* and a TR limit without the I/O bitmap */
 	uint32_t reason = vmread(EXIT_REASON);
-	v->launched = true; /* (but see the entry failure below) */
+	v->vmx.launched = true; /* (but see the entry failure below) */
 	/* No TSC read here: the preemption timer got what was left of the slice (vcpu.h). */
 	if (reason == VMEXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
@@ -564,7 +564,7 @@ void vmx_exit(void)
 	} else {
 		fastpath_vmexit(t, reason, vmx_read_groups); /* returns if the general path must do it */
 		if (reason & VMEXIT_ENTRY_FAILURE)
-			v->launched = false; /* the VMCS was never launched: VMLAUNCH next time */
+			v->vmx.launched = false; /* the VMCS was never launched: VMLAUNCH next time */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();
@@ -586,12 +586,12 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 	vmcs_load(v);
 	if (vcpu_entry_refused(t))
 		return_to_user();
-	if (read_cr2() != v->cr2)
-		write_cr2(v->cr2);
+	if (read_cr2() != v->vmx.cr2)
+		write_cr2(v->vmx.cr2);
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
-		vmx_invvpid(v->vpid);
+		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));
-	vmx_launch(&t->regs, v->launched);
+	vmx_launch(&t->regs, v->vmx.launched);
 	vmx_entry_failed();
 }
 
