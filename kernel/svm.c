@@ -29,7 +29,7 @@
 struct svm_caps svm_caps;
 uint64_t svm_iopm, svm_msrpm, svm_host_state;
 
-static void probe(void)
+void svm_probe(void)
 {
 	struct svm_caps *c = &svm_caps;
 	c->present = cpuid(0x80000000, 0).eax >= 0x8000000a &&
@@ -55,7 +55,6 @@ static uint64_t all_ones(unsigned pages)
 
 void svm_init(void)
 {
-	probe();
 	struct svm_caps *c = &svm_caps;
 	if (!c->present || vcpu_backend)
 		return;

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "svm.h"
 #include "vcpu.h"
 #include "vmx.h"
 #include "x86.h"
@@ -57,10 +58,9 @@ void vmx_probe(void)
 {
 	struct vmx_caps *c = &vmx_caps;
 	c->present = cpuid(1, 0).ecx & (1U << 5);
-	c->svm = cpuid(0x80000000, 0).eax >= 0x80000001 && (cpuid(0x80000001, 0).ecx & (1U << 2));
 	if (!c->present) {
 		log_info("vmx: not available on this CPU%s",
-			 c->svm ? " (it has AMD SVM instead)" : ": virtual machines are disabled");
+			 svm_caps.present ? " (it has AMD SVM instead)" : ": virtual machines are disabled");
 		return;
 	}
 	read_caps(c);

@@ -12,7 +12,6 @@ struct vmx_caps {
 	bool ept, vpid, unrestricted_guest, preemption_timer;
 	bool ept_2m, ept_1g, ept_ad, ept_wb;
 	bool invvpid_single;  /* INVVPID of one VPID (else only of all) */
-	bool svm;            /* AMD SVM instead (CPUID 0x80000001:ECX.SVM) */
 	bool on;             /* VMXON done: vCPUs can run */
 };
 
