@@ -545,8 +545,8 @@ void vmx_exit(void)
 	struct vcpu *v = t->vcpu;
 	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
 	v->vmx.cr2 = read_cr2();
-	active_task = 0; /* the exit loaded the kernel's page tables */
-	tss_limit_short = true; /* and a TR limit without the I/O bitmap */
+	task_cr3_reset_by_vm_exit();
+	tss_limit_cut_by_vm_exit();
 	uint32_t reason = vmread(EXIT_REASON);
 	v->vmx.launched = true; /* (but see the entry failure below) */
 	/* No TSC read here: the preemption timer got what was left of the slice (vcpu.h). */
