@@ -22,7 +22,6 @@
 #define MSR_VM_CR      0xc0010114
 #define MSR_VM_HSAVE   0xc0010117
 #define VM_CR_SVMDIS   (1ULL << 4)
-#define EFER_SVME      (1ULL << 12)
 #define IOPM_PAGES     3
 #define MSRPM_PAGES    2
 

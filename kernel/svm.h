@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define EFER_SVME (1ULL << 12)
+
 struct svm_caps {
 	bool present;       /* CPUID 0x80000001:ECX.SVM */
 	bool disabled;      /* VM_CR.SVMDIS: the firmware turned it off */

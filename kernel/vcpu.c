@@ -57,7 +57,7 @@ void vcpu_destroy(struct vcpu *v)
 {
 	if (vcpu_tag_owner[v->tag] == v)
 		vcpu_tag_owner[v->tag] = 0; /* a vCPU made here later is another guest */
-	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS) */
+	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS or VMCB) */
 	cap_delete(&v->defaults);
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++)
 		cap_delete(&v->bound_ep[i]);

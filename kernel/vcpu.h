@@ -1,7 +1,8 @@
 /*
  * vCPUs: threads that run a guest instead of user code.  This file's half
  * is vendor-neutral (bindings, the exit message, the reply); vcpu_vmx.c
- * holds everything that knows about the VMCS.
+ * and vcpu_svm.c hold everything that knows about the VMCS or the VMCB,
+ * and vcpu_hw.h their own parts of struct vcpu.
  */
 #ifndef KERNEL_VCPU_H
 #define KERNEL_VCPU_H
@@ -226,6 +227,8 @@ struct vcpu_backend {
 	uint64_t (*gpa_table)(uint64_t phys);
 	/* Cached translations of g's tables are stale (a mapping went away). */
 	void (*gpa_flush)(struct gpa_space *g);
+	/* The root of the guest tables v's hardware state names now (for the invariant checker). */
+	uint64_t (*gpa_root)(struct vcpu *v);
 };
 
 /* The backend in use, or NULL when this CPU can run no vCPU. */
