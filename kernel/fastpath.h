@@ -66,7 +66,7 @@ static inline __attribute__((always_inline)) void fastpath_vmexit(struct thread 
 								  vcpu_read_fn *read)
 {
 	struct vcpu *v = t->vcpu;
-	if (reason >= VMX_EXIT_REASONS)
+	if (reason >= VMEXIT_REASONS)
 		return;
 	unsigned i = vcpu_bound_slot(v, reason);
 	if (i >= VCPU_BINDINGS)

@@ -67,6 +67,11 @@ void tss_load_iomap(const uint8_t *bitmap);
  */
 extern bool tss_limit_short;
 void tss_reload(void);
+/* A VM exit (VMX) cut TR's limit: the next task with the I/O bitmap reloads TR first. */
+static inline void tss_limit_cut_by_vm_exit(void)
+{
+	tss_limit_short = true;
+}
 
 /* With the bitmap off, every port access from ring 3 faults. */
 static inline void tss_enable_iomap(bool on)

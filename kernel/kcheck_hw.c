@@ -23,7 +23,6 @@
 #include "task.h"
 #include "thread.h"
 #include "vcpu.h"
-#include "vmx.h"
 #include "x86.h"
 #include "array.h"
 
@@ -46,8 +45,6 @@ static const char *const check_names[HW_CHECKS] = {
 
 #define RFLAGS_BAD (RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC)
 #define CR0_CD_NW  (CR0_CD | CR0_NW)
-#define VMCS_EPT_POINTER 0x201a
-#define VMCB_NCR3        0x0b0
 
 /* The state boot set up. */
 static struct {
@@ -178,20 +175,6 @@ static void check_tss(void)
 	}
 }
 
-/* The guest-table root vCPU v's hardware uses: EPTP (VMX, through its VMCS) or nCR3 (SVM). */
-static uint64_t guest_root(struct vcpu *v)
-{
-	if (vcpu_backend == &svm_backend)
-		return *(uint64_t *)((uint8_t *)phys_to_virt(v->vmcs) + VMCB_NCR3);
-	uint64_t was = ~0ULL, eptp;
-	asm volatile("vmptrst %0" : "=m"(was) : : "memory");
-	asm volatile("vmptrld %0" : : "m"(v->vmcs) : "cc", "memory");
-	eptp = vmread(VMCS_EPT_POINTER);
-	if (was != ~0ULL) /* vcpu_vmx.c remembers which VMCS is current: keep it so */
-		asm volatile("vmptrld %0" : : "m"(was) : "cc", "memory");
-	return eptp & ~0xfffULL;
-}
-
 /* Every vCPU that may enter its guest again runs on the tables of a live space it holds. */
 static void check_guest_tables(void)
 {
@@ -200,11 +183,11 @@ static void check_guest_tables(void)
 		if (!v || t->state == THREAD_INACTIVE)
 			continue;
 		if (v->space.type != OBJ_GPA_SPACE) {
-			fail(HW_GUEST_TABLES, guest_root(v), 0);
+			fail(HW_GUEST_TABLES, vcpu_backend->gpa_root(v), 0);
 			continue;
 		}
 		struct gpa_space *g = v->space.gpa_space;
-		expect(HW_GUEST_TABLES, guest_root(v), g->root);
+		expect(HW_GUEST_TABLES, vcpu_backend->gpa_root(v), g->root);
 		expect(HW_GUEST_TABLES, g->hdr.refs != 0, 1);
 	}
 }

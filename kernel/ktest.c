@@ -288,9 +288,9 @@ static enum ktest_result vcpu_tags_are_shared_safely(void)
 	enum ktest_result r = KT_PASS;
 	struct vcpu *a = made[0]->vcpu, *b = made[limit - 1]->vcpu; /* tags go round */
 	for (unsigned i = 0; i < n; i++)
-		if (made[i]->vcpu->vpid < 1 || made[i]->vcpu->vpid >= limit)
+		if (made[i]->vcpu->tag < 1 || made[i]->vcpu->tag >= limit)
 			r = KT_FAIL;
-	if (a->vpid != b->vpid || !vcpu_tag_claim(a) || vcpu_tag_claim(a) || !vcpu_tag_claim(b) ||
+	if (a->tag != b->tag || !vcpu_tag_claim(a) || vcpu_tag_claim(a) || !vcpu_tag_claim(b) ||
 	    !vcpu_tag_claim(a))
 		r = KT_FAIL; /* two vCPUs share a tag: each flushes after the other ran */
 	for (unsigned i = 0; i < n; i++)

@@ -75,6 +75,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	fpu_init(); /* before any vCPU: its host CR0 and CR4 come from these */
 	irq_enable();
 	syscall_init(); /* before svm_init, which saves the host's syscall MSRs */
+	svm_probe(); /* before vmx_probe, which names SVM when there is no VMX */
 	vmx_probe();
 	vmx_init();
 	svm_init(); /* only if VMX is not in use */

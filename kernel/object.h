@@ -19,6 +19,7 @@
 #include "moat/vmexit.h"
 #include "pagetable.h"
 #include "trap.h"
+#include "vcpu_hw.h"
 
 struct task;
 struct thread;
@@ -232,12 +233,10 @@ struct gpa_space {
 };
 
 #define VCPU_BINDINGS 16
-#define VCPU_SAVED_STATE_WORDS 84 /* SVM: the VMCB's state save area, 0x400-0x69f */
-
-/* The virtualization half of a vCPU thread (its VMCS page follows it). */
+/* The virtualization half of a vCPU thread (its VMCS or VMCB page follows it). */
 struct vcpu {
 	struct thread *thread;
-	uint64_t vmcs;               /* physical VMCS (VMX) or VMCB (SVM): kernel-only, never mapped */
+	uint64_t control_page;       /* physical: the VMCS (VMX) or VMCB (SVM); kernel-only, never mapped */
 	struct cap space;            /* copy of the gpa_space capability, or empty */
 	struct cap defaults;         /* endpoint for reasons without their own binding */
 	uint32_t default_mask;
@@ -245,23 +244,17 @@ struct vcpu {
 		uint32_t reason, mask;
 	} bound[VCPU_BINDINGS];
 	struct cap bound_ep[VCPU_BINDINGS];
-	uint64_t cr2;                /* VMX: not in the VMCS, switched by hand */
-	uint64_t exit_len, exit_qual, exit_gpa; /* SVM: the exit, in VMX's terms */
-	uint64_t flush_seen;         /* SVM: guest-mapping removals this vCPU has flushed */
-	uint64_t entry_state[VCPU_SAVED_STATE_WORDS]; /* SVM: state written since the last exit */
-	/* VMX: MSRs that exits and entries switch (guest's, then host's); vcpu_vmx.c */
-	struct vmx_msr_entry {
-		uint32_t index, reserved;
-		uint64_t value;
-	} switched_msrs[2] __attribute__((aligned(16)));
-	bool entry_state_valid;
 	uint32_t exit_reason;        /* of the exit waiting for its answer */
 	uint32_t exit_mask;
-	uint16_t vpid;
-	uint8_t reason_binding[VMX_EXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default
-						   * (read through vcpu_bound_slot) */
-	bool launched, recall, long_mode;
+	uint16_t tag;                /* VPID (VMX) or ASID (SVM): vcpu_tag_claim */
+	uint8_t reason_binding[VMEXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default
+						 * (read through vcpu_bound_slot) */
+	bool recall, long_mode;
 	uint32_t flags;              /* VCPU_* from moat/vmexit.h */
+	union {                      /* the backend's own state (vcpu_hw.h) */
+		struct vmx_vcpu vmx;
+		struct svm_vcpu svm;
+	};
 };
 
 /* Object sizes for retype. */

@@ -22,14 +22,13 @@
 #define MSR_VM_CR      0xc0010114
 #define MSR_VM_HSAVE   0xc0010117
 #define VM_CR_SVMDIS   (1ULL << 4)
-#define EFER_SVME      (1ULL << 12)
 #define IOPM_PAGES     3
 #define MSRPM_PAGES    2
 
 struct svm_caps svm_caps;
 uint64_t svm_iopm, svm_msrpm, svm_host_state;
 
-static void probe(void)
+void svm_probe(void)
 {
 	struct svm_caps *c = &svm_caps;
 	c->present = cpuid(0x80000000, 0).eax >= 0x8000000a &&
@@ -55,7 +54,6 @@ static uint64_t all_ones(unsigned pages)
 
 void svm_init(void)
 {
-	probe();
 	struct svm_caps *c = &svm_caps;
 	if (!c->present || vcpu_backend)
 		return;

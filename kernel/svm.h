@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define EFER_SVME (1ULL << 12)
+
 struct svm_caps {
 	bool present;       /* CPUID 0x80000001:ECX.SVM */
 	bool disabled;      /* VM_CR.SVMDIS: the firmware turned it off */
@@ -18,7 +20,9 @@ extern uint64_t svm_iopm, svm_msrpm; /* physical: every port and every MSR inter
 /* Physical: the host's FS, GS, TR, LDTR and syscall MSRs, for VMLOAD after each #VMEXIT. */
 extern uint64_t svm_host_state;
 
-/* Reads SVM's features; turns it on (EFER.SVME, host save area) if it has nested paging. */
+/* Reads SVM's features into svm_caps: the kernel's one test for SVM. */
+void svm_probe(void);
+/* Turns SVM on (EFER.SVME, host save area) if it is there with nested paging and VMX is not in use. */
 void svm_init(void);
 
 #endif

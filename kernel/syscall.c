@@ -467,7 +467,7 @@ static enum moat_status sys_vcpu_bind(struct trap_frame *r)
 	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
 	if (ep_slot != SLOT_NONE)
 		CHECK(cap_lookup(SELF, ep_slot, OBJ_ENDPOINT, RIGHT_W, &ep), "endpoint");
-	REFUSE_IF(reason >= VMX_EXIT_REASONS && reason != VMEXIT_RECALL && reason != VMEXIT_DEFAULT,
+	REFUSE_IF(reason >= VMEXIT_REASONS && reason != VMEXIT_RECALL && reason != VMEXIT_DEFAULT,
 		  ERR_INVALID_ARG, "reason");
 	REFUSE_IF(groups & ~(uint64_t)EXIT_GROUPS, ERR_INVALID_ARG, "groups");
 	CHECK(vcpu_bind(v, reason, ep, groups), "reason (every binding slot is taken)");

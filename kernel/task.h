@@ -46,5 +46,14 @@ static inline __attribute__((always_inline)) void task_activate(struct task *t)
 		tss_reload();
 	tss_enable_iomap(t->has_ports);
 }
+/*
+ * A VM exit (VMX) loaded HOST_CR3, the kernel's own tables, behind
+ * task_activate's back: no task's tables are active, and the next
+ * task_activate writes CR3 again.
+ */
+static inline void task_cr3_reset_by_vm_exit(void)
+{
+	active_task = 0;
+}
 
 #endif

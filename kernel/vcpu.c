@@ -47,17 +47,17 @@ struct thread *vcpu_create(uint64_t phys)
 	struct vcpu *v = phys_to_virt(phys + PAGE_SIZE);
 	t->vcpu = v;
 	v->thread = t;
-	v->vmcs = phys + 2 * PAGE_SIZE;
-	v->vpid = tag_new();
+	v->control_page = phys + 2 * PAGE_SIZE;
+	v->tag = tag_new();
 	vcpu_backend->setup(v);
 	return t;
 }
 
 void vcpu_destroy(struct vcpu *v)
 {
-	if (vcpu_tag_owner[v->vpid] == v)
-		vcpu_tag_owner[v->vpid] = 0; /* a vCPU made here later is another guest */
-	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS) */
+	if (vcpu_tag_owner[v->tag] == v)
+		vcpu_tag_owner[v->tag] = 0; /* a vCPU made here later is another guest */
+	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS or VMCB) */
 	cap_delete(&v->defaults);
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++)
 		cap_delete(&v->bound_ep[i]);
@@ -123,14 +123,14 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask)
 	if (i < 0)
 		return ERR_BUSY;
 	uint32_t old = v->bound[i].reason; /* a free slot's last reason (its endpoint was deleted) */
-	if (old < VMX_EXIT_REASONS && v->reason_binding[old] == i + 1)
+	if (old < VMEXIT_REASONS && v->reason_binding[old] == i + 1)
 		v->reason_binding[old] = 0;
 	cap_delete(&v->bound_ep[i]);
 	v->bound[i].reason = reason;
 	v->bound[i].mask = mask;
 	if (ep)
 		cap_derive(ep, &v->bound_ep[i], RIGHTS_ALL, 0, 0);
-	if (reason < VMX_EXIT_REASONS) /* unbound: the slot may go to another reason */
+	if (reason < VMEXIT_REASONS) /* unbound: the slot may go to another reason */
 		v->reason_binding[reason] = ep ? i + 1 : 0;
 	return OK;
 }

@@ -1,7 +1,8 @@
 /*
  * vCPUs: threads that run a guest instead of user code.  This file's half
  * is vendor-neutral (bindings, the exit message, the reply); vcpu_vmx.c
- * holds everything that knows about the VMCS.
+ * and vcpu_svm.c hold everything that knows about the VMCS or the VMCB,
+ * and vcpu_hw.h their own parts of struct vcpu.
  */
 #ifndef KERNEL_VCPU_H
 #define KERNEL_VCPU_H
@@ -24,9 +25,9 @@ extern unsigned vcpu_tag_limit;
 extern const struct vcpu *vcpu_tag_owner[VCPU_TAGS];
 static inline bool vcpu_tag_claim(struct vcpu *v)
 {
-	if (vcpu_tag_owner[v->vpid] == v)
+	if (vcpu_tag_owner[v->tag] == v)
 		return false;
-	vcpu_tag_owner[v->vpid] = v;
+	vcpu_tag_owner[v->tag] = v;
 	return true;
 }
 
@@ -40,11 +41,11 @@ void vcpu_space_deleted(struct cap *space);
  * and v->bound_ep[], or VCPU_BINDINGS or more when it has none (the
  * default binding applies).  The slot's endpoint may have been deleted
  * since: callers check bound_ep[slot].  Inline: the exit fast path asks
- * it on every exit, with reason < VMX_EXIT_REASONS (a table read).
+ * it on every exit, with reason < VMEXIT_REASONS (a table read).
  */
 static inline unsigned vcpu_bound_slot(const struct vcpu *v, uint32_t reason)
 {
-	if (reason < VMX_EXIT_REASONS)
+	if (reason < VMEXIT_REASONS)
 		return v->reason_binding[reason] - 1u; /* 0, no binding: past every slot */
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++) /* reasons past the table: VMEXIT_RECALL */
 		if (v->bound_ep[i].type != OBJ_NONE && v->bound[i].reason == reason)
@@ -226,6 +227,8 @@ struct vcpu_backend {
 	uint64_t (*gpa_table)(uint64_t phys);
 	/* Cached translations of g's tables are stale (a mapping went away). */
 	void (*gpa_flush)(struct gpa_space *g);
+	/* The root of the guest tables v's hardware state names now (for the invariant checker). */
+	uint64_t (*gpa_root)(struct vcpu *v);
 };
 
 /* The backend in use, or NULL when this CPU can run no vCPU. */

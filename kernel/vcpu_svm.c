@@ -98,12 +98,22 @@
 #define SVM_EXIT_NPF      0x400
 #define SVM_EXIT_INVALID  ((uint64_t)-1)
 
-#define EFER_SVME   (1ULL << 12)
 #define EVENT_VALID (1u << 31)
-#define EVENT_UD    (EVENT_VALID | (3u << 8) | 6) /* #UD, an exception */
-#define EVENT_DF    (EVENT_VALID | (1u << 11) | (3u << 8) | 8) /* #DF, error code 0 */
-#define EVENT_DB    (EVENT_VALID | (3u << 8) | 1)
-#define EVENT_AC    (EVENT_VALID | (1u << 11) | (3u << 8) | 17) /* error code 0 */
+#define EVENT_EXCEPTION (3u << 8)
+#define EVENT_HAS_ERROR (1u << 11)
+#define EVENT_UD    (EVENT_VALID | EVENT_EXCEPTION | EXC_UD)
+#define EVENT_DF    (EVENT_VALID | EVENT_HAS_ERROR | EVENT_EXCEPTION | EXC_DF) /* error code 0 */
+#define EVENT_DB    (EVENT_VALID | EVENT_EXCEPTION | EXC_DB)
+#define EVENT_AC    (EVENT_VALID | EVENT_HAS_ERROR | EVENT_EXCEPTION | EXC_AC) /* error code 0 */
+
+/* VMCB fields' values. */
+#define TLB_FLUSH_NONE  0            /* C_TLB_CONTROL: keep the TLB at VMRUN */
+#define TLB_FLUSH_ALL   1            /* C_TLB_CONTROL: flush the TLB at VMRUN */
+#define NP_ENABLE       1            /* C_NP_ENABLE: nested paging on */
+#define V_IRQ           (1ULL << 8)  /* C_VINTR: a virtual interrupt is pending ... */
+#define V_INTR_PRIO     (0xfULL << 16) /* ... with the highest priority ... */
+#define V_IGN_TPR       (1ULL << 20) /* ... whatever the guest's TPR: an interrupt window */
+#define V_INTR_MASKING  (1ULL << 24) /* the guest's IF never blocks the host's interrupts */
 
 
 static uint64_t flushes; /* bumped when any guest mapping goes away */
@@ -116,7 +126,7 @@ struct svm_seg {
 
 static uint8_t *vmcb(struct vcpu *v)
 {
-	return phys_to_virt(v->vmcs);
+	return phys_to_virt(v->control_page);
 }
 
 static uint64_t *u64(struct vcpu *v, unsigned off)
@@ -139,30 +149,30 @@ static struct svm_seg *seg(struct vcpu *v, unsigned s)
 /* VMX access rights (type..P in 7:0, AVL..G in 15:12, unusable 16) <-> SVM attributes. */
 static uint16_t attr_from_ar(uint64_t ar)
 {
-	return (ar & (1u << 16)) || !ar ? 0 : (ar & 0xff) | ((ar >> 4) & 0xf00);
+	return (ar & SEG_AR_UNUSABLE) || !ar ? 0 : (ar & 0xff) | ((ar >> 4) & 0xf00);
 }
 
 static uint64_t ar_from_attr(uint16_t attr)
 {
 	uint64_t ar = (attr & 0xff) | ((uint64_t)(attr & 0xf00) << 4);
-	return attr & 0x80 ? ar : ar | (1u << 16);
+	return attr & SEG_AR_P ? ar : ar | SEG_AR_UNUSABLE;
 }
 
 /* The guest state of a new vCPU: real mode at 0, everything flat (as VMX's setup_guest). */
 static void reset_guest_state(struct vcpu *v)
 {
-	memset(vmcb(v) + S_SEG, 0, VCPU_SAVED_STATE_WORDS * 8);
+	memset(vmcb(v) + S_SEG, 0, SVM_SAVE_AREA_WORDS * 8);
 	for (unsigned s = VMS_ES; s <= VMS_TR; s++)
-		*seg(v, s) = (struct svm_seg){ 0, s == VMS_CS ? 0x9b : s == VMS_TR ? 0x8b :
-						    s == VMS_LDTR ? 0x82 : 0x93, 0xffff, 0 };
+		*seg(v, s) = (struct svm_seg){ 0, s == VMS_CS ? SEG_AR_CODE : s == VMS_TR ? SEG_AR_TSS_BUSY :
+						    s == VMS_LDTR ? SEG_AR_LDT : SEG_AR_DATA, 0xffff, 0 };
 	struct svm_seg *dt = (struct svm_seg *)(vmcb(v) + S_SEG);
 	dt[6].limit = dt[8].limit = 0xffff; /* GDTR, IDTR */
-	*u64(v, S_CR0) = 0x60000010;
+	*u64(v, S_CR0) = CR0_RESET;
 	*u64(v, S_EFER) = EFER_SVME;
 	*u64(v, S_RFLAGS) = 2;
-	*u64(v, S_DR6) = 0xffff0ff0;
-	*u64(v, S_DR7) = 0x400;
-	*u64(v, S_GPAT) = 0x0007040600070406ULL;
+	*u64(v, S_DR6) = DR6_RESET;
+	*u64(v, S_DR7) = DR7_RESET;
+	*u64(v, S_GPAT) = PAT_RESET;
 	v->long_mode = false;
 }
 
@@ -181,14 +191,14 @@ static void reset_guest_state(struct vcpu *v)
 
 static void save_entry_state(struct vcpu *v)
 {
-	memcpy(v->entry_state, vmcb(v) + S_SEG, sizeof(v->entry_state));
-	v->entry_state_valid = true;
+	memcpy(v->svm.entry_state, vmcb(v) + S_SEG, sizeof(v->svm.entry_state));
+	v->svm.entry_state_valid = true;
 }
 
 static void restore_entry_state(struct vcpu *v)
 {
-	if (v->entry_state_valid)
-		memcpy(vmcb(v) + S_SEG, v->entry_state, sizeof(v->entry_state));
+	if (v->svm.entry_state_valid)
+		memcpy(vmcb(v) + S_SEG, v->svm.entry_state, sizeof(v->svm.entry_state));
 	else
 		reset_guest_state(v);
 	v->long_mode = *u64(v, S_EFER) & EFER_LMA;
@@ -200,17 +210,17 @@ static void svm_setup(struct vcpu *v)
 	 * #UD: Intel's VMCALL, which AMD does not know.  #DF: see double_fault().
 	 * #DB and #AC: see reflect(); a guest could loop the CPU in their delivery.
 	 */
-	*u32(v, C_INTERCEPT_EXC) = (1u << 1) | (1u << 6) | (1u << 8) | (1u << 17);
+	*u32(v, C_INTERCEPT_EXC) = (1u << EXC_DB) | (1u << EXC_UD) | (1u << EXC_DF) | (1u << EXC_AC);
 	*u32(v, C_INTERCEPT_MISC1) = I1_INTR | I1_NMI | I1_SMI | I1_INIT | I1_RDPMC | I1_CPUID |
 				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN;
 	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT |
 				     I2_XSETBV;
 	*u64(v, C_IOPM) = svm_iopm;
 	*u64(v, C_MSRPM) = svm_msrpm;
-	*u32(v, C_ASID) = v->vpid;
-	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1; /* a new ASID: flush it once */
-	*u64(v, C_VINTR) = 1ULL << 24; /* V_INTR_MASKING: the guest's IF never blocks the host's */
-	*u64(v, C_NP_ENABLE) = 1;
+	*u32(v, C_ASID) = v->tag;
+	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL; /* a new ASID: flush it once */
+	*u64(v, C_VINTR) = V_INTR_MASKING;
+	*u64(v, C_NP_ENABLE) = NP_ENABLE;
 	reset_guest_state(v);
 }
 
@@ -240,6 +250,12 @@ static uint64_t npt_table(uint64_t phys)
 	return phys | PTE_P | PTE_W | PTE_U;
 }
 
+/* The nested-table root v's VMCB names (kcheck_hw.c checks it). */
+static uint64_t npt_root(struct vcpu *v)
+{
+	return *u64(v, C_NCR3);
+}
+
 static void npt_flush(struct gpa_space *g)
 {
 	(void)g;
@@ -260,8 +276,8 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 								  uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
-	w[VMW_INSN_LEN] = v->exit_len;
-	w[VMW_QUAL] = mask & VMG_QUAL ? v->exit_qual : 0;
+	w[VMW_INSN_LEN] = v->svm.exit_len;
+	w[VMW_QUAL] = mask & VMG_QUAL ? v->svm.exit_qual : 0;
 	if (mask & VMG_GPR_ACDB) {
 		w[VMW_RAX] = *u64(v, S_RAX);
 		w[VMW_RCX] = f->rcx;
@@ -279,7 +295,7 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 			w[VMW_RSP + i] = from[i];
 	}
 	if (mask & VMG_QUAL) {
-		w[VMW_GPA] = v->exit_gpa;
+		w[VMW_GPA] = v->svm.exit_gpa;
 		w[VMW_GLA] = 0; /* SVM does not report it */
 	}
 	if (mask & VMG_CR) {
@@ -340,8 +356,8 @@ static uint64_t event_to_svm(uint64_t info, uint64_t error)
 
 static void write_vintr(struct vcpu *v, bool window)
 {
-	uint64_t vintr = *u64(v, C_VINTR) & ~((1ULL << 8) | (0xfULL << 16) | (1ULL << 20));
-	*u64(v, C_VINTR) = window ? vintr | (1ULL << 8) | (0xfULL << 16) | (1ULL << 20) : vintr;
+	uint64_t vintr = *u64(v, C_VINTR) & ~(V_IRQ | V_INTR_PRIO | V_IGN_TPR);
+	*u64(v, C_VINTR) = window ? vintr | V_IRQ | V_INTR_PRIO | V_IGN_TPR : vintr;
 	*u32(v, C_INTERCEPT_MISC1) = window ? *u32(v, C_INTERCEPT_MISC1) | I1_VINTR
 					    : *u32(v, C_INTERCEPT_MISC1) & ~I1_VINTR;
 }
@@ -526,43 +542,43 @@ static uint32_t double_fault(struct vcpu *v)
 	uint8_t type_attr = 0;
 	if (idt->limit < 9 * gate - 1 ||
 	    (protected && (!read_guest_linear(v, idt->base + 8 * gate + 5, &type_attr, 1) ||
-			   !(type_attr & 0x80))))
-		return VMX_EXIT_TRIPLE_FAULT;
+			   !(type_attr & SEG_AR_P))))
+		return VMEXIT_TRIPLE_FAULT;
 	*u64(v, C_EVENTINJ) = EVENT_DF;
 	return 0;
 }
 
 /*
- * The VMX exit reason for an SVM exit code, with qualification and length;
+ * The exit reason (moat/vmexit.h) for an SVM exit code, with qualification and length;
  * 0 when the kernel dealt with it (an event to inject is set).
  */
 static uint32_t translate(struct vcpu *v, uint64_t code)
 {
 	uint64_t info1 = *u64(v, C_EXITINFO1), info2 = *u64(v, C_EXITINFO2);
-	v->exit_qual = 0;
+	v->svm.exit_qual = 0;
 	switch (code) {
-	case SVM_EXIT_CPUID:    v->exit_len = 2; return VMX_EXIT_CPUID;
-	case SVM_EXIT_HLT:      v->exit_len = 1; return VMX_EXIT_HLT;
-	case SVM_EXIT_XSETBV:   v->exit_len = 3; return VMX_EXIT_XSETBV;
-	case SVM_EXIT_VMMCALL:  v->exit_len = 3; return VMX_EXIT_VMCALL;
-	case SVM_EXIT_MSR:      v->exit_len = 2; return info1 ? VMX_EXIT_WRMSR : VMX_EXIT_RDMSR;
-	case SVM_EXIT_SHUTDOWN: return VMX_EXIT_TRIPLE_FAULT;
-	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMX_EXIT_INTERRUPT_WINDOW;
+	case SVM_EXIT_CPUID:    v->svm.exit_len = 2; return VMEXIT_CPUID;
+	case SVM_EXIT_HLT:      v->svm.exit_len = 1; return VMEXIT_HLT;
+	case SVM_EXIT_XSETBV:   v->svm.exit_len = 3; return VMEXIT_XSETBV;
+	case SVM_EXIT_VMMCALL:  v->svm.exit_len = 3; return VMEXIT_HYPERCALL;
+	case SVM_EXIT_MSR:      v->svm.exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
+	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
+	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
 	case SVM_EXIT_IOIO: {
 		unsigned size = info1 & 0x10 ? 1 : info1 & 0x20 ? 2 : 4;
-		v->exit_len = info2 - *u64(v, S_RIP);
-		v->exit_qual = (size - 1) | (info1 & 1) << 3 | ((info1 >> 2) & 3) << 4 |
+		v->svm.exit_len = info2 - *u64(v, S_RIP);
+		v->svm.exit_qual = (size - 1) | (info1 & 1) << 3 | ((info1 >> 2) & 3) << 4 |
 			       (info1 & 0xffff0000);
-		return VMX_EXIT_IO;
+		return VMEXIT_IO;
 	}
 	case SVM_EXIT_NPF:
-		v->exit_gpa = info2;
-		v->exit_qual = (info1 & 2 ? 2 : 1) | (info1 & 0x10 ? 4 : 0); /* write, fetch */
-		return VMX_EXIT_EPT_VIOLATION;
+		v->svm.exit_gpa = info2;
+		v->svm.exit_qual = (info1 & 2 ? 2 : 1) | (info1 & 0x10 ? 4 : 0); /* write, fetch */
+		return VMEXIT_GPA_FAULT;
 	case SVM_EXIT_UD:
-		v->exit_len = 3;
+		v->svm.exit_len = 3;
 		if (is_vmcall(v))
-			return VMX_EXIT_VMCALL;
+			return VMEXIT_HYPERCALL;
 		*u64(v, C_EVENTINJ) = EVENT_UD; /* the guest's own #UD */
 		return 0;
 	case SVM_EXIT_DF:
@@ -578,13 +594,13 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 		*u64(v, C_EVENTINJ) = code == SVM_EXIT_DB ? EVENT_DB : EVENT_AC;
 		return 0;
 	case SVM_EXIT_INVALID:
-		return VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE;
+		return VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE;
 	default:
 		if (code >= SVM_EXIT_VMRUN && code <= SVM_EXIT_SKINIT) {
 			*u64(v, C_EVENTINJ) = EVENT_UD; /* no SVM for guests */
 			return 0;
 		}
-		return 0x1000 | code;
+		return VMEXIT_SVM_OTHER | code;
 	}
 }
 
@@ -611,10 +627,10 @@ void svm_exit(void)
 		code = SVM_EXIT_INVALID;
 		restore_entry_state(v);
 	} else {
-		v->entry_state_valid = false; /* the guest ran: its state moved on */
+		v->svm.entry_state_valid = false; /* the guest ran: its state moved on */
 	}
 	t->regs.rax = *u64(v, S_RAX);
-	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 0;
+	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_NONE;
 	*u64(v, C_EVENTINJ) = 0;
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
@@ -639,11 +655,11 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 		return_to_user();
 	/* a guest mapping went away, or another vCPU used the ASID, since this vCPU last ran */
 	bool asid_reused = vcpu_tag_claim(v);
-	if (v->flush_seen != flushes || asid_reused) {
-		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = 1;
-		v->flush_seen = flushes;
+	if (v->svm.flush_seen != flushes || asid_reused) {
+		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL;
+		v->svm.flush_seen = flushes;
 	}
-	svm_launch(&t->regs, v->vmcs);
+	svm_launch(&t->regs, v->control_page);
 }
 
 const struct vcpu_backend svm_backend = {
@@ -658,4 +674,5 @@ const struct vcpu_backend svm_backend = {
 	.gpa_leaf = npt_leaf,
 	.gpa_table = npt_table,
 	.gpa_flush = npt_flush,
+	.gpa_root = npt_root,
 };

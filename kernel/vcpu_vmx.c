@@ -56,71 +56,41 @@ enum {
 	HOST_RSP = 0x6c14, HOST_RIP = 0x6c16,
 };
 
-/* Controls (SDM 24.6-24.8). */
-#define PIN_EXT_INTR_EXIT   (1u << 0)
-#define PIN_NMI_EXIT        (1u << 3)
-#define PIN_VIRTUAL_NMI     (1u << 5)
-#define PIN_PREEMPT_TIMER   (1u << 6)
-#define PROC_INTR_WINDOW    (1u << 2)
-#define PROC_HLT_EXIT       (1u << 7)
-#define PROC_MWAIT_EXIT     (1u << 10)
-#define PROC_RDPMC_EXIT     (1u << 11)
-#define PROC_CR8_LOAD_EXIT  (1u << 19)
-#define PROC_CR8_STORE_EXIT (1u << 20)
-#define PROC_NMI_WINDOW     (1u << 22)
-#define PROC_MOV_DR_EXIT    (1u << 23)
-#define PROC_IO_EXIT        (1u << 24)
-#define PROC_MONITOR_EXIT   (1u << 29)
-#define PROC_SECONDARY      (1u << 31)
-#define PROC2_EPT           (1u << 1)
-#define PROC2_VPID          (1u << 5)
-#define PROC2_WBINVD_EXIT   (1u << 6)
-#define PROC2_UNRESTRICTED  (1u << 7)
-#define EXIT_HOST_64        (1u << 9)
-#define EXIT_ACK_INTR       (1u << 15)
-#define EXIT_SAVE_EFER      (1u << 20)
-#define EXIT_LOAD_EFER      (1u << 21)
-#define ENTRY_IA32E_GUEST   (1u << 9)
-#define ENTRY_LOAD_EFER     (1u << 15)
-
-#define MSR_VMX_BASIC       0x480
-#define MSR_VMX_CR0_FIXED0  0x486
-#define MSR_VMX_CR0_FIXED1  0x487
-#define MSR_VMX_CR4_FIXED0  0x488
-#define MSR_VMX_CR4_FIXED1  0x489
-
-
 static uint64_t loaded_vmcs;
 static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup */
 
 static void vmcs_load(struct vcpu *v)
 {
-	if (loaded_vmcs == v->vmcs)
+	if (loaded_vmcs == v->control_page)
 		return;
-	asm volatile("vmptrld %0" : : "m"(v->vmcs) : "cc", "memory");
-	loaded_vmcs = v->vmcs;
+	asm volatile("vmptrld %0" : : "m"(v->control_page) : "cc", "memory");
+	loaded_vmcs = v->control_page;
 }
 
 /* Sets the wanted bits a control MSR allows; bits it requires are set whatever we want. */
 static uint32_t control(uint32_t msr, uint32_t true_msr, uint32_t want)
 {
-	uint64_t cap = rdmsr(rdmsr(MSR_VMX_BASIC) & (1ULL << 55) ? true_msr : msr);
+	uint64_t cap = rdmsr(rdmsr(MSR_VMX_BASIC) & VMX_BASIC_TRUE_CTLS ? true_msr : msr);
 	return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
 }
 
 static void setup_controls(void)
 {
-	vmwrite(PIN_CONTROLS, control(0x481, 0x48d, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT |
-					     PIN_VIRTUAL_NMI | PIN_PREEMPT_TIMER));
-	vmwrite(PROC_CONTROLS, control(0x482, 0x48e, PROC_HLT_EXIT | PROC_MWAIT_EXIT |
-		PROC_RDPMC_EXIT | PROC_CR8_LOAD_EXIT | PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT |
-		PROC_IO_EXIT | PROC_MONITOR_EXIT | PROC_SECONDARY));
-	vmwrite(PROC_CONTROLS2, control(0x48b, 0x48b, PROC2_EPT | PROC2_VPID |
-					       PROC2_WBINVD_EXIT | PROC2_UNRESTRICTED));
-	vmwrite(EXIT_CONTROLS, control(0x483, 0x48f, EXIT_HOST_64 | EXIT_ACK_INTR |
-					      EXIT_SAVE_EFER | EXIT_LOAD_EFER));
-	vmwrite(ENTRY_CONTROLS, control(0x484, 0x490, ENTRY_LOAD_EFER));
-	vmwrite(EXCEPTION_BITMAP, (1u << 1) | (1u << 17)); /* #DB, #AC: see reflect_exception() */
+	vmwrite(PIN_CONTROLS, control(MSR_VMX_PINBASED_CTLS, MSR_VMX_TRUE_PINBASED_CTLS,
+				      PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMI |
+				      PIN_PREEMPT_TIMER));
+	vmwrite(PROC_CONTROLS, control(MSR_VMX_PROCBASED_CTLS, MSR_VMX_TRUE_PROCBASED_CTLS,
+		PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_RDPMC_EXIT | PROC_CR8_LOAD_EXIT |
+		PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT | PROC_IO_EXIT | PROC_MONITOR_EXIT |
+		PROC_SECONDARY));
+	vmwrite(PROC_CONTROLS2, control(MSR_VMX_PROCBASED_CTLS2, MSR_VMX_PROCBASED_CTLS2,
+					PROC2_EPT | PROC2_VPID | PROC2_WBINVD_EXIT |
+					PROC2_UNRESTRICTED));
+	vmwrite(EXIT_CONTROLS, control(MSR_VMX_EXIT_CTLS, MSR_VMX_TRUE_EXIT_CTLS,
+				       EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER));
+	vmwrite(ENTRY_CONTROLS, control(MSR_VMX_ENTRY_CTLS, MSR_VMX_TRUE_ENTRY_CTLS, ENTRY_LOAD_EFER));
+	/* #DB, #AC: see reflect_exception() */
+	vmwrite(EXCEPTION_BITMAP, (1u << EXC_DB) | (1u << EXC_AC));
 	vmwrite(VMCS_LINK, ~0ULL);
 }
 
@@ -158,10 +128,10 @@ static void setup_guest(void)
 		vmwrite(GUEST_SEL + 2 * s, 0);
 		vmwrite(GUEST_BASE + 2 * s, 0);
 		vmwrite(GUEST_LIMIT + 2 * s, 0xffff);
-		vmwrite(GUEST_AR + 2 * s, s == VMS_CS ? 0x9b : 0x93);
+		vmwrite(GUEST_AR + 2 * s, s == VMS_CS ? SEG_AR_CODE : SEG_AR_DATA);
 	}
-	vmwrite(GUEST_AR + 2 * VMS_LDTR, 0x82);
-	vmwrite(GUEST_AR + 2 * VMS_TR, 0x8b);
+	vmwrite(GUEST_AR + 2 * VMS_LDTR, SEG_AR_LDT);
+	vmwrite(GUEST_AR + 2 * VMS_TR, SEG_AR_TSS_BUSY);
 	vmwrite(GUEST_GDTR_LIMIT, 0xffff);
 	vmwrite(GUEST_IDTR_LIMIT, 0xffff);
 	vmwrite(GUEST_GDTR_BASE, 0);
@@ -169,7 +139,7 @@ static void setup_guest(void)
 	vmwrite(GUEST_RFLAGS, 2);
 	vmwrite(GUEST_RIP, 0);
 	vmwrite(GUEST_RSP, 0);
-	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_DR7, DR7_RESET);
 	vmwrite(GUEST_DEBUGCTL, 0);
 	vmwrite(GUEST_EFER, 0);
 	vmwrite(GUEST_PENDING_DBG, 0);
@@ -223,9 +193,9 @@ static void guest_write_cr4(uint64_t v)
  */
 static void setup_switched_msrs(struct vcpu *v)
 {
-	uint64_t area = (uint64_t)v->switched_msrs - PHYSMAP_BASE;
-	v->switched_msrs[0] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
-	v->switched_msrs[1] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
+	uint64_t area = (uint64_t)v->vmx.switched_msrs - PHYSMAP_BASE;
+	v->vmx.switched_msrs[0] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
+	v->vmx.switched_msrs[1] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
 	vmwrite(EXIT_MSR_STORE_ADDR, area);
 	vmwrite(EXIT_MSR_STORE_COUNT, 1);
 	vmwrite(ENTRY_MSR_LOAD_ADDR, area);
@@ -236,44 +206,60 @@ static void setup_switched_msrs(struct vcpu *v)
 
 static void vmx_vcpu_setup(struct vcpu *v)
 {
-	preempt_shift = rdmsr(0x485) & 31;
-	*(uint32_t *)phys_to_virt(v->vmcs) = vmx_caps.revision;
-	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
+	preempt_shift = rdmsr(MSR_VMX_MISC) & VMX_MISC_PREEMPT_SHIFT;
+	*(uint32_t *)phys_to_virt(v->control_page) = vmx_caps.revision;
+	asm volatile("vmclear %0" : : "m"(v->control_page) : "cc", "memory");
 	loaded_vmcs = 0;
 	vmcs_load(v);
 	setup_controls();
 	setup_host(v);
 	setup_guest();
-	vmwrite(VPID, v->vpid);
+	vmwrite(VPID, v->tag);
 	vmwrite(CR0_MASK, cr0_forced() | CR0_PE | CR0_PG | CR0_CD | CR0_NW); /* mode switches exit too */
 	setup_switched_msrs(v);
 	vmwrite(CR4_MASK, cr4_forced());
-	guest_write_cr0(0x60000010); /* CD, NW, ET: the reset value */
+	guest_write_cr0(CR0_RESET);
 	guest_write_cr4(0);
 }
 
 static void vmx_vcpu_teardown(struct vcpu *v)
 {
-	asm volatile("vmclear %0" : : "m"(v->vmcs) : "cc", "memory");
-	if (loaded_vmcs == v->vmcs)
+	asm volatile("vmclear %0" : : "m"(v->control_page) : "cc", "memory");
+	if (loaded_vmcs == v->control_page)
 		loaded_vmcs = 0;
 }
 
 static void vmx_vcpu_set_space(struct vcpu *v, struct gpa_space *g)
 {
 	vmcs_load(v);
-	vmwrite(EPT_POINTER, g ? g->root | (3 << 3) | 6 : 0); /* 4-level walk, write-back tables */
+	vmwrite(EPT_POINTER, g ? g->root | EPTP_WALK_4 | EPT_MEMTYPE_WB : 0);
 }
 
 /* EPT entries (SDM 29.3.2): R, W, X in bits 0-2; leaves are write-back memory. */
 static uint64_t ept_leaf(uint64_t phys, unsigned rights)
 {
-	return phys | (6ULL << 3) | (rights & (RIGHT_R | RIGHT_W | RIGHT_X));
+	return phys | EPT_LEAF_WB | (rights & (RIGHT_R | RIGHT_W | RIGHT_X));
 }
 
 static uint64_t ept_table(uint64_t phys)
 {
 	return phys | RIGHT_R | RIGHT_W | RIGHT_X;
+}
+
+/*
+ * The EPT root v's VMCS names (kcheck_hw.c checks it).  It reads through
+ * v's VMCS and then makes current again whichever VMCS was (VMPTRST), so
+ * that loaded_vmcs stays true.
+ */
+static uint64_t ept_root(struct vcpu *v)
+{
+	uint64_t was = ~0ULL, eptp;
+	asm volatile("vmptrst %0" : "=m"(was) : : "memory");
+	asm volatile("vmptrld %0" : : "m"(v->control_page) : "cc", "memory");
+	eptp = vmread(EPT_POINTER);
+	if (was != ~0ULL)
+		asm volatile("vmptrld %0" : : "m"(was) : "cc", "memory");
+	return eptp & ~0xfffULL; /* the memory type and walk length below */
 }
 
 static void ept_flush(struct gpa_space *g)
@@ -343,7 +329,7 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 	}
 	if (mask & VMG_CR) {
 		w[VMW_CR0] = vmread(CR0_SHADOW);
-		w[VMW_CR2] = v->cr2;
+		w[VMW_CR2] = v->vmx.cr2;
 		w[VMW_CR3] = vmread(GUEST_CR3);
 		w[VMW_CR4] = vmread(CR4_SHADOW);
 		w[VMW_EFER] = vmread(GUEST_EFER);
@@ -388,7 +374,7 @@ static void write_segments(const uint64_t *w)
 	for (unsigned s = VMS_ES; s <= VMS_TR; s++) {
 		uint64_t d = w[VMW_SEG_DESC(s)];
 		vmwrite(GUEST_SEL + 2 * s, VM_SEG_SEL(d));
-		vmwrite(GUEST_AR + 2 * s, VM_SEG_AR(d) ? VM_SEG_AR(d) : 1u << 16); /* 0: unusable */
+		vmwrite(GUEST_AR + 2 * s, VM_SEG_AR(d) ? VM_SEG_AR(d) : SEG_AR_UNUSABLE);
 		vmwrite(GUEST_LIMIT + 2 * s, VM_SEG_LIMIT(d));
 		vmwrite(GUEST_BASE + 2 * s, w[VMW_SEG_BASE(s)]);
 	}
@@ -398,7 +384,7 @@ static void write_cr_group(struct vcpu *v, const uint64_t *w)
 {
 	guest_write_cr0(w[VMW_CR0]);
 	guest_write_cr4(w[VMW_CR4]);
-	v->cr2 = w[VMW_CR2];
+	v->vmx.cr2 = w[VMW_CR2];
 	vmwrite(GUEST_CR3, w[VMW_CR3]);
 	vmwrite(GUEST_EFER, w[VMW_EFER]);
 	uint32_t entry = vmread(ENTRY_CONTROLS) & ~ENTRY_IA32E_GUEST;
@@ -528,7 +514,7 @@ static bool reflect_exception(void)
 {
 	uint32_t info = vmread(EXIT_INTR_INFO);
 	unsigned vector = info & 0xff, type = (info >> 8) & 7;
-	if (type == 2 || (vector != 1 && vector != 17))
+	if (type == 2 || (vector != EXC_DB && vector != EXC_AC))
 		return false;
 	vmwrite(ENTRY_INTR_INFO, info & 0x80000fff); /* bit 12, NMI unblocking, is exit-only */
 	if (info & (1u << 11))
@@ -544,27 +530,27 @@ void vmx_exit(void)
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
 	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
-	v->cr2 = read_cr2();
-	active_task = 0; /* the exit loaded the kernel's page tables */
-	tss_limit_short = true; /* and a TR limit without the I/O bitmap */
+	v->vmx.cr2 = read_cr2();
+	task_cr3_reset_by_vm_exit();
+	tss_limit_cut_by_vm_exit();
 	uint32_t reason = vmread(EXIT_REASON);
-	v->launched = true; /* (but see the entry failure below) */
+	v->vmx.launched = true; /* (but see the entry failure below) */
 	/* No TSC read here: the preemption timer got what was left of the slice (vcpu.h). */
-	if (reason == VMX_EXIT_EXTERNAL_INTERRUPT) {
+	if (reason == VMEXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
-	} else if (reason == VMX_EXIT_PREEMPTION_TIMER) {
+	} else if (reason == VMEXIT_PREEMPTION_TIMER) {
 		t->timeslice = 0; /* its time is up: round robin */
-	} else if (reason == VMX_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+	} else if (reason == VMEXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
 		kernel_cpuid(&t->regs);
 		resume_current();
-	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
+	} else if (reason == VMEXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
-	} else if (reason == VMX_EXIT_EXCEPTION && reflect_exception()) {
+	} else if (reason == VMEXIT_EXCEPTION && reflect_exception()) {
 		resume_current(); /* back to the guest */
 	} else {
 		fastpath_vmexit(t, reason, vmx_read_groups); /* returns if the general path must do it */
 		if (reason & VMEXIT_ENTRY_FAILURE)
-			v->launched = false; /* the VMCS was never launched: VMLAUNCH next time */
+			v->vmx.launched = false; /* the VMCS was never launched: VMLAUNCH next time */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();
@@ -576,7 +562,7 @@ void vmx_entry_failed(void)
 	struct thread *t = current;
 	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->id,
 		 vmread(INSN_ERROR));
-	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE);
+	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE);
 	return_to_user();
 }
 
@@ -586,12 +572,12 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 	vmcs_load(v);
 	if (vcpu_entry_refused(t))
 		return_to_user();
-	if (read_cr2() != v->cr2)
-		write_cr2(v->cr2);
+	if (read_cr2() != v->vmx.cr2)
+		write_cr2(v->vmx.cr2);
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
-		vmx_invvpid(v->vpid);
+		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));
-	vmx_launch(&t->regs, v->launched);
+	vmx_launch(&t->regs, v->vmx.launched);
 	vmx_entry_failed();
 }
 
@@ -607,4 +593,5 @@ const struct vcpu_backend vmx_backend = {
 	.gpa_leaf = ept_leaf,
 	.gpa_table = ept_table,
 	.gpa_flush = ept_flush,
+	.gpa_root = ept_root,
 };

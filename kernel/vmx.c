@@ -5,20 +5,11 @@
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "svm.h"
 #include "vcpu.h"
 #include "vmx.h"
 #include "x86.h"
 
-#define MSR_VMX_BASIC         0x480
-#define MSR_VMX_PINBASED      0x481
-#define MSR_VMX_PROCBASED     0x482
-#define MSR_VMX_PROCBASED2    0x48b
-#define MSR_VMX_EPT_VPID_CAP  0x48c
-
-#define MSR_VMX_CR0_FIXED0    0x486
-#define MSR_VMX_CR0_FIXED1    0x487
-#define MSR_VMX_CR4_FIXED0    0x488
-#define MSR_VMX_CR4_FIXED1    0x489
 #define CR4_VMXE              (1UL << 13)
 
 #define FC_LOCKED             (1ULL << 0)
@@ -27,9 +18,9 @@
 struct vmx_caps vmx_caps;
 
 /* A control is available when its allowed-1 bit (high half of the MSR) is set. */
-static bool allowed1(uint32_t msr, int bit)
+static bool allowed1(uint32_t msr, uint32_t control)
 {
-	return (rdmsr(msr) >> 32) & (1ULL << bit);
+	return (rdmsr(msr) >> 32) & control;
 }
 
 static void read_caps(struct vmx_caps *c)
@@ -37,12 +28,12 @@ static void read_caps(struct vmx_caps *c)
 	uint64_t fc = rdmsr(MSR_FEATURE_CONTROL);
 	c->enabled_by_fw = !(fc & FC_LOCKED) || (fc & FC_VMXON_OUTSIDE_SMX);
 	c->revision = rdmsr(MSR_VMX_BASIC) & 0x7fffffff;
-	c->preemption_timer = allowed1(MSR_VMX_PINBASED, 6);
-	if (!allowed1(MSR_VMX_PROCBASED, 31))
+	c->preemption_timer = allowed1(MSR_VMX_PINBASED_CTLS, PIN_PREEMPT_TIMER);
+	if (!allowed1(MSR_VMX_PROCBASED_CTLS, PROC_SECONDARY))
 		return; /* no secondary controls: no EPT, VPID or unrestricted guest */
-	c->ept = allowed1(MSR_VMX_PROCBASED2, 1);
-	c->vpid = allowed1(MSR_VMX_PROCBASED2, 5);
-	c->unrestricted_guest = allowed1(MSR_VMX_PROCBASED2, 7);
+	c->ept = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_EPT);
+	c->vpid = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_VPID);
+	c->unrestricted_guest = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_UNRESTRICTED);
 	if (c->ept) {
 		uint64_t cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
 		c->ept_wb = cap & (1ULL << 14);
@@ -57,10 +48,9 @@ void vmx_probe(void)
 {
 	struct vmx_caps *c = &vmx_caps;
 	c->present = cpuid(1, 0).ecx & (1U << 5);
-	c->svm = cpuid(0x80000000, 0).eax >= 0x80000001 && (cpuid(0x80000001, 0).ecx & (1U << 2));
 	if (!c->present) {
 		log_info("vmx: not available on this CPU%s",
-			 c->svm ? " (it has AMD SVM instead)" : ": virtual machines are disabled");
+			 svm_caps.present ? " (it has AMD SVM instead)" : ": virtual machines are disabled");
 		return;
 	}
 	read_caps(c);

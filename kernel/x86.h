@@ -96,6 +96,7 @@ static inline uint64_t read_rflags(void)
 #define CR0_MP  (1UL << 1)
 #define CR0_EM  (1UL << 2)
 #define CR0_TS  (1UL << 3)
+#define CR0_ET  (1UL << 4)
 #define CR0_NE  (1UL << 5)
 #define CR0_NW  (1UL << 29)
 #define CR0_CD  (1UL << 30)
@@ -108,5 +109,31 @@ static inline uint64_t read_rflags(void)
 #define CR4_OSFXSR     (1UL << 9)
 #define CR4_OSXMMEXCPT (1UL << 10)
 #define CR4_OSXSAVE    (1UL << 18)
+
+/* Exception vectors the vCPU backends intercept or inject. */
+#define EXC_DB  1
+#define EXC_NMI 2
+#define EXC_UD  6
+#define EXC_DF  8
+#define EXC_AC  17
+
+/*
+ * Segment access rights: a descriptor's type, S, DPL and P bits (byte 5),
+ * as the VMCS, the VMCB and the exit message hold them.  The values are
+ * those of a guest at reset; VMX's "unusable" bit 16 stands for "not
+ * present" on SVM.
+ */
+#define SEG_AR_P         0x80
+#define SEG_AR_DATA      0x93   /* present, data, read/write, accessed */
+#define SEG_AR_CODE      0x9b   /* present, code, execute/read, accessed */
+#define SEG_AR_LDT       0x82   /* present LDT */
+#define SEG_AR_TSS_BUSY  0x8b   /* present busy TSS */
+#define SEG_AR_UNUSABLE  (1u << 16)
+
+/* A guest's state at reset (SDM vol. 3, 10.1; APM vol. 2, 14.1.3). */
+#define CR0_RESET  (CR0_CD | CR0_NW | CR0_ET)
+#define DR6_RESET  0xffff0ff0
+#define DR7_RESET  0x400
+#define PAT_RESET  0x0007040600070406ULL
 
 #endif

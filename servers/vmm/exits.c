@@ -278,19 +278,19 @@ static void exit_invalid_state(struct exit_ctx *x)
 	guest_stop(x, "invalid guest state at VM entry", x->w[VMW_REASON]);
 }
 
-static void (*const handlers[VMX_EXIT_REASONS])(struct exit_ctx *x) = {
-	[VMX_EXIT_TRIPLE_FAULT] = exit_triple_fault,
-	[VMX_EXIT_INTERRUPT_WINDOW] = exit_interrupt_window,
-	[VMX_EXIT_CPUID] = exit_cpuid,
-	[VMX_EXIT_HLT] = exit_hlt,
-	[VMX_EXIT_VMCALL] = exit_vmcall,
-	[VMX_EXIT_CR_ACCESS] = exit_cr,
-	[VMX_EXIT_IO] = exit_io,
-	[VMX_EXIT_RDMSR] = exit_rdmsr,
-	[VMX_EXIT_WRMSR] = exit_wrmsr,
-	[VMX_EXIT_INVALID_STATE] = exit_invalid_state,
-	[VMX_EXIT_EPT_VIOLATION] = exit_ept_violation,
-	[VMX_EXIT_XSETBV] = exit_xsetbv,
+static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
+	[VMEXIT_TRIPLE_FAULT] = exit_triple_fault,
+	[VMEXIT_INTERRUPT_WINDOW] = exit_interrupt_window,
+	[VMEXIT_CPUID] = exit_cpuid,
+	[VMEXIT_HLT] = exit_hlt,
+	[VMEXIT_HYPERCALL] = exit_vmcall,
+	[VMEXIT_CR_ACCESS] = exit_cr,
+	[VMEXIT_IO] = exit_io,
+	[VMEXIT_RDMSR] = exit_rdmsr,
+	[VMEXIT_WRMSR] = exit_wrmsr,
+	[VMEXIT_INVALID_STATE] = exit_invalid_state,
+	[VMEXIT_GPA_FAULT] = exit_ept_violation,
+	[VMEXIT_XSETBV] = exit_xsetbv,
 };
 
 /* The exits the table has no handler for: the kernel's recall, and the rest. */
@@ -311,7 +311,7 @@ static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t re
 void exit_handle(struct exit_ctx *x)
 {
 	uint32_t reason = x->w[VMW_REASON] & 0xffff;
-	if (reason < VMX_EXIT_REASONS && handlers[reason])
+	if (reason < VMEXIT_REASONS && handlers[reason])
 		handlers[reason](x);
 	else
 		exit_other(x, reason);

@@ -22,7 +22,7 @@
 static const struct {
 	uint32_t reason, mask;
 } bindings[] = {
-	{ VMX_EXIT_CPUID, VMG_GPR_ACDB | VMG_RIP },
+	{ VMEXIT_CPUID, VMG_GPR_ACDB | VMG_RIP },
 };
 #define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
 

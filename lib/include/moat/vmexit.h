@@ -76,35 +76,47 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 #define VMC_INTR_WINDOW (1u << 0)
 #define VMC_NMI_WINDOW  (1u << 1)
 
-/* Exit reasons (Intel SDM vol. 3, appendix C) the VMM sees, plus the kernel's own. */
+/*
+ * The exit reasons the VMM sees, the same on both backends.  Their numbers
+ * are VMX's basic exit reasons (Intel SDM vol. 3, appendix C) and are ABI;
+ * the SVM backend translates its exit codes to them (table in
+ * docs/vm-exit-protocol.md).  VMEXIT_RECALL is the kernel's own.
+ */
 enum vm_exit_reason {
-	VMX_EXIT_EXCEPTION = 0,
-	VMX_EXIT_EXTERNAL_INTERRUPT = 1,
-	VMX_EXIT_TRIPLE_FAULT = 2,
-	VMX_EXIT_INTERRUPT_WINDOW = 7,
-	VMX_EXIT_NMI_WINDOW = 8,
-	VMX_EXIT_CPUID = 10,
-	VMX_EXIT_HLT = 12,
-	VMX_EXIT_INVLPG = 14,
-	VMX_EXIT_RDTSC = 16,
-	VMX_EXIT_VMCALL = 18,
-	VMX_EXIT_CR_ACCESS = 28,
-	VMX_EXIT_IO = 30,
-	VMX_EXIT_RDMSR = 31,
-	VMX_EXIT_WRMSR = 32,
-	VMX_EXIT_INVALID_STATE = 33,
-	VMX_EXIT_MSR_LOADING = 34,
-	VMX_EXIT_MWAIT = 36,
-	VMX_EXIT_MONITOR = 39,
-	VMX_EXIT_PAUSE = 40,
-	VMX_EXIT_EPT_VIOLATION = 48,
-	VMX_EXIT_EPT_MISCONFIG = 49,
-	VMX_EXIT_PREEMPTION_TIMER = 52,
-	VMX_EXIT_XSETBV = 55,
-	VMX_EXIT_REASONS = 65,
+	VMEXIT_EXCEPTION = 0,
+	VMEXIT_EXTERNAL_INTERRUPT = 1,
+	VMEXIT_TRIPLE_FAULT = 2,
+	VMEXIT_INTERRUPT_WINDOW = 7,
+	VMEXIT_NMI_WINDOW = 8,
+	VMEXIT_CPUID = 10,
+	VMEXIT_HLT = 12,
+	VMEXIT_INVLPG = 14,
+	VMEXIT_RDTSC = 16,
+	VMEXIT_HYPERCALL = 18,       /* VMCALL, or VMMCALL */
+	VMEXIT_CR_ACCESS = 28,
+	VMEXIT_IO = 30,
+	VMEXIT_RDMSR = 31,
+	VMEXIT_WRMSR = 32,
+	VMEXIT_INVALID_STATE = 33,
+	VMEXIT_MSR_LOADING = 34,
+	VMEXIT_MWAIT = 36,
+	VMEXIT_MONITOR = 39,
+	VMEXIT_PAUSE = 40,
+	VMEXIT_GPA_FAULT = 48,       /* the guest-physical space refused an access (EPT violation, NPF) */
+	VMEXIT_GPA_MISCONFIG = 49,
+	VMEXIT_PREEMPTION_TIMER = 52,
+	VMEXIT_XSETBV = 55,
+	VMEXIT_REASONS = 65,         /* bound of the reasons above: SYS_VCPU_BIND's tables */
 	VMEXIT_RECALL = 0x100,   /* the kernel's own: SYS_VCPU_RECALL asked for an exit */
 };
 #define VMEXIT_ENTRY_FAILURE (1u << 31)
+/*
+ * An SVM exit with no reason above (one the kernel's intercepts should
+ * not cause) reaches the VMM's default binding as VMEXIT_SVM_OTHER | its
+ * SVM exit code: reported as itself, apart from every reason above, and
+ * not mistaken for one.  The APM's exit codes are below 0x1000.
+ */
+#define VMEXIT_SVM_OTHER 0x1000u
 /* SYS_VCPU_BIND: the binding for every reason without its own. */
 #define VMEXIT_DEFAULT 0xffff
 

@@ -236,7 +236,7 @@ static uint64_t rnd_value(struct rng *r, enum kind kind)
 	case K_PORT:
 		return below(r, 4) ? 0x40 + below(r, 4) : rnd_any(r);
 	case K_REASON:
-		return below(r, 4) ? VMEXIT_DEFAULT : below(r, 8) ? below(r, VMX_EXIT_REASONS) :
+		return below(r, 4) ? VMEXIT_DEFAULT : below(r, 8) ? below(r, VMEXIT_REASONS) :
 		       VMEXIT_RECALL;
 	case K_GROUPS:
 		return below(r, 8) ? rnd(r) & (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS)) : rnd_any(r);

@@ -264,7 +264,7 @@ static enum result vm_exit_keeps_descriptor_table_limits(void)
 	asm volatile("sgdt %0; sidt %1" : "=m"(before_gdt), "=m"(before_idt));
 	protected_mode_state();
 	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_CPUID);
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
 	asm volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
 	CHECK(gdt.limit == before_gdt.limit && gdt.base == before_gdt.base);
 	CHECK(idt.limit == before_idt.limit && idt.base == before_idt.base);
@@ -286,7 +286,7 @@ static enum result guest_ldt_and_tss_stay_in_the_guest(void)
 		return skip_reason ? SKIP : FAIL;
 	protected_mode_state();
 	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_HLT);
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
 	asm volatile("sldt %0; str %1" : "=r"(ldtr), "=r"(tr));
 	CHECK(ldtr == 0);
 	CHECK(tr == 0x28);
@@ -348,14 +348,14 @@ static enum result failed_first_entry_can_be_retried(void)
 	long_mode_state(0xe09b); /* L and D: invalid */
 	CHECK_OK(vm_start(&m));
 	uint64_t reason = vm_next_exit(&m, NULL), *w = utcb()->mr;
-	CHECK(reason == (VMEXIT_ENTRY_FAILURE | VMX_EXIT_INVALID_STATE));
+	CHECK(reason == (VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE));
 	CHECK(w[VMW_RIP] == CODE_GPA);
 	CHECK(w[VMW_CR3] == PML4_GPA);
 	CHECK(w[VMW_GDTR_BASE] == GDT_GPA && w[VMW_IDTR_BASE] == IDT_GPA);
 	CHECK(VM_SEG_SEL(w[VMW_SEG_DESC(VMS_CS)]) == G_CODE64);
 	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, 0xa09b, 0xffffffff);
 	CHECK_OK(vm_reply(VMG_SEG));
-	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_HLT);
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
 	CHECK(w[VMW_RIP] == CODE_GPA + 1 || w[VMW_RIP] == CODE_GPA);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
@@ -373,7 +373,7 @@ static enum result fault_without_idt_is_a_triple_fault(void)
 		return skip_reason ? SKIP : FAIL;
 	protected_mode_state();
 	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_TRIPLE_FAULT);
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_TRIPLE_FAULT);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
 }
@@ -392,7 +392,7 @@ static enum result debug_and_alignment_exceptions_reach_the_guest(void)
 	set_guest_gate(m.mem, 17, guest_ac_handler, guest_db_ac);
 	protected_mode_state()[VMW_CR0] = 0x40011; /* AM, ET, PE */
 	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_CPUID);
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
 	const volatile uint32_t *count = (const volatile uint32_t *)(m.mem + DATA_GPA);
 	CHECK(count[1] >= 1); /* #DB */
 	CHECK_OK(vm_reply(VMR_STOP));
@@ -410,7 +410,7 @@ static enum result software_injection_needs_a_length(void)
 		return skip_reason ? SKIP : FAIL;
 	protected_mode_state();
 	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, NULL) == VMX_EXIT_CPUID);
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
 	uint64_t *w = utcb()->mr;
 	w[VMW_INJECT_INFO] = (1u << 31) | (4u << 8) | 0x80; /* int $0x80 */
 	w[VMW_INJECT_ERROR] = 0;
@@ -433,12 +433,12 @@ static enum result unbound_exit_reason_goes_to_the_default(void)
 		return skip_reason ? SKIP : FAIL;
 	uint64_t for_cpuid = cap_dup(m.ep, RIGHT_W, 2), for_hlt = cap_dup(m.ep, RIGHT_W, 3);
 	CHECK_MADE(for_cpuid && for_hlt);
-	CHECK_OK(sys_vcpu_bind(m.vcpu, VMX_EXIT_CPUID, for_cpuid, VMG_GPR_ACDB | VMG_RIP));
-	CHECK_OK(sys_vcpu_bind(m.vcpu, VMX_EXIT_CPUID, SLOT_NONE, 0));
-	CHECK_OK(sys_vcpu_bind(m.vcpu, VMX_EXIT_HLT, for_hlt, VMG_RIP)); /* takes the freed slot */
+	CHECK_OK(sys_vcpu_bind(m.vcpu, VMEXIT_CPUID, for_cpuid, VMG_GPR_ACDB | VMG_RIP));
+	CHECK_OK(sys_vcpu_bind(m.vcpu, VMEXIT_CPUID, SLOT_NONE, 0));
+	CHECK_OK(sys_vcpu_bind(m.vcpu, VMEXIT_HLT, for_hlt, VMG_RIP)); /* takes the freed slot */
 	protected_mode_state();
 	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, &badge) == VMX_EXIT_CPUID);
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_CPUID);
 	CHECK(badge == 1);
 	CHECK(utcb()->mr[VMW_MASK] == ALL_EXIT_STATE);
 	CHECK_OK(vm_reply(VMR_STOP));

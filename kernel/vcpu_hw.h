@@ -1,0 +1,36 @@
+/*
+ * Each backend's own part of a vCPU: the state that one vendor's hardware
+ * needs the kernel to keep beside the VMCS or VMCB.  struct vcpu
+ * (object.h) holds the two in a union; only vcpu_vmx.c touches `vmx`, only
+ * vcpu_svm.c `svm`, and nothing above the backends reads either.
+ */
+#ifndef KERNEL_VCPU_HW_H
+#define KERNEL_VCPU_HW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One entry of the MSR areas VM exits and entries switch (Intel SDM 24.7.2, 24.8.2). */
+struct vmx_msr_entry {
+	uint32_t index, reserved;
+	uint64_t value;
+};
+
+struct vmx_vcpu {
+	uint64_t cr2;                /* not in the VMCS: switched by hand */
+	/* The MSRs exits and entries switch: the guest's, then the host's (vcpu_vmx.c). */
+	struct vmx_msr_entry switched_msrs[2] __attribute__((aligned(16)));
+	bool launched;               /* VMRESUME enters it, not VMLAUNCH */
+};
+
+#define SVM_SAVE_AREA_WORDS 84       /* the VMCB's state save area, 0x400-0x69f */
+
+struct svm_vcpu {
+	uint64_t exit_len, exit_qual, exit_gpa; /* the exit, in the protocol's terms */
+	uint64_t flush_seen;         /* guest-mapping removals this vCPU has flushed */
+	/* The state save area as the VMM last wrote it, for a VMRUN that fails (vcpu_svm.c). */
+	uint64_t entry_state[SVM_SAVE_AREA_WORDS];
+	bool entry_state_valid;
+};
+
+#endif
