@@ -619,7 +619,7 @@ void svm_exit(void)
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
-	} else if (code == SVM_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+	} else if (code == SVM_EXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(v);
 		resume_current();
 	} else if (code != SVM_EXIT_NMI) {

@@ -554,7 +554,7 @@ void vmx_exit(void)
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
 	} else if (reason == VMX_EXIT_PREEMPTION_TIMER) {
 		t->timeslice = 0; /* its time is up: round robin */
-	} else if (reason == VMX_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+	} else if (reason == VMX_EXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(&t->regs);
 		resume_current();
 	} else if (reason == VMX_EXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
