@@ -21,7 +21,6 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -T kernel/kernel.ld
 
 KSRCS := $(wildcard kernel/*.c) $(wildcard kernel/*.S) lib/fmt.c lib/string.c lib/elf.c lib/ring.c
-KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
 # User programs: each directory below is one program, build/prog/NAME.elf,
 # linked with the user runtime in lib/user/ and the shared lib/ code.
@@ -66,42 +65,58 @@ help:
 
 # --- kernel ------------------------------------------------------------------
 
-$(BUILD)/%.c.o: %.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
-	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+# The measurement kernel: the same sources built with MEASURE_DEFS, for the
+# test images whose guests measure the in-kernel baseline (make bench's
+# vmexit_kernel_baseline_instructions).  With MEASURE_KERNEL_CPUID the
+# kernel answers CPUID itself for a vCPU configured with VCPU_KERNEL_CPUID;
+# the shipped kernel ($(BUILD)/kernel.elf) refuses the flag and has no such
+# branch on its exit paths (docs/testing.md).
+MEASURE := $(BUILD)/measure
+MEASURE_DEFS := -DMEASURE_KERNEL_CPUID
+$(MEASURE)/%.o: KCFLAGS += $(MEASURE_DEFS)
 
-$(BUILD)/%.S.o: %.S
-	@mkdir -p $(dir $@)
-	@echo "  AS      $<"
-	$(V)$(CC) $(KCFLAGS) -c $< -o $@
-
-# The IPC fast path never returns to a caller, so frame pointers buy nothing there.
-$(BUILD)/kernel/fastpath.c.o: KCFLAGS += -fomit-frame-pointer
-
+# kernel_build DIR: DIR/kernel.elf from the objects under DIR.
+#
 # The kernel symbolizes its own backtraces.  It is linked twice: first with
 # an empty symbol table, then with the table made from the first link.  The
 # table sits after the code, so no function moves; the check below proves it.
-$(BUILD)/kernel.stage1.elf: $(KOBJS) $(BUILD)/ksyms-empty.o kernel/kernel.ld
-	$(V)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms-empty.o
+define kernel_build
+$(1)/%.c.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$<"
+	$$(V)$$(CC) $$(KCFLAGS) -c $$< -o $$@
 
-$(BUILD)/ksyms-empty.S:
-	@mkdir -p $(BUILD)
-	$(V)kernel/ksyms-gen.sh /dev/null > $@
+$(1)/%.S.o: %.S
+	@mkdir -p $$(dir $$@)
+	@echo "  AS      $$<"
+	$$(V)$$(CC) $$(KCFLAGS) -c $$< -o $$@
 
-$(BUILD)/ksyms.S: $(BUILD)/kernel.stage1.elf kernel/ksyms-gen.sh
-	$(V)$(NM) -n --defined-only $< | kernel/ksyms-gen.sh - > $@
+# The IPC fast path never returns to a caller, so frame pointers buy nothing there.
+$(1)/kernel/fastpath.c.o: KCFLAGS += -fomit-frame-pointer
 
-$(BUILD)/ksyms.o $(BUILD)/ksyms-empty.o: %.o: %.S
-	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+$(1)/kernel.stage1.elf: $(patsubst %,$(1)/%.o,$(KSRCS)) $(1)/ksyms-empty.o kernel/kernel.ld
+	$$(V)$$(LD) $$(KLDFLAGS) -o $$@ $$(filter %.o,$$^)
 
-$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.o kernel/kernel.ld
-	@echo "  LD      $@"
-	$(V)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.o
-	$(V)$(NM) -n $(BUILD)/kernel.stage1.elf | grep -i ' t ' > $(BUILD)/text1.sym
-	$(V)$(NM) -n $@ | grep -i ' t ' > $(BUILD)/text2.sym
-	$(V)cmp -s $(BUILD)/text1.sym $(BUILD)/text2.sym || \
-		{ echo "kernel.elf: functions moved between the two links"; rm -f $@; exit 1; }
+$(1)/ksyms-empty.S:
+	@mkdir -p $(1)
+	$$(V)kernel/ksyms-gen.sh /dev/null > $$@
+
+$(1)/ksyms.S: $(1)/kernel.stage1.elf kernel/ksyms-gen.sh
+	$$(V)$$(NM) -n --defined-only $$< | kernel/ksyms-gen.sh - > $$@
+
+$(1)/ksyms.o $(1)/ksyms-empty.o: %.o: %.S
+	$$(V)$$(CC) $$(KCFLAGS) -c $$< -o $$@
+
+$(1)/kernel.elf: $(patsubst %,$(1)/%.o,$(KSRCS)) $(1)/ksyms.o kernel/kernel.ld
+	@echo "  LD      $$@"
+	$$(V)$$(LD) $$(KLDFLAGS) -o $$@ $$(filter %.o,$$^)
+	$$(V)$$(NM) -n $(1)/kernel.stage1.elf | grep -i ' t ' > $(1)/text1.sym
+	$$(V)$$(NM) -n $$@ | grep -i ' t ' > $(1)/text2.sym
+	$$(V)cmp -s $(1)/text1.sym $(1)/text2.sym || \
+		{ echo "$$@: functions moved between the two links"; rm -f $$@; exit 1; }
+endef
+$(eval $(call kernel_build,$(BUILD)))
+$(eval $(call kernel_build,$(MEASURE)))
 
 # --- user programs -------------------------------------------------------------
 
@@ -166,12 +181,13 @@ $(BUILD)/kargs: FORCE
 
 FORCE:
 
-# A test ISO is its boot modules (FILE:NAME each), built with the kernel;
-# its prerequisites are those files, so it is remade when any of them changes.
+# A test ISO is its boot modules (FILE:NAME each), built with the kernel
+# (or the kernel a third argument names); its prerequisites are those files,
+# so it is remade when any of them changes.
 module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
 define test_iso
-$(BUILD)/test-$(1).iso: $(BUILD)/kernel.elf iso/mkiso.sh $(call module_files,$(2))
-	$$(V)iso/mkiso.sh $$@ $(BUILD)/kernel.elf "loglevel=info" $(2)
+$(BUILD)/test-$(1).iso: $(or $(3),$(BUILD)/kernel.elf) iso/mkiso.sh $(call module_files,$(2))
+	$$(V)iso/mkiso.sh $$@ $(or $(3),$(BUILD)/kernel.elf) "loglevel=info" $(2)
 endef
 
 # The user-level test suite, started by the root task.
@@ -192,17 +208,18 @@ FUZZ_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/fuzz/root.cfg:config \
 	$(BUILD)/prog/fuzz.elf:fuzz $(BUILD)/fuzz-seed:fuzzseed
 $(eval $(call test_iso,fuzz,$(FUZZ_TEST_MODULES)))
 
-# The VMM and its test guests (tests/vm/): they run under Bochs; QEMU has no VMX.
+# The VMM and its test guests (tests/vm/): Bochs runs them on VMX and SVM, QEMU on SVM.
+# The measurement kernel: tests/vm/vmm.cfg runs the in-kernel baseline guest.
 VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \
 	$(BUILD)/prog/vmm.elf:vmm tests/vm/vmm.cfg:vmm.cfg $(GUEST_MODULES)
-$(eval $(call test_iso,vm,$(VM_TEST_MODULES)))
+$(eval $(call test_iso,vm,$(VM_TEST_MODULES),$(MEASURE)/kernel.elf))
 
 # The same without the two background spinners, for Bochs's SVM: Bochs 2.7
 # never ends an SVM guest's time slice while the guest keeps IF=0
 # (docs/vm-exit-protocol.md), so a spinner would hold the CPU for ever.
 $(BUILD)/vmm-nospin.cfg: tests/vm/vmm.cfg
 	$(V)grep -v 'test=spin\|test=delete' $< > $@
-$(eval $(call test_iso,vm-nospin,$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.cfg:,$(VM_TEST_MODULES))))
+$(eval $(call test_iso,vm-nospin,$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.cfg:,$(VM_TEST_MODULES)),$(MEASURE)/kernel.elf))
 
 # Driver servers (tests/drivers/): the ATA driver and its test client; the
 # runner attaches a fresh disk image (tests/boot/drivers.disk).

@@ -451,6 +451,7 @@ static enum moat_status sys_vcpu_configure(struct trap_frame *r)
 	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
 	CHECK(cap_lookup(SELF, space_slot, OBJ_GPA_SPACE, RIGHT_W, &space), "gpa_space");
 	REFUSE_IF(flags & ~(uint64_t)VCPU_KERNEL_CPUID, ERR_INVALID_ARG, "flags");
+	REFUSE_IF(flags & ~(uint64_t)VCPU_FLAGS_TAKEN, ERR_UNSUPPORTED, "flags (a measurement kernel's)");
 	REFUSE_IF(v->thread->state != THREAD_INACTIVE, ERR_BUSY, "vcpu (not stopped)");
 	configure_vcpu(v, space, flags);
 	return OK;

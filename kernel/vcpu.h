@@ -235,4 +235,24 @@ struct vcpu_backend {
 extern const struct vcpu_backend *vcpu_backend;
 extern const struct vcpu_backend vmx_backend, svm_backend;
 
+/*
+ * VCPU_KERNEL_CPUID, the kernel answering CPUID itself for make bench's
+ * baseline figure, is in the measurement kernel only: the one built with
+ * MEASURE_KERNEL_CPUID (docs/testing.md).  In the shipped kernel
+ * SYS_VCPU_CONFIGURE refuses the flag, vcpu_kernel_cpuid is constant
+ * false, and the compiler leaves the branch and its answer out of both
+ * exit paths.
+ */
+#ifdef MEASURE_KERNEL_CPUID
+#define VCPU_FLAGS_TAKEN VCPU_KERNEL_CPUID
+#else
+#define VCPU_FLAGS_TAKEN 0u
+#endif
+
+/* Whether the kernel answers v's CPUID exits itself (the measurement kernel only). */
+static inline bool vcpu_kernel_cpuid(const struct vcpu *v)
+{
+	return v->flags & VCPU_FLAGS_TAKEN & VCPU_KERNEL_CPUID;
+}
+
 #endif

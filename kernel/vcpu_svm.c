@@ -98,13 +98,11 @@
 #define SVM_EXIT_NPF      0x400
 #define SVM_EXIT_INVALID  ((uint64_t)-1)
 
-#define EVENT_VALID (1u << 31)
-#define EVENT_EXCEPTION (3u << 8)
-#define EVENT_HAS_ERROR (1u << 11)
-#define EVENT_UD    (EVENT_VALID | EVENT_EXCEPTION | EXC_UD)
-#define EVENT_DF    (EVENT_VALID | EVENT_HAS_ERROR | EVENT_EXCEPTION | EXC_DF) /* error code 0 */
-#define EVENT_DB    (EVENT_VALID | EVENT_EXCEPTION | EXC_DB)
-#define EVENT_AC    (EVENT_VALID | EVENT_HAS_ERROR | EVENT_EXCEPTION | EXC_AC) /* error code 0 */
+/* EVENTINJ and EXITINTINFO have the protocol's event-word layout (moat/vmexit.h). */
+#define EVENT_UD (VM_EVENT_VALID | VM_EVENT_EXCEPTION | EXC_UD)
+#define EVENT_DF (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | EXC_DF) /* error code 0 */
+#define EVENT_DB (VM_EVENT_VALID | VM_EVENT_EXCEPTION | EXC_DB)
+#define EVENT_AC (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | EXC_AC) /* error code 0 */
 
 /* VMCB fields' values. */
 #define TLB_FLUSH_NONE  0            /* C_TLB_CONTROL: keep the TLB at VMRUN */
@@ -172,7 +170,7 @@ static void reset_guest_state(struct vcpu *v)
 	*u64(v, S_RFLAGS) = 2;
 	*u64(v, S_DR6) = DR6_RESET;
 	*u64(v, S_DR7) = DR7_RESET;
-	*u64(v, S_GPAT) = PAT_RESET;
+	*u64(v, S_GPAT) = PAT_POWER_ON;
 	v->long_mode = false;
 }
 
@@ -266,9 +264,9 @@ static void npt_flush(struct gpa_space *g)
 
 static uint64_t event_from_svm(uint64_t e)
 {
-	if (!(e & EVENT_VALID))
+	if (!(e & VM_EVENT_VALID))
 		return 0;
-	return (e & 0xfff) | EVENT_VALID; /* same vector, type and error-valid bits */
+	return (e & 0xfff) | VM_EVENT_VALID; /* same vector, type and error-valid bits */
 }
 
 /* The reader (vcpu_read_fn) of v. */
@@ -432,7 +430,7 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 	if (mask & VMG_INJECT) {
 		uint64_t info = w[VMW_INJECT_INFO];
 		*u64(v, C_EVENTINJ) = event_to_svm(info, w[VMW_INJECT_ERROR]);
-		if ((info & EVENT_VALID) && ((info >> 8) & 7) >= 4)
+		if ((info & VM_EVENT_VALID) && ((info >> 8) & 7) >= 4)
 			*u64(v, S_RIP) += w[VMW_INSN_LEN]; /* SVM pushes the RIP as it is */
 	}
 	if (mask & VMG_CONTROLS)
@@ -635,7 +633,7 @@ void svm_exit(void)
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
-	} else if (code == SVM_EXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+	} else if (code == SVM_EXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(v);
 		resume_current();
 	} else if (code != SVM_EXIT_NMI) {

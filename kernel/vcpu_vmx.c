@@ -540,7 +540,7 @@ void vmx_exit(void)
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
 	} else if (reason == VMEXIT_PREEMPTION_TIMER) {
 		t->timeslice = 0; /* its time is up: round robin */
-	} else if (reason == VMEXIT_CPUID && (v->flags & VCPU_KERNEL_CPUID)) {
+	} else if (reason == VMEXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(&t->regs);
 		resume_current();
 	} else if (reason == VMEXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {

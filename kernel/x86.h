@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "moat/port_io.h" /* inb, outb: the same instructions as the drivers' */
+#include "x86regs.h"       /* the bits and MSR numbers: the same as the VMM's */
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -66,50 +67,6 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
-#define RFLAGS_TF   (1UL << 8)
-#define RFLAGS_IF   (1UL << 9)
-#define RFLAGS_DF   (1UL << 10)
-#define RFLAGS_IOPL (3UL << 12)
-#define RFLAGS_NT   (1UL << 14)
-#define RFLAGS_RF   (1UL << 16)
-#define RFLAGS_AC   (1UL << 18)
-
-#define MSR_EFER             0xC0000080
-#define MSR_STAR             0xC0000081
-#define MSR_LSTAR            0xC0000082
-#define MSR_CSTAR            0xC0000083
-#define MSR_SFMASK           0xC0000084
-#define MSR_FS_BASE          0xC0000100
-#define MSR_GS_BASE          0xC0000101
-#define MSR_KERNEL_GS_BASE   0xC0000102
-#define MSR_SYSENTER_CS      0x174
-#define MSR_SYSENTER_ESP     0x175
-#define MSR_SYSENTER_EIP     0x176
-#define EFER_SCE             (1ULL << 0)
-#define EFER_LME             (1ULL << 8)
-#define EFER_LMA             (1ULL << 10)
-#define EFER_NXE             (1UL << 11)
-#define MSR_APIC_BASE        0x1B
-#define MSR_FEATURE_CONTROL  0x3A
-
-#define CR0_PE  (1UL << 0)
-#define CR0_MP  (1UL << 1)
-#define CR0_EM  (1UL << 2)
-#define CR0_TS  (1UL << 3)
-#define CR0_ET  (1UL << 4)
-#define CR0_NE  (1UL << 5)
-#define CR0_NW  (1UL << 29)
-#define CR0_CD  (1UL << 30)
-#define CR0_PG  (1UL << 31)
-#define CR4_PSE (1UL << 4)
-#define CR4_PAE (1UL << 5)
-#define CR4_PGE (1UL << 7)
-#define CR4_SMEP (1UL << 20)
-#define CR4_SMAP (1UL << 21)
-#define CR4_OSFXSR     (1UL << 9)
-#define CR4_OSXMMEXCPT (1UL << 10)
-#define CR4_OSXSAVE    (1UL << 18)
-
 /* Exception vectors the vCPU backends intercept or inject. */
 #define EXC_DB  1
 #define EXC_NMI 2
@@ -130,10 +87,9 @@ static inline uint64_t read_rflags(void)
 #define SEG_AR_TSS_BUSY  0x8b   /* present busy TSS */
 #define SEG_AR_UNUSABLE  (1u << 16)
 
-/* A guest's state at reset (SDM vol. 3, 10.1; APM vol. 2, 14.1.3). */
+/* A guest's state at reset (SDM vol. 3, 10.1; APM vol. 2, 14.1.3); PAT's is PAT_POWER_ON. */
 #define CR0_RESET  (CR0_CD | CR0_NW | CR0_ET)
 #define DR6_RESET  0xffff0ff0
 #define DR7_RESET  0x400
-#define PAT_RESET  0x0007040600070406ULL
 
 #endif

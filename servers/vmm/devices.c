@@ -1,6 +1,6 @@
 /*
- * The guest's port and MMIO space: which model answers which address, the
- * test devices the test guests use (tests/guests/README.md), and
+ * The guest's port and MMIO space: which model answers which address (the
+ * test devices, testdev.c, first), the MMIO instruction emulation, and
  * interrupt delivery from the PIC model to the vCPU.
  */
 #include "mem.h"
@@ -8,12 +8,15 @@
 #include "moat/user.h"
 #include "vmm.h"
 #include "x86decode.h"
+#include "x86regs.h"
 
-#define SCRATCH_PORT   0xf4 /* 4 bytes, read/write */
-#define CONSTANT_PORT  0xf8 /* 4 bytes, read-only: 0x12345678 */
+#define PIC_MASTER     0x20 /* 2 ports each */
+#define PIC_SLAVE      0xa0
+#define PIT_PORTS      0x40 /* 4 ports */
 #define COM1           0x3f8
-#define MMIO_CONSTANT  0xcafef00dULL
-#define RFLAGS_IF      (1u << 9)
+#define UART_LSR       5    /* the UART's line status register */
+#define IRQ_PIT        0
+#define IRQ_COM1       4
 
 static void uart_tx(void *ctx, uint8_t byte)
 {
@@ -27,7 +30,7 @@ void devices_init(struct guest *g)
 	pic_init(&g->pic);
 	pit_init(&g->pit);
 	uart_init(&g->uart, uart_tx, g);
-	g->msr_pat = 0x0007040600070406ULL;
+	g->msr_pat = PAT_POWER_ON;
 }
 
 /* Moves typed input into the UART model, as much as it has room for. */
@@ -40,36 +43,43 @@ void devices_pull_input(struct guest *g)
 		uart_receive(&g->uart, in[i]);
 }
 
+static bool is_pic_port(uint16_t port)
+{
+	return (port & ~1u) == PIC_MASTER || (port & ~1u) == PIC_SLAVE;
+}
+
+static bool is_pit_port(uint16_t port)
+{
+	return port >= PIT_PORTS && port < PIT_PORTS + 4;
+}
+
 static uint8_t read_byte(struct guest *g, uint16_t port)
 {
-	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
+	uint8_t v;
+	if (is_pic_port(port))
 		return pic_read(&g->pic, port);
-	if (port >= 0x40 && port <= 0x43)
+	if (is_pit_port(port))
 		return pit_read(&g->pit, port);
 	if (port >= COM1 && port < COM1 + 8) {
-		if (port == COM1 + 5) /* LSR: the guest looks for input */
+		if (port == COM1 + UART_LSR) /* the guest looks for input */
 			devices_pull_input(g);
 		return uart_read(&g->uart, port - COM1);
 	}
-	if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4)
-		return g->scratch_port >> (8 * (port - SCRATCH_PORT));
-	if (port >= CONSTANT_PORT && port < CONSTANT_PORT + 4)
-		return 0x12345678u >> (8 * (port - CONSTANT_PORT));
+	if (testdev_read_byte(g, port, &v))
+		return v;
 	return 0xff; /* nothing there: an open bus */
 }
 
 static void write_byte(struct guest *g, uint16_t port, uint8_t v)
 {
-	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
+	if (is_pic_port(port))
 		pic_write(&g->pic, port, v);
-	else if (port >= 0x40 && port <= 0x43)
+	else if (is_pit_port(port))
 		pit_write(&g->pit, port, v);
 	else if (port >= COM1 && port < COM1 + 8)
 		uart_write(&g->uart, port - COM1, v);
-	else if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4) {
-		unsigned shift = 8 * (port - SCRATCH_PORT);
-		g->scratch_port = (g->scratch_port & ~(0xffu << shift)) | (uint32_t)v << shift;
-	}
+	else
+		testdev_write_byte(g, port, v);
 }
 
 static bool is_disk_port(struct guest *g, uint16_t port)
@@ -80,11 +90,11 @@ static bool is_disk_port(struct guest *g, uint16_t port)
 /* A wider access reaches the bytes at port, port + 1, ... as on the ISA bus (but the disk's). */
 uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 {
+	uint32_t v = 0;
 	if (is_disk_port(g, port))
 		return ide_read(&g->ide, port, size);
-	if (port == FPU_PROBE_PORT && size == 4)
-		return g->xstate_probe;
-	uint32_t v = 0;
+	if (testdev_port_read(g, port, size, &v))
+		return v;
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint32_t)read_byte(g, port + i) << (8 * i);
 	return v;
@@ -96,40 +106,17 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 		ide_write(&g->ide, port, size, value);
 		return;
 	}
-	if (port == FPU_PROBE_PORT && size == 4) {
-		xstate_probe(g, value);
+	if (testdev_port_write(g, port, size, value))
 		return;
-	}
 	for (unsigned i = 0; i < size; i++)
 		write_byte(g, port + i, value >> (8 * i));
-	pic_set_irq(&g->pic, 4, uart_irq_level(&g->uart));
+	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
 }
-
-static uint8_t mmio_read_byte(struct guest *g, unsigned off)
-{
-	if (off < 8)
-		return g->scratch_mmio >> (8 * off);
-	if (off < 12)
-		return MMIO_CONSTANT >> (8 * (off - 8));
-	return 0;
-}
-
-static void mmio_write_byte(struct guest *g, unsigned off, uint8_t v)
-{
-	if (off < 8)
-		g->scratch_mmio = (g->scratch_mmio & ~(0xffULL << (8 * off))) | (uint64_t)v << (8 * off);
-}
-
-/* Message words of the general registers in the decoder's numbering (rax, rcx, ... r15). */
-static const uint8_t reg_word[X86_NUM_REGS] = {
-	VMW_RAX, VMW_RCX, VMW_RDX, VMW_RBX, VMW_RSP, VMW_RBP, VMW_RSI, VMW_RDI,
-	VMW_R8, VMW_R9, VMW_R10, VMW_R11, VMW_R12, VMW_R13, VMW_R14, VMW_R15,
-};
 
 static enum x86_cpu_mode code_mode(uint64_t cs_desc)
 {
 	uint64_t ar = VM_SEG_AR(cs_desc);
-	return ar & (1u << 13) ? X86_MODE_64 : ar & (1u << 14) ? X86_MODE_32 : X86_MODE_16;
+	return ar & VM_SEG_AR_L ? X86_MODE_64 : ar & VM_SEG_AR_DB ? X86_MODE_32 : X86_MODE_16;
 }
 
 /*
@@ -140,7 +127,7 @@ bool mmio_access(struct exit_ctx *x)
 {
 	struct guest *g = x->g;
 	uint64_t *w = x->w, off = w[VMW_GPA] - MMIO_TEST_PAGE;
-	if (w[VMW_GPA] < MMIO_TEST_PAGE || off >= 4096 || (w[VMW_CR0] & (1u << 31)))
+	if (w[VMW_GPA] < MMIO_TEST_PAGE || off >= PAGE_BYTES || (w[VMW_CR0] & CR0_PG))
 		return false; /* not the device, or guest paging (we do not walk guest tables) */
 	uint64_t linear = w[VMW_SEG_BASE(VMS_CS)] + w[VMW_RIP];
 	uint64_t avail = linear < g->cfg.memory ? g->cfg.memory - linear : 0;
@@ -151,13 +138,13 @@ bool mmio_access(struct exit_ctx *x)
 	if (in.access == X86_LOAD) {
 		uint64_t v = 0;
 		for (unsigned i = 0; i < in.size; i++)
-			v |= (uint64_t)mmio_read_byte(g, off + i) << (8 * i);
-		uint64_t *reg = &w[reg_word[in.reg]];
+			v |= (uint64_t)testdev_mmio_read(g, off + i) << (8 * i);
+		uint64_t *reg = gpr_word(w, in.reg);
 		*reg = x86_load_result(&in, v, *reg);
 	} else {
-		uint64_t v = in.reg < 0 ? in.imm : x86_store_value(&in, w[reg_word[in.reg]]);
+		uint64_t v = in.reg < 0 ? in.imm : x86_store_value(&in, *gpr_word(w, in.reg));
 		for (unsigned i = 0; i < in.size; i++)
-			mmio_write_byte(g, off + i, v >> (8 * i));
+			testdev_mmio_write(g, off + i, v >> (8 * i));
 	}
 	w[VMW_RIP] += in.length;
 	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RIP;
@@ -171,8 +158,8 @@ void devices_catch_up(struct guest *g)
 	if (ticks != UINT64_MAX)
 		pit_advance(&g->pit, ticks);
 	while (pit_take_irq0_edges(&g->pit)) {
-		pic_set_irq(&g->pic, 0, true); /* an edge */
-		pic_set_irq(&g->pic, 0, false);
+		pic_set_irq(&g->pic, IRQ_PIT, true); /* an edge */
+		pic_set_irq(&g->pic, IRQ_PIT, false);
 	}
 }
 
@@ -184,16 +171,17 @@ void inject_pending_interrupt(struct exit_ctx *x)
 {
 	struct guest *g = x->g;
 	uint64_t *w = x->w;
-	pic_set_irq(&g->pic, 4, uart_irq_level(&g->uart));
+	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;
 	if (pic_pending_vector(&g->pic) < 0)
 		return;
-	if (!(w[VMW_RFLAGS] & RFLAGS_IF) || (w[VMW_INTR_STATE] & 3) || (x->reply & VMG_INJECT)) {
+	if (!(w[VMW_RFLAGS] & RFLAGS_IF) || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS) ||
+	    (x->reply & VMG_INJECT)) {
 		w[VMW_CONTROLS] = VMC_INTR_WINDOW;
 		return;
 	}
-	w[VMW_INJECT_INFO] = (1u << 31) | (uint32_t)pic_acknowledge(&g->pic); /* external interrupt */
+	w[VMW_INJECT_INFO] = VM_EVENT_VALID | VM_EVENT_EXTERNAL | (uint32_t)pic_acknowledge(&g->pic);
 	w[VMW_INJECT_ERROR] = 0;
 	x->reply |= VMG_INJECT;
 }

@@ -8,20 +8,38 @@
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
+#include "x86regs.h"
 
 #define CPUID_VMX        (1u << 5)  /* leaf 1 ECX: hidden, the guest cannot use VMX */
 #define CPUID_HYPERVISOR (1u << 31) /* leaf 1 ECX: set, as on any hypervisor */
-#define EVENT_GP0        ((1u << 31) | (1u << 11) | (3u << 8) | 13) /* #GP with error code */
+#define VECTOR_GP        13
+#define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
 #define VMCALL_PING       0
 #define VMCALL_WRITE_CHAR 1
+/* The EFER bits a guest may write (the ones the kernel takes, docs/vm-exit-protocol.md). */
+#define EFER_GUEST       (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+/* The exit qualification of an I/O exit (SDM vol. 3, table 27-5). */
+#define IO_QUAL_SIZE     7u          /* access size - 1 */
+#define IO_QUAL_IN       (1u << 3)
+#define IO_QUAL_STRING   (1u << 4)
+#define IO_QUAL_REP      (1u << 5)
+#define IO_QUAL_PORT(q)  ((uint16_t)((q) >> 16))
+
+/* The exit qualification of a control-register access (SDM vol. 3, table 27-3). */
+#define CR_QUAL_CR(q)    ((unsigned)(q) & 15)
+#define CR_QUAL_TYPE(q)  (((unsigned)(q) >> 4) & 3) /* CR_MOV_TO, CR_MOV_FROM, CLTS, LMSW */
+#define CR_QUAL_REG(q)   (((unsigned)(q) >> 8) & 15)
+#define CR_MOV_TO        0
+#define CR_MOV_FROM      1
 
 /* Moves past the emulated instruction; an STI or MOV SS shadow ends with it. */
 static inline void skip_instruction(struct exit_ctx *x)
 {
 	x->w[VMW_RIP] += x->w[VMW_INSN_LEN];
 	x->reply |= VMG_RIP;
-	if ((x->w[VMW_MASK] & VMG_STATE) && (x->w[VMW_INTR_STATE] & 3)) {
-		x->w[VMW_INTR_STATE] &= ~3ULL;
+	if ((x->w[VMW_MASK] & VMG_STATE) && (x->w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
+		x->w[VMW_INTR_STATE] &= ~(uint64_t)VM_INTR_SHADOWS;
 		x->reply |= VMG_STATE;
 	}
 }
@@ -72,16 +90,6 @@ static void exit_vmcall(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
-/* A port the test harness reads: the result, or a benchmark figure. */
-static bool harness_port(struct exit_ctx *x, uint16_t port, uint32_t value)
-{
-	if (port != RESULT_PORT && port != BENCH_PORT)
-		return false;
-	x->g->result = value;
-	guest_stop(x, 0, 0);
-	return true;
-}
-
 /* One element of a string I/O instruction, to or from guest memory at linear address a. */
 static bool string_element(struct exit_ctx *x, uint16_t port, unsigned size, bool in, uint64_t a)
 {
@@ -104,8 +112,8 @@ static bool string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in,
 {
 	uint64_t *w = x->w, *index = in ? &w[VMW_RDI] : &w[VMW_RSI];
 	uint64_t base = w[VMW_SEG_BASE(in ? VMS_ES : VMS_DS)];
-	int64_t step = w[VMW_RFLAGS] & (1u << 10) ? -(int64_t)size : (int64_t)size;
-	bool addr32 = VM_SEG_AR(w[VMW_SEG_DESC(VMS_CS)]) & (1u << 14);
+	int64_t step = w[VMW_RFLAGS] & RFLAGS_DF ? -(int64_t)size : (int64_t)size;
+	bool addr32 = VM_SEG_AR(w[VMW_SEG_DESC(VMS_CS)]) & VM_SEG_AR_DB;
 	uint64_t amask = addr32 ? 0xffffffffULL : 0xffffULL;
 	uint64_t count = rep ? w[VMW_RCX] & amask : 1;
 	for (; count; count--) {
@@ -119,13 +127,13 @@ static bool string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in,
 	return true;
 }
 
-/* Exit qualification for I/O (SDM table 27-5): size - 1, direction, string, REP, port. */
+/* IN, OUT and their string forms, to or from the devices. */
 static void exit_io(struct exit_ctx *x)
 {
 	uint64_t *w = x->w, q = w[VMW_QUAL];
-	unsigned size = (q & 7) + 1;
-	bool in = q & 8, string = q & 16, rep = q & 32;
-	uint16_t port = q >> 16;
+	unsigned size = (q & IO_QUAL_SIZE) + 1;
+	bool in = q & IO_QUAL_IN, string = q & IO_QUAL_STRING, rep = q & IO_QUAL_REP;
+	uint16_t port = IO_QUAL_PORT(q);
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	if (string) {
 		if (!string_io(x, port, size, in, rep)) {
@@ -136,7 +144,7 @@ static void exit_io(struct exit_ctx *x)
 		uint32_t v = port_read(x->g, port, size);
 		w[VMW_RAX] = size == 4 ? v : (w[VMW_RAX] & ~(uint64_t)mask) | v;
 		x->reply |= VMG_GPR_ACDB;
-	} else if (harness_port(x, port, w[VMW_RAX] & mask)) {
+	} else if (testdev_harness_write(x, port, w[VMW_RAX] & mask)) {
 		return;
 	} else {
 		port_write(x->g, port, size, w[VMW_RAX] & mask);
@@ -148,10 +156,10 @@ static void exit_io(struct exit_ctx *x)
 /* MSR state the VMM keeps: returns a pointer to it, or NULL for MSRs guests do not get. */
 static uint64_t *msr_slot(struct guest *g, uint32_t msr)
 {
-	if (msr == 0x277)
+	if (msr == MSR_PAT)
 		return &g->msr_pat;
-	if (msr >= 0x174 && msr <= 0x176)
-		return &g->msr_sysenter[msr - 0x174];
+	if (msr >= MSR_SYSENTER_CS && msr <= MSR_SYSENTER_EIP)
+		return &g->msr_sysenter[msr - MSR_SYSENTER_CS];
 	return 0;
 }
 
@@ -181,11 +189,11 @@ static void exit_rdmsr(struct exit_ctx *x)
 	uint32_t msr = w[VMW_RCX];
 	if (slot)
 		v = *slot;
-	else if (msr == 0x10)
+	else if (msr == MSR_TSC)
 		v = rdtsc();
-	else if (msr == 0x1b)
-		v = 0xfee00900; /* APIC base, enabled, bootstrap processor */
-	else if (msr == 0xc0000080)
+	else if (msr == MSR_APIC_BASE)
+		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_BSP;
+	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
 	else
 		return inject_gp(x);
@@ -201,8 +209,8 @@ static void exit_wrmsr(struct exit_ctx *x)
 	uint64_t v = (w[VMW_RDX] << 32) | (uint32_t)w[VMW_RAX];
 	if (slot) {
 		*slot = v;
-	} else if ((uint32_t)w[VMW_RCX] == 0xc0000080 && !(v & ~0xd01ULL)) {
-		w[VMW_EFER] = (v & ~(1ULL << 10)) | (w[VMW_EFER] & (1ULL << 10)); /* LMA is the CPU's */
+	} else if ((uint32_t)w[VMW_RCX] == MSR_EFER && !(v & ~EFER_GUEST)) {
+		w[VMW_EFER] = (v & ~EFER_LMA) | (w[VMW_EFER] & EFER_LMA); /* LMA is the CPU's */
 		x->reply |= VMG_CR;
 	} else {
 		return inject_gp(x);
@@ -210,8 +218,8 @@ static void exit_wrmsr(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
-/* Register words in the encoding of the CR-access qualification (rax, rcx, ... r15). */
-static uint64_t *qual_reg(uint64_t *w, unsigned n)
+/* General register n in the instructions' encoding (rax, rcx, ... r15), as its word in w. */
+uint64_t *gpr_word(uint64_t *w, unsigned n)
 {
 	static const uint8_t word[16] = {
 		VMW_RAX, VMW_RCX, VMW_RDX, VMW_RBX, VMW_RSP, VMW_RBP, VMW_RSI, VMW_RDI,
@@ -223,16 +231,16 @@ static uint64_t *qual_reg(uint64_t *w, unsigned n)
 /* MOV to/from CR0, CR4 (the bits the kernel keeps) and CR8 (the task priority). */
 static void exit_cr(struct exit_ctx *x)
 {
-	uint64_t *w = x->w, q = w[VMW_QUAL], *reg = qual_reg(w, q >> 8);
-	unsigned cr = q & 15, type = (q >> 4) & 3;
-	if (type == 0 && (cr == 0 || cr == 4)) {
+	uint64_t *w = x->w, q = w[VMW_QUAL], *reg = gpr_word(w, CR_QUAL_REG(q));
+	unsigned cr = CR_QUAL_CR(q), type = CR_QUAL_TYPE(q);
+	if (type == CR_MOV_TO && (cr == 0 || cr == 4)) {
 		w[cr == 0 ? VMW_CR0 : VMW_CR4] = *reg;
-		bool paging = w[VMW_CR0] & (1u << 31), lme = w[VMW_EFER] & (1u << 8);
-		w[VMW_EFER] = (w[VMW_EFER] & ~(1ULL << 10)) | (paging && lme ? 1ULL << 10 : 0);
+		bool paging = w[VMW_CR0] & CR0_PG, lme = w[VMW_EFER] & EFER_LME;
+		w[VMW_EFER] = (w[VMW_EFER] & ~EFER_LMA) | (paging && lme ? EFER_LMA : 0);
 		x->g->cr4 = w[VMW_CR4]; /* for CPUID's OSXSAVE bit */
 		x->reply |= VMG_CR;
 	} else if (cr == 8) {
-		if (type == 1)
+		if (type == CR_MOV_FROM)
 			*reg = 0; /* no local APIC is emulated: the priority is always 0 */
 		x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
 	} else {
@@ -244,7 +252,7 @@ static void exit_cr(struct exit_ctx *x)
 
 static void exit_hlt(struct exit_ctx *x)
 {
-	if (!(x->w[VMW_RFLAGS] & (1u << 9))) {
+	if (!(x->w[VMW_RFLAGS] & RFLAGS_IF)) {
 		guest_stop(x, "halted with interrupts disabled", 0);
 		return;
 	}

@@ -1,11 +1,9 @@
 /*
  * The VMM server.  It reads its configuration (the module "NAME.cfg", NAME
  * being this server's name, or else "vmm.cfg", given with modules=), then
- * runs the guests one after another; a guest marked
- * test=spin keeps spinning in the background meanwhile.  Exits from every
- * guest arrive on one endpoint, told apart by badge.  As a test program it
- * prints one "ok N NAME" line per guest, and with VMX absent (QEMU) it
- * reports each guest as skipped.
+ * runs the guests one after another.  Exits from every guest arrive on one
+ * endpoint, told apart by badge.  A guest with test=... is a test case:
+ * testrun.c reports it, and runs the background guests around the others.
  */
 #include "fmt.h"
 #include "mem.h"
@@ -20,11 +18,11 @@
 #define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
 
 static struct guest guests[VMM_MAX_GUESTS];
-static unsigned n_guests, test_number, failures, skips;
+static unsigned n_guests;
 static uint64_t endpoint = SLOT_USER_FIRST_FREE;
 static uint64_t reply_tag; /* the tag of the reply whose words are in the UTCB */
 static bool replying; /* the last message was an exit: answer it with the next receive */
-static bool vmx_missing;
+static bool no_vcpus; /* this CPU has no usable VMX or SVM */
 
 static unsigned read_config(void)
 {
@@ -58,43 +56,6 @@ static unsigned read_config(void)
 	return n;
 }
 
-static bool is_test(const struct guest *g)
-{
-	return g->cfg.test != TEST_NONE;
-}
-
-/* One line per tested guest, the way every suite of this project reports. */
-static void report(struct guest *g)
-{
-	const char *n = g->cfg.name;
-	bool ok;
-	console_flush();
-	switch (g->cfg.test) {
-	case TEST_RESULT:
-		ok = !g->stop_reason && g->result == 0;
-		break;
-	case TEST_CONTAINED:
-	case TEST_SPIN:
-		ok = g->stop_reason != 0;
-		break;
-	case TEST_BENCH:
-		ok = !g->stop_reason;
-		if (ok)
-			uprintf("bench %s: %lu\n", n, g->result);
-		break;
-	default:
-		uprintf("vmm: guest %s %s\n", n, g->stop_reason ? g->stop_reason : "finished");
-		return;
-	}
-	if (g->stop_reason)
-		uprintf("# vmm: guest %s stopped: %s (rip %#lx, address %#lx)\n", n, g->stop_reason,
-			g->stop_rip, g->stop_addr);
-	else if (g->cfg.test == TEST_RESULT && g->result)
-		uprintf("# vmm: guest %s reported failure %lu\n", n, g->result);
-	uprintf("%s %u %s\n", ok ? "ok" : "not ok", ++test_number, n);
-	failures += !ok;
-}
-
 /*
  * Answers the exit whose reply is in the UTCB, then waits for the next
  * message from any guest.  The hot path of the VMM: an exit's words 0-3
@@ -125,7 +86,7 @@ static void handle_exit(struct guest *g)
 {
 	struct exit_ctx x = { .g = g, .w = utcb()->mr, .reply = 0 };
 	if (g->cfg.hostile && !g->hostile_done)
-		hostile_checks(g, &test_number, SCRATCH_SLOT);
+		hostile_checks(g, SCRATCH_SLOT);
 	exit_handle(&x);
 	x.w[VMW_MASK] = x.reply;
 	reply_tag = MSG_TAG(0, vm_message_words(x.reply), 0);
@@ -141,7 +102,7 @@ static void handle_exit(struct guest *g)
 }
 
 /* Handles exits from every guest until g is done. */
-static void run_until_done(struct guest *g)
+void vmm_run_until_done(struct guest *g)
 {
 	while (!g->done) {
 		struct guest *from = next_exit();
@@ -151,89 +112,51 @@ static void run_until_done(struct guest *g)
 	}
 }
 
-static bool start(struct guest *g, unsigned i)
+/* Builds guest i and starts its vCPU; a failure is reported here. */
+enum start_result vmm_start(struct guest *g, unsigned i)
 {
 	uint64_t st = guest_create(g, endpoint, i + 1);
 	if (st == ERR_UNSUPPORTED) {
-		vmx_missing = true;
-		return false;
+		no_vcpus = true;
+		return START_NO_VCPUS;
 	}
 	if (st != OK) {
 		g->stop_reason = "could not be started";
 		uprintf("vmm: guest %s: could not be started: %s\n", g->cfg.name, status_name(st));
-		return false;
+		return START_FAILED;
 	}
-	return true;
+	return START_OK;
 }
 
-static void finish(struct guest *g)
+/* How a guest ended, a test case's verdict, and its objects given back. */
+void vmm_finish(struct guest *g)
 {
-	report(g);
+	console_flush(); /* the guest's own lines first */
+	if (!test_report(g))
+		uprintf("vmm: guest %s %s\n", g->cfg.name, g->stop_reason ? g->stop_reason : "finished");
 	guest_destroy(g);
 }
 
-static bool in_background(const struct guest *g)
-{
-	return g->cfg.test == TEST_SPIN || g->cfg.test == TEST_DELETE;
-}
-
-/* Deletes a guest whose vCPU is still running; the kernel must stay whole. */
-static void delete_running(struct guest *g)
-{
-	uint64_t broken = 1;
-	guest_destroy(g);
-	uint64_t st = sys_debug_check(SLOT_CONSOLE, &broken);
-	bool ok = st == OK && broken == 0;
-	if (!ok)
-		uprintf("# vmm: after deleting %s: %s, %lu invariants broken\n", g->cfg.name,
-			status_name(st), broken);
-	uprintf("%s %u %s\n", ok ? "ok" : "not ok", ++test_number, g->cfg.name);
-	failures += !ok;
-}
-
-/* Guests in order; background guests start first and are recalled or deleted at the end. */
+/* Guests in order; the test runner's background guests start first and end last. */
 static void run_all(void)
 {
-	for (unsigned i = 0; i < n_guests; i++)
-		if (in_background(&guests[i]) && !start(&guests[i], i) && vmx_missing)
+	if (!test_start_background(guests, n_guests))
+		return;
+	for (unsigned i = 0; i < n_guests; i++) {
+		struct guest *g = &guests[i];
+		if (test_in_background(g))
+			continue;
+		enum start_result started = vmm_start(g, i);
+		if (started == START_NO_VCPUS)
 			return;
-	for (unsigned i = 0; i < n_guests; i++) {
-		struct guest *g = &guests[i];
-		if (in_background(g))
-			continue;
-		if (!start(g, i)) {
-			if (vmx_missing)
-				return;
-			failures += is_test(g);
+		if (started == START_FAILED) {
+			test_not_started(g);
 			continue;
 		}
-		run_until_done(g);
-		finish(g);
+		vmm_run_until_done(g);
+		vmm_finish(g);
 	}
-	for (unsigned i = 0; i < n_guests; i++) {
-		struct guest *g = &guests[i];
-		if (!in_background(g) || !g->running)
-			continue;
-		if (g->cfg.test == TEST_DELETE) {
-			delete_running(g);
-			continue;
-		}
-		sys_vcpu_recall(g->vcpu);
-		run_until_done(g);
-		finish(g);
-	}
-}
-
-static void report_skipped(void)
-{
-	uprintf("vmm: this CPU has no usable VMX or SVM: every guest is skipped\n");
-	for (unsigned i = 0; i < n_guests; i++) {
-		if (!is_test(&guests[i]))
-			continue;
-		uprintf("skip %u %s # no VMX or SVM on this CPU\n",
-			++test_number, guests[i].cfg.name);
-		skips++;
-	}
+	test_end_background(guests, n_guests);
 }
 
 /* Input for the guests' consoles: recall the running guests so it is delivered now. */
@@ -261,15 +184,7 @@ int main(uint64_t arg)
 		return 1;
 	}
 	run_all();
-	if (vmx_missing)
-		report_skipped();
-	bool tested = false;
-	for (unsigned i = 0; i < n_guests; i++)
-		tested |= is_test(&guests[i]);
-	if (!tested)
-		return 0;
-	uprintf("end of tests: %u passed, %u failed, %u skipped\n", test_number - failures - skips,
-		failures, skips);
-	sys_debug_exit(SLOT_CONSOLE, failures != 0);
-	return failures != 0;
+	if (no_vcpus)
+		uprintf("vmm: this CPU has no usable VMX or SVM: every guest is skipped\n");
+	return test_end(guests, n_guests, no_vcpus);
 }

@@ -122,10 +122,38 @@ extern const struct ide_backend disk_backend;
 uint64_t disk_sectors(void);
 
 /* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
-void hostile_checks(struct guest *g, unsigned *test_number, uint64_t scratch_slot);
+void hostile_checks(struct guest *g, uint64_t scratch_slot);
 
 /* exits.c */
 void exit_handle(struct exit_ctx *x);
+/* General register n in the instructions' encoding (rax, rcx, ... r15), as its word in w. */
+uint64_t *gpr_word(uint64_t *w, unsigned n);
+
+/* main.c: running guests, which the test runner drives too. */
+enum start_result { START_OK, START_FAILED, START_NO_VCPUS };
+enum start_result vmm_start(struct guest *g, unsigned i);
+void vmm_run_until_done(struct guest *g);
+void vmm_finish(struct guest *g);
+
+/* testrun.c: the VMM as a test program, one line per test case. */
+bool test_is_case(const struct guest *g);
+bool test_in_background(const struct guest *g);
+void test_result(const char *name, bool ok);
+void test_not_started(const struct guest *g);
+bool test_report(struct guest *g);
+bool test_start_background(struct guest *guests, unsigned n);
+void test_end_background(struct guest *guests, unsigned n);
+int test_end(const struct guest *guests, unsigned n, bool no_vcpus);
+
+/* testdev.c: the test guests' devices (tests/guests/README.md); false: not theirs. */
+bool testdev_harness_write(struct exit_ctx *x, uint16_t port, uint32_t value);
+bool testdev_port_read(struct guest *g, uint16_t port, unsigned size, uint32_t *v);
+bool testdev_port_write(struct guest *g, uint16_t port, unsigned size, uint32_t v);
+bool testdev_read_byte(struct guest *g, uint16_t port, uint8_t *v);
+bool testdev_write_byte(struct guest *g, uint16_t port, uint8_t v);
+/* Byte off of the test MMIO page, MMIO_TEST_PAGE. */
+uint8_t testdev_mmio_read(struct guest *g, uint64_t off);
+void testdev_mmio_write(struct guest *g, uint64_t off, uint8_t v);
 
 /* xstate.c: the extended state a guest sees (docs/fpu.md). */
 uint64_t xstate_switched(void);
@@ -153,9 +181,7 @@ void xstate_probe(struct guest *g, uint32_t v);
 /* Guest memory, through the VMM's view of it; NULL if not RAM. */
 void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len);
 
-#define RESULT_PORT 0xf0
-#define BENCH_PORT  0xf1
-#define FPU_PROBE_PORT 0xfc
+/* The test MMIO page (testdev.c): the one MMIO device, so devices.c's emulation looks for it. */
 #define MMIO_TEST_PAGE 0xfeb00000ULL
 
 #endif

@@ -11,6 +11,7 @@
  * VMM ever finds the guest's values in its own registers.
  */
 #include "vmm.h"
+#include "x86regs.h"
 
 /* A CPUID answer, EAX to EDX. */
 struct cpuid_answer {
@@ -27,7 +28,6 @@ struct cpuid_answer {
 #define L1_ECX_OSXSAVE (1u << 27)
 #define L1_ECX_AVX     (1u << 28)
 #define L1_ECX_F16C    (1u << 29)
-#define CR4_OSXSAVE    (1ULL << 18)
 
 /* Leaf 7 subleaf 0 feature bits that need AVX state, AVX-512 state, or state no one switches. */
 #define L7_EBX_AVX2    (1u << 5)

@@ -54,6 +54,20 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 #define VM_SEG_SEL(w)   ((w) & 0xffff)
 #define VM_SEG_AR(w)    (((w) >> 16) & 0xffff)
 #define VM_SEG_LIMIT(w) ((w) >> 32)
+/* Access-rights bits (VMX's layout: descriptor bits 40-47 and 52-55) the VMM reads. */
+#define VM_SEG_AR_L     (1u << 13)  /* code segment: 64-bit */
+#define VM_SEG_AR_DB    (1u << 14)  /* code segment: 32-bit operands and addresses */
+
+/* VMW_INTR_STATE: interrupts held off for one instruction after STI, or after MOV SS / POP SS. */
+#define VM_INTR_STI_SHADOW    (1u << 0)
+#define VM_INTR_MOV_SS_SHADOW (1u << 1)
+#define VM_INTR_SHADOWS       (VM_INTR_STI_SHADOW | VM_INTR_MOV_SS_SHADOW)
+
+/* Event words (VMG_EVENT, VMG_INJECT), in VMX's layout: vector 7:0, type 10:8, and these. */
+#define VM_EVENT_VALID        (1u << 31)
+#define VM_EVENT_ERROR_CODE   (1u << 11)  /* an error code goes with it */
+#define VM_EVENT_EXTERNAL     (0u << 8)   /* type: an external interrupt */
+#define VM_EVENT_EXCEPTION    (3u << 8)   /* type: a hardware exception */
 
 /* State groups (word VMW_MASK). */
 #define VMG_GPR_ACDB  (1u << 0)

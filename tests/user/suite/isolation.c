@@ -422,6 +422,24 @@ static enum result software_injection_needs_a_length(void)
 	return PASS;
 }
 
+/*
+ * It is an error to ask the shipped kernel to answer a guest's CPUID itself:
+ * VCPU_KERNEL_CPUID is for the measurement kernel only (docs/testing.md).
+ * The refusal leaves the vCPU as it was, so its CPUID still comes here.
+ */
+static enum result kernel_cpuid_is_refused(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	CHECK_ST(sys_vcpu_configure(m.vcpu, m.space, VCPU_KERNEL_CPUID), ERR_UNSUPPORTED);
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
 /* --- bindings and replies --------------------------------------------------- */
 
 /* An exit reason that was bound and then unbound goes to the default binding again. */
@@ -541,6 +559,7 @@ static const struct test_case cases[] = {
 	{ "debug_and_alignment_exceptions_reach_the_guest",
 	  debug_and_alignment_exceptions_reach_the_guest },
 	{ "software_injection_needs_a_length", software_injection_needs_a_length },
+	{ "kernel_cpuid_is_refused", kernel_cpuid_is_refused },
 	{ "unbound_exit_reason_goes_to_the_default", unbound_exit_reason_goes_to_the_default },
 	{ "refused_reply_recv_keeps_the_vcpu_waiting", refused_reply_recv_keeps_the_vcpu_waiting },
 };

@@ -1,0 +1,88 @@
+/*
+ * The test devices: ports and an MMIO page that only the test guests use
+ * (tests/guests/README.md, "VMM conventions"), kept apart from the models
+ * of real hardware in devices.c.  devices.c asks here first for the
+ * addresses these devices own; nothing else of the VMM depends on them.
+ *
+ *   RESULT_PORT, BENCH_PORT  a guest's result or benchmark figure: the
+ *                            test harness reads it, and the guest stops
+ *   SCRATCH_PORT             4 bytes, read/write
+ *   CONSTANT_PORT            4 bytes, read-only: CONSTANT_VALUE
+ *   FPU_PROBE_PORT           32-bit only: xstate.c's probe (docs/fpu.md)
+ *   MMIO_TEST_PAGE           bytes 0-7 read/write, 8-11 MMIO_CONSTANT,
+ *                            the rest read 0
+ */
+#include "vmm.h"
+
+#define RESULT_PORT    0xf0
+#define BENCH_PORT     0xf1
+#define SCRATCH_PORT   0xf4
+#define CONSTANT_PORT  0xf8
+#define FPU_PROBE_PORT 0xfc
+#define CONSTANT_VALUE 0x12345678u
+#define MMIO_CONSTANT  0xcafef00dULL
+#define MMIO_SCRATCH_BYTES 8
+
+/* A write to the result or bench port: the guest's figure, and the guest stops. */
+bool testdev_harness_write(struct exit_ctx *x, uint16_t port, uint32_t value)
+{
+	if (port != RESULT_PORT && port != BENCH_PORT)
+		return false;
+	x->g->result = value;
+	guest_stop(x, 0, 0);
+	return true;
+}
+
+/* A whole access the test devices take as one (the FPU probe); false if not theirs. */
+bool testdev_port_read(struct guest *g, uint16_t port, unsigned size, uint32_t *v)
+{
+	if (port != FPU_PROBE_PORT || size != 4)
+		return false;
+	*v = g->xstate_probe;
+	return true;
+}
+
+bool testdev_port_write(struct guest *g, uint16_t port, unsigned size, uint32_t v)
+{
+	if (port != FPU_PROBE_PORT || size != 4)
+		return false;
+	xstate_probe(g, v);
+	return true;
+}
+
+/* One byte of the scratch or constant port; false if the port is not one of theirs. */
+bool testdev_read_byte(struct guest *g, uint16_t port, uint8_t *v)
+{
+	if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4)
+		*v = g->scratch_port >> (8 * (port - SCRATCH_PORT));
+	else if (port >= CONSTANT_PORT && port < CONSTANT_PORT + 4)
+		*v = CONSTANT_VALUE >> (8 * (port - CONSTANT_PORT));
+	else
+		return false;
+	return true;
+}
+
+bool testdev_write_byte(struct guest *g, uint16_t port, uint8_t v)
+{
+	if (port < SCRATCH_PORT || port >= SCRATCH_PORT + 4)
+		return false; /* the constant port ignores writes, as does an open bus */
+	unsigned shift = 8 * (port - SCRATCH_PORT);
+	g->scratch_port = (g->scratch_port & ~(0xffu << shift)) | (uint32_t)v << shift;
+	return true;
+}
+
+/* Byte off of the test MMIO page (off may run past its end: the bytes there read 0). */
+uint8_t testdev_mmio_read(struct guest *g, uint64_t off)
+{
+	if (off < MMIO_SCRATCH_BYTES)
+		return g->scratch_mmio >> (8 * off);
+	if (off < MMIO_SCRATCH_BYTES + 4)
+		return MMIO_CONSTANT >> (8 * (off - MMIO_SCRATCH_BYTES));
+	return 0;
+}
+
+void testdev_mmio_write(struct guest *g, uint64_t off, uint8_t v)
+{
+	if (off < MMIO_SCRATCH_BYTES)
+		g->scratch_mmio = (g->scratch_mmio & ~(0xffULL << (8 * off))) | (uint64_t)v << (8 * off);
+}
