@@ -62,8 +62,18 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 	done
 	# Log lines name threads and vCPUs by number, never by kernel address
 	# (physmap addresses give physical memory away); only a panic report,
-	# the fault suite's, prints kernel addresses.
-	leaks=$(grep -lE '0xffff8[0-9a-f]{11}' "$logs"/*.serial.log | grep -v '/fault-')
+	# the fault suite's, prints kernel addresses.  A fault's "at rip R,
+	# address A" are the faulting thread's or guest's own values (the
+	# fuzzer's threads jump to and touch kernel addresses on purpose), so
+	# they are left out of the search.
+	leaks=
+	for log in "$logs"/*.serial.log; do
+		case $log in */fault-*) continue ;; esac
+		if sed -E 's/(at rip|address) 0x[0-9a-f]+/\1 -/g' "$log" |
+			grep -qE '0xffff8[0-9a-f]{11}'; then
+			leaks="$leaks $log"
+		fi
+	done
 	if [ -z "$leaks" ]; then
 		echo "ok 1 logs:no_kernel_addresses"
 	else
