@@ -540,6 +540,15 @@ void vmx_exit(void)
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
 	} else if (reason == VMEXIT_PREEMPTION_TIMER) {
 		t->timeslice = 0; /* its time is up: round robin */
+		/*
+		 * Take the interrupts that are pending before choosing who runs
+		 * next.  A pending one would have made its own exit, but Bochs
+		 * 2.7 exits for none while the guest keeps IF=0: without this
+		 * window the scheduler picks the same vCPU again at once, the
+		 * kernel never runs with interrupts open, and a thread that
+		 * interrupt would wake never runs (the fuzzer's supervisor).
+		 */
+		irq_window();
 	} else if (reason == VMEXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(&t->regs);
 		resume_current();
