@@ -40,7 +40,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 # files among it call into files that need the processor; tests/unit/khost.c
 # stands in for those.
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
-	     kernel/pagetable.c kernel/cap.c kernel/untyped.c kernel/gpa_space.c kernel/vcpu_check.c \
+	     kernel/pagetable.c kernel/cap.c kernel/untyped.c kernel/gpa_space.c kernel/vcpu_check.c kernel/vcpu_bind.c \
 	     kernel/frame.c kernel/ioport.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \

@@ -10,6 +10,8 @@
  *   - CR0 (its cache control apart), CR4, EFER; DR7 arms no breakpoint; RFLAGS has no AC, NT, TF, DF;
  *   - the TSS: rsp0 is current's kernel stack, and the I/O bitmap is exactly
  *     the port capabilities of current's task (or off if it has none);
+ *   - CR3 holds current's tables, and active_task (which skips CR3 writes,
+ *     and which a VM exit restores, vcpu_vmx.c) is current's task or none;
  *   - every vCPU that can still enter its guest has an EPTP (VMX) or nCR3
  *     (SVM) naming the root of the live gpa_space it holds.
  */
@@ -29,7 +31,7 @@
 enum hw_check {
 	HW_GDTR, HW_IDTR, HW_TR, HW_LDTR, HW_FS_BASE, HW_GS_BASE, HW_KERNEL_GS_BASE,
 	HW_SYSCALL_MSRS, HW_SYSENTER_MSRS, HW_CONTROL_REGS, HW_CACHE_CONTROL, HW_DR7, HW_RFLAGS,
-	HW_TSS_RSP0, HW_TSS_IOMAP, HW_GUEST_TABLES, HW_CHECKS
+	HW_TSS_RSP0, HW_TSS_IOMAP, HW_CR3, HW_GUEST_TABLES, HW_CHECKS
 };
 
 static const char *const check_names[HW_CHECKS] = {
@@ -39,7 +41,7 @@ static const char *const check_names[HW_CHECKS] = {
 	[HW_SYSENTER_MSRS] = "SYSENTER_CS/ESP/EIP", [HW_CONTROL_REGS] = "CR0/CR4/EFER",
 	[HW_CACHE_CONTROL] = "CR0.CD/NW",
 	[HW_DR7] = "DR7", [HW_RFLAGS] = "kernel RFLAGS", [HW_TSS_RSP0] = "TSS rsp0",
-	[HW_TSS_IOMAP] = "TSS I/O bitmap", [HW_GUEST_TABLES] = "vCPU EPTP/nCR3",
+	[HW_TSS_IOMAP] = "TSS I/O bitmap", [HW_CR3] = "CR3", [HW_GUEST_TABLES] = "vCPU EPTP/nCR3",
 };
 
 
@@ -175,6 +177,13 @@ static void check_tss(void)
 	}
 }
 
+static void check_cr3(void)
+{
+	expect(HW_CR3, read_cr3() & PTE_ADDR, current->task->pml4);
+	if (active_task)
+		expect(HW_CR3, (uint64_t)active_task, (uint64_t)current->task);
+}
+
 /* Every vCPU that may enter its guest again runs on the tables of a live space it holds. */
 static void check_guest_tables(void)
 {
@@ -199,6 +208,7 @@ void kcheck_hardware(unsigned *broken)
 	check_msrs();
 	check_flags_and_debug();
 	check_tss();
+	check_cr3();
 	if (vcpu_backend)
 		check_guest_tables();
 }

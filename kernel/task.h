@@ -47,13 +47,15 @@ static inline __attribute__((always_inline)) void task_activate(struct task *t)
 	tss_enable_iomap(t->has_ports);
 }
 /*
- * A VM exit (VMX) loaded HOST_CR3, the kernel's own tables, behind
- * task_activate's back: no task's tables are active, and the next
- * task_activate writes CR3 again.
+ * A VM exit (VMX) loaded HOST_CR3, which the entry set to the tables CR3
+ * held then, t's (or none): the exit hands back what the entry saw.  It
+ * also cut TR's limit (gdt.h), so a task with ports goes through the
+ * whole of task_activate again, CR3 write included: only VMMs that hold
+ * ports themselves pay for that.
  */
-static inline void task_cr3_reset_by_vm_exit(void)
+static inline void task_cr3_restored_by_vm_exit(struct task *t)
 {
-	active_task = 0;
+	active_task = t && !t->has_ports ? t : 0;
 }
 
 #endif

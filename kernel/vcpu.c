@@ -86,55 +86,6 @@ void vcpu_space_deleted(struct cap *space)
 	vcpu_set_space(v, 0);
 }
 
-/* The endpoint capability and mask bound to reason, or NULL. */
-struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask)
-{
-	unsigned i = vcpu_bound_slot(v, reason);
-	if (i < VCPU_BINDINGS && v->bound_ep[i].type == OBJ_ENDPOINT) {
-		*mask = v->bound[i].mask;
-		return &v->bound_ep[i];
-	}
-	*mask = v->default_mask;
-	return v->defaults.type == OBJ_ENDPOINT ? &v->defaults : 0;
-}
-
-/* The slot for reason's binding: its own if it has one, else the first free one; -1 if none. */
-static int slot_to_bind(const struct vcpu *v, uint32_t reason)
-{
-	unsigned i = vcpu_bound_slot(v, reason);
-	if (i < VCPU_BINDINGS && v->bound_ep[i].type != OBJ_NONE)
-		return i;
-	for (i = 0; i < VCPU_BINDINGS; i++)
-		if (v->bound_ep[i].type == OBJ_NONE)
-			return i;
-	return -1;
-}
-
-int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask)
-{
-	if (reason == VMEXIT_DEFAULT) {
-		cap_delete(&v->defaults);
-		v->default_mask = mask;
-		if (ep)
-			cap_derive(ep, &v->defaults, RIGHTS_ALL, 0, 0);
-		return OK;
-	}
-	int i = slot_to_bind(v, reason);
-	if (i < 0)
-		return ERR_BUSY;
-	uint32_t old = v->bound[i].reason; /* a free slot's last reason (its endpoint was deleted) */
-	if (old < VMEXIT_REASONS && v->reason_binding[old] == i + 1)
-		v->reason_binding[old] = 0;
-	cap_delete(&v->bound_ep[i]);
-	v->bound[i].reason = reason;
-	v->bound[i].mask = mask;
-	if (ep)
-		cap_derive(ep, &v->bound_ep[i], RIGHTS_ALL, 0, 0);
-	if (reason < VMEXIT_REASONS) /* unbound: the slot may go to another reason */
-		v->reason_binding[reason] = ep ? i + 1 : 0;
-	return OK;
-}
-
 bool vcpu_entry_refused_slow(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;

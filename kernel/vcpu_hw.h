@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct task;
+
 /* One entry of the MSR areas VM exits and entries switch (Intel SDM 24.7.2, 24.8.2). */
 struct vmx_msr_entry {
 	uint32_t index, reserved;
@@ -21,6 +23,12 @@ struct vmx_vcpu {
 	/* The MSRs exits and entries switch: the guest's, then the host's (vcpu_vmx.c). */
 	struct vmx_msr_entry switched_msrs[2] __attribute__((aligned(16)));
 	bool launched;               /* VMRESUME enters it, not VMLAUNCH */
+	/*
+	 * HOST_CR3 is the CR3 of the last entry, and host_task the task whose
+	 * tables those were (or 0): the exit returns to them (vcpu_vmx.c).
+	 */
+	uint64_t host_cr3;
+	struct task *host_task;
 };
 
 #define SVM_SAVE_AREA_WORDS 84       /* the VMCB's state save area, 0x400-0x69f */

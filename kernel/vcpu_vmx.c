@@ -98,7 +98,8 @@ static void setup_controls(void)
 static void setup_host(struct vcpu *v)
 {
 	vmwrite(HOST_CR0, read_cr0() | CR0_TS); /* fpu.c: every exit leaves TS set */
-	vmwrite(HOST_CR3, paging_kernel_pml4());
+	vmwrite(HOST_CR3, paging_kernel_pml4()); /* until the first entry: vmx_enter */
+	v->vmx.host_cr3 = paging_kernel_pml4();
 	vmwrite(HOST_CR4, read_cr4());
 	vmwrite(HOST_CS_SEL, SEL_KCODE);
 	vmwrite(HOST_SS_SEL, SEL_KDATA);
@@ -531,7 +532,7 @@ void vmx_exit(void)
 	struct vcpu *v = t->vcpu;
 	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
 	v->vmx.cr2 = read_cr2();
-	task_cr3_reset_by_vm_exit();
+	task_cr3_restored_by_vm_exit(v->vmx.host_task);
 	tss_limit_cut_by_vm_exit();
 	uint32_t reason = vmread(EXIT_REASON);
 	v->vmx.launched = true; /* (but see the entry failure below) */
@@ -583,6 +584,21 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 		return_to_user();
 	if (read_cr2() != v->vmx.cr2)
 		write_cr2(v->vmx.cr2);
+	/*
+	 * The exit comes back on the tables loaded now, usually the VMM's,
+	 * which its exit message goes to: no CR3 write (a TLB flush on real
+	 * hardware) on the way there.  The VMCS write happens only when
+	 * another task's tables are loaded than at the last entry.  Safe on
+	 * one CPU: nothing frees these tables while the guest runs (with
+	 * SMP, a task's destruction must wait for the exits of the vCPUs
+	 * that entered from it).
+	 */
+	uint64_t cr3 = read_cr3();
+	if (cr3 != v->vmx.host_cr3) {
+		vmwrite(HOST_CR3, cr3);
+		v->vmx.host_cr3 = cr3;
+	}
+	v->vmx.host_task = active_task;
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
 		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));
