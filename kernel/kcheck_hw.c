@@ -7,6 +7,7 @@
  *   - GDTR and IDTR base and limit (SGDT/SIDT: the tables' real sizes);
  *   - TR is the kernel's TSS and LDTR is null (STR/SLDT);
  *   - FS, GS and KERNEL_GS bases; STAR, LSTAR, CSTAR, SFMASK; SYSENTER_*;
+ *     PAT, DEBUGCTL and TSC_AUX (where RDTSCP exists): a guest has its own;
  *   - CR0 (its cache control apart), CR4, EFER; DR7 arms no breakpoint; RFLAGS has no AC, NT, TF, DF;
  *   - the TSS: rsp0 is current's kernel stack, and the I/O bitmap is exactly
  *     the port capabilities of current's task (or off if it has none);
@@ -30,7 +31,7 @@
 
 enum hw_check {
 	HW_GDTR, HW_IDTR, HW_TR, HW_LDTR, HW_FS_BASE, HW_GS_BASE, HW_KERNEL_GS_BASE,
-	HW_SYSCALL_MSRS, HW_SYSENTER_MSRS, HW_CONTROL_REGS, HW_CACHE_CONTROL, HW_DR7, HW_RFLAGS,
+	HW_SYSCALL_MSRS, HW_SYSENTER_MSRS, HW_OTHER_MSRS, HW_CONTROL_REGS, HW_CACHE_CONTROL, HW_DR7, HW_RFLAGS,
 	HW_TSS_RSP0, HW_TSS_IOMAP, HW_CR3, HW_GUEST_TABLES, HW_CHECKS
 };
 
@@ -38,7 +39,8 @@ static const char *const check_names[HW_CHECKS] = {
 	[HW_GDTR] = "GDTR", [HW_IDTR] = "IDTR", [HW_TR] = "TR", [HW_LDTR] = "LDTR",
 	[HW_FS_BASE] = "FS base", [HW_GS_BASE] = "GS base",
 	[HW_KERNEL_GS_BASE] = "KERNEL_GS_BASE", [HW_SYSCALL_MSRS] = "STAR/LSTAR/CSTAR/SFMASK",
-	[HW_SYSENTER_MSRS] = "SYSENTER_CS/ESP/EIP", [HW_CONTROL_REGS] = "CR0/CR4/EFER",
+	[HW_SYSENTER_MSRS] = "SYSENTER_CS/ESP/EIP",
+	[HW_OTHER_MSRS] = "PAT/DEBUGCTL/TSC_AUX", [HW_CONTROL_REGS] = "CR0/CR4/EFER",
 	[HW_CACHE_CONTROL] = "CR0.CD/NW",
 	[HW_DR7] = "DR7", [HW_RFLAGS] = "kernel RFLAGS", [HW_TSS_RSP0] = "TSS rsp0",
 	[HW_TSS_IOMAP] = "TSS I/O bitmap", [HW_CR3] = "CR3", [HW_GUEST_TABLES] = "vCPU EPTP/nCR3",
@@ -52,13 +54,15 @@ static const char *const check_names[HW_CHECKS] = {
 static struct {
 	struct desc_ptr gdtr, idtr;
 	uint64_t cr0, cr4, efer;
-	uint64_t msr_values[10];
+	uint64_t msr_values[13];
 } boot;
 
-static const uint32_t msrs[10] = {
+static const uint32_t msrs[13] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
 	MSR_SYSENTER_EIP, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_PAT, MSR_DEBUGCTL, MSR_TSC_AUX, /* TSC_AUX last: only with RDTSCP */
 };
+static unsigned msr_count; /* of msrs[] this CPU has */
 
 static unsigned *broken_count;
 static uint32_t logged[HW_CHECKS]; /* failures logged so far, per check */
@@ -84,7 +88,8 @@ void kcheck_boot(void)
 	boot.cr0 = read_cr0();
 	boot.cr4 = read_cr4();
 	boot.efer = rdmsr(MSR_EFER);
-	for (unsigned i = 0; i < 10; i++)
+	msr_count = ARRAY_LEN(msrs) - !cpu_has_rdtscp();
+	for (unsigned i = 0; i < msr_count; i++)
 		boot.msr_values[i] = rdmsr(msrs[i]);
 }
 
@@ -120,12 +125,13 @@ static void check_descriptor_tables(void)
 /* The check each of msrs[] belongs to. */
 static enum hw_check msr_check(unsigned i)
 {
-	return i < 4 ? HW_SYSCALL_MSRS : i < 7 ? HW_SYSENTER_MSRS : HW_FS_BASE + (i - 7);
+	return i < 4 ? HW_SYSCALL_MSRS : i < 7 ? HW_SYSENTER_MSRS :
+	       i < 10 ? HW_FS_BASE + (i - 7) : HW_OTHER_MSRS;
 }
 
 static void check_msrs(void)
 {
-	for (unsigned i = 0; i < 10; i++)
+	for (unsigned i = 0; i < msr_count; i++)
 		expect(msr_check(i), rdmsr(msrs[i]), boot.msr_values[i]);
 	expect(HW_CONTROL_REGS, read_cr0() & ~CR0_CD_NW, boot.cr0 & ~CR0_CD_NW);
 	expect(HW_CACHE_CONTROL, read_cr0() & CR0_CD_NW, boot.cr0 & CR0_CD_NW);

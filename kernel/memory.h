@@ -15,6 +15,12 @@ static inline void *phys_to_virt(phys_addr phys)
 	return (void *)(phys + PHYSMAP_BASE);
 }
 
+/* The physical address of a kernel object, which lives in the physmap. */
+static inline phys_addr physmap_to_phys(const void *p)
+{
+	return (phys_addr)p - PHYSMAP_BASE;
+}
+
 extern struct pmm pmm;
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 

@@ -3,7 +3,8 @@
  * 0x8000000A for nested paging and next-RIP saving, VM_CR for a firmware
  * lock, EFER.SVME, and the host save area VMRUN needs.  The I/O and MSR
  * permission maps are shared by every vCPU: all ones, so every port and
- * MSR access exits to the VMM.
+ * MSR access exits to the VMM, but for the MSRs guests own outright
+ * (vcpu_passthrough_msrs).
  *
  * VMRUN and #VMEXIT switch only part of the processor's state (APM 15.5);
  * FS, GS, TR, LDTR, KernelGSBase, STAR, LSTAR, CSTAR, SFMASK and the
@@ -40,6 +41,7 @@ void svm_probe(void)
 	c->npt = r.edx & 1;
 	c->nrip_save = r.edx & (1U << 3);
 	c->decode_assists = r.edx & (1U << 7);
+	c->lbrv = r.edx & (1U << 1);
 	c->disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
 }
 
@@ -50,6 +52,27 @@ static uint64_t all_ones(unsigned pages)
 	if (p)
 		memset(phys_to_virt(p), 0xff, pages * PAGE_SIZE);
 	return p;
+}
+
+/*
+ * The MSR permission map (APM 15.11): two bits an MSR, read then write, in
+ * 2 KiB for each of the ranges 0-0x1fff, 0xc0000000-0xc0001fff and
+ * 0xc0010000-0xc0011fff.  Clears both bits of each MSR guests own.
+ */
+static void open_passthrough_msrs(uint8_t *map)
+{
+	for (unsigned i = 0; i < vcpu_passthrough_count(); i++) {
+		uint32_t msr = vcpu_passthrough_msrs[i];
+		unsigned bit = 2 * (msr & 0x1fff) + (msr >> 31 ? 2048 * 8 : 0);
+		map[bit / 8] &= ~(3u << (bit % 8));
+	}
+	/*
+	 * But a write of TSC_AUX exits: VMLOAD does not switch it, so the
+	 * kernel loads a guest's around VMRUN (vcpu_svm.c), and must see it
+	 * change.  Guests set it once (the CPU's number); reads stay free.
+	 */
+	unsigned aux = 2 * (MSR_TSC_AUX & 0x1fff) + 2048 * 8;
+	map[aux / 8] |= 2u << (aux % 8);
 }
 
 void svm_init(void)
@@ -74,6 +97,7 @@ void svm_init(void)
 		return;
 	}
 	memset(phys_to_virt(svm_host_state), 0, PAGE_SIZE);
+	open_passthrough_msrs(phys_to_virt(svm_msrpm));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE, hsave);
 	asm volatile("vmsave %%rax" : : "a"(svm_host_state) : "memory");

@@ -11,12 +11,14 @@ struct svm_caps {
 	bool present;       /* CPUID 0x80000001:ECX.SVM */
 	bool disabled;      /* VM_CR.SVMDIS: the firmware turned it off */
 	bool npt, nrip_save, decode_assists;
+	bool lbrv;          /* LBR virtualization: VMRUN and #VMEXIT switch DEBUGCTL */
 	uint32_t asids;
 	bool on;
 };
 
 extern struct svm_caps svm_caps;
-extern uint64_t svm_iopm, svm_msrpm; /* physical: every port and every MSR intercepted */
+/* Physical: every port intercepted; every MSR but vcpu_passthrough_msrs intercepted. */
+extern uint64_t svm_iopm, svm_msrpm;
 /* Physical: the host's FS, GS, TR, LDTR and syscall MSRs, for VMLOAD after each #VMEXIT. */
 extern uint64_t svm_host_state;
 

@@ -685,4 +685,7 @@ void syscall_init(void)
 	wrmsr(MSR_SFMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF |
 				 RFLAGS_AC);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* What RDTSCP gives a task: the CPU's number.  A guest's own never shows (vcpu_*.c). */
+	if (cpu_has_rdtscp())
+		wrmsr(MSR_TSC_AUX, 0);
 }

@@ -22,6 +22,16 @@
 
 const struct vcpu_backend *vcpu_backend;
 
+const uint32_t vcpu_passthrough_msrs[VCPU_PASSTHROUGH_MSRS] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+	MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_TSC_AUX,
+};
+
+unsigned vcpu_passthrough_count(void)
+{
+	return VCPU_PASSTHROUGH_MSRS - !cpu_has_rdtscp();
+}
+
 /*
  * Tags: a VPID (VMX) or ASID (SVM) marks a guest's TLB entries.  There may
  * be fewer than vCPUs (QEMU offers 16 ASIDs), so vCPUs share them in turn:

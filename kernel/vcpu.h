@@ -17,6 +17,15 @@ void vcpu_destroy(struct vcpu *v);
 
 /* VPIDs (VMX) or ASIDs (SVM) the CPU has, 0 included; set by the backend's init. */
 extern unsigned vcpu_tag_limit;
+
+/*
+ * The MSRs a guest reads and writes without an exit (no VMM policy needs
+ * them); each backend switches them between guest and host.  TSC_AUX,
+ * the last, only where the CPU has it (vcpu_passthrough_count).
+ */
+#define VCPU_PASSTHROUGH_MSRS 11
+extern const uint32_t vcpu_passthrough_msrs[VCPU_PASSTHROUGH_MSRS];
+unsigned vcpu_passthrough_count(void);
 /*
  * Called before every entry: makes v the last user of its VPID/ASID and
  * returns true if another vCPU used it since v last did (flush it first).
@@ -133,6 +142,10 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
 	exit_group_words(u->mr, w, groups, VMG_STATE, VMW_INTR_STATE, VMW_ACTIVITY - VMW_INTR_STATE + 1);
 	exit_group_words(u->mr, w, groups, VMG_EVENT, VMW_EXIT_INTR_INFO,
 			 VMW_IDT_VECTORING_ERROR - VMW_EXIT_INTR_INFO + 1);
+	/* (the reply-only groups: zeros, when the MSRs follow them) */
+	exit_group_words(u->mr, w, groups, VMG_INJECT, VMW_INJECT_INFO, 2);
+	exit_group_words(u->mr, w, groups, VMG_CONTROLS, VMW_CONTROLS, 1);
+	exit_group_words(u->mr, w, groups, VMG_MSR, VMW_STAR, VMW_TSC_OFFSET - VMW_STAR + 1);
 }
 /*
  * A vCPU's time slice runs by the TSC from when the scheduler gave it one,
@@ -171,6 +184,7 @@ static inline bool vcpu_rip_valid(uint64_t rip, bool long_mode)
 bool vcpu_check_cr(const uint64_t *w);
 bool vcpu_check_segments(const uint64_t *w, bool long_mode);
 bool vcpu_check_dtr(const uint64_t *w);
+bool vcpu_check_msrs(const uint64_t *w);
 bool vcpu_check_injection(uint64_t info, uint64_t insn_len);
 /*
  * Every check of the groups in mask, before anything is written: OK or
@@ -196,6 +210,8 @@ static inline __attribute__((always_inline)) int vcpu_check_state(
 	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_INJECT) && !vcpu_check_injection(w[VMW_INJECT_INFO], w[VMW_INSN_LEN]))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_MSR) && !vcpu_check_msrs(w))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
 		return ERR_INVALID_ARG;

@@ -47,6 +47,15 @@ bool vcpu_check_dtr(const uint64_t *w)
 	       canonical(w[VMW_GDTR_BASE]) && canonical(w[VMW_IDTR_BASE]);
 }
 
+/* The guest's MSRs: each as WRMSR would take it (vm_msr_value_valid, moat/vmexit.h). */
+bool vcpu_check_msrs(const uint64_t *w)
+{
+	for (unsigned i = VMW_STAR; i <= VMW_TSC_OFFSET; i++)
+		if (!vm_msr_value_valid(i, w[i]))
+			return false;
+	return true;
+}
+
 /*
  * An event to inject (SDM 26.2.1.3): a known type, vector and error-code
  * rules; a software interrupt or exception (types 4-6) needs the length of

@@ -18,10 +18,13 @@ struct vmx_msr_entry {
 	uint64_t value;
 };
 
+#define VMX_SWITCHED_MSRS 6
+
 struct vmx_vcpu {
 	uint64_t cr2;                /* not in the VMCS: switched by hand */
-	/* The MSRs exits and entries switch: the guest's, then the host's (vcpu_vmx.c). */
-	struct vmx_msr_entry switched_msrs[2] __attribute__((aligned(16)));
+	/* The MSRs exits and entries switch, not in the VMCS: the guest's and the host's (vcpu_vmx.c). */
+	struct vmx_msr_entry guest_msrs[VMX_SWITCHED_MSRS] __attribute__((aligned(16)));
+	struct vmx_msr_entry host_msrs[VMX_SWITCHED_MSRS];
 	bool launched;               /* VMRESUME enters it, not VMLAUNCH */
 	/*
 	 * HOST_CR3 is the CR3 of the last entry, and host_task the task whose
@@ -36,6 +39,7 @@ struct vmx_vcpu {
 struct svm_vcpu {
 	uint64_t exit_len, exit_qual, exit_gpa; /* the exit, in the protocol's terms */
 	uint64_t flush_seen;         /* guest-mapping removals this vCPU has flushed */
+	uint64_t tsc_aux;            /* the guest's TSC_AUX, loaded around VMRUN when not 0 */
 	/* The state save area as the VMM last wrote it, for a VMRUN that fails (vcpu_svm.c). */
 	uint64_t entry_state[SVM_SAVE_AREA_WORDS];
 	bool entry_state_valid;

@@ -32,6 +32,7 @@
 #define C_INTERCEPT_MISC2 0x010
 #define C_IOPM            0x040
 #define C_MSRPM           0x048
+#define C_TSC_OFFSET      0x050
 #define C_ASID            0x058
 #define C_TLB_CONTROL     0x05c
 #define C_VINTR           0x060
@@ -43,6 +44,7 @@
 #define C_NP_ENABLE       0x090
 #define C_EVENTINJ        0x0a8
 #define C_NCR3            0x0b0
+#define C_LBR_VIRT        0x0b8
 /* VMCB state save area. */
 #define S_SEG             0x400 /* ES, CS, SS, DS, FS, GS, then GDTR, LDTR, IDTR, TR */
 #define S_CPL             0x4cb
@@ -56,8 +58,10 @@
 #define S_RIP             0x578
 #define S_RSP             0x5d8
 #define S_RAX             0x5f8
+#define S_STAR            0x600 /* then LSTAR, CSTAR, SFMASK, KernelGSBase, SYSENTER_CS/ESP/EIP */
 #define S_CR2             0x640
 #define S_GPAT            0x668
+#define S_DBGCTL          0x670
 
 /* Intercepts. */
 #define I1_INTR     (1u << 0)
@@ -115,6 +119,7 @@
 
 
 static uint64_t flushes; /* bumped when any guest mapping goes away */
+static bool has_tsc_aux;  /* the CPU has TSC_AUX (RDTSCP): set at the first setup */
 
 struct svm_seg {
 	uint16_t sel, attr;
@@ -219,6 +224,10 @@ static void svm_setup(struct vcpu *v)
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL; /* a new ASID: flush it once */
 	*u64(v, C_VINTR) = V_INTR_MASKING;
 	*u64(v, C_NP_ENABLE) = NP_ENABLE;
+	*u64(v, C_LBR_VIRT) = svm_caps.lbrv; /* DEBUGCTL is the guest's */
+	*u64(v, C_TSC_OFFSET) = 0;
+	v->svm.tsc_aux = 0;
+	has_tsc_aux = cpu_has_rdtscp();
 	reset_guest_state(v);
 }
 
@@ -267,6 +276,30 @@ static uint64_t event_from_svm(uint64_t e)
 	if (!(e & VM_EVENT_VALID))
 		return 0;
 	return (e & 0xfff) | VM_EVENT_VALID; /* same vector, type and error-valid bits */
+}
+
+/*
+ * The guest's MSRs (VMG_MSR).  The eight from STAR on lie in the save
+ * area in the protocol's order, where VMLOAD and VMSAVE switch them.
+ */
+static void read_msrs(struct vcpu *v, uint64_t *w)
+{
+	for (unsigned i = 0; i < 8; i++)
+		w[VMW_STAR + i] = *u64(v, S_STAR + 8 * i);
+	w[VMW_TSC_AUX] = v->svm.tsc_aux;
+	w[VMW_PAT] = *u64(v, S_GPAT);
+	w[VMW_DEBUGCTL] = *u64(v, S_DBGCTL);
+	w[VMW_TSC_OFFSET] = *u64(v, C_TSC_OFFSET);
+}
+
+static void write_msrs(struct vcpu *v, const uint64_t *w)
+{
+	for (unsigned i = 0; i < 8; i++)
+		*u64(v, S_STAR + 8 * i) = w[VMW_STAR + i];
+	v->svm.tsc_aux = has_tsc_aux ? w[VMW_TSC_AUX] : 0;
+	*u64(v, S_GPAT) = w[VMW_PAT];
+	*u64(v, S_DBGCTL) = w[VMW_DEBUGCTL];
+	*u64(v, C_TSC_OFFSET) = w[VMW_TSC_OFFSET];
 }
 
 /* The reader (vcpu_read_fn) of v. */
@@ -327,6 +360,8 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 		w[VMW_IDT_VECTORING_INFO] = event_from_svm(*u64(v, C_EXITINTINFO));
 		w[VMW_IDT_VECTORING_ERROR] = *u64(v, C_EXITINTINFO) >> 32;
 	}
+	if (mask & VMG_MSR)
+		read_msrs(v, w);
 }
 
 static void svm_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
@@ -421,6 +456,8 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 		return st;
 	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & VMC_NMI_WINDOW))
 		return ERR_UNSUPPORTED; /* no NMI window on SVM without IRET interception */
+	if ((mask & VMG_MSR) && w[VMW_DEBUGCTL] && !svm_caps.lbrv)
+		return ERR_INVALID_ARG; /* without LBR virtualization it would be the host's */
 	write_gprs(v, mask, w);
 	if (mask & VMG_RIP)
 		*u64(v, S_RIP) = w[VMW_RIP];
@@ -435,6 +472,8 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 	}
 	if (mask & VMG_CONTROLS)
 		write_vintr(v, w[VMW_CONTROLS] & VMC_INTR_WINDOW);
+	if (mask & VMG_MSR)
+		write_msrs(v, w);
 	if (mask & ENTRY_CHECKED_GROUPS)
 		save_entry_state(v);
 	return OK;
@@ -620,6 +659,8 @@ void svm_exit(void)
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
 	fpu_guest_exited(*u64(v, S_CR4)); /* before anything could XSAVE with the guest's XCR0 */
+	if (v->svm.tsc_aux)
+		wrmsr(MSR_TSC_AUX, 0); /* the host's (syscall_init); the guest's write exits */
 	uint64_t code = *u64(v, C_EXITCODE);
 	if ((uint32_t)code == (uint32_t)SVM_EXIT_INVALID) { /* QEMU writes only the low half */
 		code = SVM_EXIT_INVALID;
@@ -657,6 +698,8 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL;
 		v->svm.flush_seen = flushes;
 	}
+	if (v->svm.tsc_aux)
+		wrmsr(MSR_TSC_AUX, v->svm.tsc_aux);
 	svm_launch(&t->regs, v->control_page);
 }
 

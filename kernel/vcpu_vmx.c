@@ -27,9 +27,10 @@ enum {
 	GUEST_SEL = 0x0800, /* + 2 * segment */
 	HOST_ES_SEL = 0x0c00, HOST_CS_SEL = 0x0c02, HOST_SS_SEL = 0x0c04, HOST_DS_SEL = 0x0c06,
 	HOST_FS_SEL = 0x0c08, HOST_GS_SEL = 0x0c0a, HOST_TR_SEL = 0x0c0c,
-	EXIT_MSR_STORE_ADDR = 0x2006, EXIT_MSR_LOAD_ADDR = 0x2008, ENTRY_MSR_LOAD_ADDR = 0x200a,
-	EPT_POINTER = 0x201a, GUEST_PHYS_ADDR = 0x2400, VMCS_LINK = 0x2800,
-	GUEST_DEBUGCTL = 0x2802, GUEST_EFER = 0x2806, HOST_EFER = 0x2c02,
+	MSR_BITMAP = 0x2004, EXIT_MSR_STORE_ADDR = 0x2006, EXIT_MSR_LOAD_ADDR = 0x2008, ENTRY_MSR_LOAD_ADDR = 0x200a,
+	TSC_OFFSET = 0x2010, EPT_POINTER = 0x201a, GUEST_PHYS_ADDR = 0x2400, VMCS_LINK = 0x2800,
+	GUEST_DEBUGCTL = 0x2802, GUEST_PAT = 0x2804, GUEST_EFER = 0x2806,
+	HOST_PAT = 0x2c00, HOST_EFER = 0x2c02,
 	PIN_CONTROLS = 0x4000, PROC_CONTROLS = 0x4002, EXCEPTION_BITMAP = 0x4004,
 	EXIT_CONTROLS = 0x400c, EXIT_MSR_STORE_COUNT = 0x400e, EXIT_MSR_LOAD_COUNT = 0x4010,
 	ENTRY_CONTROLS = 0x4012, ENTRY_MSR_LOAD_COUNT = 0x4014, ENTRY_INTR_INFO = 0x4016,
@@ -82,13 +83,16 @@ static void setup_controls(void)
 	vmwrite(PROC_CONTROLS, control(MSR_VMX_PROCBASED_CTLS, MSR_VMX_TRUE_PROCBASED_CTLS,
 		PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_RDPMC_EXIT | PROC_CR8_LOAD_EXIT |
 		PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT | PROC_IO_EXIT | PROC_MONITOR_EXIT |
-		PROC_SECONDARY));
+		PROC_MSR_BITMAP | PROC_TSC_OFFSET | PROC_SECONDARY));
+	vmwrite(MSR_BITMAP, vmx_msr_bitmap);
 	vmwrite(PROC_CONTROLS2, control(MSR_VMX_PROCBASED_CTLS2, MSR_VMX_PROCBASED_CTLS2,
 					PROC2_EPT | PROC2_VPID | PROC2_WBINVD_EXIT |
-					PROC2_UNRESTRICTED));
+					PROC2_UNRESTRICTED | PROC2_RDTSCP));
 	vmwrite(EXIT_CONTROLS, control(MSR_VMX_EXIT_CTLS, MSR_VMX_TRUE_EXIT_CTLS,
-				       EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER));
-	vmwrite(ENTRY_CONTROLS, control(MSR_VMX_ENTRY_CTLS, MSR_VMX_TRUE_ENTRY_CTLS, ENTRY_LOAD_EFER));
+				       EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+				       EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
+	vmwrite(ENTRY_CONTROLS, control(MSR_VMX_ENTRY_CTLS, MSR_VMX_TRUE_ENTRY_CTLS,
+					ENTRY_LOAD_EFER | ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG));
 	/* #DB, #AC: see reflect_exception() */
 	vmwrite(EXCEPTION_BITMAP, (1u << EXC_DB) | (1u << EXC_AC));
 	vmwrite(VMCS_LINK, ~0ULL);
@@ -117,6 +121,7 @@ static void setup_host(struct vcpu *v)
 	vmwrite(HOST_SYSENTER_ESP, 0);
 	vmwrite(HOST_SYSENTER_EIP, 0);
 	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
+	vmwrite(HOST_PAT, rdmsr(MSR_PAT));
 	/* Exits push the guest's registers straight into the thread, as syscalls do. */
 	vmwrite(HOST_RSP, (uint64_t)&v->thread->regs.vector);
 	vmwrite(HOST_RIP, (uint64_t)vmx_exit_entry);
@@ -143,6 +148,8 @@ static void setup_guest(void)
 	vmwrite(GUEST_DR7, DR7_RESET);
 	vmwrite(GUEST_DEBUGCTL, 0);
 	vmwrite(GUEST_EFER, 0);
+	vmwrite(GUEST_PAT, PAT_POWER_ON);
+	vmwrite(TSC_OFFSET, 0);
 	vmwrite(GUEST_PENDING_DBG, 0);
 	vmwrite(GUEST_INTR_STATE, 0);
 	vmwrite(GUEST_ACTIVITY, 0);
@@ -186,23 +193,35 @@ static void guest_write_cr4(uint64_t v)
 }
 
 /*
- * KERNEL_GS_BASE is not in the VMCS, and a guest's SWAPGS writes it
- * without an exit: the exit stores the guest's value and loads the host's
- * (0: the kernel uses no SWAPGS), the entry loads the guest's back, so no
- * guest sees another's and the host keeps its own.  (RDMSR and WRMSR of
- * every MSR exit to the VMM; the other syscall MSRs only change that way.)
+ * The guest's MSRs that VM exits and entries switch through MSR areas
+ * (SDM 24.7.2, 24.8.2), because the VMCS has no field for them and the
+ * guest writes them without an exit (vcpu_passthrough_msrs): the entry
+ * loads the guest's, the exit stores them and loads the host's, so no
+ * guest sees another's and the host always gets its own back.  TSC_AUX,
+ * the last, only where the CPU has it.  (SYSENTER_*, FS and GS base, PAT
+ * and DEBUGCTL have VMCS fields.)
  */
+static const uint32_t switched_msr[VMX_SWITCHED_MSRS] = {
+	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX,
+};
+static const uint8_t switched_word[VMX_SWITCHED_MSRS] = {
+	VMW_KERNEL_GS_BASE, VMW_STAR, VMW_LSTAR, VMW_CSTAR, VMW_SFMASK, VMW_TSC_AUX,
+};
+static unsigned switched_count; /* VMX_SWITCHED_MSRS, or one less without TSC_AUX */
+
 static void setup_switched_msrs(struct vcpu *v)
 {
-	uint64_t area = (uint64_t)v->vmx.switched_msrs - PHYSMAP_BASE;
-	v->vmx.switched_msrs[0] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
-	v->vmx.switched_msrs[1] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0 };
-	vmwrite(EXIT_MSR_STORE_ADDR, area);
-	vmwrite(EXIT_MSR_STORE_COUNT, 1);
-	vmwrite(ENTRY_MSR_LOAD_ADDR, area);
-	vmwrite(ENTRY_MSR_LOAD_COUNT, 1);
-	vmwrite(EXIT_MSR_LOAD_ADDR, area + sizeof(struct vmx_msr_entry));
-	vmwrite(EXIT_MSR_LOAD_COUNT, 1);
+	switched_count = VMX_SWITCHED_MSRS - !cpu_has_rdtscp();
+	for (unsigned i = 0; i < switched_count; i++) {
+		v->vmx.guest_msrs[i] = (struct vmx_msr_entry){ switched_msr[i], 0, 0 };
+		v->vmx.host_msrs[i] = (struct vmx_msr_entry){ switched_msr[i], 0, rdmsr(switched_msr[i]) };
+	}
+	vmwrite(EXIT_MSR_STORE_ADDR, physmap_to_phys(v->vmx.guest_msrs));
+	vmwrite(EXIT_MSR_STORE_COUNT, switched_count);
+	vmwrite(ENTRY_MSR_LOAD_ADDR, physmap_to_phys(v->vmx.guest_msrs));
+	vmwrite(ENTRY_MSR_LOAD_COUNT, switched_count);
+	vmwrite(EXIT_MSR_LOAD_ADDR, physmap_to_phys(v->vmx.host_msrs));
+	vmwrite(EXIT_MSR_LOAD_COUNT, switched_count);
 }
 
 static void vmx_vcpu_setup(struct vcpu *v)
@@ -302,6 +321,31 @@ static void read_segments(uint64_t *w)
 	}
 }
 
+static void read_msrs(struct vcpu *v, uint64_t *w)
+{
+	w[VMW_TSC_AUX] = 0; /* where the CPU has none */
+	for (unsigned i = 0; i < switched_count; i++)
+		w[switched_word[i]] = v->vmx.guest_msrs[i].value;
+	w[VMW_SYSENTER_CS] = vmread(GUEST_SYSENTER_CS);
+	w[VMW_SYSENTER_ESP] = vmread(GUEST_SYSENTER_ESP);
+	w[VMW_SYSENTER_EIP] = vmread(GUEST_SYSENTER_EIP);
+	w[VMW_PAT] = vmread(GUEST_PAT);
+	w[VMW_DEBUGCTL] = vmread(GUEST_DEBUGCTL);
+	w[VMW_TSC_OFFSET] = vmread(TSC_OFFSET);
+}
+
+static void write_msrs(struct vcpu *v, const uint64_t *w)
+{
+	for (unsigned i = 0; i < switched_count; i++)
+		v->vmx.guest_msrs[i].value = w[switched_word[i]];
+	vmwrite(GUEST_SYSENTER_CS, w[VMW_SYSENTER_CS]);
+	vmwrite(GUEST_SYSENTER_ESP, w[VMW_SYSENTER_ESP]);
+	vmwrite(GUEST_SYSENTER_EIP, w[VMW_SYSENTER_EIP]);
+	vmwrite(GUEST_PAT, w[VMW_PAT]);
+	vmwrite(GUEST_DEBUGCTL, w[VMW_DEBUGCTL]);
+	vmwrite(TSC_OFFSET, w[VMW_TSC_OFFSET]);
+}
+
 /* The reader (vcpu_read_fn) of v, whose VMCS is current. */
 static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v, uint32_t mask,
 								  uint64_t *w)
@@ -353,6 +397,8 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 		w[VMW_IDT_VECTORING_INFO] = vmread(IDT_VECTORING_INFO);
 		w[VMW_IDT_VECTORING_ERROR] = vmread(IDT_VECTORING_ERROR);
 	}
+	if (mask & VMG_MSR)
+		read_msrs(v, w);
 }
 
 static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
@@ -454,6 +500,8 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 	}
 	if (mask & VMG_CONTROLS)
 		write_controls(w[VMW_CONTROLS]);
+	if (mask & VMG_MSR)
+		write_msrs(v, w);
 	return OK;
 }
 

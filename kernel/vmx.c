@@ -16,6 +16,7 @@
 #define FC_VMXON_OUTSIDE_SMX  (1ULL << 2)
 
 struct vmx_caps vmx_caps;
+uint64_t vmx_msr_bitmap;
 
 /* A control is available when its allowed-1 bit (high half of the MSR) is set. */
 static bool allowed1(uint32_t msr, uint32_t control)
@@ -29,6 +30,10 @@ static void read_caps(struct vmx_caps *c)
 	c->enabled_by_fw = !(fc & FC_LOCKED) || (fc & FC_VMXON_OUTSIDE_SMX);
 	c->revision = rdmsr(MSR_VMX_BASIC) & 0x7fffffff;
 	c->preemption_timer = allowed1(MSR_VMX_PINBASED_CTLS, PIN_PREEMPT_TIMER);
+	c->msr_bitmap = allowed1(MSR_VMX_PROCBASED_CTLS, PROC_MSR_BITMAP);
+	c->tsc_offset = allowed1(MSR_VMX_PROCBASED_CTLS, PROC_TSC_OFFSET);
+	c->pat = allowed1(MSR_VMX_ENTRY_CTLS, ENTRY_LOAD_PAT) &&
+		 allowed1(MSR_VMX_EXIT_CTLS, EXIT_SAVE_PAT) && allowed1(MSR_VMX_EXIT_CTLS, EXIT_LOAD_PAT);
 	if (!allowed1(MSR_VMX_PROCBASED_CTLS, PROC_SECONDARY))
 		return; /* no secondary controls: no EPT, VPID or unrestricted guest */
 	c->ept = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_EPT);
@@ -63,6 +68,22 @@ void vmx_probe(void)
 		 c->unrestricted_guest ? "yes" : "no", c->preemption_timer ? "yes" : "no");
 }
 
+/*
+ * The MSR bitmap (SDM 24.6.9): 1 KiB each of read bits for MSRs 0-0x1fff
+ * and 0xc0000000-0xc0001fff, then write bits for the same; a set bit
+ * exits.  All set but for the MSRs guests own outright.
+ */
+static void build_msr_bitmap(uint8_t *map)
+{
+	memset(map, 0xff, PAGE_SIZE);
+	for (unsigned i = 0; i < vcpu_passthrough_count(); i++) {
+		uint32_t msr = vcpu_passthrough_msrs[i];
+		unsigned bit = (msr & 0x1fff) + (msr >> 31 ? 8192 : 0);
+		map[bit / 8] &= ~(1u << (bit % 8));                 /* read */
+		map[2048 + bit / 8] &= ~(1u << (bit % 8));          /* write */
+	}
+}
+
 /* The CPU features the vCPU code relies on. */
 static const char *missing_feature(void)
 {
@@ -77,6 +98,8 @@ static const char *missing_feature(void)
 		return "no VPID";
 	if (!c->unrestricted_guest)
 		return "no unrestricted guest";
+	if (!c->msr_bitmap || !c->tsc_offset || !c->pat)
+		return "no MSR bitmaps, TSC offsetting or PAT switching";
 	return 0;
 }
 
@@ -96,10 +119,12 @@ void vmx_init(void)
 		  rdmsr(MSR_VMX_CR4_FIXED1));
 
 	uint64_t region = pmm_alloc(&pmm);
-	if (!region) {
-		log_warn("vmx: no memory for the VMXON region");
+	vmx_msr_bitmap = pmm_alloc(&pmm);
+	if (!region || !vmx_msr_bitmap) {
+		log_warn("vmx: no memory for the VMXON region and the MSR bitmap");
 		return;
 	}
+	build_msr_bitmap(phys_to_virt(vmx_msr_bitmap));
 	memset(phys_to_virt(region), 0, PAGE_SIZE);
 	*(uint32_t *)phys_to_virt(region) = vmx_caps.revision;
 	uint8_t failed;

@@ -31,6 +31,7 @@
 #define PIN_VIRTUAL_NMI     (1u << 5)
 #define PIN_PREEMPT_TIMER   (1u << 6)
 #define PROC_INTR_WINDOW    (1u << 2)
+#define PROC_TSC_OFFSET     (1u << 3)
 #define PROC_HLT_EXIT       (1u << 7)
 #define PROC_MWAIT_EXIT     (1u << 10)
 #define PROC_RDPMC_EXIT     (1u << 11)
@@ -39,17 +40,24 @@
 #define PROC_NMI_WINDOW     (1u << 22)
 #define PROC_MOV_DR_EXIT    (1u << 23)
 #define PROC_IO_EXIT        (1u << 24)
+#define PROC_MSR_BITMAP     (1u << 28)
 #define PROC_MONITOR_EXIT   (1u << 29)
 #define PROC_SECONDARY      (1u << 31)
 #define PROC2_EPT           (1u << 1)
+#define PROC2_RDTSCP        (1u << 3)  /* else RDTSCP is #UD in a guest */
 #define PROC2_VPID          (1u << 5)
 #define PROC2_WBINVD_EXIT   (1u << 6)
 #define PROC2_UNRESTRICTED  (1u << 7)
+#define EXIT_SAVE_DEBUG     (1u << 2)
 #define EXIT_HOST_64        (1u << 9)
 #define EXIT_ACK_INTR       (1u << 15)
+#define EXIT_SAVE_PAT       (1u << 18)
+#define EXIT_LOAD_PAT       (1u << 19)
 #define EXIT_SAVE_EFER      (1u << 20)
 #define EXIT_LOAD_EFER      (1u << 21)
+#define ENTRY_LOAD_DEBUG    (1u << 2)
 #define ENTRY_IA32E_GUEST   (1u << 9)
+#define ENTRY_LOAD_PAT      (1u << 14)
 #define ENTRY_LOAD_EFER     (1u << 15)
 
 /* EPT (SDM 24.6.11, 29.3.2): the pointer's memory type and walk length, a leaf's memory type. */
@@ -64,10 +72,13 @@ struct vmx_caps {
 	bool ept, vpid, unrestricted_guest, preemption_timer;
 	bool ept_2m, ept_1g, ept_ad, ept_wb;
 	bool invvpid_single;  /* INVVPID of one VPID (else only of all) */
+	bool msr_bitmap, tsc_offset, pat; /* MSR bitmaps, TSC offsetting, PAT loaded and saved */
 	bool on;             /* VMXON done: vCPUs can run */
 };
 
 extern struct vmx_caps vmx_caps;
+/* Physical: the MSR bitmap every vCPU shares (exits for all but vcpu_passthrough_msrs). */
+extern uint64_t vmx_msr_bitmap;
 
 /* Reads the VMX capability MSRs and logs what the CPU offers, or that VMX is absent. */
 void vmx_probe(void);

@@ -31,6 +31,12 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 	return r;
 }
 
+/* RDTSCP and its MSR, TSC_AUX (CPUID 0x80000001:EDX[27]). */
+static inline bool cpu_has_rdtscp(void)
+{
+	return cpuid(0x80000000, 0).eax >= 0x80000001 && (cpuid(0x80000001, 0).edx & (1u << 27));
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

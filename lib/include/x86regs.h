@@ -26,6 +26,10 @@
 #define MSR_FS_BASE          0xC0000100
 #define MSR_GS_BASE          0xC0000101
 #define MSR_KERNEL_GS_BASE   0xC0000102
+#define MSR_TSC_AUX          0xC0000103
+#define MSR_DEBUGCTL         0x1D9
+#define DEBUGCTL_LBR         (1ULL << 0)
+#define DEBUGCTL_BTF         (1ULL << 1)
 #define MSR_SYSENTER_CS      0x174
 #define MSR_SYSENTER_ESP     0x175
 #define MSR_SYSENTER_EIP     0x176

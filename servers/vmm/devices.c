@@ -30,7 +30,6 @@ void devices_init(struct guest *g)
 	pic_init(&g->pic);
 	pit_init(&g->pit);
 	uart_init(&g->uart, uart_tx, g);
-	g->msr_pat = PAT_POWER_ON;
 }
 
 /* Moves typed input into the UART model, as much as it has room for. */

@@ -153,16 +153,6 @@ static void exit_io(struct exit_ctx *x)
 	inject_pending_interrupt(x);
 }
 
-/* MSR state the VMM keeps: returns a pointer to it, or NULL for MSRs guests do not get. */
-static uint64_t *msr_slot(struct guest *g, uint32_t msr)
-{
-	if (msr == MSR_PAT)
-		return &g->msr_pat;
-	if (msr >= MSR_SYSENTER_CS && msr <= MSR_SYSENTER_EIP)
-		return &g->msr_sysenter[msr - MSR_SYSENTER_CS];
-	return 0;
-}
-
 static void inject_gp(struct exit_ctx *x)
 {
 	x->w[VMW_INJECT_INFO] = EVENT_GP0;
@@ -183,14 +173,24 @@ static void exit_xsetbv(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
+/*
+ * RDMSR and WRMSR of the MSRs that exit.  The guest's own MSRs are vCPU
+ * state (VMG_MSR, which the default binding carries): the syscall and
+ * SYSENTER MSRs, FS/GS/KERNEL_GS base and TSC_AUX reach the VMM only on
+ * hardware that cannot pass them through; PAT and DEBUGCTL always do.
+ * A value WRMSR would refuse raises #GP, by the rule the kernel checks
+ * the reply with.  IA32_TSC is the host's TSC plus the vCPU's offset, so
+ * writing it sets the offset.
+ */
 static void exit_rdmsr(struct exit_ctx *x)
 {
-	uint64_t *w = x->w, *slot = msr_slot(x->g, w[VMW_RCX]), v;
+	uint64_t *w = x->w, v;
 	uint32_t msr = w[VMW_RCX];
-	if (slot)
-		v = *slot;
+	unsigned word = vm_msr_word(msr);
+	if (word)
+		v = w[word];
 	else if (msr == MSR_TSC)
-		v = rdtsc();
+		v = rdtsc() + w[VMW_TSC_OFFSET];
 	else if (msr == MSR_APIC_BASE)
 		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_BSP;
 	else if (msr == MSR_EFER)
@@ -205,11 +205,16 @@ static void exit_rdmsr(struct exit_ctx *x)
 
 static void exit_wrmsr(struct exit_ctx *x)
 {
-	uint64_t *w = x->w, *slot = msr_slot(x->g, w[VMW_RCX]);
-	uint64_t v = (w[VMW_RDX] << 32) | (uint32_t)w[VMW_RAX];
-	if (slot) {
-		*slot = v;
-	} else if ((uint32_t)w[VMW_RCX] == MSR_EFER && !(v & ~EFER_GUEST)) {
+	uint64_t *w = x->w, v = (w[VMW_RDX] << 32) | (uint32_t)w[VMW_RAX];
+	uint32_t msr = w[VMW_RCX];
+	unsigned word = vm_msr_word(msr);
+	if (word && vm_msr_value_valid(word, v)) {
+		w[word] = v;
+		x->reply |= VMG_MSR;
+	} else if (msr == MSR_TSC) {
+		w[VMW_TSC_OFFSET] = v - rdtsc();
+		x->reply |= VMG_MSR;
+	} else if (msr == MSR_EFER && !(v & ~EFER_GUEST)) {
 		w[VMW_EFER] = (v & ~EFER_LMA) | (w[VMW_EFER] & EFER_LMA); /* LMA is the CPU's */
 		x->reply |= VMG_CR;
 	} else {

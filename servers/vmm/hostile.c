@@ -10,7 +10,7 @@
 #include "vmm.h"
 #include "array.h"
 
-#define UNDEFINED_GROUP (1u << 12) /* no such state: host state is not in the protocol */
+#define UNDEFINED_GROUP (VMG_ALL + 1) /* no such state: host state is not in the protocol */
 #define HLT_EXITING     (1u << 2)  /* a VMX control bit the VMM may not touch */
 
 struct bad_reply {
@@ -30,6 +30,12 @@ static const struct bad_reply bad_replies[] = {
 	{ "hostile_reply_paging_without_protection", VMG_CR, VMW_CR0, 1ULL << 31 },
 	{ "hostile_reply_rflags_reserved_bit", VMG_RFLAGS, VMW_RFLAGS, 2 | (1u << 15) },
 	{ "hostile_reply_rip_above_4g_in_32bit_mode", VMG_RIP, VMW_RIP, 1ULL << 40 },
+	{ "hostile_reply_lstar_not_canonical", VMG_MSR, VMW_LSTAR, 1ULL << 47 },
+	{ "hostile_reply_sysenter_eip_not_canonical", VMG_MSR, VMW_SYSENTER_EIP, 0x8000000000000000ULL },
+	{ "hostile_reply_sfmask_high_half", VMG_MSR, VMW_SFMASK, 1ULL << 32 },
+	{ "hostile_reply_tsc_aux_high_half", VMG_MSR, VMW_TSC_AUX, 1ULL << 32 },
+	{ "hostile_reply_pat_reserved_type", VMG_MSR, VMW_PAT, (PAT_POWER_ON & ~0xffULL) | 2 },
+	{ "hostile_reply_debugctl_reserved_bit", VMG_MSR, VMW_DEBUGCTL, 1u << 5 },
 };
 
 static void result(const char *name, bool ok, uint64_t got)

@@ -55,7 +55,6 @@ struct guest {
 	uint64_t pit_tsc;      /* TSC when the PIT last caught up with real time */
 	uint32_t scratch_port; /* the test I/O register */
 	uint64_t scratch_mmio; /* the test MMIO register */
-	uint64_t msr_pat, msr_sysenter[3];
 	uint64_t cr4;          /* the guest's CR4 as of its last XSETBV or CR exit */
 	uint64_t xcr0;         /* what the guest last wrote with XSETBV (XCR0 itself stays) */
 	uint32_t xstate_probe; /* PROBE_*: what the FPU probe port found */

@@ -27,6 +27,9 @@
  *  18  #GP error code != 0
  *  19  the faulting rdmsr modified EAX or EDX
  *  20  wrmsr 0x12345 did not raise exactly one #GP
+ *  21  wrmsr IA32_TSC = 2^40 raised #GP
+ *  22  RDTSC right after did not read 2^40 plus less than 2^32 (the vCPU's TSC offset)
+ *  23  wrmsr IA32_PAT with a reserved memory type (2) did not raise exactly one #GP
  *  0x100 + n  unexpected exception n
  */
 #include "guest.h"
@@ -146,6 +149,18 @@ start:
 	jnc	1f
 	FAIL	16
 1:
+	/* ---- IA32_TSC written: RDTSC, which does not exit, counts on from there ---- */
+	WR	MSR_TSC, 0x100, 0, 21
+	rdtsc
+	EXPECT	0x100, %edx, 22
+
+	/* ---- a PAT type that does not exist: #GP ---- */
+	movl	$0, gp_count
+	movl	$MSR_PAT, %ecx
+	movl	$0x02, %eax
+	xorl	%edx, %edx
+	wrmsr
+	EXPECT	1, gp_count, 23
 	/* ---- unknown MSR: #GP(0), registers untouched ---- */
 	movl	$0, gp_count
 	movl	$0xFFFFFFFF, gp_error

@@ -312,3 +312,29 @@ TEST(vcpu_check_exit_information_is_read_only)
 	CHECK_EQ(check(VMG_EVENT), ERR_INVALID_ARG);
 	CHECK_EQ(check(ALL_REPLY_GROUPS | VMG_EVENT), ERR_INVALID_ARG);
 }
+
+TEST(vcpu_check_msrs_take_what_wrmsr_takes)
+{
+	long_mode_reply();
+	w[VMW_PAT] = PAT_POWER_ON;
+	CHECK(good_bad(VMG_MSR, VMW_LSTAR, HIGH_CANONICAL, NONCANONICAL));
+	CHECK(good_bad(VMG_MSR, VMW_CSTAR, HIGH_CANONICAL, NONCANONICAL));
+	CHECK(good_bad(VMG_MSR, VMW_KERNEL_GS_BASE, HIGH_CANONICAL, NONCANONICAL));
+	CHECK(good_bad(VMG_MSR, VMW_SYSENTER_ESP, HIGH_CANONICAL, NONCANONICAL));
+	CHECK(good_bad(VMG_MSR, VMW_SYSENTER_EIP, HIGH_CANONICAL, NONCANONICAL));
+	CHECK(good_bad(VMG_MSR, VMW_SFMASK, 0xffffffff, 1ULL << 32));
+	CHECK(good_bad(VMG_MSR, VMW_SYSENTER_CS, 0xffffffff, 1ULL << 32));
+	CHECK(good_bad(VMG_MSR, VMW_TSC_AUX, 0xffffffff, 1ULL << 32));
+	/* PAT: types 0, 1, 4-7 exist in every entry; 2, 3 and 8 up do not */
+	CHECK(good_bad(VMG_MSR, VMW_PAT, 0x0706050401000100ULL, 0x0706050401000102ULL));
+	CHECK(good_bad(VMG_MSR, VMW_PAT, PAT_POWER_ON, PAT_POWER_ON | 3ULL << 56));
+	CHECK(good_bad(VMG_MSR, VMW_PAT, PAT_POWER_ON, PAT_POWER_ON | 8ULL << 16));
+	CHECK(good_bad(VMG_MSR, VMW_DEBUGCTL, DEBUGCTL_LBR | DEBUGCTL_BTF, 1u << 2));
+	/* STAR and the TSC offset take anything */
+	w[VMW_STAR] = w[VMW_TSC_OFFSET] = ~0ULL;
+	CHECK_EQ(check(VMG_MSR), OK);
+	CHECK_EQ(check(VMG_CR), OK); /* and the group is looked at only when named */
+	w[VMW_LSTAR] = NONCANONICAL;
+	CHECK_EQ(check(VMG_CR), OK);
+	CHECK_EQ(check(VMG_MSR), ERR_INVALID_ARG);
+}

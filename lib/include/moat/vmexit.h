@@ -15,7 +15,10 @@
 #ifndef MOAT_VMEXIT_H
 #define MOAT_VMEXIT_H
 
+#include <stdbool.h>
+
 #include "abi.h"
+#include "../x86regs.h"
 
 #define MSG_VMEXIT 0x7e11
 
@@ -40,6 +43,10 @@ enum vm_word {
 	VMW_IDT_VECTORING_INFO, VMW_IDT_VECTORING_ERROR,
 	VMW_INJECT_INFO, VMW_INJECT_ERROR,            /* VMG_INJECT (reply only) */
 	VMW_CONTROLS,                                 /* VMG_CONTROLS (reply only) */
+	VMW_STAR, VMW_LSTAR, VMW_CSTAR, VMW_SFMASK,   /* VMG_MSR: the guest's MSRs ... */
+	VMW_KERNEL_GS_BASE, VMW_SYSENTER_CS, VMW_SYSENTER_ESP, VMW_SYSENTER_EIP,
+	VMW_TSC_AUX, VMW_PAT, VMW_DEBUGCTL,           /* ... (FS/GS base: VMG_SEG, EFER: VMG_CR) */
+	VMW_TSC_OFFSET,                               /* the guest's TSC is the host's plus this */
 	VMW_COUNT
 };
 
@@ -82,7 +89,8 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 #define VMG_EVENT     (1u << 9)
 #define VMG_INJECT    (1u << 10)
 #define VMG_CONTROLS  (1u << 11)
-#define VMG_ALL       0xfffu
+#define VMG_MSR       (1u << 12)
+#define VMG_ALL       0x1fffu
 /* Reply requests. */
 #define VMR_STOP      (1u << 16)  /* stop the vCPU instead of resuming it */
 
@@ -137,13 +145,60 @@ enum vm_exit_reason {
 /* How many words a message with these groups carries: up to the end of the highest one. */
 static inline unsigned vm_message_words(uint32_t groups)
 {
-	static const uint8_t end[12] = { /* indexed by the group's bit number */
+	static const uint8_t end[13] = { /* indexed by the group's bit number */
 		VMW_RBX + 1, VMW_RIP + 1, VMW_RFLAGS + 1, VMW_R15 + 1, VMW_GLA + 1, VMW_EFER + 1,
 		VMW_GDTR_BASE, VMW_IDTR_LIMIT + 1, VMW_ACTIVITY + 1, VMW_IDT_VECTORING_ERROR + 1,
-		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1,
+		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1, VMW_TSC_OFFSET + 1,
 	};
 	groups &= VMG_ALL;
 	return groups ? end[31 - __builtin_clz(groups)] : VMW_MASK + 1;
+}
+
+/* The VMG_MSR word that holds MSR msr, or 0 if none does (FS/GS base: VMG_SEG; EFER: VMG_CR). */
+static inline unsigned vm_msr_word(uint32_t msr)
+{
+	if (msr >= MSR_STAR && msr <= MSR_SFMASK)
+		return VMW_STAR + (msr - MSR_STAR);
+	if (msr >= MSR_SYSENTER_CS && msr <= MSR_SYSENTER_EIP)
+		return VMW_SYSENTER_CS + (msr - MSR_SYSENTER_CS);
+	switch (msr) {
+	case MSR_KERNEL_GS_BASE: return VMW_KERNEL_GS_BASE;
+	case MSR_TSC_AUX:        return VMW_TSC_AUX;
+	case MSR_PAT:            return VMW_PAT;
+	case MSR_DEBUGCTL:       return VMW_DEBUGCTL;
+	default:                 return 0;
+	}
+}
+
+/*
+ * Whether WRMSR would take value for the MSR in VMG_MSR word `word`: the
+ * kernel refuses a reply with any value WRMSR would refuse with #GP (so no
+ * VM entry's MSR load can fail), and the VMM uses the same rule to decide
+ * whether a guest's WRMSR raises #GP.  Addresses canonical; SFMASK,
+ * SYSENTER_CS and TSC_AUX 32 bits; PAT entries of a type that exists (UC,
+ * WC, WT, WP, WB, UC-); of DEBUGCTL only LBR and BTF.  STAR and the TSC
+ * offset take anything.
+ */
+static inline bool vm_msr_value_valid(unsigned word, uint64_t value)
+{
+	switch (word) {
+	case VMW_LSTAR: case VMW_CSTAR: case VMW_KERNEL_GS_BASE:
+	case VMW_SYSENTER_ESP: case VMW_SYSENTER_EIP:
+		return (uint64_t)((int64_t)(value << 16) >> 16) == value;
+	case VMW_SFMASK: case VMW_SYSENTER_CS: case VMW_TSC_AUX:
+		return !(value >> 32);
+	case VMW_PAT:
+		for (unsigned i = 0; i < 8; i++) {
+			unsigned type = (value >> (8 * i)) & 0xff;
+			if (type > 7 || type == 2 || type == 3)
+				return false;
+		}
+		return true;
+	case VMW_DEBUGCTL:
+		return !(value & ~(DEBUGCTL_LBR | DEBUGCTL_BTF));
+	default:
+		return true;
+	}
 }
 
 /* SYS_VCPU_CONFIGURE flags. */

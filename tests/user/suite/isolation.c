@@ -32,16 +32,20 @@
 #define G_CODE64 0x28
 #define G_CODE3  0x33 /* ring 3, RPL 3 */
 #define G_DATA3  0x3b
-#define GDT_ENTRIES 8
+#define G_CODE64_3 0x43 /* 64-bit, ring 3: SYSRET's CS with STAR[63:48] = 0x30 */
+#define GDT_ENTRIES 9
+#define SYSCALL64_ROUNDS 50 /* guest_syscall64's rounds of SYSCALL and SYSRET */
+#define ASM_NUMBER(n) ASM_NUMBER_(n)
+#define ASM_NUMBER_(n) #n
 
 #define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
-#define RFLAGS_NT      (1ULL << 14)
 
 /* Guest code, copied to CODE_GPA: 32-bit unless it says 64. */
 extern const char guest_ldt_tr[], guest_ldt_tr_end[], guest_count[], guest_count_end[];
 extern const char guest_cpuid_hlt[], guest_cpuid_hlt_end[], guest_hlt64[], guest_hlt64_end[];
 extern const char guest_ud2[], guest_ud2_end[], guest_db_ac[], guest_db_ac_end[];
 extern const char guest_db_handler[], guest_ac_handler[];
+extern const char guest_syscall64[], guest_syscall64_end[], guest_syscall64_entry[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -99,6 +103,57 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	iret\n"
     "guest_db_ac_end:\n"
     ".code64\n"
+    /*
+     * Sets its own syscall MSRs, KERNEL_GS_BASE and TSC_AUX, then goes
+     * round SYSRET to ring 3 and SYSCALL back SYSCALL64_ROUNDS times, with
+     * a CPUID exit in each round.  After each exit it checks that LSTAR is
+     * still its own (DATA_GPA + 8 = 1 if not); at the end it counts the
+     * rounds at DATA_GPA, stores RDTSCP's TSC_AUX at DATA_GPA + 16 and halts.
+     */
+    "guest_syscall64:\n"
+    "	movl $0xc0000081, %ecx\n" /* STAR: SYSCALL CS 0x28, SYSRET base 0x30 */
+    "	xorl %eax, %eax\n"
+    "	movl $0x00300028, %edx\n"
+    "	wrmsr\n"
+    "	movl $0xc0000082, %ecx\n" /* LSTAR */
+    "	leaq guest_syscall64_entry(%rip), %rax\n"
+    "	movq %rax, %rdx\n"
+    "	shrq $32, %rdx\n"
+    "	wrmsr\n"
+    "	movl $0xc0000084, %ecx\n" /* SFMASK: IF */
+    "	movl $0x200, %eax\n"
+    "	xorl %edx, %edx\n"
+    "	wrmsr\n"
+    "	movl $0xc0000102, %ecx\n" /* KERNEL_GS_BASE */
+    "	movl $0x12345678, %eax\n"
+    "	wrmsr\n"
+    "	movl $0xc0000103, %ecx\n" /* TSC_AUX */
+    "	movl $0x2a, %eax\n"
+    "	wrmsr\n"
+    "	movl $0, 0x2000\n"
+    "2:	leaq 3f(%rip), %rcx\n"     /* to ring 3 ... */
+    "	movl $2, %r11d\n"
+    "	sysretq\n"
+    "3:	syscall\n"                  /* ... and back */
+    "guest_syscall64_entry:\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "	movl $0xc0000082, %ecx\n"
+    "	rdmsr\n"
+    "	shlq $32, %rdx\n"
+    "	orq %rax, %rdx\n"
+    "	leaq guest_syscall64_entry(%rip), %rax\n"
+    "	cmpq %rax, %rdx\n"
+    "	je 4f\n"
+    "	movl $1, 0x2008\n"
+    "4:	incl 0x2000\n"
+    "	cmpl $" ASM_NUMBER(SYSCALL64_ROUNDS) ", 0x2000\n"
+    "	jb 2b\n"
+    "	rdtscp\n"
+    "	movl %ecx, 0x2010\n"
+    "	hlt\n"
+    "1:	jmp 1b\n"
+    "guest_syscall64_end:\n"
     "guest_hlt64:\n"
     "	hlt\n"
     "1:	jmp 1b\n"
@@ -122,6 +177,7 @@ static void write_guest_gdt(uint8_t *mem)
 	gdt[5] = 0x00af9b000000ffffULL; /* 64-bit code */
 	gdt[6] = 0x00cffb000000ffffULL; /* 32-bit code, ring 3 */
 	gdt[7] = 0x00cff3000000ffffULL; /* data, ring 3 */
+	gdt[8] = 0x00affb000000ffffULL; /* 64-bit code, ring 3 */
 }
 
 /* Points the guest's IDT entry `vector` at `handler` (guest code) through a ring-3 gate. */
@@ -134,9 +190,9 @@ static void set_guest_gate(uint8_t *mem, unsigned vector, const char *handler, c
 
 static void write_guest_page_tables(uint8_t *mem)
 {
-	*(uint64_t *)(mem + PML4_GPA) = PDPT_GPA | 3;
-	*(uint64_t *)(mem + PDPT_GPA) = PD_GPA | 3;
-	*(uint64_t *)(mem + PD_GPA) = 0x83; /* 2 MiB, present, writable */
+	*(uint64_t *)(mem + PML4_GPA) = PDPT_GPA | 7;
+	*(uint64_t *)(mem + PDPT_GPA) = PD_GPA | 7;
+	*(uint64_t *)(mem + PD_GPA) = 0x87; /* 2 MiB, present, writable, user */
 }
 
 /*
@@ -184,7 +240,7 @@ static uint64_t *protected_mode_state(void)
 {
 	uint64_t *w = utcb()->mr;
 	memset(w, 0, VMW_COUNT * 8);
-	w[VMW_MASK] = ALL_EXIT_STATE & ~(VMG_QUAL | VMG_EVENT);
+	w[VMW_MASK] = ALL_EXIT_STATE & ~(VMG_QUAL | VMG_EVENT | VMG_MSR); /* MSRs as at reset */
 	w[VMW_RIP] = CODE_GPA;
 	w[VMW_RFLAGS] = 2;
 	w[VMW_RSP] = CODE_GPA;
@@ -207,7 +263,7 @@ static uint64_t *long_mode_state(uint64_t cs_ar)
 	w[VMW_CR0] = 0x80000011;       /* PG, PE, ET */
 	w[VMW_CR3] = PML4_GPA;
 	w[VMW_CR4] = 1u << 5;          /* PAE */
-	w[VMW_EFER] = (1u << 8) | (1u << 10); /* LME, LMA */
+	w[VMW_EFER] = EFER_SCE | EFER_LME | EFER_LMA;
 	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, cs_ar, 0xffffffff);
 	return w;
 }
@@ -297,6 +353,55 @@ static enum result guest_ldt_and_tss_stay_in_the_guest(void)
 	uint64_t *w = utcb()->mr;
 	CHECK(VM_SEG_SEL(w[VMW_SEG_DESC(VMS_LDTR)]) == G_LDT && w[VMW_SEG_BASE(VMS_LDTR)] == LDT_GPA);
 	CHECK(VM_SEG_SEL(w[VMW_SEG_DESC(VMS_TR)]) == G_TSS && w[VMW_SEG_BASE(VMS_TR)] == 0x0dead000);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A 64-bit guest owns its syscall MSRs, KERNEL_GS_BASE and TSC_AUX: it
+ * sets them and runs SYSCALL and SYSRET with no exit for them, while the
+ * host serves its own syscalls at every exit in between (each host
+ * syscall would land in the guest's LSTAR if the exit left it), and the
+ * host's values are back after each exit (the invariant checker compares
+ * them with boot's; RDTSCP here reads the host's TSC_AUX, 0).  The
+ * exit message carries the guest's values (VMG_MSR).  Under SVM the
+ * TSC_AUX write exits (svm.c): answered here as a VMM would.
+ */
+static enum result guest_msrs_stay_the_guests(void)
+{
+	struct vm m;
+	uint64_t broken = 1, reason;
+	unsigned rounds = 0;
+	if (!vm_new(&m, guest_syscall64, guest_syscall64_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint32_t *data = (uint32_t *)(m.mem + DATA_GPA);
+	long_mode_state(0xa09b);
+	CHECK_OK(vm_start(&m));
+	uint64_t *w = utcb()->mr;
+	while ((reason = vm_next_exit(&m, NULL)) == VMEXIT_CPUID || reason == VMEXIT_WRMSR) {
+		if (reason == VMEXIT_WRMSR) {
+			CHECK((uint32_t)w[VMW_RCX] == MSR_TSC_AUX && !rounds);
+			w[VMW_TSC_AUX] = (uint32_t)w[VMW_RAX];
+		} else {
+			rounds++;
+			CHECK_OK(sys_debug_check(SLOT_CONSOLE, &broken));
+			CHECK(broken == 0);
+			uint32_t aux = ~0u;
+			asm volatile("rdtscp" : "=c"(aux) : : "rax", "rdx");
+			CHECK(aux == 0);
+		}
+		w[VMW_RIP] += 2;
+		CHECK_OK(vm_reply(VMG_RIP | (reason == VMEXIT_WRMSR ? VMG_MSR : 0)));
+	}
+	if (reason != VMEXIT_HLT)
+		uprintf("# exit %#lx at rip %#lx after %u rounds, qual %#lx\n", reason, w[VMW_RIP], rounds, w[VMW_QUAL]);
+	CHECK(reason == VMEXIT_HLT);
+	CHECK(rounds == SYSCALL64_ROUNDS && data[0] == rounds);
+	CHECK(data[2] == 0);     /* LSTAR was the guest's after every exit */
+	CHECK(data[4] == 0x2a);  /* and RDTSCP read the guest's TSC_AUX */
+	CHECK(w[VMW_STAR] == 0x0030002800000000ULL && w[VMW_SFMASK] == 0x200);
+	CHECK(w[VMW_LSTAR] == CODE_GPA + (uint64_t)(guest_syscall64_entry - guest_syscall64));
+	CHECK(w[VMW_KERNEL_GS_BASE] == 0x12345678 && w[VMW_TSC_AUX] == 0x2a);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
 }
@@ -598,6 +703,7 @@ static const struct test_case cases[] = {
 	{ "top_user_page_is_out_of_reach", top_user_page_is_out_of_reach },
 	{ "vm_exit_keeps_descriptor_table_limits", vm_exit_keeps_descriptor_table_limits },
 	{ "guest_ldt_and_tss_stay_in_the_guest", guest_ldt_and_tss_stay_in_the_guest },
+	{ "guest_msrs_stay_the_guests", guest_msrs_stay_the_guests },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
 	{ "fault_without_idt_is_a_triple_fault", fault_without_idt_is_a_triple_fault },
