@@ -653,6 +653,21 @@ static void kernel_cpuid(struct vcpu *v)
 	*u64(v, S_RIP) += 2;
 }
 
+/*
+ * The event an exit interrupted the delivery of (EXITINTINFO), to go in
+ * again at the next VMRUN unless the VMM's reply injects something else
+ * (see requeue_interrupted_event in vcpu_vmx.c).  Software interrupts and
+ * INT3/INTO are not: RIP still points at their instruction, which raises
+ * them again.  EVENTINJ has EXITINTINFO's layout.
+ */
+static uint64_t interrupted_event(uint64_t info)
+{
+	unsigned type = (info >> 8) & 7, vector = info & 0xff;
+	if (!(info & VM_EVENT_VALID) || type == 4 || (type == 3 && (vector == 3 || vector == 4)))
+		return 0;
+	return info;
+}
+
 /* Called by entry.S after #VMEXIT with the guest's registers (but RAX) in current->regs. */
 void svm_exit(void)
 {
@@ -670,7 +685,7 @@ void svm_exit(void)
 	}
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_NONE;
-	*u64(v, C_EVENTINJ) = 0;
+	*u64(v, C_EVENTINJ) = interrupted_event(*u64(v, C_EXITINTINFO));
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */

@@ -573,6 +573,25 @@ static bool reflect_exception(void)
 	return true;
 }
 
+/*
+ * An exit in the middle of an event's delivery (IDT-vectoring information
+ * valid: an EPT violation on the guest's IDT or stack, an interrupt that
+ * exits, ...) leaves the event undelivered.  It goes in again at the next
+ * entry, unless the VMM's reply injects something else (VMG_INJECT) or
+ * the kernel reflects an exception.  Software interrupts and exceptions
+ * (types 4-6: INT n, INT1, INT3, INTO) are not queued: RIP still points at
+ * their instruction, which raises them again.
+ */
+static void requeue_interrupted_event(void)
+{
+	uint32_t info = vmread(IDT_VECTORING_INFO);
+	if (!(info & VM_EVENT_VALID) || ((info >> 8) & 7) >= 4)
+		return;
+	vmwrite(ENTRY_INTR_INFO, info & 0x80000fff); /* bit 12 is undefined here */
+	if (info & VM_EVENT_ERROR_CODE)
+		vmwrite(ENTRY_INTR_ERROR, vmread(IDT_VECTORING_ERROR));
+}
+
 /* Called by vmx_exit_entry with the guest's registers saved in current->regs. */
 void vmx_exit(void)
 {
@@ -584,6 +603,7 @@ void vmx_exit(void)
 	tss_limit_cut_by_vm_exit();
 	uint32_t reason = vmread(EXIT_REASON);
 	v->vmx.launched = true; /* (but see the entry failure below) */
+	requeue_interrupted_event();
 	/* No TSC read here: the preemption timer got what was left of the slice (vcpu.h). */
 	if (reason == VMEXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */

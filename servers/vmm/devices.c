@@ -164,7 +164,8 @@ void devices_catch_up(struct guest *g)
 
 /*
  * Delivers the PIC's pending interrupt if the guest can take it now, or
- * asks for an exit as soon as it can.  Needs the RFLAGS and STATE groups.
+ * asks for an exit as soon as it can.  Needs the RFLAGS and STATE groups
+ * (and EVENT: an event the exit interrupted goes first).
  */
 void inject_pending_interrupt(struct exit_ctx *x)
 {
@@ -175,8 +176,9 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	x->reply |= VMG_CONTROLS;
 	if (pic_pending_vector(&g->pic) < 0)
 		return;
+	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);
 	if (!(w[VMW_RFLAGS] & RFLAGS_IF) || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS) ||
-	    (x->reply & VMG_INJECT)) {
+	    (x->reply & VMG_INJECT) || requeued) { /* the kernel delivers the interrupted event first */
 		w[VMW_CONTROLS] = VMC_INTR_WINDOW;
 		return;
 	}

@@ -46,6 +46,7 @@ extern const char guest_cpuid_hlt[], guest_cpuid_hlt_end[], guest_hlt64[], guest
 extern const char guest_ud2[], guest_ud2_end[], guest_db_ac[], guest_db_ac_end[];
 extern const char guest_db_handler[], guest_ac_handler[];
 extern const char guest_syscall64[], guest_syscall64_end[], guest_syscall64_entry[];
+extern const char guest_event[], guest_event_end[], guest_event_handler[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -102,6 +103,15 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	addl $4, %esp\n"
     "	iret\n"
     "guest_db_ac_end:\n"
+    /* Exits with CPUID; its interrupt handler counts at DATA_GPA. */
+    "guest_event:\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "1:	jmp 1b\n"
+    "guest_event_handler:\n"
+    "	incl 0x2000\n"
+    "	iret\n"
+    "guest_event_end:\n"
     ".code64\n"
     /*
      * Sets its own syscall MSRs, KERNEL_GS_BASE and TSC_AUX, then goes
@@ -406,6 +416,48 @@ static enum result guest_msrs_stay_the_guests(void)
 	return PASS;
 }
 
+/*
+ * An event whose delivery an exit interrupts is delivered at the next
+ * entry, exactly once, though the VMM's reply does not inject it again:
+ * an interrupt injected into a guest whose stack page is missing exits
+ * (GPA fault, IDT-vectoring information naming the interrupt), the
+ * "VMM" maps the page and replies with nothing, and the handler runs once.
+ */
+#define EVENT_VECTOR 0x40
+#define STACK_GPA    0xf000 /* past the guest's RAM until the test maps it */
+
+static enum result interrupted_event_arrives_once(void)
+{
+	struct vm m;
+	uint64_t stack_view;
+	if (!vm_new(&m, guest_event, guest_event_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint32_t *data = (uint32_t *)(m.mem + DATA_GPA);
+	uint64_t handler = CODE_GPA + (uint64_t)(guest_event_handler - guest_event);
+	*(uint64_t *)(m.mem + IDT_GPA + 8 * EVENT_VECTOR) =
+		(handler & 0xffff) | (uint64_t)G_CODE32 << 16 | 0x8eULL << 40 | (handler >> 16) << 48;
+	uint64_t *w = protected_mode_state();
+	w[VMW_RSP] = STACK_GPA + PAGE_BYTES;
+	w[VMW_RFLAGS] = 0x202;
+	w[VMW_INJECT_INFO] = VM_EVENT_VALID | VM_EVENT_EXTERNAL | EVENT_VECTOR;
+	w[VMW_MASK] |= VMG_INJECT;
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_GPA_FAULT);
+	CHECK((w[VMW_GPA] & ~0xfffULL) == STACK_GPA);
+	CHECK((w[VMW_IDT_VECTORING_INFO] & (VM_EVENT_VALID | 0x7ff)) ==
+	      (VM_EVENT_VALID | VM_EVENT_EXTERNAL | EVENT_VECTOR));
+	CHECK(data[0] == 0);
+	CHECK(frame_map_new(1, RIGHT_R | RIGHT_W, &stack_view) != 0);
+	uint64_t stack = cap_dup(stack_view, RIGHTS_ALL, 0); /* a frame capability maps once */
+	CHECK(stack != 0);
+	CHECK_OK(sys_gpa_map(stack, m.space, STACK_GPA, RIGHT_R | RIGHT_W));
+	CHECK_OK(vm_reply(0)); /* no injection: the kernel's re-injection delivers it */
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
+	CHECK(data[0] == 1);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
 /* --- guest-physical spaces ------------------------------------------------- */
 
 /*
@@ -704,6 +756,7 @@ static const struct test_case cases[] = {
 	{ "vm_exit_keeps_descriptor_table_limits", vm_exit_keeps_descriptor_table_limits },
 	{ "guest_ldt_and_tss_stay_in_the_guest", guest_ldt_and_tss_stay_in_the_guest },
 	{ "guest_msrs_stay_the_guests", guest_msrs_stay_the_guests },
+	{ "interrupted_event_arrives_once", interrupted_event_arrives_once },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
 	{ "fault_without_idt_is_a_triple_fault", fault_without_idt_is_a_triple_fault },
