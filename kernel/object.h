@@ -250,6 +250,8 @@ struct vcpu {
 	uint8_t reason_binding[VMEXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default
 						 * (read through vcpu_bound_slot) */
 	bool recall, long_mode;
+	bool breakpoints_armed;      /* the guest's DR7 enables a breakpoint: load dr[] at entry */
+	uint64_t dr[4];              /* the guest's DR0-DR3 (DR6, DR7: the backend's) */
 	uint32_t flags;              /* VCPU_* from moat/vmexit.h */
 	union {                      /* the backend's own state (vcpu_hw.h) */
 		struct vmx_vcpu vmx;

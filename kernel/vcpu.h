@@ -146,6 +146,7 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
 	exit_group_words(u->mr, w, groups, VMG_INJECT, VMW_INJECT_INFO, 2);
 	exit_group_words(u->mr, w, groups, VMG_CONTROLS, VMW_CONTROLS, 1);
 	exit_group_words(u->mr, w, groups, VMG_MSR, VMW_STAR, VMW_TSC_OFFSET - VMW_STAR + 1);
+	exit_group_words(u->mr, w, groups, VMG_DEBUG, VMW_DR0, VMW_DR7 - VMW_DR0 + 1);
 }
 /*
  * A vCPU's time slice runs by the TSC from when the scheduler gave it one,
@@ -180,11 +181,25 @@ static inline bool vcpu_rip_valid(uint64_t rip, bool long_mode)
 {
 	return long_mode ? (uint64_t)((int64_t)(rip << 16) >> 16) == rip : !(rip >> 32);
 }
+/*
+ * Before an entry: the guest's DR0-3 into the CPU if its DR7 arms any of
+ * them.  MOV DR always exits, so a guest reads none of them from the CPU,
+ * and the host's DR7 (0x400 after every exit) arms none.
+ */
+static inline void vcpu_load_breakpoints(const struct vcpu *v)
+{
+	if (__builtin_expect(v->breakpoints_armed, 0))
+		write_breakpoints(v->dr);
+}
+/* The guest's DR7 arms a breakpoint (L0-L3 or G0-G3). */
+#define DR7_ENABLES 0xffu
+
 /* The protocol's checks of one group each (vcpu_check.c). */
 bool vcpu_check_cr(const uint64_t *w);
 bool vcpu_check_segments(const uint64_t *w, bool long_mode);
 bool vcpu_check_dtr(const uint64_t *w);
 bool vcpu_check_msrs(const uint64_t *w);
+bool vcpu_check_debug(const uint64_t *w);
 bool vcpu_check_injection(uint64_t info, uint64_t insn_len);
 /*
  * Every check of the groups in mask, before anything is written: OK or
@@ -212,6 +227,8 @@ static inline __attribute__((always_inline)) int vcpu_check_state(
 	if ((mask & VMG_INJECT) && !vcpu_check_injection(w[VMW_INJECT_INFO], w[VMW_INSN_LEN]))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_MSR) && !vcpu_check_msrs(w))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_DEBUG) && !vcpu_check_debug(w))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
 		return ERR_INVALID_ARG;

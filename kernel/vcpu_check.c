@@ -56,6 +56,15 @@ bool vcpu_check_msrs(const uint64_t *w)
 	return true;
 }
 
+/* The guest's debug registers: each as MOV to DRn would take it (vm_debug_value_valid). */
+bool vcpu_check_debug(const uint64_t *w)
+{
+	for (unsigned i = VMW_DR0; i <= VMW_DR7; i++)
+		if (!vm_debug_value_valid(i, w[i]))
+			return false;
+	return true;
+}
+
 /*
  * An event to inject (SDM 26.2.1.3): a known type, vector and error-code
  * rules; a software interrupt or exception (types 4-6) needs the length of

@@ -22,6 +22,7 @@ struct vmx_msr_entry {
 
 struct vmx_vcpu {
 	uint64_t cr2;                /* not in the VMCS: switched by hand */
+	uint64_t dr6;                /* the guest's: not in the VMCS, and a #DB that exits leaves the CPU's */
 	/* The MSRs exits and entries switch, not in the VMCS: the guest's and the host's (vcpu_vmx.c). */
 	struct vmx_msr_entry guest_msrs[VMX_SWITCHED_MSRS] __attribute__((aligned(16)));
 	struct vmx_msr_entry host_msrs[VMX_SWITCHED_MSRS];

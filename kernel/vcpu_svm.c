@@ -27,6 +27,7 @@
 #include "x86.h"
 
 /* VMCB control area. */
+#define C_INTERCEPT_DR    0x004 /* reads of DR0-15 in bits 0-15, writes in 16-31 */
 #define C_INTERCEPT_EXC   0x008
 #define C_INTERCEPT_MISC1 0x00c
 #define C_INTERCEPT_MISC2 0x010
@@ -83,6 +84,8 @@
 #define I2_XSETBV   (1u << 13)  /* XCR0 stays the host's (fpu.c) */
 
 /* Exit codes. */
+#define SVM_EXIT_READ_DR0   0x020 /* + n; writes of DRn: 0x030 + n */
+#define SVM_EXIT_WRITE_DR15 0x03f
 #define SVM_EXIT_DB       0x041
 #define SVM_EXIT_UD       0x046
 #define SVM_EXIT_DF       0x048
@@ -214,6 +217,8 @@ static void svm_setup(struct vcpu *v)
 	 * #DB and #AC: see reflect(); a guest could loop the CPU in their delivery.
 	 */
 	*u32(v, C_INTERCEPT_EXC) = (1u << EXC_DB) | (1u << EXC_UD) | (1u << EXC_DF) | (1u << EXC_AC);
+	/* MOV DR: DR0-3 are not switched, so no guest may read the CPU's (the VMM keeps them: VMG_DEBUG) */
+	*u32(v, C_INTERCEPT_DR) = 0xffffffff;
 	*u32(v, C_INTERCEPT_MISC1) = I1_INTR | I1_NMI | I1_SMI | I1_INIT | I1_RDPMC | I1_CPUID |
 				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN;
 	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT |
@@ -276,6 +281,23 @@ static uint64_t event_from_svm(uint64_t e)
 	if (!(e & VM_EVENT_VALID))
 		return 0;
 	return (e & 0xfff) | VM_EVENT_VALID; /* same vector, type and error-valid bits */
+}
+
+static void read_debug(struct vcpu *v, uint64_t *w)
+{
+	for (unsigned i = 0; i < 4; i++)
+		w[VMW_DR0 + i] = v->dr[i];
+	w[VMW_DR6] = *u64(v, S_DR6);
+	w[VMW_DR7] = *u64(v, S_DR7);
+}
+
+static void write_debug(struct vcpu *v, const uint64_t *w)
+{
+	for (unsigned i = 0; i < 4; i++)
+		v->dr[i] = w[VMW_DR0 + i];
+	*u64(v, S_DR6) = w[VMW_DR6];
+	*u64(v, S_DR7) = w[VMW_DR7];
+	v->breakpoints_armed = w[VMW_DR7] & DR7_ENABLES;
 }
 
 /*
@@ -362,6 +384,8 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 	}
 	if (mask & VMG_MSR)
 		read_msrs(v, w);
+	if (mask & VMG_DEBUG)
+		read_debug(v, w);
 }
 
 static void svm_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
@@ -474,6 +498,8 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 		write_vintr(v, w[VMW_CONTROLS] & VMC_INTR_WINDOW);
 	if (mask & VMG_MSR)
 		write_msrs(v, w);
+	if (mask & VMG_DEBUG)
+		write_debug(v, w);
 	if (mask & ENTRY_CHECKED_GROUPS)
 		save_entry_state(v);
 	return OK;
@@ -556,6 +582,36 @@ static bool read_guest_linear(struct vcpu *v, uint64_t linear, void *buf, unsign
 	return read_guest(v, gpa, buf, len);
 }
 
+/*
+ * MOV to or from DRn at the guest's RIP (0F 23 or 0F 21, ModRM with DRn in
+ * reg and the GPR in r/m, REX.B for r8-r15 in 64-bit code): the exit's
+ * qualification in VMX's layout and its length.  Read byte by byte, as an
+ * instruction may cross a page.  False if the bytes are not such a MOV.
+ */
+static bool decode_mov_dr(struct vcpu *v, uint64_t *qual, uint64_t *len)
+{
+	uint64_t linear = seg(v, VMS_CS)->base + *u64(v, S_RIP);
+	bool code64 = (*u64(v, S_EFER) & EFER_LMA) && (seg(v, VMS_CS)->attr & (1u << 9)); /* CS.L */
+	uint8_t b[4];
+	unsigned at = 0, rex = 0;
+	if (!read_guest_linear(v, linear, &b[0], 1))
+		return false;
+	if (code64 && (b[0] & 0xf0) == 0x40) {
+		rex = b[0];
+		at = 1;
+	}
+	for (unsigned i = 1; i < at + 3; i++)
+		if (!read_guest_linear(v, linear + i, &b[i], 1))
+			return false;
+	if (b[at] != 0x0f || (b[at + 1] != 0x21 && b[at + 1] != 0x23))
+		return false;
+	uint8_t modrm = b[at + 2];
+	unsigned gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
+	*qual = ((modrm >> 3) & 7) | (b[at + 1] == 0x21 ? DR_QUAL_FROM_DR : 0) | gpr << 8;
+	*len = at + 3;
+	return true;
+}
+
 /* Intel's VMCALL (0F 01 C1) raises #UD on AMD: it is the guest's hypercall all the same. */
 static bool is_vmcall(struct vcpu *v)
 {
@@ -601,6 +657,10 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	case SVM_EXIT_MSR:      v->svm.exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
 	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
 	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR15:
+		if (!decode_mov_dr(v, &v->svm.exit_qual, &v->svm.exit_len))
+			return VMEXIT_SVM_OTHER | code;
+		return VMEXIT_MOV_DR;
 	case SVM_EXIT_IOIO: {
 		unsigned size = info1 & 0x10 ? 1 : info1 & 0x20 ? 2 : 4;
 		v->svm.exit_len = info2 - *u64(v, S_RIP);
@@ -715,6 +775,7 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	}
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, v->svm.tsc_aux);
+	vcpu_load_breakpoints(v);
 	svm_launch(&t->regs, v->control_page);
 }
 

@@ -57,6 +57,9 @@ enum {
 	HOST_RSP = 0x6c14, HOST_RIP = 0x6c16,
 };
 
+/* DR6's (and a #DB exit qualification's) causes: B0-B3, BD, BS (SDM 17.2.3, table 27-1). */
+#define DR6_CAUSES 0x600fULL
+
 static uint64_t loaded_vmcs;
 static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup */
 
@@ -240,6 +243,7 @@ static void vmx_vcpu_setup(struct vcpu *v)
 	vmwrite(CR4_MASK, cr4_forced());
 	guest_write_cr0(CR0_RESET);
 	guest_write_cr4(0);
+	v->vmx.dr6 = DR6_RESET;
 }
 
 static void vmx_vcpu_teardown(struct vcpu *v)
@@ -334,6 +338,23 @@ static void read_msrs(struct vcpu *v, uint64_t *w)
 	w[VMW_TSC_OFFSET] = vmread(TSC_OFFSET);
 }
 
+static void read_debug(struct vcpu *v, uint64_t *w)
+{
+	for (unsigned i = 0; i < 4; i++)
+		w[VMW_DR0 + i] = v->dr[i];
+	w[VMW_DR6] = v->vmx.dr6;
+	w[VMW_DR7] = vmread(GUEST_DR7);
+}
+
+static void write_debug(struct vcpu *v, const uint64_t *w)
+{
+	for (unsigned i = 0; i < 4; i++)
+		v->dr[i] = w[VMW_DR0 + i];
+	v->vmx.dr6 = w[VMW_DR6];
+	vmwrite(GUEST_DR7, w[VMW_DR7]);
+	v->breakpoints_armed = w[VMW_DR7] & DR7_ENABLES;
+}
+
 static void write_msrs(struct vcpu *v, const uint64_t *w)
 {
 	for (unsigned i = 0; i < switched_count; i++)
@@ -399,6 +420,8 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 	}
 	if (mask & VMG_MSR)
 		read_msrs(v, w);
+	if (mask & VMG_DEBUG)
+		read_debug(v, w);
 }
 
 static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
@@ -502,6 +525,8 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 		write_controls(w[VMW_CONTROLS]);
 	if (mask & VMG_MSR)
 		write_msrs(v, w);
+	if (mask & VMG_DEBUG)
+		write_debug(v, w);
 	return OK;
 }
 
@@ -559,12 +584,14 @@ static void kernel_cpuid(struct trap_frame *f)
  * the guest from here, one exit each, and the host gets its turn in
  * between.  True if the exit was one of them.
  */
-static bool reflect_exception(void)
+static bool reflect_exception(struct vcpu *v)
 {
 	uint32_t info = vmread(EXIT_INTR_INFO);
 	unsigned vector = info & 0xff, type = (info >> 8) & 7;
 	if (type == 2 || (vector != EXC_DB && vector != EXC_AC))
 		return false;
+	if (vector == EXC_DB) /* a #DB that exits leaves DR6 alone: its bits are in the qualification */
+		v->vmx.dr6 = (v->vmx.dr6 & ~DR6_CAUSES) | (vmread(EXIT_QUAL) & DR6_CAUSES);
 	vmwrite(ENTRY_INTR_INFO, info & 0x80000fff); /* bit 12, NMI unblocking, is exit-only */
 	if (info & (1u << 11))
 		vmwrite(ENTRY_INTR_ERROR, vmread(EXIT_INTR_ERROR));
@@ -623,7 +650,7 @@ void vmx_exit(void)
 		resume_current();
 	} else if (reason == VMEXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
-	} else if (reason == VMEXIT_EXCEPTION && reflect_exception()) {
+	} else if (reason == VMEXIT_EXCEPTION && reflect_exception(v)) {
 		resume_current(); /* back to the guest */
 	} else {
 		fastpath_vmexit(t, reason, vmx_read_groups); /* returns if the general path must do it */
@@ -667,6 +694,7 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 		v->vmx.host_cr3 = cr3;
 	}
 	v->vmx.host_task = active_task;
+	vcpu_load_breakpoints(v);
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
 		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));

@@ -93,6 +93,13 @@ static inline uint64_t read_rflags(void)
 #define SEG_AR_TSS_BUSY  0x8b   /* present busy TSS */
 #define SEG_AR_UNUSABLE  (1u << 16)
 
+/* Loads DR0-DR3: a guest's breakpoints (the host arms none, so it never reads them back). */
+static inline void write_breakpoints(const uint64_t dr[4])
+{
+	asm volatile("mov %0, %%dr0; mov %1, %%dr1; mov %2, %%dr2; mov %3, %%dr3"
+		     : : "r"(dr[0]), "r"(dr[1]), "r"(dr[2]), "r"(dr[3]));
+}
+
 /* A guest's state at reset (SDM vol. 3, 10.1; APM vol. 2, 14.1.3); PAT's is PAT_POWER_ON. */
 #define CR0_RESET  (CR0_CD | CR0_NW | CR0_ET)
 #define DR6_RESET  0xffff0ff0

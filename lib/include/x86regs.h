@@ -47,6 +47,7 @@
 #define CR0_NW  (1UL << 29)
 #define CR0_CD  (1UL << 30)
 #define CR0_PG  (1UL << 31)
+#define CR4_DE  (1UL << 3)
 #define CR4_PSE (1UL << 4)
 #define CR4_PAE (1UL << 5)
 #define CR4_PGE (1UL << 7)

@@ -12,6 +12,7 @@
 
 #define CPUID_VMX        (1u << 5)  /* leaf 1 ECX: hidden, the guest cannot use VMX */
 #define CPUID_HYPERVISOR (1u << 31) /* leaf 1 ECX: set, as on any hypervisor */
+#define VECTOR_UD        6
 #define VECTOR_GP        13
 #define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
 #define VMCALL_PING       0
@@ -255,6 +256,45 @@ static void exit_cr(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
+/*
+ * MOV to and from the debug registers, which always exit: their values
+ * are the vCPU's (VMG_DEBUG), and the kernel loads DR0-3 into the CPU
+ * while DR7 arms them.  DR4 and DR5 are DR6 and DR7 unless CR4.DE makes
+ * them #UD.  A value MOV would refuse raises #GP; the fixed bits of DR6
+ * (reserved ones read 1) and DR7 (bit 10 reads 1; 11, 12, 14, 15 read 0)
+ * are as the CPU keeps them.
+ */
+static void exit_mov_dr(struct exit_ctx *x)
+{
+	uint64_t *w = x->w, q = w[VMW_QUAL], *reg = gpr_word(w, DR_QUAL_GPR(q));
+	unsigned n = DR_QUAL_DR(q);
+	if (n == 4 || n == 5) {
+		if (w[VMW_CR4] & CR4_DE) {
+			x->w[VMW_INJECT_INFO] = VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD;
+			x->w[VMW_INJECT_ERROR] = 0;
+			x->reply |= VMG_INJECT;
+			return;
+		}
+		n += 2;
+	}
+	unsigned word = n < 4 ? VMW_DR0 + n : n == 6 ? VMW_DR6 : VMW_DR7;
+	if (q & DR_QUAL_FROM_DR) {
+		*reg = w[word];
+		x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+	} else if (vm_debug_value_valid(word, *reg)) {
+		uint64_t v = *reg;
+		if (word == VMW_DR6)
+			v = (v & 0xe00f) | 0xffff0ff0;
+		else if (word == VMW_DR7)
+			v = (v & 0xffff27ff) | 0x400;
+		w[word] = v;
+		x->reply |= VMG_DEBUG;
+	} else {
+		return inject_gp(x);
+	}
+	skip_instruction(x);
+}
+
 static void exit_hlt(struct exit_ctx *x)
 {
 	if (!(x->w[VMW_RFLAGS] & RFLAGS_IF)) {
@@ -298,6 +338,7 @@ static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
 	[VMEXIT_HLT] = exit_hlt,
 	[VMEXIT_HYPERCALL] = exit_vmcall,
 	[VMEXIT_CR_ACCESS] = exit_cr,
+	[VMEXIT_MOV_DR] = exit_mov_dr,
 	[VMEXIT_IO] = exit_io,
 	[VMEXIT_RDMSR] = exit_rdmsr,
 	[VMEXIT_WRMSR] = exit_wrmsr,

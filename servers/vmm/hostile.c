@@ -36,6 +36,8 @@ static const struct bad_reply bad_replies[] = {
 	{ "hostile_reply_tsc_aux_high_half", VMG_MSR, VMW_TSC_AUX, 1ULL << 32 },
 	{ "hostile_reply_pat_reserved_type", VMG_MSR, VMW_PAT, (PAT_POWER_ON & ~0xffULL) | 2 },
 	{ "hostile_reply_debugctl_reserved_bit", VMG_MSR, VMW_DEBUGCTL, 1u << 5 },
+	{ "hostile_reply_dr0_not_canonical", VMG_DEBUG, VMW_DR0, 1ULL << 47 },
+	{ "hostile_reply_dr7_high_half", VMG_DEBUG, VMW_DR7, 0x400 | 1ULL << 32 },
 };
 
 static void result(const char *name, bool ok, uint64_t got)

@@ -338,3 +338,17 @@ TEST(vcpu_check_msrs_take_what_wrmsr_takes)
 	CHECK_EQ(check(VMG_CR), OK);
 	CHECK_EQ(check(VMG_MSR), ERR_INVALID_ARG);
 }
+
+TEST(vcpu_check_debug_registers_take_what_mov_takes)
+{
+	long_mode_reply();
+	w[VMW_DR6] = DR6_RESET;
+	w[VMW_DR7] = DR7_RESET;
+	for (unsigned i = VMW_DR0; i <= VMW_DR3; i++)
+		CHECK(good_bad(VMG_DEBUG, i, HIGH_CANONICAL, NONCANONICAL));
+	CHECK(good_bad(VMG_DEBUG, VMW_DR6, 0xffffffff, 1ULL << 32));
+	CHECK(good_bad(VMG_DEBUG, VMW_DR7, 0xffffffff, 1ULL << 63));
+	w[VMW_DR7] = 1ULL << 40;
+	CHECK_EQ(check(VMG_MSR), OK); /* looked at only when named */
+	CHECK_EQ(check(VMG_DEBUG), ERR_INVALID_ARG);
+}

@@ -133,7 +133,7 @@ enum moat_object {
 #define USER_TOP       0x00007ffffffff000ULL
 
 /* Message tag: label (48 bits) | capabilities (2 bits) | words (7 bits). */
-#define MSG_MAX_WORDS  80
+#define MSG_MAX_WORDS  80 /* the exit message's 76 and a little room */
 #define MSG_REG_WORDS  4
 #define MSG_MAX_CAPS   3
 #define MSG_TAG(label, words, caps) \

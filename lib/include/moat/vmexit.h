@@ -47,6 +47,8 @@ enum vm_word {
 	VMW_KERNEL_GS_BASE, VMW_SYSENTER_CS, VMW_SYSENTER_ESP, VMW_SYSENTER_EIP,
 	VMW_TSC_AUX, VMW_PAT, VMW_DEBUGCTL,           /* ... (FS/GS base: VMG_SEG, EFER: VMG_CR) */
 	VMW_TSC_OFFSET,                               /* the guest's TSC is the host's plus this */
+	VMW_DR0, VMW_DR1, VMW_DR2, VMW_DR3,           /* VMG_DEBUG: the guest's debug registers */
+	VMW_DR6, VMW_DR7,
 	VMW_COUNT
 };
 
@@ -90,7 +92,8 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 #define VMG_INJECT    (1u << 10)
 #define VMG_CONTROLS  (1u << 11)
 #define VMG_MSR       (1u << 12)
-#define VMG_ALL       0x1fffu
+#define VMG_DEBUG     (1u << 13)
+#define VMG_ALL       0x3fffu
 /* Reply requests. */
 #define VMR_STOP      (1u << 16)  /* stop the vCPU instead of resuming it */
 
@@ -116,6 +119,7 @@ enum vm_exit_reason {
 	VMEXIT_RDTSC = 16,
 	VMEXIT_HYPERCALL = 18,       /* VMCALL, or VMMCALL */
 	VMEXIT_CR_ACCESS = 28,
+	VMEXIT_MOV_DR = 29,          /* qualification: DR_QUAL_* below */
 	VMEXIT_IO = 30,
 	VMEXIT_RDMSR = 31,
 	VMEXIT_WRMSR = 32,
@@ -145,10 +149,10 @@ enum vm_exit_reason {
 /* How many words a message with these groups carries: up to the end of the highest one. */
 static inline unsigned vm_message_words(uint32_t groups)
 {
-	static const uint8_t end[13] = { /* indexed by the group's bit number */
+	static const uint8_t end[14] = { /* indexed by the group's bit number */
 		VMW_RBX + 1, VMW_RIP + 1, VMW_RFLAGS + 1, VMW_R15 + 1, VMW_GLA + 1, VMW_EFER + 1,
 		VMW_GDTR_BASE, VMW_IDTR_LIMIT + 1, VMW_ACTIVITY + 1, VMW_IDT_VECTORING_ERROR + 1,
-		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1, VMW_TSC_OFFSET + 1,
+		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1, VMW_TSC_OFFSET + 1, VMW_DR7 + 1,
 	};
 	groups &= VMG_ALL;
 	return groups ? end[31 - __builtin_clz(groups)] : VMW_MASK + 1;
@@ -199,6 +203,24 @@ static inline bool vm_msr_value_valid(unsigned word, uint64_t value)
 	default:
 		return true;
 	}
+}
+
+/* VMEXIT_MOV_DR's qualification (VMX's layout, on SVM too): the register, the direction, the GPR. */
+#define DR_QUAL_DR(q)      ((unsigned)(q) & 7)
+#define DR_QUAL_FROM_DR    (1u << 4)              /* MOV from DRn (else to DRn) */
+#define DR_QUAL_GPR(q)     (((unsigned)(q) >> 8) & 15)
+
+/*
+ * Whether MOV to DRn (VMG_DEBUG word `word`) would take value: DR0-3 any
+ * canonical address, DR6 and DR7 their low 32 bits only (MOV raises
+ * #GP(0) for the rest).  The kernel checks a reply by it; the VMM decides
+ * a guest's #GP by it.
+ */
+static inline bool vm_debug_value_valid(unsigned word, uint64_t value)
+{
+	if (word == VMW_DR6 || word == VMW_DR7)
+		return !(value >> 32);
+	return (uint64_t)((int64_t)(value << 16) >> 16) == value;
 }
 
 /* SYS_VCPU_CONFIGURE flags. */

@@ -47,6 +47,7 @@ extern const char guest_ud2[], guest_ud2_end[], guest_db_ac[], guest_db_ac_end[]
 extern const char guest_db_handler[], guest_ac_handler[];
 extern const char guest_syscall64[], guest_syscall64_end[], guest_syscall64_entry[];
 extern const char guest_event[], guest_event_end[], guest_event_handler[];
+extern const char guest_read_dr0[], guest_read_dr0_end[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -104,6 +105,14 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	iret\n"
     "guest_db_ac_end:\n"
     /* Exits with CPUID; its interrupt handler counts at DATA_GPA. */
+    /* Stores its DR0 at DATA_GPA, then exits with CPUID. */
+    "guest_read_dr0:\n"
+    "	movl %dr0, %eax\n"
+    "	movl %eax, 0x2000\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "1:	jmp 1b\n"
+    "guest_read_dr0_end:\n"
     "guest_event:\n"
     "	xorl %eax, %eax\n"
     "	cpuid\n"
@@ -250,7 +259,7 @@ static uint64_t *protected_mode_state(void)
 {
 	uint64_t *w = utcb()->mr;
 	memset(w, 0, VMW_COUNT * 8);
-	w[VMW_MASK] = ALL_EXIT_STATE & ~(VMG_QUAL | VMG_EVENT | VMG_MSR); /* MSRs as at reset */
+	w[VMW_MASK] = ALL_EXIT_STATE & ~(VMG_QUAL | VMG_EVENT | VMG_MSR | VMG_DEBUG); /* as at reset */
 	w[VMW_RIP] = CODE_GPA;
 	w[VMW_RFLAGS] = 2;
 	w[VMW_RSP] = CODE_GPA;
@@ -454,6 +463,44 @@ static enum result interrupted_event_arrives_once(void)
 	CHECK_OK(vm_reply(0)); /* no injection: the kernel's re-injection delivers it */
 	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
 	CHECK(data[0] == 1);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * The debug registers are each vCPU's own: one guest arms a breakpoint in
+ * DR0 (so the kernel loads it into the CPU before its entry), and another
+ * guest's MOV from DR0 afterwards exits (VMEXIT_MOV_DR, qualification in
+ * VMX's layout on both backends) instead of reading the CPU's, and gets
+ * its own DR0, 0, from the exit message.  (SVM once let guests read and
+ * write DR0-3 directly: no intercept.)
+ */
+static enum result debug_registers_are_the_vcpus(void)
+{
+	struct vm a, b;
+	if (!vm_new(&a, guest_cpuid_hlt, guest_cpuid_hlt_end, 0) ||
+	    !vm_new(&b, guest_read_dr0, guest_read_dr0_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t *w = protected_mode_state();
+	w[VMW_MASK] |= VMG_DEBUG;
+	w[VMW_DR0] = 0xdead0000;
+	w[VMW_DR6] = 0xffff0ff0;
+	w[VMW_DR7] = 0x401; /* L0: an execute breakpoint where the guest never runs */
+	CHECK_OK(vm_start(&a));
+	CHECK(vm_next_exit(&a, NULL) == VMEXIT_CPUID);
+	CHECK(w[VMW_DR0] == 0xdead0000 && w[VMW_DR7] == 0x401); /* a's own, round trip */
+	CHECK_OK(vm_reply(VMR_STOP));
+	protected_mode_state();
+	CHECK_OK(vm_start(&b));
+	CHECK(vm_next_exit(&b, NULL) == VMEXIT_MOV_DR);
+	CHECK(DR_QUAL_DR(w[VMW_QUAL]) == 0 && (w[VMW_QUAL] & DR_QUAL_FROM_DR) &&
+	      DR_QUAL_GPR(w[VMW_QUAL]) == 0 && w[VMW_INSN_LEN] == 3);
+	CHECK(w[VMW_DR0] == 0 && w[VMW_DR7] == 0x400); /* b's own: the reset values */
+	w[VMW_RAX] = w[VMW_DR0];
+	w[VMW_RIP] += w[VMW_INSN_LEN];
+	CHECK_OK(vm_reply(VMG_GPR_ACDB | VMG_RIP));
+	CHECK(vm_next_exit(&b, NULL) == VMEXIT_CPUID);
+	CHECK(*(uint32_t *)(b.mem + DATA_GPA) == 0);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
 }
@@ -757,6 +804,7 @@ static const struct test_case cases[] = {
 	{ "guest_ldt_and_tss_stay_in_the_guest", guest_ldt_and_tss_stay_in_the_guest },
 	{ "guest_msrs_stay_the_guests", guest_msrs_stay_the_guests },
 	{ "interrupted_event_arrives_once", interrupted_event_arrives_once },
+	{ "debug_registers_are_the_vcpus", debug_registers_are_the_vcpus },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
 	{ "fault_without_idt_is_a_triple_fault", fault_without_idt_is_a_triple_fault },
