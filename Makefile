@@ -41,7 +41,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 # stands in for those.
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
 	     kernel/pagetable.c kernel/cap.c kernel/untyped.c kernel/gpa_space.c kernel/vcpu_check.c \
-	     kernel/frame.c kernel/ioport.c \
+	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
