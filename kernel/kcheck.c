@@ -145,6 +145,8 @@ static void check_timeouts(void)
 	}
 	if (listed != timed)
 		fail("timeout list length differs from the threads in a timed wait", 0);
+	if (timeout_first(&timeouts) != (timeouts.head ? timeouts.head->deadline : UINT64_MAX))
+		fail("timeout list's first deadline is not its head's", 0);
 	if (timeouts.head && timer_due > timeouts.head->deadline)
 		fail("the timer is set to fire after the first deadline", 0);
 }

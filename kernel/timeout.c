@@ -8,7 +8,7 @@
  */
 #include "timeout.h"
 
-struct timeout_list timeouts;
+struct timeout_list timeouts = TIMEOUT_LIST_EMPTY;
 
 void timeout_insert(struct timeout_list *l, struct thread *t, uint64_t deadline)
 {
@@ -23,20 +23,24 @@ void timeout_insert(struct timeout_list *l, struct thread *t, uint64_t deadline)
 	t->tq_next = next;
 	if (next)
 		next->tq_prev = t;
-	if (prev)
+	if (prev) {
 		prev->tq_next = t;
-	else
+	} else {
 		l->head = t;
+		l->first = deadline;
+	}
 }
 
 void timeout_remove(struct timeout_list *l, struct thread *t)
 {
 	if (!t->timed)
 		return;
-	if (t->tq_prev)
+	if (t->tq_prev) {
 		t->tq_prev->tq_next = t->tq_next;
-	else
+	} else {
 		l->head = t->tq_next;
+		l->first = l->head ? l->head->deadline : UINT64_MAX;
+	}
 	if (t->tq_next)
 		t->tq_next->tq_prev = t->tq_prev;
 	t->tq_next = t->tq_prev = 0;

@@ -21,7 +21,10 @@
 
 struct timeout_list {
 	struct thread *head;
+	uint64_t first;    /* head's deadline, UINT64_MAX when empty: one load for each VM entry */
 };
+
+#define TIMEOUT_LIST_EMPTY { 0, UINT64_MAX }
 
 /* The kernel's one list (every thread waiting with a deadline). */
 extern struct timeout_list timeouts;
@@ -39,7 +42,7 @@ struct thread *timeout_pop_expired(struct timeout_list *l, uint64_t now);
 /* The earliest deadline on l, or UINT64_MAX when l is empty. */
 static inline uint64_t timeout_first(const struct timeout_list *l)
 {
-	return l->head ? l->head->deadline : UINT64_MAX;
+	return l->first;
 }
 
 #endif

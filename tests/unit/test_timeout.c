@@ -14,7 +14,7 @@ static struct timeout_list list;
 static void fresh(void)
 {
 	memset(th, 0, sizeof(th));
-	list.head = 0;
+	list = (struct timeout_list)TIMEOUT_LIST_EMPTY;
 }
 
 /* The list's threads as indices into th[], head first, in out[]; returns how many. */
@@ -77,8 +77,10 @@ TEST(timeout_pop_expired_takes_only_what_is_due)
 	timeout_insert(&list, &th[0], 100);
 	timeout_insert(&list, &th[1], 200);
 	timeout_insert(&list, &th[2], UINT64_MAX - 1);
+	CHECK_EQ(timeout_first(&list), 100);
 	CHECK(timeout_pop_expired(&list, 99) == 0);
 	CHECK(timeout_pop_expired(&list, 100) == &th[0]); /* at the deadline: due */
+	CHECK_EQ(timeout_first(&list), 200);
 	CHECK(timeout_pop_expired(&list, 150) == 0);
 	CHECK(timeout_pop_expired(&list, UINT64_MAX - 2) == &th[1]);
 	CHECK(timeout_pop_expired(&list, UINT64_MAX - 2) == 0);
