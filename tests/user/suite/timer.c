@@ -203,6 +203,22 @@ static enum result delete_timed_waiter_leaves_no_timer(void)
 	return PASS;
 }
 
+/* Revoking the untyped memory a timed waiter was made of destroys it, deadline and all. */
+static enum result revoke_timed_waiter_leaves_no_timer(void)
+{
+	uint64_t n = obj_new(OBJ_NOTIFICATION), deadline = rdtsc() + us(10000);
+	struct helper *h;
+
+	CHECK_MADE(n);
+	CHECK_MADE(h = timed_waiter(n, deadline));
+	CHECK_OK(sys_cap_revoke(SLOT_UNTYPED));
+	CHECK(cap_type(h->thread) == OBJ_NONE);
+	CHECK(invariants_hold());
+	CHECK(sleep_until(deadline + us(2000)));
+	CHECK(invariants_hold());
+	return PASS;
+}
+
 /* Deleting the notification ends a timed wait with ERR_DELETED, and its deadline with it. */
 static enum result timed_wait_wakes_when_notification_deleted(void)
 {
@@ -265,6 +281,7 @@ static const struct test_case cases[] = {
 	{ "signal_before_deadline_wins", signal_before_deadline_wins },
 	{ "suspend_cancels_timed_wait", suspend_cancels_timed_wait },
 	{ "delete_timed_waiter_leaves_no_timer", delete_timed_waiter_leaves_no_timer },
+	{ "revoke_timed_waiter_leaves_no_timer", revoke_timed_waiter_leaves_no_timer },
 	{ "timed_wait_wakes_when_notification_deleted", timed_wait_wakes_when_notification_deleted },
 	{ "timed_wait_checks_its_notification", timed_wait_checks_its_notification },
 	{ "farthest_deadline_blocks_until_deleted", farthest_deadline_blocks_until_deleted },
