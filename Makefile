@@ -237,7 +237,8 @@ $(eval $(call test_iso,serial,$(SERIAL_TEST_MODULES)))
 # through the serial driver and the VMM, and its echo comes back.
 CONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/console/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm tests/console/vmm.cfg:vmm.cfg \
-	$(BUILD)/guests/console.bin:guest_console $(BUILD)/guests/console_irq.bin:guest_console_irq
+	$(BUILD)/guests/console.bin:guest_console $(BUILD)/guests/console_irq.bin:guest_console_irq \
+	$(BUILD)/guests/console_hlt.bin:guest_console_hlt
 $(eval $(call test_iso,console,$(CONSOLE_TEST_MODULES)))
 
 # A guest disk (tests/guestdisk/): the guest's IDE disk is a model in the VMM

@@ -16,7 +16,8 @@
 #define RAM_WINDOW(i) (0x40000000ULL + (uint64_t)(i) * 0x4000000ULL)
 #define SLOTS_PER_GUEST 6
 #define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
-#define SLOT_WAKE (CSPACE_SLOTS - 5) /* a halted guest's sleep waits on it; input signals it */
+/* A halted guest's sleep waits on it; input signals it (console.c keeps - 2 to - 4). */
+#define SLOT_WAKE (CSPACE_SLOTS - 5)
 
 static struct guest guests[VMM_MAX_GUESTS];
 static unsigned n_guests;
