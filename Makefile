@@ -41,7 +41,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 # stands in for those.
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
 	     kernel/pagetable.c kernel/cap.c kernel/untyped.c kernel/gpa_space.c kernel/vcpu_check.c kernel/vcpu_bind.c \
-	     kernel/frame.c kernel/ioport.c \
+	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
@@ -237,7 +237,8 @@ $(eval $(call test_iso,serial,$(SERIAL_TEST_MODULES)))
 # through the serial driver and the VMM, and its echo comes back.
 CONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/console/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm tests/console/vmm.cfg:vmm.cfg \
-	$(BUILD)/guests/console.bin:guest_console $(BUILD)/guests/console_irq.bin:guest_console_irq
+	$(BUILD)/guests/console.bin:guest_console $(BUILD)/guests/console_irq.bin:guest_console_irq \
+	$(BUILD)/guests/console_hlt.bin:guest_console_hlt
 $(eval $(call test_iso,console,$(CONSOLE_TEST_MODULES)))
 
 # A guest disk (tests/guestdisk/): the guest's IDE disk is a model in the VMM

@@ -8,11 +8,14 @@
 #include "cap.h"
 #include "ipc.h"
 #include "irq.h"
+#include "lapic.h"
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
 #include "thread.h"
+#include "timeout.h"
 #include "vcpu.h"
+#include "x86.h"
 
 static struct utcb *utcb_of(struct thread *t)
 {
@@ -215,6 +218,7 @@ void ipc_cancel(struct thread *t, uint64_t status)
 		break;
 	case THREAD_WAIT:
 		thread_queue_remove(&((struct notification *)t->blocked_on)->waiting, t);
+		timeout_remove(&timeouts, t); /* a timed wait leaves no entry behind */
 		break;
 	case THREAD_REPLY:
 		if (t->callee)
@@ -264,6 +268,7 @@ void notification_signal(struct notification *n, uint64_t bits)
 	struct thread *w = thread_queue_pop(&n->waiting);
 	if (!w)
 		return;
+	timeout_remove(&timeouts, w); /* the signal came first: its deadline no longer counts */
 	w->blocked_on = 0;
 	w->regs.rax = OK;
 	w->regs.rdi = n->bits;
@@ -271,19 +276,53 @@ void notification_signal(struct notification *n, uint64_t bits)
 	sched_make_runnable(w);
 }
 
-enum moat_status notification_wait(struct thread *t, struct notification *n, bool nonblock)
+/* Gives t n's bits (in rdi) and clears them; false if there were none. */
+static bool take_bits(struct thread *t, struct notification *n)
 {
 	t->regs.rdi = n->bits;
-	if (n->bits) {
-		n->bits = 0;
-		return OK;
-	}
-	if (nonblock)
-		return ERR_WOULD_BLOCK;
+	n->bits = 0;
+	return t->regs.rdi != 0;
+}
+
+static void block_on(struct thread *t, struct notification *n)
+{
 	t->state = THREAD_WAIT;
 	t->blocked_on = n;
 	thread_queue_push(&n->waiting, t);
+}
+
+enum moat_status notification_wait(struct thread *t, struct notification *n, bool nonblock)
+{
+	if (take_bits(t, n))
+		return OK;
+	if (nonblock)
+		return ERR_WOULD_BLOCK;
+	block_on(t, n);
 	return STATUS_BLOCKED;
+}
+
+enum moat_status notification_wait_until(struct thread *t, struct notification *n,
+					 uint64_t deadline)
+{
+	if (take_bits(t, n))
+		return OK;
+	if (deadline == WAIT_FOREVER)
+		return notification_wait(t, n, false);
+	if (deadline <= rdtsc())
+		return ERR_TIMEOUT;
+	block_on(t, n);
+	timeout_insert(&timeouts, t, deadline);
+	timer_arm(deadline);
+	return STATUS_BLOCKED;
+}
+
+void notification_expire(uint64_t now)
+{
+	struct thread *t;
+	while ((t = timeout_pop_expired(&timeouts, now))) {
+		t->regs.rdi = 0; /* no bits */
+		ipc_wake(t, ERR_TIMEOUT);
+	}
 }
 
 void notification_destroy(struct notification *n)

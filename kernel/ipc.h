@@ -21,6 +21,15 @@ void endpoint_destroy(struct endpoint *e);
 
 void notification_signal(struct notification *n, uint64_t bits);
 enum moat_status notification_wait(struct thread *t, struct notification *n, bool nonblock);
+/*
+ * As a blocking notification_wait, but t's wait ends with ERR_TIMEOUT once
+ * the TSC reaches deadline: at once (no block) for a deadline already
+ * past, never for WAIT_FOREVER.
+ */
+enum moat_status notification_wait_until(struct thread *t, struct notification *n,
+					 uint64_t deadline);
+/* Ends, with ERR_TIMEOUT, every timed wait whose deadline is at or before now (the timer's). */
+void notification_expire(uint64_t now);
 void notification_destroy(struct notification *n);
 
 #endif

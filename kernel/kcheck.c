@@ -4,13 +4,17 @@
  *   - every mapped frame capability is on its task's mapping list;
  *   - each object's reference count equals the capabilities naming it;
  *   - thread states agree with the queues they are (or are not) on;
+ *   - the timeout list holds exactly the threads in a timed wait, in
+ *     deadline order, and the LAPIC timer fires by its first deadline;
  *   - and the hardware state the kernel relies on (kcheck_hw.c).
  */
 #include "cap.h"
 #include "kcheck.h"
+#include "lapic.h"
 #include "log.h"
 #include "task.h"
 #include "thread.h"
+#include "timeout.h"
 
 static unsigned broken;
 
@@ -116,6 +120,35 @@ static void check_thread(const struct thread *t)
 		fail("reply right held for a thread not waiting for a reply", t);
 	if (t == current && t->state != THREAD_RUNNABLE)
 		fail("the running thread is not runnable", t);
+	if (t->timed && t->state != THREAD_WAIT)
+		fail("thread on the timeout list is not waiting", t);
+}
+
+/*
+ * The timeout list: its links agree, its deadlines never go down, its
+ * length is the number of live threads marked timed (so it names no
+ * thread that is gone), and the timer is set to fire by the first one.
+ */
+static void check_timeouts(void)
+{
+	uint64_t timed = 0, listed = 0;
+	for (const struct thread *t = all_threads; t; t = t->all_next)
+		timed += t->timed;
+	const struct thread *prev = 0;
+	for (const struct thread *t = timeouts.head; t && listed <= timed; t = t->tq_next) {
+		listed++;
+		if (!t->timed || t->tq_prev != prev)
+			fail("timeout list links disagree", t);
+		if (prev && prev->deadline > t->deadline)
+			fail("timeout list out of deadline order", t);
+		prev = t;
+	}
+	if (listed != timed)
+		fail("timeout list length differs from the threads in a timed wait", 0);
+	if (timeout_first(&timeouts) != (timeouts.head ? timeouts.head->deadline : UINT64_MAX))
+		fail("timeout list's first deadline is not its head's", 0);
+	if (timeouts.head && timer_due > timeouts.head->deadline)
+		fail("the timer is set to fire after the first deadline", 0);
 }
 
 /* Capabilities, reference counts and thread states. */
@@ -127,6 +160,7 @@ static void check_objects(void)
 	for_each_cap(compare_count);
 	for (struct thread *t = all_threads; t; t = t->all_next)
 		check_thread(t);
+	check_timeouts();
 }
 
 /* The object invariants above, then the hardware ones (kcheck.h says which run). */

@@ -2,11 +2,21 @@
  * The local APIC timer, calibrated against PIT channel 2, which needs no
  * interrupt: we start a 10 ms one-shot count and poll its output bit in
  * port 0x61 while the LAPIC timer and the TSC run.
+ *
+ * The timer runs one-shot, always set for the earlier of two TSC times:
+ * the scheduler's next tick (TIMER_HZ a second, in the TSC's phase) and
+ * the first deadline of a timed wait (timeout.h).  So a timed wait ends
+ * within a few LAPIC counts of its deadline instead of at the next tick
+ * (docs/syscalls.md, "Timed waits", gives the figures).  The TSC-deadline
+ * mode would save the conversion, but QEMU's software emulation lacks it;
+ * the one-shot mode is on every local APIC.
  */
+#include "ipc.h"
 #include "lapic.h"
 #include "log.h"
 #include "memory.h"
 #include "thread.h"
+#include "timeout.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -20,7 +30,6 @@
 #define LAPIC_TIMER_CUR  0x390
 #define LAPIC_TIMER_DIV  0x3e0
 #define LVT_MASKED      (1U << 16)
-#define LVT_PERIODIC    (1U << 17)
 #define LVT_NMI         (4U << 8)
 #define LVT_EXTINT      (7U << 8)
 #define TIMER_DIV_16    0x3
@@ -28,8 +37,13 @@
 #define PIT_HZ          1193182
 #define PIT_CAL_COUNT   (PIT_HZ / 100) /* 10 ms */
 
+#define CPUID1_ECX_TSC_DEADLINE (1U << 24)
+
 volatile uint64_t timer_ticks;
 uint64_t lapic_timer_rate, tsc_rate;
+uint64_t timer_due;            /* the TSC at which the one-shot is set to fire */
+static uint64_t tick_due;      /* the TSC of the scheduler's next tick */
+static uint64_t tick_tsc;      /* TSC counts between two ticks */
 static volatile uint32_t *lapic;
 
 static uint32_t lapic_read(unsigned reg)
@@ -87,11 +101,46 @@ static int calibrate(void)
 	return lapic_timer_rate != 0;
 }
 
-static void timer_tick(struct trap_frame *f)
+/*
+ * Sets the one-shot for the earlier of the next tick and the first
+ * deadline, rounded up to whole LAPIC counts so it never fires early by
+ * the conversion (it may by the calibration's error: then the interrupt
+ * finds nothing due and sets it again).  tick_due is at most a tick away,
+ * so the count fits 32 bits and the product 64.
+ */
+static void timer_program(uint64_t now)
+{
+	uint64_t due = timeout_first(&timeouts);
+	if (due > tick_due)
+		due = tick_due;
+	uint64_t delta = due > now ? due - now : 0;
+	if (delta > tick_tsc)
+		delta = tick_tsc;
+	uint64_t counts = (delta * lapic_timer_rate + tsc_rate - 1) / tsc_rate;
+	timer_due = due;
+	lapic_write(LAPIC_TIMER_INIT, counts ? (uint32_t)counts : 1);
+}
+
+void timer_arm(uint64_t deadline)
+{
+	if (deadline < timer_due)
+		timer_program(rdtsc());
+}
+
+/* The one-shot fired: a tick if one is due, the expired deadlines, then the next shot. */
+static void timer_interrupt(struct trap_frame *f)
 {
 	(void)f;
-	timer_ticks++;
-	sched_tick();
+	uint64_t now = rdtsc();
+	if (now >= tick_due) {
+		timer_ticks++;
+		sched_tick();
+		tick_due += tick_tsc;
+		if (tick_due <= now) /* ticks were missed (interrupts held off): keep none owed */
+			tick_due = now + tick_tsc;
+	}
+	notification_expire(now);
+	timer_program(now);
 	lapic_eoi();
 }
 
@@ -107,15 +156,22 @@ void lapic_init(void)
 	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
 
 	if (!calibrate()) {
-		lapic_timer_rate = 10000000; /* a guess; the log says so */
-		log_warn("lapic: PIT calibration timed out; assuming %lu Hz", lapic_timer_rate);
+		lapic_timer_rate = 10000000; /* guesses; the log says so */
+		if (!tsc_rate)
+			tsc_rate = 1000000000; /* timer_program divides by it */
+		log_warn("lapic: PIT calibration timed out; assuming %lu Hz, TSC %lu Hz",
+			 lapic_timer_rate, tsc_rate);
 	}
-	trap_set_handler(VEC_TIMER, timer_tick);
+	trap_set_handler(VEC_TIMER, timer_interrupt);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
-	lapic_write(LAPIC_TIMER_INIT, (uint32_t)(lapic_timer_rate / TIMER_HZ));
-	slice_tsc = tsc_rate * TIMESLICE_TICKS / TIMER_HZ;
-	log_info("lapic: timer %lu counts/s (div 16), TSC %lu kHz, ticking at %d Hz",
-		 lapic_timer_rate, tsc_rate / 1000, TIMER_HZ);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
+	tick_tsc = tsc_rate / TIMER_HZ;
+	slice_tsc = tick_tsc * TIMESLICE_TICKS;
+	uint64_t now = rdtsc();
+	tick_due = now + tick_tsc;
+	timer_program(now);
+	log_info("lapic: timer %lu counts/s (div 16), TSC %lu kHz, ticking at %d Hz, one-shot "
+		 "for deadlines (TSC-deadline mode %s)", lapic_timer_rate, tsc_rate / 1000,
+		 TIMER_HZ, cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE ? "present" : "absent");
 }
 

@@ -154,6 +154,9 @@ struct thread {
 	uint64_t ipc_badge;            /* THREAD_SEND: badge of the capability used */
 	void *blocked_on;              /* endpoint or notification */
 	struct thread *q_next, *q_prev; /* run queue or the queue of blocked_on */
+	bool timed;                    /* THREAD_WAIT with a deadline: on the timeout list */
+	uint64_t deadline;             /* timed: the TSC at which the wait ends (timeout.h) */
+	struct thread *tq_next, *tq_prev; /* timed: neighbours on the timeout list */
 	struct thread *caller;         /* the one-shot reply right: who waits for our reply */
 	struct thread *callee;         /* THREAD_REPLY: who holds our reply right */
 	uint64_t fault_vector, fault_error, fault_addr;

@@ -10,6 +10,7 @@
 #include "elf.h"
 #include "frame.h"
 #include "irq.h"
+#include "lapic.h"
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
@@ -178,6 +179,7 @@ bool root_task_create(void)
 	}
 	bootinfo = phys_to_virt(bi->base);
 	bootinfo->magic = BOOTINFO_MAGIC;
+	bootinfo->tsc_hz = tsc_rate;
 	give_devices();
 	next_slot = SLOT_FIRST_FREE_FIXED;
 	give_modules();

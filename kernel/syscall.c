@@ -207,6 +207,15 @@ static enum moat_status wait_common(struct trap_frame *r, bool nonblock)
 static enum moat_status sys_wait(struct trap_frame *r) { return wait_common(r, false); }
 static enum moat_status sys_poll(struct trap_frame *r) { return wait_common(r, true); }
 
+/* SYS_WAIT_UNTIL (ntfn, deadline): deadline is a TSC value, WAIT_FOREVER for none */
+static enum moat_status sys_wait_until(struct trap_frame *r)
+{
+	const uint64_t ntfn_slot = r->rdi, deadline = r->rsi;
+	struct cap *n;
+	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_R, &n), "ntfn");
+	return notification_wait_until(current, n->notification, deadline);
+}
+
 /* SYS_YIELD () */
 static enum moat_status sys_yield(struct trap_frame *r)
 {
@@ -654,6 +663,7 @@ static syscall_handler *const syscalls[SYS_COUNT] = {
 	[SYS_VCPU_RECALL] = sys_vcpu_recall,
 	[SYS_CONSOLE_TAKE] = sys_console_take,
 	[SYS_CONSOLE_READ] = sys_console_read,
+	[SYS_WAIT_UNTIL] = sys_wait_until,
 };
 
 /* Entered from entry.S (after the fast path declined) with the registers in current->regs. */

@@ -9,6 +9,7 @@
 
 #include "moat/vmexit.h"
 #include "object.h"
+#include "timeout.h"
 #include "x86.h"
 
 /* Makes a vCPU in VCPU_PAGES zeroed pages at phys; NULL if the CPU cannot run one. */
@@ -159,13 +160,19 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
  * vcpu_slice_left: just before entry; the TSC counts left (>= 1), for a
  * backend with a preemption timer (VMX).  Such a backend reads no TSC on
  * exits: a slice used up outside the guest leaves the timer 1, and the
- * timer's exit (at once) ends the slice.
+ * timer's exit (at once) ends the slice.  The count stops at the first
+ * timed wait's deadline too, if that comes first: Bochs 2.7 makes no
+ * exit for the LAPIC timer's interrupt while a guest keeps IF=0, and
+ * the thread whose wait ends must not wait for the slice's end (that
+ * exit ends the vCPU's slice early, as any preemption timer exit does).
  * vcpu_slice_exit: first thing after an exit, for a backend without one
  * (SVM); ends the slice once used up.
  */
 static inline uint64_t vcpu_slice_left(const struct thread *t)
 {
-	int64_t left = t->slice_end - rdtsc();
+	uint64_t end = t->slice_end < timeout_first(&timeouts) ? t->slice_end
+							       : timeout_first(&timeouts);
+	int64_t left = end - rdtsc();
 	return left > 0 ? (uint64_t)left : 1;
 }
 static inline void vcpu_slice_exit(struct thread *t)

@@ -72,6 +72,7 @@ static const char *const status_names[ERR_COUNT] = {
 	[ERR_BUSY] = "ERR_BUSY",
 	[ERR_CANCELED] = "ERR_CANCELED",
 	[ERR_UNSUPPORTED] = "ERR_UNSUPPORTED",
+	[ERR_TIMEOUT] = "ERR_TIMEOUT",
 };
 
 const char *status_name(uint64_t status)

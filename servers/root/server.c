@@ -37,6 +37,7 @@ static void startinfo_fill(const struct server *srv, struct startinfo *info)
 	info->irq_mask = cfg->irq_mask;
 	info->connect_count = cfg->connect_count;
 	memcpy(info->connect, cfg->connect, sizeof(info->connect));
+	info->tsc_hz = boot_info()->tsc_hz; /* for timed waits (SYS_WAIT_UNTIL) in seconds */
 	info->module_count = cfg->module_count;
 	for (unsigned int k = 0; k < cfg->module_count; k++) {
 		memcpy(info->modules[k].name, cfg->modules[k], sizeof(info->modules[k].name));

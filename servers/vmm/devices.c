@@ -7,6 +7,7 @@
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
+#include "vtime.h"
 #include "x86decode.h"
 #include "x86regs.h"
 
@@ -150,16 +151,44 @@ bool mmio_access(struct exit_ctx *x)
 	return true;
 }
 
-/* Runs virtual time up to the PIT's next interrupt (a halted guest has nothing else to do). */
-void devices_catch_up(struct guest *g)
+/* Whether the PIC has an interrupt for the guest: the PIT's edges, or the UART's line. */
+static bool interrupt_due(struct guest *g)
 {
-	uint64_t ticks = pit_ticks_until_irq0(&g->pit);
-	if (ticks != UINT64_MAX)
-		pit_advance(&g->pit, ticks);
 	while (pit_take_irq0_edges(&g->pit)) {
 		pic_set_irq(&g->pic, IRQ_PIT, true); /* an edge */
 		pic_set_irq(&g->pic, IRQ_PIT, false);
 	}
+	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
+	return pic_pending_vector(&g->pic) >= 0;
+}
+
+/*
+ * The guest halted with interrupts on.  The PIT keeps its own time, which
+ * runs only while the guest halts: the VMM sleeps (a timed wait, in host
+ * TSC time) for as long as the PIT has to go to its next interrupt, then
+ * runs the PIT on by that much, and the interrupt is due.  Input that
+ * wakes the sleep first and raises an interrupt the PIC lets through ends
+ * it early, the PIT run on by the time slept; other input sleeps on.
+ * Without the TSC's rate, virtual time jumps to the interrupt at once.
+ */
+void devices_halt(struct guest *g)
+{
+	uint64_t clocks = pit_ticks_until_irq0(&g->pit), hz = vmm_tsc_hz(), start = rdtsc();
+	if (interrupt_due(g) || clocks == UINT64_MAX)
+		return;
+	uint64_t deadline = hz ? start + pit_clocks_to_tsc(clocks, hz) : 0;
+	while (!vmm_sleep_until(deadline)) { /* woken by input */
+		devices_pull_input(g);
+		if (interrupt_due(g)) {
+			uint64_t slept = tsc_to_pit_clocks(rdtsc() - start, hz);
+			pit_advance(&g->pit, slept < clocks ? slept : clocks);
+			g->halt_late = 0;
+			return;
+		}
+	}
+	g->halt_late = hz ? rdtsc() - deadline : UINT64_MAX;
+	pit_advance(&g->pit, clocks);
+	interrupt_due(g);
 }
 
 /*

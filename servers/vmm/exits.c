@@ -301,7 +301,7 @@ static void exit_hlt(struct exit_ctx *x)
 		guest_stop(x, "halted with interrupts disabled", 0);
 		return;
 	}
-	devices_catch_up(x->g);
+	devices_halt(x->g);
 	skip_instruction(x);
 	inject_pending_interrupt(x);
 	if (!(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & VMC_INTR_WINDOW))

@@ -16,6 +16,8 @@
 #define RAM_WINDOW(i) (0x40000000ULL + (uint64_t)(i) * 0x4000000ULL)
 #define SLOTS_PER_GUEST 6
 #define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
+/* A halted guest's sleep waits on it; input signals it (console.c keeps - 2 to - 4). */
+#define SLOT_WAKE (CSPACE_SLOTS - 5)
 
 static struct guest guests[VMM_MAX_GUESTS];
 static unsigned n_guests;
@@ -23,6 +25,7 @@ static uint64_t endpoint = SLOT_USER_FIRST_FREE;
 static uint64_t reply_tag; /* the tag of the reply whose words are in the UTCB */
 static bool replying; /* the last message was an exit: answer it with the next receive */
 static bool no_vcpus; /* this CPU has no usable VMX or SVM */
+static bool can_sleep; /* SLOT_WAKE holds the wake-up notification */
 
 static unsigned read_config(void)
 {
@@ -159,12 +162,31 @@ static void run_all(void)
 	test_end_background(guests, n_guests);
 }
 
-/* Input for the guests' consoles: recall the running guests so it is delivered now. */
+uint64_t vmm_tsc_hz(void)
+{
+	const struct startinfo *info = startinfo();
+	return info ? info->tsc_hz : 0;
+}
+
+bool vmm_sleep_until(uint64_t deadline)
+{
+	if (!can_sleep)
+		return true;
+	uint64_t st = sys_wait_until(SLOT_WAKE, deadline, 0);
+	return st != OK; /* ERR_TIMEOUT; anything else would only come again: stop sleeping */
+}
+
+/*
+ * Input for the guests' consoles: recall the running guests so it is
+ * delivered now, and wake a halted one's sleep.
+ */
 static void input_arrived(void)
 {
 	for (unsigned i = 0; i < n_guests; i++)
 		if (guests[i].running && !guests[i].done)
 			sys_vcpu_recall(guests[i].vcpu);
+	if (can_sleep)
+		sys_signal(SLOT_WAKE);
 }
 
 struct connections connections;
@@ -178,6 +200,7 @@ int main(uint64_t arg)
 		.ata = connection_slot("ata"),
 	};
 	n_guests = read_config();
+	can_sleep = sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_WAKE, 1) == OK;
 	console_watch_input(input_arrived);
 	if (sys_retype(SLOT_UNTYPED, OBJ_ENDPOINT, 0, endpoint, 1) != OK) {
 		uprintf("vmm: no memory for an endpoint\n");

@@ -8,6 +8,11 @@
  *                            test harness reads it, and the guest stops
  *   SCRATCH_PORT             4 bytes, read/write
  *   CONSTANT_PORT            4 bytes, read-only: CONSTANT_VALUE
+ *   TSC_KHZ_PORT             4 bytes, read-only: the host TSC's rate in kHz
+ *                            (0 if unknown), for guests that time a halt
+ *   HALT_LATE_PORT           4 bytes, read-only: the TSC counts by which the
+ *                            VMM woke after the last halt's deadline
+ *                            (devices_halt), at most 0xffffffff
  *   FPU_PROBE_PORT           32-bit only: xstate.c's probe (docs/fpu.md)
  *   MMIO_TEST_PAGE           bytes 0-7 read/write, 8-11 MMIO_CONSTANT,
  *                            the rest read 0
@@ -19,6 +24,8 @@
 #define SCRATCH_PORT   0xf4
 #define CONSTANT_PORT  0xf8
 #define FPU_PROBE_PORT 0xfc
+#define TSC_KHZ_PORT   0xe8
+#define HALT_LATE_PORT 0xec
 #define CONSTANT_VALUE 0x12345678u
 #define MMIO_CONSTANT  0xcafef00dULL
 #define MMIO_SCRATCH_BYTES 8
@@ -50,13 +57,18 @@ bool testdev_port_write(struct guest *g, uint16_t port, unsigned size, uint32_t 
 	return true;
 }
 
-/* One byte of the scratch or constant port; false if the port is not one of theirs. */
+/* One byte of a read-only or scratch test port; false if the port is not one of theirs. */
 bool testdev_read_byte(struct guest *g, uint16_t port, uint8_t *v)
 {
 	if (port >= SCRATCH_PORT && port < SCRATCH_PORT + 4)
 		*v = g->scratch_port >> (8 * (port - SCRATCH_PORT));
 	else if (port >= CONSTANT_PORT && port < CONSTANT_PORT + 4)
 		*v = CONSTANT_VALUE >> (8 * (port - CONSTANT_PORT));
+	else if (port >= TSC_KHZ_PORT && port < TSC_KHZ_PORT + 4)
+		*v = (uint32_t)(vmm_tsc_hz() / 1000) >> (8 * (port - TSC_KHZ_PORT));
+	else if (port >= HALT_LATE_PORT && port < HALT_LATE_PORT + 4)
+		*v = (g->halt_late > UINT32_MAX ? UINT32_MAX : (uint32_t)g->halt_late) >>
+		     (8 * (port - HALT_LATE_PORT));
 	else
 		return false;
 	return true;

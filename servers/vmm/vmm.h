@@ -52,7 +52,7 @@ struct guest {
 	struct pit8254 pit;
 	struct uart16550 uart;
 	struct ide_disk ide;
-	uint64_t pit_tsc;      /* TSC when the PIT last caught up with real time */
+	uint64_t halt_late;    /* TSC counts the last halt's sleep ran past its deadline (testdev.c) */
 	uint32_t scratch_port; /* the test I/O register */
 	uint64_t scratch_mmio; /* the test MMIO register */
 	uint64_t cr4;          /* the guest's CR4 as of its last XSETBV or CR exit */
@@ -87,7 +87,8 @@ void devices_init(struct guest *g);
 uint32_t port_read(struct guest *g, uint16_t port, unsigned size);
 void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value);
 bool mmio_access(struct exit_ctx *x);
-void devices_catch_up(struct guest *g);
+/* A halt with interrupts on: sleeps until the guest has an interrupt to take, or none will come. */
+void devices_halt(struct guest *g);
 void inject_pending_interrupt(struct exit_ctx *x);
 void devices_pull_input(struct guest *g);
 
@@ -133,6 +134,13 @@ enum start_result { START_OK, START_FAILED, START_NO_VCPUS };
 enum start_result vmm_start(struct guest *g, unsigned i);
 void vmm_run_until_done(struct guest *g);
 void vmm_finish(struct guest *g);
+/* The host TSC's rate (startinfo.tsc_hz), 0 if the root did not say. */
+uint64_t vmm_tsc_hz(void);
+/*
+ * Sleeps until the TSC reaches deadline (true) or input wakes the VMM
+ * (false).  True at once for a deadline past, or if the VMM cannot sleep.
+ */
+bool vmm_sleep_until(uint64_t deadline);
 
 /* testrun.c: the VMM as a test program, one line per test case. */
 bool test_is_case(const struct guest *g);

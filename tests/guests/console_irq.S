@@ -53,35 +53,7 @@ start:
 	REPORT
 
 /* IRQ 4: take every received byte; a line ends at '\n' or '\r' */
-uart_handler:
-	pushl	%eax
-	pushl	%edx
-	pushl	%edi
-1:	movw	$COM1 + 5, %dx		/* LSR */
-	inb	%dx, %al
-	testb	$0x01, %al		/* DR */
-	jz	3f
-	movw	$COM1, %dx
-	inb	%dx, %al
-	cmpb	$'\n', %al
-	je	2f
-	cmpb	$'\r', %al
-	je	2f
-	movl	line_len, %edi
-	cmpl	$LINE_MAX, %edi
-	jb	4f
-	FAIL	2
-4:	movb	%al, line(%edi)
-	incl	line_len
-	jmp	1b
-2:	movb	$1, line_done
-	jmp	1b
-3:	movb	$0x20, %al		/* EOI */
-	outb	%al, $PIC1_CMD
-	popl	%edi
-	popl	%edx
-	popl	%eax
-	iret
+	UART_LINE
 
 	PUTS_FUNCTION
 
@@ -104,11 +76,5 @@ echo:
 crlf:
 	.asciz	"\r\n"
 	.balign	4
-line_len:
-	.long	0
-line_done:
-	.byte	0
-line:
-	.fill	LINE_MAX + 1, 1, 0
 
 	DESCRIPTOR_TABLES NVEC

@@ -181,6 +181,56 @@ puts:
 	call	puts
 .endm
 
+/*
+ * UART_LINE: emits `uart_handler`, the IRQ 4 handler of the interrupt-driven
+ * console guests, and its data: every received byte goes into `line` (at
+ * most LINE_MAX, which the guest sets; one more is FAIL 2), `line_done`
+ * becomes 1 at '\n' or '\r', then a non-specific EOI.  Needs PIC1_CMD.
+ */
+.macro	UART_LINE
+uart_handler:
+	pushl	%eax
+	pushl	%edx
+	pushl	%edi
+.Luart_next\@:
+	movw	$COM1 + 5, %dx		/* LSR */
+	inb	%dx, %al
+	testb	$0x01, %al		/* DR */
+	jz	.Luart_eoi\@
+	movw	$COM1, %dx
+	inb	%dx, %al
+	cmpb	$'\n', %al
+	je	.Luart_end\@
+	cmpb	$'\r', %al
+	je	.Luart_end\@
+	movl	line_len, %edi
+	cmpl	$LINE_MAX, %edi
+	jb	.Luart_keep\@
+	FAIL	2
+.Luart_keep\@:
+	movb	%al, line(%edi)
+	incl	line_len
+	jmp	.Luart_next\@
+.Luart_end\@:
+	movb	$1, line_done
+	jmp	.Luart_next\@
+.Luart_eoi\@:
+	movb	$0x20, %al		/* EOI */
+	outb	%al, $PIC1_CMD
+	popl	%edi
+	popl	%edx
+	popl	%eax
+	iret
+
+	.balign	4
+line_len:
+	.long	0
+line_done:
+	.byte	0
+line:
+	.fill	LINE_MAX + 1, 1, 0
+.endm
+
 /* ---- The 8259A pair the VMM models ---- */
 	.set	PIC1_CMD, 0x20
 	.set	PIC1_DATA, 0x21

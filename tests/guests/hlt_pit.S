@@ -5,13 +5,28 @@
  * 0x20-0x2F with only IRQ0 unmasked; PIT channel 0 runs in mode 2 with a
  * count of 11932 (1193182 Hz / 11932 = ~100 Hz, ~10 ms).  The guest does
  * `sti; hlt` until its IRQ0 handler (which sends a non-specific EOI) has
- * counted 3 ticks.  If the VMM never injects the interrupt the guest stays
+ * counted 10 ticks.  If the VMM never injects the interrupt the guest stays
  * halted for ever (the harness timeout catches that).
  *
+ * The PIT's time runs only while the guest halts, so each tick comes one
+ * PIT period after its HLT: the VMM sleeps that long in host time (a timed
+ * wait) before it injects the interrupt.  The guest reads the TSC before
+ * each HLT and in the handler, and checks each wait against the host
+ * TSC's rate (test port 0xE8, in kHz): at least 10 ms (the period is
+ * 10.0002 ms).  How long the wait lasts past that also depends on the
+ * other vCPUs the scheduler runs first, so for the sleep's resolution the
+ * guest reads what the VMM measured when it woke (test port 0xEC: TSC
+ * counts past the deadline) after each tick: at most 1 ms for most of them
+ * (docs/vmm.md; QEMU follows its host's clock, and a loaded host stalls
+ * it now and then, while Bochs keeps every wake-up within the limit).
+ *
  * Failure codes (port 0xF0):
- *   1  100 wake-ups from HLT without 3 timer ticks
+ *   1  100 wake-ups from HLT without 10 timer ticks
  *   2  master PIC IMR (port 0x21) does not read back 0xFE
  *   3  slave PIC IMR (port 0xA1) does not read back 0xFF
+ *   4  the TSC rate port reads 0 (the VMM does not know the host's TSC rate)
+ *   5  a tick came sooner than 10 ms after its HLT (virtual time jumped)
+ *   6  the VMM woke more than 1 ms after the deadline for half the halts or more
  *   0x100 + n  unexpected exception n
  *   0x200 + n  unexpected (masked) IRQ n, n = 1..15 except spurious 7 and 15
  */
@@ -26,6 +41,9 @@
 	.set	PIT_HZ, 1193182
 	.set	PIT_COUNT, (PIT_HZ + 50) / 100	/* 11932: ~10 ms */
 	.set	NVEC, 0x30
+	.set	TSC_KHZ_PORT, 0xE8
+	.set	HALT_LATE_PORT, 0xEC
+	.set	TICKS, 10
 
 start:
 	cli
@@ -55,27 +73,71 @@ start:
 	movb	$(PIT_COUNT >> 8), %al
 	outb	%al, $PIT_CH0
 
-	/* sti; hlt until three ticks (STI's shadow makes the pair atomic) */
+	/* the TSC counts in 10 ms and in 11 ms */
+	movl	$TSC_KHZ_PORT, %edx
+	inl	%dx, %eax
+	testl	%eax, %eax
+	jnz	1f
+	FAIL	4
+1:	movl	%eax, late_max		/* 1 ms */
+	imull	$10, %eax, %ecx
+	movl	%ecx, wait_min
+
+	/* sti; hlt until TICKS ticks (STI's shadow makes the pair atomic) */
 	movl	$100, %ecx
-1:	sti
+1:	rdtsc
+	movl	%eax, halt_tsc
+	movl	%edx, halt_tsc + 4
+	sti
 	hlt
 	cli
-	cmpl	$3, ticks
-	jae	2f
+	movl	$HALT_LATE_PORT, %edx
+	inl	%dx, %eax
+	cmpl	late_max, %eax
+	jbe	2f
+	incl	late_halts
+2:	cmpl	$TICKS, ticks
+	jae	3f
 	loop	1b
 	FAIL	1
-2:	xorl	%eax, %eax		/* pass */
+
+	/* every wait at least wait_min */
+3:	xorl	%ebx, %ebx
+4:	movl	waits(,%ebx,4), %eax
+	cmpl	wait_min, %eax
+	jae	5f
+	FAIL	5
+5:	incl	%ebx
+	cmpl	$TICKS, %ebx
+	jb	4b
+	cmpl	$TICKS / 2, late_halts
+	jb	6f
+	FAIL	6
+6:	xorl	%eax, %eax		/* pass */
 
 	REPORT
 
 	SET_GATE_FUNCTION
 
-/* IRQ0: count the tick, non-specific EOI */
+/* IRQ0: note the TSC counts since the HLT (saturated at 32 bits), count the tick, non-specific EOI */
 timer_handler:
 	pushl	%eax
-	incl	ticks
+	pushl	%edx
+	pushl	%ebx
+	rdtsc
+	subl	halt_tsc, %eax
+	sbbl	halt_tsc + 4, %edx
+	jz	1f
+	movl	$0xFFFFFFFF, %eax
+1:	movl	ticks, %ebx
+	cmpl	$TICKS, %ebx
+	jae	2f
+	movl	%eax, waits(,%ebx,4)
+2:	incl	ticks
 	movb	$0x20, %al
 	outb	%al, $PIC1_CMD
+	popl	%ebx
+	popl	%edx
 	popl	%eax
 	iret
 
@@ -104,5 +166,10 @@ unexpected:
 
 	.balign	4
 ticks:	.long	0
+halt_tsc:	.quad	0
+waits:	.fill	TICKS, 4, 0	/* TSC counts from HLT to tick, one per tick */
+late_halts:	.long	0		/* halts the VMM woke from more than 1 ms late */
+wait_min:	.long	0		/* TSC counts in 10 ms */
+late_max:	.long	0		/* TSC counts in 1 ms */
 
 	DESCRIPTOR_TABLES NVEC

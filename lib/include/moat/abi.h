@@ -57,6 +57,7 @@ enum moat_syscall {
 	SYS_VCPU_RECALL,       /* (vcpu): make a running vCPU exit to its handler soon */
 	SYS_CONSOLE_TAKE,      /* (console, ntfn): the console's driver takes the kernel's output */
 	SYS_CONSOLE_READ,      /* (console, max): that output into utcb->mr -> bytes (one line at most) */
+	SYS_WAIT_UNTIL,        /* (ntfn, deadline): as WAIT; ERR_TIMEOUT once the TSC reaches deadline */
 	SYS_COUNT
 };
 
@@ -78,6 +79,7 @@ enum moat_status {
 	ERR_BUSY,            /* already mapped, bound or started; or the slot is in use */
 	ERR_CANCELED,        /* the blocked call was cut short (thread suspended) */
 	ERR_UNSUPPORTED,     /* this machine lacks what the call needs (e.g. VMX for a vCPU) */
+	ERR_TIMEOUT,         /* a timed wait reached its deadline first */
 	ERR_COUNT,
 	/*
 	 * Never in rax: a kernel handler's word to its dispatcher that the
@@ -122,6 +124,8 @@ enum moat_object {
 #define TASK_SELF  ((uint64_t)-1)
 /* A slot argument meaning "none" (no UTCB, no fault handler). */
 #define SLOT_NONE  ((uint64_t)-1)
+/* SYS_WAIT_UNTIL's deadline meaning "no deadline": the call waits as SYS_WAIT does. */
+#define WAIT_FOREVER ((uint64_t)-1)
 
 #define CSPACE_SLOTS   512
 #define PAGE_BYTES     4096
@@ -232,6 +236,7 @@ struct bootinfo {
 		uint64_t bytes;                /* exact size; the frame cap rounds up to pages */
 		char name[48];                 /* the module's command line */
 	} modules[BOOTINFO_MAX_MODULES];
+	uint64_t tsc_hz;                       /* TSC counts per second, as the kernel measured it */
 };
 
 #endif

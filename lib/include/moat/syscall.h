@@ -94,6 +94,15 @@ static inline uint64_t sys_wait_or_poll(uint64_t nr, uint64_t ntfn, uint64_t *bi
 }
 static inline uint64_t sys_wait(uint64_t ntfn, uint64_t *bits) { return sys_wait_or_poll(SYS_WAIT, ntfn, bits); }
 static inline uint64_t sys_poll(uint64_t ntfn, uint64_t *bits) { return sys_wait_or_poll(SYS_POLL, ntfn, bits); }
+/* Waits as sys_wait, but only until the TSC reaches deadline: then ERR_TIMEOUT and no bits. */
+static inline uint64_t sys_wait_until(uint64_t ntfn, uint64_t deadline, uint64_t *bits)
+{
+	struct sysregs r = { ntfn, deadline, 0, 0, 0, 0 };
+	uint64_t st = moat_syscall(SYS_WAIT_UNTIL, &r);
+	if (bits)
+		*bits = r.rdi;
+	return st;
+}
 static inline uint64_t sys_yield(void) { return sys0(SYS_YIELD, 0, 0, 0, 0, 0, 0); }
 
 /* Capabilities. */

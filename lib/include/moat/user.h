@@ -72,6 +72,7 @@ struct startinfo {
 	char connect[STARTINFO_MAX_CONNECT][STARTINFO_NAME_LEN]; /* their server names */
 	uint64_t module_count;            /* module i in SLOT_MODULE_FIRST + i */
 	struct startinfo_module modules[STARTINFO_MAX_MODULES];
+	uint64_t tsc_hz;                  /* TSC counts per second (bootinfo's, docs/root-task.md) */
 };
 
 _Static_assert(sizeof(struct startinfo) <= PAGE_BYTES, "startinfo must fit in one page");

@@ -19,7 +19,7 @@ enum kind {
 	K_NONE, K_CAP, K_EMPTY, K_EP, K_NTFN, K_FRAME, K_UT, K_TASK, K_THREAD, K_SCHED,
 	K_VCPU, K_SPACE, K_IOPORT, K_IRQ, K_CONSOLE, K_FRAME_OR_NONE, K_EP_OR_NONE,
 	K_ADDR, K_GPA, K_LEN, K_RIGHTS, K_MAP_RIGHTS, K_TYPE, K_PAGES, K_COUNT, K_TAG,
-	K_PRIO, K_PORT, K_REASON, K_GROUPS, K_VFLAGS, K_SCOPE, K_ANY,
+	K_PRIO, K_PORT, K_REASON, K_GROUPS, K_VFLAGS, K_SCOPE, K_DEADLINE, K_ANY,
 };
 
 static const uint8_t shapes[SYS_COUNT][6] = {
@@ -63,6 +63,7 @@ static const uint8_t shapes[SYS_COUNT][6] = {
 	[SYS_VCPU_RECALL] = { K_VCPU },
 	[SYS_CONSOLE_TAKE] = { K_CAP, K_NTFN },
 	[SYS_CONSOLE_READ] = { K_CONSOLE, K_LEN },
+	[SYS_WAIT_UNTIL] = { K_NTFN, K_DEADLINE },
 };
 
 /*
@@ -244,6 +245,9 @@ static uint64_t rnd_value(struct rng *r, enum kind kind)
 		return below(r, 4) ? 0 : below(r, 3);
 	case K_SCOPE:
 		return DEBUG_CHECK_HARDWARE;
+	case K_DEADLINE: /* mostly soon, so that timeouts fire during the round; some past, some never */
+		return below(r, 4) ? rdtsc() + below(r, 1u << 20) : below(r, 2) ? rdtsc() - below(r, 1u << 20)
+		       : PICK(r, odd_values);
 	default:
 		return rnd_any(r);
 	}

@@ -361,7 +361,7 @@ static void run_round(struct rng *r, uint64_t done)
 static bool accepted(unsigned st)
 {
 	return st == OK || st == ERR_WOULD_BLOCK || st == ERR_NO_REPLY || st == ERR_CANCELED ||
-	       st == ERR_DELETED;
+	       st == ERR_DELETED || st == ERR_TIMEOUT;
 }
 
 static void report(uint64_t *total, uint64_t *undefined)

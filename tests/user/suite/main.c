@@ -18,7 +18,7 @@
 const char *skip_reason;
 
 static const struct test_group *const groups[] = {
-	&caps_group, &memory_group, &ipc_group, &thread_group, &fpu_group, &device_group,
+	&caps_group, &memory_group, &ipc_group, &timer_group, &thread_group, &fpu_group, &device_group,
 	&isolation_group, &final_group,
 };
 

@@ -33,7 +33,7 @@ struct test_group {
 
 #define GROUP(table) { table, ARRAY_LEN(table) }
 
-extern const struct test_group caps_group, memory_group, ipc_group, thread_group,
+extern const struct test_group caps_group, memory_group, ipc_group, timer_group, thread_group,
 	fpu_group, device_group, isolation_group, final_group;
 
 /* Why the current case skips; set by SKIP(). */
