@@ -45,11 +45,59 @@ static inline void skip_instruction(struct exit_ctx *x)
 	}
 }
 
+/*
+ * The guest's TSC (the host's plus the vCPU's offset: RDTSC does not
+ * exit) runs at the host's rate and never stops, so CPUID says so and
+ * says the rate, and a guest need not calibrate it: invariant TSC
+ * (0x80000007 EDX[8]); leaf 0x15 as a 1:1 ratio to a "crystal" at the
+ * TSC's rate and 0x16 its base MHz (what Intel CPUs report); and the
+ * hypervisor leaves 0x40000000 (signature, highest leaf) and 0x40000010
+ * (TSC kHz in EAX, as VMware defined it; no LAPIC bus: EBX 0).
+ */
+#define HYPERVISOR_LEAF_MAX 0x40000010u
+#define CPUID_INVARIANT_TSC (1u << 8)
+
+static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
+{
+	uint64_t hz = vmm_tsc_hz();
+	switch (leaf) {
+	case 0:
+		if (w[VMW_RAX] < 0x16)
+			w[VMW_RAX] = 0x16;
+		break;
+	case 0x15:
+		w[VMW_RAX] = 1;
+		w[VMW_RBX] = 1;
+		w[VMW_RCX] = (uint32_t)hz;
+		w[VMW_RDX] = 0;
+		break;
+	case 0x16:
+		w[VMW_RAX] = hz / 1000000;
+		w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
+		break;
+	case 0x40000000:
+		w[VMW_RAX] = HYPERVISOR_LEAF_MAX;
+		w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0x74616f4d; /* "Moat" three times */
+		break;
+	case 0x40000010:
+		w[VMW_RAX] = hz / 1000;
+		w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
+		break;
+	case 0x80000007:
+		w[VMW_RDX] |= CPUID_INVARIANT_TSC;
+		break;
+	default:
+		if ((leaf >> 8) == 0x400000) /* the hypervisor leaves in between: none */
+			w[VMW_RAX] = w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
+	}
+}
+
 /* Leaf 1: no VMX for the guest, and the hypervisor bit; then what every adjusted leaf gets. */
 static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w)
 {
 	if (leaf == 1)
 		w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
+	cpuid_tsc_leaves(leaf, w);
 	xstate_trim_cpuid(g, leaf, sub, w);
 }
 

@@ -167,14 +167,19 @@ uint64_t xstate_switched(void);
 /* Trims CPUID leaf/sub's answer in w[VMW_RAX..RBX] to the components the kernel switches. */
 void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w);
 /*
- * The CPUID leaves a guest sees changed: 1 (also VMX hidden, exits.c) and
- * those xstate_trim_cpuid changes.  A bit test for the basic leaves, so that
- * the others (the common case: CPUID exits are the hot path) pass quickly.
+ * The CPUID leaves a guest sees changed: 0 and 1 (also VMX hidden), the
+ * TSC's leaves 0x15, 0x16, 0x40000000-0x40000010 and 0x80000007
+ * (exits.c), and those xstate_trim_cpuid changes.  A bit test for the
+ * basic leaves, so that the others (the common case: CPUID exits are the
+ * hot path) pass quickly.
  */
-#define CPUID_ADJUSTED_BASIC ((1u << 1) | (1u << 7) | (1u << 0xd))
+#define CPUID_ADJUSTED_BASIC ((1u << 0) | (1u << 1) | (1u << 7) | (1u << 0xd) | (1u << 0x15) | \
+			      (1u << 0x16))
 static inline bool cpuid_adjusted(uint32_t leaf)
 {
-	return leaf < 32 ? (CPUID_ADJUSTED_BASIC >> leaf) & 1 : leaf == 0x80000001;
+	if (leaf < 32)
+		return (CPUID_ADJUSTED_BASIC >> leaf) & 1;
+	return leaf == 0x80000001 || leaf == 0x80000007 || (leaf >> 8) == 0x400000;
 }
 /* Whether XSETBV(index, v) is valid for a guest (else #GP). */
 bool xstate_xcr0_valid(uint64_t index, uint64_t v);

@@ -9,6 +9,11 @@
  *   4  leaf 0: vendor string ECX is zero
  *   5  leaf 1: ECX bit 5 (VMX) is set; the VMM must hide it
  *   6  leaf 1: EAX (family/model/stepping signature) is zero
+ *   7  leaf 0: maximum basic leaf < 0x16 (the TSC leaves)
+ *   8  leaf 0x40000000: highest leaf not 0x40000010, or the signature not "MoatMoatMoat"
+ *   9  leaf 0x40000010: EAX (TSC kHz) not the rate the VMM's test port 0xE8 reads
+ *  10  leaf 0x15: not a 1:1 ratio to a crystal at the TSC's rate
+ *  11  leaf 0x80000007: EDX bit 8 (invariant TSC) clear
  */
 #include "guest.h"
 
@@ -42,6 +47,43 @@ start:
 1:	testl	%eax, %eax
 	jnz	1f
 	FAIL	6
+1:
+	/* ---- the TSC: invariant, and its rate ---- */
+	xorl	%eax, %eax
+	cpuid
+	cmpl	$0x16, %eax
+	jae	1f
+	FAIL	7
+1:	movl	$0x40000000, %eax
+	cpuid
+	EXPECT	0x40000010, %eax, 8
+	EXPECT	0x74616f4d, %ebx, 8
+	EXPECT	0x74616f4d, %ecx, 8
+	EXPECT	0x74616f4d, %edx, 8
+	movw	$0xE8, %dx		/* the TSC's rate in kHz */
+	inl	%dx, %eax
+	movl	%eax, %esi
+	movl	$0x40000010, %eax
+	cpuid
+	cmpl	%esi, %eax
+	je	1f
+	FAIL	9
+1:	movl	$0x15, %eax
+	cpuid
+	EXPECT	1, %eax, 10
+	EXPECT	1, %ebx, 10
+	movl	%ecx, %eax		/* crystal Hz / 1000 = kHz */
+	xorl	%edx, %edx
+	movl	$1000, %ecx
+	divl	%ecx
+	cmpl	%esi, %eax
+	je	1f
+	FAIL	10
+1:	movl	$0x80000007, %eax
+	cpuid
+	testl	$(1 << 8), %edx
+	jnz	1f
+	FAIL	11
 1:	xorl	%eax, %eax		/* pass */
 
 	REPORT
