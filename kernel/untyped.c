@@ -22,6 +22,10 @@ static uint64_t object_bytes(uint64_t type, uint64_t pages)
 	case OBJ_UNTYPED:
 	case OBJ_FRAME:
 		return pages * PAGE_SIZE;
+	case OBJ_FRAME_2M:
+		return pages % FRAME_2M_PAGES ? 0 : pages * PAGE_SIZE;
+	case OBJ_FRAME_1G:
+		return pages % FRAME_1G_PAGES ? 0 : pages * PAGE_SIZE;
 	case OBJ_TASK:
 		return (TASK_BASE_PAGES + pages) * PAGE_SIZE;
 	case OBJ_THREAD:
@@ -39,6 +43,22 @@ static uint64_t object_bytes(uint64_t type, uint64_t pages)
 	}
 }
 
+/*
+ * Where an object of `bytes` and `type` may start in an untyped range at
+ * phys_base, its first free byte at offset `used`: the offset, rounded up so
+ * that a large frame starts at a physical address aligned to its page size
+ * (the bytes skipped stay unused until a revoke), any other page-sized
+ * object at a page, and the small ones at 64 bytes.
+ */
+uint64_t untyped_align(uint64_t type, uint64_t bytes, phys_addr phys_base, uint64_t used)
+{
+	uint64_t align = type == OBJ_FRAME_1G ? FRAME_1G_PAGES * PAGE_SIZE
+		       : type == OBJ_FRAME_2M ? FRAME_2M_PAGES * PAGE_SIZE
+		       : bytes >= PAGE_SIZE   ? PAGE_SIZE
+					      : 64;
+	return ((phys_base + used + align - 1) & ~(align - 1)) - phys_base;
+}
+
 /* The capability to a new object of `bytes` at phys, its memory initialized. */
 static struct cap make_object(uint64_t type, phys_addr phys, uint64_t pages, uint64_t bytes)
 {
@@ -46,6 +66,11 @@ static struct cap make_object(uint64_t type, phys_addr phys, uint64_t pages, uin
 	if (type != OBJ_UNTYPED)
 		memset(phys_to_virt(phys), 0, bytes);
 	switch (type) {
+	case OBJ_FRAME_2M:
+	case OBJ_FRAME_1G:
+		c.type = OBJ_FRAME; /* one kind of capability; the page size is a flag */
+		c.flags = type == OBJ_FRAME_1G ? CAPF_FRAME_1G : CAPF_FRAME_2M;
+		/* fall through */
 	case OBJ_UNTYPED:
 	case OBJ_FRAME:
 		c.base = phys;
@@ -85,8 +110,7 @@ int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages
 	for (uint64_t i = 0; i < count; i++)
 		if (t->cspace[dst + i].type != OBJ_NONE)
 			return ERR_SLOT_OCCUPIED;
-	uint64_t align = bytes >= PAGE_SIZE ? PAGE_SIZE : 64;
-	uint64_t start = (ut->retyped_bytes + align - 1) & ~(align - 1);
+	uint64_t start = untyped_align(type, bytes, ut->base, ut->retyped_bytes);
 	uint64_t size = (uint64_t)ut->pages * PAGE_SIZE;
 	if (start > size || count * bytes > size - start)
 		return ERR_NO_MEMORY;
