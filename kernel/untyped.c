@@ -7,7 +7,6 @@
  */
 #include "cap.h"
 #include "gpa_space.h"
-#include "mem.h"
 #include "memory.h"
 #include "task.h"
 #include "thread.h"
@@ -59,12 +58,23 @@ uint64_t untyped_align(uint64_t type, uint64_t bytes, phys_addr phys_base, uint6
 	return ((phys_base + used + align - 1) & ~(align - 1)) - phys_base;
 }
 
+/*
+ * Zeroes a new object's bytes (a multiple of 64) with one string store:
+ * zeroing a large frame is nearly all of what building a large guest costs,
+ * and REP STOSQ is one instruction where a loop takes four per 8 bytes.
+ */
+static void zero_object(void *p, uint64_t bytes)
+{
+	uint64_t words = bytes / 8;
+	asm volatile("rep stosq" : "+D"(p), "+c"(words) : "a"(0ULL) : "memory");
+}
+
 /* The capability to a new object of `bytes` at phys, its memory initialized. */
 static struct cap make_object(uint64_t type, phys_addr phys, uint64_t pages, uint64_t bytes)
 {
 	struct cap c = { .type = type, .rights = RIGHTS_ALL };
 	if (type != OBJ_UNTYPED)
-		memset(phys_to_virt(phys), 0, bytes);
+		zero_object(phys_to_virt(phys), bytes);
 	switch (type) {
 	case OBJ_FRAME_2M:
 	case OBJ_FRAME_1G:
