@@ -3,8 +3,8 @@
  * (EPT for VMX, nested page tables for SVM: one object, two formats),
  * built only from frames the VMM holds capabilities to (kernel/frame.c maps
  * them leaf by leaf through this file: 4 KiB, 2 MiB or 1 GiB, the frame's
- * page size), in pages charged to the space object itself.  Removing a mapping makes the backend drop the processor's
- * cached translations.
+ * page size), in pages charged to the space object itself.  Removing a
+ * mapping makes the backend drop the processor's cached translations.
  *
  * Object layout: page 0 struct gpa_space, page 1 the top-level table, then
  * the quota of pages for lower tables.

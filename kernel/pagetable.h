@@ -63,14 +63,13 @@ int pt_map_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *
 /* Clears the leaf of exactly `level` that maps va, if there is one; true if there was. */
 bool pt_unmap_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f);
 
-/*
- * The leaf entry that maps va, at whatever level, and the physical address
- * of va's byte through it (0 when va is unmapped).
- */
+/* What pt_translate finds: the leaf entry, and the physical address of the byte. */
 struct pt_leaf {
 	uint64_t entry;
 	phys_addr phys;
 };
+
+/* The leaf that maps va, at whatever level, and va's physical address through it (0s if none). */
 struct pt_leaf pt_translate(phys_addr root, uint64_t va, const struct pt_format *f);
 
 /* Physical pages [next, end) of an object's own memory, kept for its page tables. */

@@ -1,7 +1,8 @@
 /*
  * Tasks: creation from retyped memory, user page tables (leaf by leaf, of
- * a frame's page size: kernel/frame.c maps frame capabilities with them), user memory access,
- * and loading the I/O permission bitmap that kernel/ioport.c computes.
+ * a frame's page size: kernel/frame.c maps frame capabilities with them),
+ * user memory access, and loading the I/O permission bitmap that
+ * kernel/ioport.c computes.
  *
  * A task's memory (TASK_BASE_PAGES + quota, contiguous):
  *   page 0     struct task
@@ -50,7 +51,6 @@ static uint64_t user_table(phys_addr phys)
 }
 
 static const struct pt_format user_format = { PTE_P, user_table };
-
 
 static uint64_t pte_flags(unsigned rights)
 {
