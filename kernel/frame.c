@@ -6,7 +6,9 @@
  * and sits on that place's list of mappings (map_next), so that deleting
  * the capability unmaps it and tearing the place down finds every frame
  * mapped there.  The page tables themselves are task.c's and
- * gpa_space.c's: this file maps page by page through them.
+ * gpa_space.c's: this file maps leaf by leaf through them, each leaf of the
+ * frame's page size (4 KiB, or 2 MiB and 1 GiB for the large frames that
+ * retype makes aligned to their size: kernel/untyped.c).
  */
 #include "frame.h"
 #include "gpa_space.h"
@@ -30,11 +32,14 @@ static struct cap **mapping_link(const struct cap *frame)
 	return pp;
 }
 
-int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights)
+int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights,
+		    int max_level)
 {
 	uint64_t bytes = (uint64_t)frame->pages * PAGE_BYTES;
-	if (addr % PAGE_BYTES || addr >= limit || bytes > limit - addr)
+	if (addr % pt_level_bytes(frame_level(frame)) || addr >= limit || bytes > limit - addr)
 		return ERR_BAD_ADDRESS;
+	if (frame_level(frame) > max_level)
+		return ERR_UNSUPPORTED;
 	if (frame_mapped(frame))
 		return ERR_BUSY;
 	if ((frame->rights & rights) != rights)
@@ -44,25 +49,34 @@ int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsi
 	return OK;
 }
 
-/* Unmaps n pages from addr in `in`: a gpa_space if guest, else a task. */
-static void unmap_pages(void *in, bool guest, uint64_t addr, uint64_t n)
+/* How many leaves the frame is mapped with: its pages in its page size. */
+static uint64_t frame_leaves(const struct cap *frame)
 {
-	if (guest)
-		gpa_unmap_pages(in, addr, n);
-	else
-		task_unmap_pages(in, addr, n);
+	return frame->pages / (pt_level_bytes(frame_level(frame)) / PAGE_SIZE);
 }
 
-/* Maps the frame's pages at addr in `in`; on a failure, takes back those it mapped. */
-static int map_pages(const struct cap *frame, void *in, bool guest, uint64_t addr,
-		     unsigned rights)
+/* Unmaps the first n leaves of the frame from addr in `in`: a gpa_space if guest, else a task. */
+static void unmap_leaves(const struct cap *frame, void *in, bool guest, uint64_t addr, uint64_t n)
 {
-	for (uint64_t i = 0; i < frame->pages; i++) {
-		uint64_t at = addr + i * PAGE_SIZE;
-		phys_addr page = frame->base + i * PAGE_SIZE;
-		int st = guest ? gpa_map_page(in, at, page, rights) : task_map_page(in, at, page, rights);
+	if (guest)
+		gpa_unmap_leaves(in, addr, n, frame_level(frame));
+	else
+		task_unmap_leaves(in, addr, n, frame_level(frame));
+}
+
+/* Maps the frame's leaves at addr in `in`; on a failure, takes back those it mapped. */
+static int map_leaves(const struct cap *frame, void *in, bool guest, uint64_t addr,
+		      unsigned rights)
+{
+	int level = frame_level(frame);
+	uint64_t span = pt_level_bytes(level);
+	for (uint64_t i = 0; i < frame_leaves(frame); i++) {
+		uint64_t at = addr + i * span;
+		phys_addr phys = frame->base + i * span;
+		int st = guest ? gpa_map_leaf(in, at, phys, rights, level)
+			       : task_map_leaf(in, at, phys, rights, level);
 		if (st != OK) {
-			unmap_pages(in, guest, addr, i);
+			unmap_leaves(frame, in, guest, addr, i);
 			return st;
 		}
 	}
@@ -72,9 +86,10 @@ static int map_pages(const struct cap *frame, void *in, bool guest, uint64_t add
 /* Maps the frame at addr in `in` (a gpa_space if guest, else a task) and records where. */
 static int map_frame(struct cap *frame, void *in, bool guest, uint64_t addr, unsigned rights)
 {
-	int st = frame_map_check(frame, addr, guest ? GPA_LIMIT : USER_TOP, rights);
+	int st = guest ? frame_map_check(frame, addr, GPA_LIMIT, rights, gpa_max_level)
+		       : frame_map_check(frame, addr, USER_TOP, rights, paging_max_level());
 	if (st == OK)
-		st = map_pages(frame, in, guest, addr, rights);
+		st = map_leaves(frame, in, guest, addr, rights);
 	if (st != OK)
 		return st;
 	frame->mapped_in = in;
@@ -103,8 +118,8 @@ int frame_map_guest(struct cap *frame, struct gpa_space *g, guest_phys gpa, unsi
 void frame_unmap(struct cap *frame)
 {
 	bool guest = frame->flags & CAPF_GUEST;
-	unmap_pages(frame->mapped_in, guest, guest ? frame->mapped_gpa : frame->mapped_va,
-		    frame->pages);
+	unmap_leaves(frame, frame->mapped_in, guest, guest ? frame->mapped_gpa : frame->mapped_va,
+		     frame_leaves(frame));
 	*mapping_link(frame) = frame->map_next;
 	frame_forget(frame);
 }

@@ -4,12 +4,28 @@
 
 #include "object.h"
 
+/* The level of a frame's leaves: 1 (4 KiB pages), 2 (2 MiB) or 3 (1 GiB). */
+static inline int frame_level(const struct cap *frame)
+{
+	return frame->flags & CAPF_FRAME_1G ? 3 : frame->flags & CAPF_FRAME_2M ? 2 : 1;
+}
+
+/* The type a frame capability reports (SYS_CAP_INFO): OBJ_FRAME, OBJ_FRAME_2M or OBJ_FRAME_1G. */
+static inline unsigned frame_object_type(const struct cap *frame)
+{
+	static const unsigned types[] = { 0, OBJ_FRAME, OBJ_FRAME_2M, OBJ_FRAME_1G };
+	return types[frame_level(frame)];
+}
+
 /*
  * Checks a mapping of a frame capability at addr (a user_addr or a
- * guest_phys), below limit, with rights: page-aligned and in range, not
- * mapped already, rights held and readable.
+ * guest_phys), below limit, with rights, where leaves up to max_level fit:
+ * aligned to the frame's page size and in range, its page size one the
+ * tables take (ERR_UNSUPPORTED), not mapped already, rights held and
+ * readable.
  */
-int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights);
+int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights,
+		    int max_level);
 /* Maps every page of the frame at va in t with rights (R/W/X); checks everything. */
 int frame_map_task(struct cap *frame, struct task *t, user_addr va, unsigned rights);
 /* Maps every page of the frame at gpa in g with rights (R/W/X); checks everything. */

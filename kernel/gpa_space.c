@@ -2,9 +2,9 @@
  * Guest-physical address spaces: 4-level tables in the backend's format
  * (EPT for VMX, nested page tables for SVM: one object, two formats),
  * built only from frames the VMM holds capabilities to (kernel/frame.c maps
- * them page by page through this file), in pages charged to the space
- * object itself.  Removing a mapping makes the backend drop the processor's
- * cached translations.
+ * them leaf by leaf through this file: 4 KiB, 2 MiB or 1 GiB, the frame's
+ * page size), in pages charged to the space object itself.  Removing a
+ * mapping makes the backend drop the processor's cached translations.
  *
  * Object layout: page 0 struct gpa_space, page 1 the top-level table, then
  * the quota of pages for lower tables.
@@ -24,38 +24,32 @@ struct gpa_space *gpa_space_create(phys_addr phys, uint64_t pages)
 	return g;
 }
 
+int gpa_max_level = 1;
+
 /*
- * The 4 KiB entry for gpa, creating tables from the quota if `create`; NULL
- * if absent.  The backend's gpa_table says what links a table.  EPT has no
- * present bit, and every entry here is one the kernel wrote to be there, so
- * any bit set means present, for NPT as for EPT.
+ * The entry format: the backend's gpa_table says what links a table.  EPT
+ * has no present bit, and every entry here is one the kernel wrote to be
+ * there, so any bit set means present, for NPT as for EPT.
  */
-static uint64_t *gpa_entry(struct gpa_space *g, guest_phys gpa, bool create)
+static struct pt_format gpa_format(void)
 {
-	const struct pt_format format = { ~0ULL, vcpu_backend->gpa_table };
+	return (struct pt_format){ ~0ULL, vcpu_backend->gpa_table };
+}
+
+int gpa_map_leaf(struct gpa_space *g, guest_phys gpa, phys_addr phys, unsigned rights, int level)
+{
+	const struct pt_format format = gpa_format();
 	struct pt_alloc quota = pt_quota_alloc(&g->pt_quota);
-	return pt_walk(g->root, gpa, 1, &format, create ? &quota : 0).entry;
+	return pt_map_leaf(g->root, gpa, level, &format, &quota,
+			   vcpu_backend->gpa_leaf(phys, rights));
 }
 
-int gpa_map_page(struct gpa_space *g, guest_phys gpa, phys_addr phys, unsigned rights)
+void gpa_unmap_leaves(struct gpa_space *g, guest_phys gpa, uint64_t n, int level)
 {
-	uint64_t *e = gpa_entry(g, gpa, true);
-	if (!e)
-		return ERR_NO_MEMORY;
-	if (*e)
-		return ERR_BUSY;
-	*e = vcpu_backend->gpa_leaf(phys, rights);
-	return OK;
-}
-
-void gpa_unmap_pages(struct gpa_space *g, guest_phys gpa, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t *e = gpa_entry(g, gpa + i * PAGE_SIZE, false);
-		if (e)
-			*e = 0;
-	}
-	vcpu_backend->gpa_flush(g);
+	const struct pt_format format = gpa_format();
+	for (uint64_t i = 0; i < n; i++)
+		pt_unmap_leaf(g->root, gpa + i * pt_level_bytes(level), level, &format);
+	vcpu_backend->gpa_flush(g); /* INVEPT, or a new ASID: whatever the leaves' size */
 }
 
 void gpa_space_destroy(struct gpa_space *g)
@@ -66,6 +60,6 @@ void gpa_space_destroy(struct gpa_space *g)
 
 phys_addr gpa_to_phys(struct gpa_space *g, guest_phys gpa)
 {
-	uint64_t *e = gpa_entry(g, gpa & ~(PAGE_SIZE - 1), false);
-	return e && *e ? (*e & PTE_ADDR) : 0;
+	const struct pt_format format = gpa_format();
+	return pt_translate(g->root, gpa & ~(PAGE_SIZE - 1), &format).phys;
 }

@@ -13,13 +13,23 @@ struct gpa_space *gpa_space_create(phys_addr phys, uint64_t pages);
 void gpa_space_destroy(struct gpa_space *g);
 
 /*
- * Maps one page at gpa with rights (R/W/X), making tables from g's quota:
- * for a frame capability's pages (kernel/frame.c, which checks them).
- * ERR_NO_MEMORY or ERR_BUSY (gpa mapped).
+ * The largest leaf the backend's tables take: 1 (4 KiB only), 2 (2 MiB) or
+ * 3 (1 GiB).  Set by vmx.c or svm.c when it becomes the backend.
  */
-int gpa_map_page(struct gpa_space *g, guest_phys gpa, phys_addr phys, unsigned rights);
-/* Unmaps n pages from gpa (absent ones are skipped); the backend drops cached translations. */
-void gpa_unmap_pages(struct gpa_space *g, guest_phys gpa, uint64_t n);
+extern int gpa_max_level;
+
+/*
+ * Maps one leaf of `level` (1-3, at most gpa_max_level) at gpa with rights
+ * (R/W/X), making tables from g's quota: for a frame capability's pages
+ * (kernel/frame.c, which checks them and the alignment).  ERR_NO_MEMORY, or
+ * ERR_BUSY when anything is mapped there (pt_map_leaf).
+ */
+int gpa_map_leaf(struct gpa_space *g, guest_phys gpa, phys_addr phys, unsigned rights, int level);
+/*
+ * Unmaps n leaves of `level` from gpa (absent ones are skipped); the backend
+ * drops cached translations.
+ */
+void gpa_unmap_leaves(struct gpa_space *g, guest_phys gpa, uint64_t n, int level);
 /* The host-physical page mapped at gpa, or 0. */
 phys_addr gpa_to_phys(struct gpa_space *g, guest_phys gpa);
 

@@ -9,9 +9,11 @@
  *   - and the hardware state the kernel relies on (kcheck_hw.c).
  */
 #include "cap.h"
+#include "frame.h"
 #include "kcheck.h"
 #include "lapic.h"
 #include "log.h"
+#include "memory.h"
 #include "task.h"
 #include "thread.h"
 #include "timeout.h"
@@ -55,6 +57,9 @@ static void check_cap(const struct cap *c)
 	if (c->type == OBJ_FRAME && c->mapped_in && !(c->flags & CAPF_GUEST) &&
 	    !is_mapped_in(c, c->mapped_task))
 		fail("mapped frame missing from its task's mapping list", c);
+	if (c->type == OBJ_FRAME &&
+	    (c->base | (uint64_t)c->pages * PAGE_SIZE) % pt_level_bytes(frame_level(c)))
+		fail("frame not whole pages of its page size", c);
 }
 
 /* Calls fn on every capability: every task's space and every thread's own copies. */

@@ -47,6 +47,8 @@ void paging_share_kernel(uint64_t *pml4);
 phys_addr paging_kernel_pml4(void);
 /* PTE_NX where the CPU supports it, else 0. */
 uint64_t paging_nx_bit(void);
+/* The largest leaf a page table may hold: 2 (2 MiB), or 3 when the CPU has 1 GiB pages. */
+int paging_max_level(void);
 /* Maps one 4 KiB device page uncached and returns its address. */
 volatile void *mmio_map(phys_addr phys);
 /* The entry mapping va in the current tables (a 4 KiB or 2 MiB leaf), or 0 if unmapped. */

@@ -35,7 +35,7 @@ struct vcpu;
  *   endpoint      endpoint                      badge             -
  *   notification  notification                  badge             -
  *   gpa_space     gpa_space                     -                 -
- *   frame         base, pages                   mapped_va/_gpa    mapped_in
+ *   frame         base, pages (4 KiB each)      mapped_va/_gpa    mapped_in
  *   untyped       base, pages                   retyped_bytes     -
  *   irq           irq                           -                 -
  *   ioport        ports.first, ports.last       -                 holder
@@ -87,6 +87,9 @@ _Static_assert(sizeof(struct cap) == 64, "a capability is 64 bytes");
 
 #define CAPF_GUEST 1 /* a frame mapped into a guest-physical space, not a task */
 #define CAPF_VCPU_SPACE 2 /* a vCPU's own copy of its space (vcpu_space_deleted) */
+/* A frame's page size, part of the object: set by retype, kept by every copy (kernel/frame.h). */
+#define CAPF_FRAME_2M 4
+#define CAPF_FRAME_1G 8
 
 /*
  * The start of every counted object (task, thread, endpoint, notification):

@@ -8,7 +8,14 @@
  * in EPT, which has no present bit) and in what links a table below (user
  * tables need PTE_U, EPT the R/W/X bits); struct pt_format carries both.
  * Bit 7 marks a large page at levels 2 and 3 in all of them, so the walk
- * recognises large pages without asking the format.
+ * recognises large pages, and pt_map_leaf makes them, without asking the
+ * format.
+ *
+ * Leaves of 2 MiB and 1 GiB (large frames, kernel/frame.c) never share a
+ * range with smaller ones: a large leaf goes only where its entry is empty,
+ * and a small one never below a large one.  A range once mapped with
+ * smaller pages keeps its tables (they come from a quota and never return),
+ * so a large leaf is refused there for the object's life.
  *
  * Tables are reached through the physmap and nothing here touches the
  * processor, so this file builds for the host as well: the unit tests
@@ -17,6 +24,7 @@
  */
 #include "mem.h"
 #include "memory.h"
+#include "moat/abi.h"
 #include "pagetable.h"
 
 /* The index of va in a table at `level`. */
@@ -42,6 +50,44 @@ struct pt_slot pt_walk(phys_addr root, uint64_t va, int level, const struct pt_f
 		table = phys_to_virt(*e & PTE_ADDR);
 	}
 	return (struct pt_slot){ &table[pt_index(va, level)], level };
+}
+
+int pt_map_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f,
+		const struct pt_alloc *alloc, uint64_t leaf)
+{
+	struct pt_slot s = pt_walk(root, va, level, f, alloc);
+	if (!s.entry)
+		return ERR_NO_MEMORY;
+	if (*s.entry & f->present) /* a leaf, a table below, or a large page above (the walk stops there) */
+		return ERR_BUSY;
+	*s.entry = leaf | (level > 1 ? PTE_PS : 0);
+	return OK;
+}
+
+/* A present entry at `level` is a leaf: always at level 1, with bit 7 above it. */
+static bool is_leaf(uint64_t e, int level)
+{
+	return level == 1 || (e & PTE_PS);
+}
+
+bool pt_unmap_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f)
+{
+	struct pt_slot s = pt_walk(root, va, level, f, 0);
+	if (!s.entry || s.level != level || !(*s.entry & f->present) || !is_leaf(*s.entry, level))
+		return false;
+	*s.entry = 0;
+	return true;
+}
+
+struct pt_leaf pt_translate(phys_addr root, uint64_t va, const struct pt_format *f)
+{
+	struct pt_slot s = pt_walk(root, va, 1, f, 0);
+	if (!s.entry || !(*s.entry & f->present) || !is_leaf(*s.entry, s.level))
+		return (struct pt_leaf){ 0, 0 };
+	uint64_t span = pt_level_bytes(s.level);
+	/* & ~(span - 1) drops bit 12 too: the PAT bit of a large x86 leaf, never an address bit */
+	phys_addr base = *s.entry & PTE_ADDR & ~(span - 1);
+	return (struct pt_leaf){ *s.entry, base + (va & (span - 1)) };
 }
 
 /*

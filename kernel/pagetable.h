@@ -6,6 +6,7 @@
 #ifndef KERNEL_PAGETABLE_H
 #define KERNEL_PAGETABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -27,6 +28,12 @@ struct pt_alloc {
 	void *ctx;
 };
 
+/* The bytes a leaf at `level` maps: 4 KiB at level 1, 2 MiB at 2, 1 GiB at 3. */
+static inline uint64_t pt_level_bytes(int level)
+{
+	return 1ULL << (12 + 9 * (level - 1));
+}
+
 /* An entry found by pt_walk, and its level (1: 4 KiB page, 2: 2 MiB, 3: 1 GiB). */
 struct pt_slot {
 	uint64_t *entry; /* NULL: a table on the way is missing */
@@ -41,6 +48,29 @@ struct pt_slot {
  */
 struct pt_slot pt_walk(phys_addr root, uint64_t va, int level, const struct pt_format *f,
 		       const struct pt_alloc *alloc);
+
+/*
+ * Writes `leaf` as the entry for va at `level` (1-3; bit 7, the large-page
+ * bit of every format, is added above level 1), making missing tables from
+ * alloc.  Nothing is ever split or overwritten: ERR_BUSY when the entry is
+ * taken (a leaf, or a table that smaller mappings made) or a large page
+ * above covers va; ERR_NO_MEMORY when a table is missing and alloc has none.
+ * va must be aligned to the level (the caller checks).
+ */
+int pt_map_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f,
+		const struct pt_alloc *alloc, uint64_t leaf);
+
+/* Clears the leaf of exactly `level` that maps va, if there is one; true if there was. */
+bool pt_unmap_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f);
+
+/* What pt_translate finds: the leaf entry, and the physical address of the byte. */
+struct pt_leaf {
+	uint64_t entry;
+	phys_addr phys;
+};
+
+/* The leaf that maps va, at whatever level, and va's physical address through it (0s if none). */
+struct pt_leaf pt_translate(phys_addr root, uint64_t va, const struct pt_format *f);
 
 /* Physical pages [next, end) of an object's own memory, kept for its page tables. */
 struct pt_quota {

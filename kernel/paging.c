@@ -15,6 +15,7 @@ extern const char _text[], _etext[], _rodata[], _erodata[], _data[], _kernel_end
 
 static phys_addr kernel_pml4;
 static uint64_t pte_nx; /* PTE_NX when the CPU supports it, else 0 */
+static int max_level = 2; /* the largest leaf: 2 MiB always in long mode, 1 GiB with Page1GB */
 static uint64_t mmio_next = MMIO_BASE;
 
 /* A table page for the kernel's tables: there is no running without one. */
@@ -68,6 +69,8 @@ void paging_init(uint64_t phys_top)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 		pte_nx = PTE_NX;
 	}
+	if (cpuid(0x80000001, 0).edx & (1U << 26))
+		max_level = 3;
 	kernel_pml4 = frame_alloc_zeroed();
 	if (!kernel_pml4)
 		panic("out of memory for kernel page tables");
@@ -119,4 +122,9 @@ phys_addr paging_kernel_pml4(void)
 uint64_t paging_nx_bit(void)
 {
 	return pte_nx;
+}
+
+int paging_max_level(void)
+{
+	return max_level;
 }

@@ -13,6 +13,7 @@
  * saved once here (svm_host_state), and svm_launch (entry.S) loads the
  * guest's before VMRUN and saves them, then loads the host's, after.
  */
+#include "gpa_space.h"
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
@@ -103,6 +104,7 @@ void svm_init(void)
 	asm volatile("vmsave %%rax" : : "a"(svm_host_state) : "memory");
 	c->on = true;
 	vcpu_backend = &svm_backend;
+	gpa_max_level = paging_max_level(); /* nested tables take the host's page sizes */
 	vcpu_tag_limit = c->asids; /* ASIDs 1 to asids - 1 */
 	log_info("svm: on (instruction lengths from the kernel, which needs no next-RIP saving)");
 }

@@ -287,7 +287,7 @@ static enum moat_status sys_cap_info(struct trap_frame *r)
 	const uint64_t slot = r->rdi;
 	struct cap *c;
 	CHECK(cap_lookup(SELF, slot, OBJ_NONE, 0, &c), "slot");
-	r->rdi = c->type;
+	r->rdi = c->type == OBJ_FRAME ? frame_object_type(c) : c->type;
 	r->rsi = c->rights;
 	r->rdx = badgeable(c) ? c->badge : 0;
 	r->r10 = c->type == OBJ_IOPORT ? ioport_count(c) : c->pages;

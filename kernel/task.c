@@ -1,7 +1,8 @@
 /*
- * Tasks: creation from retyped memory, user page tables (page by page:
- * kernel/frame.c maps frame capabilities with them), user memory access,
- * and loading the I/O permission bitmap that kernel/ioport.c computes.
+ * Tasks: creation from retyped memory, user page tables (leaf by leaf, of
+ * a frame's page size: kernel/frame.c maps frame capabilities with them),
+ * user memory access, and loading the I/O permission bitmap that
+ * kernel/ioport.c computes.
  *
  * A task's memory (TASK_BASE_PAGES + quota, contiguous):
  *   page 0     struct task
@@ -51,13 +52,6 @@ static uint64_t user_table(phys_addr phys)
 
 static const struct pt_format user_format = { PTE_P, user_table };
 
-/* The 4 KiB entry for user address va, tables made from the quota if `create`; NULL if absent. */
-static uint64_t *user_pte(struct task *t, user_addr va, bool create)
-{
-	struct pt_alloc quota = pt_quota_alloc(&t->pt_quota);
-	return pt_walk(t->pml4, va, 1, &user_format, create ? &quota : 0).entry;
-}
-
 static uint64_t pte_flags(unsigned rights)
 {
 	uint64_t f = PTE_P | PTE_U;
@@ -68,15 +62,15 @@ static uint64_t pte_flags(unsigned rights)
 	return f;
 }
 
+int task_map_leaf(struct task *t, user_addr va, phys_addr phys, unsigned rights, int level)
+{
+	struct pt_alloc quota = pt_quota_alloc(&t->pt_quota);
+	return pt_map_leaf(t->pml4, va, level, &user_format, &quota, phys | pte_flags(rights));
+}
+
 int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights)
 {
-	uint64_t *pte = user_pte(t, va, true);
-	if (!pte)
-		return ERR_NO_MEMORY;
-	if (*pte & PTE_P)
-		return ERR_BUSY;
-	*pte = phys | pte_flags(rights);
-	return OK;
+	return task_map_leaf(t, va, phys, rights, 1);
 }
 
 static void flush_user_page(struct task *t, user_addr va)
@@ -85,15 +79,11 @@ static void flush_user_page(struct task *t, user_addr va)
 		asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-void task_unmap_pages(struct task *t, user_addr va, uint64_t n)
+void task_unmap_leaves(struct task *t, user_addr va, uint64_t n, int level)
 {
-	for (uint64_t i = 0; i < n; i++, va += PAGE_SIZE) {
-		uint64_t *pte = user_pte(t, va, false);
-		if (pte) {
-			*pte = 0;
-			flush_user_page(t, va);
-		}
-	}
+	for (uint64_t i = 0; i < n; i++, va += pt_level_bytes(level))
+		if (pt_unmap_leaf(t->pml4, va, level, &user_format))
+			flush_user_page(t, va); /* INVLPG drops a large page's whole translation */
 }
 
 int copy_from_user(struct task *t, void *dst, user_addr ua, uint64_t len)
@@ -102,13 +92,13 @@ int copy_from_user(struct task *t, void *dst, user_addr ua, uint64_t len)
 		return ERR_BAD_ADDRESS;
 	uint8_t *d = dst;
 	while (len) {
-		uint64_t *pte = user_pte(t, ua, false);
-		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+		struct pt_leaf leaf = pt_translate(t->pml4, ua, &user_format);
+		if ((leaf.entry & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
 			return ERR_BAD_ADDRESS;
-		uint64_t off = ua % PAGE_SIZE, n = PAGE_SIZE - off;
+		uint64_t n = PAGE_SIZE - ua % PAGE_SIZE;
 		if (n > len)
 			n = len;
-		memcpy(d, (uint8_t *)phys_to_virt(*pte & PTE_ADDR) + off, n);
+		memcpy(d, phys_to_virt(leaf.phys), n);
 		d += n;
 		ua += n;
 		len -= n;

@@ -14,13 +14,17 @@ struct task *task_create(phys_addr phys, uint64_t pages);
 void task_destroy(struct task *t);
 
 /*
- * Maps one page at va with rights (R/W/X), making tables from t's quota:
- * for a frame capability's pages (kernel/frame.c, which checks them) and
- * the root task's image and stack.  ERR_NO_MEMORY or ERR_BUSY (va mapped).
+ * Maps one leaf of `level` (1-3: 4 KiB, 2 MiB, 1 GiB; at most
+ * paging_max_level) at va with rights (R/W/X), making tables from t's
+ * quota: for a frame capability's pages (kernel/frame.c, which checks them
+ * and the alignment).  ERR_NO_MEMORY, or ERR_BUSY when anything is mapped
+ * there (pt_map_leaf).
  */
+int task_map_leaf(struct task *t, user_addr va, phys_addr phys, unsigned rights, int level);
+/* One 4 KiB page: the root task's image and stack. */
 int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights);
-/* Unmaps n pages from va (absent ones are skipped) and flushes them from the TLB. */
-void task_unmap_pages(struct task *t, user_addr va, uint64_t n);
+/* Unmaps n leaves of `level` from va (absent ones are skipped) and flushes them from the TLB. */
+void task_unmap_leaves(struct task *t, user_addr va, uint64_t n, int level);
 
 /* Copies from user memory of t; ERR_BAD_ADDRESS if any byte is not user-readable. */
 int copy_from_user(struct task *t, void *dst, user_addr ua, uint64_t len);

@@ -8,4 +8,7 @@
 int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages, uint64_t dst,
 		   uint64_t count);
 
+/* The offset in an untyped range at phys_base, `used` bytes taken, where a new object starts. */
+uint64_t untyped_align(uint64_t type, uint64_t bytes, phys_addr phys_base, uint64_t used);
+
 #endif

@@ -2,6 +2,7 @@
  * VMX capability discovery (Intel SDM vol. 3, appendix A: the capability
  * MSRs) and VMX root operation (VMXON, with the fixed CR0/CR4 bits).
  */
+#include "gpa_space.h"
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
@@ -135,6 +136,7 @@ void vmx_init(void)
 	}
 	vmx_caps.on = true;
 	vcpu_backend = &vmx_backend;
+	gpa_max_level = vmx_caps.ept_1g ? 3 : vmx_caps.ept_2m ? 2 : 1; /* large EPT pages it has */
 	vcpu_tag_limit = 1u << 16; /* VPIDs 1-65535 */
 	log_info("vmx: in VMX root operation");
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test: host unit tests, then the boot suites in QEMU and in Bochs
 # (the Bochs runs in the background, in parallel).  The VM suite runs three
-# times: QEMU (SVM), Bochs with an Intel CPU (VMX), Bochs with an AMD one (SVM).  Prints one line per
+# times: QEMU (SVM), Bochs with an Intel CPU (VMX), Bochs with an AMD one (SVM); so does
+# the large-guest suite (QEMU: 1 GiB and 512 MiB guests; Bochs: the 512 MiB one).  Prints one line per
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
 # The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM.
 #   tests/run-all.sh BUILD_DIR
@@ -41,9 +42,12 @@ lane fault bochs test-fault.iso fault 120 '' \
 	vm bochs test-vm.iso vm 300 --no-skip \
 	svm-vm bochs-svm test-vm-nospin.iso vm 300 --no-skip \
 	guestdisk bochs test-guestdisk.iso guestdisk 300 --no-skip \
-	switch bochs test-switch.iso switch 300 --no-skip &
+	switch bochs test-switch.iso switch 300 --no-skip \
+	vmlarge bochs test-vmlarge-512.iso vmlarge 600 --no-skip \
+	svm-vmlarge bochs-svm test-vmlarge-512.iso vmlarge 600 --no-skip &
 lane3=$!
-names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch"
+names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch
+	vmlarge svm-vmlarge"
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -53,7 +57,7 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 	# The fuzzer under QEMU counts instructions (-icount): its run then depends
 	# on the seed alone, not on the host's load (docs/testing.md).
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 600 --no-skip
-	for s in vm drivers serial console guestdisk kbd kbdconsole switch; do
+	for s in vm vmlarge drivers serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
 	wait $lane1 $lane2 $lane3

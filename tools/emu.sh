@@ -19,7 +19,8 @@ set -eu
 emu=$1 iso=$2 serial=${3:-} emulog=${4:-/dev/null}
 
 # QEMU_EXTRA adds flags, e.g. "-icount shift=7" for exact instruction counts.
-QEMU_FLAGS="-cdrom $iso -m 128M -no-reboot -display none
+# EMU_MEGS sets the machine's memory in MiB (QEMU 128, Bochs 256 otherwise).
+QEMU_FLAGS="-cdrom $iso -m ${EMU_MEGS:-128}M -no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${QEMU_EXTRA:-}"
 if [ -n "${DISK:-}" ]; then
 	QEMU_FLAGS="$QEMU_FLAGS -drive file=$DISK,format=raw,if=ide,index=0"
@@ -94,7 +95,7 @@ bochs | bochs-svm)
 	fi
 	echo c >"$dir/commands"
 	cat >"$dir/bochsrc" <<RC
-megs: 256
+megs: ${EMU_MEGS:-256}
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=$model, ips=50000000, reset_on_triple_fault=0

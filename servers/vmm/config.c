@@ -1,9 +1,9 @@
 /*
  * The VMM's configuration: one line per guest, run in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
- *         memory=SIZE [test=result|contained|spin|bench|delete] [kernel-cpuid] [hostile-vmm]
- *         [disk]
- * SIZE takes a K or M suffix.  '#' starts a comment.  Pure: host-tested.
+ *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete]
+ *         [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
+ * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=.  '#' starts a comment.  Pure: host-tested.
  */
 #include <stddef.h>
 
@@ -73,6 +73,8 @@ static bool parse_size(const char *s, uint64_t *out)
 		v <<= 10;
 	else if (*s == 'M' && !s[1])
 		v <<= 20;
+	else if (*s == 'G' && !s[1])
+		v <<= 30;
 	else if (*s)
 		return false;
 	*out = v;
@@ -90,6 +92,7 @@ static int lookup(const char *word, const char *const *names, int n)
 
 static const char *const mode_names[] = { "realmode", "protected", "multiboot" };
 static const char *const test_names[] = { "none", "result", "contained", "spin", "bench", "delete" };
+static const char *const page_names[] = { "4K", "2M", "1G" };
 
 /* Applies one key=value word to g; returns an error message or NULL. */
 static const char *apply(struct guest_config *g, char *word)
@@ -122,6 +125,12 @@ static const char *apply(struct guest_config *g, char *word)
 	else if (strcmp(key, "memory") == 0 && parse_size(val, &g->memory) &&
 		 g->memory % 4096 == 0 && g->memory)
 		;
+	else if (strcmp(key, "pages") == 0 && (i = lookup(val, page_names, 3)) >= 0)
+		g->page_level = i + 1;
+	else if (strcmp(key, "bench-build") == 0)
+		strlcpy(g->bench_build, val, sizeof(g->bench_build));
+	else if (strcmp(key, "max-build-calls") == 0 && parse_size(val, &g->max_build_calls))
+		;
 	else
 		return "bad option";
 	return NULL;
@@ -146,6 +155,7 @@ int config_parse(const char *text, uint64_t len, struct guest_config *out, unsig
 		strlcpy(g->module, word, sizeof(g->module));
 		g->mode = MODE_PROTECTED;
 		g->memory = 1 << 20;
+		g->page_level = 1;
 		while (next_word(&c, word, sizeof(word))) {
 			char copy[64];
 			strlcpy(copy, word, sizeof(copy));
@@ -154,6 +164,10 @@ int config_parse(const char *text, uint64_t len, struct guest_config *out, unsig
 				fmt_snprintf(err, err_len, "line %u: %s '%s'", c.line, why, copy);
 				return -1;
 			}
+		}
+		if (g->memory % guest_page_bytes(g)) {
+			fmt_snprintf(err, err_len, "line %u: memory= is not whole pages of pages=", c.line);
+			return -1;
 		}
 	}
 	return n;

@@ -12,7 +12,6 @@
 #include "array.h"
 
 #define MODULE_WINDOW  0x38000000ULL /* where it reads a guest's module */
-#define EPT_QUOTA      32            /* pages for EPT tables: plenty for a few MiB */
 #define GDT_GPA        0x500         /* the flat GDT the VMM gives protected-mode guests */
 #define MB_INFO_GPA    0x6000        /* the Multiboot information structure */
 #define MB_MAGIC       0x1badb002
@@ -50,27 +49,67 @@ static uint64_t configure(struct guest *g)
 	return ERR_INVALID_ARG;
 }
 
+/* Counts the syscalls that build a guest, for max-build-calls= and make bench. */
+#define BUILD(g, call) ((g)->build_calls++, (call))
+
+/*
+ * Table pages for a space that maps [0, bytes) in leaves of `level`: at
+ * each level from the leaves' up to the pointer tables, one table per
+ * span it covers.  4 KiB pages need all three; 1 GiB pages only a pointer
+ * table per 512 GiB.
+ */
+static uint64_t gpa_table_pages(uint64_t bytes, int level)
+{
+	uint64_t pages = 0;
+	for (int l = level; l <= 3; l++) {
+		uint64_t span = 4096ULL << (9 * l); /* what one table at level l maps */
+		pages += (bytes + span - 1) / span;
+	}
+	return pages;
+}
+
+/*
+ * The guest's RAM: one frame of its page size, mapped in the space and in
+ * the VMM's window with one call each.  The untyped it comes from has room
+ * for the frame at any alignment (a page size less 4 KiB more).
+ */
+static uint64_t map_ram(struct guest *g)
+{
+	static const uint64_t types[] = { 0, OBJ_FRAME, OBJ_FRAME_2M, OBJ_FRAME_1G };
+	uint64_t pages = g->cfg.memory / PAGE_BYTES, st;
+	if (!(st = BUILD(g, sys_retype(g->untyped, types[g->cfg.page_level], pages, g->ram, 1))) &&
+	    !(st = BUILD(g, sys_cap_copy(g->ram, TASK_SELF, g->ram_view, RIGHTS_ALL, 0))) &&
+	    !(st = BUILD(g, sys_map(g->ram_view, TASK_SELF, (uint64_t)g->ram_map,
+				    RIGHT_R | RIGHT_W))))
+		st = BUILD(g, sys_gpa_map(g->ram, g->space, 0, RIGHTS_ALL & ~RIGHT_G));
+	if (st != ERR_UNSUPPORTED)
+		return st;
+	/* not "no VMX or SVM" (main.c), which would skip every guest */
+	uprintf("vmm: guest %s: this CPU's page tables have no pages of pages=\n", g->cfg.name);
+	return ERR_INVALID_ARG;
+}
+
 /* Makes the guest's memory, space and vCPU out of a fresh untyped capability. */
 static uint64_t build_objects(struct guest *g, uint64_t endpoint, uint64_t badge)
 {
-	uint64_t pages = g->cfg.memory / PAGE_BYTES, badged = g->untyped + 5, st;
-	uint64_t need = pages + GPA_SPACE_BASE_PAGES + EPT_QUOTA + VCPU_PAGES + 1;
-	if ((st = sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, need, g->untyped, 1)) ||
-	    (st = sys_retype(g->untyped, OBJ_GPA_SPACE, EPT_QUOTA, g->space, 1)) ||
-	    (st = sys_retype(g->untyped, OBJ_FRAME, pages, g->ram, 1)) ||
-	    (st = sys_cap_copy(g->ram, TASK_SELF, g->ram_view, RIGHTS_ALL, 0)) ||
-	    (st = sys_map(g->ram_view, TASK_SELF, (uint64_t)g->ram_map, RIGHT_R | RIGHT_W)) ||
-	    (st = sys_gpa_map(g->ram, g->space, 0, RIGHTS_ALL & ~RIGHT_G)) ||
-	    (st = sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, 1)) ||
-	    (st = configure(g)) ||
-	    (st = sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, badge)) ||
-	    (st = sys_vcpu_bind(g->vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE)))
+	uint64_t badged = g->untyped + 5, st;
+	uint64_t quota = gpa_table_pages(g->cfg.memory, g->cfg.page_level);
+	uint64_t need = (g->cfg.memory + guest_page_bytes(&g->cfg)) / PAGE_BYTES - 1 +
+			GPA_SPACE_BASE_PAGES + quota + VCPU_PAGES + 1;
+	if ((st = BUILD(g, sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, need, g->untyped, 1))) ||
+	    (st = BUILD(g, sys_retype(g->untyped, OBJ_GPA_SPACE, quota, g->space, 1))) ||
+	    (st = map_ram(g)) ||
+	    (st = BUILD(g, sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, 1))) ||
+	    (st = BUILD(g, configure(g))) ||
+	    (st = BUILD(g, sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, badge))) ||
+	    (st = BUILD(g, sys_vcpu_bind(g->vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE))))
 		return st;
 	for (unsigned i = 0; i < ARRAY_LEN(bindings); i++)
-		if ((st = sys_vcpu_bind(g->vcpu, bindings[i].reason, badged, bindings[i].mask)))
+		if ((st = BUILD(g, sys_vcpu_bind(g->vcpu, bindings[i].reason, badged,
+						 bindings[i].mask))))
 			return st;
-	sys_cap_delete(badged); /* the vCPU keeps its own copies */
-	return sys_thread_set_priority(g->vcpu, 1); /* below the VMM: its exits run at once */
+	BUILD(g, sys_cap_delete(badged)); /* the vCPU keeps its own copies */
+	return BUILD(g, sys_thread_set_priority(g->vcpu, 1)); /* below the VMM: its exits run at once */
 }
 
 /* Copies the guest's module into RAM at gpa (or, with len_out, just maps it for reading). */
@@ -81,8 +120,8 @@ static const uint8_t *module_view(struct guest *g, uint64_t *bytes)
 		uprintf("vmm: guest %s: no module named %s\n", g->cfg.name, g->cfg.module);
 		return 0;
 	}
-	sys_unmap(slot);
-	if (sys_map(slot, TASK_SELF, MODULE_WINDOW, RIGHT_R) != OK)
+	BUILD(g, sys_unmap(slot));
+	if (BUILD(g, sys_map(slot, TASK_SELF, MODULE_WINDOW, RIGHT_R)) != OK)
 		return 0;
 	return (const uint8_t *)MODULE_WINDOW;
 }
@@ -161,7 +200,7 @@ static uint64_t initial_state(struct guest *g, uint64_t entry)
 		w[VMW_RAX] = MB_BOOT_MAGIC;
 		w[VMW_RBX] = MB_INFO_GPA;
 	}
-	return sys_vcpu_write_state(g->vcpu);
+	return BUILD(g, sys_vcpu_write_state(g->vcpu));
 }
 
 /* Loads the image; returns the entry point, or 0 (after saying why). */
@@ -175,7 +214,7 @@ static uint64_t load_image(struct guest *g)
 		entry = load_multiboot(g, img, bytes);
 	else if (!copy_in(g, g->cfg.load, img, bytes))
 		entry = 0;
-	sys_unmap(module_slot(g->cfg.module, 0));
+	BUILD(g, sys_unmap(module_slot(g->cfg.module, 0)));
 	if (!entry)
 		uprintf("vmm: guest %s: module %s does not fit its %lu KiB of RAM as a %s image\n",
 			g->cfg.name, g->cfg.module, g->cfg.memory >> 10,
@@ -187,6 +226,9 @@ static uint64_t load_image(struct guest *g)
 
 int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
 {
+	g->build_calls = 0;
+	g->first_tsc = 0;
+	g->build_tsc = rdtsc();
 	uint64_t st = build_objects(g, endpoint, badge);
 	if (st != OK)
 		return st;
@@ -194,7 +236,7 @@ int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
 	uint64_t entry = load_image(g);
 	if (!entry)
 		return ERR_INVALID_ARG;
-	if ((st = initial_state(g, entry)) != OK || (st = sys_vcpu_run(g->vcpu)) != OK)
+	if ((st = initial_state(g, entry)) != OK || (st = BUILD(g, sys_vcpu_run(g->vcpu))) != OK)
 		return st;
 	g->running = true;
 	return OK;

@@ -13,7 +13,7 @@
 
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
-#define RAM_WINDOW(i) (0x40000000ULL + (uint64_t)(i) * 0x4000000ULL)
+#define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, one after another */
 #define SLOTS_PER_GUEST 6
 #define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
 /* A halted guest's sleep waits on it; input signals it (console.c keeps - 2 to - 4). */
@@ -26,6 +26,18 @@ static uint64_t reply_tag; /* the tag of the reply whose words are in the UTCB *
 static bool replying; /* the last message was an exit: answer it with the next receive */
 static bool no_vcpus; /* this CPU has no usable VMX or SVM */
 static bool can_sleep; /* SLOT_WAKE holds the wake-up notification */
+
+/*
+ * Where the VMM sees a guest's RAM: the next free address at or above
+ * *next aligned to the guest's page size, so that its frame maps there in
+ * leaves of that size.  Each guest has its window for the VMM's life.
+ */
+static uint8_t *ram_window(uint64_t *next, const struct guest_config *c)
+{
+	uint64_t align = guest_page_bytes(c), at = (*next + align - 1) & ~(align - 1);
+	*next = at + c->memory;
+	return (uint8_t *)at;
+}
 
 static unsigned read_config(void)
 {
@@ -47,6 +59,7 @@ static unsigned read_config(void)
 		uprintf("vmm: %s: %s\n", CONFIG_MODULE, err);
 		return 0;
 	}
+	uint64_t windows = RAM_WINDOWS;
 	for (int i = 0; i < n; i++) {
 		guests[i].cfg = cfg[i];
 		guests[i].untyped = SLOT_USER_FIRST_FREE + 1 + i * SLOTS_PER_GUEST;
@@ -54,7 +67,7 @@ static unsigned read_config(void)
 		guests[i].ram = guests[i].untyped + 2;
 		guests[i].ram_view = guests[i].untyped + 3;
 		guests[i].vcpu = guests[i].untyped + 4;
-		guests[i].ram_map = (uint8_t *)RAM_WINDOW(i);
+		guests[i].ram_map = ram_window(&windows, &cfg[i]);
 	}
 	return n;
 }

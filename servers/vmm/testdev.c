@@ -14,6 +14,9 @@
  *                            VMM woke after the last halt's deadline
  *                            (devices_halt), at most 0xffffffff
  *   FPU_PROBE_PORT           32-bit only: xstate.c's probe (docs/fpu.md)
+ *   FIRST_TSC_PORT           32-bit writes only: the low and (at + 4) high
+ *                            half of the TSC the guest read first, for the
+ *                            build's bench figure (testrun.c)
  *   MMIO_TEST_PAGE           bytes 0-7 read/write, 8-11 MMIO_CONSTANT,
  *                            the rest read 0
  */
@@ -24,6 +27,7 @@
 #define SCRATCH_PORT   0xf4
 #define CONSTANT_PORT  0xf8
 #define FPU_PROBE_PORT 0xfc
+#define FIRST_TSC_PORT 0xe0
 #define TSC_KHZ_PORT   0xe8
 #define HALT_LATE_PORT 0xec
 #define CONSTANT_VALUE 0x12345678u
@@ -51,7 +55,14 @@ bool testdev_port_read(struct guest *g, uint16_t port, unsigned size, uint32_t *
 
 bool testdev_port_write(struct guest *g, uint16_t port, unsigned size, uint32_t v)
 {
-	if (port != FPU_PROBE_PORT || size != 4)
+	if (size != 4)
+		return false;
+	if (port == FIRST_TSC_PORT || port == FIRST_TSC_PORT + 4) {
+		unsigned shift = port == FIRST_TSC_PORT ? 0 : 32;
+		g->first_tsc = (g->first_tsc & ~(0xffffffffULL << shift)) | (uint64_t)v << shift;
+		return true;
+	}
+	if (port != FPU_PROBE_PORT)
 		return false;
 	xstate_probe(g, v);
 	return true;

@@ -36,6 +36,28 @@ void test_not_started(const struct guest *g)
 	failures += test_is_case(g);
 }
 
+/*
+ * The build's figures of a guest with max-build-calls= or bench-build=: how
+ * many syscalls it took, and how many TSC counts from guest_create's start
+ * to the guest's first instruction; false if it took more calls than allowed.
+ */
+static bool build_report(const struct guest *g)
+{
+	const struct guest_config *c = &g->cfg;
+	bool ok = !c->max_build_calls || g->build_calls <= c->max_build_calls;
+	if (c->max_build_calls)
+		uprintf("# vmm: guest %s: built in %lu calls (at most %lu)\n", c->name, g->build_calls,
+			c->max_build_calls);
+	if (c->bench_build[0] && g->first_tsc > g->build_tsc) {
+		uprintf("bench %s_calls: %lu\n", c->bench_build, g->build_calls);
+		uprintf("bench %s_instructions: %lu\n", c->bench_build, g->first_tsc - g->build_tsc);
+	} else if (c->bench_build[0]) {
+		uprintf("# vmm: guest %s: no first TSC on port 0xe8\n", c->name);
+		ok = false;
+	}
+	return ok;
+}
+
 /* The verdict on a finished guest, by what its test expects; false for a guest with none. */
 bool test_report(struct guest *g)
 {
@@ -43,7 +65,7 @@ bool test_report(struct guest *g)
 	bool ok;
 	switch (g->cfg.test) {
 	case TEST_RESULT:
-		ok = !g->stop_reason && g->result == 0;
+		ok = !g->stop_reason && g->result == 0 && build_report(g);
 		break;
 	case TEST_CONTAINED:
 	case TEST_SPIN:

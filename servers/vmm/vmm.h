@@ -41,13 +41,25 @@ struct guest_config {
 	bool kernel_cpuid;     /* measurement only: the kernel answers CPUID */
 	bool hostile;          /* test: on its first exit, try replies the kernel must refuse */
 	bool disk;             /* an ATA disk on the primary channel, served by the disk driver */
+	int page_level;        /* RAM's frame: 1 (4 KiB pages), 2 (2 MiB) or 3 (1 GiB): pages= */
+	uint64_t max_build_calls; /* test: the build may take at most this many syscalls (0: any) */
+	char bench_build[GUEST_NAME_LEN]; /* bench-build=NAME: the build's figures NAME_calls, ... */
 };
+
+/* The bytes of one page of the guest's RAM frame (pages=). */
+static inline uint64_t guest_page_bytes(const struct guest_config *c)
+{
+	return 4096ULL << (9 * (c->page_level - 1));
+}
 
 /* One running guest. */
 struct guest {
 	struct guest_config cfg;
 	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots */
-	uint8_t *ram_map;      /* the VMM's view of guest RAM */
+	uint8_t *ram_map;      /* the VMM's view of guest RAM, aligned to its page size */
+	uint64_t build_calls;  /* syscalls guest_create made, up to the first entry */
+	uint64_t build_tsc;    /* the TSC when guest_create began */
+	uint64_t first_tsc;    /* the TSC the guest read first, if it says (testdev.c) */
 	struct pic_pair pic;
 	struct pit8254 pit;
 	struct uart16550 uart;

@@ -9,6 +9,7 @@
 # at the timeout; one that ends without its closing line counts as a failed
 # case "completed".  --no-skip turns skips into failures (for the emulator
 # that is meant to have every feature).  Logs stay in LOGDIR.
+# tests/boot/SUITE.EMU.megs, if it exists, holds the machine's memory in MiB.
 # tests/boot/SUITE.disk, if it exists, is run as `SUITE.disk IMAGE` to make a
 # fresh disk image for the run, attached as the primary ATA master.
 # tests/boot/SUITE.input, if it exists, is typed into COM1 when the machine
@@ -24,6 +25,10 @@ serial=$logdir/$suite-$emu.serial.log
 emulog=$logdir/$suite-$emu.emu.log
 mkdir -p "$logdir"
 rm -f "$serial"
+if [ -f "$here/$suite.$emu.megs" ]; then
+	EMU_MEGS=$(cat "$here/$suite.$emu.megs")
+	export EMU_MEGS
+fi
 if [ -x "$here/$suite.disk" ]; then
 	DISK=$logdir/$suite-$emu.disk.img
 	"$here/$suite.disk" "$DISK" || echo "# $emu:$suite: making the disk image failed"

@@ -35,6 +35,26 @@
 .Lok\@:
 .endm
 
+/*
+ * MULTIBOOT_HEADER: a Multiboot (v1) header with the address fields (flags
+ * bit 16) and a request for the memory sizes (bit 1), for a guest whose
+ * image starts with it (load_addr = header_addr); entry at `start`.
+ */
+.macro	MULTIBOOT_HEADER
+	.set	MB_MAGIC, 0x1BADB002
+	.set	MB_FLAGS, 0x00010002
+	.balign	4
+mb_header:
+	.long	MB_MAGIC
+	.long	MB_FLAGS
+	.long	-(MB_MAGIC + MB_FLAGS)
+	.long	mb_header		/* header_addr */
+	.long	mb_header		/* load_addr: the image starts with the header */
+	.long	0			/* load_end_addr: load the whole file */
+	.long	0			/* bss_end_addr: no bss */
+	.long	start			/* entry_addr */
+.endm
+
 /* HALT: stop for good; the VMM ends the guest once it has the result */
 .macro	HALT
 	cli

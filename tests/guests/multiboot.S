@@ -24,21 +24,10 @@
 	.text
 	.globl	start
 
-	.set	MB_MAGIC, 0x1BADB002
-	.set	MB_FLAGS, 0x00010002	/* bit 16: address fields, bit 1: mem info */
 	.set	MB_BOOT_MAGIC, 0x2BADB002
 	.set	MBI_SIZE, 0x58
 
-	.balign	4
-mb_header:
-	.long	MB_MAGIC
-	.long	MB_FLAGS
-	.long	-(MB_MAGIC + MB_FLAGS)
-	.long	mb_header		/* header_addr */
-	.long	mb_header		/* load_addr: the image starts with the header */
-	.long	0			/* load_end_addr: load the whole file */
-	.long	0			/* bss_end_addr: no bss */
-	.long	start			/* entry_addr */
+	MULTIBOOT_HEADER
 
 start:
 	cli

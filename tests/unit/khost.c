@@ -13,6 +13,7 @@
 
 struct kstub_calls kstub;
 bool kstub_preempt;
+int kstub_max_level = 3;
 const struct vcpu_backend *vcpu_backend;
 
 static void *blocks[256];
@@ -43,6 +44,7 @@ void kstub_reset(void)
 {
 	memset(&kstub, 0, sizeof(kstub));
 	kstub_preempt = false;
+	kstub_max_level = 3;
 	vcpu_backend = 0;
 }
 
@@ -82,17 +84,22 @@ struct thread *vcpu_create(uint64_t phys)
 	return phys_to_virt(phys);
 }
 
-int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights)
+int task_map_leaf(struct task *t, user_addr va, phys_addr phys, unsigned rights, int level)
 {
-	(void)t, (void)va, (void)phys, (void)rights;
+	(void)t, (void)va, (void)phys, (void)rights, (void)level;
 	kstub.task_map_page++;
 	return OK;
 }
 
-void task_unmap_pages(struct task *t, user_addr va, uint64_t n)
+void task_unmap_leaves(struct task *t, user_addr va, uint64_t n, int level)
 {
-	(void)t, (void)va, (void)n;
+	(void)t, (void)va, (void)n, (void)level;
 	kstub.task_unmap_pages++;
+}
+
+int paging_max_level(void)
+{
+	return kstub_max_level;
 }
 
 bool sched_preemption_point(void)

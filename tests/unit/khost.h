@@ -35,6 +35,7 @@ struct kstub_calls {
 };
 extern struct kstub_calls kstub;
 extern bool kstub_preempt; /* what sched_preemption_point answers */
+extern int kstub_max_level; /* what paging_max_level answers: the largest task leaf */
 void kstub_reset(void);
 
 #endif

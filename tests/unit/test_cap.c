@@ -193,13 +193,32 @@ TEST(frame_map_check_rules)
 {
 	struct cap f = { .type = OBJ_FRAME, .rights = RIGHT_R | RIGHT_W, .pages = 2 };
 	const uint64_t limit = 0x10000;
-	CHECK_EQ(frame_map_check(&f, 0xe000, limit, RIGHT_R | RIGHT_W), OK);
-	CHECK_EQ(frame_map_check(&f, 0x1001, limit, RIGHT_R), ERR_BAD_ADDRESS);
-	CHECK_EQ(frame_map_check(&f, 0xf000, limit, RIGHT_R), ERR_BAD_ADDRESS); /* runs past */
-	CHECK_EQ(frame_map_check(&f, limit, limit, RIGHT_R), ERR_BAD_ADDRESS);
-	CHECK_EQ(frame_map_check(&f, -0x1000ULL, limit, RIGHT_R), ERR_BAD_ADDRESS);
-	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_R | RIGHT_X), ERR_NO_RIGHTS);
-	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_W), ERR_INVALID_ARG); /* write-only */
+	CHECK_EQ(frame_map_check(&f, 0xe000, limit, RIGHT_R | RIGHT_W, 1), OK);
+	CHECK_EQ(frame_map_check(&f, 0x1001, limit, RIGHT_R, 1), ERR_BAD_ADDRESS);
+	CHECK_EQ(frame_map_check(&f, 0xf000, limit, RIGHT_R, 1), ERR_BAD_ADDRESS); /* runs past */
+	CHECK_EQ(frame_map_check(&f, limit, limit, RIGHT_R, 1), ERR_BAD_ADDRESS);
+	CHECK_EQ(frame_map_check(&f, -0x1000ULL, limit, RIGHT_R, 1), ERR_BAD_ADDRESS);
+	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_R | RIGHT_X, 1), ERR_NO_RIGHTS);
+	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_W, 1), ERR_INVALID_ARG); /* write-only */
 	f.mapped_task = &task;
-	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_R), ERR_BUSY);
+	CHECK_EQ(frame_map_check(&f, 0, limit, RIGHT_R, 1), ERR_BUSY);
+}
+
+/* A large frame: aligned to its page size, and only where the tables take that size. */
+TEST(frame_map_check_large_frames)
+{
+	struct cap f = { .type = OBJ_FRAME, .rights = RIGHT_R, .pages = 2 * FRAME_2M_PAGES,
+			 .flags = CAPF_FRAME_2M };
+	const uint64_t two = 2ULL << 20, limit = 1ULL << 40;
+	CHECK_EQ(frame_map_check(&f, two, limit, RIGHT_R, 2), OK);
+	CHECK_EQ(frame_map_check(&f, two + 0x1000, limit, RIGHT_R, 2), ERR_BAD_ADDRESS);
+	CHECK_EQ(frame_map_check(&f, two / 2, limit, RIGHT_R, 3), ERR_BAD_ADDRESS);
+	CHECK_EQ(frame_map_check(&f, limit - two, limit, RIGHT_R, 2), ERR_BAD_ADDRESS); /* runs past */
+	CHECK_EQ(frame_map_check(&f, two, limit, RIGHT_R, 1), ERR_UNSUPPORTED);
+	f.flags = CAPF_FRAME_1G;
+	f.pages = FRAME_1G_PAGES;
+	CHECK_EQ(frame_map_check(&f, 1ULL << 30, limit, RIGHT_R, 3), OK);
+	CHECK_EQ(frame_map_check(&f, two, limit, RIGHT_R, 3), ERR_BAD_ADDRESS);
+	CHECK_EQ(frame_map_check(&f, 1ULL << 30, limit, RIGHT_R, 2), ERR_UNSUPPORTED);
+	CHECK_EQ(frame_object_type(&f), OBJ_FRAME_1G);
 }

@@ -275,3 +275,147 @@ TEST(frame_map_guest_refuses_a_page_mapped_already)
 	CHECK_EQ(gpa_to_phys(g, 0x1000), a.base);
 	host_free_all();
 }
+
+/* --- large leaves ------------------------------------------------------- */
+
+#define LEAF_2M (2 * MiB)
+#define FAKE_PHYS (64 * GiB) /* leaves only record it: no memory behind it is touched */
+
+TEST(pt_map_leaf_puts_a_2m_leaf_in_the_directory_with_bit_7)
+{
+	setup(8);
+	uint64_t first = quota.next, va = VA & ~(LEAF_2M - 1);
+	CHECK_EQ(pt_map_leaf(root, va, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(quota.next - first, 2 * PAGE_SIZE); /* a PDPT and a directory, no table */
+	uint64_t *dir = below(below(root_table[3])[5]);
+	CHECK_EQ(dir[7], FAKE_PHYS | PTE_P | PTE_PS);
+	/* the walk down to 4 KiB ends at the large leaf */
+	struct pt_slot s = pt_walk(root, va + 0x5000, 1, &x86, &alloc);
+	CHECK(s.entry == &dir[7] && s.level == 2);
+	CHECK_EQ(quota.next - first, 2 * PAGE_SIZE);
+	struct pt_leaf l = pt_translate(root, va + 0x12345, &x86);
+	CHECK_EQ(l.phys, FAKE_PHYS + 0x12345);
+	CHECK_EQ(pt_translate(root, va + LEAF_2M, &x86).phys, 0);
+}
+
+TEST(pt_map_leaf_puts_a_1g_leaf_in_the_pdpt_in_ept_format)
+{
+	setup(8);
+	uint64_t first = quota.next, va = 5 * GiB;
+	CHECK_EQ(pt_map_leaf(root, va, 3, &ept, &alloc, FAKE_PHYS | 1), OK);
+	CHECK_EQ(quota.next - first, PAGE_SIZE); /* the PDPT alone */
+	CHECK_EQ(below(root_table[0])[5], FAKE_PHYS | 1 | PTE_PS);
+	CHECK_EQ(pt_translate(root, va + GiB - 8, &ept).phys, FAKE_PHYS + GiB - 8);
+	CHECK_EQ(pt_translate(root, va - 8, &ept).phys, 0);
+	CHECK_EQ(pt_walk(root, va + 3 * LEAF_2M, 2, &ept, &alloc).level, 3);
+}
+
+/* It is an error to map a smaller page under a large one: refused, no table made. */
+TEST(pt_map_leaf_refuses_a_smaller_page_under_a_large_one)
+{
+	setup(8);
+	CHECK_EQ(pt_map_leaf(root, GiB, 3, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	uint64_t used = quota.next;
+	CHECK_EQ(pt_map_leaf(root, GiB + LEAF_2M, 2, &x86, &alloc, PTE_P), ERR_BUSY);
+	CHECK_EQ(pt_map_leaf(root, GiB + PAGE_SIZE, 1, &x86, &alloc, PTE_P), ERR_BUSY);
+	CHECK_EQ(quota.next, used);
+	CHECK_EQ(pt_translate(root, GiB + PAGE_SIZE, &x86).phys, FAKE_PHYS + PAGE_SIZE);
+}
+
+/*
+ * It is an error to map a large page over smaller ones, or over the tables
+ * they leave behind once unmapped: nothing is split or overwritten.
+ */
+TEST(pt_map_leaf_refuses_a_large_page_over_smaller_ones_and_their_tables)
+{
+	setup(8);
+	CHECK_EQ(pt_map_leaf(root, LEAF_2M + PAGE_SIZE, 1, &ept, &alloc, FAKE_PHYS | 1), OK);
+	CHECK_EQ(pt_map_leaf(root, LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
+	CHECK_EQ(pt_map_leaf(root, 0, 3, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
+	CHECK(pt_unmap_leaf(root, LEAF_2M + PAGE_SIZE, 1, &ept));
+	CHECK_EQ(pt_map_leaf(root, LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
+	CHECK_EQ(pt_translate(root, LEAF_2M + PAGE_SIZE, &ept).phys, 0);
+	/* the next directory entry is free */
+	CHECK_EQ(pt_map_leaf(root, 2 * LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), OK);
+}
+
+/* Unmap clears only a leaf of the size asked for, never a table or a larger leaf. */
+TEST(pt_unmap_leaf_clears_only_a_leaf_of_its_level)
+{
+	setup(8);
+	CHECK_EQ(pt_map_leaf(root, 0, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(pt_map_leaf(root, LEAF_2M, 1, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK(!pt_unmap_leaf(root, PAGE_SIZE, 1, &x86));  /* under the 2 MiB leaf */
+	CHECK(!pt_unmap_leaf(root, 0, 3, &x86));          /* a table at level 3 */
+	CHECK(!pt_unmap_leaf(root, LEAF_2M, 2, &x86));    /* a table at level 2 */
+	CHECK_EQ(pt_translate(root, 0x10, &x86).phys, FAKE_PHYS + 0x10);
+	CHECK_EQ(pt_translate(root, LEAF_2M + 0x10, &x86).phys, FAKE_PHYS + 0x10);
+	CHECK(pt_unmap_leaf(root, 0, 2, &x86));
+	CHECK_EQ(pt_translate(root, 0x10, &x86).phys, 0);
+	CHECK(!pt_unmap_leaf(root, 0, 2, &x86)); /* already gone */
+}
+
+/* A large frame of n pages of `level` at a fake physical address. */
+static struct cap large_frame(int level, unsigned n)
+{
+	uint64_t pages = pt_level_bytes(level) / PAGE_SIZE * n;
+	return (struct cap){ .type = OBJ_FRAME, .rights = RIGHTS_ALL, .pages = pages,
+			     .base = FAKE_PHYS, .flags = level == 3 ? CAPF_FRAME_1G : CAPF_FRAME_2M };
+}
+
+/* The quota a space needs follows what it maps: a 1 GiB guest takes 2 tables in 2 MiB leaves. */
+TEST(frame_map_guest_maps_a_large_frame_with_large_leaves)
+{
+	struct gpa_space *g = space(2);
+	gpa_max_level = 3;
+	struct cap f = large_frame(2, 512);
+	CHECK_EQ(frame_map_guest(&f, g, 0, RIGHT_R | RIGHT_W), OK);
+	CHECK_EQ(g->pt_quota.next, g->pt_quota.end);
+	CHECK_EQ(gpa_to_phys(g, 0x1234), FAKE_PHYS + 0x1000);
+	CHECK_EQ(gpa_to_phys(g, GiB - 1), FAKE_PHYS + GiB - PAGE_SIZE);
+	CHECK_EQ(gpa_to_phys(g, GiB), 0);
+	frame_unmap(&f);
+	CHECK_EQ(gpa_to_phys(g, 0x1234), 0);
+	CHECK_EQ(gpa_to_phys(g, GiB - 1), 0);
+	CHECK_EQ(flushes, 1);
+	struct cap h = large_frame(3, 2); /* no table at all below the PDPT now there */
+	CHECK_EQ(frame_map_guest(&h, g, 2 * GiB, RIGHT_R), OK);
+	CHECK_EQ(gpa_to_phys(g, 4 * GiB - 1), FAKE_PHYS + 2 * GiB - PAGE_SIZE);
+	host_free_all();
+}
+
+/* It is an error to map a large frame misaligned, or in a size the backend lacks. */
+TEST(frame_map_guest_refuses_misaligned_and_unsupported_large_frames)
+{
+	struct gpa_space *g = space(2);
+	struct cap f = large_frame(2, 1);
+	gpa_max_level = 3;
+	CHECK_EQ(frame_map_guest(&f, g, PAGE_SIZE, RIGHT_R), ERR_BAD_ADDRESS);
+	CHECK_EQ(frame_map_guest(&f, g, GPA_LIMIT - LEAF_2M / 2, RIGHT_R), ERR_BAD_ADDRESS);
+	gpa_max_level = 1;
+	CHECK_EQ(frame_map_guest(&f, g, 0, RIGHT_R), ERR_UNSUPPORTED);
+	gpa_max_level = 2;
+	struct cap h = large_frame(3, 1);
+	CHECK_EQ(frame_map_guest(&h, g, GiB, RIGHT_R), ERR_UNSUPPORTED);
+	CHECK_EQ(g->pt_quota.next, g->pt_quota.end - 2 * PAGE_SIZE); /* nothing made */
+	CHECK_EQ(frame_map_guest(&f, g, 0, RIGHT_R), OK);
+	CHECK(f.mapped_in == g && g->mappings == &f);
+	host_free_all();
+}
+
+/* A large frame that runs out of quota halfway takes back the leaves it mapped. */
+TEST(frame_map_guest_large_out_of_quota_undoes_its_leaves)
+{
+	struct gpa_space *g = space(2);
+	gpa_max_level = 3;
+	struct cap f = large_frame(2, 2);
+	/* the second leaf is in the next 1 GiB and needs a directory of its own */
+	CHECK_EQ(frame_map_guest(&f, g, GiB - LEAF_2M, RIGHT_R), ERR_NO_MEMORY);
+	CHECK_EQ(gpa_to_phys(g, GiB - LEAF_2M), 0);
+	CHECK(f.mapped_in == 0 && g->mappings == 0);
+	/* and a 4 KiB frame cannot go where a large leaf is */
+	struct cap l = large_frame(2, 1), small = frame_cap(1);
+	CHECK_EQ(frame_map_guest(&l, g, 0, RIGHT_R), OK);
+	CHECK_EQ(frame_map_guest(&small, g, PAGE_SIZE, RIGHT_R), ERR_BUSY);
+	host_free_all();
+}

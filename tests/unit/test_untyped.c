@@ -164,3 +164,65 @@ TEST(retype_task_and_space_sizes_add_their_quota)
 	CHECK_EQ(kstub.thread_create, 1);
 	CHECK_EQ(ut->retyped_bytes, THREAD_BYTES);
 }
+
+/* Large frames start at a physical address aligned to their page size. */
+TEST(untyped_align_rounds_large_frames_up_to_their_page_size)
+{
+	const uint64_t two = 2 * 1024 * 1024, one_g = 1ULL << 30;
+	/* offsets within a range at phys_base: what matters is the physical address */
+	CHECK_EQ(untyped_align(OBJ_FRAME_2M, two, two, 0), 0);
+	CHECK_EQ(untyped_align(OBJ_FRAME_2M, two, two + PAGE_SIZE, 0), two - PAGE_SIZE);
+	CHECK_EQ(untyped_align(OBJ_FRAME_2M, two, two, 1), two);
+	CHECK_EQ(untyped_align(OBJ_FRAME_2M, two, 0, two), two);
+	CHECK_EQ(untyped_align(OBJ_FRAME_1G, one_g, one_g - two, 0), two);
+	CHECK_EQ(untyped_align(OBJ_FRAME_1G, one_g, 3 * one_g, 5), one_g);
+	/* the others as before: a page for page-sized objects, 64 bytes for the small */
+	CHECK_EQ(untyped_align(OBJ_FRAME, PAGE_SIZE, two + PAGE_SIZE, 1), PAGE_SIZE);
+	CHECK_EQ(untyped_align(OBJ_ENDPOINT, 64, PAGE_SIZE, 65), 128);
+}
+
+/* It is an error to ask for a large frame that is not whole large pages. */
+TEST(retype_large_frames_must_be_whole_large_pages)
+{
+	fresh();
+	CHECK_EQ(retype(OBJ_FRAME_2M, 0, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_FRAME_2M, FRAME_2M_PAGES - 1, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_FRAME_2M, FRAME_2M_PAGES + 1, 1, 1), ERR_INVALID_ARG);
+	CHECK_EQ(retype(OBJ_FRAME_1G, FRAME_2M_PAGES, 1, 1), ERR_INVALID_ARG);
+	/* whole pages, but more than this range holds */
+	CHECK_EQ(retype(OBJ_FRAME_2M, FRAME_2M_PAGES, 1, 1), ERR_NO_MEMORY);
+	CHECK_EQ(retype(OBJ_FRAME_1G, FRAME_1G_PAGES, 1, 1), ERR_NO_MEMORY);
+	CHECK_EQ(ut->retyped_bytes, 0);
+	CHECK(slots[1].type == OBJ_NONE);
+}
+
+/*
+ * A 2 MiB frame from an untyped range that starts a page past a 2 MiB
+ * boundary: the frame goes at the next boundary, the bytes before it are
+ * skipped, and a range too small once aligned is refused.
+ */
+TEST(retype_large_frame_skips_to_an_aligned_address)
+{
+	const uint64_t two = FRAME_2M_PAGES * PAGE_SIZE;
+	memset(slots, 0, sizeof(slots));
+	kstub_reset();
+	host_free_all();
+	uint8_t *block = host_pages(3 * FRAME_2M_PAGES);
+	uint64_t aligned = (host_phys(block) + PAGE_SIZE + two - 1) & ~(two - 1);
+	uint64_t start = aligned - PAGE_SIZE; /* one page before a boundary */
+	struct cap c = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = FRAME_2M_PAGES + 1,
+			 .base = start };
+	cap_insert(0, &slots[0], &c, &task);
+	ut = &slots[0];
+	CHECK_EQ(retype(OBJ_FRAME_2M, FRAME_2M_PAGES, 1, 1), OK);
+	CHECK_EQ(slots[1].base, aligned);
+	CHECK(slots[1].type == OBJ_FRAME && slots[1].flags == CAPF_FRAME_2M);
+	CHECK_EQ(slots[1].pages, FRAME_2M_PAGES);
+	CHECK_EQ(ut->retyped_bytes, PAGE_SIZE + two);
+	/* the same range a page shorter cannot hold it once aligned */
+	cap_revoke(ut);
+	ut->pages = FRAME_2M_PAGES;
+	CHECK_EQ(retype(OBJ_FRAME_2M, FRAME_2M_PAGES, 1, 1), ERR_NO_MEMORY);
+	CHECK(slots[1].type == OBJ_NONE);
+	host_free_all();
+}

@@ -104,6 +104,8 @@ enum moat_object {
 	OBJ_CONSOLE,      /* the kernel's debug console */
 	OBJ_GPA_SPACE,    /* a guest-physical address space (EPT) */
 	OBJ_VCPU,         /* a virtual CPU: a kernel-only VMCS, scheduled like a thread */
+	OBJ_FRAME_2M,     /* a frame of 2 MiB pages: 2 MiB-aligned, mapped with 2 MiB leaves */
+	OBJ_FRAME_1G,     /* a frame of 1 GiB pages: 1 GiB-aligned, mapped with 1 GiB leaves */
 	OBJ_TYPE_COUNT
 };
 
@@ -192,9 +194,12 @@ struct user_regs {
  */
 #define MSG_FAULT 0xfa17
 
-/* SYS_RETYPE: page counts.  Frame and untyped: pages given.  Task: the pages
+/* SYS_RETYPE: page counts.  Frame and untyped: pages given (4 KiB pages, a
+ * multiple of FRAME_2M_PAGES or FRAME_1G_PAGES for the large frames).  Task: the pages
  * for its own structures plus `pages` more for its page tables. */
 #define TASK_BASE_PAGES 12
+#define FRAME_2M_PAGES 512
+#define FRAME_1G_PAGES (512 * 512)
 /* A guest-physical space: 2 pages plus `pages` for its EPT tables.  A vCPU: 3 pages. */
 #define GPA_SPACE_BASE_PAGES 2
 #define VCPU_PAGES 3

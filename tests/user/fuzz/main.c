@@ -30,7 +30,7 @@
 
 #define DEFAULT_CALLS  200000
 #define ROUND_QUOTA    150       /* calls per worker per round */
-#define POOL_PAGES     640       /* the untyped memory each round's objects come from */
+#define POOL_PAGES     1664      /* the untyped memory each round's objects come from */
 #define PIT_DIVISOR    1193      /* 1 kHz */
 #define STUCK_LIMIT    5000      /* unsticks without progress that mean a worker is dead */
 #define SPIN_TICKS     20        /* ticks without the idle thread that mean something spins */
@@ -234,6 +234,7 @@ static void make_pool(struct rng *r, struct made *m)
 	m->space = make(&next, OBJ_GPA_SPACE, GPA_SPACE_BASE_PAGES + 8, 1);
 	m->ram = make(&next, OBJ_FRAME, GUEST_RAM_PAGES, 1);
 	m->vcpu = make(&next, OBJ_VCPU, VCPU_PAGES, 2);
+	make(&next, OBJ_FRAME_2M, FRAME_2M_PAGES, 1); /* large leaves among the random maps */
 	sys_map(pool_slot(m->frame), TASK_SELF, WINDOW_VADDR, RIGHT_R | RIGHT_W);
 	sys_cap_copy(pool_slot(m->ep), TASK_SELF, pool_slot(next++), RIGHT_W, 0xbad9e);
 	sys_cap_copy(pool_slot(m->ep), pool_slot(m->task), 1, RIGHTS_ALL, 0);

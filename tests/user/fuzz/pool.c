@@ -25,7 +25,9 @@ void pool_refresh_slot(uint64_t slot)
 
 	if (slot < POOL_FIRST || slot >= POOL_FIRST + POOL_SLOTS)
 		return;
-	pool_type[slot - POOL_FIRST] = sys_cap_info(slot, &info) == OK ? info.type : OBJ_NONE;
+	uint8_t type = sys_cap_info(slot, &info) == OK ? info.type : OBJ_NONE;
+	/* a frame of large pages is a frame: it goes wherever calls want one */
+	pool_type[slot - POOL_FIRST] = type == OBJ_FRAME_2M || type == OBJ_FRAME_1G ? OBJ_FRAME : type;
 }
 
 void pool_refresh(void)

@@ -48,6 +48,7 @@ extern const char guest_db_handler[], guest_ac_handler[];
 extern const char guest_syscall64[], guest_syscall64_end[], guest_syscall64_entry[];
 extern const char guest_event[], guest_event_end[], guest_event_handler[];
 extern const char guest_read_dr0[], guest_read_dr0_end[];
+extern const char guest_read_2m[], guest_read_2m_end[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -104,7 +105,6 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	addl $4, %esp\n"
     "	iret\n"
     "guest_db_ac_end:\n"
-    /* Exits with CPUID; its interrupt handler counts at DATA_GPA. */
     /* Stores its DR0 at DATA_GPA, then exits with CPUID. */
     "guest_read_dr0:\n"
     "	movl %dr0, %eax\n"
@@ -113,6 +113,7 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	cpuid\n"
     "1:	jmp 1b\n"
     "guest_read_dr0_end:\n"
+    /* Exits with CPUID; its interrupt handler counts at DATA_GPA. */
     "guest_event:\n"
     "	xorl %eax, %eax\n"
     "	cpuid\n"
@@ -121,6 +122,12 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	incl 0x2000\n"
     "	iret\n"
     "guest_event_end:\n"
+    /* Reads a word of a 2 MiB page at 2 MiB, then exits with it in EAX (CPUID), for ever. */
+    "guest_read_2m:\n"
+    "	movl 0x200010, %eax\n"
+    "	cpuid\n"
+    "	jmp guest_read_2m\n"
+    "guest_read_2m_end:\n"
     ".code64\n"
     /*
      * Sets its own syscall MSRs, KERNEL_GS_BASE and TSC_AUX, then goes
@@ -797,6 +804,66 @@ static enum result interrupt_wakes_a_thread_above_a_spinning_guest(void)
 	return PASS;
 }
 
+/* --- large guest pages ----------------------------------------------------- */
+
+#define LARGE_GPA 0x200000ULL /* the guest reads LARGE_GPA + 0x10 */
+
+/*
+ * Resumes a guest stopped at guest_read_2m's CPUID, and says where it exits
+ * next: CPUID with the word it read in EAX (*eax), or a refused access.
+ */
+static uint64_t read_2m_again(struct vm *m, uint64_t *eax)
+{
+	uint64_t badge, *w = utcb()->mr;
+	if (w[VMW_REASON] == VMEXIT_CPUID)
+		w[VMW_RIP] += 2;
+	if (vm_reply(VMG_RIP) != OK)
+		return ~0ULL;
+	uint64_t reason = vm_next_exit(m, &badge);
+	*eax = w[VMW_RAX];
+	return reason;
+}
+
+/*
+ * A 2 MiB leaf in a guest's space goes away at once, TLB included, when
+ * its frame is unmapped and when the untyped memory it came from is
+ * revoked while mapped: the guest's next read is refused, never served
+ * from a stale translation.
+ */
+static enum result large_guest_page_goes_on_unmap_and_revoke(void)
+{
+	struct vm m;
+	uint64_t ut = slot_alloc(), frame = slot_alloc(), view, badge, eax = 0;
+	const uint64_t two = FRAME_2M_PAGES * (uint64_t)PAGE_BYTES;
+	const uint64_t va = 0x40000000ULL + 8 * two; /* past memory.c's large frames */
+	if (!vm_new(&m, guest_read_2m, guest_read_2m_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	CHECK_OK(sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, 2 * FRAME_2M_PAGES, ut, 1));
+	CHECK_OK(sys_retype(ut, OBJ_FRAME_2M, FRAME_2M_PAGES, frame, 1));
+	CHECK_MADE(view = cap_dup(frame, RIGHT_R | RIGHT_W, 0));
+	CHECK_OK(sys_map(view, TASK_SELF, va, RIGHT_R | RIGHT_W));
+	volatile uint32_t *word = (volatile uint32_t *)(va + 0x10);
+	*word = 0x5a5a1234;
+	CHECK_OK(sys_gpa_map(frame, m.space, LARGE_GPA, RIGHT_R | RIGHT_W));
+	protected_mode_state();
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_CPUID);
+	CHECK(utcb()->mr[VMW_RAX] == 0x5a5a1234);
+	*word = 2;
+	CHECK(read_2m_again(&m, &eax) == VMEXIT_CPUID && eax == 2);
+	CHECK_OK(sys_unmap(frame));
+	CHECK(read_2m_again(&m, &eax) == VMEXIT_GPA_FAULT);
+	CHECK(utcb()->mr[VMW_GPA] == LARGE_GPA + 0x10);
+	CHECK_OK(sys_gpa_map(frame, m.space, LARGE_GPA, RIGHT_R | RIGHT_W));
+	CHECK(read_2m_again(&m, &eax) == VMEXIT_CPUID && eax == 2); /* the same frame again */
+	CHECK_OK(sys_cap_revoke(ut)); /* frame and view go, mapped */
+	CHECK(cap_type(frame) == OBJ_NONE && cap_type(view) == OBJ_NONE);
+	CHECK(read_2m_again(&m, &eax) == VMEXIT_GPA_FAULT);
+	CHECK(utcb()->mr[VMW_GPA] == LARGE_GPA + 0x10);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
 static const struct test_case cases[] = {
 	{ "syscall_leaves_nt_to_the_caller", syscall_leaves_nt_to_the_caller },
 	{ "top_user_page_is_out_of_reach", top_user_page_is_out_of_reach },
@@ -816,6 +883,7 @@ static const struct test_case cases[] = {
 	{ "refused_reply_recv_keeps_the_vcpu_waiting", refused_reply_recv_keeps_the_vcpu_waiting },
 	{ "interrupt_wakes_a_thread_above_a_spinning_guest",
 	  interrupt_wakes_a_thread_above_a_spinning_guest },
+	{ "large_guest_page_goes_on_unmap_and_revoke", large_guest_page_goes_on_unmap_and_revoke },
 };
 
 const struct test_group isolation_group = GROUP(cases);

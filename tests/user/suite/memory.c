@@ -310,6 +310,141 @@ static enum result multi_page_frame_maps_every_page(void)
 	return PASS;
 }
 
+/* --- large frames (2 MiB pages; the suite's 16 MiB hold no 1 GiB one) --- */
+
+/* A free 1 GiB region of the suite's address space; each case takes its own 2 MiB slices. */
+#define LARGE_VADDR 0x40000000ULL
+#define TWO_MIB     (FRAME_2M_PAGES * (uint64_t)PAGE_BYTES)
+
+/* A 2 MiB frame from an untyped of its own (room for it once aligned); 0 on failure. */
+static uint64_t large_frame_new(uint64_t *ut_out)
+{
+	uint64_t ut = untyped_new(2 * FRAME_2M_PAGES), f = slot_alloc();
+
+	uint64_t st = ut ? sys_retype(ut, OBJ_FRAME_2M, FRAME_2M_PAGES, f, 1) : ERR_NO_MEMORY;
+
+	if (st != OK) {
+		uprintf("# retype of a 2 MiB frame: %s\n", status_name(st));
+		return 0;
+	}
+	if (ut_out)
+		*ut_out = ut;
+	return f;
+}
+
+static enum result large_frame_maps_as_one_leaf(void)
+{
+	struct cap_info info;
+	uint64_t frame = large_frame_new(NULL), copy, va = LARGE_VADDR;
+
+	CHECK_MADE(frame);
+	CHECK_OK(sys_cap_info(frame, &info));
+	CHECK(info.type == OBJ_FRAME_2M && info.size == FRAME_2M_PAGES);
+	CHECK_MADE(copy = cap_dup(frame, RIGHT_R, 0));
+	CHECK_OK(sys_cap_info(copy, &info)); /* the page size is the object's: copies keep it */
+	CHECK(info.type == OBJ_FRAME_2M);
+	CHECK_OK(sys_map(frame, TASK_SELF, va, RIGHT_R | RIGHT_W));
+	volatile uint64_t *p = (volatile uint64_t *)va;
+	CHECK(p[0] == 0 && p[TWO_MIB / 8 - 1] == 0); /* zeroed */
+	p[0] = 0x1234;
+	p[TWO_MIB / 8 - 1] = 0x5678;
+	CHECK(p[0] == 0x1234 && p[TWO_MIB / 8 - 1] == 0x5678);
+	/* the kernel reads user memory through the large leaf too, at the byte's offset in it */
+	((volatile char *)va)[TWO_MIB / 2 + 3] = '\n';
+	CHECK_OK(sys_debug_write(SLOT_CONSOLE, (const char *)va + TWO_MIB / 2 + 3, 1));
+	return PASS;
+}
+
+static enum result large_frame_needs_whole_pages_and_room(void)
+{
+	uint64_t ut = untyped_new(FRAME_2M_PAGES), small = slot_alloc(), f = slot_alloc();
+
+	CHECK_MADE(ut);
+	/* it is an error to ask for a large frame that is not whole large pages */
+	CHECK_ST(sys_retype(ut, OBJ_FRAME_2M, 0, f, 1), ERR_INVALID_ARG);
+	CHECK_ST(sys_retype(ut, OBJ_FRAME_2M, FRAME_2M_PAGES - 1, f, 1), ERR_INVALID_ARG);
+	CHECK_ST(sys_retype(ut, OBJ_FRAME_2M, FRAME_2M_PAGES + 1, f, 1), ERR_INVALID_ARG);
+	CHECK_ST(sys_retype(ut, OBJ_FRAME_1G, FRAME_2M_PAGES, f, 1), ERR_INVALID_ARG);
+	/* ... or from untyped memory that holds none once aligned to its page size */
+	CHECK_ST(sys_retype(SLOT_UNTYPED, OBJ_FRAME_1G, FRAME_1G_PAGES, f, 1), ERR_NO_MEMORY);
+	CHECK_OK(sys_retype(ut, OBJ_FRAME, 1, small, 1));
+	CHECK_ST(sys_retype(ut, OBJ_FRAME_2M, FRAME_2M_PAGES, f, 1), ERR_NO_MEMORY);
+	CHECK(cap_type(f) == OBJ_NONE);
+	return PASS;
+}
+
+static enum result large_frame_map_rejects_bad_addresses(void)
+{
+	const uint64_t bad[] = {
+		LARGE_VADDR + 2 * TWO_MIB + PAGE_BYTES,     /* page-aligned, not 2 MiB-aligned */
+		LARGE_VADDR + 2 * TWO_MIB + TWO_MIB / 2,
+		(USER_TOP + PAGE_BYTES) - TWO_MIB,          /* would cover the never-mapped top page */
+		0xffff800000000000ULL,
+	};
+	uint64_t frame = large_frame_new(NULL);
+
+	CHECK_MADE(frame);
+	/* it is an error to map a large frame where its leaves would not be aligned */
+	for (unsigned int i = 0; i < ARRAY_LEN(bad); i++)
+		CHECK_ST(sys_map(frame, TASK_SELF, bad[i], RIGHT_R), ERR_BAD_ADDRESS);
+	return PASS;
+}
+
+static enum result large_frame_never_overlaps_smaller_pages(void)
+{
+	uint64_t big = large_frame_new(NULL), other = large_frame_new(NULL);
+	uint64_t small = frame_new(1), small2 = frame_new(1);
+	const uint64_t va = LARGE_VADDR + 4 * TWO_MIB;
+
+	CHECK_MADE(big && other && small && small2);
+	CHECK_OK(sys_map(small, TASK_SELF, va + 2 * PAGE_BYTES, RIGHT_R));
+	/* it is an error to map a large page over smaller ones: nothing is split */
+	CHECK_ST(sys_map(big, TASK_SELF, va, RIGHT_R), ERR_BUSY);
+	/* ... or over the table they leave behind */
+	CHECK_OK(sys_unmap(small));
+	CHECK_ST(sys_map(big, TASK_SELF, va, RIGHT_R), ERR_BUSY);
+	CHECK_OK(sys_map(big, TASK_SELF, va + TWO_MIB, RIGHT_R | RIGHT_W));
+	/* ... and to map a smaller page, or another large one, where a large one is */
+	CHECK_ST(sys_map(small2, TASK_SELF, va + TWO_MIB + PAGE_BYTES, RIGHT_R), ERR_BUSY);
+	CHECK_ST(sys_map(other, TASK_SELF, va + TWO_MIB, RIGHT_R), ERR_BUSY);
+	*(volatile uint64_t *)(va + TWO_MIB + PAGE_BYTES) = 7; /* still the large page */
+	return PASS;
+}
+
+static enum result large_frame_uses_fewer_tables(void)
+{
+	uint64_t one = task_new(1), two = task_new(2), a = large_frame_new(NULL);
+	uint64_t b = large_frame_new(NULL), c = frame_new(1);
+
+	CHECK_MADE(one && two && a && b && c);
+	/* a 2 MiB leaf needs a pointer table and a directory, not a page table too */
+	CHECK_ST(sys_map(a, one, LARGE_VADDR, RIGHT_R), ERR_NO_MEMORY);
+	CHECK_OK(sys_map(a, two, LARGE_VADDR, RIGHT_R));
+	CHECK_OK(sys_map(b, two, LARGE_VADDR + TWO_MIB, RIGHT_R)); /* the same directory */
+	/* it is an error to map when the quota is used up: a 4 KiB page needs a table */
+	CHECK_ST(sys_map(c, two, LARGE_VADDR + 2 * TWO_MIB, RIGHT_R), ERR_NO_MEMORY);
+	return PASS;
+}
+
+static enum result revoking_untyped_unmaps_a_large_frame(void)
+{
+	uint64_t ut, frame = large_frame_new(&ut), again = large_frame_new(NULL);
+	const uint64_t va = LARGE_VADDR + 6 * TWO_MIB;
+
+	CHECK_MADE(frame && again);
+	CHECK_OK(sys_map(frame, TASK_SELF, va, RIGHT_R | RIGHT_W));
+	*(volatile uint64_t *)(va + TWO_MIB - 8) = 1;
+	CHECK_OK(sys_cap_revoke(ut));
+	CHECK(cap_type(frame) == OBJ_NONE);
+	/* the kernel reads user memory through the page tables: the whole leaf is gone */
+	CHECK_ST(sys_debug_write(SLOT_CONSOLE, (const char *)va, 1), ERR_BAD_ADDRESS);
+	CHECK_ST(sys_debug_write(SLOT_CONSOLE, (const char *)va + TWO_MIB - 1, 1), ERR_BAD_ADDRESS);
+	/* and the place is free for another large frame */
+	CHECK_OK(sys_map(again, TASK_SELF, va, RIGHT_R | RIGHT_W));
+	CHECK(*(volatile uint64_t *)(va + TWO_MIB - 8) == 0);
+	return PASS;
+}
+
 static const struct test_case cases[] = {
 	{ "retype_makes_each_object_type", retype_makes_each_object_type },
 	{ "retype_count_fills_consecutive_slots", retype_count_fills_consecutive_slots },
@@ -334,6 +469,12 @@ static const struct test_case cases[] = {
 	{ "unmap_of_unmapped_frame_fails", unmap_of_unmapped_frame_fails },
 	{ "deleting_frame_unmaps_it", deleting_frame_unmaps_it },
 	{ "multi_page_frame_maps_every_page", multi_page_frame_maps_every_page },
+	{ "large_frame_maps_as_one_leaf", large_frame_maps_as_one_leaf },
+	{ "large_frame_needs_whole_pages_and_room", large_frame_needs_whole_pages_and_room },
+	{ "large_frame_map_rejects_bad_addresses", large_frame_map_rejects_bad_addresses },
+	{ "large_frame_never_overlaps_smaller_pages", large_frame_never_overlaps_smaller_pages },
+	{ "large_frame_uses_fewer_tables", large_frame_uses_fewer_tables },
+	{ "revoking_untyped_unmaps_a_large_frame", revoking_untyped_unmaps_a_large_frame },
 };
 
 const struct test_group memory_group = GROUP(cases);
