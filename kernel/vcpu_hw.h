@@ -41,6 +41,12 @@ struct svm_vcpu {
 	uint64_t exit_len, exit_qual, exit_gpa; /* the exit, in the protocol's terms */
 	uint64_t flush_seen;         /* guest-mapping removals this vCPU has flushed */
 	uint64_t tsc_aux;            /* the guest's TSC_AUX, loaded around VMRUN when not 0 */
+	/*
+	 * The NMI window (vcpu_svm.c): an NMI the VMM injected blocks the
+	 * next until the guest's IRET; the VMM wants an exit once none is
+	 * blocked; the IRET is being single-stepped to find its end.
+	 */
+	bool nmi_blocked, nmi_window, nmi_iret_step;
 	/* The state save area as the VMM last wrote it, for a VMRUN that fails (vcpu_svm.c). */
 	uint64_t entry_state[SVM_SAVE_AREA_WORDS];
 	bool entry_state_valid;

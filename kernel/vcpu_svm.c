@@ -71,6 +71,7 @@
 #define I1_INIT     (1u << 3)
 #define I1_VINTR    (1u << 4)
 #define I1_RDPMC    (1u << 15)
+#define I1_IRET     (1u << 20)
 #define I1_CPUID    (1u << 18)
 #define I1_INVD     (1u << 22)
 #define I1_HLT      (1u << 24)
@@ -93,6 +94,7 @@
 #define SVM_EXIT_INTR     0x060
 #define SVM_EXIT_NMI      0x061
 #define SVM_EXIT_VINTR    0x064
+#define SVM_EXIT_IRET     0x074
 #define SVM_EXIT_CPUID    0x072
 #define SVM_EXIT_HLT      0x078
 #define SVM_EXIT_IOIO     0x07b
@@ -419,6 +421,58 @@ static void write_vintr(struct vcpu *v, bool window)
 					    : *u32(v, C_INTERCEPT_MISC1) & ~I1_VINTR;
 }
 
+/*
+ * The NMI window, which SVM lacks (before vNMI): the kernel keeps track
+ * of NMI blocking itself.  Only NMIs the VMM injects reach a guest, and
+ * each blocks the next until the guest's IRET; the IRET intercept shows
+ * where that is, and one single step (TF, the #DB intercept) its end,
+ * after which the window is open: VMEXIT_NMI_WINDOW.  A window asked for
+ * while nothing blocks exits before the guest runs, as VMX's does.
+ */
+static void nmi_blocked_until_iret(struct vcpu *v)
+{
+	v->svm.nmi_blocked = true;
+	*u32(v, C_INTERCEPT_MISC1) |= I1_IRET;
+}
+
+/* The IRET intercept: the blocking NMI's handler returns; step over the IRET if a window waits. */
+static void nmi_handler_returns(struct vcpu *v)
+{
+	*u32(v, C_INTERCEPT_MISC1) &= ~I1_IRET;
+	if (!v->svm.nmi_window) {
+		v->svm.nmi_blocked = false;
+		return;
+	}
+	v->svm.nmi_iret_step = true;
+	*u64(v, S_RFLAGS) |= RFLAGS_TF; /* IRET pops the guest's own RFLAGS: no trace stays */
+}
+
+/*
+ * The exit after the stepped IRET (its #DB, or whatever came first: an
+ * IRET that faulted has ended too): the window is open.  True if this
+ * exit was the single step, which the guest never sees.
+ */
+static bool nmi_iret_stepped(struct vcpu *v, uint64_t code)
+{
+	v->svm.nmi_iret_step = false;
+	v->svm.nmi_blocked = false;
+	if (code != SVM_EXIT_DB)
+		return false;
+	*u64(v, S_DR6) &= ~DR6_BS;
+	return true;
+}
+
+/* A window asked for while no NMI blocks is open at once: the exit comes before the guest runs. */
+static void __attribute__((noreturn)) nmi_window_open(struct thread *t)
+{
+	struct vcpu *v = t->vcpu;
+	v->svm.nmi_window = false;
+	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
+	*u64(v, C_EXITINTINFO) = 0;
+	vcpu_exit(t, VMEXIT_NMI_WINDOW);
+	return_to_user();
+}
+
 static void write_gprs(struct vcpu *v, uint32_t mask, const uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
@@ -478,8 +532,6 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 	int st = vcpu_check_state(v, mask, w, svm_check_cr);
 	if (st != OK)
 		return st;
-	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & VMC_NMI_WINDOW))
-		return ERR_UNSUPPORTED; /* no NMI window on SVM without IRET interception */
 	if ((mask & VMG_MSR) && w[VMW_DEBUGCTL] && !svm_caps.lbrv)
 		return ERR_INVALID_ARG; /* without LBR virtualization it would be the host's */
 	write_gprs(v, mask, w);
@@ -493,9 +545,13 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 		*u64(v, C_EVENTINJ) = event_to_svm(info, w[VMW_INJECT_ERROR]);
 		if ((info & VM_EVENT_VALID) && ((info >> 8) & 7) >= 4)
 			*u64(v, S_RIP) += w[VMW_INSN_LEN]; /* SVM pushes the RIP as it is */
+		if ((info & VM_EVENT_VALID) && ((info >> 8) & 7) == 2)
+			nmi_blocked_until_iret(v);
 	}
-	if (mask & VMG_CONTROLS)
+	if (mask & VMG_CONTROLS) {
 		write_vintr(v, w[VMW_CONTROLS] & VMC_INTR_WINDOW);
+		v->svm.nmi_window = w[VMW_CONTROLS] & VMC_NMI_WINDOW;
+	}
 	if (mask & VMG_MSR)
 		write_msrs(v, w);
 	if (mask & VMG_DEBUG)
@@ -649,6 +705,10 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 {
 	uint64_t info1 = *u64(v, C_EXITINFO1), info2 = *u64(v, C_EXITINFO2);
 	v->svm.exit_qual = 0;
+	if (__builtin_expect(v->svm.nmi_iret_step, 0) && nmi_iret_stepped(v, code)) {
+		v->svm.nmi_window = false;
+		return VMEXIT_NMI_WINDOW;
+	}
 	switch (code) {
 	case SVM_EXIT_CPUID:    v->svm.exit_len = 2; return VMEXIT_CPUID;
 	case SVM_EXIT_HLT:      v->svm.exit_len = 1; return VMEXIT_HLT;
@@ -657,6 +717,7 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	case SVM_EXIT_MSR:      v->svm.exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
 	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
 	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
+	case SVM_EXIT_IRET:     nmi_handler_returns(v); return 0;
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR15:
 		if (!decode_mov_dr(v, &v->svm.exit_qual, &v->svm.exit_len))
 			return VMEXIT_SVM_OTHER | code;
@@ -767,6 +828,8 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	struct vcpu *v = t->vcpu;
 	if (vcpu_entry_refused(t))
 		return_to_user();
+	if (__builtin_expect(v->svm.nmi_window && !v->svm.nmi_blocked, 0))
+		nmi_window_open(t); /* no return */
 	/* a guest mapping went away, or another vCPU used the ASID, since this vCPU last ran */
 	bool asid_reused = vcpu_tag_claim(v);
 	if (v->svm.flush_seen != flushes || asid_reused) {

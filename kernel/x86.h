@@ -103,6 +103,7 @@ static inline void write_breakpoints(const uint64_t dr[4])
 /* A guest's state at reset (SDM vol. 3, 10.1; APM vol. 2, 14.1.3); PAT's is PAT_POWER_ON. */
 #define CR0_RESET  (CR0_CD | CR0_NW | CR0_ET)
 #define DR6_RESET  0xffff0ff0
+#define DR6_BS     (1ULL << 14)   /* the #DB was a single step */
 #define DR7_RESET  0x400
 
 #endif

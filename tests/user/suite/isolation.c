@@ -48,6 +48,7 @@ extern const char guest_db_handler[], guest_ac_handler[];
 extern const char guest_syscall64[], guest_syscall64_end[], guest_syscall64_entry[];
 extern const char guest_event[], guest_event_end[], guest_event_handler[];
 extern const char guest_read_dr0[], guest_read_dr0_end[];
+extern const char guest_nmi[], guest_nmi_end[], guest_nmi_handler[];
 extern const char guest_read_2m[], guest_read_2m_end[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
@@ -105,6 +106,14 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	addl $4, %esp\n"
     "	iret\n"
     "guest_db_ac_end:\n"
+    /* Spins; its NMI handler counts at DATA_GPA. */
+    "guest_nmi:\n"
+    "	pause\n"
+    "	jmp guest_nmi\n"
+    "guest_nmi_handler:\n"
+    "	incl 0x2000\n"
+    "	iret\n"
+    "guest_nmi_end:\n"
     /* Stores its DR0 at DATA_GPA, then exits with CPUID. */
     "guest_read_dr0:\n"
     "	movl %dr0, %eax\n"
@@ -512,6 +521,40 @@ static enum result debug_registers_are_the_vcpus(void)
 	return PASS;
 }
 
+/*
+ * The NMI window on both backends (SVM has none of its own: the kernel
+ * tracks the blocking an injected NMI makes until the guest's IRET).
+ * Asked for while nothing blocks, it exits before the guest runs; asked
+ * for with an NMI injected, it exits once the handler's IRET is done,
+ * with the handler run once and the guest back in its loop.
+ */
+static enum result nmi_window_opens_after_the_handlers_iret(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_nmi, guest_nmi_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint32_t *count = (uint32_t *)(m.mem + DATA_GPA);
+	uint64_t handler = CODE_GPA + (uint64_t)(guest_nmi_handler - guest_nmi);
+	*(uint64_t *)(m.mem + IDT_GPA + 8 * 2) =
+		(handler & 0xffff) | (uint64_t)G_CODE32 << 16 | 0x8eULL << 40 | (handler >> 16) << 48;
+	uint64_t *w = protected_mode_state();
+	w[VMW_MASK] |= VMG_CONTROLS;
+	w[VMW_CONTROLS] = VMC_NMI_WINDOW;
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_NMI_WINDOW);
+	CHECK(w[VMW_RIP] == CODE_GPA && *count == 0);
+	w[VMW_INJECT_INFO] = VM_EVENT_VALID | (2u << 8) | 2; /* an NMI */
+	w[VMW_INJECT_ERROR] = 0;
+	w[VMW_CONTROLS] = VMC_NMI_WINDOW;
+	CHECK_OK(vm_reply(VMG_INJECT | VMG_CONTROLS));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_NMI_WINDOW);
+	CHECK(*count == 1);
+	CHECK(w[VMW_RIP] >= CODE_GPA && w[VMW_RIP] < handler); /* back in its loop */
+	CHECK(!(w[VMW_RFLAGS] & RFLAGS_TF)); /* the kernel's single step left no trace */
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
 /* --- guest-physical spaces ------------------------------------------------- */
 
 /*
@@ -872,6 +915,7 @@ static const struct test_case cases[] = {
 	{ "guest_msrs_stay_the_guests", guest_msrs_stay_the_guests },
 	{ "interrupted_event_arrives_once", interrupted_event_arrives_once },
 	{ "debug_registers_are_the_vcpus", debug_registers_are_the_vcpus },
+	{ "nmi_window_opens_after_the_handlers_iret", nmi_window_opens_after_the_handlers_iret },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
 	{ "fault_without_idt_is_a_triple_fault", fault_without_idt_is_a_triple_fault },
