@@ -50,7 +50,8 @@ static inline void skip_instruction(struct exit_ctx *x)
  * exit) runs at the host's rate and never stops, so CPUID says so and
  * says the rate, and a guest need not calibrate it: invariant TSC
  * (0x80000007 EDX[8]); leaf 0x15 as a 1:1 ratio to a "crystal" at the
- * TSC's rate and 0x16 its base MHz (what Intel CPUs report); and the
+ * TSC's rate and 0x16 its base MHz (what Intel CPUs report, where the
+ * highest basic leaf reaches them); and the
  * hypervisor leaves 0x40000000 (signature, highest leaf) and 0x40000010
  * (TSC kHz in EAX, as VMware defined it; no LAPIC bus: EBX 0).
  */
@@ -61,10 +62,6 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 {
 	uint64_t hz = vmm_tsc_hz();
 	switch (leaf) {
-	case 0:
-		if (w[VMW_RAX] < 0x16)
-			w[VMW_RAX] = 0x16;
-		break;
 	case 0x15:
 		w[VMW_RAX] = 1;
 		w[VMW_RBX] = 1;

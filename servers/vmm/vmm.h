@@ -179,14 +179,13 @@ uint64_t xstate_switched(void);
 /* Trims CPUID leaf/sub's answer in w[VMW_RAX..RBX] to the components the kernel switches. */
 void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w);
 /*
- * The CPUID leaves a guest sees changed: 0 and 1 (also VMX hidden), the
+ * The CPUID leaves a guest sees changed: 1 (also VMX hidden), the
  * TSC's leaves 0x15, 0x16, 0x40000000-0x40000010 and 0x80000007
  * (exits.c), and those xstate_trim_cpuid changes.  A bit test for the
  * basic leaves, so that the others (the common case: CPUID exits are the
  * hot path) pass quickly.
  */
-#define CPUID_ADJUSTED_BASIC ((1u << 0) | (1u << 1) | (1u << 7) | (1u << 0xd) | (1u << 0x15) | \
-			      (1u << 0x16))
+#define CPUID_ADJUSTED_BASIC ((1u << 1) | (1u << 7) | (1u << 0xd) | (1u << 0x15) | (1u << 0x16))
 static inline bool cpuid_adjusted(uint32_t leaf)
 {
 	if (leaf < 32)
