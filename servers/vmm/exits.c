@@ -92,13 +92,19 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 	}
 }
 
-/* Leaf 1: no VMX for the guest, and the hypervisor bit; then what every adjusted leaf gets. */
-static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w)
+/*
+ * Leaf 1: no VMX for the guest, the hypervisor bit, and the vCPU's number
+ * as its initial APIC ID (EBX 31:24, what its local APIC's ID register
+ * says); then what every adjusted leaf gets.
+ */
+static void cpuid_adjust(struct exit_ctx *x, uint32_t leaf, uint32_t sub, uint64_t *w)
 {
-	if (leaf == 1)
+	if (leaf == 1) {
 		w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
+		w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)x->cpu << 24;
+	}
 	cpuid_tsc_leaves(leaf, w);
-	xstate_trim_cpuid(g, leaf, sub, w);
+	xstate_trim_cpuid(x->g, leaf, sub, w);
 }
 
 /*
@@ -118,7 +124,7 @@ static void exit_cpuid(struct exit_ctx *x)
 	x->reply |= VMG_GPR_ACDB;
 	skip_instruction(x);
 	if (cpuid_adjusted(leaf))
-		cpuid_adjust(x->g, leaf, sub, w);
+		cpuid_adjust(x, leaf, sub, w);
 }
 
 static void exit_vmcall(struct exit_ctx *x)
@@ -240,8 +246,8 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = w[word];
 	else if (msr == MSR_TSC)
 		v = rdtsc() + w[VMW_TSC_OFFSET];
-	else if (msr == MSR_APIC_BASE)
-		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_BSP;
+	else if (msr == MSR_APIC_BASE) /* vCPU 0 is the bootstrap processor */
+		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (x->cpu ? 0 : APIC_BASE_BSP);
 	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
 	else
@@ -343,8 +349,13 @@ static void exit_mov_dr(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
+/* HLT: the BSP sleeps until the PIC's next interrupt; an AP, with none to get, halts for good. */
 static void exit_hlt(struct exit_ctx *x)
 {
+	if (x->cpu) {
+		smp_halt(x);
+		return;
+	}
 	if (!(x->w[VMW_RFLAGS] & RFLAGS_IF)) {
 		guest_stop(x, "halted with interrupts disabled", 0);
 		return;
@@ -398,7 +409,9 @@ static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
 /* The exits the table has no handler for: the kernel's recall, and the rest. */
 static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t reason)
 {
-	if (reason == VMEXIT_RECALL) { /* input arrived (or the VMM wants the guest stopped) */
+	if (reason == VMEXIT_RECALL) { /* input arrived, an INIT, or the VMM wants the guest stopped */
+		if (smp_recalled(x))
+			return;
 		devices_pull_input(x->g);
 		inject_pending_interrupt(x);
 		if (x->g->cfg.test == TEST_SPIN)

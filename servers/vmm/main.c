@@ -1,8 +1,9 @@
 /*
  * The VMM server.  It reads its configuration (the module "NAME.cfg", NAME
  * being this server's name, or else "vmm.cfg", given with modules=), then
- * runs the guests one after another.  Exits from every guest arrive on one
- * endpoint, told apart by badge.  A guest with test=... is a test case:
+ * runs the guests one after another.  Exits from every vCPU of every guest
+ * arrive on one endpoint, told apart by badge (guest i's vCPU c has
+ * i * VMM_MAX_VCPUS + c + 1), and one thread handles them all.  A guest with test=... is a test case:
  * testrun.c reports it, and runs the background guests around the others.
  */
 #include "fmt.h"
@@ -14,10 +15,12 @@
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
 #define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, one after another */
-#define SLOTS_PER_GUEST 6
+#define SLOTS_PER_GUEST (5 + VMM_MAX_VCPUS) /* guest.c: untyped, space, ram, view, vCPUs, badged */
 #define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
 /* A halted guest's sleep waits on it; input signals it (console.c keeps - 2 to - 4). */
 #define SLOT_WAKE (CSPACE_SLOTS - 5)
+_Static_assert(SLOT_USER_FIRST_FREE + 1 + VMM_MAX_GUESTS * SLOTS_PER_GUEST <= SLOT_WAKE,
+	       "every guest's slots fit");
 
 static struct guest guests[VMM_MAX_GUESTS];
 static unsigned n_guests;
@@ -66,7 +69,7 @@ static unsigned read_config(void)
 		guests[i].space = guests[i].untyped + 1;
 		guests[i].ram = guests[i].untyped + 2;
 		guests[i].ram_view = guests[i].untyped + 3;
-		guests[i].vcpu = guests[i].untyped + 4;
+		guests[i].vcpu = guests[i].untyped + 4; /* the BSP's; the APs' follow it */
 		guests[i].ram_map = ram_window(&windows, &cfg[i]);
 	}
 	return n;
@@ -79,7 +82,7 @@ static unsigned read_config(void)
  * UTCB beside the other words (where the handlers read them all, and
  * write the reply), and back; the message is not copied anywhere else.
  */
-static struct guest *next_exit(void)
+static struct guest *next_exit(unsigned *cpu)
 {
 	uint64_t *w = utcb()->mr;
 	for (;;) {
@@ -92,15 +95,18 @@ static struct guest *next_exit(void)
 			return 0;
 		}
 		MSG_REGS_TO_WORDS(w, &r);
-		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && r.rdi - 1 < n_guests) /* the badge: 1..n_guests */
-			return &guests[r.rdi - 1];
+		uint64_t b = r.rdi - 1; /* the badge: guest * VMM_MAX_VCPUS + vCPU + 1 */
+		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && b < n_guests * VMM_MAX_VCPUS) {
+			*cpu = b % VMM_MAX_VCPUS;
+			return &guests[b / VMM_MAX_VCPUS];
+		}
 	}
 }
 
 /* Handles one exit and prepares its reply; a guest stopped here gets its reply at once. */
-static void handle_exit(struct guest *g)
+static void handle_exit(struct guest *g, unsigned cpu)
 {
-	struct exit_ctx x = { .g = g, .w = utcb()->mr, .reply = 0 };
+	struct exit_ctx x = { .g = g, .cpu = cpu, .w = utcb()->mr, .reply = 0 };
 	if (g->cfg.hostile && !g->hostile_done)
 		hostile_checks(g, SCRATCH_SLOT);
 	exit_handle(&x);
@@ -121,17 +127,18 @@ static void handle_exit(struct guest *g)
 void vmm_run_until_done(struct guest *g)
 {
 	while (!g->done) {
-		struct guest *from = next_exit();
+		unsigned cpu;
+		struct guest *from = next_exit(&cpu);
 		if (!from)
 			return;
-		handle_exit(from);
+		handle_exit(from, cpu);
 	}
 }
 
 /* Builds guest i and starts its vCPU; a failure is reported here. */
 enum start_result vmm_start(struct guest *g, unsigned i)
 {
-	uint64_t st = guest_create(g, endpoint, i + 1);
+	uint64_t st = guest_create(g, endpoint, i * VMM_MAX_VCPUS + 1);
 	if (st == ERR_UNSUPPORTED) {
 		no_vcpus = true;
 		return START_NO_VCPUS;
