@@ -144,8 +144,8 @@ static const char *apply(struct guest_config *g, char *word)
 	return NULL;
 }
 
-int config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
-		 char *err, unsigned err_len)
+int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
+		       char *err, unsigned err_len)
 {
 	struct cursor c = { text, text + len, 1 };
 	char word[64];

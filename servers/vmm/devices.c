@@ -223,7 +223,7 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;
-	if (x->cpu || pic_pending_vector(&g->pic) < 0)
+	if (exit_cpu(x) || pic_pending_vector(&g->pic) < 0)
 		return; /* the PIC's interrupts are the BSP's */
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);
 	if (!(w[VMW_RFLAGS] & RFLAGS_IF) || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS) ||

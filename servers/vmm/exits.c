@@ -95,16 +95,21 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 /*
  * Leaf 1: no VMX for the guest, the hypervisor bit, and the vCPU's number
  * as its initial APIC ID (EBX 31:24, what its local APIC's ID register
- * says); then what every adjusted leaf gets.
+ * says).  Out of line, so that the hot leaves keep their registers.
  */
-static void cpuid_adjust(struct exit_ctx *x, uint32_t leaf, uint32_t sub, uint64_t *w)
+static void __attribute__((noinline)) cpuid_leaf1(const struct guest *g, uint64_t *w)
 {
-	if (leaf == 1) {
-		w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
-		w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)x->cpu << 24;
-	}
+	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
+	w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)guest_exit_cpu(g) << 24;
+}
+
+/* Leaf 1's changes, then what every adjusted leaf gets. */
+static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w)
+{
+	if (leaf == 1)
+		cpuid_leaf1(g, w);
 	cpuid_tsc_leaves(leaf, w);
-	xstate_trim_cpuid(x->g, leaf, sub, w);
+	xstate_trim_cpuid(g, leaf, sub, w);
 }
 
 /*
@@ -124,7 +129,7 @@ static void exit_cpuid(struct exit_ctx *x)
 	x->reply |= VMG_GPR_ACDB;
 	skip_instruction(x);
 	if (cpuid_adjusted(leaf))
-		cpuid_adjust(x, leaf, sub, w);
+		cpuid_adjust(x->g, leaf, sub, w);
 }
 
 static void exit_vmcall(struct exit_ctx *x)
@@ -247,7 +252,7 @@ static void exit_rdmsr(struct exit_ctx *x)
 	else if (msr == MSR_TSC)
 		v = rdtsc() + w[VMW_TSC_OFFSET];
 	else if (msr == MSR_APIC_BASE) /* vCPU 0 is the bootstrap processor */
-		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (x->cpu ? 0 : APIC_BASE_BSP);
+		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (exit_cpu(x) ? 0 : APIC_BASE_BSP);
 	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
 	else
@@ -352,7 +357,7 @@ static void exit_mov_dr(struct exit_ctx *x)
 /* HLT: the BSP sleeps until the PIC's next interrupt; an AP, with none to get, halts for good. */
 static void exit_hlt(struct exit_ctx *x)
 {
-	if (x->cpu) {
+	if (exit_cpu(x)) {
 		smp_halt(x);
 		return;
 	}

@@ -91,13 +91,14 @@ static uint64_t map_ram(struct guest *g)
 
 /*
  * vCPU c's space and bindings: its exits go to the VMM's endpoint with
- * badge badge + c (main.c tells the vCPUs apart by it).
+ * badge c << 32 | badge (main.c tells the vCPUs apart by it).
  */
 static uint64_t bind_vcpu(struct guest *g, unsigned c, uint64_t endpoint, uint64_t badge)
 {
 	uint64_t badged = g->untyped + 4 + VMM_MAX_VCPUS, vcpu = g->cpu[c].slot, st;
+	uint64_t own_badge = (uint64_t)c << 32 | badge;
 	if ((st = BUILD(g, configure(g, vcpu))) ||
-	    (st = BUILD(g, sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, badge + c))) ||
+	    (st = BUILD(g, sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, own_badge))) ||
 	    (st = BUILD(g, sys_vcpu_bind(vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE))))
 		return st;
 	for (unsigned i = 0; i < ARRAY_LEN(bindings); i++)

@@ -3,7 +3,8 @@
  * being this server's name, or else "vmm.cfg", given with modules=), then
  * runs the guests one after another.  Exits from every vCPU of every guest
  * arrive on one endpoint, told apart by badge (guest i's vCPU c has
- * i * VMM_MAX_VCPUS + c + 1), and one thread handles them all.  A guest with test=... is a test case:
+ * i + 1 in its low half and c in its high half), and one thread handles
+ * them all.  A guest with test=... is a test case:
  * testrun.c reports it, and runs the background guests around the others.
  */
 #include "fmt.h"
@@ -23,7 +24,7 @@ _Static_assert(SLOT_USER_FIRST_FREE + 1 + VMM_MAX_GUESTS * SLOTS_PER_GUEST <= SL
 	       "every guest's slots fit");
 
 static struct guest guests[VMM_MAX_GUESTS];
-static unsigned n_guests;
+static uint64_t n_guests;
 static uint64_t endpoint = SLOT_USER_FIRST_FREE;
 static uint64_t reply_tag; /* the tag of the reply whose words are in the UTCB */
 static bool replying; /* the last message was an exit: answer it with the next receive */
@@ -57,7 +58,7 @@ static unsigned read_config(void)
 	}
 	memcpy(text, (const void *)CONFIG_WINDOW, bytes);
 	static struct guest_config cfg[VMM_MAX_GUESTS];
-	int n = config_parse(text, bytes, cfg, VMM_MAX_GUESTS, err, sizeof(err));
+	int n = guest_config_parse(text, bytes, cfg, VMM_MAX_GUESTS, err, sizeof(err));
 	if (n < 0) {
 		uprintf("vmm: %s: %s\n", CONFIG_MODULE, err);
 		return 0;
@@ -82,7 +83,7 @@ static unsigned read_config(void)
  * UTCB beside the other words (where the handlers read them all, and
  * write the reply), and back; the message is not copied anywhere else.
  */
-static struct guest *next_exit(unsigned *cpu)
+static struct guest *next_exit(void)
 {
 	uint64_t *w = utcb()->mr;
 	for (;;) {
@@ -95,18 +96,18 @@ static struct guest *next_exit(unsigned *cpu)
 			return 0;
 		}
 		MSG_REGS_TO_WORDS(w, &r);
-		uint64_t b = r.rdi - 1; /* the badge: guest * VMM_MAX_VCPUS + vCPU + 1 */
-		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && b < n_guests * VMM_MAX_VCPUS) {
-			*cpu = b % VMM_MAX_VCPUS;
-			return &guests[b / VMM_MAX_VCPUS];
+		uint32_t i = (uint32_t)r.rdi - 1; /* the badge: vCPU << 32 | guest + 1 */
+		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && i < n_guests) {
+			guests[i].exit_badge = r.rdi;
+			return &guests[i];
 		}
 	}
 }
 
 /* Handles one exit and prepares its reply; a guest stopped here gets its reply at once. */
-static void handle_exit(struct guest *g, unsigned cpu)
+static void handle_exit(struct guest *g)
 {
-	struct exit_ctx x = { .g = g, .cpu = cpu, .w = utcb()->mr, .reply = 0 };
+	struct exit_ctx x = { .g = g, .w = utcb()->mr, .reply = 0 };
 	if (g->cfg.hostile && !g->hostile_done)
 		hostile_checks(g, SCRATCH_SLOT);
 	exit_handle(&x);
@@ -127,18 +128,17 @@ static void handle_exit(struct guest *g, unsigned cpu)
 void vmm_run_until_done(struct guest *g)
 {
 	while (!g->done) {
-		unsigned cpu;
-		struct guest *from = next_exit(&cpu);
+		struct guest *from = next_exit();
 		if (!from)
 			return;
-		handle_exit(from, cpu);
+		handle_exit(from);
 	}
 }
 
 /* Builds guest i and starts its vCPU; a failure is reported here. */
 enum start_result vmm_start(struct guest *g, unsigned i)
 {
-	uint64_t st = guest_create(g, endpoint, i * VMM_MAX_VCPUS + 1);
+	uint64_t st = guest_create(g, endpoint, i + 1);
 	if (st == ERR_UNSUPPORTED) {
 		no_vcpus = true;
 		return START_NO_VCPUS;

@@ -91,7 +91,7 @@ static void send_ipi(struct guest *g, unsigned from, const struct vlapic_ipi *ip
  */
 void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool write, uint64_t *v)
 {
-	struct guest_vcpu *cpu = &x->g->cpu[x->cpu];
+	struct guest_vcpu *cpu = &x->g->cpu[exit_cpu(x)];
 	uint32_t reg = off & ~0xfu;
 	if (!write) {
 		*v = off & 0xc ? 0 : vlapic_read(&cpu->lapic, reg) >> (8 * (off & 3));
@@ -101,18 +101,18 @@ void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool writ
 		return;
 	struct vlapic_ipi ipi = vlapic_write(&cpu->lapic, reg, (uint32_t)*v);
 	if (ipi.kind != IPI_NONE)
-		send_ipi(x->g, x->cpu, &ipi);
+		send_ipi(x->g, exit_cpu(x), &ipi);
 }
 
 void smp_halt(struct exit_ctx *x)
 {
-	x->g->cpu[x->cpu].state = VCPU_HALTED;
+	x->g->cpu[exit_cpu(x)].state = VCPU_HALTED;
 	x->reply = VMR_STOP;
 }
 
 bool smp_recalled(struct exit_ctx *x)
 {
-	struct guest_vcpu *v = &x->g->cpu[x->cpu];
+	struct guest_vcpu *v = &x->g->cpu[exit_cpu(x)];
 	if (!v->init_pending)
 		return false;
 	v->init_pending = false;

@@ -77,6 +77,7 @@ struct guest {
 	struct guest_config cfg;
 	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots (vcpu: the BSP's) */
 	struct guest_vcpu cpu[VMM_MAX_VCPUS]; /* cfg.vcpus of them; cpu[0] is the BSP */
+	uint64_t exit_badge;   /* the badge of its exit being handled (the VMM handles one at a time) */
 	uint8_t *ram_map;      /* the VMM's view of guest RAM, aligned to its page size */
 	uint64_t build_calls;  /* syscalls guest_create made, up to the first entry */
 	uint64_t build_tsc;    /* the TSC when guest_create began */
@@ -102,16 +103,28 @@ struct guest {
 /* The exit being handled: its words, and the reply being built. */
 struct exit_ctx {
 	struct guest *g;
-	unsigned cpu;          /* which of the guest's vCPUs exited: g->cpu[cpu] */
 	uint64_t *w;           /* exit words in, reply words out: the UTCB message words */
 	uint32_t reply;        /* groups (and VMR_ requests) to write back */
 };
 
-int config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
-		 char *err, unsigned err_len);
+/*
+ * Which of g's vCPUs made the exit being handled: g->cpu[guest_exit_cpu(g)]
+ * (the high half of its badge, guest.c); exit_cpu(x) for exit x.
+ */
+static inline unsigned guest_exit_cpu(const struct guest *g)
+{
+	return g->exit_badge >> 32;
+}
+static inline unsigned exit_cpu(const struct exit_ctx *x)
+{
+	return guest_exit_cpu(x->g);
+}
+
+int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
+		       char *err, unsigned err_len);
 
 /* guest.c */
-/* Builds g, its vCPU i bound with badge + i, and runs the BSP. */
+/* Builds g, its vCPU c bound with badge c << 32 | badge, and runs the BSP. */
 int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge);
 /* Fills w with the state of a real-mode vCPU at CS:IP = cs:0 (base cs << 4); returns its groups. */
 uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs);

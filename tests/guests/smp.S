@@ -7,10 +7,14 @@
  * with vector 0x09 (CS:IP = 0900:0000) and a second STARTUP (the SDM's
  * sequence; the running AP must ignore it) to APIC ID 1.  The AP counts
  * AP_COUNT times in memory both share, records what it sees (its initial
- * APIC ID from CPUID, its APIC base MSR), sets a done flag and halts.
+ * APIC ID from CPUID, its APIC base MSR) and sets a done flag.
  * The BSP polls the flag (each poll an I/O exit, so that the scheduler can
  * run the AP meanwhile even without a preemption timer), at most
- * POLL_LIMIT times, then checks what the AP wrote.
+ * POLL_LIMIT times, then checks what the AP wrote.  The AP spins on after
+ * its flag (with IF=1: no interrupt reaches an AP, and Bochs's SVM ends
+ * the slice of no guest with IF=0), so the BSP then sends INIT and
+ * STARTUP to a running AP: the AP must start again, at a second
+ * trampoline (vector 0x0B), which sets a second flag and halts.
  *
  * Failure codes (port 0xF0):
  *   1  the BSP's APIC ID register (0xFEE00020) does not read 0
@@ -23,6 +27,7 @@
  *   8  the AP's CPUID leaf 1 initial APIC ID (EBX 31:24) is not 1
  *   9  the AP's APIC base MSR is not 0xFEE00800 (no BSP flag)
  *  10  the AP started more than once (the second STARTUP was not ignored)
+ *  11  the running AP did not start again after INIT and STARTUP
  */
 #include "guest.h"
 
@@ -43,12 +48,16 @@
 	.set	MSR_APIC_BASE, 0x1B
 	.set	TRAMPOLINE, 0x9000
 	.set	VECTOR, TRAMPOLINE >> 12
+	.set	TRAMPOLINE2, 0xB000
+	.set	VECTOR2, TRAMPOLINE2 >> 12
 	.set	SHARED, 0xA000			/* what the AP writes */
 	.set	COUNT, SHARED
 	.set	DONE, SHARED + 4
 	.set	STARTS, SHARED + 8
 	.set	AP_APIC_ID, SHARED + 12
 	.set	AP_APIC_BASE, SHARED + 16
+	.set	DONE2, SHARED + 20
+	.set	SHARED_WORDS, 6
 	.set	AP_COUNT, 1000
 	.set	POLL_LIMIT, 1000000
 	.set	POST_PORT, 0x80			/* nothing there: writes are dropped */
@@ -70,11 +79,15 @@ start:
 	/* the shared words and the trampoline */
 	xorl	%eax, %eax
 	movl	$SHARED, %edi
-	movl	$5, %ecx
+	movl	$SHARED_WORDS, %ecx
 	rep stosl
 	movl	$ap_start, %esi
 	movl	$TRAMPOLINE, %edi
 	movl	$(ap_end - ap_start), %ecx
+	rep movsb
+	movl	$ap_again, %esi
+	movl	$TRAMPOLINE2, %edi
+	movl	$(ap_again_end - ap_again), %ecx
 	rep movsb
 	movl	$APIC, %esi
 
@@ -94,12 +107,9 @@ start:
 1:	movl	$(ICR_STARTUP | ICR_OTHERS | VECTOR), APIC_ICR_LOW(%esi)
 
 	/* wait for the AP's done flag */
-	movl	$POLL_LIMIT, %ecx
-2:	cmpl	$0, DONE
-	jne	3f
-	outb	%al, $POST_PORT
-	decl	%ecx
-	jnz	2b
+	movl	$DONE, %ebx
+	call	poll
+	jnz	3f
 	FAIL	6
 3:	movl	COUNT, %eax
 	EXPECT	AP_COUNT, %eax, 7
@@ -109,8 +119,26 @@ start:
 	EXPECT	0xFEE00800, %eax, 9
 	movl	STARTS, %eax
 	EXPECT	1, %eax, 10
-	xorl	%eax, %eax
+
+	/* the AP spins on: INIT and STARTUP must start it again, at TRAMPOLINE2 */
+	movl	$ICR_INIT_ASSERT, APIC_ICR_LOW(%esi)
+	movl	$(ICR_STARTUP | VECTOR2), APIC_ICR_LOW(%esi)
+	movl	$DONE2, %ebx
+	call	poll
+	jnz	4f
+	FAIL	11
+4:	xorl	%eax, %eax
 	REPORT
+
+/* Polls the word at EBX until it is not 0 (ZF clear), at most POLL_LIMIT times (ZF set). */
+poll:
+	movl	$POLL_LIMIT, %ecx
+1:	cmpl	$0, (%ebx)
+	jne	2f
+	outb	%al, $POST_PORT
+	decl	%ecx
+	jnz	1b
+2:	ret
 
 /*
  * The AP's code, copied to TRAMPOLINE and entered in real mode at
@@ -135,6 +163,15 @@ ap_start:
 	decl	%ecx
 	jnz	4b
 	movl	$1, DONE
-5:	hlt
-	jmp	5b
+	sti				/* for Bochs's SVM, above */
+5:	jmp	5b
 ap_end:
+
+/* The AP's second start, copied to TRAMPOLINE2. */
+ap_again:
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movl	$1, DONE2
+6:	hlt
+	jmp	6b
+ap_again_end:
