@@ -104,8 +104,15 @@ void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool writ
 		send_ipi(x->g, exit_cpu(x), &ipi);
 }
 
+/*
+ * An AP's HLT.  If an INIT was on its way (it was recalled, but halted
+ * first), the INIT takes effect now, as at the recall's exit: a vCPU it
+ * left stopped here would never make that exit.
+ */
 void smp_halt(struct exit_ctx *x)
 {
+	if (smp_recalled(x))
+		return;
 	x->g->cpu[exit_cpu(x)].state = VCPU_HALTED;
 	x->reply = VMR_STOP;
 }

@@ -177,7 +177,10 @@ void smp_init(struct guest *g);
 void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool write, uint64_t *v);
 /* An AP's HLT: it halts for good, until an INIT and a STARTUP. */
 void smp_halt(struct exit_ctx *x);
-/* A recall of a vCPU an INIT reached: it stops, or starts at the STARTUP that came since. True if it was one. */
+/*
+ * The exit of a vCPU an INIT reached while it ran (its recall): it stops,
+ * or starts at the STARTUP that came since.  False if no INIT did.
+ */
 bool smp_recalled(struct exit_ctx *x);
 
 /* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
