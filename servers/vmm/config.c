@@ -2,8 +2,9 @@
  * The VMM's configuration: one line per guest, run in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete]
- *         [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
- * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=.  '#' starts a comment.  Pure: host-tested.
+ *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
+ * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=; vcpus= is 1 to
+ * VMM_MAX_VCPUS (1 by default).  '#' starts a comment.  Pure: host-tested.
  */
 #include <stddef.h>
 
@@ -94,6 +95,8 @@ static const char *const mode_names[] = { "realmode", "protected", "multiboot" }
 static const char *const test_names[] = { "none", "result", "contained", "spin", "bench", "delete" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
 
+_Static_assert(VMM_MAX_VCPUS == 4, "apply's message names the limit");
+
 /* Applies one key=value word to g; returns an error message or NULL. */
 static const char *apply(struct guest_config *g, char *word)
 {
@@ -127,7 +130,12 @@ static const char *apply(struct guest_config *g, char *word)
 		;
 	else if (strcmp(key, "pages") == 0 && (i = lookup(val, page_names, 3)) >= 0)
 		g->page_level = i + 1;
-	else if (strcmp(key, "bench-build") == 0)
+	else if (strcmp(key, "vcpus") == 0) {
+		uint64_t n;
+		if (!parse_size(val, &n) || n < 1 || n > VMM_MAX_VCPUS)
+			return "vcpus= must be 1 to 4:";
+		g->vcpus = n;
+	} else if (strcmp(key, "bench-build") == 0)
 		strlcpy(g->bench_build, val, sizeof(g->bench_build));
 	else if (strcmp(key, "max-build-calls") == 0 && parse_size(val, &g->max_build_calls))
 		;
@@ -136,8 +144,8 @@ static const char *apply(struct guest_config *g, char *word)
 	return NULL;
 }
 
-int config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
-		 char *err, unsigned err_len)
+int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
+		       char *err, unsigned err_len)
 {
 	struct cursor c = { text, text + len, 1 };
 	char word[64];
@@ -156,6 +164,7 @@ int config_parse(const char *text, uint64_t len, struct guest_config *out, unsig
 		g->mode = MODE_PROTECTED;
 		g->memory = 1 << 20;
 		g->page_level = 1;
+		g->vcpus = 1;
 		while (next_word(&c, word, sizeof(word))) {
 			char copy[64];
 			strlcpy(copy, word, sizeof(copy));

@@ -1,7 +1,8 @@
 /*
  * The guest's port and MMIO space: which model answers which address (the
- * test devices, testdev.c, first), the MMIO instruction emulation, and
- * interrupt delivery from the PIC model to the vCPU.
+ * test devices, testdev.c, first), the MMIO instruction emulation (the
+ * test page and the local APICs), and interrupt delivery from the PIC
+ * model to the BSP, as a PC wires the 8259's output to it.
  */
 #include "mem.h"
 #include "moat/syscall.h"
@@ -119,16 +120,38 @@ static enum x86_cpu_mode code_mode(uint64_t cs_desc)
 	return ar & VM_SEG_AR_L ? X86_MODE_64 : ar & VM_SEG_AR_DB ? X86_MODE_32 : X86_MODE_16;
 }
 
+/* The MMIO pages: the test page (testdev.c) and the exiting vCPU's local APIC (smp.c). */
+static bool is_mmio_page(uint64_t gpa)
+{
+	return (gpa >= MMIO_TEST_PAGE && gpa - MMIO_TEST_PAGE < PAGE_BYTES) ||
+	       (gpa >= APIC_BASE_DEFAULT && gpa - APIC_BASE_DEFAULT < LAPIC_PAGE_BYTES);
+}
+
+/* size bytes at gpa, on an MMIO page, read (or written from *v) on its device. */
+static void mmio_device(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v)
+{
+	if (gpa >= APIC_BASE_DEFAULT) {
+		smp_lapic_access(x, gpa - APIC_BASE_DEFAULT, size, write, v);
+		return;
+	}
+	uint64_t off = gpa - MMIO_TEST_PAGE;
+	for (unsigned i = 0; i < size; i++)
+		if (write)
+			testdev_mmio_write(x->g, off + i, *v >> (8 * i));
+		else
+			*v |= (uint64_t)testdev_mmio_read(x->g, off + i) << (8 * i);
+}
+
 /*
- * An EPT violation on the test MMIO page: decode the MOV at the guest's
- * rip and carry it out on the device.  False if it is not one we can do.
+ * An EPT violation on an MMIO page: decode the MOV at the guest's rip and
+ * carry it out on the device.  False if it is not one we can do.
  */
 bool mmio_access(struct exit_ctx *x)
 {
 	struct guest *g = x->g;
-	uint64_t *w = x->w, off = w[VMW_GPA] - MMIO_TEST_PAGE;
-	if (w[VMW_GPA] < MMIO_TEST_PAGE || off >= PAGE_BYTES || (w[VMW_CR0] & CR0_PG))
-		return false; /* not the device, or guest paging (we do not walk guest tables) */
+	uint64_t *w = x->w;
+	if (!is_mmio_page(w[VMW_GPA]) || (w[VMW_CR0] & CR0_PG))
+		return false; /* not a device, or guest paging (we do not walk guest tables) */
 	uint64_t linear = w[VMW_SEG_BASE(VMS_CS)] + w[VMW_RIP];
 	uint64_t avail = linear < g->cfg.memory ? g->cfg.memory - linear : 0;
 	struct x86_insn in;
@@ -136,15 +159,12 @@ bool mmio_access(struct exit_ctx *x)
 				 code_mode(w[VMW_SEG_DESC(VMS_CS)]), &in) != X86_OK)
 		return false;
 	if (in.access == X86_LOAD) {
-		uint64_t v = 0;
-		for (unsigned i = 0; i < in.size; i++)
-			v |= (uint64_t)testdev_mmio_read(g, off + i) << (8 * i);
-		uint64_t *reg = gpr_word(w, in.reg);
+		uint64_t v = 0, *reg = gpr_word(w, in.reg);
+		mmio_device(x, w[VMW_GPA], in.size, false, &v);
 		*reg = x86_load_result(&in, v, *reg);
 	} else {
 		uint64_t v = in.reg < 0 ? in.imm : x86_store_value(&in, *gpr_word(w, in.reg));
-		for (unsigned i = 0; i < in.size; i++)
-			testdev_mmio_write(g, off + i, v >> (8 * i));
+		mmio_device(x, w[VMW_GPA], in.size, true, &v);
 	}
 	w[VMW_RIP] += in.length;
 	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RIP;
@@ -203,8 +223,8 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;
-	if (pic_pending_vector(&g->pic) < 0)
-		return;
+	if (exit_cpu(x) || pic_pending_vector(&g->pic) < 0)
+		return; /* the PIC's interrupts are the BSP's */
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);
 	if (!(w[VMW_RFLAGS] & RFLAGS_IF) || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS) ||
 	    (x->reply & VMG_INJECT) || requeued) { /* the kernel delivers the interrupted event first */

@@ -89,11 +89,22 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 	}
 }
 
-/* Leaf 1: no VMX for the guest, and the hypervisor bit; then what every adjusted leaf gets. */
+/*
+ * Leaf 1: no VMX for the guest, the hypervisor bit, and the vCPU's number
+ * as its initial APIC ID (EBX 31:24, what its local APIC's ID register
+ * says).  Out of line, so that the hot leaves keep their registers.
+ */
+static void __attribute__((noinline)) cpuid_leaf1(const struct guest *g, uint64_t *w)
+{
+	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
+	w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)guest_exit_cpu(g) << 24;
+}
+
+/* Leaf 1's changes, then what every adjusted leaf gets. */
 static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w)
 {
 	if (leaf == 1)
-		w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
+		cpuid_leaf1(g, w);
 	cpuid_tsc_leaves(leaf, w);
 	xstate_trim_cpuid(g, leaf, sub, w);
 }
@@ -237,8 +248,8 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = w[word];
 	else if (msr == MSR_TSC)
 		v = rdtsc() + w[VMW_TSC_OFFSET];
-	else if (msr == MSR_APIC_BASE)
-		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_BSP;
+	else if (msr == MSR_APIC_BASE) /* vCPU 0 is the bootstrap processor */
+		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (exit_cpu(x) ? 0 : APIC_BASE_BSP);
 	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
 	else
@@ -340,8 +351,13 @@ static void exit_mov_dr(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
+/* HLT: the BSP sleeps until the PIC's next interrupt; an AP, with none to get, halts for good. */
 static void exit_hlt(struct exit_ctx *x)
 {
+	if (exit_cpu(x)) {
+		smp_halt(x);
+		return;
+	}
 	if (!(x->w[VMW_RFLAGS] & RFLAGS_IF)) {
 		guest_stop(x, "halted with interrupts disabled", 0);
 		return;
@@ -395,7 +411,9 @@ static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
 /* The exits the table has no handler for: the kernel's recall, and the rest. */
 static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t reason)
 {
-	if (reason == VMEXIT_RECALL) { /* input arrived (or the VMM wants the guest stopped) */
+	if (reason == VMEXIT_RECALL) { /* input arrived, an INIT, or the VMM wants the guest stopped */
+		if (smp_recalled(x))
+			return;
 		devices_pull_input(x->g);
 		inject_pending_interrupt(x);
 		if (x->g->cfg.test == TEST_SPIN)

@@ -39,10 +39,10 @@ void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len)
  * caller and skip every guest, so it is reported here and made a failure
  * of this guest alone.
  */
-static uint64_t configure(struct guest *g)
+static uint64_t configure(struct guest *g, uint64_t vcpu)
 {
 	uint32_t flags = g->cfg.kernel_cpuid ? VCPU_KERNEL_CPUID : 0;
-	uint64_t st = sys_vcpu_configure(g->vcpu, g->space, flags);
+	uint64_t st = sys_vcpu_configure(vcpu, g->space, flags);
 	if (st != ERR_UNSUPPORTED)
 		return st;
 	uprintf("vmm: guest %s: kernel-cpuid needs a measurement kernel\n", g->cfg.name);
@@ -89,27 +89,43 @@ static uint64_t map_ram(struct guest *g)
 	return ERR_INVALID_ARG;
 }
 
-/* Makes the guest's memory, space and vCPU out of a fresh untyped capability. */
+/*
+ * vCPU c's space and bindings: its exits go to the VMM's endpoint with
+ * badge c << 32 | badge (main.c tells the vCPUs apart by it).
+ */
+static uint64_t bind_vcpu(struct guest *g, unsigned c, uint64_t endpoint, uint64_t badge)
+{
+	uint64_t badged = g->untyped + 4 + VMM_MAX_VCPUS, vcpu = g->cpu[c].slot, st;
+	uint64_t own_badge = (uint64_t)c << 32 | badge;
+	if ((st = BUILD(g, configure(g, vcpu))) ||
+	    (st = BUILD(g, sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, own_badge))) ||
+	    (st = BUILD(g, sys_vcpu_bind(vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE))))
+		return st;
+	for (unsigned i = 0; i < ARRAY_LEN(bindings); i++)
+		if ((st = BUILD(g, sys_vcpu_bind(vcpu, bindings[i].reason, badged, bindings[i].mask))))
+			return st;
+	BUILD(g, sys_cap_delete(badged)); /* the vCPU keeps its own copies */
+	return BUILD(g, sys_thread_set_priority(vcpu, 1)); /* below the VMM: its exits run at once */
+}
+
+/* Makes the guest's memory, space and vCPUs out of a fresh untyped capability. */
 static uint64_t build_objects(struct guest *g, uint64_t endpoint, uint64_t badge)
 {
-	uint64_t badged = g->untyped + 5, st;
-	uint64_t quota = gpa_table_pages(g->cfg.memory, g->cfg.page_level);
+	unsigned n = g->cfg.vcpus;
+	uint64_t quota = gpa_table_pages(g->cfg.memory, g->cfg.page_level), st;
 	uint64_t need = (g->cfg.memory + guest_page_bytes(&g->cfg)) / PAGE_BYTES - 1 +
-			GPA_SPACE_BASE_PAGES + quota + VCPU_PAGES + 1;
+			GPA_SPACE_BASE_PAGES + quota + n * VCPU_PAGES + 1;
+	for (unsigned c = 0; c < n; c++)
+		g->cpu[c].slot = g->vcpu + c;
 	if ((st = BUILD(g, sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, need, g->untyped, 1))) ||
 	    (st = BUILD(g, sys_retype(g->untyped, OBJ_GPA_SPACE, quota, g->space, 1))) ||
 	    (st = map_ram(g)) ||
-	    (st = BUILD(g, sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, 1))) ||
-	    (st = BUILD(g, configure(g))) ||
-	    (st = BUILD(g, sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, badge))) ||
-	    (st = BUILD(g, sys_vcpu_bind(g->vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE))))
+	    (st = BUILD(g, sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, n))))
 		return st;
-	for (unsigned i = 0; i < ARRAY_LEN(bindings); i++)
-		if ((st = BUILD(g, sys_vcpu_bind(g->vcpu, bindings[i].reason, badged,
-						 bindings[i].mask))))
+	for (unsigned c = 0; c < n; c++)
+		if ((st = bind_vcpu(g, c, endpoint, badge)))
 			return st;
-	BUILD(g, sys_cap_delete(badged)); /* the vCPU keeps its own copies */
-	return BUILD(g, sys_thread_set_priority(g->vcpu, 1)); /* below the VMM: its exits run at once */
+	return OK;
 }
 
 /* Copies the guest's module into RAM at gpa (or, with len_out, just maps it for reading). */
@@ -175,27 +191,50 @@ static void write_gdt(struct guest *g)
 	gdt[2] = 0x00cf93000000ffffULL;
 }
 
-/* The registers a guest starts with, per mode. */
+/* The segment registers of a flat 32-bit guest, or of a real-mode one whose CS is cs. */
+static void segments(uint64_t *w, bool real, uint16_t cs)
+{
+	for (unsigned s = VMS_ES; s <= VMS_GS; s++)
+		w[VMW_SEG_DESC(s)] = real ? VM_SEG_PACK(0, 0x93, 0xffff)
+					  : VM_SEG_PACK(0x10, 0xc093, 0xffffffff);
+	w[VMW_SEG_DESC(VMS_CS)] = real ? VM_SEG_PACK(cs, 0x9b, 0xffff)
+				       : VM_SEG_PACK(0x08, 0xc09b, 0xffffffff);
+	w[VMW_SEG_BASE(VMS_CS)] = real ? (uint64_t)cs << 4 : 0;
+	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(0, 0x8b, 0xffff);
+}
+
+/* The registers a vCPU starts with, in real mode (CS = cs) or flat protected mode; its groups. */
+static uint32_t start_state(uint64_t *w, bool real, uint16_t cs, uint64_t entry, uint64_t stack)
+{
+	memset(w, 0, VMW_COUNT * 8);
+	w[VMW_RIP] = entry;
+	w[VMW_RFLAGS] = 2;
+	w[VMW_RSP] = stack;
+	w[VMW_CR0] = real ? 0x10 : 0x11; /* ET, and PE for protected mode */
+	segments(w, real, cs);
+	w[VMW_GDTR_BASE] = real ? 0 : GDT_GPA;
+	w[VMW_GDTR_LIMIT] = real ? 0xffff : 23;
+	w[VMW_IDTR_LIMIT] = 0x3ff;
+	return VMG_GPR_ACDB | VMG_RIP | VMG_RFLAGS | VMG_GPR_OTHER | VMG_CR | VMG_SEG | VMG_DTR |
+	       VMG_STATE;
+}
+
+/*
+ * After a STARTUP IPI (SDM vol. 3, 8.4.4 and 10.6.1): real mode at
+ * CS:IP = cs:0000 with CS's base cs << 4, the rest as after INIT (the
+ * general registers 0; the stack is the guest's to set up).
+ */
+uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs)
+{
+	return start_state(w, true, cs, 0, 0);
+}
+
+/* The BSP's first registers, per mode. */
 static uint64_t initial_state(struct guest *g, uint64_t entry)
 {
 	uint64_t *w = utcb()->mr;
 	bool real = g->cfg.mode == MODE_REALMODE;
-	memset(w, 0, VMW_COUNT * 8);
-	w[VMW_MASK] = VMG_GPR_ACDB | VMG_RIP | VMG_RFLAGS | VMG_GPR_OTHER | VMG_CR | VMG_SEG |
-		      VMG_DTR | VMG_STATE;
-	w[VMW_RIP] = entry;
-	w[VMW_RFLAGS] = 2;
-	w[VMW_RSP] = real ? 0x7000 : g->cfg.load;
-	w[VMW_CR0] = real ? 0x10 : 0x11; /* ET, and PE for protected mode */
-	for (unsigned s = VMS_ES; s <= VMS_GS; s++)
-		w[VMW_SEG_DESC(s)] = real ? VM_SEG_PACK(0, 0x93, 0xffff)
-					  : VM_SEG_PACK(0x10, 0xc093, 0xffffffff);
-	w[VMW_SEG_DESC(VMS_CS)] = real ? VM_SEG_PACK(0, 0x9b, 0xffff)
-				       : VM_SEG_PACK(0x08, 0xc09b, 0xffffffff);
-	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(0, 0x8b, 0xffff);
-	w[VMW_GDTR_BASE] = real ? 0 : GDT_GPA;
-	w[VMW_GDTR_LIMIT] = real ? 0xffff : 23;
-	w[VMW_IDTR_LIMIT] = 0x3ff;
+	w[VMW_MASK] = start_state(w, real, 0, entry, real ? 0x7000 : g->cfg.load);
 	if (g->cfg.mode == MODE_MULTIBOOT) {
 		w[VMW_RAX] = MB_BOOT_MAGIC;
 		w[VMW_RBX] = MB_INFO_GPA;
@@ -233,6 +272,7 @@ int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
 	if (st != OK)
 		return st;
 	devices_init(g);
+	smp_init(g);
 	uint64_t entry = load_image(g);
 	if (!entry)
 		return ERR_INVALID_ARG;

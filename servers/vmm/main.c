@@ -1,8 +1,10 @@
 /*
  * The VMM server.  It reads its configuration (the module "NAME.cfg", NAME
  * being this server's name, or else "vmm.cfg", given with modules=), then
- * runs the guests one after another.  Exits from every guest arrive on one
- * endpoint, told apart by badge.  A guest with test=... is a test case:
+ * runs the guests one after another.  Exits from every vCPU of every guest
+ * arrive on one endpoint, told apart by badge (guest i's vCPU c has
+ * i + 1 in its low half and c in its high half), and one thread handles
+ * them all.  A guest with test=... is a test case:
  * testrun.c reports it, and runs the background guests around the others.
  */
 #include "fmt.h"
@@ -14,13 +16,15 @@
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
 #define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, one after another */
-#define SLOTS_PER_GUEST 6
+#define SLOTS_PER_GUEST (5 + VMM_MAX_VCPUS) /* guest.c: untyped, space, ram, view, vCPUs, badged */
 #define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
 /* A halted guest's sleep waits on it; input signals it (console.c keeps - 2 to - 4). */
 #define SLOT_WAKE (CSPACE_SLOTS - 5)
+_Static_assert(SLOT_USER_FIRST_FREE + 1 + VMM_MAX_GUESTS * SLOTS_PER_GUEST <= SLOT_WAKE,
+	       "every guest's slots fit");
 
 static struct guest guests[VMM_MAX_GUESTS];
-static unsigned n_guests;
+static uint64_t n_guests;
 static uint64_t endpoint = SLOT_USER_FIRST_FREE;
 static uint64_t reply_tag; /* the tag of the reply whose words are in the UTCB */
 static bool replying; /* the last message was an exit: answer it with the next receive */
@@ -54,7 +58,7 @@ static unsigned read_config(void)
 	}
 	memcpy(text, (const void *)CONFIG_WINDOW, bytes);
 	static struct guest_config cfg[VMM_MAX_GUESTS];
-	int n = config_parse(text, bytes, cfg, VMM_MAX_GUESTS, err, sizeof(err));
+	int n = guest_config_parse(text, bytes, cfg, VMM_MAX_GUESTS, err, sizeof(err));
 	if (n < 0) {
 		uprintf("vmm: %s: %s\n", CONFIG_MODULE, err);
 		return 0;
@@ -66,7 +70,7 @@ static unsigned read_config(void)
 		guests[i].space = guests[i].untyped + 1;
 		guests[i].ram = guests[i].untyped + 2;
 		guests[i].ram_view = guests[i].untyped + 3;
-		guests[i].vcpu = guests[i].untyped + 4;
+		guests[i].vcpu = guests[i].untyped + 4; /* the BSP's; the APs' follow it */
 		guests[i].ram_map = ram_window(&windows, &cfg[i]);
 	}
 	return n;
@@ -92,8 +96,11 @@ static struct guest *next_exit(void)
 			return 0;
 		}
 		MSG_REGS_TO_WORDS(w, &r);
-		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && r.rdi - 1 < n_guests) /* the badge: 1..n_guests */
-			return &guests[r.rdi - 1];
+		uint32_t i = (uint32_t)r.rdi - 1; /* the badge: vCPU << 32 | guest + 1 */
+		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && i < n_guests) {
+			guests[i].exit_badge = r.rdi;
+			return &guests[i];
+		}
 	}
 }
 

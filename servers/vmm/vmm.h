@@ -13,11 +13,13 @@
 #include "moat/vmexit.h"
 #include "pic8259.h"
 #include "ide.h"
+#include "vlapic.h"
 #include "pit8254.h"
 #include "uart16550.h"
 
 #define VMM_MAX_GUESTS 24
 #define GUEST_NAME_LEN 48
+#define VMM_MAX_VCPUS 4 /* vcpus= */
 
 enum guest_mode { MODE_REALMODE, MODE_PROTECTED, MODE_MULTIBOOT };
 
@@ -41,6 +43,7 @@ struct guest_config {
 	bool kernel_cpuid;     /* measurement only: the kernel answers CPUID */
 	bool hostile;          /* test: on its first exit, try replies the kernel must refuse */
 	bool disk;             /* an ATA disk on the primary channel, served by the disk driver */
+	unsigned vcpus;        /* vCPUs, 1 to VMM_MAX_VCPUS: vcpus= */
 	int page_level;        /* RAM's frame: 1 (4 KiB pages), 2 (2 MiB) or 3 (1 GiB): pages= */
 	uint64_t max_build_calls; /* test: the build may take at most this many syscalls (0: any) */
 	char bench_build[GUEST_NAME_LEN]; /* bench-build=NAME: the build's figures NAME_calls, ... */
@@ -52,10 +55,29 @@ static inline uint64_t guest_page_bytes(const struct guest_config *c)
 	return 4096ULL << (9 * (c->page_level - 1));
 }
 
+/*
+ * Where a vCPU is (smp.c): waiting for a STARTUP IPI (an AP at first, and
+ * any vCPU after an INIT), running (in its guest or in an exit), or halted
+ * for good (an AP's HLT: only an INIT wakes it).  The kernel has no such
+ * state: a vCPU not running is one the VMM has not run, or stopped.
+ */
+enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_HALTED };
+
+/* One vCPU of a guest, as the VMM models it. */
+struct guest_vcpu {
+	uint64_t slot;          /* its capability */
+	enum vcpu_state state;
+	bool init_pending;      /* an INIT reached it while it ran: it was recalled */
+	int sipi_vector;        /* a STARTUP that came meanwhile (-1: none) */
+	struct vlapic lapic;
+};
+
 /* One running guest. */
 struct guest {
 	struct guest_config cfg;
-	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots */
+	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots (vcpu: the BSP's) */
+	struct guest_vcpu cpu[VMM_MAX_VCPUS]; /* cfg.vcpus of them; cpu[0] is the BSP */
+	uint64_t exit_badge;   /* the badge of its exit being handled (the VMM handles one at a time) */
 	uint8_t *ram_map;      /* the VMM's view of guest RAM, aligned to its page size */
 	uint64_t build_calls;  /* syscalls guest_create made, up to the first entry */
 	uint64_t build_tsc;    /* the TSC when guest_create began */
@@ -85,11 +107,27 @@ struct exit_ctx {
 	uint32_t reply;        /* groups (and VMR_ requests) to write back */
 };
 
-int config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
-		 char *err, unsigned err_len);
+/*
+ * Which of g's vCPUs made the exit being handled: g->cpu[guest_exit_cpu(g)]
+ * (the high half of its badge, guest.c); exit_cpu(x) for exit x.
+ */
+static inline unsigned guest_exit_cpu(const struct guest *g)
+{
+	return g->exit_badge >> 32;
+}
+static inline unsigned exit_cpu(const struct exit_ctx *x)
+{
+	return guest_exit_cpu(x->g);
+}
+
+int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
+		       char *err, unsigned err_len);
 
 /* guest.c */
+/* Builds g, its vCPU c bound with badge c << 32 | badge, and runs the BSP. */
 int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge);
+/* Fills w with the state of a real-mode vCPU at CS:IP = cs:0 (base cs << 4); returns its groups. */
+uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs);
 void guest_destroy(struct guest *g);
 void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr);
 void guest_console_byte(struct guest *g, uint8_t c);
@@ -132,6 +170,18 @@ bool console_watch_input(void (*on_input)(void));
 extern const struct ide_backend disk_backend;
 /* The driver's disk size in sectors, or 0 without a driver or a disk. */
 uint64_t disk_sectors(void);
+
+/* smp.c: the guest's vCPUs started and stopped through their local APICs. */
+void smp_init(struct guest *g);
+/* An access of size bytes at byte off of the exiting vCPU's local APIC page (vlapic.h). */
+void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool write, uint64_t *v);
+/* An AP's HLT: it halts for good, until an INIT and a STARTUP. */
+void smp_halt(struct exit_ctx *x);
+/*
+ * The exit of a vCPU an INIT reached while it ran (its recall): it stops,
+ * or starts at the STARTUP that came since.  False if no INIT did.
+ */
+bool smp_recalled(struct exit_ctx *x);
 
 /* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
 void hostile_checks(struct guest *g, uint64_t scratch_slot);

@@ -50,6 +50,7 @@ extern const char guest_event[], guest_event_end[], guest_event_handler[];
 extern const char guest_read_dr0[], guest_read_dr0_end[];
 extern const char guest_nmi[], guest_nmi_end[], guest_nmi_handler[];
 extern const char guest_read_2m[], guest_read_2m_end[];
+extern const char guest_share[], guest_share_end[], guest_count_at_ebx[], guest_count_at_ebx_end[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -137,6 +138,18 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	cpuid\n"
     "	jmp guest_read_2m\n"
     "guest_read_2m_end:\n"
+    /* Counts in the page at SHARED_GPA, then exits with CPUID (EAX: the count). */
+    "guest_share:\n"
+    "	incl 0x10000\n"
+    "	movl 0x10000, %eax\n"
+    "	cpuid\n"
+    "	jmp guest_share\n"
+    "guest_share_end:\n"
+    /* Counts at the address in EBX, for ever. */
+    "guest_count_at_ebx:\n"
+    "	incl (%ebx)\n"
+    "	jmp guest_count_at_ebx\n"
+    "guest_count_at_ebx_end:\n"
     ".code64\n"
     /*
      * Sets its own syscall MSRs, KERNEL_GS_BASE and TSC_AUX, then goes
@@ -308,6 +321,21 @@ static uint64_t vm_start(struct vm *m)
 {
 	uint64_t st = sys_vcpu_write_state(m->vcpu);
 	return st != OK ? st : sys_vcpu_run(m->vcpu);
+}
+
+/*
+ * A second vCPU of m: on m's space, every exit bound to m->ep with badge
+ * 2, not started.  0 on failure.
+ */
+static uint64_t vm_second_vcpu(struct vm *m)
+{
+	uint64_t v = slot_alloc(), badged;
+	if (sys_retype(SLOT_UNTYPED, OBJ_VCPU, 0, v, 1) != OK ||
+	    sys_vcpu_configure(v, m->space, 0) != OK || !(badged = cap_dup(m->ep, RIGHT_W, 2)) ||
+	    sys_vcpu_bind(v, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE) != OK ||
+	    sys_thread_set_priority(v, own_priority) != OK)
+		return 0;
+	return v;
 }
 
 /* Waits for the guest's next exit: its words in the UTCB; the reason, or ~0 if none came. */
@@ -907,6 +935,99 @@ static enum result large_guest_page_goes_on_unmap_and_revoke(void)
 	return PASS;
 }
 
+/* --- several vCPUs on one space --------------------------------------------- */
+
+#define SHARED_GPA 0x10000ULL /* a page of its own, past the guest's RAM */
+
+/*
+ * Runs a stopped guest_share vCPU for one round and stops it again: the
+ * exit's reason and badge, and the count it read (EAX) in *count.
+ */
+static uint64_t share_round(struct vm *m, uint64_t vcpu, uint64_t *badge, uint64_t *count)
+{
+	uint64_t *w = utcb()->mr;
+	if (sys_vcpu_run(vcpu) != OK)
+		return ~0ULL;
+	uint64_t reason = vm_next_exit(m, badge);
+	*count = (uint32_t)w[VMW_RAX];
+	if (reason == VMEXIT_CPUID)
+		w[VMW_RIP] += 2;
+	return vm_reply(VMG_RIP | VMR_STOP) == OK ? reason : ~0ULL;
+}
+
+/*
+ * Two vCPUs on one guest-physical space see each other's writes and the
+ * VMM's, and when the page they share is unmapped both fault on it: the
+ * flush reaches the vCPU that did not run when the page went, never
+ * leaving it a stale translation (VMX: INVEPT of every context; SVM: each
+ * vCPU flushes its ASID at its next VMRUN).
+ */
+static enum result two_vcpus_share_a_space_and_its_unmap(void)
+{
+	struct vm m;
+	uint64_t view, frame, badge, count;
+	if (!vm_new(&m, guest_share, guest_share_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t cpu[2] = { m.vcpu, vm_second_vcpu(&m) };
+	volatile uint32_t *shared = frame_map_new(1, RIGHT_R | RIGHT_W, &view);
+	CHECK_MADE(cpu[1]);
+	CHECK_MADE(shared);
+	CHECK_MADE(frame = cap_dup(view, RIGHTS_ALL, 0));
+	CHECK_OK(sys_gpa_map(frame, m.space, SHARED_GPA, RIGHT_R | RIGHT_W));
+	for (unsigned i = 0; i < 2; i++) {
+		protected_mode_state();
+		CHECK_OK(sys_vcpu_write_state(cpu[i]));
+	}
+	for (unsigned i = 0; i < 3; i++) { /* the count goes on from the other vCPU's */
+		CHECK(share_round(&m, cpu[i % 2], &badge, &count) == VMEXIT_CPUID);
+		CHECK(badge == 1 + i % 2 && count == i + 1);
+	}
+	CHECK(*shared == 3);
+	*shared = 10;
+	CHECK(share_round(&m, cpu[1], &badge, &count) == VMEXIT_CPUID && count == 11);
+	CHECK_OK(sys_unmap(frame));
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK(share_round(&m, cpu[i], &badge, &count) == VMEXIT_GPA_FAULT);
+		CHECK(badge == 1 + i && utcb()->mr[VMW_GPA] == SHARED_GPA);
+	}
+	CHECK(*shared == 11);
+	return PASS;
+}
+
+/*
+ * A recall stops the vCPU it names alone: while it waits in its recall
+ * exit, the other vCPU of the same guest keeps running.  Both spin with
+ * IF=1: Bochs's SVM ends the slice of no guest that keeps IF=0.
+ */
+static enum result recalling_one_vcpu_leaves_the_other_running(void)
+{
+	struct vm m;
+	uint64_t badge;
+	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t cpu[2] = { m.vcpu, vm_second_vcpu(&m) };
+	volatile uint64_t *counts = (volatile uint64_t *)(m.mem + DATA_GPA);
+	CHECK_MADE(cpu[1]);
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t *w = protected_mode_state();
+		w[VMW_RFLAGS] = 0x202;
+		w[VMW_RBX] = DATA_GPA + 8 * i;
+		CHECK_OK(sys_vcpu_write_state(cpu[i]));
+		CHECK_OK(sys_vcpu_run(cpu[i]));
+	}
+	CHECK(wait_change(&counts[0], 0) && wait_change(&counts[1], 0));
+	CHECK_OK(sys_vcpu_recall(cpu[0]));
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && badge == 1);
+	uint64_t first = counts[0];
+	CHECK(wait_change(&counts[1], counts[1]));
+	CHECK(counts[0] == first);
+	CHECK_OK(vm_reply(VMR_STOP));
+	CHECK_OK(sys_vcpu_recall(cpu[1]));
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && badge == 2);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
 static const struct test_case cases[] = {
 	{ "syscall_leaves_nt_to_the_caller", syscall_leaves_nt_to_the_caller },
 	{ "top_user_page_is_out_of_reach", top_user_page_is_out_of_reach },
@@ -928,6 +1049,9 @@ static const struct test_case cases[] = {
 	{ "interrupt_wakes_a_thread_above_a_spinning_guest",
 	  interrupt_wakes_a_thread_above_a_spinning_guest },
 	{ "large_guest_page_goes_on_unmap_and_revoke", large_guest_page_goes_on_unmap_and_revoke },
+	{ "two_vcpus_share_a_space_and_its_unmap", two_vcpus_share_a_space_and_its_unmap },
+	{ "recalling_one_vcpu_leaves_the_other_running",
+	  recalling_one_vcpu_leaves_the_other_running },
 };
 
 const struct test_group isolation_group = GROUP(cases);
