@@ -255,8 +255,8 @@ struct vcpu {
 	uint16_t tag;                /* VPID (VMX) or ASID (SVM): vcpu_tag_claim */
 	uint8_t reason_binding[VMEXIT_REASONS]; /* bound[i] for reason is entry i + 1; 0: default
 						 * (read through vcpu_bound_slot) */
-	bool recall, long_mode;
-	bool breakpoints_armed;      /* the guest's DR7 enables a breakpoint: load dr[] at entry */
+	bool long_mode;
+	uint8_t entry_work;          /* VCPU_ENTRY_*: what the next entry must do first (vcpu.h) */
 	uint64_t dr[4];              /* the guest's DR0-DR3 (DR6, DR7: the backend's) */
 	uint32_t flags;              /* VCPU_* from moat/vmexit.h */
 	union {                      /* the backend's own state (vcpu_hw.h) */

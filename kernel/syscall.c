@@ -519,7 +519,7 @@ static enum moat_status sys_vcpu_recall(struct trap_frame *r)
 	const uint64_t vcpu_slot = r->rdi;
 	struct vcpu *v;
 	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
-	v->recall = true; /* taken before its next VM entry */
+	v->entry_work |= VCPU_ENTRY_RECALL; /* taken before its next VM entry */
 	return OK;
 }
 

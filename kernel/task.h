@@ -40,8 +40,11 @@ extern struct task *active_task, *active_ports;
 void task_load_ports(struct task *t);
 static inline __attribute__((always_inline)) void task_activate(struct task *t)
 {
-	if (t == active_task)
+	if (t == active_task) {
+		if (__builtin_expect(t->has_ports, 0) && tss_limit_short)
+			tss_reload(); /* a VM exit cut TR's limit since t's bitmap was loaded */
 		return;
+	}
 	active_task = t;
 	write_cr3(t->pml4);
 	if (t->has_ports && t != active_ports)
@@ -52,14 +55,12 @@ static inline __attribute__((always_inline)) void task_activate(struct task *t)
 }
 /*
  * A VM exit (VMX) loaded HOST_CR3, which the entry set to the tables CR3
- * held then, t's (or none): the exit hands back what the entry saw.  It
- * also cut TR's limit (gdt.h), so a task with ports goes through the
- * whole of task_activate again, CR3 write included: only VMMs that hold
- * ports themselves pay for that.
+ * held then, t's (or none): the exit hands back what the entry saw.  (It
+ * also cut TR's limit: task_activate reloads TR for a task with ports.)
  */
 static inline void task_cr3_restored_by_vm_exit(struct task *t)
 {
-	active_task = t && !t->has_ports ? t : 0;
+	active_task = t;
 }
 
 #endif

@@ -105,11 +105,18 @@ bool vcpu_entry_refused_slow(struct thread *t)
 		t->state = THREAD_INACTIVE;
 		return true;
 	}
-	if (v->recall) {
-		v->recall = false;
+	if (v->entry_work & VCPU_ENTRY_RECALL) {
+		v->entry_work &= ~VCPU_ENTRY_RECALL;
 		vcpu_exit(t, VMEXIT_RECALL);
 		return true;
 	}
+	/*
+	 * The guest's DR0-3 into the CPU while its DR7 arms one.  MOV DR
+	 * always exits, so a guest reads none of them from the CPU, and the
+	 * host's DR7 (0x400 after every exit) arms none.
+	 */
+	if (v->entry_work & VCPU_ENTRY_BREAKPOINTS)
+		write_breakpoints(v->dr);
 	return false;
 }
 

@@ -70,15 +70,23 @@ struct cap *vcpu_binding(struct vcpu *v, uint32_t reason, uint32_t *mask);
  */
 int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
 /*
+ * What a vCPU's next entry must do first (struct vcpu's entry_work), so
+ * that the common entry tests one byte: a recall to deliver, the guest's
+ * breakpoints to load.
+ */
+#define VCPU_ENTRY_RECALL      1u
+#define VCPU_ENTRY_BREAKPOINTS 2u
+/*
  * Called by a backend's enter before every VM entry: true if t must not
  * enter its guest now, because its guest-physical space is gone (t stops)
- * or a recall is pending (its handler gets the VMEXIT_RECALL exit).
+ * or a recall is pending (its handler gets the VMEXIT_RECALL exit).  Does
+ * the rest of entry_work on the way.
  */
 bool vcpu_entry_refused_slow(struct thread *t);
 static inline bool vcpu_entry_refused(struct thread *t)
 {
 	const struct vcpu *v = t->vcpu;
-	if (__builtin_expect(v->space.type == OBJ_GPA_SPACE && !v->recall, 1))
+	if (__builtin_expect(v->space.type == OBJ_GPA_SPACE && !v->entry_work, 1))
 		return false;
 	return vcpu_entry_refused_slow(t);
 }
@@ -187,16 +195,6 @@ int vcpu_reply(struct thread *r, struct thread *c);
 static inline bool vcpu_rip_valid(uint64_t rip, bool long_mode)
 {
 	return long_mode ? (uint64_t)((int64_t)(rip << 16) >> 16) == rip : !(rip >> 32);
-}
-/*
- * Before an entry: the guest's DR0-3 into the CPU if its DR7 arms any of
- * them.  MOV DR always exits, so a guest reads none of them from the CPU,
- * and the host's DR7 (0x400 after every exit) arms none.
- */
-static inline void vcpu_load_breakpoints(const struct vcpu *v)
-{
-	if (__builtin_expect(v->breakpoints_armed, 0))
-		write_breakpoints(v->dr);
 }
 /* The guest's DR7 arms a breakpoint (L0-L3 or G0-G3). */
 #define DR7_ENABLES 0xffu

@@ -28,11 +28,13 @@ struct vmx_vcpu {
 	struct vmx_msr_entry host_msrs[VMX_SWITCHED_MSRS];
 	bool launched;               /* VMRESUME enters it, not VMLAUNCH */
 	/*
-	 * HOST_CR3 is the CR3 of the last entry, and host_task the task whose
-	 * tables those were (or 0): the exit returns to them (vcpu_vmx.c).
+	 * HOST_CR3 is the CR3 of an entry, and host_task the task whose
+	 * tables those were (or 0): the exit returns to them.  entered_from
+	 * is that task too, or HOST_TABLES_UNKNOWN, and while it is the
+	 * active task the tables are still those (vcpu_vmx.c).
 	 */
 	uint64_t host_cr3;
-	struct task *host_task;
+	struct task *host_task, *entered_from;
 };
 
 #define SVM_SAVE_AREA_WORDS 84       /* the VMCB's state save area, 0x400-0x69f */

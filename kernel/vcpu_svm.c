@@ -299,7 +299,8 @@ static void write_debug(struct vcpu *v, const uint64_t *w)
 		v->dr[i] = w[VMW_DR0 + i];
 	*u64(v, S_DR6) = w[VMW_DR6];
 	*u64(v, S_DR7) = w[VMW_DR7];
-	v->breakpoints_armed = w[VMW_DR7] & DR7_ENABLES;
+	v->entry_work = (v->entry_work & ~VCPU_ENTRY_BREAKPOINTS) |
+			(w[VMW_DR7] & DR7_ENABLES ? VCPU_ENTRY_BREAKPOINTS : 0);
 }
 
 /*
@@ -838,7 +839,6 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	}
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, v->svm.tsc_aux);
-	vcpu_load_breakpoints(v);
 	svm_launch(&t->regs, v->control_page);
 }
 

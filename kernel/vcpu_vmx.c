@@ -60,6 +60,9 @@ enum {
 /* DR6's (and a #DB exit qualification's) causes: B0-B3, BD, BS (SDM 17.2.3, table 27-1). */
 #define DR6_CAUSES 0x600fULL
 
+/* entered_from for "look at CR3 at the next entry": no task is at this address. */
+#define HOST_TABLES_UNKNOWN ((struct task *)~0UL)
+
 static uint64_t loaded_vmcs;
 static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup */
 
@@ -107,6 +110,8 @@ static void setup_host(struct vcpu *v)
 	vmwrite(HOST_CR0, read_cr0() | CR0_TS); /* fpu.c: every exit leaves TS set */
 	vmwrite(HOST_CR3, paging_kernel_pml4()); /* until the first entry: vmx_enter */
 	v->vmx.host_cr3 = paging_kernel_pml4();
+	v->vmx.host_task = 0;
+	v->vmx.entered_from = HOST_TABLES_UNKNOWN;
 	vmwrite(HOST_CR4, read_cr4());
 	vmwrite(HOST_CS_SEL, SEL_KCODE);
 	vmwrite(HOST_SS_SEL, SEL_KDATA);
@@ -352,7 +357,8 @@ static void write_debug(struct vcpu *v, const uint64_t *w)
 		v->dr[i] = w[VMW_DR0 + i];
 	v->vmx.dr6 = w[VMW_DR6];
 	vmwrite(GUEST_DR7, w[VMW_DR7]);
-	v->breakpoints_armed = w[VMW_DR7] & DR7_ENABLES;
+	v->entry_work = (v->entry_work & ~VCPU_ENTRY_BREAKPOINTS) |
+			(w[VMW_DR7] & DR7_ENABLES ? VCPU_ENTRY_BREAKPOINTS : 0);
 }
 
 static void write_msrs(struct vcpu *v, const uint64_t *w)
@@ -671,6 +677,30 @@ void vmx_entry_failed(void)
 	return_to_user();
 }
 
+/*
+ * The exit comes back on the tables loaded at entry, usually the VMM's,
+ * which its exit message goes to: no CR3 write (a TLB flush on real
+ * hardware) on the way there.  While the same task is active its tables
+ * are still in CR3 (a task's page-table root lies at a fixed place in
+ * its object, so even a new task at the old one's address has the same
+ * root), and the entry checks just that; otherwise this runs, and the
+ * VMCS write happens only when CR3 differs.  With no active task CR3
+ * could hold any task's tables, so the next entry looks again.  Safe on
+ * one CPU: nothing frees these tables while the guest runs (with SMP, a
+ * task's destruction must wait for the exits of the vCPUs that entered
+ * from it).
+ */
+static void host_tables_changed(struct vcpu *v)
+{
+	uint64_t cr3 = read_cr3();
+	if (cr3 != v->vmx.host_cr3) {
+		vmwrite(HOST_CR3, cr3);
+		v->vmx.host_cr3 = cr3;
+	}
+	v->vmx.host_task = active_task;
+	v->vmx.entered_from = active_task ? active_task : HOST_TABLES_UNKNOWN;
+}
+
 static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
@@ -679,22 +709,8 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 		return_to_user();
 	if (read_cr2() != v->vmx.cr2)
 		write_cr2(v->vmx.cr2);
-	/*
-	 * The exit comes back on the tables loaded now, usually the VMM's,
-	 * which its exit message goes to: no CR3 write (a TLB flush on real
-	 * hardware) on the way there.  The VMCS write happens only when
-	 * another task's tables are loaded than at the last entry.  Safe on
-	 * one CPU: nothing frees these tables while the guest runs (with
-	 * SMP, a task's destruction must wait for the exits of the vCPUs
-	 * that entered from it).
-	 */
-	uint64_t cr3 = read_cr3();
-	if (cr3 != v->vmx.host_cr3) {
-		vmwrite(HOST_CR3, cr3);
-		v->vmx.host_cr3 = cr3;
-	}
-	v->vmx.host_task = active_task;
-	vcpu_load_breakpoints(v);
+	if (__builtin_expect(active_task != v->vmx.entered_from, 0))
+		host_tables_changed(v);
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
 		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));

@@ -114,10 +114,10 @@ static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t 
  * otherwise (cpuid_adjusted) are changed after.  The leaf and subleaf are
  * EAX and ECX: the upper halves of RAX and RCX play no part.
  */
-static void exit_cpuid(struct exit_ctx *x)
+static void cpuid_answer(struct exit_ctx *x, uint32_t leaf, uint32_t sub)
 {
 	uint64_t *w = x->w;
-	uint32_t leaf = w[VMW_RAX], sub = w[VMW_RCX], a = leaf, b, c = sub, d;
+	uint32_t a = leaf, b, c = sub, d;
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 	w[VMW_RAX] = a;
 	w[VMW_RBX] = b;
@@ -125,8 +125,23 @@ static void exit_cpuid(struct exit_ctx *x)
 	w[VMW_RDX] = d;
 	x->reply |= VMG_GPR_ACDB;
 	skip_instruction(x);
+}
+
+/* The leaves changed after the CPU's answer: apart, so that the common case keeps nothing for after. */
+static void __attribute__((noinline)) exit_cpuid_adjusted(struct exit_ctx *x, uint32_t leaf,
+							  uint32_t sub)
+{
+	cpuid_answer(x, leaf, sub);
+	cpuid_adjust(x->g, leaf, sub, x->w);
+}
+
+static void exit_cpuid(struct exit_ctx *x)
+{
+	uint32_t leaf = x->w[VMW_RAX], sub = x->w[VMW_RCX];
 	if (cpuid_adjusted(leaf))
-		cpuid_adjust(x->g, leaf, sub, w);
+		exit_cpuid_adjusted(x, leaf, sub);
+	else
+		cpuid_answer(x, leaf, sub);
 }
 
 static void exit_vmcall(struct exit_ctx *x)
