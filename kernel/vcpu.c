@@ -117,7 +117,7 @@ bool vcpu_entry_refused_slow(struct thread *t)
 	 */
 	if (v->entry_work & VCPU_ENTRY_BREAKPOINTS)
 		write_breakpoints(v->dr);
-	return false;
+	return (v->entry_work & VCPU_ENTRY_BACKEND) && vcpu_backend->entry_work(t);
 }
 
 void vcpu_exit(struct thread *t, uint32_t reason)

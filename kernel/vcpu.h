@@ -76,6 +76,7 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
  */
 #define VCPU_ENTRY_RECALL      1u
 #define VCPU_ENTRY_BREAKPOINTS 2u
+#define VCPU_ENTRY_BACKEND     4u /* the backend's own: vcpu_backend->entry_work */
 /*
  * Called by a backend's enter before every VM entry: true if t must not
  * enter its guest now, because its guest-physical space is gone (t stops)
@@ -260,6 +261,8 @@ struct vcpu_backend {
 	/* Applies a reply of at most ACDB and RIP; false (nothing done) for anything else. */
 	bool (*fast_reply)(struct vcpu *v, const struct trap_frame *r, const struct utcb *u);
 	void (*enter)(struct thread *t) __attribute__((noreturn));
+	/* VCPU_ENTRY_BACKEND's work before an entry (NULL: never set); true if t must not enter. */
+	bool (*entry_work)(struct thread *t);
 	/* Guest-physical table entries: a leaf with rights, and a table pointing below. */
 	uint64_t (*gpa_leaf)(uint64_t phys, unsigned rights);
 	uint64_t (*gpa_table)(uint64_t phys);

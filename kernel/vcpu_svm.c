@@ -126,6 +126,19 @@
 static uint64_t flushes; /* bumped when any guest mapping goes away */
 static bool has_tsc_aux;  /* the CPU has TSC_AUX (RDTSCP): set at the first setup */
 
+/*
+ * What an entry must do first besides the common work (vcpu.h's
+ * entry_work, one byte the entry tests): load the guest's TSC_AUX when it
+ * is not the host's 0, and open an NMI window asked for.
+ */
+static void entry_work_changed(struct vcpu *v)
+{
+	v->entry_work &= ~VCPU_ENTRY_BACKEND;
+	if (v->svm.tsc_aux || v->svm.nmi_window)
+		v->entry_work |= VCPU_ENTRY_BACKEND;
+}
+
+
 struct svm_seg {
 	uint16_t sel, attr;
 	uint32_t limit;
@@ -322,6 +335,7 @@ static void write_msrs(struct vcpu *v, const uint64_t *w)
 	for (unsigned i = 0; i < 8; i++)
 		*u64(v, S_STAR + 8 * i) = w[VMW_STAR + i];
 	v->svm.tsc_aux = has_tsc_aux ? w[VMW_TSC_AUX] : 0;
+	entry_work_changed(v);
 	*u64(v, S_GPAT) = w[VMW_PAT];
 	*u64(v, S_DBGCTL) = w[VMW_DEBUGCTL];
 	*u64(v, C_TSC_OFFSET) = w[VMW_TSC_OFFSET];
@@ -422,6 +436,18 @@ static void write_vintr(struct vcpu *v, bool window)
 					    : *u32(v, C_INTERCEPT_MISC1) & ~I1_VINTR;
 }
 
+static void __attribute__((noreturn)) nmi_window_open(struct thread *t);
+
+static bool svm_entry_work(struct thread *t)
+{
+	struct vcpu *v = t->vcpu;
+	if (v->svm.nmi_window && !v->svm.nmi_blocked)
+		nmi_window_open(t); /* no return */
+	if (v->svm.tsc_aux)
+		wrmsr(MSR_TSC_AUX, v->svm.tsc_aux);
+	return false;
+}
+
 /*
  * The NMI window, which SVM lacks (before vNMI): the kernel keeps track
  * of NMI blocking itself.  Only NMIs the VMM injects reach a guest, and
@@ -468,6 +494,7 @@ static void __attribute__((noreturn)) nmi_window_open(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
 	v->svm.nmi_window = false;
+	entry_work_changed(v);
 	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
 	*u64(v, C_EXITINTINFO) = 0;
 	vcpu_exit(t, VMEXIT_NMI_WINDOW);
@@ -552,6 +579,7 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 	if (mask & VMG_CONTROLS) {
 		write_vintr(v, w[VMW_CONTROLS] & VMC_INTR_WINDOW);
 		v->svm.nmi_window = w[VMW_CONTROLS] & VMC_NMI_WINDOW;
+		entry_work_changed(v);
 	}
 	if (mask & VMG_MSR)
 		write_msrs(v, w);
@@ -708,6 +736,7 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	v->svm.exit_qual = 0;
 	if (__builtin_expect(v->svm.nmi_iret_step, 0) && nmi_iret_stepped(v, code)) {
 		v->svm.nmi_window = false;
+		entry_work_changed(v);
 		return VMEXIT_NMI_WINDOW;
 	}
 	switch (code) {
@@ -782,7 +811,7 @@ static void kernel_cpuid(struct vcpu *v)
  * INT3/INTO are not: RIP still points at their instruction, which raises
  * them again.  EVENTINJ has EXITINTINFO's layout.
  */
-static uint64_t interrupted_event(uint64_t info)
+static uint64_t __attribute__((noinline)) interrupted_event(uint64_t info)
 {
 	unsigned type = (info >> 8) & 7, vector = info & 0xff;
 	if (!(info & VM_EVENT_VALID) || type == 4 || (type == 3 && (vector == 3 || vector == 4)))
@@ -807,7 +836,9 @@ void svm_exit(void)
 	}
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_NONE;
-	*u64(v, C_EVENTINJ) = interrupted_event(*u64(v, C_EXITINTINFO));
+	uint64_t cut_short = *u64(v, C_EXITINTINFO);
+	*u64(v, C_EVENTINJ) = __builtin_expect(cut_short & VM_EVENT_VALID, 0) ?
+				      interrupted_event(cut_short) : 0;
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
@@ -829,16 +860,12 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	struct vcpu *v = t->vcpu;
 	if (vcpu_entry_refused(t))
 		return_to_user();
-	if (__builtin_expect(v->svm.nmi_window && !v->svm.nmi_blocked, 0))
-		nmi_window_open(t); /* no return */
 	/* a guest mapping went away, or another vCPU used the ASID, since this vCPU last ran */
 	bool asid_reused = vcpu_tag_claim(v);
 	if (v->svm.flush_seen != flushes || asid_reused) {
 		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL;
 		v->svm.flush_seen = flushes;
 	}
-	if (v->svm.tsc_aux)
-		wrmsr(MSR_TSC_AUX, v->svm.tsc_aux);
 	svm_launch(&t->regs, v->control_page);
 }
 
@@ -851,6 +878,7 @@ const struct vcpu_backend svm_backend = {
 	.write_state = svm_write_state,
 	.fast_reply = svm_fast_reply,
 	.enter = svm_enter,
+	.entry_work = svm_entry_work,
 	.gpa_leaf = npt_leaf,
 	.gpa_table = npt_table,
 	.gpa_flush = npt_flush,
