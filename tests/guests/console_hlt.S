@@ -9,10 +9,14 @@
  * end with the UART's interrupt alone, no tick taken (a VMM that only
  * woke at the PIT's deadline would bring a tick first, IRQ 0 being the
  * PIC's higher priority).  It echoes the line as "guest echo (hlt): LINE".
+ * A line's end can meet a tick by chance (it arrives just after the
+ * PIT's deadline, before the VMM has woken for it), so the guest asks
+ * again, up to three times: a VMM that wakes only at deadlines brings a
+ * tick with every line.
  *
  * Failure codes (port 0xF0):
  *   2  the line is longer than the 64-byte buffer
- *   3  the line's end came in a halt that a timer tick ended
+ *   3  each of three lines' end came in a halt that a timer tick ended
  *   4  1000 wake-ups from HLT without the line
  *   0x100 + n  unexpected exception n;  0x200 + n  unexpected IRQ n
  */
@@ -57,7 +61,7 @@ start:
 	outb	%al, $PIT_CH0
 	outb	%al, $PIT_CH0
 
-	movl	$ask, %esi
+5:	movl	$ask, %esi
 	call	puts
 	movl	$1000, %ecx
 1:	movl	ticks, %ebx		/* ticks before this halt */
@@ -70,6 +74,10 @@ start:
 	FAIL	4
 2:	cmpl	ticks, %ebx
 	je	3f
+	movl	$0, line_len		/* a tick came with it: ask for another */
+	movb	$0, line_done
+	decl	tries
+	jnz	5b
 	FAIL	3
 3:	ECHO_LINE echo
 	xorl	%eax, %eax		/* pass */
@@ -114,5 +122,7 @@ crlf:
 	.balign	4
 ticks:
 	.long	0
+tries:
+	.long	3
 
 	DESCRIPTOR_TABLES NVEC
