@@ -40,6 +40,7 @@ struct vmx_vcpu {
 #define SVM_SAVE_AREA_WORDS 84       /* the VMCB's state save area, 0x400-0x69f */
 
 struct svm_vcpu {
+	uint8_t *vmcb;               /* the VMCB, kernel-virtual: every exit reads it many times */
 	uint64_t exit_len, exit_qual, exit_gpa; /* the exit, in the protocol's terms */
 	uint64_t flush_seen;         /* guest-mapping removals this vCPU has flushed */
 	uint64_t tsc_aux;            /* the guest's TSC_AUX, loaded around VMRUN when not 0 */

@@ -147,7 +147,7 @@ struct svm_seg {
 
 static uint8_t *vmcb(struct vcpu *v)
 {
-	return phys_to_virt(v->control_page);
+	return v->svm.vmcb;
 }
 
 static uint64_t *u64(struct vcpu *v, unsigned off)
@@ -227,6 +227,7 @@ static void restore_entry_state(struct vcpu *v)
 
 static void svm_setup(struct vcpu *v)
 {
+	v->svm.vmcb = phys_to_virt(v->control_page);
 	/*
 	 * #UD: Intel's VMCALL, which AMD does not know.  #DF: see double_fault().
 	 * #DB and #AC: see reflect(); a guest could loop the CPU in their delivery.
@@ -739,8 +740,11 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 		entry_work_changed(v);
 		return VMEXIT_NMI_WINDOW;
 	}
+	if (__builtin_expect(code == SVM_EXIT_CPUID, 1)) { /* the common exit: before the switch's table */
+		v->svm.exit_len = 2;
+		return VMEXIT_CPUID;
+	}
 	switch (code) {
-	case SVM_EXIT_CPUID:    v->svm.exit_len = 2; return VMEXIT_CPUID;
 	case SVM_EXIT_HLT:      v->svm.exit_len = 1; return VMEXIT_HLT;
 	case SVM_EXIT_XSETBV:   v->svm.exit_len = 3; return VMEXIT_XSETBV;
 	case SVM_EXIT_VMMCALL:  v->svm.exit_len = 3; return VMEXIT_HYPERCALL;
