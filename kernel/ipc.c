@@ -304,10 +304,10 @@ enum moat_status notification_wait(struct thread *t, struct notification *n, boo
 enum moat_status notification_wait_until(struct thread *t, struct notification *n,
 					 uint64_t deadline)
 {
-	if (take_bits(t, n))
-		return OK;
 	if (deadline == WAIT_FOREVER)
 		return notification_wait(t, n, false);
+	if (take_bits(t, n))
+		return OK;
 	if (deadline <= rdtsc())
 		return ERR_TIMEOUT;
 	block_on(t, n);

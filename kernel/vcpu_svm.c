@@ -813,12 +813,13 @@ static void kernel_cpuid(struct vcpu *v)
  * again at the next VMRUN unless the VMM's reply injects something else
  * (see requeue_interrupted_event in vcpu_vmx.c).  Software interrupts and
  * INT3/INTO are not: RIP still points at their instruction, which raises
- * them again.  EVENTINJ has EXITINTINFO's layout.
+ * them again.  EVENTINJ has EXITINTINFO's layout.  (The exit has tested
+ * EXITINTINFO's valid bit already: it is the one test of the common case.)
  */
 static uint64_t __attribute__((noinline)) interrupted_event(uint64_t info)
 {
 	unsigned type = (info >> 8) & 7, vector = info & 0xff;
-	if (!(info & VM_EVENT_VALID) || type == 4 || (type == 3 && (vector == 3 || vector == 4)))
+	if (type == 4 || (type == 3 && (vector == 3 || vector == 4)))
 		return 0;
 	return info;
 }

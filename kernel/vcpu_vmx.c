@@ -590,6 +590,18 @@ static void kernel_cpuid(struct trap_frame *f)
  * the guest from here, one exit each, and the host gets its turn in
  * between.  True if the exit was one of them.
  */
+/*
+ * Injects at the next entry an event an exit reported: its information
+ * word (bit 12, NMI unblocking, is the exit's alone) and, if it has one,
+ * the error code from the exit's field `error_field`.
+ */
+static void inject_reported_event(uint32_t info, unsigned error_field)
+{
+	vmwrite(ENTRY_INTR_INFO, info & 0x80000fff);
+	if (info & VM_EVENT_ERROR_CODE)
+		vmwrite(ENTRY_INTR_ERROR, vmread(error_field));
+}
+
 static bool reflect_exception(struct vcpu *v)
 {
 	uint32_t info = vmread(EXIT_INTR_INFO);
@@ -598,9 +610,7 @@ static bool reflect_exception(struct vcpu *v)
 		return false;
 	if (vector == EXC_DB) /* a #DB that exits leaves DR6 alone: its bits are in the qualification */
 		v->vmx.dr6 = (v->vmx.dr6 & ~DR6_CAUSES) | (vmread(EXIT_QUAL) & DR6_CAUSES);
-	vmwrite(ENTRY_INTR_INFO, info & 0x80000fff); /* bit 12, NMI unblocking, is exit-only */
-	if (info & (1u << 11))
-		vmwrite(ENTRY_INTR_ERROR, vmread(EXIT_INTR_ERROR));
+	inject_reported_event(info, EXIT_INTR_ERROR);
 	if (type >= 4)
 		vmwrite(ENTRY_INSN_LEN, vmread(EXIT_INSN_LEN));
 	return true;
@@ -620,9 +630,7 @@ static void requeue_interrupted_event(void)
 	uint32_t info = vmread(IDT_VECTORING_INFO);
 	if (!(info & VM_EVENT_VALID) || ((info >> 8) & 7) >= 4)
 		return;
-	vmwrite(ENTRY_INTR_INFO, info & 0x80000fff); /* bit 12 is undefined here */
-	if (info & VM_EVENT_ERROR_CODE)
-		vmwrite(ENTRY_INTR_ERROR, vmread(IDT_VECTORING_ERROR));
+	inject_reported_event(info, IDT_VECTORING_ERROR);
 }
 
 /* Called by vmx_exit_entry with the guest's registers saved in current->regs. */

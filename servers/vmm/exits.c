@@ -92,9 +92,9 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 /*
  * Leaf 1: no VMX for the guest, the hypervisor bit, and the vCPU's number
  * as its initial APIC ID (EBX 31:24, what its local APIC's ID register
- * says).  Out of line, so that the hot leaves keep their registers.
+ * says).
  */
-static void __attribute__((noinline)) cpuid_leaf1(const struct guest *g, uint64_t *w)
+static void cpuid_leaf1(const struct guest *g, uint64_t *w)
 {
 	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
 	w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)guest_exit_cpu(g) << 24;
@@ -225,11 +225,17 @@ static void exit_io(struct exit_ctx *x)
 	inject_pending_interrupt(x);
 }
 
-static void inject_gp(struct exit_ctx *x)
+/* Replies with a hardware exception for the guest (error code 0 if it takes one). */
+static void inject_exception(struct exit_ctx *x, uint32_t info)
 {
-	x->w[VMW_INJECT_INFO] = EVENT_GP0;
+	x->w[VMW_INJECT_INFO] = info;
 	x->w[VMW_INJECT_ERROR] = 0;
 	x->reply |= VMG_INJECT;
+}
+
+static void inject_gp(struct exit_ctx *x)
+{
+	inject_exception(x, EVENT_GP0);
 }
 
 /* XSETBV: checked as the CPU would; a valid value is taken, XCR0 itself stays (docs/fpu.md). */
@@ -340,12 +346,8 @@ static void exit_mov_dr(struct exit_ctx *x)
 	uint64_t *w = x->w, q = w[VMW_QUAL], *reg = gpr_word(w, DR_QUAL_GPR(q));
 	unsigned n = DR_QUAL_DR(q);
 	if (n == 4 || n == 5) {
-		if (w[VMW_CR4] & CR4_DE) {
-			x->w[VMW_INJECT_INFO] = VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD;
-			x->w[VMW_INJECT_ERROR] = 0;
-			x->reply |= VMG_INJECT;
-			return;
-		}
+		if (w[VMW_CR4] & CR4_DE)
+			return inject_exception(x, VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD);
 		n += 2;
 	}
 	unsigned word = n < 4 ? VMW_DR0 + n : n == 6 ? VMW_DR6 : VMW_DR7;
