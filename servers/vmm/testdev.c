@@ -24,7 +24,7 @@
 
 #define RESULT_PORT    0xf0
 #define BENCH_PORT     0xf1
-#define SCRATCH_PORT   0xf4
+#define SCRATCH_PORT   0xd8
 #define CONSTANT_PORT  0xf8
 #define FPU_PROBE_PORT 0xfc
 #define FIRST_TSC_PORT 0xe0

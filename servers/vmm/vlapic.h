@@ -56,6 +56,27 @@ struct vlapic {
 	uint32_t tpr, svr, icr_low, icr_high;
 };
 
+/*
+ * An interrupt message on the APIC bus: what an I/O APIC redirection
+ * entry, an MSI or an IPI sends (SDM vol. 3, 10.6 and 10.11; the I/O APIC's
+ * redirection entries have the same fields).  smp.c delivers it to the
+ * local APICs it reaches with apic_deliver (vmm.h).
+ */
+struct apic_irq {
+	uint8_t vector;
+	uint8_t mode;     /* delivery mode: APIC_MODE_* (ICR_MODE's encoding) */
+	bool logical;     /* dest is a logical destination (else a physical APIC ID) */
+	bool level;       /* level-triggered (the I/O APIC's remote IRR waits for its EOI) */
+	uint32_t dest;    /* APIC ID or logical destination; 0xff (x2APIC 0xffffffff): all */
+};
+#define APIC_MODE_FIXED    0u
+#define APIC_MODE_LOWEST   1u
+#define APIC_MODE_SMI      2u
+#define APIC_MODE_NMI      4u
+#define APIC_MODE_INIT     5u
+#define APIC_MODE_STARTUP  6u
+#define APIC_MODE_EXTINT   7u
+
 /* An IPI a write of the ICR sent: IPI_NONE for none the model delivers. */
 enum vlapic_ipi_kind { IPI_NONE, IPI_INIT, IPI_STARTUP };
 struct vlapic_ipi {

@@ -183,6 +183,17 @@ void smp_halt(struct exit_ctx *x);
  */
 bool smp_recalled(struct exit_ctx *x);
 
+/*
+ * Delivers irq to every local APIC of g it reaches (smp.c), and makes each
+ * vCPU that got one look at its interrupts soon (vcpu_kick).
+ */
+void apic_deliver(struct guest *g, const struct apic_irq *irq);
+/*
+ * Makes vCPU c of g take notice of a new interrupt or event: a vCPU in its
+ * guest is recalled (its exit then injects), a halted one woken.
+ */
+void vcpu_kick(struct guest *g, unsigned c);
+
 /* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
 void hostile_checks(struct guest *g, uint64_t scratch_slot);
 

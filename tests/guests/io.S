@@ -1,27 +1,27 @@
 /* guest: load=0x8000 mode=protected */
 /*
  * io: port I/O of every width through the VMM's scratch device.
- *   0xF4-0xF7  32-bit read/write register, byte-addressable
+ *   0xD8-0xDB  32-bit read/write register, byte-addressable
  *   0xF8       read-only, returns 0x12345678 truncated to the access width
  * Covers both encodings (port in DX and immediate port) and checks that
  * byte/word INs leave the upper bits of EAX untouched.
  *
  * Failure codes (port 0xF0):
- *   1  outl 0x11223344 -> 0xF4, inl 0xF4 != 0x11223344
- *   2  inb 0xF4 != 0x44          3  inb 0xF5 != 0x33
- *   4  inb 0xF6 != 0x22          5  inb 0xF7 != 0x11
- *   6  inw 0xF4 != 0x3344        7  inw 0xF6 != 0x1122
- *   8  inw 0xF5 != 0x2233 (unaligned word inside the register)
- *   9  outb 0xAA -> 0xF6, inl 0xF4 != 0x11AA3344
- *  10  outw 0xBEEF -> 0xF4, inl 0xF4 != 0x11AABEEF
- *  11  outw 0xCDAB -> 0xF5, inl 0xF4 != 0x11CDABEF
- *  12  outb 0x5A -> 0xF7, inl 0xF4 != 0x5ACDABEF
+ *   1  outl 0x11223344 -> 0xD8, inl 0xD8 != 0x11223344
+ *   2  inb 0xD8 != 0x44          3  inb 0xD9 != 0x33
+ *   4  inb 0xDA != 0x22          5  inb 0xDB != 0x11
+ *   6  inw 0xD8 != 0x3344        7  inw 0xDA != 0x1122
+ *   8  inw 0xD9 != 0x2233 (unaligned word inside the register)
+ *   9  outb 0xAA -> 0xDA, inl 0xD8 != 0x11AA3344
+ *  10  outw 0xBEEF -> 0xD8, inl 0xD8 != 0x11AABEEF
+ *  11  outw 0xCDAB -> 0xD9, inl 0xD8 != 0x11CDABEF
+ *  12  outb 0x5A -> 0xDB, inl 0xD8 != 0x5ACDABEF
  *  13  inb 0xF8 != 0x78          14  inw 0xF8 != 0x5678
  *  15  inl 0xF8 != 0x12345678
  *  16  inb 0xF8 with EAX=0xDEADBEEF: EAX != 0xDEADBE78 (upper bits clobbered)
  *  17  inw 0xF8 with EAX=0xDEADBEEF: EAX != 0xDEAD5678 (upper bits clobbered)
- *  18  immediate-port forms: outl $0xF4 / inl $0xF4 mismatch (0xCAFEBABE)
- *  19  immediate-port forms: inb $0xF6 != 0xFE
+ *  18  immediate-port forms: outl $0xD8 / inl $0xD8 mismatch (0xCAFEBABE)
+ *  19  immediate-port forms: inb $0xDA != 0xFE
  *  20  immediate-port form:  inw $0xF8 != 0x5678
  *  21  upper half of EDX clobbered by an IN/OUT
  */
