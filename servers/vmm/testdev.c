@@ -24,12 +24,12 @@
 
 #define RESULT_PORT    0xf0
 #define BENCH_PORT     0xf1
-#define SCRATCH_PORT   0xd8
+#define SCRATCH_PORT   0xe0
 #define CONSTANT_PORT  0xf8
 #define FPU_PROBE_PORT 0xfc
-#define FIRST_TSC_PORT 0xe0
-#define TSC_KHZ_PORT   0xe8
-#define HALT_LATE_PORT 0xec
+#define FIRST_TSC_PORT 0xd0
+#define TSC_KHZ_PORT   0xd8
+#define HALT_LATE_PORT 0xdc
 #define CONSTANT_VALUE 0x12345678u
 #define MMIO_CONSTANT  0xcafef00dULL
 #define MMIO_SCRATCH_BYTES 8

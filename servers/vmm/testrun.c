@@ -52,7 +52,7 @@ static bool build_report(const struct guest *g)
 		uprintf("bench %s_calls: %lu\n", c->bench_build, g->build_calls);
 		uprintf("bench %s_instructions: %lu\n", c->bench_build, g->first_tsc - g->build_tsc);
 	} else if (c->bench_build[0]) {
-		uprintf("# vmm: guest %s: no first TSC on port 0xe8\n", c->name);
+		uprintf("# vmm: guest %s: no first TSC on port 0xd8\n", c->name);
 		ok = false;
 	}
 	return ok;

@@ -7,7 +7,7 @@
  * apart (down to top/8 - 4), then reads all eight back.
  *
  * Its first instruction reads the TSC, which it gives the VMM on the
- * first-TSC port (0xE0 low half, 0xE4 high half) before it reports: make
+ * first-TSC port (0xD0 low half, 0xD4 high half) before it reports: make
  * bench's figure of how long the VMM took to build the guest.
  *
  * Failure codes (port 0xF0):
@@ -21,7 +21,7 @@
 	.text
 	.globl	start
 
-	.set	FIRST_TSC, 0xE0
+	.set	FIRST_TSC, 0xD0
 	.set	PATTERN, 0xA5A5A5A5
 	.set	OFFSETS, 8
 

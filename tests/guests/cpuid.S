@@ -10,7 +10,7 @@
  *   5  leaf 1: ECX bit 5 (VMX) is set; the VMM must hide it
  *   6  leaf 1: EAX (family/model/stepping signature) is zero
  *   8  leaf 0x40000000: highest leaf not 0x40000010, or the signature not "MoatMoatMoat"
- *   9  leaf 0x40000010: EAX (TSC kHz) not the rate the VMM's test port 0xE8 reads
+ *   9  leaf 0x40000010: EAX (TSC kHz) not the rate the VMM's test port 0xD8 reads
  *  10  leaf 0x15, where the highest basic leaf reaches it: not a 1:1 ratio
  *      to a crystal at the TSC's rate
  *  11  leaf 0x80000007: EDX bit 8 (invariant TSC) clear
@@ -58,7 +58,7 @@ start:
 	EXPECT	0x74616f4d, %ebx, 8
 	EXPECT	0x74616f4d, %ecx, 8
 	EXPECT	0x74616f4d, %edx, 8
-	movw	$0xE8, %dx		/* the TSC's rate in kHz */
+	movw	$0xD8, %dx		/* the TSC's rate in kHz */
 	inl	%dx, %eax
 	movl	%eax, %esi
 	movl	$0x40000010, %eax

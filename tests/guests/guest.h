@@ -15,7 +15,7 @@
 
 /* ---- VMM conventions (tests/guests/README.md) ---- */
 	.set	RESULT_PORT, 0xF0	/* 32-bit result, 0 = pass */
-	.set	SCRATCH, 0xD8		/* 0xD8-0xDB: scratch I/O register */
+	.set	SCRATCH, 0xE0		/* 0xE0-0xE3: scratch I/O register */
 	.set	CONSTPORT, 0xF8		/* read-only 0x12345678 */
 	.set	MMIO_PAGE, 0xFEB00000	/* scratch MMIO page, not RAM */
 	.set	HC_PING, 0		/* VMCALL 0: returns EBX + 1 */

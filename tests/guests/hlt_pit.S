@@ -12,10 +12,10 @@
  * PIT period after its HLT: the VMM sleeps that long in host time (a timed
  * wait) before it injects the interrupt.  The guest reads the TSC before
  * each HLT and in the handler, and checks each wait against the host
- * TSC's rate (test port 0xE8, in kHz): at least 10 ms (the period is
+ * TSC's rate (test port 0xD8, in kHz): at least 10 ms (the period is
  * 10.0002 ms).  How long the wait lasts past that also depends on the
  * other vCPUs the scheduler runs first, so for the sleep's resolution the
- * guest reads what the VMM measured when it woke (test port 0xEC: TSC
+ * guest reads what the VMM measured when it woke (test port 0xDC: TSC
  * counts past the deadline) after each tick: at most 1 ms for most of them
  * (docs/vmm.md; QEMU follows its host's clock, and a loaded host stalls
  * it now and then, while Bochs keeps every wake-up within the limit).
@@ -41,8 +41,8 @@
 	.set	PIT_HZ, 1193182
 	.set	PIT_COUNT, (PIT_HZ + 50) / 100	/* 11932: ~10 ms */
 	.set	NVEC, 0x30
-	.set	TSC_KHZ_PORT, 0xE8
-	.set	HALT_LATE_PORT, 0xEC
+	.set	TSC_KHZ_PORT, 0xD8
+	.set	HALT_LATE_PORT, 0xDC
 	.set	TICKS, 10
 
 start:

@@ -1,27 +1,27 @@
 /* guest: load=0x8000 mode=protected */
 /*
  * io: port I/O of every width through the VMM's scratch device.
- *   0xD8-0xDB  32-bit read/write register, byte-addressable
+ *   0xE0-0xE3  32-bit read/write register, byte-addressable
  *   0xF8       read-only, returns 0x12345678 truncated to the access width
  * Covers both encodings (port in DX and immediate port) and checks that
  * byte/word INs leave the upper bits of EAX untouched.
  *
  * Failure codes (port 0xF0):
- *   1  outl 0x11223344 -> 0xD8, inl 0xD8 != 0x11223344
- *   2  inb 0xD8 != 0x44          3  inb 0xD9 != 0x33
- *   4  inb 0xDA != 0x22          5  inb 0xDB != 0x11
- *   6  inw 0xD8 != 0x3344        7  inw 0xDA != 0x1122
- *   8  inw 0xD9 != 0x2233 (unaligned word inside the register)
- *   9  outb 0xAA -> 0xDA, inl 0xD8 != 0x11AA3344
- *  10  outw 0xBEEF -> 0xD8, inl 0xD8 != 0x11AABEEF
- *  11  outw 0xCDAB -> 0xD9, inl 0xD8 != 0x11CDABEF
- *  12  outb 0x5A -> 0xDB, inl 0xD8 != 0x5ACDABEF
+ *   1  outl 0x11223344 -> 0xE0, inl 0xE0 != 0x11223344
+ *   2  inb 0xE0 != 0x44          3  inb 0xE1 != 0x33
+ *   4  inb 0xE2 != 0x22          5  inb 0xE3 != 0x11
+ *   6  inw 0xE0 != 0x3344        7  inw 0xE2 != 0x1122
+ *   8  inw 0xE1 != 0x2233 (unaligned word inside the register)
+ *   9  outb 0xAA -> 0xE2, inl 0xE0 != 0x11AA3344
+ *  10  outw 0xBEEF -> 0xE0, inl 0xE0 != 0x11AABEEF
+ *  11  outw 0xCDAB -> 0xE1, inl 0xE0 != 0x11CDABEF
+ *  12  outb 0x5A -> 0xE3, inl 0xE0 != 0x5ACDABEF
  *  13  inb 0xF8 != 0x78          14  inw 0xF8 != 0x5678
  *  15  inl 0xF8 != 0x12345678
  *  16  inb 0xF8 with EAX=0xDEADBEEF: EAX != 0xDEADBE78 (upper bits clobbered)
  *  17  inw 0xF8 with EAX=0xDEADBEEF: EAX != 0xDEAD5678 (upper bits clobbered)
- *  18  immediate-port forms: outl $0xD8 / inl $0xD8 mismatch (0xCAFEBABE)
- *  19  immediate-port forms: inb $0xDA != 0xFE
+ *  18  immediate-port forms: outl $0xE0 / inl $0xE0 mismatch (0xCAFEBABE)
+ *  19  immediate-port forms: inb $0xE2 != 0xFE
  *  20  immediate-port form:  inw $0xF8 != 0x5678
  *  21  upper half of EDX clobbered by an IN/OUT
  */

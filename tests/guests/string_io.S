@@ -1,17 +1,17 @@
 /* guest: load=0x8000 mode=protected */
 /*
  * string_io: INS/OUTS (with and without REP, forward and backward) through
- * the scratch device.  REP OUTS to 0xD8 writes every element to the same
+ * the scratch device.  REP OUTS to 0xE0 writes every element to the same
  * port, so the register ends up holding the last element; REP INS from
  * 0xF8 fills every element with 0x12345678 truncated to the element size.
  *
  * Failure codes (port 0xF0):
  *   1  rep outsb: ECX != 0 afterwards
  *   2  rep outsb: ESI not advanced by 4
- *   3  rep outsb 01 02 03 04 -> 0xD8 (register 0 before): register != 0x00000004
- *   4  rep outsw 1111 2222 BBAA -> 0xD8 (0x99887766 before): register != 0x9988BBAA
+ *   3  rep outsb 01 02 03 04 -> 0xE0 (register 0 before): register != 0x00000004
+ *   4  rep outsw 1111 2222 BBAA -> 0xE0 (0x99887766 before): register != 0x9988BBAA
  *   5  rep outsw: ESI not advanced by 6 or ECX != 0
- *   6  rep outsd 01010101 A5A5A5A5 -> 0xD8: register != 0xA5A5A5A5
+ *   6  rep outsd 01010101 A5A5A5A5 -> 0xE0: register != 0xA5A5A5A5
  *   7  rep outsd: ESI not advanced by 8 or ECX != 0
  *   8  rep insw x4 from 0xF8: ECX != 0
  *   9  rep insw: EDI not advanced by 8
@@ -26,7 +26,7 @@
  *  18  std; rep insd: an element != 0x12345678
  *  19  std; rep insd: guard before/after modified (wrote in the wrong direction)
  *  20  rep outsb with ECX = 0: register or ESI changed
- *  21  outsw (no rep) 0x4321 -> 0xDA: register != 0x4321xxxx merge
+ *  21  outsw (no rep) 0x4321 -> 0xE2: register != 0x4321xxxx merge
  */
 #include "guest.h"
 
