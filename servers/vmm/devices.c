@@ -121,17 +121,16 @@ static enum x86_cpu_mode code_mode(uint64_t cs_desc)
 }
 
 /* The MMIO pages: the test page (testdev.c) and the exiting vCPU's local APIC (smp.c). */
-static bool is_mmio_page(uint64_t gpa)
+static bool is_mmio_page(struct exit_ctx *x, uint64_t gpa)
 {
-	return (gpa >= MMIO_TEST_PAGE && gpa - MMIO_TEST_PAGE < PAGE_BYTES) ||
-	       (gpa >= APIC_BASE_DEFAULT && gpa - APIC_BASE_DEFAULT < LAPIC_PAGE_BYTES);
+	return (gpa >= MMIO_TEST_PAGE && gpa - MMIO_TEST_PAGE < PAGE_BYTES) || smp_lapic_page(x, gpa);
 }
 
 /* size bytes at gpa, on an MMIO page, read (or written from *v) on its device. */
 static void mmio_device(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v)
 {
-	if (gpa >= APIC_BASE_DEFAULT) {
-		smp_lapic_access(x, gpa - APIC_BASE_DEFAULT, size, write, v);
+	if (smp_lapic_page(x, gpa)) {
+		smp_lapic_access(x, gpa, size, write, v);
 		return;
 	}
 	uint64_t off = gpa - MMIO_TEST_PAGE;
@@ -150,7 +149,7 @@ bool mmio_access(struct exit_ctx *x)
 {
 	struct guest *g = x->g;
 	uint64_t *w = x->w;
-	if (!is_mmio_page(w[VMW_GPA]) || (w[VMW_CR0] & CR0_PG))
+	if (!is_mmio_page(x, w[VMW_GPA]) || (w[VMW_CR0] & CR0_PG))
 		return false; /* not a device, or guest paging (we do not walk guest tables) */
 	uint64_t linear = w[VMW_SEG_BASE(VMS_CS)] + w[VMW_RIP];
 	uint64_t avail = linear < g->cfg.memory ? g->cfg.memory - linear : 0;
@@ -185,53 +184,86 @@ static bool interrupt_due(struct guest *g)
 /*
  * The guest halted with interrupts on.  The PIT keeps its own time, which
  * runs only while the guest halts: the VMM sleeps (a timed wait, in host
- * TSC time) for as long as the PIT has to go to its next interrupt, then
- * runs the PIT on by that much, and the interrupt is due.  Input that
- * wakes the sleep first and raises an interrupt the PIC lets through ends
- * it early, the PIT run on by the time slept; other input sleeps on.
- * Without the TSC's rate, virtual time jumps to the interrupt at once.
+ * TSC time) until the PIT's next interrupt or the local APIC timer's,
+ * whichever comes first, then runs the PIT on by the time slept (all the
+ * way to its interrupt if that came first).  Input that wakes the sleep
+ * first and raises an interrupt the PIC lets through ends it early, the
+ * same way; other input sleeps on.  Without the TSC's rate, virtual time
+ * jumps to the PIT's interrupt at once.
  */
 void devices_halt(struct guest *g)
 {
+	unsigned c = guest_exit_cpu(g);
 	uint64_t clocks = pit_ticks_until_irq0(&g->pit), hz = vmm_tsc_hz(), start = rdtsc();
-	if (interrupt_due(g) || clocks == UINT64_MAX)
+	uint64_t lapic = vcpu_lapic_deadline(g, c);
+	if (interrupt_due(g) || vcpu_lapic_pending(g, c) || (clocks == UINT64_MAX && lapic == UINT64_MAX))
 		return;
-	uint64_t deadline = hz ? start + pit_clocks_to_tsc(clocks, hz) : 0;
-	while (!vmm_sleep_until(deadline)) { /* woken by input */
+	uint64_t pit = clocks == UINT64_MAX ? UINT64_MAX : hz ? start + pit_clocks_to_tsc(clocks, hz) : 0;
+	uint64_t deadline = pit < lapic ? pit : lapic;
+	bool woken = false;
+	while (!woken && !vmm_sleep_until(deadline)) { /* woken by input */
 		devices_pull_input(g);
-		if (interrupt_due(g)) {
-			uint64_t slept = tsc_to_pit_clocks(rdtsc() - start, hz);
-			pit_advance(&g->pit, slept < clocks ? slept : clocks);
-			g->halt_late = 0;
-			return;
-		}
+		woken = interrupt_due(g);
 	}
-	g->halt_late = hz ? rdtsc() - deadline : UINT64_MAX;
-	pit_advance(&g->pit, clocks);
+	g->halt_late = woken ? 0 : hz ? rdtsc() - deadline : UINT64_MAX;
+	uint64_t slept = hz ? tsc_to_pit_clocks(rdtsc() - start, hz) : clocks;
+	if (clocks != UINT64_MAX)
+		pit_advance(&g->pit, slept < clocks ? slept : clocks);
 	interrupt_due(g);
 }
 
+/* An interrupt can be injected now: IF set, no shadow, no other event on its way in. */
+static bool interrupt_window_open(const struct exit_ctx *x, bool event_busy)
+{
+	const uint64_t *w = x->w;
+	return (w[VMW_RFLAGS] & RFLAGS_IF) && !(w[VMW_INTR_STATE] & VM_INTR_SHADOWS) && !event_busy;
+}
+
+static void inject_event(struct exit_ctx *x, uint32_t info)
+{
+	x->w[VMW_INJECT_INFO] = VM_EVENT_VALID | info;
+	x->w[VMW_INJECT_ERROR] = 0;
+	x->reply |= VMG_INJECT;
+}
+
 /*
- * Delivers the PIC's pending interrupt if the guest can take it now, or
- * asks for an exit as soon as it can.  Needs the RFLAGS and STATE groups
- * (and EVENT: an event the exit interrupted goes first).
+ * Delivers the exiting vCPU's next event if it can take it now, or asks
+ * for an exit as soon as it can: an NMI first (injected at an NMI-window
+ * exit, where the kernel has seen the guest's NMI blocking end), then the
+ * highest vector its local APIC lets through, then the PIC's, which
+ * reaches the BSP through LINT0 (vlapic_accepts_pic).  Needs the RFLAGS,
+ * STATE and EVENT groups (an event the exit interrupted goes first).
  */
 void inject_pending_interrupt(struct exit_ctx *x)
 {
 	struct guest *g = x->g;
 	uint64_t *w = x->w;
+	unsigned c = exit_cpu(x);
+	struct vlapic *l = &g->cpu[c].lapic;
 	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
+	vlapic_update(l, vcpu_guest_tsc(g, c));
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;
-	if (exit_cpu(x) || pic_pending_vector(&g->pic) < 0)
-		return; /* the PIC's interrupts are the BSP's */
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);
-	if (!(w[VMW_RFLAGS] & RFLAGS_IF) || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS) ||
-	    (x->reply & VMG_INJECT) || requeued) { /* the kernel delivers the interrupted event first */
-		w[VMW_CONTROLS] = VMC_INTR_WINDOW;
+	bool busy = (x->reply & VMG_INJECT) || requeued; /* the kernel delivers the interrupted event first */
+	if (l->nmi_pending) {
+		bool nmi_window = (w[VMW_REASON] & 0xffff) == VMEXIT_NMI_WINDOW;
+		if (nmi_window && !busy && !(w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
+			inject_event(x, VM_EVENT_NMI | 2);
+			l->nmi_pending = false;
+			busy = true;
+		} else {
+			w[VMW_CONTROLS] |= VMC_NMI_WINDOW;
+		}
+	}
+	bool pic = c == 0 && vlapic_accepts_pic(l) && pic_pending_vector(&g->pic) >= 0;
+	if (vlapic_pending_vector(l) < 0 && !pic)
+		return;
+	if (!interrupt_window_open(x, busy)) {
+		w[VMW_CONTROLS] |= VMC_INTR_WINDOW;
 		return;
 	}
-	w[VMW_INJECT_INFO] = VM_EVENT_VALID | VM_EVENT_EXTERNAL | (uint32_t)pic_acknowledge(&g->pic);
-	w[VMW_INJECT_ERROR] = 0;
-	x->reply |= VMG_INJECT;
+	uint8_t vector = vlapic_pending_vector(l) >= 0 ? vlapic_acknowledge(l)
+						       : (uint8_t)pic_acknowledge(&g->pic);
+	inject_event(x, VM_EVENT_EXTERNAL | vector);
 }

@@ -12,6 +12,9 @@
 
 #define CPUID_VMX        (1u << 5)  /* leaf 1 ECX: hidden, the guest cannot use VMX */
 #define CPUID_HYPERVISOR (1u << 31) /* leaf 1 ECX: set, as on any hypervisor */
+#define CPUID_X2APIC     (1u << 21) /* leaf 1 ECX: the local APIC model has x2APIC mode */
+#define CPUID_TSC_DEADLINE (1u << 24) /* leaf 1 ECX: and the TSC-deadline timer */
+#define CPUID_APIC       (1u << 9)  /* leaf 1 EDX: the vCPU's APIC is enabled (IA32_APIC_BASE) */
 #define VECTOR_UD        6
 #define VECTOR_GP        13
 #define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
@@ -53,7 +56,8 @@ static inline void skip_instruction(struct exit_ctx *x)
  * TSC's rate and 0x16 its base MHz (what Intel CPUs report, where the
  * highest basic leaf reaches them); and the
  * hypervisor leaves 0x40000000 (signature, highest leaf) and 0x40000010
- * (TSC kHz in EAX, as VMware defined it; no LAPIC bus: EBX 0).
+ * (TSC kHz in EAX, as VMware defined it, and the local APIC timer's
+ * clock in EBX: the same, the model counts the guest's TSC).
  */
 #define HYPERVISOR_LEAF_MAX 0x40000010u
 #define CPUID_INVARIANT_TSC (1u << 8)
@@ -77,8 +81,8 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 		w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0x74616f4d; /* "Moat" three times */
 		break;
 	case 0x40000010:
-		w[VMW_RAX] = hz / 1000;
-		w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
+		w[VMW_RAX] = w[VMW_RBX] = hz / 1000;
+		w[VMW_RCX] = w[VMW_RDX] = 0;
 		break;
 	case 0x80000007:
 		w[VMW_RDX] |= CPUID_INVARIANT_TSC;
@@ -90,21 +94,29 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 }
 
 /*
- * Leaf 1: no VMX for the guest, the hypervisor bit, and the vCPU's number
- * as its initial APIC ID (EBX 31:24, what its local APIC's ID register
- * says).
+ * Leaf 1: no VMX for the guest, the hypervisor bit, the vCPU's number as
+ * its initial APIC ID (EBX 31:24, what its local APIC's ID register
+ * says), and the local APIC as the model is: x2APIC and the TSC-deadline
+ * timer, and the APIC bit as IA32_APIC_BASE's enable bit says.
  */
 static void cpuid_leaf1(const struct guest *g, uint64_t *w)
 {
-	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR;
-	w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)guest_exit_cpu(g) << 24;
+	unsigned c = guest_exit_cpu(g);
+	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR | CPUID_X2APIC |
+		     CPUID_TSC_DEADLINE;
+	w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)c << 24;
+	w[VMW_RDX] &= ~(uint64_t)CPUID_APIC;
+	if (vlapic_hw_enabled(&g->cpu[c].lapic))
+		w[VMW_RDX] |= CPUID_APIC;
 }
 
-/* Leaf 1's changes, then what every adjusted leaf gets. */
+/* Leaves 1 and 0xB (EDX: the x2APIC ID), then what every adjusted leaf gets. */
 static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w)
 {
 	if (leaf == 1)
 		cpuid_leaf1(g, w);
+	if (leaf == 0xb)
+		w[VMW_RDX] = guest_exit_cpu(g);
 	cpuid_tsc_leaves(leaf, w);
 	xstate_trim_cpuid(g, leaf, sub, w);
 }
@@ -269,16 +281,16 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = w[word];
 	else if (msr == MSR_TSC)
 		v = rdtsc() + w[VMW_TSC_OFFSET];
-	else if (msr == MSR_APIC_BASE) /* vCPU 0 is the bootstrap processor */
-		v = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (exit_cpu(x) ? 0 : APIC_BASE_BSP);
 	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
-	else
+	else if (!smp_is_lapic_msr(msr) || !smp_lapic_msr(x, msr, false, &v))
 		return inject_gp(x);
 	w[VMW_RAX] = (uint32_t)v;
 	w[VMW_RDX] = v >> 32;
 	x->reply |= VMG_GPR_ACDB;
 	skip_instruction(x);
+	if (smp_is_lapic_msr(msr))
+		inject_pending_interrupt(x); /* its timer may have fired meanwhile */
 }
 
 static void exit_wrmsr(struct exit_ctx *x)
@@ -291,7 +303,12 @@ static void exit_wrmsr(struct exit_ctx *x)
 		x->reply |= VMG_MSR;
 	} else if (msr == MSR_TSC) {
 		w[VMW_TSC_OFFSET] = v - rdtsc();
+		x->g->cpu[exit_cpu(x)].tsc_offset = w[VMW_TSC_OFFSET];
 		x->reply |= VMG_MSR;
+	} else if (smp_is_lapic_msr(msr) && smp_lapic_msr(x, msr, true, &v)) {
+		skip_instruction(x);
+		inject_pending_interrupt(x); /* an EOI, a TPR, a self-IPI or a deadline may have one */
+		return;
 	} else if (msr == MSR_EFER && !(v & ~EFER_GUEST)) {
 		w[VMW_EFER] = (v & ~EFER_LMA) | (w[VMW_EFER] & EFER_LMA); /* LMA is the CPU's */
 		x->reply |= VMG_CR;
@@ -322,15 +339,22 @@ static void exit_cr(struct exit_ctx *x)
 		w[VMW_EFER] = (w[VMW_EFER] & ~EFER_LMA) | (paging && lme ? EFER_LMA : 0);
 		x->g->cr4 = w[VMW_CR4]; /* for CPUID's OSXSAVE bit */
 		x->reply |= VMG_CR;
-	} else if (cr == 8) {
+	} else if (cr == 8 && type == CR_MOV_TO && (*reg >> 4)) {
+		return inject_gp(x); /* reserved bits */
+	} else if (cr == 8) { /* the local APIC's task priority */
+		struct vlapic *l = &x->g->cpu[exit_cpu(x)].lapic;
 		if (type == CR_MOV_FROM)
-			*reg = 0; /* no local APIC is emulated: the priority is always 0 */
+			*reg = vlapic_cr8(l);
+		else
+			vlapic_set_cr8(l, *reg);
 		x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
 	} else {
 		guest_stop(x, "unsupported control-register access", q);
 		return;
 	}
 	skip_instruction(x);
+	if (cr == 8)
+		inject_pending_interrupt(x); /* a lower priority may let one through */
 }
 
 /*
@@ -368,7 +392,7 @@ static void exit_mov_dr(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
-/* HLT: the BSP sleeps until the PIC's next interrupt; an AP, with none to get, halts for good. */
+/* HLT: the BSP sleeps until its next timer interrupt (devices_halt); an AP halts for good. */
 static void exit_hlt(struct exit_ctx *x)
 {
 	if (exit_cpu(x)) {
@@ -382,7 +406,7 @@ static void exit_hlt(struct exit_ctx *x)
 	devices_halt(x->g);
 	skip_instruction(x);
 	inject_pending_interrupt(x);
-	if (!(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & VMC_INTR_WINDOW))
+	if (!(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & (VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
 		guest_stop(x, "halted with no interrupt to come", 0);
 }
 
@@ -394,6 +418,7 @@ static void exit_ept_violation(struct exit_ctx *x)
 		inject_pending_interrupt(x);
 }
 
+/* The interrupt and NMI windows: the guest can take what was waiting. */
 static void exit_interrupt_window(struct exit_ctx *x)
 {
 	inject_pending_interrupt(x);
@@ -412,6 +437,7 @@ static void exit_invalid_state(struct exit_ctx *x)
 static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
 	[VMEXIT_TRIPLE_FAULT] = exit_triple_fault,
 	[VMEXIT_INTERRUPT_WINDOW] = exit_interrupt_window,
+	[VMEXIT_NMI_WINDOW] = exit_interrupt_window,
 	[VMEXIT_CPUID] = exit_cpuid,
 	[VMEXIT_HLT] = exit_hlt,
 	[VMEXIT_HYPERCALL] = exit_vmcall,

@@ -1,32 +1,63 @@
 /*
- * A guest's vCPUs as the processors of a PC.  vCPU 0, the bootstrap
- * processor (BSP), runs from the start; the others, the application
- * processors (APs), wait for a STARTUP IPI, as processors do after reset.
- * Each vCPU has a local APIC model (vlapic.h) at 0xFEE00000, and a write
- * of its ICR sends INIT and STARTUP IPIs, which this file delivers:
+ * A guest's vCPUs as the processors of a PC, and the interrupts between
+ * them.  vCPU 0, the bootstrap processor (BSP), runs from the start; the
+ * others, the application processors (APs), wait for a STARTUP IPI, as
+ * processors do after reset.  Each vCPU has a local APIC model (vlapic.h)
+ * at its IA32_APIC_BASE page (0xFEE00000 at first) and at the x2APIC
+ * MSRs; this file connects them to the guest:
+ * - Fixed, lowest-priority and NMI messages (IPIs, and apic_deliver for
+ *   the other devices) go into the receivers' models, and each receiver
+ *   is kicked (vcpu_kick) so that its next exit injects them.  A
+ *   lowest-priority message goes to the one APIC of its destination with
+ *   the lowest processor priority (the first of them on a tie).
  * - STARTUP to a vCPU waiting for one: the VMM writes its state (real
  *   mode at CS:IP = vector << 8 : 0) and runs it.  A vCPU not waiting
  *   ignores it, as the SDM's second STARTUP is ignored.
  * - INIT to a vCPU that is not running makes it wait for a STARTUP; to
  *   one that runs, it recalls it (SYS_VCPU_RECALL), and at that recall's
  *   exit the vCPU stops, or, if a STARTUP came meanwhile, starts there.
+ *   Either way its APIC is reset.  An INIT to the sender is not modelled.
  * The kernel knows nothing of this: "waiting for SIPI" is a vCPU the VMM
- * has not run, or has stopped (docs/vm-exit-protocol.md).  Interrupts
- * (the PIC's) reach the BSP alone, so an AP's HLT halts it until an INIT.
+ * has not run, or has stopped (docs/vm-exit-protocol.md).  The models
+ * keep time in the vCPU's guest TSC: the host's plus the offset the guest
+ * set by writing IA32_TSC (exits.c keeps it in tsc_offset).
  */
 #include "mem.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
 
+#define VCPU_NONE 0xffffffffu /* the sender of a message no vCPU sent */
+
 void smp_init(struct guest *g)
 {
 	for (unsigned c = 0; c < g->cfg.vcpus; c++) {
-		g->cpu[c].state = c ? VCPU_WAIT_SIPI : VCPU_RUNNING;
-		g->cpu[c].init_pending = false;
-		g->cpu[c].sipi_vector = -1;
-		vlapic_init(&g->cpu[c].lapic, c);
+		struct guest_vcpu *v = &g->cpu[c];
+		v->state = c ? VCPU_WAIT_SIPI : VCPU_RUNNING;
+		v->init_pending = false;
+		v->sipi_vector = -1;
+		v->tsc_offset = 0;
+		vlapic_init(&v->lapic, c, c == 0);
+		/* the I/O APIC's remote IRR will hook in here: v->lapic.eoi_level */
 	}
+}
+
+uint64_t vcpu_guest_tsc(const struct guest *g, unsigned c)
+{
+	return rdtsc() + g->cpu[c].tsc_offset;
+}
+
+uint64_t vcpu_lapic_deadline(const struct guest *g, unsigned c)
+{
+	uint64_t d = vlapic_next_deadline(&g->cpu[c].lapic);
+	return d == UINT64_MAX ? d : d - g->cpu[c].tsc_offset;
+}
+
+bool vcpu_lapic_pending(struct guest *g, unsigned c)
+{
+	struct vlapic *l = &g->cpu[c].lapic;
+	vlapic_update(l, vcpu_guest_tsc(g, c));
+	return l->nmi_pending || vlapic_pending_vector(l) >= 0;
 }
 
 /*
@@ -55,6 +86,7 @@ static void deliver_init(struct guest *g, unsigned c)
 	struct guest_vcpu *v = &g->cpu[c];
 	if (v->state != VCPU_RUNNING) {
 		v->state = VCPU_WAIT_SIPI;
+		vlapic_reset(&v->lapic);
 		return;
 	}
 	v->sipi_vector = -1;
@@ -71,37 +103,134 @@ static void deliver_startup(struct guest *g, unsigned c, uint8_t vector)
 		start_vcpu(g, c, vector);
 }
 
-/* Delivers an IPI vCPU `from` sent to every vCPU it reaches; an INIT not to the sender. */
-static void send_ipi(struct guest *g, unsigned from, const struct vlapic_ipi *ipi)
+/* Only the exiting vCPU's own reply injects without help; others are recalled so that they exit. */
+void vcpu_kick(struct guest *g, unsigned c)
 {
-	for (unsigned c = 0; c < g->cfg.vcpus; c++) {
-		if (!vlapic_ipi_reaches(ipi, from, c))
-			continue;
-		if (ipi->kind == IPI_INIT && c != from)
+	if (c != guest_exit_cpu(g) && g->cpu[c].state == VCPU_RUNNING)
+		sys_vcpu_recall(g->cpu[c].slot);
+}
+
+/* irq, sent by vCPU `from` (VCPU_NONE: a device), reaches vCPU c. */
+static void deliver_one(struct guest *g, unsigned from, unsigned c, const struct apic_irq *irq)
+{
+	if (irq->mode == APIC_MODE_INIT) {
+		if (c != from)
 			deliver_init(g, c);
-		else if (ipi->kind == IPI_STARTUP)
-			deliver_startup(g, c, ipi->vector);
+	} else if (irq->mode == APIC_MODE_STARTUP) {
+		deliver_startup(g, c, irq->vector);
+	} else {
+		vlapic_accept(&g->cpu[c].lapic, irq);
+		vcpu_kick(g, c);
 	}
 }
 
-/*
- * Byte off of the APIC page, size bytes.  A read gives the bytes of the
- * 32-bit register there (the upper 12 of each 16 read 0); a write counts
- * only as an aligned 32-bit one (SDM vol. 3, 10.4.1), others are dropped.
- */
-void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool write, uint64_t *v)
+/* irq to the APICs its destination names: each of them, or the lowest-priority one. */
+static void deliver_to_dest(struct guest *g, unsigned from, const struct apic_irq *irq)
 {
-	struct guest_vcpu *cpu = &x->g->cpu[exit_cpu(x)];
-	uint32_t reg = off & ~0xfu;
-	if (!write) {
-		*v = off & 0xc ? 0 : vlapic_read(&cpu->lapic, reg) >> (8 * (off & 3));
+	int lowest = -1;
+	for (unsigned c = 0; c < g->cfg.vcpus; c++) {
+		const struct vlapic *l = &g->cpu[c].lapic;
+		if (!vlapic_matches(l, irq))
+			continue;
+		if (irq->mode != APIC_MODE_LOWEST)
+			deliver_one(g, from, c, irq);
+		else if (lowest < 0 || vlapic_ppr(l) < vlapic_ppr(&g->cpu[lowest].lapic))
+			lowest = (int)c;
+	}
+	if (lowest >= 0)
+		deliver_one(g, from, (unsigned)lowest, irq);
+}
+
+void apic_deliver(struct guest *g, const struct apic_irq *irq)
+{
+	deliver_to_dest(g, VCPU_NONE, irq);
+}
+
+/* Delivers an IPI vCPU `from` sent: to its destination, or by its shorthand. */
+static void send_ipi(struct guest *g, unsigned from, const struct vlapic_ipi *ipi)
+{
+	if (!ipi->send)
+		return;
+	if (ipi->shorthand == ICR_DEST_NONE) {
+		deliver_to_dest(g, from, &ipi->irq);
 		return;
 	}
-	if ((off & 0xf) || size != 4)
+	for (unsigned c = 0; c < g->cfg.vcpus; c++) {
+		bool self = c == from;
+		if (ipi->shorthand == ICR_DEST_ALL || self == (ipi->shorthand == ICR_DEST_SELF))
+			deliver_one(g, from, c, &ipi->irq);
+	}
+}
+
+bool smp_lapic_page(struct exit_ctx *x, uint64_t gpa)
+{
+	uint64_t page = gpa & ~(uint64_t)(LAPIC_PAGE_BYTES - 1);
+	return page == LAPIC_BASE_DEFAULT || page == vlapic_mmio_base(&x->g->cpu[exit_cpu(x)].lapic);
+}
+
+/*
+ * size bytes at gpa, on a page smp_lapic_page accepted.  A read gives the
+ * bytes of the 32-bit register there (the upper 12 of each 16 read 0); a
+ * write counts only as an aligned 32-bit one (SDM vol. 3, 10.4.1), others
+ * are dropped.  Where the APIC's registers are not (the default page once
+ * the APIC has moved, and its page while it is disabled or in x2APIC
+ * mode) reads give all ones and writes are dropped.
+ */
+void smp_lapic_access(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v)
+{
+	unsigned c = exit_cpu(x);
+	struct vlapic *l = &x->g->cpu[c].lapic;
+	uint32_t off = gpa & (LAPIC_PAGE_BYTES - 1), reg = off & ~0xfu;
+	bool regs = (gpa & ~(uint64_t)(LAPIC_PAGE_BYTES - 1)) == vlapic_mmio_base(l) &&
+		    vlapic_xapic(l);
+	if (!write) {
+		uint32_t r = regs ? vlapic_mmio_read(l, reg, vcpu_guest_tsc(x->g, c)) : 0xffffffffu;
+		*v = regs && (off & 0xc) ? 0 : r >> (8 * (off & 3));
 		return;
-	struct vlapic_ipi ipi = vlapic_write(&cpu->lapic, reg, (uint32_t)*v);
-	if (ipi.kind != IPI_NONE)
-		send_ipi(x->g, exit_cpu(x), &ipi);
+	}
+	if ((off & 0xf) || size != 4 || !regs)
+		return;
+	struct vlapic_ipi ipi = vlapic_mmio_write(l, reg, (uint32_t)*v, vcpu_guest_tsc(x->g, c));
+	send_ipi(x->g, c, &ipi);
+}
+
+/* MAXPHYADDR, as CPUID leaf 0x80000008 tells the guest (the host's answer). */
+static unsigned phys_address_bits(void)
+{
+	uint32_t a = 0x80000000, b, c = 0, d;
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (a < 0x80000008)
+		return 36;
+	a = 0x80000008;
+	c = 0;
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return a & 0xff;
+}
+
+bool smp_lapic_msr(struct exit_ctx *x, uint32_t msr, bool write, uint64_t *v)
+{
+	unsigned c = exit_cpu(x);
+	struct vlapic *l = &x->g->cpu[c].lapic;
+	uint64_t now = vcpu_guest_tsc(x->g, c);
+	struct vlapic_ipi ipi;
+	if (msr == MSR_APIC_BASE) {
+		if (!write)
+			*v = l->base;
+		return !write || vlapic_set_base(l, *v, phys_address_bits());
+	}
+	if (msr == MSR_TSC_DEADLINE) {
+		if (write)
+			vlapic_set_tsc_deadline(l, *v, now);
+		else
+			*v = vlapic_tsc_deadline(l, now);
+		return true;
+	}
+	if (!write)
+		return vlapic_msr_read(l, msr, now, v);
+	if (!vlapic_msr_write(l, msr, *v, now, &ipi))
+		return false;
+	send_ipi(x->g, c, &ipi);
+	return true;
 }
 
 /*
@@ -123,6 +252,7 @@ bool smp_recalled(struct exit_ctx *x)
 	if (!v->init_pending)
 		return false;
 	v->init_pending = false;
+	vlapic_reset(&v->lapic);
 	if (v->sipi_vector < 0) {
 		v->state = VCPU_WAIT_SIPI;
 		x->reply = VMR_STOP;

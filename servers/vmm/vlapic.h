@@ -1,20 +1,40 @@
 /*
- * A local APIC in xAPIC mode, as much of it as starting processors needs
- * (Intel SDM vol. 3, chapter 10; AMD APM vol. 2, chapter 16): one per
- * vCPU, its registers at the 4 KiB page APIC_BASE_DEFAULT, each 32 bits
- * wide at a 16-byte aligned offset.
+ * A local APIC, one per vCPU (Intel SDM vol. 3, chapter 10 "Advanced
+ * Programmable Interrupt Controller"; AMD APM vol. 2, chapter 16).
  *
- * Modelled: the ID register (the vCPU's number, bits 31:24), the version
- * register, the task priority, the spurious-interrupt vector register and
- * the interrupt command register (ICR).  A write of the ICR's low half
- * sends an IPI; the model only decodes it (vlapic_write's result), the VMM
- * delivers it.  INIT (level assert) and STARTUP are decoded, to a physical
- * destination (ICR high bits 31:24) or a shorthand; the ICR reads back
- * with its delivery-status bit (12) clear: every IPI is sent at once.
- * EOI and the other registers take writes and read 0.
+ * Two ways in, one set of registers: xAPIC mode, 32-bit registers at
+ * 16-byte aligned offsets of the 4 KiB page at IA32_APIC_BASE, and x2APIC
+ * mode, MSR 0x800 + offset / 16 (the ICR one 64-bit MSR, 0x830; the ID
+ * 32 bits wide; SELF IPI at 0x83F).  In x2APIC mode the MSRs are strict:
+ * reading a write-only register, writing a read-only one or a reserved
+ * bit, and any register that does not exist raise #GP; in xAPIC mode such
+ * accesses read 0 and are dropped, as on hardware.
  *
- * Not modelled: interrupts (fixed, NMI, SMI IPIs and the LVT, the timer,
- * ISR/IRR), logical destinations, x2APIC.  Pure: host-tested.
+ * Modelled: ID (read-only), version, TPR, APR, PPR, EOI, LDR and DFR
+ * (flat and cluster logical destinations), SVR (software enable, spurious
+ * vector, focus bit kept), ISR/TMR/IRR, ESR (send/receive illegal vector),
+ * the six LVT entries (timer, thermal, performance, LINT0, LINT1, error:
+ * no CMCI), the timer (initial and current count, divide configuration,
+ * one-shot, periodic and TSC-deadline modes), the ICR, IA32_APIC_BASE's
+ * enable and x2APIC bits with the SDM's transitions (10.12.5), and
+ * IA32_TSC_DEADLINE.
+ *
+ * Interrupts: a fixed or lowest-priority message sets an IRR bit (and
+ * TMR for level triggering); the highest IRR vector whose priority class
+ * is above the PPR's is the one to deliver; acknowledging it moves it to
+ * the ISR; EOI clears the highest ISR bit and, for a level-triggered
+ * vector, calls the EOI hook (the I/O APIC's remote IRR).  An NMI message
+ * sets nmi_pending.  INIT and STARTUP are the VMM's business (smp.c).
+ * Every IPI is sent at once, so the ICR's delivery status reads idle and
+ * no spurious interrupt ever arises (acceptance and acknowledgement
+ * happen together).
+ *
+ * Time is the guest's TSC ("now", passed in), and the timer counts at
+ * the TSC's rate divided by the divide configuration: the APIC "bus
+ * clock" is the TSC clock.  The model never reads a clock; it fires a
+ * timer whose time has come when it is given a later "now"
+ * (vlapic_update), and says when that will be (vlapic_next_deadline).
+ * Pure: no syscalls, host-tested (tests/unit/test_vlapic.c).
  */
 #ifndef VMM_VLAPIC_H
 #define VMM_VLAPIC_H
@@ -23,23 +43,62 @@
 #include <stdint.h>
 
 #define LAPIC_PAGE_BYTES 4096
-#define LAPIC_ID        0x020
-#define LAPIC_VERSION   0x030
-#define LAPIC_TPR       0x080
-#define LAPIC_EOI       0x0b0
-#define LAPIC_SVR       0x0f0
-#define LAPIC_ICR_LOW   0x300
-#define LAPIC_ICR_HIGH  0x310
+
+/* Register offsets in the xAPIC page (x2APIC: MSR 0x800 + offset / 16). */
+#define LAPIC_ID            0x020
+#define LAPIC_VERSION       0x030
+#define LAPIC_TPR           0x080
+#define LAPIC_APR           0x090
+#define LAPIC_PPR           0x0a0
+#define LAPIC_EOI           0x0b0
+#define LAPIC_LDR           0x0d0
+#define LAPIC_DFR           0x0e0
+#define LAPIC_SVR           0x0f0
+#define LAPIC_ISR           0x100 /* 8 registers, 16 bytes apart: vectors 32 i .. 32 i + 31 */
+#define LAPIC_TMR           0x180
+#define LAPIC_IRR           0x200
+#define LAPIC_ESR           0x280
+#define LAPIC_ICR_LOW       0x300
+#define LAPIC_ICR_HIGH      0x310
+#define LAPIC_LVT_TIMER     0x320
+#define LAPIC_LVT_THERMAL   0x330
+#define LAPIC_LVT_PERF      0x340
+#define LAPIC_LVT_LINT0     0x350
+#define LAPIC_LVT_LINT1     0x360
+#define LAPIC_LVT_ERROR     0x370
+#define LAPIC_TIMER_INITIAL 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE  0x3e0
+#define LAPIC_SELF_IPI      0x3f0 /* x2APIC only */
+
+#define MSR_X2APIC_FIRST    0x800
+#define MSR_X2APIC_LAST     0x8ff
+#define MSR_X2APIC_ICR      0x830
+#define MSR_TSC_DEADLINE    0x6e0
 
 /* The version register: an integrated APIC (0x14) with 6 LVT entries (max index 5). */
 #define LAPIC_VERSION_VALUE 0x00050014u
 #define LAPIC_SVR_RESET     0xffu
+#define LAPIC_SVR_ENABLE    (1u << 8)
+
+/* IA32_APIC_BASE: the base address, BSP (8), x2APIC mode (10, "EXTD"), enable (11). */
+#define LAPIC_BASE_DEFAULT  0xfee00000ULL
+#define LAPIC_BASE_BSP      (1ULL << 8)
+#define LAPIC_BASE_EXTD     (1ULL << 10)
+#define LAPIC_BASE_ENABLE   (1ULL << 11)
+
+/* LVT entries: vector 7:0, delivery mode 10:8, mask 16, timer mode 18:17. */
+#define LVT_MASKED          (1u << 16)
+#define LVT_MODE(v)         (((v) >> 8) & 7u)
+#define LVT_TIMER_MODE(v)   (((v) >> 17) & 3u)
+#define LVT_TIMER_ONESHOT   0u
+#define LVT_TIMER_PERIODIC  1u
+#define LVT_TIMER_DEADLINE  2u
+enum lvt_index { LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
 
 /* ICR low: vector 7:0, delivery mode 10:8, destination mode 11, status 12, level 14, trigger 15, shorthand 19:18. */
 #define ICR_VECTOR(v)      ((v) & 0xffu)
 #define ICR_MODE(v)        (((v) >> 8) & 7u)
-#define ICR_MODE_INIT      5u
-#define ICR_MODE_STARTUP   6u
 #define ICR_LOGICAL        (1u << 11)
 #define ICR_BUSY           (1u << 12)
 #define ICR_LEVEL_ASSERT   (1u << 14)
@@ -49,12 +108,10 @@
 #define ICR_DEST_SELF      1u
 #define ICR_DEST_ALL       2u
 #define ICR_DEST_OTHERS    3u /* all excluding self */
-#define ICR_HIGH_DEST(h)   ((h) >> 24)
 
-struct vlapic {
-	uint8_t id;
-	uint32_t tpr, svr, icr_low, icr_high;
-};
+/* ESR bits the model sets. */
+#define ESR_SEND_ILLEGAL    (1u << 5)
+#define ESR_RECEIVE_ILLEGAL (1u << 6)
 
 /*
  * An interrupt message on the APIC bus: what an I/O APIC redirection
@@ -77,22 +134,98 @@ struct apic_irq {
 #define APIC_MODE_STARTUP  6u
 #define APIC_MODE_EXTINT   7u
 
-/* An IPI a write of the ICR sent: IPI_NONE for none the model delivers. */
-enum vlapic_ipi_kind { IPI_NONE, IPI_INIT, IPI_STARTUP };
+/* An IPI a write of the ICR (or SELF IPI) sent: `send` false for none. */
 struct vlapic_ipi {
-	enum vlapic_ipi_kind kind;
-	uint8_t vector;    /* STARTUP: the start page, CS = vector << 8 */
-	uint8_t shorthand; /* ICR_DEST_* */
-	uint8_t dest;      /* the physical APIC ID, with ICR_DEST_NONE */
+	bool send;
+	uint8_t shorthand; /* ICR_DEST_*; with ICR_DEST_NONE, irq.dest names the target */
+	struct apic_irq irq;
 };
 
-/* The APIC of the processor with APIC ID id, at reset. */
-void vlapic_init(struct vlapic *l, uint8_t id);
-/* The 32-bit register at off (16-byte aligned; anything else reads 0). */
-uint32_t vlapic_read(const struct vlapic *l, uint32_t off);
-/* Writes the register at off; the IPI this sends, if any. */
-struct vlapic_ipi vlapic_write(struct vlapic *l, uint32_t off, uint32_t v);
-/* Whether ipi, sent by the APIC with ID from, reaches the APIC with ID to. */
-bool vlapic_ipi_reaches(const struct vlapic_ipi *ipi, uint8_t from, uint8_t to);
+struct vlapic {
+	uint32_t id;           /* the APIC ID: the vCPU's number */
+	uint64_t base;         /* IA32_APIC_BASE */
+	uint32_t tpr, svr, ldr, dfr, icr_low, icr_high;
+	uint32_t esr, esr_pending; /* errors since the last ESR write, made visible by the next */
+	uint32_t lvt[LVT_COUNT];
+	uint32_t isr[8], tmr[8], irr[8];
+	uint32_t timer_initial, timer_divide;
+	bool timer_running;    /* one-shot or periodic, counting down */
+	uint64_t timer_start;  /* the guest TSC when the count was timer_initial */
+	uint64_t tsc_deadline; /* TSC-deadline mode: when to fire, 0 for not armed */
+	bool nmi_pending;
+	/* Called at the EOI of a level-triggered vector (the I/O APIC's remote IRR), if set. */
+	void (*eoi_level)(void *ctx, uint8_t vector);
+	void *eoi_ctx;
+};
+
+/* The APIC of processor id (the bootstrap processor if bsp) at power-up: xAPIC, software-disabled. */
+void vlapic_init(struct vlapic *l, uint32_t id, bool bsp);
+/* What an INIT does: every register to its power-up value but the ID and IA32_APIC_BASE. */
+void vlapic_reset(struct vlapic *l);
+
+static inline bool vlapic_hw_enabled(const struct vlapic *l)
+{
+	return l->base & LAPIC_BASE_ENABLE;
+}
+static inline bool vlapic_x2apic(const struct vlapic *l)
+{
+	return (l->base & LAPIC_BASE_EXTD) && vlapic_hw_enabled(l);
+}
+static inline bool vlapic_xapic(const struct vlapic *l)
+{
+	return vlapic_hw_enabled(l) && !(l->base & LAPIC_BASE_EXTD);
+}
+/* The guest-physical page of its xAPIC registers. */
+static inline uint64_t vlapic_mmio_base(const struct vlapic *l)
+{
+	return l->base & ~0xfffULL & ((1ULL << 52) - 1);
+}
+
+/*
+ * xAPIC MMIO: the 32-bit register at off (16-byte aligned) at guest TSC
+ * now.  Outside xAPIC mode the page is not the APIC's: reads give all
+ * ones and writes are dropped.  A write returns the IPI it sends.
+ */
+uint32_t vlapic_mmio_read(struct vlapic *l, uint32_t off, uint64_t now);
+struct vlapic_ipi vlapic_mmio_write(struct vlapic *l, uint32_t off, uint32_t v, uint64_t now);
+/* x2APIC MSRs 0x800-0x8FF: false for #GP (also outside x2APIC mode). */
+bool vlapic_msr_read(struct vlapic *l, uint32_t msr, uint64_t now, uint64_t *v);
+bool vlapic_msr_write(struct vlapic *l, uint32_t msr, uint64_t v, uint64_t now,
+		      struct vlapic_ipi *ipi);
+/*
+ * WRMSR IA32_APIC_BASE: false for #GP (reserved bits, at or above bit
+ * phys_bits, or a transition the SDM forbids).  BSP is read-only.
+ */
+bool vlapic_set_base(struct vlapic *l, uint64_t v, unsigned phys_bits);
+/* IA32_TSC_DEADLINE: reads 0 outside TSC-deadline mode and once fired; writes arm it there. */
+uint64_t vlapic_tsc_deadline(struct vlapic *l, uint64_t now);
+void vlapic_set_tsc_deadline(struct vlapic *l, uint64_t v, uint64_t now);
+/* CR8: the TPR's priority class (bits 7:4), kept even while the APIC is disabled. */
+static inline uint64_t vlapic_cr8(const struct vlapic *l)
+{
+	return l->tpr >> 4;
+}
+static inline void vlapic_set_cr8(struct vlapic *l, uint64_t v)
+{
+	l->tpr = (uint32_t)(v & 0xf) << 4;
+}
+
+/* Whether irq's destination names this APIC (a disabled one is named by nothing). */
+bool vlapic_matches(const struct vlapic *l, const struct apic_irq *irq);
+/* Takes a fixed, lowest-priority or NMI message; other modes are the VMM's. */
+void vlapic_accept(struct vlapic *l, const struct apic_irq *irq);
+/* The processor priority (SDM 10.8.3.1): from the TPR and the highest vector in service. */
+uint8_t vlapic_ppr(const struct vlapic *l);
+/* The vector to deliver now (the highest IRR above PPR), -1 for none. */
+int vlapic_pending_vector(const struct vlapic *l);
+/* The processor takes vlapic_pending_vector's vector: IRR -> ISR.  Returns it. */
+uint8_t vlapic_acknowledge(struct vlapic *l);
+/* Whether the 8259's output reaches this processor: LINT0 as ExtINT, or no APIC in the way. */
+bool vlapic_accepts_pic(const struct vlapic *l);
+
+/* Brings the timer to guest TSC now: a count or deadline that has run out fires. */
+void vlapic_update(struct vlapic *l, uint64_t now);
+/* The guest TSC at which the timer fires next, UINT64_MAX if it will not (stopped or masked). */
+uint64_t vlapic_next_deadline(const struct vlapic *l);
 
 #endif

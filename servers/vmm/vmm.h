@@ -69,6 +69,7 @@ struct guest_vcpu {
 	enum vcpu_state state;
 	bool init_pending;      /* an INIT reached it while it ran: it was recalled */
 	int sipi_vector;        /* a STARTUP that came meanwhile (-1: none) */
+	uint64_t tsc_offset;    /* its guest TSC less the host's (the last IA32_TSC write set it) */
 	struct vlapic lapic;
 };
 
@@ -171,10 +172,20 @@ extern const struct ide_backend disk_backend;
 /* The driver's disk size in sectors, or 0 without a driver or a disk. */
 uint64_t disk_sectors(void);
 
-/* smp.c: the guest's vCPUs started and stopped through their local APICs. */
+/* smp.c: the guest's vCPUs started and stopped, and interrupts delivered, through their local APICs. */
 void smp_init(struct guest *g);
-/* An access of size bytes at byte off of the exiting vCPU's local APIC page (vlapic.h). */
-void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool write, uint64_t *v);
+/* Whether gpa is on the exiting vCPU's local APIC page (or the default one, 0xFEE00000). */
+bool smp_lapic_page(struct exit_ctx *x, uint64_t gpa);
+/* An access of size bytes at gpa, on a page smp_lapic_page accepted (vlapic.h). */
+void smp_lapic_access(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v);
+/* Whether msr is one of the local APIC's: IA32_APIC_BASE, IA32_TSC_DEADLINE, the x2APIC MSRs. */
+static inline bool smp_is_lapic_msr(uint32_t msr)
+{
+	return msr == MSR_APIC_BASE || msr == MSR_TSC_DEADLINE ||
+	       (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+/* RDMSR (into *v) or WRMSR (of *v) of such an MSR by the exiting vCPU; false for #GP. */
+bool smp_lapic_msr(struct exit_ctx *x, uint32_t msr, bool write, uint64_t *v);
 /* An AP's HLT: it halts for good, until an INIT and a STARTUP. */
 void smp_halt(struct exit_ctx *x);
 /*
@@ -182,6 +193,12 @@ void smp_halt(struct exit_ctx *x);
  * or starts at the STARTUP that came since.  False if no INIT did.
  */
 bool smp_recalled(struct exit_ctx *x);
+/* vCPU c's guest TSC now: the host's plus its offset. */
+uint64_t vcpu_guest_tsc(const struct guest *g, unsigned c);
+/* The host TSC at which vCPU c's local APIC timer next interrupts, UINT64_MAX for never. */
+uint64_t vcpu_lapic_deadline(const struct guest *g, unsigned c);
+/* Whether vCPU c's local APIC has an interrupt or NMI for it now (its timer brought up to date). */
+bool vcpu_lapic_pending(struct guest *g, unsigned c);
 
 /*
  * Delivers irq to every local APIC of g it reaches (smp.c), and makes each
@@ -240,13 +257,14 @@ uint64_t xstate_switched(void);
 /* Trims CPUID leaf/sub's answer in w[VMW_RAX..RBX] to the components the kernel switches. */
 void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w);
 /*
- * The CPUID leaves a guest sees changed: 1 (also VMX hidden), the
- * TSC's leaves 0x15, 0x16, 0x40000000-0x40000010 and 0x80000007
+ * The CPUID leaves a guest sees changed: 1 (also VMX hidden), 0xB (the
+ * x2APIC ID), the TSC's leaves 0x15, 0x16, 0x40000000-0x40000010 and 0x80000007
  * (exits.c), and those xstate_trim_cpuid changes.  A bit test for the
  * basic leaves, so that the others (the common case: CPUID exits are the
  * hot path) pass quickly.
  */
-#define CPUID_ADJUSTED_BASIC ((1u << 1) | (1u << 7) | (1u << 0xd) | (1u << 0x15) | (1u << 0x16))
+#define CPUID_ADJUSTED_BASIC \
+	((1u << 1) | (1u << 7) | (1u << 0xb) | (1u << 0xd) | (1u << 0x15) | (1u << 0x16))
 static inline bool cpuid_adjusted(uint32_t leaf)
 {
 	if (leaf < 32)

@@ -76,6 +76,7 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 #define VM_EVENT_VALID        (1u << 31)
 #define VM_EVENT_ERROR_CODE   (1u << 11)  /* an error code goes with it */
 #define VM_EVENT_EXTERNAL     (0u << 8)   /* type: an external interrupt */
+#define VM_EVENT_NMI          (2u << 8)   /* type: an NMI (vector 2) */
 #define VM_EVENT_EXCEPTION    (3u << 8)   /* type: a hardware exception */
 
 /* State groups (word VMW_MASK). */
