@@ -229,7 +229,8 @@ static void inject_event(struct exit_ctx *x, uint32_t info)
 /*
  * Delivers the exiting vCPU's next event if it can take it now, or asks
  * for an exit as soon as it can: an NMI first (injected at an NMI-window
- * exit, where the kernel has seen the guest's NMI blocking end), then the
+ * exit, where the kernel has seen the guest's NMI blocking end; no
+ * interrupt overtakes it meanwhile, as an OS may count on), then the
  * highest vector its local APIC lets through, then the PIC's, which
  * reaches the BSP through LINT0 (vlapic_accepts_pic).  Needs the RFLAGS,
  * STATE and EVENT groups (an event the exit interrupted goes first).
@@ -245,16 +246,16 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);
-	bool busy = (x->reply & VMG_INJECT) || requeued; /* the kernel delivers the interrupted event first */
+	bool busy = (x->reply & VMG_INJECT) || requeued; /* the interrupted event goes first */
 	if (l->nmi_pending) {
 		bool nmi_window = (w[VMW_REASON] & 0xffff) == VMEXIT_NMI_WINDOW;
-		if (nmi_window && !busy && !(w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
-			inject_event(x, VM_EVENT_NMI | 2);
-			l->nmi_pending = false;
-			busy = true;
-		} else {
-			w[VMW_CONTROLS] |= VMC_NMI_WINDOW;
+		if (!nmi_window || busy || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
+			w[VMW_CONTROLS] |= VMC_NMI_WINDOW; /* and no interrupt before it */
+			return;
 		}
+		inject_event(x, VM_EVENT_NMI | 2);
+		l->nmi_pending = false;
+		busy = true;
 	}
 	bool pic = c == 0 && vlapic_accepts_pic(l) && pic_pending_vector(&g->pic) >= 0;
 	if (vlapic_pending_vector(l) < 0 && !pic)

@@ -168,6 +168,26 @@ idt_desc:
 idt:	.fill	\nvec * 8, 1, 0
 .endm
 
+/*
+ * POLL_FUNCTION: the subroutine `poll`, which polls the word at EBX until
+ * it is not 0 (returns ZF clear), at most POLL_LIMIT times (ZF set; the
+ * guest sets POLL_LIMIT).  Each poll writes port 0x80, where nothing
+ * answers: an exit, so that the VMM delivers interrupts meanwhile and the
+ * scheduler runs other vCPUs even without a preemption timer.  Clobbers ECX.
+ */
+.macro	POLL_FUNCTION
+poll:
+	movl	$POLL_LIMIT, %ecx
+.Lpoll\@:
+	cmpl	$0, (%ebx)
+	jne	.Lpolled\@
+	outb	%al, $0x80
+	decl	%ecx
+	jnz	.Lpoll\@
+.Lpolled\@:
+	ret
+.endm
+
 /* ---- The 16550 UART the VMM models (32-bit guests) ---- */
 	.set	COM1, 0x3F8
 

@@ -294,15 +294,7 @@ start:
 	xorl	%eax, %eax
 	REPORT
 
-/* Polls the word at EBX until it is not 0 (ZF clear), at most POLL_LIMIT times (ZF set). */
-poll:
-	movl	$POLL_LIMIT, %ecx
-1:	cmpl	$0, (%ebx)
-	jne	2f
-	outb	%al, $POST_PORT
-	decl	%ecx
-	jnz	1b
-2:	ret
+	POLL_FUNCTION
 
 self_handler:
 	pushl	%eax

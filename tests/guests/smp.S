@@ -60,7 +60,6 @@
 	.set	SHARED_WORDS, 6
 	.set	AP_COUNT, 1000
 	.set	POLL_LIMIT, 1000000
-	.set	POST_PORT, 0x80			/* nothing there: writes are dropped */
 
 start:
 	cli
@@ -130,15 +129,7 @@ start:
 4:	xorl	%eax, %eax
 	REPORT
 
-/* Polls the word at EBX until it is not 0 (ZF clear), at most POLL_LIMIT times (ZF set). */
-poll:
-	movl	$POLL_LIMIT, %ecx
-1:	cmpl	$0, (%ebx)
-	jne	2f
-	outb	%al, $POST_PORT
-	decl	%ecx
-	jnz	1b
-2:	ret
+	POLL_FUNCTION
 
 /*
  * The AP's code, copied to TRAMPOLINE and entered in real mode at
