@@ -107,11 +107,22 @@ static void eoi(struct vlapic *l)
 
 /* ---- Acceptance ---- */
 
+static void request(struct vlapic *l, uint8_t vector, bool level);
+
+/* An error for ESR, and the error LVT entry's interrupt if it is unmasked (and itself legal). */
+static void apic_error(struct vlapic *l, uint32_t bit)
+{
+	uint32_t lvt = l->lvt[LVT_ERROR];
+	l->esr_pending |= bit;
+	if (!(lvt & LVT_MASKED) && (uint8_t)lvt >= 16)
+		request(l, (uint8_t)lvt, false);
+}
+
 /* A fixed interrupt's vector into IRR; vectors 0-15 are illegal (ESR). */
 static void request(struct vlapic *l, uint8_t vector, bool level)
 {
 	if (vector < 16) {
-		l->esr_pending |= ESR_RECEIVE_ILLEGAL;
+		apic_error(l, ESR_RECEIVE_ILLEGAL);
 		return;
 	}
 	vec_set(l->irr, vector);
@@ -379,7 +390,7 @@ static struct vlapic_ipi decode_ipi(struct vlapic *l, uint32_t low, uint32_t hig
 	unsigned mode = ipi.irq.mode;
 	bool deassert = !(low & ICR_LEVEL_ASSERT) && (low & ICR_TRIGGER_LEVEL);
 	if ((mode == APIC_MODE_FIXED || mode == APIC_MODE_LOWEST) && ipi.irq.vector < 16)
-		l->esr_pending |= ESR_SEND_ILLEGAL;
+		apic_error(l, ESR_SEND_ILLEGAL);
 	else if (mode == APIC_MODE_INIT)
 		ipi.send = !deassert;
 	else

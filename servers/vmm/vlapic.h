@@ -12,7 +12,8 @@
  *
  * Modelled: ID (read-only), version, TPR, APR, PPR, EOI, LDR and DFR
  * (flat and cluster logical destinations), SVR (software enable, spurious
- * vector, focus bit kept), ISR/TMR/IRR, ESR (send/receive illegal vector),
+ * vector, focus bit kept), ISR/TMR/IRR, ESR (send/receive illegal vector,
+ * which interrupt through the error LVT entry when it is unmasked),
  * the six LVT entries (timer, thermal, performance, LINT0, LINT1, error:
  * no CMCI), the timer (initial and current count, divide configuration,
  * one-shot, periodic and TSC-deadline modes), the ICR, IA32_APIC_BASE's

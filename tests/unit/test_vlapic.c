@@ -146,6 +146,23 @@ TEST(vlapic_esr_latches_on_write)
 	CHECK_EQ(rd(&l, LAPIC_ESR), 0);
 }
 
+/* An error interrupts through the error LVT entry when it is unmasked; an illegal one does not loop. */
+TEST(vlapic_error_lvt_interrupts)
+{
+	struct vlapic l;
+
+	enabled(&l, 0);
+	wr(&l, LAPIC_LVT_ERROR, 0xfe);
+	send(&l, 0, 0x40001); /* fixed vector 1 to self */
+	CHECK_EQ(vlapic_pending_vector(&l), 0xfe);
+	vlapic_acknowledge(&l);
+	wr(&l, LAPIC_LVT_ERROR, 0x05);
+	fixed(&l, 2, false);
+	CHECK_EQ(vlapic_pending_vector(&l), -1);
+	wr(&l, LAPIC_ESR, 0);
+	CHECK_EQ(rd(&l, LAPIC_ESR), ESR_SEND_ILLEGAL | ESR_RECEIVE_ILLEGAL);
+}
+
 /* ---- Priorities, acknowledgement, EOI ---- */
 
 TEST(vlapic_highest_vector_above_ppr_is_delivered)
