@@ -242,7 +242,7 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	unsigned c = exit_cpu(x);
 	struct vlapic *l = &g->cpu[c].lapic;
 	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
-	vlapic_update(l, vcpu_guest_tsc(g, c));
+	vcpu_lapic_update(g, c);
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);

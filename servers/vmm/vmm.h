@@ -197,6 +197,8 @@ bool smp_recalled(struct exit_ctx *x);
 uint64_t vcpu_guest_tsc(const struct guest *g, unsigned c);
 /* The host TSC at which vCPU c's local APIC timer next interrupts, UINT64_MAX for never. */
 uint64_t vcpu_lapic_deadline(const struct guest *g, unsigned c);
+/* Brings vCPU c's local APIC timer to now (a deadline a few microseconds away: waited out). */
+void vcpu_lapic_update(struct guest *g, unsigned c);
 /* Whether vCPU c's local APIC has an interrupt or NMI for it now (its timer brought up to date). */
 bool vcpu_lapic_pending(struct guest *g, unsigned c);
 

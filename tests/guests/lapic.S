@@ -13,7 +13,8 @@
  *   current count goes down;
  * - HLT with only the APIC timer armed (10^7 counts) sleeps until it fires;
  * - the TSC-deadline timer (IA32_TSC_DEADLINE, 0x6E0, 10^7 TSC counts on)
- *   interrupts at its deadline, and the MSR reads 0 after;
+ *   interrupts at its deadline, and the MSR reads 0 after; one 50000
+ *   counts ahead reaches the guest spinning without exits after its WRMSR;
  * - an NMI to self comes (vector 2) with interrupts off.
  * Then it starts the AP (INIT, STARTUP).  The AP, in real mode, points
  * its real-mode IVT entry 0x60 at a handler, switches its APIC to x2APIC
@@ -50,6 +51,7 @@
  *  22  the AP did not take the BSP's IPI exactly once
  *  23  the AP's x2APIC ID (MSR 0x802) is not 1
  *  24  the IPI to all excluding self did not reach the AP (and come back)
+ *  25  a TSC deadline 50000 counts ahead never reached the guest spinning without exits
  *  0x100 + n  unexpected vector n
  */
 #include "guest.h"
@@ -93,6 +95,7 @@
 	.set	NVEC, 0x70
 	.set	COUNT, 100000			/* timer counts: TSC counts at divide by 1 */
 	.set	LONG_COUNT, 10000000		/* longer than a few exits, even under QEMU -icount */
+	.set	SHORT_COUNT, 50000		/* what the VMM waits out at an exit (docs/vmm.md) */
 	.set	POLL_LIMIT, 1000000
 	.set	POST_PORT, 0x80			/* nothing there: each write is an exit */
 	.set	TRAMPOLINE, 0x9000
@@ -252,6 +255,20 @@ start:
 	rdmsr
 	orl	%edx, %eax
 	EXPECT	0, %eax, 18
+
+	/* a deadline a moment ahead reaches a vCPU that spins without exits */
+	rdtsc
+	addl	$SHORT_COUNT, %eax
+	adcl	$0, %edx
+	movl	$MSR_TSC_DEADLINE, %ecx
+	sti
+	wrmsr
+	movl	$POLL_LIMIT, %ecx
+12:	cmpl	$2, deadline_count
+	je	13f
+	loop	12b
+	FAIL	25
+13:	cli
 
 	/* an NMI to self, with interrupts off */
 	movl	$(ICR_SELF | ICR_NMI), APIC_ICR_LOW(%esi)
