@@ -9,7 +9,8 @@
  *   the other devices) go into the receivers' models, and each receiver
  *   is kicked (vcpu_kick) so that its next exit injects them.  A
  *   lowest-priority message goes to the one APIC of its destination with
- *   the lowest processor priority (the first of them on a tie).
+ *   the lowest processor priority (the first of them on a tie); the model
+ *   says which APICs a message reaches (vlapic_targets).
  * - STARTUP to a vCPU waiting for one: the VMM writes its state (real
  *   mode at CS:IP = vector << 8 : 0) and runs it.  A vCPU not waiting
  *   ignores it, as the SDM's second STARTUP is ignored.
@@ -144,42 +145,27 @@ static void deliver_one(struct guest *g, unsigned from, unsigned c, const struct
 	}
 }
 
-/* irq to the APICs its destination names: each of them, or the lowest-priority one. */
-static void deliver_to_dest(struct guest *g, unsigned from, const struct apic_irq *irq)
+/* irq, sent by vCPU `from` (VCPU_NONE: a device) by shorthand or to its destination. */
+static void deliver(struct guest *g, unsigned from, uint8_t shorthand, const struct apic_irq *irq)
 {
-	int lowest = -1;
-	for (unsigned c = 0; c < g->cfg.vcpus; c++) {
-		const struct vlapic *l = &g->cpu[c].lapic;
-		if (!vlapic_matches(l, irq))
-			continue;
-		if (irq->mode != APIC_MODE_LOWEST)
+	const struct vlapic *apics[VMM_MAX_VCPUS];
+	for (unsigned c = 0; c < g->cfg.vcpus; c++)
+		apics[c] = &g->cpu[c].lapic;
+	uint32_t to = vlapic_targets(apics, g->cfg.vcpus, from, shorthand, irq);
+	for (unsigned c = 0; c < g->cfg.vcpus; c++)
+		if (to >> c & 1)
 			deliver_one(g, from, c, irq);
-		else if (lowest < 0 || vlapic_ppr(l) < vlapic_ppr(&g->cpu[lowest].lapic))
-			lowest = (int)c;
-	}
-	if (lowest >= 0)
-		deliver_one(g, from, (unsigned)lowest, irq);
 }
 
 void apic_deliver(struct guest *g, const struct apic_irq *irq)
 {
-	deliver_to_dest(g, VCPU_NONE, irq);
+	deliver(g, VCPU_NONE, ICR_DEST_NONE, irq);
 }
 
-/* Delivers an IPI vCPU `from` sent: to its destination, or by its shorthand. */
 static void send_ipi(struct guest *g, unsigned from, const struct vlapic_ipi *ipi)
 {
-	if (!ipi->send)
-		return;
-	if (ipi->shorthand == ICR_DEST_NONE) {
-		deliver_to_dest(g, from, &ipi->irq);
-		return;
-	}
-	for (unsigned c = 0; c < g->cfg.vcpus; c++) {
-		bool self = c == from;
-		if (ipi->shorthand == ICR_DEST_ALL || self == (ipi->shorthand == ICR_DEST_SELF))
-			deliver_one(g, from, c, &ipi->irq);
-	}
+	if (ipi->send)
+		deliver(g, from, ipi->shorthand, &ipi->irq);
 }
 
 bool smp_lapic_page(struct exit_ctx *x, uint64_t gpa)

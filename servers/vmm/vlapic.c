@@ -169,6 +169,37 @@ bool vlapic_matches(const struct vlapic *l, const struct apic_irq *irq)
 	return (uint8_t)irq->dest == 0xff || (uint8_t)irq->dest == (uint8_t)l->id;
 }
 
+/* The set a shorthand, or the destination, names. */
+static uint32_t named(const struct vlapic *const *apics, unsigned n, unsigned from,
+		      uint8_t shorthand, const struct apic_irq *irq)
+{
+	uint32_t all = n >= 32 ? 0xffffffffu : (1u << n) - 1, self = from < 32 ? 1u << from : 0;
+	if (shorthand == ICR_DEST_SELF)
+		return self & all;
+	if (shorthand == ICR_DEST_ALL)
+		return all;
+	if (shorthand == ICR_DEST_OTHERS)
+		return all & ~self;
+	uint32_t set = 0;
+	for (unsigned i = 0; i < n && i < 32; i++)
+		if (vlapic_matches(apics[i], irq))
+			set |= 1u << i;
+	return set;
+}
+
+uint32_t vlapic_targets(const struct vlapic *const *apics, unsigned n, unsigned from,
+			uint8_t shorthand, const struct apic_irq *irq)
+{
+	uint32_t set = named(apics, n, from, shorthand, irq);
+	int lowest = -1;
+	if (irq->mode != APIC_MODE_LOWEST)
+		return set;
+	for (unsigned i = 0; i < n && i < 32; i++)
+		if ((set >> i & 1) && (lowest < 0 || vlapic_ppr(apics[i]) < vlapic_ppr(apics[lowest])))
+			lowest = (int)i;
+	return lowest < 0 ? 0 : 1u << lowest;
+}
+
 /* After reset the APIC is software-disabled and the 8259 reaches the CPU as if through a wire. */
 bool vlapic_accepts_pic(const struct vlapic *l)
 {

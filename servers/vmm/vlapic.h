@@ -213,6 +213,14 @@ static inline void vlapic_set_cr8(struct vlapic *l, uint64_t v)
 
 /* Whether irq's destination names this APIC (a disabled one is named by nothing). */
 bool vlapic_matches(const struct vlapic *l, const struct apic_irq *irq);
+/*
+ * The APICs among apics[0..n-1] (n <= 32) that a message reaches, a bit
+ * per index: by shorthand (from: the sender's index), or those its
+ * destination names; of those, for lowest priority, only the one with the
+ * lowest PPR (the first on a tie).
+ */
+uint32_t vlapic_targets(const struct vlapic *const *apics, unsigned n, unsigned from,
+			uint8_t shorthand, const struct apic_irq *irq);
 /* Takes a fixed, lowest-priority or NMI message; other modes are the VMM's. */
 void vlapic_accept(struct vlapic *l, const struct apic_irq *irq);
 /* The processor priority (SDM 10.8.3.1): from the TPR and the highest vector in service. */

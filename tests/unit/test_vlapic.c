@@ -323,6 +323,71 @@ TEST(vlapic_x2apic_logical_ids)
 	CHECK(names(&l, true, 0x1000c) && !names(&l, true, 0x2000c));
 }
 
+/* Three enabled xAPICs, IDs 0-2, and the array vlapic_targets takes. */
+struct three {
+	struct vlapic l[3];
+	const struct vlapic *p[3];
+};
+static void three(struct three *t)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		enabled(&t->l[i], i);
+		t->p[i] = &t->l[i];
+	}
+}
+
+TEST(vlapic_targets_by_shorthand)
+{
+	struct three t;
+	struct apic_irq irq = { .vector = 0x40, .dest = 2 }; /* the destination plays no part */
+
+	three(&t);
+	CHECK_EQ(vlapic_targets(t.p, 3, 1, ICR_DEST_SELF, &irq), 0x2u);
+	CHECK_EQ(vlapic_targets(t.p, 3, 1, ICR_DEST_ALL, &irq), 0x7u);
+	CHECK_EQ(vlapic_targets(t.p, 3, 1, ICR_DEST_OTHERS, &irq), 0x5u);
+	CHECK_EQ(vlapic_targets(t.p, 3, 0xffffffffu, ICR_DEST_OTHERS, &irq), 0x7u); /* no sender */
+}
+
+TEST(vlapic_targets_by_destination)
+{
+	struct three t;
+	struct apic_irq irq = { .vector = 0x40, .dest = 2 };
+
+	three(&t);
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x4u);
+	irq.dest = 0xff;
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x7u);
+	irq.dest = 7;
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0);
+	wr(&t.l[0], LAPIC_LDR, 0x01u << 24);
+	wr(&t.l[2], LAPIC_LDR, 0x04u << 24);
+	irq.logical = true;
+	irq.dest = 0x05;
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x5u);
+	vlapic_set_base(&t.l[2], LAPIC_BASE_DEFAULT, 46); /* a disabled APIC is named by nothing */
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x1u);
+}
+
+TEST(vlapic_lowest_priority_takes_the_lowest_ppr)
+{
+	struct three t;
+	struct apic_irq irq = { .vector = 0x40, .mode = APIC_MODE_LOWEST, .dest = 0xff };
+
+	three(&t);
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x1u); /* a tie: the first */
+	wr(&t.l[0], LAPIC_TPR, 0x20);
+	wr(&t.l[1], LAPIC_TPR, 0x30);
+	wr(&t.l[2], LAPIC_TPR, 0x10);
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x4u);
+	irq.dest = 0x02; /* only APIC 2 is not named */
+	irq.logical = true;
+	wr(&t.l[0], LAPIC_LDR, 0x02u << 24);
+	wr(&t.l[1], LAPIC_LDR, 0x02u << 24);
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x1u);
+	irq.dest = 0x08;
+	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0); /* nobody */
+}
+
 /* ---- The ICR ---- */
 
 TEST(vlapic_icr_modes_and_destinations)
