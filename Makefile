@@ -44,7 +44,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
-		servers/vmm/vlapic.c servers/vmm/config.c \
+		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
@@ -280,6 +280,19 @@ KBDCONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbdconsole/root.cfg
 	$(BUILD)/guests/console_irq.bin:guest_console_irq
 $(eval $(call test_iso,kbdconsole,$(KBDCONSOLE_TEST_MODULES)))
 
+# kvm-unit-tests under the VMM (tests/kut/): built from the read-only copy
+# KUT_SRC into $(BUILD)/kut (a run without it prints skip lines).  The ISO
+# holds the root task, the VMM, its generated configuration and the test
+# images (tests/kut/build.sh lists them in $(BUILD)/kut/modules).
+KUT_SRC ?= ../shared/third-party/kvm-unit-tests
+$(BUILD)/kut/modules: tests/kut/build.sh tests/kut/mkconfig.awk tests/kut/cases
+	@echo "  KUT     $(KUT_SRC)"
+	$(V)tests/kut/build.sh $(KUT_SRC) $(BUILD)/kut
+$(BUILD)/test-kut.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf $(BUILD)/prog/vmm.elf \
+		$(BUILD)/kut/modules
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
+		$(BUILD)/prog/vmm.elf:vmm $$(cat $(BUILD)/kut/modules)
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -317,7 +330,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk switch kbd kbdconsole
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
-		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso
+		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log

@@ -1,7 +1,7 @@
 /*
  * The VMM's configuration: one line per guest, run in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
- *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete]
+ *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|debug-exit]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=; vcpus= is 1 to
  * VMM_MAX_VCPUS (1 by default).  '#' starts a comment.  Pure: host-tested.
@@ -92,7 +92,8 @@ static int lookup(const char *word, const char *const *names, int n)
 }
 
 static const char *const mode_names[] = { "realmode", "protected", "multiboot" };
-static const char *const test_names[] = { "none", "result", "contained", "spin", "bench", "delete" };
+static const char *const test_names[] = { "none", "result", "contained", "spin", "bench", "delete",
+						  "debug-exit" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
 
 _Static_assert(VMM_MAX_VCPUS == 4, "apply's message names the limit");
@@ -121,7 +122,7 @@ static const char *apply(struct guest_config *g, char *word)
 		strlcpy(g->module, val, sizeof(g->module));
 	else if (strcmp(key, "mode") == 0 && (i = lookup(val, mode_names, 3)) >= 0)
 		g->mode = i;
-	else if (strcmp(key, "test") == 0 && (i = lookup(val, test_names, 6)) >= 0)
+	else if (strcmp(key, "test") == 0 && (i = lookup(val, test_names, 7)) >= 0)
 		g->test = i;
 	else if (strcmp(key, "load") == 0 && parse_size(val, &g->load))
 		;

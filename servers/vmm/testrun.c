@@ -67,6 +67,11 @@ bool test_report(struct guest *g)
 	case TEST_RESULT:
 		ok = !g->stop_reason && g->result == 0 && build_report(g);
 		break;
+	case TEST_DEBUG_EXIT:
+		ok = !g->stop_reason && g->debug_exited && g->result == 0;
+		if (!g->stop_reason && !g->debug_exited)
+			uprintf("# vmm: guest %s ended on the result port, not the debug-exit port\n", n);
+		break;
 	case TEST_CONTAINED:
 	case TEST_SPIN:
 		ok = g->stop_reason != 0;
@@ -82,7 +87,7 @@ bool test_report(struct guest *g)
 	if (g->stop_reason)
 		uprintf("# vmm: guest %s stopped: %s (rip %#lx, address %#lx)\n", n, g->stop_reason,
 			g->stop_rip, g->stop_addr);
-	else if (g->cfg.test == TEST_RESULT && g->result)
+	else if ((g->cfg.test == TEST_RESULT || g->cfg.test == TEST_DEBUG_EXIT) && g->result)
 		uprintf("# vmm: guest %s reported failure %lu\n", n, g->result);
 	test_result(n, ok);
 	return true;

@@ -16,8 +16,9 @@
 #include "vlapic.h"
 #include "pit8254.h"
 #include "uart16550.h"
+#include "fwcfg.h"
 
-#define VMM_MAX_GUESTS 24
+#define VMM_MAX_GUESTS 32
 #define GUEST_NAME_LEN 48
 #define VMM_MAX_VCPUS 4 /* vcpus= */
 
@@ -31,6 +32,7 @@ enum guest_test {
 	TEST_SPIN,      /* spins in the background while the others run; recalled at the end */
 	TEST_BENCH,     /* reports an instruction count on the bench port */
 	TEST_DELETE,    /* spins in the background; deleted while it runs, at the end */
+	TEST_DEBUG_EXIT, /* the guest ends through the debug-exit port with status 0 (testdev.c) */
 };
 
 struct guest_config {
@@ -86,6 +88,7 @@ struct guest {
 	struct pit8254 pit;
 	struct uart16550 uart;
 	struct ide_disk ide;
+	struct fw_cfg fw_cfg;
 	uint64_t halt_late;    /* TSC counts the last halt's sleep ran past its deadline (testdev.c) */
 	uint32_t scratch_port; /* the test I/O register */
 	uint64_t scratch_mmio; /* the test MMIO register */
@@ -95,6 +98,7 @@ struct guest {
 	char line[128];        /* console output collected up to a newline */
 	unsigned line_len;
 	bool running, done, hostile_done;
+	bool debug_exited;     /* it ended through the debug-exit port; result is its status */
 	uint64_t result;       /* what the guest reported, or why it stopped */
 	const char *stop_reason;
 	uint64_t stop_rip, stop_addr;
