@@ -292,6 +292,10 @@ $(BUILD)/test-kut.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf $
 		$(BUILD)/kut/modules
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
 		$(BUILD)/prog/vmm.elf:vmm $$(cat $(BUILD)/kut/modules)
+$(BUILD)/test-kutbench.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf \
+		$(BUILD)/prog/vmm.elf $(BUILD)/kut/modules
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
+		$(BUILD)/prog/vmm.elf:vmm $$(cat $(BUILD)/kut/modules-bench)
 
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
@@ -346,7 +350,7 @@ fuzz-coverage: deps-check $(BUILD)/test-fuzz.iso
 	$(V)tools/fuzz-coverage.sh $(BUILD)
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
-BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial vmlarge)
+BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial vmlarge kutbench)
 bench: deps-check $(BENCH_ISOS)
 	$(V)tools/bench.sh $(BENCH_ISOS)
 
