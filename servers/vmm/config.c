@@ -221,7 +221,8 @@ int guest_config_parse(const char *text, uint64_t len, struct guest_config *out,
 	for (; c.p < c.end; skip_line(&c)) {
 		if (!next_word(&c, word, sizeof(word)))
 			continue;
-		if (strcmp(word, "guest") != 0 || !next_word(&c, word, sizeof(word)) || n == max) {
+		if (strcmp(word, "guest") != 0 || !next_word(&c, word, sizeof(word)) || c.bad ||
+		    n == max) {
 			fmt_snprintf(err, err_len, "line %u: expected 'guest NAME ...'", c.line);
 			return -1;
 		}

@@ -15,6 +15,8 @@
 #define MODULE_WINDOW  0x38000000ULL /* where it reads a guest's modules, one at a time */
 #define GDT_GPA        BOOT_DATA_START /* the flat GDT the VMM gives protected-mode guests */
 
+_Static_assert(VMM_MAX_MODULES == MB_MAX_MODULES, "modules= gives the loader what it takes");
+
 /* Exit reasons that get a smaller message than the default (everything). */
 static const struct {
 	uint32_t reason, mask;

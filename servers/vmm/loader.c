@@ -7,12 +7,14 @@
  * placement, kernel and modules alike, is checked against the guest's RAM
  * and against what a PC keeps for itself; every refusal says why.
  */
+#include "array.h"
 #include "elf.h"
 #include "fmt.h"
 #include "loader.h"
 #include "mem.h"
+#include "moat/abi.h"
 
-#define PAGE           4096ULL
+#define PAGE           ((uint64_t)PAGE_BYTES)
 #define MB_HEADER_MIN  12 /* magic, flags, checksum */
 #define EBDA_END       0xa0000  /* where video memory starts */
 #define BIOS_ROM_START 0xe0000  /* the BIOS's 128 KiB (where the ACPI tables are) */
@@ -69,7 +71,7 @@ static bool place_ok(struct mb_load *l, const char *what, uint64_t start, uint64
 	if (start > l->ram_bytes || len > l->ram_bytes - start)
 		return refuse(l, "%s at %#lx (%lu KiB) lies outside its %lu KiB of RAM", what, start,
 			      kib(len), l->ram_bytes >> 10);
-	for (unsigned i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+	for (unsigned i = 0; i < ARRAY_LEN(reserved); i++)
 		if (start < reserved[i].end && reserved[i].start < start + len)
 			return refuse(l, "%s at %#lx (%lu KiB) overlaps %s", what, start, kib(len),
 				      reserved[i].what);
@@ -219,7 +221,7 @@ bool mb_load_kernel(struct mb_load *l, const uint8_t *img, uint64_t bytes)
 static uint64_t module_start(uint64_t start, uint64_t len)
 {
 	start = page_up(start);
-	for (unsigned i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+	for (unsigned i = 0; i < ARRAY_LEN(reserved); i++)
 		if (start < reserved[i].end && reserved[i].start < start + len)
 			start = page_up(reserved[i].end);
 	return start;

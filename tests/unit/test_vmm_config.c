@@ -137,3 +137,12 @@ TEST(vmm_config_long_kernel_name_is_refused)
 	CHECK_EQ(parse(line), -1);
 	CHECK(strncmp(err, "line 1: bad option", 18) == 0);
 }
+
+/* It is an error for a guest's name to be longer than a word may be. */
+TEST(vmm_config_overlong_name_is_refused)
+{
+	char line[400] = "guest ";
+	memset(line + strlen(line), 'n', 300);
+	CHECK_EQ(parse(line), -1);
+	CHECK_STR(err, "line 1: expected 'guest NAME ...'");
+}
