@@ -144,11 +144,13 @@ static const uint8_t *module_view(struct guest *g, const char *name, uint64_t *b
 	return (const uint8_t *)MODULE_WINDOW;
 }
 
+/* Takes back module_view's mapping of module name. */
 static void module_unview(struct guest *g, const char *name)
 {
 	BUILD(g, sys_unmap(module_slot(name, 0)));
 }
 
+/* Copies len bytes from src to guest RAM at gpa; false if they are not all RAM. */
 static bool copy_in(struct guest *g, uint64_t gpa, const uint8_t *src, uint64_t len)
 {
 	uint8_t *dst = guest_ptr(g, gpa, len);

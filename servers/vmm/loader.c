@@ -37,6 +37,7 @@ static const struct {
 	{ BIOS_AREA_START, BIOS_AREA_END, "the BIOS area at 0x9fc00-0x100000" },
 };
 
+/* Says why the load cannot go on, in l->err; returns false for the caller to return. */
 static bool refuse(struct mb_load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool refuse(struct mb_load *l, const char *fmt, ...)
 {
@@ -53,6 +54,7 @@ static uint64_t kib(uint64_t bytes)
 	return (bytes + 1023) >> 10;
 }
 
+/* a rounded up to a page boundary. */
 static uint64_t page_up(uint64_t a)
 {
 	return (a + PAGE - 1) & ~(PAGE - 1);
@@ -278,6 +280,7 @@ static uint32_t info_string(struct info_space *s, const char *a, const char *b)
 	return at;
 }
 
+/* Appends the memory map entry [base, base + len) of type to map[*n]. */
 static void map_entry(struct mb_mmap_entry *map, unsigned *n, uint64_t base, uint64_t len,
 		      uint32_t type)
 {
