@@ -52,12 +52,12 @@ static inline void skip_instruction(struct exit_ctx *x)
  * The guest's TSC (the host's plus the vCPU's offset: RDTSC does not
  * exit) runs at the host's rate and never stops, so CPUID says so and
  * says the rate, and a guest need not calibrate it: invariant TSC
- * (0x80000007 EDX[8]); leaf 0x15 as a 1:1 ratio to a "crystal" at the
- * TSC's rate and 0x16 its base MHz (what Intel CPUs report, where the
- * highest basic leaf reaches them); and the
- * hypervisor leaves 0x40000000 (signature, highest leaf) and 0x40000010
- * (TSC kHz in EAX, as VMware defined it, and the local APIC timer's
- * clock in EBX: the same, the model counts the guest's TSC).
+ * (0x80000007 EDX[8]); leaf 0x15 as the TSC at LAPIC_TSC_PER_BUS times a
+ * "crystal", the local APIC timer's clock (vlapic.h), and 0x16 its base
+ * MHz (what Intel CPUs report, where the highest basic leaf reaches
+ * them); and the hypervisor leaves 0x40000000 (signature, highest leaf)
+ * and 0x40000010 (TSC kHz in EAX and the APIC bus kHz in EBX, as VMware
+ * defined them).
  */
 #define HYPERVISOR_LEAF_MAX 0x40000010u
 #define CPUID_INVARIANT_TSC (1u << 8)
@@ -68,8 +68,8 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 	switch (leaf) {
 	case 0x15:
 		w[VMW_RAX] = 1;
-		w[VMW_RBX] = 1;
-		w[VMW_RCX] = (uint32_t)hz;
+		w[VMW_RBX] = LAPIC_TSC_PER_BUS;
+		w[VMW_RCX] = (uint32_t)(hz / LAPIC_TSC_PER_BUS);
 		w[VMW_RDX] = 0;
 		break;
 	case 0x16:
@@ -81,7 +81,8 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 		w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0x74616f4d; /* "Moat" three times */
 		break;
 	case 0x40000010:
-		w[VMW_RAX] = w[VMW_RBX] = hz / 1000;
+		w[VMW_RAX] = hz / 1000;
+		w[VMW_RBX] = hz / 1000 / LAPIC_TSC_PER_BUS;
 		w[VMW_RCX] = w[VMW_RDX] = 0;
 		break;
 	case 0x80000007:

@@ -211,11 +211,15 @@ bool vlapic_accepts_pic(const struct vlapic *l)
 
 /* ---- The timer ---- */
 
-/* The divide configuration (bits 0, 1, 3): 0 -> 2, 1 -> 4, ... 6 -> 128, 7 -> 1. */
+/*
+ * The TSC counts of one timer count: the bus clock's (LAPIC_TSC_PER_BUS)
+ * times the divide configuration's (bits 0, 1, 3: 0 -> 2, 1 -> 4, ...
+ * 6 -> 128, 7 -> 1).
+ */
 static uint64_t timer_divisor(const struct vlapic *l)
 {
 	uint32_t code = (l->timer_divide & 3) | (l->timer_divide >> 1 & 4);
-	return code == 7 ? 1 : 2u << code;
+	return LAPIC_TSC_PER_BUS * (code == 7 ? 1 : 2u << code);
 }
 
 static uint64_t timer_period(const struct vlapic *l)

@@ -31,8 +31,12 @@
  * happen together).
  *
  * Time is the guest's TSC ("now", passed in), and the timer counts at
- * the TSC's rate divided by the divide configuration: the APIC "bus
- * clock" is the TSC clock.  The model never reads a clock; it fires a
+ * the APIC bus clock, the TSC's rate / LAPIC_TSC_PER_BUS, divided by the
+ * divide configuration (CPUID leaf 0x15 calls that clock the crystal,
+ * with the TSC at LAPIC_TSC_PER_BUS times its rate: exits.c).  Slower
+ * than the TSC, as on hardware, so that a guest that watches a count go
+ * down sees it do so across exits that cost thousands of TSC counts
+ * under emulators.  The model never reads a clock; it fires a
  * timer whose time has come when it is given a later "now"
  * (vlapic_update), and says when that will be (vlapic_next_deadline).
  * Pure: no syscalls, host-tested (tests/unit/test_vlapic.c).
@@ -78,6 +82,7 @@
 #define MSR_TSC_DEADLINE    0x6e0
 
 /* The version register: an integrated APIC (0x14) with 6 LVT entries (max index 5). */
+#define LAPIC_TSC_PER_BUS   16u /* TSC counts per APIC bus clock */
 #define LAPIC_VERSION_VALUE 0x00050014u
 #define LAPIC_SVR_RESET     0xffu
 #define LAPIC_SVR_ENABLE    (1u << 8)

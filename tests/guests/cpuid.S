@@ -10,9 +10,10 @@
  *   5  leaf 1: ECX bit 5 (VMX) is set; the VMM must hide it
  *   6  leaf 1: EAX (family/model/stepping signature) is zero
  *   8  leaf 0x40000000: highest leaf not 0x40000010, or the signature not "MoatMoatMoat"
- *   9  leaf 0x40000010: EAX (TSC kHz) not the rate the VMM's test port 0xD8 reads
- *  10  leaf 0x15, where the highest basic leaf reaches it: not a 1:1 ratio
- *      to a crystal at the TSC's rate
+ *   9  leaf 0x40000010: EAX (TSC kHz) not the rate the VMM's test port 0xD8
+ *      reads, or EBX (the local APIC's bus kHz) not a sixteenth of it
+ *  10  leaf 0x15, where the highest basic leaf reaches it: not the TSC at
+ *      16 times a crystal (the APIC bus clock) at a sixteenth of its rate
  *  11  leaf 0x80000007: EDX bit 8 (invariant TSC) clear
  */
 #include "guest.h"
@@ -66,16 +67,24 @@ start:
 	cmpl	%esi, %eax
 	je	1f
 	FAIL	9
+1:	shrl	$4, %eax
+	cmpl	%eax, %ebx
+	je	1f
+	FAIL	9
 1:	cmpl	$0x15, %edi
 	jb	1f			/* no leaf 0x15 on this CPU (AMD's stop lower) */
 	movl	$0x15, %eax
 	cpuid
 	EXPECT	1, %eax, 10
-	EXPECT	1, %ebx, 10
-	movl	%ecx, %eax		/* crystal Hz / 1000 = kHz */
+	EXPECT	16, %ebx, 10
+	movl	%ecx, %eax		/* 16 crystal Hz / 1000 = TSC kHz, within 1 */
+	shll	$4, %eax
 	xorl	%edx, %edx
 	movl	$1000, %ecx
 	divl	%ecx
+	cmpl	%esi, %eax
+	je	1f
+	incl	%eax
 	cmpl	%esi, %eax
 	je	1f
 	FAIL	10

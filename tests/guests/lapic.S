@@ -7,11 +7,11 @@
  *   comes after STI, in service (ISR) while its handler runs;
  * - a task priority of 0x50 holds vector 0x41 back (PPR 0x50) until the
  *   TPR goes back to 0;
- * - the one-shot timer (divide by 1, 100000 counts) interrupts, no
- *   sooner than 100000 TSC counts later (the APIC timer counts at the
- *   TSC's rate), and its current count then reads 0; a masked timer's
- *   current count goes down;
- * - HLT with only the APIC timer armed (10^7 counts) sleeps until it fires;
+ * - the one-shot timer (divide by 1, 6250 counts) interrupts, no sooner
+ *   than 100000 TSC counts later (the APIC bus clock is a sixteenth of
+ *   the TSC's, as CPUID leaf 0x15 says), and its current count then reads
+ *   0; a masked timer's current count goes down;
+ * - HLT with only the APIC timer armed (10^7 TSC counts) sleeps until it fires;
  * - the TSC-deadline timer (IA32_TSC_DEADLINE, 0x6E0, 10^7 TSC counts on)
  *   interrupts at its deadline, and the MSR reads 0 after; one 50000
  *   counts ahead reaches the guest spinning without exits after its WRMSR;
@@ -36,11 +36,11 @@
  *   7  PPR does not read 0x50 with TPR 0x50
  *   8  vector 0x41 did not come once the TPR was 0
  *   9  the one-shot timer's interrupt never came
- *  10  it came sooner than its count in TSC counts
+ *  10  it came sooner than its count (times 16) in TSC counts
  *  11  the expired one-shot timer's current count is not 0
  *  12  a masked timer's current count does not go down
  *  13  HLT with the timer armed did not end with its interrupt
- *  14  that HLT ended sooner than the timer's count
+ *  14  that HLT ended sooner than the timer's count (times 16)
  *  15  IA32_TSC_DEADLINE does not read back the deadline written
  *  16  the TSC-deadline interrupt never came
  *  17  it came before the deadline
@@ -93,7 +93,8 @@
 	.set	VEC_AP, 0x60
 	.set	VEC_BACK, 0x61
 	.set	NVEC, 0x70
-	.set	COUNT, 100000			/* timer counts: TSC counts at divide by 1 */
+	.set	BUS, 16				/* TSC counts per APIC bus clock (CPUID 0x15) */
+	.set	COUNT, 100000			/* TSC counts */
 	.set	LONG_COUNT, 10000000		/* longer than a few exits, even under QEMU -icount */
 	.set	SHORT_COUNT, 50000		/* what the VMM waits out at an exit (docs/vmm.md) */
 	.set	POLL_LIMIT, 1000000
@@ -186,7 +187,7 @@ start:
 	movl	$0xB, APIC_TIMER_DIVIDE(%esi)	/* divide by 1 */
 	rdtsc
 	movl	%eax, %edi
-	movl	$COUNT, APIC_TIMER_INITIAL(%esi)
+	movl	$(COUNT / BUS), APIC_TIMER_INITIAL(%esi)
 	sti
 	movl	$timer_count, %ebx
 	call	poll
@@ -216,7 +217,7 @@ start:
 	movl	$VEC_TIMER, APIC_LVT_TIMER(%esi)
 	rdtsc
 	movl	%eax, %edi
-	movl	$LONG_COUNT, APIC_TIMER_INITIAL(%esi)
+	movl	$(LONG_COUNT / BUS), APIC_TIMER_INITIAL(%esi)
 	sti
 	hlt
 	cli

@@ -6,6 +6,8 @@
 #include "unit.h"
 
 #define T0 1000000ULL /* a guest TSC to start from */
+/* The guest TSC n APIC bus clocks after T0. */
+#define AT(n) (T0 + LAPIC_TSC_PER_BUS * (uint64_t)(n))
 
 /* A software-enabled xAPIC with ID id (spurious vector 0xff). */
 static void enabled(struct vlapic *l, uint32_t id)
@@ -459,18 +461,19 @@ TEST(vlapic_one_shot_timer)
 	struct vlapic l;
 
 	timer_at_t0(&l, 0x40, 0x0, 1000); /* divide by 2 */
-	CHECK_EQ(vlapic_next_deadline(&l), T0 + 2000);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 2), 999);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 1000), 500);
-	vlapic_update(&l, T0 + 1999);
+	CHECK_EQ(vlapic_next_deadline(&l), AT(2000));
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(2) - 1), 1000); /* 32 TSC counts a count */
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(2)), 999);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(1000)), 500);
+	vlapic_update(&l, AT(1999));
 	CHECK_EQ(vlapic_pending_vector(&l), -1);
-	vlapic_update(&l, T0 + 2000);
+	vlapic_update(&l, AT(2000));
 	CHECK_EQ(vlapic_pending_vector(&l), 0x40);
 	CHECK_EQ(vlapic_next_deadline(&l), UINT64_MAX);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 5000), 0);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_INITIAL, T0 + 5000), 1000);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(5000)), 0);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_INITIAL, AT(5000)), 1000);
 	vlapic_acknowledge(&l);
-	vlapic_update(&l, T0 + 9000);
+	vlapic_update(&l, AT(9000));
 	CHECK_EQ(vlapic_pending_vector(&l), -1); /* fired once */
 }
 
@@ -479,16 +482,16 @@ TEST(vlapic_periodic_timer)
 	struct vlapic l;
 
 	timer_at_t0(&l, 0x20041, 0xb, 100); /* divide by 1 */
-	vlapic_update(&l, T0 + 100);
+	vlapic_update(&l, AT(100));
 	CHECK_EQ(vlapic_acknowledge(&l), 0x41);
-	CHECK_EQ(vlapic_next_deadline(&l), T0 + 200);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 130), 70);
-	vlapic_mmio_write(&l, LAPIC_EOI, 0, T0 + 130);
-	vlapic_update(&l, T0 + 450); /* three periods missed: one interrupt */
+	CHECK_EQ(vlapic_next_deadline(&l), AT(200));
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(130)), 70);
+	vlapic_mmio_write(&l, LAPIC_EOI, 0, AT(130));
+	vlapic_update(&l, AT(450)); /* three periods missed: one interrupt */
 	CHECK_EQ(vlapic_acknowledge(&l), 0x41);
 	CHECK_EQ(vlapic_pending_vector(&l), -1);
-	CHECK_EQ(vlapic_next_deadline(&l), T0 + 500);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 460), 40);
+	CHECK_EQ(vlapic_next_deadline(&l), AT(500));
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(460)), 40);
 }
 
 /* It is an error for a masked timer to stop counting, or to interrupt. */
@@ -498,10 +501,10 @@ TEST(vlapic_masked_timer_counts)
 
 	timer_at_t0(&l, 0x10040, 0xb, 100);
 	CHECK_EQ(vlapic_next_deadline(&l), UINT64_MAX);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 60), 40);
-	vlapic_update(&l, T0 + 200);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(60)), 40);
+	vlapic_update(&l, AT(200));
 	CHECK_EQ(vlapic_pending_vector(&l), -1);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 200), 0);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(200)), 0);
 }
 
 TEST(vlapic_timer_mode_changes)
@@ -509,19 +512,19 @@ TEST(vlapic_timer_mode_changes)
 	struct vlapic l;
 
 	timer_at_t0(&l, 0x40, 0xb, 100);
-	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x20040, T0 + 60); /* to periodic: counts on */
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 60), 40);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 110), 90);
-	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x40, T0 + 110);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 300), 0);
-	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x20040, T0 + 300); /* stays 0 */
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 350), 0);
-	vlapic_mmio_write(&l, LAPIC_TIMER_INITIAL, 100, T0 + 400);
-	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x40040, T0 + 410); /* to TSC-deadline: disarmed */
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_INITIAL, T0 + 410), 0);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 410), 0);
-	vlapic_mmio_write(&l, LAPIC_TIMER_INITIAL, 100, T0 + 420); /* ignored in that mode */
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_INITIAL, T0 + 420), 0);
+	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x20040, AT(60)); /* to periodic: counts on */
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(60)), 40);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(110)), 90);
+	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x40, AT(110));
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(300)), 0);
+	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x20040, AT(300)); /* stays 0 */
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(350)), 0);
+	vlapic_mmio_write(&l, LAPIC_TIMER_INITIAL, 100, AT(400));
+	vlapic_mmio_write(&l, LAPIC_LVT_TIMER, 0x40040, AT(410)); /* to TSC-deadline: disarmed */
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_INITIAL, AT(410)), 0);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(410)), 0);
+	vlapic_mmio_write(&l, LAPIC_TIMER_INITIAL, 100, AT(420)); /* ignored in that mode */
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_INITIAL, AT(420)), 0);
 }
 
 TEST(vlapic_divide_change_keeps_the_count)
@@ -529,10 +532,10 @@ TEST(vlapic_divide_change_keeps_the_count)
 	struct vlapic l;
 
 	timer_at_t0(&l, 0x40, 0xb, 100);
-	vlapic_mmio_write(&l, LAPIC_TIMER_DIVIDE, 0x3, T0 + 50); /* divide by 16 */
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 50), 50);
-	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, T0 + 50 + 160), 40);
-	CHECK_EQ(vlapic_next_deadline(&l), T0 + 50 + 50 * 16);
+	vlapic_mmio_write(&l, LAPIC_TIMER_DIVIDE, 0x3, AT(50)); /* divide by 16 */
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(50)), 50);
+	CHECK_EQ(vlapic_mmio_read(&l, LAPIC_TIMER_CURRENT, AT(50 + 160)), 40);
+	CHECK_EQ(vlapic_next_deadline(&l), AT(50 + 50 * 16));
 }
 
 TEST(vlapic_tsc_deadline_timer)
