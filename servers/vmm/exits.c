@@ -20,6 +20,7 @@
 #define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
 #define VMCALL_PING       0
 #define VMCALL_WRITE_CHAR 1
+#define VMCALL_KVM_SEND_IPI 10 /* KVM's paravirtual IPI hypercall, which kvm-unit-tests uses */
 /* The EFER bits a guest may write (the ones the kernel takes, docs/vm-exit-protocol.md). */
 #define EFER_GUEST       (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
@@ -167,6 +168,9 @@ static void exit_vmcall(struct exit_ctx *x)
 	case VMCALL_WRITE_CHAR:
 		guest_console_byte(x->g, w[VMW_RBX]);
 		w[VMW_RAX] = 0;
+		break;
+	case VMCALL_KVM_SEND_IPI: /* RBX, RCX: the IDs' bitmap, from RDX up; RSI: ICR low */
+		w[VMW_RAX] = smp_send_ipi_bitmap(x, w[VMW_RBX], w[VMW_RCX], w[VMW_RDX], w[VMW_RSI]);
 		break;
 	default:
 		w[VMW_RAX] = 0xffffffff;

@@ -170,6 +170,25 @@ static void send_ipi(struct guest *g, unsigned from, const struct vlapic_ipi *ip
 		deliver(g, from, ipi->shorthand, &ipi->irq);
 }
 
+uint64_t smp_send_ipi_bitmap(struct exit_ctx *x, uint64_t low, uint64_t high, uint64_t min,
+			     uint64_t icr)
+{
+	struct apic_irq irq = { .vector = ICR_VECTOR(icr), .mode = ICR_MODE(icr) };
+	uint64_t sent = 0;
+	if (irq.mode != APIC_MODE_FIXED && irq.mode != APIC_MODE_NMI)
+		return 0;
+	for (unsigned i = 0; i < 128; i++) {
+		uint64_t id = min + i;
+		bool named = (i < 64 ? low >> i : high >> (i - 64)) & 1;
+		if (!named || id < min || id >= x->g->cfg.vcpus)
+			continue; /* past 2^64, or no vCPU's number (APIC IDs are those) */
+		irq.dest = (uint32_t)id;
+		deliver(x->g, exit_cpu(x), ICR_DEST_NONE, &irq);
+		sent++;
+	}
+	return sent;
+}
+
 bool smp_lapic_page(struct exit_ctx *x, uint64_t gpa)
 {
 	uint64_t page = gpa & ~(uint64_t)(LAPIC_PAGE_BYTES - 1);

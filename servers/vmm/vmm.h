@@ -198,6 +198,13 @@ static inline bool smp_is_lapic_msr(uint32_t msr)
 }
 /* RDMSR (into *v) or WRMSR (of *v) of such an MSR by the exiting vCPU; false for #GP. */
 bool smp_lapic_msr(struct exit_ctx *x, uint32_t msr, bool write, uint64_t *v);
+/*
+ * KVM's paravirtual IPI: ICR low `icr`'s fixed or NMI IPI, by the
+ * exiting vCPU, to APIC IDs min + i for each bit i of the 128-bit bitmap
+ * high:low.  Returns how many APICs it reached.
+ */
+uint64_t smp_send_ipi_bitmap(struct exit_ctx *x, uint64_t low, uint64_t high, uint64_t min,
+			     uint64_t icr);
 /* An AP's HLT: it halts for good, until an INIT and a STARTUP. */
 void smp_halt(struct exit_ctx *x);
 /*

@@ -24,7 +24,8 @@
  * it a fixed IPI, vector 0x60, by physical ID; the AP's handler EOIs
  * (MSR 0x80B) and sends a fixed IPI, vector 0x61, back to APIC ID 0
  * through the x2APIC ICR (MSR 0x830).  Then once more by the shorthand
- * all-excluding-self.  The BSP waits with polls that exit (port 0x80).
+ * all-excluding-self, and once more through KVM's paravirtual IPI
+ * hypercall (VMCALL 10, which kvm-unit-tests' apic test uses).  The BSP waits with polls that exit (port 0x80).
  *
  * Failure codes (port 0xF0):
  *   1  CPUID leaf 1 lacks x2APIC (ECX 21), TSC-deadline (ECX 24) or APIC (EDX 9)
@@ -52,6 +53,7 @@
  *  23  the AP's x2APIC ID (MSR 0x802) is not 1
  *  24  the IPI to all excluding self did not reach the AP (and come back)
  *  25  a TSC deadline 50000 counts ahead never reached the guest spinning without exits
+ *  26  KVM's paravirtual IPI (VMCALL 10) to APIC ID 1 did not say 1, or did not reach the AP
  *  0x100 + n  unexpected vector n
  */
 #include "guest.h"
@@ -307,8 +309,24 @@ start:
 	outb	%al, $POST_PORT
 	loop	10b
 	FAIL	24
-11:	cli
-	EXPECT	2, AP_TAKEN, 24
+11:	EXPECT	2, AP_TAKEN, 24
+
+	/* KVM's paravirtual IPI (VMCALL 10): bit 1 of a bitmap from APIC ID 0 */
+	movl	$10, %eax
+	movl	$2, %ebx
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	movl	$VEC_AP, %esi
+	vmcall
+	EXPECT	1, %eax, 26
+	movl	$POLL_LIMIT, %ecx
+14:	cmpl	$3, back_count
+	je	15f
+	outb	%al, $POST_PORT
+	loop	14b
+	FAIL	26
+15:	cli
+	EXPECT	3, AP_TAKEN, 26
 	xorl	%eax, %eax
 	REPORT
 
