@@ -97,8 +97,13 @@ static bool entry_reserved(const struct walk *w, uint64_t e, unsigned level, boo
 		return large && pse_reserved(w->cpu, e);
 	if (e & f->reserved)
 		return true;
-	if (f->top == 3 && level == 3) /* a PAE PDPTE: no rights bits, no XD, no PS */
-		return e & (bits(1, 2) | bits(5, 8) | PTE_XD);
+	/*
+	 * A PAE PDPTE has no rights bits and no XD.  Intel reserves bits 8:5
+	 * too, but AMD's processors (and QEMU's) set bit 5, accessed, there:
+	 * what the processor accepted, the walk accepts.
+	 */
+	if (f->top == 3 && level == 3)
+		return e & (bits(1, 2) | PTE_XD);
 	if (level >= 4)
 		return e & PTE_PS;
 	return large && (e & bits(13, level == 3 ? 29 : 20));

@@ -12,7 +12,8 @@
  * processor does; 2 MiB pages), 4-level and 5-level (2 MiB and 1 GiB).
  *
  * Checks: present, reserved bits (beyond MAXPHYADDR, XD without
- * EFER.NXE, the ones large pages and PML4Es/PML5Es and PDPTEs keep), R/W
+ * EFER.NXE, the ones large pages and PML4Es/PML5Es keep, a PAE PDPTE's
+ * R/W, U/S and XD), R/W
  * (supervisor writes only with CR0.WP), U/S, XD, SMEP and SMAP (RFLAGS.AC
  * lets a supervisor data access reach user pages).  Protection keys are
  * not modelled.  A walk that succeeds sets the accessed bit of each entry

@@ -1,10 +1,13 @@
 /* guest: load=0x8000 mode=protected */
 /*
- * mmio_paging: MMIO and string I/O with the guest's paging on, in long
- * mode (4-level paging).  The test MMIO page (guest-physical 0xFEB00000)
- * is reached only through its mapping at linear M = 0x40000000, so the VMM
- * must walk the guest's tables to emulate each access.  Page table at
- * 0x34000 maps, from M on:
+ * mmio_paging: MMIO and string I/O with the guest's paging on: first
+ * 32-bit paging (with a 4 MiB page), then PAE, then long mode (4-level
+ * paging).  The test MMIO page (guest-physical 0xFEB00000) is reached only
+ * through its mapping at linear M = 0x40000000, so the VMM must walk the
+ * guest's tables to emulate each access.  In the 32-bit and PAE phases
+ * (tables at 0x35000 and 0x37000) M maps the MMIO page and M + 0x1000 is
+ * not present; the same checks run in both (mmio32_checks).  In long mode
+ * the page table at 0x34000 maps, from M on:
  *   M + 0x0000  the MMIO page (read/write)
  *   M + 0x1000  not present
  *   M + 0x2000  RAM 0x20000, read-only (CR0.WP is on)
@@ -14,7 +17,13 @@
  * records CR2, the error code, the faulting rip and rcx/rsi/rdi, and
  * resumes at pf_resume.
  *
- * Failure codes (port 0xF0):
+ * Failure codes (port 0xF0); in the 32-bit phase 40 + n, in the PAE phase 50 + n:
+ *   n = 1  movl $imm, M then movl M, %ecx: mismatch
+ *   n = 2  movzbw M + 3, %dx with EDX = 0xFFFF0000: != 0xFFFF0011
+ *   n = 3  rep stosb x4 from M + 0xFFE: no #PF, or not exactly one, CR2 != M + 0x1000,
+ *          error code != 2, rip not the rep stosb, ECX != 2 or EDI != M + 0x1000
+ *   n = 4  rep insb x2 from port 0xF8 to M + 4: word != 0x7878
+ * In long mode:
  *   1  movq $-2 (REX.W C7, imm32 sign-extended): read back != -2
  *   2  movq %r9 / movq to %r10 (REX.W, REX.R): mismatch
  *   3  movb 7(M), %sil (REX byte register): rsi != 0x...11
@@ -56,6 +65,12 @@
 	.set	PT, 0x34000
 	.set	RO_RAM, 0x20000
 	.set	RW_RAM, 0x21000
+	.set	PD32, 0x35000		/* 32-bit paging */
+	.set	PT32, 0x36000
+	.set	PDPT_PAE, 0x37000	/* PAE */
+	.set	PD_PAE0, 0x38000
+	.set	PD_PAE1, 0x39000
+	.set	PT_PAE, 0x3A000
 	.set	EFER, 0xC0000080
 
 /* EXPECTQ value, operand, code: 64-bit compare (clobbers r11) */
@@ -65,6 +80,13 @@
 	je	.Lokq\@
 	FAIL	\code
 .Lokq\@:
+.endm
+
+/* FAIL32 n: report phase_base + n (32-bit code) */
+.macro	FAIL32 n
+	movl	$\n, %eax
+	addl	phase_base, %eax
+	jmp	report32
 .endm
 
 /* RESUME_AT label: the #PF handler resumes there */
@@ -90,9 +112,17 @@ start:
 
 	/* the tables, from zero */
 	movl	$PML4, %edi
-	movl	$(5 * 4096 / 4), %ecx
+	movl	$(11 * 4096 / 4), %ecx
 	xorl	%eax, %eax
 	rep stosl
+	movl	$0x83, PD32			/* 0-4 MiB: one 4 MiB page */
+	movl	$PT32 | 3, PD32 + (M >> 22) * 4
+	movl	$MMIO_PAGE | 3, PT32
+	movl	$PD_PAE0 | 1, PDPT_PAE		/* a PDPTE has no R/W or U/S */
+	movl	$PD_PAE1 | 1, PDPT_PAE + 8
+	movl	$0x83, PD_PAE0			/* 0-2 MiB: one 2 MiB page */
+	movl	$PT_PAE | 3, PD_PAE1
+	movl	$MMIO_PAGE | 3, PT_PAE
 	movl	$PDPT | 3, PML4
 	movl	$PD0 | 3, PDPT
 	movl	$PD1 | 3, PDPT + 8
@@ -103,20 +133,125 @@ start:
 	movl	$RW_RAM | 3, PT + 3 * 8
 	movl	$MMIO_PAGE | 3, PT + 4 * 8
 
-	/* long mode: PAE, CR3, EFER.LME, then PG (and WP) */
+	IDT_FILL 32
+	movl	$14, %eax
+	movl	$pf32_handler, %edx
+	call	set_gate
+	lidt	idt_desc
+
+	/* 32-bit paging, with CR4.PSE for the 4 MiB page */
+	movl	$40, phase_base
+	movl	%cr4, %eax
+	orl	$0x10, %eax
+	movl	%eax, %cr4
+	movl	$PD32, %eax
+	movl	%eax, %cr3
+	call	paging_on
+	call	mmio32_checks
+	call	paging_off
+
+	/* PAE */
+	movl	$50, phase_base
 	movl	%cr4, %eax
 	orl	$0x20, %eax
 	movl	%eax, %cr4
+	movl	$PDPT_PAE, %eax
+	movl	%eax, %cr3
+	call	paging_on
+	call	mmio32_checks
+	call	paging_off
+
+	/* long mode: PAE (on), CR3, EFER.LME, then PG (and WP) */
 	movl	$PML4, %eax
 	movl	%eax, %cr3
 	movl	$EFER, %ecx
 	rdmsr
 	orl	$0x100, %eax
 	wrmsr
+	call	paging_on
+	ljmp	$0x18, $long_mode
+
+paging_on:				/* CR0.PG and WP */
 	movl	%cr0, %eax
 	orl	$0x80010000, %eax
 	movl	%eax, %cr0
-	ljmp	$0x18, $long_mode
+	ret
+
+paging_off:
+	movl	%cr0, %eax
+	andl	$0x7FFFFFFF, %eax
+	movl	%eax, %cr0
+	ret
+
+/* The checks of the 32-bit and PAE phases: MMIO at M, M + 0x1000 not present */
+mmio32_checks:
+	movl	$0x11223344, M
+	xorl	%ecx, %ecx
+	movl	M, %ecx
+	cmpl	$0x11223344, %ecx
+	je	1f
+	FAIL32	1
+1:	movl	$0xFFFF0000, %edx
+	movzbw	M + 3, %dx
+	cmpl	$0xFFFF0011, %edx
+	je	1f
+	FAIL32	2
+1:	movl	$1f, pf_resume
+	movl	$0, pf_count
+	movl	$M + 0xFFE, %edi
+	movl	$4, %ecx
+	movb	$0xAB, %al
+pf32_stos:
+	rep stosb
+	FAIL32	3
+1:	cmpl	$1, pf_count
+	jne	2f
+	cmpl	$M + 0x1000, pf_cr2
+	jne	2f
+	cmpl	$2, pf_error
+	jne	2f
+	cmpl	$pf32_stos, pf_rip
+	jne	2f
+	cmpl	$2, pf_rcx
+	jne	2f
+	cmpl	$M + 0x1000, pf_rdi
+	je	1f
+2:	FAIL32	3
+1:	movl	$0, M + 4
+	movl	$M + 4, %edi
+	movl	$2, %ecx
+	movw	$CONSTPORT, %dx
+	rep insb
+	movzwl	M + 4, %eax
+	cmpl	$0x7878, %eax
+	je	1f
+	FAIL32	4
+1:	ret
+
+/* #PF in the 32-bit phases: record what the fault says, resume at pf_resume */
+pf32_handler:
+	popl	pf_error
+	movl	%ecx, pf_rcx
+	movl	%edi, pf_rdi
+	movl	%cr2, %ecx
+	movl	%ecx, pf_cr2
+	movl	(%esp), %ecx
+	movl	%ecx, pf_rip
+	movl	pf_resume, %ecx
+	movl	%ecx, (%esp)
+	incl	pf_count
+	iret
+
+unexpected:				/* the 32-bit stubs' target */
+	popl	%eax
+	addl	$0x100, %eax
+report32:
+	movw	$RESULT_PORT, %dx
+	outl	%eax, %dx
+	HALT
+
+	SET_GATE_FUNCTION
+	VECTOR_STUBS 32
 
 	.code64
 long_mode:
@@ -348,6 +483,7 @@ pf_rcx:		.quad	0
 pf_rsi:		.quad	0
 pf_rdi:		.quad	0
 pf_count:	.long	0
+phase_base:	.long	0
 dword_in:	.long	0
 qword_out:	.quad	0
 bytes8:		.byte	1, 2, 3, 4, 5, 6, 7, 8
@@ -370,6 +506,8 @@ idt64_desc:
 	.long	idt64, 0
 	.balign	16
 idt64:	.fill	32 * 16, 1, 0
+
+	DESCRIPTOR_TABLES 32
 
 /* a MOV from the MMIO page whose 9 bytes (A1 moffs64) cross a page boundary */
 	.balign	4096

@@ -185,6 +185,9 @@ TEST(gwalk_pae_pdpte_faults)
 	*e64(0x1008) = 0x2000 | P | XD; /* XD is reserved in a PDPTE even with NXE */
 	c.efer = EFER_NXE;
 	CHECK(faults(&c, 0x40000000, GWALK_READ, PF_PRESENT | PF_RSVD));
+	*e64(0x1008) = 0x2000 | P | A; /* accessed: AMD's processors set it there */
+	CHECK(faults(&c, 0x40000000, GWALK_READ, 0)); /* the PDE (all zero) is not present */
+	CHECK_EQ(*e64(0x1008), 0x2000 | P | A);
 }
 
 /* 4-level paging, 4 KiB: every level gets its accessed bit, the leaf its dirty bit on a write. */
