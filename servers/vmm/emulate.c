@@ -134,14 +134,15 @@ static bool phys_rw(struct exit_ctx *x, uint64_t gpa, unsigned n, bool write, ui
 static bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
 		   uint64_t *v)
 {
-	uint64_t lo = write ? *v : 0, hi = write ? *v >> (8 * ref->first) : 0;
-	if (!phys_rw(x, ref->gpa[0], ref->first, write, &lo))
-		return false;
-	if (ref->first < size && !phys_rw(x, ref->gpa[1], size - ref->first, write, &hi))
+	unsigned first = ref->first;
+	if (first == size)
+		return phys_rw(x, ref->gpa[0], size, write, v);
+	uint64_t lo = write ? *v : 0, hi = write ? *v >> (8 * first) : 0; /* first < size <= 8 */
+	if (!phys_rw(x, ref->gpa[0], first, write, &lo) ||
+	    !phys_rw(x, ref->gpa[1], size - first, write, &hi))
 		return false;
 	if (!write)
-		*v = ref->first < 8 ? (lo & ((1ULL << (8 * ref->first)) - 1)) | hi << (8 * ref->first)
-				    : lo;
+		*v = (lo & ((1ULL << (8 * first)) - 1)) | hi << (8 * first);
 	return true;
 }
 
@@ -155,7 +156,7 @@ static void undecodable(struct exit_ctx *x, const uint8_t *code, unsigned n,
 	*p = 0;
 	uprintf("vmm: guest %s: cannot emulate the instruction at rip %#lx (%s): %s\n", x->g->cfg.name,
 		x->w[VMW_RIP], x86_decode_strerror(st), hex);
-	guest_stop(x, "an instruction the VMM cannot emulate", code[0]);
+	guest_stop(x, "an instruction the VMM cannot emulate", x->w[VMW_GPA]);
 }
 
 /* Fetches and decodes the instruction at CS:rIP, as an instruction fetch at the vCPU's CPL. */
@@ -166,7 +167,7 @@ static bool fetch_decode(struct exit_ctx *x, struct x86_insn *in)
 	unsigned have = 0;
 	enum x86_decode_status st = X86_ERR_TRUNCATED;
 	while (st == X86_ERR_TRUNCATED && have < sizeof(code)) {
-		uint64_t at = linear + have;
+		uint64_t at = code_mode(x->w) == X86_MODE_64 ? linear + have : (uint32_t)(linear + have);
 		unsigned n = PAGE_BYTES - (at & PAGE_OFFSET);
 		n = n < sizeof(code) - have ? n : sizeof(code) - have;
 		if (!translate(x, at, GWALK_FETCH, &gpa))
