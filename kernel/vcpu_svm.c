@@ -524,6 +524,7 @@ static void write_system(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	if (mask & VMG_CR) {
 		*u64(v, S_CR0) = w[VMW_CR0];
 		*u64(v, S_CR2) = w[VMW_CR2];
+		v->svm.cr2_written = true;
 		*u64(v, S_CR3) = w[VMW_CR3];
 		*u64(v, S_CR4) = w[VMW_CR4];
 		*u64(v, S_EFER) = w[VMW_EFER] | EFER_SVME;
@@ -858,6 +859,10 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	if (v->svm.flush_seen != flushes || asid_reused) {
 		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL;
 		v->svm.flush_seen = flushes;
+	}
+	if (v->svm.cr2_written) {
+		write_cr2(*u64(v, S_CR2));
+		v->svm.cr2_written = false;
 	}
 	svm_launch(&t->regs, v->control_page);
 }

@@ -186,21 +186,34 @@ static bool fetch_decode(struct exit_ctx *x, struct x86_insn *in)
 	return st == X86_OK;
 }
 
-/* A MOV to or from the MMIO page at the exit's guest-physical address. */
+/*
+ * A MOV: its memory operand's address computed from the registers and
+ * translated as the guest's access would be (so a MOV whose operand
+ * reaches the device only through a page-table walk, or crosses into
+ * RAM, is still carried out as the guest meant it).
+ */
 static void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
 {
-	uint64_t *w = x->w, gpa = w[VMW_GPA];
-	if ((gpa & PAGE_OFFSET) + in->size > PAGE_BYTES) {
-		guest_stop(x, "an MMIO access across a page's end", gpa);
+	uint64_t *w = x->w, regs[X86_NUM_REGS], v;
+	for (unsigned r = 0; r < X86_NUM_REGS; r++)
+		regs[r] = *gpr_word(w, r);
+	bool stack = in->base == X86_RSP || in->base == X86_RBP;
+	int seg = in->seg != X86_SEG_DEFAULT ? in->seg : stack ? X86_SEG_SS : X86_SEG_DS;
+	uint64_t linear = seg_linear(w, seg, x86_mem_offset(in, regs, w[VMW_RIP]));
+	bool load = in->access == X86_LOAD;
+	struct mem_ref ref;
+	if (!resolve(x, linear, in->size, load ? GWALK_READ : GWALK_WRITE, &ref))
 		return;
-	}
-	if (in->access == X86_LOAD) {
-		uint64_t v = 0, *reg = gpr_word(w, in->reg);
-		mmio_rw(x, gpa, in->size, false, &v);
+	if (load) {
+		uint64_t *reg = gpr_word(w, in->reg);
+		v = 0;
+		if (!ref_rw(x, &ref, in->size, false, &v))
+			return;
 		*reg = x86_load_result(in, v, *reg);
 	} else {
-		uint64_t v = in->reg < 0 ? in->imm : x86_store_value(in, *gpr_word(w, in->reg));
-		mmio_rw(x, gpa, in->size, true, &v);
+		v = in->reg < 0 ? in->imm : x86_store_value(in, *gpr_word(w, in->reg));
+		if (!ref_rw(x, &ref, in->size, true, &v))
+			return;
 	}
 	advance_rip(x, in->length);
 	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
