@@ -44,6 +44,8 @@ static unsigned maxphyaddr(void)
 			asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 			bits = a & 0xff;
 		}
+		if (bits < 32 || bits > 52) /* what the walker takes; no processor says otherwise */
+			bits = 36;
 	}
 	return bits;
 }

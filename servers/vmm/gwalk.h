@@ -35,7 +35,7 @@ struct gwalk_cpu {
 	uint64_t cr0, cr3, cr4, efer;
 	uint64_t rflags;       /* AC, for SMAP */
 	unsigned cpl;          /* 3: user-mode accesses; 0-2: supervisor */
-	unsigned maxphyaddr;   /* physical address bits (CPUID 0x80000008 EAX[7:0]) */
+	unsigned maxphyaddr;   /* physical address bits, 32 to 52 (CPUID 0x80000008 EAX[7:0]) */
 };
 
 enum gwalk_access { GWALK_READ, GWALK_WRITE, GWALK_FETCH };
