@@ -135,6 +135,7 @@ static void mmio_device(struct exit_ctx *x, uint64_t gpa, unsigned size, bool wr
 			*v |= (uint64_t)testdev_mmio_read(x->g, off + i) << (8 * i);
 }
 
+/* An access emulate.c makes at gpa (size bytes, on one page): to the device there, if any. */
 bool mmio_rw(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v)
 {
 	if (!is_mmio_page(gpa))
