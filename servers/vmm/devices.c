@@ -9,7 +9,6 @@
 #include "moat/user.h"
 #include "vmm.h"
 #include "vtime.h"
-#include "x86decode.h"
 #include "x86regs.h"
 
 #define PIC_MASTER     0x20 /* 2 ports each */
@@ -121,12 +120,6 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
 }
 
-static enum x86_cpu_mode code_mode(uint64_t cs_desc)
-{
-	uint64_t ar = VM_SEG_AR(cs_desc);
-	return ar & VM_SEG_AR_L ? X86_MODE_64 : ar & VM_SEG_AR_DB ? X86_MODE_32 : X86_MODE_16;
-}
-
 /* The MMIO pages: the test page (testdev.c) and the exiting vCPU's local APIC (smp.c). */
 static bool is_mmio_page(uint64_t gpa)
 {
@@ -149,32 +142,21 @@ static void mmio_device(struct exit_ctx *x, uint64_t gpa, unsigned size, bool wr
 			*v |= (uint64_t)testdev_mmio_read(x->g, off + i) << (8 * i);
 }
 
-/*
- * An EPT violation on an MMIO page: decode the MOV at the guest's rip and
- * carry it out on the device.  False if it is not one we can do.
- */
+/* An access emulate.c makes at gpa (size bytes, on one page): to the device there, if any. */
+bool mmio_rw(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v)
+{
+	if (!is_mmio_page(gpa))
+		return false;
+	mmio_device(x, gpa, size, write, v);
+	return true;
+}
+
+/* An EPT violation on an MMIO page: the instruction at the guest's rip emulated (emulate.c). */
 bool mmio_access(struct exit_ctx *x)
 {
-	struct guest *g = x->g;
-	uint64_t *w = x->w;
-	if (!is_mmio_page(w[VMW_GPA]) || (w[VMW_CR0] & CR0_PG))
-		return false; /* not a device, or guest paging (we do not walk guest tables) */
-	uint64_t linear = w[VMW_SEG_BASE(VMS_CS)] + w[VMW_RIP];
-	uint64_t avail = linear < g->cfg.memory ? g->cfg.memory - linear : 0;
-	struct x86_insn in;
-	if (!avail || x86_decode(guest_ptr(g, linear, 1), avail < 15 ? avail : 15,
-				 code_mode(w[VMW_SEG_DESC(VMS_CS)]), &in) != X86_OK)
+	if (!is_mmio_page(x->w[VMW_GPA]))
 		return false;
-	if (in.access == X86_LOAD) {
-		uint64_t v = 0, *reg = gpr_word(w, in.reg);
-		mmio_device(x, w[VMW_GPA], in.size, false, &v);
-		*reg = x86_load_result(&in, v, *reg);
-	} else {
-		uint64_t v = in.reg < 0 ? in.imm : x86_store_value(&in, *gpr_word(w, in.reg));
-		mmio_device(x, w[VMW_GPA], in.size, true, &v);
-	}
-	w[VMW_RIP] += in.length;
-	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RIP;
+	emulate_mmio(x);
 	return true;
 }
 

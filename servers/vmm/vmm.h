@@ -132,6 +132,17 @@ static inline unsigned exit_cpu(const struct exit_ctx *x)
 	return guest_exit_cpu(x->g);
 }
 
+/* Moves rip past an emulated instruction of len bytes; an STI or MOV SS shadow ends with it. */
+static inline void advance_rip(struct exit_ctx *x, uint64_t len)
+{
+	x->w[VMW_RIP] += len;
+	x->reply |= VMG_RIP;
+	if ((x->w[VMW_MASK] & VMG_STATE) && (x->w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
+		x->w[VMW_INTR_STATE] &= ~(uint64_t)VM_INTR_SHADOWS;
+		x->reply |= VMG_STATE;
+	}
+}
+
 int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
 		       char *err, unsigned err_len);
 
@@ -148,7 +159,10 @@ void guest_console_byte(struct guest *g, uint8_t c);
 void devices_init(struct guest *g);
 uint32_t port_read(struct guest *g, uint16_t port, unsigned size);
 void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value);
+/* An EPT violation: the instruction emulated if it touched a device's page (false: it did not). */
 bool mmio_access(struct exit_ctx *x);
+/* size bytes at gpa (on one page) read into (or written from) *v on its device; false: no device. */
+bool mmio_rw(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v);
 /* A halt with interrupts on: sleeps until the guest has an interrupt to take, or none will come. */
 void devices_halt(struct guest *g);
 void inject_pending_interrupt(struct exit_ctx *x);
@@ -211,8 +225,20 @@ void hostile_checks(struct guest *g, uint64_t scratch_slot);
 
 /* exits.c */
 void exit_handle(struct exit_ctx *x);
+/* Replies with hardware exception `info` (VM_EVENT_*) for the guest, with error code `error`. */
+void inject_exception(struct exit_ctx *x, uint32_t info, uint32_t error);
+void inject_gp(struct exit_ctx *x); /* #GP(0) */
 /* General register n in the instructions' encoding (rax, rcx, ... r15), as its word in w. */
 uint64_t *gpr_word(uint64_t *w, unsigned n);
+
+/*
+ * emulate.c: the instructions behind an MMIO access or string I/O,
+ * fetched, decoded and carried out through the guest's paging (gwalk.h);
+ * a failed walk injects the guest's #PF.  Each replies with the result.
+ */
+void emulate_mmio(struct exit_ctx *x);
+/* INS (in) or OUTS of size-byte elements at port, REP or not. */
+void emulate_string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in);
 
 /* main.c: running guests, which the test runner drives too. */
 enum start_result { START_OK, START_FAILED, START_NO_VCPUS };
