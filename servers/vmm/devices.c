@@ -34,9 +34,11 @@ void devices_init(struct guest *g)
 	uart_init(&g->uart, uart_tx, g);
 }
 
-/* Moves typed input into the UART model, as much as it has room for. */
+/* Moves typed input into the UART model, as much as it has room for (if it has the focus). */
 void devices_pull_input(struct guest *g)
 {
+	if (!vmm_input_focus(g))
+		return;
 	uint8_t in[16];
 	unsigned room = uart_rx_space(&g->uart);
 	unsigned n = console_read(in, room < sizeof(in) ? room : sizeof(in));

@@ -277,12 +277,15 @@ void vmm_destroy(struct guest *g)
 	block_used[g->block] = false;
 }
 
+static void input_arrived(void);
+
 /* How a guest ended, a test case's verdict, and its objects given back. */
 void vmm_finish(struct guest *g)
 {
 	console_flush(); /* the guest's own lines first */
 	test_report(g);
 	vmm_destroy(g);
+	input_arrived(); /* the console's input may have a new focus, with input waiting */
 }
 
 /* A guest that must run alone: its figures assume nothing else runs (test=bench, bench-build=). */
@@ -365,12 +368,23 @@ uint64_t vmm_tsc_hz(void)
 	return info ? info->tsc_hz : 0;
 }
 
-/* Input for the guests' consoles: each running guest's BSP is woken or recalled to take it. */
+bool vmm_input_focus(const struct guest *g)
+{
+	for (unsigned i = 0; i < n_guests; i++)
+		if (guests[i].running && !test_in_background(&guests[i]))
+			return &guests[i] == g;
+	return false;
+}
+
+/*
+ * Input for the guests' consoles (or a new guest with the focus): the
+ * focus's BSP is woken or recalled to take it.
+ */
 static void input_arrived(void)
 {
 	for (unsigned i = 0; i < n_guests; i++) {
 		struct guest *g = &guests[i];
-		if (!g->running)
+		if (!g->running || !vmm_input_focus(g))
 			continue;
 		lock_acquire(&g->lock);
 		if (g->running && !g->done)

@@ -243,6 +243,12 @@ void vmm_wait_until_done(struct guest *g);
 void vmm_destroy(struct guest *g);
 /* Reports how g ended (testrun.c for a test case) and takes it away. */
 void vmm_finish(struct guest *g);
+/*
+ * Whether g has the console's input: the first guest in the configuration
+ * that runs (a background test guest never has it); the others get theirs
+ * in turn, as the ones before them end.
+ */
+bool vmm_input_focus(const struct guest *g);
 /* The host TSC's rate (startinfo.tsc_hz), 0 if the root did not say. */
 uint64_t vmm_tsc_hz(void);
 /*
