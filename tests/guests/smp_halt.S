@@ -68,9 +68,7 @@ start:
 	cld
 	LOAD_FLAT_GDT
 	IDT_FILL NVEC
-	movl	$0x20, %eax
-	movl	$timer_handler, %edx
-	call	set_gate
+	SET_GATE 0x20, timer_handler
 	lidt	idt_desc
 	PIC_INIT 0xFE, 0xFF		/* IRQ 0 alone */
 	movb	$0x34, %al		/* channel 0, lobyte/hibyte, mode 2: count 0 is 65536 */
@@ -90,14 +88,8 @@ start:
 	FAIL	5
 1:	imull	$WINDOW_MS, %eax, %eax
 	movl	%eax, WINDOW
-	movl	$ap_start, %esi
-	movl	$TRAMPOLINE, %edi
-	movl	$(ap_end - ap_start), %ecx
-	rep movsb
-	movl	$ap_again, %esi
-	movl	$TRAMPOLINE2, %edi
-	movl	$(ap_again_end - ap_again), %ecx
-	rep movsb
+	COPY_CODE ap_start, ap_end, TRAMPOLINE
+	COPY_CODE ap_again, ap_again_end, TRAMPOLINE2
 
 	/* INIT and STARTUP to APIC ID 1, and wait for it to run */
 	movl	$APIC, %esi
