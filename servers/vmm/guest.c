@@ -108,6 +108,13 @@ static uint64_t bind_vcpu(struct guest *g, unsigned c, uint64_t badge)
 	return BUILD(g, sys_thread_set_priority(vcpu, 1)); /* below the VMM: its exits run at once */
 }
 
+uint64_t guest_memory_pages(const struct guest_config *c)
+{
+	uint64_t quota = gpa_table_pages(c->memory, c->page_level);
+	return (c->memory + guest_page_bytes(c)) / PAGE_BYTES - 1 + GPA_SPACE_BASE_PAGES + quota +
+	       c->vcpus * (VCPU_PAGES + VCPU_THREAD_PAGES) + 1;
+}
+
 /*
  * Makes the guest's memory, space and vCPUs, and the VMM's threads for
  * them (not counted as the build's calls), out of a fresh untyped capability.
@@ -116,11 +123,9 @@ static uint64_t build_objects(struct guest *g, uint64_t badge)
 {
 	unsigned n = g->cfg.vcpus;
 	uint64_t quota = gpa_table_pages(g->cfg.memory, g->cfg.page_level), st;
-	uint64_t need = (g->cfg.memory + guest_page_bytes(&g->cfg)) / PAGE_BYTES - 1 +
-			GPA_SPACE_BASE_PAGES + quota + n * (VCPU_PAGES + VCPU_THREAD_PAGES) + 1;
 	for (unsigned c = 0; c < n; c++)
 		g->cpu[c].slot = g->vcpu + c;
-	if ((st = BUILD(g, sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, need, g->untyped, 1))) ||
+	if ((st = BUILD(g, vmm_guest_memory(g, guest_memory_pages(&g->cfg)))) ||
 	    (st = BUILD(g, sys_retype(g->untyped, OBJ_GPA_SPACE, quota, g->space, 1))) ||
 	    (st = map_ram(g)) ||
 	    (st = BUILD(g, sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, n))))
@@ -288,7 +293,7 @@ int guest_create(struct guest *g, uint64_t badge)
 void guest_destroy(struct guest *g)
 {
 	sys_cap_revoke(g->untyped); /* vCPU, space and memory: everything made from it */
-	sys_cap_delete(g->untyped);
+	vmm_memory_return(g);
 	g->running = false;
 }
 

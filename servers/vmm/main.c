@@ -36,8 +36,8 @@ enum { VCPU_SLOT_ENDPOINT, VCPU_SLOT_WAKE, VCPU_SLOT_THREAD, VCPU_SLOT_UTCB, VCP
        VCPU_SLOTS };
 #define GUEST_SLOTS (GUEST_BASE_SLOTS + VMM_MAX_VCPUS * VCPU_SLOTS)
 #define SLOT_EVENTS (CSPACE_SLOTS - 5) /* vCPU threads signal it when their guest ends */
-#define SLOTS_FREE  (CSPACE_SLOTS - 6 - SLOT_USER_FIRST_FREE) /* console.c keeps -1 to -4, and -6 */
-#define BLOCKS      (SLOTS_FREE / (GUEST_SLOTS + 1))
+#define SLOT_POOL   (CSPACE_SLOTS - 7) /* the guests' memory (vmm_guest_memory) */
+#define BLOCKS      ((SLOT_POOL - SLOT_USER_FIRST_FREE) / (GUEST_SLOTS + 1)) /* console.c: -1 to -6 */
 #define SLOT_LOCK_FIRST (SLOT_USER_FIRST_FREE + BLOCKS * GUEST_SLOTS)
 _Static_assert(BLOCKS >= 2, "at least two guests run at once");
 
@@ -45,7 +45,8 @@ static struct guest guests[VMM_MAX_GUESTS];
 static uint64_t n_guests;
 static bool no_vcpus; /* this CPU has no usable VMX or SVM */
 static bool block_used[BLOCKS];
-static bool block_has_lock[BLOCKS]; /* its lock's notification is made */
+static bool pool_made;          /* SLOT_POOL holds the guests' memory */
+static unsigned pool_guests;    /* guests whose memory is the pool's */
 
 /*
  * Where the VMM sees a guest's RAM: the next free address at or above
@@ -93,13 +94,9 @@ static bool take_block(struct guest *g)
 	for (unsigned b = 0; b < BLOCKS; b++) {
 		if (block_used[b])
 			continue;
-		uint64_t lock_slot = SLOT_LOCK_FIRST + b;
-		if (!block_has_lock[b] &&
-		    sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, lock_slot, 1) != OK)
-			return false;
-		block_has_lock[b] = block_used[b] = true;
+		block_used[b] = true;
 		g->block = b;
-		g->lock = (struct lock){ .state = LOCK_FREE, .ntfn = lock_slot };
+		g->lock = (struct lock){ .state = LOCK_FREE, .ntfn = SLOT_LOCK_FIRST + b };
 		g->untyped = SLOT_USER_FIRST_FREE + b * GUEST_SLOTS;
 		g->space = g->untyped + 1;
 		g->ram = g->untyped + 2;
@@ -108,6 +105,48 @@ static bool take_block(struct guest *g)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Guests' memory.  Untyped memory hands out its range front to back, and
+ * takes it back only when everything made from it goes (a revoke): each
+ * guest's objects come from an untyped of the guest's own, and those come
+ * from one pool, made first of all the VMM's memory but what its own
+ * objects and the background test guests take (those live all along, and
+ * would hold the pool).  When no guest has memory from the pool any more,
+ * the next one revokes it, and all of it is free again.
+ */
+#define VMM_OWN_PAGES 8 /* its notifications and the input thread (console.c) */
+
+static void make_pool(void)
+{
+	uint64_t reserve = VMM_OWN_PAGES, total = startinfo() ? startinfo()->untyped_pages : 0;
+	for (unsigned i = 0; i < n_guests; i++)
+		if (test_in_background(&guests[i]))
+			reserve += guest_memory_pages(&guests[i].cfg);
+	pool_made = total > reserve &&
+		    sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, total - reserve, SLOT_POOL, 1) == OK;
+}
+
+uint64_t vmm_guest_memory(struct guest *g, uint64_t pages)
+{
+	if (test_in_background(g))
+		return sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, pages, g->untyped, 1);
+	if (!pool_made)
+		return ERR_NO_MEMORY;
+	if (!pool_guests)
+		sys_cap_revoke(SLOT_POOL); /* nothing of it lives: all of it is free again */
+	uint64_t st = sys_retype(SLOT_POOL, OBJ_UNTYPED, pages, g->untyped, 1);
+	g->from_pool = st == OK;
+	pool_guests += g->from_pool;
+	return st;
+}
+
+void vmm_memory_return(struct guest *g)
+{
+	sys_cap_delete(g->untyped);
+	pool_guests -= g->from_pool;
+	g->from_pool = false;
 }
 
 /* Stops g's guest from the exit being handled in w, answering it here (nothing else will). */
@@ -231,17 +270,21 @@ void vcpu_kick(struct guest *g, unsigned c)
 /* Builds guest i with a block of slots and starts its vCPU; a failure is reported here. */
 enum start_result vmm_start(struct guest *g, unsigned i)
 {
+	g->stop_reason = "could not be started: all its slots are taken";
 	if (!take_block(g))
 		return START_NO_MEMORY;
 	uint64_t st = guest_create(g, i + 1);
-	if (st == OK)
+	if (st == OK) {
+		g->stop_reason = 0;
 		return START_OK;
+	}
 	guest_destroy(g); /* what was made of it */
 	block_used[g->block] = false;
 	if (st == ERR_UNSUPPORTED) {
 		no_vcpus = true;
 		return START_NO_VCPUS;
 	}
+	g->stop_reason = "could not be started: not enough memory";
 	if (st == ERR_NO_MEMORY)
 		return START_NO_MEMORY;
 	g->stop_reason = "could not be started";
@@ -327,10 +370,14 @@ static bool start_more(unsigned *next)
 		enum start_result started = vmm_start(g, *next);
 		if (started == START_NO_VCPUS)
 			return false;
-		if (started == START_NO_MEMORY && running)
+		if (started == START_NO_MEMORY && running) {
+			static unsigned said = ~0u; /* the guest that said it waits */
+			if (said != *next)
+				uprintf("# vmm: guest %s waits for a guest to end (%s)\n", g->cfg.name,
+					g->stop_reason);
+			said = *next;
 			return true; /* tried again when one ends */
-		if (started == START_NO_MEMORY)
-			g->stop_reason = "could not be started: not enough memory";
+		}
 		if (started != START_OK)
 			test_not_started(g, g->stop_reason);
 	}
@@ -404,7 +451,9 @@ int main(uint64_t arg)
 		.ata = connection_slot("ata"),
 	};
 	n_guests = read_config();
-	if (!console_init() || sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_EVENTS, 1) != OK) {
+	make_pool();
+	if (!console_init() || sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_EVENTS, 1) != OK ||
+	    sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_LOCK_FIRST, BLOCKS) != OK) {
 		uprintf("vmm: no memory for its notifications\n");
 		return 1;
 	}

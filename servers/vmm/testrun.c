@@ -127,9 +127,7 @@ bool test_start_background(struct guest *guests, unsigned n)
 		enum start_result started = vmm_start(&guests[i], i);
 		if (started == START_NO_VCPUS)
 			return false;
-		if (started == START_NO_MEMORY)
-			test_not_started(&guests[i], "could not be started: not enough memory");
-		else if (started == START_FAILED)
+		if (started != START_OK)
 			test_not_started(&guests[i], guests[i].stop_reason);
 	}
 	return true;

@@ -18,7 +18,7 @@
 #include "pit8254.h"
 #include "uart16550.h"
 
-#define VMM_MAX_GUESTS 24
+#define VMM_MAX_GUESTS 48
 #define GUEST_NAME_LEN 48
 #define VMM_MAX_VCPUS 4 /* vcpus= */
 
@@ -90,6 +90,7 @@ struct guest {
 	 */
 	struct lock lock;
 	unsigned block;        /* its slots: block number `block` (main.c) while it runs */
+	bool from_pool;        /* its untyped is the memory pool's (vmm_guest_memory) */
 	uint64_t exit_badge;   /* the badge of its exit being handled (its lock's holder's) */
 	uint8_t *ram_map;      /* the VMM's view of guest RAM, aligned to its page size */
 	uint64_t build_calls;  /* syscalls guest_create made, up to the first entry */
@@ -139,6 +140,11 @@ int guest_config_parse(const char *text, uint64_t len, struct guest_config *out,
 /* guest.c */
 /* Builds g, its vCPU c bound to its thread's endpoint with badge c << 32 | badge, and runs the BSP. */
 int guest_create(struct guest *g, uint64_t badge);
+/*
+ * The pages of the untyped a guest is made of: its RAM at any alignment,
+ * its space and tables, its vCPUs and their VMM threads.
+ */
+uint64_t guest_memory_pages(const struct guest_config *c);
 /* Fills w with the state of a real-mode vCPU at CS:IP = cs:0 (base cs << 4); returns its groups. */
 uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs);
 void guest_destroy(struct guest *g);
@@ -257,6 +263,12 @@ uint64_t vmm_tsc_hz(void);
  * at once for a deadline past.
  */
 bool vcpu_sleep_until(struct guest *g, uint64_t deadline);
+/*
+ * Retypes an untyped of pages into g->untyped, from the guests' memory
+ * pool (main.c); vmm_memory_return gives it back, once revoked.
+ */
+uint64_t vmm_guest_memory(struct guest *g, uint64_t pages);
+void vmm_memory_return(struct guest *g);
 /* The pages guest.c adds to a guest's untyped for one vCPU's thread (vcpu_thread_start). */
 #define VCPU_STACK_PAGES  4
 #define VCPU_THREAD_PAGES (VCPU_STACK_PAGES + 3) /* thread, UTCB, endpoint and notification */
