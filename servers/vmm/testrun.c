@@ -111,8 +111,10 @@ void test_report(struct guest *g)
 		ok = !g->stop_reason && g->result == 0;
 		if (g->stop_reason)
 			uprintf("vmm: guest %s %s\n", g->cfg.name, g->stop_reason);
+		else if (g->result)
+			uprintf("vmm: guest %s reported failure %lu\n", g->cfg.name, g->result);
 		else
-			uprintf("vmm: guest %s finished (result %lu)\n", g->cfg.name, g->result);
+			uprintf("vmm: guest %s finished\n", g->cfg.name);
 	}
 	ended_well += ok;
 	guests_failed += !ok;
