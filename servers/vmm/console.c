@@ -19,13 +19,12 @@
 
 #define RETRIES 1000 /* calls before giving up on a full driver */
 
-/* The input watcher's objects, in slots far from the guests'. */
-#define SLOT_INPUT_NTFN   (CSPACE_SLOTS - 2)
-#define SLOT_INPUT_THREAD (CSPACE_SLOTS - 3)
-#define SLOT_INPUT_UTCB   (CSPACE_SLOTS - 4)
-#define INPUT_UTCB_VADDR  (USER_UTCB_VADDR + 0x1000)
-#define INPUT_STACK_BYTES 8192
-#define SLOT_CONSOLE_LOCK (CSPACE_SLOTS - 6)
+/* The input watcher's objects and the console's lock, in the VMM's own slots. */
+#define SLOT_INPUT_NTFN   VMM_SLOT(VMM_INPUT_NTFN)
+#define SLOT_INPUT_THREAD VMM_SLOT(VMM_INPUT_THREAD)
+#define INPUT_REGION      (USER_THREADS_MAX - 1) /* the vCPU threads' are the first ones */
+#define INPUT_STACK_PAGES 2
+#define SLOT_CONSOLE_LOCK VMM_SLOT(VMM_CONSOLE_LOCK)
 
 static struct lock console_lock = { .state = LOCK_FREE, .ntfn = SLOT_CONSOLE_LOCK };
 
@@ -141,7 +140,6 @@ void console_flush(void)
 }
 
 static void (*input_handler)(void);
-static uint8_t input_stack[INPUT_STACK_BYTES] __attribute__((aligned(16)));
 
 /* The input watcher thread: every signal from the driver means input to hand on. */
 static void __attribute__((noreturn)) input_watcher(uint64_t arg)
@@ -174,28 +172,14 @@ static bool subscribe(void)
 	return any;
 }
 
-/* The highest priority a thread of ours may have: our own. */
-static void set_highest_priority(uint64_t thread)
-{
-	for (uint64_t p = PRIORITY_MAX; p > 0; p--)
-		if (sys_thread_set_priority(thread, p) == OK)
-			return;
-}
-
 bool console_watch_input(void (*on_input)(void))
 {
 	if (connections.serial == SLOT_NONE && connections.kbd == SLOT_NONE)
 		return false;
 	input_handler = on_input;
-	if (sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_INPUT_NTFN, 1) != OK ||
-	    sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, SLOT_INPUT_UTCB, 1) != OK ||
-	    sys_map(SLOT_INPUT_UTCB, TASK_SELF, INPUT_UTCB_VADDR, RIGHT_R | RIGHT_W) != OK ||
-	    sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_INPUT_THREAD, 1) != OK ||
-	    sys_thread_configure(SLOT_INPUT_THREAD, SLOT_SELF_TASK, SLOT_INPUT_UTCB, SLOT_NONE) !=
-		    OK ||
-	    !subscribe())
-		return false;
-	set_highest_priority(SLOT_INPUT_THREAD);
-	return sys_thread_start(SLOT_INPUT_THREAD, (uint64_t)input_watcher,
-				(uint64_t)input_stack + sizeof(input_stack), 0) == OK;
+	return sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_INPUT_NTFN, 1) == OK &&
+	       subscribe() &&
+	       thread_start_in_region(SLOT_UNTYPED, INPUT_REGION, INPUT_STACK_PAGES,
+				      SLOT_INPUT_THREAD, VMM_SLOT(VMM_INPUT_UTCB),
+				      VMM_SLOT(VMM_INPUT_STACK), input_watcher, 0) == OK;
 }

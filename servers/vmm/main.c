@@ -35,9 +35,9 @@
 enum { VCPU_SLOT_ENDPOINT, VCPU_SLOT_WAKE, VCPU_SLOT_THREAD, VCPU_SLOT_UTCB, VCPU_SLOT_STACK,
        VCPU_SLOTS };
 #define GUEST_SLOTS (GUEST_BASE_SLOTS + VMM_MAX_VCPUS * VCPU_SLOTS)
-#define SLOT_EVENTS (CSPACE_SLOTS - 5) /* vCPU threads signal it when their guest ends */
-#define SLOT_POOL   (CSPACE_SLOTS - 7) /* the guests' memory (vmm_guest_memory) */
-#define BLOCKS      ((SLOT_POOL - SLOT_USER_FIRST_FREE) / (GUEST_SLOTS + 1)) /* console.c: -1 to -6 */
+#define SLOT_EVENTS VMM_SLOT(VMM_EVENTS) /* vCPU threads signal it when their guest ends */
+#define SLOT_POOL   VMM_SLOT(VMM_POOL)   /* the guests' memory (vmm_guest_memory) */
+#define BLOCKS      ((CSPACE_SLOTS - VMM_OWN_SLOTS - SLOT_USER_FIRST_FREE) / (GUEST_SLOTS + 1))
 #define SLOT_LOCK_FIRST (SLOT_USER_FIRST_FREE + BLOCKS * GUEST_SLOTS)
 _Static_assert(BLOCKS >= 2, "at least two guests run at once");
 
@@ -149,13 +149,6 @@ void vmm_memory_return(struct guest *g)
 	g->from_pool = false;
 }
 
-/* Stops g's guest from the exit being handled in w, answering it here (nothing else will). */
-static void stop_from_thread(struct guest *g, uint64_t *w, const char *why)
-{
-	struct exit_ctx x = { .g = g, .w = w, .reply = 0 };
-	guest_stop(&x, why, 0);
-}
-
 /* Handles one exit of g under its lock; returns the reply's tag (its words are in w). */
 static uint64_t handle_exit(struct guest *g, uint64_t *w)
 {
@@ -167,21 +160,36 @@ static uint64_t handle_exit(struct guest *g, uint64_t *w)
 	return MSG_TAG(0, vm_message_words(x.reply), 0);
 }
 
-/*
- * Tells main that g has ended, once its last reply is given (a stopped
- * vCPU makes no more exits), and waits to be taken away with it.
- */
-static void __attribute__((noreturn)) end_thread(struct guest *g, struct guest_vcpu *v,
-						 uint64_t tag)
+/* Tells main that g has ended, and waits to be taken away with it. */
+static void __attribute__((noreturn)) end_thread(struct guest_vcpu *v)
 {
-	struct sysregs r = { .rsi = tag };
-	MSG_WORDS_TO_REGS(&r, utcb()->mr);
-	uint64_t st = moat_syscall(SYS_REPLY, &r);
-	if (st != OK)
-		uprintf("vmm: guest %s: reply refused: %s\n", g->cfg.name, status_name(st));
 	sys_signal(SLOT_EVENTS);
 	for (;;)
 		sys_thread_suspend(v->thread);
+}
+
+/* The last reply of a guest that has stopped (a stopped vCPU makes no more exits). */
+static void __attribute__((noreturn)) reply_and_end(struct guest *g, struct guest_vcpu *v,
+						    const uint64_t *w, uint64_t tag)
+{
+	struct sysregs r = { .rsi = tag };
+	MSG_WORDS_TO_REGS(&r, w);
+	uint64_t st = moat_syscall(SYS_REPLY, &r);
+	if (st != OK)
+		uprintf("vmm: guest %s: reply refused: %s\n", g->cfg.name, status_name(st));
+	end_thread(v);
+}
+
+/* A receive failed (the endpoint is gone): the guest cannot go on. */
+static void __attribute__((noreturn)) receive_failed(struct guest *g, struct guest_vcpu *v,
+						     uint64_t st)
+{
+	uprintf("vmm: guest %s: receive failed: %s\n", g->cfg.name, status_name(st));
+	lock_acquire(&g->lock);
+	g->done = true;
+	g->stop_reason = "lost a vCPU's exits";
+	lock_release(&g->lock);
+	end_thread(v);
 }
 
 /*
@@ -204,24 +212,17 @@ static void __attribute__((noreturn)) vcpu_thread(uint64_t arg)
 		uint64_t st = moat_syscall(nr, &r);
 		MSG_REGS_TO_WORDS(w, &r);
 		nr = SYS_RECV;
-		if (st != OK || MSG_LABEL(r.rsi) != MSG_VMEXIT) {
-			if (st == OK)
-				continue; /* no exit: nothing to answer */
-			lock_acquire(&g->lock);
-			uprintf("vmm: guest %s: receive failed: %s\n", g->cfg.name, status_name(st));
-			stop_from_thread(g, w, "lost its VMM thread");
-			lock_release(&g->lock);
-			sys_signal(SLOT_EVENTS);
-			for (;;)
-				sys_thread_suspend(v->thread);
-		}
+		if (st != OK)
+			receive_failed(g, v, st);
+		if (MSG_LABEL(r.rsi) != MSG_VMEXIT)
+			continue; /* no exit: nothing to answer */
 		lock_acquire(&g->lock);
 		g->exit_badge = r.rdi;
 		tag = handle_exit(g, w);
 		bool done = g->done;
 		lock_release(&g->lock);
 		if (done)
-			end_thread(g, v, tag);
+			reply_and_end(g, v, w, tag);
 		nr = SYS_REPLY_RECV;
 	}
 }

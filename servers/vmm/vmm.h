@@ -172,6 +172,17 @@ uint64_t vcpu_next_deadline(struct guest *g, unsigned c);
 void inject_pending_interrupt(struct exit_ctx *x);
 void devices_pull_input(struct guest *g);
 
+/*
+ * The VMM's own capability slots, VMM_SLOT(name), at the top of its space
+ * (the running guests' blocks of slots below them, main.c): console.c's
+ * input thread and lock, main.c's events and memory pool.
+ */
+enum vmm_slot {
+	VMM_INPUT_NTFN, VMM_INPUT_THREAD, VMM_INPUT_UTCB, VMM_INPUT_STACK, VMM_CONSOLE_LOCK,
+	VMM_EVENTS, VMM_POOL, VMM_OWN_SLOTS
+};
+#define VMM_SLOT(s) (CSPACE_SLOTS - 1 - (s))
+
 /* The servers the VMM is connected to (connect= in the root's config), SLOT_NONE where not. */
 struct connections {
 	uint64_t serial, kbd, ata;
