@@ -188,11 +188,13 @@ int test_end(const struct guest *guests, unsigned n, bool no_vcpus)
 			skips++;
 		}
 	}
+	const char *plural = n == 1 ? "" : "s";
 	if (skipped)
-		uprintf("vmm: %u guests: %u ended well, %u failed, %u skipped\n", n, ended_well,
-			guests_failed, skipped);
+		uprintf("vmm: %u guest%s: %u ended well, %u failed, %u skipped\n", n, plural,
+			ended_well, guests_failed, skipped);
 	else
-		uprintf("vmm: %u guests: %u ended well, %u failed\n", n, ended_well, guests_failed);
+		uprintf("vmm: %u guest%s: %u ended well, %u failed\n", n, plural, ended_well,
+			guests_failed);
 	if (!tested)
 		return 0;
 	uprintf("end of tests: %u passed, %u failed, %u skipped\n", test_number - failures - skips,
