@@ -34,9 +34,11 @@ void devices_init(struct guest *g)
 	fw_cfg_init(&g->fw_cfg, g->cfg.memory, g->cfg.vcpus);
 }
 
-/* Moves typed input into the UART model, as much as it has room for. */
+/* Moves typed input into the UART model, as much as it has room for (if it has the focus). */
 void devices_pull_input(struct guest *g)
 {
+	if (!vmm_input_focus(g))
+		return;
 	uint8_t in[16];
 	unsigned room = uart_rx_space(&g->uart);
 	unsigned n = console_read(in, room < sizeof(in) ? room : sizeof(in));
@@ -171,23 +173,48 @@ static bool interrupt_due(struct guest *g)
 	return pic_pending_vector(&g->pic) >= 0;
 }
 
+bool vcpu_wakes(struct guest *g, unsigned c)
+{
+	return g->cpu[c].init_pending || (c == 0 && interrupt_due(g));
+}
+
+uint64_t vcpu_next_deadline(struct guest *g, unsigned c)
+{
+	uint64_t clocks = pit_ticks_until_irq0(&g->pit), hz = vmm_tsc_hz();
+	if (c != 0 || clocks == UINT64_MAX)
+		return WAIT_FOREVER;
+	return hz ? g->cpu[0].halt_start + pit_clocks_to_tsc(clocks, hz) : 0;
+}
+
 /*
- * The guest halted with interrupts on.  The PIT keeps its own time, which
- * runs only while the guest halts: the VMM sleeps (a timed wait, in host
- * TSC time) for as long as the PIT has to go to its next interrupt, then
- * runs the PIT on by that much, and the interrupt is due.  Input that
- * wakes the sleep first and raises an interrupt the PIC lets through ends
- * it early, the PIT run on by the time slept; other input sleeps on.
- * Without the TSC's rate, virtual time jumps to the interrupt at once.
+ * The exiting vCPU halted with interrupts on: its thread sleeps (a timed
+ * wait, in host TSC time, with the guest's lock given up) until the
+ * vCPU's next timer deadline, or until vcpu_kick wakes it for an
+ * interrupt or an INIT (vcpu_wakes).  The PIT keeps its own time, which
+ * runs only while the BSP halts: at the deadline it runs on by exactly
+ * the clocks it had to go, and its interrupt is due; woken early by input
+ * that raises an interrupt the PIC lets through, it runs on by the time
+ * slept; other input sleeps on.  A BSP with no timer to come stays awake
+ * (exits.c stops it if nothing else is pending); an AP sleeps until
+ * kicked.  Without the TSC's rate, virtual time jumps to the interrupt.
  */
 void devices_halt(struct guest *g)
 {
-	uint64_t clocks = pit_ticks_until_irq0(&g->pit), hz = vmm_tsc_hz(), start = rdtsc();
-	if (interrupt_due(g) || clocks == UINT64_MAX)
-		return;
-	uint64_t deadline = hz ? start + pit_clocks_to_tsc(clocks, hz) : 0;
-	while (!vmm_sleep_until(deadline)) { /* woken by input */
-		devices_pull_input(g);
+	unsigned c = guest_exit_cpu(g);
+	uint64_t start = g->cpu[c].halt_start = rdtsc(), clocks = pit_ticks_until_irq0(&g->pit);
+	while (!vcpu_wakes(g, c)) {
+		uint64_t deadline = vcpu_next_deadline(g, c), hz = vmm_tsc_hz();
+		if (deadline == WAIT_FOREVER && c == 0)
+			return;
+		if (vcpu_sleep_until(g, deadline) && c == 0) { /* the PIT's interrupt is due */
+			g->halt_late = hz ? rdtsc() - deadline : UINT64_MAX;
+			pit_advance(&g->pit, clocks);
+			interrupt_due(g);
+			return;
+		}
+		if (c != 0)
+			continue;
+		devices_pull_input(g); /* woken by input, or an event */
 		if (interrupt_due(g)) {
 			uint64_t slept = tsc_to_pit_clocks(rdtsc() - start, hz);
 			pit_advance(&g->pit, slept < clocks ? slept : clocks);
@@ -195,9 +222,6 @@ void devices_halt(struct guest *g)
 			return;
 		}
 	}
-	g->halt_late = hz ? rdtsc() - deadline : UINT64_MAX;
-	pit_advance(&g->pit, clocks);
-	interrupt_due(g);
 }
 
 /*

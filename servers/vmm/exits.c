@@ -325,21 +325,23 @@ static void exit_mov_dr(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
-/* HLT: the BSP sleeps until the PIC's next interrupt; an AP, with none to get, halts for good. */
+/* HLT: the vCPU sleeps until its next interrupt or an INIT; an AP with IF=0 halts for good. */
 static void exit_hlt(struct exit_ctx *x)
 {
-	if (exit_cpu(x)) {
-		smp_halt(x);
-		return;
-	}
+	bool ap = exit_cpu(x);
 	if (!(x->w[VMW_RFLAGS] & RFLAGS_IF)) {
-		guest_stop(x, "halted with interrupts disabled", 0);
+		if (ap)
+			smp_halt(x);
+		else
+			guest_stop(x, "halted with interrupts disabled", 0);
 		return;
 	}
 	devices_halt(x->g);
+	if (smp_recalled(x)) /* an INIT woke it */
+		return;
 	skip_instruction(x);
 	inject_pending_interrupt(x);
-	if (!(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & VMC_INTR_WINDOW))
+	if (!ap && !(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & VMC_INTR_WINDOW))
 		guest_stop(x, "halted with no interrupt to come", 0);
 }
 
