@@ -19,9 +19,12 @@
  *   exit the vCPU stops, or, if a STARTUP came meanwhile, starts there.
  *   Either way its APIC is reset.  An INIT to the sender is not modelled.
  * The kernel knows nothing of this: "waiting for SIPI" is a vCPU the VMM
- * has not run, or has stopped (docs/vm-exit-protocol.md).  The models
- * keep time in the vCPU's guest TSC: the host's plus the offset the guest
- * set by writing IA32_TSC (exits.c keeps it in tsc_offset).
+ * has not run, or has stopped (docs/vm-exit-protocol.md).  The PIC's
+ * interrupts reach the BSP alone; an AP's HLT sleeps until an interrupt
+ * or an INIT (devices_halt), and with interrupts off halts it for good
+ * (smp_halt).  The models keep time in the vCPU's guest TSC: the host's
+ * plus the offset the guest set by writing IA32_TSC (exits.c keeps it in
+ * tsc_offset).
  */
 #include "mem.h"
 #include "moat/syscall.h"
@@ -113,8 +116,10 @@ static void deliver_init(struct guest *g, unsigned c)
 		return;
 	}
 	v->sipi_vector = -1;
-	if (!v->init_pending && sys_vcpu_recall(v->slot) == OK)
+	if (!v->init_pending) {
 		v->init_pending = true;
+		vcpu_kick(g, c); /* recalled, or woken from a halt */
+	}
 }
 
 static void deliver_startup(struct guest *g, unsigned c, uint8_t vector)
@@ -124,13 +129,6 @@ static void deliver_startup(struct guest *g, unsigned c, uint8_t vector)
 		v->sipi_vector = vector; /* applied at the recall's exit */
 	else if (v->state == VCPU_WAIT_SIPI)
 		start_vcpu(g, c, vector);
-}
-
-/* Only the exiting vCPU's own reply injects without help; others are recalled so that they exit. */
-void vcpu_kick(struct guest *g, unsigned c)
-{
-	if (c != guest_exit_cpu(g) && g->cpu[c].state == VCPU_RUNNING)
-		sys_vcpu_recall(g->cpu[c].slot);
 }
 
 /* irq, sent by vCPU `from` (VCPU_NONE: a device), reaches vCPU c. */
@@ -143,7 +141,8 @@ static void deliver_one(struct guest *g, unsigned from, unsigned c, const struct
 		deliver_startup(g, c, irq->vector);
 	} else {
 		vlapic_accept(&g->cpu[c].lapic, irq);
-		vcpu_kick(g, c);
+		if (c != from) /* the sender's own reply injects it */
+			vcpu_kick(g, c);
 	}
 }
 
@@ -261,9 +260,10 @@ bool smp_lapic_msr(struct exit_ctx *x, uint32_t msr, bool write, uint64_t *v)
 }
 
 /*
- * An AP's HLT.  If an INIT was on its way (it was recalled, but halted
- * first), the INIT takes effect now, as at the recall's exit: a vCPU it
- * left stopped here would never make that exit.
+ * An AP's HLT with interrupts off: only an INIT wakes it.  If an INIT was
+ * on its way (it was recalled, but halted first), the INIT takes effect
+ * now, as at the recall's exit: a vCPU it left stopped here would never
+ * make that exit.
  */
 void smp_halt(struct exit_ctx *x)
 {
