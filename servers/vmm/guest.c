@@ -273,6 +273,7 @@ int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
 		return st;
 	devices_init(g);
 	smp_init(g);
+	acpi_build(g); /* before the image: an image that overlaps the tables wins */
 	uint64_t entry = load_image(g);
 	if (!entry)
 		return ERR_INVALID_ARG;
