@@ -88,10 +88,20 @@ static unsigned clamp(unsigned v, unsigned lo, unsigned hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+/*
+ * Whether the clock runs at TSC now: not while SET, not without a TSC
+ * rate, and not at a TSC before its base (a TSC read on another CPU could
+ * be a little behind: the clock then waits rather than leap forward).
+ */
+static bool running(const struct rtc *r, uint64_t now)
+{
+	return !(r->b & RTC_B_SET) && r->tsc_hz && now >= r->base_tsc;
+}
+
 /* Whole seconds since 1900 at TSC now. */
 static uint64_t seconds_at(const struct rtc *r, uint64_t now)
 {
-	if ((r->b & RTC_B_SET) || !r->tsc_hz)
+	if (!running(r, now))
 		return r->base_seconds;
 	return r->base_seconds + (now - r->base_tsc) / r->tsc_hz;
 }
@@ -158,7 +168,7 @@ uint64_t rtc_next_deadline(const struct rtc *r, uint64_t now)
 		return NEVER; /* IRQ 8 is up until C is read */
 	if ((r->b & RTC_B_PIE) && period(r))
 		next = r->next_periodic;
-	if ((r->b & (RTC_B_UIE | RTC_B_AIE)) && !(r->b & RTC_B_SET) && r->tsc_hz) {
+	if ((r->b & (RTC_B_UIE | RTC_B_AIE)) && running(r, now)) {
 		uint64_t second = r->base_tsc + ((now - r->base_tsc) / r->tsc_hz + 1) * r->tsc_hz;
 		next = second < next ? second : next;
 	}
@@ -168,7 +178,7 @@ uint64_t rtc_next_deadline(const struct rtc *r, uint64_t now)
 /* Whether an update is due within 244 us: the guest must not read the time now. */
 static bool update_in_progress(const struct rtc *r, uint64_t now)
 {
-	if ((r->b & RTC_B_SET) || !r->tsc_hz)
+	if (!running(r, now))
 		return false;
 	uint64_t into = (now - r->base_tsc) % r->tsc_hz;
 	return into >= r->tsc_hz - r->tsc_hz * RTC_UIP_US / 1000000;
@@ -220,7 +230,7 @@ static bool set_time_register(struct rtc *r, uint8_t reg, uint8_t v, uint64_t no
 	default: return false;
 	}
 	d.day = clamp(d.day, 1, days_in_month(d.year, d.month));
-	if (!(r->b & RTC_B_SET) && r->tsc_hz)
+	if (running(r, now))
 		r->base_tsc = now - (now - r->base_tsc) % r->tsc_hz; /* the second goes on where it was */
 	r->base_seconds = r->seen_second = from_date(&d);
 	return true;

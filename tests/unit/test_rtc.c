@@ -216,3 +216,14 @@ TEST(rtc_without_a_tsc_rate_stands_still)
 	CHECK_EQ(rtc_next_deadline(&r, T0), UINT64_MAX);
 	CHECK(!rtc_irq(&r));
 }
+
+TEST(rtc_a_tsc_behind_its_base_neither_moves_nor_breaks_the_clock)
+{
+	struct rtc r;
+	rtc_init(&r, T0, HZ, MIB);
+	CHECK_EQ(cmos_read(&r, RTC_SECONDS, T0 - 1000), 0x00);
+	CHECK_EQ(cmos_read(&r, RTC_YEAR, T0 - 1000), 0x25);
+	cmos_write(&r, RTC_MINUTES, 0x10, T0 - 1000);
+	CHECK_EQ(cmos_read(&r, RTC_MINUTES, T0 + 2 * HZ), 0x10);
+	CHECK_EQ(cmos_read(&r, RTC_SECONDS, T0 + 2 * HZ), 0x02);
+}
