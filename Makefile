@@ -277,7 +277,7 @@ $(eval $(call test_iso,kbd,$(KBD_TEST_MODULES)))
 KBDCONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbdconsole/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/kbd.elf:kbd $(BUILD)/prog/vmm.elf:vmm \
 	tests/kbdconsole/vmm.cfg:vmm.cfg $(BUILD)/guests/console.bin:guest_console \
-	$(BUILD)/guests/console_irq.bin:guest_console_irq
+	$(BUILD)/guests/console_irq.bin:guest_console_irq $(BUILD)/guests/kbd_8042.bin:guest_kbd_8042
 $(eval $(call test_iso,kbdconsole,$(KBDCONSOLE_TEST_MODULES)))
 
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.

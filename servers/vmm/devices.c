@@ -57,11 +57,16 @@ void isa_irq(struct guest *g, unsigned irq, bool level)
 	ioapic_set_pin(&g->ioapic, irq == IRQ_PIT ? IOAPIC_PIN_IRQ0 : irq, level);
 }
 
-/* Moves typed input into the UART model, as much as it has room for, and as keys into the 8042. */
+/*
+ * Moves typed input into the UART model and, as keys, into the 8042: as
+ * much as one of them has room for (a guest reads one of the two; the
+ * other drops what it has no room for).
+ */
 void devices_pull_input(struct guest *g)
 {
 	uint8_t in[16];
-	unsigned room = uart_rx_space(&g->uart);
+	unsigned room = uart_rx_space(&g->uart), keys = i8042_type_room(&g->kbc);
+	room = keys > room ? keys : room;
 	unsigned n = console_read(in, room < sizeof(in) ? room : sizeof(in));
 	for (unsigned i = 0; i < n; i++) {
 		uart_receive(&g->uart, in[i]);
@@ -123,6 +128,8 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 		return pic_read(&g->pic, port);
 	if (is_pit_port(port))
 		return pit_read(&g->pit, port);
+	if (port == I8042_COMMAND_PORT && !g->kbc.count)
+		devices_pull_input(g); /* the guest looks for keys */
 	if (is_kbc_port(port))
 		return kbc_access(g, port, false, 0);
 	if (is_rtc_port(port))

@@ -209,6 +209,11 @@ bool i8042_type(struct i8042 *k, uint8_t ch)
 	return true;
 }
 
+unsigned i8042_type_room(const struct i8042 *k)
+{
+	return (I8042_QUEUE - k->count) / 4;
+}
+
 bool i8042_irq(const struct i8042 *k)
 {
 	return k->count && (k->command_byte & I8042_CB_KBD_IRQ);

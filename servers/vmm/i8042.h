@@ -92,6 +92,8 @@ uint8_t i8042_read(struct i8042 *k, uint16_t port);
 void i8042_write(struct i8042 *k, uint16_t port, uint8_t v);
 /* A typed character as key presses; false if it has no key or no room (it is dropped). */
 bool i8042_type(struct i8042 *k, uint8_t ch);
+/* How many typed characters surely have room (each takes at most 4 codes). */
+unsigned i8042_type_room(const struct i8042 *k);
 /* IRQ 1's level. */
 bool i8042_irq(const struct i8042 *k);
 /* Whether A20 is on (either the output port's or port 0x92's). */

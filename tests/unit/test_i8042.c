@@ -131,10 +131,12 @@ TEST(i8042_keys_wait_for_scanning_and_room)
 	CHECK(!i8042_type(&k, 'x'));
 	i8042_write(&k, I8042_DATA_PORT, 0xf4);
 	CHECK_EQ(data(&k), 0xfa);
+	CHECK_EQ(i8042_type_room(&k), I8042_QUEUE / 4); /* a shifted character takes 4 codes */
 	unsigned typed = 0;
 	while (i8042_type(&k, 'x'))
 		typed++;
 	CHECK_EQ(typed, I8042_QUEUE / 2);
+	CHECK_EQ(i8042_type_room(&k), 0);
 	command(&k, 0xad);
 	CHECK_EQ(data(&k), 0x2d);
 }
