@@ -44,7 +44,8 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
-		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c \
+		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c \
+		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
@@ -146,18 +147,34 @@ programs: $(PROGRAMS)
 
 iso: $(BUILD)/os.iso
 
-# Test guests: flat binaries, each linked at the address its first line names.
+# Test guests: flat binaries, each linked at the address its first line names;
+# a first line with elf=32 or elf=64 makes an ELF32 or ELF64 executable instead.
 GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
-$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h
+guest_line = $$(sed -n '1s/.*$(1)=\([0-9A-Fa-fx]*\).*/\1/p' $<)
+$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
-	$(V)$(CC) -m32 -c -o $(@:.bin=.o) $<
-	$(V)$(LD) -m elf_i386 -Ttext=$$(sed -n '1s/.*load=\(0x[0-9A-Fa-f]*\).*/\1/p' $<) \
-		--oformat binary -e start -o $@ $(@:.bin=.o)
+	$(V)case "$(call guest_line,elf)" in \
+	64) $(CC) -c -o $(@:.bin=.o) $< && \
+	    $(LD) -m elf_x86_64 -z max-page-size=0x1000 -z noexecstack \
+		-Ttext=$(call guest_line,load) -e start -o $@ $(@:.bin=.o) ;; \
+	32) $(CC) -m32 -c -o $(@:.bin=.o) $< && \
+	    $(LD) -m elf_i386 -z max-page-size=0x1000 -z noexecstack \
+		-Ttext=$(call guest_line,load) -e start -o $@ $(@:.bin=.o) ;; \
+	*)  $(CC) -m32 -c -o $(@:.bin=.o) $< && \
+	    $(LD) -m elf_i386 -Ttext=$(call guest_line,load) --oformat binary -e start \
+		-o $@ $(@:.bin=.o) ;; \
+	esac
+
+# The Multiboot ELF guests' first module (tests/guests/mbcheck.h): 5000
+# bytes, byte i being 'A' + i % 26.
+$(BUILD)/guests/mb_module.bin:
+	@mkdir -p $(dir $@)
+	$(V)yes ABCDEFGHIJKLMNOPQRSTUVWXYZ | tr -d '\n' | head -c 5000 > $@
 
 # Modules "guest_NAME" for every test guest, for the VMM to find by name.
-GUEST_MODULES := $(foreach g,$(GUESTS),$(g):guest_$(basename $(notdir $(g))))
+GUEST_MODULES := $(foreach g,$(GUESTS) $(BUILD)/guests/mb_module.bin,$(g):guest_$(basename $(notdir $(g))))
 
 # The system: the root task starts the servers iso/system.cfg names; the VMM
 # runs the guests iso/vmm.cfg names.
@@ -211,8 +228,13 @@ $(eval $(call test_iso,fuzz,$(FUZZ_TEST_MODULES)))
 
 # The VMM and its test guests (tests/vm/): Bochs runs them on VMX and SVM, QEMU on SVM.
 # The measurement kernel: tests/vm/vmm.cfg runs the in-kernel baseline guest.
+# Its ISO holds the guests tests/vm/root.cfg gives the VMM, no others: the
+# kernel takes at most 32 boot modules.
+comma := ,
+VM_GUEST_NAMES := $(subst $(comma), ,$(shell grep -o 'modules=[^ ]*' tests/vm/root.cfg | cut -d= -f2))
 VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \
-	$(BUILD)/prog/vmm.elf:vmm tests/vm/vmm.cfg:vmm.cfg $(GUEST_MODULES)
+	$(BUILD)/prog/vmm.elf:vmm tests/vm/vmm.cfg:vmm.cfg \
+	$(filter $(addprefix %:,$(VM_GUEST_NAMES)),$(GUEST_MODULES))
 $(eval $(call test_iso,vm,$(VM_TEST_MODULES),$(MEASURE)/kernel.elf))
 
 # The same without the two background spinners, for Bochs's SVM: Bochs 2.7
@@ -280,6 +302,23 @@ KBDCONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbdconsole/root.cfg
 	$(BUILD)/guests/console_irq.bin:guest_console_irq $(BUILD)/guests/kbd_8042.bin:guest_kbd_8042
 $(eval $(call test_iso,kbdconsole,$(KBDCONSOLE_TEST_MODULES)))
 
+# kvm-unit-tests under the VMM (tests/kut/): built from the read-only copy
+# KUT_SRC into $(BUILD)/kut (a run without it prints skip lines).  The ISO
+# holds the root task, the VMM, its generated configuration and the test
+# images (tests/kut/build.sh lists them in $(BUILD)/kut/modules).
+KUT_SRC ?= ../shared/third-party/kvm-unit-tests
+$(BUILD)/kut/modules: tests/kut/build.sh tests/kut/mkconfig.awk tests/kut/cases
+	@echo "  KUT     $(KUT_SRC)"
+	$(V)tests/kut/build.sh $(KUT_SRC) $(BUILD)/kut
+$(BUILD)/test-kut.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf $(BUILD)/prog/vmm.elf \
+		$(BUILD)/kut/modules
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
+		$(BUILD)/prog/vmm.elf:vmm $$(cat $(BUILD)/kut/modules)
+$(BUILD)/test-kutbench.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf \
+		$(BUILD)/prog/vmm.elf $(BUILD)/kut/modules
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
+		$(BUILD)/prog/vmm.elf:vmm $$(cat $(BUILD)/kut/modules-bench)
+
 # One ISO per in-kernel boot test suite: the suite is chosen on the kernel command line.
 TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
@@ -317,7 +356,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk switch kbd kbdconsole
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
-		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso
+		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log
@@ -333,7 +372,7 @@ fuzz-coverage: deps-check $(BUILD)/test-fuzz.iso
 	$(V)tools/fuzz-coverage.sh $(BUILD)
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
-BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial vmlarge)
+BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial vmlarge kutbench)
 bench: deps-check $(BENCH_ISOS)
 	$(V)tools/bench.sh $(BENCH_ISOS)
 

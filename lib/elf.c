@@ -1,6 +1,8 @@
 /*
- * ELF64 executable validation and segment iteration (see elf.h).  Headers
- * are copied out with memcpy: nothing in the image is trusted to be aligned.
+ * ELF executable validation and segment iteration (see elf.h).  Headers
+ * are copied out with memcpy: nothing in the image is trusted to be
+ * aligned.  An ELF32 file's headers are read into the ELF64 structures,
+ * widened, so everything after reading is the same for both classes.
  */
 #include "elf.h"
 #include "mem.h"
@@ -8,33 +10,85 @@
 
 #define ELF_PAGE     4096ULL
 
-/* Copies the ELF header out of the image. */
-static void read_ehdr(const void *image, struct elf64_ehdr *eh)
+static int is_32(const void *image)
 {
-	memcpy(eh, image, sizeof(*eh));
+	return ((const uint8_t *)image)[4] == ELF_CLASS32;
 }
 
-/* Copies program header i out of the image (the table was bounds-checked). */
+/* The size of the header of image's class; its identification bytes are present. */
+static size_t ehdr_bytes(const void *image)
+{
+	return is_32(image) ? sizeof(struct elf32_ehdr) : sizeof(struct elf64_ehdr);
+}
+
+/* Copies the ELF header out of the image (ehdr_bytes of it are present), widened. */
+static void read_ehdr(const void *image, struct elf64_ehdr *eh)
+{
+	struct elf32_ehdr e;
+
+	if (!is_32(image)) {
+		memcpy(eh, image, sizeof(*eh));
+		return;
+	}
+	memcpy(&e, image, sizeof(e));
+	memcpy(eh->e_ident, e.e_ident, ELF_IDENT_LEN);
+	eh->e_type = e.e_type;
+	eh->e_machine = e.e_machine;
+	eh->e_version = e.e_version;
+	eh->e_entry = e.e_entry;
+	eh->e_phoff = e.e_phoff;
+	eh->e_shoff = e.e_shoff;
+	eh->e_flags = e.e_flags;
+	eh->e_ehsize = e.e_ehsize;
+	eh->e_phentsize = e.e_phentsize;
+	eh->e_phnum = e.e_phnum;
+	eh->e_shentsize = e.e_shentsize;
+	eh->e_shnum = e.e_shnum;
+	eh->e_shstrndx = e.e_shstrndx;
+}
+
+/* The size of one program header of the image's class. */
+static size_t phdr_bytes(const struct elf64_ehdr *eh)
+{
+	return eh->e_ident[4] == ELF_CLASS32 ? sizeof(struct elf32_phdr)
+					     : sizeof(struct elf64_phdr);
+}
+
+/* Copies program header i out of the image (the table was bounds-checked), widened. */
 static void read_phdr(const void *image, const struct elf64_ehdr *eh, size_t i,
 		      struct elf64_phdr *ph)
 {
-	memcpy(ph, (const uint8_t *)image + eh->e_phoff + i * sizeof(*ph), sizeof(*ph));
+	const uint8_t *at = (const uint8_t *)image + eh->e_phoff + i * phdr_bytes(eh);
+	struct elf32_phdr p;
+
+	if (eh->e_ident[4] != ELF_CLASS32) {
+		memcpy(ph, at, sizeof(*ph));
+		return;
+	}
+	memcpy(&p, at, sizeof(p));
+	*ph = (struct elf64_phdr){ .p_type = p.p_type, .p_flags = p.p_flags,
+				   .p_offset = p.p_offset, .p_vaddr = p.p_vaddr,
+				   .p_paddr = p.p_paddr, .p_filesz = p.p_filesz,
+				   .p_memsz = p.p_memsz, .p_align = p.p_align };
 }
 
-/* Checks the identification bytes and the header fields. */
-static enum elf_status check_ehdr(const struct elf64_ehdr *eh)
+/* Checks the identification bytes and the header fields: an x86 executable (ELF64 if only64). */
+static enum elf_status check_ehdr(const struct elf64_ehdr *eh, int only64)
 {
 	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
+	int class32 = eh->e_ident[4] == ELF_CLASS32;
 
 	if (memcmp(eh->e_ident, magic, sizeof(magic)) != 0)
 		return ELF_ERR_MAGIC;
-	if (eh->e_ident[4] != ELF_CLASS64)
+	if (!class32 && eh->e_ident[4] != ELF_CLASS64)
+		return ELF_ERR_NO_CLASS;
+	if (only64 && class32)
 		return ELF_ERR_CLASS;
 	if (eh->e_ident[5] != ELF_DATA_LSB)
 		return ELF_ERR_ENDIAN;
 	if (eh->e_ident[6] != ELF_VERSION || eh->e_version != ELF_VERSION)
 		return ELF_ERR_VERSION;
-	if (eh->e_machine != ELF_EM_X86_64)
+	if (eh->e_machine != (class32 ? ELF_EM_386 : ELF_EM_X86_64))
 		return ELF_ERR_MACHINE;
 	if (eh->e_type != ELF_ET_EXEC)
 		return ELF_ERR_TYPE;
@@ -44,24 +98,49 @@ static enum elf_status check_ehdr(const struct elf64_ehdr *eh)
 /* Checks that the program header table lies inside the image. */
 static enum elf_status check_phdr_table(const struct elf64_ehdr *eh, size_t size)
 {
-	uint64_t table_bytes = (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr);
+	uint64_t table_bytes = (uint64_t)eh->e_phnum * phdr_bytes(eh);
 
 	if (eh->e_phnum == 0)
 		return ELF_OK; /* nothing to load: the entry check rejects it */
-	if (eh->e_phentsize != sizeof(struct elf64_phdr))
+	if (eh->e_phentsize != phdr_bytes(eh))
 		return ELF_ERR_PHDRS;
 	if (eh->e_phoff > size || table_bytes > size - eh->e_phoff)
 		return ELF_ERR_PHDRS;
 	return ELF_OK;
 }
 
-/* Checks one PT_LOAD segment on its own. */
-static enum elf_status check_segment(const struct elf64_phdr *ph, size_t size)
+/* Reads and checks the file header of image[0 .. size) and its program header table. */
+static enum elf_status check_file(const void *image, size_t size, int only64,
+				  struct elf64_ehdr *eh)
+{
+	enum elf_status st;
+
+	if (size < ELF_IDENT_LEN || size < ehdr_bytes(image))
+		return ELF_ERR_TRUNCATED;
+	read_ehdr(image, eh);
+	st = check_ehdr(eh, only64);
+	if (st == ELF_OK)
+		st = check_phdr_table(eh, size);
+	return st;
+}
+
+/* Checks what every loader needs of a segment: its data in the file, no more of it than memory. */
+static enum elf_status check_segment_file(const struct elf64_phdr *ph, size_t size)
 {
 	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
 		return ELF_ERR_SEG_FILE;
 	if (ph->p_filesz > ph->p_memsz)
 		return ELF_ERR_SEG_SIZE;
+	return ELF_OK;
+}
+
+/* Checks one PT_LOAD segment of a user-space executable on its own. */
+static enum elf_status check_segment(const struct elf64_phdr *ph, size_t size)
+{
+	enum elf_status st = check_segment_file(ph, size);
+
+	if (st != ELF_OK)
+		return st;
 	if (ph->p_vaddr >= USER_TOP || ph->p_memsz > USER_TOP - ph->p_vaddr)
 		return ELF_ERR_SEG_ADDR;
 	if (ph->p_vaddr % ELF_PAGE != ph->p_offset % ELF_PAGE)
@@ -93,9 +172,23 @@ static int segment_runs(const struct elf64_phdr *ph, uint64_t addr)
 	       addr - ph->p_vaddr < ph->p_memsz;
 }
 
-/* Collects the non-empty PT_LOAD headers into loads[], checking each one. */
+/* Checks one PT_LOAD segment of a boot image on its own: its physical range must not wrap. */
+static enum elf_status check_boot_segment(const struct elf64_phdr *ph, size_t size)
+{
+	enum elf_status st = check_segment_file(ph, size);
+
+	if (st == ELF_OK && ph->p_memsz - 1 > UINT64_MAX - ph->p_paddr)
+		st = ELF_ERR_SEG_PADDR;
+	return st;
+}
+
+/*
+ * Collects the non-empty PT_LOAD headers into loads[], checking each one
+ * with check (check_segment or check_boot_segment).
+ */
 static enum elf_status collect_segments(const void *image, size_t size,
 					const struct elf64_ehdr *eh,
+					enum elf_status (*check)(const struct elf64_phdr *, size_t),
 					struct elf64_phdr loads[ELF_MAX_LOAD_SEGMENTS],
 					size_t *count)
 {
@@ -112,7 +205,7 @@ static enum elf_status collect_segments(const void *image, size_t size,
 				return ELF_ERR_SEG_SIZE;
 			continue;
 		}
-		st = check_segment(&ph, size);
+		st = check(&ph, size);
 		if (st != ELF_OK)
 			return st;
 		if (*count == ELF_MAX_LOAD_SEGMENTS)
@@ -143,17 +236,30 @@ enum elf_status elf_check(const void *image, size_t size)
 	enum elf_status st;
 	size_t count;
 
-	if (size < sizeof(eh))
-		return ELF_ERR_TRUNCATED;
-	read_ehdr(image, &eh);
-	st = check_ehdr(&eh);
+	st = check_file(image, size, 1, &eh);
 	if (st == ELF_OK)
-		st = check_phdr_table(&eh, size);
-	if (st == ELF_OK)
-		st = collect_segments(image, size, &eh, loads, &count);
+		st = collect_segments(image, size, &eh, check_segment, loads, &count);
 	if (st == ELF_OK)
 		st = check_layout(loads, count, eh.e_entry);
 	return st;
+}
+
+enum elf_status elf_check_boot(const void *image, size_t size)
+{
+	struct elf64_phdr loads[ELF_MAX_LOAD_SEGMENTS];
+	struct elf64_ehdr eh;
+	enum elf_status st;
+	size_t count;
+
+	st = check_file(image, size, 0, &eh);
+	if (st == ELF_OK)
+		st = collect_segments(image, size, &eh, check_boot_segment, loads, &count);
+	return st;
+}
+
+int elf_is_64(const void *image)
+{
+	return !is_32(image);
 }
 
 uint64_t elf_entry(const void *image)
@@ -175,6 +281,7 @@ int elf_next_segment(const void *image, size_t *cursor, struct elf_segment *seg)
 		if (ph.p_type != ELF_PT_LOAD || ph.p_memsz == 0)
 			continue;
 		seg->vaddr = ph.p_vaddr;
+		seg->paddr = ph.p_paddr;
 		seg->memsz = ph.p_memsz;
 		seg->filesz = ph.p_filesz;
 		seg->flags = ph.p_flags;
@@ -193,7 +300,7 @@ const char *elf_strerror(enum elf_status status)
 		[ELF_ERR_CLASS] = "not a 64-bit ELF file",
 		[ELF_ERR_ENDIAN] = "not little-endian",
 		[ELF_ERR_VERSION] = "unknown ELF version",
-		[ELF_ERR_MACHINE] = "not an x86-64 file",
+		[ELF_ERR_MACHINE] = "not for x86 (x86-64, or i386 for a 32-bit file)",
 		[ELF_ERR_TYPE] = "not an executable (ET_EXEC)",
 		[ELF_ERR_PHDRS] = "program headers malformed or outside the file",
 		[ELF_ERR_TOO_MANY] = "too many loadable segments",
@@ -203,6 +310,8 @@ const char *elf_strerror(enum elf_status status)
 		[ELF_ERR_SEG_ALIGN] = "segment address and offset misaligned",
 		[ELF_ERR_SEG_OVERLAP] = "segments overlap",
 		[ELF_ERR_ENTRY] = "entry point not in an executable segment",
+		[ELF_ERR_NO_CLASS] = "neither a 32-bit nor a 64-bit ELF file",
+		[ELF_ERR_SEG_PADDR] = "segment physical address wraps",
 	};
 
 	if ((unsigned int)status < ELF_STATUS_COUNT)

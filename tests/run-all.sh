@@ -46,8 +46,16 @@ lane fault bochs test-fault.iso fault 120 '' \
 	vmlarge bochs test-vmlarge-512.iso vmlarge 600 --no-skip \
 	svm-vmlarge bochs-svm test-vmlarge-512.iso vmlarge 600 --no-skip &
 lane3=$!
+# kvm-unit-tests under the VMM (tests/kut/run.sh), on Bochs's Intel CPU (VMX)
+# and then its AMD one (SVM), in a lane of their own: they run longest.
+{
+	tests/kut/run.sh bochs "$build/test-kut.iso" "$build/kut" "$logs" 2400 >"$logs/bochs-kut.out" 2>&1
+	tests/kut/run.sh bochs-svm "$build/test-kut.iso" "$build/kut" "$logs" 2400 \
+		>"$logs/bochs-svm-kut.out" 2>&1
+} &
+lane4=$!
 names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch
-	vmlarge svm-vmlarge"
+	vmlarge svm-vmlarge kut svm-kut"
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -64,7 +72,8 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 	for s in vmlarge drivers serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
-	wait $lane1 $lane2 $lane3
+	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
+	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
 		cat "$logs/bochs-$name.out"
 	done

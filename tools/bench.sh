@@ -8,9 +8,11 @@
 # The large-guest build (guest_build_1gib_*) runs under QEMU, the one
 # emulator here with memory for a 1 GiB guest in 1 GiB pages; a _calls
 # figure is a count of syscalls, not divided.
-#   tools/bench.sh USER_ISO VM_ISO VM_ISO_WITHOUT_SPINNERS DRIVERS_ISO SERIAL_ISO VMLARGE_ISO
+# kvm-unit-tests' vmexit timings (kut_vmexit_*) run under the VMM in Bochs
+# (VMX): each prints "NAME CYCLES" per iteration, instructions there.
+#   tools/bench.sh USER_ISO VM_ISO VM_ISO_WITHOUT_SPINNERS DRIVERS_ISO SERIAL_ISO VMLARGE_ISO KUTBENCH_ISO
 set -eu
-user_iso=$1 vm_iso=$2 vm_nospin_iso=$3 drivers_iso=$4 serial_iso=$5 vmlarge_iso=$6
+user_iso=$1 vm_iso=$2 vm_nospin_iso=$3 drivers_iso=$4 serial_iso=$5 vmlarge_iso=$6 kut_iso=$7
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 here=$(dirname "$0")
@@ -29,6 +31,7 @@ port=$((20000 + ($$ % 20000)))
 SERIAL_PORT=$port timeout 300 "$here/emu.sh" bochs "$serial_iso" "$dir/unused.log" \
 	"$dir/bochs-serial.emu" || true
 wait
+timeout 1200 "$here/emu.sh" bochs "$kut_iso" "$dir/bochs-kut.log" "$dir/bochs-kut.emu" || true
 QEMU_EXTRA="-icount shift=7" timeout 120 "$here/emu.sh" qemu-tcg "$user_iso" "$dir/qemu.log" \
 	"$dir/qemu.emu" || true
 QEMU_EXTRA="-icount shift=7" timeout 300 "$here/emu.sh" qemu-tcg "$vm_iso" "$dir/qemu-vm.log" \
@@ -48,6 +51,14 @@ figures() {
 		END { if (!n) { print "# no benchmark figures in this run" > "/dev/stderr"; exit 1 } }'
 }
 
+# kvm-unit-tests' "NAME CYCLES" line, then the VMM's verdict on guest kut_CASE: "kut_CASE: CYCLES".
+kut_figures() {
+	tr -d '\r' <"$1" | awk '
+		/^[a-z_0-9]+ [0-9]+$/ { last = $2 }
+		/^ok [0-9]+ kut_/     { if (last != "") { print $3 ": " last; n++ }; last = "" }
+		END { if (!n) { print "# no kvm-unit-tests figures in this run" > "/dev/stderr"; exit 1 } }'
+}
+
 status=0
 figures "$dir/bochs.log" "" 1 || status=1
 figures "$dir/bochs-vm.log" "" 1 || status=1
@@ -57,4 +68,9 @@ figures "$dir/bochs-serial.log" "" 1 || status=1
 figures "$dir/qemu.log" "_qemu_icount" 128 || status=1
 figures "$dir/qemu-vm.log" "_svm_qemu_icount" 128 || status=1
 figures "$dir/qemu-vmlarge.log" "" 128 || status=1
+if [ -s "$kut_iso" ] && grep -q vmexit.flat "$(dirname "$kut_iso")/kut/modules-bench"; then
+	kut_figures "$dir/bochs-kut.log" || status=1
+else
+	echo "# no kvm-unit-tests: no kut_vmexit_* figures"
+fi
 exit $status

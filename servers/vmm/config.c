@@ -1,28 +1,41 @@
 /*
  * The VMM's configuration: one line per guest, run in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
- *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete]
+ *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
+ *         debug-exit]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
- * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=; vcpus= is 1 to
- * VMM_MAX_VCPUS (1 by default).  '#' starts a comment.  Pure: host-tested.
+ *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...]
+ * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
+ * end below GUEST_MEMORY_MAX; vcpus= is 1 to VMM_MAX_VCPUS (1 by default).
+ * kernel=MODULE is module=MODULE mode=multiboot; cmdline= and modules= are
+ * for Multiboot kernels.  Double quotes group blanks into a word and are
+ * dropped (cmdline="a b").  '#' starts a comment.  Pure: host-tested.
  */
 #include <stddef.h>
 
 #include "fmt.h"
 #include "mem.h"
 #include "vmm.h"
+#include "array.h"
 
 struct cursor {
 	const char *p, *end;
 	unsigned line;
+	const char *bad; /* what is wrong with the last word, or NULL */
 };
+
+#define WORD_MAX (GUEST_CMDLINE_LEN + 16) /* the longest word: cmdline="..." */
 
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* The next word of the current line into buf; false at the end of the line. */
+/*
+ * The next word of the current line into buf, up to a blank outside double
+ * quotes; false at the end of the line.  A word longer than buf or with an
+ * unterminated quote sets c->bad.
+ */
 static bool next_word(struct cursor *c, char *buf, unsigned n)
 {
 	while (c->p < c->end && is_space(*c->p))
@@ -30,12 +43,18 @@ static bool next_word(struct cursor *c, char *buf, unsigned n)
 	if (c->p >= c->end || *c->p == '\n' || *c->p == '#')
 		return false;
 	unsigned k = 0;
-	while (c->p < c->end && !is_space(*c->p) && *c->p != '\n') {
-		if (k + 1 < n)
+	bool quoted = false;
+	for (; c->p < c->end && *c->p != '\n' && (quoted || !is_space(*c->p)); c->p++) {
+		if (*c->p == '"')
+			quoted = !quoted;
+		else if (k + 1 < n)
 			buf[k++] = *c->p;
-		c->p++;
+		else
+			c->bad = "word too long";
 	}
 	buf[k] = 0;
+	if (quoted)
+		c->bad = "unterminated quote in";
 	return true;
 }
 
@@ -92,10 +111,38 @@ static int lookup(const char *word, const char *const *names, int n)
 }
 
 static const char *const mode_names[] = { "realmode", "protected", "multiboot" };
-static const char *const test_names[] = { "none", "result", "contained", "spin", "bench", "delete" };
+static const char *const test_names[] = { "none",  "result", "contained", "spin", "bench",
+					   "delete", "refused", "debug-exit" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
 
 _Static_assert(VMM_MAX_VCPUS == 4, "apply's message names the limit");
+
+/* Copies a module name (GUEST_NAME_LEN) into dst; false if it is empty or too long. */
+static bool copy_name(char *dst, const char *name)
+{
+	return name[0] && strlcpy(dst, name, GUEST_NAME_LEN) < GUEST_NAME_LEN;
+}
+
+/* Appends the comma-separated names of modules= to g's; an error message or NULL. */
+static const char *add_modules(struct guest_config *g, char *list)
+{
+	for (char *name = list, *next; name; name = next) {
+		for (next = name; *next && *next != ','; next++)
+			;
+		if (*next)
+			*next++ = 0; /* the next name follows the comma */
+		else
+			next = NULL; /* that was the last */
+		if (g->module_count == VMM_MAX_MODULES)
+			return "modules= names more than 8 modules:";
+		if (!copy_name(g->modules[g->module_count++], name))
+			return "modules= needs names of 1 to 47 characters:";
+	}
+	return NULL;
+}
+
+_Static_assert(VMM_MAX_MODULES == 8 && GUEST_NAME_LEN == 48, "add_modules' messages name the limits");
+_Static_assert(GUEST_CMDLINE_LEN == 256, "apply's message names the limit");
 
 /* Applies one key=value word to g; returns an error message or NULL. */
 static const char *apply(struct guest_config *g, char *word)
@@ -117,18 +164,27 @@ static const char *apply(struct guest_config *g, char *word)
 	*eq = 0;
 	const char *key = word, *val = eq + 1;
 	int i;
-	if (strcmp(key, "module") == 0)
-		strlcpy(g->module, val, sizeof(g->module));
-	else if (strcmp(key, "mode") == 0 && (i = lookup(val, mode_names, 3)) >= 0)
+	if (strcmp(key, "module") == 0 && copy_name(g->module, val))
+		;
+	else if (strcmp(key, "kernel") == 0 && copy_name(g->module, val))
+		g->mode = MODE_MULTIBOOT;
+	else if (strcmp(key, "cmdline") == 0) {
+		if (strlcpy(g->cmdline, val, sizeof(g->cmdline)) >= sizeof(g->cmdline))
+			return "cmdline= is longer than 255 characters:";
+	} else if (strcmp(key, "modules") == 0) {
+		const char *why = add_modules(g, eq + 1);
+		if (why)
+			return why;
+	} else if (strcmp(key, "mode") == 0 && (i = lookup(val, mode_names, ARRAY_LEN(mode_names))) >= 0)
 		g->mode = i;
-	else if (strcmp(key, "test") == 0 && (i = lookup(val, test_names, 6)) >= 0)
+	else if (strcmp(key, "test") == 0 && (i = lookup(val, test_names, ARRAY_LEN(test_names))) >= 0)
 		g->test = i;
 	else if (strcmp(key, "load") == 0 && parse_size(val, &g->load))
 		;
 	else if (strcmp(key, "memory") == 0 && parse_size(val, &g->memory) &&
 		 g->memory % 4096 == 0 && g->memory)
 		;
-	else if (strcmp(key, "pages") == 0 && (i = lookup(val, page_names, 3)) >= 0)
+	else if (strcmp(key, "pages") == 0 && (i = lookup(val, page_names, ARRAY_LEN(page_names))) >= 0)
 		g->page_level = i + 1;
 	else if (strcmp(key, "vcpus") == 0) {
 		uint64_t n;
@@ -144,16 +200,31 @@ static const char *apply(struct guest_config *g, char *word)
 	return NULL;
 }
 
+_Static_assert(GUEST_MEMORY_MAX == 0xfeb00000ULL, "check_guest's message names the limit");
+
+/* What is wrong with a whole guest line, or NULL. */
+static const char *check_guest(const struct guest_config *g)
+{
+	if (g->memory % guest_page_bytes(g))
+		return "memory= is not whole pages of pages=";
+	if (g->memory > GUEST_MEMORY_MAX)
+		return "memory= reaches the devices at 0xfeb00000: at most 4075M";
+	if (g->mode != MODE_MULTIBOOT && (g->cmdline[0] || g->module_count))
+		return "cmdline= and modules= are for Multiboot kernels (kernel=)";
+	return NULL;
+}
+
 int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
 		       char *err, unsigned err_len)
 {
-	struct cursor c = { text, text + len, 1 };
-	char word[64];
+	struct cursor c = { text, text + len, 1, NULL };
+	char word[WORD_MAX];
 	unsigned n = 0;
 	for (; c.p < c.end; skip_line(&c)) {
 		if (!next_word(&c, word, sizeof(word)))
 			continue;
-		if (strcmp(word, "guest") != 0 || !next_word(&c, word, sizeof(word)) || n == max) {
+		if (strcmp(word, "guest") != 0 || !next_word(&c, word, sizeof(word)) || c.bad ||
+		    n == max) {
 			fmt_snprintf(err, err_len, "line %u: expected 'guest NAME ...'", c.line);
 			return -1;
 		}
@@ -166,16 +237,17 @@ int guest_config_parse(const char *text, uint64_t len, struct guest_config *out,
 		g->page_level = 1;
 		g->vcpus = 1;
 		while (next_word(&c, word, sizeof(word))) {
-			char copy[64];
+			char copy[WORD_MAX];
 			strlcpy(copy, word, sizeof(copy));
-			const char *why = apply(g, word);
+			const char *why = c.bad ? c.bad : apply(g, word);
 			if (why) {
 				fmt_snprintf(err, err_len, "line %u: %s '%s'", c.line, why, copy);
 				return -1;
 			}
 		}
-		if (g->memory % guest_page_bytes(g)) {
-			fmt_snprintf(err, err_len, "line %u: memory= is not whole pages of pages=", c.line);
+		const char *why = check_guest(g);
+		if (why) {
+			fmt_snprintf(err, err_len, "line %u: %s", c.line, why);
 			return -1;
 		}
 	}

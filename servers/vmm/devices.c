@@ -41,6 +41,7 @@ void devices_init(struct guest *g)
 	rtc_init(&g->rtc, rdtsc(), vmm_tsc_hz(), g->cfg.memory);
 	i8042_init(&g->kbc);
 	g->post_code = 0;
+	fw_cfg_init(&g->fw_cfg, g->cfg.memory, g->cfg.vcpus);
 }
 
 void acpi_build(struct guest *g)
@@ -141,6 +142,8 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 			devices_pull_input(g);
 		return uart_read(&g->uart, port - COM1);
 	}
+	if (port == FW_CFG_PORT_DATA)
+		return fw_cfg_read(&g->fw_cfg);
 	if (testdev_read_byte(g, port, &v))
 		return v;
 	return 0xff; /* nothing there: an open bus */
@@ -196,6 +199,10 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 	}
 	if (testdev_port_write(g, port, size, value))
 		return;
+	if (port == FW_CFG_PORT_SELECTOR && size == 2) { /* the key is one 16-bit write */
+		fw_cfg_select(&g->fw_cfg, (uint16_t)value);
+		return;
+	}
 	for (unsigned i = 0; i < size; i++)
 		write_byte(g, port + i, value >> (8 * i));
 	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));

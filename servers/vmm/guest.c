@@ -1,7 +1,7 @@
 /*
  * Guests: building one (memory, guest-physical space, vCPU, bindings),
- * loading its image (flat binary, real-mode binary or Multiboot kernel),
- * its first register state, and tearing it down again.  All of a guest's
+ * loading its image (flat binary, real-mode binary, or a Multiboot kernel
+ * through loader.c), its first register state, and tearing it down again.  All of a guest's
  * kernel objects come from one untyped capability of its own, so revoking
  * that capability takes the whole guest away.
  */
@@ -10,12 +10,12 @@
 #include "moat/user.h"
 #include "vmm.h"
 #include "array.h"
+#include "loader.h"
 
-#define MODULE_WINDOW  0x38000000ULL /* where it reads a guest's module */
-#define GDT_GPA        0x500         /* the flat GDT the VMM gives protected-mode guests */
-#define MB_INFO_GPA    0x6000        /* the Multiboot information structure */
-#define MB_MAGIC       0x1badb002
-#define MB_BOOT_MAGIC  0x2badb002
+#define MODULE_WINDOW  0x38000000ULL /* where it reads a guest's modules, one at a time */
+#define GDT_GPA        BOOT_DATA_START /* the flat GDT the VMM gives protected-mode guests */
+
+_Static_assert(VMM_MAX_MODULES == MB_MAX_MODULES, "modules= gives the loader what it takes");
 
 /* Exit reasons that get a smaller message than the default (everything). */
 static const struct {
@@ -128,20 +128,29 @@ static uint64_t build_objects(struct guest *g, uint64_t endpoint, uint64_t badge
 	return OK;
 }
 
-/* Copies the guest's module into RAM at gpa (or, with len_out, just maps it for reading). */
-static const uint8_t *module_view(struct guest *g, uint64_t *bytes)
+/* Maps boot module name for reading (its size in *bytes); 0, after saying why, if it cannot. */
+static const uint8_t *module_view(struct guest *g, const char *name, uint64_t *bytes)
 {
-	uint64_t slot = module_slot(g->cfg.module, bytes);
+	uint64_t slot = module_slot(name, bytes);
 	if (slot == SLOT_NONE) {
-		uprintf("vmm: guest %s: no module named %s\n", g->cfg.name, g->cfg.module);
+		uprintf("vmm: guest %s: no module named %s\n", g->cfg.name, name);
 		return 0;
 	}
 	BUILD(g, sys_unmap(slot));
-	if (BUILD(g, sys_map(slot, TASK_SELF, MODULE_WINDOW, RIGHT_R)) != OK)
+	if (BUILD(g, sys_map(slot, TASK_SELF, MODULE_WINDOW, RIGHT_R)) != OK) {
+		uprintf("vmm: guest %s: module %s cannot be mapped\n", g->cfg.name, name);
 		return 0;
+	}
 	return (const uint8_t *)MODULE_WINDOW;
 }
 
+/* Takes back module_view's mapping of module name. */
+static void module_unview(struct guest *g, const char *name)
+{
+	BUILD(g, sys_unmap(module_slot(name, 0)));
+}
+
+/* Copies len bytes from src to guest RAM at gpa; false if they are not all RAM. */
 static bool copy_in(struct guest *g, uint64_t gpa, const uint8_t *src, uint64_t len)
 {
 	uint8_t *dst = guest_ptr(g, gpa, len);
@@ -151,35 +160,57 @@ static bool copy_in(struct guest *g, uint64_t gpa, const uint8_t *src, uint64_t 
 	return true;
 }
 
-struct mb_header {
-	uint32_t magic, flags, checksum, header_addr, load_addr, load_end_addr, bss_end_addr,
-		entry_addr;
-};
-
-/* Loads a Multiboot (v1) kernel with the address fields (flags bit 16); returns its entry or 0. */
-static uint64_t load_multiboot(struct guest *g, const uint8_t *img, uint64_t bytes)
+/* Loads a flat image at load=; false after saying why. */
+static bool load_flat(struct guest *g, uint64_t *entry)
 {
-	for (uint64_t off = 0; off + sizeof(struct mb_header) <= bytes && off < 8192; off += 4) {
-		const struct mb_header *h = (const void *)(img + off);
-		if (h->magic != MB_MAGIC || h->magic + h->flags + h->checksum != 0)
-			continue;
-		if (!(h->flags & (1u << 16)) || h->header_addr < h->load_addr ||
-		    h->header_addr - h->load_addr > off)
-			return 0;
-		uint64_t start = off - (h->header_addr - h->load_addr);
-		uint64_t len = h->load_end_addr ? h->load_end_addr - h->load_addr : bytes - start;
-		uint64_t bss = h->bss_end_addr > h->load_addr + len ? h->bss_end_addr : 0;
-		if (start + len > bytes || !copy_in(g, h->load_addr, img + start, len))
-			return 0;
-		if (bss && !guest_ptr(g, h->load_addr + len, bss - (h->load_addr + len)))
-			return 0;
-		uint32_t *info = guest_ptr(g, MB_INFO_GPA, 16);
-		info[0] = 1; /* flags: mem_lower and mem_upper are valid */
-		info[1] = 639;
-		info[2] = (uint32_t)((g->cfg.memory - (1 << 20)) >> 10);
-		return h->entry_addr;
+	uint64_t bytes;
+	const uint8_t *img = module_view(g, g->cfg.module, &bytes);
+	if (!img)
+		return false;
+	bool ok = copy_in(g, g->cfg.load, img, bytes);
+	module_unview(g, g->cfg.module);
+	if (!ok)
+		uprintf("vmm: guest %s: module %s (%lu KiB) at %#lx does not fit its %lu KiB of RAM\n",
+			g->cfg.name, g->cfg.module, (bytes + 1023) >> 10, g->cfg.load,
+			g->cfg.memory >> 10);
+	*entry = g->cfg.load;
+	return ok;
+}
+
+/*
+ * Loads a Multiboot kernel, its modules and its boot information
+ * (loader.c); false after saying why.  A refusal of the loader's marks the
+ * guest refused (test=refused expects one).
+ */
+static bool load_multiboot(struct guest *g, uint64_t *entry)
+{
+	struct mb_load l;
+	const char *names[VMM_MAX_MODULES];
+	uint64_t bytes;
+	const uint8_t *img = module_view(g, g->cfg.module, &bytes);
+	if (!img)
+		return false;
+	mb_load_init(&l, g->ram_map, g->cfg.memory);
+	bool ok = mb_load_kernel(&l, img, bytes);
+	module_unview(g, g->cfg.module);
+	if (l.notice)
+		uprintf("vmm: guest %s: %s\n", g->cfg.name, l.notice);
+	for (unsigned i = 0; ok && i < g->cfg.module_count; i++) {
+		names[i] = g->cfg.modules[i];
+		const uint8_t *data = module_view(g, names[i], &bytes);
+		if (!data)
+			return false;
+		ok = mb_load_module(&l, names[i], data, bytes);
+		module_unview(g, names[i]);
 	}
-	return 0;
+	if (ok)
+		ok = mb_write_info(&l, g->cfg.module, g->cfg.cmdline, names);
+	if (!ok) {
+		uprintf("vmm: guest %s: kernel %s refused: %s\n", g->cfg.name, g->cfg.module, l.err);
+		g->refused = true;
+	}
+	*entry = l.entry;
+	return ok;
 }
 
 /* The flat GDT of protected-mode guests: null, code 0x08, data 0x10 (4 GiB, 32-bit). */
@@ -242,25 +273,20 @@ static uint64_t initial_state(struct guest *g, uint64_t entry)
 	return BUILD(g, sys_vcpu_write_state(g->vcpu));
 }
 
-/* Loads the image; returns the entry point, or 0 (after saying why). */
-static uint64_t load_image(struct guest *g)
+/*
+ * Loads the image and gives protected-mode guests their GDT; false after
+ * saying why.  A test=refused guest whose image loads is not run.
+ */
+static bool load_image(struct guest *g, uint64_t *entry)
 {
-	uint64_t bytes, entry = g->cfg.load;
-	const uint8_t *img = module_view(g, &bytes);
-	if (!img)
-		return 0;
-	if (g->cfg.mode == MODE_MULTIBOOT)
-		entry = load_multiboot(g, img, bytes);
-	else if (!copy_in(g, g->cfg.load, img, bytes))
-		entry = 0;
-	BUILD(g, sys_unmap(module_slot(g->cfg.module, 0)));
-	if (!entry)
-		uprintf("vmm: guest %s: module %s does not fit its %lu KiB of RAM as a %s image\n",
-			g->cfg.name, g->cfg.module, g->cfg.memory >> 10,
-			g->cfg.mode == MODE_MULTIBOOT ? "Multiboot" : "flat");
-	if (g->cfg.mode != MODE_REALMODE)
+	bool ok = g->cfg.mode == MODE_MULTIBOOT ? load_multiboot(g, entry) : load_flat(g, entry);
+	if (ok && g->cfg.test == TEST_REFUSED) {
+		uprintf("vmm: guest %s: loaded, but test=refused expects a refusal\n", g->cfg.name);
+		return false;
+	}
+	if (ok && g->cfg.mode != MODE_REALMODE)
 		write_gdt(g);
-	return entry;
+	return ok;
 }
 
 int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
@@ -274,8 +300,9 @@ int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
 	devices_init(g);
 	smp_init(g);
 	acpi_build(g); /* before the image: an image that overlaps the tables wins */
-	uint64_t entry = load_image(g);
-	if (!entry)
+	uint64_t entry;
+	g->refused = false;
+	if (!load_image(g, &entry))
 		return ERR_INVALID_ARG;
 	if ((st = initial_state(g, entry)) != OK || (st = BUILD(g, sys_vcpu_run(g->vcpu))) != OK)
 		return st;

@@ -35,7 +35,6 @@
 #include "vlapic.h"
 
 #define IOAPIC_BASE        0xfec00000ULL
-#define IOAPIC_MMIO_BYTES  0x20         /* the two registers; the rest of the page reads 0 */
 #define IOAPIC_REGSEL      0x00
 #define IOAPIC_WINDOW      0x10
 #define IOAPIC_PINS        24

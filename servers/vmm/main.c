@@ -151,12 +151,23 @@ enum start_result vmm_start(struct guest *g, unsigned i)
 	return START_OK;
 }
 
+/* How a guest that is no test case ended. */
+static void report_end(const struct guest *g)
+{
+	if (g->stop_reason)
+		uprintf("vmm: guest %s %s\n", g->cfg.name, g->stop_reason);
+	else if (g->debug_exited)
+		uprintf("vmm: guest %s ended with status %lu (debug-exit port)\n", g->cfg.name, g->result);
+	else
+		uprintf("vmm: guest %s finished\n", g->cfg.name);
+}
+
 /* How a guest ended, a test case's verdict, and its objects given back. */
 void vmm_finish(struct guest *g)
 {
 	console_flush(); /* the guest's own lines first */
 	if (!test_report(g))
-		uprintf("vmm: guest %s %s\n", g->cfg.name, g->stop_reason ? g->stop_reason : "finished");
+		report_end(g);
 	guest_destroy(g);
 }
 

@@ -6,6 +6,9 @@
  *
  *   RESULT_PORT, BENCH_PORT  a guest's result or benchmark figure: the
  *                            test harness reads it, and the guest stops
+ *   DEBUG_EXIT_PORT          QEMU's isa-debug-exit convention (as
+ *                            kvm-unit-tests uses it): a write of any width
+ *                            ends the guest with the value as its status
  *   SCRATCH_PORT             4 bytes, read/write
  *   CONSTANT_PORT            4 bytes, read-only: CONSTANT_VALUE
  *   TSC_KHZ_PORT             4 bytes, read-only: the host TSC's rate in kHz
@@ -34,6 +37,7 @@
 
 #define RESULT_PORT    0xf0
 #define BENCH_PORT     0xf1
+#define DEBUG_EXIT_PORT 0xf4
 #define SCRATCH_PORT   0xe0
 #define CONSTANT_PORT  0xf8
 #define FPU_PROBE_PORT 0xfc
@@ -47,12 +51,13 @@
 #define MMIO_CONSTANT  0xcafef00dULL
 #define MMIO_SCRATCH_BYTES 8
 
-/* A write to the result or bench port: the guest's figure, and the guest stops. */
+/* A write to the result, bench or debug-exit port: the guest's figure, and the guest stops. */
 bool testdev_harness_write(struct exit_ctx *x, uint16_t port, uint32_t value)
 {
-	if (port != RESULT_PORT && port != BENCH_PORT)
+	if (port != RESULT_PORT && port != BENCH_PORT && port != DEBUG_EXIT_PORT)
 		return false;
 	x->g->result = value;
+	x->g->debug_exited = port == DEBUG_EXIT_PORT;
 	guest_stop(x, 0, 0);
 	return true;
 }

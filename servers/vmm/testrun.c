@@ -30,10 +30,17 @@ void test_result(const char *name, bool ok)
 	failures += !ok;
 }
 
-/* A test guest that could not be started (main.c said why): a failure, with no line of its own. */
+/*
+ * A test guest that could not be started (main.c said why): a failure, with
+ * no line of its own, except for test=refused, which passes if the loader
+ * refused its image.
+ */
 void test_not_started(const struct guest *g)
 {
-	failures += test_is_case(g);
+	if (g->cfg.test == TEST_REFUSED)
+		test_result(g->cfg.name, g->refused);
+	else
+		failures += test_is_case(g);
 }
 
 /*
@@ -67,6 +74,11 @@ bool test_report(struct guest *g)
 	case TEST_RESULT:
 		ok = !g->stop_reason && g->result == 0 && build_report(g);
 		break;
+	case TEST_DEBUG_EXIT:
+		ok = !g->stop_reason && g->debug_exited && g->result == 0;
+		if (!g->stop_reason && !g->debug_exited)
+			uprintf("# vmm: guest %s ended on the result port, not the debug-exit port\n", n);
+		break;
 	case TEST_CONTAINED:
 	case TEST_SPIN:
 		ok = g->stop_reason != 0;
@@ -82,7 +94,7 @@ bool test_report(struct guest *g)
 	if (g->stop_reason)
 		uprintf("# vmm: guest %s stopped: %s (rip %#lx, address %#lx)\n", n, g->stop_reason,
 			g->stop_rip, g->stop_addr);
-	else if (g->cfg.test == TEST_RESULT && g->result)
+	else if ((g->cfg.test == TEST_RESULT || g->cfg.test == TEST_DEBUG_EXIT) && g->result)
 		uprintf("# vmm: guest %s reported failure %lu\n", n, g->result);
 	test_result(n, ok);
 	return true;

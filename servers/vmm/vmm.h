@@ -20,10 +20,14 @@
 #include "acpi.h"
 #include "rtc.h"
 #include "i8042.h"
+#include "fwcfg.h"
 
-#define VMM_MAX_GUESTS 32
+#define VMM_MAX_GUESTS 32 /* guest lines in the configuration */
 #define GUEST_NAME_LEN 48
 #define VMM_MAX_VCPUS 4 /* vcpus= */
+#define VMM_MAX_MODULES 8 /* modules=: loader.h's MB_MAX_MODULES */
+#define GUEST_CMDLINE_LEN 256 /* cmdline=, with its terminating 0 */
+#define GUEST_MEMORY_MAX 0xfeb00000ULL /* memory=: RAM from 0 ends below the devices */
 
 enum guest_mode { MODE_REALMODE, MODE_PROTECTED, MODE_MULTIBOOT };
 
@@ -35,6 +39,8 @@ enum guest_test {
 	TEST_SPIN,      /* spins in the background while the others run; recalled at the end */
 	TEST_BENCH,     /* reports an instruction count on the bench port */
 	TEST_DELETE,    /* spins in the background; deleted while it runs, at the end */
+	TEST_REFUSED,   /* the loader must refuse its image (and say why) */
+	TEST_DEBUG_EXIT, /* the guest ends through the debug-exit port with status 0 (testdev.c) */
 };
 
 struct guest_config {
@@ -51,6 +57,9 @@ struct guest_config {
 	int page_level;        /* RAM's frame: 1 (4 KiB pages), 2 (2 MiB) or 3 (1 GiB): pages= */
 	uint64_t max_build_calls; /* test: the build may take at most this many syscalls (0: any) */
 	char bench_build[GUEST_NAME_LEN]; /* bench-build=NAME: the build's figures NAME_calls, ... */
+	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's, after its name */
+	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
+	unsigned module_count;
 };
 
 /* The bytes of one page of the guest's RAM frame (pages=). */
@@ -95,6 +104,7 @@ struct guest {
 	struct rtc rtc;
 	struct i8042 kbc;      /* the keyboard controller, and port 0x92 */
 	uint8_t post_code;     /* the last byte written to port 0x80 */
+	struct fw_cfg fw_cfg;
 	uint64_t halt_late;    /* TSC counts the last halt's sleep ran past its deadline (testdev.c) */
 	uint32_t scratch_port; /* the test I/O register */
 	uint64_t scratch_mmio; /* the test MMIO register */
@@ -104,6 +114,8 @@ struct guest {
 	char line[128];        /* console output collected up to a newline */
 	unsigned line_len;
 	bool running, done, hostile_done;
+	bool refused;          /* the loader refused its image (guest.c said why) */
+	bool debug_exited;     /* it ended through the debug-exit port; result is its status */
 	uint64_t result;       /* what the guest reported, or why it stopped */
 	const char *stop_reason;
 	uint64_t stop_rip, stop_addr;

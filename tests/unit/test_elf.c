@@ -330,3 +330,78 @@ TEST(elf_strerror_names_every_status)
 	}
 	CHECK_STR(elf_strerror(ELF_STATUS_COUNT), "unknown ELF status");
 }
+
+/* An ELF32 i386 executable: one text segment of 0x20 bytes at paddr 0x100000, vaddr 3 GiB higher. */
+static void make_image32(struct image *im)
+{
+	struct elf32_ehdr eh = {
+		.e_ident = { 0x7f, 'E', 'L', 'F', ELF_CLASS32, ELF_DATA_LSB, ELF_VERSION },
+		.e_type = ELF_ET_EXEC, .e_machine = ELF_EM_386, .e_version = ELF_VERSION,
+		.e_entry = 0x100000, .e_phoff = sizeof(eh), .e_ehsize = sizeof(eh),
+		.e_phentsize = sizeof(struct elf32_phdr), .e_phnum = 1,
+	};
+	struct elf32_phdr ph = { .p_type = ELF_PT_LOAD, .p_offset = 0x1000, .p_vaddr = 0xc0100000u,
+				 .p_paddr = 0x100000, .p_filesz = 0x20, .p_memsz = 0x30,
+				 .p_flags = ELF_PF_R | ELF_PF_X };
+	memset(im, 0, sizeof(*im));
+	im->size = IMAGE_BYTES;
+	memcpy(im->bytes, &eh, sizeof(eh));
+	memcpy(im->bytes + sizeof(eh), &ph, sizeof(ph));
+	im->bytes[0x1000] = 0x90;
+}
+
+TEST(elf_boot_reads_elf32_widened)
+{
+	struct image im;
+	struct elf_segment seg;
+	size_t cursor = 0;
+
+	make_image32(&im);
+	CHECK_EQ(elf_check_boot(im.bytes, im.size), ELF_OK);
+	CHECK(!elf_is_64(im.bytes));
+	CHECK_EQ(elf_entry(im.bytes), 0x100000);
+	CHECK(elf_next_segment(im.bytes, &cursor, &seg));
+	CHECK_EQ(seg.paddr, 0x100000);
+	CHECK_EQ(seg.vaddr, 0xc0100000u);
+	CHECK_EQ(seg.filesz, 0x20);
+	CHECK_EQ(seg.memsz, 0x30);
+	CHECK_EQ(seg.data[0], 0x90);
+	CHECK(!elf_next_segment(im.bytes, &cursor, &seg));
+}
+
+/* It is an error for user space to get a 32-bit file, or for anyone a file of no known class. */
+TEST(elf_class_checks)
+{
+	struct image im;
+
+	make_image32(&im);
+	CHECK_EQ(elf_check(im.bytes, im.size), ELF_ERR_CLASS);
+	im.bytes[4] = 3;
+	CHECK_EQ(elf_check(im.bytes, im.size), ELF_ERR_NO_CLASS);
+	CHECK_EQ(elf_check_boot(im.bytes, im.size), ELF_ERR_NO_CLASS);
+	make_image32(&im);
+	CHECK_EQ(elf_check_boot(im.bytes, sizeof(struct elf32_ehdr) - 1), ELF_ERR_TRUNCATED);
+	((struct elf32_ehdr *)im.bytes)->e_machine = ELF_EM_X86_64; /* ELF32 must be i386 */
+	CHECK_EQ(elf_check_boot(im.bytes, im.size), ELF_ERR_MACHINE);
+}
+
+/* A boot image keeps only the file's rules: high-half vaddrs are fine, a wrapping paddr is not. */
+TEST(elf_boot_checks_the_file_and_physical_addresses)
+{
+	struct image im;
+
+	make_image(&im);
+	phdr(&im, 3)->p_vaddr = 0xffffffff80002000ULL; /* elf_check refuses it; a boot loader uses paddr */
+	CHECK_EQ(check(&im), ELF_ERR_SEG_ADDR);
+	CHECK_EQ(elf_check_boot(im.bytes, im.size), ELF_OK);
+	CHECK(elf_is_64(im.bytes));
+	phdr(&im, 3)->p_paddr = UINT64_MAX - 0xfff; /* paddr + memsz wraps */
+	CHECK_EQ(elf_check_boot(im.bytes, im.size), ELF_ERR_SEG_PADDR);
+	make_image(&im);
+	phdr(&im, 3)->p_filesz = 0x1001; /* past the file's end */
+	CHECK_EQ(elf_check_boot(im.bytes, im.size), ELF_ERR_SEG_FILE);
+	make_image(&im);
+	phdr(&im, 3)->p_filesz = 0x2001; /* more than memsz */
+	phdr(&im, 3)->p_offset = 0;
+	CHECK_EQ(elf_check_boot(im.bytes, im.size), ELF_ERR_SEG_SIZE);
+}

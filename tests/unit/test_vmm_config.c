@@ -39,3 +39,110 @@ TEST(vmm_config_bad_vcpus_is_refused)
 	CHECK_STR(err, "line 1: vcpus= must be 1 to 4: 'vcpus=two'");
 	CHECK_EQ(parse("guest a vcpus=\n"), -1);
 }
+
+/* kernel=MOD is module=MOD mode=multiboot, as kvm-unit-tests' lines use it. */
+TEST(vmm_config_kernel_cmdline_memory)
+{
+	CHECK_EQ(parse("guest kut kernel=vmexit.flat cmdline=\"cpuid\" memory=64M vcpus=1\n"), 1);
+	CHECK_STR(cfg[0].module, "vmexit.flat");
+	CHECK_EQ(cfg[0].mode, MODE_MULTIBOOT);
+	CHECK_STR(cfg[0].cmdline, "cpuid");
+	CHECK_EQ(cfg[0].memory, 64 << 20);
+	CHECK_EQ(cfg[0].module_count, 0);
+}
+
+/* Quotes group blanks into one word and are dropped; one word needs none. */
+TEST(vmm_config_cmdline_quotes)
+{
+	CHECK_EQ(parse("guest a kernel=k cmdline=\"x  y\tz\" memory=2M\nguest b kernel=k cmdline=w\n"),
+		 2);
+	CHECK_STR(cfg[0].cmdline, "x  y\tz");
+	CHECK_EQ(cfg[0].memory, 2 << 20); /* the word after the quotes is its own */
+	CHECK_STR(cfg[1].cmdline, "w");
+	CHECK_EQ(parse("guest a kernel=k cmdline=\"\"\n"), 1);
+	CHECK_STR(cfg[0].cmdline, "");
+	CHECK_EQ(parse("guest a kernel=k cmdline=\"#not a comment\"\n"), 1);
+	CHECK_STR(cfg[0].cmdline, "#not a comment");
+}
+
+/* It is an error to leave a quote open, or to give more than 255 characters. */
+TEST(vmm_config_bad_cmdline_is_refused)
+{
+	CHECK_EQ(parse("guest a kernel=k cmdline=\"a b\n"), -1);
+	CHECK_STR(err, "line 1: unterminated quote in 'cmdline=a b'");
+	char line[400] = "guest a kernel=k cmdline=";
+	memset(line + strlen(line), 'c', 256);
+	CHECK_EQ(parse(line), -1);
+	CHECK(strncmp(err, "line 1: cmdline= is longer than 255 characters:", 47) == 0);
+	line[strlen(line) - 1] = 0; /* 255 fit */
+	CHECK_EQ(parse(line), 1);
+	CHECK_EQ(strlen(cfg[0].cmdline), 255);
+	memset(line + strlen(line), 'c', 100); /* longer than a word may be */
+	CHECK_EQ(parse(line), -1);
+	CHECK(strncmp(err, "line 1: word too long", 21) == 0);
+}
+
+TEST(vmm_config_modules_list)
+{
+	CHECK_EQ(parse("guest a kernel=k modules=m1,m2 modules=m3\n"), 1);
+	CHECK_EQ(cfg[0].module_count, 3);
+	CHECK_STR(cfg[0].modules[0], "m1");
+	CHECK_STR(cfg[0].modules[1], "m2");
+	CHECK_STR(cfg[0].modules[2], "m3");
+}
+
+/* It is an error to name more than 8 modules, or an empty name. */
+TEST(vmm_config_bad_modules_are_refused)
+{
+	CHECK_EQ(parse("guest a kernel=k modules=1,2,3,4,5,6,7,8\n"), 1);
+	CHECK_EQ(parse("guest a kernel=k modules=1,2,3,4,5,6,7,8,9\n"), -1);
+	CHECK_STR(err, "line 1: modules= names more than 8 modules: 'modules=1,2,3,4,5,6,7,8,9'");
+	CHECK_EQ(parse("guest a kernel=k modules=a,,b\n"), -1);
+	CHECK_STR(err, "line 1: modules= needs names of 1 to 47 characters: 'modules=a,,b'");
+	CHECK_EQ(parse("guest a kernel=k modules=\n"), -1);
+}
+
+/* It is an error to give a command line or modules to a guest that is no Multiboot kernel. */
+TEST(vmm_config_cmdline_needs_a_multiboot_kernel)
+{
+	CHECK_EQ(parse("guest a module=m mode=protected cmdline=x\n"), -1);
+	CHECK_STR(err, "line 1: cmdline= and modules= are for Multiboot kernels (kernel=)");
+	CHECK_EQ(parse("guest a module=m modules=x\n"), -1);
+	CHECK_EQ(parse("guest a module=m mode=multiboot modules=x\n"), 1);
+}
+
+/* It is an error for RAM from 0 to reach the devices below 4 GiB. */
+TEST(vmm_config_memory_below_the_device_hole)
+{
+	CHECK_EQ(parse("guest a memory=4075M\nguest b memory=3G pages=1G\n"), 2);
+	CHECK_EQ(cfg[0].memory, 0xfeb00000ULL);
+	CHECK_EQ(parse("guest a memory=4076M\n"), -1);
+	CHECK_STR(err, "line 1: memory= reaches the devices at 0xfeb00000: at most 4075M");
+	CHECK_EQ(parse("guest a memory=4G pages=1G\n"), -1);
+	CHECK_EQ(parse("guest a memory=65536K\n"), 1);
+	CHECK_EQ(cfg[0].memory, 64 << 20);
+}
+
+TEST(vmm_config_test_refused)
+{
+	CHECK_EQ(parse("guest a kernel=k test=refused\n"), 1);
+	CHECK_EQ(cfg[0].test, TEST_REFUSED);
+}
+
+/* It is an error for a module name not to fit (47 characters). */
+TEST(vmm_config_long_kernel_name_is_refused)
+{
+	char line[128] = "guest a kernel=";
+	memset(line + strlen(line), 'k', 48);
+	CHECK_EQ(parse(line), -1);
+	CHECK(strncmp(err, "line 1: bad option", 18) == 0);
+}
+
+/* It is an error for a guest's name to be longer than a word may be. */
+TEST(vmm_config_overlong_name_is_refused)
+{
+	char line[400] = "guest ";
+	memset(line + strlen(line), 'n', 300);
+	CHECK_EQ(parse(line), -1);
+	CHECK_STR(err, "line 1: expected 'guest NAME ...'");
+}

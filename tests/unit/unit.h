@@ -55,7 +55,7 @@ void unit_fail(const char *file, int line, const char *what);
 	do {                                                             \
 		const char *a_ = (a), *b_ = (b);                         \
 		if (strcmp(a_, b_) != 0) {                               \
-			char msg_[200];                                  \
+			char msg_[640];                                  \
 			snprintf(msg_, sizeof msg_, "%s: \"%s\" != \"%s\"", \
 				 #a, a_, b_);                            \
 			unit_fail(__FILE__, __LINE__, msg_);             \

@@ -30,7 +30,7 @@
 #define STARTINFO_MAGIC       0x464e495452415453ULL /* "STARTINF" */
 #define STARTINFO_NAME_LEN    32
 #define STARTINFO_MAX_CONNECT 8  /* connect= endpoints */
-#define STARTINFO_MAX_MODULES 24 /* modules= frames */
+#define STARTINFO_MAX_MODULES 28 /* modules= frames (with root, config and program, the kernel's 32 boot modules) */
 
 /*
  * Capability slots of a started program.  Slots 1-22 mean the same as the

@@ -1,0 +1,38 @@
+# The VMM's guest lines for kvm-unit-tests: reads x86/unittests.cfg and
+# prints, for each case named in the file `cases` (in its order), a line
+#   guest NAME kernel=IMAGE cmdline="ARGS" memory=64M vcpus=N test=debug-exit
+# from the case's section: file (the image), smp (vCPUs, 1 if absent) and
+# test_args (the command line, as QEMU's -append).  A case without a
+# section is an error.  QEMU-only settings (qemu_params, timeout) are
+# not carried over; docs/testing.md says what stands in for them.
+function flush() {
+	if (name != "")
+		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=64M vcpus=%d test=debug-exit",
+				     name, file, args, smp)
+}
+/^\[.*\]$/ {
+	flush()
+	name = substr($0, 2, length($0) - 2)
+	file = ""; args = ""; smp = 1
+	next
+}
+/^file *=/      { file = value($0) }
+/^smp *=/       { smp = value($0) + 0 }
+/^test_args *=/ { args = value($0) }
+function value(s) {
+	sub(/^[^=]*= */, "", s)
+	sub(/ *$/, "", s)
+	if (s ~ /^'.*'$/ || s ~ /^".*"$/)
+		s = substr(s, 2, length(s) - 2)
+	return s
+}
+END {
+	flush()
+	while ((getline c < cases) > 0) {
+		if (!(c in line)) {
+			print "kvm-unit-tests has no case " c > "/dev/stderr"
+			exit 1
+		}
+		print line[c]
+	}
+}
