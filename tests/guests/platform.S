@@ -37,6 +37,8 @@
  *  21  port 0x80 does not read back
  *  22  port 0x92 does not read back A20 alone
  *  23  the 8042's reset did not stop it
+ *  24  RTC: with PIE, no IRQF and PF in C 2 ms after reading it, or IRQ 8
+ *      not in the slave PIC's IRR
  */
 #include "guest.h"
 
@@ -276,7 +278,31 @@ rtc:
 	cmpl	%ebx, %eax
 	je	3f
 	FAIL	12
-3:	CMOS_WRITE 0x0B, 0x02		/* back to BCD */
+3:	CMOS_WRITE 0x0B, 0x42		/* BCD, and the periodic interrupt (1024 Hz at reset) */
+	CMOS_READ 0x0C			/* clears the flags */
+	rdtsc
+	movl	%eax, %esi
+	movl	tsc_khz, %ecx
+	shll	$1, %ecx		/* 2 ms */
+6:	rdtsc
+	subl	%esi, %eax
+	cmpl	%ecx, %eax
+	jb	6b
+	CMOS_READ 0x0A			/* the VMM brings the flags up to date */
+	movb	$0x0A, %al		/* OCW3: read IRR */
+	outb	%al, $PIC2_CMD
+	inb	$PIC2_CMD, %al
+	movb	%al, %bl
+	CMOS_READ 0x0C
+	movb	%al, %bh
+	CMOS_WRITE 0x0B, 0x02		/* no interrupt, BCD, 24-hour */
+	testb	$0x01, %bl		/* IRQ 8 */
+	jz	7f
+	andb	$0xC0, %bh
+	cmpb	$0xC0, %bh		/* IRQF and PF */
+	je	8f
+7:	FAIL	24
+8:
 	movb	$0x8D, %al		/* register D, NMI masked */
 	outb	%al, $0x70
 	inb	$0x70, %al
