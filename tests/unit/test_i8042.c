@@ -161,6 +161,9 @@ TEST(i8042_output_port_a20_and_reset)
 	CHECK(!k.reset_reason);
 	command(&k, 0xfe);
 	CHECK_STR(k.reset_reason, "reset by the keyboard controller");
+	i8042_init(&k);
+	command(&k, 0xf0); /* pulses every line, reset among them */
+	CHECK(k.reset_reason);
 }
 
 TEST(i8042_port_92_a20_and_fast_reset)
@@ -175,6 +178,20 @@ TEST(i8042_port_92_a20_and_fast_reset)
 	CHECK(!k.reset_reason);
 	i8042_write(&k, PORT_A_PORT, PORT_A_A20 | PORT_A_RESET);
 	CHECK_STR(k.reset_reason, "reset through port 0x92");
+	CHECK_EQ(i8042_read(&k, PORT_A_PORT), PORT_A_A20); /* the reset bit reads 0 */
+}
+
+TEST(i8042_a_byte_for_the_keyboard_enables_its_interface)
+{
+	struct i8042 k;
+	i8042_init(&k);
+	command(&k, 0xad);
+	CHECK(!i8042_type(&k, 'a'));
+	i8042_write(&k, I8042_DATA_PORT, 0xf4);
+	CHECK_EQ(data(&k), 0xfa);
+	command(&k, 0x20);
+	CHECK_EQ(data(&k) & I8042_CB_KBD_OFF, 0);
+	CHECK(i8042_type(&k, 'a'));
 }
 
 TEST(i8042_write_keyboard_buffer_and_aux_bytes)
