@@ -11,7 +11,7 @@
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 #define MB2_MAX_MMAP 64
-#define MB2_MAX_MODULES 32
+#define MB2_MAX_MODULES 57 /* the root task and BOOTINFO_MAX_MODULES more */
 
 /* Tag types this parser understands; every other type is skipped. */
 #define MB2_TAG_END 0

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cap.h"
+#include "gpa_space.h"
 #include "ipc.h"
 #include "log.h"
 #include "mem.h"
@@ -185,4 +186,15 @@ int vcpu_reply(struct thread *r, struct thread *c)
 	else
 		sched_make_runnable(c);
 	return OK;
+}
+
+bool vcpu_read_guest(struct vcpu *v, uint64_t gpa, void *buf, unsigned len)
+{
+	if (v->space.type != OBJ_GPA_SPACE)
+		return false;
+	uint64_t phys = gpa_to_phys(v->space.gpa_space, gpa);
+	if (!phys || (gpa & 0xfff) + len > PAGE_SIZE)
+		return false;
+	memcpy(buf, phys_to_virt(phys + (gpa & 0xfff)), len);
+	return true;
 }

@@ -45,6 +45,8 @@ static inline bool vcpu_tag_claim(struct vcpu *v)
 void vcpu_set_space(struct vcpu *v, struct gpa_space *g);
 /* The capability in v->space is being deleted: v stops and forgets the tables. */
 void vcpu_space_deleted(struct cap *space);
+/* Reads len bytes of guest memory at gpa (within one page) through v's space; false if unmapped. */
+bool vcpu_read_guest(struct vcpu *v, uint64_t gpa, void *buf, unsigned len);
 
 /*
  * The one lookup of an exit reason's own binding: its slot in v->bound[]

@@ -53,6 +53,11 @@ struct svm_vcpu {
 	/* The state save area as the VMM last wrote it, for a VMRUN that fails (vcpu_svm.c). */
 	uint64_t entry_state[SVM_SAVE_AREA_WORDS];
 	bool entry_state_valid;
+	/*
+	 * A reply set CR2 (the VMM injecting a #PF): svm_enter loads it by hand,
+	 * since Bochs 2.7's VMRUN does not load CR2 from the VMCB as AMD's does.
+	 */
+	bool cr2_written;
 };
 
 #endif

@@ -524,6 +524,7 @@ static void write_system(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	if (mask & VMG_CR) {
 		*u64(v, S_CR0) = w[VMW_CR0];
 		*u64(v, S_CR2) = w[VMW_CR2];
+		v->svm.cr2_written = true;
 		*u64(v, S_CR3) = w[VMW_CR3];
 		*u64(v, S_CR4) = w[VMW_CR4];
 		*u64(v, S_EFER) = w[VMW_EFER] | EFER_SVME;
@@ -608,18 +609,6 @@ static bool svm_fast_reply(struct vcpu *v, const struct trap_frame *r, const str
 
 /* --- entry and exit ----------------------------------------------------------- */
 
-/* Reads guest memory at gpa through the vCPU's nested tables; false if unmapped. */
-static bool read_guest(struct vcpu *v, uint64_t gpa, void *buf, unsigned len)
-{
-	if (v->space.type != OBJ_GPA_SPACE)
-		return false;
-	uint64_t phys = gpa_to_phys(v->space.gpa_space, gpa);
-	if (!phys || (gpa & 0xfff) + len > PAGE_SIZE)
-		return false;
-	memcpy(buf, phys_to_virt(phys + (gpa & 0xfff)), len);
-	return true;
-}
-
 /*
  * The guest-physical address of guest-linear `linear`, through the guest's
  * own page tables in whichever of its three paging modes it uses; false if
@@ -629,14 +618,14 @@ static bool guest_translate(struct vcpu *v, uint64_t linear, uint64_t *gpa)
 {
 	uint64_t cr3 = *u64(v, S_CR3), cr4 = *u64(v, S_CR4), e = 0;
 	if (!(cr4 & CR4_PAE)) { /* two levels of 32-bit entries; 4 MiB pages with PSE */
-		if (!read_guest(v, (cr3 & 0xfffff000) + ((linear >> 22) & 0x3ff) * 4, &e, 4) ||
+		if (!vcpu_read_guest(v, (cr3 & 0xfffff000) + ((linear >> 22) & 0x3ff) * 4, &e, 4) ||
 		    !(e & PTE_P))
 			return false;
 		if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
 			*gpa = (e & 0xffc00000) | (linear & 0x3fffff);
 			return true;
 		}
-		if (!read_guest(v, (e & 0xfffff000) + ((linear >> 12) & 0x3ff) * 4, &e, 4) ||
+		if (!vcpu_read_guest(v, (e & 0xfffff000) + ((linear >> 12) & 0x3ff) * 4, &e, 4) ||
 		    !(e & PTE_P))
 			return false;
 		*gpa = (e & 0xfffff000) | (linear & 0xfff);
@@ -647,7 +636,7 @@ static bool guest_translate(struct vcpu *v, uint64_t linear, uint64_t *gpa)
 	for (int level = lm ? 4 : 3; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t index = !lm && level == 3 ? (linear >> 30) & 3 : (linear >> shift) & 511;
-		if (!read_guest(v, table + index * 8, &e, 8) || !(e & PTE_P))
+		if (!vcpu_read_guest(v, table + index * 8, &e, 8) || !(e & PTE_P))
 			return false;
 		if (level == 1 || (level <= 3 && (e & PTE_PS) && (lm || level == 2))) {
 			uint64_t offset = (1ULL << shift) - 1;
@@ -665,7 +654,7 @@ static bool read_guest_linear(struct vcpu *v, uint64_t linear, void *buf, unsign
 	uint64_t gpa = linear;
 	if ((*u64(v, S_CR0) & CR0_PG) && !guest_translate(v, linear, &gpa))
 		return false;
-	return read_guest(v, gpa, buf, len);
+	return vcpu_read_guest(v, gpa, buf, len);
 }
 
 /*
@@ -870,6 +859,10 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	if (v->svm.flush_seen != flushes || asid_reused) {
 		*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL;
 		v->svm.flush_seen = flushes;
+	}
+	if (v->svm.cr2_written) {
+		write_cr2(*u64(v, S_CR2));
+		v->svm.cr2_written = false;
 	}
 	svm_launch(&t->regs, v->control_page);
 }

@@ -47,6 +47,7 @@ enum {
 	CR0_MASK = 0x6000, CR4_MASK = 0x6002, CR0_SHADOW = 0x6004, CR4_SHADOW = 0x6006,
 	EXIT_QUAL = 0x6400, GUEST_LINEAR_ADDR = 0x640a,
 	GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804,
+	GUEST_PDPTE0 = 0x280a, /* PDPTE1-3 follow, 2 apart */
 	GUEST_BASE = 0x6806, /* + 2 * segment */
 	GUEST_GDTR_BASE = 0x6816, GUEST_IDTR_BASE = 0x6818, GUEST_DR7 = 0x681a,
 	GUEST_RSP = 0x681c, GUEST_RIP = 0x681e, GUEST_RFLAGS = 0x6820, GUEST_PENDING_DBG = 0x6822,
@@ -198,6 +199,17 @@ static void guest_write_cr4(uint64_t v)
 {
 	vmwrite(CR4_SHADOW, v);
 	vmwrite(GUEST_CR4, v | cr4_forced());
+}
+
+/*
+ * The guest's CR0 or CR4 as it sees it: the bits the mask gives the
+ * kernel from the read shadow, the others (CR0.WP, CR4.PAE, PSE, SMEP...)
+ * as the guest wrote them without an exit, in the real register.
+ */
+static uint64_t guest_read_cr(unsigned real, unsigned shadow, unsigned mask)
+{
+	uint64_t owned = vmread(mask);
+	return (vmread(real) & ~owned) | (vmread(shadow) & owned);
 }
 
 /*
@@ -400,10 +412,10 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 		w[VMW_GLA] = vmread(GUEST_LINEAR_ADDR);
 	}
 	if (mask & VMG_CR) {
-		w[VMW_CR0] = vmread(CR0_SHADOW);
+		w[VMW_CR0] = guest_read_cr(GUEST_CR0, CR0_SHADOW, CR0_MASK);
 		w[VMW_CR2] = v->vmx.cr2;
 		w[VMW_CR3] = vmread(GUEST_CR3);
-		w[VMW_CR4] = vmread(CR4_SHADOW);
+		w[VMW_CR4] = guest_read_cr(GUEST_CR4, CR4_SHADOW, CR4_MASK);
 		w[VMW_EFER] = vmread(GUEST_EFER);
 	}
 	if (mask & VMG_SEG)
@@ -456,6 +468,23 @@ static void write_segments(const uint64_t *w)
 	}
 }
 
+/*
+ * Under EPT, a VM entry into PAE paging takes the four PDPTEs from the
+ * VMCS, not from memory (SDM vol. 3, 26.3.2.4): a reply that sets CR0,
+ * CR3 or CR4 loads them from the guest's table at CR3, as a MOV to CR3
+ * would.  One that is not RAM reads as not present.
+ */
+static void load_pdptes(struct vcpu *v, const uint64_t *w)
+{
+	if (!(w[VMW_CR0] & CR0_PG) || !(w[VMW_CR4] & CR4_PAE) || (w[VMW_EFER] & EFER_LMA))
+		return;
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t pdpte = 0;
+		vcpu_read_guest(v, (w[VMW_CR3] & 0xffffffe0u) + 8 * i, &pdpte, 8);
+		vmwrite(GUEST_PDPTE0 + 2 * i, pdpte);
+	}
+}
+
 static void write_cr_group(struct vcpu *v, const uint64_t *w)
 {
 	guest_write_cr0(w[VMW_CR0]);
@@ -466,6 +495,7 @@ static void write_cr_group(struct vcpu *v, const uint64_t *w)
 	uint32_t entry = vmread(ENTRY_CONTROLS) & ~ENTRY_IA32E_GUEST;
 	v->long_mode = w[VMW_EFER] & EFER_LMA;
 	vmwrite(ENTRY_CONTROLS, entry | (v->long_mode ? ENTRY_IA32E_GUEST : 0));
+	load_pdptes(v, w);
 }
 
 static void write_controls(uint64_t c)

@@ -1,6 +1,7 @@
 /*
- * The MOV decoder of x86decode.h, written from the Intel SDM volume 2
- * (chapter 2, instruction format, and the MOV/MOVZX/MOVSX/MOVSXD pages).
+ * The decoder of x86decode.h, written from the Intel SDM volume 2
+ * (chapter 2, instruction format, and the MOV/MOVZX/MOVSX/MOVSXD,
+ * MOVS, STOS, LODS, INS, OUTS and REP pages).
  * An instruction is: legacy prefixes, in 64-bit mode a REX prefix, the
  * opcode (one byte, or 0F and one byte), ModRM, SIB, displacement and
  * immediate.  Supported opcodes are described by a table.
@@ -32,6 +33,7 @@ enum operand_form {
 	FORM_MODRM_REG, /* memory from ModRM, register from ModRM.reg */
 	FORM_MODRM_IMM, /* memory from ModRM (reg field must be 0), an immediate follows */
 	FORM_MOFFS,     /* a direct address of address size follows; register AL/eAX/rAX */
+	FORM_STRING,    /* no operand bytes: rSI and/or rDI; the register (if any) AL/eAX/rAX */
 };
 
 enum extension { EXT_NONE, EXT_ZERO, EXT_SIGN };
@@ -39,6 +41,7 @@ enum extension { EXT_NONE, EXT_ZERO, EXT_SIGN };
 /* One supported opcode. */
 struct opcode_info {
 	uint8_t opcode;
+	uint8_t op;        /* enum x86_op */
 	uint8_t form;      /* enum operand_form */
 	uint8_t access;    /* enum x86_access */
 	uint8_t mem_size;  /* memory operand bytes, SZ_V or SZ_Z */
@@ -49,25 +52,35 @@ struct opcode_info {
 
 /* Opcodes without the 0F escape. */
 static const struct opcode_info one_byte_ops[] = {
-	{ 0x88, FORM_MODRM_REG, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, r8 */
-	{ 0x89, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, r */
-	{ 0x8a, FORM_MODRM_REG, X86_LOAD, 1, 1, EXT_NONE, false },        /* MOV r8, r/m8 */
-	{ 0x8b, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },  /* MOV r, r/m */
-	{ 0xc6, FORM_MODRM_IMM, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, imm8 */
-	{ 0xc7, FORM_MODRM_IMM, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, immz */
-	{ 0xa0, FORM_MOFFS, X86_LOAD, 1, 1, EXT_NONE, false },            /* MOV AL, moffs8 */
-	{ 0xa1, FORM_MOFFS, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },      /* MOV eAX, moffs */
-	{ 0xa2, FORM_MOFFS, X86_STORE, 1, 1, EXT_NONE, false },           /* MOV moffs8, AL */
-	{ 0xa3, FORM_MOFFS, X86_STORE, SZ_V, SZ_V, EXT_NONE, false },     /* MOV moffs, eAX */
-	{ 0x63, FORM_MODRM_REG, X86_LOAD, SZ_Z, SZ_V, EXT_SIGN, true },   /* MOVSXD r, r/m32 */
+	{ 0x88, X86_OP_MOV, FORM_MODRM_REG, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, r8 */
+	{ 0x89, X86_OP_MOV, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, r */
+	{ 0x8a, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, 1, EXT_NONE, false },        /* MOV r8, r/m8 */
+	{ 0x8b, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },  /* MOV r, r/m */
+	{ 0xc6, X86_OP_MOV, FORM_MODRM_IMM, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, imm8 */
+	{ 0xc7, X86_OP_MOV, FORM_MODRM_IMM, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, immz */
+	{ 0xa0, X86_OP_MOV, FORM_MOFFS, X86_LOAD, 1, 1, EXT_NONE, false },            /* MOV AL, moffs8 */
+	{ 0xa1, X86_OP_MOV, FORM_MOFFS, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },      /* MOV eAX, moffs */
+	{ 0xa2, X86_OP_MOV, FORM_MOFFS, X86_STORE, 1, 1, EXT_NONE, false },           /* MOV moffs8, AL */
+	{ 0xa3, X86_OP_MOV, FORM_MOFFS, X86_STORE, SZ_V, SZ_V, EXT_NONE, false },     /* MOV moffs, eAX */
+	{ 0x63, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, SZ_Z, SZ_V, EXT_SIGN, true },   /* MOVSXD r, r/m32 */
+	{ 0xa4, X86_OP_MOVS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false },       /* MOVSB */
+	{ 0xa5, X86_OP_MOVS, FORM_STRING, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOVSW/D/Q */
+	{ 0xaa, X86_OP_STOS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false },       /* STOSB */
+	{ 0xab, X86_OP_STOS, FORM_STRING, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* STOSW/D/Q */
+	{ 0xac, X86_OP_LODS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false },        /* LODSB */
+	{ 0xad, X86_OP_LODS, FORM_STRING, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },  /* LODSW/D/Q */
+	{ 0x6c, X86_OP_INS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false },        /* INSB */
+	{ 0x6d, X86_OP_INS, FORM_STRING, X86_STORE, SZ_Z, SZ_Z, EXT_NONE, false },  /* INSW/D */
+	{ 0x6e, X86_OP_OUTS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false },        /* OUTSB */
+	{ 0x6f, X86_OP_OUTS, FORM_STRING, X86_LOAD, SZ_Z, SZ_Z, EXT_NONE, false },  /* OUTSW/D */
 };
 
 /* Opcodes after the 0F escape. */
 static const struct opcode_info two_byte_ops[] = {
-	{ 0xb6, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m8 */
-	{ 0xb7, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m16 */
-	{ 0xbe, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m8 */
-	{ 0xbf, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m16 */
+	{ 0xb6, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m8 */
+	{ 0xb7, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m16 */
+	{ 0xbe, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m8 */
+	{ 0xbf, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m16 */
 };
 
 /* Segment override prefixes, indexed by enum x86_seg. */
@@ -92,7 +105,7 @@ struct decoder {
 	bool opsize_prefix;   /* 66 */
 	bool addrsize_prefix; /* 67 */
 	bool lock;            /* F0 */
-	bool rep;             /* F2 or F3 */
+	uint8_t rep;          /* the last of F2 and F3, or 0 */
 	int seg;
 };
 
@@ -159,7 +172,7 @@ static bool legacy_prefix(struct decoder *d, uint8_t b)
 		return true;
 	case 0xf2:
 	case 0xf3:
-		d->rep = true;
+		d->rep = b;
 		return true;
 	}
 	for (int seg = 0; seg < (int)sizeof(seg_prefixes); seg++) {
@@ -416,6 +429,7 @@ static void init_insn(const struct decoder *d, const struct opcode_info *op,
 	unsigned opsize = operand_size(d);
 
 	*out = (struct x86_insn){
+		.op = (enum x86_op)op->op,
 		.access = (enum x86_access)op->access,
 		.size = resolve_size(op->mem_size, opsize),
 		.reg_size = resolve_size(op->reg_size, opsize),
@@ -439,8 +453,11 @@ static enum x86_decode_status decode_operands(struct decoder *d, const struct op
 		return decode_modrm_reg(d, out);
 	case FORM_MODRM_IMM:
 		return decode_modrm_imm(d, out);
-	default:
+	case FORM_MOFFS:
 		return decode_moffs(d, out);
+	default:
+		out->reg = op->op == X86_OP_STOS || op->op == X86_OP_LODS ? X86_RAX : X86_REG_NONE;
+		return X86_OK;
 	}
 }
 
@@ -461,10 +478,11 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 	if (st != X86_OK)
 		return st;
 	if (d.lock)
-		return X86_ERR_INVALID; /* MOV takes no LOCK: #UD */
-	if (d.rep)
-		return X86_ERR_UNSUPPORTED; /* e.g. F3 88: XRELEASE MOV */
+		return X86_ERR_INVALID; /* none of these takes LOCK: #UD */
+	if (d.rep && (op->form != FORM_STRING || d.rep != 0xf3))
+		return X86_ERR_UNSUPPORTED; /* e.g. F3 88: XRELEASE MOV; F2 A4 is undefined */
 	init_insn(&d, op, &insn);
+	insn.rep = d.rep;
 	st = decode_operands(&d, op, &insn);
 	if (st != X86_OK)
 		return st;

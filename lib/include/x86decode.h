@@ -1,8 +1,10 @@
 /*
- * A decoder for the x86 MOV forms a VMM emulates after an EPT violation on
- * MMIO: MOV r/m,r and r,r/m (88-8B), MOV r/m,imm (C6/C7 /0), MOV with a
- * direct offset (A0-A3), MOVZX (0F B6/B7), MOVSX (0F BE/BF) and, in 64-bit
- * mode, MOVSXD (63).  Every other instruction is reported as unsupported.
+ * A decoder for the x86 instructions a VMM emulates after an EPT violation
+ * on MMIO or an exit on string I/O: MOV r/m,r and r,r/m (88-8B), MOV
+ * r/m,imm (C6/C7 /0), MOV with a direct offset (A0-A3), MOVZX (0F B6/B7),
+ * MOVSX (0F BE/BF), in 64-bit mode MOVSXD (63), and the string forms MOVS,
+ * STOS, LODS, INS and OUTS (A4/A5, AA/AB, AC/AD, 6C/6D, 6E/6F), with or
+ * without REP (F3).  Every other instruction is reported as unsupported.
  * Pure and freestanding: the VMM server links it and the host tests it.
  */
 #ifndef LIB_X86DECODE_H
@@ -21,6 +23,16 @@ enum x86_cpu_mode { X86_MODE_16, X86_MODE_32, X86_MODE_64 };
 /* Whether memory is read (loaded into a register) or written. */
 enum x86_access { X86_LOAD, X86_STORE };
 
+/* What the instruction does. */
+enum x86_op {
+	X86_OP_MOV,  /* MOV, MOVZX, MOVSX, MOVSXD: one memory operand and a register or immediate */
+	X86_OP_MOVS, /* copies an element from seg:rSI to ES:rDI */
+	X86_OP_STOS, /* stores AL/AX/EAX/RAX at ES:rDI */
+	X86_OP_LODS, /* loads AL/AX/EAX/RAX from seg:rSI */
+	X86_OP_INS,  /* reads port DX into ES:rDI */
+	X86_OP_OUTS, /* writes seg:rSI to port DX */
+};
+
 /* General-purpose register numbers, as encoded with the REX extension bits. */
 enum x86_reg {
 	X86_RAX, X86_RCX, X86_RDX, X86_RBX, X86_RSP, X86_RBP, X86_RSI, X86_RDI,
@@ -36,33 +48,36 @@ enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_S
 
 struct x86_insn {
 	uint8_t length;          /* bytes, prefixes included */
-	enum x86_access access;
-	uint8_t size;            /* bytes moved to/from memory: 1, 2, 4, 8 */
+	enum x86_op op;
+	enum x86_access access;  /* MOVS, STOS and INS write memory (MOVS reads it too) */
+	uint8_t size;            /* bytes moved to/from memory: 1, 2, 4, 8 (a string form: each element) */
 	uint8_t reg_size;        /* bytes of the register operand (written on a load) */
 	int reg;                 /* register operand 0-15, X86_REG_NONE for an immediate store */
 	bool reg_high_byte;      /* reg 0-3 names AH/CH/DH/BH (8-bit reg 4-7 without REX) */
 	bool sign_extend;        /* MOVSX / MOVSXD load */
 	bool zero_extend;        /* MOVZX load */
 	uint64_t imm;            /* immediate of C6/C7, sign-extended to size, upper bits 0 */
+	bool rep;                /* a string form with REP (F3): rCX elements */
 	/*
-	 * The memory operand.  Its offset in the segment is
-	 * (base + index * scale + disp) truncated to addr_size bytes, where a
-	 * RIP-relative base is the address of the next instruction.
+	 * The memory operand of X86_OP_MOV (the string forms use rSI and rDI).
+	 * Its offset in the segment is (base + index * scale + disp) truncated
+	 * to addr_size bytes, where a RIP-relative base is the address of the
+	 * next instruction.
 	 */
 	int base;                /* register, X86_REG_NONE or X86_BASE_RIP */
 	int index;               /* register or X86_REG_NONE */
 	uint8_t scale;           /* 1, 2, 4 or 8 (as encoded in the SIB byte, else 1) */
 	int64_t disp;            /* sign-extended displacement; a moffs is zero-extended */
-	int seg;                 /* enum x86_seg override or X86_SEG_DEFAULT */
+	int seg;                 /* enum x86_seg override or X86_SEG_DEFAULT (a string form's source) */
 	uint8_t addr_size;       /* 2, 4 or 8 */
 };
 
 enum x86_decode_status {
 	X86_OK,
 	X86_ERR_TRUNCATED,   /* the bytes end inside the instruction */
-	X86_ERR_UNSUPPORTED, /* not one of the MOV forms above (or F2/F3 on one) */
+	X86_ERR_UNSUPPORTED, /* not one of the forms above (or F2/F3 on a MOV, F2 on a string form) */
 	X86_ERR_NOT_MEMORY,  /* ModRM names a register, not memory */
-	X86_ERR_INVALID,     /* undefined: LOCK on MOV, longer than 15 bytes */
+	X86_ERR_INVALID,     /* undefined: LOCK on these, longer than 15 bytes */
 	X86_STATUS_COUNT
 };
 

@@ -35,22 +35,6 @@ uint64_t server_loop(uint64_t endpoint, void (*handle)(uint64_t badge, struct ms
 	return st;
 }
 
-/* The highest priority the kernel lets us give thread: our own (found by bisection). */
-static uint64_t highest_priority(uint64_t thread)
-{
-	uint64_t lo = 0, hi = PRIORITY_MAX;
-
-	while (lo < hi) {
-		uint64_t mid = (lo + hi + 1) / 2;
-
-		if (sys_thread_set_priority(thread, mid) == OK)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
 uint64_t server_thread_start(uint64_t untyped, uint64_t thread, uint64_t utcb_frame,
 			     uint64_t utcb_vaddr,
 			     void (*entry)(uint64_t), uint8_t *stack, size_t stack_bytes)
@@ -66,9 +50,8 @@ uint64_t server_thread_start(uint64_t untyped, uint64_t thread, uint64_t utcb_fr
 		st = sys_thread_configure(thread, TASK_SELF, utcb_frame, SLOT_NONE);
 	if (st != OK)
 		return st;
-	prio = highest_priority(thread);
-	st = sys_thread_set_priority(thread, prio);
-	if (st == OK && prio == 0)
+	prio = thread_highest_priority(thread);
+	if (prio == 0)
 		st = ERR_INVALID_ARG; /* no room below: the config's priority= is 0 */
 	if (st == OK)
 		st = sys_thread_set_priority(SLOT_SELF_THREAD, prio - 1);

@@ -1,5 +1,5 @@
 /*
- * The VMM's configuration: one line per guest, run in order.
+ * The VMM's configuration: one line per guest, started in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
  *         debug-exit]

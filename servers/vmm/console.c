@@ -6,7 +6,8 @@
  * (servers/drivers/kbd), whichever of them the VMM is connected to; both
  * answer a read in the same form.  The exit being handled keeps its words in the UTCB,
  * which messages to the driver also use, so each exchange with the driver
- * puts them back afterwards.
+ * puts them back afterwards.  Every vCPU thread writes here: one at a time,
+ * under the console's lock (taken after a guest's, never before).
  */
 #include "mem.h"
 #include "moat/kbd.h"
@@ -18,23 +19,38 @@
 
 #define RETRIES 1000 /* calls before giving up on a full driver */
 
-/* The input watcher's objects, in slots far from the guests'. */
-#define SLOT_INPUT_NTFN   (CSPACE_SLOTS - 2)
-#define SLOT_INPUT_THREAD (CSPACE_SLOTS - 3)
-#define SLOT_INPUT_UTCB   (CSPACE_SLOTS - 4)
-#define INPUT_UTCB_VADDR  (USER_UTCB_VADDR + 0x1000)
-#define INPUT_STACK_BYTES 8192
+/* The input watcher's objects and the console's lock, in the VMM's own slots. */
+#define SLOT_INPUT_NTFN   VMM_SLOT(VMM_INPUT_NTFN)
+#define SLOT_INPUT_THREAD VMM_SLOT(VMM_INPUT_THREAD)
+#define INPUT_REGION      (USER_THREADS_MAX - 1) /* the vCPU threads' are the first ones */
+#define INPUT_STACK_PAGES 2
+#define SLOT_CONSOLE_LOCK VMM_SLOT(VMM_CONSOLE_LOCK)
 
-static uint64_t exit_words[MSG_MAX_WORDS];
+static struct lock console_lock = { .state = LOCK_FREE, .ntfn = SLOT_CONSOLE_LOCK };
+
+bool console_init(void)
+{
+	return sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_CONSOLE_LOCK, 1) == OK;
+}
+
+/*
+ * Where a thread keeps its exit's words around a call: the rest of its
+ * UTCB's page, which the kernel never touches (each thread has its own).
+ */
+static uint64_t *saved_words(void)
+{
+	return (uint64_t *)(utcb() + 1);
+}
+_Static_assert(sizeof(struct utcb) + MSG_MAX_WORDS * 8 <= PAGE_BYTES, "the UTCB's page has room");
 
 void exit_words_save(void)
 {
-	memcpy(exit_words, utcb()->mr, sizeof(exit_words));
+	memcpy(saved_words(), utcb()->mr, MSG_MAX_WORDS * 8);
 }
 
 void exit_words_restore(void)
 {
-	memcpy(utcb()->mr, exit_words, sizeof(exit_words));
+	memcpy(utcb()->mr, saved_words(), MSG_MAX_WORDS * 8);
 }
 
 /* The input drivers: each one's read and subscribe requests (moat/serial.h, moat/kbd.h). */
@@ -66,6 +82,7 @@ void console_write(const char *buf, unsigned len)
 		sys_debug_write(SLOT_CONSOLE, buf, len);
 		return;
 	}
+	lock_acquire(&console_lock);
 	exit_words_save();
 	for (unsigned tries = 0; len && tries < RETRIES; tries++) {
 		unsigned done = write_some(buf, len);
@@ -75,6 +92,7 @@ void console_write(const char *buf, unsigned len)
 			sys_yield(); /* its buffer is full (or it is restarting): let it drain */
 	}
 	exit_words_restore();
+	lock_release(&console_lock);
 }
 
 /* Reads up to max (<= SERIAL_MAX_BYTES) typed bytes from one input driver; 0 on any error. */
@@ -92,19 +110,16 @@ unsigned console_read(uint8_t *buf, unsigned max)
 {
 	if (max > SERIAL_MAX_BYTES)
 		max = SERIAL_MAX_BYTES;
-	bool saved = false;
+	if (connections.serial == SLOT_NONE && connections.kbd == SLOT_NONE)
+		return 0;
 	unsigned n = 0;
-	for (unsigned i = 0; i < INPUT_SOURCES && n < max; i++) {
-		if (*input_sources[i].slot == SLOT_NONE)
-			continue;
-		if (!saved) {
-			exit_words_save();
-			saved = true;
-		}
-		n += read_from(&input_sources[i], buf + n, max - n);
-	}
-	if (saved)
-		exit_words_restore();
+	lock_acquire(&console_lock);
+	exit_words_save();
+	for (unsigned i = 0; i < INPUT_SOURCES && n < max; i++)
+		if (*input_sources[i].slot != SLOT_NONE)
+			n += read_from(&input_sources[i], buf + n, max - n);
+	exit_words_restore();
+	lock_release(&console_lock);
 	return n;
 }
 
@@ -112,6 +127,7 @@ void console_flush(void)
 {
 	if (connections.serial == SLOT_NONE)
 		return;
+	lock_acquire(&console_lock);
 	exit_words_save();
 	for (unsigned tries = 0; tries < RETRIES; tries++) {
 		struct msg m = { MSG_TAG(SERIAL_LABEL(SERIAL_PENDING, 0), 0, 0), { 0 } };
@@ -120,10 +136,10 @@ void console_flush(void)
 		sys_yield();
 	}
 	exit_words_restore();
+	lock_release(&console_lock);
 }
 
 static void (*input_handler)(void);
-static uint8_t input_stack[INPUT_STACK_BYTES] __attribute__((aligned(16)));
 
 /* The input watcher thread: every signal from the driver means input to hand on. */
 static void __attribute__((noreturn)) input_watcher(uint64_t arg)
@@ -156,28 +172,14 @@ static bool subscribe(void)
 	return any;
 }
 
-/* The highest priority a thread of ours may have: our own. */
-static void set_highest_priority(uint64_t thread)
-{
-	for (uint64_t p = PRIORITY_MAX; p > 0; p--)
-		if (sys_thread_set_priority(thread, p) == OK)
-			return;
-}
-
 bool console_watch_input(void (*on_input)(void))
 {
 	if (connections.serial == SLOT_NONE && connections.kbd == SLOT_NONE)
 		return false;
 	input_handler = on_input;
-	if (sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_INPUT_NTFN, 1) != OK ||
-	    sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, SLOT_INPUT_UTCB, 1) != OK ||
-	    sys_map(SLOT_INPUT_UTCB, TASK_SELF, INPUT_UTCB_VADDR, RIGHT_R | RIGHT_W) != OK ||
-	    sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_INPUT_THREAD, 1) != OK ||
-	    sys_thread_configure(SLOT_INPUT_THREAD, SLOT_SELF_TASK, SLOT_INPUT_UTCB, SLOT_NONE) !=
-		    OK ||
-	    !subscribe())
-		return false;
-	set_highest_priority(SLOT_INPUT_THREAD);
-	return sys_thread_start(SLOT_INPUT_THREAD, (uint64_t)input_watcher,
-				(uint64_t)input_stack + sizeof(input_stack), 0) == OK;
+	return sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_INPUT_NTFN, 1) == OK &&
+	       subscribe() &&
+	       thread_start_in_region(SLOT_UNTYPED, INPUT_REGION, INPUT_STACK_PAGES,
+				      SLOT_INPUT_THREAD, VMM_SLOT(VMM_INPUT_UTCB),
+				      VMM_SLOT(VMM_INPUT_STACK), input_watcher, 0) == OK;
 }

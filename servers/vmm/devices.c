@@ -10,7 +10,6 @@
 #include "moat/user.h"
 #include "vmm.h"
 #include "vtime.h"
-#include "x86decode.h"
 #include "x86regs.h"
 
 #define PIC_MASTER     0x20 /* 2 ports each */
@@ -65,6 +64,8 @@ void isa_irq(struct guest *g, unsigned irq, bool level)
  */
 void devices_pull_input(struct guest *g)
 {
+	if (!vmm_input_focus(g))
+		return;
 	uint8_t in[16];
 	unsigned room = uart_rx_space(&g->uart), keys = i8042_type_room(&g->kbc);
 	room = keys > room ? keys : room;
@@ -208,12 +209,6 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
 }
 
-static enum x86_cpu_mode code_mode(uint64_t cs_desc)
-{
-	uint64_t ar = VM_SEG_AR(cs_desc);
-	return ar & VM_SEG_AR_L ? X86_MODE_64 : ar & VM_SEG_AR_DB ? X86_MODE_32 : X86_MODE_16;
-}
-
 /* The MMIO pages: the test page (testdev.c), the I/O APIC and the exiting vCPU's local APIC (smp.c). */
 static bool is_mmio_page(uint64_t gpa)
 {
@@ -253,32 +248,21 @@ static void mmio_device(struct exit_ctx *x, uint64_t gpa, unsigned size, bool wr
 			*v |= (uint64_t)testdev_mmio_read(x->g, off + i) << (8 * i);
 }
 
-/*
- * An EPT violation on an MMIO page: decode the MOV at the guest's rip and
- * carry it out on the device.  False if it is not one we can do.
- */
+/* An access emulate.c makes at gpa (size bytes, on one page): to the device there, if any. */
+bool mmio_rw(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v)
+{
+	if (!is_mmio_page(gpa))
+		return false;
+	mmio_device(x, gpa, size, write, v);
+	return true;
+}
+
+/* An EPT violation on an MMIO page: the instruction at the guest's rip emulated (emulate.c). */
 bool mmio_access(struct exit_ctx *x)
 {
-	struct guest *g = x->g;
-	uint64_t *w = x->w;
-	if (!is_mmio_page(w[VMW_GPA]) || (w[VMW_CR0] & CR0_PG))
-		return false; /* not a device, or guest paging (we do not walk guest tables) */
-	uint64_t linear = w[VMW_SEG_BASE(VMS_CS)] + w[VMW_RIP];
-	uint64_t avail = linear < g->cfg.memory ? g->cfg.memory - linear : 0;
-	struct x86_insn in;
-	if (!avail || x86_decode(guest_ptr(g, linear, 1), avail < 15 ? avail : 15,
-				 code_mode(w[VMW_SEG_DESC(VMS_CS)]), &in) != X86_OK)
+	if (!is_mmio_page(x->w[VMW_GPA]))
 		return false;
-	if (in.access == X86_LOAD) {
-		uint64_t v = 0, *reg = gpr_word(w, in.reg);
-		mmio_device(x, w[VMW_GPA], in.size, false, &v);
-		*reg = x86_load_result(&in, v, *reg);
-	} else {
-		uint64_t v = in.reg < 0 ? in.imm : x86_store_value(&in, *gpr_word(w, in.reg));
-		mmio_device(x, w[VMW_GPA], in.size, true, &v);
-	}
-	w[VMW_RIP] += in.length;
-	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RIP;
+	emulate_mmio(x);
 	return true;
 }
 
@@ -295,23 +279,48 @@ static bool interrupt_due(struct guest *g)
 	return pic_pending_vector(&g->pic) >= 0;
 }
 
+bool vcpu_wakes(struct guest *g, unsigned c)
+{
+	return g->cpu[c].init_pending || (c == 0 && interrupt_due(g));
+}
+
+uint64_t vcpu_next_deadline(struct guest *g, unsigned c)
+{
+	uint64_t clocks = pit_ticks_until_irq0(&g->pit), hz = vmm_tsc_hz();
+	if (c != 0 || clocks == UINT64_MAX)
+		return WAIT_FOREVER;
+	return hz ? g->cpu[0].halt_start + pit_clocks_to_tsc(clocks, hz) : 0;
+}
+
 /*
- * The guest halted with interrupts on.  The PIT keeps its own time, which
- * runs only while the guest halts: the VMM sleeps (a timed wait, in host
- * TSC time) for as long as the PIT has to go to its next interrupt, then
- * runs the PIT on by that much, and the interrupt is due.  Input that
- * wakes the sleep first and raises an interrupt the PIC lets through ends
- * it early, the PIT run on by the time slept; other input sleeps on.
- * Without the TSC's rate, virtual time jumps to the interrupt at once.
+ * The exiting vCPU halted with interrupts on: its thread sleeps (a timed
+ * wait, in host TSC time, with the guest's lock given up) until the
+ * vCPU's next timer deadline, or until vcpu_kick wakes it for an
+ * interrupt or an INIT (vcpu_wakes).  The PIT keeps its own time, which
+ * runs only while the BSP halts: at the deadline it runs on by exactly
+ * the clocks it had to go, and its interrupt is due; woken early by input
+ * that raises an interrupt the PIC lets through, it runs on by the time
+ * slept; other input sleeps on.  A BSP with no timer to come stays awake
+ * (exits.c stops it if nothing else is pending); an AP sleeps until
+ * kicked.  Without the TSC's rate, virtual time jumps to the interrupt.
  */
 void devices_halt(struct guest *g)
 {
-	uint64_t clocks = pit_ticks_until_irq0(&g->pit), hz = vmm_tsc_hz(), start = rdtsc();
-	if (interrupt_due(g) || clocks == UINT64_MAX)
-		return;
-	uint64_t deadline = hz ? start + pit_clocks_to_tsc(clocks, hz) : 0;
-	while (!vmm_sleep_until(deadline)) { /* woken by input */
-		devices_pull_input(g);
+	unsigned c = guest_exit_cpu(g);
+	uint64_t start = g->cpu[c].halt_start = rdtsc(), clocks = pit_ticks_until_irq0(&g->pit);
+	while (!vcpu_wakes(g, c)) {
+		uint64_t deadline = vcpu_next_deadline(g, c), hz = vmm_tsc_hz();
+		if (deadline == WAIT_FOREVER && c == 0)
+			return;
+		if (vcpu_sleep_until(g, deadline) && c == 0) { /* the PIT's interrupt is due */
+			g->halt_late = hz ? rdtsc() - deadline : UINT64_MAX;
+			pit_advance(&g->pit, clocks);
+			interrupt_due(g);
+			return;
+		}
+		if (c != 0)
+			continue;
+		devices_pull_input(g); /* woken by input, or an event */
 		if (interrupt_due(g)) {
 			uint64_t slept = tsc_to_pit_clocks(rdtsc() - start, hz);
 			pit_advance(&g->pit, slept < clocks ? slept : clocks);
@@ -319,9 +328,6 @@ void devices_halt(struct guest *g)
 			return;
 		}
 	}
-	g->halt_late = hz ? rdtsc() - deadline : UINT64_MAX;
-	pit_advance(&g->pit, clocks);
-	interrupt_due(g);
 }
 
 /*

@@ -4,7 +4,6 @@
  * exit words in x->w, writes the state to give back into the same words
  * and says which groups it wrote in x->reply.
  */
-#include "mem.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
@@ -34,15 +33,10 @@
 #define CR_MOV_TO        0
 #define CR_MOV_FROM      1
 
-/* Moves past the emulated instruction; an STI or MOV SS shadow ends with it. */
+/* Moves past the instruction that exited, of the length the exit gives. */
 static inline void skip_instruction(struct exit_ctx *x)
 {
-	x->w[VMW_RIP] += x->w[VMW_INSN_LEN];
-	x->reply |= VMG_RIP;
-	if ((x->w[VMW_MASK] & VMG_STATE) && (x->w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
-		x->w[VMW_INTR_STATE] &= ~(uint64_t)VM_INTR_SHADOWS;
-		x->reply |= VMG_STATE;
-	}
+	advance_rip(x, x->w[VMW_INSN_LEN]);
 }
 
 /*
@@ -162,57 +156,21 @@ static void exit_vmcall(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
-/* One element of a string I/O instruction, to or from guest memory at linear address a. */
-static bool string_element(struct exit_ctx *x, uint16_t port, unsigned size, bool in, uint64_t a)
-{
-	void *p = guest_ptr(x->g, a, size);
-	if (!p)
-		return false;
-	uint32_t v = 0;
-	if (in) {
-		v = port_read(x->g, port, size);
-		memcpy(p, &v, size);
-	} else {
-		memcpy(&v, p, size);
-		port_write(x->g, port, size, v);
-	}
-	return true;
-}
-
-/* INS/OUTS, with or without REP: ES:rDI or DS:rSI, stepping by DF. */
-static bool string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in, bool rep)
-{
-	uint64_t *w = x->w, *index = in ? &w[VMW_RDI] : &w[VMW_RSI];
-	uint64_t base = w[VMW_SEG_BASE(in ? VMS_ES : VMS_DS)];
-	int64_t step = w[VMW_RFLAGS] & RFLAGS_DF ? -(int64_t)size : (int64_t)size;
-	bool addr32 = VM_SEG_AR(w[VMW_SEG_DESC(VMS_CS)]) & VM_SEG_AR_DB;
-	uint64_t amask = addr32 ? 0xffffffffULL : 0xffffULL;
-	uint64_t count = rep ? w[VMW_RCX] & amask : 1;
-	for (; count; count--) {
-		if (!string_element(x, port, size, in, base + (*index & amask)))
-			return false;
-		*index = (*index & ~amask) | ((*index + step) & amask);
-		if (rep)
-			w[VMW_RCX] = (w[VMW_RCX] & ~amask) | ((w[VMW_RCX] - 1) & amask);
-	}
-	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
-	return true;
-}
-
 /* IN, OUT and their string forms, to or from the devices. */
 static void exit_io(struct exit_ctx *x)
 {
 	uint64_t *w = x->w, q = w[VMW_QUAL];
 	unsigned size = (q & IO_QUAL_SIZE) + 1;
-	bool in = q & IO_QUAL_IN, string = q & IO_QUAL_STRING, rep = q & IO_QUAL_REP;
+	bool in = q & IO_QUAL_IN;
 	uint16_t port = IO_QUAL_PORT(q);
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-	if (string) {
-		if (!string_io(x, port, size, in, rep)) {
-			guest_stop(x, "string I/O outside guest RAM", 0);
-			return;
-		}
-	} else if (in) {
+	if (q & IO_QUAL_STRING) { /* through the guest's paging, rip moved on when done (emulate.c) */
+		emulate_string_io(x, port, size, in);
+		if (!x->g->done)
+			inject_pending_interrupt(x);
+		return;
+	}
+	if (in) {
 		uint32_t v = port_read(x->g, port, size);
 		w[VMW_RAX] = size == 4 ? v : (w[VMW_RAX] & ~(uint64_t)mask) | v;
 		x->reply |= VMG_GPR_ACDB;
@@ -229,17 +187,16 @@ static void exit_io(struct exit_ctx *x)
 	inject_pending_interrupt(x);
 }
 
-/* Replies with a hardware exception for the guest (error code 0 if it takes one). */
-static void inject_exception(struct exit_ctx *x, uint32_t info)
+void inject_exception(struct exit_ctx *x, uint32_t info, uint32_t error)
 {
 	x->w[VMW_INJECT_INFO] = info;
-	x->w[VMW_INJECT_ERROR] = 0;
+	x->w[VMW_INJECT_ERROR] = error;
 	x->reply |= VMG_INJECT;
 }
 
-static void inject_gp(struct exit_ctx *x)
+void inject_gp(struct exit_ctx *x)
 {
-	inject_exception(x, EVENT_GP0);
+	inject_exception(x, EVENT_GP0, 0);
 }
 
 /* XSETBV: checked as the CPU would; a valid value is taken, XCR0 itself stays (docs/fpu.md). */
@@ -351,7 +308,7 @@ static void exit_mov_dr(struct exit_ctx *x)
 	unsigned n = DR_QUAL_DR(q);
 	if (n == 4 || n == 5) {
 		if (w[VMW_CR4] & CR4_DE)
-			return inject_exception(x, VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD);
+			return inject_exception(x, VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD, 0);
 		n += 2;
 	}
 	unsigned word = n < 4 ? VMW_DR0 + n : n == 6 ? VMW_DR6 : VMW_DR7;
@@ -372,21 +329,23 @@ static void exit_mov_dr(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
-/* HLT: the BSP sleeps until the PIC's next interrupt; an AP, with none to get, halts for good. */
+/* HLT: the vCPU sleeps until its next interrupt or an INIT; an AP with IF=0 halts for good. */
 static void exit_hlt(struct exit_ctx *x)
 {
-	if (exit_cpu(x)) {
-		smp_halt(x);
-		return;
-	}
+	bool ap = exit_cpu(x);
 	if (!(x->w[VMW_RFLAGS] & RFLAGS_IF)) {
-		guest_stop(x, "halted with interrupts disabled", 0);
+		if (ap)
+			smp_halt(x);
+		else
+			guest_stop(x, "halted with interrupts disabled", 0);
 		return;
 	}
 	devices_halt(x->g);
+	if (smp_recalled(x)) /* an INIT woke it */
+		return;
 	skip_instruction(x);
 	inject_pending_interrupt(x);
-	if (!(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & VMC_INTR_WINDOW))
+	if (!ap && !(x->reply & VMG_INJECT) && !(x->w[VMW_CONTROLS] & VMC_INTR_WINDOW))
 		guest_stop(x, "halted with no interrupt to come", 0);
 }
 
@@ -394,7 +353,7 @@ static void exit_ept_violation(struct exit_ctx *x)
 {
 	if (!mmio_access(x))
 		guest_stop(x, "access to memory it does not have", x->w[VMW_GPA]);
-	else
+	else if (!x->g->done)
 		inject_pending_interrupt(x);
 }
 

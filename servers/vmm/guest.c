@@ -90,15 +90,15 @@ static uint64_t map_ram(struct guest *g)
 }
 
 /*
- * vCPU c's space and bindings: its exits go to the VMM's endpoint with
- * badge c << 32 | badge (main.c tells the vCPUs apart by it).
+ * vCPU c's space and bindings: its exits go to its thread's endpoint with
+ * badge c << 32 | badge (exit_cpu tells the vCPUs apart by it).
  */
-static uint64_t bind_vcpu(struct guest *g, unsigned c, uint64_t endpoint, uint64_t badge)
+static uint64_t bind_vcpu(struct guest *g, unsigned c, uint64_t badge)
 {
 	uint64_t badged = g->untyped + 4 + VMM_MAX_VCPUS, vcpu = g->cpu[c].slot, st;
 	uint64_t own_badge = (uint64_t)c << 32 | badge;
 	if ((st = BUILD(g, configure(g, vcpu))) ||
-	    (st = BUILD(g, sys_cap_copy(endpoint, TASK_SELF, badged, RIGHT_W, own_badge))) ||
+	    (st = BUILD(g, sys_cap_copy(g->cpu[c].endpoint, TASK_SELF, badged, RIGHT_W, own_badge))) ||
 	    (st = BUILD(g, sys_vcpu_bind(vcpu, VMEXIT_DEFAULT, badged, ALL_EXIT_STATE))))
 		return st;
 	for (unsigned i = 0; i < ARRAY_LEN(bindings); i++)
@@ -108,22 +108,30 @@ static uint64_t bind_vcpu(struct guest *g, unsigned c, uint64_t endpoint, uint64
 	return BUILD(g, sys_thread_set_priority(vcpu, 1)); /* below the VMM: its exits run at once */
 }
 
-/* Makes the guest's memory, space and vCPUs out of a fresh untyped capability. */
-static uint64_t build_objects(struct guest *g, uint64_t endpoint, uint64_t badge)
+uint64_t guest_memory_pages(const struct guest_config *c)
+{
+	uint64_t quota = gpa_table_pages(c->memory, c->page_level);
+	return (c->memory + guest_page_bytes(c)) / PAGE_BYTES - 1 + GPA_SPACE_BASE_PAGES + quota +
+	       c->vcpus * (VCPU_PAGES + VCPU_THREAD_PAGES) + 1;
+}
+
+/*
+ * Makes the guest's memory, space and vCPUs, and the VMM's threads for
+ * them (not counted as the build's calls), out of a fresh untyped capability.
+ */
+static uint64_t build_objects(struct guest *g, uint64_t badge)
 {
 	unsigned n = g->cfg.vcpus;
 	uint64_t quota = gpa_table_pages(g->cfg.memory, g->cfg.page_level), st;
-	uint64_t need = (g->cfg.memory + guest_page_bytes(&g->cfg)) / PAGE_BYTES - 1 +
-			GPA_SPACE_BASE_PAGES + quota + n * VCPU_PAGES + 1;
 	for (unsigned c = 0; c < n; c++)
 		g->cpu[c].slot = g->vcpu + c;
-	if ((st = BUILD(g, sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, need, g->untyped, 1))) ||
+	if ((st = BUILD(g, vmm_guest_memory(g, guest_memory_pages(&g->cfg)))) ||
 	    (st = BUILD(g, sys_retype(g->untyped, OBJ_GPA_SPACE, quota, g->space, 1))) ||
 	    (st = map_ram(g)) ||
 	    (st = BUILD(g, sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, n))))
 		return st;
 	for (unsigned c = 0; c < n; c++)
-		if ((st = bind_vcpu(g, c, endpoint, badge)))
+		if ((st = vcpu_thread_start(g, c)) || (st = bind_vcpu(g, c, badge)))
 			return st;
 	return OK;
 }
@@ -289,12 +297,12 @@ static bool load_image(struct guest *g, uint64_t *entry)
 	return ok;
 }
 
-int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
+int guest_create(struct guest *g, uint64_t badge)
 {
 	g->build_calls = 0;
 	g->first_tsc = 0;
 	g->build_tsc = rdtsc();
-	uint64_t st = build_objects(g, endpoint, badge);
+	uint64_t st = build_objects(g, badge);
 	if (st != OK)
 		return st;
 	devices_init(g);
@@ -313,7 +321,7 @@ int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge)
 void guest_destroy(struct guest *g)
 {
 	sys_cap_revoke(g->untyped); /* vCPU, space and memory: everything made from it */
-	sys_cap_delete(g->untyped);
+	vmm_memory_return(g);
 	g->running = false;
 }
 

@@ -1,10 +1,17 @@
 /*
  * The VMM server.  It reads its configuration (the module "NAME.cfg", NAME
  * being this server's name, or else "vmm.cfg", given with modules=), then
- * runs the guests one after another.  Exits from every vCPU of every guest
- * arrive on one endpoint, told apart by badge (guest i's vCPU c has
- * i + 1 in its low half and c in its high half), and one thread handles
- * them all.  A guest with test=... is a test case:
+ * runs the guests at the same time.  Its threads:
+ * - the first thread (main) starts the guests in order, as memory and
+ *   slots allow, waits for them to end (SLOT_EVENTS), reports each and
+ *   takes it away, and prints the summary;
+ * - every vCPU has a thread of its own (vcpu_thread), made from its guest's
+ *   untyped with the vCPU, that receives the vCPU's exits on an endpoint of
+ *   its own and answers them, and sleeps through the vCPU's halts;
+ * - console.c's input thread wakes the guests' BSPs when input comes.
+ * The threads of one guest handle its exits one at a time, under the
+ * guest's lock (its devices are shared); vCPUs run below all of them, so
+ * an exit is handled at once.  A guest with test=... is a test case:
  * testrun.c reports it, and runs the background guests around the others.
  */
 #include "fmt.h"
@@ -16,20 +23,30 @@
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
 #define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, one after another */
-#define SLOTS_PER_GUEST (5 + VMM_MAX_VCPUS) /* guest.c: untyped, space, ram, view, vCPUs, badged */
-#define SCRATCH_SLOT (CSPACE_SLOTS - 1) /* always empty */
-/* A halted guest's sleep waits on it; input signals it (console.c keeps - 2 to - 4). */
-#define SLOT_WAKE (CSPACE_SLOTS - 5)
-_Static_assert(SLOT_USER_FIRST_FREE + 1 + VMM_MAX_GUESTS * SLOTS_PER_GUEST <= SLOT_WAKE,
-	       "every guest's slots fit");
+
+/*
+ * A running guest's slots: a block of GUEST_SLOTS, guest.c's first
+ * (untyped, space, RAM, view, vCPUs, a badged endpoint), then each vCPU
+ * thread's five (VCPU_SLOT_*).  Blocks are taken at a guest's start and
+ * given back at its end; each has a notification for its guest's lock,
+ * made once.  As many guests as there are blocks run at once.
+ */
+#define GUEST_BASE_SLOTS (5 + VMM_MAX_VCPUS)
+enum { VCPU_SLOT_ENDPOINT, VCPU_SLOT_WAKE, VCPU_SLOT_THREAD, VCPU_SLOT_UTCB, VCPU_SLOT_STACK,
+       VCPU_SLOTS };
+#define GUEST_SLOTS (GUEST_BASE_SLOTS + VMM_MAX_VCPUS * VCPU_SLOTS)
+#define SLOT_EVENTS VMM_SLOT(VMM_EVENTS) /* vCPU threads signal it when their guest ends */
+#define SLOT_POOL   VMM_SLOT(VMM_POOL)   /* the guests' memory (vmm_guest_memory) */
+#define BLOCKS      ((CSPACE_SLOTS - VMM_OWN_SLOTS - SLOT_USER_FIRST_FREE) / (GUEST_SLOTS + 1))
+#define SLOT_LOCK_FIRST (SLOT_USER_FIRST_FREE + BLOCKS * GUEST_SLOTS)
+_Static_assert(BLOCKS >= 2, "at least two guests run at once");
 
 static struct guest guests[VMM_MAX_GUESTS];
 static uint64_t n_guests;
-static uint64_t endpoint = SLOT_USER_FIRST_FREE;
-static uint64_t reply_tag; /* the tag of the reply whose words are in the UTCB */
-static bool replying; /* the last message was an exit: answer it with the next receive */
 static bool no_vcpus; /* this CPU has no usable VMX or SVM */
-static bool can_sleep; /* SLOT_WAKE holds the wake-up notification */
+static bool block_used[BLOCKS];
+static bool pool_made;          /* SLOT_POOL holds the guests' memory */
+static unsigned pool_guests;    /* guests whose memory is the pool's */
 
 /*
  * Where the VMM sees a guest's RAM: the next free address at or above
@@ -66,131 +83,331 @@ static unsigned read_config(void)
 	uint64_t windows = RAM_WINDOWS;
 	for (int i = 0; i < n; i++) {
 		guests[i].cfg = cfg[i];
-		guests[i].untyped = SLOT_USER_FIRST_FREE + 1 + i * SLOTS_PER_GUEST;
-		guests[i].space = guests[i].untyped + 1;
-		guests[i].ram = guests[i].untyped + 2;
-		guests[i].ram_view = guests[i].untyped + 3;
-		guests[i].vcpu = guests[i].untyped + 4; /* the BSP's; the APs' follow it */
 		guests[i].ram_map = ram_window(&windows, &cfg[i]);
 	}
 	return n;
 }
 
+/* Gives g a free block of slots and its lock; false if none is free. */
+static bool take_block(struct guest *g)
+{
+	for (unsigned b = 0; b < BLOCKS; b++) {
+		if (block_used[b])
+			continue;
+		block_used[b] = true;
+		g->block = b;
+		g->lock = (struct lock){ .state = LOCK_FREE, .ntfn = SLOT_LOCK_FIRST + b };
+		g->untyped = SLOT_USER_FIRST_FREE + b * GUEST_SLOTS;
+		g->space = g->untyped + 1;
+		g->ram = g->untyped + 2;
+		g->ram_view = g->untyped + 3;
+		g->vcpu = g->untyped + 4; /* the BSP's; the APs' follow it */
+		return true;
+	}
+	return false;
+}
+
 /*
- * Answers the exit whose reply is in the UTCB, then waits for the next
- * message from any guest.  The hot path of the VMM: an exit's words 0-3
- * travel in registers, and they go straight from the registers to the
- * UTCB beside the other words (where the handlers read them all, and
- * write the reply), and back; the message is not copied anywhere else.
+ * Guests' memory.  Untyped memory hands out its range front to back, and
+ * takes it back only when everything made from it goes (a revoke): each
+ * guest's objects come from an untyped of the guest's own, and those come
+ * from one pool, made first of all the VMM's memory but what its own
+ * objects and the background test guests take (those live all along, and
+ * would hold the pool).  When no guest has memory from the pool any more,
+ * the next one revokes it, and all of it is free again.
  */
-static struct guest *next_exit(void)
+#define VMM_OWN_PAGES 8 /* its notifications and the input thread (console.c) */
+
+static void make_pool(void)
 {
-	uint64_t *w = utcb()->mr;
-	for (;;) {
-		struct sysregs r = { .rdi = endpoint, .rsi = reply_tag };
-		MSG_WORDS_TO_REGS(&r, w);
-		uint64_t st = moat_syscall(replying ? SYS_REPLY_RECV : SYS_RECV, &r);
-		replying = false;
-		if (st != OK) {
-			uprintf("vmm: receive failed: %s\n", status_name(st));
-			return 0;
-		}
-		MSG_REGS_TO_WORDS(w, &r);
-		uint32_t i = (uint32_t)r.rdi - 1; /* the badge: vCPU << 32 | guest + 1 */
-		if (MSG_LABEL(r.rsi) == MSG_VMEXIT && i < n_guests) {
-			guests[i].exit_badge = r.rdi;
-			return &guests[i];
-		}
-	}
+	uint64_t reserve = VMM_OWN_PAGES, total = startinfo() ? startinfo()->untyped_pages : 0;
+	for (unsigned i = 0; i < n_guests; i++)
+		if (test_in_background(&guests[i]))
+			reserve += guest_memory_pages(&guests[i].cfg);
+	pool_made = total > reserve &&
+		    sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, total - reserve, SLOT_POOL, 1) == OK;
 }
 
-/* Handles one exit and prepares its reply; a guest stopped here gets its reply at once. */
-static void handle_exit(struct guest *g)
+uint64_t vmm_guest_memory(struct guest *g, uint64_t pages)
 {
-	struct exit_ctx x = { .g = g, .w = utcb()->mr, .reply = 0 };
+	if (test_in_background(g))
+		return sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, pages, g->untyped, 1);
+	if (!pool_made)
+		return ERR_NO_MEMORY;
+	if (!pool_guests)
+		sys_cap_revoke(SLOT_POOL); /* nothing of it lives: all of it is free again */
+	uint64_t st = sys_retype(SLOT_POOL, OBJ_UNTYPED, pages, g->untyped, 1);
+	g->from_pool = st == OK;
+	pool_guests += g->from_pool;
+	return st;
+}
+
+void vmm_memory_return(struct guest *g)
+{
+	sys_cap_delete(g->untyped);
+	pool_guests -= g->from_pool;
+	g->from_pool = false;
+}
+
+/* Handles one exit of g under its lock; returns the reply's tag (its words are in w). */
+static uint64_t handle_exit(struct guest *g, uint64_t *w)
+{
+	struct exit_ctx x = { .g = g, .w = w, .reply = 0 };
 	if (g->cfg.hostile && !g->hostile_done)
-		hostile_checks(g, SCRATCH_SLOT);
+		hostile_checks(g, g->untyped + GUEST_BASE_SLOTS - 1); /* guest.c's badged slot: free now */
 	exit_handle(&x);
-	x.w[VMW_MASK] = x.reply;
-	reply_tag = MSG_TAG(0, vm_message_words(x.reply), 0);
-	replying = true;
-	if (g->done) {
-		struct sysregs r = { .rsi = reply_tag };
-		MSG_WORDS_TO_REGS(&r, x.w);
-		uint64_t st = moat_syscall(SYS_REPLY, &r);
-		if (st != OK)
-			uprintf("vmm: guest %s: reply refused: %s\n", g->cfg.name, status_name(st));
-		replying = false;
-	}
+	w[VMW_MASK] = x.reply;
+	return MSG_TAG(0, vm_message_words(x.reply), 0);
 }
 
-/* Handles exits from every guest until g is done. */
-void vmm_run_until_done(struct guest *g)
+/* Tells main that g has ended, and waits to be taken away with it. */
+static void __attribute__((noreturn)) end_thread(struct guest_vcpu *v)
 {
-	while (!g->done) {
-		struct guest *from = next_exit();
-		if (!from)
-			return;
-		handle_exit(from);
+	sys_signal(SLOT_EVENTS);
+	for (;;)
+		sys_thread_suspend(v->thread);
+}
+
+/* The last reply of a guest that has stopped (a stopped vCPU makes no more exits). */
+static void __attribute__((noreturn)) reply_and_end(struct guest *g, struct guest_vcpu *v,
+						    const uint64_t *w, uint64_t tag)
+{
+	struct sysregs r = { .rsi = tag };
+	MSG_WORDS_TO_REGS(&r, w);
+	uint64_t st = moat_syscall(SYS_REPLY, &r);
+	if (st != OK)
+		uprintf("vmm: guest %s: reply refused: %s\n", g->cfg.name, status_name(st));
+	end_thread(v);
+}
+
+/* A receive failed (the endpoint is gone): the guest cannot go on. */
+static void __attribute__((noreturn)) receive_failed(struct guest *g, struct guest_vcpu *v,
+						     uint64_t st)
+{
+	uprintf("vmm: guest %s: receive failed: %s\n", g->cfg.name, status_name(st));
+	lock_acquire(&g->lock);
+	g->done = true;
+	g->stop_reason = "lost a vCPU's exits";
+	lock_release(&g->lock);
+	end_thread(v);
+}
+
+/*
+ * A vCPU's thread: answers the exit whose reply is in its UTCB and
+ * receives the next, for as long as its guest runs.  The hot path of the
+ * VMM: an exit's words 0-3 travel in registers, and they go straight from
+ * the registers to the UTCB beside the other words (where the handlers
+ * read them all, and write the reply), and back; the message is not
+ * copied anywhere else.  Its guest and vCPU are arg's quotient and
+ * remainder by VMM_MAX_VCPUS.
+ */
+static void __attribute__((noreturn)) vcpu_thread(uint64_t arg)
+{
+	struct guest *g = &guests[arg / VMM_MAX_VCPUS];
+	struct guest_vcpu *v = &g->cpu[arg % VMM_MAX_VCPUS];
+	uint64_t *w = utcb()->mr, tag = 0, nr = SYS_RECV;
+	for (;;) {
+		struct sysregs r = { .rdi = v->endpoint, .rsi = tag };
+		MSG_WORDS_TO_REGS(&r, w);
+		uint64_t st = moat_syscall(nr, &r);
+		MSG_REGS_TO_WORDS(w, &r);
+		nr = SYS_RECV;
+		if (st != OK)
+			receive_failed(g, v, st);
+		if (MSG_LABEL(r.rsi) != MSG_VMEXIT)
+			continue; /* no exit: nothing to answer */
+		lock_acquire(&g->lock);
+		g->exit_badge = r.rdi;
+		tag = handle_exit(g, w);
+		bool done = g->done;
+		lock_release(&g->lock);
+		if (done)
+			reply_and_end(g, v, w, tag);
+		nr = SYS_REPLY_RECV;
 	}
 }
 
-/* Builds guest i and starts its vCPU; a failure is reported here. */
+uint64_t vcpu_thread_start(struct guest *g, unsigned c)
+{
+	struct guest_vcpu *v = &g->cpu[c];
+	uint64_t first = g->untyped + GUEST_BASE_SLOTS + c * VCPU_SLOTS, st;
+	v->endpoint = first + VCPU_SLOT_ENDPOINT;
+	v->wake = first + VCPU_SLOT_WAKE;
+	v->thread = first + VCPU_SLOT_THREAD;
+	v->utcb_frame = first + VCPU_SLOT_UTCB;
+	v->stack_frame = first + VCPU_SLOT_STACK;
+	v->halted = false;
+	/* the thread's pages first, so that the small objects after waste no page */
+	if ((st = thread_start_in_region(g->untyped, g->block * VMM_MAX_VCPUS + c, VCPU_STACK_PAGES,
+					 v->thread, v->utcb_frame, v->stack_frame, vcpu_thread,
+					 (uint64_t)(g - guests) * VMM_MAX_VCPUS + c)) ||
+	    (st = sys_retype(g->untyped, OBJ_ENDPOINT, 0, v->endpoint, 1)))
+		return st;
+	return sys_retype(g->untyped, OBJ_NOTIFICATION, 0, v->wake, 1);
+}
+
+bool vcpu_sleep_until(struct guest *g, uint64_t deadline)
+{
+	uint64_t badge = g->exit_badge;
+	struct guest_vcpu *v = &g->cpu[guest_exit_cpu(g)];
+	v->halted = true;
+	lock_release(&g->lock);
+	uint64_t st = sys_wait_until(v->wake, deadline, 0);
+	lock_acquire(&g->lock);
+	v->halted = false;
+	g->exit_badge = badge; /* others' exits were handled meanwhile */
+	return st != OK; /* ERR_TIMEOUT; anything else would only come again: stop sleeping */
+}
+
+void vcpu_kick(struct guest *g, unsigned c)
+{
+	struct guest_vcpu *v = &g->cpu[c];
+	if (v->halted)
+		sys_signal(v->wake);
+	else if (v->state == VCPU_RUNNING)
+		sys_vcpu_recall(v->slot);
+}
+
+/* Builds guest i with a block of slots and starts its vCPU; a failure is reported here. */
 enum start_result vmm_start(struct guest *g, unsigned i)
 {
-	uint64_t st = guest_create(g, endpoint, i + 1);
+	g->stop_reason = "could not be started: all its slots are taken";
+	if (!take_block(g))
+		return START_NO_MEMORY;
+	uint64_t st = guest_create(g, i + 1);
+	if (st == OK) {
+		g->stop_reason = 0;
+		return START_OK;
+	}
+	guest_destroy(g); /* what was made of it */
+	block_used[g->block] = false;
 	if (st == ERR_UNSUPPORTED) {
 		no_vcpus = true;
 		return START_NO_VCPUS;
 	}
-	if (st != OK) {
-		g->stop_reason = "could not be started";
-		uprintf("vmm: guest %s: could not be started: %s\n", g->cfg.name, status_name(st));
-		return START_FAILED;
-	}
-	return START_OK;
+	g->stop_reason = "could not be started: not enough memory";
+	if (st == ERR_NO_MEMORY)
+		return START_NO_MEMORY;
+	g->stop_reason = "could not be started";
+	uprintf("vmm: guest %s: could not be started: %s\n", g->cfg.name, status_name(st));
+	return START_FAILED;
 }
 
-/* How a guest that is no test case ended. */
-static void report_end(const struct guest *g)
+/* Whether a vCPU thread has stopped g. */
+static bool guest_done(struct guest *g)
 {
-	if (g->stop_reason)
-		uprintf("vmm: guest %s %s\n", g->cfg.name, g->stop_reason);
-	else if (g->debug_exited)
-		uprintf("vmm: guest %s ended with status %lu (debug-exit port)\n", g->cfg.name, g->result);
-	else
-		uprintf("vmm: guest %s finished\n", g->cfg.name);
+	lock_acquire(&g->lock);
+	bool done = g->done;
+	lock_release(&g->lock);
+	return done;
 }
+
+void vmm_wait_until_done(struct guest *g)
+{
+	while (!guest_done(g))
+		sys_wait(SLOT_EVENTS, 0);
+	sys_signal(SLOT_EVENTS); /* for the others that ended meanwhile */
+}
+
+/*
+ * Under g's lock no thread of g handles an exit: each waits for an exit,
+ * for the lock or in a halt's sleep, holding nothing, and can go.
+ */
+void vmm_destroy(struct guest *g)
+{
+	lock_acquire(&g->lock);
+	guest_destroy(g);
+	lock_release(&g->lock);
+	block_used[g->block] = false;
+}
+
+static void input_arrived(void);
 
 /* How a guest ended, a test case's verdict, and its objects given back. */
 void vmm_finish(struct guest *g)
 {
 	console_flush(); /* the guest's own lines first */
-	if (!test_report(g))
-		report_end(g);
-	guest_destroy(g);
+	test_report(g);
+	vmm_destroy(g);
+	input_arrived(); /* the console's input may have a new focus, with input waiting */
 }
 
-/* Guests in order; the test runner's background guests start first and end last. */
-static void run_all(void)
+/* A guest that must run alone: its figures assume nothing else runs (test=bench, bench-build=). */
+static bool runs_alone(const struct guest *g)
 {
-	if (!test_start_background(guests, n_guests))
-		return;
+	return g->cfg.test == TEST_BENCH || g->cfg.bench_build[0];
+}
+
+/* The guests started in the foreground (not test_in_background) that still run; *alone if one must. */
+static unsigned foreground_running(bool *alone)
+{
+	unsigned n = 0;
+	*alone = false;
 	for (unsigned i = 0; i < n_guests; i++) {
-		struct guest *g = &guests[i];
+		if (!guests[i].running || test_in_background(&guests[i]))
+			continue;
+		n++;
+		*alone |= runs_alone(&guests[i]);
+	}
+	return n;
+}
+
+/*
+ * Starts guests from *next on, in order, while they may: one that must
+ * run alone waits for the others to end, and nothing starts beside it; one
+ * without the memory or slots waits for a running one to end, and fails
+ * if none runs.  False if this CPU has no vCPUs.
+ */
+static bool start_more(unsigned *next)
+{
+	for (; *next < n_guests; ++*next) {
+		struct guest *g = &guests[*next];
+		bool alone;
+		unsigned running = foreground_running(&alone);
 		if (test_in_background(g))
 			continue;
-		enum start_result started = vmm_start(g, i);
+		if (alone || (running && runs_alone(g)))
+			return true;
+		enum start_result started = vmm_start(g, *next);
 		if (started == START_NO_VCPUS)
-			return;
-		if (started == START_FAILED) {
-			test_not_started(g);
-			continue;
+			return false;
+		if (started == START_NO_MEMORY && running) {
+			static unsigned said = ~0u; /* the guest that said it waits */
+			if (said != *next)
+				uprintf("# vmm: guest %s waits for a guest to end (%s)\n", g->cfg.name,
+					g->stop_reason);
+			said = *next;
+			return true; /* tried again when one ends */
 		}
-		vmm_run_until_done(g);
-		vmm_finish(g);
+		if (started != START_OK)
+			test_not_started(g, g->stop_reason);
 	}
-	test_end_background(guests, n_guests);
+	return true;
+}
+
+/* Reports and takes away every foreground guest whose threads have stopped it. */
+static void finish_ended(void)
+{
+	for (unsigned i = 0; i < n_guests; i++) {
+		struct guest *g = &guests[i];
+		if (g->running && !test_in_background(g) && guest_done(g))
+			vmm_finish(g);
+	}
+}
+
+/* The guests at once; the test runner's background guests start first and end last. */
+static void run_all(void)
+{
+	unsigned next = 0;
+	bool alone;
+	if (!test_start_background(guests, n_guests))
+		return;
+	while (start_more(&next) && (next < n_guests || foreground_running(&alone))) {
+		sys_wait(SLOT_EVENTS, 0);
+		finish_ended();
+	}
+	if (!no_vcpus)
+		test_end_background(guests, n_guests);
 }
 
 uint64_t vmm_tsc_hz(void)
@@ -199,25 +416,29 @@ uint64_t vmm_tsc_hz(void)
 	return info ? info->tsc_hz : 0;
 }
 
-bool vmm_sleep_until(uint64_t deadline)
+bool vmm_input_focus(const struct guest *g)
 {
-	if (!can_sleep)
-		return true;
-	uint64_t st = sys_wait_until(SLOT_WAKE, deadline, 0);
-	return st != OK; /* ERR_TIMEOUT; anything else would only come again: stop sleeping */
+	for (unsigned i = 0; i < n_guests; i++)
+		if (guests[i].running && !test_in_background(&guests[i]))
+			return &guests[i] == g;
+	return false;
 }
 
 /*
- * Input for the guests' consoles: recall the running guests so it is
- * delivered now, and wake a halted one's sleep.
+ * Input for the guests' consoles (or a new guest with the focus): the
+ * focus's BSP is woken or recalled to take it.
  */
 static void input_arrived(void)
 {
-	for (unsigned i = 0; i < n_guests; i++)
-		if (guests[i].running && !guests[i].done)
-			sys_vcpu_recall(guests[i].vcpu);
-	if (can_sleep)
-		sys_signal(SLOT_WAKE);
+	for (unsigned i = 0; i < n_guests; i++) {
+		struct guest *g = &guests[i];
+		if (!g->running || !vmm_input_focus(g))
+			continue;
+		lock_acquire(&g->lock);
+		if (g->running && !g->done)
+			vcpu_kick(g, 0);
+		lock_release(&g->lock);
+	}
 }
 
 struct connections connections;
@@ -231,12 +452,13 @@ int main(uint64_t arg)
 		.ata = connection_slot("ata"),
 	};
 	n_guests = read_config();
-	can_sleep = sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_WAKE, 1) == OK;
-	console_watch_input(input_arrived);
-	if (sys_retype(SLOT_UNTYPED, OBJ_ENDPOINT, 0, endpoint, 1) != OK) {
-		uprintf("vmm: no memory for an endpoint\n");
+	make_pool();
+	if (!console_init() || sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_EVENTS, 1) != OK ||
+	    sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_LOCK_FIRST, BLOCKS) != OK) {
+		uprintf("vmm: no memory for its notifications\n");
 		return 1;
 	}
+	console_watch_input(input_arrived);
 	run_all();
 	if (no_vcpus)
 		uprintf("vmm: this CPU has no usable VMX or SVM: every guest is skipped\n");

@@ -12,7 +12,8 @@
  *   exit the vCPU stops, or, if a STARTUP came meanwhile, starts there.
  * The kernel knows nothing of this: "waiting for SIPI" is a vCPU the VMM
  * has not run, or has stopped (docs/vm-exit-protocol.md).  Interrupts
- * (the PIC's) reach the BSP alone, so an AP's HLT halts it until an INIT.
+ * (the PIC's) reach the BSP alone; an AP's HLT sleeps until an INIT
+ * (devices_halt), and with interrupts off halts it for good (smp_halt).
  */
 #include "mem.h"
 #include "moat/syscall.h"
@@ -58,8 +59,10 @@ static void deliver_init(struct guest *g, unsigned c)
 		return;
 	}
 	v->sipi_vector = -1;
-	if (!v->init_pending && sys_vcpu_recall(v->slot) == OK)
+	if (!v->init_pending) {
 		v->init_pending = true;
+		vcpu_kick(g, c); /* recalled, or woken from a halt */
+	}
 }
 
 static void deliver_startup(struct guest *g, unsigned c, uint8_t vector)
@@ -105,9 +108,10 @@ void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool writ
 }
 
 /*
- * An AP's HLT.  If an INIT was on its way (it was recalled, but halted
- * first), the INIT takes effect now, as at the recall's exit: a vCPU it
- * left stopped here would never make that exit.
+ * An AP's HLT with interrupts off: only an INIT wakes it.  If an INIT was
+ * on its way (it was recalled, but halted first), the INIT takes effect
+ * now, as at the recall's exit: a vCPU it left stopped here would never
+ * make that exit.
  */
 void smp_halt(struct exit_ctx *x)
 {

@@ -4,14 +4,18 @@
  * where the CPU has no VMX or SVM) the way every suite of this project
  * reports, and an "end of tests" line last.  The boot suites parse these
  * lines (tests/boot/run-suite.sh).  Background guests (test=spin,
- * test=delete) spin while the others run; main.c's loop runs them, and
- * this file starts them first and recalls or deletes them at the end.
+ * test=delete) spin while the others run; their vCPUs' threads serve them
+ * as any guest's, and this file starts them first and recalls or deletes
+ * them at the end.  Every guest, a case or not, counts in the summary line
+ * "vmm: N guests: A ended well, B failed" (and ", C skipped") the VMM
+ * prints last, which the boot suites check: no guest is dropped silently.
  */
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
 
 static unsigned test_number, failures, skips;
+static unsigned ended_well, guests_failed; /* every guest's, for the summary */
 
 bool test_is_case(const struct guest *g)
 {
@@ -30,17 +34,20 @@ void test_result(const char *name, bool ok)
 	failures += !ok;
 }
 
-/*
- * A test guest that could not be started (main.c said why): a failure, with
- * no line of its own, except for test=refused, which passes if the loader
- * refused its image.
- */
-void test_not_started(const struct guest *g)
+/* A guest that could not be started (why): a failing case, or a line saying so. */
+void test_not_started(const struct guest *g, const char *why)
 {
-	if (g->cfg.test == TEST_REFUSED)
-		test_result(g->cfg.name, g->refused);
-	else
-		failures += test_is_case(g);
+	if (g->cfg.test == TEST_REFUSED && g->refused) { /* the loader said why */
+		test_result(g->cfg.name, true);
+		return;
+	}
+	guests_failed++;
+	if (!test_is_case(g)) {
+		uprintf("vmm: guest %s %s\n", g->cfg.name, why);
+		return;
+	}
+	uprintf("# vmm: guest %s %s\n", g->cfg.name, why);
+	test_result(g->cfg.name, false);
 }
 
 /*
@@ -59,14 +66,14 @@ static bool build_report(const struct guest *g)
 		uprintf("bench %s_calls: %lu\n", c->bench_build, g->build_calls);
 		uprintf("bench %s_instructions: %lu\n", c->bench_build, g->first_tsc - g->build_tsc);
 	} else if (c->bench_build[0]) {
-		uprintf("# vmm: guest %s: no first TSC on port 0xd8\n", c->name);
+		uprintf("# vmm: guest %s: no first TSC on port 0xd0\n", c->name);
 		ok = false;
 	}
 	return ok;
 }
 
-/* The verdict on a finished guest, by what its test expects; false for a guest with none. */
-bool test_report(struct guest *g)
+/* The verdict on a finished test case, by what its test expects (with its line). */
+static bool case_report(struct guest *g)
 {
 	const char *n = g->cfg.name;
 	bool ok;
@@ -88,8 +95,8 @@ bool test_report(struct guest *g)
 		if (ok)
 			uprintf("bench %s: %lu\n", n, g->result);
 		break;
-	default:
-		return false;
+	default: /* test=delete is deleted running, never finished */
+		ok = false;
 	}
 	if (g->stop_reason)
 		uprintf("# vmm: guest %s stopped: %s (rip %#lx, address %#lx)\n", n, g->stop_reason,
@@ -97,15 +104,46 @@ bool test_report(struct guest *g)
 	else if (g->cfg.test != TEST_BENCH && g->result) /* test=contained too: a guest's own check */
 		uprintf("# vmm: guest %s reported failure %lu\n", n, g->result);
 	test_result(n, ok);
-	return true;
+	return ok;
+}
+
+/*
+ * How a finished guest ended: a test case's line, or for any other a line
+ * saying how it stopped (ended well: it reported 0 on the result or debug-exit port).
+ */
+void test_report(struct guest *g)
+{
+	bool ok;
+	if (test_is_case(g)) {
+		ok = case_report(g);
+	} else {
+		ok = !g->stop_reason && g->result == 0;
+		if (g->stop_reason)
+			uprintf("vmm: guest %s %s\n", g->cfg.name, g->stop_reason);
+		else if (g->debug_exited)
+			uprintf("vmm: guest %s ended with status %lu (debug-exit port)\n", g->cfg.name,
+				g->result);
+		else if (g->result)
+			uprintf("vmm: guest %s reported failure %lu\n", g->cfg.name, g->result);
+		else
+			uprintf("vmm: guest %s finished\n", g->cfg.name);
+	}
+	ended_well += ok;
+	guests_failed += !ok;
 }
 
 /* Starts the background guests; false if this CPU has no vCPUs (then nothing else runs). */
 bool test_start_background(struct guest *guests, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (test_in_background(&guests[i]) && vmm_start(&guests[i], i) == START_NO_VCPUS)
+	for (unsigned i = 0; i < n; i++) {
+		if (!test_in_background(&guests[i]))
+			continue;
+		enum start_result started = vmm_start(&guests[i], i);
+		if (started == START_NO_VCPUS)
 			return false;
+		if (started != START_OK)
+			test_not_started(&guests[i], guests[i].stop_reason);
+	}
 	return true;
 }
 
@@ -113,13 +151,15 @@ bool test_start_background(struct guest *guests, unsigned n)
 static void delete_running(struct guest *g)
 {
 	uint64_t broken = 1;
-	guest_destroy(g);
+	vmm_destroy(g);
 	uint64_t st = sys_debug_check(SLOT_CONSOLE, &broken);
 	bool ok = st == OK && broken == 0;
 	if (!ok)
 		uprintf("# vmm: after deleting %s: %s, %lu invariants broken\n", g->cfg.name,
 			status_name(st), broken);
 	test_result(g->cfg.name, ok);
+	ended_well += ok;
+	guests_failed += !ok;
 }
 
 /* The background guests' end: a spinner is recalled and must stop; test=delete is deleted. */
@@ -134,20 +174,23 @@ void test_end_background(struct guest *guests, unsigned n)
 			continue;
 		}
 		sys_vcpu_recall(g->vcpu);
-		vmm_run_until_done(g);
+		vmm_wait_until_done(g);
 		vmm_finish(g);
 	}
 }
 
 /*
  * The end of the run: a skip line for each case if the CPU has no vCPUs,
- * then the summary, and the emulator told the result.  Returns main's
- * exit status (0 with no test cases: then the VMM is no test program).
+ * the VMM's summary, then the tests' and the emulator told the result.
+ * Returns main's exit status (0 with no test cases: then the VMM is no
+ * test program).
  */
 int test_end(const struct guest *guests, unsigned n, bool no_vcpus)
 {
 	bool tested = false;
+	unsigned skipped = 0;
 	for (unsigned i = 0; i < n; i++) {
+		skipped += no_vcpus && !guests[i].running && !guests[i].done;
 		if (!test_is_case(&guests[i]))
 			continue;
 		tested = true;
@@ -157,6 +200,13 @@ int test_end(const struct guest *guests, unsigned n, bool no_vcpus)
 			skips++;
 		}
 	}
+	const char *plural = n == 1 ? "" : "s";
+	if (skipped)
+		uprintf("vmm: %u guest%s: %u ended well, %u failed, %u skipped\n", n, plural,
+			ended_well, guests_failed, skipped);
+	else
+		uprintf("vmm: %u guest%s: %u ended well, %u failed\n", n, plural, ended_well,
+			guests_failed);
 	if (!tested)
 		return 0;
 	uprintf("end of tests: %u passed, %u failed, %u skipped\n", test_number - failures - skips,

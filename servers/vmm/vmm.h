@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "moat/lock.h"
 #include "moat/vmexit.h"
 #include "pic8259.h"
 #include "ide.h"
@@ -22,7 +23,7 @@
 #include "i8042.h"
 #include "fwcfg.h"
 
-#define VMM_MAX_GUESTS 32 /* guest lines in the configuration */
+#define VMM_MAX_GUESTS 48
 #define GUEST_NAME_LEN 48
 #define VMM_MAX_VCPUS 4 /* vcpus= */
 #define VMM_MAX_MODULES 8 /* modules=: loader.h's MB_MAX_MODULES */
@@ -70,15 +71,20 @@ static inline uint64_t guest_page_bytes(const struct guest_config *c)
 
 /*
  * Where a vCPU is (smp.c): waiting for a STARTUP IPI (an AP at first, and
- * any vCPU after an INIT), running (in its guest or in an exit), or halted
- * for good (an AP's HLT: only an INIT wakes it).  The kernel has no such
- * state: a vCPU not running is one the VMM has not run, or stopped.
+ * any vCPU after an INIT), running (in its guest or in an exit, a halt's
+ * sleep included), or halted for good (an AP's HLT with interrupts off:
+ * only an INIT wakes it).  The kernel has no such state: a vCPU not
+ * running is one the VMM has not run, or stopped.
  */
 enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_HALTED };
 
 /* One vCPU of a guest, as the VMM models it. */
 struct guest_vcpu {
 	uint64_t slot;          /* its capability */
+	/* its VMM thread (main.c): receives its exits on its own endpoint; its slots */
+	uint64_t endpoint, wake, thread, utcb_frame, stack_frame;
+	bool halted;            /* its thread sleeps in a halt: vcpu_kick signals wake */
+	uint64_t halt_start;    /* the TSC when its halt began (devices_halt) */
 	enum vcpu_state state;
 	bool init_pending;      /* an INIT reached it while it ran: it was recalled */
 	int sipi_vector;        /* a STARTUP that came meanwhile (-1: none) */
@@ -90,7 +96,15 @@ struct guest {
 	struct guest_config cfg;
 	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots (vcpu: the BSP's) */
 	struct guest_vcpu cpu[VMM_MAX_VCPUS]; /* cfg.vcpus of them; cpu[0] is the BSP */
-	uint64_t exit_badge;   /* the badge of its exit being handled (the VMM handles one at a time) */
+	/*
+	 * Its vCPUs' threads handle their exits one at a time, under this lock
+	 * (main.c); it guards everything below.  Lock order: a guest's lock,
+	 * then the console's (console.c).
+	 */
+	struct lock lock;
+	unsigned block;        /* its slots: block number `block` (main.c) while it runs */
+	bool from_pool;        /* its untyped is the memory pool's (vmm_guest_memory) */
+	uint64_t exit_badge;   /* the badge of its exit being handled (its lock's holder's) */
 	uint8_t *ram_map;      /* the VMM's view of guest RAM, aligned to its page size */
 	uint64_t build_calls;  /* syscalls guest_create made, up to the first entry */
 	uint64_t build_tsc;    /* the TSC when guest_create began */
@@ -141,12 +155,28 @@ static inline unsigned exit_cpu(const struct exit_ctx *x)
 	return guest_exit_cpu(x->g);
 }
 
+/* Moves rip past an emulated instruction of len bytes; an STI or MOV SS shadow ends with it. */
+static inline void advance_rip(struct exit_ctx *x, uint64_t len)
+{
+	x->w[VMW_RIP] += len;
+	x->reply |= VMG_RIP;
+	if ((x->w[VMW_MASK] & VMG_STATE) && (x->w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
+		x->w[VMW_INTR_STATE] &= ~(uint64_t)VM_INTR_SHADOWS;
+		x->reply |= VMG_STATE;
+	}
+}
+
 int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
 		       char *err, unsigned err_len);
 
 /* guest.c */
-/* Builds g, its vCPU c bound with badge c << 32 | badge, and runs the BSP. */
-int guest_create(struct guest *g, uint64_t endpoint, uint64_t badge);
+/* Builds g, its vCPU c bound to its thread's endpoint with badge c << 32 | badge, and runs the BSP. */
+int guest_create(struct guest *g, uint64_t badge);
+/*
+ * The pages of the untyped a guest is made of: its RAM at any alignment,
+ * its space and tables, its vCPUs and their VMM threads.
+ */
+uint64_t guest_memory_pages(const struct guest_config *c);
 /* Fills w with the state of a real-mode vCPU at CS:IP = cs:0 (base cs << 4); returns its groups. */
 uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs);
 void guest_destroy(struct guest *g);
@@ -165,11 +195,36 @@ void acpi_build(struct guest *g);
 void isa_irq(struct guest *g, unsigned irq, bool level);
 uint32_t port_read(struct guest *g, uint16_t port, unsigned size);
 void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value);
+/* An EPT violation: the instruction emulated if it touched a device's page (false: it did not). */
 bool mmio_access(struct exit_ctx *x);
-/* A halt with interrupts on: sleeps until the guest has an interrupt to take, or none will come. */
+/* size bytes at gpa (on one page) read into (or written from) *v on its device; false: no device. */
+bool mmio_rw(struct exit_ctx *x, uint64_t gpa, unsigned size, bool write, uint64_t *v);
+/*
+ * A halt with interrupts on of the exiting vCPU: sleeps until it has an
+ * interrupt to take or an INIT (vcpu_wakes), or, for the BSP, none will come.
+ */
 void devices_halt(struct guest *g);
+/* Whether vCPU c has what ends a halt: an interrupt it can take, an INIT. */
+bool vcpu_wakes(struct guest *g, unsigned c);
+/*
+ * The host TSC when vCPU c's next timer interrupt is due, WAIT_FOREVER if
+ * none is (the PIT's, for the BSP: it counts only while the BSP halts,
+ * from cpu[0].halt_start).
+ */
+uint64_t vcpu_next_deadline(struct guest *g, unsigned c);
 void inject_pending_interrupt(struct exit_ctx *x);
 void devices_pull_input(struct guest *g);
+
+/*
+ * The VMM's own capability slots, VMM_SLOT(name), at the top of its space
+ * (the running guests' blocks of slots below them, main.c): console.c's
+ * input thread and lock, main.c's events and memory pool.
+ */
+enum vmm_slot {
+	VMM_INPUT_NTFN, VMM_INPUT_THREAD, VMM_INPUT_UTCB, VMM_INPUT_STACK, VMM_CONSOLE_LOCK,
+	VMM_EVENTS, VMM_POOL, VMM_OWN_SLOTS
+};
+#define VMM_SLOT(s) (CSPACE_SLOTS - 1 - (s))
 
 /* The servers the VMM is connected to (connect= in the root's config), SLOT_NONE where not. */
 struct connections {
@@ -183,6 +238,8 @@ extern struct connections connections; /* main() looks them up first */
  * words live in the UTCB, which calls to other servers also use:
  * exit_words_save/restore keep them around such a call.
  */
+/* Makes the console's lock; false without the memory. */
+bool console_init(void);
 void exit_words_save(void);
 void exit_words_restore(void);
 void console_write(const char *buf, unsigned len);
@@ -204,7 +261,7 @@ uint64_t disk_sectors(void);
 void smp_init(struct guest *g);
 /* An access of size bytes at byte off of the exiting vCPU's local APIC page (vlapic.h). */
 void smp_lapic_access(struct exit_ctx *x, uint64_t off, unsigned size, bool write, uint64_t *v);
-/* An AP's HLT: it halts for good, until an INIT and a STARTUP. */
+/* An AP's HLT with interrupts off: it halts for good, until an INIT and a STARTUP. */
 void smp_halt(struct exit_ctx *x);
 /*
  * The exit of a vCPU an INIT reached while it ran (its recall): it stops,
@@ -219,7 +276,8 @@ bool smp_recalled(struct exit_ctx *x);
 void apic_deliver(struct guest *g, const struct apic_irq *irq);
 /*
  * Makes vCPU c of g take notice of a new interrupt or event: a vCPU in its
- * guest is recalled (its exit then injects), a halted one woken.
+ * guest is recalled (its exit then injects), a halted one woken (main.c).
+ * Called with g's lock held.
  */
 void vcpu_kick(struct guest *g, unsigned c);
 
@@ -228,28 +286,67 @@ void hostile_checks(struct guest *g, uint64_t scratch_slot);
 
 /* exits.c */
 void exit_handle(struct exit_ctx *x);
+/* Replies with hardware exception `info` (VM_EVENT_*) for the guest, with error code `error`. */
+void inject_exception(struct exit_ctx *x, uint32_t info, uint32_t error);
+void inject_gp(struct exit_ctx *x); /* #GP(0) */
 /* General register n in the instructions' encoding (rax, rcx, ... r15), as its word in w. */
 uint64_t *gpr_word(uint64_t *w, unsigned n);
 
-/* main.c: running guests, which the test runner drives too. */
-enum start_result { START_OK, START_FAILED, START_NO_VCPUS };
+/*
+ * emulate.c: the instructions behind an MMIO access or string I/O,
+ * fetched, decoded and carried out through the guest's paging (gwalk.h);
+ * a failed walk injects the guest's #PF.  Each replies with the result.
+ */
+void emulate_mmio(struct exit_ctx *x);
+/* INS (in) or OUTS of size-byte elements at port, REP or not. */
+void emulate_string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in);
+
+/*
+ * main.c: running guests, which the test runner drives too.  vmm_start
+ * builds guest i and starts its vCPUs' threads; START_NO_MEMORY: not
+ * started for lack of memory (or of slots), which another guest's end
+ * may give back; START_FAILED: not started, the reason said.
+ */
+enum start_result { START_OK, START_FAILED, START_NO_MEMORY, START_NO_VCPUS };
 enum start_result vmm_start(struct guest *g, unsigned i);
-void vmm_run_until_done(struct guest *g);
+/* Waits until a vCPU's thread has stopped g (guest_stop). */
+void vmm_wait_until_done(struct guest *g);
+/* Takes g away, running or not, its threads with it. */
+void vmm_destroy(struct guest *g);
+/* Reports how g ended (testrun.c for a test case) and takes it away. */
 void vmm_finish(struct guest *g);
+/*
+ * Whether g has the console's input: the first guest in the configuration
+ * that runs (a background test guest never has it); the others get theirs
+ * in turn, as the ones before them end.
+ */
+bool vmm_input_focus(const struct guest *g);
 /* The host TSC's rate (startinfo.tsc_hz), 0 if the root did not say. */
 uint64_t vmm_tsc_hz(void);
 /*
- * Sleeps until the TSC reaches deadline (true) or input wakes the VMM
- * (false).  True at once for a deadline past, or if the VMM cannot sleep.
+ * The exiting vCPU's thread sleeps until the TSC reaches deadline (true)
+ * or vcpu_kick wakes it (false), with g's lock given up meanwhile.  True
+ * at once for a deadline past.
  */
-bool vmm_sleep_until(uint64_t deadline);
+bool vcpu_sleep_until(struct guest *g, uint64_t deadline);
+/*
+ * Retypes an untyped of pages into g->untyped, from the guests' memory
+ * pool (main.c); vmm_memory_return gives it back, once revoked.
+ */
+uint64_t vmm_guest_memory(struct guest *g, uint64_t pages);
+void vmm_memory_return(struct guest *g);
+/* The pages guest.c adds to a guest's untyped for one vCPU's thread (vcpu_thread_start). */
+#define VCPU_STACK_PAGES  4
+#define VCPU_THREAD_PAGES (VCPU_STACK_PAGES + 3) /* thread, UTCB, endpoint and notification */
+/* Makes vCPU c's thread, endpoint and notification from g's untyped, and starts the thread. */
+uint64_t vcpu_thread_start(struct guest *g, unsigned c);
 
 /* testrun.c: the VMM as a test program, one line per test case. */
 bool test_is_case(const struct guest *g);
 bool test_in_background(const struct guest *g);
 void test_result(const char *name, bool ok);
-void test_not_started(const struct guest *g);
-bool test_report(struct guest *g);
+void test_not_started(const struct guest *g, const char *why);
+void test_report(struct guest *g);
 bool test_start_background(struct guest *guests, unsigned n);
 void test_end_background(struct guest *guests, unsigned n);
 int test_end(const struct guest *guests, unsigned n, bool no_vcpus);

@@ -7,7 +7,8 @@
 # grep -E pattern the serial log must contain.  tests/boot/SUITE.EMU.also
 # adds such pattern cases to a run in that emulator only.  A run that hangs is killed
 # at the timeout; one that ends without its closing line counts as a failed
-# case "completed".  --no-skip turns skips into failures (for the emulator
+# case "completed"; a VMM's summary line ("vmm: N guests: A ended well, B
+# failed") is a case "vmm_summary" that fails unless B is 0.  --no-skip turns skips into failures (for the emulator
 # that is meant to have every feature).  Logs stay in LOGDIR.
 # tests/boot/SUITE.EMU.megs, if it exists, holds the machine's memory in MiB.
 # tests/boot/SUITE.disk, if it exists, is run as `SUITE.disk IMAGE` to make a
@@ -102,6 +103,10 @@ awk -v p="$emu:$suite:" -v noskip="$noskip" '
 	next
 }
 /^# /              { print }
+/^vmm: [0-9]+ guests?: [0-9]+ ended well, [0-9]+ failed/ { # a VMM summary: every guest counted
+	print ($7 == 0 ? "ok 0 " : "not ok 0 ") p "vmm_summary" ($7 == 0 ? "" : " # " $0)
+	next
+}
 /^end of tests:/   { done = 1 }
 END { if (!done) print "not ok 0 " p "completed # the run ended without its closing line" }
 ' "$serial"

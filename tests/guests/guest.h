@@ -113,6 +113,21 @@ report:
 	jb	.Lfill\@
 .endm
 
+/* SET_GATE vector, handler: IDT entry vector -> handler (clobbers EAX/ECX/EDX) */
+.macro	SET_GATE vector, handler
+	movl	$\vector, %eax
+	movl	$\handler, %edx
+	call	set_gate
+.endm
+
+/* COPY_CODE from, end, to: the bytes [from, end) to address to, e.g. an AP's trampoline */
+.macro	COPY_CODE from, end, to
+	movl	$\from, %esi
+	movl	$\to, %edi
+	movl	$(\end - \from), %ecx
+	rep movsb
+.endm
+
 /* SET_GATE_FUNCTION: the subroutine set_gate, which makes IDT entry EAX a
  * 32-bit interrupt gate (IF cleared on entry) to EDX in code segment 0x08 */
 .macro	SET_GATE_FUNCTION

@@ -52,9 +52,7 @@ start:
 
 	/* vectors 0x00-0x2F -> stubs + 8 * n, then IRQ0 -> timer_handler */
 	IDT_FILL NVEC
-	movl	$0x20, %eax
-	movl	$timer_handler, %edx
-	call	set_gate
+	SET_GATE 0x20, timer_handler
 	lidt	idt_desc
 
 	PIC_INIT 0xFE, 0xFF		/* IRQ 0 alone unmasked */

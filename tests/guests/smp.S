@@ -81,14 +81,8 @@ start:
 	movl	$SHARED, %edi
 	movl	$SHARED_WORDS, %ecx
 	rep stosl
-	movl	$ap_start, %esi
-	movl	$TRAMPOLINE, %edi
-	movl	$(ap_end - ap_start), %ecx
-	rep movsb
-	movl	$ap_again, %esi
-	movl	$TRAMPOLINE2, %edi
-	movl	$(ap_again_end - ap_again), %ecx
-	rep movsb
+	COPY_CODE ap_start, ap_end, TRAMPOLINE
+	COPY_CODE ap_again, ap_again_end, TRAMPOLINE2
 	movl	$APIC, %esi
 
 	/* INIT (assert, then de-assert) to APIC ID 1: the AP must not run yet */

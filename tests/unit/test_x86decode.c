@@ -68,6 +68,7 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	int ok = 1;
 #define FIELD(f) (ok &= field_ok(name, #f, (long long)got->f, (long long)want->f))
 	FIELD(length);
+	FIELD(op);
 	FIELD(access);
 	FIELD(size);
 	FIELD(reg_size);
@@ -76,6 +77,7 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	FIELD(sign_extend);
 	FIELD(zero_extend);
 	FIELD(imm);
+	FIELD(rep);
 	FIELD(base);
 	FIELD(index);
 	FIELD(scale);
@@ -402,6 +404,47 @@ static const struct decode_case mode_16[] = {
 	  INSN(LOAD(2, X86_RAX), .disp = 0x12345678, A32) },
 };
 
+/* The string forms: element sizes, REP, the source's segment override, address sizes. */
+#define STR(o, acc, sz, r) .op = (o), .access = (acc), .size = (sz), .reg_size = (sz), .reg = (r)
+#define REP .rep = true
+static const struct decode_case string_forms[] = {
+	{ "movsb", B("\xa4"), X86_MODE_64, INSN(STR(X86_OP_MOVS, X86_STORE, 1, X86_REG_NONE), A64) },
+	{ "movsw", B("\x66\xa5"), X86_MODE_64,
+	  INSN(STR(X86_OP_MOVS, X86_STORE, 2, X86_REG_NONE), A64) },
+	{ "rep movsq", B("\xf3\x48\xa5"), X86_MODE_64,
+	  INSN(STR(X86_OP_MOVS, X86_STORE, 8, X86_REG_NONE), REP, A64) },
+	{ "rep movsd 32-bit", B("\xf3\xa5"), X86_MODE_32,
+	  INSN(STR(X86_OP_MOVS, X86_STORE, 4, X86_REG_NONE), REP, A32) },
+	{ "rep movsb fs:", B("\x64\xf3\xa4"), X86_MODE_64,
+	  INSN(STR(X86_OP_MOVS, X86_STORE, 1, X86_REG_NONE), REP, .seg = X86_SEG_FS, A64) },
+	{ "stosb", B("\xaa"), X86_MODE_64, INSN(STR(X86_OP_STOS, X86_STORE, 1, X86_RAX), A64) },
+	{ "rep stosd 67", B("\xf3\x67\xab"), X86_MODE_64,
+	  INSN(STR(X86_OP_STOS, X86_STORE, 4, X86_RAX), REP, A32) },
+	{ "stosq", B("\x48\xab"), X86_MODE_64, INSN(STR(X86_OP_STOS, X86_STORE, 8, X86_RAX), A64) },
+	{ "rep stosw 16-bit", B("\xf3\xab"), X86_MODE_16,
+	  INSN(STR(X86_OP_STOS, X86_STORE, 2, X86_RAX), REP, A16) },
+	{ "lodsq", B("\x48\xad"), X86_MODE_64, INSN(STR(X86_OP_LODS, X86_LOAD, 8, X86_RAX), A64) },
+	{ "lodsb gs:", B("\x65\xac"), X86_MODE_64,
+	  INSN(STR(X86_OP_LODS, X86_LOAD, 1, X86_RAX), .seg = X86_SEG_GS, A64) },
+	{ "lodsd 16-bit 66 67", B("\x66\x67\xad"), X86_MODE_16,
+	  INSN(STR(X86_OP_LODS, X86_LOAD, 4, X86_RAX), A32) },
+	{ "insb", B("\x6c"), X86_MODE_32, INSN(STR(X86_OP_INS, X86_STORE, 1, X86_REG_NONE), A32) },
+	{ "rep insw", B("\x66\xf3\x6d"), X86_MODE_64,
+	  INSN(STR(X86_OP_INS, X86_STORE, 2, X86_REG_NONE), REP, A64) },
+	{ "insd REX.W stays 4", B("\x48\x6d"), X86_MODE_64,
+	  INSN(STR(X86_OP_INS, X86_STORE, 4, X86_REG_NONE), A64) },
+	{ "outsb", B("\x6e"), X86_MODE_16, INSN(STR(X86_OP_OUTS, X86_LOAD, 1, X86_REG_NONE), A16) },
+	{ "rep outsd es: 32-bit", B("\xf3\x26\x6f"), X86_MODE_32,
+	  INSN(STR(X86_OP_OUTS, X86_LOAD, 4, X86_REG_NONE), REP, .seg = X86_SEG_ES, A32) },
+	{ "rep outsw 67 16-bit", B("\x67\xf3\x6f"), X86_MODE_16,
+	  INSN(STR(X86_OP_OUTS, X86_LOAD, 2, X86_REG_NONE), REP, A32) },
+};
+
+TEST(x86_string_forms)
+{
+	CHECK_CASES(string_forms);
+}
+
 TEST(x86_mov_modrm_64)
 {
 	CHECK_CASES(mov_modrm_64);
@@ -481,6 +524,8 @@ static const struct reject_case invalid_prefixes[] = {
 	{ "lock after 66", B("\x66\xf0\x89\x00"), X86_MODE_64, X86_ERR_INVALID },
 	{ "lock movzx", B("\xf0\x0f\xb6\x00"), X86_MODE_64, X86_ERR_INVALID },
 	{ "lock moffs", B("\xf0\xa1\x00\x00\x00\x00"), X86_MODE_32, X86_ERR_INVALID },
+	{ "lock rep stosb", B("\xf0\xf3\xaa"), X86_MODE_64, X86_ERR_INVALID },
+	{ "lock outsb", B("\xf0\x6e"), X86_MODE_32, X86_ERR_INVALID },
 	{ "lock add is not ours", B("\xf0\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "rep mov", B("\xf3\x89\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "xrelease mov imm", B("\xf3\xc7\x00\x01\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
@@ -490,8 +535,10 @@ static const struct reject_case invalid_prefixes[] = {
 
 static const struct reject_case unsupported[] = {
 	{ "add [rax],eax", B("\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "movsb", B("\xa4"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "movsd", B("\xa5"), X86_MODE_32, X86_ERR_UNSUPPORTED },
+	{ "repne movsb", B("\xf2\xa4"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "rep then repne stosb", B("\xf3\xf2\xaa"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "cmpsb", B("\xa6"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "scasd", B("\xaf"), X86_MODE_32, X86_ERR_UNSUPPORTED },
 	{ "xchg [rax],eax", B("\x87\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "mov [rax],es 8c", B("\x8c\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "mov es,[rax] 8e", B("\x8e\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
@@ -664,6 +711,9 @@ static const struct load_case loads[] = {
 	{ "movsxd rax positive", B("\x48\x63\x00"), X86_MODE_64, 0xffffffff7fffffffULL, 0,
 	  0x7fffffff },
 	{ "movsxd eax", B("\x63\x00"), X86_MODE_64, 0x80000000, ~0ULL, 0x80000000 },
+	{ "lodsb merges", B("\xac"), X86_MODE_64, 0x1280, OLD, 0x1111111111111180ULL },
+	{ "lodsd zeroes the upper half", B("\xad"), X86_MODE_64, 0x87654321, ~0ULL, 0x87654321 },
+	{ "lodsq", B("\x48\xad"), X86_MODE_64, 0x8877665544332211ULL, OLD, 0x8877665544332211ULL },
 };
 
 TEST(x86_load_result)
@@ -702,6 +752,9 @@ static const struct store_case stores[] = {
 	{ "mov word [bx],imm", B("\xc7\x07\xfe\xff"), X86_MODE_16, REG, 0xfffe },
 	{ "mov qword [rax],imm", B("\x48\xc7\x00\xfe\xff\xff\xff"), X86_MODE_64, REG,
 	  0xfffffffffffffffeULL },
+	{ "stosb", B("\xaa"), X86_MODE_64, REG, 0x88 },
+	{ "stosw", B("\x66\xab"), X86_MODE_32, REG, 0x7788 },
+	{ "stosq", B("\x48\xab"), X86_MODE_64, REG, REG },
 };
 
 TEST(x86_store_value)

@@ -227,7 +227,7 @@ enum root_slot {
 
 #define BOOTINFO_MAGIC 0x4d4f4154424f4f54ULL /* "MOATBOOT" */
 #define BOOTINFO_MAX_UNTYPED 32
-#define BOOTINFO_MAX_MODULES 32
+#define BOOTINFO_MAX_MODULES 56
 
 struct bootinfo {
 	uint64_t magic;
@@ -243,5 +243,6 @@ struct bootinfo {
 	} modules[BOOTINFO_MAX_MODULES];
 	uint64_t tsc_hz;                       /* TSC counts per second, as the kernel measured it */
 };
+_Static_assert(sizeof(struct bootinfo) <= 4096, "the bootinfo is one page");
 
 #endif

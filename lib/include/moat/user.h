@@ -5,6 +5,7 @@
  * Address space of a program the root task starts (the root's own matches):
  *   USER_IMAGE_BASE .. USER_HEAP_VADDR  the ELF image (lib/user/user.ld)
  *   USER_HEAP_VADDR                     heap: the config's memory= minus the stack
+ *   USER_THREADS_VADDR                  the program's own threads, if it makes some
  *   USER_STARTINFO_VADDR                struct startinfo, read-only (root: bootinfo)
  *   USER_UTCB_VADDR                     the thread's UTCB
  *   USER_STACK_TOP                      top of a USER_STACK_PAGES stack
@@ -27,10 +28,20 @@
 #define USER_STACK_PAGES     ROOT_STACK_PAGES
 #define USER_STACK_BYTES     (USER_STACK_PAGES * (uint64_t)PAGE_BYTES)
 
+/*
+ * The threads a program makes itself (lib/user/thread.c), each in a region
+ * of its own: its UTCB in the region's top page, its stack right below it,
+ * the rest unmapped, so that a stack overflow faults.  utcb() finds a
+ * thread's UTCB from its stack pointer.
+ */
+#define USER_THREADS_VADDR   0x3c000000ULL
+#define USER_THREAD_REGION   0x10000ULL /* 64 KiB each */
+#define USER_THREADS_MAX     1024       /* up to 0x40000000 */
+
 #define STARTINFO_MAGIC       0x464e495452415453ULL /* "STARTINF" */
 #define STARTINFO_NAME_LEN    32
 #define STARTINFO_MAX_CONNECT 8  /* connect= endpoints */
-#define STARTINFO_MAX_MODULES 28 /* modules= frames (with root, config and program, the kernel's 32 boot modules) */
+#define STARTINFO_MAX_MODULES 48 /* modules= frames */
 
 /*
  * Capability slots of a started program.  Slots 1-22 mean the same as the
@@ -95,11 +106,32 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* This thread's UTCB. */
+/* This thread's UTCB: the first thread's, or the top page of a made thread's region. */
 static inline struct utcb *utcb(void)
 {
+	uint64_t sp;
+	asm("mov %%rsp, %0" : "=r"(sp));
+	if (sp - USER_THREADS_VADDR < USER_THREADS_MAX * USER_THREAD_REGION)
+		return (struct utcb *)((sp | (USER_THREAD_REGION - 1)) + 1 - PAGE_BYTES);
 	return (struct utcb *)USER_UTCB_VADDR;
 }
+
+/*
+ * Starts a thread at entry(arg) in region `region` (below USER_THREADS_MAX)
+ * with a stack of stack_pages, its objects retyped from untyped into the
+ * slots thread, utcb_frame and stack_frame, at the highest priority the
+ * kernel lets us give (our own).  Returns the first failing call's status.
+ */
+uint64_t thread_start_in_region(uint64_t untyped, unsigned region, uint64_t stack_pages,
+				uint64_t thread, uint64_t utcb_frame, uint64_t stack_frame,
+				void (*entry)(uint64_t), uint64_t arg);
+/* The region's UTCB address. */
+static inline uint64_t thread_region_utcb(unsigned region)
+{
+	return USER_THREADS_VADDR + (region + 1) * USER_THREAD_REGION - PAGE_BYTES;
+}
+/* Gives thread the highest priority the kernel lets us give (our own); returns it. */
+uint64_t thread_highest_priority(uint64_t thread);
 
 /* The startinfo page, or NULL when the program has none (the root task). */
 const struct startinfo *startinfo(void);

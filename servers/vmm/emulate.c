@@ -1,0 +1,328 @@
+/*
+ * Instruction emulation, for the exits that leave an instruction to the
+ * VMM: an access to a device's MMIO page (mmio_access, devices.c) and
+ * string I/O (exits.c).  The instruction is fetched at CS:rIP and decoded
+ * (lib/x86decode.c); the guest's memory is reached by linear address as
+ * the exiting vCPU reaches it: the segment's base, then the guest's own
+ * paging through the walker (gwalk.c), at the vCPU's CPL.  A walk that
+ * fails injects the #PF (or #GP) the access would have raised, with the
+ * registers of a string instruction as far as it got.  Anything not
+ * decoded stops the guest with its bytes in the report: never a wrong
+ * emulation.
+ */
+#include "fmt.h"
+#include "gwalk.h"
+#include "mem.h"
+#include "moat/user.h"
+#include "vmm.h"
+#include "x86decode.h"
+#include "x86regs.h"
+
+#define VECTOR_PF       14
+#define EVENT_PF        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_PF)
+#define PAGE_OFFSET     (PAGE_BYTES - 1)
+/* Elements of a REP string instruction per exit: a longer one goes on at its next exit. */
+#define STRING_BATCH    1024
+#define SEG_AR_DPL(ar)  (((ar) >> 5) & 3)
+
+static enum x86_cpu_mode code_mode(const uint64_t *w)
+{
+	uint64_t ar = VM_SEG_AR(w[VMW_SEG_DESC(VMS_CS)]);
+	return ar & VM_SEG_AR_L ? X86_MODE_64 : ar & VM_SEG_AR_DB ? X86_MODE_32 : X86_MODE_16;
+}
+
+/* Physical address bits, as CPUID tells the guest too (leaf 0x80000008; 36 where it has none). */
+static unsigned maxphyaddr(void)
+{
+	static unsigned bits;
+	if (!bits) {
+		uint32_t a = 0x80000000, b, c = 0, d;
+		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		bits = 36;
+		if (a >= 0x80000008) {
+			a = 0x80000008;
+			asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+			bits = a & 0xff;
+		}
+		if (bits < 32 || bits > 52) /* what the walker takes; no processor says otherwise */
+			bits = 36;
+	}
+	return bits;
+}
+
+static void *ram_ptr(void *g, uint64_t gpa, uint64_t len)
+{
+	return guest_ptr(g, gpa, len);
+}
+
+/*
+ * Translates linear for an access of kind a, or replies with what the
+ * guest gets instead (#PF, #GP, a stop; nothing when the tables kept
+ * changing: the instruction runs again) and returns false.
+ */
+static bool translate(struct exit_ctx *x, uint64_t linear, enum gwalk_access a, uint64_t *gpa)
+{
+	uint64_t *w = x->w;
+	struct gwalk_cpu cpu = {
+		.cr0 = w[VMW_CR0], .cr3 = w[VMW_CR3], .cr4 = w[VMW_CR4], .efer = w[VMW_EFER],
+		.rflags = w[VMW_RFLAGS], .cpl = SEG_AR_DPL(VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)])),
+		.maxphyaddr = maxphyaddr(),
+	};
+	struct gwalk_ram ram = { ram_ptr, x->g };
+	struct gwalk_result r;
+	switch (gwalk(&cpu, &ram, linear, a, &r)) {
+	case GWALK_OK:
+		*gpa = r.gpa;
+		return true;
+	case GWALK_PAGE_FAULT:
+		w[VMW_CR2] = linear;
+		x->reply |= VMG_CR;
+		inject_exception(x, EVENT_PF, r.error);
+		return false;
+	case GWALK_NONCANONICAL:
+		inject_gp(x);
+		return false;
+	case GWALK_TABLE_NOT_RAM:
+		guest_stop(x, "page table outside RAM", r.gpa);
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* The linear address of offset in segment seg (64-bit code: only FS and GS have a base). */
+static uint64_t seg_linear(const uint64_t *w, int seg, uint64_t offset)
+{
+	bool code64 = code_mode(w) == X86_MODE_64;
+	if (code64 && seg < X86_SEG_FS)
+		return offset;
+	uint64_t linear = w[VMW_SEG_BASE(seg)] + offset;
+	return code64 ? linear : (uint32_t)linear;
+}
+
+/* Where an access of up to 8 bytes at a linear address lies: one page, or two. */
+struct mem_ref {
+	uint64_t gpa[2];
+	unsigned first;  /* bytes on the first page */
+};
+
+/* Translates the size bytes at linear, both pages before any access is made. */
+static bool resolve(struct exit_ctx *x, uint64_t linear, unsigned size, enum gwalk_access a,
+		    struct mem_ref *ref)
+{
+	unsigned room = PAGE_BYTES - (linear & PAGE_OFFSET);
+	ref->first = size < room ? size : room;
+	if (!translate(x, linear, a, &ref->gpa[0]))
+		return false;
+	return ref->first == size || translate(x, linear + room, a, &ref->gpa[1]);
+}
+
+/* n bytes at gpa, all on one page, read into (or written from) *v: RAM or a device. */
+static bool phys_rw(struct exit_ctx *x, uint64_t gpa, unsigned n, bool write, uint64_t *v)
+{
+	void *p = guest_ptr(x->g, gpa, n);
+	if (p && write)
+		memcpy(p, v, n);
+	else if (p)
+		memcpy(v, p, n);
+	else if (!mmio_rw(x, gpa, n, write, v)) {
+		guest_stop(x, "access to memory it does not have", gpa);
+		return false;
+	}
+	return true;
+}
+
+/* The size bytes ref names, read into (or written from) *v. */
+static bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
+		   uint64_t *v)
+{
+	unsigned first = ref->first;
+	if (first == size)
+		return phys_rw(x, ref->gpa[0], size, write, v);
+	uint64_t lo = write ? *v : 0, hi = write ? *v >> (8 * first) : 0; /* first < size <= 8 */
+	if (!phys_rw(x, ref->gpa[0], first, write, &lo) ||
+	    !phys_rw(x, ref->gpa[1], size - first, write, &hi))
+		return false;
+	if (!write)
+		*v = (lo & ((1ULL << (8 * first)) - 1)) | hi << (8 * first);
+	return true;
+}
+
+/* Stops the guest on an instruction it cannot emulate, with its bytes and rip in the report. */
+static void undecodable(struct exit_ctx *x, const uint8_t *code, unsigned n,
+			enum x86_decode_status st)
+{
+	char hex[3 * X86_MAX_INSN_LEN + 1], *p = hex;
+	for (unsigned i = 0; i < n && i < X86_MAX_INSN_LEN; i++, p += 3)
+		fmt_snprintf(p, 4, "%02x ", code[i]);
+	*p = 0;
+	uprintf("vmm: guest %s: cannot emulate the instruction at rip %#lx (%s): %s\n", x->g->cfg.name,
+		x->w[VMW_RIP], x86_decode_strerror(st), hex);
+	guest_stop(x, "an instruction the VMM cannot emulate", x->w[VMW_GPA]);
+}
+
+/* Fetches and decodes the instruction at CS:rIP, as an instruction fetch at the vCPU's CPL. */
+static bool fetch_decode(struct exit_ctx *x, struct x86_insn *in)
+{
+	uint8_t code[X86_MAX_INSN_LEN];
+	uint64_t linear = seg_linear(x->w, X86_SEG_CS, x->w[VMW_RIP]), gpa;
+	unsigned have = 0;
+	enum x86_decode_status st = X86_ERR_TRUNCATED;
+	while (st == X86_ERR_TRUNCATED && have < sizeof(code)) {
+		uint64_t at = code_mode(x->w) == X86_MODE_64 ? linear + have : (uint32_t)(linear + have);
+		unsigned n = PAGE_BYTES - (at & PAGE_OFFSET);
+		n = n < sizeof(code) - have ? n : sizeof(code) - have;
+		if (!translate(x, at, GWALK_FETCH, &gpa))
+			return false;
+		void *p = guest_ptr(x->g, gpa, n);
+		if (!p) {
+			guest_stop(x, "an instruction outside RAM", gpa);
+			return false;
+		}
+		memcpy(code + have, p, n);
+		have += n;
+		st = x86_decode(code, have, code_mode(x->w), in);
+	}
+	if (st != X86_OK)
+		undecodable(x, code, have, st);
+	return st == X86_OK;
+}
+
+/*
+ * A MOV: its memory operand's address computed from the registers and
+ * translated as the guest's access would be (so a MOV whose operand
+ * reaches the device only through a page-table walk, or crosses into
+ * RAM, is still carried out as the guest meant it).
+ */
+static void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, regs[X86_NUM_REGS], v;
+	for (unsigned r = 0; r < X86_NUM_REGS; r++)
+		regs[r] = *gpr_word(w, r);
+	bool stack = in->base == X86_RSP || in->base == X86_RBP;
+	int seg = in->seg != X86_SEG_DEFAULT ? in->seg : stack ? X86_SEG_SS : X86_SEG_DS;
+	uint64_t linear = seg_linear(w, seg, x86_mem_offset(in, regs, w[VMW_RIP]));
+	bool load = in->access == X86_LOAD;
+	struct mem_ref ref;
+	if (!resolve(x, linear, in->size, load ? GWALK_READ : GWALK_WRITE, &ref))
+		return;
+	if (load) {
+		uint64_t *reg = gpr_word(w, in->reg);
+		v = 0;
+		if (!ref_rw(x, &ref, in->size, false, &v))
+			return;
+		*reg = x86_load_result(in, v, *reg);
+	} else {
+		v = in->reg < 0 ? in->imm : x86_store_value(in, *gpr_word(w, in->reg));
+		if (!ref_rw(x, &ref, in->size, true, &v))
+			return;
+	}
+	advance_rip(x, in->length);
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+}
+
+/* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
+static uint64_t addr_mask(const struct x86_insn *in)
+{
+	return in->addr_size == 8 ? ~0ULL : (1ULL << (8 * in->addr_size)) - 1;
+}
+
+/* Sets a string instruction's index or count register to v, in its address size. */
+static void set_addr_reg(const struct exit_ctx *x, const struct x86_insn *in, uint64_t *reg,
+			 uint64_t v)
+{
+	uint64_t mask = addr_mask(in);
+	if (in->addr_size == 4 && code_mode(x->w) == X86_MODE_64)
+		*reg = v & mask; /* a 32-bit write in 64-bit mode zero-extends */
+	else
+		*reg = (*reg & ~mask) | (v & mask);
+}
+
+/* What one element of a string instruction reads and writes. */
+static bool string_reads(enum x86_op op)
+{
+	return op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_OUTS;
+}
+static bool string_writes(enum x86_op op)
+{
+	return op == X86_OP_MOVS || op == X86_OP_STOS || op == X86_OP_INS;
+}
+
+/*
+ * One element: both addresses translated first (a fault leaves the
+ * element undone and the port untouched), then source, port, destination.
+ */
+static bool string_element(struct exit_ctx *x, const struct x86_insn *in, uint16_t port)
+{
+	uint64_t *w = x->w, amask = addr_mask(in);
+	int src_seg = in->seg == X86_SEG_DEFAULT ? X86_SEG_DS : in->seg;
+	uint64_t src = seg_linear(w, src_seg, w[VMW_RSI] & amask);
+	uint64_t dst = seg_linear(w, X86_SEG_ES, w[VMW_RDI] & amask), v = 0;
+	struct mem_ref from, to;
+	bool reads = string_reads(in->op), writes = string_writes(in->op);
+	if ((reads && !resolve(x, src, in->size, GWALK_READ, &from)) ||
+	    (writes && !resolve(x, dst, in->size, GWALK_WRITE, &to)))
+		return false;
+	if (reads && !ref_rw(x, &from, in->size, false, &v))
+		return false;
+	if (in->op == X86_OP_INS)
+		v = port_read(x->g, port, in->size);
+	else if (in->op == X86_OP_STOS)
+		v = x86_store_value(in, w[VMW_RAX]);
+	else if (in->op == X86_OP_OUTS)
+		port_write(x->g, port, in->size, v);
+	else if (in->op == X86_OP_LODS)
+		w[VMW_RAX] = x86_load_result(in, v, w[VMW_RAX]);
+	return !writes || ref_rw(x, &to, in->size, true, &v);
+}
+
+/*
+ * A string instruction, REP or not, stepping rSI/rDI by DF.  Up to
+ * STRING_BATCH elements per exit; rIP moves on once rCX is 0 (or after
+ * the one element without REP).  Whatever stops it midway (a fault, a
+ * stop) leaves rCX, rSI and rDI as far as it got.
+ */
+static void emulate_string(struct exit_ctx *x, const struct x86_insn *in, uint16_t port)
+{
+	uint64_t *w = x->w;
+	int64_t step = w[VMW_RFLAGS] & RFLAGS_DF ? -(int64_t)in->size : (int64_t)in->size;
+	uint64_t count = in->rep ? w[VMW_RCX] & addr_mask(in) : 1;
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+	for (unsigned n = 0; count && n < STRING_BATCH; n++, count--) {
+		if (!string_element(x, in, port))
+			return;
+		if (string_reads(in->op))
+			set_addr_reg(x, in, &w[VMW_RSI], w[VMW_RSI] + step);
+		if (string_writes(in->op))
+			set_addr_reg(x, in, &w[VMW_RDI], w[VMW_RDI] + step);
+		if (in->rep)
+			set_addr_reg(x, in, &w[VMW_RCX], count - 1);
+	}
+	if (!count)
+		advance_rip(x, in->length);
+}
+
+void emulate_mmio(struct exit_ctx *x)
+{
+	struct x86_insn in;
+	if (!fetch_decode(x, &in))
+		return;
+	if (in.op == X86_OP_MOV)
+		emulate_mov(x, &in);
+	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */
+		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
+	else
+		emulate_string(x, &in, 0);
+}
+
+void emulate_string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in)
+{
+	struct x86_insn insn;
+	if (!fetch_decode(x, &insn))
+		return;
+	if (insn.op != (in ? X86_OP_INS : X86_OP_OUTS) || insn.size != size) {
+		guest_stop(x, "string I/O that is not the instruction at rip", port);
+		return;
+	}
+	emulate_string(x, &insn, port);
+}
