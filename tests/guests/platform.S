@@ -22,7 +22,7 @@
  *   6  no APIC (MADT) in the RSDT, its checksum, or not one local APIC entry
  *   7  FADT: PM_TMR_BLK is not 0x608
  *   8  the TSC rate port (0xD8) reads 0
- *   9  the PM timer did not count 3.579545 MHz (within 3%) over 10 ms of TSC
+ *   9  the PM timer did not count 3.579545 MHz (within 3%) over 100 ms of TSC
  *  10  RTC: UIP still set after 100000 reads of register A
  *  11  RTC: century not 0x20, or year, month or day not BCD
  *  12  RTC: the year in binary mode differs from the BCD year
@@ -211,7 +211,13 @@ count_lapics:
 	jmp	1b
 3:	ret
 
-/* ---- the PM timer against the TSC over 10 ms ---- */
+/*
+ * ---- the PM timer against the TSC over 100 ms ----
+ * TSC readings bracket each timer read: the ticks counted must be at least
+ * what the TSC counted between the two reads (the inner readings) and at
+ * most what it counted around them (the outer ones), each within 3%, so a
+ * vCPU preempted between a read and its TSC reading cannot fail the check.
+ */
 pm_timer:
 	movl	$TSC_KHZ_PORT, %edx
 	inl	%dx, %eax
@@ -219,35 +225,49 @@ pm_timer:
 	jnz	1f
 	FAIL	8
 1:	movl	%eax, tsc_khz
+	rdtsc
+	movl	%eax, tsc_outer
 	movl	pm_port, %edx
 	inl	%dx, %eax
 	movl	%eax, pm0
 	rdtsc
-	movl	%eax, %esi		/* TSC at the start (low half) */
+	movl	%eax, %esi		/* inner start (low half) */
 	movl	tsc_khz, %ecx
-	imull	$10, %ecx		/* 10 ms of TSC */
+	imull	$100, %ecx		/* 100 ms of TSC: an exit (up to a millisecond under
+					   QEMU -icount) is small beside it */
 2:	rdtsc
 	subl	%esi, %eax
 	cmpl	%ecx, %eax
 	jb	2b
+	movl	%eax, %ebx		/* inner TSC counts */
 	movl	pm_port, %edx
 	inl	%dx, %eax
 	subl	pm0, %eax
 	movl	%eax, %edi		/* PM ticks that passed */
 	rdtsc
-	subl	%esi, %eax		/* TSC counts that passed */
+	subl	tsc_outer, %eax		/* outer TSC counts */
+	call	ticks_expected
+	movl	%eax, %ecx
+	shrl	$5, %ecx
+	addl	%ecx, %eax		/* at most that, and 3% */
+	cmpl	%eax, %edi
+	ja	3f
+	movl	%ebx, %eax
+	call	ticks_expected
+	movl	%eax, %ecx
+	shrl	$5, %ecx
+	subl	%ecx, %eax		/* at least that, less 3% */
+	cmpl	%eax, %edi
+	jae	4f
+3:	FAIL	9
+4:	ret
+
+/* EAX = the PM timer ticks in EAX TSC counts (clobbers EDX, ECX) */
+ticks_expected:
 	movl	$PM_HZ_KHZ, %ecx
 	mull	%ecx
-	divl	tsc_khz			/* EAX: the ticks expected */
-	movl	%eax, %ecx
-	shrl	$5, %ecx		/* 3% */
-	subl	%edi, %eax
-	jns	3f
-	negl	%eax
-3:	cmpl	%ecx, %eax
-	jbe	4f
-	FAIL	9
-4:	ret
+	divl	tsc_khz
+	ret
 
 /* ---- the RTC and CMOS ---- */
 rtc:
@@ -400,3 +420,4 @@ i8042_and_ports:
 pm_port:	.long	0
 tsc_khz:	.long	0
 pm0:		.long	0
+tsc_outer:	.long	0
