@@ -59,8 +59,9 @@ void isa_irq(struct guest *g, unsigned irq, bool level)
 
 /*
  * Moves typed input into the UART model and, as keys, into the 8042: as
- * much as one of them has room for (a guest reads one of the two; the
- * other drops what it has no room for).
+ * much as the UART has room for, or once the guest has written to the
+ * 8042 (it reads keys there), as much as one of them has room for (the
+ * other drops what does not fit).
  */
 void devices_pull_input(struct guest *g)
 {
@@ -68,7 +69,8 @@ void devices_pull_input(struct guest *g)
 		return;
 	uint8_t in[16];
 	unsigned room = uart_rx_space(&g->uart), keys = i8042_type_room(&g->kbc);
-	room = keys > room ? keys : room;
+	if (g->kbc.in_use && keys > room)
+		room = keys;
 	unsigned n = console_read(in, room < sizeof(in) ? room : sizeof(in));
 	for (unsigned i = 0; i < n; i++) {
 		uart_receive(&g->uart, in[i]);

@@ -160,6 +160,8 @@ uint8_t i8042_read(struct i8042 *k, uint16_t port)
 
 void i8042_write(struct i8042 *k, uint16_t port, uint8_t v)
 {
+	if (port == I8042_COMMAND_PORT || port == I8042_DATA_PORT)
+		k->in_use = true;
 	if (port == I8042_COMMAND_PORT) {
 		k->last_was_command = true;
 		k->pending_command = 0;

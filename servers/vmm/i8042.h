@@ -82,6 +82,7 @@ struct i8042 {
 	uint8_t pending_key;     /* a keyboard command waiting for its parameter, or 0 */
 	bool last_was_command;
 	bool scanning;
+	bool in_use;             /* the guest has written to the controller: it reads keys there */
 	uint8_t scancode_set;
 	const char *reset_reason; /* set by a reset: the guest is to stop */
 };

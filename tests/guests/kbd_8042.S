@@ -1,8 +1,9 @@
 /* guest: load=0x8000 mode=protected */
 /*
  * kbd_8042: a line typed on the keyboard, read as key codes from the
- * VMM's 8042 keyboard controller.  Asks for input on its UART ("# input
- * please"), then polls the 8042's status (port 0x64) for a full output
+ * VMM's 8042 keyboard controller.  Enables the keyboard (0xAE to port
+ * 0x64: the VMM gives keys to a guest that drives the 8042), asks for
+ * input on its UART ("# input please"), then polls the 8042's status (port 0x64) for a full output
  * buffer and reads each code from port 0x60: set-1 make codes of a US
  * keyboard, the shift keys' make and break codes, break codes (bit 7)
  * ignored, up to Enter.  Echoes the line as "guest 8042: LINE".  The
@@ -29,6 +30,8 @@
 start:
 	cli
 	cld
+	movb	$0xAE, %al		/* enable the keyboard */
+	outb	%al, $0x64
 	movl	$ask, %esi
 	call	puts
 	movl	$line, %edi

@@ -194,6 +194,17 @@ TEST(i8042_a_byte_for_the_keyboard_enables_its_interface)
 	CHECK(i8042_type(&k, 'a'));
 }
 
+TEST(i8042_in_use_once_the_guest_writes_to_it)
+{
+	struct i8042 k;
+	i8042_init(&k);
+	i8042_read(&k, I8042_COMMAND_PORT);
+	i8042_read(&k, I8042_DATA_PORT);
+	CHECK(!k.in_use);
+	command(&k, 0xae);
+	CHECK(k.in_use);
+}
+
 TEST(i8042_write_keyboard_buffer_and_aux_bytes)
 {
 	struct i8042 k;
