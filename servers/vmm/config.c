@@ -4,6 +4,7 @@
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
  *         debug-exit]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
+ *         [timeout=SECONDS] [alone]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
  * end below GUEST_MEMORY_MAX; vcpus= is 1 to VMM_MAX_VCPUS (1 by default).
@@ -157,6 +158,8 @@ static const char *apply(struct guest_config *g, char *word)
 			g->hostile = true;
 		else if (strcmp(word, "disk") == 0)
 			g->disk = true;
+		else if (strcmp(word, "alone") == 0)
+			g->alone = true;
 		else
 			return "unknown option";
 		return NULL;
@@ -193,6 +196,8 @@ static const char *apply(struct guest_config *g, char *word)
 		g->vcpus = n;
 	} else if (strcmp(key, "bench-build") == 0)
 		strlcpy(g->bench_build, val, sizeof(g->bench_build));
+	else if (strcmp(key, "timeout") == 0 && parse_size(val, &g->timeout_s))
+		;
 	else if (strcmp(key, "max-build-calls") == 0 && parse_size(val, &g->max_build_calls))
 		;
 	else

@@ -22,7 +22,7 @@
 
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
-#define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, one after another */
+#define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, a window per block */
 
 /*
  * A running guest's slots: a block of GUEST_SLOTS, guest.c's first
@@ -49,15 +49,25 @@ static bool pool_made;          /* SLOT_POOL holds the guests' memory */
 static unsigned pool_guests;    /* guests whose memory is the pool's */
 
 /*
- * Where the VMM sees a guest's RAM: the next free address at or above
- * *next aligned to the guest's page size, so that its frame maps there in
- * leaves of that size.  Each guest has its window for the VMM's life.
+ * Where the VMM sees a guest's RAM: a window per block of slots, each
+ * window_span bytes from RAM_WINDOWS up, so that a guest that takes a
+ * block after another ended reuses its window, and the page tables the
+ * VMM's task already has for it (its table quota covers its untyped
+ * memory mapped once, not every guest's window side by side).  The span
+ * is the largest guest's RAM rounded up to the largest page size a guest
+ * uses, so that every window is aligned to its guest's page size.
  */
-static uint8_t *ram_window(uint64_t *next, const struct guest_config *c)
+static uint64_t window_span;
+
+static void size_windows(void)
 {
-	uint64_t align = guest_page_bytes(c), at = (*next + align - 1) & ~(align - 1);
-	*next = at + c->memory;
-	return (uint8_t *)at;
+	uint64_t align = 4096, most = 0;
+	for (unsigned i = 0; i < n_guests; i++) {
+		uint64_t page = guest_page_bytes(&guests[i].cfg);
+		align = page > align ? page : align;
+		most = guests[i].cfg.memory > most ? guests[i].cfg.memory : most;
+	}
+	window_span = (most + align - 1) & ~(align - 1);
 }
 
 static unsigned read_config(void)
@@ -80,11 +90,8 @@ static unsigned read_config(void)
 		uprintf("vmm: %s: %s\n", CONFIG_MODULE, err);
 		return 0;
 	}
-	uint64_t windows = RAM_WINDOWS;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		guests[i].cfg = cfg[i];
-		guests[i].ram_map = ram_window(&windows, &cfg[i]);
-	}
 	return n;
 }
 
@@ -102,6 +109,7 @@ static bool take_block(struct guest *g)
 		g->ram = g->untyped + 2;
 		g->ram_view = g->untyped + 3;
 		g->vcpu = g->untyped + 4; /* the BSP's; the APs' follow it */
+		g->ram_map = (uint8_t *)(RAM_WINDOWS + b * window_span);
 		return true;
 	}
 	return false;
@@ -277,6 +285,8 @@ enum start_result vmm_start(struct guest *g, unsigned i)
 	uint64_t st = guest_create(g, i + 1);
 	if (st == OK) {
 		g->stop_reason = 0;
+		g->deadline = g->cfg.timeout_s && vmm_tsc_hz() ?
+				      rdtsc() + g->cfg.timeout_s * vmm_tsc_hz() : WAIT_FOREVER;
 		return START_OK;
 	}
 	guest_destroy(g); /* what was made of it */
@@ -332,10 +342,10 @@ void vmm_finish(struct guest *g)
 	input_arrived(); /* the console's input may have a new focus, with input waiting */
 }
 
-/* A guest that must run alone: its figures assume nothing else runs (test=bench, bench-build=). */
+/* A guest that must run alone: its figures assume nothing else runs (test=bench, bench-build=, alone). */
 static bool runs_alone(const struct guest *g)
 {
-	return g->cfg.test == TEST_BENCH || g->cfg.bench_build[0];
+	return g->cfg.test == TEST_BENCH || g->cfg.bench_build[0] || g->cfg.alone;
 }
 
 /* The guests started in the foreground (not test_in_background) that still run; *alone if one must. */
@@ -395,6 +405,32 @@ static void finish_ended(void)
 	}
 }
 
+/*
+ * Stops the running guests whose timeout= has passed, and returns the
+ * earliest deadline of those left (WAIT_FOREVER: none).  The guest is
+ * stopped as a vCPU thread stops it; finish_ended then takes it away,
+ * its vCPUs running or not.
+ */
+static uint64_t stop_overdue(void)
+{
+	uint64_t next = WAIT_FOREVER, now = rdtsc();
+	for (unsigned i = 0; i < n_guests; i++) {
+		struct guest *g = &guests[i];
+		if (!g->running || g->deadline == WAIT_FOREVER)
+			continue;
+		lock_acquire(&g->lock);
+		if (!g->done && now >= g->deadline) {
+			g->done = true;
+			g->stop_reason = "ran past its timeout=";
+			g->stop_rip = g->stop_addr = 0;
+		} else if (!g->done && g->deadline < next) {
+			next = g->deadline;
+		}
+		lock_release(&g->lock);
+	}
+	return next;
+}
+
 /* The guests at once; the test runner's background guests start first and end last. */
 static void run_all(void)
 {
@@ -403,7 +439,8 @@ static void run_all(void)
 	if (!test_start_background(guests, n_guests))
 		return;
 	while (start_more(&next) && (next < n_guests || foreground_running(&alone))) {
-		sys_wait(SLOT_EVENTS, 0);
+		sys_wait_until(SLOT_EVENTS, stop_overdue(), 0);
+		stop_overdue();
 		finish_ended();
 	}
 	if (!no_vcpus)
@@ -452,6 +489,7 @@ int main(uint64_t arg)
 		.ata = connection_slot("ata"),
 	};
 	n_guests = read_config();
+	size_windows();
 	make_pool();
 	if (!console_init() || sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_EVENTS, 1) != OK ||
 	    sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_LOCK_FIRST, BLOCKS) != OK) {

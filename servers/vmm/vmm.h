@@ -58,6 +58,8 @@ struct guest_config {
 	int page_level;        /* RAM's frame: 1 (4 KiB pages), 2 (2 MiB) or 3 (1 GiB): pages= */
 	uint64_t max_build_calls; /* test: the build may take at most this many syscalls (0: any) */
 	char bench_build[GUEST_NAME_LEN]; /* bench-build=NAME: the build's figures NAME_calls, ... */
+	uint64_t timeout_s;    /* timeout=: stopped after this many seconds of host TSC time (0: never) */
+	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
 	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's, after its name */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
 	unsigned module_count;
@@ -129,6 +131,7 @@ struct guest {
 	unsigned line_len;
 	bool running, done, hostile_done;
 	bool refused;          /* the loader refused its image (guest.c said why) */
+	uint64_t deadline;     /* the host TSC when timeout= stops it (WAIT_FOREVER: never) */
 	bool debug_exited;     /* it ended through the debug-exit port; result is its status */
 	uint64_t result;       /* what the guest reported, or why it stopped */
 	const char *stop_reason;

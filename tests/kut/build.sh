@@ -48,7 +48,7 @@ done
 # make bench's figures: the vmexit cases kvm-unit-tests times, alone in a
 # VMM of their own (tools/bench.sh names each kut_NAME).
 for c in vmexit_cpuid vmexit_inl_pmtimer vmexit_mov_to_cr8 vmexit_tscdeadline vmexit_ipi; do
-	grep "^guest $c " "$out/vmm.cfg" | sed 's/^guest /guest kut_/'
+	grep "^guest $c " "$out/vmm.cfg" | sed 's/^guest /guest kut_/; s/$/ alone/'
 done >"$out/bench.cfg"
 {
 	echo "# The VMM runs kvm-unit-tests' vmexit timings (made by tests/kut/build.sh)."

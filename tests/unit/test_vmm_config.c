@@ -129,6 +129,18 @@ TEST(vmm_config_test_refused)
 	CHECK_EQ(cfg[0].test, TEST_REFUSED);
 }
 
+/* What kvm-unit-tests' guests use: test=debug-exit, a time limit, and running alone for figures. */
+TEST(vmm_config_debug_exit_timeout_alone)
+{
+	CHECK_EQ(parse("guest a kernel=k test=debug-exit timeout=90 alone\nguest b kernel=k\n"), 2);
+	CHECK_EQ(cfg[0].test, TEST_DEBUG_EXIT);
+	CHECK_EQ(cfg[0].timeout_s, 90);
+	CHECK(cfg[0].alone);
+	CHECK_EQ(cfg[1].timeout_s, 0); /* no limit by default */
+	CHECK(!cfg[1].alone);
+	CHECK_EQ(parse("guest a timeout=soon\n"), -1);
+}
+
 /* It is an error for a module name not to fit (47 characters). */
 TEST(vmm_config_long_kernel_name_is_refused)
 {
