@@ -45,6 +45,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
 		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/gwalk.c \
+		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
@@ -298,7 +299,7 @@ $(eval $(call test_iso,kbd,$(KBD_TEST_MODULES)))
 KBDCONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbdconsole/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/kbd.elf:kbd $(BUILD)/prog/vmm.elf:vmm \
 	tests/kbdconsole/vmm.cfg:vmm.cfg $(BUILD)/guests/console.bin:guest_console \
-	$(BUILD)/guests/console_irq.bin:guest_console_irq
+	$(BUILD)/guests/console_irq.bin:guest_console_irq $(BUILD)/guests/kbd_8042.bin:guest_kbd_8042
 $(eval $(call test_iso,kbdconsole,$(KBDCONSOLE_TEST_MODULES)))
 
 # kvm-unit-tests under the VMM (tests/kut/): built from the read-only copy

@@ -1,8 +1,9 @@
 /*
  * The guest's port and MMIO space: which model answers which address (the
  * test devices, testdev.c, first), the MMIO instruction emulation (the
- * test page and the local APICs), and interrupt delivery from the PIC
- * model to the BSP, as a PC wires the 8259's output to it.
+ * test page, the I/O APIC and the local APICs), the ISA IRQ lines to the
+ * 8259 pair and the I/O APIC, and interrupt delivery from the PIC model
+ * to the BSP, as a PC wires the 8259's output to it.
  */
 #include "mem.h"
 #include "moat/syscall.h"
@@ -18,10 +19,18 @@
 #define UART_LSR       5    /* the UART's line status register */
 #define IRQ_PIT        0
 #define IRQ_COM1       4
+#define POST_PORT      0x80 /* POST codes: the last byte written reads back */
+#define IOAPIC_PIN_IRQ0 2   /* the MADT's interrupt source override */
 
 static void uart_tx(void *ctx, uint8_t byte)
 {
 	guest_console_byte(ctx, byte);
+}
+
+/* The I/O APIC's interrupt messages go to the local APICs they name. */
+static void ioapic_message(void *ctx, const struct apic_irq *irq)
+{
+	apic_deliver(ctx, irq);
 }
 
 void devices_init(struct guest *g)
@@ -31,19 +40,48 @@ void devices_init(struct guest *g)
 	pic_init(&g->pic);
 	pit_init(&g->pit);
 	uart_init(&g->uart, uart_tx, g);
+	ioapic_init(&g->ioapic, g->cfg.vcpus, ioapic_message, g);
+	acpi_pm_init(&g->pm, rdtsc(), vmm_tsc_hz());
+	rtc_init(&g->rtc, rdtsc(), vmm_tsc_hz(), g->cfg.memory);
+	i8042_init(&g->kbc);
+	g->post_code = 0;
 	fw_cfg_init(&g->fw_cfg, g->cfg.memory, g->cfg.vcpus);
 }
 
-/* Moves typed input into the UART model, as much as it has room for (if it has the focus). */
+void acpi_build(struct guest *g)
+{
+	struct acpi_machine m = { g->cfg.vcpus, g->cfg.vcpus, IOAPIC_BASE, APIC_BASE_DEFAULT };
+	uint8_t *area = guest_ptr(g, ACPI_TABLES_GPA, ACPI_TABLES_BYTES);
+	if (area)
+		acpi_build_tables(area, ACPI_TABLES_GPA, ACPI_TABLES_BYTES, &m);
+}
+
+void isa_irq(struct guest *g, unsigned irq, bool level)
+{
+	pic_set_irq(&g->pic, irq, level);
+	ioapic_set_pin(&g->ioapic, irq == IRQ_PIT ? IOAPIC_PIN_IRQ0 : irq, level);
+}
+
+/*
+ * Moves typed input into the UART model and, as keys, into the 8042: as
+ * much as the UART has room for, or once the guest has written to the
+ * 8042 (it reads keys there), as much as one of them has room for (the
+ * other drops what does not fit).
+ */
 void devices_pull_input(struct guest *g)
 {
 	if (!vmm_input_focus(g))
 		return;
 	uint8_t in[16];
-	unsigned room = uart_rx_space(&g->uart);
+	unsigned room = uart_rx_space(&g->uart), keys = i8042_type_room(&g->kbc);
+	if (g->kbc.in_use && keys > room)
+		room = keys;
 	unsigned n = console_read(in, room < sizeof(in) ? room : sizeof(in));
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		uart_receive(&g->uart, in[i]);
+		i8042_type(&g->kbc, in[i]);
+	}
+	isa_irq(g, I8042_IRQ, i8042_irq(&g->kbc));
 }
 
 static bool is_pic_port(uint16_t port)
@@ -56,6 +94,42 @@ static bool is_pit_port(uint16_t port)
 	return port >= PIT_PORTS && port < PIT_PORTS + 4;
 }
 
+static bool is_kbc_port(uint16_t port)
+{
+	return port == I8042_DATA_PORT || port == I8042_COMMAND_PORT || port == PORT_A_PORT;
+}
+
+static bool is_rtc_port(uint16_t port)
+{
+	return port == RTC_INDEX_PORT || port == RTC_DATA_PORT;
+}
+
+static bool is_pm_port(uint16_t port)
+{
+	return port >= ACPI_PM_BASE && port < ACPI_PM_BASE + ACPI_PM_BYTES;
+}
+
+/* After an access to the 8042 or the RTC: their IRQ lines as the access left them. */
+static uint8_t kbc_access(struct guest *g, uint16_t port, bool write, uint8_t v)
+{
+	if (write)
+		i8042_write(&g->kbc, port, v);
+	else
+		v = i8042_read(&g->kbc, port);
+	isa_irq(g, I8042_IRQ, i8042_irq(&g->kbc));
+	return v;
+}
+
+static uint8_t rtc_access(struct guest *g, uint16_t port, bool write, uint8_t v)
+{
+	if (write)
+		rtc_write(&g->rtc, port, v, rdtsc());
+	else
+		v = rtc_read(&g->rtc, port, rdtsc());
+	isa_irq(g, RTC_IRQ, rtc_irq(&g->rtc));
+	return v;
+}
+
 static uint8_t read_byte(struct guest *g, uint16_t port)
 {
 	uint8_t v;
@@ -63,6 +137,14 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 		return pic_read(&g->pic, port);
 	if (is_pit_port(port))
 		return pit_read(&g->pit, port);
+	if (port == I8042_COMMAND_PORT && !g->kbc.count)
+		devices_pull_input(g); /* the guest looks for keys */
+	if (is_kbc_port(port))
+		return kbc_access(g, port, false, 0);
+	if (is_rtc_port(port))
+		return rtc_access(g, port, false, 0);
+	if (port == POST_PORT)
+		return g->post_code;
 	if (port >= COM1 && port < COM1 + 8) {
 		if (port == COM1 + UART_LSR) /* the guest looks for input */
 			devices_pull_input(g);
@@ -81,6 +163,12 @@ static void write_byte(struct guest *g, uint16_t port, uint8_t v)
 		pic_write(&g->pic, port, v);
 	else if (is_pit_port(port))
 		pit_write(&g->pit, port, v);
+	else if (is_kbc_port(port))
+		kbc_access(g, port, true, v);
+	else if (is_rtc_port(port))
+		rtc_access(g, port, true, v);
+	else if (port == POST_PORT)
+		g->post_code = v;
 	else if (port >= COM1 && port < COM1 + 8)
 		uart_write(&g->uart, port - COM1, v);
 	else
@@ -98,6 +186,8 @@ uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 	uint32_t v = 0;
 	if (is_disk_port(g, port))
 		return ide_read(&g->ide, port, size);
+	if (is_pm_port(port)) /* one instant for all its bytes */
+		return acpi_pm_read(&g->pm, port - ACPI_PM_BASE, size, rdtsc());
 	if (testdev_port_read(g, port, size, &v))
 		return v;
 	for (unsigned i = 0; i < size; i++)
@@ -111,6 +201,10 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 		ide_write(&g->ide, port, size, value);
 		return;
 	}
+	if (is_pm_port(port)) {
+		acpi_pm_write(&g->pm, port - ACPI_PM_BASE, size, value, rdtsc());
+		return;
+	}
 	if (testdev_port_write(g, port, size, value))
 		return;
 	if (port == FW_CFG_PORT_SELECTOR && size == 2) { /* the key is one 16-bit write */
@@ -119,13 +213,26 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 	}
 	for (unsigned i = 0; i < size; i++)
 		write_byte(g, port + i, value >> (8 * i));
-	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
+	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
 }
 
-/* The MMIO pages: the test page (testdev.c) and the exiting vCPU's local APIC (smp.c). */
+/* The MMIO pages: the test page (testdev.c), the I/O APIC and the exiting vCPU's local APIC (smp.c). */
 static bool is_mmio_page(struct exit_ctx *x, uint64_t gpa)
 {
-	return (gpa >= MMIO_TEST_PAGE && gpa - MMIO_TEST_PAGE < PAGE_BYTES) || smp_lapic_page(x, gpa);
+	return (gpa >= MMIO_TEST_PAGE && gpa - MMIO_TEST_PAGE < PAGE_BYTES) ||
+	       (gpa >= IOAPIC_BASE && gpa - IOAPIC_BASE < PAGE_BYTES) || smp_lapic_page(x, gpa);
+}
+
+/*
+ * Byte off of the I/O APIC's page, size bytes: a read gives the bytes of
+ * the 32-bit register there, and only an aligned 32-bit write counts.
+ */
+static void ioapic_access(struct guest *g, uint64_t off, unsigned size, bool write, uint64_t *v)
+{
+	if (!write)
+		*v = ioapic_mmio_read(&g->ioapic, off & ~3ULL) >> (8 * (off & 3));
+	else if (size == 4 && !(off & 3))
+		ioapic_mmio_write(&g->ioapic, off, (uint32_t)*v);
 }
 
 /* size bytes at gpa, on an MMIO page, read (or written from *v) on its device. */
@@ -133,6 +240,10 @@ static void mmio_device(struct exit_ctx *x, uint64_t gpa, unsigned size, bool wr
 {
 	if (smp_lapic_page(x, gpa)) {
 		smp_lapic_access(x, gpa, size, write, v);
+		return;
+	}
+	if (gpa >= IOAPIC_BASE) {
+		ioapic_access(x->g, gpa - IOAPIC_BASE, size, write, v);
 		return;
 	}
 	uint64_t off = gpa - MMIO_TEST_PAGE;
@@ -165,10 +276,12 @@ bool mmio_access(struct exit_ctx *x)
 static bool interrupt_due(struct guest *g)
 {
 	while (pit_take_irq0_edges(&g->pit)) {
-		pic_set_irq(&g->pic, IRQ_PIT, true); /* an edge */
-		pic_set_irq(&g->pic, IRQ_PIT, false);
+		isa_irq(g, IRQ_PIT, true); /* an edge */
+		isa_irq(g, IRQ_PIT, false);
 	}
-	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
+	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
+	rtc_poll(&g->rtc, rdtsc());
+	isa_irq(g, RTC_IRQ, rtc_irq(&g->rtc));
 	return pic_pending_vector(&g->pic) >= 0;
 }
 
@@ -265,7 +378,7 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	uint64_t *w = x->w;
 	unsigned c = exit_cpu(x);
 	struct vlapic *l = &g->cpu[c].lapic;
-	pic_set_irq(&g->pic, IRQ_COM1, uart_irq_level(&g->uart));
+	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
 	vcpu_lapic_update(g, c);
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;

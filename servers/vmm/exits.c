@@ -196,6 +196,10 @@ static void exit_io(struct exit_ctx *x)
 	} else {
 		port_write(x->g, port, size, w[VMW_RAX] & mask);
 	}
+	if (x->g->kbc.reset_reason) { /* the 8042 or port 0x92 reset the CPU: not modelled */
+		guest_stop(x, x->g->kbc.reset_reason, port);
+		return;
+	}
 	skip_instruction(x);
 	inject_pending_interrupt(x);
 }

@@ -307,6 +307,7 @@ int guest_create(struct guest *g, uint64_t badge)
 		return st;
 	devices_init(g);
 	smp_init(g);
+	acpi_build(g); /* before the image: an image that overlaps the tables wins */
 	uint64_t entry;
 	g->refused = false;
 	if (!load_image(g, &entry))

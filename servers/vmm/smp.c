@@ -33,6 +33,12 @@
 
 #define VCPU_NONE 0xffffffffu /* the sender of a message no vCPU sent */
 
+/* The EOI of a level-triggered vector: the I/O APIC clears its remote IRR. */
+static void level_eoi(void *ctx, uint8_t vector)
+{
+	ioapic_eoi(&((struct guest *)ctx)->ioapic, vector);
+}
+
 void smp_init(struct guest *g)
 {
 	for (unsigned c = 0; c < g->cfg.vcpus; c++) {
@@ -42,7 +48,8 @@ void smp_init(struct guest *g)
 		v->sipi_vector = -1;
 		v->tsc_offset = 0;
 		vlapic_init(&v->lapic, c, c == 0);
-		/* the I/O APIC's remote IRR will hook in here: v->lapic.eoi_level */
+		v->lapic.eoi_level = level_eoi;
+		v->lapic.eoi_ctx = g;
 	}
 }
 

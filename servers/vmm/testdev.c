@@ -22,6 +22,16 @@
  *                            build's bench figure (testrun.c)
  *   MMIO_TEST_PAGE           bytes 0-7 read/write, 8-11 MMIO_CONSTANT,
  *                            the rest read 0
+ *
+ * And two devices of QEMU's pc-testdev, which kvm-unit-tests uses:
+ *   IRQ_LINE_PORT + n        byte writes: 1 raises IRQ line n (0-23), 0
+ *                            lowers it; lines 0-15 are the ISA lines
+ *                            (isa_irq: the PIC and the I/O APIC), 16-23
+ *                            the I/O APIC's pins alone
+ *   FLUSH_PAGE_PORT          4 bytes, writes taken and ignored: the page
+ *                            whose TLB entries pc-testdev flushes needs no
+ *                            flush here, the VMM keeps no copy of the
+ *                            guest's translations (EPT/NPT map its memory)
  */
 #include "vmm.h"
 
@@ -34,6 +44,9 @@
 #define FIRST_TSC_PORT 0xd0
 #define TSC_KHZ_PORT   0xd8
 #define HALT_LATE_PORT 0xdc
+#define IRQ_LINE_PORT  0x2000
+#define FLUSH_PAGE_PORT 0xe4
+#define ISA_IRQS       16
 #define CONSTANT_VALUE 0x12345678u
 #define MMIO_CONSTANT  0xcafef00dULL
 #define MMIO_SCRATCH_BYTES 8
@@ -90,8 +103,23 @@ bool testdev_read_byte(struct guest *g, uint16_t port, uint8_t *v)
 	return true;
 }
 
+/* pc-testdev's IRQ line: 1 raises it, 0 lowers it (any other byte raises it too). */
+static void set_irq_line(struct guest *g, unsigned line, uint8_t v)
+{
+	if (line < ISA_IRQS)
+		isa_irq(g, line, v != 0);
+	else
+		ioapic_set_pin(&g->ioapic, line, v != 0);
+}
+
 bool testdev_write_byte(struct guest *g, uint16_t port, uint8_t v)
 {
+	if (port >= IRQ_LINE_PORT && port < IRQ_LINE_PORT + IOAPIC_PINS) {
+		set_irq_line(g, port - IRQ_LINE_PORT, v);
+		return true;
+	}
+	if (port >= FLUSH_PAGE_PORT && port < FLUSH_PAGE_PORT + 4)
+		return true;
 	if (port < SCRATCH_PORT || port >= SCRATCH_PORT + 4)
 		return false; /* the constant port ignores writes, as does an open bus */
 	unsigned shift = 8 * (port - SCRATCH_PORT);

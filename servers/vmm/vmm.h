@@ -17,6 +17,10 @@
 #include "vlapic.h"
 #include "pit8254.h"
 #include "uart16550.h"
+#include "ioapic.h"
+#include "acpi.h"
+#include "rtc.h"
+#include "i8042.h"
 #include "fwcfg.h"
 
 #define VMM_MAX_GUESTS 48
@@ -112,6 +116,11 @@ struct guest {
 	struct pit8254 pit;
 	struct uart16550 uart;
 	struct ide_disk ide;
+	struct ioapic ioapic;
+	struct acpi_pm pm;     /* the ACPI PM registers and timer */
+	struct rtc rtc;
+	struct i8042 kbc;      /* the keyboard controller, and port 0x92 */
+	uint8_t post_code;     /* the last byte written to port 0x80 */
 	struct fw_cfg fw_cfg;
 	uint64_t halt_late;    /* TSC counts the last halt's sleep ran past its deadline (testdev.c) */
 	uint32_t scratch_port; /* the test I/O register */
@@ -180,6 +189,14 @@ void guest_console_byte(struct guest *g, uint8_t c);
 
 /* devices.c */
 void devices_init(struct guest *g);
+/* Writes the ACPI tables (acpi.h) into the guest's BIOS area, if its RAM reaches there. */
+void acpi_build(struct guest *g);
+/*
+ * Drives ISA IRQ line irq (0-15) to level, as a PC wires it: to the 8259
+ * pair's input and to the I/O APIC's pin, IRQ 0 on pin 2 (the MADT's
+ * override), the others on the pin of their number.
+ */
+void isa_irq(struct guest *g, unsigned irq, bool level);
 uint32_t port_read(struct guest *g, uint16_t port, unsigned size);
 void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value);
 /* An EPT violation: the instruction emulated if it touched a device's page (false: it did not). */

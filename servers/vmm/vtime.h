@@ -1,13 +1,14 @@
 /*
- * The guest's timers against the host's TSC: PIT input clocks (PIT_HZ) to
- * TSC counts at the rate the kernel measured (startinfo.tsc_hz), and back.
- * A halted guest sleeps until its next timer interrupt (devices_halt), so
- * the PIT's clocks turn into a TSC deadline there.
+ * The guest's timers against the host's TSC: clocks of a device's rate
+ * (the PIT's PIT_HZ, the ACPI PM timer's, the RTC's) to TSC counts at the
+ * rate the kernel measured (startinfo.tsc_hz), and back.  A halted guest
+ * sleeps until its next timer interrupt (devices_halt), so a timer's
+ * clocks turn into a TSC deadline there.
  *
  * Whole and fractional seconds are taken apart so that nothing overflows
- * 64 bits for any count of clocks and any TSC below 2^42 Hz (4 THz):
- * the remainders times the rates stay below 2^64.  Pure, freestanding and
- * host-tested (tests/unit/test_vtime.c).
+ * 64 bits for any count of clocks, any clock below 2^22 Hz and any TSC
+ * below 2^42 Hz (4 THz): the remainders times the rates stay below 2^64.
+ * Pure, freestanding and host-tested (tests/unit/test_vtime.c).
  */
 #ifndef VMM_VTIME_H
 #define VMM_VTIME_H
@@ -16,20 +17,30 @@
 
 #include "pit8254.h"
 
-/* The TSC counts that `clocks` PIT clocks last, rounded up: a wait for them never ends early. */
-static inline uint64_t pit_clocks_to_tsc(uint64_t clocks, uint64_t tsc_hz)
+/* The TSC counts that `clocks` clocks at clock_hz last, rounded up: a wait for them never ends early. */
+static inline uint64_t clocks_to_tsc(uint64_t clocks, uint64_t clock_hz, uint64_t tsc_hz)
 {
-	uint64_t whole = clocks / PIT_HZ, part = clocks % PIT_HZ;
-	return whole * tsc_hz + (part * tsc_hz + PIT_HZ - 1) / PIT_HZ;
+	uint64_t whole = clocks / clock_hz, part = clocks % clock_hz;
+	return whole * tsc_hz + (part * tsc_hz + clock_hz - 1) / clock_hz;
 }
 
-/* The whole PIT clocks in `tsc` TSC counts, rounded down (0 for a TSC rate of 0). */
-static inline uint64_t tsc_to_pit_clocks(uint64_t tsc, uint64_t tsc_hz)
+/* The whole clocks at clock_hz in `tsc` TSC counts, rounded down (0 for a TSC rate of 0). */
+static inline uint64_t tsc_to_clocks(uint64_t tsc, uint64_t tsc_hz, uint64_t clock_hz)
 {
 	if (!tsc_hz)
 		return 0;
 	uint64_t whole = tsc / tsc_hz, part = tsc % tsc_hz;
-	return whole * PIT_HZ + part * PIT_HZ / tsc_hz;
+	return whole * clock_hz + part * clock_hz / tsc_hz;
+}
+
+static inline uint64_t pit_clocks_to_tsc(uint64_t clocks, uint64_t tsc_hz)
+{
+	return clocks_to_tsc(clocks, PIT_HZ, tsc_hz);
+}
+
+static inline uint64_t tsc_to_pit_clocks(uint64_t tsc, uint64_t tsc_hz)
+{
+	return tsc_to_clocks(tsc, tsc_hz, PIT_HZ);
 }
 
 #endif

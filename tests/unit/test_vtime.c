@@ -45,3 +45,15 @@ TEST(vtime_no_overflow_at_the_extremes)
 	CHECK_EQ(tsc_to_pit_clocks(~0ULL, 0), 0);
 	CHECK_EQ(tsc_to_pit_clocks(~0ULL, hz), (~0ULL / hz) * PIT_HZ + (~0ULL % hz) * PIT_HZ / hz);
 }
+
+/* Any device's clock converts the same way: the PM timer's 3.579545 MHz and the RTC's 32768 Hz. */
+TEST(vtime_other_clock_rates)
+{
+	uint64_t hz = 2000000000;
+	CHECK_EQ(tsc_to_clocks(hz, hz, 3579545), 3579545);
+	CHECK_EQ(tsc_to_clocks(hz / 1000, hz, 3579545), 3579);
+	CHECK_EQ(clocks_to_tsc(1, 32768, hz), 61036); /* 61035.15... rounded up */
+	CHECK_EQ(tsc_to_clocks(61036, hz, 32768), 1);
+	CHECK_EQ(tsc_to_clocks(61035, hz, 32768), 0);
+	CHECK_EQ(clocks_to_tsc(3579545ULL * 86400, 3579545, hz), 86400ULL * hz);
+}
