@@ -25,7 +25,10 @@
  * (MSR 0x80B) and sends a fixed IPI, vector 0x61, back to APIC ID 0
  * through the x2APIC ICR (MSR 0x830).  Then once more by the shorthand
  * all-excluding-self, and once more through KVM's paravirtual IPI
- * hypercall (VMCALL 10, which kvm-unit-tests' apic test uses).  The BSP waits with polls that exit (port 0x80).
+ * hypercall (VMCALL 10, which kvm-unit-tests' apic test uses).  Last, an
+ * I/O APIC pin (16, level-triggered, to APIC ID 0) raised through
+ * pc-testdev's IRQ line port must interrupt the BSP, with remote IRR set
+ * until the handler's EOI.  The BSP waits with polls that exit (port 0x80).
  *
  * Failure codes (port 0xF0):
  *   1  CPUID leaf 1 lacks x2APIC (ECX 21), TSC-deadline (ECX 24) or APIC (EDX 9)
@@ -54,6 +57,8 @@
  *  24  the IPI to all excluding self did not reach the AP (and come back)
  *  25  a TSC deadline 50000 counts ahead never reached the guest spinning without exits
  *  26  KVM's paravirtual IPI (VMCALL 10) to APIC ID 1 did not say 1, or did not reach the AP
+ *  27  a level-triggered I/O APIC pin (16, pc-testdev's line 16) did not interrupt the BSP once
+ *  28  remote IRR was not set in its handler, or still set after its EOI
  *  0x100 + n  unexpected vector n
  */
 #include "guest.h"
@@ -94,6 +99,13 @@
 	.set	VEC_DEADLINE, 0x51
 	.set	VEC_AP, 0x60
 	.set	VEC_BACK, 0x61
+	.set	VEC_IOAPIC, 0x62
+	.set	IOAPIC, 0xFEC00000		/* IOREGSEL; IOWIN at +0x10 */
+	.set	IOAPIC_WIN, 0x10
+	.set	IOAPIC_REDIR_PIN, 0x10 + 2 * 16	/* pin 16's redirection entry, low half */
+	.set	IOAPIC_LEVEL, 1 << 15
+	.set	IOAPIC_REMOTE_IRR, 1 << 14
+	.set	IRQ_LINE, 0x2000 + 16		/* pc-testdev's line 16: I/O APIC pin 16 alone */
 	.set	NVEC, 0x70
 	.set	BUS, 16				/* TSC counts per APIC bus clock (CPUID 0x15) */
 	.set	COUNT, 100000			/* TSC counts */
@@ -140,6 +152,9 @@ start:
 	call	set_gate
 	movl	$VEC_BACK, %eax
 	movl	$back_handler, %edx
+	call	set_gate
+	movl	$VEC_IOAPIC, %eax
+	movl	$ioapic_handler, %edx
 	call	set_gate
 	lidt	idt_desc
 	movl	$APIC, %esi
@@ -327,6 +342,26 @@ start:
 	FAIL	26
 15:	cli
 	EXPECT	3, AP_TAKEN, 26
+
+	/* an I/O APIC pin, level-triggered, to the BSP; its EOI clears remote IRR */
+	movl	$(IOAPIC_REDIR_PIN + 1), IOAPIC		/* high half: destination APIC ID 0 */
+	movl	$0, IOAPIC + IOAPIC_WIN
+	movl	$IOAPIC_REDIR_PIN, IOAPIC
+	movl	$(IOAPIC_LEVEL | VEC_IOAPIC), IOAPIC + IOAPIC_WIN
+	movb	$1, %al
+	movw	$IRQ_LINE, %dx
+	outb	%al, %dx
+	sti
+	movl	$ioapic_count, %ebx
+	call	poll
+	cli
+	jnz	16f
+	FAIL	27
+16:	EXPECT	1, ioapic_count, 27
+	EXPECT	IOAPIC_REMOTE_IRR, ioapic_irr_seen, 28
+	movl	IOAPIC + IOAPIC_WIN, %eax
+	andl	$IOAPIC_REMOTE_IRR, %eax
+	EXPECT	0, %eax, 28
 	xorl	%eax, %eax
 	REPORT
 
@@ -356,6 +391,23 @@ back_handler:
 	movl	$0, APIC + APIC_EOI
 	iret
 
+/* Pin 16's interrupt: remote IRR as the handler sees it, the line lowered, then EOI. */
+ioapic_handler:
+	pushl	%eax
+	pushl	%edx
+	incl	ioapic_count
+	movl	$IOAPIC_REDIR_PIN, IOAPIC
+	movl	IOAPIC + IOAPIC_WIN, %eax
+	andl	$IOAPIC_REMOTE_IRR, %eax
+	movl	%eax, ioapic_irr_seen
+	xorb	%al, %al
+	movw	$IRQ_LINE, %dx
+	outb	%al, %dx
+	movl	$0, APIC + APIC_EOI
+	popl	%edx
+	popl	%eax
+	iret
+
 nmi_handler:
 	incl	nmi_count
 	iret
@@ -373,6 +425,8 @@ timer_count:	.long	0
 deadline_count:	.long	0
 back_count:	.long	0
 nmi_count:	.long	0
+ioapic_count:	.long	0
+ioapic_irr_seen: .long	0
 
 /*
  * The AP's code, copied to TRAMPOLINE and entered in real mode at
