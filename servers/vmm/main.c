@@ -55,7 +55,9 @@ static unsigned pool_guests;    /* guests whose memory is the pool's */
  * VMM's task already has for it (its table quota covers its untyped
  * memory mapped once, not every guest's window side by side).  The span
  * is the largest guest's RAM rounded up to the largest page size a guest
- * uses, so that every window is aligned to its guest's page size.
+ * uses, so that every window is aligned to its guest's page size.  Each
+ * page size has windows of its own: a 2 MiB leaf cannot go where a table
+ * of 4 KiB pages is left from an earlier guest, nor the other way round.
  */
 static uint64_t window_span;
 
@@ -109,7 +111,8 @@ static bool take_block(struct guest *g)
 		g->ram = g->untyped + 2;
 		g->ram_view = g->untyped + 3;
 		g->vcpu = g->untyped + 4; /* the BSP's; the APs' follow it */
-		g->ram_map = (uint8_t *)(RAM_WINDOWS + b * window_span);
+		g->ram_map = (uint8_t *)(RAM_WINDOWS +
+					 ((g->cfg.page_level - 1) * BLOCKS + b) * window_span);
 		return true;
 	}
 	return false;
