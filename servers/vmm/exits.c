@@ -14,6 +14,11 @@
 #define CPUID_X2APIC     (1u << 21) /* leaf 1 ECX: the local APIC model has x2APIC mode */
 #define CPUID_TSC_DEADLINE (1u << 24) /* leaf 1 ECX: and the TSC-deadline timer */
 #define CPUID_APIC       (1u << 9)  /* leaf 1 EDX: the vCPU's APIC is enabled (IA32_APIC_BASE) */
+#define CPUID_PDCM       (1u << 15) /* leaf 1 ECX: IA32_PERF_CAPABILITIES, hidden (no PMU) */
+#define CPUID_PERFCTR_CORE (1u << 23) /* leaf 0x80000001 ECX: AMD's core counters, hidden */
+/* AMD's four legacy counters and their event selects (APM vol. 2, 13.2): always there on AMD. */
+#define MSR_K7_PERF_FIRST 0xc0010000u
+#define MSR_K7_PERF_LAST  0xc0010007u
 #define VECTOR_UD        6
 #define VECTOR_GP        13
 #define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
@@ -98,12 +103,27 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 static void cpuid_leaf1(const struct guest *g, uint64_t *w)
 {
 	unsigned c = guest_exit_cpu(g);
-	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)CPUID_VMX) | CPUID_HYPERVISOR | CPUID_X2APIC |
-		     CPUID_TSC_DEADLINE;
+	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)(CPUID_VMX | CPUID_PDCM | CPUID_X2APIC)) |
+		     CPUID_HYPERVISOR | CPUID_TSC_DEADLINE | (g->cfg.no_x2apic ? 0 : CPUID_X2APIC);
 	w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)c << 24;
 	w[VMW_RDX] &= ~(uint64_t)CPUID_APIC;
 	if (vlapic_hw_enabled(&g->cpu[c].lapic))
 		w[VMW_RDX] |= CPUID_APIC;
+}
+
+/*
+ * Performance monitoring: the VMM has no PMU model, so CPUID shows none:
+ * leaf 0xA (Intel's architectural PMU) is all zeros, AMD's core counters
+ * (0x80000001 ECX) and PMU v2 (0x80000022) are hidden.  AMD's four legacy
+ * counters have no CPUID bit, so their MSRs read 0 and take writes
+ * (exit_rdmsr), as KVM does without a PMU.
+ */
+static void cpuid_no_pmu(uint32_t leaf, uint64_t *w)
+{
+	if (leaf == 0xa || leaf == 0x80000022)
+		w[VMW_RAX] = w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
+	else if (leaf == 0x80000001)
+		w[VMW_RCX] &= ~(uint64_t)CPUID_PERFCTR_CORE;
 }
 
 /* Leaves 1 and 0xB (EDX: the x2APIC ID), then what every adjusted leaf gets. */
@@ -113,6 +133,7 @@ static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t 
 		cpuid_leaf1(g, w);
 	if (leaf == 0xb)
 		w[VMW_RDX] = guest_exit_cpu(g);
+	cpuid_no_pmu(leaf, w);
 	cpuid_tsc_leaves(leaf, w);
 	xstate_trim_cpuid(g, leaf, sub, w);
 }
@@ -238,6 +259,20 @@ static void exit_xsetbv(struct exit_ctx *x)
  * the reply with.  IA32_TSC is the host's TSC plus the vCPU's offset, so
  * writing it sets the offset.
  */
+/* Whether msr is one of AMD's legacy counters on a CPU that has them (an AMD one). */
+static bool amd_legacy_pmu_msr(uint32_t msr)
+{
+	static int amd = -1;
+	if (msr < MSR_K7_PERF_FIRST || msr > MSR_K7_PERF_LAST)
+		return false;
+	if (amd < 0) {
+		uint32_t a = 0, b, c = 0, d;
+		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		amd = b == 0x68747541; /* "Auth"enticAMD */
+	}
+	return amd;
+}
+
 static void exit_rdmsr(struct exit_ctx *x)
 {
 	uint64_t *w = x->w, v;
@@ -249,6 +284,8 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = rdtsc() + w[VMW_TSC_OFFSET];
 	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
+	else if (amd_legacy_pmu_msr(msr))
+		v = 0;
 	else if (!smp_is_lapic_msr(msr) || !smp_lapic_msr(x, msr, false, &v))
 		return inject_gp(x);
 	w[VMW_RAX] = (uint32_t)v;
@@ -275,6 +312,8 @@ static void exit_wrmsr(struct exit_ctx *x)
 		skip_instruction(x);
 		inject_pending_interrupt(x); /* an EOI, a TPR, a self-IPI or a deadline may have one */
 		return;
+	} else if (amd_legacy_pmu_msr(msr)) {
+		/* taken and dropped: the counters never count (cpuid_no_pmu) */
 	} else if (msr == MSR_EFER && !(v & ~EFER_GUEST)) {
 		w[VMW_EFER] = (v & ~EFER_LMA) | (w[VMW_EFER] & EFER_LMA); /* LMA is the CPU's */
 		x->reply |= VMG_CR;

@@ -249,6 +249,8 @@ bool smp_lapic_msr(struct exit_ctx *x, uint32_t msr, bool write, uint64_t *v)
 	if (msr == MSR_APIC_BASE) {
 		if (!write)
 			*v = l->base;
+		if (write && (*v & LAPIC_BASE_EXTD) && x->g->cfg.no_x2apic)
+			return false; /* x2apic=off: as on a CPU without it, #GP */
 		return !write || vlapic_set_base(l, *v, phys_address_bits());
 	}
 	if (msr == MSR_TSC_DEADLINE) {

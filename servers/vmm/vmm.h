@@ -60,6 +60,7 @@ struct guest_config {
 	char bench_build[GUEST_NAME_LEN]; /* bench-build=NAME: the build's figures NAME_calls, ... */
 	uint64_t timeout_s;    /* timeout=: stopped after this many seconds of host TSC time (0: never) */
 	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
+	bool no_x2apic;        /* x2apic=off: CPUID hides x2APIC mode and the APIC refuses it */
 	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's, after its name */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
 	unsigned module_count;
@@ -396,18 +397,20 @@ uint64_t xstate_switched(void);
 void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w);
 /*
  * The CPUID leaves a guest sees changed: 1 (also VMX hidden), 0xB (the
- * x2APIC ID), the TSC's leaves 0x15, 0x16, 0x40000000-0x40000010 and 0x80000007
- * (exits.c), and those xstate_trim_cpuid changes.  A bit test for the
+ * x2APIC ID), the performance-monitoring leaves 0xA, 0x80000001 and
+ * 0x80000022 (no PMU), the TSC's leaves 0x15, 0x16, 0x40000000-0x40000010
+ * and 0x80000007 (exits.c), and those xstate_trim_cpuid changes.  A bit test for the
  * basic leaves, so that the others (the common case: CPUID exits are the
  * hot path) pass quickly.
  */
 #define CPUID_ADJUSTED_BASIC \
-	((1u << 1) | (1u << 7) | (1u << 0xb) | (1u << 0xd) | (1u << 0x15) | (1u << 0x16))
+	((1u << 1) | (1u << 7) | (1u << 0xa) | (1u << 0xb) | (1u << 0xd) | (1u << 0x15) | (1u << 0x16))
 static inline bool cpuid_adjusted(uint32_t leaf)
 {
 	if (leaf < 32)
 		return (CPUID_ADJUSTED_BASIC >> leaf) & 1;
-	return leaf == 0x80000001 || leaf == 0x80000007 || (leaf >> 8) == 0x400000;
+	return leaf == 0x80000001 || leaf == 0x80000007 || leaf == 0x80000022 ||
+	       (leaf >> 8) == 0x400000;
 }
 /* Whether XSETBV(index, v) is valid for a guest (else #GP). */
 bool xstate_xcr0_valid(uint64_t index, uint64_t v);

@@ -1,26 +1,28 @@
 # The VMM's guest lines for kvm-unit-tests: reads x86/unittests.cfg and
 # prints, for each case named in the file `cases` (in its order), a line
-#   guest NAME kernel=IMAGE cmdline="ARGS" memory=64M vcpus=N test=debug-exit timeout=S
+#   guest NAME kernel=IMAGE cmdline="ARGS" memory=128M vcpus=N test=debug-exit timeout=S
 # from the case's section: file (the image), smp (vCPUs, 1 if absent),
 # test_args (the command line, as QEMU's -append) and timeout (seconds,
-# 90 if absent, as kvm-unit-tests' runner has it).  A case without a
-# section is an error.  QEMU's own settings (qemu_params) are not carried
-# over; docs/testing.md says what stands in for them.
+# 90 if absent, as kvm-unit-tests' runner has it); 128 MiB is QEMU's
+# default RAM.  Of QEMU's own settings (qemu_params) one is carried over:
+# a CPU without x2APIC ("-x2apic") is x2apic=off.  A case without a
+# section is an error.
 function flush() {
 	if (name != "")
-		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=64M vcpus=%d test=debug-exit timeout=%d",
-				     name, file, args, smp, timeout)
+		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=128M vcpus=%d test=debug-exit timeout=%d%s",
+				     name, file, args, smp, timeout, params ~ /,-x2apic/ ? " x2apic=off" : "")
 }
 /^\[.*\]$/ {
 	flush()
 	name = substr($0, 2, length($0) - 2)
-	file = ""; args = ""; smp = 1; timeout = 90
+	file = ""; args = ""; smp = 1; timeout = 90; params = ""
 	next
 }
 /^file *=/      { file = value($0) }
 /^smp *=/       { smp = value($0) + 0 }
 /^test_args *=/ { args = value($0) }
 /^timeout *=/   { timeout = value($0) + 0 }
+/^qemu_params *=/ { params = value($0) }
 function value(s) {
 	sub(/^[^=]*= */, "", s)
 	sub(/ *$/, "", s)

@@ -139,6 +139,9 @@ TEST(vmm_config_debug_exit_timeout_alone)
 	CHECK_EQ(cfg[1].timeout_s, 0); /* no limit by default */
 	CHECK(!cfg[1].alone);
 	CHECK_EQ(parse("guest a timeout=soon\n"), -1);
+	CHECK_EQ(parse("guest a kernel=k x2apic=off\nguest b kernel=k\n"), 2);
+	CHECK(cfg[0].no_x2apic && !cfg[1].no_x2apic);
+	CHECK_EQ(parse("guest a x2apic=on\n"), -1); /* on is the default: only off is a setting */
 }
 
 /* It is an error for a module name not to fit (47 characters). */
