@@ -16,6 +16,9 @@
 #define CPUID_APIC       (1u << 9)  /* leaf 1 EDX: the vCPU's APIC is enabled (IA32_APIC_BASE) */
 #define CPUID_PDCM       (1u << 15) /* leaf 1 ECX: IA32_PERF_CAPABILITIES, hidden (no PMU) */
 #define CPUID_PERFCTR_CORE (1u << 23) /* leaf 0x80000001 ECX: AMD's core counters, hidden */
+#define MSR_MCG_CAP      0x179  /* machine-check banks: 0 (none modelled), read-only */
+#define MSR_MCG_STATUS   0x17a  /* no machine check in progress: 0, and only 0 may be written */
+#define MSR_MISC_ENABLE  0x1a0
 /* AMD's four legacy counters and their event selects (APM vol. 2, 13.2): always there on AMD. */
 #define MSR_K7_PERF_FIRST 0xc0010000u
 #define MSR_K7_PERF_LAST  0xc0010007u
@@ -284,8 +287,10 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = rdtsc() + w[VMW_TSC_OFFSET];
 	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
-	else if (amd_legacy_pmu_msr(msr))
+	else if (amd_legacy_pmu_msr(msr) || msr == MSR_MCG_CAP || msr == MSR_MCG_STATUS)
 		v = 0;
+	else if (msr == MSR_MISC_ENABLE)
+		v = x->g->cpu[exit_cpu(x)].misc_enable;
 	else if (!smp_is_lapic_msr(msr) || !smp_lapic_msr(x, msr, false, &v))
 		return inject_gp(x);
 	w[VMW_RAX] = (uint32_t)v;
@@ -312,8 +317,10 @@ static void exit_wrmsr(struct exit_ctx *x)
 		skip_instruction(x);
 		inject_pending_interrupt(x); /* an EOI, a TPR, a self-IPI or a deadline may have one */
 		return;
-	} else if (amd_legacy_pmu_msr(msr)) {
-		/* taken and dropped: the counters never count (cpuid_no_pmu) */
+	} else if (amd_legacy_pmu_msr(msr) || (msr == MSR_MCG_STATUS && v == 0)) {
+		/* taken and dropped: the counters never count (cpuid_no_pmu); no machine check runs */
+	} else if (msr == MSR_MISC_ENABLE) {
+		x->g->cpu[exit_cpu(x)].misc_enable = v;
 	} else if (msr == MSR_EFER && !(v & ~EFER_GUEST)) {
 		w[VMW_EFER] = (v & ~EFER_LMA) | (w[VMW_EFER] & EFER_LMA); /* LMA is the CPU's */
 		x->reply |= VMG_CR;

@@ -47,6 +47,7 @@ void smp_init(struct guest *g)
 		v->init_pending = false;
 		v->sipi_vector = -1;
 		v->tsc_offset = 0;
+		v->misc_enable = MISC_ENABLE_RESET;
 		vlapic_init(&v->lapic, c, c == 0);
 		v->lapic.eoi_level = level_eoi;
 		v->lapic.eoi_ctx = g;

@@ -81,6 +81,13 @@ static inline uint64_t guest_page_bytes(const struct guest_config *c)
  */
 enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_HALTED };
 
+/*
+ * IA32_MISC_ENABLE at reset, as KVM gives it: fast strings (bit 0), and
+ * no branch-trace store (11) or PEBS (12), as there is no PMU.  The guest
+ * may write any value and reads it back; nothing in the VMM acts on it.
+ */
+#define MISC_ENABLE_RESET 0x1801ULL
+
 /* One vCPU of a guest, as the VMM models it. */
 struct guest_vcpu {
 	uint64_t slot;          /* its capability */
@@ -92,6 +99,7 @@ struct guest_vcpu {
 	bool init_pending;      /* an INIT reached it while it ran: it was recalled */
 	int sipi_vector;        /* a STARTUP that came meanwhile (-1: none) */
 	uint64_t tsc_offset;    /* its guest TSC less the host's (the last IA32_TSC write set it) */
+	uint64_t misc_enable;   /* IA32_MISC_ENABLE as the guest last wrote it (exits.c) */
 	struct vlapic lapic;
 };
 
