@@ -47,13 +47,12 @@ lane fault bochs test-fault.iso fault 120 '' \
 	svm-vmlarge bochs-svm test-vmlarge-512.iso vmlarge 600 --no-skip &
 lane3=$!
 # kvm-unit-tests under the VMM (tests/kut/run.sh), on Bochs's Intel CPU (VMX)
-# and then its AMD one (SVM), in a lane of their own: they run longest.
-{
-	tests/kut/run.sh bochs "$build/test-kut.iso" "$build/kut" "$logs" 2400 >"$logs/bochs-kut.out" 2>&1
-	tests/kut/run.sh bochs-svm "$build/test-kut.iso" "$build/kut" "$logs" 2400 \
-		>"$logs/bochs-svm-kut.out" 2>&1
-} &
+# and its AMD one (SVM), each in a lane of its own: they run longest.
+tests/kut/run.sh bochs "$build/test-kut.iso" "$build/kut" "$logs" 3000 >"$logs/bochs-kut.out" 2>&1 &
 lane4=$!
+tests/kut/run.sh bochs-svm "$build/test-kut.iso" "$build/kut" "$logs" 3000 \
+	>"$logs/bochs-svm-kut.out" 2>&1 &
+lane5=$!
 names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch
 	vmlarge svm-vmlarge kut svm-kut"
 
@@ -73,7 +72,7 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
-	wait $lane1 $lane2 $lane3 $lane4
+	wait $lane1 $lane2 $lane3 $lane4 $lane5
 	for name in $names; do
 		cat "$logs/bochs-$name.out"
 	done

@@ -43,12 +43,12 @@ for f in $files; do
 done
 {
 	echo "# The VMM runs kvm-unit-tests (made by tests/kut/build.sh)."
-	echo "server vmm module=vmm priority=60 memory=1M console untyped=600M modules=vmm.cfg modules=$(echo $files | tr ' ' ,)"
+	echo "server vmm module=vmm priority=60 memory=1M console untyped=300M modules=vmm.cfg modules=$(echo $files | tr ' ' ,)"
 } >"$out/root.cfg"
 # make bench's figures: the vmexit cases kvm-unit-tests times, alone in a
 # VMM of their own (tools/bench.sh names each kut_NAME).
 for c in vmexit_cpuid vmexit_inl_pmtimer vmexit_mov_to_cr8 vmexit_tscdeadline vmexit_ipi; do
-	grep "^guest $c " "$out/vmm.cfg" | sed 's/^guest /guest kut_/; s/$/ alone/'
+	grep "^guest $c " "$out/vmm.cfg" | sed 's/^guest /guest kut_/'
 done >"$out/bench.cfg"
 {
 	echo "# The VMM runs kvm-unit-tests' vmexit timings (made by tests/kut/build.sh)."

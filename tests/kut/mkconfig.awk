@@ -1,16 +1,19 @@
 # The VMM's guest lines for kvm-unit-tests: reads x86/unittests.cfg and
 # prints, for each case named in the file `cases` (in its order), a line
-#   guest NAME kernel=IMAGE cmdline="ARGS" memory=128M vcpus=N test=debug-exit timeout=S
+#   guest NAME kernel=IMAGE cmdline="ARGS" memory=128M vcpus=N test=debug-exit timeout=S alone
 # from the case's section: file (the image), smp (vCPUs, 1 if absent),
-# test_args (the command line, as QEMU's -append) and timeout (seconds,
-# 90 if absent, as kvm-unit-tests' runner has it); 128 MiB is QEMU's
-# default RAM.  Of QEMU's own settings (qemu_params) one is carried over:
+# test_args (the command line, as QEMU's -append) and timeout (90 seconds
+# if absent, as kvm-unit-tests' runner has it, times 4: the limits are for
+# hardware, and the emulated CPUs here run some 50 million instructions a
+# second, kvm-unit-tests' vmexit loops up to 2^31 TSC counts); 128 MiB is
+# QEMU's default RAM.  Each runs alone, so that its lines in the log are
+# its own.  Of QEMU's own settings (qemu_params) one is carried over:
 # a CPU without x2APIC ("-x2apic") is x2apic=off.  A case without a
 # section is an error.
 function flush() {
 	if (name != "")
-		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=128M vcpus=%d test=debug-exit timeout=%d%s",
-				     name, file, args, smp, timeout, params ~ /,-x2apic/ ? " x2apic=off" : "")
+		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=128M vcpus=%d test=debug-exit timeout=%d%s alone",
+				     name, file, args, smp, 4 * timeout, params ~ /,-x2apic/ ? " x2apic=off" : "")
 }
 /^\[.*\]$/ {
 	flush()
