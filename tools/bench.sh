@@ -31,7 +31,8 @@ port=$((20000 + ($$ % 20000)))
 SERIAL_PORT=$port timeout 300 "$here/emu.sh" bochs "$serial_iso" "$dir/unused.log" \
 	"$dir/bochs-serial.emu" || true
 wait
-timeout 1200 "$here/emu.sh" bochs "$kut_iso" "$dir/bochs-kut.log" "$dir/bochs-kut.emu" || true
+EMU_MEGS=$(cat "$here/../tests/boot/kut.bochs.megs") timeout 1200 "$here/emu.sh" bochs "$kut_iso" \
+	"$dir/bochs-kut.log" "$dir/bochs-kut.emu" || true
 QEMU_EXTRA="-icount shift=7" timeout 120 "$here/emu.sh" qemu-tcg "$user_iso" "$dir/qemu.log" \
 	"$dir/qemu.emu" || true
 QEMU_EXTRA="-icount shift=7" timeout 300 "$here/emu.sh" qemu-tcg "$vm_iso" "$dir/qemu-vm.log" \
