@@ -14,6 +14,7 @@ src=$1 out=$2
 here=$(dirname "$0")
 rm -rf "$out"
 mkdir -p "$out"
+out=$(cd "$out" && pwd) # absolute: the build runs in $out/src
 grep -v '^#' "$here/cases" | grep . >"$out/cases"
 if [ ! -f "$src/x86/unittests.cfg" ]; then
 	echo "no kvm-unit-tests at $src" >"$out/missing"
