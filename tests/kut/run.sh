@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs kvm-unit-tests under the VMM in one emulator and prints one line per
 # case of tests/kut/cases:
-#   tests/kut/run.sh EMU ISO KUT_OUT LOGDIR TIMEOUT_SECONDS
-# KUT_OUT is tests/kut/build.sh's output.  The VMM reports each case (a
+#   tests/kut/run.sh EMU ISO KUT_OUT LOGDIR TIMEOUT_SECONDS [CASES]
+# KUT_OUT is tests/kut/build.sh's output; CASES the cases ISO runs
+# (KUT_OUT/cases, all of them, if not given).  The VMM reports each case (a
 # guest with test=debug-exit); a case it never reported (the run ended or
 # was killed first) is a failure.  A case listed in
 # tests/kut/expected-failures for this emulator becomes a skip line that
@@ -11,7 +12,7 @@
 # depend on timing, and a run that happens to pass them must not fail).  Without kvm-unit-tests (KUT_OUT/missing) every
 # case is a skip line: nothing passes that did not run.
 set -u
-emu=$1 iso=$2 out=$3 logdir=$4 limit=$5
+emu=$1 iso=$2 out=$3 logdir=$4 limit=$5 cases=${6:-$3/cases}
 here=$(dirname "$0")
 mkdir -p "$logdir"
 if [ -f "$out/missing" ]; then
@@ -19,7 +20,7 @@ if [ -f "$out/missing" ]; then
 	while read -r c; do
 		n=$((n + 1))
 		echo "skip $n $emu:kut:$c # $(cat "$out/missing")"
-	done <"$out/cases"
+	done <"$cases"
 	exit 0
 fi
 "$here/../boot/run-suite.sh" "$emu" "$iso" kut "$logdir" "$limit" --no-skip >"$logdir/kut-$emu.lines"
@@ -42,4 +43,4 @@ while read -r c; do
 	else
 		echo "$result $n $emu:kut:$c$why"
 	fi
-done <"$out/cases"
+done <"$cases"
