@@ -2,8 +2,7 @@
  * Retype: carving kernel objects out of untyped memory.  An untyped
  * capability hands out its range front to back (retyped_bytes counts the
  * bytes used); revoking it deletes everything made from it and makes the
- * whole range available again, as does a retype once every object made
- * from it is gone.  Untyped capabilities cannot be copied, so
+ * whole range available again.  Untyped capabilities cannot be copied, so
  * one range is never handed out twice.
  */
 #include "cap.h"
@@ -121,14 +120,6 @@ int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages
 	for (uint64_t i = 0; i < count; i++)
 		if (t->cspace[dst + i].type != OBJ_NONE)
 			return ERR_SLOT_OCCUPIED;
-	/*
-	 * With nothing made from it left (each object went with its last
-	 * capability, and the zombies are reaped at the end of every call), the
-	 * whole range is free again, as after a revoke: a server that builds
-	 * and deletes in turn (the VMM's guests, one after another) reuses it.
-	 */
-	if (!ut->first_child)
-		ut->retyped_bytes = 0;
 	uint64_t start = untyped_align(type, bytes, ut->base, ut->retyped_bytes);
 	uint64_t size = (uint64_t)ut->pages * PAGE_SIZE;
 	if (start > size || count * bytes > size - start)

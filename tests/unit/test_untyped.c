@@ -97,19 +97,6 @@ TEST(retype_after_revoke_starts_from_the_front_again)
 	CHECK_EQ(slots[1].base, host_phys(mem));
 }
 
-TEST(retype_after_the_last_child_is_deleted_starts_from_the_front_again)
-{
-	fresh();
-	CHECK_EQ(retype(OBJ_FRAME, UT_PAGES / 2, 1, 1), OK);
-	CHECK_EQ(retype(OBJ_FRAME, UT_PAGES / 2, 2, 1), OK);
-	cap_delete(&slots[1]);
-	/* one child left: its memory stays taken, and so does the range's front */
-	CHECK_EQ(retype(OBJ_FRAME, 1, 1, 1), ERR_NO_MEMORY);
-	cap_delete(&slots[2]);
-	CHECK_EQ(retype(OBJ_FRAME, UT_PAGES, 1, 1), OK);
-	CHECK_EQ(slots[1].base, host_phys(mem));
-}
-
 TEST(retype_refuses_sizes_that_could_overflow)
 {
 	fresh();

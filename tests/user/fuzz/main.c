@@ -14,9 +14,13 @@
  *  - the PIT signals it (1 kHz) for the case the idle thread cannot see:
  *    a victim or a guest spinning while every worker is blocked;
  * then it suspends and resumes every worker that is not done, which ends
- * the call it was blocked in with ERR_CANCELED.  SPIN_TICKS ticks with no
- * idle signal mean something below the workers spins: the pool's threads
- * and vCPUs are then suspended (stop_spinners).
+ * the call it was blocked in with ERR_CANCELED.  On ticks it waits for
+ * STALL_TICKS of them without a call done: a resumed worker goes to the
+ * tail of its priority's queue, so unsticking at every tick would keep a
+ * spinner of the workers' own priority (a pool thread whose capability
+ * went where the supervisor cannot reach it) ahead of them for good.
+ * SPIN_TICKS ticks with no idle signal mean something below the workers
+ * spins: the pool's threads and vCPUs are then suspended (stop_spinners).
  *
  * The seed comes from the boot module "fuzzseed" ("seed=N calls=N
  * bochs_calls=N"), which `make test` writes afresh for each run and
@@ -34,6 +38,7 @@
 #define PIT_DIVISOR    1193      /* 1 kHz */
 #define STUCK_LIMIT    5000      /* unsticks without progress that mean a worker is dead */
 #define SPIN_TICKS     20        /* ticks without the idle thread that mean something spins */
+#define STALL_TICKS    4         /* ticks without a call done that mean the workers are blocked */
 
 static uint64_t seed, target = DEFAULT_CALLS;
 static uint64_t unsticks, spinner_stops, rounds, guest_runs;
@@ -280,6 +285,15 @@ static void unstick(void)
 	if (same < STUCK_LIMIT)
 		return;
 	uprintf("# fuzz: the workers made no progress in %u unsticks: giving up\n", STUCK_LIMIT);
+	for (unsigned i = 0; i < WORKERS; i++) {
+		if (workers[i].done)
+			continue;
+		uint64_t st = sys_thread_read_regs(SLOT_WORKER(i));
+		const struct user_regs *u = (const struct user_regs *)utcb()->mr;
+		uprintf("# fuzz: worker %u stuck after its call %lu (registers read: %lu): rip %#lx "
+			"rax %#lx rdi %#lx rsi %#lx\n", i, workers[i].calls, st, u->rip, u->rax, u->rdi,
+			u->rsi);
+	}
 	stuck_worker = true;
 	for (unsigned i = 0; i < WORKERS; i++)
 		workers[i].done = true;
@@ -304,7 +318,7 @@ static void stop_spinners(void)
 /* Waits until every worker is done, unsticking them whenever nothing else can run. */
 static void supervise(void)
 {
-	uint64_t bits, at_last_tick = ~0ULL, ticks_without_idle = 0;
+	uint64_t bits, at_last_tick = ~0ULL, ticks_without_idle = 0, stalled_ticks = 0;
 
 	while (!all_done()) {
 		if (sys_wait(SLOT_SUP_NTFN, &bits) != OK)
@@ -317,10 +331,14 @@ static void supervise(void)
 			ticks_without_idle = 0;
 		else if ((bits & BADGE_TICK) && ++ticks_without_idle == SPIN_TICKS)
 			stop_spinners();
-		if ((bits & BADGE_IDLE) || ((bits & BADGE_TICK) && progress() == at_last_tick))
-			unstick();
-		if (bits & BADGE_TICK)
+		if (bits & BADGE_TICK) {
+			stalled_ticks = progress() == at_last_tick ? stalled_ticks + 1 : 0;
 			at_last_tick = progress();
+		}
+		if ((bits & BADGE_IDLE) || stalled_ticks >= STALL_TICKS) {
+			unstick();
+			stalled_ticks = 0;
+		}
 	}
 }
 
