@@ -13,6 +13,7 @@
 #define RSDP_BYTES     36
 #define FADT_BYTES     276        /* revision 6 */
 #define FACS_BYTES     64
+#define DSDT_BYTES     (HEADER_BYTES + sizeof(dsdt_aml))
 #define MADT_FIXED     44         /* the header, local APIC address and flags */
 #define MADT_LAPIC     8          /* entry type 0 */
 #define MADT_IOAPIC    12         /* type 1 */
@@ -33,6 +34,18 @@
 #define BOOT_LEGACY_DEVICES (1u << 0)
 #define BOOT_8042           (1u << 1)
 #define BOOT_NO_VGA         (1u << 2)
+
+/*
+ * The DSDT's AML, one object: Name (\_S5, Package () { SLP_TYPa, SLP_TYPb,
+ * 0, 0 }), the sleep type an OS writes to PM1 control with SLP_EN to turn
+ * the machine off (ACPI 6.x, 7.4.2; AML encoding in chapter 20).
+ */
+static const uint8_t dsdt_aml[] = {
+	0x08, '\\', '_', 'S', '5', '_',                    /* NameOp, the name \_S5_ */
+	0x12, 0x08, 0x04,                                   /* PackageOp, PkgLength 8, 4 elements */
+	0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP,       /* BytePrefix n: SLP_TYPa, SLP_TYPb */
+	0x00, 0x00,                                         /* ZeroOp: reserved */
+};
 
 /* Little-endian: bytes bytes of v at p + off. */
 static void put(uint8_t *p, unsigned off, uint64_t v, unsigned bytes)
@@ -206,14 +219,15 @@ uint32_t acpi_build_tables(uint8_t *mem, uint64_t gpa, uint32_t len, const struc
 	struct layout l = { .mem = mem, .gpa = gpa, .len = len };
 	uint32_t rsdp = take(&l, RSDP_BYTES, 16), rsdt = take(&l, HEADER_BYTES + 2 * 4, 8);
 	uint32_t xsdt = take(&l, HEADER_BYTES + 2 * 8, 8), facs = take(&l, FACS_BYTES, 64);
-	uint32_t fadt = take(&l, FADT_BYTES, 8), dsdt = take(&l, HEADER_BYTES, 8);
+	uint32_t fadt = take(&l, FADT_BYTES, 8), dsdt = take(&l, DSDT_BYTES, 8);
 	uint32_t madt = take(&l, madt_bytes(m->vcpus), 8);
 	if (l.full || gpa + l.used > UINT32_MAX)
 		return 0;
 	memset(mem, 0, l.used);
 	fill_facs(mem + facs);
-	header(mem + dsdt, "DSDT", HEADER_BYTES, 2);
-	seal(mem + dsdt, 9, HEADER_BYTES);
+	header(mem + dsdt, "DSDT", DSDT_BYTES, 2);
+	memcpy(mem + dsdt + HEADER_BYTES, dsdt_aml, sizeof(dsdt_aml));
+	seal(mem + dsdt, 9, DSDT_BYTES);
 	fill_fadt(mem + fadt, gpa + facs, gpa + dsdt);
 	fill_madt(mem + madt, m);
 	const uint64_t tables[] = { gpa + fadt, gpa + madt };
@@ -274,6 +288,9 @@ static void write_byte(struct acpi_pm *pm, unsigned off, uint8_t b, uint64_t now
 		pm->enable = (uint16_t)((pm->enable & ~(0xffu << shift)) | (unsigned)b << shift);
 	else if (off == 4 || off == 5) {
 		uint16_t c = (uint16_t)((pm->control & ~(0xffu << shift)) | (unsigned)b << shift);
+		/* SLP_EN starts the sleep SLP_TYP names: only S5's, "off", is modelled */
+		if ((c & ACPI_PM1_SLP_EN) && ACPI_PM1_SLP_TYP(c) == ACPI_S5_SLP_TYP)
+			pm->powered_off = true;
 		pm->control = (c & ~ACPI_PM1_SLP_EN) | ACPI_PM1_SCI_EN;
 	}
 }

@@ -11,7 +11,7 @@
  *         TMR_VAL_EXT), SCI on IRQ 9, no SMI command port (the hardware
  *         is always in ACPI mode), century at CMOS 0x32, boot flags
  *         "legacy devices" and "8042", no C2/C3, the DSDT and the FACS
- *   DSDT  a header with no AML
+ *   DSDT  one object: \_S5, the sleep type of "off" (ACPI_S5_SLP_TYP)
  *   FACS  64 bytes, 64-byte aligned
  *   MADT  local APICs at 0xFEE00000 (PCAT_COMPAT: 8259s present), one
  *         processor local APIC per vCPU (UID and APIC ID = its number),
@@ -24,8 +24,9 @@
  *         changes; write 1 to clear.  No other event exists.
  *   2-3   PM1a enable: read/write; no SCI is raised.
  *   4-5   PM1a control: SCI_EN (bit 0) reads 1; SLP_TYP, BM_RLD and
- *         GBL_RLS read/write; SLP_EN (bit 13) reads 0: sleep states are
- *         not modelled.
+ *         GBL_RLS read/write; SLP_EN (bit 13) reads 0.  SLP_EN written
+ *         with SLP_TYP ACPI_S5_SLP_TYP turns the machine off (powered_off);
+ *         the other sleep states are not modelled (nothing happens).
  *   8-11  PM timer: a 32-bit count at 3.579545 MHz since power-on, in
  *         guest TSC time; read-only.
  * Pure and freestanding: time is the caller's "now" in TSC counts at the
@@ -53,6 +54,8 @@
 #define ACPI_PM1_TMR_STS   (1u << 0)
 #define ACPI_PM1_SCI_EN    (1u << 0)
 #define ACPI_PM1_SLP_EN    (1u << 13)
+#define ACPI_PM1_SLP_TYP(c) (((c) >> 10) & 7u)
+#define ACPI_S5_SLP_TYP    5           /* the DSDT's \_S5: our choice, any 3-bit value works */
 
 /* What the MADT describes. */
 struct acpi_machine {
@@ -76,6 +79,7 @@ struct acpi_pm {
 	uint64_t start;      /* "now" at power-on */
 	uint64_t msb_epoch;  /* timer ticks >> 31 when TMR_STS was last cleared */
 	uint16_t enable, control;
+	bool powered_off;    /* the OS entered S5: the machine is off */
 };
 
 /* The registers at power-on, at TSC now, the TSC running at tsc_hz. */

@@ -2,7 +2,7 @@
  * The VMM's configuration: one line per guest, started in order.
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
- *         debug-exit]
+ *         debug-exit|poweroff]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
  *         [timeout=SECONDS] [alone] [x2apic=off]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...]
@@ -113,7 +113,7 @@ static int lookup(const char *word, const char *const *names, int n)
 
 static const char *const mode_names[] = { "realmode", "protected", "multiboot" };
 static const char *const test_names[] = { "none",  "result", "contained", "spin", "bench",
-					   "delete", "refused", "debug-exit" };
+					   "delete", "refused", "debug-exit", "poweroff" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
 
 _Static_assert(VMM_MAX_VCPUS == 4, "apply's message names the limit");

@@ -197,6 +197,25 @@ static void exit_vmcall(struct exit_ctx *x)
 	skip_instruction(x);
 }
 
+/*
+ * After a port write: a reset through the 8042 or port 0x92 stops the
+ * guest with its reason (a CPU reset is not modelled), and ACPI's S5 ends
+ * it well, as a machine turned off.  True if it stopped.
+ */
+static bool platform_stopped(struct exit_ctx *x, uint16_t port)
+{
+	struct guest *g = x->g;
+	if (g->done)
+		return true;
+	if (g->kbc.reset_reason)
+		guest_stop(x, g->kbc.reset_reason, port);
+	else if (g->pm.powered_off)
+		guest_stop(x, 0, 0);
+	else
+		return false;
+	return true;
+}
+
 /* IN, OUT and their string forms, to or from the devices. */
 static void exit_io(struct exit_ctx *x)
 {
@@ -207,7 +226,7 @@ static void exit_io(struct exit_ctx *x)
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	if (q & IO_QUAL_STRING) { /* through the guest's paging, rip moved on when done (emulate.c) */
 		emulate_string_io(x, port, size, in);
-		if (!x->g->done)
+		if (!platform_stopped(x, port))
 			inject_pending_interrupt(x);
 		return;
 	}
@@ -220,10 +239,8 @@ static void exit_io(struct exit_ctx *x)
 	} else {
 		port_write(x->g, port, size, w[VMW_RAX] & mask);
 	}
-	if (x->g->kbc.reset_reason) { /* the 8042 or port 0x92 reset the CPU: not modelled */
-		guest_stop(x, x->g->kbc.reset_reason, port);
+	if (platform_stopped(x, port))
 		return;
-	}
 	skip_instruction(x);
 	inject_pending_interrupt(x);
 }

@@ -86,6 +86,11 @@ static bool case_report(struct guest *g)
 		if (!g->stop_reason && !g->debug_exited)
 			uprintf("# vmm: guest %s ended on the result port, not the debug-exit port\n", n);
 		break;
+	case TEST_POWEROFF:
+		ok = !g->stop_reason && g->pm.powered_off && g->result == 0;
+		if (!g->stop_reason && !g->pm.powered_off)
+			uprintf("# vmm: guest %s ended on a port, not by turning itself off\n", n);
+		break;
 	case TEST_CONTAINED:
 	case TEST_SPIN:
 		ok = g->stop_reason != 0;
@@ -120,6 +125,8 @@ void test_report(struct guest *g)
 		ok = !g->stop_reason && g->result == 0;
 		if (g->stop_reason)
 			uprintf("vmm: guest %s %s\n", g->cfg.name, g->stop_reason);
+		else if (g->pm.powered_off)
+			uprintf("vmm: guest %s powered off (ACPI S5)\n", g->cfg.name);
 		else if (g->debug_exited)
 			uprintf("vmm: guest %s ended with status %lu (debug-exit port)\n", g->cfg.name,
 				g->result);

@@ -42,6 +42,7 @@ enum guest_test {
 	TEST_DELETE,    /* spins in the background; deleted while it runs, at the end */
 	TEST_REFUSED,   /* the loader must refuse its image (and say why) */
 	TEST_DEBUG_EXIT, /* the guest ends through the debug-exit port with status 0 (testdev.c) */
+	TEST_POWEROFF,  /* the guest turns itself off through ACPI (S5, acpi.h) */
 };
 
 struct guest_config {

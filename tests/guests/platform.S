@@ -2,7 +2,8 @@
 /*
  * platform: the PC platform devices as a guest's OS finds them.  The ACPI
  * tables (the RSDP by the 16-byte scan of 0xE0000-0xFFFFF, the RSDT,
- * XSDT, FADT and MADT with their checksums), the PM timer the FADT names
+ * XSDT, FADT, DSDT and MADT with their checksums, and the DSDT's \_S5
+ * sleep type, parsed from its AML as an OS does), the PM timer the FADT names
  * against the TSC, the CMOS RTC read by the UIP protocol in BCD and in
  * binary, the I/O APIC's registers and a level-triggered entry raised by
  * a pc-testdev IRQ line, an ISA line reaching the 8259, the 8042's self
@@ -39,6 +40,9 @@
  *  23  the 8042's reset did not stop it
  *  24  RTC: with PIE, no IRQF and PF in C 2 ms after reading it, or IRQ 8
  *      not in the slave PIC's IRR
+ *  25  FADT: PM1a_CNT_BLK is not 0x604
+ *  26  DSDT: signature or checksum, or no \_S5 package of integers in its AML
+ *  27  DSDT: \_S5's SLP_TYPa is not 5 (what the poweroff guest writes)
  */
 #include "guest.h"
 
@@ -151,6 +155,11 @@ acpi_tables:
 11:	movl	76(%edi), %eax		/* PM_TMR_BLK */
 	movl	%eax, pm_port
 	EXPECT	0x608, %eax, 7
+	movl	64(%edi), %eax		/* PM1a_CNT_BLK */
+	EXPECT	0x604, %eax, 25
+	movl	40(%edi), %esi		/* the DSDT */
+	call	s5_sleep_type
+	EXPECT	5, %eax, 27
 	movl	$0x43495041, %ebx	/* "APIC" */
 	call	find_table
 	testl	%edi, %edi
@@ -163,6 +172,40 @@ acpi_tables:
 	je	13f
 12:	FAIL	6
 13:	ret
+
+/*
+ * EAX = SLP_TYPa of the DSDT at ESI: the first element of the package
+ * named _S5_ in its AML (PackageOp, PkgLength, NumElements, then integers
+ * as ZeroOp, OneOp or BytePrefix n).  Fails with 26 if there is none.
+ */
+s5_sleep_type:
+	cmpl	$0x54445344, (%esi)	/* "DSDT" */
+	jne	3f
+	movl	%esi, %ebx
+	call	table_sum
+	jnz	3f
+	movl	4(%ebx), %ecx
+	leal	-6(%ebx,%ecx), %ecx	/* the last place "_S5_" and PackageOp can start */
+	leal	36(%ebx), %esi
+1:	cmpl	%ecx, %esi
+	ja	3f
+	cmpl	$0x5F35535F, (%esi)	/* "_S5_" */
+	jne	2f
+	cmpb	$0x12, 4(%esi)		/* PackageOp */
+	je	4f
+2:	incl	%esi
+	jmp	1b
+3:	FAIL	26
+4:	movzbl	5(%esi), %eax		/* PkgLength: bits 7:6 count the bytes after the first */
+	shrl	$6, %eax
+	leal	7(%esi,%eax), %esi	/* past NumElements, at the first element */
+	movzbl	(%esi), %eax
+	cmpb	$0x01, %al		/* ZeroOp 0, OneOp 1: the value itself */
+	jbe	5f
+	cmpb	$0x0A, %al		/* BytePrefix */
+	jne	3b
+	movzbl	1(%esi), %eax
+5:	ret
 
 /* ZF set if the ECX bytes at ESI sum to 0 (clobbers EAX, ECX, ESI) */
 sum:

@@ -117,6 +117,25 @@ TEST(acpi_fadt_names_the_pm_ports_sci_dsdt_and_facs)
 	CHECK_EQ(get(f + 36, 4) % 64, 0);
 }
 
+TEST(acpi_dsdt_names_s5_as_a_package_of_integers)
+{
+	CHECK(build(1) > 0);
+	const uint8_t *f = find_table("FACP"), *dsdt = at(get(f + 40, 4));
+	uint32_t len = get(dsdt + 4, 4);
+	CHECK(len > 36);
+	CHECK_EQ(acpi_sum(dsdt, len), 0);
+	/* NameOp \_S5_ PackageOp: the package's length counts itself and what follows */
+	static const uint8_t name[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12 };
+	CHECK(!memcmp(dsdt + 36, name, sizeof(name)));
+	const uint8_t *pkg = dsdt + 36 + sizeof(name);
+	CHECK_EQ(pkg[0], len - 36 - sizeof(name)); /* one-byte PkgLength: the rest of the AML */
+	CHECK_EQ(pkg[1], 4);                        /* NumElements */
+	CHECK_EQ(pkg[2], 0x0a);                     /* BytePrefix */
+	CHECK_EQ(pkg[3], ACPI_S5_SLP_TYP);
+	CHECK_EQ(pkg[4], 0x0a);
+	CHECK_EQ(pkg[5], ACPI_S5_SLP_TYP);
+}
+
 TEST(acpi_madt_one_lapic_per_vcpu_the_ioapic_and_overrides)
 {
 	CHECK(build(3) > 0);
@@ -190,7 +209,15 @@ TEST(acpi_pm1_status_write_one_to_clear_enable_and_control)
 	acpi_pm_write(&pm, 2, 2, 0x0121, 0);
 	CHECK_EQ(acpi_pm_read(&pm, 2, 2, 0), 0x0121);
 	CHECK_EQ(acpi_pm_read(&pm, 4, 2, 0), ACPI_PM1_SCI_EN);
-	acpi_pm_write(&pm, 4, 2, ACPI_PM1_SLP_EN | (5u << 10), 0);
+	acpi_pm_write(&pm, 4, 2, 3u << 10, 0);      /* a sleep type alone does nothing */
+	CHECK(!pm.powered_off);
+	acpi_pm_write(&pm, 4, 2, ACPI_PM1_SLP_EN | (3u << 10), 0); /* S3: not modelled */
+	CHECK(!pm.powered_off);
+	CHECK_EQ(acpi_pm_read(&pm, 4, 2, 0), ACPI_PM1_SCI_EN | (3u << 10));
+	acpi_pm_write(&pm, 4, 2, ACPI_S5_SLP_TYP << 10, 0);
+	CHECK(!pm.powered_off);
+	acpi_pm_write(&pm, 4, 2, ACPI_PM1_SLP_EN | (ACPI_S5_SLP_TYP << 10), 0);
+	CHECK(pm.powered_off);
 	CHECK_EQ(acpi_pm_read(&pm, 4, 2, 0), ACPI_PM1_SCI_EN | (5u << 10));
 	CHECK_EQ(acpi_pm_read(&pm, 0, 4, half), 0x01210000);
 	CHECK_EQ(acpi_pm_read(&pm, 10, 4, 0) >> 16, 0xffff); /* past the block */
