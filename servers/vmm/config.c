@@ -4,7 +4,7 @@
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
  *         debug-exit|poweroff]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
- *         [timeout=SECONDS] [alone] [x2apic=off]
+ *         [timeout=SECONDS] [alone] [x2apic=off] [restarts=N]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
  * end below GUEST_MEMORY_MAX; vcpus= is 1 to VMM_MAX_VCPUS (1 by default).
@@ -201,6 +201,8 @@ static const char *apply(struct guest_config *g, char *word)
 	else if (strcmp(key, "x2apic") == 0 && strcmp(val, "off") == 0)
 		g->no_x2apic = true;
 	else if (strcmp(key, "max-build-calls") == 0 && parse_size(val, &g->max_build_calls))
+		;
+	else if (strcmp(key, "restarts") == 0 && parse_size(val, &g->max_restarts))
 		;
 	else
 		return "bad option";

@@ -14,6 +14,8 @@
  * an exit is handled at once.  A guest with test=... is a test case:
  * testrun.c reports it, and runs the background guests around the others.
  */
+#include <stddef.h>
+
 #include "fmt.h"
 #include "mem.h"
 #include "moat/syscall.h"
@@ -398,12 +400,39 @@ static bool start_more(unsigned *next)
 	return true;
 }
 
-/* Reports and takes away every foreground guest whose threads have stopped it. */
+/*
+ * A guest that reset its CPU (the 8042's or port 0x92's reset line), with
+ * restarts= left: built again from its image and started, as a PC starts
+ * again from its firmware.  Nothing of the old run is kept but the count.
+ */
+static void vmm_restart(struct guest *g, unsigned i)
+{
+	console_flush(); /* the guest's own lines first */
+	uprintf("vmm: guest %s %s: restarting (%lu of %lu)\n", g->cfg.name, g->stop_reason,
+		g->restarts + 1, g->cfg.max_restarts);
+	vmm_destroy(g);
+	g->restarts++;
+	memset(&g->untyped, 0, sizeof(*g) - offsetof(struct guest, untyped));
+	if (vmm_start(g, i) != START_OK)
+		test_not_started(g, g->stop_reason);
+}
+
+static bool restarts_on_reset(const struct guest *g)
+{
+	return g->stop_reason && g->stop_reason == g->kbc.reset_reason &&
+	       g->restarts < g->cfg.max_restarts;
+}
+
+/* Reports and takes away (or restarts) every foreground guest whose threads have stopped it. */
 static void finish_ended(void)
 {
 	for (unsigned i = 0; i < n_guests; i++) {
 		struct guest *g = &guests[i];
-		if (g->running && !test_in_background(g) && guest_done(g))
+		if (!g->running || test_in_background(g) || !guest_done(g))
+			continue;
+		if (restarts_on_reset(g))
+			vmm_restart(g, i);
+		else
 			vmm_finish(g);
 	}
 }

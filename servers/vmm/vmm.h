@@ -62,6 +62,7 @@ struct guest_config {
 	uint64_t timeout_s;    /* timeout=: stopped after this many seconds of host TSC time (0: never) */
 	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
 	bool no_x2apic;        /* x2apic=off: CPUID hides x2APIC mode and the APIC refuses it */
+	uint64_t max_restarts; /* restarts=: a CPU reset restarts it this many times, then stops it */
 	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's, after its name */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
 	unsigned module_count;
@@ -107,6 +108,8 @@ struct guest_vcpu {
 /* One running guest. */
 struct guest {
 	struct guest_config cfg;
+	uint64_t restarts;     /* how often a reset restarted it (main.c); kept across them */
+	/* From here on, everything is the running guest's: zero before each start. */
 	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots (vcpu: the BSP's) */
 	struct guest_vcpu cpu[VMM_MAX_VCPUS]; /* cfg.vcpus of them; cpu[0] is the BSP */
 	/*

@@ -161,3 +161,13 @@ TEST(vmm_config_overlong_name_is_refused)
 	CHECK_EQ(parse(line), -1);
 	CHECK_STR(err, "line 1: expected 'guest NAME ...'");
 }
+
+TEST(vmm_config_restarts_and_poweroff)
+{
+	CHECK_EQ(parse("guest a kernel=k restarts=3 test=poweroff\nguest b kernel=k\n"), 2);
+	CHECK_EQ(cfg[0].max_restarts, 3);
+	CHECK_EQ(cfg[0].test, TEST_POWEROFF);
+	CHECK_EQ(cfg[1].max_restarts, 0); /* a reset stops a guest by default */
+	CHECK_EQ(parse("guest a restarts=often\n"), -1);
+	CHECK_EQ(parse("guest a test=off\n"), -1);
+}
