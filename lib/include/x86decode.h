@@ -16,6 +16,7 @@
 
 /* The longest legal instruction, prefixes included. */
 #define X86_MAX_INSN_LEN 15
+#define X86_OPCODE_HLT 0xF4
 
 /* Default operand and address size of the code segment; 64 is long mode. */
 enum x86_cpu_mode { X86_MODE_16, X86_MODE_32, X86_MODE_64 };

@@ -19,6 +19,7 @@
 #define UART_LSR       5    /* the UART's line status register */
 #define IRQ_PIT        0
 #define IRQ_COM1       4
+#define IRQ_IDE        14   /* the primary ATA channel's INTRQ */
 #define POST_PORT      0x80 /* POST codes: the last byte written reads back */
 #define IOAPIC_PIN_IRQ0 2   /* the MADT's interrupt source override */
 
@@ -177,15 +178,18 @@ static void write_byte(struct guest *g, uint16_t port, uint8_t v)
 
 static bool is_disk_port(struct guest *g, uint16_t port)
 {
-	return g->cfg.disk && port >= IDE_PORT_DATA && port <= IDE_PORT_STATUS;
+	return g->cfg.disk && ide_port(port);
 }
 
 /* A wider access reaches the bytes at port, port + 1, ... as on the ISA bus (but the disk's). */
 uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 {
 	uint32_t v = 0;
-	if (is_disk_port(g, port))
-		return ide_read(&g->ide, port, size);
+	if (is_disk_port(g, port)) { /* reading the status lowers INTRQ */
+		v = ide_read(&g->ide, port, size);
+		isa_irq(g, IRQ_IDE, ide_irq_level(&g->ide));
+		return v;
+	}
 	if (is_pm_port(port)) /* one instant for all its bytes */
 		return acpi_pm_read(&g->pm, port - ACPI_PM_BASE, size, rdtsc());
 	if (testdev_port_read(g, port, size, &v))
@@ -199,6 +203,7 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 {
 	if (is_disk_port(g, port)) {
 		ide_write(&g->ide, port, size, value);
+		isa_irq(g, IRQ_IDE, ide_irq_level(&g->ide));
 		return;
 	}
 	if (is_pm_port(port)) {
@@ -272,7 +277,7 @@ bool mmio_access(struct exit_ctx *x)
 	return true;
 }
 
-/* Whether the PIC has an interrupt for the guest: the PIT's edges, or the UART's line. */
+/* Whether the PIC has an interrupt for the guest: the PIT's edges, the UART's and the RTC's lines (the disk's changes only at its ports). */
 static bool interrupt_due(struct guest *g)
 {
 	while (pit_take_irq0_edges(&g->pit)) {

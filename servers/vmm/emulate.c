@@ -60,17 +60,30 @@ static void *ram_ptr(void *g, uint64_t gpa, uint64_t len)
  * guest gets instead (#PF, #GP, a stop; nothing when the tables kept
  * changing: the instruction runs again) and returns false.
  */
+/* The vCPU's CPL: SS's DPL. */
+static unsigned cpl(const uint64_t *w)
+{
+	return SEG_AR_DPL(VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]));
+}
+
+/* Walks the guest's tables for linear as the vCPU of exit x would, for an access of kind a. */
+static enum gwalk_status walk(struct exit_ctx *x, uint64_t linear, enum gwalk_access a,
+			      struct gwalk_result *r)
+{
+	const uint64_t *w = x->w;
+	struct gwalk_cpu cpu = {
+		.cr0 = w[VMW_CR0], .cr3 = w[VMW_CR3], .cr4 = w[VMW_CR4], .efer = w[VMW_EFER],
+		.rflags = w[VMW_RFLAGS], .cpl = cpl(w), .maxphyaddr = maxphyaddr(),
+	};
+	struct gwalk_ram ram = { ram_ptr, x->g };
+	return gwalk(&cpu, &ram, linear, a, r);
+}
+
 static bool translate(struct exit_ctx *x, uint64_t linear, enum gwalk_access a, uint64_t *gpa)
 {
 	uint64_t *w = x->w;
-	struct gwalk_cpu cpu = {
-		.cr0 = w[VMW_CR0], .cr3 = w[VMW_CR3], .cr4 = w[VMW_CR4], .efer = w[VMW_EFER],
-		.rflags = w[VMW_RFLAGS], .cpl = SEG_AR_DPL(VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)])),
-		.maxphyaddr = maxphyaddr(),
-	};
-	struct gwalk_ram ram = { ram_ptr, x->g };
 	struct gwalk_result r;
-	switch (gwalk(&cpu, &ram, linear, a, &r)) {
+	switch (walk(x, linear, a, &r)) {
 	case GWALK_OK:
 		*gpa = r.gpa;
 		return true;
@@ -186,6 +199,18 @@ static bool fetch_decode(struct exit_ctx *x, struct x86_insn *in)
 	if (st != X86_OK)
 		undecodable(x, code, have, st);
 	return st == X86_OK;
+}
+
+bool emulate_at_hlt(struct exit_ctx *x)
+{
+	struct gwalk_result r;
+	if (cpl(x->w) != 0) /* HLT elsewhere is a #GP, not a halt */
+		return false;
+	uint64_t linear = seg_linear(x->w, X86_SEG_CS, x->w[VMW_RIP]);
+	if (walk(x, linear, GWALK_FETCH, &r) != GWALK_OK)
+		return false;
+	const uint8_t *p = guest_ptr(x->g, r.gpa, 1);
+	return p && *p == X86_OPCODE_HLT;
 }
 
 /*

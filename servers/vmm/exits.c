@@ -450,10 +450,20 @@ static void exit_ept_violation(struct exit_ctx *x)
 		inject_pending_interrupt(x);
 }
 
-/* The interrupt and NMI windows: the guest can take what was waiting. */
+/*
+ * The interrupt and NMI windows: the guest can take what was waiting.
+ * One taken at a HLT is taken as the halt's wake-up, rip past it: as if
+ * the window had opened a moment later, once HLT ran, a timing the VMM
+ * may choose, as it decides when an interrupt arrives.  Otherwise a guest
+ * whose `sti; hlt` saw the window open between the two (QEMU 7.2's SVM
+ * does, STI's shadow notwithstanding) would halt again after the handler,
+ * perhaps with nothing more to come.
+ */
 static void exit_interrupt_window(struct exit_ctx *x)
 {
 	inject_pending_interrupt(x);
+	if ((x->reply & VMG_INJECT) && emulate_at_hlt(x))
+		advance_rip(x, 1);
 }
 
 static void exit_triple_fault(struct exit_ctx *x)

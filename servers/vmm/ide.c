@@ -59,12 +59,31 @@ static void complete(struct ide_disk *d)
 	d->status = IDE_STATUS_READY;
 }
 
-/* Ends the current command with ERR set and ABRT in the error register. */
+/* Ends a non-data command (or a data-out one's last block) with an interrupt. */
+static void complete_with_interrupt(struct ide_disk *d)
+{
+	complete(d);
+	d->intrq = true;
+}
+
+/* Ends the current command with ERR set and ABRT in the error register, and an interrupt. */
 static void abort_command(struct ide_disk *d)
 {
 	d->transfer = IDE_NO_TRANSFER;
 	d->error = IDE_ERROR_ABRT;
 	d->status = IDE_STATUS_READY | IDE_STATUS_ERR;
+	d->intrq = true;
+}
+
+/* The registers as a reset or EXECUTE DEVICE DIAGNOSTIC leaves them: the ATA signature. */
+static void signature(struct ide_disk *d)
+{
+	d->count = 1; /* the ATA device signature: count 1, LBA 1, 0, 0 */
+	d->lba_low = 1;
+	d->lba_mid = 0;
+	d->lba_high = 0;
+	d->device = 0;
+	d->error = IDE_DIAG_PASSED;
 }
 
 /* Ends a disk transfer that failed at sector lba, which the LBA registers then report. */
@@ -83,6 +102,7 @@ static void start_transfer(struct ide_disk *d, enum ide_transfer t, uint32_t lba
 	d->sectors_left = sectors;
 	d->offset = 0;
 	d->status = IDE_STATUS_READY | IDE_STATUS_DRQ;
+	d->intrq = t == IDE_DATA_IN; /* a data-out phase's first block is asked for without one */
 }
 
 /* Writes str into words of an IDENTIFY block as an ATA string: space padded, pairs swapped. */
@@ -116,9 +136,15 @@ static void build_identify(const struct ide_disk *d, uint16_t *id)
 	put_ata_string(id, IDE_ID_SERIAL, 10, IDE_SERIAL);
 	put_ata_string(id, IDE_ID_FIRMWARE, 4, IDE_FIRMWARE);
 	put_ata_string(id, IDE_ID_MODEL, 20, IDE_MODEL);
-	id[IDE_ID_CAPABILITIES] = IDE_ID_CAP_LBA;
+	id[IDE_ID_MULTIPLE_MAX] = 0x8000;
+	id[IDE_ID_CAPABILITIES] = IDE_ID_CAP_LBA | IDE_ID_CAP_IORDY | IDE_ID_CAP_IORDY_OFF;
+	id[IDE_ID_FIELD_VALID] = 0x0002;
 	id[IDE_ID_LBA28_SECTORS] = (uint16_t)sectors;
 	id[IDE_ID_LBA28_SECTORS + 1] = (uint16_t)(sectors >> 16);
+	id[IDE_ID_PIO_MODES] = IDE_ID_PIO_3_4;
+	for (unsigned w = IDE_ID_PIO_CYCLE - 2; w <= IDE_ID_PIO_CYCLE + 1; w++)
+		id[w] = 120; /* PIO 4's cycle time: what a real disk says; nothing here waits */
+	id[IDE_ID_MAJOR_VERSION] = IDE_ID_ATA_1_TO_6;
 	id[IDE_ID_CMDSET_SUPPORTED] = IDE_ID_CMDSET_VALID | IDE_ID_CMDSET_FLUSH;
 	id[IDE_ID_CMDSET_DEFAULT] = IDE_ID_CMDSET_VALID;
 	id[IDE_ID_CMDSET_ENABLED] = IDE_ID_CMDSET_FLUSH;
@@ -175,9 +201,33 @@ static void write_sectors(struct ide_disk *d)
 	start_transfer(d, IDE_DATA_OUT, taskfile_lba(d), taskfile_count(d));
 }
 
+/* SET FEATURES: PIO modes and the cache switches are taken (and change nothing); no DMA. */
+static void set_features(struct ide_disk *d)
+{
+	bool pio = d->count <= IDE_XFER_PIO_DEFAULT + 1 ||
+		   (d->count >= IDE_XFER_PIO_FLOW && d->count <= IDE_XFER_PIO_FLOW + 4);
+	switch (d->features) {
+	case IDE_FEATURE_XFER_MODE:
+		if (pio)
+			complete_with_interrupt(d);
+		else
+			abort_command(d);
+		break;
+	case IDE_FEATURE_WCACHE_ON:
+	case IDE_FEATURE_WCACHE_OFF:   /* every write reaches the backend before it ends */
+	case IDE_FEATURE_LOOKAHEAD_ON:
+	case IDE_FEATURE_LOOKAHEAD_OFF:
+		complete_with_interrupt(d);
+		break;
+	default:
+		abort_command(d);
+	}
+}
+
 /* Runs command cmd for the master; commands for the absent slave are ignored. */
 static void execute(struct ide_disk *d, uint8_t cmd)
 {
+	d->intrq = false;
 	if (slave_selected(d))
 		return;
 	d->error = 0;
@@ -191,8 +241,22 @@ static void execute(struct ide_disk *d, uint8_t cmd)
 	case IDE_CMD_WRITE_SECTORS:
 		write_sectors(d);
 		break;
-	case IDE_CMD_FLUSH_CACHE:
-		complete(d); /* the backend wrote every sector before it returned */
+	case IDE_CMD_FLUSH_CACHE: /* the backend wrote every sector before it returned */
+	case IDE_CMD_INIT_PARAMS: /* CHS geometry: unused, as only LBA is taken */
+	case IDE_CMD_STANDBY_IMMEDIATE:
+	case IDE_CMD_IDLE_IMMEDIATE:
+		complete_with_interrupt(d);
+		break;
+	case IDE_CMD_CHECK_POWER_MODE:
+		d->count = IDE_POWER_ACTIVE;
+		complete_with_interrupt(d);
+		break;
+	case IDE_CMD_DIAGNOSTIC:
+		signature(d);
+		complete_with_interrupt(d);
+		break;
+	case IDE_CMD_SET_FEATURES:
+		set_features(d);
 		break;
 	default:
 		abort_command(d);
@@ -208,6 +272,7 @@ static void data_in_sector_done(struct ide_disk *d)
 		return;
 	}
 	d->lba++;
+	d->intrq = true; /* the next block is ready */
 	fetch_sector(d);
 }
 
@@ -220,6 +285,7 @@ static void data_out_sector_done(struct ide_disk *d)
 	}
 	d->offset = 0;
 	d->lba++;
+	d->intrq = true; /* stored: the next block, or the end */
 	if (--d->sectors_left == 0)
 		complete(d);
 }
@@ -264,6 +330,7 @@ static uint8_t read_register(const struct ide_disk *d, uint16_t port)
 	case IDE_PORT_DEVICE:
 		return d->device;
 	case IDE_PORT_STATUS:
+	case IDE_PORT_CONTROL:
 		return slave_selected(d) ? 0 : d->status; /* an absent device 1 reads 0 */
 	default:
 		return 0xFF;
@@ -298,10 +365,33 @@ static void write_register(struct ide_disk *d, uint16_t port, uint8_t value)
 	}
 }
 
+/*
+ * The device control register: SRST held keeps the device in reset (BSY,
+ * nothing runs); its release leaves it as at power-on, without an interrupt.
+ */
+static void write_control(struct ide_disk *d, uint8_t value)
+{
+	bool was_reset = d->control & IDE_CONTROL_SRST;
+	d->control = value;
+	if (value & IDE_CONTROL_SRST) {
+		d->transfer = IDE_NO_TRANSFER;
+		d->status = IDE_STATUS_BSY;
+		d->intrq = false;
+	} else if (was_reset) {
+		signature(d);
+		complete(d);
+	}
+}
+
 /* Whether port is one of the channel's command block registers. */
 static bool on_channel(uint16_t port)
 {
 	return port >= IDE_PORT_DATA && port < IDE_PORT_DATA + IDE_CHANNEL_PORTS;
+}
+
+bool ide_port(uint16_t port)
+{
+	return on_channel(port) || port == IDE_PORT_CONTROL;
 }
 
 void ide_init(struct ide_disk *d, uint64_t sectors, const struct ide_backend *b, void *ctx)
@@ -310,12 +400,9 @@ void ide_init(struct ide_disk *d, uint64_t sectors, const struct ide_backend *b,
 	d->ctx = ctx;
 	d->sectors = sectors;
 	d->features = 0;
-	d->count = 1; /* the ATA device signature: count 1, LBA 1, 0, 0 */
-	d->lba_low = 1;
-	d->lba_mid = 0;
-	d->lba_high = 0;
-	d->device = 0;
-	d->error = IDE_DIAG_PASSED;
+	d->control = 0;
+	d->intrq = false;
+	signature(d);
 	d->lba = 0;
 	d->sectors_left = 0;
 	d->offset = 0;
@@ -326,12 +413,16 @@ uint32_t ide_read(struct ide_disk *d, uint16_t port, unsigned size)
 {
 	uint32_t value = 0;
 
-	if (!on_channel(port))
+	if (!ide_port(port))
 		return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
 	for (unsigned i = 0; i < size && i < 4; i++) {
+		uint16_t at = (uint16_t)(port + i);
 		uint8_t byte = port == IDE_PORT_DATA ? read_data_byte(d)
-						     : read_register(d, (uint16_t)(port + i));
+			       : at == IDE_PORT_CONTROL || on_channel(at) ? read_register(d, at)
+			       : 0xFF; /* past 0x3F6 */
 
+		if (at == IDE_PORT_STATUS && !slave_selected(d))
+			d->intrq = false; /* the status, not the alternate status, takes it */
 		value |= (uint32_t)byte << (8 * i);
 	}
 	return value;
@@ -339,7 +430,11 @@ uint32_t ide_read(struct ide_disk *d, uint16_t port, unsigned size)
 
 void ide_write(struct ide_disk *d, uint16_t port, unsigned size, uint32_t value)
 {
-	if (!on_channel(port))
+	if (port == IDE_PORT_CONTROL) { /* the bytes after it are not the disk's */
+		write_control(d, (uint8_t)value);
+		return;
+	}
+	if (!on_channel(port) || (d->control & IDE_CONTROL_SRST))
 		return;
 	for (unsigned i = 0; i < size && i < 4; i++) {
 		uint8_t byte = (uint8_t)(value >> (8 * i));
@@ -353,6 +448,5 @@ void ide_write(struct ide_disk *d, uint16_t port, unsigned size, uint32_t value)
 
 bool ide_irq_level(const struct ide_disk *d)
 {
-	(void)d;
-	return false;
+	return d->intrq && !(d->control & IDE_CONTROL_NIEN) && !slave_selected(d);
 }

@@ -342,6 +342,8 @@ uint64_t *gpr_word(uint64_t *w, unsigned n);
 void emulate_mmio(struct exit_ctx *x);
 /* INS (in) or OUTS of size-byte elements at port, REP or not. */
 void emulate_string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in);
+/* Whether the vCPU is at CPL 0 and CS:rIP holds HLT; looks only (a failed walk is a no). */
+bool emulate_at_hlt(struct exit_ctx *x);
 
 /*
  * main.c: running guests, which the test runner drives too.  vmm_start

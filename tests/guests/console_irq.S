@@ -60,14 +60,7 @@ start:
 	SET_GATE_FUNCTION
 	VECTOR_STUBS NVEC
 
-unexpected:
-	popl	%eax
-	cmpl	$0x20, %eax
-	jae	1f
-	addl	$0x100, %eax		/* an exception */
-	jmp	report
-1:	addl	$0x200 - 0x20, %eax	/* an IRQ other than 4 */
-	jmp	report
+	UNEXPECTED_REPORTS
 
 ask:
 	.asciz	"# input please\r\n"

@@ -128,6 +128,23 @@ report:
 	rep movsb
 .endm
 
+/*
+ * UNEXPECTED_REPORTS: the `unexpected` label the vector stubs jump to, for
+ * a guest that wants no vector but its own: it reports 0x100 + n for
+ * exception n and 0x200 + n for ISA IRQ n (PIC vectors from 0x20).
+ */
+.macro	UNEXPECTED_REPORTS
+unexpected:
+	popl	%eax
+	cmpl	$0x20, %eax
+	jae	.Lirq\@
+	addl	$0x100, %eax		/* an exception */
+	jmp	report
+.Lirq\@:
+	addl	$0x200 - 0x20, %eax	/* an IRQ */
+	jmp	report
+.endm
+
 /* SET_GATE_FUNCTION: the subroutine set_gate, which makes IDT entry EAX a
  * 32-bit interrupt gate (IF cleared on entry) to EDX in code segment 0x08 */
 .macro	SET_GATE_FUNCTION

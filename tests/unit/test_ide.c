@@ -88,21 +88,27 @@ static void command(struct ide_disk *d, uint8_t cmd)
 }
 
 /*
- * Reads one sector's 256 words into buf as a polling guest does: each word
- * only after a status read shows DRQ with BSY clear.  False if one did not.
+ * Reads one sector's 256 words into buf: with poll as a polling guest does,
+ * each word only after a status read shows DRQ with BSY clear (false if one
+ * did not); without, as an interrupt handler does after its one status read.
  */
-static bool pio_read_sector(struct ide_disk *d, uint8_t *buf)
+static bool read_block(struct ide_disk *d, uint8_t *buf, bool poll)
 {
 	for (unsigned i = 0; i < IDE_SECTOR_SIZE; i += 2) {
 		uint16_t w;
 
-		if (status(d) != STATUS_DATA)
+		if (poll && status(d) != STATUS_DATA)
 			return false;
 		w = (uint16_t)ide_read(d, IDE_PORT_DATA, 2);
 		buf[i] = (uint8_t)w;
 		buf[i + 1] = (uint8_t)(w >> 8);
 	}
 	return true;
+}
+
+static bool pio_read_sector(struct ide_disk *d, uint8_t *buf)
+{
+	return read_block(d, buf, true);
 }
 
 /* Writes one sector's 256 words from buf, each after a status read shows DRQ. */
@@ -173,7 +179,8 @@ TEST(ide_registers_read_back)
 	CHECK_EQ(ide_read(&d, IDE_PORT_COUNT, 2), 0xEF42);     /* count, then LBA low */
 	CHECK_EQ(ide_read(&d, IDE_PORT_STATUS, 2), 0xFF00 | STATUS_IDLE); /* 0x1F8 is not ours */
 	CHECK_EQ(ide_read(&d, 0x1F8, 1), 0xFF);
-	CHECK_EQ(ide_read(&d, 0x3F6, 4), 0xFFFFFFFF);
+	CHECK_EQ(ide_read(&d, IDE_PORT_CONTROL, 4), 0xFFFFFF00 | STATUS_IDLE); /* alt status alone */
+	CHECK_EQ(ide_read(&d, 0x3F7, 1), 0xFF);
 	CHECK_EQ(ide_read(&d, IDE_PORT_DATA, 2), 0);          /* no data phase */
 }
 
@@ -460,4 +467,152 @@ TEST(ide_new_command_ends_data_phase)
 	CHECK(pio_read_sector(&d, buf));
 	CHECK(has_pattern(buf, 40));
 	CHECK_EQ(status(&d), STATUS_IDLE);
+}
+
+TEST(ide_intrq_before_each_data_in_block_and_lowered_by_the_status)
+{
+	struct ide_disk d;
+	uint8_t buf[IDE_SECTOR_SIZE];
+
+	setup(&d, FAKE_SECTORS);
+	set_lba(&d, 10, 2);
+	command(&d, IDE_CMD_READ_SECTORS);
+	CHECK(ide_irq_level(&d));                       /* the first block is ready */
+	CHECK_EQ(ide_read(&d, IDE_PORT_CONTROL, 1), STATUS_DATA);
+	CHECK(ide_irq_level(&d));                       /* the alternate status leaves it */
+	CHECK_EQ(status(&d), STATUS_DATA);
+	CHECK(!ide_irq_level(&d));                      /* the status takes it */
+	read_block(&d, buf, false);
+	CHECK(has_pattern(buf, 10));
+	CHECK(ide_irq_level(&d));                       /* the second block */
+	CHECK_EQ(status(&d), STATUS_DATA);
+	read_block(&d, buf, false);
+	CHECK(has_pattern(buf, 11));
+	CHECK(!ide_irq_level(&d));                      /* none after the last data-in block */
+	CHECK_EQ(status(&d), STATUS_IDLE);
+}
+
+TEST(ide_intrq_after_each_data_out_block_not_before_the_first)
+{
+	struct ide_disk d;
+	uint8_t buf[IDE_SECTOR_SIZE] = { 0 };
+
+	setup(&d, FAKE_SECTORS);
+	set_lba(&d, 20, 2);
+	command(&d, IDE_CMD_WRITE_SECTORS);
+	CHECK(!ide_irq_level(&d));
+	CHECK(pio_write_sector(&d, buf));
+	CHECK(ide_irq_level(&d));                       /* stored: the next block is wanted */
+	CHECK(pio_write_sector(&d, buf));               /* its status reads took the first */
+	CHECK(ide_irq_level(&d));                       /* stored: the command's end */
+	CHECK_EQ(status(&d), STATUS_IDLE);
+	CHECK(!ide_irq_level(&d));
+	CHECK_EQ(fake.writes, 2);
+}
+
+TEST(ide_intrq_at_the_end_of_non_data_and_failed_commands)
+{
+	struct ide_disk d;
+
+	setup(&d, FAKE_SECTORS);
+	command(&d, IDE_CMD_FLUSH_CACHE);
+	CHECK(ide_irq_level(&d));
+	command(&d, 0xC8);                              /* READ DMA: aborted, and says so */
+	CHECK(ide_irq_level(&d));
+	CHECK(aborted(&d));
+	CHECK(!ide_irq_level(&d));
+	ide_write(&d, IDE_PORT_CONTROL, 1, IDE_CONTROL_NIEN);
+	command(&d, IDE_CMD_FLUSH_CACHE);
+	CHECK(!ide_irq_level(&d));                      /* masked */
+	ide_write(&d, IDE_PORT_CONTROL, 1, 0);
+	CHECK(ide_irq_level(&d));                       /* still asked for */
+	ide_write(&d, IDE_PORT_DEVICE, 1, 0xF0);
+	CHECK(!ide_irq_level(&d));                      /* the absent slave drives nothing */
+	command(&d, IDE_CMD_FLUSH_CACHE);
+	ide_write(&d, IDE_PORT_DEVICE, 1, 0xE0);
+	CHECK(!ide_irq_level(&d));                      /* a command lowers it, even the slave's */
+}
+
+TEST(ide_software_reset_holds_busy_then_leaves_the_signature)
+{
+	struct ide_disk d;
+
+	setup(&d, FAKE_SECTORS);
+	set_lba(&d, 5, 3);
+	command(&d, IDE_CMD_READ_SECTORS);
+	ide_write(&d, IDE_PORT_CONTROL, 1, IDE_CONTROL_SRST | IDE_CONTROL_NIEN);
+	CHECK_EQ(ide_read(&d, IDE_PORT_CONTROL, 1), IDE_STATUS_BSY);
+	CHECK(!ide_irq_level(&d));
+	command(&d, IDE_CMD_IDENTIFY);                  /* ignored while in reset */
+	CHECK_EQ(status(&d), IDE_STATUS_BSY);
+	ide_write(&d, IDE_PORT_CONTROL, 1, IDE_CONTROL_NIEN);
+	CHECK_EQ(status(&d), STATUS_IDLE);
+	CHECK_EQ(ide_read(&d, IDE_PORT_ERROR, 1), IDE_DIAG_PASSED);
+	CHECK_EQ(ide_read(&d, IDE_PORT_COUNT, 1), 1);
+	CHECK_EQ(ide_read(&d, IDE_PORT_LBA_LOW, 1), 1);
+	CHECK_EQ(ide_read(&d, IDE_PORT_LBA_MID, 1), 0);
+	CHECK_EQ(ide_read(&d, IDE_PORT_LBA_HIGH, 1), 0);
+	CHECK_EQ(ide_read(&d, IDE_PORT_DATA, 2), 0);    /* the read is gone */
+	ide_write(&d, IDE_PORT_CONTROL, 1, 0);
+	CHECK(!ide_irq_level(&d));                      /* a reset asks for no interrupt */
+}
+
+TEST(ide_set_features_takes_pio_modes_and_cache_switches_not_dma)
+{
+	struct ide_disk d;
+	static const uint8_t pio[] = { 0x00, 0x01, 0x08, 0x0C };
+	static const uint8_t dma[] = { 0x20, 0x22, 0x40, 0x45, 0x0D };
+
+	setup(&d, FAKE_SECTORS);
+	for (unsigned i = 0; i < sizeof(pio); i++) {
+		ide_write(&d, IDE_PORT_FEATURES, 1, IDE_FEATURE_XFER_MODE);
+		ide_write(&d, IDE_PORT_COUNT, 1, pio[i]);
+		command(&d, IDE_CMD_SET_FEATURES);
+		CHECK_EQ(status(&d), STATUS_IDLE);
+	}
+	for (unsigned i = 0; i < sizeof(dma); i++) {
+		ide_write(&d, IDE_PORT_FEATURES, 1, IDE_FEATURE_XFER_MODE);
+		ide_write(&d, IDE_PORT_COUNT, 1, dma[i]);
+		command(&d, IDE_CMD_SET_FEATURES);
+		CHECK(aborted(&d));
+	}
+	ide_write(&d, IDE_PORT_FEATURES, 1, IDE_FEATURE_WCACHE_ON);
+	command(&d, IDE_CMD_SET_FEATURES);
+	CHECK_EQ(status(&d), STATUS_IDLE);
+	ide_write(&d, IDE_PORT_FEATURES, 1, 0x66);      /* keep settings over reset: not taken */
+	command(&d, IDE_CMD_SET_FEATURES);
+	CHECK(aborted(&d));
+}
+
+TEST(ide_power_and_diagnostic_commands)
+{
+	struct ide_disk d;
+
+	setup(&d, FAKE_SECTORS);
+	command(&d, IDE_CMD_STANDBY_IMMEDIATE);
+	CHECK_EQ(status(&d), STATUS_IDLE);
+	ide_write(&d, IDE_PORT_COUNT, 1, 0);
+	command(&d, IDE_CMD_CHECK_POWER_MODE);
+	CHECK_EQ(status(&d), STATUS_IDLE);
+	CHECK_EQ(ide_read(&d, IDE_PORT_COUNT, 1), IDE_POWER_ACTIVE);
+	set_lba(&d, 0x123456, 9);
+	command(&d, IDE_CMD_DIAGNOSTIC);
+	CHECK_EQ(status(&d), STATUS_IDLE);
+	CHECK_EQ(ide_read(&d, IDE_PORT_ERROR, 1), IDE_DIAG_PASSED);
+	CHECK_EQ(ide_read(&d, IDE_PORT_COUNT, 1), 1);
+	CHECK_EQ(ide_read(&d, IDE_PORT_LBA_MID, 1), 0);
+}
+
+TEST(ide_identify_says_pio_4_with_iordy_and_no_read_multiple)
+{
+	struct ide_disk d;
+	uint16_t id[IDE_ID_WORDS];
+
+	setup(&d, FAKE_SECTORS);
+	CHECK(read_identify(&d, id));
+	CHECK(id[IDE_ID_CAPABILITIES] & IDE_ID_CAP_IORDY);
+	CHECK(id[IDE_ID_FIELD_VALID] & 0x0002);
+	CHECK_EQ(id[IDE_ID_PIO_MODES], IDE_ID_PIO_3_4);
+	CHECK_EQ(id[IDE_ID_MULTIPLE_MAX] & 0xFF, 0);
+	CHECK_EQ(id[IDE_ID_MAJOR_VERSION], IDE_ID_ATA_1_TO_6);
 }
