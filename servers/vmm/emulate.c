@@ -129,7 +129,7 @@ static bool phys_rw(struct exit_ctx *x, uint64_t gpa, unsigned n, bool write, ui
 		guest_stop(x, "access to memory it does not have", gpa);
 		return false;
 	}
-	return true;
+	return !(x->reply & VMR_STOP); /* the device may have stopped the guest */
 }
 
 /* The size bytes ref names, read into (or written from) *v. */
