@@ -110,6 +110,26 @@ static uint64_t bit_test(enum x86_alu op, unsigned size, uint64_t a, uint64_t b,
 	return op == X86_ALU_BTC ? a ^ bit : a;
 }
 
+/* BSF, BSR: the index of b's lowest or highest set bit; b 0 sets ZF and returns a. */
+static uint64_t bit_scan(enum x86_alu op, uint64_t a, uint64_t b, uint64_t *rflags)
+{
+	set_flags(rflags, b ? 0 : X86_FLAG_ZF, X86_FLAGS_ARITH & ~X86_FLAG_ZF);
+	if (!b)
+		return a;
+	return op == X86_ALU_BSF ? (uint64_t)__builtin_ctzll(b) : 63 - (uint64_t)__builtin_clzll(b);
+}
+
+/* IMUL: the signed product truncated to size; CF and OF when the truncation lost bits. */
+static uint64_t signed_multiply(unsigned size, uint64_t a, uint64_t b, uint64_t *rflags)
+{
+	unsigned shift = 64 - 8 * size;
+	__int128 full = (__int128)((int64_t)(a << shift) >> shift) * ((int64_t)(b << shift) >> shift);
+	int64_t low = (int64_t)((uint64_t)full << shift) >> shift; /* the truncation, sign-extended */
+	set_flags(rflags, low == full ? 0 : X86_FLAG_CF | X86_FLAG_OF, X86_FLAG_SF | X86_FLAG_ZF |
+		  X86_FLAG_AF | X86_FLAG_PF);
+	return (uint64_t)full;
+}
+
 uint64_t x86_alu(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags)
 {
 	uint64_t m = mask_of(size), a = dst & m, b = src & m, r;
@@ -133,6 +153,11 @@ uint64_t x86_alu(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src, uin
 		return bit_test(op, size, a, src, rflags);
 	case X86_ALU_XCHG:
 		return b;
+	case X86_ALU_BSF:
+	case X86_ALU_BSR:
+		return bit_scan(op, a, b, rflags);
+	case X86_ALU_IMUL:
+		return signed_multiply(size, a, b, rflags) & m;
 	case X86_ALU_XADD:
 		return binary(X86_ALU_ADD, size, a, b, rflags) & m;
 	case X86_ALU_CMPXCHG:

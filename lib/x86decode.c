@@ -52,11 +52,12 @@ struct opcode_info {
 	bool long_mode_only;
 	uint8_t alu;       /* enum x86_alu of X86_OP_ALU, CMPS, SCAS; FORM_GROUP: enum group */
 	bool reg_first;    /* X86_OP_ALU: the register is the first operand */
-	uint8_t imm_size;  /* FORM_GROUP: the immediate's bytes (1 or SZ_Z) where its row has one */
+	uint8_t imm_size;  /* the immediate's bytes (1 or SZ_Z): FORM_GROUP, where its row has one;
+			      FORM_MODRM_REG, after ModRM (IMUL r, r/m, imm) */
 };
 
 /* The groups: opcodes whose ModRM.reg selects the instruction. */
-enum group { GROUP_1, GROUP_3, GROUP_4_5, GROUP_8, GROUP_11, GROUP_COUNT };
+enum group { GROUP_1, GROUP_3, GROUP_4_5, GROUP_7, GROUP_8, GROUP_11, GROUP_COUNT };
 
 /* One instruction of a group; op 0 with alu 0 and !valid: ModRM.reg names none we decode. */
 struct group_row {
@@ -92,6 +93,8 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 		[4] = ALU_ROW(X86_ALU_BT, X86_LOAD, true), [5] = ALU_ROW(X86_ALU_BTS, X86_STORE, true),
 		[6] = ALU_ROW(X86_ALU_BTR, X86_STORE, true), [7] = ALU_ROW(X86_ALU_BTC, X86_STORE, true),
 	},
+	/* 0F 01: SMSW m16 (/4); the descriptor-table loads and stores and LMSW are not ours */
+	[GROUP_7] = { [4] = { true, X86_OP_SMSW, 0, X86_STORE, false } },
 	/* C6, C7: MOV r/m, imm (/0); /7 is XABORT/XBEGIN */
 	[GROUP_11] = { [0] = { true, X86_OP_MOV, 0, X86_STORE, true } },
 };
@@ -105,6 +108,10 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 /* The same with the register first: it is the destination. */
 #define ALU_REG_FIRST(opc, alu, size) \
 	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_LOAD, (size), (size), EXT_NONE, false, (alu), true, 0 }
+/* IMUL r, r/m, imm: the register written with memory times the immediate. */
+#define IMUL_IMM(opc, imm) \
+	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, X86_ALU_IMUL, \
+	  true, (imm) }
 /* The four forms of ADD..CMP at base, b + 0 to b + 3. */
 #define ALU_OPS(b, alu, access) \
 	ALU_OP((b), (alu), (access), 1), ALU_OP((b) + 1, (alu), (access), SZ_V), \
@@ -153,6 +160,8 @@ static const struct opcode_info one_byte_ops[] = {
 	GROUP_OP(0xf7, GROUP_3, SZ_V, SZ_Z),    /* TEST r/m, immz; NOT, NEG r/m */
 	GROUP_OP(0xfe, GROUP_4_5, 1, 0),        /* INC, DEC r/m8 */
 	GROUP_OP(0xff, GROUP_4_5, SZ_V, 0),     /* INC, DEC r/m */
+	IMUL_IMM(0x69, SZ_Z),                   /* IMUL r, r/m, immz */
+	IMUL_IMM(0x6b, 1),                      /* IMUL r, r/m, imm8 */
 };
 
 /* Opcodes after the 0F escape. */
@@ -170,6 +179,10 @@ static const struct opcode_info two_byte_ops[] = {
 	ALU_OP(0xb1, X86_ALU_CMPXCHG, X86_STORE, SZ_V), /* CMPXCHG r/m, r */
 	ALU_OP(0xc0, X86_ALU_XADD, X86_STORE, 1),       /* XADD r/m8, r8 */
 	ALU_OP(0xc1, X86_ALU_XADD, X86_STORE, SZ_V),    /* XADD r/m, r */
+	ALU_REG_FIRST(0xbc, X86_ALU_BSF, SZ_V),         /* BSF r, r/m */
+	ALU_REG_FIRST(0xbd, X86_ALU_BSR, SZ_V),         /* BSR r, r/m */
+	ALU_REG_FIRST(0xaf, X86_ALU_IMUL, SZ_V),        /* IMUL r, r/m */
+	GROUP_OP(0x01, GROUP_7, 2, 0),                  /* SMSW m16 */
 };
 
 /* Segment override prefixes, indexed by enum x86_seg. */
@@ -479,15 +492,28 @@ static enum x86_decode_status decode_modrm_reg(struct decoder *d, struct x86_ins
 }
 
 /*
+ * Reads an immediate of imm_size (1 or SZ_Z: 2 or 4 bytes by the operand
+ * size) into out->imm, sign-extended to the operand size.
+ */
+static enum x86_decode_status fetch_imm(struct decoder *d, uint8_t imm_size, struct x86_insn *out)
+{
+	unsigned n = resolve_size(imm_size, out->size);
+	uint64_t imm;
+	enum x86_decode_status st = fetch(d, n, &imm);
+
+	if (st == X86_OK)
+		out->imm = sign_extend(imm, n) & size_mask(out->size);
+	return st;
+}
+
+/*
  * Decodes a group's ModRM memory and, where its row has one, the
  * immediate; a ModRM.reg without a row is another instruction.
  */
 static enum x86_decode_status decode_group(struct decoder *d, const struct opcode_info *op,
 					   struct x86_insn *out)
 {
-	unsigned imm_size = resolve_size(op->imm_size, 4);
 	uint8_t modrm;
-	uint64_t imm;
 	enum x86_decode_status st = fetch_byte(d, &modrm);
 
 	if (st != X86_OK)
@@ -501,12 +527,7 @@ static enum x86_decode_status decode_group(struct decoder *d, const struct opcod
 	st = decode_modrm_memory(d, modrm, out);
 	if (st != X86_OK || !row->imm)
 		return st;
-	if (imm_size > out->size)
-		imm_size = out->size; /* immz with a 16-bit operand: 2 bytes */
-	st = fetch(d, imm_size, &imm);
-	if (st == X86_OK)
-		out->imm = sign_extend(imm, imm_size) & size_mask(out->size);
-	return st;
+	return fetch_imm(d, op->imm_size, out);
 }
 
 /* Decodes a direct address (moffs) of address size; the register is AL/eAX/rAX. */
@@ -551,8 +572,13 @@ static enum x86_decode_status decode_operands(struct decoder *d, const struct op
 					      struct x86_insn *out)
 {
 	switch (op->form) {
-	case FORM_MODRM_REG:
-		return decode_modrm_reg(d, out);
+	case FORM_MODRM_REG: {
+		enum x86_decode_status st = decode_modrm_reg(d, out);
+		if (st != X86_OK || !op->imm_size)
+			return st;
+		out->imm_source = true;
+		return fetch_imm(d, op->imm_size, out);
+	}
 	case FORM_GROUP:
 		return decode_group(d, op, out);
 	case FORM_MOFFS:

@@ -37,10 +37,18 @@
  *   CMPXCHG         the compare, dst (the accumulator) - src (memory), and
  *                   its flags; the caller decides what is written.
  *   XCHG            src, no flag changed.
+ *   BSF, BSR        the index of src's lowest, highest set bit, ZF clear;
+ *                   src 0: dst, ZF set (the destination unchanged, as AMD
+ *                   documents and Intel's processors do).  The other flags
+ *                   (undefined) are kept.
+ *   IMUL            dst * src, signed, truncated; CF and OF set when the
+ *                   truncation differs from the full product.  SF, ZF, AF
+ *                   and PF (undefined) are kept.
  */
 uint64_t x86_alu(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags);
 
-/* Whether op writes its result to its first operand (not CMP, TEST, BT or CMPXCHG). */
+/* Whether op writes its result to its first operand (not CMP, TEST, BT or CMPXCHG; BSF and BSR
+   only when the source is not 0). */
 static inline int x86_alu_writes(enum x86_alu op)
 {
 	return op != X86_ALU_CMP && op != X86_ALU_TEST && op != X86_ALU_BT && op != X86_ALU_CMPXCHG;

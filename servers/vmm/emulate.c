@@ -295,10 +295,15 @@ static bool alu_compute(struct exit_ctx *x, const struct x86_insn *in, uint64_t 
 		*v = x86_alu((enum x86_alu)in->alu, in->size, mem, bit, rflags);
 		return in->alu != X86_ALU_BT;
 	}
+	if (in->imm_source) { /* IMUL r, r/m, imm */
+		set_reg_operand(x, in, in->reg, x86_alu(X86_ALU_IMUL, in->size, mem, in->imm, rflags));
+		return false;
+	}
 	if (in->reg_first) {
 		r = x86_alu((enum x86_alu)in->alu, in->size, src, mem, rflags);
-		if (x86_alu_writes((enum x86_alu)in->alu))
-			set_reg_operand(x, in, in->reg, r);
+		bool scan = in->alu == X86_ALU_BSF || in->alu == X86_ALU_BSR;
+		if (x86_alu_writes((enum x86_alu)in->alu) && !(scan && (*rflags & X86_FLAG_ZF)))
+			set_reg_operand(x, in, in->reg, r); /* a scan of 0 leaves the register whole */
 		return false;
 	}
 	*v = x86_alu((enum x86_alu)in->alu, in->size, mem, src, rflags);
@@ -332,6 +337,24 @@ static void emulate_alu(struct exit_ctx *x, const struct x86_insn *in)
 	}
 	advance_rip(x, in->length);
 	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RFLAGS;
+}
+
+/*
+ * SMSW m16: CR0's low 16 bits stored as a MOV of that immediate would be.
+ * With CR4.UMIP, outside ring 0 it is #GP(0) instead.
+ */
+static void emulate_smsw(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w;
+	if ((w[VMW_CR4] & CR4_UMIP) && SEG_AR_DPL(VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]))) {
+		inject_gp(x);
+		return;
+	}
+	struct x86_insn mov = *in;
+	mov.op = X86_OP_MOV;
+	mov.reg = X86_REG_NONE;
+	mov.imm = w[VMW_CR0] & 0xffff;
+	emulate_mov(x, &mov);
 }
 
 /* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
@@ -437,6 +460,8 @@ void emulate_mmio(struct exit_ctx *x)
 		return;
 	if (in.op == X86_OP_MOV)
 		emulate_mov(x, &in);
+	else if (in.op == X86_OP_SMSW)
+		emulate_smsw(x, &in);
 	else if (in.op == X86_OP_ALU)
 		emulate_alu(x, &in);
 	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */

@@ -159,12 +159,18 @@ HW_SIZES(hw_not, UN_not)
 HW_SIZES(hw_neg, UN_neg)
 HW_SIZES(hw_inc, UN_inc)
 HW_SIZES(hw_dec, UN_dec)
-/* BT* have no byte form: 2, 4 and 8 only (the 1-byte slot repeats the 2-byte one). */
+/*
+ * BT*, BSF, BSR and two-operand IMUL have no byte form: 2, 4 and 8 only
+ * (the 1-byte slot repeats the 2-byte one).
+ */
 #define BT_FORM(m, sfx, s, d) #m sfx " " s ", " d
 #define BT_bt(sfx, s, d)  BT_FORM(bt, sfx, s, d)
 #define BT_bts(sfx, s, d) BT_FORM(bts, sfx, s, d)
 #define BT_btr(sfx, s, d) BT_FORM(btr, sfx, s, d)
 #define BT_btc(sfx, s, d) BT_FORM(btc, sfx, s, d)
+#define BT_bsf(sfx, s, d) BT_FORM(bsf, sfx, s, d)
+#define BT_bsr(sfx, s, d) BT_FORM(bsr, sfx, s, d)
+#define BT_imul(sfx, s, d) BT_FORM(imul, sfx, s, d)
 #define HW_BT(fn, form)                                         \
 	HW_OP(fn##_2, form("w", "%w[s]", "%w[d]"), uint16_t)    \
 	HW_OP(fn##_4, form("l", "%k[s]", "%k[d]"), uint32_t)    \
@@ -174,6 +180,9 @@ HW_BT(hw_bt, BT_bt)
 HW_BT(hw_bts, BT_bts)
 HW_BT(hw_btr, BT_btr)
 HW_BT(hw_btc, BT_btc)
+HW_BT(hw_bsf, BT_bsf)
+HW_BT(hw_bsr, BT_bsr)
+HW_BT(hw_imul, BT_imul)
 
 typedef uint64_t (*hw_fn)(uint64_t, uint64_t, uint64_t *);
 #define SIZES(fn) { fn##_1, fn##_2, fn##_4, fn##_8 }
@@ -202,6 +211,9 @@ static const struct {
 	{ X86_ALU_BTS, "bts", SIZES(hw_bts), OF | SF | AF | PF, 2 },
 	{ X86_ALU_BTR, "btr", SIZES(hw_btr), OF | SF | AF | PF, 2 },
 	{ X86_ALU_BTC, "btc", SIZES(hw_btc), OF | SF | AF | PF, 2 },
+	{ X86_ALU_BSF, "bsf", SIZES(hw_bsf), CF | OF | SF | AF | PF, 2 },
+	{ X86_ALU_BSR, "bsr", SIZES(hw_bsr), CF | OF | SF | AF | PF, 2 },
+	{ X86_ALU_IMUL, "imul", SIZES(hw_imul), SF | ZF | AF | PF, 2 },
 };
 
 /* Edge values: zero, one, the sign bits and their neighbours at every size, and a few plain ones. */
@@ -238,6 +250,22 @@ static int matches_processor(unsigned i, unsigned size_index)
 				}
 			}
 	return 1;
+}
+
+/* BSF and BSR give the lowest and highest set bit, ZF for 0; IMUL sets CF and OF on overflow. */
+TEST(x86alu_scans_and_multiply)
+{
+	uint64_t f;
+	CHECK_EQ(alu(X86_ALU_BSF, 2, 0x1234, 0xc000, ZF, &f), 14);
+	CHECK(!(f & ZF));
+	CHECK_EQ(alu(X86_ALU_BSR, 8, 0, 0xc00000000000ULL, 0, &f), 47);
+	CHECK_EQ(alu(X86_ALU_BSF, 8, 0x55, 0, 0, &f), 0x55);
+	CHECK(f & ZF);
+	CHECK_EQ(alu(X86_ALU_IMUL, 2, 0x5678, 51, 0, &f), 0x39e8);
+	CHECK_EQ(f & (CF | OF), CF | OF);
+	CHECK_EQ(alu(X86_ALU_IMUL, 8, 0x1234567812345678ULL, 51, 0, &f), 0xa06d39eba06d39e8ULL);
+	CHECK_EQ(alu(X86_ALU_IMUL, 4, 0xffffffff, 0xffffffff, CF | OF, &f), 1); /* -1 * -1 */
+	CHECK_EQ(f & (CF | OF), 0);
 }
 
 /* Every operation, every size, against the processor. */

@@ -81,6 +81,7 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	FIELD(repne);
 	FIELD(alu);
 	FIELD(reg_first);
+	FIELD(imm_source);
 	FIELD(lock);
 	FIELD(base);
 	FIELD(index);
@@ -508,6 +509,24 @@ static const struct decode_case alu_forms[] = {
 	  INSN(ALU(X86_ALU_BTS, X86_STORE, 8, X86_RCX), .lock = true, .base = X86_RAX, A64) },
 	{ "btr word [rax],cx", B("\x66\x0f\xb3\x08"), X86_MODE_64,
 	  INSN(ALU(X86_ALU_BTR, X86_STORE, 2, X86_RCX), .base = X86_RAX, A64) },
+	{ "bsf eax,[rbx]", B("\x0f\xbc\x03"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BSF, X86_LOAD, 4, X86_RAX), .reg_first = true, .base = X86_RBX, A64) },
+	{ "bsr r8w,[rax]", B("\x66\x44\x0f\xbd\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BSR, X86_LOAD, 2, X86_R8), .reg_first = true, .base = X86_RAX, A64) },
+	{ "imul rax,[rcx]", B("\x48\x0f\xaf\x01"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 8, X86_RAX), .reg_first = true, .base = X86_RCX, A64) },
+	{ "imul ax,[rcx],51 (6b)", B("\x66\x6b\x01\x33"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 2, X86_RAX), .reg_first = true, .imm_source = true,
+	       .imm = 51, .base = X86_RCX, A64) },
+	{ "imul eax,[rcx],311 (69)", B("\x69\x01\x37\x01\x00\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 4, X86_RAX), .reg_first = true, .imm_source = true,
+	       .imm = 311, .base = X86_RCX, A64) },
+	{ "imul ax,[bx],-2 16-bit (69)", B("\x69\x07\xfe\xff"), X86_MODE_16,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 2, X86_RAX), .reg_first = true, .imm_source = true,
+	       .imm = 0xfffe, .base = X86_RBX, A16) },
+	{ "smsw [r12+0x1000]", B("\x41\x0f\x01\xa4\x24\x00\x10\x00\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_SMSW, .access = X86_STORE, .size = 2, .reg_size = 2, .base = X86_R12,
+	       .disp = 0x1000, A64) },
 	{ "repe cmpsb", B("\xf3\xa6"), X86_MODE_64,
 	  INSN(STR(X86_OP_CMPS, X86_LOAD, 1, X86_REG_NONE), .alu = X86_ALU_CMP, REP, A64) },
 	{ "cmpsq", B("\x48\xa7"), X86_MODE_64,
@@ -629,7 +648,8 @@ static const struct reject_case unsupported[] = {
 	{ "0f ba /0", B("\x0f\xba\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "repne movsb", B("\xf2\xa4"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "rep then repne stosb", B("\xf3\xf2\xaa"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "bsf 0f bc", B("\x0f\xbc\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lgdt 0f 01 /2", B("\x0f\x01\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock smsw", B("\xf0\x0f\x01\x20"), X86_MODE_64, X86_ERR_INVALID },
 	{ "mov [rax],es 8c", B("\x8c\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "mov es,[rax] 8e", B("\x8e\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c6 /1", B("\xc6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
