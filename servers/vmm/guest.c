@@ -95,7 +95,7 @@ static uint64_t map_ram(struct guest *g)
  */
 static uint64_t bind_vcpu(struct guest *g, unsigned c, uint64_t badge)
 {
-	uint64_t badged = g->untyped + 5 + VMM_MAX_VCPUS, vcpu = g->cpu[c].slot, st;
+	uint64_t badged = g->untyped + 4 + VMM_MAX_VCPUS, vcpu = g->cpu[c].slot, st;
 	uint64_t own_badge = (uint64_t)c << 32 | badge;
 	if ((st = BUILD(g, configure(g, vcpu))) ||
 	    (st = BUILD(g, sys_cap_copy(g->cpu[c].endpoint, TASK_SELF, badged, RIGHT_W, own_badge))) ||

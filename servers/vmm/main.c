@@ -27,12 +27,13 @@
 
 /*
  * A running guest's slots: a block of GUEST_SLOTS, guest.c's first
- * (untyped, space, RAM, view, vCPUs, the IORAM frame, a badged endpoint), then each vCPU
+ * (untyped, space, RAM, view, vCPUs, a badged endpoint, which the IORAM
+ * frame takes once the guest runs), then each vCPU
  * thread's five (VCPU_SLOT_*).  Blocks are taken at a guest's start and
  * given back at its end; each has a notification for its guest's lock,
  * made once.  As many guests as there are blocks run at once.
  */
-#define GUEST_BASE_SLOTS (6 + VMM_MAX_VCPUS)
+#define GUEST_BASE_SLOTS (5 + VMM_MAX_VCPUS)
 enum { VCPU_SLOT_ENDPOINT, VCPU_SLOT_WAKE, VCPU_SLOT_THREAD, VCPU_SLOT_UTCB, VCPU_SLOT_STACK,
        VCPU_SLOTS };
 #define GUEST_SLOTS (GUEST_BASE_SLOTS + VMM_MAX_VCPUS * VCPU_SLOTS)
@@ -112,7 +113,7 @@ static bool take_block(struct guest *g)
 		g->ram = g->untyped + 2;
 		g->ram_view = g->untyped + 3;
 		g->vcpu = g->untyped + 4; /* the BSP's; the APs' follow it */
-		g->ioram = g->untyped + 4 + VMM_MAX_VCPUS;
+		g->ioram = g->untyped + GUEST_BASE_SLOTS - 1; /* the badged slot: free once it runs */
 		g->ioram_map = (uint8_t *)(IORAM_WINDOWS + b * IORAM_BYTES);
 		g->ram_map = (uint8_t *)(RAM_WINDOWS +
 					 ((g->cfg.page_level - 1) * BLOCKS + b) * window_span);
