@@ -903,3 +903,54 @@ TEST(x86_mem_offset)
 	CHECK_EQ(decode(B("\x8b\x04\x25\x00\x00\x00\x80"), X86_MODE_64, &insn), X86_OK);
 	CHECK_EQ(x86_mem_offset(&insn, regs, 0), 0xffffffff80000000ULL); /* disp32 sign-extends */
 }
+
+/* What every decoding must satisfy, whatever the bytes: checked on random ones below. */
+static int decoding_sane(const struct x86_insn *in, size_t avail)
+{
+	uint64_t mask = in->size >= 8 ? ~0ULL : (1ULL << (8 * in->size)) - 1;
+	return in->length >= 1 && in->length <= avail && in->length <= X86_MAX_INSN_LEN &&
+	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8) &&
+	       in->op <= X86_OP_SMSW && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
+	       in->reg < X86_NUM_REGS && in->base >= X86_BASE_RIP && in->base < X86_NUM_REGS &&
+	       in->index >= X86_REG_NONE && in->index < X86_NUM_REGS && (in->imm & ~mask) == 0 &&
+	       (!in->lock || (in->op == X86_OP_ALU && in->access == X86_STORE)) &&
+	       (!in->rep || (in->op >= X86_OP_MOVS && in->op <= X86_OP_SCAS)) &&
+	       (!in->repne || in->op == X86_OP_CMPS || in->op == X86_OP_SCAS);
+}
+
+/*
+ * It is an error for any byte string to make the decoder read past its
+ * end (ASan), or to give a decoding outside the forms it promises.  A
+ * fixed-seed generator, so a failure repeats; one in four strings starts
+ * with the opcodes the arithmetic forms use, so that they are reached often.
+ */
+TEST(x86_random_bytes)
+{
+	static const uint8_t starts[] = { 0x80, 0x81, 0x83, 0xf6, 0xf7, 0xfe, 0xff, 0x0f, 0x86,
+					  0xf0, 0x66, 0x48, 0xa6, 0xaf, 0x69, 0x6b, 0x01, 0x3b };
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct x86_insn in;
+	unsigned decoded = 0;
+	for (unsigned i = 0; i < 200000; i++) {
+		for (unsigned b = 0; b < sizeof(bytes); b++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			bytes[b] = (uint8_t)(seed >> 56);
+		}
+		if ((seed >> 20) % 4 == 0)
+			bytes[0] = starts[(seed >> 24) % sizeof(starts)];
+		size_t avail = (seed >> 32) % (sizeof(bytes) + 1);
+		enum x86_cpu_mode mode = (enum x86_cpu_mode)((seed >> 40) % 3);
+		enum x86_decode_status st = decode(bytes, avail, mode, &in);
+		CHECK((unsigned)st < X86_STATUS_COUNT);
+		if (st != X86_OK)
+			continue;
+		decoded++;
+		if (!decoding_sane(&in, avail)) {
+			printf("# mode %d, %zu bytes from %02x %02x %02x: an insane decoding\n", mode,
+			       avail, bytes[0], bytes[1], bytes[2]);
+			CHECK(0);
+		}
+	}
+	CHECK(decoded > 1000); /* the forms were reached, not only rejections */
+}
