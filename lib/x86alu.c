@@ -130,6 +130,35 @@ static uint64_t signed_multiply(unsigned size, uint64_t a, uint64_t b, uint64_t 
 	return (uint64_t)full;
 }
 
+uint64_t x86_shift_double(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src,
+			  unsigned count, uint64_t *rflags)
+{
+	unsigned bits = 8 * size;
+	uint64_t m = mask_of(size), a = dst & m, b = src & m, r, cf;
+	count &= size == 8 ? 63 : 31;
+	if (!count)
+		return a;
+	if (bits == 16) { /* a count up to 31 shifts through src: work on 32 bits */
+		uint64_t wide = op == X86_ALU_SHLD ? a << 16 | b : b << 16 | a;
+		uint64_t out = x86_shift_double(op, 4, wide, wide, count, rflags);
+		r = op == X86_ALU_SHLD ? out >> 16 : out;
+		set_flags(rflags, (*rflags & X86_FLAG_CF) | result_flags(r, 2) |
+			  (((r ^ a) & 0x8000) && count == 1 ? X86_FLAG_OF : 0), X86_FLAG_AF);
+		return r & m;
+	}
+	if (op == X86_ALU_SHLD) {
+		r = a << count | b >> (bits - count);
+		cf = a >> (bits - count) & 1;
+	} else {
+		r = a >> count | b << (bits - count);
+		cf = a >> (count - 1) & 1;
+	}
+	r &= m;
+	uint64_t of = (r ^ a) & sign_bit(size) ? X86_FLAG_OF : 0; /* the sign changed */
+	set_flags(rflags, (cf ? X86_FLAG_CF : 0) | result_flags(r, size) | of, X86_FLAG_AF);
+	return r;
+}
+
 uint64_t x86_alu(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags)
 {
 	uint64_t m = mask_of(size), a = dst & m, b = src & m, r;

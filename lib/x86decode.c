@@ -112,6 +112,10 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 #define IMUL_IMM(opc, imm) \
 	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, X86_ALU_IMUL, \
 	  true, (imm) }
+/* SHLD, SHRD r/m, r with a count: an imm8 (imm 1) or CL (imm 0). */
+#define SHIFT_DOUBLE(opc, alu, imm) \
+	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, (alu), false, \
+	  (imm) }
 /* The four forms of ADD..CMP at base, b + 0 to b + 3. */
 #define ALU_OPS(b, alu, access) \
 	ALU_OP((b), (alu), (access), 1), ALU_OP((b) + 1, (alu), (access), SZ_V), \
@@ -182,6 +186,10 @@ static const struct opcode_info two_byte_ops[] = {
 	ALU_REG_FIRST(0xbc, X86_ALU_BSF, SZ_V),         /* BSF r, r/m */
 	ALU_REG_FIRST(0xbd, X86_ALU_BSR, SZ_V),         /* BSR r, r/m */
 	ALU_REG_FIRST(0xaf, X86_ALU_IMUL, SZ_V),        /* IMUL r, r/m */
+	SHIFT_DOUBLE(0xa4, X86_ALU_SHLD, 1),            /* SHLD r/m, r, imm8 */
+	SHIFT_DOUBLE(0xa5, X86_ALU_SHLD, 0),            /* SHLD r/m, r, CL */
+	SHIFT_DOUBLE(0xac, X86_ALU_SHRD, 1),            /* SHRD r/m, r, imm8 */
+	SHIFT_DOUBLE(0xad, X86_ALU_SHRD, 0),            /* SHRD r/m, r, CL */
 	GROUP_OP(0x01, GROUP_7, 2, 0),                  /* SMSW m16 */
 };
 

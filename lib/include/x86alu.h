@@ -47,6 +47,17 @@
  */
 uint64_t x86_alu(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags);
 
+/*
+ * SHLD (op X86_ALU_SHLD) or SHRD of dst by count (mod 32, or 64 for 8
+ * bytes), filling from src; returns the result.  A count of 0 changes
+ * nothing.  CF is the last bit shifted out, SF, ZF and PF the result's, OF
+ * (defined for a count of 1) whether the sign changed; AF (undefined) is
+ * kept.  A 2-byte count past 16 is undefined: the result is what the
+ * 32-bit double shift of dst:src would leave in its low bits.
+ */
+uint64_t x86_shift_double(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src,
+			  unsigned count, uint64_t *rflags);
+
 /* Whether op writes its result to its first operand (not CMP, TEST, BT or CMPXCHG; BSF and BSR
    only when the source is not 0). */
 static inline int x86_alu_writes(enum x86_alu op)

@@ -9,7 +9,8 @@
  * (00-3B, 80/81/83), TEST (84/85, F6/F7 /0), NOT and NEG (F6/F7 /2, /3),
  * INC and DEC (FE/FF /0, /1), XCHG (86/87), CMPXCHG (0F B0/B1), XADD
  * (0F C0/C1), BT, BTS, BTR and BTC (0F A3/AB/B3/BB, 0F BA /4-7), BSF and
- * BSR (0F BC/BD), IMUL r, r/m (0F AF) and r, r/m, imm (6B, 69), LOCK
+ * BSR (0F BC/BD), IMUL r, r/m (0F AF) and r, r/m, imm (6B, 69), SHLD and
+ * SHRD (0F A4/A5, AC/AD: an imm8 or CL count), LOCK
  * where the processor takes it; and SMSW m16 (0F 01 /4).  Every other instruction is reported as
  * unsupported.  Pure and freestanding: the VMM server links it and the
  * host tests it.
@@ -54,7 +55,7 @@ enum x86_alu {
 	X86_ALU_TEST, X86_ALU_NOT, X86_ALU_NEG, X86_ALU_INC, X86_ALU_DEC,
 	X86_ALU_BT, X86_ALU_BTS, X86_ALU_BTR, X86_ALU_BTC,
 	X86_ALU_XCHG, X86_ALU_CMPXCHG, X86_ALU_XADD,
-	X86_ALU_BSF, X86_ALU_BSR, X86_ALU_IMUL,
+	X86_ALU_BSF, X86_ALU_BSR, X86_ALU_IMUL, X86_ALU_SHLD, X86_ALU_SHRD,
 	X86_ALU_COUNT
 };
 
@@ -79,7 +80,8 @@ struct x86_insn {
 	uint8_t alu;             /* enum x86_alu of X86_OP_ALU, X86_OP_CMPS and X86_OP_SCAS */
 	bool reg_first;          /* ALU: the register is the first operand (02, 03, ... 3B), memory the
 				    second; otherwise memory is the first, the register or imm the second */
-	bool imm_source;         /* IMUL r, r/m, imm: the register is only written, memory times imm */
+	bool imm_source;         /* the immediate is a third operand: IMUL r, r/m, imm's factor (the
+				    register is only written), SHLD/SHRD's count (else CL) */
 	bool lock;               /* LOCK (F0), only where the processor takes it */
 	uint8_t size;            /* bytes moved to/from memory: 1, 2, 4, 8 (a string form: each element) */
 	uint8_t reg_size;        /* bytes of the register operand (written on a load) */

@@ -295,6 +295,11 @@ static bool alu_compute(struct exit_ctx *x, const struct x86_insn *in, uint64_t 
 		*v = x86_alu((enum x86_alu)in->alu, in->size, mem, bit, rflags);
 		return in->alu != X86_ALU_BT;
 	}
+	if (in->alu == X86_ALU_SHLD || in->alu == X86_ALU_SHRD) {
+		unsigned count = in->imm_source ? (unsigned)in->imm : (unsigned)x->w[VMW_RCX];
+		*v = x86_shift_double((enum x86_alu)in->alu, in->size, mem, src, count, rflags);
+		return (count & (in->size == 8 ? 63 : 31)) != 0; /* a count of 0 writes nothing */
+	}
 	if (in->imm_source) { /* IMUL r, r/m, imm */
 		set_reg_operand(x, in, in->reg, x86_alu(X86_ALU_IMUL, in->size, mem, in->imm, rflags));
 		return false;

@@ -58,14 +58,17 @@
  *  45  btsl $37 (0F BA /5: bit 5)
  *  46  btsl %ecx=33 (0F AB: the next dword's bit 1)
  *  47  btcl $1,4(%ebx): CF the old bit
+ *  48  shldl $3 (0F A4) on 0x12345678 from 0xAAAAAAAA: != 0x91A2B3C5, or
+ *      CF ZF SF PF (OF and AF are undefined for a count over 1) != SF PF
+ *  49  shrdl %cl (0F AD), CL = 3, from 0x55555555: != 0xA2468ACF or not SF PF
  */
 #include "guest.h"
 
-/* FLAGS_ARE value, code: fail with code unless RFLAGS' arithmetic bits are value */
-.macro	FLAGS_ARE val, code
+/* FLAGS_ARE value, code[, mask]: fail with code unless RFLAGS' arithmetic bits (those of mask) are value */
+.macro	FLAGS_ARE val, code, mask=0x8D5
 	pushfl
 	popl	%edx
-	andl	$0x8D5, %edx
+	andl	$\mask, %edx
 	EXPECT	\val, %edx, \code
 .endm
 
@@ -280,6 +283,19 @@ start:
 	jc	1f
 	FAIL	47
 1:	EXPECT	0, 4(%ebx), 47
+
+	/* double shifts: kvm-unit-tests' values (its test_shld_shrd) */
+	movl	$0x12345678, (%ebx)
+	movl	$0xAAAAAAAA, %ecx
+	shldl	$3, %ecx, (%ebx)
+	FLAGS_ARE 0x084, 48, 0x0C5	/* SF, PF (0xC5); CF (bit 29) clear; OF, AF undefined */
+	EXPECT	0x91A2B3C5, (%ebx), 48
+	movl	$0x12345678, (%ebx)
+	movl	$0x55555555, %edx
+	movl	$3, %ecx
+	shrdl	%cl, %edx, (%ebx)
+	FLAGS_ARE 0x084, 49, 0x0C5	/* SF, PF (0xCF); CF (bit 2 of 0x78) clear */
+	EXPECT	0xA2468ACF, (%ebx), 49
 
 	xorl	%eax, %eax		/* pass */
 
