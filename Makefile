@@ -32,7 +32,7 @@ PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm servers/drivers
 	servers/drivers/serial servers/drivers/kbd tests/user/suite tests/user/fuzz tests/user/disk \
 	tests/user/serialtest tests/user/kbdtest)
 LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/ring.c \
-		lib/x86decode.c
+		lib/x86decode.c lib/x86alu.c
 LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
 PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 
@@ -42,7 +42,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
 	     kernel/pagetable.c kernel/cap.c kernel/untyped.c kernel/gpa_space.c kernel/vcpu_check.c kernel/vcpu_bind.c \
 	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
-	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
+	     $(wildcard lib/elf.c lib/x86decode.c lib/x86alu.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
 		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/gwalk.c \
 		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c \

@@ -1,10 +1,12 @@
 /*
  * The decoder of x86decode.h, written from the Intel SDM volume 2
- * (chapter 2, instruction format, and the MOV/MOVZX/MOVSX/MOVSXD,
- * MOVS, STOS, LODS, INS, OUTS and REP pages).
+ * (chapter 2, instruction format; appendix A, the opcode map and its
+ * groups; and the pages of each instruction decoded).
  * An instruction is: legacy prefixes, in 64-bit mode a REX prefix, the
  * opcode (one byte, or 0F and one byte), ModRM, SIB, displacement and
- * immediate.  Supported opcodes are described by a table.
+ * immediate.  Supported opcodes are described by a table; an opcode
+ * whose ModRM.reg selects the instruction (a "group": 80-83, C6/C7,
+ * F6/F7, FE/FF, 0F BA) has a row per ModRM.reg in group_ops.
  */
 #include "x86decode.h"
 #include "array.h"
@@ -31,7 +33,7 @@
 /* Where an opcode's operands come from. */
 enum operand_form {
 	FORM_MODRM_REG, /* memory from ModRM, register from ModRM.reg */
-	FORM_MODRM_IMM, /* memory from ModRM (reg field must be 0), an immediate follows */
+	FORM_GROUP,     /* memory from ModRM, ModRM.reg picks the row of group_ops; maybe an immediate */
 	FORM_MOFFS,     /* a direct address of address size follows; register AL/eAX/rAX */
 	FORM_STRING,    /* no operand bytes: rSI and/or rDI; the register (if any) AL/eAX/rAX */
 };
@@ -48,39 +50,147 @@ struct opcode_info {
 	uint8_t reg_size;  /* register operand bytes or SZ_V */
 	uint8_t ext;       /* enum extension */
 	bool long_mode_only;
+	uint8_t alu;       /* enum x86_alu of X86_OP_ALU, CMPS, SCAS; FORM_GROUP: enum group */
+	bool reg_first;    /* X86_OP_ALU: the register is the first operand */
+	uint8_t imm_size;  /* the immediate's bytes (1 or SZ_Z): FORM_GROUP, where its row has one;
+			      FORM_MODRM_REG, after ModRM (IMUL r, r/m, imm) */
 };
+
+/* The groups: opcodes whose ModRM.reg selects the instruction. */
+enum group { GROUP_1, GROUP_3, GROUP_4_5, GROUP_7, GROUP_8, GROUP_11, GROUP_COUNT };
+
+/* One instruction of a group; op 0 with alu 0 and !valid: ModRM.reg names none we decode. */
+struct group_row {
+	bool valid;
+	uint8_t op;     /* enum x86_op */
+	uint8_t alu;    /* enum x86_alu */
+	uint8_t access; /* enum x86_access */
+	bool imm;       /* an immediate follows ModRM and its operand bytes */
+};
+
+#define ALU_ROW(a, acc, i) { true, X86_OP_ALU, (a), (acc), (i) }
+static const struct group_row group_ops[GROUP_COUNT][8] = {
+	/* 80, 81: ADD..CMP r/m, imm; 83: the same with imm8 sign-extended */
+	[GROUP_1] = {
+		ALU_ROW(X86_ALU_ADD, X86_STORE, true), ALU_ROW(X86_ALU_OR, X86_STORE, true),
+		ALU_ROW(X86_ALU_ADC, X86_STORE, true), ALU_ROW(X86_ALU_SBB, X86_STORE, true),
+		ALU_ROW(X86_ALU_AND, X86_STORE, true), ALU_ROW(X86_ALU_SUB, X86_STORE, true),
+		ALU_ROW(X86_ALU_XOR, X86_STORE, true), ALU_ROW(X86_ALU_CMP, X86_LOAD, true),
+	},
+	/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3); /1 is undocumented, MUL..IDIV not ours */
+	[GROUP_3] = {
+		[0] = ALU_ROW(X86_ALU_TEST, X86_LOAD, true),
+		[2] = ALU_ROW(X86_ALU_NOT, X86_STORE, false),
+		[3] = ALU_ROW(X86_ALU_NEG, X86_STORE, false),
+	},
+	/* FE, FF: INC (/0), DEC (/1); FF's CALL, JMP and PUSH are not ours */
+	[GROUP_4_5] = {
+		[0] = ALU_ROW(X86_ALU_INC, X86_STORE, false),
+		[1] = ALU_ROW(X86_ALU_DEC, X86_STORE, false),
+	},
+	/* 0F BA: BT, BTS, BTR, BTC r/m, imm8 (/4-/7) */
+	[GROUP_8] = {
+		[4] = ALU_ROW(X86_ALU_BT, X86_LOAD, true), [5] = ALU_ROW(X86_ALU_BTS, X86_STORE, true),
+		[6] = ALU_ROW(X86_ALU_BTR, X86_STORE, true), [7] = ALU_ROW(X86_ALU_BTC, X86_STORE, true),
+	},
+	/* 0F 01: SMSW m16 (/4); the descriptor-table loads and stores and LMSW are not ours */
+	[GROUP_7] = { [4] = { true, X86_OP_SMSW, 0, X86_STORE, false } },
+	/* C6, C7: MOV r/m, imm (/0); /7 is XABORT/XBEGIN */
+	[GROUP_11] = { [0] = { true, X86_OP_MOV, 0, X86_STORE, true } },
+};
+
+/* An opcode of a group, with its memory operand's size and its immediate's. */
+#define GROUP_OP(opc, group, size, imm) \
+	{ (opc), 0, FORM_GROUP, 0, (size), (size), EXT_NONE, false, (group), false, (imm) }
+/* An ALU instruction with memory first and a register second. */
+#define ALU_OP(opc, alu, access, size) \
+	{ (opc), X86_OP_ALU, FORM_MODRM_REG, (access), (size), (size), EXT_NONE, false, (alu), false, 0 }
+/* The same with the register first: it is the destination. */
+#define ALU_REG_FIRST(opc, alu, size) \
+	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_LOAD, (size), (size), EXT_NONE, false, (alu), true, 0 }
+/* IMUL r, r/m, imm: the register written with memory times the immediate. */
+#define IMUL_IMM(opc, imm) \
+	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, X86_ALU_IMUL, \
+	  true, (imm) }
+/* SHLD, SHRD r/m, r with a count: an imm8 (imm 1) or CL (imm 0). */
+#define SHIFT_DOUBLE(opc, alu, imm) \
+	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, (alu), false, \
+	  (imm) }
+/* The four forms of ADD..CMP at base, b + 0 to b + 3. */
+#define ALU_OPS(b, alu, access) \
+	ALU_OP((b), (alu), (access), 1), ALU_OP((b) + 1, (alu), (access), SZ_V), \
+	ALU_REG_FIRST((b) + 2, (alu), 1), ALU_REG_FIRST((b) + 3, (alu), SZ_V)
 
 /* Opcodes without the 0F escape. */
 static const struct opcode_info one_byte_ops[] = {
-	{ 0x88, X86_OP_MOV, FORM_MODRM_REG, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, r8 */
-	{ 0x89, X86_OP_MOV, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, r */
-	{ 0x8a, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, 1, EXT_NONE, false },        /* MOV r8, r/m8 */
-	{ 0x8b, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },  /* MOV r, r/m */
-	{ 0xc6, X86_OP_MOV, FORM_MODRM_IMM, X86_STORE, 1, 1, EXT_NONE, false },       /* MOV r/m8, imm8 */
-	{ 0xc7, X86_OP_MOV, FORM_MODRM_IMM, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOV r/m, immz */
-	{ 0xa0, X86_OP_MOV, FORM_MOFFS, X86_LOAD, 1, 1, EXT_NONE, false },            /* MOV AL, moffs8 */
-	{ 0xa1, X86_OP_MOV, FORM_MOFFS, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },      /* MOV eAX, moffs */
-	{ 0xa2, X86_OP_MOV, FORM_MOFFS, X86_STORE, 1, 1, EXT_NONE, false },           /* MOV moffs8, AL */
-	{ 0xa3, X86_OP_MOV, FORM_MOFFS, X86_STORE, SZ_V, SZ_V, EXT_NONE, false },     /* MOV moffs, eAX */
-	{ 0x63, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, SZ_Z, SZ_V, EXT_SIGN, true },   /* MOVSXD r, r/m32 */
-	{ 0xa4, X86_OP_MOVS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false },       /* MOVSB */
-	{ 0xa5, X86_OP_MOVS, FORM_STRING, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* MOVSW/D/Q */
-	{ 0xaa, X86_OP_STOS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false },       /* STOSB */
-	{ 0xab, X86_OP_STOS, FORM_STRING, X86_STORE, SZ_V, SZ_V, EXT_NONE, false }, /* STOSW/D/Q */
-	{ 0xac, X86_OP_LODS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false },        /* LODSB */
-	{ 0xad, X86_OP_LODS, FORM_STRING, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false },  /* LODSW/D/Q */
-	{ 0x6c, X86_OP_INS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false },        /* INSB */
-	{ 0x6d, X86_OP_INS, FORM_STRING, X86_STORE, SZ_Z, SZ_Z, EXT_NONE, false },  /* INSW/D */
-	{ 0x6e, X86_OP_OUTS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false },        /* OUTSB */
-	{ 0x6f, X86_OP_OUTS, FORM_STRING, X86_LOAD, SZ_Z, SZ_Z, EXT_NONE, false },  /* OUTSW/D */
+	{ 0x88, X86_OP_MOV, FORM_MODRM_REG, X86_STORE, 1, 1, EXT_NONE, false, 0, false, 0 },       /* MOV r/m8, r8 */
+	{ 0x89, X86_OP_MOV, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 }, /* MOV r/m, r */
+	{ 0x8a, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, 1, EXT_NONE, false, 0, false, 0 },        /* MOV r8, r/m8 */
+	{ 0x8b, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 },  /* MOV r, r/m */
+	GROUP_OP(0xc6, GROUP_11, 1, 1),       /* MOV r/m8, imm8 */
+	GROUP_OP(0xc7, GROUP_11, SZ_V, SZ_Z), /* MOV r/m, immz */
+	{ 0xa0, X86_OP_MOV, FORM_MOFFS, X86_LOAD, 1, 1, EXT_NONE, false, 0, false, 0 },            /* MOV AL, moffs8 */
+	{ 0xa1, X86_OP_MOV, FORM_MOFFS, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 },      /* MOV eAX, moffs */
+	{ 0xa2, X86_OP_MOV, FORM_MOFFS, X86_STORE, 1, 1, EXT_NONE, false, 0, false, 0 },           /* MOV moffs8, AL */
+	{ 0xa3, X86_OP_MOV, FORM_MOFFS, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 },     /* MOV moffs, eAX */
+	{ 0x63, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, SZ_Z, SZ_V, EXT_SIGN, true, 0, false, 0 },   /* MOVSXD r, r/m32 */
+	{ 0xa4, X86_OP_MOVS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false, 0, false, 0 },       /* MOVSB */
+	{ 0xa5, X86_OP_MOVS, FORM_STRING, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 }, /* MOVSW/D/Q */
+	{ 0xaa, X86_OP_STOS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false, 0, false, 0 },       /* STOSB */
+	{ 0xab, X86_OP_STOS, FORM_STRING, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 }, /* STOSW/D/Q */
+	{ 0xac, X86_OP_LODS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false, 0, false, 0 },        /* LODSB */
+	{ 0xad, X86_OP_LODS, FORM_STRING, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 },  /* LODSW/D/Q */
+	{ 0x6c, X86_OP_INS, FORM_STRING, X86_STORE, 1, 1, EXT_NONE, false, 0, false, 0 },        /* INSB */
+	{ 0x6d, X86_OP_INS, FORM_STRING, X86_STORE, SZ_Z, SZ_Z, EXT_NONE, false, 0, false, 0 },  /* INSW/D */
+	{ 0x6e, X86_OP_OUTS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false, 0, false, 0 },        /* OUTSB */
+	{ 0x6f, X86_OP_OUTS, FORM_STRING, X86_LOAD, SZ_Z, SZ_Z, EXT_NONE, false, 0, false, 0 },  /* OUTSW/D */
+	{ 0xa6, X86_OP_CMPS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false, X86_ALU_CMP, false, 0 },
+	{ 0xa7, X86_OP_CMPS, FORM_STRING, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, X86_ALU_CMP, false, 0 },
+	{ 0xae, X86_OP_SCAS, FORM_STRING, X86_LOAD, 1, 1, EXT_NONE, false, X86_ALU_CMP, false, 0 },
+	{ 0xaf, X86_OP_SCAS, FORM_STRING, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, X86_ALU_CMP, false, 0 },
+	/* ADD, OR, ADC, SBB, AND, SUB, XOR, CMP: r/m8,r8; r/m,r; r8,r/m8; r,r/m */
+	ALU_OPS(0x00, X86_ALU_ADD, X86_STORE), ALU_OPS(0x08, X86_ALU_OR, X86_STORE),
+	ALU_OPS(0x10, X86_ALU_ADC, X86_STORE), ALU_OPS(0x18, X86_ALU_SBB, X86_STORE),
+	ALU_OPS(0x20, X86_ALU_AND, X86_STORE), ALU_OPS(0x28, X86_ALU_SUB, X86_STORE),
+	ALU_OPS(0x30, X86_ALU_XOR, X86_STORE), ALU_OPS(0x38, X86_ALU_CMP, X86_LOAD),
+	GROUP_OP(0x80, GROUP_1, 1, 1),       /* ADD..CMP r/m8, imm8 */
+	GROUP_OP(0x81, GROUP_1, SZ_V, SZ_Z), /* ADD..CMP r/m, immz */
+	GROUP_OP(0x83, GROUP_1, SZ_V, 1),    /* ADD..CMP r/m, imm8 */
+	ALU_OP(0x84, X86_ALU_TEST, X86_LOAD, 1),    /* TEST r/m8, r8 */
+	ALU_OP(0x85, X86_ALU_TEST, X86_LOAD, SZ_V), /* TEST r/m, r */
+	ALU_OP(0x86, X86_ALU_XCHG, X86_STORE, 1),    /* XCHG r/m8, r8 */
+	ALU_OP(0x87, X86_ALU_XCHG, X86_STORE, SZ_V), /* XCHG r/m, r */
+	GROUP_OP(0xf6, GROUP_3, 1, 1),          /* TEST r/m8, imm8; NOT, NEG r/m8 */
+	GROUP_OP(0xf7, GROUP_3, SZ_V, SZ_Z),    /* TEST r/m, immz; NOT, NEG r/m */
+	GROUP_OP(0xfe, GROUP_4_5, 1, 0),        /* INC, DEC r/m8 */
+	GROUP_OP(0xff, GROUP_4_5, SZ_V, 0),     /* INC, DEC r/m */
+	IMUL_IMM(0x69, SZ_Z),                   /* IMUL r, r/m, immz */
+	IMUL_IMM(0x6b, 1),                      /* IMUL r, r/m, imm8 */
 };
 
 /* Opcodes after the 0F escape. */
 static const struct opcode_info two_byte_ops[] = {
-	{ 0xb6, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m8 */
-	{ 0xb7, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_ZERO, false }, /* MOVZX r, r/m16 */
-	{ 0xbe, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m8 */
-	{ 0xbf, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_SIGN, false }, /* MOVSX r, r/m16 */
+	{ 0xb6, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_ZERO, false, 0, false, 0 }, /* MOVZX r, r/m8 */
+	{ 0xb7, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_ZERO, false, 0, false, 0 }, /* MOVZX r, r/m16 */
+	{ 0xbe, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 1, SZ_V, EXT_SIGN, false, 0, false, 0 }, /* MOVSX r, r/m8 */
+	{ 0xbf, X86_OP_MOV, FORM_MODRM_REG, X86_LOAD, 2, SZ_V, EXT_SIGN, false, 0, false, 0 }, /* MOVSX r, r/m16 */
+	ALU_OP(0xa3, X86_ALU_BT, X86_LOAD, SZ_V),       /* BT r/m, r */
+	ALU_OP(0xab, X86_ALU_BTS, X86_STORE, SZ_V),     /* BTS r/m, r */
+	ALU_OP(0xb3, X86_ALU_BTR, X86_STORE, SZ_V),     /* BTR r/m, r */
+	ALU_OP(0xbb, X86_ALU_BTC, X86_STORE, SZ_V),     /* BTC r/m, r */
+	GROUP_OP(0xba, GROUP_8, SZ_V, 1),               /* BT, BTS, BTR, BTC r/m, imm8 */
+	ALU_OP(0xb0, X86_ALU_CMPXCHG, X86_STORE, 1),    /* CMPXCHG r/m8, r8 */
+	ALU_OP(0xb1, X86_ALU_CMPXCHG, X86_STORE, SZ_V), /* CMPXCHG r/m, r */
+	ALU_OP(0xc0, X86_ALU_XADD, X86_STORE, 1),       /* XADD r/m8, r8 */
+	ALU_OP(0xc1, X86_ALU_XADD, X86_STORE, SZ_V),    /* XADD r/m, r */
+	ALU_REG_FIRST(0xbc, X86_ALU_BSF, SZ_V),         /* BSF r, r/m */
+	ALU_REG_FIRST(0xbd, X86_ALU_BSR, SZ_V),         /* BSR r, r/m */
+	ALU_REG_FIRST(0xaf, X86_ALU_IMUL, SZ_V),        /* IMUL r, r/m */
+	SHIFT_DOUBLE(0xa4, X86_ALU_SHLD, 1),            /* SHLD r/m, r, imm8 */
+	SHIFT_DOUBLE(0xa5, X86_ALU_SHLD, 0),            /* SHLD r/m, r, CL */
+	SHIFT_DOUBLE(0xac, X86_ALU_SHRD, 1),            /* SHRD r/m, r, imm8 */
+	SHIFT_DOUBLE(0xad, X86_ALU_SHRD, 0),            /* SHRD r/m, r, CL */
+	GROUP_OP(0x01, GROUP_7, 2, 0),                  /* SMSW m16 */
 };
 
 /* Segment override prefixes, indexed by enum x86_seg. */
@@ -389,24 +499,43 @@ static enum x86_decode_status decode_modrm_reg(struct decoder *d, struct x86_ins
 	return st;
 }
 
-/* Decodes ModRM memory and the immediate; ModRM.reg other than 0 is another instruction. */
-static enum x86_decode_status decode_modrm_imm(struct decoder *d, struct x86_insn *out)
+/*
+ * Reads an immediate of imm_size (1 or SZ_Z: 2 or 4 bytes by the operand
+ * size) into out->imm, sign-extended to the operand size.
+ */
+static enum x86_decode_status fetch_imm(struct decoder *d, uint8_t imm_size, struct x86_insn *out)
 {
-	unsigned imm_size = out->size > 4 ? 4 : out->size;
-	uint8_t modrm;
+	unsigned n = resolve_size(imm_size, out->size);
 	uint64_t imm;
+	enum x86_decode_status st = fetch(d, n, &imm);
+
+	if (st == X86_OK)
+		out->imm = sign_extend(imm, n) & size_mask(out->size);
+	return st;
+}
+
+/*
+ * Decodes a group's ModRM memory and, where its row has one, the
+ * immediate; a ModRM.reg without a row is another instruction.
+ */
+static enum x86_decode_status decode_group(struct decoder *d, const struct opcode_info *op,
+					   struct x86_insn *out)
+{
+	uint8_t modrm;
 	enum x86_decode_status st = fetch_byte(d, &modrm);
 
 	if (st != X86_OK)
 		return st;
-	if (MODRM_REG(modrm) != 0)
+	const struct group_row *row = &group_ops[op->alu][MODRM_REG(modrm)];
+	if (!row->valid)
 		return X86_ERR_UNSUPPORTED;
+	out->op = (enum x86_op)row->op;
+	out->alu = row->alu;
+	out->access = (enum x86_access)row->access;
 	st = decode_modrm_memory(d, modrm, out);
-	if (st == X86_OK)
-		st = fetch(d, imm_size, &imm);
-	if (st == X86_OK)
-		out->imm = sign_extend(imm, imm_size) & size_mask(out->size);
-	return st;
+	if (st != X86_OK || !row->imm)
+		return st;
+	return fetch_imm(d, op->imm_size, out);
 }
 
 /* Decodes a direct address (moffs) of address size; the register is AL/eAX/rAX. */
@@ -434,6 +563,8 @@ static void init_insn(const struct decoder *d, const struct opcode_info *op,
 		.size = resolve_size(op->mem_size, opsize),
 		.reg_size = resolve_size(op->reg_size, opsize),
 		.reg = X86_REG_NONE,
+		.alu = op->form == FORM_GROUP ? 0 : op->alu,
+		.reg_first = op->reg_first,
 		.sign_extend = op->ext == EXT_SIGN,
 		.zero_extend = op->ext == EXT_ZERO,
 		.base = X86_REG_NONE,
@@ -449,16 +580,39 @@ static enum x86_decode_status decode_operands(struct decoder *d, const struct op
 					      struct x86_insn *out)
 {
 	switch (op->form) {
-	case FORM_MODRM_REG:
-		return decode_modrm_reg(d, out);
-	case FORM_MODRM_IMM:
-		return decode_modrm_imm(d, out);
+	case FORM_MODRM_REG: {
+		enum x86_decode_status st = decode_modrm_reg(d, out);
+		if (st != X86_OK || !op->imm_size)
+			return st;
+		out->imm_source = true;
+		return fetch_imm(d, op->imm_size, out);
+	}
+	case FORM_GROUP:
+		return decode_group(d, op, out);
 	case FORM_MOFFS:
 		return decode_moffs(d, out);
 	default:
-		out->reg = op->op == X86_OP_STOS || op->op == X86_OP_LODS ? X86_RAX : X86_REG_NONE;
+		out->reg = op->op == X86_OP_STOS || op->op == X86_OP_LODS || op->op == X86_OP_SCAS
+				   ? X86_RAX : X86_REG_NONE;
 		return X86_OK;
 	}
+}
+
+/*
+ * Whether F2 or F3 (rep) is REP on op: F3 on the string forms, F2 on CMPS
+ * and SCAS too.  Elsewhere they are XACQUIRE/XRELEASE or undefined: not ours.
+ */
+static bool rep_allowed(const struct opcode_info *op, uint8_t rep)
+{
+	if (op->form != FORM_STRING)
+		return false;
+	return rep == 0xf3 || op->op == X86_OP_CMPS || op->op == X86_OP_SCAS;
+}
+
+/* Whether LOCK is legal: on an ALU form that writes its memory operand (SDM, LOCK). */
+static bool lock_allowed(const struct x86_insn *in)
+{
+	return in->op == X86_OP_ALU && in->access == X86_STORE;
 }
 
 enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cpu_mode mode,
@@ -477,15 +631,17 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 		st = lookup_opcode(&d, opcode, &op);
 	if (st != X86_OK)
 		return st;
-	if (d.lock)
-		return X86_ERR_INVALID; /* none of these takes LOCK: #UD */
-	if (d.rep && (op->form != FORM_STRING || d.rep != 0xf3))
+	if (d.rep && !rep_allowed(op, d.rep))
 		return X86_ERR_UNSUPPORTED; /* e.g. F3 88: XRELEASE MOV; F2 A4 is undefined */
 	init_insn(&d, op, &insn);
 	insn.rep = d.rep;
+	insn.repne = d.rep == 0xf2;
 	st = decode_operands(&d, op, &insn);
 	if (st != X86_OK)
 		return st;
+	if (d.lock && !lock_allowed(&insn))
+		return X86_ERR_INVALID; /* #UD */
+	insn.lock = d.lock;
 	insn.length = (uint8_t)d.pos;
 	*out = insn;
 	return X86_OK;

@@ -2,10 +2,18 @@
  * A decoder for the x86 instructions a VMM emulates after an EPT violation
  * on MMIO or an exit on string I/O: MOV r/m,r and r,r/m (88-8B), MOV
  * r/m,imm (C6/C7 /0), MOV with a direct offset (A0-A3), MOVZX (0F B6/B7),
- * MOVSX (0F BE/BF), in 64-bit mode MOVSXD (63), and the string forms MOVS,
- * STOS, LODS, INS and OUTS (A4/A5, AA/AB, AC/AD, 6C/6D, 6E/6F), with or
- * without REP (F3).  Every other instruction is reported as unsupported.
- * Pure and freestanding: the VMM server links it and the host tests it.
+ * MOVSX (0F BE/BF), in 64-bit mode MOVSXD (63), the string forms MOVS,
+ * STOS, LODS, INS, OUTS, CMPS and SCAS (A4-A7, AA-AF, 6C-6F), with or
+ * without REP (F3; F2 too on CMPS and SCAS), and the arithmetic on a
+ * memory operand (X86_OP_ALU): ADD, OR, ADC, SBB, AND, SUB, XOR and CMP
+ * (00-3B, 80/81/83), TEST (84/85, F6/F7 /0), NOT and NEG (F6/F7 /2, /3),
+ * INC and DEC (FE/FF /0, /1), XCHG (86/87), CMPXCHG (0F B0/B1), XADD
+ * (0F C0/C1), BT, BTS, BTR and BTC (0F A3/AB/B3/BB, 0F BA /4-7), BSF and
+ * BSR (0F BC/BD), IMUL r, r/m (0F AF) and r, r/m, imm (6B, 69), SHLD and
+ * SHRD (0F A4/A5, AC/AD: an imm8 or CL count), LOCK
+ * where the processor takes it; and SMSW m16 (0F 01 /4).  Every other instruction is reported as
+ * unsupported.  Pure and freestanding: the VMM server links it and the
+ * host tests it.
  */
 #ifndef LIB_X86DECODE_H
 #define LIB_X86DECODE_H
@@ -32,6 +40,24 @@ enum x86_op {
 	X86_OP_LODS, /* loads AL/AX/EAX/RAX from seg:rSI */
 	X86_OP_INS,  /* reads port DX into ES:rDI */
 	X86_OP_OUTS, /* writes seg:rSI to port DX */
+	X86_OP_CMPS, /* compares seg:rSI with ES:rDI (alu X86_ALU_CMP) */
+	X86_OP_SCAS, /* compares AL/AX/EAX/RAX with ES:rDI (alu X86_ALU_CMP) */
+	X86_OP_ALU,  /* arithmetic on one memory operand: alu says which */
+	X86_OP_SMSW, /* stores CR0's low 16 bits (the memory form: always 2 bytes) */
+};
+
+/*
+ * The operation of X86_OP_ALU.  The first eight in the encoding order of
+ * ADD..CMP (opcode bits 5:3, and ModRM.reg of 80-83).
+ */
+enum x86_alu {
+	X86_ALU_ADD, X86_ALU_OR, X86_ALU_ADC, X86_ALU_SBB,
+	X86_ALU_AND, X86_ALU_SUB, X86_ALU_XOR, X86_ALU_CMP,
+	X86_ALU_TEST, X86_ALU_NOT, X86_ALU_NEG, X86_ALU_INC, X86_ALU_DEC,
+	X86_ALU_BT, X86_ALU_BTS, X86_ALU_BTR, X86_ALU_BTC,
+	X86_ALU_XCHG, X86_ALU_CMPXCHG, X86_ALU_XADD,
+	X86_ALU_BSF, X86_ALU_BSR, X86_ALU_IMUL, X86_ALU_SHLD, X86_ALU_SHRD,
+	X86_ALU_COUNT
 };
 
 /* General-purpose register numbers, as encoded with the REX extension bits. */
@@ -50,15 +76,24 @@ enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_S
 struct x86_insn {
 	uint8_t length;          /* bytes, prefixes included */
 	enum x86_op op;
-	enum x86_access access;  /* MOVS, STOS and INS write memory (MOVS reads it too) */
+	enum x86_access access;  /* MOVS, STOS and INS write memory (MOVS reads it too); ALU: X86_STORE
+				    if it writes its memory operand, else X86_LOAD (it only reads it) */
+	uint8_t alu;             /* enum x86_alu of X86_OP_ALU, X86_OP_CMPS and X86_OP_SCAS */
+	bool reg_first;          /* ALU: the register is the first operand (02, 03, ... 3B), memory the
+				    second; otherwise memory is the first, the register or imm the second */
+	bool imm_source;         /* the immediate is a third operand: IMUL r, r/m, imm's factor (the
+				    register is only written), SHLD/SHRD's count (else CL) */
+	bool lock;               /* LOCK (F0), only where the processor takes it */
 	uint8_t size;            /* bytes moved to/from memory: 1, 2, 4, 8 (a string form: each element) */
 	uint8_t reg_size;        /* bytes of the register operand (written on a load) */
 	int reg;                 /* register operand 0-15, X86_REG_NONE for an immediate store */
 	bool reg_high_byte;      /* reg 0-3 names AH/CH/DH/BH (8-bit reg 4-7 without REX) */
 	bool sign_extend;        /* MOVSX / MOVSXD load */
 	bool zero_extend;        /* MOVZX load */
-	uint64_t imm;            /* immediate of C6/C7, sign-extended to size, upper bits 0 */
-	bool rep;                /* a string form with REP (F3): rCX elements */
+	uint64_t imm;            /* immediate (C6/C7, 80-83, F6/F7 /0, 0F BA), sign-extended to size,
+				    upper bits 0; used where reg is X86_REG_NONE */
+	bool rep;                /* a string form with REP (F3, F2): rCX elements */
+	bool repne;              /* CMPS and SCAS with F2: repeat while not equal (F3: while equal) */
 	/*
 	 * The memory operand of X86_OP_MOV (the string forms use rSI and rDI).
 	 * Its offset in the segment is (base + index * scale + disp) truncated
@@ -76,9 +111,9 @@ struct x86_insn {
 enum x86_decode_status {
 	X86_OK,
 	X86_ERR_TRUNCATED,   /* the bytes end inside the instruction */
-	X86_ERR_UNSUPPORTED, /* not one of the forms above (or F2/F3 on a MOV, F2 on a string form) */
+	X86_ERR_UNSUPPORTED, /* not one of the forms above (or F2/F3 on a MOV or ALU, F2 on MOVS..OUTS) */
 	X86_ERR_NOT_MEMORY,  /* ModRM names a register, not memory */
-	X86_ERR_INVALID,     /* undefined: LOCK on these, longer than 15 bytes */
+	X86_ERR_INVALID,     /* undefined: LOCK but on an ALU form that writes memory, over 15 bytes */
 	X86_STATUS_COUNT
 };
 

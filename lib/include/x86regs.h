@@ -57,6 +57,7 @@
 #define CR4_SMAP (1UL << 21)
 #define CR4_OSFXSR     (1UL << 9)
 #define CR4_OSXMMEXCPT (1UL << 10)
+#define CR4_UMIP       (1UL << 11)
 #define CR4_OSXSAVE    (1UL << 18)
 
 /* The values a processor comes out of reset with, which a guest expects to find. */

@@ -221,10 +221,14 @@ void port_write(struct guest *g, uint16_t port, unsigned size, uint32_t value)
 	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
 }
 
-/* The MMIO pages: the test page (testdev.c), the I/O APIC and the exiting vCPU's local APIC (smp.c). */
+/*
+ * The MMIO pages: the test page and pc-testdev's IORAM (testdev.c), the
+ * I/O APIC and the exiting vCPU's local APIC (smp.c).
+ */
 static bool is_mmio_page(struct exit_ctx *x, uint64_t gpa)
 {
 	return (gpa >= MMIO_TEST_PAGE && gpa - MMIO_TEST_PAGE < PAGE_BYTES) ||
+	       (gpa >= IORAM_BASE && gpa - IORAM_BASE < IORAM_BYTES) ||
 	       (gpa >= IOAPIC_BASE && gpa - IOAPIC_BASE < PAGE_BYTES) || smp_lapic_page(x, gpa);
 }
 
@@ -245,6 +249,11 @@ static void mmio_device(struct exit_ctx *x, uint64_t gpa, unsigned size, bool wr
 {
 	if (smp_lapic_page(x, gpa)) {
 		smp_lapic_access(x, gpa, size, write, v);
+		return;
+	}
+	if (gpa >= IORAM_BASE) {
+		if (!testdev_ioram_rw(x->g, gpa - IORAM_BASE, size, write, v))
+			guest_stop(x, "no memory left for pc-testdev's IORAM", gpa);
 		return;
 	}
 	if (gpa >= IOAPIC_BASE) {

@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "moat/user.h"
 #include "vmm.h"
+#include "x86alu.h"
 #include "x86decode.h"
 #include "x86regs.h"
 
@@ -142,7 +143,7 @@ static bool phys_rw(struct exit_ctx *x, uint64_t gpa, unsigned n, bool write, ui
 		guest_stop(x, "access to memory it does not have", gpa);
 		return false;
 	}
-	return true;
+	return !(x->reply & VMR_STOP); /* the device may have stopped the guest */
 }
 
 /* The size bytes ref names, read into (or written from) *v. */
@@ -213,6 +214,18 @@ bool emulate_at_hlt(struct exit_ctx *x)
 	return p && *p == X86_OPCODE_HLT;
 }
 
+/* The linear address of the ModRM memory operand, plus extra bytes (BT's register offset). */
+static uint64_t operand_linear(const uint64_t *w, const struct x86_insn *in, int64_t extra)
+{
+	uint64_t regs[X86_NUM_REGS];
+	for (unsigned r = 0; r < X86_NUM_REGS; r++)
+		regs[r] = *gpr_word((uint64_t *)w, r);
+	bool stack = in->base == X86_RSP || in->base == X86_RBP;
+	int seg = in->seg != X86_SEG_DEFAULT ? in->seg : stack ? X86_SEG_SS : X86_SEG_DS;
+	uint64_t mask = in->addr_size == 8 ? ~0ULL : (1ULL << (8 * in->addr_size)) - 1;
+	return seg_linear(w, seg, (x86_mem_offset(in, regs, w[VMW_RIP]) + (uint64_t)extra) & mask);
+}
+
 /*
  * A MOV: its memory operand's address computed from the registers and
  * translated as the guest's access would be (so a MOV whose operand
@@ -221,12 +234,8 @@ bool emulate_at_hlt(struct exit_ctx *x)
  */
 static void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
 {
-	uint64_t *w = x->w, regs[X86_NUM_REGS], v;
-	for (unsigned r = 0; r < X86_NUM_REGS; r++)
-		regs[r] = *gpr_word(w, r);
-	bool stack = in->base == X86_RSP || in->base == X86_RBP;
-	int seg = in->seg != X86_SEG_DEFAULT ? in->seg : stack ? X86_SEG_SS : X86_SEG_DS;
-	uint64_t linear = seg_linear(w, seg, x86_mem_offset(in, regs, w[VMW_RIP]));
+	uint64_t *w = x->w, v;
+	uint64_t linear = operand_linear(w, in, 0);
 	bool load = in->access == X86_LOAD;
 	struct mem_ref ref;
 	if (!resolve(x, linear, in->size, load ? GWALK_READ : GWALK_WRITE, &ref))
@@ -244,6 +253,138 @@ static void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
 	}
 	advance_rip(x, in->length);
 	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+}
+
+/*
+ * BT, BTS, BTR and BTC with a register bit offset reach past their
+ * operand: the offset, signed, picks the operand-sized word (the bytes
+ * added to the address, returned) and the bit in it (*bit).
+ */
+static int64_t bit_offset(const struct x86_insn *in, uint64_t reg, uint64_t *bit)
+{
+	unsigned bits = 8 * in->size, shift = in->size == 2 ? 4 : in->size == 4 ? 5 : 6;
+	int64_t offset = (int64_t)(reg << (64 - bits)) >> (64 - bits); /* sign-extended from size */
+	*bit = (uint64_t)offset & (bits - 1);
+	return (offset >> shift) * in->size; /* an arithmetic shift: floor division */
+}
+
+/* The register operand's value, its low size bytes (AH..BH: bits 8-15). */
+static uint64_t reg_operand(const struct exit_ctx *x, const struct x86_insn *in)
+{
+	return x86_store_value(in, *gpr_word(x->w, in->reg));
+}
+
+/* Writes v (size bytes) to the register operand as a load does (a 32-bit write clears 32-63). */
+static void set_reg_operand(struct exit_ctx *x, const struct x86_insn *in, int reg, uint64_t v)
+{
+	struct x86_insn as = *in;
+	as.reg = reg;
+	as.reg_high_byte = reg == in->reg && in->reg_high_byte;
+	as.sign_extend = as.zero_extend = false;
+	as.reg_size = in->size;
+	uint64_t *r = gpr_word(x->w, reg);
+	*r = x86_load_result(&as, v, *r);
+}
+
+/*
+ * The arithmetic on the memory operand at mem, read as *v: its result and
+ * flags into the registers and RFLAGS, and into *v with true when memory
+ * is to be written.
+ */
+static bool alu_compute(struct exit_ctx *x, const struct x86_insn *in, uint64_t *v, uint64_t bit)
+{
+	uint64_t *rflags = &x->w[VMW_RFLAGS], mem = *v;
+	uint64_t src = in->reg == X86_REG_NONE ? in->imm : reg_operand(x, in), r;
+	switch (in->alu) {
+	case X86_ALU_XCHG:
+		set_reg_operand(x, in, in->reg, mem);
+		*v = src;
+		return true;
+	case X86_ALU_XADD:
+		*v = x86_alu(X86_ALU_XADD, in->size, mem, src, rflags);
+		set_reg_operand(x, in, in->reg, mem);
+		return true;
+	case X86_ALU_CMPXCHG: {
+		uint64_t acc = x->w[VMW_RAX];
+		x86_alu(X86_ALU_CMPXCHG, in->size, acc, mem, rflags);
+		if (*rflags & X86_FLAG_ZF) {
+			*v = src;
+		} else {
+			struct x86_insn acc_in = *in;
+			acc_in.reg_high_byte = false; /* AL, not AH: the accumulator */
+			set_reg_operand(x, &acc_in, X86_RAX, mem);
+		} /* memory is written either way, with itself when unequal (SDM) */
+		return true;
+	}
+	case X86_ALU_BT: case X86_ALU_BTS: case X86_ALU_BTR: case X86_ALU_BTC:
+		*v = x86_alu((enum x86_alu)in->alu, in->size, mem, bit, rflags);
+		return in->alu != X86_ALU_BT;
+	}
+	if (in->alu == X86_ALU_SHLD || in->alu == X86_ALU_SHRD) {
+		unsigned count = in->imm_source ? (unsigned)in->imm : (unsigned)x->w[VMW_RCX];
+		*v = x86_shift_double((enum x86_alu)in->alu, in->size, mem, src, count, rflags);
+		return (count & (in->size == 8 ? 63 : 31)) != 0; /* a count of 0 writes nothing */
+	}
+	if (in->imm_source) { /* IMUL r, r/m, imm */
+		set_reg_operand(x, in, in->reg, x86_alu(X86_ALU_IMUL, in->size, mem, in->imm, rflags));
+		return false;
+	}
+	if (in->reg_first) {
+		r = x86_alu((enum x86_alu)in->alu, in->size, src, mem, rflags);
+		bool scan = in->alu == X86_ALU_BSF || in->alu == X86_ALU_BSR;
+		if (x86_alu_writes((enum x86_alu)in->alu) && !(scan && (*rflags & X86_FLAG_ZF)))
+			set_reg_operand(x, in, in->reg, r); /* a scan of 0 leaves the register whole */
+		return false;
+	}
+	*v = x86_alu((enum x86_alu)in->alu, in->size, mem, src, rflags);
+	return x86_alu_writes((enum x86_alu)in->alu);
+}
+
+/*
+ * An arithmetic instruction on a memory operand (X86_OP_ALU): the operand
+ * translated (for writing if the instruction writes it, so a read-only
+ * page faults as the processor's would), read, computed, written back.
+ * LOCK needs nothing more: the guest's exits are handled one at a time
+ * (vmm.h, the guest's lock), so no vCPU's access comes between the read
+ * and the write of device memory.
+ */
+static void emulate_alu(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, bit = in->imm, v = 0;
+	int64_t extra = 0;
+	if (in->reg != X86_REG_NONE && in->alu >= X86_ALU_BT && in->alu <= X86_ALU_BTC)
+		extra = bit_offset(in, *gpr_word(w, in->reg), &bit);
+	uint64_t linear = operand_linear(w, in, extra);
+	struct mem_ref ref;
+	if (!resolve(x, linear, in->size, in->access == X86_STORE ? GWALK_WRITE : GWALK_READ, &ref) ||
+	    !ref_rw(x, &ref, in->size, false, &v))
+		return;
+	uint64_t saved[VMW_R15 + 1];
+	memcpy(saved, w, sizeof(saved)); /* the registers as they were, if the write fails */
+	if (alu_compute(x, in, &v, bit) && !ref_rw(x, &ref, in->size, true, &v)) {
+		memcpy(w, saved, sizeof(saved));
+		return;
+	}
+	advance_rip(x, in->length);
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RFLAGS;
+}
+
+/*
+ * SMSW m16: CR0's low 16 bits stored as a MOV of that immediate would be.
+ * With CR4.UMIP, outside ring 0 it is #GP(0) instead.
+ */
+static void emulate_smsw(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w;
+	if ((w[VMW_CR4] & CR4_UMIP) && SEG_AR_DPL(VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]))) {
+		inject_gp(x);
+		return;
+	}
+	struct x86_insn mov = *in;
+	mov.op = X86_OP_MOV;
+	mov.reg = X86_REG_NONE;
+	mov.imm = w[VMW_CR0] & 0xffff;
+	emulate_mov(x, &mov);
 }
 
 /* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
@@ -266,7 +407,12 @@ static void set_addr_reg(const struct exit_ctx *x, const struct x86_insn *in, ui
 /* What one element of a string instruction reads and writes. */
 static bool string_reads(enum x86_op op)
 {
-	return op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_OUTS;
+	return op == X86_OP_MOVS || op == X86_OP_LODS || op == X86_OP_OUTS || op == X86_OP_CMPS;
+}
+/* rDI's element is read (CMPS, SCAS), not written. */
+static bool string_reads_di(enum x86_op op)
+{
+	return op == X86_OP_CMPS || op == X86_OP_SCAS;
 }
 static bool string_writes(enum x86_op op)
 {
@@ -282,14 +428,22 @@ static bool string_element(struct exit_ctx *x, const struct x86_insn *in, uint16
 	uint64_t *w = x->w, amask = addr_mask(in);
 	int src_seg = in->seg == X86_SEG_DEFAULT ? X86_SEG_DS : in->seg;
 	uint64_t src = seg_linear(w, src_seg, w[VMW_RSI] & amask);
-	uint64_t dst = seg_linear(w, X86_SEG_ES, w[VMW_RDI] & amask), v = 0;
+	uint64_t dst = seg_linear(w, X86_SEG_ES, w[VMW_RDI] & amask), v = 0, d = 0;
 	struct mem_ref from, to;
 	bool reads = string_reads(in->op), writes = string_writes(in->op);
+	bool reads_di = string_reads_di(in->op);
 	if ((reads && !resolve(x, src, in->size, GWALK_READ, &from)) ||
-	    (writes && !resolve(x, dst, in->size, GWALK_WRITE, &to)))
+	    ((writes || reads_di) && !resolve(x, dst, in->size, writes ? GWALK_WRITE : GWALK_READ, &to)))
 		return false;
 	if (reads && !ref_rw(x, &from, in->size, false, &v))
 		return false;
+	if (reads_di) { /* CMPS: [rSI] - [rDI]; SCAS: rAX - [rDI] */
+		if (!ref_rw(x, &to, in->size, false, &d))
+			return false;
+		x86_alu(X86_ALU_CMP, in->size, in->op == X86_OP_SCAS ? w[VMW_RAX] : v, d, &w[VMW_RFLAGS]);
+		x->reply |= VMG_RFLAGS;
+		return true;
+	}
 	if (in->op == X86_OP_INS)
 		v = port_read(x->g, port, in->size);
 	else if (in->op == X86_OP_STOS)
@@ -318,10 +472,12 @@ static void emulate_string(struct exit_ctx *x, const struct x86_insn *in, uint16
 			return;
 		if (string_reads(in->op))
 			set_addr_reg(x, in, &w[VMW_RSI], w[VMW_RSI] + step);
-		if (string_writes(in->op))
+		if (string_writes(in->op) || string_reads_di(in->op))
 			set_addr_reg(x, in, &w[VMW_RDI], w[VMW_RDI] + step);
 		if (in->rep)
 			set_addr_reg(x, in, &w[VMW_RCX], count - 1);
+		if (in->rep && string_reads_di(in->op) && !(w[VMW_RFLAGS] & X86_FLAG_ZF) != in->repne)
+			count = 1; /* REPE ends on unequal, REPNE on equal: done after this element */
 	}
 	if (!count)
 		advance_rip(x, in->length);
@@ -334,6 +490,10 @@ void emulate_mmio(struct exit_ctx *x)
 		return;
 	if (in.op == X86_OP_MOV)
 		emulate_mov(x, &in);
+	else if (in.op == X86_OP_SMSW)
+		emulate_smsw(x, &in);
+	else if (in.op == X86_OP_ALU)
+		emulate_alu(x, &in);
 	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */
 		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
 	else

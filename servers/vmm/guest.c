@@ -112,7 +112,24 @@ uint64_t guest_memory_pages(const struct guest_config *c)
 {
 	uint64_t quota = gpa_table_pages(c->memory, c->page_level);
 	return (c->memory + guest_page_bytes(c)) / PAGE_BYTES - 1 + GPA_SPACE_BASE_PAGES + quota +
-	       c->vcpus * (VCPU_PAGES + VCPU_THREAD_PAGES) + 1;
+	       c->vcpus * (VCPU_PAGES + VCPU_THREAD_PAGES) + 1 + IORAM_BYTES / PAGE_BYTES;
+}
+
+/*
+ * pc-testdev's IORAM (testdev.c), made on the guest's first access to it:
+ * a frame from the guest's untyped (guest_memory_pages counts it), seen by
+ * the VMM alone at g->ioram_map and never mapped in the guest's space, so
+ * that every access exits.  False if it cannot be made.
+ */
+bool guest_ioram_make(struct guest *g)
+{
+	if (g->ioram_ready)
+		return true;
+	g->ioram_ready = sys_retype(g->untyped, OBJ_FRAME, IORAM_BYTES / PAGE_BYTES, g->ioram, 1) == OK &&
+			 sys_map(g->ioram, TASK_SELF, (uint64_t)g->ioram_map, RIGHT_R | RIGHT_W) == OK;
+	if (g->ioram_ready)
+		memset(g->ioram_map, 0, IORAM_BYTES);
+	return g->ioram_ready;
 }
 
 /*
@@ -305,6 +322,7 @@ int guest_create(struct guest *g, uint64_t badge)
 	uint64_t st = build_objects(g, badge);
 	if (st != OK)
 		return st;
+	g->ioram_ready = false;
 	devices_init(g);
 	smp_init(g);
 	acpi_build(g); /* before the image: an image that overlaps the tables wins */

@@ -24,11 +24,13 @@
 
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
+#define IORAM_WINDOWS 0x36000000ULL /* the guests' IORAM views (testdev.c), a window per block */
 #define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, a window per block */
 
 /*
  * A running guest's slots: a block of GUEST_SLOTS, guest.c's first
- * (untyped, space, RAM, view, vCPUs, a badged endpoint), then each vCPU
+ * (untyped, space, RAM, view, vCPUs, a badged endpoint, which the IORAM
+ * frame takes once the guest runs), then each vCPU
  * thread's five (VCPU_SLOT_*).  Blocks are taken at a guest's start and
  * given back at its end; each has a notification for its guest's lock,
  * made once.  As many guests as there are blocks run at once.
@@ -113,6 +115,8 @@ static bool take_block(struct guest *g)
 		g->ram = g->untyped + 2;
 		g->ram_view = g->untyped + 3;
 		g->vcpu = g->untyped + 4; /* the BSP's; the APs' follow it */
+		g->ioram = g->untyped + GUEST_BASE_SLOTS - 1; /* the badged slot: free once it runs */
+		g->ioram_map = (uint8_t *)(IORAM_WINDOWS + b * IORAM_BYTES);
 		g->ram_map = (uint8_t *)(RAM_WINDOWS +
 					 ((g->cfg.page_level - 1) * BLOCKS + b) * window_span);
 		return true;

@@ -32,7 +32,13 @@
  *                            whose TLB entries pc-testdev flushes needs no
  *                            flush here, the VMM keeps no copy of the
  *                            guest's translations (EPT/NPT map its memory)
+ *   IORAM_BASE               64 KiB of MMIO that reads back what was
+ *                            written (zeros at first): memory on which
+ *                            kvm-unit-tests' emulator test has every
+ *                            instruction exit and emulated.  Its frame is
+ *                            made at the first access (guest_ioram_make).
  */
+#include "mem.h"
 #include "vmm.h"
 
 #define RESULT_PORT    0xf0
@@ -141,4 +147,15 @@ void testdev_mmio_write(struct guest *g, uint64_t off, uint8_t v)
 {
 	if (off < MMIO_SCRATCH_BYTES)
 		g->scratch_mmio = (g->scratch_mmio & ~(0xffULL << (8 * off))) | (uint64_t)v << (8 * off);
+}
+
+bool testdev_ioram_rw(struct guest *g, uint64_t off, unsigned size, bool write, uint64_t *v)
+{
+	if (!guest_ioram_make(g))
+		return false;
+	if (write)
+		memcpy(g->ioram_map + off, v, size);
+	else
+		memcpy(v, g->ioram_map + off, size);
+	return true;
 }

@@ -138,6 +138,9 @@ struct guest {
 	uint64_t halt_late;    /* TSC counts the last halt's sleep ran past its deadline (testdev.c) */
 	uint32_t scratch_port; /* the test I/O register */
 	uint64_t scratch_mmio; /* the test MMIO register */
+	uint64_t ioram;        /* the slot of pc-testdev's IORAM frame (testdev.c) */
+	uint8_t *ioram_map;    /* the VMM's view of it */
+	bool ioram_ready;      /* made and mapped (guest_ioram_make) */
 	uint64_t cr4;          /* the guest's CR4 as of its last XSETBV or CR exit */
 	uint64_t xcr0;         /* what the guest last wrote with XSETBV (XCR0 itself stays) */
 	uint32_t xstate_probe; /* PROBE_*: what the FPU probe port found */
@@ -197,6 +200,8 @@ uint64_t guest_memory_pages(const struct guest_config *c);
 /* Fills w with the state of a real-mode vCPU at CS:IP = cs:0 (base cs << 4); returns its groups. */
 uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs);
 void guest_destroy(struct guest *g);
+/* Makes g's IORAM at first use (testdev.c); false if its memory cannot be had. */
+bool guest_ioram_make(struct guest *g);
 void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr);
 void guest_console_byte(struct guest *g, uint8_t c);
 
@@ -404,6 +409,8 @@ bool testdev_write_byte(struct guest *g, uint16_t port, uint8_t v);
 /* Byte off of the test MMIO page, MMIO_TEST_PAGE. */
 uint8_t testdev_mmio_read(struct guest *g, uint64_t off);
 void testdev_mmio_write(struct guest *g, uint64_t off, uint8_t v);
+/* size bytes at off in pc-testdev's IORAM (within it), read into or written from *v. */
+bool testdev_ioram_rw(struct guest *g, uint64_t off, unsigned size, bool write, uint64_t *v);
 
 /* xstate.c: the extended state a guest sees (docs/fpu.md). */
 uint64_t xstate_switched(void);
@@ -440,5 +447,8 @@ void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len);
 
 /* The test MMIO page (testdev.c): the one MMIO device, so devices.c's emulation looks for it. */
 #define MMIO_TEST_PAGE 0xfeb00000ULL
+/* pc-testdev's IORAM (testdev.c): 64 KiB of MMIO that reads back what was written. */
+#define IORAM_BASE  0xff000000ULL
+#define IORAM_BYTES 0x10000ULL
 
 #endif

@@ -43,8 +43,34 @@
  *  29  movl 4(%ebx),%edi: != dword 1
  *  30  movb $0x5C,7(%ebx) (C6), movb %al,abs (A2), movw %ax,abs+1 (66 A3):
  *      dword 1 != 0x5C6677A1 or dword 0 != 0xB2776699
+ * Arithmetic on the register, each result and the arithmetic flags
+ * (CF PF AF ZF SF OF) it leaves, as the SDM gives them:
+ *  31  orl $0x8001 (81 /1)        32  addl %ecx (01)
+ *  33  stc; adcb $0xC8 (80 /2): carry, zero, AF, PF
+ *  34  subw $0x9201 (66 81 /5): borrow to 0xFFFF
+ *  35  stc; incl 0x7FFFFFFF (FF /0): OF, CF kept
+ *  36  negl 0x80000000 (F7 /3)    37  notl (F7 /2): no flag changed
+ *  38  decb (FE /1)               39  testb $0x80 (F6 /0)
+ *  40  cmpl (%ebx),%eax (3B): equal
+ *  41  xchgb %ah,1(%ebx) (86)     42  lock xaddl (0F C1)
+ *  43  lock cmpxchgl, equal: memory written, ZF
+ *  44  lock cmpxchgl, unequal: EAX loaded, ZF clear
+ *  45  btsl $37 (0F BA /5: bit 5)
+ *  46  btsl %ecx=33 (0F AB: the next dword's bit 1)
+ *  47  btcl $1,4(%ebx): CF the old bit
+ *  48  shldl $3 (0F A4) on 0x12345678 from 0xAAAAAAAA: != 0x91A2B3C5, or
+ *      CF ZF SF PF (OF and AF are undefined for a count over 1) != SF PF
+ *  49  shrdl %cl (0F AD), CL = 3, from 0x55555555: != 0xA2468ACF or not SF PF
  */
 #include "guest.h"
+
+/* FLAGS_ARE value, code[, mask]: fail with code unless RFLAGS' arithmetic bits (those of mask) are value */
+.macro	FLAGS_ARE val, code, mask=0x8D5
+	pushfl
+	popl	%edx
+	andl	$\mask, %edx
+	EXPECT	\val, %edx, \code
+.endm
 
 	.code32
 	.text
@@ -186,6 +212,90 @@ start:
 	EXPECT	0x5C6677A1, %eax, 30
 	movl	(%ebx), %eax
 	EXPECT	0xB2776699, %eax, 30
+
+	/* arithmetic: the result, and RFLAGS' arithmetic bits (FLAGS_ARE) */
+	movl	$0x1234, (%ebx)
+	orl	$0x8001, (%ebx)
+	FLAGS_ARE 0x004, 31
+	EXPECT	0x9235, (%ebx), 31
+	movl	$2, %ecx
+	addl	%ecx, (%ebx)
+	FLAGS_ARE 0, 32
+	EXPECT	0x9237, (%ebx), 32
+	stc
+	adcb	$0xC8, (%ebx)
+	FLAGS_ARE 0x055, 33
+	EXPECT	0x9200, (%ebx), 33
+	subw	$0x9201, (%ebx)
+	FLAGS_ARE 0x095, 34
+	EXPECT	0xFFFF, (%ebx), 34
+	movl	$0x7FFFFFFF, (%ebx)
+	stc
+	incl	(%ebx)
+	FLAGS_ARE 0x895, 35
+	negl	(%ebx)
+	FLAGS_ARE 0x885, 36
+	EXPECT	0x80000000, (%ebx), 36
+	xorl	%eax, %eax		/* ZF and PF set, the rest clear */
+	notl	(%ebx)
+	FLAGS_ARE 0x044, 37
+	EXPECT	0x7FFFFFFF, (%ebx), 37
+	decb	3(%ebx)
+	FLAGS_ARE 0x004, 38
+	EXPECT	0x7EFFFFFF, (%ebx), 38
+	testb	$0x80, 3(%ebx)
+	FLAGS_ARE 0x044, 39
+	movl	$0x7EFFFFFF, %eax
+	cmpl	(%ebx), %eax
+	FLAGS_ARE 0x044, 40
+
+	/* exchanges */
+	movl	$0x11223344, (%ebx)
+	movl	$0xAB00, %eax
+	xchgb	%ah, 1(%ebx)
+	EXPECT	0x3300, %eax, 41
+	EXPECT	0x1122AB44, (%ebx), 41
+	movl	$5, %ecx
+	lock xaddl %ecx, (%ebx)
+	EXPECT	0x1122AB44, %ecx, 42
+	EXPECT	0x1122AB49, (%ebx), 42
+	movl	$0x1122AB49, %eax
+	movl	$0x600DF00D, %ecx
+	lock cmpxchgl %ecx, (%ebx)
+	jz	1f
+	FAIL	43
+1:	EXPECT	0x600DF00D, (%ebx), 43
+	xorl	%eax, %eax
+	lock cmpxchgl %ecx, (%ebx)
+	jnz	1f
+	FAIL	44
+1:	EXPECT	0x600DF00D, %eax, 44
+
+	/* bit tests: an immediate offset wraps, a register one reaches on */
+	movl	$0, (%ebx)
+	movl	$0, 4(%ebx)
+	btsl	$37, (%ebx)
+	EXPECT	0x20, (%ebx), 45
+	movl	$33, %ecx
+	btsl	%ecx, (%ebx)
+	EXPECT	2, 4(%ebx), 46
+	btcl	$1, 4(%ebx)
+	jc	1f
+	FAIL	47
+1:	EXPECT	0, 4(%ebx), 47
+
+	/* double shifts: kvm-unit-tests' values (its test_shld_shrd) */
+	movl	$0x12345678, (%ebx)
+	movl	$0xAAAAAAAA, %ecx
+	shldl	$3, %ecx, (%ebx)
+	FLAGS_ARE 0x084, 48, 0x0C5	/* SF, PF (0xC5); CF (bit 29) clear; OF, AF undefined */
+	EXPECT	0x91A2B3C5, (%ebx), 48
+	movl	$0x12345678, (%ebx)
+	movl	$0x55555555, %edx
+	movl	$3, %ecx
+	shrdl	%cl, %edx, (%ebx)
+	FLAGS_ARE 0x084, 49, 0x0C5	/* SF, PF (0xCF); CF (bit 2 of 0x78) clear */
+	EXPECT	0xA2468ACF, (%ebx), 49
 
 	xorl	%eax, %eax		/* pass */
 

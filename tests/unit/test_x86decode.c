@@ -78,6 +78,11 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	FIELD(zero_extend);
 	FIELD(imm);
 	FIELD(rep);
+	FIELD(repne);
+	FIELD(alu);
+	FIELD(reg_first);
+	FIELD(imm_source);
+	FIELD(lock);
 	FIELD(base);
 	FIELD(index);
 	FIELD(scale);
@@ -440,6 +445,108 @@ static const struct decode_case string_forms[] = {
 	  INSN(STR(X86_OP_OUTS, X86_LOAD, 2, X86_REG_NONE), REP, A32) },
 };
 
+/* The arithmetic forms: ADD..CMP both ways and with immediates, TEST, the unary ones, XCHG..BTC. */
+#define ALU(a, acc, sz, r) .op = X86_OP_ALU, .alu = (a), .access = (acc), .size = (sz), \
+			   .reg_size = (sz), .reg = (r)
+static const struct decode_case alu_forms[] = {
+	{ "or [rax],ecx", B("\x09\x08"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_OR, X86_STORE, 4, X86_RCX), .base = X86_RAX, A64) },
+	{ "add [rdi+8],r9", B("\x4c\x01\x4f\x08"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_ADD, X86_STORE, 8, X86_R9), .base = X86_RDI, .disp = 8, A64) },
+	{ "sub eax,[rbx]", B("\x2b\x03"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_SUB, X86_LOAD, 4, X86_RAX), .reg_first = true, .base = X86_RBX, A64) },
+	{ "xor bh,[rsi]", B("\x32\x3e"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_XOR, X86_LOAD, 1, X86_RBX), .reg_high_byte = true, .reg_first = true,
+	       .base = X86_RSI, A64) },
+	{ "cmp [rax],dl", B("\x38\x10"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_CMP, X86_LOAD, 1, X86_RDX), .base = X86_RAX, A64) },
+	{ "sbb [ecx],edx 32-bit", B("\x19\x11"), X86_MODE_32,
+	  INSN(ALU(X86_ALU_SBB, X86_STORE, 4, X86_RDX), .base = X86_RCX, A32) },
+	{ "adc byte [rax],0x7f", B("\x80\x10\x7f"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_ADC, X86_STORE, 1, X86_REG_NONE), .imm = 0x7f, .base = X86_RAX, A64) },
+	{ "and dword [rax],0xfe77", B("\x81\x20\x77\xfe\x00\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_AND, X86_STORE, 4, X86_REG_NONE), .imm = 0xfe77, .base = X86_RAX, A64) },
+	{ "sub qword [rax],-1 (83)", B("\x48\x83\x28\xff"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_SUB, X86_STORE, 8, X86_REG_NONE), .imm = ~0ULL, .base = X86_RAX, A64) },
+	{ "or qword [rax],imm32 sign-extended", B("\x48\x81\x08\x00\x00\x00\x80"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_OR, X86_STORE, 8, X86_REG_NONE), .imm = 0xffffffff80000000ULL,
+	       .base = X86_RAX, A64) },
+	{ "add word [bx],0x1234 16-bit", B("\x81\x07\x34\x12"), X86_MODE_16,
+	  INSN(ALU(X86_ALU_ADD, X86_STORE, 2, X86_REG_NONE), .imm = 0x1234, .base = X86_RBX, A16) },
+	{ "cmp dword [eax],5 32-bit", B("\x83\x38\x05"), X86_MODE_32,
+	  INSN(ALU(X86_ALU_CMP, X86_LOAD, 4, X86_REG_NONE), .imm = 5, .base = X86_RAX, A32) },
+	{ "xor word [rax],-2 (66 83)", B("\x66\x83\x30\xfe"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_XOR, X86_STORE, 2, X86_REG_NONE), .imm = 0xfffe, .base = X86_RAX, A64) },
+	{ "test [rax],ecx", B("\x85\x08"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_TEST, X86_LOAD, 4, X86_RCX), .base = X86_RAX, A64) },
+	{ "test byte [rax],0x80", B("\xf6\x00\x80"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_TEST, X86_LOAD, 1, X86_REG_NONE), .imm = 0x80, .base = X86_RAX, A64) },
+	{ "test word [rax],0x1234", B("\x66\xf7\x00\x34\x12"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_TEST, X86_LOAD, 2, X86_REG_NONE), .imm = 0x1234, .base = X86_RAX, A64) },
+	{ "not qword [rax]", B("\x48\xf7\x10"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_NOT, X86_STORE, 8, X86_REG_NONE), .base = X86_RAX, A64) },
+	{ "lock neg byte [rax]", B("\xf0\xf6\x18"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_NEG, X86_STORE, 1, X86_REG_NONE), .lock = true, .base = X86_RAX, A64) },
+	{ "lock inc dword [rax]", B("\xf0\xff\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_INC, X86_STORE, 4, X86_REG_NONE), .lock = true, .base = X86_RAX, A64) },
+	{ "dec byte [rax]", B("\xfe\x08"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_DEC, X86_STORE, 1, X86_REG_NONE), .base = X86_RAX, A64) },
+	{ "xchg [rax],ah", B("\x86\x20"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_XCHG, X86_STORE, 1, X86_RAX), .reg_high_byte = true, .base = X86_RAX, A64) },
+	{ "xchg [rax],rsi", B("\x48\x87\x30"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_XCHG, X86_STORE, 8, X86_RSI), .base = X86_RAX, A64) },
+	{ "lock cmpxchg [rcx],rdx", B("\xf0\x48\x0f\xb1\x11"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_CMPXCHG, X86_STORE, 8, X86_RDX), .lock = true, .base = X86_RCX, A64) },
+	{ "cmpxchg [eax],cl 32-bit", B("\x0f\xb0\x08"), X86_MODE_32,
+	  INSN(ALU(X86_ALU_CMPXCHG, X86_STORE, 1, X86_RCX), .base = X86_RAX, A32) },
+	{ "xadd [rax],eax", B("\x0f\xc1\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_XADD, X86_STORE, 4, X86_RAX), .base = X86_RAX, A64) },
+	{ "btc dword [rax],32", B("\x0f\xba\x38\x20"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BTC, X86_STORE, 4, X86_REG_NONE), .imm = 0x20, .base = X86_RAX, A64) },
+	{ "bt [rax],ecx", B("\x0f\xa3\x08"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BT, X86_LOAD, 4, X86_RCX), .base = X86_RAX, A64) },
+	{ "lock bts [rax],rcx", B("\xf0\x48\x0f\xab\x08"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BTS, X86_STORE, 8, X86_RCX), .lock = true, .base = X86_RAX, A64) },
+	{ "btr word [rax],cx", B("\x66\x0f\xb3\x08"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BTR, X86_STORE, 2, X86_RCX), .base = X86_RAX, A64) },
+	{ "bsf eax,[rbx]", B("\x0f\xbc\x03"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BSF, X86_LOAD, 4, X86_RAX), .reg_first = true, .base = X86_RBX, A64) },
+	{ "bsr r8w,[rax]", B("\x66\x44\x0f\xbd\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_BSR, X86_LOAD, 2, X86_R8), .reg_first = true, .base = X86_RAX, A64) },
+	{ "imul rax,[rcx]", B("\x48\x0f\xaf\x01"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 8, X86_RAX), .reg_first = true, .base = X86_RCX, A64) },
+	{ "imul ax,[rcx],51 (6b)", B("\x66\x6b\x01\x33"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 2, X86_RAX), .reg_first = true, .imm_source = true,
+	       .imm = 51, .base = X86_RCX, A64) },
+	{ "imul eax,[rcx],311 (69)", B("\x69\x01\x37\x01\x00\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 4, X86_RAX), .reg_first = true, .imm_source = true,
+	       .imm = 311, .base = X86_RCX, A64) },
+	{ "imul ax,[bx],-2 16-bit (69)", B("\x69\x07\xfe\xff"), X86_MODE_16,
+	  INSN(ALU(X86_ALU_IMUL, X86_LOAD, 2, X86_RAX), .reg_first = true, .imm_source = true,
+	       .imm = 0xfffe, .base = X86_RBX, A16) },
+	{ "shld [rax],ecx,3", B("\x0f\xa4\x08\x03"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_SHLD, X86_STORE, 4, X86_RCX), .imm_source = true, .imm = 3,
+	       .base = X86_RAX, A64) },
+	{ "shrd [rax],rdx,cl", B("\x48\x0f\xad\x10"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_SHRD, X86_STORE, 8, X86_RDX), .base = X86_RAX, A64) },
+	{ "smsw [r12+0x1000]", B("\x41\x0f\x01\xa4\x24\x00\x10\x00\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_SMSW, .access = X86_STORE, .size = 2, .reg_size = 2, .base = X86_R12,
+	       .disp = 0x1000, A64) },
+	{ "repe cmpsb", B("\xf3\xa6"), X86_MODE_64,
+	  INSN(STR(X86_OP_CMPS, X86_LOAD, 1, X86_REG_NONE), .alu = X86_ALU_CMP, REP, A64) },
+	{ "cmpsq", B("\x48\xa7"), X86_MODE_64,
+	  INSN(STR(X86_OP_CMPS, X86_LOAD, 8, X86_REG_NONE), .alu = X86_ALU_CMP, A64) },
+	{ "repne scasd 32-bit", B("\xf2\xaf"), X86_MODE_32,
+	  INSN(STR(X86_OP_SCAS, X86_LOAD, 4, X86_RAX), .alu = X86_ALU_CMP, REP, .repne = true, A32) },
+	{ "scasw", B("\x66\xaf"), X86_MODE_64,
+	  INSN(STR(X86_OP_SCAS, X86_LOAD, 2, X86_RAX), .alu = X86_ALU_CMP, A64) },
+};
+
+TEST(x86_alu_forms)
+{
+	CHECK_CASES(alu_forms);
+}
+
 TEST(x86_string_forms)
 {
 	CHECK_CASES(string_forms);
@@ -526,7 +633,13 @@ static const struct reject_case invalid_prefixes[] = {
 	{ "lock moffs", B("\xf0\xa1\x00\x00\x00\x00"), X86_MODE_32, X86_ERR_INVALID },
 	{ "lock rep stosb", B("\xf0\xf3\xaa"), X86_MODE_64, X86_ERR_INVALID },
 	{ "lock outsb", B("\xf0\x6e"), X86_MODE_32, X86_ERR_INVALID },
-	{ "lock add is not ours", B("\xf0\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock add, register first", B("\xf0\x03\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "lock cmp", B("\xf0\x39\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "lock test", B("\xf0\x85\x00"), X86_MODE_32, X86_ERR_INVALID },
+	{ "lock bt", B("\xf0\x0f\xa3\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "lock cmpsb", B("\xf0\xa6"), X86_MODE_64, X86_ERR_INVALID },
+	{ "xacquire lock add", B("\xf2\xf0\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "rep add", B("\xf3\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "rep mov", B("\xf3\x89\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "xrelease mov imm", B("\xf3\xc7\x00\x01\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "repne mov", B("\xf2\x8b\x00"), X86_MODE_32, X86_ERR_UNSUPPORTED },
@@ -534,12 +647,14 @@ static const struct reject_case invalid_prefixes[] = {
 };
 
 static const struct reject_case unsupported[] = {
-	{ "add [rax],eax", B("\x01\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "f6 /1 (undocumented test)", B("\xf6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "mul [rax] f7 /4", B("\xf7\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "call [rax] ff /2", B("\xff\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "0f ba /0", B("\x0f\xba\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "repne movsb", B("\xf2\xa4"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "rep then repne stosb", B("\xf3\xf2\xaa"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "cmpsb", B("\xa6"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "scasd", B("\xaf"), X86_MODE_32, X86_ERR_UNSUPPORTED },
-	{ "xchg [rax],eax", B("\x87\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lgdt 0f 01 /2", B("\x0f\x01\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock smsw", B("\xf0\x0f\x01\x20"), X86_MODE_64, X86_ERR_INVALID },
 	{ "mov [rax],es 8c", B("\x8c\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "mov es,[rax] 8e", B("\x8e\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c6 /1", B("\xc6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
@@ -792,4 +907,55 @@ TEST(x86_mem_offset)
 	CHECK_EQ(x86_mem_offset(&insn, regs, 0), 0xff22334455667788ULL);
 	CHECK_EQ(decode(B("\x8b\x04\x25\x00\x00\x00\x80"), X86_MODE_64, &insn), X86_OK);
 	CHECK_EQ(x86_mem_offset(&insn, regs, 0), 0xffffffff80000000ULL); /* disp32 sign-extends */
+}
+
+/* What every decoding must satisfy, whatever the bytes: checked on random ones below. */
+static int decoding_sane(const struct x86_insn *in, size_t avail)
+{
+	uint64_t mask = in->size >= 8 ? ~0ULL : (1ULL << (8 * in->size)) - 1;
+	return in->length >= 1 && in->length <= avail && in->length <= X86_MAX_INSN_LEN &&
+	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8) &&
+	       in->op <= X86_OP_SMSW && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
+	       in->reg < X86_NUM_REGS && in->base >= X86_BASE_RIP && in->base < X86_NUM_REGS &&
+	       in->index >= X86_REG_NONE && in->index < X86_NUM_REGS && (in->imm & ~mask) == 0 &&
+	       (!in->lock || (in->op == X86_OP_ALU && in->access == X86_STORE)) &&
+	       (!in->rep || (in->op >= X86_OP_MOVS && in->op <= X86_OP_SCAS)) &&
+	       (!in->repne || in->op == X86_OP_CMPS || in->op == X86_OP_SCAS);
+}
+
+/*
+ * It is an error for any byte string to make the decoder read past its
+ * end (ASan), or to give a decoding outside the forms it promises.  A
+ * fixed-seed generator, so a failure repeats; one in four strings starts
+ * with the opcodes the arithmetic forms use, so that they are reached often.
+ */
+TEST(x86_random_bytes)
+{
+	static const uint8_t starts[] = { 0x80, 0x81, 0x83, 0xf6, 0xf7, 0xfe, 0xff, 0x0f, 0x86,
+					  0xf0, 0x66, 0x48, 0xa6, 0xaf, 0x69, 0x6b, 0x01, 0x3b };
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct x86_insn in;
+	unsigned decoded = 0;
+	for (unsigned i = 0; i < 200000; i++) {
+		for (unsigned b = 0; b < sizeof(bytes); b++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			bytes[b] = (uint8_t)(seed >> 56);
+		}
+		if ((seed >> 20) % 4 == 0)
+			bytes[0] = starts[(seed >> 24) % sizeof(starts)];
+		size_t avail = (seed >> 32) % (sizeof(bytes) + 1);
+		enum x86_cpu_mode mode = (enum x86_cpu_mode)((seed >> 40) % 3);
+		enum x86_decode_status st = decode(bytes, avail, mode, &in);
+		CHECK((unsigned)st < X86_STATUS_COUNT);
+		if (st != X86_OK)
+			continue;
+		decoded++;
+		if (!decoding_sane(&in, avail)) {
+			printf("# mode %d, %zu bytes from %02x %02x %02x: an insane decoding\n", mode,
+			       avail, bytes[0], bytes[1], bytes[2]);
+			CHECK(0);
+		}
+	}
+	CHECK(decoded > 1000); /* the forms were reached, not only rejections */
 }
