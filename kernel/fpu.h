@@ -14,7 +14,11 @@
 extern struct thread *fpu_owner;
 /* The thread CR0.TS is clear for: fpu_owner after its #NM, else NULL (TS is set). */
 extern struct thread *fpu_live;
-/* The XCR0 the kernel runs with (0 without XSAVE): what every thread and guest has. */
+/*
+ * The XCR0 the kernel runs with (0 without XSAVE): every thread's, and
+ * what a vCPU's guest may enable at most.  A vCPU's own XCR0 is loaded
+ * only while its guest runs.
+ */
 extern uint64_t fpu_xcr0;
 
 /* Boot: enables what the CPU has (CR0, CR4, XCR0), sizes the area, logs the choice. */
@@ -25,10 +29,24 @@ void fpu_thread_reset(struct thread *t);
 void fpu_thread_gone(struct thread *t);
 /* #NM from user mode: current gets its own state in the registers. */
 void fpu_trap(struct thread *t);
-/* Slow paths of fpu_switch and fpu_guest_exited. */
+/* Slow paths of fpu_switch and fpu_guest_exiting_read. */
 void fpu_load_guest(struct thread *t);
 void fpu_leave_for(struct thread *t);
-void fpu_restore_xcr0(void);
+void fpu_xcr0_changed_behind(uint64_t *guest_xcr0, uint64_t seen);
+/* The XCR0 a new vCPU's guest starts with: x87 alone, as after reset (0 without XSAVE). */
+uint64_t fpu_guest_xcr0_reset(void);
+
+static inline void xsetbv0(uint64_t v)
+{
+	asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (uint64_t)hi << 32;
+}
 
 /*
  * Just before entering thread t (interrupts off).  A guest must run with
@@ -48,14 +66,44 @@ static inline __attribute__((always_inline)) void fpu_switch(struct thread *t)
 }
 
 /*
- * First thing after an SVM exit from a guest whose CR4 allowed XSETBV:
- * XCR0 goes back to the host's if the guest changed it.  SVM intercepts
- * XSETBV, but QEMU 7.2's emulation ignores that intercept.
+ * Last thing before a VM entry (interrupts off, the guest's x87/SSE/AVX
+ * state already loaded with the kernel's XCR0, fpu_switch): the guest's
+ * XCR0 (vCPU state, checked by vm_xcr0_valid against fpu_xcr0 when it
+ * was written, so XSETBV cannot fault here).  Neither VMX nor SVM loads
+ * XCR0 at entry or exit, so it stays until fpu_guest_exiting.
  */
-static inline void fpu_guest_exited(uint64_t guest_cr4)
+static inline void fpu_guest_entering(uint64_t guest_xcr0)
 {
-	if (guest_cr4 & CR4_OSXSAVE)
-		fpu_restore_xcr0();
+	if (__builtin_expect(guest_xcr0 != fpu_xcr0, 0))
+		xsetbv0(guest_xcr0);
+}
+
+/*
+ * First thing after a VM exit (VMX; and a VM entry that failed), before
+ * anything could XSAVE: the kernel's XCR0 again, if the guest's differed.
+ */
+static inline void fpu_guest_exiting(uint64_t guest_xcr0)
+{
+	if (__builtin_expect(guest_xcr0 != fpu_xcr0, 0))
+		xsetbv0(fpu_xcr0);
+}
+
+/*
+ * The same after an SVM exit, where XCR0 is read, not assumed: SVM
+ * intercepts XSETBV, but QEMU 7.2's emulation ignores that intercept, so
+ * the guest may have changed XCR0 itself (fpu_xcr0_changed_behind).  The
+ * read costs one XGETBV per exit; it runs in the host, whose CR4.OSXSAVE
+ * is on whatever the guest's is.
+ */
+static inline void fpu_guest_exiting_read(uint64_t *guest_xcr0)
+{
+	if (!fpu_xcr0)
+		return;
+	uint64_t seen = xgetbv0();
+	if (__builtin_expect(seen != *guest_xcr0, 0))
+		fpu_xcr0_changed_behind(guest_xcr0, seen);
+	else if (__builtin_expect(seen != fpu_xcr0, 0))
+		xsetbv0(fpu_xcr0);
 }
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "cap.h"
 #include "gpa_space.h"
+#include "fpu.h"
 #include "ipc.h"
 #include "log.h"
 #include "mem.h"
@@ -60,6 +61,7 @@ struct thread *vcpu_create(uint64_t phys)
 	v->thread = t;
 	v->control_page = phys + 2 * PAGE_SIZE;
 	v->tag = tag_new();
+	v->xcr0 = fpu_guest_xcr0_reset();
 	vcpu_backend->setup(v);
 	return t;
 }

@@ -159,6 +159,7 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
 	exit_group_words(u->mr, w, groups, VMG_CONTROLS, VMW_CONTROLS, 1);
 	exit_group_words(u->mr, w, groups, VMG_MSR, VMW_STAR, VMW_TSC_OFFSET - VMW_STAR + 1);
 	exit_group_words(u->mr, w, groups, VMG_DEBUG, VMW_DR0, VMW_DR7 - VMW_DR0 + 1);
+	exit_group_words(u->mr, w, groups, VMG_XCR0, VMW_XCR0, 1);
 }
 /*
  * A vCPU's time slice runs by the TSC from when the scheduler gave it one,
@@ -209,6 +210,7 @@ bool vcpu_check_dtr(const uint64_t *w);
 bool vcpu_check_msrs(const uint64_t *w);
 bool vcpu_check_debug(const uint64_t *w);
 bool vcpu_check_injection(uint64_t info, uint64_t insn_len);
+bool vcpu_check_xcr0(uint64_t xcr0);
 /*
  * Every check of the groups in mask, before anything is written: OK or
  * ERR_INVALID_ARG.  backend_cr_ok adds the backend's CR rules.  Inline,
@@ -237,6 +239,8 @@ static inline __attribute__((always_inline)) int vcpu_check_state(
 	if ((mask & VMG_MSR) && !vcpu_check_msrs(w))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_DEBUG) && !vcpu_check_debug(w))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_XCR0) && !vcpu_check_xcr0(w[VMW_XCR0]))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
 		return ERR_INVALID_ARG;

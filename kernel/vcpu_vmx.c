@@ -172,6 +172,9 @@ static void setup_guest(void)
  * CR0 and CR4 bits VMX requires (fixed to 1) are owned by the kernel: the
  * guest reads its own value through the shadow, and writing one of them
  * exits to the VMM.  With unrestricted guest, PE and PG are the guest's.
+ * CR4.OSXSAVE is owned too, though VMX does not require it: a write that
+ * changes it exits, so the VMM knows at every CPUID what leaf 1's OSXSAVE
+ * bit must say (on SVM every CR4 write exits, vcpu_svm.c).
  */
 static uint64_t cr0_forced(void)
 {
@@ -257,7 +260,7 @@ static void vmx_vcpu_setup(struct vcpu *v)
 	vmwrite(VPID, v->tag);
 	vmwrite(CR0_MASK, cr0_forced() | CR0_PE | CR0_PG | CR0_CD | CR0_NW); /* mode switches exit too */
 	setup_switched_msrs(v);
-	vmwrite(CR4_MASK, cr4_forced());
+	vmwrite(CR4_MASK, cr4_forced() | CR4_OSXSAVE);
 	guest_write_cr0(CR0_RESET);
 	guest_write_cr4(0);
 	v->vmx.dr6 = DR6_RESET;
@@ -440,6 +443,8 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 		read_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		read_debug(v, w);
+	if (mask & VMG_XCR0)
+		w[VMW_XCR0] = v->xcr0;
 }
 
 static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
@@ -563,6 +568,8 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 		write_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		write_debug(v, w);
+	if (mask & VMG_XCR0)
+		v->xcr0 = w[VMW_XCR0]; /* loaded at entry (fpu.h) */
 	return OK;
 }
 
@@ -668,6 +675,7 @@ void vmx_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
+	fpu_guest_exiting(v->xcr0); /* the exit left the guest's XCR0 */
 	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
 	v->vmx.cr2 = read_cr2();
 	task_cr3_restored_by_vm_exit(v->vmx.host_task);
@@ -709,6 +717,7 @@ void vmx_exit(void)
 void vmx_entry_failed(void)
 {
 	struct thread *t = current;
+	fpu_guest_exiting(t->vcpu->xcr0); /* loaded for the entry that failed */
 	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->id,
 		 vmread(INSN_ERROR));
 	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE);
@@ -752,6 +761,7 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
 		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));
+	fpu_guest_entering(v->xcr0); /* last: from here on nothing may XSAVE */
 	vmx_launch(&t->regs, v->vmx.launched);
 	vmx_entry_failed();
 }
