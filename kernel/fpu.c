@@ -155,19 +155,22 @@ void fpu_thread_gone(struct thread *t)
  * so the guest ran XSETBV without the intercept (QEMU 7.2 ignores it).
  * The value becomes the vCPU's if XSETBV should have taken it (else the
  * guest keeps the one it had: the kernel can load only a value it
- * checked); the kernel's set goes back into XCR0 either way.
+ * checked); the kernel's set goes back into XCR0 either way.  True if
+ * *guest_xcr0 changed.
  */
-void fpu_xcr0_changed_behind(uint64_t *guest_xcr0, uint64_t seen)
+bool fpu_xcr0_changed_behind(uint64_t *guest_xcr0, uint64_t seen)
 {
 	static bool warned;
-	if (vm_xcr0_valid(seen, fpu_xcr0))
+	bool valid = vm_xcr0_valid(seen, fpu_xcr0);
+	if (valid)
 		*guest_xcr0 = seen;
 	if (!warned)
 		log_warn("fpu: a guest's XSETBV set XCR0 to %#lx without the intercept (%s)", seen,
-			 vm_xcr0_valid(seen, fpu_xcr0) ? "taken as its value" : "not valid: dropped");
+			 valid ? "taken as its value" : "not valid: dropped");
 	warned = true;
 	if (seen != fpu_xcr0)
 		xsetbv0(fpu_xcr0);
+	return valid;
 }
 
 uint64_t fpu_guest_xcr0_reset(void)

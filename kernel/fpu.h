@@ -32,7 +32,7 @@ void fpu_trap(struct thread *t);
 /* Slow paths of fpu_switch and fpu_guest_exiting_read. */
 void fpu_load_guest(struct thread *t);
 void fpu_leave_for(struct thread *t);
-void fpu_xcr0_changed_behind(uint64_t *guest_xcr0, uint64_t seen);
+bool fpu_xcr0_changed_behind(uint64_t *guest_xcr0, uint64_t seen);
 /* The XCR0 a new vCPU's guest starts with: x87 alone, as after reset (0 without XSAVE). */
 uint64_t fpu_guest_xcr0_reset(void);
 
@@ -93,17 +93,19 @@ static inline void fpu_guest_exiting(uint64_t guest_xcr0)
  * intercepts XSETBV, but QEMU 7.2's emulation ignores that intercept, so
  * the guest may have changed XCR0 itself (fpu_xcr0_changed_behind).  The
  * read costs one XGETBV per exit; it runs in the host, whose CR4.OSXSAVE
- * is on whatever the guest's is.
+ * is on whatever the guest's is.  True if *guest_xcr0 changed so (the VMM
+ * did not see it).
  */
-static inline void fpu_guest_exiting_read(uint64_t *guest_xcr0)
+static inline bool fpu_guest_exiting_read(uint64_t *guest_xcr0)
 {
 	if (!fpu_xcr0)
-		return;
+		return false;
 	uint64_t seen = xgetbv0();
 	if (__builtin_expect(seen != *guest_xcr0, 0))
-		fpu_xcr0_changed_behind(guest_xcr0, seen);
-	else if (__builtin_expect(seen != fpu_xcr0, 0))
+		return fpu_xcr0_changed_behind(guest_xcr0, seen);
+	if (__builtin_expect(seen != fpu_xcr0, 0))
 		xsetbv0(fpu_xcr0);
+	return false;
 }
 
 #endif

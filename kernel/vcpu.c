@@ -137,7 +137,13 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 		return;
 	}
 	v->exit_reason = reason;
-	v->exit_mask = mask;
+	/*
+	 * An XCR0 the guest set without an exit (QEMU's SVM ignores the
+	 * XSETBV intercept) goes to the VMM with the next exit, whatever its
+	 * binding asks: the VMM's CPUID describes the XSAVE image by it.
+	 */
+	v->exit_mask = v->xcr0_news ? mask | VMG_XCR0 : mask;
+	v->xcr0_news = false;
 	ipc_send_exit(t, ep);
 }
 

@@ -893,7 +893,8 @@ void svm_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
-	fpu_guest_exiting_read(&v->xcr0); /* before anything could XSAVE with the guest's XCR0 */
+	if (fpu_guest_exiting_read(&v->xcr0)) /* before anything could XSAVE with the guest's XCR0 */
+		v->xcr0_news = true;
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, 0); /* the host's (syscall_init); the guest's write exits */
 	uint64_t code = *u64(v, C_EXITCODE);
@@ -918,7 +919,8 @@ void svm_exit(void)
 		uint32_t reason = translate(v, code);
 		if (!reason)
 			resume_current(); /* the kernel dealt with it */
-		fastpath_vmexit(t, reason, svm_read_groups); /* returns if the general path must */
+		if (__builtin_expect(!v->xcr0_news, 1)) /* news of XCR0 go the general way */
+			fastpath_vmexit(t, reason, svm_read_groups); /* returns if the general path must */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();

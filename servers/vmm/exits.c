@@ -510,6 +510,8 @@ static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t re
 void exit_handle(struct exit_ctx *x)
 {
 	uint32_t reason = x->w[VMW_REASON] & 0xffff;
+	if (x->w[VMW_MASK] & VMG_XCR0) /* the default binding's, or news (QEMU's SVM, docs/fpu.md) */
+		x->g->cpu[exit_cpu(x)].xcr0 = x->w[VMW_XCR0];
 	if (reason < VMEXIT_REASONS && handlers[reason])
 		handlers[reason](x);
 	else

@@ -19,6 +19,8 @@
  *   8  XGETBV before any XSETBV is not x87 alone (the reset value)
  *   9  leaf 0xD subleaf 0 EBX is not 576 (x87 and SSE's image) with XCR0 x87|SSE
  *  10  XGETBV after XSETBV of the whole set CPUID reports is not that set
+ *  11  leaf 0xD subleaf 0 EBX (the image for XCR0) is not ECX (the image for
+ *      the whole set) right after XSETBV of the whole set
  *   5  xmm0 lost its value across exits
  *   6  ymm0's upper half lost its value across exits
  *   0x100 | bits  the FPU probe port's report (PROBE_* in servers/vmm/vmm.h):
@@ -105,7 +107,13 @@ start:
 	xorl	%edx, %edx
 	movl	%ebp, %eax
 	xsetbv
-	movw	$SCRATCH, %dx
+	movl	$0xd, %eax		/* and the size of its image at once, as Linux asks */
+	xorl	%ecx, %ecx
+	cpuid
+	cmpl	%ebx, %ecx
+	je	1f
+	FAIL	11
+1:	movw	$SCRATCH, %dx
 	outl	%eax, %dx
 	xorl	%ecx, %ecx
 	xgetbv
