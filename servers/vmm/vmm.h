@@ -94,6 +94,7 @@ struct guest_vcpu {
 	/* its VMM thread (main.c): receives its exits on its own endpoint; its slots */
 	uint64_t endpoint, wake, thread, utcb_frame, stack_frame;
 	bool halted;            /* its thread sleeps in a halt: vcpu_kick signals wake */
+	bool endpoint_made;     /* its endpoint exists: its thread may receive (main.c) */
 	uint64_t halt_start;    /* the TSC when its halt began (devices_halt) */
 	enum vcpu_state state;
 	bool init_pending;      /* an INIT reached it while it ran: it was recalled */
