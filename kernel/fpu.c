@@ -21,7 +21,7 @@
  * exits on each XSETBV and SVM intercepts it (vcpu_svm.c), the VMM checks
  * the value and replies with it, and the kernel loads it into XCR0 just
  * before the VM entry and its own set right after the exit, only when the
- * two differ (fpu_guest_entering, fpu_guest_exiting).  Neither VMX nor SVM
+ * two differ (vcpu.h, VCPU_ENTRY_XCR0).  Neither VMX nor SVM
  * switches XCR0 itself.  Every save and restore above runs with the
  * kernel's XCR0, so a vCPU's area keeps every component its guest could
  * enable, whatever it has enabled now (docs/fpu.md).
@@ -150,27 +150,18 @@ void fpu_thread_gone(struct thread *t)
 		fpu_owner = 0;
 }
 
-/*
- * After an SVM exit: XCR0 is not what the kernel loaded for the guest,
- * so the guest ran XSETBV without the intercept (QEMU 7.2 ignores it).
- * The value becomes the vCPU's if XSETBV should have taken it (else the
- * guest keeps the one it had: the kernel can load only a value it
- * checked); the kernel's set goes back into XCR0 either way.  True if
- * *guest_xcr0 changed.
- */
-bool fpu_xcr0_changed_behind(uint64_t *guest_xcr0, uint64_t seen)
+/* The guest keeps an invalid value only as its old one: the kernel loads only what it checked. */
+uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen)
 {
 	static bool warned;
 	bool valid = vm_xcr0_valid(seen, fpu_xcr0);
-	if (valid)
-		*guest_xcr0 = seen;
 	if (!warned)
 		log_warn("fpu: a guest's XSETBV set XCR0 to %#lx without the intercept (%s)", seen,
 			 valid ? "taken as its value" : "not valid: dropped");
 	warned = true;
 	if (seen != fpu_xcr0)
 		xsetbv0(fpu_xcr0);
-	return valid;
+	return valid ? seen : kept;
 }
 
 uint64_t fpu_guest_xcr0_reset(void)

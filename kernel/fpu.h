@@ -17,7 +17,7 @@ extern struct thread *fpu_live;
 /*
  * The XCR0 the kernel runs with (0 without XSAVE): every thread's, and
  * what a vCPU's guest may enable at most.  A vCPU's own XCR0 is loaded
- * only while its guest runs.
+ * only while its guest runs (vcpu.h, VCPU_ENTRY_XCR0).
  */
 extern uint64_t fpu_xcr0;
 
@@ -29,10 +29,16 @@ void fpu_thread_reset(struct thread *t);
 void fpu_thread_gone(struct thread *t);
 /* #NM from user mode: current gets its own state in the registers. */
 void fpu_trap(struct thread *t);
-/* Slow paths of fpu_switch and fpu_guest_exiting_read. */
+/* Slow paths of fpu_switch. */
 void fpu_load_guest(struct thread *t);
 void fpu_leave_for(struct thread *t);
-bool fpu_xcr0_changed_behind(uint64_t *guest_xcr0, uint64_t seen);
+/*
+ * After an SVM exit: XCR0 is `seen`, not the guest's `kept` that the
+ * kernel loaded, so the guest ran XSETBV without the intercept (QEMU
+ * 7.2 ignores it).  Puts the kernel's set back; returns the guest's
+ * XCR0 from now on: seen if XSETBV should have taken it, else kept.
+ */
+uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen);
 /* The XCR0 a new vCPU's guest starts with: x87 alone, as after reset (0 without XSAVE). */
 uint64_t fpu_guest_xcr0_reset(void);
 
@@ -63,49 +69,6 @@ static inline __attribute__((always_inline)) void fpu_switch(struct thread *t)
 	} else if (__builtin_expect(fpu_live != 0, 0)) {
 		fpu_leave_for(t);
 	}
-}
-
-/*
- * Last thing before a VM entry (interrupts off, the guest's x87/SSE/AVX
- * state already loaded with the kernel's XCR0, fpu_switch): the guest's
- * XCR0 (vCPU state, checked by vm_xcr0_valid against fpu_xcr0 when it
- * was written, so XSETBV cannot fault here).  Neither VMX nor SVM loads
- * XCR0 at entry or exit, so it stays until fpu_guest_exiting.
- */
-static inline void fpu_guest_entering(uint64_t guest_xcr0)
-{
-	if (__builtin_expect(guest_xcr0 != fpu_xcr0, 0))
-		xsetbv0(guest_xcr0);
-}
-
-/*
- * First thing after a VM exit (VMX; and a VM entry that failed), before
- * anything could XSAVE: the kernel's XCR0 again, if the guest's differed.
- */
-static inline void fpu_guest_exiting(uint64_t guest_xcr0)
-{
-	if (__builtin_expect(guest_xcr0 != fpu_xcr0, 0))
-		xsetbv0(fpu_xcr0);
-}
-
-/*
- * The same after an SVM exit, where XCR0 is read, not assumed: SVM
- * intercepts XSETBV, but QEMU 7.2's emulation ignores that intercept, so
- * the guest may have changed XCR0 itself (fpu_xcr0_changed_behind).  The
- * read costs one XGETBV per exit; it runs in the host, whose CR4.OSXSAVE
- * is on whatever the guest's is.  True if *guest_xcr0 changed so (the VMM
- * did not see it).
- */
-static inline bool fpu_guest_exiting_read(uint64_t *guest_xcr0)
-{
-	if (!fpu_xcr0)
-		return false;
-	uint64_t seen = xgetbv0();
-	if (__builtin_expect(seen != *guest_xcr0, 0))
-		return fpu_xcr0_changed_behind(guest_xcr0, seen);
-	if (__builtin_expect(seen != fpu_xcr0, 0))
-		xsetbv0(fpu_xcr0);
-	return false;
 }
 
 #endif

@@ -61,7 +61,7 @@ struct thread *vcpu_create(uint64_t phys)
 	v->thread = t;
 	v->control_page = phys + 2 * PAGE_SIZE;
 	v->tag = tag_new();
-	v->xcr0 = fpu_guest_xcr0_reset();
+	vcpu_set_xcr0(v, fpu_guest_xcr0_reset(), false);
 	vcpu_backend->setup(v);
 	return t;
 }
@@ -120,7 +120,11 @@ bool vcpu_entry_refused_slow(struct thread *t)
 	 */
 	if (v->entry_work & VCPU_ENTRY_BREAKPOINTS)
 		write_breakpoints(v->dr);
-	return (v->entry_work & VCPU_ENTRY_BACKEND) && vcpu_backend->entry_work(t);
+	if ((v->entry_work & VCPU_ENTRY_BACKEND) && vcpu_backend->entry_work(t))
+		return true;
+	if (v->entry_work & VCPU_ENTRY_XCR0)
+		xsetbv0(v->xcr0); /* last: nothing refuses the entry or XSAVEs after it */
+	return false;
 }
 
 void vcpu_exit(struct thread *t, uint32_t reason)

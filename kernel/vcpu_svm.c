@@ -625,8 +625,8 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 		write_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		write_debug(v, w);
-	if (mask & VMG_XCR0)
-		v->xcr0 = w[VMW_XCR0]; /* loaded at entry (fpu.h) */
+	if (mask & (VMG_CR | VMG_XCR0))
+		vcpu_set_xcr0(v, mask & VMG_XCR0 ? w[VMW_XCR0] : v->xcr0, *u64(v, S_CR4) & CR4_OSXSAVE);
 	if (mask & ENTRY_CHECKED_GROUPS)
 		save_entry_state(v);
 	return OK;
@@ -872,6 +872,35 @@ static void kernel_cpuid(struct vcpu *v)
 	*u64(v, S_RIP) += 2;
 }
 
+/* XCR0 as the guest left it is not the one the kernel loaded: QEMU ran an XSETBV (xcr0_exited). */
+static void __attribute__((noinline)) xcr0_set_behind(struct vcpu *v, uint64_t seen)
+{
+	uint64_t kept = v->xcr0;
+	vcpu_set_xcr0(v, fpu_xcr0_set_behind(kept, seen), true); /* (read only with OSXSAVE) */
+	v->xcr0_news = v->xcr0 != kept;
+}
+
+/*
+ * First thing after the exit: the kernel's XCR0 again.  SVM intercepts
+ * XSETBV, but QEMU 7.2's emulation ignores that intercept, so XCR0 is
+ * read back (one XGETBV, in the host, whose CR4.OSXSAVE is on) rather
+ * than assumed whenever the guest could have run XSETBV: when its
+ * CR4.OSXSAVE is set.  One that is clear now was clear all the time
+ * since the last exit, as every CR4 write exits (svm_setup).
+ */
+static inline void xcr0_exited(struct vcpu *v)
+{
+	if (*u64(v, S_CR4) & CR4_OSXSAVE) {
+		uint64_t seen = xgetbv0();
+		if (__builtin_expect(seen != v->xcr0, 0))
+			xcr0_set_behind(v, seen);
+		else if (__builtin_expect(seen != fpu_xcr0, 0))
+			xsetbv0(fpu_xcr0);
+	} else {
+		vcpu_xcr0_exited(v);
+	}
+}
+
 /*
  * The event an exit interrupted the delivery of (EXITINTINFO), to go in
  * again at the next VMRUN unless the VMM's reply injects something else
@@ -893,8 +922,7 @@ void svm_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
-	if (fpu_guest_exiting_read(&v->xcr0)) /* before anything could XSAVE with the guest's XCR0 */
-		v->xcr0_news = true;
+	xcr0_exited(v); /* before anything could XSAVE with the guest's XCR0 */
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, 0); /* the host's (syscall_init); the guest's write exits */
 	uint64_t code = *u64(v, C_EXITCODE);
@@ -941,7 +969,6 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 		write_cr2(*u64(v, S_CR2));
 		v->svm.cr2_written = false;
 	}
-	fpu_guest_entering(v->xcr0); /* last: from here on nothing may XSAVE */
 	svm_launch(&t->regs, v->control_page);
 }
 

@@ -568,8 +568,9 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 		write_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		write_debug(v, w);
-	if (mask & VMG_XCR0)
-		v->xcr0 = w[VMW_XCR0]; /* loaded at entry (fpu.h) */
+	if (mask & (VMG_CR | VMG_XCR0)) /* (OSXSAVE is the kernel's bit: the shadow has it) */
+		vcpu_set_xcr0(v, mask & VMG_XCR0 ? w[VMW_XCR0] : v->xcr0,
+			      vmread(CR4_SHADOW) & CR4_OSXSAVE);
 	return OK;
 }
 
@@ -675,7 +676,7 @@ void vmx_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
-	fpu_guest_exiting(v->xcr0); /* the exit left the guest's XCR0 */
+	vcpu_xcr0_exited(v); /* the exit left the guest's XCR0 */
 	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
 	v->vmx.cr2 = read_cr2();
 	task_cr3_restored_by_vm_exit(v->vmx.host_task);
@@ -717,7 +718,7 @@ void vmx_exit(void)
 void vmx_entry_failed(void)
 {
 	struct thread *t = current;
-	fpu_guest_exiting(t->vcpu->xcr0); /* loaded for the entry that failed */
+	vcpu_xcr0_exited(t->vcpu); /* loaded for the entry that failed */
 	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->id,
 		 vmread(INSN_ERROR));
 	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE);
@@ -761,7 +762,6 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
 		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));
-	fpu_guest_entering(v->xcr0); /* last: from here on nothing may XSAVE */
 	vmx_launch(&t->regs, v->vmx.launched);
 	vmx_entry_failed();
 }
