@@ -17,9 +17,14 @@
  *     its own CR0 either way.  So after an exit the VMM runs with TS set,
  *     and if it uses no FPU the guest's state is still in the registers at
  *     the next entry: the round trip pays one compare per switch.
- * XCR0 is the same for the host and every guest: VMX exits on each XSETBV,
- * SVM intercepts it (vcpu_svm.c), and the kernel never loads a guest's
- * value; the VMM checks the value and skips the instruction (docs/fpu.md).
+ * XCR0 is part of a vCPU's state (struct vcpu's xcr0, VMG_XCR0): VMX
+ * exits on each XSETBV and SVM intercepts it (vcpu_svm.c), the VMM checks
+ * the value and replies with it, and the kernel loads it into XCR0 just
+ * before the VM entry and its own set right after the exit, only when the
+ * two differ (vcpu.h, VCPU_ENTRY_XCR0).  Neither VMX nor SVM
+ * switches XCR0 itself.  Every save and restore above runs with the
+ * kernel's XCR0, so a vCPU's area keeps every component its guest could
+ * enable, whatever it has enabled now (docs/fpu.md).
  */
 #include "fpu.h"
 #include "log.h"
@@ -27,11 +32,12 @@
 #include "panic.h"
 #include "thread.h"
 #include "x86.h"
+#include "moat/vmexit.h"
 
-#define XF_X87    (1ULL << 0)
-#define XF_SSE    (1ULL << 1)
-#define XF_AVX    (1ULL << 2)
-#define XF_AVX512 (7ULL << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+#define XF_X87    XCR0_X87
+#define XF_SSE    XCR0_SSE
+#define XF_AVX    XCR0_AVX
+#define XF_AVX512 XCR0_AVX512
 
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_EDX_FXSR  (1u << 24)
@@ -58,10 +64,6 @@ static uint8_t *area(struct thread *t)
 	return (uint8_t *)t + AREA_OFFSET;
 }
 
-static void xsetbv0(uint64_t v)
-{
-	asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
 
 /* Stores the registers' state in t's area (CR0.TS must be clear). */
 static void save(struct thread *t)
@@ -148,18 +150,23 @@ void fpu_thread_gone(struct thread *t)
 		fpu_owner = 0;
 }
 
-void fpu_restore_xcr0(void)
+/* The guest keeps an invalid value only as its old one: the kernel loads only what it checked. */
+uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen)
 {
 	static bool warned;
-	uint32_t lo, hi;
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	if ((lo | (uint64_t)hi << 32) == fpu_xcr0)
-		return;
-	xsetbv0(fpu_xcr0);
+	bool valid = vm_xcr0_valid(seen, fpu_xcr0);
 	if (!warned)
-		log_warn("fpu: a guest's XSETBV changed XCR0 to %#lx (the CPU did not intercept it): "
-			 "restored", lo | (uint64_t)hi << 32);
+		log_warn("fpu: a guest's XSETBV set XCR0 to %#lx without the intercept (%s)", seen,
+			 valid ? "taken as its value" : "not valid: dropped");
 	warned = true;
+	if (seen != fpu_xcr0)
+		xsetbv0(fpu_xcr0);
+	return valid ? seen : kept;
+}
+
+uint64_t fpu_guest_xcr0_reset(void)
+{
+	return fpu_xcr0 ? XCR0_RESET : 0;
 }
 
 /* The XSAVE image size for the components in xcr0 (loaded into XCR0 to ask). */

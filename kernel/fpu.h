@@ -14,7 +14,11 @@
 extern struct thread *fpu_owner;
 /* The thread CR0.TS is clear for: fpu_owner after its #NM, else NULL (TS is set). */
 extern struct thread *fpu_live;
-/* The XCR0 the kernel runs with (0 without XSAVE): what every thread and guest has. */
+/*
+ * The XCR0 the kernel runs with (0 without XSAVE): every thread's, and
+ * what a vCPU's guest may enable at most.  A vCPU's own XCR0 is loaded
+ * only while its guest runs (vcpu.h, VCPU_ENTRY_XCR0).
+ */
 extern uint64_t fpu_xcr0;
 
 /* Boot: enables what the CPU has (CR0, CR4, XCR0), sizes the area, logs the choice. */
@@ -25,10 +29,30 @@ void fpu_thread_reset(struct thread *t);
 void fpu_thread_gone(struct thread *t);
 /* #NM from user mode: current gets its own state in the registers. */
 void fpu_trap(struct thread *t);
-/* Slow paths of fpu_switch and fpu_guest_exited. */
+/* Slow paths of fpu_switch. */
 void fpu_load_guest(struct thread *t);
 void fpu_leave_for(struct thread *t);
-void fpu_restore_xcr0(void);
+/*
+ * After an SVM exit: XCR0 is `seen`, not the guest's `kept` that the
+ * kernel loaded, so the guest ran XSETBV without the intercept (QEMU
+ * 7.2 ignores it).  Puts the kernel's set back; returns the guest's
+ * XCR0 from now on: seen if XSETBV should have taken it, else kept.
+ */
+uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen);
+/* The XCR0 a new vCPU's guest starts with: x87 alone, as after reset (0 without XSAVE). */
+uint64_t fpu_guest_xcr0_reset(void);
+
+static inline void xsetbv0(uint64_t v)
+{
+	asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (uint64_t)hi << 32;
+}
 
 /*
  * Just before entering thread t (interrupts off).  A guest must run with
@@ -45,17 +69,6 @@ static inline __attribute__((always_inline)) void fpu_switch(struct thread *t)
 	} else if (__builtin_expect(fpu_live != 0, 0)) {
 		fpu_leave_for(t);
 	}
-}
-
-/*
- * First thing after an SVM exit from a guest whose CR4 allowed XSETBV:
- * XCR0 goes back to the host's if the guest changed it.  SVM intercepts
- * XSETBV, but QEMU 7.2's emulation ignores that intercept.
- */
-static inline void fpu_guest_exited(uint64_t guest_cr4)
-{
-	if (guest_cr4 & CR4_OSXSAVE)
-		fpu_restore_xcr0();
 }
 
 #endif

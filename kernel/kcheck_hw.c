@@ -9,6 +9,9 @@
  *   - FS, GS and KERNEL_GS bases; STAR, LSTAR, CSTAR, SFMASK; SYSENTER_*;
  *     PAT, DEBUGCTL and TSC_AUX (where RDTSCP exists): a guest has its own;
  *   - CR0 (its cache control apart), CR4, EFER; DR7 arms no breakpoint; RFLAGS has no AC, NT, TF, DF;
+ *   - XCR0 is the kernel's set (fpu_xcr0): every exit puts it back after a
+ *     guest ran with its own (fpu.h), and QEMU lets a guest's XSETBV
+ *     through without SVM's intercept;
  *   - the TSS: rsp0 is current's kernel stack, and the I/O bitmap is exactly
  *     the port capabilities of current's task (or off if it has none);
  *   - CR3 holds current's tables, and active_task (which skips CR3 writes,
@@ -17,6 +20,7 @@
  *     (SVM) naming the root of the live gpa_space it holds.
  */
 #include "cap.h"
+#include "fpu.h"
 #include "gdt.h"
 #include "kcheck.h"
 #include "layout.h"
@@ -32,7 +36,7 @@
 enum hw_check {
 	HW_GDTR, HW_IDTR, HW_TR, HW_LDTR, HW_FS_BASE, HW_GS_BASE, HW_KERNEL_GS_BASE,
 	HW_SYSCALL_MSRS, HW_SYSENTER_MSRS, HW_OTHER_MSRS, HW_CONTROL_REGS, HW_CACHE_CONTROL, HW_DR7, HW_RFLAGS,
-	HW_TSS_RSP0, HW_TSS_IOMAP, HW_CR3, HW_GUEST_TABLES, HW_CHECKS
+	HW_TSS_RSP0, HW_TSS_IOMAP, HW_CR3, HW_GUEST_TABLES, HW_XCR0, HW_CHECKS
 };
 
 static const char *const check_names[HW_CHECKS] = {
@@ -44,6 +48,7 @@ static const char *const check_names[HW_CHECKS] = {
 	[HW_CACHE_CONTROL] = "CR0.CD/NW",
 	[HW_DR7] = "DR7", [HW_RFLAGS] = "kernel RFLAGS", [HW_TSS_RSP0] = "TSS rsp0",
 	[HW_TSS_IOMAP] = "TSS I/O bitmap", [HW_CR3] = "CR3", [HW_GUEST_TABLES] = "vCPU EPTP/nCR3",
+	[HW_XCR0] = "XCR0",
 };
 
 
@@ -145,6 +150,8 @@ static void check_flags_and_debug(void)
 	asm volatile("mov %%dr7, %0" : "=r"(dr7));
 	expect(HW_DR7, dr7 & 0xff, 0); /* L0-3, G0-3: no breakpoint armed */
 	expect(HW_RFLAGS, read_rflags() & RFLAGS_BAD, 0);
+	if (fpu_xcr0)
+		expect(HW_XCR0, xgetbv0(), fpu_xcr0);
 }
 
 /* The I/O bitmap task t's port capabilities allow: a set bit denies the port. */

@@ -258,6 +258,8 @@ struct vcpu {
 	bool long_mode;
 	uint8_t entry_work;          /* VCPU_ENTRY_*: what the next entry must do first (vcpu.h) */
 	uint64_t dr[4];              /* the guest's DR0-DR3 (DR6, DR7: the backend's) */
+	uint64_t xcr0;               /* the guest's XCR0: in the CPU only while it runs (fpu.h) */
+	bool xcr0_news;              /* it changed without an XSETBV exit: the next exit carries it */
 	uint32_t flags;              /* VCPU_* from moat/vmexit.h */
 	union {                      /* the backend's own state (vcpu_hw.h) */
 		struct vmx_vcpu vmx;

@@ -13,6 +13,7 @@
 
 #include "cap.h"
 #include "gpa_space.h"
+#include "fpu.h"
 #include "ipc.h"
 #include "log.h"
 #include "mem.h"
@@ -60,6 +61,7 @@ struct thread *vcpu_create(uint64_t phys)
 	v->thread = t;
 	v->control_page = phys + 2 * PAGE_SIZE;
 	v->tag = tag_new();
+	vcpu_set_xcr0(v, fpu_guest_xcr0_reset(), false);
 	vcpu_backend->setup(v);
 	return t;
 }
@@ -118,7 +120,11 @@ bool vcpu_entry_refused_slow(struct thread *t)
 	 */
 	if (v->entry_work & VCPU_ENTRY_BREAKPOINTS)
 		write_breakpoints(v->dr);
-	return (v->entry_work & VCPU_ENTRY_BACKEND) && vcpu_backend->entry_work(t);
+	if ((v->entry_work & VCPU_ENTRY_BACKEND) && vcpu_backend->entry_work(t))
+		return true;
+	if (v->entry_work & VCPU_ENTRY_XCR0)
+		xsetbv0(v->xcr0); /* last: nothing refuses the entry or XSAVEs after it */
+	return false;
 }
 
 void vcpu_exit(struct thread *t, uint32_t reason)
@@ -135,7 +141,13 @@ void vcpu_exit(struct thread *t, uint32_t reason)
 		return;
 	}
 	v->exit_reason = reason;
-	v->exit_mask = mask;
+	/*
+	 * An XCR0 the guest set without an exit (QEMU's SVM ignores the
+	 * XSETBV intercept) goes to the VMM with the next exit, whatever its
+	 * binding asks: the VMM's CPUID describes the XSAVE image by it.
+	 */
+	v->exit_mask = v->xcr0_news ? mask | VMG_XCR0 : mask;
+	v->xcr0_news = false;
 	ipc_send_exit(t, ep);
 }
 

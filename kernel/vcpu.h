@@ -7,6 +7,7 @@
 #ifndef KERNEL_VCPU_H
 #define KERNEL_VCPU_H
 
+#include "fpu.h"
 #include "moat/vmexit.h"
 #include "object.h"
 #include "timeout.h"
@@ -79,6 +80,31 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
 #define VCPU_ENTRY_RECALL      1u
 #define VCPU_ENTRY_BREAKPOINTS 2u
 #define VCPU_ENTRY_BACKEND     4u /* the backend's own: vcpu_backend->entry_work */
+#define VCPU_ENTRY_XCR0        8u /* the guest's XCR0 is not the kernel's (below) */
+/*
+ * A vCPU's XCR0 (VMG_XCR0, checked by vcpu_check_xcr0): neither VMX nor
+ * SVM loads XCR0 at entry or exit, so the kernel does, only when the
+ * guest's differs from its own and its CR4.OSXSAVE is set (without it
+ * XCR0 does nothing a guest can see: XGETBV, XSETBV, XSAVE and every VEX
+ * instruction raise #UD; the bit changes only through a reply, as its
+ * writes exit on both backends).  The entry's last work (after every
+ * refusal, with the guest's x87/SSE/AVX registers already loaded under
+ * the kernel's XCR0: nothing XSAVEs after it) loads the guest's, and
+ * vcpu_xcr0_exited, first thing after the exit, the kernel's, before
+ * anything could XSAVE.  So the host always runs, and saves and restores
+ * every thread's state, with the kernel's XCR0 (docs/fpu.md).
+ */
+static inline void vcpu_set_xcr0(struct vcpu *v, uint64_t xcr0, bool osxsave)
+{
+	v->xcr0 = xcr0;
+	v->entry_work = (v->entry_work & ~VCPU_ENTRY_XCR0) |
+			(osxsave && xcr0 != fpu_xcr0 ? VCPU_ENTRY_XCR0 : 0);
+}
+static inline void vcpu_xcr0_exited(const struct vcpu *v)
+{
+	if (__builtin_expect(v->entry_work & VCPU_ENTRY_XCR0, 0))
+		xsetbv0(fpu_xcr0);
+}
 /*
  * Called by a backend's enter before every VM entry: true if t must not
  * enter its guest now, because its guest-physical space is gone (t stops)
@@ -159,6 +185,7 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
 	exit_group_words(u->mr, w, groups, VMG_CONTROLS, VMW_CONTROLS, 1);
 	exit_group_words(u->mr, w, groups, VMG_MSR, VMW_STAR, VMW_TSC_OFFSET - VMW_STAR + 1);
 	exit_group_words(u->mr, w, groups, VMG_DEBUG, VMW_DR0, VMW_DR7 - VMW_DR0 + 1);
+	exit_group_words(u->mr, w, groups, VMG_XCR0, VMW_XCR0, 1);
 }
 /*
  * A vCPU's time slice runs by the TSC from when the scheduler gave it one,
@@ -209,6 +236,7 @@ bool vcpu_check_dtr(const uint64_t *w);
 bool vcpu_check_msrs(const uint64_t *w);
 bool vcpu_check_debug(const uint64_t *w);
 bool vcpu_check_injection(uint64_t info, uint64_t insn_len);
+bool vcpu_check_xcr0(uint64_t xcr0);
 /*
  * Every check of the groups in mask, before anything is written: OK or
  * ERR_INVALID_ARG.  backend_cr_ok adds the backend's CR rules.  Inline,
@@ -237,6 +265,8 @@ static inline __attribute__((always_inline)) int vcpu_check_state(
 	if ((mask & VMG_MSR) && !vcpu_check_msrs(w))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_DEBUG) && !vcpu_check_debug(w))
+		return ERR_INVALID_ARG;
+	if ((mask & VMG_XCR0) && !vcpu_check_xcr0(w[VMW_XCR0]))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
 		return ERR_INVALID_ARG;

@@ -5,6 +5,7 @@
  * vcpu_check_state (vcpu.h, inline so that the fast reply keeps only the
  * checks of its groups) applies these per group.
  */
+#include "fpu.h"
 #include "vcpu.h"
 #include "x86.h"
 
@@ -54,6 +55,16 @@ bool vcpu_check_msrs(const uint64_t *w)
 		if (!vm_msr_value_valid(i, w[i]))
 			return false;
 	return true;
+}
+
+/*
+ * The guest's XCR0: what XSETBV would take, of the components the kernel
+ * switches (vm_xcr0_valid against fpu_xcr0); only 0 when it uses no XSAVE.
+ * The kernel itself loads it before each entry, so nothing else may pass.
+ */
+bool vcpu_check_xcr0(uint64_t xcr0)
+{
+	return fpu_xcr0 ? vm_xcr0_valid(xcr0, fpu_xcr0) : xcr0 == 0;
 }
 
 /* The guest's debug registers: each as MOV to DRn would take it (vm_debug_value_valid). */

@@ -8,8 +8,9 @@
  * Instruction lengths: QEMU has neither next-RIP saving nor decode
  * assists, so the kernel supplies them.  It intercepts only instructions
  * of fixed length (CPUID 2, HLT 1, RDMSR/WRMSR 2, VMCALL/VMMCALL 3,
- * XSETBV 3), and for I/O the CPU reports the next RIP itself (EXITINFO2).  MMIO (nested
- * page faults) needs no length from the kernel: the VMM decodes it.
+ * XSETBV 3), and for I/O the CPU reports the next RIP itself (EXITINFO2).  MOV to and
+ * from CRs and DRs it decodes (decode_mov).  MMIO (nested page faults) needs no
+ * length from the kernel: the VMM decodes it.
  */
 #include "entry.h"
 #include "fastpath.h"
@@ -27,6 +28,7 @@
 #include "x86.h"
 
 /* VMCB control area. */
+#define C_INTERCEPT_CR    0x000 /* reads of CR0-15 in bits 0-15, writes in 16-31 */
 #define C_INTERCEPT_DR    0x004 /* reads of DR0-15 in bits 0-15, writes in 16-31 */
 #define C_INTERCEPT_EXC   0x008
 #define C_INTERCEPT_MISC1 0x00c
@@ -65,6 +67,9 @@
 #define S_DBGCTL          0x670
 
 /* Intercepts. */
+#define ICR_READ_CR8   (1u << 8)
+#define ICR_WRITE_CR4  (1u << 20)
+#define ICR_WRITE_CR8  (1u << 24)
 #define I1_INTR     (1u << 0)
 #define I1_NMI      (1u << 1)
 #define I1_SMI      (1u << 2)
@@ -82,9 +87,12 @@
 #define I2_WBINVD   (1u << 9)
 #define I2_MONITOR  (1u << 10)
 #define I2_MWAIT    (1u << 11)
-#define I2_XSETBV   (1u << 13)  /* XCR0 stays the host's (fpu.c) */
+#define I2_XSETBV   (1u << 13)  /* XCR0 is vCPU state the VMM checks (fpu.c) */
 
 /* Exit codes. */
+#define SVM_EXIT_READ_CR0   0x000 /* + n; writes of CRn: 0x010 + n */
+#define SVM_EXIT_WRITE_CR0  0x010
+#define SVM_EXIT_WRITE_CR15 0x01f
 #define SVM_EXIT_READ_DR0   0x020 /* + n; writes of DRn: 0x030 + n */
 #define SVM_EXIT_WRITE_DR15 0x03f
 #define SVM_EXIT_DB       0x041
@@ -235,6 +243,17 @@ static void svm_setup(struct vcpu *v)
 	*u32(v, C_INTERCEPT_EXC) = (1u << EXC_DB) | (1u << EXC_UD) | (1u << EXC_DF) | (1u << EXC_AC);
 	/* MOV DR: DR0-3 are not switched, so no guest may read the CPU's (the VMM keeps them: VMG_DEBUG) */
 	*u32(v, C_INTERCEPT_DR) = 0xffffffff;
+	/*
+	 * CR8 is the guest's TPR, which the VMM's local APIC model keeps (as
+	 * VMX's CR8 exits give it): reads and writes exit.  Otherwise, with
+	 * V_INTR_MASKING, they would go to the VMCB's V_TPR, which the VMM
+	 * never sees, and a TPR written through the APIC's page would not be
+	 * what CR8 reads.  V_TPR stays 0: the kernel's one virtual interrupt,
+	 * the interrupt window, ignores it (V_IGN_TPR).  CR4 writes exit so
+	 * that the VMM knows the guest's OSXSAVE at every CPUID (SVM has no
+	 * per-bit mask as VMX has).
+	 */
+	*u32(v, C_INTERCEPT_CR) = ICR_READ_CR8 | ICR_WRITE_CR4 | ICR_WRITE_CR8;
 	*u32(v, C_INTERCEPT_MISC1) = I1_INTR | I1_NMI | I1_SMI | I1_INIT | I1_RDPMC | I1_CPUID |
 				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN;
 	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT |
@@ -404,6 +423,8 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 		read_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		read_debug(v, w);
+	if (mask & VMG_XCR0)
+		w[VMW_XCR0] = v->xcr0;
 }
 
 static void svm_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
@@ -519,9 +540,26 @@ static void write_gprs(struct vcpu *v, uint32_t mask, const uint64_t *w)
 	}
 }
 
+/*
+ * CR bits whose change flushes the TLB when the guest's MOV makes it
+ * (SDM vol. 3, 4.10.4.1): a reply that emulates such a MOV (the CR4
+ * write intercept) must flush the guest's ASID, since VMRUN with an ASID
+ * keeps its translations.
+ */
+#define CR0_PAGING_BITS (CR0_PG | CR0_WP | CR0_PE)
+#define CR4_PAGING_BITS (CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_LA57 | (1u << 17))
+
+static bool paging_changed(struct vcpu *v, const uint64_t *w)
+{
+	return ((*u64(v, S_CR0) ^ w[VMW_CR0]) & CR0_PAGING_BITS) ||
+	       ((*u64(v, S_CR4) ^ w[VMW_CR4]) & CR4_PAGING_BITS) || *u64(v, S_CR3) != w[VMW_CR3];
+}
+
 static void write_system(struct vcpu *v, uint32_t mask, const uint64_t *w)
 {
 	if (mask & VMG_CR) {
+		if (paging_changed(v, w))
+			*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_ALL; /* (PCIDE is bit 17) */
 		*u64(v, S_CR0) = w[VMW_CR0];
 		*u64(v, S_CR2) = w[VMW_CR2];
 		v->svm.cr2_written = true;
@@ -587,6 +625,8 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 		write_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		write_debug(v, w);
+	if (mask & (VMG_CR | VMG_XCR0))
+		vcpu_set_xcr0(v, mask & VMG_XCR0 ? w[VMW_XCR0] : v->xcr0, *u64(v, S_CR4) & CR4_OSXSAVE);
 	if (mask & ENTRY_CHECKED_GROUPS)
 		save_entry_state(v);
 	return OK;
@@ -657,34 +697,67 @@ static bool read_guest_linear(struct vcpu *v, uint64_t linear, void *buf, unsign
 	return vcpu_read_guest(v, gpa, buf, len);
 }
 
-/*
- * MOV to or from DRn at the guest's RIP (0F 23 or 0F 21, ModRM with DRn in
- * reg and the GPR in r/m, REX.B for r8-r15 in 64-bit code): the exit's
- * qualification in VMX's layout and its length.  Read byte by byte, as an
- * instruction may cross a page.  False if the bytes are not such a MOV.
- */
-static bool decode_mov_dr(struct vcpu *v, uint64_t *qual, uint64_t *len)
+/* Byte i of the instruction at the guest's RIP; false if it is not mapped. */
+static bool code_byte(struct vcpu *v, unsigned i, uint8_t *b)
 {
-	uint64_t linear = seg(v, VMS_CS)->base + *u64(v, S_RIP);
+	return read_guest_linear(v, seg(v, VMS_CS)->base + *u64(v, S_RIP) + i, b, 1);
+}
+
+#define OP_MOV_FROM_CR 0x20 /* 0F 20: MOV r, CRn; 0F 22 MOV CRn, r */
+#define OP_MOV_FROM_DR 0x21 /* 0F 21: MOV r, DRn; 0F 23 MOV DRn, r */
+#define MOV_QUAL_FROM  (1u << 4) /* VMX's layout: MOV from CR (type 1) or DR (direction 1) */
+
+/*
+ * MOV to or from CRn or DRn at the guest's RIP (0F 20-23, ModRM with the
+ * CR or DR in reg and the GPR in r/m; REX.B for r8-r15 in 64-bit code,
+ * and for CRs REX.R for CR8, or AMD's LOCK prefix, which makes MOV CR0
+ * name CR8 outside 64-bit code): the exit's qualification in VMX's
+ * layout (register in 3:0, MOV from in bit 4, GPR in 11:8, the same for
+ * CRs and DRs) and its length.  Read byte by byte, as an instruction may
+ * cross a page.  False if the bytes are not such a MOV.
+ */
+static bool decode_mov(struct vcpu *v, unsigned from_op, uint64_t *qual, uint64_t *len)
+{
 	bool code64 = (*u64(v, S_EFER) & EFER_LMA) && (seg(v, VMS_CS)->attr & (1u << 9)); /* CS.L */
-	uint8_t b[4];
+	bool cr = from_op == OP_MOV_FROM_CR, lock = false;
 	unsigned at = 0, rex = 0;
-	if (!read_guest_linear(v, linear, &b[0], 1))
+	uint8_t b, op, modrm;
+	if (!code_byte(v, at, &b))
 		return false;
-	if (code64 && (b[0] & 0xf0) == 0x40) {
-		rex = b[0];
-		at = 1;
-	}
-	for (unsigned i = 1; i < at + 3; i++)
-		if (!read_guest_linear(v, linear + i, &b[i], 1))
+	if (cr && b == 0xf0) {
+		lock = true;
+		if (!code_byte(v, ++at, &b))
 			return false;
-	if (b[at] != 0x0f || (b[at + 1] != 0x21 && b[at + 1] != 0x23))
+	}
+	if (code64 && (b & 0xf0) == 0x40) {
+		rex = b;
+		if (!code_byte(v, ++at, &b))
+			return false;
+	}
+	if (b != 0x0f || !code_byte(v, at + 1, &op) || (op != from_op && op != from_op + 2) ||
+	    !code_byte(v, at + 2, &modrm))
 		return false;
-	uint8_t modrm = b[at + 2];
+	unsigned reg = ((modrm >> 3) & 7) | (cr && ((rex & 4) || lock) ? 8 : 0);
 	unsigned gpr = (modrm & 7) | (rex & 1 ? 8 : 0);
-	*qual = ((modrm >> 3) & 7) | (b[at + 1] == 0x21 ? DR_QUAL_FROM_DR : 0) | gpr << 8;
+	*qual = reg | (op == from_op ? MOV_QUAL_FROM : 0) | gpr << 8;
 	*len = at + 3;
 	return true;
+}
+
+/*
+ * A CR read or write intercept (CR4 writes, CR8 either way): VMX's
+ * VMEXIT_CR_ACCESS, if the instruction at RIP is the MOV the exit code
+ * names (another vCPU may have rewritten it since); otherwise the code as
+ * it is.
+ */
+static uint32_t mov_cr(struct vcpu *v, uint64_t code)
+{
+	bool write = code >= SVM_EXIT_WRITE_CR0;
+	uint64_t *q = &v->svm.exit_qual;
+	if (!decode_mov(v, OP_MOV_FROM_CR, q, &v->svm.exit_len) || (*q & 15) != (code & 15) ||
+	    !(*q & MOV_QUAL_FROM) != write)
+		return VMEXIT_SVM_OTHER | code;
+	return VMEXIT_CR_ACCESS;
 }
 
 /* Intel's VMCALL (0F 01 C1) raises #UD on AMD: it is the guest's hypercall all the same. */
@@ -741,8 +814,10 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
 	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
 	case SVM_EXIT_IRET:     nmi_handler_returns(v); return 0;
+	case SVM_EXIT_READ_CR0 ... SVM_EXIT_WRITE_CR15:
+		return mov_cr(v, code);
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR15:
-		if (!decode_mov_dr(v, &v->svm.exit_qual, &v->svm.exit_len))
+		if (!decode_mov(v, OP_MOV_FROM_DR, &v->svm.exit_qual, &v->svm.exit_len))
 			return VMEXIT_SVM_OTHER | code;
 		return VMEXIT_MOV_DR;
 	case SVM_EXIT_IOIO: {
@@ -797,6 +872,35 @@ static void kernel_cpuid(struct vcpu *v)
 	*u64(v, S_RIP) += 2;
 }
 
+/* XCR0 as the guest left it is not the one the kernel loaded: QEMU ran an XSETBV (xcr0_exited). */
+static void __attribute__((noinline)) xcr0_set_behind(struct vcpu *v, uint64_t seen)
+{
+	uint64_t kept = v->xcr0;
+	vcpu_set_xcr0(v, fpu_xcr0_set_behind(kept, seen), true); /* (read only with OSXSAVE) */
+	v->xcr0_news = v->xcr0 != kept;
+}
+
+/*
+ * First thing after the exit: the kernel's XCR0 again.  SVM intercepts
+ * XSETBV, but QEMU 7.2's emulation ignores that intercept, so XCR0 is
+ * read back (one XGETBV, in the host, whose CR4.OSXSAVE is on) rather
+ * than assumed whenever the guest could have run XSETBV: when its
+ * CR4.OSXSAVE is set.  One that is clear now was clear all the time
+ * since the last exit, as every CR4 write exits (svm_setup).
+ */
+static inline void xcr0_exited(struct vcpu *v)
+{
+	if (*u64(v, S_CR4) & CR4_OSXSAVE) {
+		uint64_t seen = xgetbv0();
+		if (__builtin_expect(seen != v->xcr0, 0))
+			xcr0_set_behind(v, seen);
+		else if (__builtin_expect(seen != fpu_xcr0, 0))
+			xsetbv0(fpu_xcr0);
+	} else {
+		vcpu_xcr0_exited(v);
+	}
+}
+
 /*
  * The event an exit interrupted the delivery of (EXITINTINFO), to go in
  * again at the next VMRUN unless the VMM's reply injects something else
@@ -818,7 +922,7 @@ void svm_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
-	fpu_guest_exited(*u64(v, S_CR4)); /* before anything could XSAVE with the guest's XCR0 */
+	xcr0_exited(v); /* before anything could XSAVE with the guest's XCR0 */
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, 0); /* the host's (syscall_init); the guest's write exits */
 	uint64_t code = *u64(v, C_EXITCODE);
@@ -843,7 +947,8 @@ void svm_exit(void)
 		uint32_t reason = translate(v, code);
 		if (!reason)
 			resume_current(); /* the kernel dealt with it */
-		fastpath_vmexit(t, reason, svm_read_groups); /* returns if the general path must */
+		if (__builtin_expect(!v->xcr0_news, 1)) /* news of XCR0 go the general way */
+			fastpath_vmexit(t, reason, svm_read_groups); /* returns if the general path must */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();

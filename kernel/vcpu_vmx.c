@@ -172,6 +172,9 @@ static void setup_guest(void)
  * CR0 and CR4 bits VMX requires (fixed to 1) are owned by the kernel: the
  * guest reads its own value through the shadow, and writing one of them
  * exits to the VMM.  With unrestricted guest, PE and PG are the guest's.
+ * CR4.OSXSAVE is owned too, though VMX does not require it: a write that
+ * changes it exits, so the VMM knows at every CPUID what leaf 1's OSXSAVE
+ * bit must say (on SVM every CR4 write exits, vcpu_svm.c).
  */
 static uint64_t cr0_forced(void)
 {
@@ -257,7 +260,7 @@ static void vmx_vcpu_setup(struct vcpu *v)
 	vmwrite(VPID, v->tag);
 	vmwrite(CR0_MASK, cr0_forced() | CR0_PE | CR0_PG | CR0_CD | CR0_NW); /* mode switches exit too */
 	setup_switched_msrs(v);
-	vmwrite(CR4_MASK, cr4_forced());
+	vmwrite(CR4_MASK, cr4_forced() | CR4_OSXSAVE);
 	guest_write_cr0(CR0_RESET);
 	guest_write_cr4(0);
 	v->vmx.dr6 = DR6_RESET;
@@ -440,6 +443,8 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 		read_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		read_debug(v, w);
+	if (mask & VMG_XCR0)
+		w[VMW_XCR0] = v->xcr0;
 }
 
 static void vmx_read_state(struct vcpu *v, uint32_t mask, uint64_t *w)
@@ -563,6 +568,9 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 		write_msrs(v, w);
 	if (mask & VMG_DEBUG)
 		write_debug(v, w);
+	if (mask & (VMG_CR | VMG_XCR0)) /* (OSXSAVE is the kernel's bit: the shadow has it) */
+		vcpu_set_xcr0(v, mask & VMG_XCR0 ? w[VMW_XCR0] : v->xcr0,
+			      vmread(CR4_SHADOW) & CR4_OSXSAVE);
 	return OK;
 }
 
@@ -668,6 +676,7 @@ void vmx_exit(void)
 {
 	struct thread *t = current;
 	struct vcpu *v = t->vcpu;
+	vcpu_xcr0_exited(v); /* the exit left the guest's XCR0 */
 	descriptor_tables_reload(); /* the exit left both limits 0xFFFF */
 	v->vmx.cr2 = read_cr2();
 	task_cr3_restored_by_vm_exit(v->vmx.host_task);
@@ -709,6 +718,7 @@ void vmx_exit(void)
 void vmx_entry_failed(void)
 {
 	struct thread *t = current;
+	vcpu_xcr0_exited(t->vcpu); /* loaded for the entry that failed */
 	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->id,
 		 vmread(INSN_ERROR));
 	vcpu_exit(t, VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE);

@@ -60,6 +60,15 @@
 #define CR4_UMIP       (1UL << 11)
 #define CR4_OSXSAVE    (1UL << 18)
 
+/* XCR0: the state components XSAVE manages (Intel SDM vol. 1, 13.1). */
+#define XCR0_X87    (1ULL << 0)
+#define XCR0_SSE    (1ULL << 1)
+#define XCR0_AVX    (1ULL << 2)
+#define XCR0_MPX    (3ULL << 3)  /* BNDREGS, BNDCSR: both or neither */
+#define XCR0_AVX512 (7ULL << 5)  /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+#define XCR0_AMX    (3ULL << 17) /* XTILECFG, XTILEDATA: both or neither */
+#define XCR0_RESET  XCR0_X87     /* after power-on and reset: x87 alone */
+
 /* The values a processor comes out of reset with, which a guest expects to find. */
 #define PAT_POWER_ON         0x0007040600070406ULL
 #define APIC_BASE_DEFAULT    0xfee00000ULL

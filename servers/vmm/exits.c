@@ -257,16 +257,23 @@ void inject_gp(struct exit_ctx *x)
 	inject_exception(x, EVENT_GP0, 0);
 }
 
-/* XSETBV: checked as the CPU would; a valid value is taken, XCR0 itself stays (docs/fpu.md). */
+/*
+ * XSETBV: checked as the CPU would (#GP(0) at CPL > 0, for an XCR other
+ * than 0 (ECX's low half; the upper is ignored), or for a value XSETBV
+ * refuses, vm_xcr0_valid); a valid value becomes the vCPU's XCR0, which
+ * the kernel loads while the guest runs (docs/fpu.md).  (CR4.OSXSAVE
+ * clear gives #UD before any exit.)
+ */
 static void exit_xsetbv(struct exit_ctx *x)
 {
 	uint64_t *w = x->w, v = (w[VMW_RDX] << 32) | (uint32_t)w[VMW_RAX];
-	if (!xstate_xcr0_valid((uint32_t)w[VMW_RCX], v)) {
-		inject_gp(x);
-		return;
-	}
-	x->g->xcr0 = v;
-	x->g->cr4 = w[VMW_CR4]; /* OSXSAVE is on (else XSETBV is #UD): CPUID reports it */
+	unsigned cpl = (VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]) >> 5) & 3;
+	if (!(w[VMW_MASK] & VMG_SEG) || cpl || (uint32_t)w[VMW_RCX] ||
+	    !vm_xcr0_valid(v, xstate_switched()))
+		return inject_gp(x);
+	w[VMW_XCR0] = v;
+	x->g->cpu[exit_cpu(x)].xcr0 = v;
+	x->reply |= VMG_XCR0;
 	skip_instruction(x);
 }
 
@@ -357,16 +364,33 @@ uint64_t *gpr_word(uint64_t *w, unsigned n)
 	return &w[word[n & 15]];
 }
 
-/* MOV to/from CR0, CR4 (the bits the kernel keeps) and CR8 (the task priority). */
+/*
+ * CR4 bits MOV refuses with #GP(0) here: reserved ones (15, 25 and up),
+ * VMX and SMX (CPUID hides both), and OSXSAVE without XSAVE.
+ */
+#define CR4_VMXE_SMXE   (3ULL << 13)
+#define CR4_RESERVED    (~0x1ffffffULL | 1ULL << 15)
+
+static bool cr4_refused(uint64_t v)
+{
+	return (v & (CR4_RESERVED | CR4_VMXE_SMXE)) || ((v & CR4_OSXSAVE) && !xstate_has_xsave());
+}
+
+/*
+ * MOV to/from CR0, CR4 (the bits the kernel keeps on VMX, every write on
+ * SVM) and CR8 (the task priority, on both).
+ */
 static void exit_cr(struct exit_ctx *x)
 {
 	uint64_t *w = x->w, q = w[VMW_QUAL], *reg = gpr_word(w, CR_QUAL_REG(q));
 	unsigned cr = CR_QUAL_CR(q), type = CR_QUAL_TYPE(q);
-	if (type == CR_MOV_TO && (cr == 0 || cr == 4)) {
+	if (type == CR_MOV_TO && cr == 4 && cr4_refused(*reg)) {
+		return inject_gp(x);
+	} else if (type == CR_MOV_TO && (cr == 0 || cr == 4)) {
 		w[cr == 0 ? VMW_CR0 : VMW_CR4] = *reg;
 		bool paging = w[VMW_CR0] & CR0_PG, lme = w[VMW_EFER] & EFER_LME;
 		w[VMW_EFER] = (w[VMW_EFER] & ~EFER_LMA) | (paging && lme ? EFER_LMA : 0);
-		x->g->cr4 = w[VMW_CR4]; /* for CPUID's OSXSAVE bit */
+		x->g->cpu[exit_cpu(x)].cr4 = w[VMW_CR4]; /* for CPUID's OSXSAVE bit */
 		x->reply |= VMG_CR;
 	} else if (cr == 8 && type == CR_MOV_TO && (*reg >> 4)) {
 		return inject_gp(x); /* reserved bits */
@@ -513,6 +537,8 @@ static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t re
 void exit_handle(struct exit_ctx *x)
 {
 	uint32_t reason = x->w[VMW_REASON] & 0xffff;
+	if (x->w[VMW_MASK] & VMG_XCR0) /* the default binding's, or news (QEMU's SVM, docs/fpu.md) */
+		x->g->cpu[exit_cpu(x)].xcr0 = x->w[VMW_XCR0];
 	if (reason < VMEXIT_REASONS && handlers[reason])
 		handlers[reason](x);
 	else

@@ -38,6 +38,9 @@ static const struct bad_reply bad_replies[] = {
 	{ "hostile_reply_debugctl_reserved_bit", VMG_MSR, VMW_DEBUGCTL, 1u << 5 },
 	{ "hostile_reply_dr0_not_canonical", VMG_DEBUG, VMW_DR0, 1ULL << 47 },
 	{ "hostile_reply_dr7_high_half", VMG_DEBUG, VMW_DR7, 0x400 | 1ULL << 32 },
+	/* the kernel loads XCR0 itself before the entry: a value XSETBV refuses would #GP in ring 0 */
+	{ "hostile_reply_xcr0_without_x87", VMG_XCR0, VMW_XCR0, XCR0_SSE },
+	{ "hostile_reply_xcr0_component_not_switched", VMG_XCR0, VMW_XCR0, XCR0_X87 | 1ULL << 9 },
 };
 
 static void result(const char *name, bool ok, uint64_t got)

@@ -223,6 +223,13 @@ static void __attribute__((noreturn)) vcpu_thread(uint64_t arg)
 	struct guest *g = &guests[arg / VMM_MAX_VCPUS];
 	struct guest_vcpu *v = &g->cpu[arg % VMM_MAX_VCPUS];
 	uint64_t *w = utcb()->mr, tag = 0, nr = SYS_RECV;
+	/*
+	 * The thread starts before its endpoint is made (vcpu_thread_start),
+	 * at the priority of the thread making it: a preemption in between
+	 * would have it receive on an empty slot and give the guest up.
+	 */
+	while (!__atomic_load_n(&v->endpoint_made, __ATOMIC_ACQUIRE))
+		sys_yield();
 	for (;;) {
 		struct sysregs r = { .rdi = v->endpoint, .rsi = tag };
 		MSG_WORDS_TO_REGS(&r, w);
@@ -254,13 +261,16 @@ uint64_t vcpu_thread_start(struct guest *g, unsigned c)
 	v->utcb_frame = first + VCPU_SLOT_UTCB;
 	v->stack_frame = first + VCPU_SLOT_STACK;
 	v->halted = false;
+	__atomic_store_n(&v->endpoint_made, false, __ATOMIC_RELEASE);
 	/* the thread's pages first, so that the small objects after waste no page */
 	if ((st = thread_start_in_region(g->untyped, g->block * VMM_MAX_VCPUS + c, VCPU_STACK_PAGES,
 					 v->thread, v->utcb_frame, v->stack_frame, vcpu_thread,
 					 (uint64_t)(g - guests) * VMM_MAX_VCPUS + c)) ||
-	    (st = sys_retype(g->untyped, OBJ_ENDPOINT, 0, v->endpoint, 1)))
+	    (st = sys_retype(g->untyped, OBJ_ENDPOINT, 0, v->endpoint, 1)) ||
+	    (st = sys_retype(g->untyped, OBJ_NOTIFICATION, 0, v->wake, 1)))
 		return st;
-	return sys_retype(g->untyped, OBJ_NOTIFICATION, 0, v->wake, 1);
+	__atomic_store_n(&v->endpoint_made, true, __ATOMIC_RELEASE);
+	return OK;
 }
 
 bool vcpu_sleep_until(struct guest *g, uint64_t deadline)

@@ -48,6 +48,8 @@ void smp_init(struct guest *g)
 		v->sipi_vector = -1;
 		v->tsc_offset = 0;
 		v->misc_enable = MISC_ENABLE_RESET;
+		v->cr4 = 0;
+		v->xcr0 = XCR0_RESET; /* the kernel's too (kernel/fpu.c) */
 		vlapic_init(&v->lapic, c, c == 0);
 		v->lapic.eoi_level = level_eoi;
 		v->lapic.eoi_ctx = g;

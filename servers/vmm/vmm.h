@@ -96,12 +96,19 @@ struct guest_vcpu {
 	/* its VMM thread (main.c): receives its exits on its own endpoint; its slots */
 	uint64_t endpoint, wake, thread, utcb_frame, stack_frame;
 	bool halted;            /* its thread sleeps in a halt: vcpu_kick signals wake */
+	bool endpoint_made;     /* its endpoint exists: its thread may receive (main.c) */
 	uint64_t halt_start;    /* the TSC when its halt began (devices_halt) */
 	enum vcpu_state state;
 	bool init_pending;      /* an INIT reached it while it ran: it was recalled */
 	int sipi_vector;        /* a STARTUP that came meanwhile (-1: none) */
 	uint64_t tsc_offset;    /* its guest TSC less the host's (the last IA32_TSC write set it) */
 	uint64_t misc_enable;   /* IA32_MISC_ENABLE as the guest last wrote it (exits.c) */
+	/*
+	 * Its CR4 and XCR0 for CPUID (xstate.c), which a CPUID exit does not
+	 * carry: as the last CR-access (every change of CR4.OSXSAVE exits)
+	 * and XSETBV exits left them.
+	 */
+	uint64_t cr4, xcr0;
 	struct vlapic lapic;
 };
 
@@ -141,8 +148,6 @@ struct guest {
 	uint64_t ioram;        /* the slot of pc-testdev's IORAM frame (testdev.c) */
 	uint8_t *ioram_map;    /* the VMM's view of it */
 	bool ioram_ready;      /* made and mapped (guest_ioram_make) */
-	uint64_t cr4;          /* the guest's CR4 as of its last XSETBV or CR exit */
-	uint64_t xcr0;         /* what the guest last wrote with XSETBV (XCR0 itself stays) */
 	uint32_t xstate_probe; /* PROBE_*: what the FPU probe port found */
 	char line[128];        /* console output collected up to a newline */
 	unsigned line_len;
@@ -434,7 +439,8 @@ static inline bool cpuid_adjusted(uint32_t leaf)
 	       (leaf >> 8) == 0x400000;
 }
 /* Whether XSETBV(index, v) is valid for a guest (else #GP). */
-bool xstate_xcr0_valid(uint64_t index, uint64_t v);
+/* Whether the guest has XSAVE: the kernel switches with it (CPUID and CR4.OSXSAVE follow). */
+bool xstate_has_xsave(void);
 /* The FPU probe port (tests/guests/README.md): looks for v in the VMM's own registers. */
 void xstate_probe(struct guest *g, uint32_t v);
 #define PROBE_SAW_XMM      1  /* the VMM found the guest's value in its xmm0 */

@@ -1,11 +1,13 @@
 /*
  * Extended register state (x87, SSE, AVX, AVX-512) as a guest sees it.
  *
- * The kernel gives every vCPU a state of its own and keeps XCR0 at the set
- * of components it switches while any guest runs (docs/fpu.md).  So the
+ * The kernel gives every vCPU a state of its own, of the components it
+ * switches, and an XCR0 of its own within them (docs/fpu.md).  So the
  * guest's view must name exactly that set: CPUID leaves 1, 7, 0xD and
- * 0x80000001 are trimmed to it, and a guest's XSETBV is only checked (a
- * valid value is accepted, the hardware's XCR0 never changes).
+ * 0x80000001 are trimmed to it, and a guest's XSETBV may enable any part
+ * of it (exits.c).  What depends on the guest's own CR4 and XCR0 (leaf
+ * 1's OSXSAVE, leaf 0xD's sizes) comes from the vCPU's, as its exits
+ * left them (struct guest_vcpu).
  *
  * Also the FPU probe test port, with which a test guest asks whether the
  * VMM ever finds the guest's values in its own registers.
@@ -18,10 +20,12 @@ struct cpuid_answer {
 	uint32_t a, b, c, d;
 };
 
-#define XF_X87    (1ULL << 0)
-#define XF_SSE    (1ULL << 1)
-#define XF_AVX    (1ULL << 2)
-#define XF_AVX512 (7ULL << 5)
+#define XF_X87    XCR0_X87
+#define XF_SSE    XCR0_SSE
+#define XF_AVX    XCR0_AVX
+#define XF_AVX512 XCR0_AVX512
+#define LEGACY_AND_HEADER 576 /* the XSAVE image's legacy area and header: x87 and SSE's room */
+#define LD_ALIGNED (1u << 1)  /* leaf 0xD.n ECX: 64-byte aligned in the compacted format */
 
 #define L1_ECX_FMA     (1u << 12)
 #define L1_ECX_XSAVE   (1u << 26)
@@ -57,19 +61,26 @@ uint64_t xstate_switched(void)
 	return set;
 }
 
+bool xstate_has_xsave(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return (c & L1_ECX_XSAVE) && (c & L1_ECX_OSXSAVE); /* the host's CR4: the kernel uses it */
+}
+
 static bool has(uint64_t features)
 {
 	return (xstate_switched() & features) == features;
 }
 
-/* Leaf 1: XSAVE if the kernel uses it, OSXSAVE as the guest's CR4 has it, AVX if switched. */
-static void trim_leaf1(struct guest *g, struct cpuid_answer *r)
+/* Leaf 1: XSAVE if the kernel uses it, OSXSAVE as the vCPU's CR4 has it, AVX if switched. */
+static void trim_leaf1(const struct guest_vcpu *cpu, struct cpuid_answer *r)
 {
 	bool xsave = (r->c & L1_ECX_XSAVE) && (r->c & L1_ECX_OSXSAVE); /* the host's CR4 */
 	r->c &= ~(L1_ECX_XSAVE | L1_ECX_OSXSAVE);
 	if (xsave)
 		r->c |= L1_ECX_XSAVE;
-	if (xsave && (g->cr4 & CR4_OSXSAVE))
+	if (xsave && (cpu->cr4 & CR4_OSXSAVE))
 		r->c |= L1_ECX_OSXSAVE;
 	if (!has(XF_AVX))
 		r->c &= ~(L1_ECX_AVX | L1_ECX_FMA | L1_ECX_F16C);
@@ -98,18 +109,48 @@ static void trim_leaf7(uint32_t sub, struct cpuid_answer *r)
 }
 
 /*
- * Leaf 0xD: the switched set and nothing else.  The sizes in subleaf 0
- * are the CPU's for the XCR0 in force, which is that set.
+ * The XSAVE image size for the components in xcr0, standard format (each
+ * component at the offset leaf 0xD.n EBX gives) or compacted (XSAVEC:
+ * one after the other, some 64-byte aligned).  Computed, as the CPU's
+ * leaf 0xD.0 and 0xD.1 EBX answer for the XCR0 in force, which in the
+ * VMM is the kernel's set, not the guest's.
  */
-static void trim_leaf_d(uint32_t sub, struct cpuid_answer *r)
+static uint32_t xsave_size(uint64_t xcr0, bool compacted)
+{
+	uint32_t size = LEGACY_AND_HEADER;
+	for (uint32_t n = 2; n < 64; n++) {
+		if (!(xcr0 & (1ULL << n)))
+			continue;
+		uint32_t a = 0xd, b, c = n, d;
+		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		if (!compacted) {
+			size = b + a > size ? b + a : size;
+			continue;
+		}
+		if (c & LD_ALIGNED)
+			size = (size + 63) & ~63u;
+		size += a;
+	}
+	return size;
+}
+
+/*
+ * Leaf 0xD: the switched set and nothing else.  EBX of subleaves 0 and 1
+ * is the image size for the vCPU's own XCR0 (standard and compacted
+ * format); ECX of subleaf 0 the size for the whole set, which the CPU's
+ * EBX is, as the VMM runs with that set in XCR0.
+ */
+static void trim_leaf_d(const struct guest_vcpu *cpu, uint32_t sub, struct cpuid_answer *r)
 {
 	uint64_t set = xstate_switched();
 	if (sub == 0) {
 		r->a = (uint32_t)set;
 		r->d = set >> 32;
 		r->c = r->b;
+		r->b = xsave_size(cpu->xcr0, false);
 	} else if (sub == 1) {
 		r->a &= LD_1_EAX_OK;
+		r->b = xsave_size(cpu->xcr0, true);
 		r->c = r->d = 0; /* no supervisor state (IA32_XSS) */
 	} else if (sub >= 64 || !(set & (1ULL << sub))) {
 		r->a = r->b = r->c = r->d = 0;
@@ -120,27 +161,19 @@ void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w
 {
 	struct cpuid_answer answer = { w[VMW_RAX], w[VMW_RBX], w[VMW_RCX], w[VMW_RDX] };
 	struct cpuid_answer *r = &answer;
+	const struct guest_vcpu *cpu = &g->cpu[guest_exit_cpu(g)];
 	if (leaf == 1)
-		trim_leaf1(g, r);
+		trim_leaf1(cpu, r);
 	else if (leaf == 7)
 		trim_leaf7(sub, r);
 	else if (leaf == 0xd)
-		trim_leaf_d(sub, r);
+		trim_leaf_d(cpu, sub, r);
 	else if (leaf == 0x80000001 && !has(XF_AVX))
 		r->c &= ~LX1_ECX_AVX;
 	w[VMW_RAX] = r->a;
 	w[VMW_RBX] = r->b;
 	w[VMW_RCX] = r->c;
 	w[VMW_RDX] = r->d;
-}
-
-bool xstate_xcr0_valid(uint64_t index, uint64_t v)
-{
-	if (index != 0 || !(v & XF_X87) || (v & ~xstate_switched()))
-		return false;
-	if ((v & XF_AVX) && !(v & XF_SSE))
-		return false;
-	return !(v & XF_AVX512) || ((v & XF_AVX512) == XF_AVX512 && (v & XF_AVX));
 }
 
 /*

@@ -1,17 +1,26 @@
 /* guest: load=0x8000 mode=protected */
 /*
- * fpu: the guest's SSE (and AVX) state is its own.  It checks that CPUID
- * describes the switched state consistently, that XSETBV does not change
- * the real XCR0, then keeps a value in xmm0 (and ymm0's upper half) through
- * many exits to the VMM: port I/O, CPUID (the fast path), and the FPU
- * probe port, where the VMM looks for the value in its own registers and
- * puts others there.
+ * fpu: the guest's SSE (and AVX) state is its own, and so is its XCR0.
+ * It checks that CPUID describes the switched state consistently, that
+ * XCR0 starts as after reset (x87), that CPUID's OSXSAVE follows CR4 at
+ * once, that XSETBV(x87|SSE) is what XGETBV reads after an exit and what
+ * leaf 0xD's size describes, while the VMM finds its own XCR0 unchanged
+ * (the probe port), then enables everything and keeps a value in xmm0
+ * (and ymm0's upper half) through many exits to the VMM: port I/O, CPUID
+ * (the fast path), and the FPU probe port, where the VMM looks for the
+ * value in its own registers and puts others there.
  *
  * Failure codes (port 0xF0):
  *   1  CPUID leaf 0xD subleaf 0: EAX lacks x87 or SSE
  *   2  leaf 1's AVX bit and leaf 0xD's AVX component disagree
  *   3  leaf 0xD subleaf 0: EBX (area size) < 576 or ECX < EBX
- *   4  XGETBV after the guest's XSETBV(x87|SSE) is not the set CPUID reports
+ *   4  XGETBV after the guest's XSETBV(x87|SSE) and an exit is not x87|SSE
+ *   7  CPUID leaf 1 lacks OSXSAVE right after the guest set CR4.OSXSAVE
+ *   8  XGETBV before any XSETBV is not x87 alone (the reset value)
+ *   9  leaf 0xD subleaf 0 EBX is not 576 (x87 and SSE's image) with XCR0 x87|SSE
+ *  10  XGETBV after XSETBV of the whole set CPUID reports is not that set
+ *  11  leaf 0xD subleaf 0 EBX (the image for XCR0) is not ECX (the image for
+ *      the whole set) right after XSETBV of the whole set
  *   5  xmm0 lost its value across exits
  *   6  ymm0's upper half lost its value across exits
  *   0x100 | bits  the FPU probe port's report (PROBE_* in servers/vmm/vmm.h):
@@ -67,24 +76,51 @@ start:
 	FAIL	3
 1:
 	movl	%cr4, %eax
-	orl	$(1 << 18), %eax	/* OSXSAVE */
+	orl	$(1 << 18), %eax	/* OSXSAVE: an exit (VMX: an owned bit; SVM: every CR4 write) */
 	movl	%eax, %cr4
-	xorl	%ecx, %ecx		/* XSETBV: x87 and SSE only; the VMM takes it */
+	movl	$1, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	testl	$(1 << 27), %ecx	/* OSXSAVE at once, not at some later exit */
+	jnz	1f
+	FAIL	7
+1:	xorl	%ecx, %ecx
+	xgetbv
+	EXPECT	1, %eax, 8		/* XCR0 after reset: x87 */
+	xorl	%ecx, %ecx		/* XSETBV: x87 and SSE only; the vCPU's XCR0 */
 	xorl	%edx, %edx
 	movl	$3, %eax
 	xsetbv
-	movw	$SCRATCH, %dx		/* an exit: where the CPU ignores the intercept */
-	outl	%eax, %dx		/* (QEMU 7.2's SVM), the kernel puts XCR0 back */
-	xorl	%ecx, %ecx		/* XCR0 stays the switched set */
+	movw	$SCRATCH, %dx		/* an exit: XCR0 must be the guest's again after it */
+	outl	%eax, %dx
+	xorl	%ecx, %ecx
 	xgetbv
-	cmpl	%ebp, %eax
-	je	1f
-	FAIL	4
-1:	xorl	%ecx, %ecx		/* everything reported, as an OS would */
+	EXPECT	3, %eax, 4
+	movl	$0xd, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	EXPECT	576, %ebx, 9
+	movl	$0x5ca1ab1e, %eax	/* the VMM checks its own XCR0 is the kernel's meanwhile */
+	movw	$FPUPROBE, %dx
+	outl	%eax, %dx
+	xorl	%ecx, %ecx		/* everything reported, as an OS would */
 	xorl	%edx, %edx
 	movl	%ebp, %eax
 	xsetbv
-	testl	$4, %ebp
+	movl	$0xd, %eax		/* and the size of its image at once, as Linux asks */
+	xorl	%ecx, %ecx
+	cpuid
+	cmpl	%ebx, %ecx
+	je	1f
+	FAIL	11
+1:	movw	$SCRATCH, %dx
+	outl	%eax, %dx
+	xorl	%ecx, %ecx
+	xgetbv
+	cmpl	%ebp, %eax
+	je	1f
+	FAIL	10
+1:	testl	$4, %ebp
 	jz	vectors
 	movl	$1, %edi
 

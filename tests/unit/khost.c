@@ -15,6 +15,7 @@ struct kstub_calls kstub;
 bool kstub_preempt;
 int kstub_max_level = 3;
 const struct vcpu_backend *vcpu_backend;
+uint64_t fpu_xcr0; /* the kernel's XCR0 (fpu.c): what a test sets */
 
 static void *blocks[256];
 static unsigned nblocks;

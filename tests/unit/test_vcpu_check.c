@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 
+#include "fpu.h"
 #include "unit.h"
 #include "vcpu.h"
 #include "x86.h"
@@ -42,6 +43,8 @@ static void long_mode_reply(void)
 		w[VMW_SEG_DESC(s)] = 0xa09bULL << 16;
 	w[VMW_GDTR_LIMIT] = w[VMW_IDTR_LIMIT] = 0xffff;
 	w[VMW_GDTR_BASE] = w[VMW_IDTR_BASE] = HIGH_CANONICAL;
+	fpu_xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX; /* the kernel switches x87, SSE, AVX */
+	w[VMW_XCR0] = XCR0_RESET;
 }
 
 static int check(uint32_t mask)
@@ -351,4 +354,52 @@ TEST(vcpu_check_debug_registers_take_what_mov_takes)
 	w[VMW_DR7] = 1ULL << 40;
 	CHECK_EQ(check(VMG_MSR), OK); /* looked at only when named */
 	CHECK_EQ(check(VMG_DEBUG), ERR_INVALID_ARG);
+}
+
+/* XCR0 (VMG_XCR0), which the kernel itself loads before each entry: only what XSETBV would take. */
+TEST(vcpu_check_xcr0_needs_x87)
+{
+	long_mode_reply();
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, XCR0_X87 | XCR0_SSE, XCR0_SSE));
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, XCR0_X87, 0));
+}
+
+TEST(vcpu_check_xcr0_avx_needs_sse)
+{
+	long_mode_reply();
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, XCR0_X87 | XCR0_SSE | XCR0_AVX, XCR0_X87 | XCR0_AVX));
+}
+
+/* it is an error to name a component the kernel does not switch, even one the CPU may have */
+TEST(vcpu_check_xcr0_only_the_kernels_components)
+{
+	long_mode_reply();
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, 7, 7 | 1ULL << 9));   /* PKRU */
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, 7, 7 | XCR0_AVX512)); /* not switched here */
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, 7, 7 | 1ULL << 63));
+}
+
+TEST(vcpu_check_xcr0_avx512_all_three_and_with_avx)
+{
+	long_mode_reply();
+	fpu_xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512;
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, fpu_xcr0, fpu_xcr0 & ~(1ULL << 6)));
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, fpu_xcr0, XCR0_X87 | XCR0_SSE | XCR0_AVX512));
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, XCR0_X87 | XCR0_SSE, XCR0_X87 | XCR0_SSE | 1ULL << 5));
+}
+
+TEST(vcpu_check_xcr0_is_0_without_xsave)
+{
+	long_mode_reply();
+	fpu_xcr0 = 0;
+	CHECK(good_bad(VMG_XCR0, VMW_XCR0, 0, XCR0_X87));
+}
+
+TEST(vm_xcr0_valid_mpx_and_amx_in_pairs)
+{
+	uint64_t all = ~0ULL;
+	CHECK(vm_xcr0_valid(XCR0_X87 | XCR0_MPX, all));
+	CHECK(!vm_xcr0_valid(XCR0_X87 | 1ULL << 3, all));
+	CHECK(vm_xcr0_valid(XCR0_X87 | XCR0_SSE | XCR0_AMX, all));
+	CHECK(!vm_xcr0_valid(XCR0_X87 | XCR0_SSE | 1ULL << 18, all));
 }

@@ -49,6 +49,7 @@ enum vm_word {
 	VMW_TSC_OFFSET,                               /* the guest's TSC is the host's plus this */
 	VMW_DR0, VMW_DR1, VMW_DR2, VMW_DR3,           /* VMG_DEBUG: the guest's debug registers */
 	VMW_DR6, VMW_DR7,
+	VMW_XCR0,                                     /* VMG_XCR0: the guest's XCR0 */
 	VMW_COUNT
 };
 
@@ -94,7 +95,8 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 #define VMG_CONTROLS  (1u << 11)
 #define VMG_MSR       (1u << 12)
 #define VMG_DEBUG     (1u << 13)
-#define VMG_ALL       0x3fffu
+#define VMG_XCR0      (1u << 14)
+#define VMG_ALL       0x7fffu
 /* Reply requests. */
 #define VMR_STOP      (1u << 16)  /* stop the vCPU instead of resuming it */
 
@@ -150,10 +152,10 @@ enum vm_exit_reason {
 /* How many words a message with these groups carries: up to the end of the highest one. */
 static inline unsigned vm_message_words(uint32_t groups)
 {
-	static const uint8_t end[14] = { /* indexed by the group's bit number */
+	static const uint8_t end[15] = { /* indexed by the group's bit number */
 		VMW_RBX + 1, VMW_RIP + 1, VMW_RFLAGS + 1, VMW_R15 + 1, VMW_GLA + 1, VMW_EFER + 1,
 		VMW_GDTR_BASE, VMW_IDTR_LIMIT + 1, VMW_ACTIVITY + 1, VMW_IDT_VECTORING_ERROR + 1,
-		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1, VMW_TSC_OFFSET + 1, VMW_DR7 + 1,
+		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1, VMW_TSC_OFFSET + 1, VMW_DR7 + 1, VMW_XCR0 + 1,
 	};
 	groups &= VMG_ALL;
 	return groups ? end[31 - __builtin_clz(groups)] : VMW_MASK + 1;
@@ -222,6 +224,27 @@ static inline bool vm_debug_value_valid(unsigned word, uint64_t value)
 	if (word == VMW_DR6 || word == VMW_DR7)
 		return !(value >> 32);
 	return (uint64_t)((int64_t)(value << 16) >> 16) == value;
+}
+
+/*
+ * Whether XSETBV with ECX = 0 would take value as XCR0 (Intel SDM vol. 1,
+ * 13.3; AMD APM vol. 2, 11.5.2) on a CPU whose XCR0 may hold the bits in
+ * `supported`: x87 always on; nothing unsupported; AVX only with SSE;
+ * the three AVX-512 components together and only with AVX; MPX's two
+ * and AMX's two together.  The kernel refuses a reply by it (it loads the
+ * value into XCR0 itself before the guest runs, where a #GP would be the
+ * kernel's); the VMM decides a guest's #GP by it.
+ */
+static inline bool vm_xcr0_valid(uint64_t value, uint64_t supported)
+{
+	uint64_t avx512 = value & XCR0_AVX512, mpx = value & XCR0_MPX, amx = value & XCR0_AMX;
+	if (!(value & XCR0_X87) || (value & ~supported))
+		return false;
+	if ((value & XCR0_AVX) && !(value & XCR0_SSE))
+		return false;
+	if (avx512 && (avx512 != XCR0_AVX512 || !(value & XCR0_AVX)))
+		return false;
+	return (!mpx || mpx == XCR0_MPX) && (!amx || amx == XCR0_AMX);
 }
 
 /* SYS_VCPU_CONFIGURE flags. */

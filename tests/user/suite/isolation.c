@@ -51,6 +51,7 @@ extern const char guest_read_dr0[], guest_read_dr0_end[];
 extern const char guest_nmi[], guest_nmi_end[], guest_nmi_handler[];
 extern const char guest_read_2m[], guest_read_2m_end[];
 extern const char guest_share[], guest_share_end[], guest_count_at_ebx[], guest_count_at_ebx_end[];
+extern const char guest_xcr0[], guest_xcr0_end[], guest_cr8[], guest_cr8_end[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -206,6 +207,38 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	hlt\n"
     "1:	jmp 1b\n"
     "guest_hlt64_end:\n"
+    /*
+     * Sets CR4.OSXSAVE and XCR0 = x87|SSE, stores XGETBV at DATA_GPA, makes
+     * a CPUID exit, stores XGETBV again at DATA_GPA + 4 and halts.
+     */
+    "guest_xcr0:\n"
+    "	movq %cr4, %rax\n"
+    "	btsq $18, %rax\n"
+    "	movq %rax, %cr4\n"
+    "	xorl %ecx, %ecx\n"
+    "	xorl %edx, %edx\n"
+    "	movl $3, %eax\n"
+    "	xsetbv\n"
+    "	xorl %ecx, %ecx\n"
+    "	xgetbv\n"
+    "	movl %eax, 0x2000\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "	xorl %ecx, %ecx\n"
+    "	xgetbv\n"
+    "	movl %eax, 0x2004\n"
+    "	hlt\n"
+    "1:	jmp 1b\n"
+    "guest_xcr0_end:\n"
+    /* Writes 5 to CR8 from r9 (REX.R and REX.B), reads CR8 into rbx, stores it at DATA_GPA. */
+    "guest_cr8:\n"
+    "	movl $5, %r9d\n"
+    "	movq %r9, %cr8\n"
+    "	movq %cr8, %rbx\n"
+    "	movl %ebx, 0x2000\n"
+    "	hlt\n"
+    "1:	jmp 1b\n"
+    "guest_cr8_end:\n"
     ".popsection\n");
 
 struct vm {
@@ -288,7 +321,7 @@ static uint64_t *protected_mode_state(void)
 {
 	uint64_t *w = utcb()->mr;
 	memset(w, 0, VMW_COUNT * 8);
-	w[VMW_MASK] = ALL_EXIT_STATE & ~(VMG_QUAL | VMG_EVENT | VMG_MSR | VMG_DEBUG); /* as at reset */
+	w[VMW_MASK] = ALL_EXIT_STATE & ~(VMG_QUAL | VMG_EVENT | VMG_MSR | VMG_DEBUG | VMG_XCR0); /* as at reset */
 	w[VMW_RIP] = CODE_GPA;
 	w[VMW_RFLAGS] = 2;
 	w[VMW_RSP] = CODE_GPA;
@@ -545,6 +578,105 @@ static enum result debug_registers_are_the_vcpus(void)
 	CHECK_OK(vm_reply(VMG_GPR_ACDB | VMG_RIP));
 	CHECK(vm_next_exit(&b, NULL) == VMEXIT_CPUID);
 	CHECK(*(uint32_t *)(b.mem + DATA_GPA) == 0);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/* The XCR0 this thread runs with, or 0 where the kernel leaves XSAVE off. */
+static uint64_t host_xcr0(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (!(c & (1u << 27))) /* OSXSAVE */
+		return 0;
+	asm volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+	return a | (uint64_t)d << 32;
+}
+
+/* Answers a MOV to CR4 (VMX: OSXSAVE is the kernel's bit; SVM: every write exits) as a VMM does. */
+static bool answer_cr4_write(uint64_t *w)
+{
+	uint64_t q = w[VMW_QUAL];
+	if ((q & 15) != 4 || (q & 0x30) || ((q >> 8) & 15) != 0) /* MOV to CR4 from rax */
+		return false;
+	w[VMW_CR4] = w[VMW_RAX];
+	w[VMW_RIP] += w[VMW_INSN_LEN];
+	return vm_reply(VMG_CR | VMG_RIP) == OK;
+}
+
+/*
+ * XCR0 is the vCPU's: the guest's XSETBV(x87|SSE), once the VMM takes it
+ * (VMG_XCR0), is what its XGETBV reads, before and after another exit,
+ * while the host runs with its own XCR0 at that exit (the invariant
+ * checker and this thread's XGETBV).  A reply with an XCR0 XSETBV would
+ * refuse (no x87, a component the kernel does not switch) is refused:
+ * the kernel loads it itself.  Under QEMU, whose SVM lets XSETBV through
+ * without the intercept, the guest's value comes with the next exit.
+ */
+static enum result guest_xcr0_is_the_vcpus(void)
+{
+	struct vm m;
+	uint64_t host = host_xcr0(), broken = 1, reason;
+	if (!host) {
+		skip_reason = "the kernel uses no XSAVE";
+		return SKIP;
+	}
+	if (!vm_new(&m, guest_xcr0, guest_xcr0_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint32_t *data = (uint32_t *)(m.mem + DATA_GPA);
+	uint64_t *w = long_mode_state(0xa09b);
+	CHECK_OK(vm_start(&m));
+	while ((reason = vm_next_exit(&m, NULL)) == VMEXIT_CR_ACCESS)
+		CHECK(answer_cr4_write(w));
+	if (reason == VMEXIT_XSETBV) {
+		CHECK(w[VMW_RAX] == 3 && w[VMW_XCR0] == XCR0_RESET && w[VMW_INSN_LEN] == 3);
+		w[VMW_XCR0] = 3;
+		w[VMW_RIP] += 3;
+		CHECK_OK(vm_reply(VMG_XCR0 | VMG_RIP));
+		reason = vm_next_exit(&m, NULL);
+	}
+	CHECK(reason == VMEXIT_CPUID);
+	CHECK(w[VMW_XCR0] == 3 && data[0] == 3);
+	CHECK(host_xcr0() == host);
+	CHECK_OK(sys_debug_check(SLOT_CONSOLE, &broken));
+	CHECK(broken == 0);
+	w[VMW_XCR0] = XCR0_SSE;
+	CHECK(vm_reply(VMG_XCR0) == ERR_INVALID_ARG);
+	w[VMW_XCR0] = host | 1ULL << 9; /* PKRU, which the kernel never switches */
+	CHECK(vm_reply(VMG_XCR0) == ERR_INVALID_ARG);
+	w[VMW_XCR0] = 3;
+	w[VMW_RIP] += 2;
+	CHECK_OK(vm_reply(VMG_RIP));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
+	CHECK(data[1] == 3);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * MOV to and from CR8 exits on both backends as VMEXIT_CR_ACCESS in VMX's
+ * layout (register 8, direction, GPR), so the VMM's local APIC keeps the
+ * TPR: on SVM the kernel intercepts both and decodes the MOV (REX.R
+ * names CR8, REX.B r9), where before they went to the VMCB's V_TPR.
+ */
+static enum result guest_cr8_reaches_the_vmm(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_cr8, guest_cr8_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t *w = long_mode_state(0xa09b);
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CR_ACCESS);
+	CHECK(w[VMW_QUAL] == (8 | 9 << 8) && w[VMW_INSN_LEN] == 4 && w[VMW_R9] == 5);
+	w[VMW_RIP] += 4;
+	CHECK_OK(vm_reply(VMG_RIP));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CR_ACCESS);
+	CHECK(w[VMW_QUAL] == (8 | 1 << 4 | 3 << 8) && w[VMW_INSN_LEN] == 4);
+	w[VMW_RBX] = 0xa;
+	w[VMW_RIP] += 4;
+	CHECK_OK(vm_reply(VMG_GPR_ACDB | VMG_RIP));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
+	CHECK(*(uint32_t *)(m.mem + DATA_GPA) == 0xa);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
 }
@@ -1036,6 +1168,8 @@ static const struct test_case cases[] = {
 	{ "guest_msrs_stay_the_guests", guest_msrs_stay_the_guests },
 	{ "interrupted_event_arrives_once", interrupted_event_arrives_once },
 	{ "debug_registers_are_the_vcpus", debug_registers_are_the_vcpus },
+	{ "guest_xcr0_is_the_vcpus", guest_xcr0_is_the_vcpus },
+	{ "guest_cr8_reaches_the_vmm", guest_cr8_reaches_the_vmm },
 	{ "nmi_window_opens_after_the_handlers_iret", nmi_window_opens_after_the_handlers_iret },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
