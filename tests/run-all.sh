@@ -70,6 +70,12 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
+	# Debian's Linux kernel booted natively (docs/linux.md); its /init prints the cases.
+	if [ -f "$build/test-linux.iso" ]; then
+		QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linux.iso" linux "$logs" 300 --no-skip
+	else
+		echo "skip 0 qemu:linux:boot # no $build/test-linux.iso: built with LINUX=no"
+	fi
 	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
 		cat "$logs/bochs-$name.out"

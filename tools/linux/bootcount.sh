@@ -1,0 +1,44 @@
+#!/bin/sh
+# The packaged Linux kernel's native boot, counted in instructions from the
+# kernel's first to /init's first, under Bochs and under QEMU -icount
+# (docs/linux.md, "Measuring"): the baseline of issue 15's benchmark.
+#   tools/linux/bootcount.sh NATIVE_ISO PROBE_ISO
+# NATIVE_ISO's /init prints the TSC when it starts ("moat-linux: init
+# reached tsc=N"); PROBE_ISO is the same but for the entry probe over the
+# kernel's first instructions, which prints the TSC there and stops.  Both
+# boot the same firmware and GRUB, which read the same files, so the
+# difference is the kernel's alone.  Bochs's TSC advances one per
+# instruction, QEMU's under -icount shift=7 2^7 per instruction; both keep
+# counting while the CPU halts (idle time counts as instructions).
+# Prints "NAME: N" lines; exits 1 if a figure is missing.
+set -eu
+native=$1 probe=$2
+here=$(dirname "$0")
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+# tsc LOG PATTERN: the decimal TSC on the log's line that matches PATTERN.
+tsc() {
+	v=$(tr -d '\r' <"$1" | sed -n "s/^$2.*tsc=\(0x[0-9a-f]*\|[0-9]*\)$/\1/p" | head -n 1)
+	[ -n "$v" ] || return 1
+	printf '%d\n' "$v"
+}
+
+# count EMU DIVISOR NAME: boots both ISOs in EMU and prints the figure.
+count() {
+	timeout 120 "$here/../emu.sh" "$1" "$probe" "$dir/$1-probe.log" "$dir/$1-probe.emu" || true
+	timeout 900 "$here/../emu.sh" "$1" "$native" "$dir/$1-native.log" "$dir/$1-native.emu" || true
+	if ! entry=$(tsc "$dir/$1-probe.log" 'moat-linux-probe: kernel entry') ||
+		! init=$(tsc "$dir/$1-native.log" 'moat-linux: init reached'); then
+		echo "# $1: no count (probe: $(tail -c 200 "$dir/$1-probe.log"))" >&2
+		return 1
+	fi
+	echo "# $1: TSC $entry at the kernel's entry, $init at /init, / $2"
+	echo "$3: $(((init - entry) / $2))"
+}
+
+status=0
+QEMU_EXTRA="-icount shift=7" count qemu-tcg 128 linux_boot_native_instructions_qemu_icount ||
+	status=1
+count bochs 1 linux_boot_native_instructions || status=1
+exit $status
