@@ -18,23 +18,14 @@ resolve() {
 	apt-cache depends "$meta" 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n 1
 }
-image=$(resolve)
-if [ -z "$image" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "fetch.sh: apt knows no $meta; run: sudo apt-get update" >&2
-		exit 1
-	fi
-	echo "fetch.sh: apt's lists do not know $meta yet: apt-get update" >&2
-	apt-get update -qq
-	image=$(resolve)
-fi
-[ -n "$image" ] || { echo "fetch.sh: cannot resolve $meta to a kernel package" >&2; exit 1; }
 
 # fetch PACKAGE: DIR/debs/PACKAGE_VERSION_ARCH.deb, downloaded unless present.
 fetch() {
 	version=$(apt-cache policy "$1" | sed -n 's/^ *Candidate: //p')
-	[ -n "$version" ] && [ "$version" != "(none)" ] ||
-		{ echo "fetch.sh: no candidate version of $1" >&2; exit 1; }
+	if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+		echo "fetch.sh: no candidate version of $1" >&2
+		return 1
+	fi
 	# apt-get names the file with the version's ':' written as %3a.
 	deb=$dir/debs/${1}_$(echo "$version" | sed 's/:/%3a/')_amd64.deb
 	if [ ! -s "$deb" ]; then
@@ -42,14 +33,38 @@ fetch() {
 		# apt's sandbox user cannot write into a root-only build directory.
 		(cd "$dir/debs" && apt-get download -q "$1=$version" 2>&1 |
 			grep -v 'Download is performed unsandboxed' >&2 || true)
-		[ -s "$deb" ] || { echo "fetch.sh: apt-get download $1=$version failed" >&2; exit 1; }
+		if [ ! -s "$deb" ]; then
+			echo "fetch.sh: apt-get download $1=$version failed" >&2
+			return 1
+		fi
 	fi
 	echo "$1 $version" >>"$dir/packages.new"
 	echo "$deb"
 }
-rm -f "$dir/packages.new"
-kernel_deb=$(fetch "$image")
-busybox_deb=$(fetch busybox-static)
+
+# Both packages; fails (without exiting) if apt cannot name or fetch one.
+fetch_both() {
+	rm -f "$dir/packages.new"
+	image=$(resolve)
+	if [ -z "$image" ]; then
+		echo "fetch.sh: apt's lists do not resolve $meta" >&2
+		return 1
+	fi
+	kernel_deb=$(fetch "$image") || return 1
+	busybox_deb=$(fetch busybox-static) || return 1
+}
+
+# Lists that are missing or older than the archive (a point release removes
+# the previous kernel's files) are refreshed once, as root.
+if ! fetch_both; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "fetch.sh: run 'sudo apt-get update' and make again" >&2
+		exit 1
+	fi
+	echo "fetch.sh: apt-get update, then again" >&2
+	apt-get update -qq
+	fetch_both || exit 1
+fi
 
 # The same packages as last time: already unpacked.
 if [ -f "$dir/release" ] && cmp -s "$dir/packages.new" "$dir/packages" 2>/dev/null; then
