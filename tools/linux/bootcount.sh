@@ -24,13 +24,32 @@ tsc() {
 	printf '%d\n' "$v"
 }
 
+# boot EMU ISO LOG PATTERN: boots ISO until its serial log has a line
+# matching PATTERN (what follows is not counted, and a kernel that cannot
+# power off, e.g. with acpi=off, would otherwise run to the time limit) or
+# a kernel panic, for at most 15 minutes.
+boot() {
+	rm -f "$3"
+	timeout 900 "$here/../emu.sh" "$1" "$2" "$3" "$3.emu" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -f "$3" ] && tr -d '\r' <"$3" | grep -q "^$4.*tsc=\|Kernel panic"; then
+			kill "$pid" 2>/dev/null # timeout passes it on to the emulator
+			break
+		fi
+		sleep 1
+	done
+	wait "$pid" 2>/dev/null || true
+}
+
 # count EMU DIVISOR NAME: boots both ISOs in EMU and prints the figure.
 count() {
-	timeout 120 "$here/../emu.sh" "$1" "$probe" "$dir/$1-probe.log" "$dir/$1-probe.emu" || true
-	timeout 900 "$here/../emu.sh" "$1" "$native" "$dir/$1-native.log" "$dir/$1-native.emu" || true
+	boot "$1" "$probe" "$dir/$1-probe.log" 'moat-linux-probe: kernel entry'
+	boot "$1" "$native" "$dir/$1-native.log" 'moat-linux: init reached'
 	if ! entry=$(tsc "$dir/$1-probe.log" 'moat-linux-probe: kernel entry') ||
 		! init=$(tsc "$dir/$1-native.log" 'moat-linux: init reached'); then
-		echo "# $1: no count (probe: $(tail -c 200 "$dir/$1-probe.log"))" >&2
+		echo "# $1: no count; the logs end:" >&2
+		tail -n 3 "$dir/$1-probe.log" "$dir/$1-native.log" >&2
 		return 1
 	fi
 	echo "# $1: TSC $entry at the kernel's entry, $init at /init, / $2"
