@@ -56,7 +56,8 @@ UNIT_TESTS := $(wildcard tests/unit/*.c)
 all: $(BUILD)/kernel.elf iso $(if $(filter yes,$(LINUX)),linux)
 
 help:
-	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso)"
+	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso), and fetch and"
+	@echo "                prepare Debian's Linux kernel (docs/linux.md)"
 	@echo "make run        boot the system with a guest in QEMU (KVM if the host has it; else"
 	@echo "                emulated, guests on AMD SVM); EMU=bochs for Bochs; serial console here"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
