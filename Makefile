@@ -13,6 +13,9 @@ BUILD   ?= build
 EMU     ?= qemu
 KARGS   ?= loglevel=info
 V       ?= @
+# yes: `make` and `make test` take in Debian's Linux kernel (mk/linux.mk),
+# fetched from Debian's archive.
+LINUX   ?= yes
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic \
@@ -50,10 +53,11 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
 .PHONY: FORCE programs all iso bench fuzz fuzz-coverage run run-bochs test debug deps deps-check clean help compile_commands.json
-all: $(BUILD)/kernel.elf iso
+all: $(BUILD)/kernel.elf iso $(if $(filter yes,$(LINUX)),linux)
 
 help:
-	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso)"
+	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso), and fetch and"
+	@echo "                prepare Debian's Linux kernel (docs/linux.md)"
 	@echo "make run        boot the system with a guest in QEMU (KVM if the host has it; else"
 	@echo "                emulated, guests on AMD SVM); EMU=bochs for Bochs; serial console here"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
@@ -61,9 +65,12 @@ help:
 	@echo "make fuzz       the syscall fuzzer in QEMU (SEED=N replays a run; EMU=bochs)"
 	@echo "make fuzz-coverage  the share of each kernel file's lines the fuzzer reaches"
 	@echo "make bench      benchmarks (instruction counts) under Bochs and QEMU -icount"
+	@echo "make run-linux  Debian's Linux kernel booted natively to a busybox shell (docs/linux.md)"
+	@echo "make linux-bootcount  its instructions from entry to /init, Bochs and QEMU -icount"
 	@echo "make debug      QEMU waiting for gdb; then: gdb -x $(BUILD)/gdbinit"
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make clean      remove $(BUILD)/"
+	@echo "LINUX=no        leaves Debian's Linux kernel (fetched from Debian's archive) out"
 
 # --- kernel ------------------------------------------------------------------
 
@@ -328,6 +335,9 @@ TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info test=$*" $(TEST_MODULES)
 
+# Debian's Linux kernel: its packages, initramfs and native reference ISOs.
+include mk/linux.mk
+
 # --- running -----------------------------------------------------------------
 
 run: deps-check $(BUILD)/os.iso $(BUILD)/disk.img
@@ -361,7 +371,7 @@ BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk 
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
-		$(BUILD)/test-kut-bochs.iso
+		$(BUILD)/test-kut-bochs.iso $(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso)
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log
@@ -387,4 +397,5 @@ compile_commands.json:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name "*.d" 2>/dev/null)
+# (Not in $(LINUX_DIR): Debian's unpacked packages have directories named *.d.)
+-include $(shell find $(BUILD) -path $(LINUX_DIR) -prune -o -type f -name "*.d" -print 2>/dev/null)

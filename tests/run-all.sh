@@ -5,6 +5,7 @@
 # the large-guest suite (QEMU: 1 GiB and 512 MiB guests; Bochs: the 512 MiB one).  Prints one line per
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
 # The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM.
+# The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
 #   tests/run-all.sh BUILD_DIR
 set -u
 build=$1
@@ -32,11 +33,19 @@ lane boot bochs test-boot.iso boot 180 --no-skip \
 	kbd bochs test-kbd.iso kbd 300 --no-skip \
 	kbdconsole bochs test-kbdconsole.iso kbdconsole 300 --no-skip &
 lane1=$!
+# Debian's Linux kernel booted natively (docs/linux.md), about 45 s of CPU,
+# last in the second lane; built with LINUX=no it is a skip.
+linux_suite="linux bochs test-linux.iso linux 600 --no-skip"
+if [ ! -f "$build/test-linux.iso" ]; then
+	linux_suite=
+	echo "skip 0 bochs:linux:boot # no $build/test-linux.iso: built with LINUX=no" \
+		>"$logs/bochs-linux.out"
+fi
 lane user bochs test-user.iso user 300 --no-skip \
 	svm-user bochs-svm test-user.iso user 300 --no-skip \
 	serial bochs test-serial.iso serial 300 --no-skip \
 	console bochs test-console.iso console 300 --no-skip \
-	drivers bochs test-drivers.iso drivers 300 --no-skip &
+	drivers bochs test-drivers.iso drivers 300 --no-skip $linux_suite &
 lane2=$!
 lane fault bochs test-fault.iso fault 120 '' \
 	vm bochs test-vm.iso vm 300 --no-skip \
@@ -52,7 +61,7 @@ tests/kut/run.sh bochs "$build/test-kut-bochs.iso" "$build/kut" "$logs" 2400 \
 	"$build/kut/cases-bochs" >"$logs/bochs-kut.out" 2>&1 &
 lane4=$!
 names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch
-	vmlarge svm-vmlarge kut"
+	vmlarge svm-vmlarge kut linux"
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -70,6 +79,12 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
+	# Debian's Linux kernel booted natively (docs/linux.md); its /init prints the cases.
+	if [ -f "$build/test-linux.iso" ]; then
+		QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linux.iso" linux "$logs" 300 --no-skip
+	else
+		echo "skip 0 qemu:linux:boot # no $build/test-linux.iso: built with LINUX=no"
+	fi
 	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
 		cat "$logs/bochs-$name.out"

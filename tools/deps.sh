@@ -4,7 +4,7 @@
 #                           root, or names the command to run
 #   tools/deps.sh install   installs whatever is missing (idempotent)
 set -eu
-PACKAGES="gcc make binutils grub-pc-bin grub-common xorriso mtools qemu-system-x86
+PACKAGES="gcc make binutils grub-pc-bin grub-common xorriso mtools qemu-system-x86 e2fsprogs
 	bochs bochsbios vgabios"
 
 missing=
