@@ -79,10 +79,12 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
 #define VCPU_ENTRY_RECALL      1u
 #define VCPU_ENTRY_BREAKPOINTS 2u
 #define VCPU_ENTRY_BACKEND     4u /* the backend's own: vcpu_backend->entry_work */
+#define VCPU_ENTRY_DEADLINE    8u /* its exit deadline passed: VMEXIT_DEADLINE */
 /*
  * Called by a backend's enter before every VM entry: true if t must not
  * enter its guest now, because its guest-physical space is gone (t stops)
- * or a recall is pending (its handler gets the VMEXIT_RECALL exit).  Does
+ * or a recall is pending (its handler gets the VMEXIT_RECALL exit), or
+ * its exit deadline passed (VMEXIT_DEADLINE).  Does
  * the rest of entry_work on the way.
  */
 bool vcpu_entry_refused_slow(struct thread *t);
@@ -92,6 +94,21 @@ static inline bool vcpu_entry_refused(struct thread *t)
 	if (__builtin_expect(v->space.type == OBJ_GPA_SPACE && !v->entry_work, 1))
 		return false;
 	return vcpu_entry_refused_slow(t);
+}
+/*
+ * The exit deadline of vCPU thread t (a reply's or SYS_VCPU_WRITE_STATE's
+ * VMG_DEADLINE), replacing the one before: at the host TSC `deadline` it
+ * exits with VMEXIT_DEADLINE, at its next entry if it is not in its guest
+ * then; at once for a deadline already past, never for WAIT_FOREVER.  It
+ * waits on the kernel's timeout list, as a timed wait does: the timer
+ * interrupt (or, on VMX, the preemption timer, which stops at the first
+ * deadline) finds it due and calls vcpu_deadline_reached.  Only t exits.
+ */
+void vcpu_deadline_set(struct thread *t, uint64_t deadline);
+/* t's deadline came (it is off the timeout list): it exits before its next entry. */
+static inline void vcpu_deadline_reached(struct thread *t)
+{
+	t->vcpu->entry_work |= VCPU_ENTRY_DEADLINE;
 }
 /* The vCPU leaves its guest for `reason`: its handler gets a message, or it stops. */
 void vcpu_exit(struct thread *t, uint32_t reason);

@@ -689,6 +689,16 @@ void vmx_exit(void)
 		 * interrupt would wake never runs (the fuzzer's supervisor).
 		 */
 		irq_window();
+		/*
+		 * The timer stopped at the first deadline (vcpu_slice_left),
+		 * which the LAPIC's interrupt, rounded up to its counts, may
+		 * not have reached yet: expire it now, so that the entries
+		 * until it fires are not exits at once (and an exit deadline
+		 * of this vCPU's is taken at its next entry).
+		 */
+		uint64_t now = rdtsc();
+		if (timeout_first(&timeouts) <= now)
+			notification_expire(now);
 	} else if (reason == VMEXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(&t->regs);
 		resume_current();

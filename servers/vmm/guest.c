@@ -23,7 +23,7 @@ static const struct {
 } bindings[] = {
 	{ VMEXIT_CPUID, VMG_GPR_ACDB | VMG_RIP },
 };
-#define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
+#define ALL_EXIT_STATE (VMG_ALL & ~VMG_REPLY_ONLY)
 
 void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len)
 {
