@@ -229,7 +229,7 @@ $(eval $(call test_iso,fuzz,$(FUZZ_TEST_MODULES)))
 # The VMM and its test guests (tests/vm/): Bochs runs them on VMX and SVM, QEMU on SVM.
 # The measurement kernel: tests/vm/vmm.cfg runs the in-kernel baseline guest.
 # Its ISO holds the guests tests/vm/root.cfg gives the VMM, no others: the
-# kernel takes at most 32 boot modules.
+# kernel takes at most 57 boot modules (MB2_MAX_MODULES).
 comma := ,
 VM_GUEST_NAMES := $(subst $(comma), ,$(shell grep -o 'modules=[^ ]*' tests/vm/root.cfg | cut -d= -f2))
 VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \

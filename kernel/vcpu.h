@@ -110,6 +110,19 @@ static inline void vcpu_deadline_reached(struct thread *t)
 {
 	t->vcpu->entry_work |= VCPU_ENTRY_DEADLINE;
 }
+/*
+ * Whether v's exit is one the kernel makes at an entry (a recall, an exit
+ * deadline), not the CPU: no exit information of the CPU's is its, and
+ * the event waiting to be injected (a reply's, or one queued again) is
+ * reported as its interrupted event (VMG_EVENT's IDT-vectoring words), so
+ * that a VMM treats it as any interrupted event and does not inject over
+ * it (docs/vm-exit-protocol.md, "Events are never lost").
+ */
+static inline bool vcpu_exit_at_entry(const struct vcpu *v)
+{
+	uint32_t reason = v->exit_reason & 0xffff;
+	return reason == VMEXIT_RECALL || reason == VMEXIT_DEADLINE;
+}
 /* The vCPU leaves its guest for `reason`: its handler gets a message, or it stops. */
 void vcpu_exit(struct thread *t, uint32_t reason);
 /* Fills the VMM thread r's registers and UTCB with the exit message of vCPU thread s. */

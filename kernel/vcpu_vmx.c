@@ -355,6 +355,28 @@ static void read_msrs(struct vcpu *v, uint64_t *w)
 	w[VMW_TSC_OFFSET] = vmread(TSC_OFFSET);
 }
 
+
+/*
+ * VMG_EVENT: the exit's information, or at an exit the kernel made at an
+ * entry (vcpu_exit_at_entry) none, and the event still to be injected as
+ * the interrupted one (VM exits clear ENTRY_INTR_INFO's valid bit, so a
+ * valid one is a reply's or one queued again).
+ */
+static void read_events(struct vcpu *v, uint64_t *w)
+{
+	if (!vcpu_exit_at_entry(v)) {
+		w[VMW_EXIT_INTR_INFO] = vmread(EXIT_INTR_INFO);
+		w[VMW_EXIT_INTR_ERROR] = vmread(EXIT_INTR_ERROR);
+		w[VMW_IDT_VECTORING_INFO] = vmread(IDT_VECTORING_INFO);
+		w[VMW_IDT_VECTORING_ERROR] = vmread(IDT_VECTORING_ERROR);
+		return;
+	}
+	uint32_t info = vmread(ENTRY_INTR_INFO);
+	bool valid = info & VM_EVENT_VALID;
+	w[VMW_EXIT_INTR_INFO] = w[VMW_EXIT_INTR_ERROR] = 0;
+	w[VMW_IDT_VECTORING_INFO] = valid ? info : 0;
+	w[VMW_IDT_VECTORING_ERROR] = valid && (info & VM_EVENT_ERROR_CODE) ? vmread(ENTRY_INTR_ERROR) : 0;
+}
 static void read_debug(struct vcpu *v, uint64_t *w)
 {
 	for (unsigned i = 0; i < 4; i++)
@@ -430,12 +452,8 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 		w[VMW_INTR_STATE] = vmread(GUEST_INTR_STATE);
 		w[VMW_ACTIVITY] = vmread(GUEST_ACTIVITY);
 	}
-	if (mask & VMG_EVENT) {
-		w[VMW_EXIT_INTR_INFO] = vmread(EXIT_INTR_INFO);
-		w[VMW_EXIT_INTR_ERROR] = vmread(EXIT_INTR_ERROR);
-		w[VMW_IDT_VECTORING_INFO] = vmread(IDT_VECTORING_INFO);
-		w[VMW_IDT_VECTORING_ERROR] = vmread(IDT_VECTORING_ERROR);
-	}
+	if (mask & VMG_EVENT)
+		read_events(v, w);
 	if (mask & VMG_MSR)
 		read_msrs(v, w);
 	if (mask & VMG_DEBUG)
