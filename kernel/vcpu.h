@@ -200,12 +200,13 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
  * both checks are a TSC read and a compare, inline:
  * vcpu_slice_left: just before entry; the TSC counts left (>= 1), for a
  * backend with a preemption timer (VMX).  Such a backend reads no TSC on
- * exits: a slice used up outside the guest leaves the timer 1, and the
- * timer's exit (at once) ends the slice.  The count stops at the first
- * timed wait's deadline too, if that comes first: Bochs 2.7 makes no
- * exit for the LAPIC timer's interrupt while a guest keeps IF=0, and
- * the thread whose wait ends must not wait for the slice's end (that
- * exit ends the vCPU's slice early, as any preemption timer exit does).
+ * exits but at the timer's: a slice used up outside the guest leaves the
+ * timer 1, and the timer's exit (at once) ends the slice.  The count
+ * stops at the first deadline on the timeout list too (a timed wait's,
+ * an exit deadline), if that comes first: Bochs 2.7 makes no exit for
+ * the LAPIC timer's interrupt while a guest keeps IF=0, and the thread
+ * whose wait ends must not wait for the vCPU's next exit (that exit
+ * expires the deadline, and ends the slice only if it is used up).
  * vcpu_slice_exit: first thing after an exit, for a backend without one
  * (SVM); ends the slice once used up.
  */

@@ -697,7 +697,16 @@ void vmx_exit(void)
 	if (reason == VMEXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
 	} else if (reason == VMEXIT_PREEMPTION_TIMER) {
-		t->timeslice = 0; /* its time is up: round robin */
+		uint64_t now = rdtsc();
+		/*
+		 * The timer stops at the slice's end or the first deadline
+		 * (vcpu_slice_left): only the first ends the slice (round
+		 * robin).  A deadline does not: a vCPU whose exit deadline
+		 * comes every millisecond would otherwise wait behind every
+		 * other thread of its priority each time.
+		 */
+		if (now >= t->slice_end)
+			t->timeslice = 0;
 		/*
 		 * Take the interrupts that are pending before choosing who runs
 		 * next.  A pending one would have made its own exit, but Bochs
@@ -714,7 +723,6 @@ void vmx_exit(void)
 		 * until it fires are not exits at once (and an exit deadline
 		 * of this vCPU's is taken at its next entry).
 		 */
-		uint64_t now = rdtsc();
 		if (timeout_first(&timeouts) <= now)
 			notification_expire(now);
 	} else if (reason == VMEXIT_CPUID && vcpu_kernel_cpuid(v)) {

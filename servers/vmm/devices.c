@@ -5,6 +5,7 @@
  * 8259 pair and the I/O APIC, and interrupt delivery from the PIC model
  * to the BSP, as a PC wires the 8259's output to it.
  */
+#include "bios.h"
 #include "mem.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
@@ -142,6 +143,23 @@ static void pit_access_write(struct guest *g, uint16_t port, uint8_t v)
 {
 	pit_sync(g);
 	pit_write(&g->pit, port, v);
+}
+
+/*
+ * A Multiboot kernel finds what a BIOS leaves (bios.h): the real-mode
+ * vector table and its handlers, the PIT's channel 0 at 18.2 Hz (mode 3,
+ * count 65536) and IRQ 0 unmasked at the 8259 (the cascade already is).
+ * Before the image is loaded: an image that overlaps wins.
+ */
+void devices_bios_state(struct guest *g)
+{
+	uint8_t *low = guest_ptr(g, 0, BIOS_LOW_BYTES);
+	if (low)
+		bios_write_ivt(low);
+	pit_access_write(g, PIT_CONTROL_PORT, PIT_SELECT(0) | PIT_ACCESS_LOHI | PIT_MODE(3));
+	pit_access_write(g, PIT_COUNTER0_PORT, 0);
+	pit_access_write(g, PIT_COUNTER0_PORT, 0);
+	pic_write(&g->pic, PIC_MASTER + 1, (uint8_t)~(1u << IRQ_PIT | 1u << 2));
 }
 
 static uint8_t read_byte(struct guest *g, uint16_t port)

@@ -308,6 +308,8 @@ int guest_create(struct guest *g, uint64_t badge)
 	devices_init(g);
 	smp_init(g);
 	acpi_build(g); /* before the image: an image that overlaps the tables wins */
+	if (g->cfg.mode == MODE_MULTIBOOT)
+		devices_bios_state(g);
 	uint64_t entry;
 	g->refused = false;
 	if (!load_image(g, &entry))

@@ -199,6 +199,8 @@ void guest_console_byte(struct guest *g, uint8_t c);
 
 /* devices.c */
 void devices_init(struct guest *g);
+/* A Multiboot guest's start: what a PC's BIOS leaves (bios.h; the vector table if its RAM reaches 1 MiB). */
+void devices_bios_state(struct guest *g);
 /* Writes the ACPI tables (acpi.h) into the guest's BIOS area, if its RAM reaches there. */
 void acpi_build(struct guest *g);
 /*
