@@ -48,7 +48,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     $(wildcard lib/elf.c lib/x86decode.c lib/x86alu.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
 		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/gwalk.c \
-		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c \
+		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c servers/vmm/bios.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
@@ -236,7 +236,7 @@ $(eval $(call test_iso,fuzz,$(FUZZ_TEST_MODULES)))
 # The VMM and its test guests (tests/vm/): Bochs runs them on VMX and SVM, QEMU on SVM.
 # The measurement kernel: tests/vm/vmm.cfg runs the in-kernel baseline guest.
 # Its ISO holds the guests tests/vm/root.cfg gives the VMM, no others: the
-# kernel takes at most 32 boot modules.
+# kernel takes at most 57 boot modules (MB2_MAX_MODULES).
 comma := ,
 VM_GUEST_NAMES := $(subst $(comma), ,$(shell grep -o 'modules=[^ ]*' tests/vm/root.cfg | cut -d= -f2))
 VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \

@@ -320,6 +320,10 @@ void notification_expire(uint64_t now)
 {
 	struct thread *t;
 	while ((t = timeout_pop_expired(&timeouts, now))) {
+		if (t->vcpu) { /* a vCPU's exit deadline (it makes no timed waits) */
+			vcpu_deadline_reached(t);
+			continue;
+		}
 		t->regs.rdi = 0; /* no bits */
 		ipc_wake(t, ERR_TIMEOUT);
 	}

@@ -28,7 +28,11 @@ enum moat_status notification_wait(struct thread *t, struct notification *n, boo
  */
 enum moat_status notification_wait_until(struct thread *t, struct notification *n,
 					 uint64_t deadline);
-/* Ends, with ERR_TIMEOUT, every timed wait whose deadline is at or before now (the timer's). */
+/*
+ * Ends, with ERR_TIMEOUT, every timed wait whose deadline is at or before
+ * now (the timer's); a vCPU's exit deadline among them makes it exit
+ * before its next entry (vcpu_deadline_reached).
+ */
 void notification_expire(uint64_t now);
 void notification_destroy(struct notification *n);
 

@@ -467,7 +467,7 @@ static enum moat_status sys_vcpu_configure(struct trap_frame *r)
 }
 
 /* Exit groups a binding may ask for: the reply-only groups are not state to read. */
-#define EXIT_GROUPS (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
+#define EXIT_GROUPS (VMG_ALL & ~VMG_REPLY_ONLY)
 
 static enum moat_status sys_vcpu_bind(struct trap_frame *r)
 {
@@ -477,7 +477,8 @@ static enum moat_status sys_vcpu_bind(struct trap_frame *r)
 	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
 	if (ep_slot != SLOT_NONE)
 		CHECK(cap_lookup(SELF, ep_slot, OBJ_ENDPOINT, RIGHT_W, &ep), "endpoint");
-	REFUSE_IF(reason >= VMEXIT_REASONS && reason != VMEXIT_RECALL && reason != VMEXIT_DEFAULT,
+	REFUSE_IF(reason >= VMEXIT_REASONS && reason != VMEXIT_RECALL && reason != VMEXIT_DEADLINE &&
+		  reason != VMEXIT_DEFAULT,
 		  ERR_INVALID_ARG, "reason");
 	REFUSE_IF(groups & ~(uint64_t)EXIT_GROUPS, ERR_INVALID_ARG, "groups");
 	CHECK(vcpu_bind(v, reason, ep, groups), "reason (every binding slot is taken)");
@@ -498,6 +499,8 @@ static enum moat_status sys_vcpu_write_state(struct trap_frame *r)
 	memcpy(w, u->mr, sizeof(w));
 	REFUSE_IF(w[VMW_MASK] & ~(uint64_t)VMG_ALL, ERR_INVALID_ARG, "state mask");
 	CHECK(vcpu_backend->write_state(v, w[VMW_MASK], w), "state words");
+	if (w[VMW_MASK] & VMG_DEADLINE)
+		vcpu_deadline_set(v->thread, w[VMW_DEADLINE]);
 	return OK;
 }
 

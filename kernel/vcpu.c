@@ -70,6 +70,7 @@ void vcpu_destroy(struct vcpu *v)
 {
 	if (vcpu_tag_owner[v->tag] == v)
 		vcpu_tag_owner[v->tag] = 0; /* a vCPU made here later is another guest */
+	timeout_remove(&timeouts, v->thread); /* an exit deadline leaves no entry behind */
 	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS or VMCB) */
 	cap_delete(&v->defaults);
 	for (unsigned i = 0; i < VCPU_BINDINGS; i++)
@@ -113,6 +114,11 @@ bool vcpu_entry_refused_slow(struct thread *t)
 		vcpu_exit(t, VMEXIT_RECALL);
 		return true;
 	}
+	if (v->entry_work & VCPU_ENTRY_DEADLINE) {
+		v->entry_work &= ~VCPU_ENTRY_DEADLINE;
+		vcpu_exit(t, VMEXIT_DEADLINE);
+		return true;
+	}
 	/*
 	 * The guest's DR0-3 into the CPU while its DR7 arms one.  MOV DR
 	 * always exits, so a guest reads none of them from the CPU, and the
@@ -125,6 +131,21 @@ bool vcpu_entry_refused_slow(struct thread *t)
 	if (v->entry_work & VCPU_ENTRY_XCR0)
 		xsetbv0(v->xcr0); /* last: nothing refuses the entry or XSAVEs after it */
 	return false;
+}
+
+void vcpu_deadline_set(struct thread *t, uint64_t deadline)
+{
+	struct vcpu *v = t->vcpu;
+	timeout_remove(&timeouts, t);
+	v->entry_work &= ~VCPU_ENTRY_DEADLINE;
+	if (deadline == WAIT_FOREVER)
+		return;
+	if (deadline <= rdtsc()) {
+		vcpu_deadline_reached(t);
+		return;
+	}
+	timeout_insert(&timeouts, t, deadline);
+	timer_arm(deadline);
 }
 
 void vcpu_exit(struct thread *t, uint32_t reason)
@@ -192,6 +213,8 @@ int vcpu_reply(struct thread *r, struct thread *c)
 	int st = vcpu_backend->write_state(c->vcpu, groups, w);
 	if (st != OK)
 		return st;
+	if (groups & VMG_DEADLINE)
+		vcpu_deadline_set(c, w[VMW_DEADLINE]);
 	c->pending = PENDING_NONE;
 	if (w[VMW_MASK] & VMR_STOP)
 		c->state = THREAD_INACTIVE;

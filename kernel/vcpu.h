@@ -81,6 +81,7 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
 #define VCPU_ENTRY_BREAKPOINTS 2u
 #define VCPU_ENTRY_BACKEND     4u /* the backend's own: vcpu_backend->entry_work */
 #define VCPU_ENTRY_XCR0        8u /* the guest's XCR0 is not the kernel's (below) */
+#define VCPU_ENTRY_DEADLINE    16u /* its exit deadline passed: VMEXIT_DEADLINE */
 /*
  * A vCPU's XCR0 (VMG_XCR0, checked by vcpu_check_xcr0): neither VMX nor
  * SVM loads XCR0 at entry or exit, so the kernel does, only when the
@@ -108,7 +109,8 @@ static inline void vcpu_xcr0_exited(const struct vcpu *v)
 /*
  * Called by a backend's enter before every VM entry: true if t must not
  * enter its guest now, because its guest-physical space is gone (t stops)
- * or a recall is pending (its handler gets the VMEXIT_RECALL exit).  Does
+ * or a recall is pending (its handler gets the VMEXIT_RECALL exit), or
+ * its exit deadline passed (VMEXIT_DEADLINE).  Does
  * the rest of entry_work on the way.
  */
 bool vcpu_entry_refused_slow(struct thread *t);
@@ -118,6 +120,34 @@ static inline bool vcpu_entry_refused(struct thread *t)
 	if (__builtin_expect(v->space.type == OBJ_GPA_SPACE && !v->entry_work, 1))
 		return false;
 	return vcpu_entry_refused_slow(t);
+}
+/*
+ * The exit deadline of vCPU thread t (a reply's or SYS_VCPU_WRITE_STATE's
+ * VMG_DEADLINE), replacing the one before: at the host TSC `deadline` it
+ * exits with VMEXIT_DEADLINE, at its next entry if it is not in its guest
+ * then; at once for a deadline already past, never for WAIT_FOREVER.  It
+ * waits on the kernel's timeout list, as a timed wait does: the timer
+ * interrupt (or, on VMX, the preemption timer, which stops at the first
+ * deadline) finds it due and calls vcpu_deadline_reached.  Only t exits.
+ */
+void vcpu_deadline_set(struct thread *t, uint64_t deadline);
+/* t's deadline came (it is off the timeout list): it exits before its next entry. */
+static inline void vcpu_deadline_reached(struct thread *t)
+{
+	t->vcpu->entry_work |= VCPU_ENTRY_DEADLINE;
+}
+/*
+ * Whether v's exit is one the kernel makes at an entry (a recall, an exit
+ * deadline), not the CPU: no exit information of the CPU's is its, and
+ * the event waiting to be injected (a reply's, or one queued again) is
+ * reported as its interrupted event (VMG_EVENT's IDT-vectoring words), so
+ * that a VMM treats it as any interrupted event and does not inject over
+ * it (docs/vm-exit-protocol.md, "Events are never lost").
+ */
+static inline bool vcpu_exit_at_entry(const struct vcpu *v)
+{
+	uint32_t reason = v->exit_reason & 0xffff;
+	return reason == VMEXIT_RECALL || reason == VMEXIT_DEADLINE;
 }
 /* The vCPU leaves its guest for `reason`: its handler gets a message, or it stops. */
 void vcpu_exit(struct thread *t, uint32_t reason);
@@ -197,12 +227,13 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
  * both checks are a TSC read and a compare, inline:
  * vcpu_slice_left: just before entry; the TSC counts left (>= 1), for a
  * backend with a preemption timer (VMX).  Such a backend reads no TSC on
- * exits: a slice used up outside the guest leaves the timer 1, and the
- * timer's exit (at once) ends the slice.  The count stops at the first
- * timed wait's deadline too, if that comes first: Bochs 2.7 makes no
- * exit for the LAPIC timer's interrupt while a guest keeps IF=0, and
- * the thread whose wait ends must not wait for the slice's end (that
- * exit ends the vCPU's slice early, as any preemption timer exit does).
+ * exits but at the timer's: a slice used up outside the guest leaves the
+ * timer 1, and the timer's exit (at once) ends the slice.  The count
+ * stops at the first deadline on the timeout list too (a timed wait's,
+ * an exit deadline), if that comes first: Bochs 2.7 makes no exit for
+ * the LAPIC timer's interrupt while a guest keeps IF=0, and the thread
+ * whose wait ends must not wait for the vCPU's next exit (that exit
+ * expires the deadline, and ends the slice only if it is used up).
  * vcpu_slice_exit: first thing after an exit, for a backend without one
  * (SVM); ends the slice once used up.
  */

@@ -416,8 +416,10 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 	if (mask & VMG_EVENT) {
 		w[VMW_EXIT_INTR_INFO] = 0;
 		w[VMW_EXIT_INTR_ERROR] = 0;
-		w[VMW_IDT_VECTORING_INFO] = event_from_svm(*u64(v, C_EXITINTINFO));
-		w[VMW_IDT_VECTORING_ERROR] = *u64(v, C_EXITINTINFO) >> 32;
+		/* at an exit the kernel made at an entry, the event still to go in (vcpu.h) */
+		uint64_t event = *u64(v, vcpu_exit_at_entry(v) ? C_EVENTINJ : C_EXITINTINFO);
+		w[VMW_IDT_VECTORING_INFO] = event_from_svm(event);
+		w[VMW_IDT_VECTORING_ERROR] = event >> 32;
 	}
 	if (mask & VMG_MSR)
 		read_msrs(v, w);

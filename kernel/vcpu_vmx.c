@@ -358,6 +358,28 @@ static void read_msrs(struct vcpu *v, uint64_t *w)
 	w[VMW_TSC_OFFSET] = vmread(TSC_OFFSET);
 }
 
+
+/*
+ * VMG_EVENT: the exit's information, or at an exit the kernel made at an
+ * entry (vcpu_exit_at_entry) none, and the event still to be injected as
+ * the interrupted one (VM exits clear ENTRY_INTR_INFO's valid bit, so a
+ * valid one is a reply's or one queued again).
+ */
+static void read_events(struct vcpu *v, uint64_t *w)
+{
+	if (!vcpu_exit_at_entry(v)) {
+		w[VMW_EXIT_INTR_INFO] = vmread(EXIT_INTR_INFO);
+		w[VMW_EXIT_INTR_ERROR] = vmread(EXIT_INTR_ERROR);
+		w[VMW_IDT_VECTORING_INFO] = vmread(IDT_VECTORING_INFO);
+		w[VMW_IDT_VECTORING_ERROR] = vmread(IDT_VECTORING_ERROR);
+		return;
+	}
+	uint32_t info = vmread(ENTRY_INTR_INFO);
+	bool valid = info & VM_EVENT_VALID;
+	w[VMW_EXIT_INTR_INFO] = w[VMW_EXIT_INTR_ERROR] = 0;
+	w[VMW_IDT_VECTORING_INFO] = valid ? info : 0;
+	w[VMW_IDT_VECTORING_ERROR] = valid && (info & VM_EVENT_ERROR_CODE) ? vmread(ENTRY_INTR_ERROR) : 0;
+}
 static void read_debug(struct vcpu *v, uint64_t *w)
 {
 	for (unsigned i = 0; i < 4; i++)
@@ -433,12 +455,8 @@ static inline __attribute__((always_inline)) void vmx_read_groups(struct vcpu *v
 		w[VMW_INTR_STATE] = vmread(GUEST_INTR_STATE);
 		w[VMW_ACTIVITY] = vmread(GUEST_ACTIVITY);
 	}
-	if (mask & VMG_EVENT) {
-		w[VMW_EXIT_INTR_INFO] = vmread(EXIT_INTR_INFO);
-		w[VMW_EXIT_INTR_ERROR] = vmread(EXIT_INTR_ERROR);
-		w[VMW_IDT_VECTORING_INFO] = vmread(IDT_VECTORING_INFO);
-		w[VMW_IDT_VECTORING_ERROR] = vmread(IDT_VECTORING_ERROR);
-	}
+	if (mask & VMG_EVENT)
+		read_events(v, w);
 	if (mask & VMG_MSR)
 		read_msrs(v, w);
 	if (mask & VMG_DEBUG)
@@ -688,7 +706,16 @@ void vmx_exit(void)
 	if (reason == VMEXIT_EXTERNAL_INTERRUPT) {
 		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
 	} else if (reason == VMEXIT_PREEMPTION_TIMER) {
-		t->timeslice = 0; /* its time is up: round robin */
+		uint64_t now = rdtsc();
+		/*
+		 * The timer stops at the slice's end or the first deadline
+		 * (vcpu_slice_left): only the first ends the slice (round
+		 * robin).  A deadline does not: a vCPU whose exit deadline
+		 * comes every millisecond would otherwise wait behind every
+		 * other thread of its priority each time.
+		 */
+		if (now >= t->slice_end)
+			t->timeslice = 0;
 		/*
 		 * Take the interrupts that are pending before choosing who runs
 		 * next.  A pending one would have made its own exit, but Bochs
@@ -698,6 +725,15 @@ void vmx_exit(void)
 		 * interrupt would wake never runs (the fuzzer's supervisor).
 		 */
 		irq_window();
+		/*
+		 * The timer stopped at the first deadline (vcpu_slice_left),
+		 * which the LAPIC's interrupt, rounded up to its counts, may
+		 * not have reached yet: expire it now, so that the entries
+		 * until it fires are not exits at once (and an exit deadline
+		 * of this vCPU's is taken at its next entry).
+		 */
+		if (timeout_first(&timeouts) <= now)
+			notification_expire(now);
 	} else if (reason == VMEXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(&t->regs);
 		resume_current();

@@ -5,6 +5,7 @@
  * 8259 pair and the I/O APIC, and interrupt delivery from the PIC model
  * to the BSP, as a PC wires the 8259's output to it.
  */
+#include "bios.h"
 #include "mem.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
@@ -40,6 +41,7 @@ void devices_init(struct guest *g)
 		ide_init(&g->ide, disk_sectors(), &disk_backend, g);
 	pic_init(&g->pic);
 	pit_init(&g->pit);
+	g->pit_epoch = rdtsc();
 	uart_init(&g->uart, uart_tx, g);
 	ioapic_init(&g->ioapic, g->cfg.vcpus, ioapic_message, g);
 	acpi_pm_init(&g->pm, rdtsc(), vmm_tsc_hz());
@@ -131,13 +133,45 @@ static uint8_t rtc_access(struct guest *g, uint16_t port, bool write, uint8_t v)
 	return v;
 }
 
+/* The PIT brought up to the host TSC (vtime.h): its clocks count from devices_init on. */
+static void pit_sync(struct guest *g)
+{
+	pit_follow_tsc(&g->pit, rdtsc() - g->pit_epoch, vmm_tsc_hz());
+}
+
+/* A write lands at the clock it happens: a count loads on the clock after it. */
+static void pit_access_write(struct guest *g, uint16_t port, uint8_t v)
+{
+	pit_sync(g);
+	pit_write(&g->pit, port, v);
+}
+
+/*
+ * A Multiboot kernel finds what a BIOS leaves (bios.h): the real-mode
+ * vector table and its handlers, the PIT's channel 0 at 18.2 Hz (mode 3,
+ * count 65536) and IRQ 0 unmasked at the 8259 (the cascade already is).
+ * Before the image is loaded: an image that overlaps wins.
+ */
+void devices_bios_state(struct guest *g)
+{
+	uint8_t *low = guest_ptr(g, 0, BIOS_LOW_BYTES);
+	if (low)
+		bios_write_ivt(low);
+	pit_access_write(g, PIT_CONTROL_PORT, PIT_SELECT(0) | PIT_ACCESS_LOHI | PIT_MODE(3));
+	pit_access_write(g, PIT_COUNTER0_PORT, 0);
+	pit_access_write(g, PIT_COUNTER0_PORT, 0);
+	pic_write(&g->pic, PIC_MASTER + 1, (uint8_t)~(1u << IRQ_PIT | 1u << 2));
+}
+
 static uint8_t read_byte(struct guest *g, uint16_t port)
 {
 	uint8_t v;
 	if (is_pic_port(port))
 		return pic_read(&g->pic, port);
-	if (is_pit_port(port))
+	if (is_pit_port(port)) {
+		pit_sync(g);
 		return pit_read(&g->pit, port);
+	}
 	if (port == I8042_COMMAND_PORT && !g->kbc.count)
 		devices_pull_input(g); /* the guest looks for keys */
 	if (is_kbc_port(port))
@@ -163,7 +197,7 @@ static void write_byte(struct guest *g, uint16_t port, uint8_t v)
 	if (is_pic_port(port))
 		pic_write(&g->pic, port, v);
 	else if (is_pit_port(port))
-		pit_write(&g->pit, port, v);
+		pit_access_write(g, port, v);
 	else if (is_kbc_port(port))
 		kbc_access(g, port, true, v);
 	else if (is_rtc_port(port))
@@ -286,81 +320,124 @@ bool mmio_access(struct exit_ctx *x)
 	return true;
 }
 
-/* Whether the PIC has an interrupt for the guest: the PIT's edges, the UART's and the RTC's lines (the disk's changes only at its ports). */
-static bool interrupt_due(struct guest *g)
+/*
+ * The timers brought up to the host TSC, and the ISA lines driven as they
+ * and the UART are now: the PIT's rising edges since the last time (any
+ * number of them one edge, as the 8259's IRR and the I/O APIC latch one),
+ * the RTC's IRQ 8.  Called at each exit that may deliver an interrupt
+ * (inject_pending_interrupt) and in a halt, so time runs as the TSC does,
+ * whoever exits.
+ */
+static void devices_update(struct guest *g)
 {
-	while (pit_take_irq0_edges(&g->pit)) {
+	pit_sync(g);
+	if (pit_take_irq0_edges(&g->pit)) {
 		isa_irq(g, IRQ_PIT, true); /* an edge */
 		isa_irq(g, IRQ_PIT, false);
 	}
 	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
 	rtc_poll(&g->rtc, rdtsc());
 	isa_irq(g, RTC_IRQ, rtc_irq(&g->rtc));
-	return pic_pending_vector(&g->pic) >= 0;
 }
 
 /* The PIC's interrupts reach the BSP (through LINT0, vlapic_accepts_pic). */
 bool vcpu_wakes(struct guest *g, unsigned c)
 {
+	devices_update(g); /* first: an edge through the I/O APIC lands in a local APIC */
 	return g->cpu[c].init_pending || vcpu_lapic_pending(g, c) ||
-	       (c == 0 && interrupt_due(g) && vlapic_accepts_pic(&g->cpu[0].lapic));
+	       (c == 0 && vlapic_accepts_pic(&g->cpu[0].lapic) && pic_pending_vector(&g->pic) >= 0);
 }
 
-/* The host TSC of the PIT's next interrupt, which counts only while the BSP halts. */
+/* Whether ISA line irq reaches a CPU: unmasked at the 8259 (for a BSP taking it) or the I/O APIC. */
+static bool isa_irq_unmasked(struct guest *g, unsigned irq)
+{
+	const struct pic8259 *chip = irq < 8 ? &g->pic.master : &g->pic.slave;
+	bool pic = vlapic_accepts_pic(&g->cpu[0].lapic) && !(chip->imr & (1u << (irq & 7))) &&
+		   (irq < 8 || !(g->pic.master.imr & (1u << 2)));
+	unsigned pin = irq == IRQ_PIT ? IOAPIC_PIN_IRQ0 : irq;
+	return pic || !(g->ioapic.redir[pin] & IOAPIC_MASKED);
+}
+
+/* The host TSC of the PIT's next IRQ 0 edge (WAIT_FOREVER: none, or none reaches a CPU). */
 static uint64_t pit_deadline(struct guest *g)
 {
-	uint64_t clocks = pit_ticks_until_irq0(&g->pit), hz = vmm_tsc_hz();
-	if (clocks == UINT64_MAX)
+	uint64_t due = pit_irq0_due_tsc(&g->pit, vmm_tsc_hz());
+	if (due == UINT64_MAX || !isa_irq_unmasked(g, IRQ_PIT))
 		return WAIT_FOREVER;
-	return hz ? g->cpu[0].halt_start + pit_clocks_to_tsc(clocks, hz) : 0;
+	return g->pit_epoch + due;
+}
+
+/* The host TSC at which the RTC next raises IRQ 8 (WAIT_FOREVER: not before C is read, or masked). */
+static uint64_t rtc_deadline(struct guest *g)
+{
+	uint64_t due = rtc_next_deadline(&g->rtc, rdtsc());
+	return due == UINT64_MAX || !isa_irq_unmasked(g, RTC_IRQ) ? WAIT_FOREVER : due;
+}
+
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
 }
 
 uint64_t vcpu_next_deadline(struct guest *g, unsigned c)
 {
-	bool pic = c == 0 && vlapic_accepts_pic(&g->cpu[0].lapic);
-	uint64_t pit = pic ? pit_deadline(g) : WAIT_FOREVER, lapic = vcpu_lapic_deadline(g, c);
-	return pit < lapic ? pit : lapic;
+	uint64_t lapic = vcpu_lapic_deadline(g, c);
+	if (c != 0)
+		return lapic;
+	return earlier(lapic, earlier(pit_deadline(g), rtc_deadline(g)));
 }
 
 /*
  * The exiting vCPU halted with interrupts on: its thread sleeps (a timed
  * wait, in host TSC time, with the guest's lock given up) until the
- * vCPU's next timer deadline (the PIT's for the BSP, its local APIC
- * timer's), or until vcpu_kick wakes it for an interrupt or an INIT
- * (vcpu_wakes).  The PIT keeps its own time, which runs only while the
- * BSP halts: at its deadline it runs on by exactly the clocks it had to
- * go, and its interrupt is due; a halt that ends otherwise (input that
- * raises an interrupt the PIC lets through, the APIC timer, an IPI) runs
- * it on by the time slept; other input sleeps on.  The BSP of a guest
- * with no other vCPU and no timer to come stays awake (exits.c stops it
- * if nothing else is pending); other vCPUs sleep until kicked.  Without
- * the TSC's rate, virtual time jumps to the PIT's interrupt.
+ * vCPU's next timer deadline (the PIT's and the RTC's for the BSP, its
+ * local APIC timer's), or until vcpu_kick wakes it for an interrupt or an
+ * INIT (vcpu_wakes).  The timers run on TSC time whether anyone halts or
+ * not: nothing jumps here, and a wake-up finds them where the TSC has
+ * taken them.  The BSP of a guest with no other vCPU and no timer to
+ * come stays awake (exits.c stops it if nothing else is pending); other
+ * vCPUs sleep until kicked.  g->halt_late says how late the last sleep
+ * that ran to its deadline woke (testdev.c).
  */
 void devices_halt(struct guest *g)
 {
 	unsigned c = guest_exit_cpu(g);
-	uint64_t start = g->cpu[c].halt_start = rdtsc(), clocks = pit_ticks_until_irq0(&g->pit);
-	uint64_t hz = vmm_tsc_hz();
+	g->halt_late = 0;
 	while (!vcpu_wakes(g, c)) {
 		uint64_t deadline = vcpu_next_deadline(g, c);
 		if (deadline == WAIT_FOREVER && c == 0 && g->cfg.vcpus == 1)
 			return; /* nothing will come (another vCPU might send an IPI) */
-		bool timeout = vcpu_sleep_until(g, deadline);
-		if (timeout && c == 0 && deadline == pit_deadline(g)) { /* the PIT's interrupt is due */
-			g->halt_late = hz ? rdtsc() - deadline : UINT64_MAX;
-			pit_advance(&g->pit, clocks);
-			interrupt_due(g);
-			return;
-		}
-		if (c != 0 || timeout)
+		if (vcpu_sleep_until(g, deadline)) {
+			g->halt_late = rdtsc() - deadline;
 			continue;
-		devices_pull_input(g); /* woken by input, or an event */
+		}
+		if (c == 0)
+			devices_pull_input(g); /* woken by input, or an event */
 	}
-	if (c == 0 && clocks != UINT64_MAX) { /* woken before the PIT's interrupt */
-		uint64_t slept = tsc_to_pit_clocks(rdtsc() - start, hz);
-		pit_advance(&g->pit, slept < clocks ? slept : clocks);
-		g->halt_late = 0;
-	}
+}
+
+/*
+ * The exiting vCPU's exit deadline (docs/vm-exit-protocol.md) set to its
+ * next timer deadline, so that a guest spinning with no exit gets its
+ * timer interrupts on time.  The kernel keeps a deadline until it fires
+ * or the next one replaces it: the reply carries it only when it changed
+ * (a fired one is gone: exit_deadline_fired).
+ */
+static void arm_exit_deadline(struct exit_ctx *x)
+{
+	struct guest_vcpu *v = &x->g->cpu[exit_cpu(x)];
+	uint64_t d = vcpu_next_deadline(x->g, exit_cpu(x));
+	if (d == v->exit_deadline)
+		return;
+	v->exit_deadline = d;
+	x->w[VMW_DEADLINE] = d;
+	x->reply |= VMG_DEADLINE;
+}
+
+void exit_deadline_fired(struct exit_ctx *x)
+{
+	x->g->cpu[exit_cpu(x)].exit_deadline = WAIT_FOREVER;
+	inject_pending_interrupt(x);
 }
 
 /* An interrupt can be injected now: IF set, no shadow, no other event on its way in. */
@@ -392,8 +469,9 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	uint64_t *w = x->w;
 	unsigned c = exit_cpu(x);
 	struct vlapic *l = &g->cpu[c].lapic;
-	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
+	devices_update(g);
 	vcpu_lapic_update(g, c);
+	arm_exit_deadline(x);
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);

@@ -529,6 +529,8 @@ static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t re
 			guest_stop(x, "recalled", 0);
 		return;
 	}
+	if (reason == VMEXIT_DEADLINE) /* a timer's interrupt is due (devices.c) */
+		return exit_deadline_fired(x);
 	uprintf("vmm: guest %s: unhandled exit %u at rip %#lx\n", x->g->cfg.name, reason,
 		x->w[VMW_RIP]);
 	guest_stop(x, "unhandled exit", reason);

@@ -23,7 +23,7 @@ static const struct {
 } bindings[] = {
 	{ VMEXIT_CPUID, VMG_GPR_ACDB | VMG_RIP },
 };
-#define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
+#define ALL_EXIT_STATE (VMG_ALL & ~VMG_REPLY_ONLY)
 
 void *guest_ptr(struct guest *g, uint64_t gpa, uint64_t len)
 {
@@ -326,6 +326,8 @@ int guest_create(struct guest *g, uint64_t badge)
 	devices_init(g);
 	smp_init(g);
 	acpi_build(g); /* before the image: an image that overlaps the tables wins */
+	if (g->cfg.mode == MODE_MULTIBOOT)
+		devices_bios_state(g);
 	uint64_t entry;
 	g->refused = false;
 	if (!load_image(g, &entry))

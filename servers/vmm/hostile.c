@@ -10,7 +10,7 @@
 #include "vmm.h"
 #include "array.h"
 
-#define UNDEFINED_GROUP (VMG_ALL + 1) /* no such state: host state is not in the protocol */
+#define UNDEFINED_GROUP (VMR_STOP << 1) /* neither a state group nor a request */
 #define HLT_EXITING     (1u << 2)  /* a VMX control bit the VMM may not touch */
 
 struct bad_reply {

@@ -78,15 +78,23 @@ static void size_windows(void)
 
 static unsigned read_config(void)
 {
-	static char text[4096], err[96], own[48];
+	static char text[16384], err[96], own[48];
 	uint64_t bytes, slot;
 	fmt_snprintf(own, sizeof(own), "%s.cfg", program_name()); /* NAME.cfg, else vmm.cfg */
 	slot = module_slot(own, &bytes);
 	if (slot == SLOT_NONE)
 		slot = module_slot(CONFIG_MODULE, &bytes);
-	if (slot == SLOT_NONE || bytes >= sizeof(text) ||
-	    sys_map(slot, TASK_SELF, CONFIG_WINDOW, RIGHT_R) != OK) {
-		uprintf("vmm: no configuration (module %s)\n", CONFIG_MODULE);
+	if (slot == SLOT_NONE) {
+		uprintf("vmm: no configuration (module %s or %s)\n", own, CONFIG_MODULE);
+		return 0;
+	}
+	if (bytes >= sizeof(text)) {
+		uprintf("vmm: the configuration is %lu bytes, more than the %lu it may have\n", bytes,
+			(uint64_t)sizeof(text) - 1);
+		return 0;
+	}
+	if (sys_map(slot, TASK_SELF, CONFIG_WINDOW, RIGHT_R) != OK) {
+		uprintf("vmm: the configuration's module cannot be mapped\n");
 		return 0;
 	}
 	memcpy(text, (const void *)CONFIG_WINDOW, bytes);

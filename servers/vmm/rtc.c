@@ -107,13 +107,30 @@ static uint64_t seconds_at(const struct rtc *r, uint64_t now)
 }
 
 /* The periodic interrupt's period in TSC counts (0: none). */
-static uint64_t period(const struct rtc *r)
+static uint64_t period_clocks(const struct rtc *r)
 {
 	unsigned rs = r->a & RTC_A_RS;
 	if (!rs || !r->tsc_hz)
 		return 0;
 	unsigned shift = rs <= 2 ? rs + 6 : rs - 1;
-	return clocks_to_tsc(1ULL << shift, TIME_BASE_HZ, r->tsc_hz);
+	return 1ULL << shift;
+}
+
+/*
+ * The periodic interrupt's periods are counted in time-base clocks from
+ * periodic_start, so that none drifts by the rounding of one period to
+ * TSC counts: period k ends at the first TSC count at or after k periods.
+ */
+static uint64_t period_end(const struct rtc *r, uint64_t k)
+{
+	return r->periodic_start + clocks_to_tsc(k * period_clocks(r), TIME_BASE_HZ, r->tsc_hz);
+}
+
+/* The periods restart at TSC now (a new rate, or power-on). */
+static void periodic_restart(struct rtc *r, uint64_t now)
+{
+	r->periodic_start = now;
+	r->next_periodic = period_clocks(r) ? period_end(r, 1) : NEVER;
 }
 
 static void update_irqf(struct rtc *r)
@@ -138,10 +155,11 @@ static bool alarm_matches(const struct rtc *r, uint64_t s)
 
 void rtc_poll(struct rtc *r, uint64_t now)
 {
-	uint64_t p = period(r);
+	uint64_t p = period_clocks(r);
 	if (p && now >= r->next_periodic) {
 		r->c |= RTC_C_PF;
-		r->next_periodic += ((now - r->next_periodic) / p + 1) * p;
+		uint64_t into = tsc_to_clocks(now - r->periodic_start, r->tsc_hz, TIME_BASE_HZ);
+		r->next_periodic = period_end(r, into / p + 1);
 	}
 	uint64_t s = seconds_at(r, now);
 	if (s > r->seen_second) {
@@ -166,7 +184,7 @@ uint64_t rtc_next_deadline(const struct rtc *r, uint64_t now)
 	uint64_t next = NEVER;
 	if (r->c & RTC_C_IRQF)
 		return NEVER; /* IRQ 8 is up until C is read */
-	if ((r->b & RTC_B_PIE) && period(r))
+	if ((r->b & RTC_B_PIE) && period_clocks(r))
 		next = r->next_periodic;
 	if ((r->b & (RTC_B_UIE | RTC_B_AIE)) && running(r, now)) {
 		uint64_t second = r->base_tsc + ((now - r->base_tsc) / r->tsc_hz + 1) * r->tsc_hz;
@@ -274,8 +292,7 @@ static void write_data(struct rtc *r, uint8_t reg, uint8_t v, uint64_t now)
 		return;
 	if (reg == RTC_REG_A) {
 		r->a = v & ~RTC_A_UIP;
-		uint64_t p = period(r);
-		r->next_periodic = p ? now + p : NEVER;
+		periodic_restart(r, now);
 	} else if (reg == RTC_REG_B) {
 		write_b(r, v, now);
 	} else if (reg != RTC_REG_C && reg != RTC_REG_D) {
@@ -314,8 +331,7 @@ void rtc_init(struct rtc *r, uint64_t now, uint64_t tsc_hz, uint64_t ram_bytes)
 {
 	*r = (struct rtc){ .a = RTC_A_RESET, .b = RTC_B_RESET, .tsc_hz = tsc_hz, .base_tsc = now,
 			   .base_seconds = RTC_START, .seen_second = RTC_START };
-	uint64_t p = period(r);
-	r->next_periodic = p ? now + p : NEVER;
+	periodic_restart(r, now);
 	const uint64_t kib = 1024, mib = kib * kib, gib = mib * kib;
 	uint64_t below_4g = ram_bytes < 4 * gib ? ram_bytes : 4 * gib;
 	put_size(r, 0x15, 2, (ram_bytes < 640 * kib ? ram_bytes : 640 * kib) / kib);

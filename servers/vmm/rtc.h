@@ -87,6 +87,7 @@ struct rtc {
 	uint64_t base_tsc;        /* when the time was base_seconds exactly (not while SET) */
 	uint64_t base_seconds;    /* seconds since 1900-01-01; while SET, the time itself */
 	uint64_t seen_second;     /* the last second whose update set UF and AF */
+	uint64_t periodic_start;  /* the TSC the periodic interrupt's periods count from */
 	uint64_t next_periodic;   /* the TSC of the next PF (UINT64_MAX: none) */
 };
 

@@ -47,6 +47,7 @@ void smp_init(struct guest *g)
 		v->init_pending = false;
 		v->sipi_vector = -1;
 		v->tsc_offset = 0;
+		v->exit_deadline = WAIT_FOREVER;
 		v->misc_enable = MISC_ENABLE_RESET;
 		v->cr4 = 0;
 		v->xcr0 = XCR0_RESET; /* the kernel's too (kernel/fpu.c) */
@@ -68,25 +69,13 @@ uint64_t vcpu_lapic_deadline(const struct guest *g, unsigned c)
 }
 
 /*
- * Nothing recalls a running vCPU when its timer runs out (the model
- * fires at its next exit), so a guest that arms a short timer and spins
- * until it fires would spin for ever.  A deadline this close (in TSC
- * counts: about 0.7 ms at 3 GHz; kvm-unit-tests' one-shot timer test
- * arms 2^16 bus clocks, 2^20 TSC counts) is waited out here instead, at
- * the exit that finds it; the interrupt then comes no sooner than its
- * time.  A stopgap until something recalls a vCPU at its deadline.
+ * The local APIC's timer brought up to the vCPU's TSC.  A guest that
+ * spins until it fires gets its exit at the timer's deadline (the exit
+ * deadline, devices.c arm_exit_deadline), so nothing waits here.
  */
-#define LAPIC_SPIN_MAX (1u << 21)
-
 void vcpu_lapic_update(struct guest *g, unsigned c)
 {
-	struct vlapic *l = &g->cpu[c].lapic;
-	uint64_t now = vcpu_guest_tsc(g, c), due = vlapic_next_deadline(l);
-	while (due > now && due - now <= LAPIC_SPIN_MAX) {
-		asm volatile("pause");
-		now = vcpu_guest_tsc(g, c);
-	}
-	vlapic_update(l, now);
+	vlapic_update(&g->cpu[c].lapic, vcpu_guest_tsc(g, c));
 }
 
 bool vcpu_lapic_pending(struct guest *g, unsigned c)
@@ -292,12 +281,14 @@ bool smp_recalled(struct exit_ctx *x)
 		return false;
 	v->init_pending = false;
 	vlapic_reset(&v->lapic);
+	v->exit_deadline = WAIT_FOREVER; /* its timers are reset: the reply takes the deadline away */
+	x->w[VMW_DEADLINE] = WAIT_FOREVER;
 	if (v->sipi_vector < 0) {
 		v->state = VCPU_WAIT_SIPI;
-		x->reply = VMR_STOP;
+		x->reply = VMR_STOP | VMG_DEADLINE;
 		return true;
 	}
-	x->reply = guest_real_mode_state(x->w, (uint16_t)v->sipi_vector << 8);
+	x->reply = guest_real_mode_state(x->w, (uint16_t)v->sipi_vector << 8) | VMG_DEADLINE;
 	v->sipi_vector = -1;
 	return true;
 }

@@ -97,7 +97,7 @@ struct guest_vcpu {
 	uint64_t endpoint, wake, thread, utcb_frame, stack_frame;
 	bool halted;            /* its thread sleeps in a halt: vcpu_kick signals wake */
 	bool endpoint_made;     /* its endpoint exists: its thread may receive (main.c) */
-	uint64_t halt_start;    /* the TSC when its halt began (devices_halt) */
+	uint64_t exit_deadline; /* the exit deadline the kernel holds for it (WAIT_FOREVER: none) */
 	enum vcpu_state state;
 	bool init_pending;      /* an INIT reached it while it ran: it was recalled */
 	int sipi_vector;        /* a STARTUP that came meanwhile (-1: none) */
@@ -134,6 +134,7 @@ struct guest {
 	uint64_t first_tsc;    /* the TSC the guest read first, if it says (testdev.c) */
 	struct pic_pair pic;
 	struct pit8254 pit;
+	uint64_t pit_epoch;    /* the host TSC of the PIT's clock 0: it counts on TSC time from there */
 	struct uart16550 uart;
 	struct ide_disk ide;
 	struct ioapic ioapic;
@@ -212,6 +213,8 @@ void guest_console_byte(struct guest *g, uint8_t c);
 
 /* devices.c */
 void devices_init(struct guest *g);
+/* A Multiboot guest's start: what a PC's BIOS leaves (bios.h; the vector table if its RAM reaches 1 MiB). */
+void devices_bios_state(struct guest *g);
 /* Writes the ACPI tables (acpi.h) into the guest's BIOS area, if its RAM reaches there. */
 void acpi_build(struct guest *g);
 /*
@@ -235,10 +238,14 @@ void devices_halt(struct guest *g);
 bool vcpu_wakes(struct guest *g, unsigned c);
 /*
  * The host TSC when vCPU c's next timer interrupt is due, WAIT_FOREVER if
- * none is (the PIT's, for the BSP: it counts only while the BSP halts,
- * from cpu[0].halt_start).
+ * none is: its local APIC timer's, and for the BSP the PIT's and the
+ * RTC's too, when their line is unmasked somewhere (the BSP keeps the
+ * platform's time: its exit at their deadline delivers their edges,
+ * through the I/O APIC to any vCPU).
  */
 uint64_t vcpu_next_deadline(struct guest *g, unsigned c);
+/* A VMEXIT_DEADLINE exit: the kernel's deadline is gone; the timers' interrupts delivered. */
+void exit_deadline_fired(struct exit_ctx *x);
 void inject_pending_interrupt(struct exit_ctx *x);
 void devices_pull_input(struct guest *g);
 

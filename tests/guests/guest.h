@@ -20,11 +20,22 @@
 	.set	MMIO_PAGE, 0xFEB00000	/* scratch MMIO page, not RAM */
 	.set	HC_PING, 0		/* VMCALL 0: returns EBX + 1 */
 	.set	HC_PUTC, 1		/* VMCALL 1: console byte in EBX */
+	.set	PIT_CHANNEL0, 0x40	/* the 8254's counter 0 */
+	.set	PIT_CONTROL, 0x43	/* and its control word */
+	.set	PIT_INPUT_HZ, 1193182	/* its input clock */
 
 /* FAIL code: report a failure code (does not return) */
 .macro	FAIL code
 	movl	$\code, %eax
 	jmp	report
+.endm
+
+/* EXPECT_AT_LEAST min, operand, code: fail with code unless operand >= min (unsigned) */
+.macro	EXPECT_AT_LEAST min, opnd, code
+	cmpl	$\min, \opnd
+	jae	.Lok\@
+	FAIL	\code
+.Lok\@:
 .endm
 
 /* EXPECT value, operand, code: fail with code unless operand == value */
@@ -158,6 +169,14 @@ set_gate:
 	movw	%dx, 6(%ecx)		/* offset 31:16 */
 	popl	%edx
 	ret
+.endm
+
+/* UNEXPECTED_FAILS: the `unexpected` of a guest that fails with 0x100 + n at any stray vector n */
+.macro	UNEXPECTED_FAILS
+unexpected:
+	popl	%eax
+	addl	$0x100, %eax
+	jmp	report
 .endm
 
 /* VECTOR_STUBS nvec: one 8-byte stub per vector at `stubs`, which pushes

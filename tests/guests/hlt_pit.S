@@ -8,12 +8,12 @@
  * counted 10 ticks.  If the VMM never injects the interrupt the guest stays
  * halted for ever (the harness timeout catches that).
  *
- * The PIT's time runs only while the guest halts, so each tick comes one
- * PIT period after its HLT: the VMM sleeps that long in host time (a timed
- * wait) before it injects the interrupt.  The guest reads the TSC before
- * each HLT and in the handler, and checks each wait against the host
- * TSC's rate (test port 0xD8, in kHz): at least 10 ms (the period is
- * 10.0002 ms).  How long the wait lasts past that also depends on the
+ * The PIT counts on TSC time from its programming on, so tick n comes n
+ * PIT periods after it, and never sooner: a halt sleeps in host time (a
+ * timed wait) until the next tick's TSC.  The guest reads the TSC before
+ * it programs the PIT and in the handler, and checks each tick against
+ * the host TSC's rate (test port 0xD8, in kHz): tick n at least n * 10 ms
+ * on (the period is 10.0002 ms).  How long a wait lasts past that also depends on the
  * other vCPUs the scheduler runs first, so for the sleep's resolution the
  * guest reads what the VMM measured when it woke (test port 0xDC: TSC
  * counts past the deadline) after each tick: at most 1 ms for most of them
@@ -25,7 +25,7 @@
  *   2  master PIC IMR (port 0x21) does not read back 0xFE
  *   3  slave PIC IMR (port 0xA1) does not read back 0xFF
  *   4  the TSC rate port reads 0 (the VMM does not know the host's TSC rate)
- *   5  a tick came sooner than 10 ms after its HLT (virtual time jumped)
+ *   5  tick n came sooner than n * 10 ms after the PIT's programming (virtual time jumped)
  *   6  the VMM woke more than 1 ms after the deadline for half the halts or more
  *   0x100 + n  unexpected exception n
  *   0x200 + n  unexpected (masked) IRQ n, n = 1..15 except spurious 7 and 15
@@ -64,6 +64,9 @@ start:
 	EXPECT	0xFF, %eax, 3
 
 	/* 8254: channel 0, lobyte/hibyte, mode 2 (rate generator), binary */
+	rdtsc
+	movl	%eax, start_tsc
+	movl	%edx, start_tsc + 4
 	movb	$0x34, %al
 	outb	%al, $PIT_CMD
 	movb	$(PIT_COUNT & 0xFF), %al
@@ -83,10 +86,7 @@ start:
 
 	/* sti; hlt until TICKS ticks (STI's shadow makes the pair atomic) */
 	movl	$100, %ecx
-1:	rdtsc
-	movl	%eax, halt_tsc
-	movl	%edx, halt_tsc + 4
-	sti
+1:	sti
 	hlt
 	cli
 	movl	$HALT_LATE_PORT, %edx
@@ -99,10 +99,12 @@ start:
 	loop	1b
 	FAIL	1
 
-	/* every wait at least wait_min */
+	/* tick n (from 1) at least n * wait_min after the start */
 3:	xorl	%ebx, %ebx
-4:	movl	waits(,%ebx,4), %eax
-	cmpl	wait_min, %eax
+	xorl	%ecx, %ecx
+4:	addl	wait_min, %ecx
+	movl	waits(,%ebx,4), %eax
+	cmpl	%ecx, %eax
 	jae	5f
 	FAIL	5
 5:	incl	%ebx
@@ -117,14 +119,14 @@ start:
 
 	SET_GATE_FUNCTION
 
-/* IRQ0: note the TSC counts since the HLT (saturated at 32 bits), count the tick, non-specific EOI */
+/* IRQ0: note the TSC counts since the start (saturated at 32 bits), count the tick, non-specific EOI */
 timer_handler:
 	pushl	%eax
 	pushl	%edx
 	pushl	%ebx
 	rdtsc
-	subl	halt_tsc, %eax
-	sbbl	halt_tsc + 4, %edx
+	subl	start_tsc, %eax
+	sbbl	start_tsc + 4, %edx
 	jz	1f
 	movl	$0xFFFFFFFF, %eax
 1:	movl	ticks, %ebx
@@ -164,8 +166,8 @@ unexpected:
 
 	.balign	4
 ticks:	.long	0
-halt_tsc:	.quad	0
-waits:	.fill	TICKS, 4, 0	/* TSC counts from HLT to tick, one per tick */
+start_tsc:	.quad	0	/* before the PIT's programming */
+waits:	.fill	TICKS, 4, 0	/* TSC counts from the start to each tick */
 late_halts:	.long	0		/* halts the VMM woke from more than 1 ms late */
 wait_min:	.long	0		/* TSC counts in 10 ms */
 late_max:	.long	0		/* TSC counts in 1 ms */

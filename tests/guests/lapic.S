@@ -110,7 +110,7 @@
 	.set	BUS, 16				/* TSC counts per APIC bus clock (CPUID 0x15) */
 	.set	COUNT, 100000			/* TSC counts */
 	.set	LONG_COUNT, 10000000		/* longer than a few exits, even under QEMU -icount */
-	.set	SHORT_COUNT, 50000		/* what the VMM waits out at an exit (docs/vmm.md) */
+	.set	SHORT_COUNT, 50000		/* the vCPU's exit deadline brings it in (docs/vmm.md, "Time") */
 	.set	POLL_LIMIT, 1000000
 	.set	POST_PORT, 0x80			/* nothing there: each write is an exit */
 	.set	TRAMPOLINE, 0x9000

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "pit8254.h"
+#include "vtime.h"
 #include "unit.h"
 #include "array.h"
 
@@ -445,4 +446,73 @@ TEST(pit_ticks_until_agrees_with_advance)
 		}
 		CHECK_EQ(seen, cases[i].mode >= 2 && cases[i].mode <= 3 ? 6 : 1);
 	}
+}
+
+/* The PIT on TSC time (vtime.h), at a 1 GHz TSC and a 3 GHz one. */
+#define TSC_1GHZ 1000000000ULL
+
+TEST(pit_follows_the_tsc_a_second_of_1khz_ticks)
+{
+	struct pit8254 p;
+
+	pit_init(&p);
+	program(&p, 0, 2, PIT_HZ / 1000);
+	pit_follow_tsc(&p, TSC_1GHZ / 2, TSC_1GHZ); /* half a second: half the ticks */
+	CHECK_EQ(pit_take_irq0_edges(&p), 500);
+	pit_follow_tsc(&p, TSC_1GHZ, TSC_1GHZ);
+	CHECK_EQ(pit_take_irq0_edges(&p), 500);
+	CHECK_EQ(p.now, PIT_HZ);
+}
+
+TEST(pit_follows_the_tsc_never_back)
+{
+	struct pit8254 p;
+
+	pit_init(&p);
+	program(&p, 0, 2, 100);
+	pit_follow_tsc(&p, 3 * TSC_1GHZ / 1000, 3 * TSC_1GHZ);
+	uint64_t clock = p.now;
+	CHECK_EQ(clock, PIT_HZ / 1000);
+	pit_follow_tsc(&p, 0, 3 * TSC_1GHZ); /* an earlier TSC (another vCPU's read) */
+	CHECK_EQ(p.now, clock);
+	pit_follow_tsc(&p, 5 * TSC_1GHZ, 0); /* no rate: time stands still */
+	CHECK_EQ(p.now, clock);
+	CHECK_EQ(pit_irq0_due_tsc(&p, 0), UINT64_MAX);
+}
+
+/* IRQ 0's due TSC is exact: one count before it no edge, at it the edge. */
+TEST(pit_irq0_due_tsc_is_the_edge_and_not_a_count_before)
+{
+	static const uint64_t rates[] = { TSC_1GHZ, 3 * TSC_1GHZ, 50000000, PIT_HZ };
+
+	for (unsigned i = 0; i < ARRAY_LEN(rates); i++) {
+		struct pit8254 p;
+
+		pit_init(&p);
+		program(&p, 0, 2, 11932); /* 100 Hz: Linux's calibration period */
+		for (unsigned tick = 0; tick < 5; tick++) {
+			uint64_t due = pit_irq0_due_tsc(&p, rates[i]);
+			CHECK(due != UINT64_MAX);
+			pit_follow_tsc(&p, due - 1, rates[i]);
+			CHECK_EQ(pit_take_irq0_edges(&p), 0);
+			pit_follow_tsc(&p, due, rates[i]);
+			CHECK_EQ(pit_take_irq0_edges(&p), 1);
+		}
+		/* a count of 11932 clocks loaded at clock 1: the fifth edge at clock 59661 */
+		CHECK_EQ(p.now, 1 + 5 * 11932);
+	}
+}
+
+/* A mode-0 one-shot is due once; past it nothing is. */
+TEST(pit_irq0_due_tsc_of_a_one_shot)
+{
+	struct pit8254 p;
+
+	pit_init(&p);
+	program(&p, 0, 0, 1193);
+	uint64_t due = pit_irq0_due_tsc(&p, TSC_1GHZ);
+	CHECK_EQ(due, clocks_to_tsc(1194, PIT_HZ, TSC_1GHZ));
+	pit_follow_tsc(&p, due + TSC_1GHZ, TSC_1GHZ);
+	CHECK_EQ(pit_take_irq0_edges(&p), 1);
+	CHECK_EQ(pit_irq0_due_tsc(&p, TSC_1GHZ), UINT64_MAX);
 }

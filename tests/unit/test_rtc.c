@@ -227,3 +227,26 @@ TEST(rtc_a_tsc_behind_its_base_neither_moves_nor_breaks_the_clock)
 	CHECK_EQ(cmos_read(&r, RTC_MINUTES, T0 + 2 * HZ), 0x10);
 	CHECK_EQ(cmos_read(&r, RTC_SECONDS, T0 + 2 * HZ), 0x02);
 }
+
+/*
+ * The periodic interrupt on TSC time, as a guest that spins (the VMM's
+ * exit deadline) or halts (its sleep) takes it: each at its deadline and
+ * not a count before, 1024 of them in a second at the reset rate.
+ */
+TEST(rtc_periodic_interrupts_follow_the_tsc_for_a_second)
+{
+	struct rtc r;
+	unsigned count = 0;
+	rtc_init(&r, T0, HZ, MIB); /* register A at reset: 1024 Hz */
+	cmos_write(&r, RTC_REG_B, RTC_B_24H | RTC_B_PIE, T0);
+	for (uint64_t due; (due = rtc_next_deadline(&r, T0)) <= T0 + HZ; count++) {
+		rtc_poll(&r, due - 1);
+		CHECK(!rtc_irq(&r));
+		rtc_poll(&r, due);
+		CHECK(rtc_irq(&r));
+		CHECK(cmos_read(&r, RTC_REG_C, due) & RTC_C_PF);
+		if (count > 2000)
+			break;
+	}
+	CHECK_EQ(count, 1024);
+}

@@ -50,6 +50,7 @@ enum vm_word {
 	VMW_DR0, VMW_DR1, VMW_DR2, VMW_DR3,           /* VMG_DEBUG: the guest's debug registers */
 	VMW_DR6, VMW_DR7,
 	VMW_XCR0,                                     /* VMG_XCR0: the guest's XCR0 */
+	VMW_DEADLINE,    /* VMG_DEADLINE (reply only): host TSC of a VMEXIT_DEADLINE exit, or none */
 	VMW_COUNT
 };
 
@@ -96,7 +97,10 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 #define VMG_MSR       (1u << 12)
 #define VMG_DEBUG     (1u << 13)
 #define VMG_XCR0      (1u << 14)
-#define VMG_ALL       0x7fffu
+#define VMG_DEADLINE  (1u << 15)
+#define VMG_ALL       0xffffu
+/* The groups a reply writes and no exit reads: a binding cannot ask for them. */
+#define VMG_REPLY_ONLY (VMG_INJECT | VMG_CONTROLS | VMG_DEADLINE)
 /* Reply requests. */
 #define VMR_STOP      (1u << 16)  /* stop the vCPU instead of resuming it */
 
@@ -108,7 +112,8 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
  * The exit reasons the VMM sees, the same on both backends.  Their numbers
  * are VMX's basic exit reasons (Intel SDM vol. 3, appendix C) and are ABI;
  * the SVM backend translates its exit codes to them (table in
- * docs/vm-exit-protocol.md).  VMEXIT_RECALL is the kernel's own.
+ * docs/vm-exit-protocol.md).  VMEXIT_RECALL and VMEXIT_DEADLINE are the
+ * kernel's own.
  */
 enum vm_exit_reason {
 	VMEXIT_EXCEPTION = 0,
@@ -137,6 +142,7 @@ enum vm_exit_reason {
 	VMEXIT_XSETBV = 55,
 	VMEXIT_REASONS = 65,         /* bound of the reasons above: SYS_VCPU_BIND's tables */
 	VMEXIT_RECALL = 0x100,   /* the kernel's own: SYS_VCPU_RECALL asked for an exit */
+	VMEXIT_DEADLINE = 0x101, /* the kernel's own: the TSC reached the reply's VMG_DEADLINE */
 };
 #define VMEXIT_ENTRY_FAILURE (1u << 31)
 /*
@@ -152,10 +158,11 @@ enum vm_exit_reason {
 /* How many words a message with these groups carries: up to the end of the highest one. */
 static inline unsigned vm_message_words(uint32_t groups)
 {
-	static const uint8_t end[15] = { /* indexed by the group's bit number */
+	static const uint8_t end[16] = { /* indexed by the group's bit number */
 		VMW_RBX + 1, VMW_RIP + 1, VMW_RFLAGS + 1, VMW_R15 + 1, VMW_GLA + 1, VMW_EFER + 1,
 		VMW_GDTR_BASE, VMW_IDTR_LIMIT + 1, VMW_ACTIVITY + 1, VMW_IDT_VECTORING_ERROR + 1,
 		VMW_INJECT_ERROR + 1, VMW_CONTROLS + 1, VMW_TSC_OFFSET + 1, VMW_DR7 + 1, VMW_XCR0 + 1,
+		VMW_DEADLINE + 1,
 	};
 	groups &= VMG_ALL;
 	return groups ? end[31 - __builtin_clz(groups)] : VMW_MASK + 1;

@@ -240,7 +240,7 @@ static uint64_t rnd_value(struct rng *r, enum kind kind)
 		return below(r, 4) ? VMEXIT_DEFAULT : below(r, 8) ? below(r, VMEXIT_REASONS) :
 		       VMEXIT_RECALL;
 	case K_GROUPS:
-		return below(r, 8) ? rnd(r) & (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS)) : rnd_any(r);
+		return below(r, 8) ? rnd(r) & (VMG_ALL & ~VMG_REPLY_ONLY) : rnd_any(r);
 	case K_VFLAGS:
 		return below(r, 4) ? 0 : below(r, 3);
 	case K_SCOPE:

@@ -187,7 +187,7 @@ static uint64_t exit_groups(struct rng *r)
 {
 	if (below(r, 3) == 0)
 		return VMG_GPR_ACDB | VMG_RIP;
-	return (rnd(r) & (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))) | VMG_RIP;
+	return (rnd(r) & (VMG_ALL & ~VMG_REPLY_ONLY)) | VMG_RIP;
 }
 
 /* A random guest in the pool's space, run by both pool vCPUs; false if it could not start. */

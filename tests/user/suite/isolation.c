@@ -38,7 +38,7 @@
 #define ASM_NUMBER(n) ASM_NUMBER_(n)
 #define ASM_NUMBER_(n) #n
 
-#define ALL_EXIT_STATE (VMG_ALL & ~(VMG_INJECT | VMG_CONTROLS))
+#define ALL_EXIT_STATE (VMG_ALL & ~VMG_REPLY_ONLY)
 
 /* Guest code, copied to CODE_GPA: 32-bit unless it says 64. */
 extern const char guest_ldt_tr[], guest_ldt_tr_end[], guest_count[], guest_count_end[];
@@ -1127,6 +1127,29 @@ static enum result two_vcpus_share_a_space_and_its_unmap(void)
 }
 
 /*
+ * Runs m's vCPU and a second one on its space (cpu[0], cpu[1]), each
+ * counting at DATA_GPA + 8 * its index, with `rflags`; cpu[0] with exit
+ * deadline d (none for WAIT_FOREVER).  0 on failure (reported).
+ */
+static int start_two_counters(struct vm *m, uint64_t cpu[2], uint64_t rflags, uint64_t d)
+{
+	cpu[0] = m->vcpu;
+	cpu[1] = vm_second_vcpu(m);
+	if (!cpu[1])
+		return 0;
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t *w = protected_mode_state();
+		w[VMW_RFLAGS] = rflags;
+		w[VMW_RBX] = DATA_GPA + 8 * i;
+		w[VMW_MASK] |= i == 0 && d != WAIT_FOREVER ? VMG_DEADLINE : 0;
+		w[VMW_DEADLINE] = d;
+		if (sys_vcpu_write_state(cpu[i]) != OK || sys_vcpu_run(cpu[i]) != OK)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * A recall stops the vCPU it names alone: while it waits in its recall
  * exit, the other vCPU of the same guest keeps running.  Both spin with
  * IF=1: Bochs's SVM ends the slice of no guest that keeps IF=0.
@@ -1134,19 +1157,11 @@ static enum result two_vcpus_share_a_space_and_its_unmap(void)
 static enum result recalling_one_vcpu_leaves_the_other_running(void)
 {
 	struct vm m;
-	uint64_t badge;
+	uint64_t badge, cpu[2];
 	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
 		return skip_reason ? SKIP : FAIL;
-	uint64_t cpu[2] = { m.vcpu, vm_second_vcpu(&m) };
 	volatile uint64_t *counts = (volatile uint64_t *)(m.mem + DATA_GPA);
-	CHECK_MADE(cpu[1]);
-	for (unsigned i = 0; i < 2; i++) {
-		uint64_t *w = protected_mode_state();
-		w[VMW_RFLAGS] = 0x202;
-		w[VMW_RBX] = DATA_GPA + 8 * i;
-		CHECK_OK(sys_vcpu_write_state(cpu[i]));
-		CHECK_OK(sys_vcpu_run(cpu[i]));
-	}
+	CHECK(start_two_counters(&m, cpu, 0x202, WAIT_FOREVER));
 	CHECK(wait_change(&counts[0], 0) && wait_change(&counts[1], 0));
 	CHECK_OK(sys_vcpu_recall(cpu[0]));
 	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && badge == 1);
@@ -1157,6 +1172,115 @@ static enum result recalling_one_vcpu_leaves_the_other_running(void)
 	CHECK_OK(sys_vcpu_recall(cpu[1]));
 	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && badge == 2);
 	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/* --- exit deadlines -------------------------------------------------------- */
+
+/* Replies with the exit deadline d (and the groups in mask). */
+static uint64_t vm_reply_deadline(uint64_t mask, uint64_t d)
+{
+	utcb()->mr[VMW_DEADLINE] = d;
+	return vm_reply(mask | VMG_DEADLINE);
+}
+
+/*
+ * A guest counting at DATA_GPA, not started, its first state in the UTCB
+ * with exit deadline d: IF=0 on VMX (Bochs then exits for no interrupt
+ * of the host's), IF=1 on SVM (Bochs's SVM ends no slice of a guest that
+ * keeps IF=0).  0 as vm_new.
+ */
+static int counting_vm_with_deadline(struct vm *m, uint64_t d)
+{
+	if (!vm_new(m, guest_count, guest_count_end, 0))
+		return 0;
+	uint64_t *w = protected_mode_state();
+	w[VMW_RFLAGS] = cpu_is_intel() ? 2 : 0x202;
+	w[VMW_MASK] |= VMG_DEADLINE;
+	w[VMW_DEADLINE] = d;
+	return 1;
+}
+
+/*
+ * An exit deadline already past makes the vCPU exit at once, before its
+ * guest runs an instruction; one to come makes a guest that never exits
+ * by itself (it counts, with IF=0 on VMX: no interrupt of the host's
+ * ends it there under Bochs) exit at that TSC and not before.
+ */
+static enum result exit_deadline_past_exits_at_once_and_one_to_come_on_time(void)
+{
+	struct vm m;
+	if (!counting_vm_with_deadline(&m, 1))
+		return skip_reason ? SKIP : FAIL;
+	volatile uint32_t *counter = (volatile uint32_t *)(m.mem + DATA_GPA);
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_DEADLINE);
+	CHECK(*counter == 0);
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t d = rdtsc() + tsc_hz() / 1000, before = *counter; /* 1 ms */
+		CHECK_OK(vm_reply_deadline(0, d));
+		CHECK(vm_next_exit(&m, NULL) == VMEXIT_DEADLINE);
+		CHECK(rdtsc() >= d);
+		CHECK(*counter != before);
+	}
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A deadline replaced by none (WAIT_FOREVER) makes no exit: the guest
+ * runs well past it, and its next exit is the recall the suite asks for.
+ */
+static enum result no_exit_deadline_makes_no_deadline_exit(void)
+{
+	struct vm m;
+	uint64_t d = rdtsc() + tsc_hz() / 1000;
+	if (!counting_vm_with_deadline(&m, d))
+		return skip_reason ? SKIP : FAIL;
+	volatile uint32_t *counter = (volatile uint32_t *)(m.mem + DATA_GPA);
+	CHECK_OK(sys_vcpu_recall(m.vcpu)); /* exits before it enters */
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_RECALL);
+	CHECK_OK(vm_reply_deadline(0, WAIT_FOREVER));
+	CHECK(sleep_until(d + tsc_hz() / 200)); /* 5 ms past it */
+	CHECK(*counter != 0);
+	CHECK_OK(sys_vcpu_recall(m.vcpu));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_RECALL);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A deadline makes its own vCPU exit and nothing else: of two vCPUs on
+ * one space, the one with deadlines (each 1 ms on) exits at each, the
+ * other runs on without an exit until it is recalled, and a timed wait
+ * of the suite's ends on time meanwhile.  Deleting a vCPU whose deadline
+ * is still to come takes it off the kernel's timeout list (the
+ * invariant checker walks the list).
+ */
+static enum result exit_deadline_is_its_own_vcpus_alone(void)
+{
+	struct vm m;
+	uint64_t badge, broken = 1, cpu[2];
+	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	volatile uint64_t *counts = (volatile uint64_t *)(m.mem + DATA_GPA);
+	CHECK(start_two_counters(&m, cpu, cpu_is_intel() ? 2 : 0x202, rdtsc() + tsc_hz() / 1000));
+	for (unsigned i = 0; i < 5; i++) {
+		CHECK(vm_next_exit(&m, &badge) == VMEXIT_DEADLINE && badge == 1);
+		CHECK_OK(vm_reply_deadline(0, rdtsc() + tsc_hz() / 1000));
+	}
+	CHECK(sleep_until(rdtsc() + tsc_hz() / 1000));
+	CHECK(counts[1] != 0);
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_DEADLINE && badge == 1);
+	CHECK_OK(vm_reply_deadline(VMR_STOP, rdtsc() + 10 * tsc_hz())); /* 10 s on */
+	CHECK_OK(sys_vcpu_recall(cpu[1]));
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && badge == 2);
+	CHECK_OK(vm_reply(VMR_STOP));
+	CHECK_OK(sys_cap_delete(cpu[0]));
+	CHECK_OK(sys_debug_check(SLOT_CONSOLE, &broken));
+	CHECK(broken == 0);
+	CHECK(sleep_until(rdtsc() + tsc_hz() / 1000));
 	return PASS;
 }
 
@@ -1186,6 +1310,10 @@ static const struct test_case cases[] = {
 	{ "two_vcpus_share_a_space_and_its_unmap", two_vcpus_share_a_space_and_its_unmap },
 	{ "recalling_one_vcpu_leaves_the_other_running",
 	  recalling_one_vcpu_leaves_the_other_running },
+	{ "exit_deadline_past_exits_at_once_and_one_to_come_on_time",
+	  exit_deadline_past_exits_at_once_and_one_to_come_on_time },
+	{ "no_exit_deadline_makes_no_deadline_exit", no_exit_deadline_makes_no_deadline_exit },
+	{ "exit_deadline_is_its_own_vcpus_alone", exit_deadline_is_its_own_vcpus_alone },
 };
 
 const struct test_group isolation_group = GROUP(cases);

@@ -132,6 +132,10 @@ int helper_wait(struct helper *h, uint64_t state);
 int wait_change(volatile uint64_t *v, uint64_t old);
 /* Yields n times, giving equal-priority threads the processor. */
 void yield_n(unsigned int n);
+/* timer.c: TSC counts per second (startinfo's; 0 if it has none). */
+uint64_t tsc_hz(void);
+/* timer.c: sleeps the suite's own thread until the TSC passes t, on a fresh notification. */
+int sleep_until(uint64_t t);
 /* Whether the suite holds I/O ports first..last, and IRQ line irq. */
 int holds_ports(uint64_t first, uint64_t last);
 int holds_irq(uint64_t irq);

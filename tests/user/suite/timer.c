@@ -11,7 +11,7 @@
 /* Back-to-back waits in the resolution case; up to half may be late (an emulator's host stalls). */
 #define SHORT_WAITS 10
 
-static uint64_t tsc_hz(void)
+uint64_t tsc_hz(void)
 {
 	const struct startinfo *info = startinfo();
 	return info ? info->tsc_hz : 0;
@@ -45,8 +45,7 @@ static struct helper *timed_waiter(uint64_t n, uint64_t deadline)
 	return h;
 }
 
-/* Sleeps the suite's own thread until the TSC passes t, on a fresh notification. */
-static int sleep_until(uint64_t t)
+int sleep_until(uint64_t t)
 {
 	uint64_t n = obj_new(OBJ_NOTIFICATION);
 	return n && sys_wait_until(n, t, 0) == ERR_TIMEOUT && rdtsc() >= t;

@@ -1,0 +1,284 @@
+/* guest: load=0x8000 mode=protected */
+/*
+ * spin_timers: timer interrupts reach a guest that spins with interrupts
+ * on and never exits by itself (as Linux does while it calibrates): the
+ * PIT's channel 0 in mode 2 at PIT_INPUT_HZ / PIT_COUNT (100 Hz, through the
+ * 8259 pair, vectors 0x20-0x2F, IRQ 0 alone unmasked, through LINT0 as
+ * ExtINT) and the local APIC
+ * timer periodic every APIC_MS ms (vector 0x50).  Nothing in the loop
+ * exits (RDTSC does not): only the VMM's exit deadline (docs/vm-exit-
+ * protocol.md) brings the interrupts in.
+ *
+ * The guest spins for SPIN_MS ms of TSC time (the rate from test port
+ * 0xD8, in kHz), and each handler notes the TSC counts since the one
+ * before.  Its vCPU shares the CPU with the test run's spinners (a slice
+ * of 20 ms each, round robin; `alone` keeps the other guests away), and a
+ * timer's edges while it waits for its turn become one interrupt, as a
+ * PC's 8259 and local APIC latch one.  The spin loop reads the TSC all
+ * the time, so it sees such a wait as a gap of GAP_MS ms or more between
+ * two reads (an exit to deliver an interrupt takes far less), and so does
+ * a handler that comes after one; an interval between two interrupts
+ * with such a gap in it does not count.  The counts are checked from
+ * both sides: no more interrupts than periods in the time spun (plus the
+ * edges at either end), and, of at least 5 intervals with no gap, three
+ * quarters within 10% of the period.  A VMM that lets the timers run
+ * only at exits gives none while the guest spins; one whose timers run
+ * at another rate, or late, gives intervals that are not the period.
+ *
+ * Failure codes (port 0xF0):
+ *   1  fewer than 10 PIT interrupts while spinning
+ *   2  fewer than 10 local APIC timer interrupts while spinning
+ *   3  more PIT interrupts than periods in the time spun, plus 2
+ *   4  more APIC timer interrupts than periods in the time spun, plus 2
+ *   5  under 5 of the PIT's intervals with no gap, or under three quarters
+ *      of them within 10% of its period
+ *   6  the same for the APIC timer
+ *   7  the TSC rate port reads 0
+ *   0x100 + n  unexpected vector n
+ */
+#include "guest.h"
+
+	.code32
+	.text
+	.globl	start
+
+	.set	PIT_COUNT, 11932		/* 100 Hz: 10 ms */
+	.set	APIC, 0xFEE00000
+	.set	APIC_EOI, 0xB0
+	.set	APIC_SVR, 0xF0
+	.set	APIC_LVT_TIMER, 0x320
+	.set	APIC_LVT_LINT0, 0x350
+	.set	LVT_EXTINT, 0x700		/* LINT0: the 8259's interrupts, as a BIOS leaves it */
+	.set	APIC_TIMER_INITIAL, 0x380
+	.set	APIC_TIMER_DIVIDE, 0x3E0
+	.set	LVT_PERIODIC, 1 << 17
+	.set	BUS, 16				/* TSC counts per APIC bus clock (CPUID 0x15) */
+	.set	APIC_MS, 13
+	.set	SPIN_MS, 1000
+	.set	GAP_MS, 5			/* a wait for the CPU: a slice is 20 ms */
+	.set	VEC_PIT, 0x20
+	.set	VEC_APIC, 0x50
+	.set	NVEC, 0x60
+	.set	TSC_KHZ_PORT, 0xD8
+
+	/* a timer's figures (pit_stats, apic_stats) */
+	.set	T_COUNT, 0			/* interrupts */
+	.set	T_ON_TIME, 4			/* intervals within 10% of the period */
+	.set	T_LAST, 8			/* the TSC of the last one (quadword) */
+	.set	T_PERIOD, 16			/* TSC counts */
+	.set	T_LOW, 20			/* the period less 10% */
+	.set	T_HIGH, 24			/* and more 10% */
+	.set	T_VALID, 28			/* intervals with no gap in them */
+	.set	T_GAPS, 32			/* `gaps` at the last one */
+
+start:
+	cli
+	cld
+	LOAD_FLAT_GDT
+	IDT_FILL NVEC
+	SET_GATE VEC_PIT, pit_handler
+	SET_GATE VEC_APIC, apic_handler
+	lidt	idt_desc
+	PIC_INIT 0xFE, 0xFF		/* IRQ 0 alone unmasked */
+
+	movl	$TSC_KHZ_PORT, %edx
+	inl	%dx, %eax
+	testl	%eax, %eax
+	jnz	1f
+	FAIL	7
+1:	movl	%eax, khz
+
+	/* the PIT's period: khz * PIT_COUNT * 1000 / PIT_INPUT_HZ TSC counts */
+	movl	$(PIT_COUNT * 1000), %ecx
+	mull	%ecx
+	movl	$PIT_INPUT_HZ, %ecx
+	divl	%ecx
+	movl	$pit_stats, %ebx
+	call	set_period
+
+	/* the APIC timer's: APIC_MS * khz / BUS bus clocks, each BUS TSC counts */
+	movl	khz, %eax
+	imull	$APIC_MS, %eax
+	shrl	$4, %eax
+	movl	%eax, apic_initial
+	shll	$4, %eax
+	movl	$apic_stats, %ebx
+	call	set_period
+
+	movl	$APIC, %esi
+	movl	$0x1FF, APIC_SVR(%esi)
+	movl	$LVT_EXTINT, APIC_LVT_LINT0(%esi)	/* (reset masks it) */
+	movl	$(LVT_PERIODIC | VEC_APIC), APIC_LVT_TIMER(%esi)
+	movl	$0xB, APIC_TIMER_DIVIDE(%esi)	/* divide by 1 */
+
+	movl	khz, %eax
+	imull	$GAP_MS, %eax
+	movl	%eax, gap_tsc
+	movl	khz, %eax
+	imull	$SPIN_MS, %eax
+	movl	%eax, spin_tsc
+	rdtsc
+	movl	%eax, start_tsc
+	movl	%edx, start_tsc + 4
+	movb	$0x34, %al		/* channel 0, lobyte/hibyte, mode 2, binary */
+	outb	%al, $PIT_CONTROL
+	movb	$(PIT_COUNT & 0xFF), %al
+	outb	%al, $PIT_CHANNEL0
+	movb	$(PIT_COUNT >> 8), %al
+	outb	%al, $PIT_CHANNEL0
+	movl	apic_initial, %eax
+	movl	%eax, APIC_TIMER_INITIAL(%esi)
+
+	/* spin, with no exit, for SPIN_MS ms, counting the gaps between two reads of the TSC */
+	rdtsc
+	movl	%eax, spin_last
+	movl	%edx, spin_last + 4
+	sti
+2:	rdtsc
+	movl	%eax, %ecx
+	movl	%edx, %ebp
+	subl	spin_last, %ecx
+	sbbl	spin_last + 4, %ebp
+	movl	%eax, spin_last
+	movl	%edx, spin_last + 4
+	jnz	8f
+	cmpl	gap_tsc, %ecx
+	jb	9f
+8:	incl	gaps
+9:	subl	start_tsc, %eax
+	sbbl	start_tsc + 4, %edx
+	jnz	3f
+	cmpl	spin_tsc, %eax
+	jb	2b
+3:	cli
+
+	EXPECT_AT_LEAST 10, pit_stats + T_COUNT, 1
+	EXPECT_AT_LEAST 10, apic_stats + T_COUNT, 2
+	movl	$pit_stats, %ebx
+	call	periods_spun
+	cmpl	%eax, pit_stats + T_COUNT
+	jbe	4f
+	FAIL	3
+4:	movl	$apic_stats, %ebx
+	call	periods_spun
+	cmpl	%eax, apic_stats + T_COUNT
+	jbe	5f
+	FAIL	4
+5:	movl	$pit_stats, %ebx
+	call	mostly_on_time
+	jnc	6f
+	FAIL	5
+6:	movl	$apic_stats, %ebx
+	call	mostly_on_time
+	jnc	7f
+	FAIL	6
+7:	xorl	%eax, %eax		/* pass */
+
+	REPORT
+
+/* set_period: EAX TSC counts the period of the timer at EBX, with its 10% bounds */
+set_period:
+	movl	%eax, T_PERIOD(%ebx)
+	movl	%eax, %ecx
+	xorl	%edx, %edx
+	movl	$10, %edi
+	divl	%edi
+	subl	%eax, %ecx
+	movl	%ecx, T_LOW(%ebx)
+	addl	T_PERIOD(%ebx), %eax
+	movl	%eax, T_HIGH(%ebx)
+	ret
+
+/* periods_spun: EAX = the periods of the timer at EBX in spin_tsc, plus 2 */
+periods_spun:
+	movl	spin_tsc, %eax
+	xorl	%edx, %edx
+	divl	T_PERIOD(%ebx)
+	addl	$2, %eax
+	ret
+
+/* mostly_on_time: carry set unless the timer at EBX has 5 intervals with no gap and 4 * on time >= 3 * those */
+mostly_on_time:
+	movl	T_VALID(%ebx), %eax
+	cmpl	$5, %eax
+	jb	1f			/* (CF set) */
+	leal	(%eax,%eax,2), %eax
+	movl	T_ON_TIME(%ebx), %ecx
+	shll	$2, %ecx
+	cmpl	%eax, %ecx		/* CF: 4 * on time < 3 * intervals */
+1:	ret
+
+/*
+ * tick: the timer at EBX interrupted: count it, and if neither a gap the
+ * spin loop saw nor one before this handler (since the loop's last read)
+ * lies in the interval since the last, whether it was a period.
+ */
+tick:
+	rdtsc
+	movl	gaps, %esi
+	cmpl	$0, T_COUNT(%ebx)
+	je	1f			/* the first: no interval */
+	cmpl	T_GAPS(%ebx), %esi
+	jne	1f
+	movl	%eax, %ecx
+	movl	%edx, %ebp
+	subl	spin_last, %ecx
+	sbbl	spin_last + 4, %ebp
+	jnz	1f
+	cmpl	gap_tsc, %ecx
+	jae	1f			/* it waited for the CPU before this handler */
+	incl	T_VALID(%ebx)
+	movl	%eax, %ecx
+	movl	%edx, %ebp
+	subl	T_LAST(%ebx), %ecx
+	sbbl	T_LAST + 4(%ebx), %ebp
+	jnz	1f			/* 2^32 counts and more: late */
+	cmpl	T_LOW(%ebx), %ecx
+	jb	1f
+	cmpl	T_HIGH(%ebx), %ecx
+	ja	1f
+	incl	T_ON_TIME(%ebx)
+1:	movl	%esi, T_GAPS(%ebx)
+	movl	%eax, T_LAST(%ebx)
+	movl	%edx, T_LAST + 4(%ebx)
+	incl	T_COUNT(%ebx)
+	ret
+
+/* IRQ 0: its tick, then a non-specific EOI */
+pit_handler:
+	pushal
+	movl	$pit_stats, %ebx
+	call	tick
+	movb	$0x20, %al
+	outb	%al, $PIC1_CMD
+	popal
+	iret
+
+/* the local APIC timer: its tick, then EOI */
+apic_handler:
+	pushal
+	movl	$apic_stats, %ebx
+	call	tick
+	movl	$0, APIC + APIC_EOI
+	popal
+	iret
+
+	SET_GATE_FUNCTION
+
+/* one stub per vector: push the vector */
+	VECTOR_STUBS NVEC
+
+	UNEXPECTED_FAILS
+
+	.balign	4
+khz:		.long	0
+apic_initial:	.long	0
+spin_tsc:	.long	0		/* SPIN_MS ms in TSC counts */
+gap_tsc:	.long	0		/* GAP_MS ms in TSC counts */
+gaps:		.long	0		/* the spin loop's gaps of gap_tsc and more */
+start_tsc:	.quad	0
+spin_last:	.quad	0		/* the spin loop's last read of the TSC */
+pit_stats:	.fill	9, 4, 0
+apic_stats:	.fill	9, 4, 0
+
+	DESCRIPTOR_TABLES NVEC
