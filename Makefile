@@ -44,7 +44,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
 	     $(wildcard lib/elf.c lib/x86decode.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
-		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/gwalk.c \
+		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/bzimage.c servers/vmm/gwalk.c \
 		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)

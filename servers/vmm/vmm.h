@@ -61,9 +61,10 @@ struct guest_config {
 	uint64_t timeout_s;    /* timeout=: stopped after this many seconds of host TSC time (0: never) */
 	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
 	bool no_x2apic;        /* x2apic=off: CPUID hides x2APIC mode and the APIC refuses it */
-	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's, after its name */
+	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's (after its name) or a Linux one's */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
 	unsigned module_count;
+	char initrd[GUEST_NAME_LEN];      /* initrd=: a Linux kernel's initial RAM disk ("": none) */
 };
 
 /* The bytes of one page of the guest's RAM frame (pages=). */
@@ -141,6 +142,7 @@ struct guest {
 	unsigned line_len;
 	bool running, done, hostile_done;
 	bool refused;          /* the loader refused its image (guest.c said why) */
+	bool linux_kernel;     /* its kernel= is a Linux bzImage (guest.c) */
 	uint64_t deadline;     /* the host TSC when timeout= stops it (WAIT_FOREVER: never) */
 	bool debug_exited;     /* it ended through the debug-exit port; result is its status */
 	uint64_t result;       /* what the guest reported, or why it stopped */

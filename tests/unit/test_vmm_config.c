@@ -102,13 +102,37 @@ TEST(vmm_config_bad_modules_are_refused)
 	CHECK_EQ(parse("guest a kernel=k modules=\n"), -1);
 }
 
-/* It is an error to give a command line or modules to a guest that is no Multiboot kernel. */
-TEST(vmm_config_cmdline_needs_a_multiboot_kernel)
+/* It is an error to give a command line, modules or an initrd to a guest that is no kernel. */
+TEST(vmm_config_cmdline_needs_a_kernel)
 {
 	CHECK_EQ(parse("guest a module=m mode=protected cmdline=x\n"), -1);
-	CHECK_STR(err, "line 1: cmdline= and modules= are for Multiboot kernels (kernel=)");
+	CHECK_STR(err, "line 1: cmdline=, modules= and initrd= are for kernels (kernel=)");
 	CHECK_EQ(parse("guest a module=m modules=x\n"), -1);
+	CHECK_EQ(parse("guest a module=m initrd=x\n"), -1);
+	CHECK_STR(err, "line 1: cmdline=, modules= and initrd= are for kernels (kernel=)");
 	CHECK_EQ(parse("guest a module=m mode=multiboot modules=x\n"), 1);
+}
+
+/* A Linux kernel's line: the kernel, its initrd and command line. */
+TEST(vmm_config_linux_kernel_initrd)
+{
+	CHECK_EQ(parse("guest linux kernel=vmlinuz initrd=initrd.cpio cmdline=\"console=ttyS0 quiet\" "
+		       "memory=256M pages=2M\n"), 1);
+	CHECK_STR(cfg[0].module, "vmlinuz");
+	CHECK_STR(cfg[0].initrd, "initrd.cpio");
+	CHECK_STR(cfg[0].cmdline, "console=ttyS0 quiet");
+	CHECK_EQ(cfg[0].mode, MODE_MULTIBOOT);
+	CHECK_EQ(parse("guest linux kernel=vmlinuz\n"), 1);
+	CHECK_STR(cfg[0].initrd, "");
+}
+
+/* It is an error to give both modules= and initrd=, or an empty initrd=. */
+TEST(vmm_config_initrd_refusals)
+{
+	CHECK_EQ(parse("guest a kernel=k modules=m initrd=i\n"), -1);
+	CHECK_STR(err, "line 1: modules= is for a Multiboot kernel, initrd= for a Linux one: not both");
+	CHECK_EQ(parse("guest a kernel=k initrd=\n"), -1);
+	CHECK_STR(err, "line 1: initrd= needs a name of 1 to 47 characters: 'initrd='");
 }
 
 /* It is an error for RAM from 0 to reach the devices below 4 GiB. */
