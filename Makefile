@@ -237,6 +237,23 @@ VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \
 	$(filter $(addprefix %:,$(VM_GUEST_NAMES)),$(GUEST_MODULES))
 $(eval $(call test_iso,vm,$(VM_TEST_MODULES),$(MEASURE)/kernel.elf))
 
+# Debian's kernel as a guest of the VMM (tests/linuxvm/, docs/vmm.md "Loading a
+# Linux kernel"), from the packages the linux work unpacks into $(BUILD)/linux
+# (or LINUXVM_KERNEL=, LINUXVM_INITRD=).  Without them the suite is a skip.
+LINUXVM_KERNEL ?= $(BUILD)/linux/vmlinuz
+LINUXVM_INITRD ?= $(BUILD)/linux/initramfs.gz
+LINUXVM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/linuxvm/root.cfg:config \
+	$(BUILD)/prog/vmm.elf:vmm tests/linuxvm/vmm.cfg:vmm.cfg \
+	$(LINUXVM_KERNEL):vmlinuz $(LINUXVM_INITRD):initrd
+$(eval $(call test_iso,linuxvm,$(LINUXVM_TEST_MODULES)))
+.PHONY: test-linuxvm
+test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm.iso)
+	$(V)if [ -f $(LINUXVM_KERNEL) ] && [ -f $(LINUXVM_INITRD) ]; then \
+		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm.iso \
+			linuxvm $(BUILD)/test-logs 300; \
+	else echo "skip 1 qemu:linuxvm:linux_banner # no Debian kernel at $(LINUXVM_KERNEL)" \
+		"and initramfs at $(LINUXVM_INITRD) (the linux packages' work fetches them)"; fi
+
 # The same without the two background spinners, for Bochs's SVM: Bochs 2.7
 # never ends an SVM guest's time slice while the guest keeps IF=0
 # (docs/vm-exit-protocol.md), so a spinner would hold the CPU for ever.
@@ -361,7 +378,7 @@ BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk 
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
-		$(BUILD)/test-kut-bochs.iso
+		$(BUILD)/test-kut-bochs.iso $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm.iso)
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log

@@ -33,7 +33,7 @@
 #define BZ_SETUP_SECTS      0x1f1 /* u8: 512-byte sectors of setup after the boot sector (0: 4) */
 #define BZ_SYSSIZE          0x1f4 /* u32: the protected-mode kernel's size in 16-byte units */
 #define BZ_BOOT_FLAG        0x1fe /* u16: 0xAA55 */
-#define BZ_JUMP             0x200 /* u16: a short jump; its second byte is the header's length less 2 */
+#define BZ_JUMP             0x200 /* u16: a short jump; byte 2: the header's length less 2 */
 #define BZ_HEADER           0x202 /* u32: "HdrS" */
 #define BZ_VERSION          0x206 /* u16: the protocol version, major << 8 | minor */
 #define BZ_TYPE_OF_LOADER   0x210 /* u8 */
@@ -63,7 +63,7 @@
 #define BZ_MIN_VERSION      0x020a     /* 2.10: pref_address and init_size */
 #define BZ_LOADED_HIGH      0x01       /* loadflags: a bzImage, its kernel at 1 MiB or above */
 #define BZ_KEEP_SEGMENTS    0x40       /* loadflags: obsolete; cleared */
-#define BZ_CAN_USE_HEAP     0x80       /* loadflags: heap_end_ptr is valid (no real-mode setup runs) */
+#define BZ_CAN_USE_HEAP     0x80       /* loadflags: heap_end_ptr is valid (no setup runs here) */
 #define BZ_LOADER_UNDEFINED 0xff       /* type_of_loader: a loader without an assigned ID */
 #define BZ_LOW_KERNEL       0x100000   /* where a kernel that is not relocatable is loaded */
 

@@ -377,6 +377,7 @@ int guest_create(struct guest *g, uint64_t badge)
 	acpi_build(g); /* before the image: an image that overlaps the tables wins */
 	uint64_t entry;
 	g->refused = false;
+	g->console_matched = false;
 	if (!load_image(g, &entry))
 		return ERR_INVALID_ARG;
 	if ((st = initial_state(g, entry)) != OK || (st = BUILD(g, sys_vcpu_run(g->vcpu))) != OK)
@@ -402,6 +403,16 @@ void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr)
 	x->reply = VMR_STOP;
 }
 
+/* Whether line holds text. */
+static bool line_holds(const char *line, const char *text)
+{
+	size_t n = strlen(text);
+	for (; *line; line++)
+		if (strncmp(line, text, n) == 0)
+			return true;
+	return false;
+}
+
 void guest_console_byte(struct guest *g, uint8_t c)
 {
 	if (c == '\r')
@@ -411,6 +422,9 @@ void guest_console_byte(struct guest *g, uint8_t c)
 		return;
 	}
 	g->line[g->line_len++] = '\n';
+	g->line[g->line_len] = 0;
+	if (g->cfg.test == TEST_CONSOLE && line_holds(g->line, g->cfg.expect))
+		g->console_matched = true;
 	console_write(g->line, g->line_len);
 	g->line_len = 0;
 }

@@ -48,6 +48,7 @@ void smp_init(struct guest *g)
 		v->sipi_vector = -1;
 		v->tsc_offset = 0;
 		v->misc_enable = MISC_ENABLE_RESET;
+		v->mtrr_def_type = MTRR_DEF_TYPE_RESET;
 		vlapic_init(&v->lapic, c, c == 0);
 		v->lapic.eoi_level = level_eoi;
 		v->lapic.eoi_ctx = g;

@@ -86,6 +86,9 @@ static bool case_report(struct guest *g)
 		if (!g->stop_reason && !g->debug_exited)
 			uprintf("# vmm: guest %s ended on the result port, not the debug-exit port\n", n);
 		break;
+	case TEST_CONSOLE:
+		ok = !g->stop_reason && g->console_matched;
+		break;
 	case TEST_CONTAINED:
 	case TEST_SPIN:
 		ok = g->stop_reason != 0;

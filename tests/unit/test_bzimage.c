@@ -94,6 +94,12 @@ static void start(uint64_t bytes)
 	bz_load_init(&load, ram, bytes);
 }
 
+/* Whether the zero page zp holds the image's bytes [from, to) at their offsets. */
+static bool same_as_image(const uint8_t *zp, unsigned from, unsigned to)
+{
+	return memcmp(zp + from, image + from, to - from) == 0;
+}
+
 /* Whether ram from at holds the image's kernel. */
 static bool kernel_at(uint64_t at)
 {
@@ -138,9 +144,9 @@ TEST(bzimage_zero_page_has_the_header_and_the_loaders_fields)
 	const uint8_t *zp = ram + BZ_PARAMS_GPA;
 	CHECK_EQ(zp[0x1ef], 0); /* the sentinel: the kernel must not think the zero page unclean */
 	CHECK_EQ(zp[0x1f0], 0);
-	CHECK(memcmp(zp + BZ_SETUP_SECTS, image + BZ_SETUP_SECTS, BZ_TYPE_OF_LOADER - BZ_SETUP_SECTS) == 0);
-	CHECK(memcmp(zp + BZ_HEAP_END_PTR, image + BZ_HEAP_END_PTR, BZ_CMD_LINE_PTR - BZ_HEAP_END_PTR) == 0);
-	CHECK(memcmp(zp + BZ_INITRD_ADDR_MAX, image + BZ_INITRD_ADDR_MAX, HEADER_END - BZ_INITRD_ADDR_MAX) == 0);
+	CHECK(same_as_image(zp, BZ_SETUP_SECTS, BZ_TYPE_OF_LOADER));
+	CHECK(same_as_image(zp, BZ_HEAP_END_PTR, BZ_CMD_LINE_PTR));
+	CHECK(same_as_image(zp, BZ_INITRD_ADDR_MAX, HEADER_END));
 	CHECK_EQ(zp[HEADER_END], 0); /* past the header: zeroes, not the setup's bytes */
 	CHECK_EQ(zp[BZ_TYPE_OF_LOADER], 0xff);
 	CHECK_EQ(zp[BZ_LOADFLAGS], BZ_LOADED_HIGH);
@@ -243,7 +249,8 @@ TEST(bzimage_refuses_a_zimage)
 	start(RAM_BYTES);
 	image[BZ_LOADFLAGS] = 0;
 	CHECK(!bz_load_kernel(&load, image, IMAGE_BYTES));
-	CHECK_ERR("a zImage (loadflags bit 0 clear: its kernel at 0x10000), which this loader does not load");
+	CHECK_ERR("a zImage (loadflags bit 0 clear: its kernel at 0x10000), which this loader does "
+		  "not load");
 }
 
 TEST(bzimage_refuses_a_short_or_misplaced_header)
@@ -288,7 +295,8 @@ TEST(bzimage_refuses_too_little_ram)
 {
 	start(PREF + INIT_SIZE - 0x1000);
 	CHECK(!bz_load_kernel(&load, image, IMAGE_BYTES));
-	CHECK_ERR("the room the kernel runs in (init_size) at 0x200000-0x380000 does not fit its 3 MiB of RAM");
+	CHECK_ERR("the room the kernel runs in (init_size) at 0x200000-0x380000 does not fit its "
+		  "3 MiB of RAM");
 	start(0x100000);
 	CHECK(!bz_load_kernel(&load, image, IMAGE_BYTES));
 	CHECK_ERR("the protected-mode kernel at 0x200000-0x203000 does not fit its 1 MiB of RAM");
