@@ -23,6 +23,13 @@
  * -cpu max does), and its first MOV DR exit then could not be decoded.
  */
 #define CPUID_LA57       (1u << 16)
+/*
+ * Leaf 7 EBX: INVPCID, hidden.  The kernel does not set VMX's "enable
+ * INVPCID" control, so the instruction raises #UD in a guest there (Linux
+ * died of it in native_flush_tlb_global under Bochs VMX); SVM would run
+ * it, but the VMM shows one CPU whatever the vendor.
+ */
+#define CPUID_INVPCID    (1u << 10)
 #define MSR_MCG_CAP      0x179  /* machine-check banks: 0 (none modelled), read-only */
 #define MSR_MCG_STATUS   0x17a  /* no machine check in progress: 0, and only 0 may be written */
 #define MSR_MISC_ENABLE  0x1a0
@@ -34,6 +41,12 @@
  * enabled and write-back as firmware leaves it (MTRR_DEF_TYPE_RESET).
  */
 #define MSR_MTRRCAP      0xfe
+/*
+ * IA32_BIOS_SIGN_ID: the microcode revision.  Linux writes 0 and reads it
+ * after CPUID; there is no microcode to report, so it reads 0 and writes
+ * are dropped (they raised #GP, and Linux warned).
+ */
+#define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MTRR_DEF_TYPE_BITS 0xcffULL /* E (11), FE (10), the type (7:0) */
 /* AMD's four legacy counters and their event selects (APM vol. 2, 13.2): always there on AMD. */
@@ -159,8 +172,10 @@ static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t 
 		cpuid_leaf1(g, w);
 	if (leaf == 0xb)
 		w[VMW_RDX] = guest_exit_cpu(g);
-	if (leaf == 7 && sub == 0)
+	if (leaf == 7 && sub == 0) {
+		w[VMW_RBX] &= ~(uint64_t)CPUID_INVPCID;
 		w[VMW_RCX] &= ~(uint64_t)CPUID_LA57;
+	}
 	cpuid_no_pmu(leaf, w);
 	cpuid_tsc_leaves(leaf, w);
 	xstate_trim_cpuid(g, leaf, sub, w);
@@ -324,7 +339,8 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = 0;
 	else if (msr == MSR_MISC_ENABLE)
 		v = x->g->cpu[exit_cpu(x)].misc_enable;
-	else if (msr == MSR_MTRRCAP || (msr == MSR_K8_INT_PENDING_MSG && host_is_amd()))
+	else if (msr == MSR_MTRRCAP || msr == MSR_BIOS_SIGN_ID ||
+		 (msr == MSR_K8_INT_PENDING_MSG && host_is_amd()))
 		v = 0;
 	else if (msr == MSR_MTRR_DEF_TYPE)
 		v = x->g->cpu[exit_cpu(x)].mtrr_def_type;
@@ -361,7 +377,8 @@ static void exit_wrmsr(struct exit_ctx *x)
 		skip_instruction(x);
 		inject_pending_interrupt(x); /* an EOI, a TPR, a self-IPI or a deadline may have one */
 		return;
-	} else if (amd_legacy_pmu_msr(msr) || (msr == MSR_MCG_STATUS && v == 0)) {
+	} else if (amd_legacy_pmu_msr(msr) || (msr == MSR_MCG_STATUS && v == 0) ||
+		   msr == MSR_BIOS_SIGN_ID) {
 		/* taken and dropped: the counters never count (cpuid_no_pmu); no machine check runs */
 	} else if (msr == MSR_MISC_ENABLE) {
 		x->g->cpu[exit_cpu(x)].misc_enable = v;

@@ -35,6 +35,7 @@
  *  26  wrmsr MTRR_DEF_TYPE = 0x800 (uncached) raised #GP or read back != 0x800
  *  27  wrmsr MTRR_DEF_TYPE with a reserved type (2) or bit (12) did not raise one #GP each
  *  28  wrmsr IA32_MTRRCAP (read-only) did not raise exactly one #GP
+ *  29  wrmsr IA32_BIOS_SIGN_ID (0x8B) = 0 raised #GP, or its read did or is != 0
  *  0x100 + n  unexpected exception n
  */
 #include "guest.h"
@@ -50,6 +51,7 @@
 	.set	MSR_SYSENTER_EIP, 0x176
 	.set	MSR_PAT, 0x277
 	.set	MSR_MTRRCAP, 0xFE
+	.set	MSR_BIOS_SIGN_ID, 0x8B
 	.set	MSR_MTRR_DEF_TYPE, 0x2FF
 	.set	MSR_EFER, 0xC0000080
 	.set	MSR_BOGUS, 0x12345
@@ -192,6 +194,10 @@ start:
 	xorl	%eax, %eax
 	wrmsr
 	EXPECT	1, gp_count, 28
+	WR	MSR_BIOS_SIGN_ID, 0, 0, 29
+	RD	MSR_BIOS_SIGN_ID, 29
+	EXPECT	0, %eax, 29
+	EXPECT	0, %edx, 29
 	/* ---- unknown MSR: #GP(0), registers untouched ---- */
 	movl	$0, gp_count
 	movl	$0xFFFFFFFF, gp_error
