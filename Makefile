@@ -47,7 +47,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
 	     $(wildcard lib/elf.c lib/x86decode.c lib/x86alu.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
-		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/gwalk.c \
+		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/bzimage.c servers/vmm/gwalk.c \
 		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c servers/vmm/bios.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
@@ -244,6 +244,23 @@ VM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/vm/root.cfg:config \
 	$(filter $(addprefix %:,$(VM_GUEST_NAMES)),$(GUEST_MODULES))
 $(eval $(call test_iso,vm,$(VM_TEST_MODULES),$(MEASURE)/kernel.elf))
 
+# Debian's kernel as a guest of the VMM (tests/linuxvm/, docs/vmm.md "Loading a
+# Linux kernel"), from the packages the linux work unpacks into $(BUILD)/linux
+# (or LINUXVM_KERNEL=, LINUXVM_INITRD=).  Without them the suite is a skip.
+LINUXVM_KERNEL ?= $(BUILD)/linux/vmlinuz
+LINUXVM_INITRD ?= $(BUILD)/linux/initramfs.gz
+LINUXVM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/linuxvm/root.cfg:config \
+	$(BUILD)/prog/vmm.elf:vmm tests/linuxvm/vmm.cfg:vmm.cfg \
+	$(LINUXVM_KERNEL):vmlinuz $(LINUXVM_INITRD):initrd
+$(eval $(call test_iso,linuxvm,$(LINUXVM_TEST_MODULES)))
+.PHONY: test-linuxvm
+test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm.iso)
+	$(V)if [ -f $(LINUXVM_KERNEL) ] && [ -f $(LINUXVM_INITRD) ]; then \
+		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm.iso \
+			linuxvm $(BUILD)/test-logs 300; \
+	else echo "skip 1 qemu:linuxvm:linux_banner # no Debian kernel at $(LINUXVM_KERNEL)" \
+		"and initramfs at $(LINUXVM_INITRD) (the linux packages' work fetches them)"; fi
+
 # The same without the two background spinners, for Bochs's SVM: Bochs 2.7
 # never ends an SVM guest's time slice while the guest keeps IF=0
 # (docs/vm-exit-protocol.md), so a spinner would hold the CPU for ever.
@@ -371,7 +388,7 @@ BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk 
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
-		$(BUILD)/test-kut-bochs.iso $(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso)
+		$(BUILD)/test-kut-bochs.iso $(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso)
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log

@@ -933,6 +933,12 @@ void svm_exit(void)
 		restore_entry_state(v);
 	} else {
 		v->svm.entry_state_valid = false; /* the guest ran: its state moved on */
+		/*
+		 * CR0 writes do not exit here, so the guest may have entered or
+		 * left long mode on its own: the CPU set or cleared EFER.LMA.
+		 * The reply's RIP and segment bases are checked by this mode.
+		 */
+		v->long_mode = *u64(v, S_EFER) & EFER_LMA;
 	}
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_NONE;

@@ -85,6 +85,13 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 	else
 		echo "skip 0 qemu:linux:boot # no $build/test-linux.iso: built with LINUX=no"
 	fi
+	# Debian's kernel under the VMM (tests/linuxvm/): its first banner line.
+	# Its ISO is built when the packages are (the Makefile's LINUXVM_KERNEL).
+	if [ -f "$build/test-linuxvm.iso" ]; then
+		QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm.iso" linuxvm "$logs" 300
+	else
+		echo "skip 1 qemu:linuxvm:linux_banner # no $build/test-linuxvm.iso: Debian's kernel is not fetched"
+	fi
 	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
 		cat "$logs/bochs-$name.out"

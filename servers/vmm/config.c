@@ -5,11 +5,13 @@
  *         debug-exit|poweroff]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
  *         [timeout=SECONDS] [alone] [x2apic=off] [restarts=N]
- *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...]
+ *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...] [initrd=MODULE]
+ *         [test=console expect="TEXT"]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
  * end below GUEST_MEMORY_MAX; vcpus= is 1 to VMM_MAX_VCPUS (1 by default).
- * kernel=MODULE is module=MODULE mode=multiboot; cmdline= and modules= are
- * for Multiboot kernels.  Double quotes group blanks into a word and are
+ * kernel=MODULE is module=MODULE mode=multiboot: a kernel, Multiboot or
+ * Linux as its header says (guest.c); cmdline= is for either, modules= for
+ * a Multiboot kernel, initrd= for a Linux one.  Double quotes group blanks into a word and are
  * dropped (cmdline="a b").  '#' starts a comment.  Pure: host-tested.
  */
 #include <stddef.h>
@@ -113,7 +115,7 @@ static int lookup(const char *word, const char *const *names, int n)
 
 static const char *const mode_names[] = { "realmode", "protected", "multiboot" };
 static const char *const test_names[] = { "none",  "result", "contained", "spin", "bench",
-					   "delete", "refused", "debug-exit", "poweroff" };
+					   "delete", "refused", "debug-exit", "poweroff", "console" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
 
 _Static_assert(VMM_MAX_VCPUS == 4, "apply's message names the limit");
@@ -171,7 +173,13 @@ static const char *apply(struct guest_config *g, char *word)
 		;
 	else if (strcmp(key, "kernel") == 0 && copy_name(g->module, val))
 		g->mode = MODE_MULTIBOOT;
-	else if (strcmp(key, "cmdline") == 0) {
+	else if (strcmp(key, "initrd") == 0) {
+		if (!copy_name(g->initrd, val))
+			return "initrd= needs a name of 1 to 47 characters:";
+	} else if (strcmp(key, "expect") == 0) {
+		if (!val[0] || strlcpy(g->expect, val, sizeof(g->expect)) >= sizeof(g->expect))
+			return "expect= needs 1 to 63 characters:";
+	} else if (strcmp(key, "cmdline") == 0) {
 		if (strlcpy(g->cmdline, val, sizeof(g->cmdline)) >= sizeof(g->cmdline))
 			return "cmdline= is longer than 255 characters:";
 	} else if (strcmp(key, "modules") == 0) {
@@ -218,8 +226,12 @@ static const char *check_guest(const struct guest_config *g)
 		return "memory= is not whole pages of pages=";
 	if (g->memory > GUEST_MEMORY_MAX)
 		return "memory= reaches the devices at 0xfeb00000: at most 4075M";
-	if (g->mode != MODE_MULTIBOOT && (g->cmdline[0] || g->module_count))
-		return "cmdline= and modules= are for Multiboot kernels (kernel=)";
+	if (g->mode != MODE_MULTIBOOT && (g->cmdline[0] || g->module_count || g->initrd[0]))
+		return "cmdline=, modules= and initrd= are for kernels (kernel=)";
+	if ((g->test == TEST_CONSOLE) != !!g->expect[0])
+		return "test=console and expect= go together";
+	if (g->module_count && g->initrd[0])
+		return "modules= is for a Multiboot kernel, initrd= for a Linux one: not both";
 	return NULL;
 }
 

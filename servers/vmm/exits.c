@@ -16,12 +16,48 @@
 #define CPUID_APIC       (1u << 9)  /* leaf 1 EDX: the vCPU's APIC is enabled (IA32_APIC_BASE) */
 #define CPUID_PDCM       (1u << 15) /* leaf 1 ECX: IA32_PERF_CAPABILITIES, hidden (no PMU) */
 #define CPUID_PERFCTR_CORE (1u << 23) /* leaf 0x80000001 ECX: AMD's core counters, hidden */
+/*
+ * Leaf 7 ECX: 5-level paging, hidden.  The walkers that read guest memory
+ * by linear address (the kernel's for SVM's instruction lengths, gwalk.c's
+ * for MMIO) know 4 levels; Linux uses LA57 where CPUID offers it (QEMU's
+ * -cpu max does), and its first MOV DR exit then could not be decoded.
+ */
+#define CPUID_LA57       (1u << 16)
+/*
+ * Leaf 7 EBX: INVPCID, hidden.  The kernel does not set VMX's "enable
+ * INVPCID" control, so the instruction raises #UD in a guest there (Linux
+ * died of it in native_flush_tlb_global under Bochs VMX); SVM would run
+ * it, but the VMM shows one CPU whatever the vendor.
+ */
+#define CPUID_INVPCID    (1u << 10)
 #define MSR_MCG_CAP      0x179  /* machine-check banks: 0 (none modelled), read-only */
 #define MSR_MCG_STATUS   0x17a  /* no machine check in progress: 0, and only 0 may be written */
 #define MSR_MISC_ENABLE  0x1a0
+/*
+ * MTRRs (SDM vol. 3, 11.11): CPUID says they are there, so their MSRs
+ * must not #GP (Linux's mtrr_bp_init warned "unchecked MSR access error:
+ * RDMSR from 0xfe").  MTRRCAP reads 0: no variable ranges, no fixed ones,
+ * no write-combining type; the default type is all there is: read/write,
+ * enabled and write-back as firmware leaves it (MTRR_DEF_TYPE_RESET).
+ */
+#define MSR_MTRRCAP      0xfe
+/*
+ * IA32_BIOS_SIGN_ID: the microcode revision.  Linux writes 0 and reads it
+ * after CPUID; there is no microcode to report, so it reads 0 and writes
+ * are dropped (they raised #GP, and Linux warned).
+ */
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MTRR_DEF_TYPE_BITS 0xcffULL /* E (11), FE (10), the type (7:0) */
 /* AMD's four legacy counters and their event selects (APM vol. 2, 13.2): always there on AMD. */
 #define MSR_K7_PERF_FIRST 0xc0010000u
 #define MSR_K7_PERF_LAST  0xc0010007u
+/*
+ * AMD's interrupt-pending message register (K8, family 0xF): Linux reads
+ * it on CPUs with erratum 400 (QEMU's -cpu max says family 0xF) to see
+ * whether C1E is on.  It reads 0 (off) on AMD, as under KVM.
+ */
+#define MSR_K8_INT_PENDING_MSG 0xc0010055u
 #define VECTOR_UD        6
 #define VECTOR_GP        13
 #define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
@@ -136,6 +172,10 @@ static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t 
 		cpuid_leaf1(g, w);
 	if (leaf == 0xb)
 		w[VMW_RDX] = guest_exit_cpu(g);
+	if (leaf == 7 && sub == 0) {
+		w[VMW_RBX] &= ~(uint64_t)CPUID_INVPCID;
+		w[VMW_RCX] &= ~(uint64_t)CPUID_LA57;
+	}
 	cpuid_no_pmu(leaf, w);
 	cpuid_tsc_leaves(leaf, w);
 	xstate_trim_cpuid(g, leaf, sub, w);
@@ -200,7 +240,8 @@ static void exit_vmcall(struct exit_ctx *x)
 /*
  * After a port write: a reset through the 8042 or port 0x92 stops the
  * guest with its reason (a CPU reset is not modelled), and ACPI's S5 ends
- * it well, as a machine turned off.  True if it stopped.
+ * it well, as a machine turned off, as does the console line a
+ * test=console case waits for.  True if it stopped.
  */
 static bool platform_stopped(struct exit_ctx *x, uint16_t port)
 {
@@ -211,6 +252,8 @@ static bool platform_stopped(struct exit_ctx *x, uint16_t port)
 		guest_stop(x, g->kbc.reset_reason, port);
 	else if (g->pm.powered_off)
 		guest_stop(x, 0, 0);
+	else if (g->console_matched) /* test=console: its line came; the case has passed */
+		guest_stop(x, 0, port);
 	else
 		return false;
 	return true;
@@ -286,18 +329,22 @@ static void exit_xsetbv(struct exit_ctx *x)
  * the reply with.  IA32_TSC is the host's TSC plus the vCPU's offset, so
  * writing it sets the offset.
  */
-/* Whether msr is one of AMD's legacy counters on a CPU that has them (an AMD one). */
-static bool amd_legacy_pmu_msr(uint32_t msr)
+/* Whether the CPU is AMD's (its vendor, CPUID leaf 0). */
+static bool host_is_amd(void)
 {
 	static int amd = -1;
-	if (msr < MSR_K7_PERF_FIRST || msr > MSR_K7_PERF_LAST)
-		return false;
 	if (amd < 0) {
 		uint32_t a = 0, b, c = 0, d;
 		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 		amd = b == 0x68747541; /* "Auth"enticAMD */
 	}
 	return amd;
+}
+
+/* Whether msr is one of AMD's legacy counters on a CPU that has them (an AMD one). */
+static bool amd_legacy_pmu_msr(uint32_t msr)
+{
+	return msr >= MSR_K7_PERF_FIRST && msr <= MSR_K7_PERF_LAST && host_is_amd();
 }
 
 static void exit_rdmsr(struct exit_ctx *x)
@@ -315,6 +362,11 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = 0;
 	else if (msr == MSR_MISC_ENABLE)
 		v = x->g->cpu[exit_cpu(x)].misc_enable;
+	else if (msr == MSR_MTRRCAP || msr == MSR_BIOS_SIGN_ID ||
+		 (msr == MSR_K8_INT_PENDING_MSG && host_is_amd()))
+		v = 0;
+	else if (msr == MSR_MTRR_DEF_TYPE)
+		v = x->g->cpu[exit_cpu(x)].mtrr_def_type;
 	else if (!smp_is_lapic_msr(msr) || !smp_lapic_msr(x, msr, false, &v))
 		return inject_gp(x);
 	w[VMW_RAX] = (uint32_t)v;
@@ -323,6 +375,13 @@ static void exit_rdmsr(struct exit_ctx *x)
 	skip_instruction(x);
 	if (smp_is_lapic_msr(msr))
 		inject_pending_interrupt(x); /* its timer may have fired meanwhile */
+}
+
+/* Whether WRMSR takes v for IA32_MTRR_DEF_TYPE: no reserved bit, a memory type that exists. */
+static bool mtrr_def_type_valid(uint64_t v)
+{
+	unsigned type = v & 0xff;
+	return !(v & ~MTRR_DEF_TYPE_BITS) && (type <= 1 || (type >= 4 && type <= 6));
 }
 
 static void exit_wrmsr(struct exit_ctx *x)
@@ -341,10 +400,13 @@ static void exit_wrmsr(struct exit_ctx *x)
 		skip_instruction(x);
 		inject_pending_interrupt(x); /* an EOI, a TPR, a self-IPI or a deadline may have one */
 		return;
-	} else if (amd_legacy_pmu_msr(msr) || (msr == MSR_MCG_STATUS && v == 0)) {
+	} else if (amd_legacy_pmu_msr(msr) || (msr == MSR_MCG_STATUS && v == 0) ||
+		   msr == MSR_BIOS_SIGN_ID) {
 		/* taken and dropped: the counters never count (cpuid_no_pmu); no machine check runs */
 	} else if (msr == MSR_MISC_ENABLE) {
 		x->g->cpu[exit_cpu(x)].misc_enable = v;
+	} else if (msr == MSR_MTRR_DEF_TYPE && mtrr_def_type_valid(v)) {
+		x->g->cpu[exit_cpu(x)].mtrr_def_type = v;
 	} else if (msr == MSR_EFER && !(v & ~EFER_GUEST)) {
 		w[VMW_EFER] = (v & ~EFER_LMA) | (w[VMW_EFER] & EFER_LMA); /* LMA is the CPU's */
 		x->reply |= VMG_CR;

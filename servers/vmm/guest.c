@@ -1,7 +1,8 @@
 /*
  * Guests: building one (memory, guest-physical space, vCPU, bindings),
- * loading its image (flat binary, real-mode binary, or a Multiboot kernel
- * through loader.c), its first register state, and tearing it down again.  All of a guest's
+ * loading its image (flat binary, real-mode binary, a Multiboot kernel
+ * through loader.c or a Linux bzImage through bzimage.c), its first
+ * register state, and tearing it down again.  All of a guest's
  * kernel objects come from one untyped capability of its own, so revoking
  * that capability takes the whole guest away.
  */
@@ -11,9 +12,13 @@
 #include "vmm.h"
 #include "array.h"
 #include "loader.h"
+#include "bzimage.h"
 
 #define MODULE_WINDOW  0x38000000ULL /* where it reads a guest's modules, one at a time */
 #define GDT_GPA        BOOT_DATA_START /* the flat GDT the VMM gives protected-mode guests */
+#define FLAT_CS        0x08 /* its code selector, data the next: Linux's are BZ_BOOT_CS and DS */
+
+_Static_assert(GDT_GPA == BZ_GDT_GPA, "bzimage.h keeps the GDT's place free");
 
 _Static_assert(VMM_MAX_MODULES == MB_MAX_MODULES, "modules= gives the loader what it takes");
 
@@ -202,22 +207,28 @@ static bool load_flat(struct guest *g, uint64_t *entry)
 	return ok;
 }
 
+/* Says that the kernel was refused and why; marks the guest refused (test=refused expects it). */
+static bool refused(struct guest *g, const char *why)
+{
+	uprintf("vmm: guest %s: kernel %s refused: %s\n", g->cfg.name, g->cfg.module, why);
+	g->refused = true;
+	return false;
+}
+
 /*
- * Loads a Multiboot kernel, its modules and its boot information
- * (loader.c); false after saying why.  A refusal of the loader's marks the
- * guest refused (test=refused expects one).
+ * Loads a Multiboot kernel img of the given bytes (mapped by module_view,
+ * unmapped here), its modules and its boot information (loader.c); false
+ * after saying why.
  */
-static bool load_multiboot(struct guest *g, uint64_t *entry)
+static bool load_multiboot(struct guest *g, const uint8_t *img, uint64_t bytes, uint64_t *entry)
 {
 	struct mb_load l;
 	const char *names[VMM_MAX_MODULES];
-	uint64_t bytes;
-	const uint8_t *img = module_view(g, g->cfg.module, &bytes);
-	if (!img)
-		return false;
 	mb_load_init(&l, g->ram_map, g->cfg.memory);
 	bool ok = mb_load_kernel(&l, img, bytes);
 	module_unview(g, g->cfg.module);
+	if (g->cfg.initrd[0])
+		return refused(g, "initrd= is for a Linux kernel, and this one is Multiboot (modules=)");
 	if (l.notice)
 		uprintf("vmm: guest %s: %s\n", g->cfg.name, l.notice);
 	for (unsigned i = 0; ok && i < g->cfg.module_count; i++) {
@@ -230,36 +241,83 @@ static bool load_multiboot(struct guest *g, uint64_t *entry)
 	}
 	if (ok)
 		ok = mb_write_info(&l, g->cfg.module, g->cfg.cmdline, names);
-	if (!ok) {
-		uprintf("vmm: guest %s: kernel %s refused: %s\n", g->cfg.name, g->cfg.module, l.err);
-		g->refused = true;
-	}
 	*entry = l.entry;
-	return ok;
+	return ok || refused(g, l.err);
 }
 
-/* The flat GDT of protected-mode guests: null, code 0x08, data 0x10 (4 GiB, 32-bit). */
-static void write_gdt(struct guest *g)
+/*
+ * Loads a Linux kernel img (mapped by module_view, unmapped here), its
+ * initrd, command line and zero page (bzimage.c); false after saying why.
+ */
+static bool load_linux(struct guest *g, const uint8_t *img, uint64_t bytes, uint64_t *entry)
 {
-	uint64_t *gdt = guest_ptr(g, GDT_GPA, 24);
-	gdt[0] = 0;
-	gdt[1] = 0x00cf9b000000ffffULL;
-	gdt[2] = 0x00cf93000000ffffULL;
+	struct bz_load l;
+	bz_load_init(&l, g->ram_map, g->cfg.memory);
+	bool ok = bz_load_kernel(&l, img, bytes);
+	module_unview(g, g->cfg.module);
+	if (g->cfg.module_count)
+		return refused(g, "modules= is for a Multiboot kernel, and this one is Linux (initrd=)");
+	if (ok && g->cfg.initrd[0]) {
+		const uint8_t *data = module_view(g, g->cfg.initrd, &bytes);
+		if (!data)
+			return false;
+		ok = bz_load_initrd(&l, g->cfg.initrd, data, bytes);
+		module_unview(g, g->cfg.initrd);
+	}
+	if (ok)
+		ok = bz_write_params(&l, g->cfg.cmdline, ACPI_TABLES_GPA);
+	*entry = l.entry;
+	return ok || refused(g, l.err);
 }
 
-/* The segment registers of a flat 32-bit guest, or of a real-mode one whose CS is cs. */
-static void segments(uint64_t *w, bool real, uint16_t cs)
+/* Loads a kernel= module, Multiboot or Linux as its header says; false after saying why. */
+static bool load_kernel(struct guest *g, uint64_t *entry)
+{
+	uint64_t bytes;
+	const uint8_t *img = module_view(g, g->cfg.module, &bytes);
+	if (!img)
+		return false;
+	g->linux_kernel = bz_is_linux(img, bytes);
+	return g->linux_kernel ? load_linux(g, img, bytes, entry) : load_multiboot(g, img, bytes, entry);
+}
+
+/*
+ * The code selector of the flat GDT a protected-mode guest starts with:
+ * the boot protocol's for a Linux kernel, FLAT_CS for the others.
+ */
+static uint16_t code_selector(const struct guest *g)
+{
+	return g->linux_kernel ? BZ_BOOT_CS : FLAT_CS;
+}
+
+/* The flat GDT: null up to code selector cs, code at cs, data after it (4 GiB, 32-bit). */
+static void write_gdt(struct guest *g, uint16_t cs)
+{
+	uint64_t *gdt = guest_ptr(g, GDT_GPA, cs + 16u);
+	memset(gdt, 0, cs);
+	gdt[cs / 8] = 0x00cf9b000000ffffULL;
+	gdt[cs / 8 + 1] = 0x00cf93000000ffffULL;
+}
+
+/*
+ * The segment registers of a flat 32-bit guest whose code selector is
+ * sel (data sel + 8), or of a real-mode one whose CS is sel.
+ */
+static void segments(uint64_t *w, bool real, uint16_t sel)
 {
 	for (unsigned s = VMS_ES; s <= VMS_GS; s++)
 		w[VMW_SEG_DESC(s)] = real ? VM_SEG_PACK(0, 0x93, 0xffff)
-					  : VM_SEG_PACK(0x10, 0xc093, 0xffffffff);
-	w[VMW_SEG_DESC(VMS_CS)] = real ? VM_SEG_PACK(cs, 0x9b, 0xffff)
-				       : VM_SEG_PACK(0x08, 0xc09b, 0xffffffff);
-	w[VMW_SEG_BASE(VMS_CS)] = real ? (uint64_t)cs << 4 : 0;
+					  : VM_SEG_PACK(sel + 8, 0xc093, 0xffffffff);
+	w[VMW_SEG_DESC(VMS_CS)] = real ? VM_SEG_PACK(sel, 0x9b, 0xffff)
+				       : VM_SEG_PACK(sel, 0xc09b, 0xffffffff);
+	w[VMW_SEG_BASE(VMS_CS)] = real ? (uint64_t)sel << 4 : 0;
 	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(0, 0x8b, 0xffff);
 }
 
-/* The registers a vCPU starts with, in real mode (CS = cs) or flat protected mode; its groups. */
+/*
+ * The registers a vCPU starts with, in real mode (CS = cs) or flat
+ * protected mode (code selector cs, write_gdt's); its groups.
+ */
 static uint32_t start_state(uint64_t *w, bool real, uint16_t cs, uint64_t entry, uint64_t stack)
 {
 	memset(w, 0, VMW_COUNT * 8);
@@ -269,7 +327,7 @@ static uint32_t start_state(uint64_t *w, bool real, uint16_t cs, uint64_t entry,
 	w[VMW_CR0] = real ? 0x10 : 0x11; /* ET, and PE for protected mode */
 	segments(w, real, cs);
 	w[VMW_GDTR_BASE] = real ? 0 : GDT_GPA;
-	w[VMW_GDTR_LIMIT] = real ? 0xffff : 23;
+	w[VMW_GDTR_LIMIT] = real ? 0xffff : cs + 15u;
 	w[VMW_IDTR_LIMIT] = 0x3ff;
 	return VMG_GPR_ACDB | VMG_RIP | VMG_RFLAGS | VMG_GPR_OTHER | VMG_CR | VMG_SEG | VMG_DTR |
 	       VMG_STATE;
@@ -285,13 +343,21 @@ uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs)
 	return start_state(w, true, cs, 0, 0);
 }
 
-/* The BSP's first registers, per mode. */
+/*
+ * The BSP's first registers, per mode.  A Linux kernel starts at its
+ * 32-bit entry (boot.rst, "32-bit boot protocol"): flat segments
+ * __BOOT_CS and __BOOT_DS, paging and interrupts off, ESI the zero page,
+ * EBP, EDI and EBX 0 (start_state zeroes them); it sets its own stack.
+ */
 static uint64_t initial_state(struct guest *g, uint64_t entry)
 {
 	uint64_t *w = utcb()->mr;
 	bool real = g->cfg.mode == MODE_REALMODE;
-	w[VMW_MASK] = start_state(w, real, 0, entry, real ? 0x7000 : g->cfg.load);
-	if (g->cfg.mode == MODE_MULTIBOOT) {
+	w[VMW_MASK] = start_state(w, real, real ? 0 : code_selector(g), entry,
+				  real ? 0x7000 : g->cfg.load);
+	if (g->linux_kernel)
+		w[VMW_RSI] = BZ_PARAMS_GPA;
+	else if (g->cfg.mode == MODE_MULTIBOOT) {
 		w[VMW_RAX] = MB_BOOT_MAGIC;
 		w[VMW_RBX] = MB_INFO_GPA;
 	}
@@ -304,13 +370,14 @@ static uint64_t initial_state(struct guest *g, uint64_t entry)
  */
 static bool load_image(struct guest *g, uint64_t *entry)
 {
-	bool ok = g->cfg.mode == MODE_MULTIBOOT ? load_multiboot(g, entry) : load_flat(g, entry);
+	g->linux_kernel = false;
+	bool ok = g->cfg.mode == MODE_MULTIBOOT ? load_kernel(g, entry) : load_flat(g, entry);
 	if (ok && g->cfg.test == TEST_REFUSED) {
 		uprintf("vmm: guest %s: loaded, but test=refused expects a refusal\n", g->cfg.name);
 		return false;
 	}
 	if (ok && g->cfg.mode != MODE_REALMODE)
-		write_gdt(g);
+		write_gdt(g, code_selector(g));
 	return ok;
 }
 
@@ -330,6 +397,7 @@ int guest_create(struct guest *g, uint64_t badge)
 		devices_bios_state(g);
 	uint64_t entry;
 	g->refused = false;
+	g->console_matched = false;
 	if (!load_image(g, &entry))
 		return ERR_INVALID_ARG;
 	if ((st = initial_state(g, entry)) != OK || (st = BUILD(g, sys_vcpu_run(g->vcpu))) != OK)
@@ -355,6 +423,16 @@ void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr)
 	x->reply = VMR_STOP;
 }
 
+/* Whether line holds text. */
+static bool line_holds(const char *line, const char *text)
+{
+	size_t n = strlen(text);
+	for (; *line; line++)
+		if (strncmp(line, text, n) == 0)
+			return true;
+	return false;
+}
+
 void guest_console_byte(struct guest *g, uint8_t c)
 {
 	if (c == '\r')
@@ -364,6 +442,9 @@ void guest_console_byte(struct guest *g, uint8_t c)
 		return;
 	}
 	g->line[g->line_len++] = '\n';
+	g->line[g->line_len] = 0;
+	if (g->cfg.test == TEST_CONSOLE && line_holds(g->line, g->cfg.expect))
+		g->console_matched = true;
 	console_write(g->line, g->line_len);
 	g->line_len = 0;
 }

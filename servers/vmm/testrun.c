@@ -91,6 +91,9 @@ static bool case_report(struct guest *g)
 		if (!g->stop_reason && !g->pm.powered_off)
 			uprintf("# vmm: guest %s ended on a port, not by turning itself off\n", n);
 		break;
+	case TEST_CONSOLE:
+		ok = !g->stop_reason && g->console_matched;
+		break;
 	case TEST_CONTAINED:
 	case TEST_SPIN:
 		ok = g->stop_reason != 0;

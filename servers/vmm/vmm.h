@@ -28,6 +28,7 @@
 #define VMM_MAX_VCPUS 4 /* vcpus= */
 #define VMM_MAX_MODULES 8 /* modules=: loader.h's MB_MAX_MODULES */
 #define GUEST_CMDLINE_LEN 256 /* cmdline=, with its terminating 0 */
+#define GUEST_EXPECT_LEN 64   /* expect=, with its terminating 0 */
 #define GUEST_MEMORY_MAX 0xfeb00000ULL /* memory=: RAM from 0 ends below the devices */
 
 enum guest_mode { MODE_REALMODE, MODE_PROTECTED, MODE_MULTIBOOT };
@@ -43,6 +44,7 @@ enum guest_test {
 	TEST_REFUSED,   /* the loader must refuse its image (and say why) */
 	TEST_DEBUG_EXIT, /* the guest ends through the debug-exit port with status 0 (testdev.c) */
 	TEST_POWEROFF,  /* the guest turns itself off through ACPI (S5, acpi.h) */
+	TEST_CONSOLE,   /* a line of its console holds expect=: then it is stopped (guest.c) */
 };
 
 struct guest_config {
@@ -63,9 +65,11 @@ struct guest_config {
 	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
 	bool no_x2apic;        /* x2apic=off: CPUID hides x2APIC mode and the APIC refuses it */
 	uint64_t max_restarts; /* restarts=: a CPU reset restarts it this many times, then stops it */
-	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's, after its name */
+	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's (after its name) or a Linux one's */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
 	unsigned module_count;
+	char initrd[GUEST_NAME_LEN];      /* initrd=: a Linux kernel's initial RAM disk ("": none) */
+	char expect[GUEST_EXPECT_LEN];    /* expect=: what test=console waits for on its console */
 };
 
 /* The bytes of one page of the guest's RAM frame (pages=). */
@@ -89,6 +93,8 @@ enum vcpu_state { VCPU_WAIT_SIPI, VCPU_RUNNING, VCPU_HALTED };
  * may write any value and reads it back; nothing in the VMM acts on it.
  */
 #define MISC_ENABLE_RESET 0x1801ULL
+/* IA32_MTRR_DEF_TYPE as a PC's firmware leaves it: MTRRs enabled (E), default type write-back. */
+#define MTRR_DEF_TYPE_RESET 0x806ULL
 
 /* One vCPU of a guest, as the VMM models it. */
 struct guest_vcpu {
@@ -109,6 +115,7 @@ struct guest_vcpu {
 	 * and XSETBV exits left them.
 	 */
 	uint64_t cr4, xcr0;
+	uint64_t mtrr_def_type; /* IA32_MTRR_DEF_TYPE likewise */
 	struct vlapic lapic;
 };
 
@@ -154,6 +161,8 @@ struct guest {
 	unsigned line_len;
 	bool running, done, hostile_done;
 	bool refused;          /* the loader refused its image (guest.c said why) */
+	bool linux_kernel;     /* its kernel= is a Linux bzImage (guest.c) */
+	bool console_matched;  /* test=console: a console line held expect= (the next OUT stops it) */
 	uint64_t deadline;     /* the host TSC when timeout= stops it (WAIT_FOREVER: never) */
 	bool debug_exited;     /* it ended through the debug-exit port; result is its status */
 	uint64_t result;       /* what the guest reported, or why it stopped */

@@ -15,6 +15,7 @@
  *  10  leaf 0x15, where the highest basic leaf reaches it: not the TSC at
  *      16 times a crystal (the APIC bus clock) at a sixteenth of its rate
  *  11  leaf 0x80000007: EDX bit 8 (invariant TSC) clear
+ *  12  leaf 7: EBX bit 10 (INVPCID) or ECX bit 16 (LA57) set; the VMM must hide them
  */
 #include "guest.h"
 
@@ -93,6 +94,19 @@ start:
 	testl	$(1 << 8), %edx
 	jnz	1f
 	FAIL	11
+1:	xorl	%eax, %eax		/* leaf 7 where the highest basic leaf reaches it */
+	cpuid
+	cmpl	$7, %eax
+	jb	1f
+	movl	$7, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	testl	$(1 << 10), %ebx
+	jz	2f
+	FAIL	12
+2:	testl	$(1 << 16), %ecx
+	jz	1f
+	FAIL	12
 1:	xorl	%eax, %eax		/* pass */
 
 	REPORT

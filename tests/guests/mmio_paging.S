@@ -13,7 +13,10 @@
  *   M + 0x2000  RAM 0x20000, read-only (CR0.WP is on)
  *   M + 0x3000  RAM 0x21000, read/write
  *   M + 0x4000  the MMIO page again
- * The first 2 MiB are identity-mapped by one 2 MiB page.  A #PF handler
+ * The first 2 MiB are identity-mapped by one 2 MiB page, and mapped again
+ * at HIGH = 4 GiB, where the long-mode phase first makes a CPUID exit: its
+ * RIP is valid only in long mode, which under SVM the guest entered
+ * without an exit (the kernel must see EFER.LMA from the VMCB).  A #PF handler
  * records CR2, the error code, the faulting rip and rcx/rsi/rdi, and
  * resumes at pf_resume.
  *
@@ -39,6 +42,7 @@
  *  13  std; lodsb from M + 7: al != 0xBE, or rsi != M + 6
  *  14  addr32 stosb with rdi = 0xFFFFFFFF40000000: byte 0 != 0x5A, or rdi != 0x40000001
  *  15  a MOV whose bytes cross a page: != the register's low dword
+ *  16  the CPUID at HIGH + x did not run there (its rip's high half != 1)
  *  20  rep stosl from M + 0xFF8 x4 did not fault at M + 0x1000 (page not present)
  *  21  ... #PF count != 1   22 CR2 != M + 0x1000   23 error code != 2 (write, not present)
  *  24  ... faulting rip != the rep stosl        25 rcx != 2 or rdi != M + 0x1000
@@ -72,6 +76,7 @@
 	.set	PD_PAE1, 0x39000
 	.set	PT_PAE, 0x3A000
 	.set	EFER, 0xC0000080
+	/* HIGH, 4 GiB (PDPT entry 4): the first 2 MiB again */
 
 /* EXPECTQ value, operand, code: 64-bit compare (clobbers r11) */
 .macro	EXPECTQ val, opnd, code
@@ -126,6 +131,7 @@ start:
 	movl	$PDPT | 3, PML4
 	movl	$PD0 | 3, PDPT
 	movl	$PD1 | 3, PDPT + 8
+	movl	$PD0 | 3, PDPT + 4 * 8
 	movl	$0x83, PD0			/* 0-2 MiB: one 2 MiB page */
 	movl	$PT | 3, PD1
 	movl	$MMIO_PAGE | 3, PT
@@ -258,6 +264,19 @@ long_mode:
 	movq	$0x8000, %rsp
 	call	idt64_fill
 	lidt	idt64_desc(%rip)
+
+	/* an exit from above 4 GiB, and back */
+	leaq	1f(%rip), %rax
+	btsq	$32, %rax		/* HIGH + 1f */
+	jmp	*%rax
+1:	xorl	%eax, %eax
+	cpuid
+	leaq	0(%rip), %rax
+	shrq	$32, %rax
+	EXPECTQ	1, %rax, 16
+	movl	$1f, %eax
+	jmp	*%rax
+1:
 
 	/* MOV forms with REX prefixes */
 	movq	$-2, M

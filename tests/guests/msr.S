@@ -30,6 +30,12 @@
  *  21  wrmsr IA32_TSC = 2^40 raised #GP
  *  22  RDTSC right after did not read 2^40 plus less than 2^32 (the vCPU's TSC offset)
  *  23  wrmsr IA32_PAT with a reserved memory type (2) did not raise exactly one #GP
+ *  24  rdmsr IA32_MTRRCAP (0xFE) raised #GP or != 0 (no ranges, no WC)
+ *  25  rdmsr IA32_MTRR_DEF_TYPE (0x2FF) raised #GP or != 0x806 (enabled, write-back)
+ *  26  wrmsr MTRR_DEF_TYPE = 0x800 (uncached) raised #GP or read back != 0x800
+ *  27  wrmsr MTRR_DEF_TYPE with a reserved type (2) or bit (12) did not raise one #GP each
+ *  28  wrmsr IA32_MTRRCAP (read-only) did not raise exactly one #GP
+ *  29  wrmsr IA32_BIOS_SIGN_ID (0x8B) = 0 raised #GP, or its read did or is != 0
  *  0x100 + n  unexpected exception n
  */
 #include "guest.h"
@@ -44,6 +50,9 @@
 	.set	MSR_SYSENTER_ESP, 0x175
 	.set	MSR_SYSENTER_EIP, 0x176
 	.set	MSR_PAT, 0x277
+	.set	MSR_MTRRCAP, 0xFE
+	.set	MSR_BIOS_SIGN_ID, 0x8B
+	.set	MSR_MTRR_DEF_TYPE, 0x2FF
 	.set	MSR_EFER, 0xC0000080
 	.set	MSR_BOGUS, 0x12345
 	.set	NVEC, 32		/* IDT entries: the exceptions */
@@ -161,6 +170,34 @@ start:
 	xorl	%edx, %edx
 	wrmsr
 	EXPECT	1, gp_count, 23
+
+	/* ---- MTRRs: no ranges, the default type read/write ---- */
+	RD	MSR_MTRRCAP, 24
+	EXPECT	0, %eax, 24
+	EXPECT	0, %edx, 24
+	RD	MSR_MTRR_DEF_TYPE, 25
+	EXPECT	0x806, %eax, 25
+	EXPECT	0, %edx, 25
+	WR	MSR_MTRR_DEF_TYPE, 0, 0x800, 26
+	RD	MSR_MTRR_DEF_TYPE, 26
+	EXPECT	0x800, %eax, 26
+	movl	$0, gp_count
+	movl	$MSR_MTRR_DEF_TYPE, %ecx
+	movl	$0x802, %eax		/* type 2 does not exist */
+	xorl	%edx, %edx
+	wrmsr
+	movl	$0x1806, %eax		/* bit 12 is reserved */
+	wrmsr
+	EXPECT	2, gp_count, 27
+	movl	$0, gp_count
+	movl	$MSR_MTRRCAP, %ecx
+	xorl	%eax, %eax
+	wrmsr
+	EXPECT	1, gp_count, 28
+	WR	MSR_BIOS_SIGN_ID, 0, 0, 29
+	RD	MSR_BIOS_SIGN_ID, 29
+	EXPECT	0, %eax, 29
+	EXPECT	0, %edx, 29
 	/* ---- unknown MSR: #GP(0), registers untouched ---- */
 	movl	$0, gp_count
 	movl	$0xFFFFFFFF, gp_error

@@ -28,6 +28,13 @@ TEST(vmm_config_vcpus)
 	CHECK_EQ(cfg[1].vcpus, 4);
 }
 
+/* parse(text) refuses the configuration with the message msg. */
+#define CHECK_REFUSED(text, msg)               \
+	do {                                   \
+		CHECK_EQ(parse(text), -1);     \
+		CHECK_STR(err, msg);           \
+	} while (0)
+
 /* It is an error to ask for no vCPUs, for more than VMM_MAX_VCPUS, or for a non-number. */
 TEST(vmm_config_bad_vcpus_is_refused)
 {
@@ -102,13 +109,51 @@ TEST(vmm_config_bad_modules_are_refused)
 	CHECK_EQ(parse("guest a kernel=k modules=\n"), -1);
 }
 
-/* It is an error to give a command line or modules to a guest that is no Multiboot kernel. */
-TEST(vmm_config_cmdline_needs_a_multiboot_kernel)
+/* It is an error to give a command line, modules or an initrd to a guest that is no kernel. */
+TEST(vmm_config_cmdline_needs_a_kernel)
 {
-	CHECK_EQ(parse("guest a module=m mode=protected cmdline=x\n"), -1);
-	CHECK_STR(err, "line 1: cmdline= and modules= are for Multiboot kernels (kernel=)");
+	CHECK_REFUSED("guest a module=m mode=protected cmdline=x\n",
+		      "line 1: cmdline=, modules= and initrd= are for kernels (kernel=)");
 	CHECK_EQ(parse("guest a module=m modules=x\n"), -1);
+	CHECK_REFUSED("guest a module=m initrd=x\n",
+		      "line 1: cmdline=, modules= and initrd= are for kernels (kernel=)");
 	CHECK_EQ(parse("guest a module=m mode=multiboot modules=x\n"), 1);
+}
+
+/* A Linux kernel's line: the kernel, its initrd and command line. */
+TEST(vmm_config_linux_kernel_initrd)
+{
+	CHECK_EQ(parse("guest linux kernel=vmlinuz initrd=initrd.cpio cmdline=\"console=ttyS0 quiet\" "
+		       "memory=256M pages=2M\n"), 1);
+	CHECK_STR(cfg[0].module, "vmlinuz");
+	CHECK_STR(cfg[0].initrd, "initrd.cpio");
+	CHECK_STR(cfg[0].cmdline, "console=ttyS0 quiet");
+	CHECK_EQ(cfg[0].mode, MODE_MULTIBOOT);
+	CHECK_EQ(parse("guest linux kernel=vmlinuz\n"), 1);
+	CHECK_STR(cfg[0].initrd, "");
+}
+
+/* test=console waits for expect= on the guest's console: each needs the other. */
+TEST(vmm_config_test_console_expect)
+{
+	CHECK_EQ(parse("guest l kernel=k test=console expect=\"Linux version \"\n"), 1);
+	CHECK_EQ(cfg[0].test, TEST_CONSOLE);
+	CHECK_STR(cfg[0].expect, "Linux version ");
+	CHECK_REFUSED("guest l kernel=k test=console\n",
+		      "line 1: test=console and expect= go together");
+	CHECK_REFUSED("guest l kernel=k expect=x\n",
+		      "line 1: test=console and expect= go together");
+	CHECK_REFUSED("guest l kernel=k test=console expect=\n",
+		      "line 1: expect= needs 1 to 63 characters: 'expect='");
+}
+
+/* It is an error to give both modules= and initrd=, or an empty initrd=. */
+TEST(vmm_config_initrd_refusals)
+{
+	CHECK_REFUSED("guest a kernel=k modules=m initrd=i\n",
+		      "line 1: modules= is for a Multiboot kernel, initrd= for a Linux one: not both");
+	CHECK_REFUSED("guest a kernel=k initrd=\n",
+		      "line 1: initrd= needs a name of 1 to 47 characters: 'initrd='");
 }
 
 /* It is an error for RAM from 0 to reach the devices below 4 GiB. */

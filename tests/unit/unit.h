@@ -51,6 +51,14 @@ void unit_fail(const char *file, int line, const char *what);
 		}                                                              \
 	} while (0)
 
+/* Strings too long for CHECK_STR's message: both are printed on lines of their own. */
+#define CHECK_LONG_STR(got, want)                                              \
+	do {                                                                   \
+		if (strcmp(got, want) != 0)                                    \
+			printf("# got    \"%s\"\n# wanted \"%s\"\n", got, want);  \
+		CHECK(strcmp(got, want) == 0);                                 \
+	} while (0)
+
 #define CHECK_STR(a, b)                                                  \
 	do {                                                             \
 		const char *a_ = (a), *b_ = (b);                         \
