@@ -22,6 +22,18 @@
 #define IRQ_COM1       4
 #define IRQ_IDE        14   /* the primary ATA channel's INTRQ */
 #define POST_PORT      0x80 /* POST codes: the last byte written reads back */
+/*
+ * System control port B: bit 0 gates the PIT's channel 2 (stored; the
+ * channel counts as if it were high, as every OS sets it before counting),
+ * bit 1 the speaker, bits 2-3 the parity checks (stored), bit 4 toggles
+ * with the DRAM refresh every 15.085 us, bit 5 is channel 2's output:
+ * what an OS times the PIT by when it calibrates the TSC (Linux does).
+ */
+#define PORT_B          0x61
+#define PORT_B_WRITABLE 0x0f
+#define PORT_B_REFRESH  0x10
+#define PORT_B_OUT2     0x20
+#define REFRESH_TOGGLE_HZ 66291 /* 1 / 15.085 us */
 #define IOAPIC_PIN_IRQ0 2   /* the MADT's interrupt source override */
 
 static void uart_tx(void *ctx, uint8_t byte)
@@ -172,6 +184,12 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 		pit_sync(g);
 		return pit_read(&g->pit, port);
 	}
+	if (port == PORT_B) {
+		pit_sync(g);
+		uint64_t toggles = tsc_to_clocks(rdtsc() - g->pit_epoch, vmm_tsc_hz(), REFRESH_TOGGLE_HZ);
+		return (g->port_b & PORT_B_WRITABLE) | (toggles & 1 ? PORT_B_REFRESH : 0) |
+		       (pit_output(&g->pit, 2) ? PORT_B_OUT2 : 0);
+	}
 	if (port == I8042_COMMAND_PORT && !g->kbc.count)
 		devices_pull_input(g); /* the guest looks for keys */
 	if (is_kbc_port(port))
@@ -204,6 +222,8 @@ static void write_byte(struct guest *g, uint16_t port, uint8_t v)
 		rtc_access(g, port, true, v);
 	else if (port == POST_PORT)
 		g->post_code = v;
+	else if (port == PORT_B)
+		g->port_b = v & PORT_B_WRITABLE;
 	else if (port >= COM1 && port < COM1 + 8)
 		uart_write(&g->uart, port - COM1, v);
 	else

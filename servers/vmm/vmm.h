@@ -149,6 +149,7 @@ struct guest {
 	struct rtc rtc;
 	struct i8042 kbc;      /* the keyboard controller, and port 0x92 */
 	uint8_t post_code;     /* the last byte written to port 0x80 */
+	uint8_t port_b;        /* port 0x61's writable bits (devices.c) */
 	struct fw_cfg fw_cfg;
 	uint64_t halt_late;    /* TSC counts the last halt's sleep ran past its deadline (testdev.c) */
 	uint32_t scratch_port; /* the test I/O register */

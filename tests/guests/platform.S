@@ -43,6 +43,10 @@
  *  25  FADT: PM1a_CNT_BLK is not 0x604
  *  26  DSDT: signature or checksum, or no \_S5 package of integers in its AML
  *  27  DSDT: \_S5's SLP_TYPa is not 5 (what the poweroff guest writes)
+ *  28  port 0x61: channel 2's output (bit 5) high right after a mode 0 count
+ *      is written
+ *  29  port 0x61: channel 2's output not high 1000000 reads later (the count
+ *      is 65535 PIT clocks, 55 ms)
  */
 #include "guest.h"
 
@@ -105,6 +109,7 @@ start:
 	call	rtc
 	call	ioapic
 	call	i8042_and_ports
+	call	port_b
 	movb	$0xFE, %al		/* pulse the reset line: the VMM stops the guest */
 	outb	%al, $0x64
 	FAIL	23
@@ -418,6 +423,28 @@ ioapic:
 1:	ret
 
 /* ---- the 8042, ports 0x80 and 0x92 ---- */
+/* ---- port 0x61: the PIT's channel 2 as an OS calibrating its TSC runs it ---- */
+port_b:
+	movb	$0x01, %al		/* gate 2 high, speaker off */
+	outb	%al, $0x61
+	movb	$0xB0, %al		/* channel 2, LSB then MSB, mode 0, binary */
+	outb	%al, $0x43
+	movb	$0xFF, %al
+	outb	%al, $0x42
+	movb	$0xFF, %al		/* 65535 clocks, 55 ms: more than an exit takes */
+	outb	%al, $0x42
+	inb	$0x61, %al
+	testb	$0x20, %al		/* mode 0: low until the count runs out */
+	jz	1f
+	FAIL	28
+1:	movl	$1000000, %ecx
+2:	inb	$0x61, %al
+	testb	$0x20, %al
+	jnz	3f
+	loop	2b
+	FAIL	29
+3:	ret
+
 i8042_and_ports:
 	movl	$100, %ecx		/* drain what may wait in the output buffer */
 1:	inb	$0x64, %al
