@@ -331,7 +331,8 @@ $(eval $(call test_iso,kbdconsole,$(KBDCONSOLE_TEST_MODULES)))
 # holds the root task, the VMM, its generated configuration and the test
 # images (tests/kut/build.sh lists them in $(BUILD)/kut/modules).
 KUT_SRC ?= ../shared/third-party/kvm-unit-tests
-$(BUILD)/kut/modules: tests/kut/build.sh tests/kut/mkconfig.awk tests/kut/cases tests/kut/cases.bochs
+$(BUILD)/kut/modules: tests/kut/build.sh tests/kut/mkconfig.awk tests/kut/cases tests/kut/cases.bochs \
+		tests/kut/cases.bochs-svm
 	@echo "  KUT     $(KUT_SRC)"
 	$(V)tests/kut/build.sh $(KUT_SRC) $(BUILD)/kut
 $(BUILD)/test-kut.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf $(BUILD)/prog/vmm.elf \
@@ -342,6 +343,10 @@ $(BUILD)/test-kut-bochs.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root
 		$(BUILD)/prog/vmm.elf $(BUILD)/kut/modules
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
 		$(BUILD)/prog/vmm.elf:vmm $$(cat $(BUILD)/kut/modules-bochs)
+$(BUILD)/test-kut-bochs-svm.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf \
+		$(BUILD)/prog/vmm.elf $(BUILD)/kut/modules
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
+		$(BUILD)/prog/vmm.elf:vmm $$(cat $(BUILD)/kut/modules-bochs-svm)
 $(BUILD)/test-kutbench.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf \
 		$(BUILD)/prog/vmm.elf $(BUILD)/kut/modules
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info" $(BUILD)/prog/root.elf:root \
@@ -388,7 +393,8 @@ BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk 
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
-		$(BUILD)/test-kut-bochs.iso $(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso)
+		$(BUILD)/test-kut-bochs.iso $(BUILD)/test-kut-bochs-svm.iso \
+		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso)
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log

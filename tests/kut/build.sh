@@ -6,7 +6,9 @@
 # Then, for every case tests/kut/cases names, OUT/vmm.cfg gets a guest line
 # made from the case's section of x86/unittests.cfg (tests/kut/mkconfig.awk),
 # OUT/vmm-bochs.cfg and OUT/modules-bochs do the same for the cases Bochs
-# runs (tests/kut/cases.bochs).
+# runs with its Intel CPU (tests/kut/cases.bochs), OUT/vmm-bochs-svm.cfg and
+# OUT/modules-bochs-svm for those it runs with its AMD one
+# (tests/kut/cases.bochs-svm).
 # OUT/root.cfg gives the VMM those images, and OUT/modules lists the ISO's
 # boot modules besides the root task and the VMM (FILE:NAME); OUT/bench.cfg,
 # OUT/root-bench.cfg and OUT/modules-bench do the same for make bench.  Without SRC, OUT/missing says so, and the
@@ -18,12 +20,15 @@ rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd) # absolute: the build runs in $out/src
 grep -v '^#' "$here/cases" | grep . >"$out/cases"
-grep -v '^#' "$here/cases.bochs" | grep . >"$out/cases-bochs"
+for emu in bochs bochs-svm; do
+	grep -v '^#' "$here/cases.$emu" | grep . >"$out/cases-$emu"
+done
 if [ ! -f "$src/x86/unittests.cfg" ]; then
 	echo "no kvm-unit-tests at $src" >"$out/missing"
 	: >"$out/modules"
 	: >"$out/modules-bench"
 	: >"$out/modules-bochs"
+	: >"$out/modules-bochs-svm"
 	exit 0
 fi
 cp -r "$src" "$out/src"
@@ -50,10 +55,13 @@ done
 	echo "# The VMM runs kvm-unit-tests (made by tests/kut/build.sh)."
 	echo "server vmm module=vmm priority=60 memory=1M console untyped=300M modules=vmm.cfg modules=$(echo $files | tr ' ' ,)"
 } >"$out/root.cfg"
-# Bochs's cases (tests/kut/cases.bochs), a VMM of their own.
-while read -r c; do grep "^guest $c " "$out/vmm.cfg"; done <"$out/cases-bochs" >"$out/vmm-bochs.cfg"
-echo "$out/root.cfg:config $out/vmm-bochs.cfg:vmm.cfg" >"$out/modules-bochs"
-for f in $files; do echo "$out/src/x86/$f:$f"; done >>"$out/modules-bochs"
+# Bochs's cases (tests/kut/cases.bochs, cases.bochs-svm), a VMM of their own
+# for each of its CPUs.
+for emu in bochs bochs-svm; do
+	while read -r c; do grep "^guest $c " "$out/vmm.cfg"; done <"$out/cases-$emu" >"$out/vmm-$emu.cfg"
+	echo "$out/root.cfg:config $out/vmm-$emu.cfg:vmm.cfg" >"$out/modules-$emu"
+	for f in $files; do echo "$out/src/x86/$f:$f"; done >>"$out/modules-$emu"
+done
 # make bench's figures: the vmexit cases kvm-unit-tests times, alone in a
 # VMM of their own (tools/bench.sh names each kut_NAME).
 for c in vmexit_cpuid vmexit_inl_pmtimer vmexit_mov_to_cr8 vmexit_tscdeadline vmexit_ipi; do
