@@ -99,6 +99,20 @@ void devices_pull_input(struct guest *g)
 	isa_irq(g, I8042_IRQ, i8042_irq(&g->kbc));
 }
 
+/*
+ * Input arrived (a recall, a wake from a halt): taken now only by a guest
+ * that listens for it by interrupt, its UART's receive interrupt on or its
+ * 8042 in use.  A guest that polls takes it when it reads LSR or the
+ * 8042's status; taking it earlier would hand a guest that has finished
+ * with the console (it is only writing its last words) the line typed for
+ * the next one, lost when it ends.
+ */
+void devices_offer_input(struct guest *g)
+{
+	if (uart_rx_raises_irq(&g->uart) || g->kbc.in_use)
+		devices_pull_input(g);
+}
+
 static bool is_pic_port(uint16_t port)
 {
 	return (port & ~1u) == PIC_MASTER || (port & ~1u) == PIC_SLAVE;
@@ -432,7 +446,7 @@ void devices_halt(struct guest *g)
 			continue;
 		}
 		if (c == 0)
-			devices_pull_input(g); /* woken by input, or an event */
+			devices_offer_input(g); /* woken by input, or an event */
 	}
 }
 

@@ -585,7 +585,7 @@ static void __attribute__((noinline)) exit_other(struct exit_ctx *x, uint32_t re
 	if (reason == VMEXIT_RECALL) { /* input arrived, an INIT, or the VMM wants the guest stopped */
 		if (smp_recalled(x))
 			return;
-		devices_pull_input(x->g);
+		devices_offer_input(x->g);
 		inject_pending_interrupt(x);
 		if (x->g->cfg.test == TEST_SPIN)
 			guest_stop(x, "recalled", 0);

@@ -282,3 +282,8 @@ bool uart_irq_level(const struct uart16550 *u)
 		return false;
 	return pending_interrupt(u) != UART_IIR_NONE;
 }
+
+bool uart_rx_raises_irq(const struct uart16550 *u)
+{
+	return (u->ier & UART_IER_RDA) && (u->mcr & UART_MCR_OUT2) && !loopback(u);
+}

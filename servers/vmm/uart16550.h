@@ -123,4 +123,11 @@ unsigned uart_rx_space(const struct uart16550 *u);
 /* The UART's IRQ line on a PC: an interrupt pending, MCR.OUT2 set, loopback off. */
 bool uart_irq_level(const struct uart16550 *u);
 
+/*
+ * Whether a received byte would raise the IRQ line: the receive-data
+ * interrupt enabled, MCR.OUT2 set, loopback off.  A guest that does not
+ * listen this way finds its input by reading LSR.
+ */
+bool uart_rx_raises_irq(const struct uart16550 *u);
+
 #endif

@@ -257,7 +257,9 @@ uint64_t vcpu_next_deadline(struct guest *g, unsigned c);
 /* A VMEXIT_DEADLINE exit: the kernel's deadline is gone; the timers' interrupts delivered. */
 void exit_deadline_fired(struct exit_ctx *x);
 void inject_pending_interrupt(struct exit_ctx *x);
+/* Typed input into the focus guest's UART and 8042: at once, or only if it listens by interrupt. */
 void devices_pull_input(struct guest *g);
+void devices_offer_input(struct guest *g);
 
 /*
  * The VMM's own capability slots, VMM_SLOT(name), at the top of its space

@@ -7,6 +7,10 @@
  * the serial driver and the VMM's UART model.  A line ends at '\n' or '\r'
  * (a terminal's Enter key).  It waits as long as it takes: a person types
  * slowly, and the test harness's timeout ends a run with no input.
+ * After its echo it lingers (a 32M-iteration loop, no exits) before it
+ * reports: the test runner types the next guest's line as soon as it sees
+ * the echo, and that line must wait in the serial driver for the guest
+ * that reads it, not be taken by this one, which no longer listens.
  *
  * Failure codes (port 0xF0):
  *   2  the line is longer than the 64-byte buffer
@@ -39,6 +43,8 @@ start:
 	jmp	1b
 2:	movb	$0, (%edi)
 	ECHO_LINE echo
+	movl	$0x2000000, %ecx	/* linger: the next line arrives meanwhile */
+4:	loop	4b
 	xorl	%eax, %eax		/* pass */
 
 	REPORT

@@ -343,3 +343,22 @@ TEST(uart_reset_clears_state)
 	uart_write(&u, UART_THR, 'z'); /* the callback survives a reset */
 	CHECK_EQ(log.n, 1);
 }
+
+/* The VMM hands typed input at once only to a guest listening this way. */
+TEST(uart_rx_raises_irq_needs_rda_out2_no_loopback)
+{
+	struct uart16550 u;
+	struct tx_log log;
+
+	setup(&u, &log);
+	CHECK(!uart_rx_raises_irq(&u)); /* a polling guest's UART */
+	uart_write(&u, UART_IER, UART_IER_RDA);
+	CHECK(!uart_rx_raises_irq(&u)); /* OUT2 off: the PC's IRQ driver is off */
+	uart_write(&u, UART_MCR, UART_MCR_OUT2);
+	CHECK(uart_rx_raises_irq(&u));
+	uart_write(&u, UART_MCR, UART_MCR_OUT2 | UART_MCR_LOOP);
+	CHECK(!uart_rx_raises_irq(&u)); /* loopback disconnects the line */
+	uart_write(&u, UART_MCR, UART_MCR_OUT2);
+	uart_write(&u, UART_IER, UART_IER_THRE);
+	CHECK(!uart_rx_raises_irq(&u)); /* only a transmit interrupt */
+}
