@@ -58,6 +58,8 @@ void devices_init(struct guest *g)
 	ioapic_init(&g->ioapic, g->cfg.vcpus, ioapic_message, g);
 	acpi_pm_init(&g->pm, rdtsc(), vmm_tsc_hz());
 	rtc_init(&g->rtc, rdtsc(), vmm_tsc_hz(), g->cfg.memory);
+	g->kvmclock_epoch = g->rtc.base_tsc; /* the paravirtual clock's 0 is the RTC's RTC_START */
+	g->kvm_wall_clock_msr = 0;
 	i8042_init(&g->kbc);
 	g->post_code = 0;
 	fw_cfg_init(&g->fw_cfg, g->cfg.memory, g->cfg.vcpus);

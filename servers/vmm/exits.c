@@ -128,7 +128,9 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 		w[VMW_RDX] |= CPUID_INVARIANT_TSC;
 		break;
 	default:
-		if ((leaf >> 8) == 0x400000) /* the hypervisor leaves in between: none */
+		if (kvmclock_cpuid(leaf, w))
+			break;
+		if ((leaf >> 16) == 0x4000) /* the other hypervisor leaves: none */
 			w[VMW_RAX] = w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
 	}
 }
@@ -301,6 +303,18 @@ void inject_gp(struct exit_ctx *x)
 }
 
 /*
+ * WBINVD (Linux runs it on each CPU as it sets up its caches): skipped.
+ * The guest's RAM is ordinary write-back memory that no device writes
+ * behind the caches' back, so there is nothing to write back that
+ * matters to it, and flushing the host's caches would be a cost every
+ * other task on the CPU pays.  (At CPL > 0 the CPU raised #GP first.)
+ */
+static void exit_wbinvd(struct exit_ctx *x)
+{
+	skip_instruction(x);
+}
+
+/*
  * XSETBV: checked as the CPU would (#GP(0) at CPL > 0, for an XCR other
  * than 0 (ECX's low half; the upper is ignored), or for a value XSETBV
  * refuses, vm_xcr0_valid); a valid value becomes the vCPU's XCR0, which
@@ -367,6 +381,8 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = 0;
 	else if (msr == MSR_MTRR_DEF_TYPE)
 		v = x->g->cpu[exit_cpu(x)].mtrr_def_type;
+	else if (kvmclock_is_msr(msr))
+		kvmclock_msr(x->g, exit_cpu(x), msr, false, &v);
 	else if (!smp_is_lapic_msr(msr) || !smp_lapic_msr(x, msr, false, &v))
 		return inject_gp(x);
 	w[VMW_RAX] = (uint32_t)v;
@@ -395,6 +411,7 @@ static void exit_wrmsr(struct exit_ctx *x)
 	} else if (msr == MSR_TSC) {
 		w[VMW_TSC_OFFSET] = v - rdtsc();
 		x->g->cpu[exit_cpu(x)].tsc_offset = w[VMW_TSC_OFFSET];
+		kvmclock_tsc_changed(x->g, exit_cpu(x));
 		x->reply |= VMG_MSR;
 	} else if (smp_is_lapic_msr(msr) && smp_lapic_msr(x, msr, true, &v)) {
 		skip_instruction(x);
@@ -407,6 +424,8 @@ static void exit_wrmsr(struct exit_ctx *x)
 		x->g->cpu[exit_cpu(x)].misc_enable = v;
 	} else if (msr == MSR_MTRR_DEF_TYPE && mtrr_def_type_valid(v)) {
 		x->g->cpu[exit_cpu(x)].mtrr_def_type = v;
+	} else if (kvmclock_is_msr(msr) && kvmclock_msr(x->g, exit_cpu(x), msr, true, &v)) {
+		/* its record written (kvmclock.c) */
 	} else if (msr == MSR_EFER && !(v & ~EFER_GUEST)) {
 		w[VMW_EFER] = (v & ~EFER_LMA) | (w[VMW_EFER] & EFER_LMA); /* LMA is the CPU's */
 		x->reply |= VMG_CR;
@@ -577,6 +596,7 @@ static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
 	[VMEXIT_INVALID_STATE] = exit_invalid_state,
 	[VMEXIT_GPA_FAULT] = exit_ept_violation,
 	[VMEXIT_XSETBV] = exit_xsetbv,
+	[VMEXIT_WBINVD] = exit_wbinvd,
 };
 
 /* The exits the table has no handler for: the kernel's recall, and the rest. */

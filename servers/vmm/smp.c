@@ -52,6 +52,7 @@ void smp_init(struct guest *g)
 		v->cr4 = 0;
 		v->xcr0 = XCR0_RESET; /* the kernel's too (kernel/fpu.c) */
 		v->mtrr_def_type = MTRR_DEF_TYPE_RESET;
+		v->kvmclock_msr = 0;
 		vlapic_init(&v->lapic, c, c == 0);
 		v->lapic.eoi_level = level_eoi;
 		v->lapic.eoi_ctx = g;

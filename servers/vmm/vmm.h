@@ -116,6 +116,7 @@ struct guest_vcpu {
 	 */
 	uint64_t cr4, xcr0;
 	uint64_t mtrr_def_type; /* IA32_MTRR_DEF_TYPE likewise */
+	uint64_t kvmclock_msr;  /* MSR_KVM_SYSTEM_TIME_NEW: its record's address | enable (kvmclock.c) */
 	struct vlapic lapic;
 };
 
@@ -138,6 +139,8 @@ struct guest {
 	uint8_t *ram_map;      /* the VMM's view of guest RAM, aligned to its page size */
 	uint64_t build_calls;  /* syscalls guest_create made, up to the first entry */
 	uint64_t build_tsc;    /* the TSC when guest_create began */
+	uint64_t kvmclock_epoch;     /* the host TSC at which the paravirtual clock reads 0 */
+	uint64_t kvm_wall_clock_msr; /* MSR_KVM_WALL_CLOCK_NEW as last written */
 	uint64_t first_tsc;    /* the TSC the guest read first, if it says (testdev.c) */
 	struct pic_pair pic;
 	struct pit8254 pit;
@@ -455,8 +458,13 @@ static inline bool cpuid_adjusted(uint32_t leaf)
 	if (leaf < 32)
 		return (CPUID_ADJUSTED_BASIC >> leaf) & 1;
 	return leaf == 0x80000001 || leaf == 0x80000007 || leaf == 0x80000022 ||
-	       (leaf >> 8) == 0x400000;
+	       (leaf >> 16) == 0x4000;
 }
+/* KVM's paravirtual clock (kvmclock.c): its CPUID leaves, its MSRs (false: #GP), a TSC write. */
+bool kvmclock_cpuid(uint32_t leaf, uint64_t *w);
+bool kvmclock_is_msr(uint32_t msr);
+bool kvmclock_msr(struct guest *g, unsigned c, uint32_t msr, bool write, uint64_t *v);
+void kvmclock_tsc_changed(struct guest *g, unsigned c);
 /* Whether XSETBV(index, v) is valid for a guest (else #GP). */
 /* Whether the guest has XSAVE: the kernel switches with it (CPUID and CR4.OSXSAVE follow). */
 bool xstate_has_xsave(void);

@@ -32,10 +32,7 @@
 	.set	PIT_CMD, 0x43
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	movl	$0x20, %eax		/* IRQ 0 -> timer_handler */
 	movl	$timer_handler, %edx
 	call	set_gate

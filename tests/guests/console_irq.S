@@ -21,10 +21,7 @@
 	.set	LINE_MAX, 64
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	movl	$0x24, %eax		/* IRQ 4 -> uart_handler */
 	movl	$uart_handler, %edx
 	call	set_gate

@@ -6,6 +6,8 @@
  *        can set MP; toggle NE, which VMX keeps set, so the write exits.
  *   CR4: set/clear PSE (bit 4); VMXE (bit 13) must read as 0 (hidden).
  *   CR3: paging is off, so any value can be stored and read back.
+ *   WBINVD, which exits on both backends: the VMM takes it and goes on
+ *   (a VMM without it stops the guest with "unhandled exit").
  *
  * Failure codes (port 0xF0):
  *   1  CR0.PE clear in a protected-mode guest
@@ -154,6 +156,7 @@ start:
 	FAIL	9
 1:	movl	%esi, %cr3		/* restore */
 
+	wbinvd				/* cache control, as Linux's AP bring-up does */
 	xorl	%eax, %eax		/* pass */
 
 	REPORT

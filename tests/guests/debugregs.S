@@ -33,10 +33,7 @@
 .endm
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	lidt	idt_desc
 
 	/* ---- reset values ---- */

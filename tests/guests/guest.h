@@ -113,6 +113,16 @@ report:
 	movw	%ax, %ss
 .endm
 
+/* GUEST_ENTRY nvec: how a guest with its own tables starts: interrupts
+ * off, string ops up, our GDT loaded, IDT entries 0..nvec-1 to the stubs
+ * (the guest then sets its own gates and loads the IDT) */
+.macro	GUEST_ENTRY nvec
+	cli
+	cld
+	LOAD_FLAT_GDT
+	IDT_FILL \nvec
+.endm
+
 /* IDT_FILL nvec: IDT entries 0..nvec-1 -> stubs + 8 * n (clobbers EAX/ECX/EDX) */
 .macro	IDT_FILL nvec
 	xorl	%eax, %eax

@@ -46,12 +46,8 @@
 	.set	TICKS, 10
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-
 	/* vectors 0x00-0x2F -> stubs + 8 * n, then IRQ0 -> timer_handler */
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	SET_GATE 0x20, timer_handler
 	lidt	idt_desc
 

@@ -132,10 +132,7 @@
 .endm
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	movl	$2, %eax
 	movl	$nmi_handler, %edx
 	call	set_gate

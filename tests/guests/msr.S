@@ -76,12 +76,8 @@
 .endm
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-
 	/* exception vectors 0-31 -> stubs + 8 * n, #GP -> gp_handler */
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	movl	$13, %eax
 	movl	$gp_handler, %edx
 	call	set_gate

@@ -64,10 +64,7 @@
 	.set	WAKE_TICKS, 20
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	SET_GATE 0x20, timer_handler
 	lidt	idt_desc
 	PIC_INIT 0xFE, 0xFF		/* IRQ 0 alone */

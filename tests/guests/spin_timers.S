@@ -72,10 +72,7 @@
 	.set	T_GAPS, 32			/* `gaps` at the last one */
 
 start:
-	cli
-	cld
-	LOAD_FLAT_GDT
-	IDT_FILL NVEC
+	GUEST_ENTRY NVEC
 	SET_GATE VEC_PIT, pit_handler
 	SET_GATE VEC_APIC, apic_handler
 	lidt	idt_desc

@@ -139,6 +139,7 @@ enum vm_exit_reason {
 	VMEXIT_GPA_FAULT = 48,       /* the guest-physical space refused an access (EPT violation, NPF) */
 	VMEXIT_GPA_MISCONFIG = 49,
 	VMEXIT_PREEMPTION_TIMER = 52,
+	VMEXIT_WBINVD = 54,
 	VMEXIT_XSETBV = 55,
 	VMEXIT_REASONS = 65,         /* bound of the reasons above: SYS_VCPU_BIND's tables */
 	VMEXIT_RECALL = 0x100,   /* the kernel's own: SYS_VCPU_RECALL asked for an exit */
