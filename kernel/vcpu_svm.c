@@ -112,6 +112,8 @@
 #define SVM_EXIT_VMMCALL  0x081
 #define SVM_EXIT_SKINIT   0x086
 #define SVM_EXIT_WBINVD   0x089
+#define SVM_EXIT_MONITOR  0x08a
+#define SVM_EXIT_MWAIT    0x08b
 #define SVM_EXIT_XSETBV   0x08d
 #define SVM_EXIT_NPF      0x400
 #define SVM_EXIT_INVALID  ((uint64_t)-1)
@@ -813,6 +815,8 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	case SVM_EXIT_HLT:      v->svm.exit_len = 1; return VMEXIT_HLT;
 	case SVM_EXIT_XSETBV:   v->svm.exit_len = 3; return VMEXIT_XSETBV;
 	case SVM_EXIT_WBINVD:   v->svm.exit_len = 2; return VMEXIT_WBINVD;
+	case SVM_EXIT_MONITOR:  v->svm.exit_len = 3; return VMEXIT_MONITOR;
+	case SVM_EXIT_MWAIT:    v->svm.exit_len = 3; return VMEXIT_MWAIT;
 	case SVM_EXIT_VMMCALL:  v->svm.exit_len = 3; return VMEXIT_HYPERCALL;
 	case SVM_EXIT_MSR:      v->svm.exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
 	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;

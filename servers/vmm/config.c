@@ -4,7 +4,7 @@
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
  *         debug-exit|poweroff]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
- *         [timeout=SECONDS] [alone] [x2apic=off] [restarts=N]
+ *         [timeout=SECONDS] [alone] [exit-stats] [x2apic=off] [restarts=N]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...] [initrd=MODULE]
  *         [test=console expect="TEXT"]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
@@ -162,6 +162,8 @@ static const char *apply(struct guest_config *g, char *word)
 			g->disk = true;
 		else if (strcmp(word, "alone") == 0)
 			g->alone = true;
+		else if (strcmp(word, "exit-stats") == 0)
+			g->exit_stats = true;
 		else
 			return "unknown option";
 		return NULL;

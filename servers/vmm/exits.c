@@ -15,6 +15,22 @@
 #define CPUID_TSC_DEADLINE (1u << 24) /* leaf 1 ECX: and the TSC-deadline timer */
 #define CPUID_APIC       (1u << 9)  /* leaf 1 EDX: the vCPU's APIC is enabled (IA32_APIC_BASE) */
 #define CPUID_PDCM       (1u << 15) /* leaf 1 ECX: IA32_PERF_CAPABILITIES, hidden (no PMU) */
+/*
+ * Leaf 1: what the VMM has no model of, hidden as KVM hides it.  ECX:
+ * MONITOR/MWAIT (bit 3; Linux idled in MWAIT, whose exits only raise
+ * #UD here, so it halts instead), the debug store's (2, 4), SMX (6),
+ * Enhanced SpeedStep (7), thermal monitor 2 (8) and xTPR updates (14).
+ * EDX: the debug store (21), thermal monitor and clock control (22, 29;
+ * Linux wrote IA32_THERM_INTERRUPT, an MSR no model has) and pending
+ * break (31).
+ */
+#define CPUID_LEAF1_ECX_HIDDEN ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 6) | (1u << 7) | \
+				(1u << 8) | (1u << 14))
+#define CPUID_LEAF1_EDX_HIDDEN ((1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))
+/* Leaf 6 EAX: the local APIC timer runs in every C-state (ARAT); nothing else of power management. */
+#define CPUID_ARAT       (1u << 2)
+/* Leaf 7 EBX: IA32_TSC_ADJUST, hidden: the VMM has no such MSR (Linux's RDMSR of it got #GP). */
+#define CPUID_TSC_ADJUST (1u << 1)
 #define CPUID_PERFCTR_CORE (1u << 23) /* leaf 0x80000001 ECX: AMD's core counters, hidden */
 /*
  * Leaf 7 ECX: 5-level paging, hidden.  The walkers that read guest memory
@@ -61,18 +77,12 @@
 #define VECTOR_UD        6
 #define VECTOR_GP        13
 #define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
+#define EVENT_UD         (VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD)
 #define VMCALL_PING       0
 #define VMCALL_WRITE_CHAR 1
 #define VMCALL_KVM_SEND_IPI 10 /* KVM's paravirtual IPI hypercall, which kvm-unit-tests uses */
 /* The EFER bits a guest may write (the ones the kernel takes, docs/vm-exit-protocol.md). */
 #define EFER_GUEST       (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-
-/* The exit qualification of an I/O exit (SDM vol. 3, table 27-5). */
-#define IO_QUAL_SIZE     7u          /* access size - 1 */
-#define IO_QUAL_IN       (1u << 3)
-#define IO_QUAL_STRING   (1u << 4)
-#define IO_QUAL_REP      (1u << 5)
-#define IO_QUAL_PORT(q)  ((uint16_t)((q) >> 16))
 
 /* The exit qualification of a control-register access (SDM vol. 3, table 27-3). */
 #define CR_QUAL_CR(q)    ((unsigned)(q) & 15)
@@ -144,10 +154,11 @@ static void cpuid_tsc_leaves(uint32_t leaf, uint64_t *w)
 static void cpuid_leaf1(const struct guest *g, uint64_t *w)
 {
 	unsigned c = guest_exit_cpu(g);
-	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)(CPUID_VMX | CPUID_PDCM | CPUID_X2APIC)) |
+	w[VMW_RCX] = (w[VMW_RCX] & ~(uint64_t)(CPUID_VMX | CPUID_PDCM | CPUID_X2APIC |
+					       CPUID_LEAF1_ECX_HIDDEN)) |
 		     CPUID_HYPERVISOR | CPUID_TSC_DEADLINE | (g->cfg.no_x2apic ? 0 : CPUID_X2APIC);
 	w[VMW_RBX] = (w[VMW_RBX] & 0x00ffffffu) | (uint64_t)c << 24;
-	w[VMW_RDX] &= ~(uint64_t)CPUID_APIC;
+	w[VMW_RDX] &= ~(uint64_t)(CPUID_APIC | CPUID_LEAF1_EDX_HIDDEN);
 	if (vlapic_hw_enabled(&g->cpu[c].lapic))
 		w[VMW_RDX] |= CPUID_APIC;
 }
@@ -174,8 +185,14 @@ static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t 
 		cpuid_leaf1(g, w);
 	if (leaf == 0xb)
 		w[VMW_RDX] = guest_exit_cpu(g);
+	if (leaf == 5) /* MONITOR/MWAIT's leaf: there is no MONITOR */
+		w[VMW_RAX] = w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
+	if (leaf == 6) {
+		w[VMW_RAX] = CPUID_ARAT;
+		w[VMW_RBX] = w[VMW_RCX] = w[VMW_RDX] = 0;
+	}
 	if (leaf == 7 && sub == 0) {
-		w[VMW_RBX] &= ~(uint64_t)CPUID_INVPCID;
+		w[VMW_RBX] &= ~(uint64_t)(CPUID_INVPCID | CPUID_TSC_ADJUST);
 		w[VMW_RCX] &= ~(uint64_t)CPUID_LA57;
 	}
 	cpuid_no_pmu(leaf, w);
@@ -300,6 +317,12 @@ void inject_exception(struct exit_ctx *x, uint32_t info, uint32_t error)
 void inject_gp(struct exit_ctx *x)
 {
 	inject_exception(x, EVENT_GP0, 0);
+}
+
+/* MONITOR and MWAIT: CPUID says there are none, so #UD, as on a CPU without them. */
+static void exit_monitor_mwait(struct exit_ctx *x)
+{
+	inject_exception(x, EVENT_UD, 0);
 }
 
 /*
@@ -505,7 +528,7 @@ static void exit_mov_dr(struct exit_ctx *x)
 	unsigned n = DR_QUAL_DR(q);
 	if (n == 4 || n == 5) {
 		if (w[VMW_CR4] & CR4_DE)
-			return inject_exception(x, VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD, 0);
+			return inject_exception(x, EVENT_UD, 0);
 		n += 2;
 	}
 	unsigned word = n < 4 ? VMW_DR0 + n : n == 6 ? VMW_DR6 : VMW_DR7;
@@ -597,6 +620,8 @@ static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
 	[VMEXIT_GPA_FAULT] = exit_ept_violation,
 	[VMEXIT_XSETBV] = exit_xsetbv,
 	[VMEXIT_WBINVD] = exit_wbinvd,
+	[VMEXIT_MONITOR] = exit_monitor_mwait,
+	[VMEXIT_MWAIT] = exit_monitor_mwait,
 };
 
 /* The exits the table has no handler for: the kernel's recall, and the rest. */

@@ -400,7 +400,10 @@ int guest_create(struct guest *g, uint64_t badge)
 	g->console_matched = false;
 	if (!load_image(g, &entry))
 		return ERR_INVALID_ARG;
-	if ((st = initial_state(g, entry)) != OK || (st = BUILD(g, sys_vcpu_run(g->vcpu))) != OK)
+	if ((st = initial_state(g, entry)) != OK)
+		return st;
+	g->first_entry_tsc = rdtsc(); /* exit-stats: the guest's time counts from here */
+	if ((st = BUILD(g, sys_vcpu_run(g->vcpu))) != OK)
 		return st;
 	g->running = true;
 	return OK;

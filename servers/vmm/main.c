@@ -180,6 +180,8 @@ static uint64_t handle_exit(struct guest *g, uint64_t *w)
 	struct exit_ctx x = { .g = g, .w = w, .reply = 0 };
 	if (g->cfg.hostile && !g->hostile_done)
 		hostile_checks(g, g->untyped + GUEST_BASE_SLOTS - 1); /* guest.c's badged slot: free now */
+	if (g->cfg.exit_stats)
+		exit_stats_count(&g->exit_stats, w[VMW_REASON] & 0xffff, IO_QUAL_PORT(w[VMW_QUAL]));
 	exit_handle(&x);
 	w[VMW_MASK] = x.reply;
 	return MSG_TAG(0, vm_message_words(x.reply), 0);
@@ -365,6 +367,8 @@ void vmm_finish(struct guest *g)
 {
 	console_flush(); /* the guest's own lines first */
 	test_report(g);
+	if (g->cfg.exit_stats)
+		exit_stats_print(g);
 	vmm_destroy(g);
 	input_arrived(); /* the console's input may have a new focus, with input waiting */
 }

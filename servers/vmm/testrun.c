@@ -10,6 +10,7 @@
  * "vmm: N guests: A ended well, B failed" (and ", C skipped") the VMM
  * prints last, which the boot suites check: no guest is dropped silently.
  */
+#include "fmt.h"
 #include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
@@ -140,6 +141,29 @@ void test_report(struct guest *g)
 	}
 	ended_well += ok;
 	guests_failed += !ok;
+}
+
+void exit_stats_print(const struct guest *g)
+{
+	const struct exit_stats *s = &g->exit_stats;
+	char line[256];
+	unsigned top[EXIT_STATS_TOP], n = exit_stats_top_reasons(s, top), at;
+	at = fmt_snprintf(line, sizeof(line), "vmm: guest %s: %lu exits from TSC %lu to %lu", g->cfg.name,
+			  s->total, g->first_entry_tsc, rdtsc());
+	for (unsigned i = 0; i < n && i < EXIT_STATS_TOP && at < sizeof(line); i++)
+		at += fmt_snprintf(line + at, sizeof(line) - at, "%s %s %lu", i ? "," : ":",
+				   exit_stats_name(top[i]), s->by_reason[top[i]]);
+	uprintf("%s\n", line);
+	n = exit_stats_top_ports(s, top);
+	if (!n)
+		return;
+	at = fmt_snprintf(line, sizeof(line), "vmm: guest %s: I/O exits by port:", g->cfg.name);
+	for (unsigned i = 0; i < n && i < EXIT_STATS_TOP && at < sizeof(line); i++)
+		at += fmt_snprintf(line + at, sizeof(line) - at, "%s %#x %lu", i ? "," : "",
+				   s->port[top[i]], s->port_count[top[i]]);
+	if (s->other_ports && at < sizeof(line))
+		fmt_snprintf(line + at, sizeof(line) - at, ", other ports %lu", s->other_ports);
+	uprintf("%s\n", line);
 }
 
 /* Starts the background guests; false if this CPU has no vCPUs (then nothing else runs). */

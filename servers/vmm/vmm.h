@@ -20,6 +20,7 @@
 #include "ioapic.h"
 #include "acpi.h"
 #include "rtc.h"
+#include "exitstats.h"
 #include "i8042.h"
 #include "fwcfg.h"
 
@@ -64,6 +65,7 @@ struct guest_config {
 	uint64_t timeout_s;    /* timeout=: stopped after this many seconds of host TSC time (0: never) */
 	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
 	bool no_x2apic;        /* x2apic=off: CPUID hides x2APIC mode and the APIC refuses it */
+	bool exit_stats;       /* exit-stats: its exits counted, printed when it ends (exitstats.h) */
 	uint64_t max_restarts; /* restarts=: a CPU reset restarts it this many times, then stops it */
 	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's (after its name) or a Linux one's */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
@@ -139,6 +141,8 @@ struct guest {
 	uint8_t *ram_map;      /* the VMM's view of guest RAM, aligned to its page size */
 	uint64_t build_calls;  /* syscalls guest_create made, up to the first entry */
 	uint64_t build_tsc;    /* the TSC when guest_create began */
+	struct exit_stats exit_stats; /* with exit-stats */
+	uint64_t first_entry_tsc;    /* the TSC when its BSP first ran (exit-stats) */
 	uint64_t kvmclock_epoch;     /* the host TSC at which the paravirtual clock reads 0 */
 	uint64_t kvm_wall_clock_msr; /* MSR_KVM_WALL_CLOCK_NEW as last written */
 	uint64_t first_tsc;    /* the TSC the guest read first, if it says (testdev.c) */
@@ -423,6 +427,8 @@ bool test_in_background(const struct guest *g);
 void test_result(const char *name, bool ok);
 void test_not_started(const struct guest *g, const char *why);
 void test_report(struct guest *g);
+/* exit-stats: the guest's exits, the five commonest reasons and I/O ports. */
+void exit_stats_print(const struct guest *g);
 bool test_start_background(struct guest *guests, unsigned n);
 void test_end_background(struct guest *guests, unsigned n);
 int test_end(const struct guest *guests, unsigned n, bool no_vcpus);
@@ -452,7 +458,7 @@ void xstate_trim_cpuid(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w
  * hot path) pass quickly.
  */
 #define CPUID_ADJUSTED_BASIC \
-	((1u << 1) | (1u << 7) | (1u << 0xa) | (1u << 0xb) | (1u << 0xd) | (1u << 0x15) | (1u << 0x16))
+	((1u << 1) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 0xa) | (1u << 0xb) | (1u << 0xd) | (1u << 0x15) | (1u << 0x16))
 static inline bool cpuid_adjusted(uint32_t leaf)
 {
 	if (leaf < 32)

@@ -15,7 +15,15 @@
  *  10  leaf 0x15, where the highest basic leaf reaches it: not the TSC at
  *      16 times a crystal (the APIC bus clock) at a sixteenth of its rate
  *  11  leaf 0x80000007: EDX bit 8 (invariant TSC) clear
- *  12  leaf 7: EBX bit 10 (INVPCID) or ECX bit 16 (LA57) set; the VMM must hide them
+ *  12  leaf 7: EBX bit 10 (INVPCID), EBX bit 1 (TSC_ADJUST) or ECX bit 16
+ *      (LA57) set; the VMM must hide them
+ *  13  leaf 1: a feature the VMM has no model of shows: ECX MONITOR (3), the
+ *      debug store's (2, 4), SMX (6), EST (7), TM2 (8), xTPR (14); EDX
+ *      DS (21), ACPI thermal control (22), TM (29), PBE (31)
+ *  14  leaf 5 (MONITOR/MWAIT) not all zeros, or leaf 6 not ARAT alone
+ *  15  MONITOR did not raise exactly one #UD
+ *  16  MWAIT did not raise exactly one #UD
+ *  0x100 + n  unexpected exception n
  */
 #include "guest.h"
 
@@ -23,7 +31,13 @@
 	.text
 	.globl	start
 
+	.set	NVEC, 32
+
 start:
+	GUEST_ENTRY NVEC
+	SET_GATE 6, ud_handler
+	lidt	idt_desc
+
 	xorl	%eax, %eax
 	xorl	%ecx, %ecx
 	cpuid
@@ -101,12 +115,62 @@ start:
 	movl	$7, %eax
 	xorl	%ecx, %ecx
 	cpuid
-	testl	$(1 << 10), %ebx
+	testl	$(1 << 10) | (1 << 1), %ebx
 	jz	2f
 	FAIL	12
 2:	testl	$(1 << 16), %ecx
 	jz	1f
 	FAIL	12
-1:	xorl	%eax, %eax		/* pass */
+1:
+	/* ---- what has no model: hidden ---- */
+	movl	$1, %eax
+	cpuid
+	testl	$0x41DC, %ecx		/* bits 2, 3, 4, 6, 7, 8, 14 */
+	jz	1f
+	FAIL	13
+1:	testl	$0xA0600000, %edx	/* bits 21, 22, 29, 31 */
+	jz	1f
+	FAIL	13
+1:	cmpl	$6, %edi		/* leaves 5 and 6 where the highest basic leaf reaches them */
+	jb	1f
+	movl	$5, %eax
+	cpuid
+	orl	%ebx, %eax
+	orl	%ecx, %eax
+	orl	%edx, %eax
+	EXPECT	0, %eax, 14
+	movl	$6, %eax
+	cpuid
+	EXPECT	4, %eax, 14
+	orl	%ecx, %ebx
+	orl	%edx, %ebx
+	EXPECT	0, %ebx, 14
+1:	movl	$0, ud_count		/* MONITOR and MWAIT: #UD */
+	movl	$0x9000, %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	monitor
+	EXPECT	1, ud_count, 15
+	movl	$0, ud_count
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	mwait
+	EXPECT	1, ud_count, 16
+	xorl	%eax, %eax		/* pass */
 
 	REPORT
+
+/* #UD: counted, and the 3-byte MONITOR or MWAIT skipped */
+ud_handler:
+	incl	ud_count
+	addl	$3, (%esp)
+	iret
+
+	SET_GATE_FUNCTION
+	VECTOR_STUBS NVEC
+	UNEXPECTED_FAILS
+
+	.balign	4
+ud_count: .long	0
+
+	DESCRIPTOR_TABLES NVEC

@@ -216,6 +216,13 @@ static inline bool vm_msr_value_valid(unsigned word, uint64_t value)
 	}
 }
 
+/* VMEXIT_IO's qualification (VMX's layout, SDM vol. 3 table 27-5; on SVM too). */
+#define IO_QUAL_SIZE     7u          /* access size - 1 */
+#define IO_QUAL_IN       (1u << 3)
+#define IO_QUAL_STRING   (1u << 4)
+#define IO_QUAL_REP      (1u << 5)
+#define IO_QUAL_PORT(q)  ((uint16_t)((q) >> 16))
+
 /* VMEXIT_MOV_DR's qualification (VMX's layout, on SVM too): the register, the direction, the GPR. */
 #define DR_QUAL_DR(q)      ((unsigned)(q) & 7)
 #define DR_QUAL_FROM_DR    (1u << 4)              /* MOV from DRn (else to DRn) */
