@@ -48,7 +48,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 	     $(wildcard lib/elf.c lib/x86decode.c lib/x86alu.c servers/root/config.c \
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
 		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/bzimage.c servers/vmm/gwalk.c \
-		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c servers/vmm/bios.c servers/vmm/pvclock.c servers/vmm/exitstats.c \
+		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c servers/vmm/bios.c servers/vmm/pvclock.c servers/vmm/exitstats.c servers/vmm/pcmap.c \
 		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 

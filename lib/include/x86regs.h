@@ -73,6 +73,7 @@
 #define PAT_POWER_ON         0x0007040600070406ULL
 #define APIC_BASE_DEFAULT    0xfee00000ULL
 #define APIC_BASE_BSP        (1ULL << 8)  /* this is the bootstrap processor */
+#define APIC_BASE_EXTD       (1ULL << 10) /* x2APIC mode */
 #define APIC_BASE_ENABLE     (1ULL << 11)
 
 #endif

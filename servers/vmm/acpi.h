@@ -3,7 +3,8 @@
  * BIOS area for the OS, and the fixed hardware they describe, the power
  * management registers and the PM timer.
  *
- * Tables (acpi_build_tables), at ACPI_TABLES_GPA in [0xE0000, 0x100000):
+ * Tables (acpi_build_tables), at ACPI_TABLES_GPA, the start of the BIOS
+ * area [0xE0000, 0x100000) where the OS scans for the RSDP (pcmap.h):
  *   RSDP  revision 2, on a 16-byte boundary where the OS scans for it
  *   RSDT, XSDT  the FADT and the MADT
  *   FADT  revision 6: PM1a event block ACPI_PM1A_EVT (4 bytes), PM1a
@@ -38,9 +39,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ACPI_TABLES_GPA    0xe0000ULL  /* the RSDP first, then the tables */
+#include "pcmap.h"
+
+#define ACPI_TABLES_GPA    PC_BIOS_START /* the RSDP first, then the tables */
 #define ACPI_TABLES_BYTES  0x1000u     /* room they may take: MADT for VMM_MAX_VCPUS and more */
-#define ACPI_RSDP_SCAN_END 0x100000ULL /* the OS scans [0xE0000, here) every 16 bytes */
 
 #define ACPI_PM_BASE       0x600       /* as QEMU's PIIX4 places it */
 #define ACPI_PM_BYTES      12

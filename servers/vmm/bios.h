@@ -24,11 +24,13 @@
 
 #include <stdint.h>
 
+#include "pcmap.h"
+
 #define BIOS_HANDLERS      0xf0000u /* F000:0000: the handlers, 16 bytes each */
 #define BIOS_IVT_VECTORS   256
 #define BIOS_MASTER_VECTOR 0x08     /* IRQ 0-7 */
 #define BIOS_SLAVE_VECTOR  0x70     /* IRQ 8-15 */
-#define BIOS_LOW_BYTES     0x100000u /* what bios_write_ivt needs of RAM */
+#define BIOS_LOW_BYTES     PC_HIGH_RAM /* what bios_write_ivt needs of RAM: the first MiB */
 
 /* The offsets of the three handlers from F000:0000. */
 #define BIOS_IRET_OFFSET   0x00

@@ -7,7 +7,9 @@
  * the e820 map), as the boot protocol's "32-bit boot protocol" section
  * says.  It takes protocol 2.10 and later (Linux 2.6.31, 2009): pref_address
  * and init_size say where the kernel runs and how much RAM that takes,
- * which a loader cannot know otherwise.  Every refusal says why.
+ * which a loader cannot know otherwise.  What it writes goes in the RAM of
+ * the guest's memory map (pcmap.h), which is also the e820 map.  Every
+ * refusal says why.
  */
 #include "bzimage.h"
 #include "fmt.h"
@@ -65,15 +67,20 @@ void bz_load_init(struct bz_load *l, uint8_t *ram, uint64_t bytes)
 	memset(l, 0, sizeof(*l));
 	l->ram = ram;
 	l->ram_bytes = bytes;
+	pcmap_build(&l->map, bytes);
 }
 
-/* Whether [start, start + len) lies in RAM; says what does not, as what, if not. */
+/* Whether [start, start + len) lies in the map's RAM; says what does not, as what, if not. */
 static bool in_ram(struct bz_load *l, const char *what, uint64_t start, uint64_t len)
 {
-	if (start <= l->ram_bytes && len <= l->ram_bytes - start)
-		return true;
-	return refuse(l, "%s at %#lx-%#lx does not fit its %lu MiB of RAM", what, start, start + len,
-		      l->ram_bytes >> 20);
+	struct pc_range hole;
+	if (start > l->ram_bytes || len > l->ram_bytes - start)
+		return refuse(l, "%s at %#lx-%#lx does not fit its %lu MiB of RAM", what, start,
+			      start + len, l->ram_bytes >> 20);
+	if (pcmap_hole(&l->map, start, len, &hole))
+		return refuse(l, "%s at %#lx-%#lx overlaps %s at %#lx-%#lx", what, start, start + len,
+			      hole.what, hole.start, hole.end);
+	return true;
 }
 
 /* Checks what the header promises about the file and the protocol; the setup's end in *setup. */
@@ -115,7 +122,7 @@ static bool load_address(struct bz_load *l, const uint8_t *img, uint64_t *at)
 {
 	uint64_t pref = get64(img, BZ_PREF_ADDRESS);
 	uint32_t align = get32(img, BZ_KERNEL_ALIGNMENT);
-	if (pref < BZ_HIGH_RAM)
+	if (pref < PC_HIGH_RAM)
 		return refuse(l, "its pref_address %#lx lies below 1 MiB", pref);
 	if (!img[BZ_RELOCATABLE]) {
 		*at = BZ_LOW_KERNEL;
@@ -146,7 +153,7 @@ bool bz_load_kernel(struct bz_load *l, const uint8_t *img, uint64_t bytes)
 	uint64_t kernel_bytes = bytes - setup;
 	uint64_t run = get64(img, BZ_PREF_ADDRESS), room = get32(img, BZ_INIT_SIZE);
 	if (!in_ram(l, "the boot data (zero page, command line)", BZ_GDT_GPA,
-		    BZ_LOW_RAM_END - BZ_GDT_GPA) ||
+		    PC_EBDA_START - BZ_GDT_GPA) ||
 	    !in_ram(l, "the protected-mode kernel", at, kernel_bytes) ||
 	    !in_ram(l, "the room the kernel runs in (init_size)", run, room))
 		return false;
@@ -161,7 +168,7 @@ bool bz_load_kernel(struct bz_load *l, const uint8_t *img, uint64_t bytes)
 
 bool bz_load_initrd(struct bz_load *l, const char *name, const uint8_t *data, uint64_t bytes)
 {
-	uint64_t top = l->ram_bytes;
+	uint64_t top = PC_HIGH_RAM + pcmap_ram_from(&l->map, PC_HIGH_RAM); /* the kernel's RAM's end */
 	if (top > (uint64_t)l->initrd_max + 1)
 		top = (uint64_t)l->initrd_max + 1;
 	if (bytes > top || ((top - bytes) & ~PAGE_MASK) < l->kernel_end)
@@ -174,29 +181,15 @@ bool bz_load_initrd(struct bz_load *l, const char *name, const uint8_t *data, ui
 	return true;
 }
 
-/* Appends [addr, addr + size) of type to the map of *n entries. */
-static void e820_add(struct bz_e820_entry *map, unsigned *n, uint64_t addr, uint64_t size,
-		     uint32_t type)
-{
-	map[(*n)++] = (struct bz_e820_entry){ .addr = addr, .size = size, .type = type };
-}
+_Static_assert(PC_MAP_MAX <= BZ_E820_MAX, "the zero page holds the whole map");
 
-/*
- * The map a PC's BIOS reports for RAM from 0 (bz_load_kernel made sure it
- * reaches past 1 MiB): conventional memory, the EBDA and the BIOS with
- * the ACPI tables reserved, RAM from 1 MiB, the I/O APIC's and the local
- * APIC's pages reserved.  Returns the number of entries.
- */
-static unsigned e820_map(uint64_t ram, struct bz_e820_entry *map)
+/* The guest's memory map (pcmap.h) as e820 entries, into map[0 .. m->n). */
+static void e820_map(const struct pc_map *m, struct bz_e820_entry *map)
 {
-	unsigned n = 0;
-	e820_add(map, &n, 0, BZ_LOW_RAM_END, E820_RAM);
-	e820_add(map, &n, BZ_LOW_RAM_END, 0xa0000 - BZ_LOW_RAM_END, E820_RESERVED);
-	e820_add(map, &n, BZ_BIOS_START, BZ_HIGH_RAM - BZ_BIOS_START, E820_RESERVED);
-	e820_add(map, &n, BZ_HIGH_RAM, ram - BZ_HIGH_RAM, E820_RAM);
-	e820_add(map, &n, 0xfec00000, 0x1000, E820_RESERVED); /* the I/O APIC */
-	e820_add(map, &n, 0xfee00000, 0x1000, E820_RESERVED); /* the local APIC */
-	return n;
+	for (unsigned i = 0; i < m->n; i++)
+		map[i] = (struct bz_e820_entry){ .addr = m->r[i].start,
+						 .size = m->r[i].end - m->r[i].start,
+						 .type = m->r[i].type };
 }
 
 /* The loader's fields of the header: who loaded it, where, what it gets. */
@@ -220,9 +213,9 @@ bool bz_write_params(struct bz_load *l, const char *cmdline, uint64_t rsdp)
 	uint8_t *zp = zero_page(l);
 	fill_header(l, zp);
 	put64(zp, BZ_ACPI_RSDP_ADDR, rsdp);
-	struct bz_e820_entry map[6];
-	unsigned n = e820_map(l->ram_bytes, map);
-	zp[BZ_E820_ENTRIES] = (uint8_t)n;
-	memcpy(zp + BZ_E820_TABLE, map, n * sizeof(map[0]));
+	struct bz_e820_entry map[PC_MAP_MAX];
+	e820_map(&l->map, map);
+	zp[BZ_E820_ENTRIES] = (uint8_t)l->map.n;
+	memcpy(zp + BZ_E820_TABLE, map, l->map.n * sizeof(map[0]));
 	return true;
 }

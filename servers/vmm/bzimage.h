@@ -15,8 +15,9 @@
  *                      (BZ_BOOT_CS, BZ_BOOT_DS)
  *   0x1000-0x2000      the zero page (ESI at the entry)
  *   0x2000-...         the command line (cmd_line_ptr)
- *   0x9F000-0x100000   the EBDA, video memory, option ROMs and BIOS (the
- *                      ACPI tables at 0xE0000): reserved in the e820 map
+ *   0x9FC00-0x100000   the EBDA, video memory, option ROMs and BIOS (the
+ *                      ACPI tables at 0xE0000): no RAM in the e820 map,
+ *                      which is the guest's memory map (pcmap.h)
  *   pref_address       the protected-mode kernel (a relocatable one; a
  *                      fixed one at 0x100000, from where it moves itself
  *                      to pref_address), with init_size bytes of room
@@ -28,6 +29,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "pcmap.h"
 
 /* Where the setup header's fields are, in the file and in the zero page alike. */
 #define BZ_SETUP_SECTS      0x1f1 /* u8: 512-byte sectors of setup after the boot sector (0: 4) */
@@ -65,21 +68,15 @@
 #define BZ_KEEP_SEGMENTS    0x40       /* loadflags: obsolete; cleared */
 #define BZ_CAN_USE_HEAP     0x80       /* loadflags: heap_end_ptr is valid (no setup runs here) */
 #define BZ_LOADER_UNDEFINED 0xff       /* type_of_loader: a loader without an assigned ID */
-#define BZ_LOW_KERNEL       0x100000   /* where a kernel that is not relocatable is loaded */
+#define BZ_LOW_KERNEL       PC_HIGH_RAM /* where a kernel that is not relocatable is loaded */
 
 #define BZ_GDT_GPA          0x500
 #define BZ_BOOT_CS          0x10       /* __BOOT_CS: flat 4 GiB code */
 #define BZ_BOOT_DS          0x18       /* __BOOT_DS: flat 4 GiB data */
 #define BZ_PARAMS_GPA       0x1000     /* the zero page (ESI) */
 #define BZ_CMDLINE_GPA      0x2000     /* the command line */
-#define BZ_LOW_RAM_END      0x9f000    /* conventional RAM ends here: the EBDA above */
-#define BZ_BIOS_START       0xe0000    /* the BIOS's 128 KiB, the ACPI tables in it */
-#define BZ_HIGH_RAM         0x100000
 
-#define E820_RAM            1
-#define E820_RESERVED       2
-
-/* One e820 map entry, as the zero page holds it. */
+/* One e820 map entry, as the zero page holds it; type is pcmap.h's. */
 struct bz_e820_entry {
 	uint64_t addr, size;
 	uint32_t type;
@@ -89,6 +86,7 @@ struct bz_e820_entry {
 struct bz_load {
 	uint8_t *ram;          /* the guest's RAM, guest-physical 0 up */
 	uint64_t ram_bytes;
+	struct pc_map map;     /* its memory map: the e820 map, and where the loader may write */
 	uint32_t entry;        /* the 32-bit entry: where the protected-mode kernel went */
 	uint64_t kernel_end;   /* the first byte above the kernel and the room it needs */
 	uint32_t initrd_max;   /* the header's initrd_addr_max */
@@ -100,7 +98,7 @@ struct bz_load {
 /* Whether img[0 .. bytes) has a Linux setup header ("HdrS" at 0x202): a kernel for this loader. */
 bool bz_is_linux(const uint8_t *img, uint64_t bytes);
 
-/* Starts a load into ram[0 .. bytes). */
+/* Starts a load into ram[0 .. bytes), a guest's whole RAM. */
 void bz_load_init(struct bz_load *load, uint8_t *ram, uint64_t bytes);
 
 /* Checks the setup header, copies it into the zero page, loads the protected-mode kernel. */

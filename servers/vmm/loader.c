@@ -4,10 +4,11 @@
  * (the "a.out kludge": one range of the file goes to load_addr, then
  * zeroed BSS) or without (the image must then be ELF32 or ELF64, each
  * PT_LOAD copied to its p_paddr; lib/elf.c reads both classes).  Every
- * placement, kernel and modules alike, is checked against the guest's RAM
- * and against what a PC keeps for itself; every refusal says why.
+ * placement, kernel and modules alike, is checked against the RAM of the
+ * guest's memory map (pcmap.h: what a PC keeps for itself is not RAM
+ * there) and against the VMM's boot data; every refusal says why.  The
+ * information's memory sizes and map are that map's.
  */
-#include "array.h"
 #include "elf.h"
 #include "fmt.h"
 #include "loader.h"
@@ -16,9 +17,6 @@
 
 #define PAGE           ((uint64_t)PAGE_BYTES)
 #define MB_HEADER_MIN  12 /* magic, flags, checksum */
-#define EBDA_END       0xa0000  /* where video memory starts */
-#define BIOS_ROM_START 0xe0000  /* the BIOS's 128 KiB (where the ACPI tables are) */
-#define ONE_MIB        0x100000ULL
 
 /* The header with the address fields (flag bit 16). */
 struct mb_header {
@@ -27,15 +25,6 @@ struct mb_header {
 };
 
 _Static_assert(sizeof(struct mb_info) == 88, "the spec's layout, up to vbe_interface_len");
-
-/* What neither the kernel nor a module may occupy, in ascending order. */
-static const struct {
-	uint64_t start, end;
-	const char *what;
-} reserved[] = {
-	{ BOOT_DATA_START, BOOT_DATA_END, "the boot data at 0x500-0x7000 (GDT, Multiboot information)" },
-	{ BIOS_AREA_START, BIOS_AREA_END, "the BIOS area at 0x9fc00-0x100000" },
-};
 
 /* Says why the load cannot go on, in l->err; returns false for the caller to return. */
 static bool refuse(struct mb_load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -65,18 +54,29 @@ void mb_load_init(struct mb_load *l, uint8_t *ram, uint64_t bytes)
 	memset(l, 0, sizeof(*l));
 	l->ram = ram;
 	l->ram_bytes = bytes;
+	pcmap_build(&l->map, bytes);
 }
 
-/* Whether [start, start + len) may hold what (a kernel range or module): in RAM, nothing reserved. */
+/* Whether [start, start + len) meets the VMM's boot data. */
+static bool on_boot_data(uint64_t start, uint64_t len)
+{
+	return start < BOOT_DATA_END && BOOT_DATA_START < start + len;
+}
+
+/* Whether [start, start + len) may hold what (a kernel range): RAM in the map, no boot data. */
 static bool place_ok(struct mb_load *l, const char *what, uint64_t start, uint64_t len)
 {
+	struct pc_range hole;
 	if (start > l->ram_bytes || len > l->ram_bytes - start)
 		return refuse(l, "%s at %#lx (%lu KiB) lies outside its %lu KiB of RAM", what, start,
 			      kib(len), l->ram_bytes >> 10);
-	for (unsigned i = 0; i < ARRAY_LEN(reserved); i++)
-		if (start < reserved[i].end && reserved[i].start < start + len)
-			return refuse(l, "%s at %#lx (%lu KiB) overlaps %s", what, start, kib(len),
-				      reserved[i].what);
+	if (on_boot_data(start, len))
+		return refuse(l, "%s at %#lx (%lu KiB) overlaps the boot data at %#x-%#x (GDT, "
+			      "Multiboot information)", what, start, kib(len), BOOT_DATA_START,
+			      BOOT_DATA_END);
+	if (pcmap_hole(&l->map, start, len, &hole))
+		return refuse(l, "%s at %#lx (%lu KiB) overlaps %s at %#lx-%#lx", what, start,
+			      kib(len), hole.what, hole.start, hole.end);
 	return true;
 }
 
@@ -219,22 +219,21 @@ bool mb_load_kernel(struct mb_load *l, const uint8_t *img, uint64_t bytes)
 	return ok;
 }
 
-/* The first page at or above start where len bytes miss every reserved range. */
-static uint64_t module_start(uint64_t start, uint64_t len)
+/* The first page at or above from where len bytes lie in the map's RAM past the boot data. */
+static bool module_start(struct mb_load *l, uint64_t from, uint64_t len, uint64_t *start)
 {
-	start = page_up(start);
-	for (unsigned i = 0; i < ARRAY_LEN(reserved); i++)
-		if (start < reserved[i].end && reserved[i].start < start + len)
-			start = page_up(reserved[i].end);
-	return start;
+	from = page_up(from);
+	if (on_boot_data(from, len))
+		from = page_up(BOOT_DATA_END);
+	return pcmap_fit(&l->map, from, len, PAGE, start); /* on to a later RAM range: above the boot data */
 }
 
 bool mb_load_module(struct mb_load *l, const char *name, const uint8_t *data, uint64_t bytes)
 {
+	uint64_t start;
 	if (l->mods_count == MB_MAX_MODULES)
 		return refuse(l, "module %s: more than %u modules", name, MB_MAX_MODULES);
-	uint64_t start = module_start(l->next_module, bytes);
-	if (start > l->ram_bytes || bytes > l->ram_bytes - start)
+	if (!module_start(l, l->next_module, bytes, &start))
 		return refuse(l, "module %s (%lu KiB) does not fit above the kernel in its %lu KiB "
 			      "of RAM", name, kib(bytes), l->ram_bytes >> 10);
 	memcpy(l->ram + start, data, bytes);
@@ -280,30 +279,13 @@ static uint32_t info_string(struct info_space *s, const char *a, const char *b)
 	return at;
 }
 
-/* Appends the memory map entry [base, base + len) of type to map[*n]. */
-static void map_entry(struct mb_mmap_entry *map, unsigned *n, uint64_t base, uint64_t len,
-		      uint32_t type)
+/* The guest's memory map (pcmap.h) in the Multiboot format, into map[0 .. m->n). */
+static void memory_map(const struct pc_map *m, struct mb_mmap_entry *map)
 {
-	map[(*n)++] = (struct mb_mmap_entry){ .size = sizeof(*map) - 4, .base_addr = base,
-					      .length = len, .type = type };
-}
-
-/*
- * The memory map a PC's BIOS would report for ram bytes of RAM from 0:
- * conventional memory up to the EBDA, the EBDA and the BIOS reserved, RAM
- * from 1 MiB up, the I/O APIC's and local APIC's pages reserved.
- */
-static unsigned memory_map(uint64_t ram, struct mb_mmap_entry map[6])
-{
-	unsigned n = 0;
-	map_entry(map, &n, 0, ram < BIOS_AREA_START ? ram : BIOS_AREA_START, MB_MEMORY_AVAILABLE);
-	map_entry(map, &n, BIOS_AREA_START, EBDA_END - BIOS_AREA_START, MB_MEMORY_RESERVED);
-	map_entry(map, &n, BIOS_ROM_START, BIOS_AREA_END - BIOS_ROM_START, MB_MEMORY_RESERVED);
-	if (ram > ONE_MIB)
-		map_entry(map, &n, ONE_MIB, ram - ONE_MIB, MB_MEMORY_AVAILABLE);
-	map_entry(map, &n, IOAPIC_MMIO, PAGE, MB_MEMORY_RESERVED);
-	map_entry(map, &n, LAPIC_MMIO, PAGE, MB_MEMORY_RESERVED);
-	return n;
+	for (unsigned i = 0; i < m->n; i++)
+		map[i] = (struct mb_mmap_entry){ .size = sizeof(*map) - 4, .base_addr = m->r[i].start,
+						 .length = m->r[i].end - m->r[i].start,
+						 .type = m->r[i].type };
 }
 
 bool mb_write_info(struct mb_load *l, const char *kernel_name, const char *cmdline,
@@ -313,8 +295,9 @@ bool mb_write_info(struct mb_load *l, const char *kernel_name, const char *cmdli
 		return refuse(l, "its boot information at %#x-%#x lies outside its %lu KiB of RAM",
 			      MB_INFO_GPA, MB_INFO_END, l->ram_bytes >> 10);
 	struct info_space s = { l, MB_INFO_GPA };
-	struct mb_mmap_entry map[6];
-	unsigned n = memory_map(l->ram_bytes, map);
+	struct mb_mmap_entry map[PC_MAP_MAX];
+	unsigned n = l->map.n;
+	memory_map(&l->map, map);
 	uint32_t info_at = info_alloc(&s, sizeof(struct mb_info));
 	uint32_t map_at = info_alloc(&s, sizeof(map[0]) * n);
 	uint32_t mods_at = info_alloc(&s, sizeof(l->mods[0]) * MB_MAX_MODULES);
@@ -323,8 +306,8 @@ bool mb_write_info(struct mb_load *l, const char *kernel_name, const char *cmdli
 			return false;
 	struct mb_info info = {
 		.flags = MBI_MEMORY | MBI_CMDLINE | MBI_MODULES | MBI_MEMORY_MAP | MBI_LOADER_NAME,
-		.mem_lower = (l->ram_bytes < BIOS_AREA_START ? l->ram_bytes : BIOS_AREA_START) >> 10,
-		.mem_upper = l->ram_bytes > ONE_MIB ? (l->ram_bytes - ONE_MIB) >> 10 : 0,
+		.mem_lower = pcmap_ram_from(&l->map, 0) >> 10,
+		.mem_upper = pcmap_ram_from(&l->map, PC_HIGH_RAM) >> 10,
 		.cmdline = info_string(&s, kernel_name, cmdline[0] ? cmdline : 0),
 		.mods_count = l->mods_count,
 		.mods_addr = mods_at,

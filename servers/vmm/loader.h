@@ -13,7 +13,8 @@
  *   0x500-0x7000       the VMM's boot data: guest.c's GDT at 0x500, the
  *                      Multiboot information from MB_INFO_GPA
  *   0x9FC00-0x100000   the EBDA, video memory, option ROMs and BIOS (ACPI
- *                      tables at 0xE0000): no RAM for the kernel
+ *                      tables at 0xE0000): no RAM in the memory map
+ *                      (pcmap.h), so none for the kernel
  *   the kernel         where its header or its ELF program headers say
  *   the modules        page-aligned, one after another above the kernel
  */
@@ -23,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pcmap.h"
+
 #define MB_HEADER_MAGIC    0x1badb002 /* in the kernel's header */
 #define MB_BOOT_MAGIC      0x2badb002 /* in EAX at the kernel's entry */
 #define MB_SEARCH_BYTES    8192       /* the header lies in the image's first 8 KiB */
@@ -30,10 +33,6 @@
 #define MB_INFO_END        0x7000
 #define BOOT_DATA_START    0x500      /* the first byte a PC's BIOS data leaves free */
 #define BOOT_DATA_END      MB_INFO_END
-#define BIOS_AREA_START    0x9fc00    /* the EBDA, where a PC's conventional memory ends */
-#define BIOS_AREA_END      0x100000
-#define IOAPIC_MMIO        0xfec00000ULL
-#define LAPIC_MMIO         0xfee00000ULL
 #define MB_MAX_MODULES     8          /* modules= */
 #define MB_LOADER_NAME     "Moat VMM"
 
@@ -65,20 +64,18 @@ struct mb_module {
 	uint32_t reserved;
 };
 
-/* One memory map entry; size (20) counts the bytes after itself. */
+/* One memory map entry; size (20) counts the bytes after itself; type is pcmap.h's (E820's). */
 struct mb_mmap_entry {
 	uint32_t size;
 	uint64_t base_addr, length;
 	uint32_t type;
 } __attribute__((packed));
 
-#define MB_MEMORY_AVAILABLE 1
-#define MB_MEMORY_RESERVED  2
-
 /* A load in progress. */
 struct mb_load {
 	uint8_t *ram;          /* the guest's RAM, guest-physical 0 up */
 	uint64_t ram_bytes;
+	struct pc_map map;     /* its memory map: the kernel and modules go in its RAM */
 	uint32_t entry;        /* where the kernel starts (mb_load_kernel) */
 	uint64_t kernel_end;   /* the first byte above everything the kernel occupies */
 	uint64_t next_module;  /* where the next module may start */
@@ -88,7 +85,7 @@ struct mb_load {
 	char err[128];
 };
 
-/* Starts a load into ram[0 .. bytes). */
+/* Starts a load into ram[0 .. bytes), a guest's whole RAM. */
 void mb_load_init(struct mb_load *load, uint8_t *ram, uint64_t bytes);
 
 /* Finds the Multiboot header in img[0 .. bytes) and loads the kernel (ELF or by address fields). */

@@ -192,7 +192,7 @@ uint64_t smp_send_ipi_bitmap(struct exit_ctx *x, uint64_t low, uint64_t high, ui
 bool smp_lapic_page(struct exit_ctx *x, uint64_t gpa)
 {
 	uint64_t page = gpa & ~(uint64_t)(LAPIC_PAGE_BYTES - 1);
-	return page == LAPIC_BASE_DEFAULT || page == vlapic_mmio_base(&x->g->cpu[exit_cpu(x)].lapic);
+	return page == APIC_BASE_DEFAULT || page == vlapic_mmio_base(&x->g->cpu[exit_cpu(x)].lapic);
 }
 
 /*
@@ -243,7 +243,7 @@ bool smp_lapic_msr(struct exit_ctx *x, uint32_t msr, bool write, uint64_t *v)
 	if (msr == MSR_APIC_BASE) {
 		if (!write)
 			*v = l->base;
-		if (write && (*v & LAPIC_BASE_EXTD) && x->g->cfg.no_x2apic)
+		if (write && (*v & APIC_BASE_EXTD) && x->g->cfg.no_x2apic)
 			return false; /* x2apic=off: as on a CPU without it, #GP */
 		return !write || vlapic_set_base(l, *v, phys_address_bits());
 	}

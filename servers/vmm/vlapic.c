@@ -51,7 +51,7 @@ void vlapic_reset(struct vlapic *l)
 void vlapic_init(struct vlapic *l, uint32_t id, bool bsp)
 {
 	*l = (struct vlapic){ .id = id,
-			      .base = LAPIC_BASE_DEFAULT | LAPIC_BASE_ENABLE | (bsp ? LAPIC_BASE_BSP : 0) };
+			      .base = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (bsp ? APIC_BASE_BSP : 0) };
 	vlapic_reset(l);
 }
 
@@ -544,7 +544,7 @@ enum apic_state { APIC_DISABLED, APIC_INVALID, APIC_XAPIC, APIC_X2APIC };
 
 static enum apic_state base_state(uint64_t base)
 {
-	bool en = base & LAPIC_BASE_ENABLE, extd = base & LAPIC_BASE_EXTD;
+	bool en = base & APIC_BASE_ENABLE, extd = base & APIC_BASE_EXTD;
 	return en ? (extd ? APIC_X2APIC : APIC_XAPIC) : (extd ? APIC_INVALID : APIC_DISABLED);
 }
 
@@ -564,7 +564,7 @@ bool vlapic_set_base(struct vlapic *l, uint64_t v, unsigned phys_bits)
 	enum apic_state from = base_state(l->base), to = base_state(v);
 	if ((v & reserved) || !transition_ok(from, to))
 		return false;
-	l->base = (v & ~LAPIC_BASE_BSP) | (l->base & LAPIC_BASE_BSP);
+	l->base = (v & ~APIC_BASE_BSP) | (l->base & APIC_BASE_BSP);
 	if (to == APIC_DISABLED && from != APIC_DISABLED) {
 		uint32_t tpr = l->tpr; /* CR8 keeps its value without an APIC */
 		vlapic_reset(l);

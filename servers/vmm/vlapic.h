@@ -47,6 +47,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "x86regs.h" /* IA32_APIC_BASE: APIC_BASE_DEFAULT, _BSP, _EXTD, _ENABLE */
+
 #define LAPIC_PAGE_BYTES 4096
 
 /* Register offsets in the xAPIC page (x2APIC: MSR 0x800 + offset / 16). */
@@ -86,12 +88,6 @@
 #define LAPIC_VERSION_VALUE 0x00050014u
 #define LAPIC_SVR_RESET     0xffu
 #define LAPIC_SVR_ENABLE    (1u << 8)
-
-/* IA32_APIC_BASE: the base address, BSP (8), x2APIC mode (10, "EXTD"), enable (11). */
-#define LAPIC_BASE_DEFAULT  0xfee00000ULL
-#define LAPIC_BASE_BSP      (1ULL << 8)
-#define LAPIC_BASE_EXTD     (1ULL << 10)
-#define LAPIC_BASE_ENABLE   (1ULL << 11)
 
 /* LVT entries: vector 7:0, delivery mode 10:8, mask 16, timer mode 18:17. */
 #define LVT_MASKED          (1u << 16)
@@ -171,15 +167,15 @@ void vlapic_reset(struct vlapic *l);
 
 static inline bool vlapic_hw_enabled(const struct vlapic *l)
 {
-	return l->base & LAPIC_BASE_ENABLE;
+	return l->base & APIC_BASE_ENABLE;
 }
 static inline bool vlapic_x2apic(const struct vlapic *l)
 {
-	return (l->base & LAPIC_BASE_EXTD) && vlapic_hw_enabled(l);
+	return (l->base & APIC_BASE_EXTD) && vlapic_hw_enabled(l);
 }
 static inline bool vlapic_xapic(const struct vlapic *l)
 {
-	return vlapic_hw_enabled(l) && !(l->base & LAPIC_BASE_EXTD);
+	return vlapic_hw_enabled(l) && !(l->base & APIC_BASE_EXTD);
 }
 /* The guest-physical page of its xAPIC registers. */
 static inline uint64_t vlapic_mmio_base(const struct vlapic *l)

@@ -30,7 +30,7 @@
 #define VMM_MAX_MODULES 8 /* modules=: loader.h's MB_MAX_MODULES */
 #define GUEST_CMDLINE_LEN 256 /* cmdline=, with its terminating 0 */
 #define GUEST_EXPECT_LEN 64   /* expect=, with its terminating 0 */
-#define GUEST_MEMORY_MAX 0xfeb00000ULL /* memory=: RAM from 0 ends below the devices */
+#define GUEST_MEMORY_MAX MMIO_TEST_PAGE /* memory=: RAM from 0 ends below the devices, this the first */
 
 enum guest_mode { MODE_REALMODE, MODE_PROTECTED, MODE_MULTIBOOT };
 

@@ -17,7 +17,7 @@
 	.set	MB_HEADER_MAGIC, 0x1BADB002
 	.set	MBI_WANTED, 0x24D	/* memory, cmdline, modules, memory map, loader name */
 	.set	MODULE_BYTES, 5000
-	.set	MAP_BYTES, 6 * 24
+	.set	MAP_BYTES, 7 * 24
 
 	.code32
 	.text
@@ -128,7 +128,7 @@ want_module0:	.asciz	"guest_mb_module"
 want_module1:	.asciz	OTHER_NAME
 want_loader:	.asciz	"Moat VMM"
 
-/* The memory map of 4 MiB of RAM: size 20, base, length, type (1 RAM, 2 reserved) */
+/* The memory map of 4 MiB of RAM: size 20, base, length, type (1 RAM, 2 reserved, 3 ACPI) */
 	.balign	4
 want_map:
 	.long	20
@@ -138,7 +138,10 @@ want_map:
 	.quad	0x9FC00, 0x400
 	.long	2
 	.long	20
-	.quad	0xE0000, 0x20000
+	.quad	0xE0000, 0x1000
+	.long	3
+	.long	20
+	.quad	0xE1000, 0x1F000
 	.long	2
 	.long	20
 	.quad	0x100000, 0x300000

@@ -9,10 +9,8 @@
 #include "acpi.h"
 #include "unit.h"
 
-#define BIOS_AREA 0xe0000ULL
-
-/* Guest RAM from BIOS_AREA to 1 MiB, the tables at its start. */
-static uint8_t area[0x20000];
+/* Guest RAM from PC_BIOS_START to 1 MiB, the tables at its start. */
+static uint8_t area[PC_HIGH_RAM - PC_BIOS_START];
 
 static uint64_t get(const uint8_t *p, unsigned bytes)
 {
@@ -25,20 +23,20 @@ static uint64_t get(const uint8_t *p, unsigned bytes)
 /* The bytes at guest-physical gpa, in the area. */
 static const uint8_t *at(uint64_t gpa)
 {
-	return area + (gpa - BIOS_AREA);
+	return area + (gpa - PC_BIOS_START);
 }
 
 static uint32_t build(unsigned vcpus)
 {
 	struct acpi_machine m = { vcpus, (uint8_t)vcpus, 0xfec00000, 0xfee00000 };
 	memset(area, 0, sizeof(area));
-	return acpi_build_tables(area, BIOS_AREA, ACPI_TABLES_BYTES, &m);
+	return acpi_build_tables(area, PC_BIOS_START, ACPI_TABLES_BYTES, &m);
 }
 
 /* The RSDP as an OS finds it: "RSD PTR " on a 16-byte boundary in [0xE0000, 1 MiB). */
 static const uint8_t *scan_rsdp(void)
 {
-	for (uint64_t a = BIOS_AREA; a < ACPI_RSDP_SCAN_END; a += 16)
+	for (uint64_t a = PC_BIOS_START; a < PC_HIGH_RAM; a += 16)
 		if (memcmp(at(a), "RSD PTR ", 8) == 0)
 			return at(a);
 	return 0;
@@ -175,7 +173,7 @@ TEST(acpi_madt_one_lapic_per_vcpu_the_ioapic_and_overrides)
 TEST(acpi_tables_that_do_not_fit_are_refused)
 {
 	struct acpi_machine m = { 1, 1, 0xfec00000, 0xfee00000 };
-	CHECK_EQ(acpi_build_tables(area, BIOS_AREA, 200, &m), 0);
+	CHECK_EQ(acpi_build_tables(area, PC_BIOS_START, 200, &m), 0);
 	CHECK(acpi_build_tables(area, 0xffffff00, ACPI_TABLES_BYTES, &m) == 0 /* past 4 GiB */);
 }
 

@@ -162,20 +162,21 @@ TEST(bzimage_zero_page_has_the_header_and_the_loaders_fields)
 TEST(bzimage_e820_map_is_a_pcs)
 {
 	static const struct bz_e820_entry want[] = {
-		{ 0, 0x9f000, E820_RAM },
-		{ 0x9f000, 0x1000, E820_RESERVED },
-		{ 0xe0000, 0x20000, E820_RESERVED },
-		{ 0x100000, RAM_BYTES - 0x100000, E820_RAM },
-		{ 0xfec00000, 0x1000, E820_RESERVED },
-		{ 0xfee00000, 0x1000, E820_RESERVED },
+		{ 0, 0x9fc00, 1 },          /* RAM */
+		{ 0x9fc00, 0x400, 2 },      /* reserved: the EBDA */
+		{ 0xe0000, 0x1000, 3 },     /* ACPI: the tables */
+		{ 0xe1000, 0x1f000, 2 },    /* the BIOS */
+		{ 0x100000, RAM_BYTES - 0x100000, 1 },
+		{ 0xfec00000, 0x1000, 2 },  /* the I/O APIC */
+		{ 0xfee00000, 0x1000, 2 },  /* the local APIC */
 	};
 	start(RAM_BYTES);
 	CHECK(bz_load_kernel(&load, image, IMAGE_BYTES));
 	CHECK(bz_write_params(&load, "", 0xe0000));
 	const uint8_t *zp = ram + BZ_PARAMS_GPA;
-	CHECK_EQ(zp[BZ_E820_ENTRIES], 6);
+	CHECK_EQ(zp[BZ_E820_ENTRIES], 7);
 	CHECK_EQ(sizeof(struct bz_e820_entry), 20);
-	for (unsigned i = 0; i < 6; i++) {
+	for (unsigned i = 0; i < 7; i++) {
 		struct bz_e820_entry e;
 		memcpy(&e, zp + BZ_E820_TABLE + 20 * i, sizeof(e));
 		CHECK_EQ(e.addr, want[i].addr);

@@ -239,8 +239,15 @@ TEST(loader_refuses_a_segment_on_reserved_memory)
 	make_elf32();
 	phdr32(1)->p_paddr = 0xff800;
 	CHECK(!mb_load_kernel(&load, image, 0x2010));
-	CHECK_ERR("ELF segment at 0xff800 (4 KiB) overlaps the BIOS area at "
-			    "0x9fc00-0x100000");
+	CHECK_ERR("ELF segment at 0xff800 (4 KiB) overlaps the BIOS at 0xe1000-0x100000");
+	make_elf32();
+	phdr32(1)->p_paddr = 0x9f000;
+	CHECK(!mb_load_kernel(&load, image, 0x2010));
+	CHECK_ERR("ELF segment at 0x9f000 (4 KiB) overlaps the EBDA at 0x9fc00-0xa0000");
+	make_elf32();
+	phdr32(1)->p_paddr = 0xb8000; /* video memory: not in the map at all */
+	CHECK(!mb_load_kernel(&load, image, 0x2010));
+	CHECK_ERR("ELF segment at 0xb8000 (4 KiB) overlaps no RAM at 0xa0000-0xe0000");
 	make_elf32();
 	phdr32(1)->p_paddr = 0x7000; /* right after the boot data: fine */
 	CHECK(mb_load_kernel(&load, image, 0x2010));
@@ -428,13 +435,16 @@ TEST(loader_memory_map_is_a_pcs)
 	CHECK(mb_load_kernel(&load, image, 0x2010));
 	CHECK(mb_write_info(&load, "k", "", NULL));
 	struct mb_info i = info();
-	CHECK_EQ(i.mmap_length, 6 * 24);
-	CHECK_ENTRY(&i, 0, 0, 0x9fc00, MB_MEMORY_AVAILABLE);
-	CHECK_ENTRY(&i, 1, 0x9fc00, 0x400, MB_MEMORY_RESERVED);
-	CHECK_ENTRY(&i, 2, 0xe0000, 0x20000, MB_MEMORY_RESERVED);
-	CHECK_ENTRY(&i, 3, 0x100000, RAM_BYTES - 0x100000, MB_MEMORY_AVAILABLE);
-	CHECK_ENTRY(&i, 4, 0xfec00000, 0x1000, MB_MEMORY_RESERVED);
-	CHECK_ENTRY(&i, 5, 0xfee00000, 0x1000, MB_MEMORY_RESERVED);
+	CHECK_EQ(i.mem_lower, 639);
+	CHECK_EQ(i.mem_upper, (RAM_BYTES - 0x100000) >> 10);
+	CHECK_EQ(i.mmap_length, 7 * 24);
+	CHECK_ENTRY(&i, 0, 0, 0x9fc00, 1);
+	CHECK_ENTRY(&i, 1, 0x9fc00, 0x400, 2);
+	CHECK_ENTRY(&i, 2, 0xe0000, 0x1000, 3); /* the ACPI tables */
+	CHECK_ENTRY(&i, 3, 0xe1000, 0x1f000, 2);
+	CHECK_ENTRY(&i, 4, 0x100000, RAM_BYTES - 0x100000, 1);
+	CHECK_ENTRY(&i, 5, 0xfec00000, 0x1000, 2);
+	CHECK_ENTRY(&i, 6, 0xfee00000, 0x1000, 2);
 }
 
 /* With less RAM than 640 KiB, there is no RAM above 1 MiB and conventional memory ends early. */
@@ -448,8 +458,9 @@ TEST(loader_memory_map_of_a_small_guest)
 	CHECK_EQ(i.mem_lower, 512);
 	CHECK_EQ(i.mem_upper, 0);
 	CHECK_EQ(i.mmap_length, 5 * 24);
-	CHECK_ENTRY(&i, 0, 0, 0x80000, MB_MEMORY_AVAILABLE);
-	CHECK_ENTRY(&i, 3, 0xfec00000, 0x1000, MB_MEMORY_RESERVED);
+	CHECK_ENTRY(&i, 0, 0, 0x80000, 1);
+	CHECK_ENTRY(&i, 2, 0xe0000, 0x20000, 2); /* no ACPI tables: no RAM for them */
+	CHECK_ENTRY(&i, 3, 0xfec00000, 0x1000, 2);
 }
 
 /* It is an error for the boot information not to fit: too little RAM, or too long strings. */

@@ -20,7 +20,7 @@ static void enabled(struct vlapic *l, uint32_t id)
 static void x2(struct vlapic *l, uint32_t id)
 {
 	enabled(l, id);
-	vlapic_set_base(l, LAPIC_BASE_DEFAULT | LAPIC_BASE_ENABLE | LAPIC_BASE_EXTD, 46);
+	vlapic_set_base(l, APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_EXTD, 46);
 }
 
 static uint32_t rd(struct vlapic *l, uint32_t off)
@@ -68,9 +68,9 @@ TEST(vlapic_reset_registers)
 	for (uint32_t off = LAPIC_LVT_TIMER; off <= LAPIC_LVT_ERROR; off += 16)
 		CHECK_EQ(rd(&l, off), LVT_MASKED);
 	CHECK_EQ(rd(&l, 0x24), 0); /* not a register's offset */
-	CHECK_EQ(l.base, LAPIC_BASE_DEFAULT | LAPIC_BASE_ENABLE);
+	CHECK_EQ(l.base, APIC_BASE_DEFAULT | APIC_BASE_ENABLE);
 	vlapic_init(&l, 0, true);
-	CHECK_EQ(l.base, LAPIC_BASE_DEFAULT | LAPIC_BASE_ENABLE | LAPIC_BASE_BSP);
+	CHECK_EQ(l.base, APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_BSP);
 }
 
 /* It is an error for the ID, version, PPR or the vector sets to take a write. */
@@ -257,7 +257,7 @@ TEST(vlapic_disabled_apic_accepts_only_nmi)
 	CHECK_EQ(vlapic_pending_vector(&l), -1);
 	vlapic_accept(&l, &nmi);
 	CHECK(l.nmi_pending);
-	vlapic_set_base(&l, LAPIC_BASE_DEFAULT, 46);
+	vlapic_set_base(&l, APIC_BASE_DEFAULT, 46);
 	l.nmi_pending = false;
 	vlapic_accept(&l, &nmi);
 	CHECK(!l.nmi_pending);
@@ -275,7 +275,7 @@ TEST(vlapic_pic_reaches_through_lint0_extint_or_virtual_wire)
 	CHECK(vlapic_accepts_pic(&l));
 	wr(&l, LAPIC_LVT_LINT0, 0x400); /* NMI, not ExtINT */
 	CHECK(!vlapic_accepts_pic(&l));
-	vlapic_set_base(&l, LAPIC_BASE_DEFAULT, 46);
+	vlapic_set_base(&l, APIC_BASE_DEFAULT, 46);
 	CHECK(vlapic_accepts_pic(&l)); /* no APIC at all */
 }
 
@@ -366,7 +366,7 @@ TEST(vlapic_targets_by_destination)
 	irq.logical = true;
 	irq.dest = 0x05;
 	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x5u);
-	vlapic_set_base(&t.l[2], LAPIC_BASE_DEFAULT, 46); /* a disabled APIC is named by nothing */
+	vlapic_set_base(&t.l[2], APIC_BASE_DEFAULT, 46); /* a disabled APIC is named by nothing */
 	CHECK_EQ(vlapic_targets(t.p, 3, 0, ICR_DEST_NONE, &irq), 0x1u);
 }
 
@@ -629,7 +629,7 @@ TEST(vlapic_x2apic_gp_cases)
 TEST(vlapic_apic_base_transitions)
 {
 	struct vlapic l;
-	const uint64_t b = LAPIC_BASE_DEFAULT, en = LAPIC_BASE_ENABLE, x = LAPIC_BASE_EXTD;
+	const uint64_t b = APIC_BASE_DEFAULT, en = APIC_BASE_ENABLE, x = APIC_BASE_EXTD;
 
 	vlapic_init(&l, 0, true);
 	CHECK(!vlapic_set_base(&l, b | x, 46));      /* to invalid */
@@ -641,7 +641,7 @@ TEST(vlapic_apic_base_transitions)
 	CHECK(!vlapic_hw_enabled(&l));
 	CHECK(!vlapic_set_base(&l, b | en | x, 46)); /* disabled -> x2APIC */
 	CHECK(vlapic_set_base(&l, b | en, 46));      /* disabled -> xAPIC */
-	CHECK_EQ(l.base, b | en | LAPIC_BASE_BSP);   /* BSP stays */
+	CHECK_EQ(l.base, b | en | APIC_BASE_BSP);   /* BSP stays */
 	CHECK(!vlapic_set_base(&l, b | en | 1, 46));  /* reserved low bit */
 	CHECK(!vlapic_set_base(&l, b | en | (1ULL << 9), 46));
 	CHECK(!vlapic_set_base(&l, b | en | (1ULL << 46), 46)); /* above the physical width */
@@ -658,11 +658,11 @@ TEST(vlapic_disable_resets)
 	wr(&l, LAPIC_TPR, 0x30);
 	wr(&l, LAPIC_LVT_LINT0, 0x700);
 	fixed(&l, 0x40, false);
-	vlapic_set_base(&l, LAPIC_BASE_DEFAULT, 46);
+	vlapic_set_base(&l, APIC_BASE_DEFAULT, 46);
 	CHECK_EQ(rd(&l, LAPIC_VERSION), 0xffffffffu); /* no APIC at its page */
 	CHECK_EQ(vlapic_cr8(&l), 3);
 	vlapic_set_cr8(&l, 5);
-	vlapic_set_base(&l, LAPIC_BASE_DEFAULT | LAPIC_BASE_ENABLE, 46);
+	vlapic_set_base(&l, APIC_BASE_DEFAULT | APIC_BASE_ENABLE, 46);
 	CHECK_EQ(rd(&l, LAPIC_TPR), 0x50);
 	CHECK_EQ(rd(&l, LAPIC_SVR), 0xffu);
 	CHECK_EQ(rd(&l, LAPIC_LVT_LINT0), LVT_MASKED);
