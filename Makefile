@@ -183,21 +183,42 @@ $(BUILD)/guests/mb_module.bin:
 # Modules "guest_NAME" for every test guest, for the VMM to find by name.
 GUEST_MODULES := $(foreach g,$(GUESTS) $(BUILD)/guests/mb_module.bin,$(g):guest_$(basename $(notdir $(g))))
 
+# The files of a list of boot modules (FILE:NAME each).
+module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
+
 # The system: the root task starts the servers iso/system.cfg names; the VMM
-# runs the guests iso/vmm.cfg names.
-SYSTEM_MODULES := $(BUILD)/prog/root.elf:root iso/system.cfg:config $(BUILD)/prog/echo.elf:echo \
+# runs the guests iso/vmm.cfg names.  With LINUX=yes Debian's kernel is the
+# VMM's main guest (iso/system-linux.cfg, iso/vmm-linux.cfg), with the
+# machine's disk, an ext2 image, as its own.
+ifeq ($(LINUX),yes)
+SYSTEM_CFG := iso/system-linux.cfg
+VMM_CFG := iso/vmm-linux.cfg
+SYSTEM_GUESTS := $(BUILD)/linux/vmlinuz:vmlinuz $(BUILD)/linux/initramfs.gz:initrd
+RUN_DISK := $(BUILD)/linux-disk.img
+RUN_MEGS := 512
+else
+SYSTEM_CFG := iso/system.cfg
+VMM_CFG := iso/vmm.cfg
+SYSTEM_GUESTS := $(BUILD)/guests/disk.bin:guest_disk
+RUN_DISK := $(BUILD)/disk.img
+RUN_MEGS := 128
+endif
+SYSTEM_MODULES := $(BUILD)/prog/root.elf:root $(SYSTEM_CFG):config $(BUILD)/prog/echo.elf:echo \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/ata.elf:ata $(BUILD)/prog/kbd.elf:kbd \
-	$(BUILD)/prog/vmm.elf:vmm iso/vmm.cfg:vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting \
-	$(BUILD)/guests/disk.bin:guest_disk $(BUILD)/guests/console.bin:guest_console
+	$(BUILD)/prog/vmm.elf:vmm $(VMM_CFG):vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting \
+	$(BUILD)/guests/console.bin:guest_console $(SYSTEM_GUESTS)
 
 # The system's disk: made once, then kept (guests write to it).
 $(BUILD)/disk.img:
 	@mkdir -p $(BUILD)
 	$(V)tests/user/disk/disk-image.sh $@ 2016
+$(BUILD)/linux-disk.img:
+	@mkdir -p $(BUILD)
+	$(V)tests/boot/linux.disk $@
 
 # KARGS is the kernel command line; the ISO is remade when it changes.
-$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) iso/system.cfg \
-		iso/vmm.cfg $(GUESTS)
+$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) $(SYSTEM_CFG) \
+		$(VMM_CFG) $(GUESTS) $(call module_files,$(SYSTEM_GUESTS))
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "$(KARGS)" $(SYSTEM_MODULES)
 
 $(BUILD)/kargs: FORCE
@@ -206,10 +227,9 @@ $(BUILD)/kargs: FORCE
 
 FORCE:
 
-# A test ISO is its boot modules (FILE:NAME each), built with the kernel
-# (or the kernel a third argument names); its prerequisites are those files,
-# so it is remade when any of them changes.
-module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
+# A test ISO is its boot modules, built with the kernel (or the kernel a
+# third argument names); its prerequisites are those files, so it is remade
+# when any of them changes.
 define test_iso
 $(BUILD)/test-$(1).iso: $(or $(3),$(BUILD)/kernel.elf) iso/mkiso.sh $(call module_files,$(2))
 	$$(V)iso/mkiso.sh $$@ $(or $(3),$(BUILD)/kernel.elf) "loglevel=info" $(2)
@@ -253,12 +273,14 @@ LINUXVM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/linuxvm/root.cfg:confi
 	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm tests/linuxvm/vmm.cfg:vmm.cfg \
 	$(LINUXVM_KERNEL):vmlinuz $(LINUXVM_INITRD):initrd
 $(eval $(call test_iso,linuxvm,$(LINUXVM_TEST_MODULES)))
+# QEMU's, to /init alone (tests/linuxvm/vmm-qemu.cfg says why).
+$(eval $(call test_iso,linuxvm-qemu,$(subst vmm.cfg:vmm.cfg,vmm-qemu.cfg:vmm.cfg,$(LINUXVM_TEST_MODULES))))
 .PHONY: test-linuxvm
-test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm.iso)
+test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm-qemu.iso)
 	$(V)if [ -f $(LINUXVM_KERNEL) ] && [ -f $(LINUXVM_INITRD) ]; then \
-		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm.iso \
-			linuxvm $(BUILD)/test-logs 300; \
-	else echo "skip 1 qemu:linuxvm:linux_banner # no Debian kernel at $(LINUXVM_KERNEL)" \
+		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm-qemu.iso \
+			linuxvm $(BUILD)/test-logs 1200; \
+	else echo "skip 1 qemu:linuxvm:linux # no Debian kernel at $(LINUXVM_KERNEL)" \
 		"and initramfs at $(LINUXVM_INITRD) (the linux packages' work fetches them)"; fi
 
 # The same without the two background spinners, for Bochs's SVM: Bochs 2.7
@@ -362,11 +384,11 @@ include mk/linux.mk
 
 # --- running -----------------------------------------------------------------
 
-run: deps-check $(BUILD)/os.iso $(BUILD)/disk.img
-	DISK=$(BUILD)/disk.img tools/emu.sh $(EMU) $(BUILD)/os.iso
+run: deps-check $(BUILD)/os.iso $(RUN_DISK)
+	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) tools/emu.sh $(EMU) $(BUILD)/os.iso
 
-run-bochs: deps-check $(BUILD)/os.iso $(BUILD)/disk.img
-	DISK=$(BUILD)/disk.img tools/emu.sh bochs $(BUILD)/os.iso
+run-bochs: deps-check $(BUILD)/os.iso $(RUN_DISK)
+	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) tools/emu.sh bochs $(BUILD)/os.iso
 
 debug: deps-check $(BUILD)/os.iso
 	@printf 'file %s\nset architecture i386:x86-64\ntarget remote localhost:1234\nhbreak kmain\n' \
@@ -394,7 +416,7 @@ BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
 		$(BUILD)/test-kut-bochs.iso $(BUILD)/test-kut-bochs-svm.iso \
-		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso)
+		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso $(BUILD)/test-linuxvm-qemu.iso)
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log
@@ -411,8 +433,9 @@ fuzz-coverage: deps-check $(BUILD)/test-fuzz.iso
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
 BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial vmlarge kutbench)
-bench: deps-check $(BENCH_ISOS)
+bench: deps-check $(BENCH_ISOS) $(if $(filter yes,$(LINUX)),$(LINUX_BENCH_ISOS))
 	$(V)tools/bench.sh $(BENCH_ISOS)
+	$(if $(filter yes,$(LINUX)),$(V)tools/linux/bootcount.sh $(LINUX_BENCH_ISOS))
 
 compile_commands.json:
 	bear -- $(MAKE) -B $(BUILD)/kernel.elf $(BUILD)/unit-tests

@@ -34,18 +34,25 @@ lane boot bochs test-boot.iso boot 180 --no-skip \
 	kbdconsole bochs test-kbdconsole.iso kbdconsole 300 --no-skip &
 lane1=$!
 # Debian's Linux kernel booted natively (docs/linux.md), about 45 s of CPU,
-# last in the second lane; built with LINUX=no it is a skip.
+# then as a guest of the VMM (tests/linuxvm/, about 60 s), last in the
+# second lane; built with LINUX=no both are skips.
 linux_suite="linux bochs test-linux.iso linux 600 --no-skip"
 if [ ! -f "$build/test-linux.iso" ]; then
 	linux_suite=
 	echo "skip 0 bochs:linux:boot # no $build/test-linux.iso: built with LINUX=no" \
 		>"$logs/bochs-linux.out"
 fi
+linuxvm_suite="linuxvm bochs test-linuxvm.iso linuxvm 900 --no-skip"
+if [ ! -f "$build/test-linuxvm.iso" ]; then
+	linuxvm_suite=
+	echo "skip 0 bochs:linuxvm:linux # no $build/test-linuxvm.iso: Debian's kernel is not fetched" \
+		>"$logs/bochs-linuxvm.out"
+fi
 lane user bochs test-user.iso user 300 --no-skip \
 	svm-user bochs-svm test-user.iso user 300 --no-skip \
 	serial bochs test-serial.iso serial 300 --no-skip \
 	console bochs test-console.iso console 300 --no-skip \
-	drivers bochs test-drivers.iso drivers 300 --no-skip $linux_suite &
+	drivers bochs test-drivers.iso drivers 300 --no-skip $linux_suite $linuxvm_suite &
 lane2=$!
 lane fault bochs test-fault.iso fault 120 '' \
 	vm bochs test-vm.iso vm 300 --no-skip \
@@ -66,7 +73,7 @@ lane3=$!
 } &
 lane4=$!
 names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch
-	vmlarge svm-vmlarge kut svm-kut linux"
+	vmlarge svm-vmlarge kut svm-kut linux linuxvm"
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -90,12 +97,13 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 	else
 		echo "skip 0 qemu:linux:boot # no $build/test-linux.iso: built with LINUX=no"
 	fi
-	# Debian's kernel under the VMM (tests/linuxvm/): its first banner line.
-	# Its ISO is built when the packages are (the Makefile's LINUXVM_KERNEL).
-	if [ -f "$build/test-linuxvm.iso" ]; then
-		QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm.iso" linuxvm "$logs" 300
+	# Debian's kernel under the VMM (tests/linuxvm/): here to its /init with
+	# one vCPU; the Bochs lane runs the whole suite (tests/linuxvm/vmm-qemu.cfg
+	# says why).  Its ISO is built when the packages are (LINUXVM_KERNEL).
+	if [ -f "$build/test-linuxvm-qemu.iso" ]; then
+		QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm-qemu.iso" linuxvm "$logs" 1200 --no-skip
 	else
-		echo "skip 1 qemu:linuxvm:linux_banner # no $build/test-linuxvm.iso: Debian's kernel is not fetched"
+		echo "skip 1 qemu:linuxvm:linux # no $build/test-linuxvm-qemu.iso: Debian's kernel is not fetched"
 	fi
 	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
