@@ -23,6 +23,11 @@
  * same TSC.  Other threads that run meanwhile (the suite's spinners) make
  * a round longer but add nothing to the figure.
  *
+ * For make bench it prints the least a round spun, `bench
+ * pause_wait_held_instructions: N` (TSC counts: instructions under Bochs;
+ * tools/bench.sh divides QEMU's by 128): how long a waiting vCPU keeps
+ * the CPU before it gives it away.
+ *
  * Failure codes (port 0xF0):
  *   1  the TSC rate port (0xD8) reads 0
  *   2  the AP did not start (POLL_LIMIT polls)
@@ -43,7 +48,8 @@
 	.set	DONE, SHARED + 8		/* the round the AP finished */
 	.set	GAP, SHARED + 12		/* TSC counts: a longer gap is another thread's time */
 	.set	LIMIT, SHARED + 16		/* TSC counts: the most a round may spin */
-	.set	SHARED_WORDS, 5
+	.set	LEAST, SHARED + 20		/* TSC counts: the least a round spun */
+	.set	SHARED_WORDS, 6
 	.set	ROUNDS, 50
 	.set	WORK, 20000			/* the AP's loop: 2 instructions each */
 	.set	POLL_LIMIT, 1000000
@@ -66,6 +72,7 @@ start:
 	leal	(%ecx, %ecx, 4), %eax
 	shrl	$1, %eax
 	movl	%eax, LIMIT
+	movl	$-1, LEAST
 
 	/* the AP: INIT, STARTUP at TRAMPOLINE; it says when it runs */
 	COPY_CODE ap_start, ap_end, TRAMPOLINE
@@ -96,7 +103,10 @@ spin:
 	addl	%ecx, %edi
 3:	cmpl	%esi, DONE
 	jne	spin
-	cmpl	LIMIT, %edi
+	cmpl	LEAST, %edi
+	jae	4f
+	movl	%edi, LEAST
+4:	cmpl	LIMIT, %edi
 	jbe	4f
 	movl	%esi, %eax
 	shll	$8, %eax
@@ -105,10 +115,35 @@ spin:
 4:	incl	%esi
 	cmpl	$ROUNDS, %esi
 	jbe	round
+
+	/* the figure, in decimal, into digits (backwards from its end) */
+	movl	LEAST, %eax
+	movl	$digits_end, %edi
+	movl	$10, %ebx
+5:	xorl	%edx, %edx
+	divl	%ebx
+	addb	$'0', %dl
+	decl	%edi
+	movb	%dl, (%edi)
+	testl	%eax, %eax
+	jnz	5b
+	pushl	%edi
+	movl	$figure_name, %esi
+	call	puts
+	popl	%esi
+	call	puts
 	xorl	%eax, %eax
 	REPORT
 
 	POLL_FUNCTION
+	PUTS_FUNCTION
+
+figure_name:
+	.asciz	"bench pause_wait_held_instructions: "
+digits:
+	.fill	10, 1, 0
+digits_end:
+	.asciz	"\r\n"
 
 /*
  * The AP (at TRAMPOLINE: relative jumps only) waits for a new GO in a
@@ -117,14 +152,14 @@ spin:
 	AP_ENTRY ap_start
 	xorl	%esi, %esi
 	movl	$1, READY
-5:	pause
+7:	pause
 	movl	GO, %eax
 	cmpl	%esi, %eax
-	je	5b
+	je	7b
 	movl	%eax, %esi
 	movl	$WORK, %ecx
-6:	decl	%ecx
-	jnz	6b
+8:	decl	%ecx
+	jnz	8b
 	movl	%esi, DONE
-	jmp	5b
+	jmp	7b
 ap_end:
