@@ -43,6 +43,8 @@ void svm_probe(void)
 	c->nrip_save = r.edx & (1U << 3);
 	c->decode_assists = r.edx & (1U << 7);
 	c->lbrv = r.edx & (1U << 1);
+	c->pause_filter = r.edx & (1U << 10);
+	c->pause_filter_threshold = r.edx & (1U << 12);
 	c->disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
 }
 
@@ -81,9 +83,11 @@ void svm_init(void)
 	struct svm_caps *c = &svm_caps;
 	if (!c->present || vcpu_backend)
 		return;
-	log_info("svm: present, %u ASIDs, nested paging %s, next-RIP saving %s, decode assists %s",
+	log_info("svm: present, %u ASIDs, nested paging %s, next-RIP saving %s, decode assists %s, "
+		 "pause filter %s (threshold %s)",
 		 c->asids, c->npt ? "yes" : "no", c->nrip_save ? "yes" : "no",
-		 c->decode_assists ? "yes" : "no");
+		 c->decode_assists ? "yes" : "no", c->pause_filter ? "yes" : "no",
+		 c->pause_filter_threshold ? "yes" : "no");
 	if (c->disabled || !c->npt || c->asids < 2) {
 		log_warn("svm: virtual machines disabled: %s", c->disabled ? "SVM locked off by firmware"
 							      : "no nested paging");

@@ -12,6 +12,8 @@ struct svm_caps {
 	bool disabled;      /* VM_CR.SVMDIS: the firmware turned it off */
 	bool npt, nrip_save, decode_assists;
 	bool lbrv;          /* LBR virtualization: VMRUN and #VMEXIT switch DEBUGCTL */
+	bool pause_filter;  /* PauseFilterCount: the PAUSE intercept waits for that many PAUSEs */
+	bool pause_filter_threshold; /* PauseFilterThreshold: ... of one loop (a gap resets the count) */
 	uint32_t asids;
 	bool on;
 };

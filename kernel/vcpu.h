@@ -249,6 +249,24 @@ static inline void vcpu_slice_exit(struct thread *t)
 	if (rdtsc() >= t->slice_end)
 		t->timeslice = 0; /* its time is up: round robin */
 }
+/*
+ * vCPU thread t (current) exited on a PAUSE loop (the backend's PAUSE-loop
+ * exiting or pause filter, or a PAUSE where the CPU has neither): its
+ * guest waits for another CPU, most likely another vCPU that waits for
+ * this CPU.  The backend has stepped over the PAUSE; this gives up the
+ * rest of t's time slice, so that return_to_user runs the other threads
+ * of its priority first and t, alone at it, goes on at once.  Nothing of
+ * t's guest state changes: an event waiting to be injected, its exit
+ * deadline (on the timeout list) and a recall (entry_work) are all taken
+ * at its next entry as after any exit.  Pending interrupts are taken
+ * first: Bochs 2.7 makes no exit for them while the guest keeps IF=0, and
+ * one may wake the thread t waits for (a VMM's timer, docs/vm-exit-protocol.md).
+ */
+static inline void vcpu_spin_yield(struct thread *t)
+{
+	irq_window();
+	t->timeslice = 0;
+}
 /* Applies the VMM r's reply to vCPU thread c; an error leaves c waiting. */
 int vcpu_reply(struct thread *r, struct thread *c);
 

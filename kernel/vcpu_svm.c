@@ -9,8 +9,8 @@
  * assists, so the kernel supplies them.  It intercepts only instructions
  * of fixed length (CPUID 2, HLT 1, RDMSR/WRMSR 2, VMCALL/VMMCALL 3,
  * XSETBV 3), and for I/O the CPU reports the next RIP itself (EXITINFO2).  MOV to and
- * from CRs and DRs it decodes (decode_mov).  MMIO (nested page faults) needs no
- * length from the kernel: the VMM decodes it.
+ * from CRs and DRs it decodes (decode_mov), and PAUSE (pause_length).  MMIO (nested
+ * page faults) needs no length from the kernel: the VMM decodes it.
  */
 #include "entry.h"
 #include "fastpath.h"
@@ -33,6 +33,8 @@
 #define C_INTERCEPT_EXC   0x008
 #define C_INTERCEPT_MISC1 0x00c
 #define C_INTERCEPT_MISC2 0x010
+#define C_PAUSE_THRESHOLD 0x03c /* 16 bits: PauseFilterThreshold */
+#define C_PAUSE_COUNT     0x03e /* 16 bits: PauseFilterCount */
 #define C_IOPM            0x040
 #define C_MSRPM           0x048
 #define C_TSC_OFFSET      0x050
@@ -78,6 +80,7 @@
 #define I1_RDPMC    (1u << 15)
 #define I1_IRET     (1u << 20)
 #define I1_CPUID    (1u << 18)
+#define I1_PAUSE    (1u << 23)
 #define I1_INVD     (1u << 22)
 #define I1_HLT      (1u << 24)
 #define I1_IOIO     (1u << 27)
@@ -104,6 +107,7 @@
 #define SVM_EXIT_VINTR    0x064
 #define SVM_EXIT_IRET     0x074
 #define SVM_EXIT_CPUID    0x072
+#define SVM_EXIT_PAUSE    0x077
 #define SVM_EXIT_HLT      0x078
 #define SVM_EXIT_IOIO     0x07b
 #define SVM_EXIT_MSR      0x07c
@@ -132,6 +136,14 @@
 #define V_INTR_PRIO     (0xfULL << 16) /* ... with the highest priority ... */
 #define V_IGN_TPR       (1ULL << 20) /* ... whatever the guest's TPR: an interrupt window */
 #define V_INTR_MASKING  (1ULL << 24) /* the guest's IF never blocks the host's interrupts */
+/*
+ * The pause filter (APM 15.14.4): the PAUSE intercept waits for this many
+ * PAUSEs after VMRUN, so that a PAUSE in a short delay loop does not exit;
+ * with the threshold, a gap of more than that many cycles between two
+ * PAUSEs (another loop) starts the count again.  KVM's defaults.
+ */
+#define PAUSE_FILTER_COUNT     3000
+#define PAUSE_FILTER_THRESHOLD 128
 
 
 static uint64_t flushes; /* bumped when any guest mapping goes away */
@@ -258,7 +270,15 @@ static void svm_setup(struct vcpu *v)
 	 */
 	*u32(v, C_INTERCEPT_CR) = ICR_READ_CR8 | ICR_WRITE_CR4 | ICR_WRITE_CR8;
 	*u32(v, C_INTERCEPT_MISC1) = I1_INTR | I1_NMI | I1_SMI | I1_INIT | I1_RDPMC | I1_CPUID |
-				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN;
+				     I1_INVD | I1_HLT | I1_IOIO | I1_MSR | I1_SHUTDOWN | I1_PAUSE;
+	/*
+	 * A guest spinning in a PAUSE loop waits for another CPU: the kernel
+	 * gives the CPU away at the intercept (pause_loop_exited).  Without
+	 * a filter (QEMU 7.2) every PAUSE exits.
+	 */
+	*(uint16_t *)(vmcb(v) + C_PAUSE_COUNT) = svm_caps.pause_filter ? PAUSE_FILTER_COUNT : 0;
+	*(uint16_t *)(vmcb(v) + C_PAUSE_THRESHOLD) =
+		svm_caps.pause_filter_threshold ? PAUSE_FILTER_THRESHOLD : 0;
 	*u32(v, C_INTERCEPT_MISC2) = I2_ALL_SVM | I2_WBINVD | I2_MONITOR | I2_MWAIT |
 				     I2_XSETBV;
 	*u64(v, C_IOPM) = svm_iopm;
@@ -773,6 +793,49 @@ static bool is_vmcall(struct vcpu *v)
 	return read_guest_linear(v, linear, b, 3) && b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xc1;
 }
 
+/* The legacy prefixes (SDM vol. 2, 2.1.1), which may stand before PAUSE's F3 90. */
+static bool legacy_prefix(uint8_t b)
+{
+	return b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 || b == 0x3e ||
+	       b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67;
+}
+
+/*
+ * The length of the PAUSE at the guest's RIP: 90 after prefixes among
+ * which is F3 (in 64-bit code a REX without B may come last; with B it
+ * is XCHG r8).  0 if the bytes there are no PAUSE (another vCPU rewrote
+ * them) or not mapped: the guest then runs them again.  (SVM reports no
+ * length, and QEMU saves no next RIP.)
+ */
+static unsigned pause_length(struct vcpu *v)
+{
+	bool code64 = (*u64(v, S_EFER) & EFER_LMA) && (seg(v, VMS_CS)->attr & (1u << 9)); /* CS.L */
+	bool rep = false;
+	uint8_t b;
+	for (unsigned i = 0; i < 15; i++) {
+		if (!code_byte(v, i, &b))
+			return 0;
+		if (b == 0x90)
+			return rep ? i + 1 : 0;
+		if (!legacy_prefix(b) && !(code64 && (b & 0xf1) == 0x40))
+			return 0;
+		rep |= b == 0xf3;
+	}
+	return 0;
+}
+
+/*
+ * A PAUSE loop exited (the pause filter ran out, or any PAUSE without
+ * one): the PAUSE is done, as a NOP (the STI or MOV SS shadow it stood
+ * in ends with it), and the vCPU yields (vcpu_spin_yield).
+ */
+static void __attribute__((noinline)) pause_loop_exited(struct vcpu *v)
+{
+	*u64(v, S_RIP) += pause_length(v);
+	*u64(v, C_INT_SHADOW) &= ~1ULL;
+	vcpu_spin_yield(v->thread);
+}
+
 /*
  * A double fault the guest cannot take is a triple fault: reported as one
  * here, because Bochs 2.7 stops the whole machine instead of exiting on
@@ -822,6 +885,7 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
 	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
 	case SVM_EXIT_IRET:     nmi_handler_returns(v); return 0;
+	case SVM_EXIT_PAUSE:    pause_loop_exited(v); return 0;
 	case SVM_EXIT_READ_CR0 ... SVM_EXIT_WRITE_CR15:
 		return mov_cr(v, code);
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR15:

@@ -35,6 +35,7 @@ enum {
 	EXIT_CONTROLS = 0x400c, EXIT_MSR_STORE_COUNT = 0x400e, EXIT_MSR_LOAD_COUNT = 0x4010,
 	ENTRY_CONTROLS = 0x4012, ENTRY_MSR_LOAD_COUNT = 0x4014, ENTRY_INTR_INFO = 0x4016,
 	ENTRY_INTR_ERROR = 0x4018, ENTRY_INSN_LEN = 0x401a, PROC_CONTROLS2 = 0x401e,
+	PLE_GAP = 0x4020, PLE_WINDOW = 0x4022,
 	INSN_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INTR_INFO = 0x4404,
 	EXIT_INTR_ERROR = 0x4406, IDT_VECTORING_INFO = 0x4408, IDT_VECTORING_ERROR = 0x440a,
 	EXIT_INSN_LEN = 0x440c,
@@ -82,19 +83,38 @@ static uint32_t control(uint32_t msr, uint32_t true_msr, uint32_t want)
 	return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
 }
 
+/*
+ * PAUSE-loop exiting (SDM 25.1.3): a PAUSE at CPL 0 exits once PAUSEs no
+ * more than PLE_GAP TSC counts apart have gone on for more than
+ * PLE_WINDOW, so that a PAUSE in a short delay loop does not exit.
+ * KVM's defaults (its window grows with each exit; this one stays).
+ */
+#define PAUSE_LOOP_GAP    128
+#define PAUSE_LOOP_WINDOW 4096
+
 static void setup_controls(void)
 {
+	/*
+	 * A guest spinning in a PAUSE loop waits for another CPU: the kernel
+	 * gives the CPU away at the exit (pause_loop_exited).  PAUSE-loop
+	 * exiting where the CPU has it (Bochs 2.7), else every PAUSE exits.
+	 */
+	bool ple = vmx_caps.pause_loop;
 	vmwrite(PIN_CONTROLS, control(MSR_VMX_PINBASED_CTLS, MSR_VMX_TRUE_PINBASED_CTLS,
 				      PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMI |
 				      PIN_PREEMPT_TIMER));
 	vmwrite(PROC_CONTROLS, control(MSR_VMX_PROCBASED_CTLS, MSR_VMX_TRUE_PROCBASED_CTLS,
 		PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_RDPMC_EXIT | PROC_CR8_LOAD_EXIT |
 		PROC_CR8_STORE_EXIT | PROC_MOV_DR_EXIT | PROC_IO_EXIT | PROC_MONITOR_EXIT |
-		PROC_MSR_BITMAP | PROC_TSC_OFFSET | PROC_SECONDARY));
+		PROC_MSR_BITMAP | PROC_TSC_OFFSET | PROC_SECONDARY | (ple ? 0 : PROC_PAUSE_EXIT)));
 	vmwrite(MSR_BITMAP, vmx_msr_bitmap);
 	vmwrite(PROC_CONTROLS2, control(MSR_VMX_PROCBASED_CTLS2, MSR_VMX_PROCBASED_CTLS2,
 					PROC2_EPT | PROC2_VPID | PROC2_WBINVD_EXIT |
-					PROC2_UNRESTRICTED | PROC2_RDTSCP));
+					PROC2_UNRESTRICTED | PROC2_RDTSCP | (ple ? PROC2_PAUSE_LOOP : 0)));
+	if (ple) {
+		vmwrite(PLE_GAP, PAUSE_LOOP_GAP);
+		vmwrite(PLE_WINDOW, PAUSE_LOOP_WINDOW);
+	}
 	vmwrite(EXIT_CONTROLS, control(MSR_VMX_EXIT_CTLS, MSR_VMX_TRUE_EXIT_CTLS,
 				       EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 				       EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_DEBUG));
@@ -689,6 +709,20 @@ static void requeue_interrupted_event(void)
 	inject_reported_event(info, IDT_VECTORING_ERROR);
 }
 
+/*
+ * A PAUSE loop exited (or a PAUSE, without PAUSE-loop exiting): the PAUSE
+ * is done, as a NOP (the STI or MOV SS shadow it stood in ends with it),
+ * and the vCPU yields (vcpu_spin_yield).
+ */
+static void __attribute__((noinline)) pause_loop_exited(struct thread *t)
+{
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSN_LEN));
+	uint64_t intr = vmread(GUEST_INTR_STATE);
+	if (intr & 3)
+		vmwrite(GUEST_INTR_STATE, intr & ~3ULL);
+	vcpu_spin_yield(t);
+}
+
 /* Called by vmx_exit_entry with the guest's registers saved in current->regs. */
 void vmx_exit(void)
 {
@@ -734,6 +768,8 @@ void vmx_exit(void)
 		 */
 		if (timeout_first(&timeouts) <= now)
 			notification_expire(now);
+	} else if (reason == VMEXIT_PAUSE) {
+		pause_loop_exited(t); /* its slice is given up: return_to_user chooses */
 	} else if (reason == VMEXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(&t->regs);
 		resume_current();

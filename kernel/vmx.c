@@ -35,11 +35,13 @@ static void read_caps(struct vmx_caps *c)
 	c->tsc_offset = allowed1(MSR_VMX_PROCBASED_CTLS, PROC_TSC_OFFSET);
 	c->pat = allowed1(MSR_VMX_ENTRY_CTLS, ENTRY_LOAD_PAT) &&
 		 allowed1(MSR_VMX_EXIT_CTLS, EXIT_SAVE_PAT) && allowed1(MSR_VMX_EXIT_CTLS, EXIT_LOAD_PAT);
+	c->pause_exit = allowed1(MSR_VMX_PROCBASED_CTLS, PROC_PAUSE_EXIT);
 	if (!allowed1(MSR_VMX_PROCBASED_CTLS, PROC_SECONDARY))
 		return; /* no secondary controls: no EPT, VPID or unrestricted guest */
 	c->ept = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_EPT);
 	c->vpid = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_VPID);
 	c->unrestricted_guest = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_UNRESTRICTED);
+	c->pause_loop = allowed1(MSR_VMX_PROCBASED_CTLS2, PROC2_PAUSE_LOOP);
 	if (c->ept) {
 		uint64_t cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
 		c->ept_wb = cap & (1ULL << 14);
@@ -63,10 +65,11 @@ void vmx_probe(void)
 	log_info("vmx: present, VMCS revision %#x, %s by firmware", c->revision,
 		 c->enabled_by_fw ? "allowed" : "DISABLED");
 	log_info("vmx: EPT %s (2M %s, 1G %s, A/D %s), VPID %s, unrestricted guest %s, "
-		 "preemption timer %s",
+		 "preemption timer %s, PAUSE-loop exiting %s, PAUSE exiting %s",
 		 c->ept ? "yes" : "no", c->ept_2m ? "yes" : "no", c->ept_1g ? "yes" : "no",
 		 c->ept_ad ? "yes" : "no", c->vpid ? "yes" : "no",
-		 c->unrestricted_guest ? "yes" : "no", c->preemption_timer ? "yes" : "no");
+		 c->unrestricted_guest ? "yes" : "no", c->preemption_timer ? "yes" : "no",
+		 c->pause_loop ? "yes" : "no", c->pause_exit ? "yes" : "no");
 }
 
 /*

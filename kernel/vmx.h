@@ -42,12 +42,14 @@
 #define PROC_IO_EXIT        (1u << 24)
 #define PROC_MSR_BITMAP     (1u << 28)
 #define PROC_MONITOR_EXIT   (1u << 29)
+#define PROC_PAUSE_EXIT     (1u << 30) /* every PAUSE exits */
 #define PROC_SECONDARY      (1u << 31)
 #define PROC2_EPT           (1u << 1)
 #define PROC2_RDTSCP        (1u << 3)  /* else RDTSCP is #UD in a guest */
 #define PROC2_VPID          (1u << 5)
 #define PROC2_WBINVD_EXIT   (1u << 6)
 #define PROC2_UNRESTRICTED  (1u << 7)
+#define PROC2_PAUSE_LOOP    (1u << 10) /* PAUSE-loop exiting: PLE_GAP, PLE_WINDOW */
 #define EXIT_SAVE_DEBUG     (1u << 2)
 #define EXIT_HOST_64        (1u << 9)
 #define EXIT_ACK_INTR       (1u << 15)
@@ -73,6 +75,7 @@ struct vmx_caps {
 	bool ept_2m, ept_1g, ept_ad, ept_wb;
 	bool invvpid_single;  /* INVVPID of one VPID (else only of all) */
 	bool msr_bitmap, tsc_offset, pat; /* MSR bitmaps, TSC offsetting, PAT loaded and saved */
+	bool pause_loop, pause_exit; /* PAUSE-loop exiting (secondary), PAUSE exiting (primary) */
 	bool on;             /* VMXON done: vCPUs can run */
 };
 

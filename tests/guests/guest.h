@@ -20,6 +20,13 @@
 	.set	MMIO_PAGE, 0xFEB00000	/* scratch MMIO page, not RAM */
 	.set	HC_PING, 0		/* VMCALL 0: returns EBX + 1 */
 	.set	HC_PUTC, 1		/* VMCALL 1: console byte in EBX */
+	.set	TSC_KHZ_PORT, 0xD8	/* read-only: the host TSC's rate in kHz (0: unknown) */
+	.set	APIC, 0xFEE00000	/* the local APIC's page (xAPIC) */
+	.set	APIC_ICR_LOW, 0x300
+	.set	APIC_ICR_HIGH, 0x310
+	.set	ICR_INIT_ASSERT, 0xC500		/* INIT, level assert, level triggered */
+	.set	ICR_INIT_DEASSERT, 0x8500	/* what OSes send next: starts nothing */
+	.set	ICR_STARTUP, 0x0600		/* | vector */
 	.set	PIT_CHANNEL0, 0x40	/* the 8254's counter 0 */
 	.set	PIT_CONTROL, 0x43	/* and its control word */
 	.set	PIT_INPUT_HZ, 1193182	/* its input clock */
@@ -139,6 +146,41 @@ report:
 	movl	$\vector, %eax
 	movl	$\handler, %edx
 	call	set_gate
+.endm
+
+/* TSC_KHZ code: EAX = the TSC's rate in kHz (TSC_KHZ_PORT); FAIL code if the VMM does not know it */
+.macro	TSC_KHZ code
+	movl	$TSC_KHZ_PORT, %edx
+	inl	%dx, %eax
+	testl	%eax, %eax
+	jnz	.Ltsc_khz\@
+	FAIL	\code
+.Ltsc_khz\@:
+.endm
+
+/*
+ * START_AP vector: INIT (assert, de-assert) and STARTUP with `vector` to
+ * APIC ID 1, which starts in real mode at vector << 8 : 0.  Clobbers ESI.
+ */
+.macro	START_AP vector
+	movl	$APIC, %esi
+	movl	$(1 << 24), APIC_ICR_HIGH(%esi)
+	movl	$ICR_INIT_ASSERT, APIC_ICR_LOW(%esi)
+	movl	$ICR_INIT_DEASSERT, APIC_ICR_LOW(%esi)
+	movl	$(ICR_STARTUP | \vector), APIC_ICR_LOW(%esi)
+.endm
+
+/*
+ * AP_ENTRY label: an AP's start in real mode (code copied to its
+ * trampoline with COPY_CODE): interrupts off, DS = 0 for data at
+ * absolute addresses.  Switches the assembler to 16-bit code.
+ */
+.macro	AP_ENTRY label
+	.code16
+\label:
+	cli
+	xorw	%ax, %ax
+	movw	%ax, %ds
 .endm
 
 /* COPY_CODE from, end, to: the bytes [from, end) to address to, e.g. an AP's trampoline */

@@ -41,7 +41,6 @@
 	.set	PIT_HZ, 1193182
 	.set	PIT_COUNT, (PIT_HZ + 50) / 100	/* 11932: ~10 ms */
 	.set	NVEC, 0x30
-	.set	TSC_KHZ_PORT, 0xD8
 	.set	HALT_LATE_PORT, 0xDC
 	.set	TICKS, 10
 
@@ -71,12 +70,8 @@ start:
 	outb	%al, $PIT_CH0
 
 	/* the TSC counts in 10 ms and in 11 ms */
-	movl	$TSC_KHZ_PORT, %edx
-	inl	%dx, %eax
-	testl	%eax, %eax
-	jnz	1f
-	FAIL	4
-1:	movl	%eax, late_max		/* 1 ms */
+	TSC_KHZ	4
+	movl	%eax, late_max		/* 1 ms */
 	imull	$10, %eax, %ecx
 	movl	%ecx, wait_min
 

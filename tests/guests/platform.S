@@ -54,7 +54,6 @@
 	.text
 	.globl	start
 
-	.set	TSC_KHZ_PORT, 0xD8
 	.set	IRQ_LINE_PORT, 0x2000	/* pc-testdev: + line */
 	.set	IOAPIC, 0xFEC00000
 	.set	IOWIN, 0xFEC00010
@@ -267,12 +266,8 @@ count_lapics:
  * vCPU preempted between a read and its TSC reading cannot fail the check.
  */
 pm_timer:
-	movl	$TSC_KHZ_PORT, %edx
-	inl	%dx, %eax
-	testl	%eax, %eax
-	jnz	1f
-	FAIL	8
-1:	movl	%eax, tsc_khz
+	TSC_KHZ	8
+	movl	%eax, tsc_khz
 	rdtsc
 	movl	%eax, tsc_outer
 	movl	pm_port, %edx

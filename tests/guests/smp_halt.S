@@ -52,7 +52,6 @@
 	.set	AP_HALTING, SHARED + 20
 	.set	DONE2, SHARED + 24
 	.set	SHARED_WORDS, 7
-	.set	TSC_KHZ_PORT, 0xD8
 	.set	WINDOW_MS, 45			/* short of the PIT's period */
 	.set	POST_PORT, 0x80			/* nothing there: writes are dropped */
 	.set	PIT_CH0, 0x40
@@ -78,12 +77,8 @@ start:
 	movl	$SHARED, %edi
 	movl	$SHARED_WORDS, %ecx
 	rep stosl
-	movl	$TSC_KHZ_PORT, %edx
-	inl	%dx, %eax
-	testl	%eax, %eax
-	jnz	1f
-	FAIL	5
-1:	imull	$WINDOW_MS, %eax, %eax
+	TSC_KHZ	5
+	imull	$WINDOW_MS, %eax, %eax
 	movl	%eax, WINDOW
 	COPY_CODE ap_start, ap_end, TRAMPOLINE
 	COPY_CODE ap_again, ap_again_end, TRAMPOLINE2

@@ -59,7 +59,6 @@
 	.set	VEC_PIT, 0x20
 	.set	VEC_APIC, 0x50
 	.set	NVEC, 0x60
-	.set	TSC_KHZ_PORT, 0xD8
 
 	/* a timer's figures (pit_stats, apic_stats) */
 	.set	T_COUNT, 0			/* interrupts */
@@ -78,12 +77,8 @@ start:
 	lidt	idt_desc
 	PIC_INIT 0xFE, 0xFF		/* IRQ 0 alone unmasked */
 
-	movl	$TSC_KHZ_PORT, %edx
-	inl	%dx, %eax
-	testl	%eax, %eax
-	jnz	1f
-	FAIL	7
-1:	movl	%eax, khz
+	TSC_KHZ	7
+	movl	%eax, khz
 
 	/* the PIT's period: khz * PIT_COUNT * 1000 / PIT_INPUT_HZ TSC counts */
 	movl	$(PIT_COUNT * 1000), %ecx
