@@ -159,7 +159,7 @@ iso: $(BUILD)/os.iso
 GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
 guest_line = $$(sed -n '1s/.*$(1)=\([0-9A-Fa-fx]*\).*/\1/p' $<)
-$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h
+$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
 	$(V)case "$(call guest_line,elf)" in \

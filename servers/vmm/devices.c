@@ -36,6 +36,16 @@
 #define REFRESH_TOGGLE_HZ 66291 /* 1 / 15.085 us */
 #define IOAPIC_PIN_IRQ0 2   /* the MADT's interrupt source override */
 
+/*
+ * An access changed the PIT's or the RTC's programming, or a route from
+ * them to a CPU: the next exit that looks for interrupts works out their
+ * deadlines again (devices_update).
+ */
+static void devices_timers_changed(struct guest *g)
+{
+	g->devices_due = 0;
+}
+
 static void uart_tx(void *ctx, uint8_t byte)
 {
 	guest_console_byte(ctx, byte);
@@ -54,6 +64,7 @@ void devices_init(struct guest *g)
 	pic_init(&g->pic);
 	pit_init(&g->pit);
 	g->pit_epoch = rdtsc();
+	devices_timers_changed(g);
 	uart_init(&g->uart, uart_tx, g);
 	ioapic_init(&g->ioapic, g->cfg.vcpus, ioapic_message, g);
 	acpi_pm_init(&g->pm, rdtsc(), vmm_tsc_hz());
@@ -99,6 +110,7 @@ void devices_pull_input(struct guest *g)
 		i8042_type(&g->kbc, in[i]);
 	}
 	isa_irq(g, I8042_IRQ, i8042_irq(&g->kbc));
+	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
 }
 
 /*
@@ -153,6 +165,7 @@ static uint8_t kbc_access(struct guest *g, uint16_t port, bool write, uint8_t v)
 
 static uint8_t rtc_access(struct guest *g, uint16_t port, bool write, uint8_t v)
 {
+	devices_timers_changed(g); /* a write, or a read of C, moves its next interrupt */
 	if (write)
 		rtc_write(&g->rtc, port, v, rdtsc());
 	else
@@ -167,9 +180,14 @@ static void pit_sync(struct guest *g)
 	pit_follow_tsc(&g->pit, rdtsc() - g->pit_epoch, vmm_tsc_hz());
 }
 
-/* A write lands at the clock it happens: a count loads on the clock after it. */
+/*
+ * A write lands at the clock it happens: a count loads on the clock after
+ * it.  (A read only runs the PIT on: its next IRQ 0 edge stays where it
+ * was, test_pit8254.c.)
+ */
 static void pit_access_write(struct guest *g, uint16_t port, uint8_t v)
 {
+	devices_timers_changed(g);
 	pit_sync(g);
 	pit_write(&g->pit, port, v);
 }
@@ -217,7 +235,9 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 	if (port >= COM1 && port < COM1 + 8) {
 		if (port == COM1 + UART_LSR) /* the guest looks for input */
 			devices_pull_input(g);
-		return uart_read(&g->uart, port - COM1);
+		v = uart_read(&g->uart, port - COM1);
+		isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart)); /* reading RBR or IIR may lower it */
+		return v;
 	}
 	if (port == FW_CFG_PORT_DATA)
 		return fw_cfg_read(&g->fw_cfg);
@@ -228,9 +248,10 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 
 static void write_byte(struct guest *g, uint16_t port, uint8_t v)
 {
-	if (is_pic_port(port))
+	if (is_pic_port(port)) {
 		pic_write(&g->pic, port, v);
-	else if (is_pit_port(port))
+		devices_timers_changed(g); /* a mask may have changed a timer's route */
+	} else if (is_pit_port(port))
 		pit_access_write(g, port, v);
 	else if (is_kbc_port(port))
 		kbc_access(g, port, true, v);
@@ -310,8 +331,10 @@ static void ioapic_access(struct guest *g, uint64_t off, unsigned size, bool wri
 {
 	if (!write)
 		*v = ioapic_mmio_read(&g->ioapic, off & ~3ULL) >> (8 * (off & 3));
-	else if (size == 4 && !(off & 3))
+	else if (size == 4 && !(off & 3)) {
 		ioapic_mmio_write(&g->ioapic, off, (uint32_t)*v);
+		devices_timers_changed(g); /* a mask may have changed a timer's route */
+	}
 }
 
 /* size bytes at gpa, on an MMIO page, read (or written from *v) on its device. */
@@ -356,34 +379,6 @@ bool mmio_access(struct exit_ctx *x)
 	return true;
 }
 
-/*
- * The timers brought up to the host TSC, and the ISA lines driven as they
- * and the UART are now: the PIT's rising edges since the last time (any
- * number of them one edge, as the 8259's IRR and the I/O APIC latch one),
- * the RTC's IRQ 8.  Called at each exit that may deliver an interrupt
- * (inject_pending_interrupt) and in a halt, so time runs as the TSC does,
- * whoever exits.
- */
-static void devices_update(struct guest *g)
-{
-	pit_sync(g);
-	if (pit_take_irq0_edges(&g->pit)) {
-		isa_irq(g, IRQ_PIT, true); /* an edge */
-		isa_irq(g, IRQ_PIT, false);
-	}
-	isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart));
-	rtc_poll(&g->rtc, rdtsc());
-	isa_irq(g, RTC_IRQ, rtc_irq(&g->rtc));
-}
-
-/* The PIC's interrupts reach the BSP (through LINT0, vlapic_accepts_pic). */
-bool vcpu_wakes(struct guest *g, unsigned c)
-{
-	devices_update(g); /* first: an edge through the I/O APIC lands in a local APIC */
-	return g->cpu[c].init_pending || vcpu_lapic_pending(g, c) ||
-	       (c == 0 && vlapic_accepts_pic(&g->cpu[0].lapic) && pic_pending_vector(&g->pic) >= 0);
-}
-
 /* Whether ISA line irq reaches a CPU: unmasked at the 8259 (for a BSP taking it) or the I/O APIC. */
 static bool isa_irq_unmasked(struct guest *g, unsigned irq)
 {
@@ -394,33 +389,70 @@ static bool isa_irq_unmasked(struct guest *g, unsigned irq)
 	return pic || !(g->ioapic.redir[pin] & IOAPIC_MASKED);
 }
 
-/* The host TSC of the PIT's next IRQ 0 edge (WAIT_FOREVER: none, or none reaches a CPU). */
-static uint64_t pit_deadline(struct guest *g)
-{
-	uint64_t due = pit_irq0_due_tsc(&g->pit, vmm_tsc_hz());
-	if (due == UINT64_MAX || !isa_irq_unmasked(g, IRQ_PIT))
-		return WAIT_FOREVER;
-	return g->pit_epoch + due;
-}
-
-/* The host TSC at which the RTC next raises IRQ 8 (WAIT_FOREVER: not before C is read, or masked). */
-static uint64_t rtc_deadline(struct guest *g)
-{
-	uint64_t due = rtc_next_deadline(&g->rtc, rdtsc());
-	return due == UINT64_MAX || !isa_irq_unmasked(g, RTC_IRQ) ? WAIT_FOREVER : due;
-}
-
 static uint64_t earlier(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
 }
 
+/*
+ * The platform timers brought up to host TSC now, and their ISA lines
+ * driven as that leaves them: the PIT's rising edges since the last time
+ * (any number of them one edge, as the 8259's IRR and the I/O APIC latch
+ * one), the RTC's IRQ 8.  Then when they next interrupt (g->pit_due,
+ * rtc_due, devices_due) and when that reaches a CPU (platform_due).
+ */
+static void devices_update(struct guest *g, uint64_t now)
+{
+	pit_follow_tsc(&g->pit, now - g->pit_epoch, vmm_tsc_hz());
+	if (pit_take_irq0_edges(&g->pit)) {
+		isa_irq(g, IRQ_PIT, true); /* an edge */
+		isa_irq(g, IRQ_PIT, false);
+	}
+	rtc_poll(&g->rtc, now);
+	isa_irq(g, RTC_IRQ, rtc_irq(&g->rtc));
+	uint64_t pit = pit_irq0_due_tsc(&g->pit, vmm_tsc_hz());
+	g->pit_due = pit == UINT64_MAX ? WAIT_FOREVER : g->pit_epoch + pit;
+	g->rtc_due = rtc_next_deadline(&g->rtc, now); /* UINT64_MAX is WAIT_FOREVER */
+	g->devices_due = earlier(g->pit_due, g->rtc_due);
+	g->platform_pic = vlapic_accepts_pic(&g->cpu[0].lapic);
+	g->platform_due = earlier(isa_irq_unmasked(g, IRQ_PIT) ? g->pit_due : WAIT_FOREVER,
+				  isa_irq_unmasked(g, RTC_IRQ) ? g->rtc_due : WAIT_FOREVER);
+}
+
+/*
+ * The timers that vCPU c sees brought up to the host TSC, at each exit
+ * that may deliver an interrupt (inject_pending_interrupt) and in a halt,
+ * so that time runs as the TSC does, whoever exits.  Only where their time
+ * has come: before devices_due and its local APIC timer's deadline,
+ * catching up would change nothing a guest sees (an access to a timer
+ * brings it up to date itself).  The BSP's platform_due is worked out
+ * again as well when its local APIC changed whether it takes the PIC.
+ */
+static void timers_catch_up(struct guest *g, unsigned c)
+{
+	uint64_t now = rdtsc();
+	if (now >= g->devices_due ||
+	    (c == 0 && vlapic_accepts_pic(&g->cpu[0].lapic) != g->platform_pic))
+		devices_update(g, now);
+	vcpu_lapic_update(g, c);
+}
+
+/* The PIC's interrupts reach the BSP (through LINT0, vlapic_accepts_pic). */
+bool vcpu_wakes(struct guest *g, unsigned c)
+{
+	timers_catch_up(g, c); /* first: an edge through the I/O APIC lands in a local APIC */
+	return g->cpu[c].init_pending || vcpu_lapic_pending(g, c) ||
+	       (c == 0 && vlapic_accepts_pic(&g->cpu[0].lapic) && pic_pending_vector(&g->pic) >= 0);
+}
+
+/*
+ * Valid after timers_catch_up(g, c): its local APIC timer's next interrupt
+ * and, for the BSP, the platform timers' that reach a CPU.
+ */
 uint64_t vcpu_next_deadline(struct guest *g, unsigned c)
 {
 	uint64_t lapic = vcpu_lapic_deadline(g, c);
-	if (c != 0)
-		return lapic;
-	return earlier(lapic, earlier(pit_deadline(g), rtc_deadline(g)));
+	return c != 0 ? lapic : earlier(lapic, g->platform_due);
 }
 
 /*
@@ -505,8 +537,7 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	uint64_t *w = x->w;
 	unsigned c = exit_cpu(x);
 	struct vlapic *l = &g->cpu[c].lapic;
-	devices_update(g);
-	vcpu_lapic_update(g, c);
+	timers_catch_up(g, c);
 	arm_exit_deadline(x);
 	w[VMW_CONTROLS] = 0;
 	x->reply |= VMG_CONTROLS;

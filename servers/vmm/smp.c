@@ -71,13 +71,18 @@ uint64_t vcpu_lapic_deadline(const struct guest *g, unsigned c)
 }
 
 /*
- * The local APIC's timer brought up to the vCPU's TSC.  A guest that
- * spins until it fires gets its exit at the timer's deadline (the exit
- * deadline, devices.c arm_exit_deadline), so nothing waits here.
+ * The local APIC's timer brought up to the vCPU's TSC, if its deadline
+ * has come (before it, vlapic_update would change nothing the guest
+ * sees).  A guest that spins until it fires gets its exit at the timer's
+ * deadline (the exit deadline, devices.c arm_exit_deadline), so nothing
+ * waits here.
  */
 void vcpu_lapic_update(struct guest *g, unsigned c)
 {
-	vlapic_update(&g->cpu[c].lapic, vcpu_guest_tsc(g, c));
+	struct vlapic *l = &g->cpu[c].lapic;
+	uint64_t now = vcpu_guest_tsc(g, c);
+	if (now >= vlapic_next_deadline(l))
+		vlapic_update(l, now);
 }
 
 bool vcpu_lapic_pending(struct guest *g, unsigned c)

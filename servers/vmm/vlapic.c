@@ -46,6 +46,7 @@ void vlapic_reset(struct vlapic *l)
 		l->lvt[i] = LVT_MASKED;
 	if (vlapic_x2apic(l)) /* INIT leaves x2APIC mode on, and its logical ID with it */
 		l->ldr = (id >> 4) << 16 | 1u << (id & 15);
+	l->timer_due = UINT64_MAX; /* the timer is masked */
 }
 
 void vlapic_init(struct vlapic *l, uint32_t id, bool bsp)
@@ -237,6 +238,17 @@ static uint64_t since(uint64_t start, uint64_t now)
 	return now > start ? now - start : 0; /* a guest that set its TSC back: no time passed */
 }
 
+/* The timer's state changed: when it fires next, worked out again (vlapic_next_deadline). */
+static void timer_changed(struct vlapic *l)
+{
+	if (l->lvt[LVT_TIMER] & LVT_MASKED)
+		l->timer_due = UINT64_MAX;
+	else if (timer_mode(l) == LVT_TIMER_DEADLINE)
+		l->timer_due = l->tsc_deadline ? l->tsc_deadline : UINT64_MAX;
+	else
+		l->timer_due = l->timer_running ? l->timer_start + timer_period(l) : UINT64_MAX;
+}
+
 static void timer_fire(struct vlapic *l)
 {
 	uint32_t lvt = l->lvt[LVT_TIMER];
@@ -250,6 +262,7 @@ void vlapic_update(struct vlapic *l, uint64_t now)
 		if (l->tsc_deadline && now >= l->tsc_deadline) {
 			l->tsc_deadline = 0;
 			timer_fire(l);
+			timer_changed(l);
 		}
 		return;
 	}
@@ -261,15 +274,12 @@ void vlapic_update(struct vlapic *l, uint64_t now)
 		l->timer_start += elapsed / period * period;
 	else
 		l->timer_running = false;
+	timer_changed(l);
 }
 
 uint64_t vlapic_next_deadline(const struct vlapic *l)
 {
-	if (l->lvt[LVT_TIMER] & LVT_MASKED)
-		return UINT64_MAX;
-	if (timer_mode(l) == LVT_TIMER_DEADLINE)
-		return l->tsc_deadline ? l->tsc_deadline : UINT64_MAX;
-	return l->timer_running ? l->timer_start + timer_period(l) : UINT64_MAX;
+	return l->timer_due;
 }
 
 static uint32_t timer_current(struct vlapic *l, uint64_t now)
@@ -287,6 +297,7 @@ static void timer_set_initial(struct vlapic *l, uint32_t v, uint64_t now)
 	l->timer_initial = v;
 	l->timer_running = v != 0;
 	l->timer_start = now;
+	timer_changed(l);
 }
 
 /* A new divisor goes on from the current count. */
@@ -296,6 +307,7 @@ static void timer_set_divide(struct vlapic *l, uint32_t v, uint64_t now)
 	l->timer_divide = v & 0xb;
 	if (l->timer_running)
 		l->timer_start = now - (uint64_t)(l->timer_initial - count) * timer_divisor(l);
+	timer_changed(l);
 }
 
 /* A mode change into or out of TSC-deadline disarms the timer (SDM 10.5.4.1); others keep counting. */
@@ -309,6 +321,7 @@ static void timer_set_lvt(struct vlapic *l, uint32_t v, uint64_t now)
 		l->timer_running = false;
 		l->tsc_deadline = 0;
 	}
+	timer_changed(l);
 }
 
 uint64_t vlapic_tsc_deadline(struct vlapic *l, uint64_t now)
@@ -322,6 +335,7 @@ void vlapic_set_tsc_deadline(struct vlapic *l, uint64_t v, uint64_t now)
 	if (timer_mode(l) != LVT_TIMER_DEADLINE)
 		return;
 	l->tsc_deadline = v;
+	timer_changed(l);
 	vlapic_update(l, now); /* a deadline already past fires now */
 }
 
@@ -441,6 +455,7 @@ static void write_svr(struct vlapic *l, uint32_t v)
 	if (!sw_enabled(l))
 		for (unsigned i = 0; i < LVT_COUNT; i++)
 			l->lvt[i] |= LVT_MASKED;
+	timer_changed(l);
 }
 
 static void write_lvt(struct vlapic *l, uint32_t off, uint32_t v, uint64_t now)

@@ -154,6 +154,13 @@ struct vlapic {
 	bool timer_running;    /* one-shot or periodic, counting down */
 	uint64_t timer_start;  /* the guest TSC when the count was timer_initial */
 	uint64_t tsc_deadline; /* TSC-deadline mode: when to fire, 0 for not armed */
+	/*
+	 * vlapic_next_deadline's answer, kept by every change to the timer's
+	 * state (its registers, a fire, a reset) so that the exit path reads
+	 * it instead of working it out: until the guest TSC reaches it,
+	 * vlapic_update has nothing to do that anyone sees.
+	 */
+	uint64_t timer_due;
 	bool nmi_pending;
 	/* Called at the EOI of a level-triggered vector (the I/O APIC's remote IRR), if set. */
 	void (*eoi_level)(void *ctx, uint8_t vector);
@@ -235,7 +242,12 @@ bool vlapic_accepts_pic(const struct vlapic *l);
 
 /* Brings the timer to guest TSC now: a count or deadline that has run out fires. */
 void vlapic_update(struct vlapic *l, uint64_t now);
-/* The guest TSC at which the timer fires next, UINT64_MAX if it will not (stopped or masked). */
+/*
+ * The guest TSC at which the timer fires next, UINT64_MAX if it will not
+ * (stopped or masked).  Before it, vlapic_update leaves IRR alone: a
+ * caller may skip it (a masked timer's count runs on; the accesses that
+ * show it bring it up to date themselves).
+ */
 uint64_t vlapic_next_deadline(const struct vlapic *l);
 
 #endif

@@ -149,6 +149,17 @@ struct guest {
 	struct pic_pair pic;
 	struct pit8254 pit;
 	uint64_t pit_epoch;    /* the host TSC of the PIT's clock 0: it counts on TSC time from there */
+	/*
+	 * The platform timers' next interrupts as devices_update last worked
+	 * them out (devices.c), in host TSC: the PIT's IRQ 0 edge and the
+	 * RTC's IRQ 8 (WAIT_FOREVER: none); devices_due, the earlier, is when
+	 * devices_update next has work (0: at the next chance, after an access
+	 * that changed them); platform_due is the earliest that reaches a CPU,
+	 * through the routes as they were (platform_pic: the BSP's local APIC
+	 * then took the PIC's output).
+	 */
+	uint64_t pit_due, rtc_due, devices_due, platform_due;
+	bool platform_pic;
 	struct uart16550 uart;
 	struct ide_disk ide;
 	struct ioapic ioapic;

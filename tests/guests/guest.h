@@ -30,11 +30,29 @@
 	.set	PIT_CHANNEL0, 0x40	/* the 8254's counter 0 */
 	.set	PIT_CONTROL, 0x43	/* and its control word */
 	.set	PIT_INPUT_HZ, 1193182	/* its input clock */
+	.set	TSC_KHZ_PORT, 0xD8	/* the TSC's rate in kHz (testdev.c) */
+	/* the local APIC at its reset base, the registers the timer guests use */
+	.set	APIC, 0xFEE00000
+	.set	APIC_EOI, 0xB0
+	.set	APIC_SVR, 0xF0
+	.set	APIC_LVT_LINT0, 0x350
+	.set	LVT_EXTINT, 0x700	/* LINT0: the 8259's interrupts, as a BIOS leaves it */
+	.set	LVT_MASKED, 0x10000
 
 /* FAIL code: report a failure code (does not return) */
 .macro	FAIL code
 	movl	$\code, %eax
 	jmp	report
+.endm
+
+/* PIT_RATE_GENERATOR count: the PIT's channel 0 in mode 2 (binary, LSB then MSB) at PIT_INPUT_HZ / count (clobbers AL) */
+.macro	PIT_RATE_GENERATOR count
+	movb	$0x34, %al
+	outb	%al, $PIT_CONTROL
+	movb	$(\count & 0xFF), %al
+	outb	%al, $PIT_CHANNEL0
+	movb	$(\count >> 8), %al
+	outb	%al, $PIT_CHANNEL0
 .endm
 
 /* EXPECT_AT_LEAST min, operand, code: fail with code unless operand >= min (unsigned) */

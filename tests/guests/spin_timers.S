@@ -43,12 +43,7 @@
 	.globl	start
 
 	.set	PIT_COUNT, 11932		/* 100 Hz: 10 ms */
-	.set	APIC, 0xFEE00000
-	.set	APIC_EOI, 0xB0
-	.set	APIC_SVR, 0xF0
 	.set	APIC_LVT_TIMER, 0x320
-	.set	APIC_LVT_LINT0, 0x350
-	.set	LVT_EXTINT, 0x700		/* LINT0: the 8259's interrupts, as a BIOS leaves it */
 	.set	APIC_TIMER_INITIAL, 0x380
 	.set	APIC_TIMER_DIVIDE, 0x3E0
 	.set	LVT_PERIODIC, 1 << 17
@@ -112,12 +107,7 @@ start:
 	rdtsc
 	movl	%eax, start_tsc
 	movl	%edx, start_tsc + 4
-	movb	$0x34, %al		/* channel 0, lobyte/hibyte, mode 2, binary */
-	outb	%al, $PIT_CONTROL
-	movb	$(PIT_COUNT & 0xFF), %al
-	outb	%al, $PIT_CHANNEL0
-	movb	$(PIT_COUNT >> 8), %al
-	outb	%al, $PIT_CHANNEL0
+	PIT_RATE_GENERATOR PIT_COUNT
 	movl	apic_initial, %eax
 	movl	%eax, APIC_TIMER_INITIAL(%esi)
 

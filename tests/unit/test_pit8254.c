@@ -516,3 +516,42 @@ TEST(pit_irq0_due_tsc_of_a_one_shot)
 	CHECK_EQ(pit_take_irq0_edges(&p), 1);
 	CHECK_EQ(pit_irq0_due_tsc(&p, TSC_1GHZ), UINT64_MAX);
 }
+
+/*
+ * The VMM keeps IRQ 0's due time from one programming to the next and
+ * runs the PIT on only when it comes (devices.c): it is an error for the
+ * PIT followed to any TSC before it, or read there, to have an edge or to
+ * move it.
+ */
+TEST(pit_irq0_due_tsc_holds_until_it_comes)
+{
+	static const uint64_t rates[] = { TSC_1GHZ, 50000000, 2099214600 };
+	static const unsigned modes[] = { 0, 2, 3, 4 };
+	unsigned long long seed = 0x243f6a8885a308d3ULL;
+
+	for (unsigned round = 0; round < 200; round++) {
+		uint64_t r = unit_random(&seed), hz = rates[r % ARRAY_LEN(rates)];
+		struct pit8254 p;
+
+		pit_init(&p);
+		program(&p, 0, modes[r / 3 % ARRAY_LEN(modes)], (uint16_t)(r >> 16) | 2);
+		uint64_t at = 0; /* the TSC the PIT has been followed to */
+		for (unsigned edge = 0; edge < 4; edge++) {
+			uint64_t due = pit_irq0_due_tsc(&p, hz);
+			if (due == UINT64_MAX)
+				break; /* a one-shot that has been */
+			for (unsigned look = 0; look < 8; look++) {
+				uint64_t step = unit_random(&seed) % (due - at);
+				at += step / 4;
+				pit_follow_tsc(&p, at, hz);
+				if (step & 1)
+					read_word(&p, 0);
+				CHECK_EQ(pit_take_irq0_edges(&p), 0);
+				CHECK_EQ(pit_irq0_due_tsc(&p, hz), due);
+			}
+			pit_follow_tsc(&p, due, hz);
+			CHECK_EQ(pit_take_irq0_edges(&p), 1);
+			at = due;
+		}
+	}
+}

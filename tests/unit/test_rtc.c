@@ -250,3 +250,44 @@ TEST(rtc_periodic_interrupts_follow_the_tsc_for_a_second)
 	}
 	CHECK_EQ(count, 1024);
 }
+
+/*
+ * The VMM keeps the RTC's next deadline from one access to the next and
+ * polls the RTC only when it comes (devices.c): it is an error for a poll
+ * before it to raise IRQ 8 or to move it, and for the deadline of an
+ * update or periodic interrupt to pass without raising IRQ 8.
+ */
+TEST(rtc_next_deadline_holds_until_it_comes)
+{
+	static const uint8_t enables[] = { RTC_B_PIE, RTC_B_UIE, RTC_B_AIE, RTC_B_PIE | RTC_B_UIE,
+					   RTC_B_PIE | RTC_B_AIE };
+	unsigned long long seed = 0x13198a2e03707344ULL;
+	for (unsigned round = 0; round < 100; round++) {
+		uint64_t r = unit_random(&seed), t = T0 + r % (3 * HZ);
+		uint8_t b = enables[r / 7 % sizeof(enables)];
+		struct rtc rtc;
+		rtc_init(&rtc, T0, HZ, MIB);
+		cmos_write(&rtc, RTC_REG_A, 0x20 | (uint8_t)(3 + r / 5 % 13), t);
+		cmos_write(&rtc, RTC_SECONDS_ALARM, (uint8_t)(r >> 20) % 4, t);
+		cmos_write(&rtc, RTC_MINUTES_ALARM, RTC_ALARM_ANY, t);
+		cmos_write(&rtc, RTC_HOURS_ALARM, RTC_ALARM_ANY, t);
+		cmos_write(&rtc, RTC_REG_B, RTC_B_24H | b, t);
+		cmos_read(&rtc, RTC_REG_C, t); /* flags from before the enables */
+		for (unsigned irq = 0; irq < 6; irq++) {
+			uint64_t due = rtc_next_deadline(&rtc, t);
+			CHECK(due > t && due != UINT64_MAX);
+			for (unsigned look = 0; look < 6; look++) {
+				t += unit_random(&seed) % (due - t) / 3;
+				rtc_poll(&rtc, t);
+				CHECK(!rtc_irq(&rtc));
+				CHECK_EQ(rtc_next_deadline(&rtc, t), due);
+			}
+			t = due;
+			rtc_poll(&rtc, t);
+			if (!(b & RTC_B_AIE)) /* an alarm's deadline is each second: it may not match */
+				CHECK(rtc_irq(&rtc));
+			if (rtc_irq(&rtc))
+				cmos_read(&rtc, RTC_REG_C, t);
+		}
+	}
+}

@@ -669,3 +669,82 @@ TEST(vlapic_disable_resets)
 	CHECK_EQ(rd(&l, LAPIC_IRR + 0x20), 0);
 	CHECK_EQ(rd(&l, LAPIC_ID), 1u << 24);
 }
+
+/* ---- The timer's cached deadline (what the VMM's exit path reads instead of working it out) ---- */
+
+/* The timer's next interrupt worked out from its registers, as the SDM has it (10.5.4). */
+static uint64_t deadline_from_registers(const struct vlapic *l)
+{
+	uint32_t lvt = l->lvt[LVT_TIMER], code = (l->timer_divide & 3) | (l->timer_divide >> 1 & 4);
+	uint64_t divisor = LAPIC_TSC_PER_BUS * (code == 7 ? 1 : 2u << code);
+	if (lvt & LVT_MASKED)
+		return UINT64_MAX;
+	if (LVT_TIMER_MODE(lvt) == LVT_TIMER_DEADLINE)
+		return l->tsc_deadline ? l->tsc_deadline : UINT64_MAX;
+	return l->timer_running ? l->timer_start + l->timer_initial * divisor : UINT64_MAX;
+}
+
+/* One of the things that change the timer's state, chosen by r, at guest TSC now. */
+static void timer_step(struct vlapic *l, uint64_t r, uint64_t now)
+{
+	static const uint32_t lvts[] = { 0x40, 0x20041, 0x40042, 0x10043, 0x30044, 0x50045 };
+	switch (r % 9) {
+	case 0: vlapic_mmio_write(l, LAPIC_LVT_TIMER, lvts[r / 9 % 6], now); break;
+	case 1: vlapic_mmio_write(l, LAPIC_TIMER_INITIAL, (uint32_t)(r >> 8) % 5000, now); break;
+	case 2: vlapic_mmio_write(l, LAPIC_TIMER_DIVIDE, (uint32_t)(r >> 8) & 0xb, now); break;
+	case 3: vlapic_set_tsc_deadline(l, now + (r >> 8) % 200000 - 1000, now); break;
+	case 4: vlapic_mmio_write(l, LAPIC_SVR, r & 0x100 ? 0x1ff : 0xff, now); break;
+	case 5: vlapic_mmio_read(l, LAPIC_TIMER_CURRENT, now); break;
+	case 6: vlapic_tsc_deadline(l, now); break;
+	case 7: if (r % 61 == 0) vlapic_reset(l); break;
+	case 8: vlapic_mmio_write(l, LAPIC_EOI, 0, now); break;
+	}
+}
+
+/*
+ * It is an error for vlapic_next_deadline to differ from the registers'
+ * deadline after any change to them, or for vlapic_update before that
+ * deadline to raise an interrupt or move it.
+ */
+TEST(vlapic_cached_deadline_follows_every_change)
+{
+	struct vlapic l;
+	unsigned long long seed = 0x9e3779b97f4a7c15ULL;
+	uint64_t now = T0;
+	enabled(&l, 0);
+	for (unsigned i = 0; i < 20000; i++) {
+		uint64_t r = unit_random(&seed);
+		now += (r >> 40) % 3000;
+		uint64_t due = vlapic_next_deadline(&l);
+		if (now < due) {
+			uint32_t irr[8];
+			memcpy(irr, l.irr, sizeof(irr));
+			vlapic_update(&l, now);
+			CHECK(memcmp(irr, l.irr, sizeof(irr)) == 0);
+			CHECK_EQ(vlapic_next_deadline(&l), due);
+		}
+		timer_step(&l, r, now);
+		CHECK_EQ(vlapic_next_deadline(&l), deadline_from_registers(&l));
+		if (r % 7 == 0) { /* the guest takes what fired, so that IRR can show the next */
+			while (vlapic_pending_vector(&l) >= 0) {
+				vlapic_acknowledge(&l);
+				vlapic_mmio_write(&l, LAPIC_EOI, 0, now);
+			}
+		}
+	}
+}
+
+/* It is an error for an update at the cached deadline not to fire an unmasked timer. */
+TEST(vlapic_update_at_the_cached_deadline_fires)
+{
+	struct vlapic l;
+	timer_at_t0(&l, 0x20041, 0xb, 100); /* periodic, divide by 1 */
+	uint64_t due = vlapic_next_deadline(&l);
+	vlapic_update(&l, due - 1);
+	CHECK_EQ(vlapic_pending_vector(&l), -1);
+	vlapic_update(&l, due);
+	CHECK_EQ(vlapic_pending_vector(&l), 0x41);
+	CHECK_EQ(vlapic_next_deadline(&l), due + 100 * LAPIC_TSC_PER_BUS);
+	vlapic_mmio_write(&l, LAPIC_SVR, 0xff, due); /* software-disabled: masked, no deadline */
+	CHECK_EQ(vlapic_next_deadline(&l), UINT64_MAX);
+}

@@ -29,6 +29,15 @@ void unit_fail(const char *file, int line, const char *what);
 	}                                                                \
 	static void test_##name(void)
 
+/* The next of a repeatable run of pseudo-random numbers (xorshift64), from seed *s (not 0). */
+static inline unsigned long long unit_random(unsigned long long *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 /* A failed check reports and ends the case: later checks may depend on it. */
 #define CHECK(cond)                                            \
 	do {                                                   \
