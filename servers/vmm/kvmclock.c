@@ -64,8 +64,7 @@ static bool publish(struct guest *g, unsigned c)
 
 void kvmclock_tsc_changed(struct guest *g, unsigned c)
 {
-	if (!publish(g, c))
-		g->cpu[c].kvmclock_msr = 0; /* cannot happen: the address was checked when written */
+	(void)publish(g, c); /* the record's address was checked when the MSR took it */
 }
 
 bool kvmclock_msr(struct guest *g, unsigned c, uint32_t msr, bool write, uint64_t *v)

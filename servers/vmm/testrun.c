@@ -150,7 +150,7 @@ void exit_stats_print(const struct guest *g)
 	unsigned top[EXIT_STATS_TOP], n = exit_stats_top_reasons(s, top), at;
 	at = fmt_snprintf(line, sizeof(line), "vmm: guest %s: %lu exits from TSC %lu to %lu", g->cfg.name,
 			  s->total, g->first_entry_tsc, rdtsc());
-	for (unsigned i = 0; i < n && i < EXIT_STATS_TOP && at < sizeof(line); i++)
+	for (unsigned i = 0; i < n && at < sizeof(line); i++)
 		at += fmt_snprintf(line + at, sizeof(line) - at, "%s %s %lu", i ? "," : ":",
 				   exit_stats_name(top[i]), s->by_reason[top[i]]);
 	uprintf("%s\n", line);
@@ -158,7 +158,7 @@ void exit_stats_print(const struct guest *g)
 	if (!n)
 		return;
 	at = fmt_snprintf(line, sizeof(line), "vmm: guest %s: I/O exits by port:", g->cfg.name);
-	for (unsigned i = 0; i < n && i < EXIT_STATS_TOP && at < sizeof(line); i++)
+	for (unsigned i = 0; i < n && at < sizeof(line); i++)
 		at += fmt_snprintf(line + at, sizeof(line) - at, "%s %#x %lu", i ? "," : "",
 				   s->port[top[i]], s->port_count[top[i]]);
 	if (s->other_ports && at < sizeof(line))

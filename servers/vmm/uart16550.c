@@ -275,15 +275,18 @@ unsigned uart_rx_space(const struct uart16550 *u)
 	return rx_capacity(u) - u->rx_count;
 }
 
+/* Whether the PC's IRQ line driver is on: OUT2 set, and loopback (which forces OUT2 inactive) off. */
+static bool irq_driver_on(const struct uart16550 *u)
+{
+	return (u->mcr & UART_MCR_OUT2) && !loopback(u);
+}
+
 bool uart_irq_level(const struct uart16550 *u)
 {
-	/* Loopback forces the OUT2 pin inactive, which switches off the PC's IRQ driver. */
-	if (!(u->mcr & UART_MCR_OUT2) || loopback(u))
-		return false;
-	return pending_interrupt(u) != UART_IIR_NONE;
+	return irq_driver_on(u) && pending_interrupt(u) != UART_IIR_NONE;
 }
 
 bool uart_rx_raises_irq(const struct uart16550 *u)
 {
-	return (u->ier & UART_IER_RDA) && (u->mcr & UART_MCR_OUT2) && !loopback(u);
+	return (u->ier & UART_IER_RDA) && irq_driver_on(u);
 }
