@@ -49,7 +49,8 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 		servers/vmm/uart16550.c servers/vmm/pic8259.c servers/vmm/pit8254.c servers/vmm/ide.c \
 		servers/vmm/vlapic.c servers/vmm/config.c servers/vmm/fwcfg.c servers/vmm/loader.c servers/vmm/bzimage.c servers/vmm/gwalk.c \
 		servers/vmm/ioapic.c servers/vmm/acpi.c servers/vmm/rtc.c servers/vmm/i8042.c servers/vmm/bios.c servers/vmm/pvclock.c servers/vmm/exitstats.c servers/vmm/pcmap.c \
-		servers/drivers/serial/input.c servers/drivers/serial/output.c lib/ring.c)
+		servers/drivers/serial/input.c servers/drivers/serial/output.c servers/drivers/ata/request.c \
+		lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
 .PHONY: FORCE programs all iso bench fuzz fuzz-coverage run run-bochs test debug deps deps-check clean help compile_commands.json

@@ -133,18 +133,23 @@ static int word_number(struct word w, uint64_t *out)
 	return 1;
 }
 
+/* The power of two a size suffix (K, M or G, binary) stands for, or 0 if c is none. */
+static unsigned int suffix_shift(char c)
+{
+	if (c == 'K' || c == 'k')
+		return 10;
+	if (c == 'M' || c == 'm')
+		return 20;
+	if (c == 'G' || c == 'g')
+		return 30;
+	return 0;
+}
+
 /* Parses a size: a number with an optional K, M or G (binary) suffix. */
 static int word_size(struct word w, uint64_t *out)
 {
-	unsigned int shift = 0;
-	char last = w.len ? w.s[w.len - 1] : 0;
+	unsigned int shift = suffix_shift(w.len ? w.s[w.len - 1] : 0);
 
-	if (last == 'K' || last == 'k')
-		shift = 10;
-	else if (last == 'M' || last == 'm')
-		shift = 20;
-	else if (last == 'G' || last == 'g')
-		shift = 30;
 	if (shift)
 		w.len--;
 	if (!word_number(w, out) || *out > (UINT64_MAX >> shift))
@@ -306,6 +311,48 @@ static int opt_modules(struct parser *ps, struct server_config *srv, struct word
 	return for_each_item(ps, srv, value, add_module);
 }
 
+/*
+ * A sector number or count: a plain number counts sectors; one with a K, M
+ * or G suffix is a size in bytes, always a whole number of sectors.
+ */
+static int word_sectors(struct word w, uint64_t *out)
+{
+	if (!suffix_shift(w.len ? w.s[w.len - 1] : 0))
+		return word_number(w, out);
+	if (!word_size(w, out))
+		return 0;
+	*out /= BLK_SECTOR_BYTES;
+	return 1;
+}
+
+/* disk=SERVER:FIRST+SECTORS: confines this server's connection to SERVER to a region. */
+static int opt_disk(struct parser *ps, struct server_config *srv, struct word value)
+{
+	struct word name, span, first, count;
+	struct config_disk *d = &srv->disks[srv->disk_count];
+	uint64_t lba, sectors;
+
+	if (!word_split(value, ':', &name, &span) || !word_split(span, '+', &first, &count))
+		return fail(ps, "disk: '%.*s' is not SERVER:FIRST+SECTORS", WORD_ARG(value));
+	if (srv->disk_count == CONFIG_MAX_CONNECT)
+		return fail(ps, "more than %u disk regions", CONFIG_MAX_CONNECT);
+	if (copy_name(ps, name, d->server, "disk") < 0)
+		return -1;
+	for (unsigned int i = 0; i < srv->disk_count; i++)
+		if (strcmp(srv->disks[i].server, d->server) == 0)
+			return fail(ps, "disk=%s given twice", d->server);
+	if (!word_sectors(first, &lba) || !word_sectors(count, &sectors))
+		return fail(ps, "disk: bad sector number or count in '%.*s'", WORD_ARG(span));
+	if (sectors == 0)
+		return fail(ps, "disk: '%.*s' has no sectors", WORD_ARG(span));
+	if (lba > BLK_LBA28_SECTORS || sectors > BLK_LBA28_SECTORS - lba)
+		return fail(ps, "disk: '%.*s' ends past LBA28's %llu sectors", WORD_ARG(span),
+			    (unsigned long long)BLK_LBA28_SECTORS);
+	d->region = (struct blk_region){ .first = (uint32_t)lba, .sectors = (uint32_t)sectors };
+	srv->disk_count++;
+	return 0;
+}
+
 static const struct option options[] = {
 	{ "module", 1, 0, opt_module, 0 },
 	{ "priority", 1, 0, opt_priority, 0 },
@@ -318,6 +365,7 @@ static const struct option options[] = {
 	{ "irq", 1, 1, opt_irq, 0 },
 	{ "connect", 1, 1, opt_connect, 0 },
 	{ "modules", 1, 1, opt_modules, 0 },
+	{ "disk", 1, 1, opt_disk, 0 },
 };
 
 /* Sets the flag at offset in srv (a bare key such as console). */
@@ -419,6 +467,63 @@ static int resolve_connections(struct parser *ps)
 	return 0;
 }
 
+/* Whether two regions share a sector. */
+static int regions_overlap(const struct blk_region *a, const struct blk_region *b)
+{
+	return (uint64_t)a->first < (uint64_t)b->first + b->sectors &&
+	       (uint64_t)b->first < (uint64_t)a->first + a->sectors;
+}
+
+/* Refuses a region of srv (on disk d) that shares a sector with one of an earlier server. */
+static int check_overlap(struct parser *ps, unsigned int index, const struct config_disk *d)
+{
+	const struct config *cfg = ps->cfg;
+	unsigned int to = cfg->servers[index].connect_to[d->connection];
+
+	for (unsigned int i = 0; i < index; i++) {
+		const struct server_config *other = &cfg->servers[i];
+
+		for (unsigned int k = 0; k < other->disk_count; k++) {
+			const struct config_disk *o = &other->disks[k];
+
+			if (other->connect_to[o->connection] != to ||
+			    !regions_overlap(&d->region, &o->region))
+				continue;
+			return fail(ps, "disk=%s: sectors %u-%u overlap server %s's (sectors %u-%u, line %u)",
+				    d->server, d->region.first, d->region.first + d->region.sectors - 1,
+				    other->name, o->region.first,
+				    o->region.first + o->region.sectors - 1, other->line);
+		}
+	}
+	return 0;
+}
+
+/* Ties every disk= to its connection and refuses regions of one server's disk that overlap. */
+static int resolve_disks(struct parser *ps)
+{
+	struct config *cfg = ps->cfg;
+
+	for (unsigned int i = 0; i < cfg->count; i++) {
+		struct server_config *srv = &cfg->servers[i];
+
+		ps->line = srv->line;
+		for (unsigned int k = 0; k < srv->disk_count; k++) {
+			struct config_disk *d = &srv->disks[k];
+			unsigned int c = 0;
+
+			while (c < srv->connect_count && strcmp(srv->connect[c], d->server) != 0)
+				c++;
+			if (c == srv->connect_count)
+				return fail(ps, "disk=%s: not connected to %s (connect=)", d->server,
+					    d->server);
+			d->connection = c;
+			if (check_overlap(ps, i, d) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int config_parse(const char *text, size_t len, struct config *cfg, char *err, size_t err_len)
 {
 	struct parser ps = { .cfg = cfg, .err = err, .err_len = err_len };
@@ -439,7 +544,17 @@ int config_parse(const char *text, size_t len, struct config *cfg, char *err, si
 			return -1;
 		text = eol < end ? eol + 1 : end;
 	}
-	return resolve_connections(&ps);
+	if (resolve_connections(&ps) < 0)
+		return -1;
+	return resolve_disks(&ps);
+}
+
+const struct config_disk *config_connection_disk(const struct server_config *srv, unsigned int k)
+{
+	for (unsigned int i = 0; i < srv->disk_count; i++)
+		if (srv->disks[i].connection == k)
+			return &srv->disks[i];
+	return NULL;
 }
 
 int config_find(const struct config *cfg, const char *name)

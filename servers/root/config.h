@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "moat/block.h"
 #include "moat/user.h"
 
 #define CONFIG_MAX_SERVERS      16
@@ -18,6 +19,13 @@
 #define CONFIG_IRQ_COUNT        16
 #define CONFIG_DEFAULT_PRIORITY 100
 #define CONFIG_DEFAULT_MEMORY   (USER_STACK_BYTES + 0x10000)
+
+/* disk=SERVER:FIRST+SECTORS: the region of SERVER's disk that this server's connection reaches. */
+struct config_disk {
+	char server[CONFIG_NAME_LEN];
+	unsigned int connection;             /* its index in connect[], once resolved */
+	struct blk_region region;
+};
 
 /* One `server` line. */
 struct server_config {
@@ -39,6 +47,8 @@ struct server_config {
 	unsigned int connect_to[CONFIG_MAX_CONNECT]; /* server indices of connect[] */
 	unsigned int module_count;           /* modules=: boot modules it gets a frame of */
 	char modules[CONFIG_MAX_MODULES][CONFIG_NAME_LEN];
+	unsigned int disk_count;             /* disk=: at most one per connection */
+	struct config_disk disks[CONFIG_MAX_CONNECT];
 };
 
 struct config {
@@ -51,6 +61,9 @@ struct config {
  * "line 3: unknown key 'colour'" in err (always NUL-terminated if err_len > 0).
  */
 int config_parse(const char *text, size_t len, struct config *cfg, char *err, size_t err_len);
+
+/* The disk region of srv's connection k (the badge the root gives it says so), or NULL: the whole disk. */
+const struct config_disk *config_connection_disk(const struct server_config *srv, unsigned int k);
 
 /* The index of the server called name, or -1. */
 int config_find(const struct config *cfg, const char *name);

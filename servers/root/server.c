@@ -121,6 +121,21 @@ static int give_granted(const struct server *srv)
 	return 0;
 }
 
+_Static_assert(CONFIG_MAX_SERVERS <= BLK_BADGE_CLIENT_MASK,
+	       "a server's badge must fit below a disk region's bits");
+
+/*
+ * The badge of its connection k: its own badge, with the disk region of
+ * disk= above it (moat/block.h), so that the block server knows the region
+ * without asking the client.
+ */
+static uint64_t connection_badge(const struct server *srv, unsigned int k)
+{
+	const struct config_disk *disk = config_connection_disk(srv->cfg, k);
+
+	return disk ? blk_region_badge(server_badge(srv), &disk->region) : server_badge(srv);
+}
+
 /* Badged send capabilities to the endpoints of the servers it connects to. */
 static int give_connections(const struct server *srv, const struct server *all)
 {
@@ -130,7 +145,7 @@ static int give_connections(const struct server *srv, const struct server *all)
 		const struct server *to = &all[cfg->connect_to[k]];
 
 		if (give(srv, "give connection", to->endpoint, SLOT_CONNECT_FIRST + k,
-			 RIGHT_W | RIGHT_G, server_badge(srv)))
+			 RIGHT_W | RIGHT_G, connection_badge(srv, k)))
 			return -1;
 	}
 	return 0;

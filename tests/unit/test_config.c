@@ -326,3 +326,125 @@ TEST(config_error_buffer_small)
 	CHECK_STR(small, "line 1:");
 	CHECK_EQ(config_parse("server a colour", 15, &cfg, NULL, 0), -1);
 }
+
+/* A disk= region of server i's connection k, or NULL. */
+static const struct blk_region *region_of(unsigned int i, unsigned int k)
+{
+	const struct config_disk *d = config_connection_disk(&cfg.servers[i], k);
+
+	return d ? &d->region : NULL;
+}
+
+static const char regions[] =
+	"server ata\n"
+	"server a disk=ata:0+1000 connect=serial,ata\n" /* the option may come first */
+	"server b connect=ata disk=ata:1000+0x200\n"
+	"server c connect=ata disk=ata:1M+2M\n"          /* bytes: whole sectors */
+	"server d connect=ata disk=ata:1G+0xfe00000\n"   /* to LBA28's last sector */
+	"server e connect=ata\n"                         /* none: the whole disk */
+	"server serial\n";
+
+TEST(config_disk_regions)
+{
+	CHECK_EQ(parse(regions), 0);
+	CHECK_EQ(cfg.servers[1].disk_count, 1);
+	CHECK_STR(cfg.servers[1].disks[0].server, "ata");
+	CHECK(region_of(1, 0) == NULL); /* its connection to serial */
+	CHECK(region_of(1, 1) != NULL);
+	CHECK_EQ(region_of(1, 1)->first, 0);
+	CHECK_EQ(region_of(1, 1)->sectors, 1000);
+	CHECK_EQ(region_of(2, 0)->first, 1000);
+	CHECK_EQ(region_of(2, 0)->sectors, 0x200);
+	CHECK_EQ(region_of(3, 0)->first, 2048);
+	CHECK_EQ(region_of(3, 0)->sectors, 4096);
+	CHECK_EQ(region_of(4, 0)->first, 1u << 21);
+	CHECK_EQ(region_of(4, 0)->sectors, (1u << 28) - (1u << 21));
+	CHECK_EQ(cfg.servers[5].disk_count, 0);
+	CHECK(region_of(5, 0) == NULL);
+}
+
+static const char two_disks[] =
+	"server a connect=x,y disk=x:0+0x10000000 disk=y:0+1\n" /* all of LBA28 */
+	"server b connect=y,x disk=y:1+1\n"
+	"server x\nserver y\n";
+
+TEST(config_disk_regions_per_server)
+{
+	/* Regions on two servers' disks may use the same sectors. */
+	CHECK_EQ(parse(two_disks), 0);
+	CHECK_EQ(region_of(0, 0)->sectors, 1u << 28);
+	CHECK_EQ(region_of(0, 1)->first, 0);
+	CHECK_EQ(region_of(0, 1)->sectors, 1);
+	CHECK_EQ(region_of(1, 0)->first, 1);
+	CHECK(region_of(1, 1) == NULL);
+}
+
+static const char adjacent[] =
+	"server ata\n"
+	"server a connect=ata disk=ata:100+50\n"
+	"server b connect=ata disk=ata:150+50\n"
+	"server c connect=ata disk=ata:50+50\n";
+
+TEST(config_disk_regions_overlap)
+{
+	/* It is an error for two clients' regions of one server's disk to share a sector. */
+	CHECK(rejects("server ata\n"
+		      "server a connect=ata disk=ata:100+50\n"
+		      "server b connect=ata disk=ata:149+10\n",
+		      "line 3: disk=ata: sectors 149-158 overlap server a's (sectors 100-149, line 2)"));
+	CHECK(rejects("server ata\n"
+		      "server a connect=ata disk=ata:100+50\n"
+		      "server b connect=ata disk=ata:0+101\n",
+		      "line 3: disk=ata: sectors 0-100 overlap server a's (sectors 100-149, line 2)"));
+	/* Inside another, and around it; the later line is the one named. */
+	CHECK(rejects("server a connect=ata disk=ata:0+1M\n"
+		      "server ata\n"
+		      "server b connect=ata disk=ata:5+1\n",
+		      "line 3: disk=ata: sectors 5-5 overlap server a's (sectors 0-2047, line 1)"));
+	CHECK(rejects("server a connect=ata disk=ata:5+1\n"
+		      "server ata\n"
+		      "server b connect=ata disk=ata:0+1M\n",
+		      "line 3: disk=ata: sectors 0-2047 overlap server a's (sectors 5-5, line 1)"));
+	/* Adjacent regions do not overlap. */
+	CHECK_EQ(parse(adjacent), 0);
+	CHECK_EQ(cfg.count, 4);
+}
+
+/* Regions the parser refuses, each with its message. */
+static const struct {
+	const char *text, *message;
+} bad_disks[] = {
+	{ "server a disk=ata", "line 1: disk: 'ata' is not SERVER:FIRST+SECTORS" },
+	{ "server a disk=ata:0", "line 1: disk: 'ata:0' is not SERVER:FIRST+SECTORS" },
+	{ "server a disk", "line 1: 'disk' needs a value" },
+	{ "server a disk=a/b:0+1", "line 1: disk 'a/b': bad character" },
+	{ "server a disk=:0+1", "line 1: disk '': names have 1 to 31 characters" },
+	{ "server a disk=ata:+1", "line 1: disk: bad sector number or count in '+1'" },
+	{ "server a disk=ata:0+", "line 1: disk: bad sector number or count in '0+'" },
+	{ "server a disk=ata:x+1", "line 1: disk: bad sector number or count in 'x+1'" },
+	{ "server a disk=ata:0+4T", "line 1: disk: bad sector number or count in '0+4T'" },
+	{ "server a disk=ata:0+-1", "line 1: disk: bad sector number or count in '0+-1'" },
+	{ "server a disk=ata:0+99999999999999999999",
+	  "line 1: disk: bad sector number or count in '0+99999999999999999999'" },
+	{ "server a disk=ata:7+0", "line 1: disk: '7+0' has no sectors" },
+	{ "server a disk=ata:0+0K", "line 1: disk: '0+0K' has no sectors" },
+	/* Past LBA28: by one sector, by a start alone, by a sum that would wrap 32 bits. */
+	{ "server a disk=ata:1+0x10000000",
+	  "line 1: disk: '1+0x10000000' ends past LBA28's 268435456 sectors" },
+	{ "server a disk=ata:0x10000000+1",
+	  "line 1: disk: '0x10000000+1' ends past LBA28's 268435456 sectors" },
+	{ "server a disk=ata:0xffffffff+2",
+	  "line 1: disk: '0xffffffff+2' ends past LBA28's 268435456 sectors" },
+	{ "server a disk=ata:128G+1", "line 1: disk: '128G+1' ends past LBA28's 268435456 sectors" },
+	{ "server a disk=ata:0+1 disk=ata:1+1", "line 1: disk=ata given twice" },
+	/* Only for a connection of the same line. */
+	{ "server ata\nserver a disk=ata:0+1\n", "line 2: disk=ata: not connected to ata (connect=)" },
+	{ "server ata\nserver a connect=ata disk=atb:0+1\nserver atb\n",
+	  "line 2: disk=atb: not connected to atb (connect=)" },
+};
+
+TEST(config_bad_disk_regions)
+{
+	for (unsigned int i = 0; i < sizeof(bad_disks) / sizeof(bad_disks[0]); i++)
+		CHECK(rejects(bad_disks[i].text, bad_disks[i].message));
+}

@@ -25,6 +25,24 @@ struct ata_disk {
 	uint32_t sectors; /* LBA28 addressable sectors (IDENTIFY words 60-61) */
 };
 
+/* A request that ata_check_request has let through. */
+struct ata_request {
+	enum blk_op op;
+	uint32_t lba;     /* READ, WRITE: the device's sector, the client's region applied */
+	uint32_t sectors; /* the size of the client's disk, which INFO answers */
+};
+
+/* The part of the device the client with this badge sees as its disk. */
+struct blk_region ata_client_disk(const struct ata_disk *disk, uint64_t badge);
+
+/*
+ * Checks a request's form (its message tag) and its sector against the
+ * caller's disk: BLK_OK with *req filled in, or the error to answer, and
+ * then nothing may be done.
+ */
+enum blk_status ata_check_request(const struct ata_disk *disk, uint64_t badge, uint64_t tag,
+				  struct ata_request *req);
+
 /* Looks for an ATA disk on the primary channel: master first, then slave. */
 void ata_probe(struct ata_disk *disk);
 

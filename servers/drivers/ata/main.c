@@ -2,7 +2,8 @@
  * The ATA disk driver server: answers the block protocol (moat/block.h) on
  * its endpoint for the disk it finds on the primary channel.  Requests are
  * served one at a time; a write is acknowledged only after the device has
- * finished it and flushed its cache.
+ * finished it and flushed its cache.  Each client sees the region of the
+ * disk its badge names; request.c checks every request against it.
  */
 #include "mem.h"
 #include "moat/server.h"
@@ -11,44 +12,9 @@
 
 #include "ata.h"
 #include "moat/port_io.h"
-#include "array.h"
-
 
 #define SECTOR_REG_BYTES  (MSG_REG_WORDS * sizeof(uint64_t))
 #define SECTOR_UTCB_BYTES (BLK_SECTOR_BYTES - SECTOR_REG_BYTES)
-
-/* What a well-formed request of one operation looks like. */
-struct op_rule {
-	bool known;
-	uint8_t words;      /* message words it carries */
-	bool addresses_lba; /* the label's LBA names a sector; otherwise it must be 0 */
-	bool needs_disk;
-};
-
-static const struct op_rule op_rules[] = {
-	[BLK_READ] = { .known = true, .words = 0, .addresses_lba = true, .needs_disk = true },
-	[BLK_WRITE] = { .known = true, .words = BLK_SECTOR_WORDS, .addresses_lba = true,
-			.needs_disk = true },
-	[BLK_INFO] = { .known = true, .words = 0, .needs_disk = true },
-	[BLK_CRASH] = { .known = true, .words = 0 },
-};
-
-/* Checks a request's form and its sector against the disk. */
-static enum blk_status check_request(const struct ata_disk *disk, uint64_t tag)
-{
-	uint64_t label = MSG_LABEL(tag), op = BLK_OP(label), lba = BLK_LBA(label);
-	const struct op_rule *rule = &op_rules[op < ARRAY_LEN(op_rules) ? op : 0];
-
-	if (!rule->known || MSG_WORDS(tag) != rule->words || MSG_CAPS(tag) != 0)
-		return BLK_ERR_REQUEST;
-	if (!rule->addresses_lba && lba != 0)
-		return BLK_ERR_REQUEST;
-	if (rule->needs_disk && !disk->present)
-		return BLK_ERR_NO_DISK;
-	if (rule->addresses_lba && lba >= disk->sectors)
-		return BLK_ERR_RANGE;
-	return BLK_OK;
-}
 
 /* Puts a sector into the reply: words 0-3 in registers, the rest in the UTCB. */
 static void sector_to_msg(const struct ata_sector *s, struct msg *m)
@@ -77,26 +43,25 @@ static enum blk_status crash(void)
 }
 
 /* Carries out a checked request: its status; on success the reply is in *m. */
-static enum blk_status perform(const struct ata_disk *disk, struct msg *m)
+static enum blk_status perform(const struct ata_disk *disk, const struct ata_request *req,
+			       struct msg *m)
 {
-	uint64_t label = MSG_LABEL(m->tag);
-	uint32_t lba = BLK_LBA(label);
 	struct ata_sector sector;
 	enum blk_status st;
 
-	switch (BLK_OP(label)) {
+	switch (req->op) {
 	case BLK_READ:
-		st = ata_read(disk, lba, &sector);
+		st = ata_read(disk, req->lba, &sector);
 		if (st == BLK_OK)
 			sector_to_msg(&sector, m);
 		return st;
 	case BLK_WRITE:
 		msg_to_sector(m, &sector);
-		st = ata_write(disk, lba, &sector);
+		st = ata_write(disk, req->lba, &sector);
 		m->tag = MSG_TAG(st, 0, 0);
 		return st;
 	case BLK_INFO:
-		m->mr[0] = disk->sectors;
+		m->mr[0] = req->sectors;
 		m->tag = MSG_TAG(BLK_OK, 1, 0);
 		return BLK_OK;
 	default:
@@ -104,13 +69,14 @@ static enum blk_status perform(const struct ata_disk *disk, struct msg *m)
 	}
 }
 
-/* Turns a request into its reply; an error reply carries no words. */
-static void handle(const struct ata_disk *disk, struct msg *m)
+/* Turns a request from the client with this badge into its reply; an error reply carries no words. */
+static void handle(const struct ata_disk *disk, uint64_t badge, struct msg *m)
 {
-	enum blk_status st = check_request(disk, m->tag);
+	struct ata_request req;
+	enum blk_status st = ata_check_request(disk, badge, m->tag, &req);
 
 	if (st == BLK_OK)
-		st = perform(disk, m);
+		st = perform(disk, &req, m);
 	if (st != BLK_OK)
 		m->tag = MSG_TAG(st, 0, 0);
 }
@@ -123,7 +89,7 @@ static uint64_t serve(const struct ata_disk *disk)
 	uint64_t st = sys_recv(SLOT_ENDPOINT, &m, &badge);
 
 	while (st == OK) {
-		handle(disk, &m);
+		handle(disk, badge, &m);
 		st = sys_reply_recv(SLOT_ENDPOINT, &m, &badge);
 	}
 	return st;
