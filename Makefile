@@ -160,7 +160,8 @@ iso: $(BUILD)/os.iso
 GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
 guest_line = $$(sed -n '1s/.*$(1)=\([0-9A-Fa-fx]*\).*/\1/p' $<)
-$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h
+$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h \
+		tests/guests/ata.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
 	$(V)case "$(call guest_line,elf)" in \
@@ -307,6 +308,13 @@ DRIVER_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/drivers/root.cfg:config
 	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/disk.elf:disk
 $(eval $(call test_iso,drivers,$(DRIVER_TEST_MODULES)))
 
+# Disk regions (tests/diskregion/): the same test program as two clients of
+# the ATA driver, each confined by the root's disk= to 500 sectors of the
+# runner's disk image (tests/boot/diskregion.disk).
+DISKREGION_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/diskregion/root.cfg:config \
+	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/disk.elf:disk
+$(eval $(call test_iso,diskregion,$(DISKREGION_TEST_MODULES)))
+
 # The serial driver and its test client (tests/serial/): the runner types
 # tests/boot/serial.input into COM1 when asked.
 SERIAL_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/serial/root.cfg:config \
@@ -322,10 +330,12 @@ CONSOLE_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/console/root.cfg:confi
 $(eval $(call test_iso,console,$(CONSOLE_TEST_MODULES)))
 
 # A guest disk (tests/guestdisk/): the guest's IDE disk is a model in the VMM
-# whose sectors come from the ATA driver, and so from the runner's disk image.
+# whose sectors come from the ATA driver, and so from the runner's disk image;
+# a second VMM's guest has a 100-sector region of it (disk=).
 GUESTDISK_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/guestdisk/root.cfg:config \
 	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm tests/guestdisk/vmm.cfg:vmm.cfg \
-	$(BUILD)/guests/disk.bin:guest_disk
+	$(BUILD)/guests/disk.bin:guest_disk tests/guestdisk/vmm_region.cfg:vmm_region.cfg \
+	$(BUILD)/guests/disk_region.bin:guest_disk_region
 $(eval $(call test_iso,guestdisk,$(GUESTDISK_TEST_MODULES)))
 
 # Console switching (tests/switch/): two VMMs share the serial driver; the
@@ -412,7 +422,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user fuzz vm vmlarge drivers serial console guestdisk switch kbd kbdconsole
+BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch kbd kbdconsole
 
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \

@@ -52,7 +52,8 @@ lane user bochs test-user.iso user 300 --no-skip \
 	svm-user bochs-svm test-user.iso user 300 --no-skip \
 	serial bochs test-serial.iso serial 300 --no-skip \
 	console bochs test-console.iso console 300 --no-skip \
-	drivers bochs test-drivers.iso drivers 300 --no-skip $linux_suite $linuxvm_suite &
+	drivers bochs test-drivers.iso drivers 300 --no-skip \
+	diskregion bochs test-diskregion.iso diskregion 300 --no-skip $linux_suite $linuxvm_suite &
 lane2=$!
 lane fault bochs test-fault.iso fault 120 '' \
 	vm bochs test-vm.iso vm 300 --no-skip \
@@ -72,7 +73,7 @@ lane3=$!
 		"$build/kut/cases-bochs-svm" >"$logs/bochs-svm-kut.out" 2>&1
 } &
 lane4=$!
-names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm svm-vm guestdisk switch
+names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm guestdisk switch
 	vmlarge svm-vmlarge kut svm-kut linux linuxvm"
 
 {
@@ -87,7 +88,7 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers fault vm sv
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-user.iso" user "$logs" 120
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 600 --no-skip
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
-	for s in vmlarge drivers serial console guestdisk kbd kbdconsole switch; do
+	for s in vmlarge drivers diskregion serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
