@@ -329,13 +329,14 @@ static int word_sectors(struct word w, uint64_t *out)
 static int opt_disk(struct parser *ps, struct server_config *srv, struct word value)
 {
 	struct word name, span, first, count;
-	struct config_disk *d = &srv->disks[srv->disk_count];
+	struct config_disk *d;
 	uint64_t lba, sectors;
 
 	if (!word_split(value, ':', &name, &span) || !word_split(span, '+', &first, &count))
 		return fail(ps, "disk: '%.*s' is not SERVER:FIRST+SECTORS", WORD_ARG(value));
 	if (srv->disk_count == CONFIG_MAX_CONNECT)
 		return fail(ps, "more than %u disk regions", CONFIG_MAX_CONNECT);
+	d = &srv->disks[srv->disk_count];
 	if (copy_name(ps, name, d->server, "disk") < 0)
 		return -1;
 	for (unsigned int i = 0; i < srv->disk_count; i++)

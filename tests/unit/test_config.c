@@ -437,6 +437,8 @@ static const struct {
 	  "line 1: disk: '0xffffffff+2' ends past LBA28's 268435456 sectors" },
 	{ "server a disk=ata:128G+1", "line 1: disk: '128G+1' ends past LBA28's 268435456 sectors" },
 	{ "server a disk=ata:0+1 disk=ata:1+1", "line 1: disk=ata given twice" },
+	{ "server a disk=a:0+1 disk=b:0+1 disk=c:0+1 disk=d:0+1 disk=e:0+1 disk=f:0+1 "
+	  "disk=g:0+1 disk=h:0+1 disk=i:0+1", "line 1: more than 8 disk regions" },
 	/* Only for a connection of the same line. */
 	{ "server ata\nserver a disk=ata:0+1\n", "line 2: disk=ata: not connected to ata (connect=)" },
 	{ "server ata\nserver a connect=ata disk=atb:0+1\nserver atb\n",
