@@ -62,7 +62,7 @@ struct config {
  */
 int config_parse(const char *text, size_t len, struct config *cfg, char *err, size_t err_len);
 
-/* The disk region of srv's connection k (the badge the root gives it says so), or NULL: the whole disk. */
+/* The disk region of srv's connection k (its badge says so), or NULL: the whole disk. */
 const struct config_disk *config_connection_disk(const struct server_config *srv, unsigned int k);
 
 /* The index of the server called name, or -1. */

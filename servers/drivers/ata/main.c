@@ -69,7 +69,7 @@ static enum blk_status perform(const struct ata_disk *disk, const struct ata_req
 	}
 }
 
-/* Turns a request from the client with this badge into its reply; an error reply carries no words. */
+/* Turns a request of the client with this badge into its reply; an error reply has no words. */
 static void handle(const struct ata_disk *disk, uint64_t badge, struct msg *m)
 {
 	struct ata_request req;
