@@ -450,3 +450,27 @@ TEST(config_bad_disk_regions)
 	for (unsigned int i = 0; i < sizeof(bad_disks) / sizeof(bad_disks[0]); i++)
 		CHECK(rejects(bad_disks[i].text, bad_disks[i].message));
 }
+
+/* docs/root-task.md's examples of disk regions: two VMMs' halves, and an overlap it refuses. */
+static const char doc_regions[] =
+	"server ata module=ata ioports=0x1f0-0x1f7 priority=90 console restart\n"
+	"server vmm_a module=vmm memory=1M untyped=64M connect=ata disk=ata:0+1G "
+	"modules=vmm_a.cfg,kernel\n"
+	"server vmm_b module=vmm memory=1M untyped=64M connect=ata disk=ata:1G+1G "
+	"modules=vmm_b.cfg,kernel\n";
+
+static const char doc_overlap[] =
+	"server ata\nserver x\nserver y\n"
+	"server owner connect=ata disk=ata:1000+500\n"
+	"server intruder connect=ata disk=ata:500+600\n";
+
+TEST(config_disk_regions_documented)
+{
+	CHECK_EQ(parse(doc_regions), 0);
+	CHECK_EQ(region_of(1, 0)->first, 0);
+	CHECK_EQ(region_of(1, 0)->sectors, 2097152);
+	CHECK_EQ(region_of(2, 0)->first, 2097152);
+	CHECK_EQ(region_of(2, 0)->sectors, 2097152);
+	CHECK(rejects(doc_overlap, "line 5: disk=ata: sectors 500-1099 overlap server owner's "
+				   "(sectors 1000-1499, line 4)"));
+}
