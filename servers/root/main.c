@@ -20,7 +20,7 @@ static struct server servers[CONFIG_MAX_SERVERS];
 static int read_config(void)
 {
 	struct module mod;
-	char err[96];
+	char err[160];
 	int st;
 
 	if (module_open("config", "config", &mod) < 0)
