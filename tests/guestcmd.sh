@@ -4,8 +4,10 @@
 # guest mb_cmdline (a Multiboot kernel that prints its command line) copied
 # to a temporary directory, built into an ISO with GUEST_ARGS, booted in
 # QEMU until the VMM's summary line; then the ISO is kept when nothing
-# changed and remade when the kernel does; and a missing file, a file that
-# is no kernel and a path with a blank are refused, each naming GUEST.
+# changed and remade when the kernel does; a bzImage (a made-up one: make
+# only looks at its header) and a Multiboot kernel each get an initrd their
+# way; and a missing file, a file that is no kernel and a path with a blank
+# are refused, each naming GUEST.
 # Prints one line per case, as tests/boot/run-suite.sh does.
 #   tests/guestcmd.sh BUILD_DIR LOGDIR
 # The build works in a copy of BUILD_DIR's objects (made up to date by
@@ -101,6 +103,21 @@ printf 'moat-guestcmd-marker-%s' $$ >>"$kernel"
 make_iso GUEST="$kernel" GUEST_ARGS="$args" && [ "$(iso_time)" != "$before" ] &&
 	grep -q "moat-guestcmd-marker-$$" "$iso"
 case_line iso_remade_after_kernel_change $? "make iso did not remake the ISO with the changed kernel"
+
+# The other kind and initrds, as far as make goes: a file with a bzImage's
+# setup header ("HdrS" at 0x202) gets its initrd as initrd=, a Multiboot
+# kernel as its first module.
+head -c 1024 /dev/zero >"$tmp/fake-bzImage"
+printf 'HdrS' | dd of="$tmp/fake-bzImage" bs=1 seek=514 conv=notrunc status=none
+echo "an initrd" >"$tmp/initrd.img"
+make_iso GUEST="$tmp/fake-bzImage" GUEST_INITRD="$tmp/initrd.img" GUEST_ARGS=console=ttyS0 &&
+	grep -q ' kernel=kernel cmdline="console=ttyS0" .* initrd=initrd$' "$scratch/guest/vmm.cfg" &&
+	grep -q 'modules=vmm.cfg,kernel,initrd$' "$scratch/guest/system.cfg"
+case_line bzimage_gets_its_initrd $? "no initrd=initrd in $scratch/guest/vmm.cfg (log: $log)"
+make_iso GUEST="$kernel" GUEST_INITRD="$tmp/initrd.img" GUEST_MEM=3M GUEST_VCPUS=2 &&
+	grep -q ' kernel=kernel cmdline="" memory=3M pages=4K vcpus=2 modules=initrd$' \
+		"$scratch/guest/vmm.cfg"
+case_line multiboot_gets_initrd_as_module $? "no modules=initrd in $scratch/guest/vmm.cfg"
 
 refused missing_guest_refused "GUEST=$tmp/no-such-kernel: no such file" GUEST="$tmp/no-such-kernel"
 echo "not a kernel" >"$tmp/notes.txt"

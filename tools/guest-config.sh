@@ -38,6 +38,7 @@ kernel_kind() {
 	fi
 }
 
+[ ! -d "$kernel" ] || fail "GUEST=$kernel: a directory, not a kernel"
 [ -f "$kernel" ] || fail "GUEST=$kernel: no such file"
 kind=$(kernel_kind "$kernel") ||
 	fail "GUEST=$kernel: neither a Multiboot (v1) kernel (no Multiboot header in its" \

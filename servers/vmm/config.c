@@ -173,8 +173,8 @@ static bool set_name(struct parser *ps, char *dst, const char *val)
 }
 
 /*
- * An option's setter: applies val (NULL for a bare word) to g, or reports
- * what is wrong with it through fail_option and returns false.
+ * An option's setter: applies val to g, or reports what is wrong with it
+ * through fail_option and returns false.
  */
 typedef bool (*option_set)(struct parser *ps, struct guest_config *g, const char *val);
 
