@@ -61,7 +61,8 @@ help:
 	@echo "make run        boot the system with a guest in QEMU (KVM if the host has it; else"
 	@echo "                emulated, guests on AMD SVM); EMU=bochs for Bochs; serial console here"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
-	@echo "make run GUEST=FILE [GUEST_ARGS=\"...\"] [GUEST_MEM=64M] [GUEST_INITRD=FILE] [GUEST_VCPUS=N]"
+	@echo "make run GUEST=FILE [GUEST_ARGS=\"...\"] [GUEST_MEM=64M] [GUEST_INITRD=FILE]"
+	@echo "                [GUEST_VCPUS=N]"
 	@echo "                your own kernel (Multiboot or a Linux bzImage) as the VMM's"
 	@echo "                guest; also make iso GUEST=..., make run-bochs GUEST=..."
 	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
@@ -225,16 +226,20 @@ GUEST_DIR := $(BUILD)/guest
 PATH_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z \
 	A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 . _ / + @ -
 # What is left of $(1) once every character of the list $(2) is taken out.
-strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
-# check_path VAR: stops make unless $(VAR) is one word of PATH_CHARS naming a file.
-check_path = $(if $(filter-out 1,$(words $(value $(1))))$(strip $(call strip_chars,$(value $(1)),$(PATH_CHARS))), \
+list_rest = $(wordlist 2,$(words $(1)),$(1))
+strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(call list_rest,$(2))),$(1))
+# Not empty unless $(1) is one word of PATH_CHARS alone.
+odd_path = $(filter-out 1,$(words $(1)))$(strip $(call strip_chars,$(1),$(PATH_CHARS)))
+# check_path VAR: stops make unless $(VAR) is such a path, naming a file.
+check_path = $(if $(call odd_path,$(value $(1))), \
 	$(error $(1)='$(value $(1))': only a path of letters, digits and . _ / + @ - is supported \
 		(no blanks, no other characters); copy or link the file to such a path)) \
 	$(if $(wildcard $(value $(1))),,$(error $(1)=$(value $(1)): no such file))
 ifneq ($(GUEST),)
 $(call check_path,GUEST)
 $(if $(GUEST_INITRD),$(call check_path,GUEST_INITRD))
-$(if $(filter 1 2 3 4,$(GUEST_VCPUS)),,$(error GUEST_VCPUS=$(GUEST_VCPUS): a guest has 1 to 4 vCPUs))
+$(if $(filter 1 2 3 4,$(GUEST_VCPUS)),,$(error \
+	GUEST_VCPUS=$(GUEST_VCPUS): a guest has 1 to 4 vCPUs))
 $(if $(strip $(call strip_chars,$(GUEST_MEM),0 1 2 3 4 5 6 7 8 9 K M G)),$(error \
 	GUEST_MEM=$(GUEST_MEM): not a size (64M, 1G, 65536K)))
 SYSTEM_CFG := $(GUEST_DIR)/system.cfg
@@ -251,7 +256,8 @@ endif
 # configurations are remade then and only then.
 GUEST_SETTINGS = $(GUEST) $(GUEST_INITRD) $(GUEST_MEM) $(GUEST_VCPUS)
 $(GUEST_DIR)/settings: FORCE
-	$(V)$(shell mkdir -p $(GUEST_DIR))$(file >$@.new,$(GUEST_SETTINGS))$(file >>$@.new,$(value GUEST_ARGS))
+	$(V)$(shell mkdir -p $(GUEST_DIR))$(file >$@.new,$(GUEST_SETTINGS))
+	$(V)$(file >>$@.new,$(value GUEST_ARGS))
 	$(V)cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 $(GUEST_DIR)/vmm.cfg: $(GUEST_DIR)/settings tools/guest-config.sh $(GUEST) $(GUEST_INITRD)
 	@echo "  CFG     $@ (GUEST=$(GUEST))"
