@@ -80,9 +80,9 @@ case_line iso_built $? "make iso GUEST=$kernel made no ISO that holds it (log: $
 
 # The system runs on after its guest ends: stop at the VMM's summary line.
 EMU_MEGS=$(cat "$scratch/guest/megs" 2>/dev/null || echo 256) \
-	timeout 60 tools/emu.sh qemu-tcg "$iso" "$serial" "$logs/guestcmd-qemu.emu.log" &
+	timeout 120 tools/emu.sh qemu-tcg "$iso" "$serial" "$logs/guestcmd-qemu.emu.log" &
 boot=$!
-for _ in $(seq 200); do
+for _ in $(seq 480); do # up to 2 minutes, for a loaded machine
 	grep -qE '^vmm: [0-9]+ guests?: ' "$serial" 2>/dev/null && break
 	kill -0 "$boot" 2>/dev/null || break
 	sleep 0.25
