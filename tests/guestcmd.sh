@@ -23,6 +23,7 @@ rm -f "$log" "$serial"
 tmp=$(mktemp -d /tmp/moat-guestcmd.XXXXXX)
 boot=
 trap '[ -n "$boot" ] && kill "$boot" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT PIPE TERM # the EXIT trap then cleans up too
 kernel=$tmp/my-kernel.bin scratch=$tmp/build iso=$tmp/build/os.iso
 args="hello from guestcmd  two"
 
