@@ -62,6 +62,10 @@ help:
 	@echo "make run        boot the system with a guest in QEMU (KVM if the host has it; else"
 	@echo "                emulated, guests on AMD SVM); EMU=bochs for Bochs; serial console here"
 	@echo "make run-bochs  boot the ISO in Bochs, serial console on this terminal"
+	@echo "make run GUEST=FILE [GUEST_ARGS=\"...\"] [GUEST_MEM=64M] [GUEST_INITRD=FILE]"
+	@echo "                [GUEST_VCPUS=N]"
+	@echo "                your own kernel (Multiboot or a Linux bzImage) as the VMM's"
+	@echo "                guest; also make iso GUEST=..., make run-bochs GUEST=..."
 	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
 	@echo "make fuzz       the syscall fuzzer in QEMU (SEED=N replays a run; EMU=bochs)"
 	@echo "make fuzz-coverage  the share of each kernel file's lines the fuzzer reaches"
@@ -191,7 +195,8 @@ module_files = $(foreach m,$(1),$(firstword $(subst :, ,$(m))))
 # The system: the root task starts the servers iso/system.cfg names; the VMM
 # runs the guests iso/vmm.cfg names.  With LINUX=yes Debian's kernel is the
 # VMM's main guest (iso/system-linux.cfg, iso/vmm-linux.cfg), with the
-# machine's disk, an ext2 image, as its own.
+# machine's disk, an ext2 image, as its own.  With GUEST=FILE the user's
+# kernel is the VMM's only guest (below).
 ifeq ($(LINUX),yes)
 SYSTEM_CFG := iso/system-linux.cfg
 VMM_CFG := iso/vmm-linux.cfg
@@ -205,10 +210,65 @@ SYSTEM_GUESTS := $(BUILD)/guests/disk.bin:guest_disk
 RUN_DISK := $(BUILD)/disk.img
 RUN_MEGS := 128
 endif
+SYSTEM_GUESTS := $(BUILD)/guests/greeting.bin:guest_greeting $(BUILD)/guests/console.bin:guest_console \
+	$(SYSTEM_GUESTS)
+
+# Running one's own kernel (docs/vmm.md, "Running your own kernel"):
+#   make iso|run|run-bochs GUEST=FILE [GUEST_ARGS="..."] [GUEST_MEM=64M]
+#                         [GUEST_INITRD=FILE] [GUEST_VCPUS=N]
+# FILE, a Multiboot (v1) kernel or a Linux bzImage, is the VMM's one guest;
+# tools/guest-config.sh checks it and writes the two configurations into
+# $(GUEST_DIR).  The ISO depends on the files, so a changed kernel remakes it.
+GUEST_MEM ?= 64M
+GUEST_VCPUS ?= 1
+GUEST_DIR := $(BUILD)/guest
+# make cannot name a file with blanks in a rule, nor ':' (mkiso.sh's
+# FILE:NAME) or a pattern character: such a path is refused here, not
+# mangled later.
+PATH_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z \
+	A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 . _ / + @ -
+# What is left of $(1) once every character of the list $(2) is taken out.
+list_rest = $(wordlist 2,$(words $(1)),$(1))
+strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(call list_rest,$(2))),$(1))
+# Not empty unless $(1) is one word of PATH_CHARS alone.
+odd_path = $(filter-out 1,$(words $(1)))$(strip $(call strip_chars,$(1),$(PATH_CHARS)))
+# check_path VAR: stops make unless $(VAR) is such a path, naming a file.
+check_path = $(if $(call odd_path,$(value $(1))), \
+	$(error $(1)='$(value $(1))': only a path of letters, digits and . _ / + @ - is supported \
+		(no blanks, no other characters); copy or link the file to such a path)) \
+	$(if $(wildcard $(value $(1))),,$(error $(1)=$(value $(1)): no such file))
+ifneq ($(GUEST),)
+$(call check_path,GUEST)
+$(if $(GUEST_INITRD),$(call check_path,GUEST_INITRD))
+$(if $(filter 1 2 3 4,$(GUEST_VCPUS)),,$(error \
+	GUEST_VCPUS=$(GUEST_VCPUS): a guest has 1 to 4 vCPUs))
+$(if $(strip $(call strip_chars,$(GUEST_MEM),0 1 2 3 4 5 6 7 8 9 K M G)),$(error \
+	GUEST_MEM=$(GUEST_MEM): not a size (64M, 1G, 65536K)))
+SYSTEM_CFG := $(GUEST_DIR)/system.cfg
+VMM_CFG := $(GUEST_DIR)/vmm.cfg
+SYSTEM_GUESTS := $(GUEST):kernel $(if $(GUEST_INITRD),$(GUEST_INITRD):initrd)
+RUN_DISK :=
+RUN_MEGS = $$(cat $(GUEST_DIR)/megs)
+else
+$(foreach v,GUEST_ARGS GUEST_INITRD,$(if $(value $(v)),$(error $(v) is given without GUEST=FILE)))
+endif
+
+# The settings, GUEST_ARGS on a line of its own (written as it is, never
+# through a shell's quoting): rewritten when they change, so that the
+# configurations are remade then and only then.
+GUEST_SETTINGS = $(GUEST) $(GUEST_INITRD) $(GUEST_MEM) $(GUEST_VCPUS)
+$(GUEST_DIR)/settings: FORCE
+	$(V)$(shell mkdir -p $(GUEST_DIR))$(file >$@.new,$(GUEST_SETTINGS))
+	$(V)$(file >>$@.new,$(value GUEST_ARGS))
+	$(V)cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+$(GUEST_DIR)/vmm.cfg: $(GUEST_DIR)/settings tools/guest-config.sh $(GUEST) $(GUEST_INITRD)
+	@echo "  CFG     $@ (GUEST=$(GUEST))"
+	$(V)tools/guest-config.sh $(GUEST_DIR) $(GUEST) "$(GUEST_INITRD)" $(GUEST_MEM) $(GUEST_VCPUS)
+$(GUEST_DIR)/system.cfg: $(GUEST_DIR)/vmm.cfg ;
+
 SYSTEM_MODULES := $(BUILD)/prog/root.elf:root $(SYSTEM_CFG):config $(BUILD)/prog/echo.elf:echo \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/ata.elf:ata $(BUILD)/prog/kbd.elf:kbd \
-	$(BUILD)/prog/vmm.elf:vmm $(VMM_CFG):vmm.cfg $(BUILD)/guests/greeting.bin:guest_greeting \
-	$(BUILD)/guests/console.bin:guest_console $(SYSTEM_GUESTS)
+	$(BUILD)/prog/vmm.elf:vmm $(VMM_CFG):vmm.cfg $(SYSTEM_GUESTS)
 
 # The system's disk: made once, then kept (guests write to it).
 $(BUILD)/disk.img:
@@ -218,14 +278,20 @@ $(BUILD)/linux-disk.img:
 	@mkdir -p $(BUILD)
 	$(V)tests/boot/linux.disk $@
 
-# KARGS is the kernel command line; the ISO is remade when it changes.
-$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(PROGRAMS) $(SYSTEM_CFG) \
-		$(VMM_CFG) $(GUESTS) $(call module_files,$(SYSTEM_GUESTS))
+# KARGS is the kernel command line, $(BUILD)/os-modules the list of boot
+# modules (it changes with LINUX= and GUEST=); the ISO is remade when
+# either changes, or any module's file.
+$(BUILD)/os.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/kargs $(BUILD)/os-modules $(PROGRAMS) \
+		$(GUESTS) $(call module_files,$(SYSTEM_MODULES))
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "$(KARGS)" $(SYSTEM_MODULES)
 
 $(BUILD)/kargs: FORCE
 	@mkdir -p $(BUILD)
 	@echo "$(KARGS)" | cmp -s - $@ || echo "$(KARGS)" > $@
+
+$(BUILD)/os-modules: FORCE
+	@mkdir -p $(BUILD)
+	@echo "$(SYSTEM_MODULES)" | cmp -s - $@ || echo "$(SYSTEM_MODULES)" > $@
 
 FORCE:
 
@@ -424,7 +490,9 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 
 BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch kbd kbdconsole
 
+# $(PROGRAMS) and $(GUESTS): tests/guestcmd.sh builds an ISO from them.
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \
+		$(BUILD)/kernel.elf $(PROGRAMS) $(GUESTS) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
 		$(BUILD)/test-kut-bochs.iso $(BUILD)/test-kut-bochs-svm.iso \
 		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso $(BUILD)/test-linuxvm-qemu.iso)

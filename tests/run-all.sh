@@ -6,6 +6,7 @@
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
 # The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM.
 # The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
+# tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU.
 #   tests/run-all.sh BUILD_DIR
 set -u
 build=$1
@@ -91,6 +92,9 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	for s in vmlarge drivers diskregion serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
+	# make iso GUEST=FILE with a kernel from outside the repository, booted
+	# in QEMU; the ISO remade when the kernel changes (tests/guestcmd.sh).
+	tests/guestcmd.sh "$build" "$logs"
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
 	# Debian's Linux kernel booted natively (docs/linux.md); its /init prints the cases.
 	if [ -f "$build/test-linux.iso" ]; then

@@ -23,6 +23,7 @@ struct parser {
 	struct config *cfg;
 	unsigned int line;
 	unsigned int seen;   /* options given on this line, bit per option */
+	const char *key;     /* the option being parsed, for its errors */
 	char *err;
 	size_t err_len;
 };
@@ -52,6 +53,9 @@ static int __attribute__((format(printf, 2, 3))) fail(struct parser *ps, const c
 	}
 	return -1;
 }
+
+/* fail() for the option being parsed: "option 'KEY': " and the message. */
+#define fail_option(ps, fmt, ...) fail(ps, "option '%s': " fmt, (ps)->key, ##__VA_ARGS__)
 
 /* Whether w is exactly the string s. */
 static int word_is(struct word w, const char *s)
@@ -165,9 +169,16 @@ static int is_name_char(char c)
 	       c == '_' || c == '-' || c == '.';
 }
 
-/* Copies a valid name into buf[CONFIG_NAME_LEN]; what says what it names. */
-static int copy_name(struct parser *ps, struct word w, char *buf, const char *what)
+/*
+ * Copies a valid name into buf[CONFIG_NAME_LEN]: a server's (option NULL)
+ * or one an option gives.
+ */
+static int copy_name(struct parser *ps, struct word w, char *buf, const char *option)
 {
+	char what[CONFIG_NAME_LEN + 16] = "server";
+
+	if (option)
+		fmt_snprintf(what, sizeof(what), "option '%s': name", option);
 	if (w.len == 0 || w.len >= CONFIG_NAME_LEN)
 		return fail(ps, "%s '%.*s': names have 1 to %d characters", what, WORD_ARG(w),
 			    CONFIG_NAME_LEN - 1);
@@ -180,33 +191,33 @@ static int copy_name(struct parser *ps, struct word w, char *buf, const char *wh
 }
 
 /* Parses a size value that must be a non-zero multiple of the page size. */
-static int parse_pages_size(struct parser *ps, struct word w, const char *key, uint64_t *out)
+static int parse_pages_size(struct parser *ps, struct word w, uint64_t *out)
 {
 	if (!word_size(w, out))
-		return fail(ps, "%s: bad size '%.*s'", key, WORD_ARG(w));
+		return fail_option(ps, "bad size '%.*s'", WORD_ARG(w));
 	if (*out == 0 || *out % PAGE_BYTES)
-		return fail(ps, "%s: %.*s is not a non-zero multiple of 4K", key, WORD_ARG(w));
+		return fail_option(ps, "%.*s is not a non-zero multiple of 4K", WORD_ARG(w));
 	return 0;
 }
 
 static int opt_module(struct parser *ps, struct server_config *srv, struct word value)
 {
-	return copy_name(ps, value, srv->module, "module");
+	return copy_name(ps, value, srv->module, ps->key);
 }
 
 static int opt_priority(struct parser *ps, struct server_config *srv, struct word value)
 {
 	if (!word_number(value, &srv->priority) || srv->priority > PRIORITY_MAX)
-		return fail(ps, "priority: '%.*s' is not 0 to %d", WORD_ARG(value), PRIORITY_MAX);
+		return fail_option(ps, "'%.*s' is not 0 to %d", WORD_ARG(value), PRIORITY_MAX);
 	return 0;
 }
 
 static int opt_memory(struct parser *ps, struct server_config *srv, struct word value)
 {
-	if (parse_pages_size(ps, value, "memory", &srv->memory) < 0)
+	if (parse_pages_size(ps, value, &srv->memory) < 0)
 		return -1;
 	if (srv->memory < USER_STACK_BYTES || srv->memory > USER_HEAP_MAX)
-		return fail(ps, "memory: %.*s is not %lluK to %lluM", WORD_ARG(value),
+		return fail_option(ps, "%.*s is not %lluK to %lluM", WORD_ARG(value),
 			    (unsigned long long)USER_STACK_BYTES >> 10,
 			    (unsigned long long)USER_HEAP_MAX >> 20);
 	return 0;
@@ -214,7 +225,7 @@ static int opt_memory(struct parser *ps, struct server_config *srv, struct word 
 
 static int opt_untyped(struct parser *ps, struct server_config *srv, struct word value)
 {
-	return parse_pages_size(ps, value, "untyped", &srv->untyped);
+	return parse_pages_size(ps, value, &srv->untyped);
 }
 
 /* ioports=FIRST-LAST or ioports=PORT. */
@@ -226,7 +237,7 @@ static int opt_ioports(struct parser *ps, struct server_config *srv, struct word
 		last = first;
 	if (!word_number(first, &srv->io_first) || !word_number(last, &srv->io_last) ||
 	    srv->io_first > srv->io_last || srv->io_last > 0xffff)
-		return fail(ps, "ioports: '%.*s' is not a port range within 0-0xffff",
+		return fail_option(ps, "'%.*s' is not a port range within 0-0xffff",
 			    WORD_ARG(value));
 	srv->has_ioports = 1;
 	return 0;
@@ -238,29 +249,29 @@ static int add_irq(struct parser *ps, struct server_config *srv, struct word ite
 	uint64_t irq;
 
 	if (!word_number(item, &irq) || irq >= CONFIG_IRQ_COUNT)
-		return fail(ps, "irq: '%.*s' is not 0 to %d", WORD_ARG(item), CONFIG_IRQ_COUNT - 1);
+		return fail_option(ps, "'%.*s' is not 0 to %d", WORD_ARG(item), CONFIG_IRQ_COUNT - 1);
 	if (srv->irq_mask & (1u << irq))
-		return fail(ps, "irq %llu given twice", (unsigned long long)irq);
+		return fail_option(ps, "%llu given twice", (unsigned long long)irq);
 	srv->irq_mask |= 1u << irq;
 	return 0;
 }
 
 /*
- * Appends a name to a server's list of names (connect=, modules=): key is
- * the option, what names the items in the "more than" error.
+ * Appends a name to a server's list of names (the option connect= or
+ * modules=): what names the items in the "more than" error.
  */
 static int add_name(struct parser *ps, struct word item, char (*list)[CONFIG_NAME_LEN],
-		    unsigned int *count, unsigned int max, const char *key, const char *what)
+		    unsigned int *count, unsigned int max, const char *what)
 {
 	char name[CONFIG_NAME_LEN];
 
-	if (copy_name(ps, item, name, key) < 0)
+	if (copy_name(ps, item, name, ps->key) < 0)
 		return -1;
 	for (unsigned int i = 0; i < *count; i++)
 		if (strcmp(list[i], name) == 0)
-			return fail(ps, "%s=%s given twice", key, name);
+			return fail_option(ps, "%s given twice", name);
 	if (*count == max)
-		return fail(ps, "more than %u %s", max, what);
+		return fail_option(ps, "more than %u %s", max, what);
 	memcpy(list[(*count)++], name, sizeof(name));
 	return 0;
 }
@@ -269,14 +280,14 @@ static int add_name(struct parser *ps, struct word item, char (*list)[CONFIG_NAM
 static int add_connect(struct parser *ps, struct server_config *srv, struct word item)
 {
 	return add_name(ps, item, srv->connect, &srv->connect_count, CONFIG_MAX_CONNECT,
-			"connect", "connections");
+			"connections");
 }
 
 /* One item of modules=NAME,NAME,...; the root looks the modules up when it starts the server. */
 static int add_module(struct parser *ps, struct server_config *srv, struct word item)
 {
 	return add_name(ps, item, srv->modules, &srv->module_count, CONFIG_MAX_MODULES,
-			"modules", "modules");
+			"modules");
 }
 
 /* Calls add on each item of a comma-separated list. */
@@ -289,7 +300,7 @@ static int for_each_item(struct parser *ps, struct server_config *srv, struct wo
 	do {
 		more = word_split(rest, ',', &item, &rest);
 		if (item.len == 0)
-			return fail(ps, "empty item in list '%.*s'", WORD_ARG(list));
+			return fail_option(ps, "empty item in list '%.*s'", WORD_ARG(list));
 		if (add(ps, srv, item) < 0)
 			return -1;
 	} while (more);
@@ -333,21 +344,21 @@ static int opt_disk(struct parser *ps, struct server_config *srv, struct word va
 	uint64_t lba, sectors;
 
 	if (!word_split(value, ':', &name, &span) || !word_split(span, '+', &first, &count))
-		return fail(ps, "disk: '%.*s' is not SERVER:FIRST+SECTORS", WORD_ARG(value));
+		return fail_option(ps, "'%.*s' is not SERVER:FIRST+SECTORS", WORD_ARG(value));
 	if (srv->disk_count == CONFIG_MAX_CONNECT)
-		return fail(ps, "more than %u disk regions", CONFIG_MAX_CONNECT);
+		return fail_option(ps, "more than %u disk regions", CONFIG_MAX_CONNECT);
 	d = &srv->disks[srv->disk_count];
 	if (copy_name(ps, name, d->server, "disk") < 0)
 		return -1;
 	for (unsigned int i = 0; i < srv->disk_count; i++)
 		if (strcmp(srv->disks[i].server, d->server) == 0)
-			return fail(ps, "disk=%s given twice", d->server);
+			return fail_option(ps, "%s given twice", d->server);
 	if (!word_sectors(first, &lba) || !word_sectors(count, &sectors))
-		return fail(ps, "disk: bad sector number or count in '%.*s'", WORD_ARG(span));
+		return fail_option(ps, "bad sector number or count in '%.*s'", WORD_ARG(span));
 	if (sectors == 0)
-		return fail(ps, "disk: '%.*s' has no sectors", WORD_ARG(span));
+		return fail_option(ps, "'%.*s' has no sectors", WORD_ARG(span));
 	if (lba > BLK_LBA28_SECTORS || sectors > BLK_LBA28_SECTORS - lba)
-		return fail(ps, "disk: '%.*s' ends past LBA28's %llu sectors", WORD_ARG(span),
+		return fail_option(ps, "'%.*s' ends past LBA28's %llu sectors", WORD_ARG(span),
 			    (unsigned long long)BLK_LBA28_SECTORS);
 	d->region = (struct blk_region){ .first = (uint32_t)lba, .sectors = (uint32_t)sectors };
 	srv->disk_count++;
@@ -387,15 +398,16 @@ static int parse_option(struct parser *ps, struct server_config *srv, struct wor
 
 		if (!word_is(key, opt->key))
 			continue;
+		ps->key = opt->key;
 		if (has_value != opt->takes_value)
-			return fail(ps, opt->takes_value ? "'%s' needs a value" :
-				    "'%s' takes no value", opt->key);
+			return fail_option(ps, "%s", opt->takes_value ? "needs a value" :
+					   "takes no value");
 		if (!opt->repeatable && (ps->seen & (1u << i)))
-			return fail(ps, "'%s' given twice", opt->key);
+			return fail_option(ps, "given twice");
 		ps->seen |= 1u << i;
 		return opt->parse ? opt->parse(ps, srv, value) : set_flag(srv, opt->flag);
 	}
-	return fail(ps, "unknown option '%.*s'", WORD_ARG(key));
+	return fail(ps, "option '%.*s': unknown", WORD_ARG(key));
 }
 
 /* Adds a server with the default settings; NULL (and an error) if it cannot. */
@@ -410,7 +422,7 @@ static struct server_config *add_server(struct parser *ps, struct word name)
 	}
 	srv = &cfg->servers[cfg->count];
 	memset(srv, 0, sizeof(*srv));
-	if (copy_name(ps, name, srv->name, "server") < 0)
+	if (copy_name(ps, name, srv->name, NULL) < 0)
 		return NULL;
 	if (config_find(cfg, srv->name) >= 0) {
 		fail(ps, "server %s defined twice", srv->name);
@@ -459,7 +471,8 @@ static int resolve_connections(struct parser *ps)
 
 			if (to < 0) {
 				ps->line = srv->line;
-				return fail(ps, "connect=%s: no such server", srv->connect[k]);
+				ps->key = "connect";
+				return fail_option(ps, "no such server '%s'", srv->connect[k]);
 			}
 			srv->connect_to[k] = (unsigned int)to;
 			cfg->servers[to].has_clients = 1;

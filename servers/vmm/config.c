@@ -13,7 +13,12 @@
  * Linux as its header says (guest.c); cmdline= is for either, modules= for
  * a Multiboot kernel, initrd= for a Linux one.  Double quotes group blanks into a word and are
  * dropped (cmdline="a b").  '#' starts a comment.  Pure: host-tested.
+ *
+ * The first error stops the parse; its message names the configuration's
+ * module, the line and the option: "vmm.cfg: line 3: option 'memroy':
+ * unknown".
  */
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "fmt.h"
@@ -53,11 +58,11 @@ static bool next_word(struct cursor *c, char *buf, unsigned n)
 		else if (k + 1 < n)
 			buf[k++] = *c->p;
 		else
-			c->bad = "word too long";
+			c->bad = "longer than a word may be";
 	}
 	buf[k] = 0;
 	if (quoted)
-		c->bad = "unterminated quote in";
+		c->bad = "unterminated quote";
 	return true;
 }
 
@@ -118,7 +123,38 @@ static const char *const test_names[] = { "none",  "result", "contained", "spin"
 					   "delete", "refused", "debug-exit", "poweroff", "console" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
 
-_Static_assert(VMM_MAX_VCPUS == 4, "apply's message names the limit");
+_Static_assert(VMM_MAX_VCPUS == 4, "set_vcpus' message names the limit");
+
+/*
+ * Where the parse is and where its error goes: the configuration's module
+ * name and the line open every message, and the option being applied
+ * (key) names what is wrong.
+ */
+struct parser {
+	struct cursor c;
+	const char *file;
+	const char *key;
+	char *err;
+	unsigned err_len;
+};
+
+/* Reports "FILE: line N: " and the message into ps->err; returns false. */
+static bool __attribute__((format(printf, 2, 3))) fail(struct parser *ps, const char *fmt, ...)
+{
+	if (!ps->err_len)
+		return false;
+	int n = fmt_snprintf(ps->err, ps->err_len, "%s: line %u: ", ps->file, ps->c.line);
+	if ((unsigned)n < ps->err_len) {
+		va_list ap;
+		va_start(ap, fmt);
+		fmt_vsnprintf(ps->err + n, ps->err_len - n, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+/* fail() for the option being applied: "option 'KEY': " and the message. */
+#define fail_option(ps, fmt, ...) fail(ps, "option '%s': " fmt, (ps)->key, ##__VA_ARGS__)
 
 /* Copies a module name (GUEST_NAME_LEN) into dst; false if it is empty or too long. */
 static bool copy_name(char *dst, const char *name)
@@ -126,9 +162,55 @@ static bool copy_name(char *dst, const char *name)
 	return name[0] && strlcpy(dst, name, GUEST_NAME_LEN) < GUEST_NAME_LEN;
 }
 
-/* Appends the comma-separated names of modules= to g's; an error message or NULL. */
-static const char *add_modules(struct guest_config *g, char *list)
+_Static_assert(VMM_MAX_MODULES == 8 && GUEST_NAME_LEN == 48, "the messages name the limits");
+_Static_assert(GUEST_CMDLINE_LEN == 256, "set_cmdline's message names the limit");
+
+/* A module name into dst, or the error. */
+static bool set_name(struct parser *ps, char *dst, const char *val)
 {
+	return copy_name(dst, val) ||
+	       fail_option(ps, "'%s' is not a module name of 1 to 47 characters", val);
+}
+
+/*
+ * An option's setter: applies val to g, or reports what is wrong with it
+ * through fail_option and returns false.
+ */
+typedef bool (*option_set)(struct parser *ps, struct guest_config *g, const char *val);
+
+static bool set_module(struct parser *ps, struct guest_config *g, const char *val)
+{
+	return set_name(ps, g->module, val);
+}
+
+static bool set_kernel(struct parser *ps, struct guest_config *g, const char *val)
+{
+	g->mode = MODE_MULTIBOOT;
+	return set_name(ps, g->module, val);
+}
+
+static bool set_initrd(struct parser *ps, struct guest_config *g, const char *val)
+{
+	return set_name(ps, g->initrd, val);
+}
+
+static bool set_expect(struct parser *ps, struct guest_config *g, const char *val)
+{
+	return (val[0] && strlcpy(g->expect, val, sizeof(g->expect)) < sizeof(g->expect)) ||
+	       fail_option(ps, "needs 1 to 63 characters");
+}
+
+static bool set_cmdline(struct parser *ps, struct guest_config *g, const char *val)
+{
+	return strlcpy(g->cmdline, val, sizeof(g->cmdline)) < sizeof(g->cmdline) ||
+	       fail_option(ps, "longer than 255 characters");
+}
+
+/* Appends the comma-separated names of modules= to g's. */
+static bool set_modules(struct parser *ps, struct guest_config *g, const char *val)
+{
+	char list[WORD_MAX];
+	strlcpy(list, val, sizeof(list));
 	for (char *name = list, *next; name; name = next) {
 		for (next = name; *next && *next != ','; next++)
 			;
@@ -137,142 +219,198 @@ static const char *add_modules(struct guest_config *g, char *list)
 		else
 			next = NULL; /* that was the last */
 		if (g->module_count == VMM_MAX_MODULES)
-			return "modules= names more than 8 modules:";
+			return fail_option(ps, "more than 8 modules in '%s'", val);
 		if (!copy_name(g->modules[g->module_count++], name))
-			return "modules= needs names of 1 to 47 characters:";
+			return fail_option(ps, "'%s' is not a list of names of 1 to 47 characters", val);
 	}
-	return NULL;
+	return true;
 }
 
-_Static_assert(VMM_MAX_MODULES == 8 && GUEST_NAME_LEN == 48, "add_modules' messages name the limits");
-_Static_assert(GUEST_CMDLINE_LEN == 256, "apply's message names the limit");
+static bool set_memory(struct parser *ps, struct guest_config *g, const char *val)
+{
+	if (!parse_size(val, &g->memory))
+		return fail_option(ps, "'%s' is not a size (bytes, or a number with K, M or G)", val);
+	if (!g->memory || g->memory % 4096)
+		return fail_option(ps, "'%s' is not a non-zero multiple of 4K", val);
+	return true;
+}
 
-/* Applies one key=value word to g; returns an error message or NULL. */
-static const char *apply(struct guest_config *g, char *word)
+static bool set_vcpus(struct parser *ps, struct guest_config *g, const char *val)
+{
+	uint64_t n;
+	if (!parse_size(val, &n) || n < 1 || n > VMM_MAX_VCPUS)
+		return fail_option(ps, "'%s' is not 1 to 4", val);
+	g->vcpus = n;
+	return true;
+}
+
+static bool set_bench_build(struct parser *ps, struct guest_config *g, const char *val)
+{
+	return set_name(ps, g->bench_build, val);
+}
+
+static bool set_x2apic(struct parser *ps, struct guest_config *g, const char *val)
+{
+	if (strcmp(val, "off") != 0)
+		return fail_option(ps, "'%s' is not off (on is the default)", val);
+	g->no_x2apic = true;
+	return true;
+}
+
+/*
+ * An option of a guest line: key=value or a bare key.  Either set applies
+ * it, or it goes to offset field of struct guest_config: a flag (a bare
+ * key), a choice (the value one of names[], stored as first plus its
+ * index) or a number.
+ */
+struct option {
+	const char *key;
+	bool takes_value;
+	option_set set;
+	size_t field;
+	const char *const *names;
+	int n_names, first;
+};
+
+#define SETTER(k, fn) { .key = k, .takes_value = true, .set = fn }
+#define NUMBER(k, member) \
+	{ .key = k, .takes_value = true, .field = offsetof(struct guest_config, member) }
+#define FLAG(k, member) { .key = k, .field = offsetof(struct guest_config, member) }
+#define CHOICE(k, member, list, first_value)                                                \
+	{ .key = k, .takes_value = true, .field = offsetof(struct guest_config, member), \
+	  .names = list, .n_names = ARRAY_LEN(list), .first = first_value }
+_Static_assert(sizeof(enum guest_mode) == sizeof(int) && sizeof(enum guest_test) == sizeof(int),
+	       "a choice is stored as an int");
+
+static const struct option options[] = {
+	SETTER("module", set_module),
+	SETTER("kernel", set_kernel),
+	SETTER("initrd", set_initrd),
+	SETTER("expect", set_expect),
+	SETTER("cmdline", set_cmdline),
+	SETTER("modules", set_modules),
+	SETTER("memory", set_memory),
+	SETTER("vcpus", set_vcpus),
+	SETTER("bench-build", set_bench_build),
+	SETTER("x2apic", set_x2apic),
+	CHOICE("mode", mode, mode_names, 0),
+	CHOICE("test", test, test_names, 0),
+	CHOICE("pages", page_level, page_names, 1),
+	NUMBER("load", load),
+	NUMBER("timeout", timeout_s),
+	NUMBER("max-build-calls", max_build_calls),
+	NUMBER("restarts", max_restarts),
+	FLAG("kernel-cpuid", kernel_cpuid),
+	FLAG("hostile-vmm", hostile),
+	FLAG("disk", disk),
+	FLAG("alone", alone),
+	FLAG("exit-stats", exit_stats),
+};
+
+/* Stores first plus the index of val in o's names at *field, or the error listing them. */
+static bool set_choice(struct parser *ps, const struct option *o, int *field, const char *val)
+{
+	int i = lookup(val, o->names, o->n_names);
+	if (i >= 0) {
+		*field = o->first + i;
+		return true;
+	}
+	char list[128] = "";
+	for (int k = 0; k < o->n_names; k++)
+		fmt_snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
+			     o->names[k]);
+	return fail_option(ps, "'%s' is not one of %s", val, list);
+}
+
+/* Applies option o with val (NULL for a bare key) to g; false (and the error) if it is wrong. */
+static bool apply_option(struct parser *ps, const struct option *o, struct guest_config *g,
+			 const char *val)
+{
+	if (!!val != o->takes_value)
+		return fail_option(ps, "%s", o->takes_value ? "needs a value" : "takes no value");
+	if (o->set)
+		return o->set(ps, g, val);
+	char *field = (char *)g + o->field;
+	if (!val) {
+		*(bool *)field = true;
+		return true;
+	}
+	if (o->names)
+		return set_choice(ps, o, (int *)field, val);
+	return parse_size(val, (uint64_t *)field) || fail_option(ps, "'%s' is not a number", val);
+}
+
+/* Applies one key=value or bare word to g; false (and the error) if it is wrong. */
+static bool apply(struct parser *ps, struct guest_config *g, char *word)
 {
 	char *eq = word;
 	while (*eq && *eq != '=')
 		eq++;
-	if (!*eq) {
-		if (strcmp(word, "kernel-cpuid") == 0)
-			g->kernel_cpuid = true;
-		else if (strcmp(word, "hostile-vmm") == 0)
-			g->hostile = true;
-		else if (strcmp(word, "disk") == 0)
-			g->disk = true;
-		else if (strcmp(word, "alone") == 0)
-			g->alone = true;
-		else if (strcmp(word, "exit-stats") == 0)
-			g->exit_stats = true;
-		else
-			return "unknown option";
-		return NULL;
-	}
+	const char *val = *eq ? eq + 1 : NULL;
 	*eq = 0;
-	const char *key = word, *val = eq + 1;
-	int i;
-	if (strcmp(key, "module") == 0 && copy_name(g->module, val))
-		;
-	else if (strcmp(key, "kernel") == 0 && copy_name(g->module, val))
-		g->mode = MODE_MULTIBOOT;
-	else if (strcmp(key, "initrd") == 0) {
-		if (!copy_name(g->initrd, val))
-			return "initrd= needs a name of 1 to 47 characters:";
-	} else if (strcmp(key, "expect") == 0) {
-		if (!val[0] || strlcpy(g->expect, val, sizeof(g->expect)) >= sizeof(g->expect))
-			return "expect= needs 1 to 63 characters:";
-	} else if (strcmp(key, "cmdline") == 0) {
-		if (strlcpy(g->cmdline, val, sizeof(g->cmdline)) >= sizeof(g->cmdline))
-			return "cmdline= is longer than 255 characters:";
-	} else if (strcmp(key, "modules") == 0) {
-		const char *why = add_modules(g, eq + 1);
-		if (why)
-			return why;
-	} else if (strcmp(key, "mode") == 0 && (i = lookup(val, mode_names, ARRAY_LEN(mode_names))) >= 0)
-		g->mode = i;
-	else if (strcmp(key, "test") == 0 && (i = lookup(val, test_names, ARRAY_LEN(test_names))) >= 0)
-		g->test = i;
-	else if (strcmp(key, "load") == 0 && parse_size(val, &g->load))
-		;
-	else if (strcmp(key, "memory") == 0 && parse_size(val, &g->memory) &&
-		 g->memory % 4096 == 0 && g->memory)
-		;
-	else if (strcmp(key, "pages") == 0 && (i = lookup(val, page_names, ARRAY_LEN(page_names))) >= 0)
-		g->page_level = i + 1;
-	else if (strcmp(key, "vcpus") == 0) {
-		uint64_t n;
-		if (!parse_size(val, &n) || n < 1 || n > VMM_MAX_VCPUS)
-			return "vcpus= must be 1 to 4:";
-		g->vcpus = n;
-	} else if (strcmp(key, "bench-build") == 0)
-		strlcpy(g->bench_build, val, sizeof(g->bench_build));
-	else if (strcmp(key, "timeout") == 0 && parse_size(val, &g->timeout_s))
-		;
-	else if (strcmp(key, "x2apic") == 0 && strcmp(val, "off") == 0)
-		g->no_x2apic = true;
-	else if (strcmp(key, "max-build-calls") == 0 && parse_size(val, &g->max_build_calls))
-		;
-	else if (strcmp(key, "restarts") == 0 && parse_size(val, &g->max_restarts))
-		;
-	else
-		return "bad option";
-	return NULL;
+	ps->key = word;
+	if (ps->c.bad)
+		return fail_option(ps, "%s", ps->c.bad);
+	for (unsigned i = 0; i < ARRAY_LEN(options); i++)
+		if (strcmp(word, options[i].key) == 0)
+			return apply_option(ps, &options[i], g, val);
+	return fail_option(ps, "unknown");
 }
 
 _Static_assert(GUEST_MEMORY_MAX == 0xfeb00000ULL, "check_guest's message names the limit");
 
-/* What is wrong with a whole guest line, or NULL. */
-static const char *check_guest(const struct guest_config *g)
+/* Checks a whole guest line; false (and the error, naming an option) if it is wrong. */
+static bool check_guest(struct parser *ps, const struct guest_config *g)
 {
 	if (g->memory % guest_page_bytes(g))
-		return "memory= is not whole pages of pages=";
+		return fail(ps, "option 'memory': not whole pages of pages=");
 	if (g->memory > GUEST_MEMORY_MAX)
-		return "memory= reaches the devices at 0xfeb00000: at most 4075M";
+		return fail(ps, "option 'memory': reaches the devices at 0xfeb00000: at most 4075M");
 	if (g->mode != MODE_MULTIBOOT && (g->cmdline[0] || g->module_count || g->initrd[0]))
-		return "cmdline=, modules= and initrd= are for kernels (kernel=)";
+		return fail(ps, "options 'cmdline', 'modules' and 'initrd' are for kernels (kernel=)");
 	if ((g->test == TEST_CONSOLE) != !!g->expect[0])
-		return "test=console and expect= go together";
+		return fail(ps, "options 'test=console' and 'expect' go together");
 	if (g->module_count && g->initrd[0])
-		return "modules= is for a Multiboot kernel, initrd= for a Linux one: not both";
-	return NULL;
+		return fail(ps, "options 'modules' (a Multiboot kernel's) and 'initrd' (a Linux "
+			    "one's): not both");
+	return true;
 }
 
-int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
-		       char *err, unsigned err_len)
+/* Starts guest g named name with the defaults. */
+static void guest_defaults(struct guest_config *g, const char *name)
 {
-	struct cursor c = { text, text + len, 1, NULL };
+	memset(g, 0, sizeof(*g));
+	strlcpy(g->name, name, sizeof(g->name));
+	strlcpy(g->module, name, sizeof(g->module));
+	g->mode = MODE_PROTECTED;
+	g->memory = 1 << 20;
+	g->page_level = 1;
+	g->vcpus = 1;
+}
+
+int guest_config_parse(const char *file, const char *text, uint64_t len,
+		       struct guest_config *out, unsigned max, char *err, unsigned err_len)
+{
+	struct parser ps = { { text, text + len, 1, NULL }, file, NULL, err, err_len };
+	struct cursor *c = &ps.c;
 	char word[WORD_MAX];
 	unsigned n = 0;
-	for (; c.p < c.end; skip_line(&c)) {
-		if (!next_word(&c, word, sizeof(word)))
+	if (err_len)
+		err[0] = 0;
+	for (; c->p < c->end; skip_line(c)) {
+		if (!next_word(c, word, sizeof(word)))
 			continue;
-		if (strcmp(word, "guest") != 0 || !next_word(&c, word, sizeof(word)) || c.bad ||
-		    n == max) {
-			fmt_snprintf(err, err_len, "line %u: expected 'guest NAME ...'", c.line);
-			return -1;
-		}
+		if (strcmp(word, "guest") != 0 || !next_word(c, word, sizeof(word)) || c->bad)
+			return fail(&ps, "expected 'guest NAME ...'"), -1;
+		if (n == max)
+			return fail(&ps, "more than %u guests", max), -1;
 		struct guest_config *g = &out[n++];
-		memset(g, 0, sizeof(*g));
-		strlcpy(g->name, word, sizeof(g->name));
-		strlcpy(g->module, word, sizeof(g->module));
-		g->mode = MODE_PROTECTED;
-		g->memory = 1 << 20;
-		g->page_level = 1;
-		g->vcpus = 1;
-		while (next_word(&c, word, sizeof(word))) {
-			char copy[WORD_MAX];
-			strlcpy(copy, word, sizeof(copy));
-			const char *why = c.bad ? c.bad : apply(g, word);
-			if (why) {
-				fmt_snprintf(err, err_len, "line %u: %s '%s'", c.line, why, copy);
+		guest_defaults(g, word);
+		while (next_word(c, word, sizeof(word)))
+			if (!apply(&ps, g, word))
 				return -1;
-			}
-		}
-		const char *why = check_guest(g);
-		if (why) {
-			fmt_snprintf(err, err_len, "line %u: %s", c.line, why);
+		if (!check_guest(&ps, g))
 			return -1;
-		}
 	}
 	return n;
 }

@@ -78,12 +78,15 @@ static void size_windows(void)
 
 static unsigned read_config(void)
 {
-	static char text[16384], err[96], own[48];
+	static char text[16384], err[160], own[48];
 	uint64_t bytes, slot;
 	fmt_snprintf(own, sizeof(own), "%s.cfg", program_name()); /* NAME.cfg, else vmm.cfg */
 	slot = module_slot(own, &bytes);
-	if (slot == SLOT_NONE)
-		slot = module_slot(CONFIG_MODULE, &bytes);
+	const char *file = own;
+	if (slot == SLOT_NONE) {
+		file = CONFIG_MODULE;
+		slot = module_slot(file, &bytes);
+	}
 	if (slot == SLOT_NONE) {
 		uprintf("vmm: no configuration (module %s or %s)\n", own, CONFIG_MODULE);
 		return 0;
@@ -99,9 +102,9 @@ static unsigned read_config(void)
 	}
 	memcpy(text, (const void *)CONFIG_WINDOW, bytes);
 	static struct guest_config cfg[VMM_MAX_GUESTS];
-	int n = guest_config_parse(text, bytes, cfg, VMM_MAX_GUESTS, err, sizeof(err));
+	int n = guest_config_parse(file, text, bytes, cfg, VMM_MAX_GUESTS, err, sizeof(err));
 	if (n < 0) {
-		uprintf("vmm: %s: %s\n", CONFIG_MODULE, err);
+		uprintf("vmm: %s\n", err);
 		return 0;
 	}
 	for (int i = 0; i < n; i++)

@@ -220,8 +220,13 @@ static inline void advance_rip(struct exit_ctx *x, uint64_t len)
 	}
 }
 
-int guest_config_parse(const char *text, uint64_t len, struct guest_config *out, unsigned max,
-		       char *err, unsigned err_len);
+/*
+ * Parses the configuration text (len bytes) of module file into out[max];
+ * returns the number of guests, or -1 with the first error in err, which
+ * names file, the line and the option.
+ */
+int guest_config_parse(const char *file, const char *text, uint64_t len,
+		       struct guest_config *out, unsigned max, char *err, unsigned err_len);
 
 /* guest.c */
 /* Builds g, its vCPU c bound to its thread's endpoint with badge c << 32 | badge, and runs the BSP. */

@@ -141,10 +141,10 @@ TEST(config_restart)
 
 TEST(config_bad_restart)
 {
-	CHECK(rejects("server a restart=yes", "line 1: 'restart' takes no value"));
-	CHECK(rejects("server a restart=", "line 1: 'restart' takes no value"));
-	CHECK(rejects("server a restart restart", "line 1: 'restart' given twice"));
-	CHECK(rejects("server a restarts", "line 1: unknown option 'restarts'"));
+	CHECK(rejects("server a restart=yes", "line 1: option 'restart': takes no value"));
+	CHECK(rejects("server a restart=", "line 1: option 'restart': takes no value"));
+	CHECK(rejects("server a restart restart", "line 1: option 'restart': given twice"));
+	CHECK(rejects("server a restarts", "line 1: option 'restarts': unknown"));
 	/* The word is an option only after the name. */
 	CHECK_EQ(parse("server restart"), 0);
 	CHECK_STR(cfg.servers[0].name, "restart");
@@ -215,21 +215,21 @@ TEST(config_modules_limit)
 	snprintf(want, sizeof(want), "m%d", CONFIG_MAX_MODULES - 1);
 	CHECK_STR(cfg.servers[0].modules[CONFIG_MAX_MODULES - 1], want);
 	strcat(text, " modules=one-more");
-	snprintf(want, sizeof(want), "line 1: more than %d modules", CONFIG_MAX_MODULES);
+	snprintf(want, sizeof(want), "line 1: option 'modules': more than %d modules", CONFIG_MAX_MODULES);
 	CHECK(rejects(text, want));
 }
 
 TEST(config_bad_modules)
 {
-	CHECK(rejects("server a modules=", "line 1: empty item in list ''"));
-	CHECK(rejects("server a modules=x,", "line 1: empty item in list 'x,'"));
-	CHECK(rejects("server a modules=x,,y", "line 1: empty item in list 'x,,y'"));
-	CHECK(rejects("server a modules", "line 1: 'modules' needs a value"));
-	CHECK(rejects("server a modules=x,x", "line 1: modules=x given twice"));
-	CHECK(rejects("server a modules=x modules=x", "line 1: modules=x given twice"));
-	CHECK(rejects("server a modules=a/b", "line 1: modules 'a/b': bad character"));
+	CHECK(rejects("server a modules=", "line 1: option 'modules': empty item in list ''"));
+	CHECK(rejects("server a modules=x,", "line 1: option 'modules': empty item in list 'x,'"));
+	CHECK(rejects("server a modules=x,,y", "line 1: option 'modules': empty item in list 'x,,y'"));
+	CHECK(rejects("server a modules", "line 1: option 'modules': needs a value"));
+	CHECK(rejects("server a modules=x,x", "line 1: option 'modules': x given twice"));
+	CHECK(rejects("server a modules=x modules=x", "line 1: option 'modules': x given twice"));
+	CHECK(rejects("server a modules=a/b", "line 1: option 'modules': name 'a/b': bad character"));
 	CHECK(rejects("server a modules=abcdefghijabcdefghijabcdefghij12",
-		      "line 1: modules 'abcdefghijabcdefghijabcdefghij12': names have 1 to 31 "
+		      "line 1: option 'modules': name 'abcdefghijabcdefghijabcdefghij12': names have 1 to 31 "
 		      "characters"));
 }
 
@@ -246,64 +246,66 @@ TEST(config_bad_lines)
 
 TEST(config_bad_options)
 {
-	CHECK(rejects("server a\nserver b colour=red", "line 2: unknown option 'colour'"));
-	CHECK(rejects("server a memory", "line 1: 'memory' needs a value"));
-	CHECK(rejects("server a console=yes", "line 1: 'console' takes no value"));
-	CHECK(rejects("server a console console", "line 1: 'console' given twice"));
-	CHECK(rejects("server a module=x module=y", "line 1: 'module' given twice"));
-	CHECK(rejects("server a module=", "line 1: module '': names have 1 to 31 characters"));
+	CHECK(rejects("server a\nserver b colour=red", "line 2: option 'colour': unknown"));
+	CHECK(rejects("server a memory", "line 1: option 'memory': needs a value"));
+	CHECK(rejects("server a console=yes", "line 1: option 'console': takes no value"));
+	CHECK(rejects("server a console console", "line 1: option 'console': given twice"));
+	CHECK(rejects("server a module=x module=y", "line 1: option 'module': given twice"));
+	CHECK(rejects("server a module=",
+		      "line 1: option 'module': name '': names have 1 to 31 characters"));
 }
 
 TEST(config_bad_priority)
 {
-	CHECK(rejects("server a priority=256", "line 1: priority: '256' is not 0 to 255"));
-	CHECK(rejects("server a priority=-1", "line 1: priority: '-1' is not 0 to 255"));
-	CHECK(rejects("server a priority=0x", "line 1: priority: '0x' is not 0 to 255"));
-	CHECK(rejects("server a priority=1a", "line 1: priority: '1a' is not 0 to 255"));
+	CHECK(rejects("server a priority=256", "line 1: option 'priority': '256' is not 0 to 255"));
+	CHECK(rejects("server a priority=-1", "line 1: option 'priority': '-1' is not 0 to 255"));
+	CHECK(rejects("server a priority=0x", "line 1: option 'priority': '0x' is not 0 to 255"));
+	CHECK(rejects("server a priority=1a", "line 1: option 'priority': '1a' is not 0 to 255"));
 }
 
 TEST(config_bad_sizes)
 {
 	CHECK(rejects("server a memory=100000",
-		      "line 1: memory: 100000 is not a non-zero multiple of 4K"));
-	CHECK(rejects("server a memory=16K", "line 1: memory: 16K is not 64K to 512M"));
-	CHECK(rejects("server a memory=1G", "line 1: memory: 1G is not 64K to 512M"));
-	CHECK(rejects("server a memory=4T", "line 1: memory: bad size '4T'"));
-	CHECK(rejects("server a memory=K", "line 1: memory: bad size 'K'"));
+		      "line 1: option 'memory': 100000 is not a non-zero multiple of 4K"));
+	CHECK(rejects("server a memory=16K", "line 1: option 'memory': 16K is not 64K to 512M"));
+	CHECK(rejects("server a memory=1G", "line 1: option 'memory': 1G is not 64K to 512M"));
+	CHECK(rejects("server a memory=4T", "line 1: option 'memory': bad size '4T'"));
+	CHECK(rejects("server a memory=K", "line 1: option 'memory': bad size 'K'"));
 	CHECK(rejects("server a untyped=99999999999999999999",
-		      "line 1: untyped: bad size '99999999999999999999'"));
+		      "line 1: option 'untyped': bad size '99999999999999999999'"));
 	CHECK(rejects("server a untyped=17179869184G", /* 2^34 G overflows */
-		      "line 1: untyped: bad size '17179869184G'"));
-	CHECK(rejects("server a untyped=0", "line 1: untyped: 0 is not a non-zero multiple of 4K"));
+		      "line 1: option 'untyped': bad size '17179869184G'"));
+	CHECK(rejects("server a untyped=0",
+		      "line 1: option 'untyped': 0 is not a non-zero multiple of 4K"));
 }
 
 TEST(config_bad_ioports)
 {
 	CHECK(rejects("server a ioports=0x43-0x40",
-		      "line 1: ioports: '0x43-0x40' is not a port range within 0-0xffff"));
+		      "line 1: option 'ioports': '0x43-0x40' is not a port range within 0-0xffff"));
 	CHECK(rejects("server a ioports=0-0x10000",
-		      "line 1: ioports: '0-0x10000' is not a port range within 0-0xffff"));
+		      "line 1: option 'ioports': '0-0x10000' is not a port range within 0-0xffff"));
 	CHECK(rejects("server a ioports=1-",
-		      "line 1: ioports: '1-' is not a port range within 0-0xffff"));
-	CHECK(rejects("server a ioports=1 ioports=2", "line 1: 'ioports' given twice"));
+		      "line 1: option 'ioports': '1-' is not a port range within 0-0xffff"));
+	CHECK(rejects("server a ioports=1 ioports=2", "line 1: option 'ioports': given twice"));
 }
 
 TEST(config_bad_irqs)
 {
-	CHECK(rejects("server a irq=16", "line 1: irq: '16' is not 0 to 15"));
-	CHECK(rejects("server a irq=1,1", "line 1: irq 1 given twice"));
-	CHECK(rejects("server a irq=1 irq=1", "line 1: irq 1 given twice"));
-	CHECK(rejects("server a irq=1,,2", "line 1: empty item in list '1,,2'"));
-	CHECK(rejects("server a irq=1,", "line 1: empty item in list '1,'"));
+	CHECK(rejects("server a irq=16", "line 1: option 'irq': '16' is not 0 to 15"));
+	CHECK(rejects("server a irq=1,1", "line 1: option 'irq': 1 given twice"));
+	CHECK(rejects("server a irq=1 irq=1", "line 1: option 'irq': 1 given twice"));
+	CHECK(rejects("server a irq=1,,2", "line 1: option 'irq': empty item in list '1,,2'"));
+	CHECK(rejects("server a irq=1,", "line 1: option 'irq': empty item in list '1,'"));
 }
 
 TEST(config_bad_connections)
 {
 	CHECK(rejects("server a\nserver b connect=a\nserver c connect=nope\n",
-		      "line 3: connect=nope: no such server"));
-	CHECK(rejects("server a\nserver b connect=a,a", "line 2: connect=a given twice"));
+		      "line 3: option 'connect': no such server 'nope'"));
+	CHECK(rejects("server a\nserver b connect=a,a", "line 2: option 'connect': a given twice"));
 	CHECK(rejects("server a connect=a,b,c,d,e,f,g,h,i",
-		      "line 1: more than 8 connections"));
+		      "line 1: option 'connect': more than 8 connections"));
 }
 
 TEST(config_too_many_servers)
@@ -414,31 +416,31 @@ TEST(config_disk_regions_overlap)
 static const struct {
 	const char *text, *message;
 } bad_disks[] = {
-	{ "server a disk=ata", "line 1: disk: 'ata' is not SERVER:FIRST+SECTORS" },
-	{ "server a disk=ata:0", "line 1: disk: 'ata:0' is not SERVER:FIRST+SECTORS" },
-	{ "server a disk", "line 1: 'disk' needs a value" },
-	{ "server a disk=a/b:0+1", "line 1: disk 'a/b': bad character" },
-	{ "server a disk=:0+1", "line 1: disk '': names have 1 to 31 characters" },
-	{ "server a disk=ata:+1", "line 1: disk: bad sector number or count in '+1'" },
-	{ "server a disk=ata:0+", "line 1: disk: bad sector number or count in '0+'" },
-	{ "server a disk=ata:x+1", "line 1: disk: bad sector number or count in 'x+1'" },
-	{ "server a disk=ata:0+4T", "line 1: disk: bad sector number or count in '0+4T'" },
-	{ "server a disk=ata:0+-1", "line 1: disk: bad sector number or count in '0+-1'" },
+	{ "server a disk=ata", "line 1: option 'disk': 'ata' is not SERVER:FIRST+SECTORS" },
+	{ "server a disk=ata:0", "line 1: option 'disk': 'ata:0' is not SERVER:FIRST+SECTORS" },
+	{ "server a disk", "line 1: option 'disk': needs a value" },
+	{ "server a disk=a/b:0+1", "line 1: option 'disk': name 'a/b': bad character" },
+	{ "server a disk=:0+1", "line 1: option 'disk': name '': names have 1 to 31 characters" },
+	{ "server a disk=ata:+1", "line 1: option 'disk': bad sector number or count in '+1'" },
+	{ "server a disk=ata:0+", "line 1: option 'disk': bad sector number or count in '0+'" },
+	{ "server a disk=ata:x+1", "line 1: option 'disk': bad sector number or count in 'x+1'" },
+	{ "server a disk=ata:0+4T", "line 1: option 'disk': bad sector number or count in '0+4T'" },
+	{ "server a disk=ata:0+-1", "line 1: option 'disk': bad sector number or count in '0+-1'" },
 	{ "server a disk=ata:0+99999999999999999999",
-	  "line 1: disk: bad sector number or count in '0+99999999999999999999'" },
-	{ "server a disk=ata:7+0", "line 1: disk: '7+0' has no sectors" },
-	{ "server a disk=ata:0+0K", "line 1: disk: '0+0K' has no sectors" },
+	  "line 1: option 'disk': bad sector number or count in '0+99999999999999999999'" },
+	{ "server a disk=ata:7+0", "line 1: option 'disk': '7+0' has no sectors" },
+	{ "server a disk=ata:0+0K", "line 1: option 'disk': '0+0K' has no sectors" },
 	/* Past LBA28: by one sector, by a start alone, by a sum that would wrap 32 bits. */
 	{ "server a disk=ata:1+0x10000000",
-	  "line 1: disk: '1+0x10000000' ends past LBA28's 268435456 sectors" },
+	  "line 1: option 'disk': '1+0x10000000' ends past LBA28's 268435456 sectors" },
 	{ "server a disk=ata:0x10000000+1",
-	  "line 1: disk: '0x10000000+1' ends past LBA28's 268435456 sectors" },
+	  "line 1: option 'disk': '0x10000000+1' ends past LBA28's 268435456 sectors" },
 	{ "server a disk=ata:0xffffffff+2",
-	  "line 1: disk: '0xffffffff+2' ends past LBA28's 268435456 sectors" },
-	{ "server a disk=ata:128G+1", "line 1: disk: '128G+1' ends past LBA28's 268435456 sectors" },
-	{ "server a disk=ata:0+1 disk=ata:1+1", "line 1: disk=ata given twice" },
+	  "line 1: option 'disk': '0xffffffff+2' ends past LBA28's 268435456 sectors" },
+	{ "server a disk=ata:128G+1", "line 1: option 'disk': '128G+1' ends past LBA28's 268435456 sectors" },
+	{ "server a disk=ata:0+1 disk=ata:1+1", "line 1: option 'disk': ata given twice" },
 	{ "server a disk=a:0+1 disk=b:0+1 disk=c:0+1 disk=d:0+1 disk=e:0+1 disk=f:0+1 "
-	  "disk=g:0+1 disk=h:0+1 disk=i:0+1", "line 1: more than 8 disk regions" },
+	  "disk=g:0+1 disk=h:0+1 disk=i:0+1", "line 1: option 'disk': more than 8 disk regions" },
 	/* Only for a connection of the same line. */
 	{ "server ata\nserver a disk=ata:0+1\n", "line 2: disk=ata: not connected to ata (connect=)" },
 	{ "server ata\nserver a connect=ata disk=atb:0+1\nserver atb\n",
