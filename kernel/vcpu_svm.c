@@ -152,12 +152,12 @@ static bool has_tsc_aux;  /* the CPU has TSC_AUX (RDTSCP): set at the first setu
 /*
  * What an entry must do first besides the common work (vcpu.h's
  * entry_work, one byte the entry tests): load the guest's TSC_AUX when it
- * is not the host's 0, and open an NMI window asked for.
+ * is not the host's 0, and open an NMI or interrupt window asked for.
  */
 static void entry_work_changed(struct vcpu *v)
 {
 	v->entry_work &= ~VCPU_ENTRY_BACKEND;
-	if (v->svm.tsc_aux || v->svm.nmi_window)
+	if (v->svm.tsc_aux || v->svm.nmi_window || v->svm.intr_window)
 		v->entry_work |= VCPU_ENTRY_BACKEND;
 }
 
@@ -481,15 +481,40 @@ static void write_vintr(struct vcpu *v, bool window)
 	*u64(v, C_VINTR) = window ? vintr | V_IRQ | V_INTR_PRIO | V_IGN_TPR : vintr;
 	*u32(v, C_INTERCEPT_MISC1) = window ? *u32(v, C_INTERCEPT_MISC1) | I1_VINTR
 					    : *u32(v, C_INTERCEPT_MISC1) & ~I1_VINTR;
+	v->svm.intr_window = window;
+	entry_work_changed(v);
 }
 
 static void __attribute__((noreturn)) nmi_window_open(struct thread *t);
+
+/*
+ * An interrupt window asked for while the guest can take an interrupt
+ * now (IF set, no STI or MOV SS shadow, no event on its way in) is open
+ * at the entry: the exit comes before the guest runs, as VMX's does.
+ * The CPU would take its VINTR exit at once too, but Bochs 2.7 does not
+ * look at a pending virtual interrupt after VMRUN until the guest's IF
+ * changes: a window asked for while IF was clear, whose STI the host's
+ * timer interrupt exited right after, stayed shut until the guest's
+ * next CLI (the test guest `lapic`'s self-IPI came too late).
+ */
+static void __attribute__((noreturn)) intr_window_open(struct thread *t)
+{
+	struct vcpu *v = t->vcpu;
+	write_vintr(v, false);
+	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
+	*u64(v, C_EXITINTINFO) = 0;
+	vcpu_exit(t, VMEXIT_INTERRUPT_WINDOW);
+	return_to_user();
+}
 
 static bool svm_entry_work(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
 	if (v->svm.nmi_window && !v->svm.nmi_blocked)
 		nmi_window_open(t); /* no return */
+	if (v->svm.intr_window && (*u64(v, S_RFLAGS) & RFLAGS_IF) &&
+	    !(*u64(v, C_INT_SHADOW) & 1) && !(*u64(v, C_EVENTINJ) & VM_EVENT_VALID))
+		intr_window_open(t); /* no return */
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, v->svm.tsc_aux);
 	return false;

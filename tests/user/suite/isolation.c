@@ -715,6 +715,32 @@ static enum result nmi_window_opens_after_the_handlers_iret(void)
 	return PASS;
 }
 
+/*
+ * An interrupt window asked for while the guest can already take an
+ * interrupt is open at the entry: the exit comes before the guest's first
+ * instruction (its CPUID would exit otherwise).  Bochs's SVM took its
+ * VINTR exit only once the guest changed IF (kernel/vcpu_svm.c,
+ * intr_window_open).
+ */
+static enum result interrupt_window_open_at_entry_exits_first(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t *w = protected_mode_state();
+	w[VMW_RFLAGS] = 0x202; /* IF, no shadow */
+	w[VMW_MASK] |= VMG_CONTROLS;
+	w[VMW_CONTROLS] = VMC_INTR_WINDOW;
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_INTERRUPT_WINDOW);
+	CHECK(w[VMW_RIP] == CODE_GPA);
+	w[VMW_CONTROLS] = 0; /* no window now: the guest runs to its CPUID */
+	CHECK_OK(vm_reply(VMG_CONTROLS));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
 /* --- guest-physical spaces ------------------------------------------------- */
 
 /*
@@ -1295,6 +1321,7 @@ static const struct test_case cases[] = {
 	{ "guest_xcr0_is_the_vcpus", guest_xcr0_is_the_vcpus },
 	{ "guest_cr8_reaches_the_vmm", guest_cr8_reaches_the_vmm },
 	{ "nmi_window_opens_after_the_handlers_iret", nmi_window_opens_after_the_handlers_iret },
+	{ "interrupt_window_open_at_entry_exits_first", interrupt_window_open_at_entry_exits_first },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
 	{ "fault_without_idt_is_a_triple_fault", fault_without_idt_is_a_triple_fault },
