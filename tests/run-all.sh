@@ -95,6 +95,8 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	# make iso GUEST=FILE with a kernel from outside the repository, booted
 	# in QEMU; the ISO remade when the kernel changes (tests/guestcmd.sh).
 	tests/guestcmd.sh "$build" "$logs"
+	# make run's terminal: Ctrl-A reaches the machine (QEMU's escape is Ctrl-]).
+	tests/terminal.sh "$build" "$logs"
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
 	# Debian's Linux kernel booted natively (docs/linux.md); its /init prints the cases.
 	if [ -f "$build/test-linux.iso" ]; then

@@ -55,10 +55,12 @@ qemu)
 		exec qemu-system-x86_64 $QEMU_FLAGS -monitor "$monitor" -serial "file:$serial" \
 			</dev/null >"$emulog" 2>&1
 	fi
-	echo "QEMU: serial console below; Ctrl-A X quits." >&2
-	exec qemu-system-x86_64 $QEMU_FLAGS -serial mon:stdio ;;
+	# QEMU's own escape moves from Ctrl-A to Ctrl-], so that Ctrl-A reaches
+	# the machine: the serial driver's Ctrl-A 1, 2, ... switch consoles.
+	echo "QEMU: serial console below; Ctrl-] x quits (Ctrl-A goes to the machine)." >&2
+	exec qemu-system-x86_64 $QEMU_FLAGS -echr 0x1d -serial mon:stdio ;;
 qemu-gdb)
-	exec qemu-system-x86_64 $QEMU_FLAGS -serial mon:stdio -s -S ;;
+	exec qemu-system-x86_64 $QEMU_FLAGS -echr 0x1d -serial mon:stdio -s -S ;;
 bochs | bochs-svm)
 	# bochs: Intel with VMX and EPT; bochs-svm: AMD with SVM and nested paging.
 	model=corei7_skylake_x

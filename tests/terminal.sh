@@ -1,0 +1,56 @@
+#!/bin/sh
+# make run's terminal (tools/emu.sh qemu: the serial line on stdio, as a
+# person types into it): QEMU's own escape is Ctrl-], so Ctrl-A reaches
+# the machine, and the serial driver's Ctrl-A 1 and Ctrl-A 2 send each
+# line to its own VMM's guest (the switch suite's machine, tests/switch/,
+# typed at through a terminal of `script` instead of a socket).
+#   tests/terminal.sh BUILD LOGDIR
+set -u
+build=$1 logs=$2
+iso=$build/test-switch.iso
+log=$logs/terminal-qemu.log
+mkdir -p "$logs"
+if [ ! -f "$iso" ]; then
+	echo "not ok 1 qemu:terminal:ctrl_a_switches_consoles # no $iso"
+	exit 0
+fi
+fifo=$(mktemp -u) && mkfifo "$fifo" || exit 1
+rm -f "$log"
+# script gives QEMU a terminal; its input is the FIFO, held open below.
+script -qfec "tools/emu.sh qemu $iso" "$log" <"$fifo" >/dev/null 2>&1 &
+pid=$!
+exec 3>"$fifo"
+rm -f "$fifo"
+
+# Waits up to $2 seconds for the Nth ($1) line matching $3 in the log.
+wait_for() {
+	n=$1 limit=$2 pattern=$3 t=0
+	while [ "$(grep -a -c -- "$pattern" "$log" 2>/dev/null)" -lt "$n" ]; do
+		[ $t -ge "$limit" ] && return 1
+		sleep 1
+		t=$((t + 1))
+	done
+}
+ok=true
+if wait_for 1 120 '# input please'; then
+	printf '\0011hello first\r' >&3
+	wait_for 1 60 'guest echo: hello first' && wait_for 2 60 '# input please' &&
+		printf '\0012hello second\r' >&3
+	wait_for 1 60 'guest echo: hello second' || ok=false
+else
+	ok=false
+fi
+grep -a -q 'guest echo: hello first' "$log" || ok=false
+if $ok; then
+	echo "ok 1 qemu:terminal:ctrl_a_switches_consoles"
+else
+	echo "not ok 1 qemu:terminal:ctrl_a_switches_consoles # see $log"
+fi
+# The machine ends the run itself once its guests are done; make sure.
+sleep 2
+printf '\035x' >&3
+exec 3>&-
+sleep 1
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+exit 0
