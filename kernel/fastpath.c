@@ -2,7 +2,8 @@
  * The IPC fast path: a call to a waiting server, and the server's
  * reply-and-receive back to its caller, in the common case only:
  * short messages (registers only), no capability transfer, a partner
- * already waiting, and nobody of higher priority ready to run.  Anything
+ * already waiting, nobody of higher priority ready to run, and no CPU
+ * budget to charge between the two (budget.h).  Anything
  * else falls through to the general path in ipc.c, which gives the same
  * result; this path only skips its generality.
  */
@@ -47,7 +48,7 @@ void fastpath_call(struct trap_frame *r)
 		return;
 	struct endpoint *e = c->endpoint;
 	struct thread *server = fastpath_receiver(e);
-	if (!server)
+	if (!server || budget_fastpath_declines(self, server))
 		return;
 	server->regs.rsi = r->rsi; /* a short message's tag arrives as it was sent */
 	MSG_REGS_COPY(&server->regs, r);
@@ -85,7 +86,7 @@ void fastpath_reply_recv(struct trap_frame *r)
 		return;
 	struct endpoint *e = c->endpoint;
 	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
-	    sched_must_yield(client))
+	    sched_must_yield(client) || budget_fastpath_declines(self, client))
 		return;
 	/* Two ways on from here: an exit's reply is guest state, a call's a message. */
 	if (client->pending >= PENDING_FAULT) { /* (one test for the call's way: object.h) */

@@ -12,6 +12,7 @@
 #define FASTPATH_SYS_REPLY_RECV 4
 
 #ifndef __ASSEMBLER__
+#include "budget.h"
 #include "memory.h"
 #include "thread.h"
 #include "trap.h"
@@ -77,7 +78,7 @@ static inline __attribute__((always_inline)) void fastpath_vmexit(struct thread 
 		return;
 	struct endpoint *e = ep->endpoint;
 	struct thread *vmm = fastpath_receiver(e);
-	if (!vmm || vmm->utcb.type != OBJ_FRAME)
+	if (!vmm || vmm->utcb.type != OBJ_FRAME || budget_fastpath_declines(t, vmm))
 		return;
 	struct utcb *u = phys_to_virt(vmm->utcb.base);
 	if (!u)

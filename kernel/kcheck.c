@@ -6,8 +6,13 @@
  *   - thread states agree with the queues they are (or are not) on;
  *   - the timeout list holds exactly the threads in a timed wait, in
  *     deadline order, and the LAPIC timer fires by its first deadline;
+ *   - CPU budgets: a throttled task's runnable threads are on no run
+ *     queue (only on the background queue, if it may run there), an
+ *     unthrottled one has used less than its budget, and the timer fires
+ *     by every throttled task's replenishment;
  *   - and the hardware state the kernel relies on (kcheck_hw.c).
  */
+#include "budget.h"
 #include "cap.h"
 #include "frame.h"
 #include "kcheck.h"
@@ -105,8 +110,12 @@ static void check_thread(const struct thread *t)
 {
 	switch (t->state) {
 	case THREAD_RUNNABLE:
-		if (t != current && !t->q_next)
+		if (t == current)
+			break;
+		if (!budget_throttled(t) && !t->q_next)
 			fail("runnable thread on no run queue", t);
+		if (budget_throttled(t) && sched_background_queued(t) != t->sched_task->budget.background)
+			fail("throttled thread queued though it may not run in the background", t);
 		break;
 	case THREAD_SEND:
 	case THREAD_RECV:
@@ -156,6 +165,35 @@ static void check_timeouts(void)
 		fail("the timer is set to fire after the first deadline", 0);
 }
 
+/*
+ * Budgets: within their limits, the count of budgeted tasks right (the
+ * fast path trusts it), a task that may run has budget left (or is
+ * charged now: then the timer fires by its end), and the timer fires by
+ * every throttled task's next period.  (A throttled task's threads:
+ * check_thread.)
+ */
+static void check_budgets(void)
+{
+	unsigned budgeted = 0;
+	for (const struct task *t = all_tasks; t; t = t->all_next) {
+		const struct budget *b = &t->budget;
+		if (!b->amount) {
+			if (b->throttled)
+				fail("task without a budget throttled", t);
+			continue;
+		}
+		budgeted++;
+		if (b->amount > b->period)
+			fail("budget above its period", t);
+		if (!b->throttled && b->used >= b->amount)
+			fail("task with its budget used up not throttled", t);
+		if (b->throttled && (timer_due > b->period_end || budget_due > b->period_end))
+			fail("the timer is set to fire after a throttled task's period ends", t);
+	}
+	if (budgeted != budgets_active)
+		fail("count of budgeted tasks wrong", 0);
+}
+
 /* Capabilities, reference counts and thread states. */
 static void check_objects(void)
 {
@@ -166,6 +204,7 @@ static void check_objects(void)
 	for (struct thread *t = all_threads; t; t = t->all_next)
 		check_thread(t);
 	check_timeouts();
+	check_budgets();
 }
 
 /* The object invariants above, then the hardware ones (kcheck.h says which run). */

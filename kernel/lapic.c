@@ -4,13 +4,15 @@
  * port 0x61 while the LAPIC timer and the TSC run.
  *
  * The timer runs one-shot, always set for the earlier of two TSC times:
- * the scheduler's next tick (TIMER_HZ a second, in the TSC's phase) and
- * the first deadline of a timed wait (timeout.h).  So a timed wait ends
+ * the scheduler's next tick (TIMER_HZ a second, in the TSC's phase), the
+ * first deadline of a timed wait (timeout.h) and the next budget event
+ * (a task's CPU budget used up or replenished, budget.h).  So a timed wait ends
  * within a few LAPIC counts of its deadline instead of at the next tick
  * (docs/syscalls.md, "Timed waits", gives the figures).  The TSC-deadline
  * mode would save the conversion, but QEMU's software emulation lacks it;
  * the one-shot mode is on every local APIC.
  */
+#include "budget.h"
 #include "ipc.h"
 #include "lapic.h"
 #include "log.h"
@@ -111,6 +113,8 @@ static int calibrate(void)
 static void timer_program(uint64_t now)
 {
 	uint64_t due = timeout_first(&timeouts);
+	if (due > budget_due)
+		due = budget_due;
 	if (due > tick_due)
 		due = tick_due;
 	uint64_t delta = due > now ? due - now : 0;
@@ -140,6 +144,8 @@ static void timer_interrupt(struct trap_frame *f)
 			tick_due = now + tick_tsc;
 	}
 	notification_expire(now);
+	if (now >= budget_due)
+		budget_expire(now);
 	timer_program(now);
 	lapic_eoi();
 }

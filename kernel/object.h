@@ -100,6 +100,21 @@ struct obj_header {
 	uint64_t counted;
 };
 
+/*
+ * A task's CPU budget (kernel/budget.c): `amount` TSC counts in every
+ * `period`, charged for its threads' and its vCPUs' time.  amount 0: no
+ * budget, the task runs whenever its priority says (no accounting).
+ */
+struct budget {
+	uint64_t amount;             /* TSC counts a period; 0: unlimited */
+	uint64_t period;             /* TSC counts */
+	uint64_t used;               /* of amount, in the period that ends at period_end */
+	uint64_t period_end;         /* TSC at which the budget is replenished */
+	bool background;             /* throttled, it may still run when nothing else can */
+	bool throttled;              /* used up: its threads wait for period_end */
+	struct task *throttled_next; /* on budget.c's list of throttled tasks */
+};
+
 struct task {
 	struct obj_header hdr;
 	phys_addr pml4;
@@ -110,6 +125,8 @@ struct task {
 	struct pt_quota pt_quota;    /* physical pages left for page tables */
 	struct cap *mappings;        /* frame capabilities mapped here */
 	struct thread *threads;      /* threads running in this task */
+	struct thread *vcpus;        /* vCPUs whose time this task pays for (linked by task_next) */
+	struct budget budget;        /* its share of the CPU (kernel/budget.c) */
 	struct task *all_next;       /* every live task, for the invariant check */
 	struct task *zombie_next;    /* waiting to be torn down */
 };
@@ -146,7 +163,8 @@ struct thread {
 	struct obj_header hdr;
 	struct trap_frame regs;
 	struct task *task;
-	struct thread *task_next;      /* in task->threads */
+	struct thread *task_next;      /* in task->threads (a vCPU: in sched_task->vcpus) */
+	struct task *sched_task;       /* the task its time is charged to: task, or a vCPU's runner */
 	enum thread_state state;
 	uint8_t priority;
 	uint8_t timeslice;

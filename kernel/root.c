@@ -184,6 +184,9 @@ bool root_task_create(void)
 	next_slot = SLOT_FIRST_FREE_FIXED;
 	give_modules();
 	give_untyped();
+	/* After every other slot, so that adding it numbered none of them anew. */
+	bootinfo->sched_control_slot = next_slot;
+	give(next_slot++, (struct cap){ .type = OBJ_SCHED_CONTROL, .rights = RIGHTS_ALL });
 	bootinfo->first_free_slot = next_slot;
 
 	cap_derive(utcb, &th->utcb, RIGHTS_ALL, 0, 0);

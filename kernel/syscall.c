@@ -13,6 +13,7 @@
  * caller waits and its status is written when it wakes; and STATUS_RESTART:
  * the call stopped early (a long revoke made way) and runs again.
  */
+#include "budget.h"
 #include "cap.h"
 #include "entry.h"
 #include "frame.h"
@@ -20,6 +21,7 @@
 #include "ioport.h"
 #include "ipc.h"
 #include "irq.h"
+#include "lapic.h"
 #include "kcheck.h"
 #include "log.h"
 #include "mem.h"
@@ -331,6 +333,33 @@ static enum moat_status sys_unmap(struct trap_frame *r)
 	return OK;
 }
 
+/* --- CPU budgets ---------------------------------------------------------- */
+
+/* Microseconds to TSC counts (us is at most BUDGET_MAX_PERIOD_US: no overflow). */
+static uint64_t us_to_tsc(uint64_t us)
+{
+	return us * (tsc_rate / 1000) / 1000;
+}
+
+/* SYS_TASK_SET_BUDGET (sched_control, task, budget_us, period_us, flags) */
+static enum moat_status sys_task_set_budget(struct trap_frame *r)
+{
+	const uint64_t control_slot = r->rdi, task_slot = r->rsi, budget_us = r->rdx;
+	const uint64_t period_us = r->r10, flags = r->r8;
+	struct cap *control;
+	struct task *t;
+	CHECK(cap_lookup(SELF, control_slot, OBJ_SCHED_CONTROL, RIGHT_W, &control), "sched_control");
+	CHECK(task_arg(task_slot, &t), "task");
+	REFUSE_IF(flags & ~(uint64_t)BUDGET_BACKGROUND, ERR_INVALID_ARG, "flags");
+	bool unlimited = budget_us == 0 && period_us == 0;
+	REFUSE_IF(!unlimited && (period_us == 0 || period_us > BUDGET_MAX_PERIOD_US),
+		  ERR_INVALID_ARG, "period_us");
+	REFUSE_IF(!unlimited && (budget_us < BUDGET_MIN_US || budget_us > period_us),
+		  ERR_INVALID_ARG, "budget_us");
+	budget_set(t, us_to_tsc(budget_us), us_to_tsc(period_us), flags & BUDGET_BACKGROUND);
+	return OK;
+}
+
 /* --- threads ------------------------------------------------------------ */
 
 /* SYS_THREAD_CONFIGURE (thread, task, utcb_frame, fault_ep) */
@@ -512,6 +541,7 @@ static enum moat_status sys_vcpu_run(struct trap_frame *r)
 	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
 	REFUSE_IF(v->space.type != OBJ_GPA_SPACE, ERR_INVALID_ARG, "vcpu (no guest memory)");
 	REFUSE_IF(v->thread->state != THREAD_INACTIVE, ERR_BUSY, "vcpu (not stopped)");
+	thread_charge_to(v->thread, SELF); /* its time is the runner's (docs/partitions.md) */
 	thread_run(v->thread);
 	return OK;
 }
@@ -667,6 +697,7 @@ static syscall_handler *const syscalls[SYS_COUNT] = {
 	[SYS_CONSOLE_TAKE] = sys_console_take,
 	[SYS_CONSOLE_READ] = sys_console_read,
 	[SYS_WAIT_UNTIL] = sys_wait_until,
+	[SYS_TASK_SET_BUDGET] = sys_task_set_budget,
 };
 
 /* Entered from entry.S (after the fast path declined) with the registers in current->regs. */

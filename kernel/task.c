@@ -11,6 +11,7 @@
  *   pages 4-11 capability space (CSPACE_SLOTS x 64 bytes)
  *   the rest   the quota of pages for the task's page tables
  */
+#include "budget.h"
 #include "cap.h"
 #include "frame.h"
 #include "gdt.h"
@@ -126,6 +127,11 @@ void task_destroy(struct task *t)
 		cap_delete(&t->cspace[i]);
 	while (t->threads)
 		thread_set_task(t->threads, 0);
+	while (t->vcpus) { /* nobody pays for them now: stopped until a task runs them again */
+		thread_stop(t->vcpus, ERR_DELETED);
+		thread_charge_to(t->vcpus, 0);
+	}
+	budget_task_gone(t);
 	frame_forget_mappings(&t->mappings); /* the page tables go with t */
 	if ((read_cr3() & PTE_ADDR) == t->pml4)
 		write_cr3(paging_kernel_pml4());

@@ -6,7 +6,13 @@
  * across a block: a blocked thread is fully described by its state field
  * and saved registers, so leaving the kernel is always "pick a thread and
  * load its registers" (return_to_user).
+ *
+ * A thread whose task's CPU budget is used up (budget.c throttles the
+ * task) is runnable but on no run queue until the task's next period; if
+ * the task may run in the background, it waits on one more queue
+ * (`background`) that runs only when every run queue is empty.
  */
+#include "budget.h"
 #include "cap.h"
 #include "fpu.h"
 #include "gdt.h"
@@ -26,6 +32,37 @@ static struct thread *runq[PRIORITY_MAX + 1];
 static uint64_t runq_bitmap[4];
 static uint64_t runq_words; /* bit w set: runq_bitmap[w] is not zero */
 int runq_top = -1; /* the highest priority with a queued thread, kept for sched_preempts() */
+static struct thread *background; /* threads of throttled tasks that may run in the background */
+
+/* Appends t to the circular list *head. */
+static void ring_append(struct thread **head, struct thread *t)
+{
+	if (!*head) {
+		t->q_next = t->q_prev = t;
+		*head = t;
+		return;
+	}
+	t->q_prev = (*head)->q_prev;
+	t->q_next = *head;
+	(*head)->q_prev->q_next = t;
+	(*head)->q_prev = t;
+}
+
+/* Takes t off the circular list *head; true if the list is empty now. */
+static bool ring_remove(struct thread **head, struct thread *t)
+{
+	bool last = t->q_next == t;
+	if (last) {
+		*head = 0;
+	} else {
+		t->q_prev->q_next = t->q_next;
+		t->q_next->q_prev = t->q_prev;
+		if (*head == t)
+			*head = t->q_next;
+	}
+	t->q_next = t->q_prev = 0;
+	return last;
+}
 
 /* The highest priority with a runnable thread waiting, or -1. */
 static int sched_highest_priority(void)
@@ -56,25 +93,26 @@ void sched_make_runnable(struct thread *t)
 	t->state = THREAD_RUNNABLE;
 	if (t == current)
 		return;
-	unsigned p = t->priority;
-	if (!runq[p]) {
-		t->q_next = t->q_prev = t;
-		runq[p] = t;
-		runq_bitmap[p / 64] |= 1ULL << (p % 64);
-		runq_words |= 1ULL << (p / 64);
-		if ((int)p > runq_top)
-			runq_top = p;
-	} else { /* append at the tail of the circular list */
-		t->q_prev = runq[p]->q_prev;
-		t->q_next = runq[p];
-		runq[p]->q_prev->q_next = t;
-		runq[p]->q_prev = t;
-	}
 	/*
 	 * t keeps what is left of its slice: a thread that blocks often (a
 	 * vCPU exiting to its VMM) must not get a fresh one on every wake-up,
 	 * or it would never make way for its peers.
 	 */
+	if (__builtin_expect(budget_throttled(t), 0)) {
+		if (t->sched_task->budget.background)
+			ring_append(&background, t);
+		else
+			t->q_next = t->q_prev = 0; /* waits for its task's next period */
+		return;
+	}
+	unsigned p = t->priority;
+	if (!runq[p]) {
+		runq_bitmap[p / 64] |= 1ULL << (p % 64);
+		runq_words |= 1ULL << (p / 64);
+		if ((int)p > runq_top)
+			runq_top = p;
+	}
+	ring_append(&runq[p], t); /* at the tail */
 }
 
 /* Takes a runnable thread off its run queue (not the running one: it is on none). */
@@ -82,20 +120,48 @@ void sched_remove(struct thread *t)
 {
 	if (t->state != THREAD_RUNNABLE || t == current)
 		return;
+	if (__builtin_expect(budget_throttled(t), 0)) {
+		if (t->q_next)
+			ring_remove(&background, t);
+		return;
+	}
 	unsigned p = t->priority;
-	if (t->q_next == t) {
-		runq[p] = 0;
+	if (ring_remove(&runq[p], t)) {
 		runq_bitmap[p / 64] &= ~(1ULL << (p % 64));
 		if (!runq_bitmap[p / 64])
 			runq_words &= ~(1ULL << (p / 64));
 		runq_top = sched_highest_priority();
-	} else {
-		t->q_prev->q_next = t->q_next;
-		t->q_next->q_prev = t->q_prev;
-		if (runq[p] == t)
-			runq[p] = t->q_next;
 	}
-	t->q_next = t->q_prev = 0;
+}
+
+/* Calls fn on every thread and vCPU whose time task k pays for. */
+static void for_each_charged(struct task *k, void (*fn)(struct thread *t))
+{
+	for (struct thread *t = k->threads; t; t = t->task_next)
+		fn(t);
+	for (struct thread *t = k->vcpus; t; t = t->task_next)
+		fn(t);
+}
+
+static void requeue(struct thread *t)
+{
+	if (t->state == THREAD_RUNNABLE && t != current)
+		sched_make_runnable(t);
+}
+
+void sched_set_throttled(struct task *k, bool throttled)
+{
+	for_each_charged(k, sched_remove); /* from the queues of the state it leaves */
+	k->budget.throttled = throttled;
+	for_each_charged(k, requeue);      /* onto those of the state it enters */
+}
+
+bool sched_background_queued(const struct thread *t)
+{
+	for (const struct thread *b = background; b; b = b->q_next == background ? 0 : b->q_next)
+		if (b == t)
+			return true;
+	return false;
 }
 
 void sched_set_priority(struct thread *t, unsigned priority)
@@ -135,14 +201,26 @@ static void give_slice(struct thread *t)
 	}
 }
 
-/* Chooses the thread to run next; current may stay. */
+/*
+ * May current (runnable) go on, with `best` the highest queued priority?
+ * Within its priority while its slice lasts; a throttled one only in the
+ * background, while nothing else can run.
+ */
+static bool may_go_on(const struct thread *c, int best)
+{
+	if (__builtin_expect(budget_throttled(c), 0))
+		return best < 0 && c->sched_task->budget.background && (c->timeslice > 0 || !background);
+	return best < c->priority || (best == c->priority && c->timeslice > 0);
+}
+
+/* Chooses the thread to run next; current may stay.  The choice is charged (budget.c). */
 static void schedule(void)
 {
 	int best = sched_highest_priority();
 	if (current && current->state == THREAD_RUNNABLE) {
-		if (best < current->priority ||
-		    (best == current->priority && current->timeslice > 0)) {
+		if (may_go_on(current, best)) {
 			give_slice(current); /* alone at its priority: it goes on */
+			budget_switch(current->sched_task);
 			return;
 		}
 		struct thread *prev = current;
@@ -150,12 +228,13 @@ static void schedule(void)
 		sched_make_runnable(prev); /* to the tail of its queue */
 	}
 	current = 0;
-	if (best < 0)
-		return;
-	struct thread *next = runq[best];
-	sched_remove(next);
-	current = next;
-	give_slice(next);
+	struct thread *next = best >= 0 ? runq[best] : background;
+	if (next) {
+		sched_remove(next);
+		current = next;
+		give_slice(next);
+	}
+	budget_switch(current ? current->sched_task : 0);
 }
 
 /*
@@ -167,13 +246,35 @@ static void schedule(void)
 bool sched_preemption_point(void)
 {
 	irq_window();
-	return !current || sched_must_yield(current);
+	return !current || sched_must_yield(current) || budget_throttled(current);
 }
 
 void sched_tick(void)
 {
 	if (current && current->timeslice)
 		current->timeslice--;
+}
+
+void thread_charge_to(struct thread *t, struct task *k)
+{
+	if (t->sched_task == k)
+		return;
+	bool queued = t->state == THREAD_RUNNABLE && t != current;
+	if (queued)
+		sched_remove(t); /* from the queue its old task's budget put it on */
+	if (t->sched_task) {
+		struct thread **pp = &t->sched_task->vcpus;
+		while (*pp != t)
+			pp = &(*pp)->task_next;
+		*pp = t->task_next;
+	}
+	t->sched_task = k;
+	if (k) {
+		t->task_next = k->vcpus;
+		k->vcpus = t;
+	}
+	if (queued)
+		sched_make_runnable(t);
 }
 
 void return_to_user(void)
@@ -202,6 +303,8 @@ void thread_set_task(struct thread *t, struct task *task)
 		*pp = t->task_next;
 	}
 	t->task = task;
+	if (!t->vcpu) /* (a vCPU has no task: its runner pays, thread_charge_to) */
+		t->sched_task = task;
 	if (task) {
 		t->task_next = task->threads;
 		task->threads = t;
@@ -280,8 +383,10 @@ void thread_destroy(struct thread *t)
 		ipc_wake(t->caller, ERR_DELETED);
 	cap_delete(&t->utcb);
 	cap_delete(&t->fault_ep);
-	if (t->vcpu)
+	if (t->vcpu) {
+		thread_charge_to(t, 0);
 		vcpu_destroy(t->vcpu);
+	}
 	fpu_thread_gone(t);
 	if (current == t)
 		current = 0;

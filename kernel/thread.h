@@ -39,6 +39,18 @@ void thread_stop(struct thread *t, uint64_t status);
 
 void sched_make_runnable(struct thread *t);
 void sched_remove(struct thread *t);
+/*
+ * Task k's budget is used up (throttled) or replenished: moves its
+ * runnable threads and vCPUs off or back onto the run queues (budget.c).
+ */
+void sched_set_throttled(struct task *k, bool throttled);
+/* True if t waits on the background queue (kcheck.c). */
+bool sched_background_queued(const struct thread *t);
+/*
+ * Vcpu thread t's time is charged to task k from now on (NULL: to
+ * nobody); it is on k->vcpus.  (A thread's is charged to its own task.)
+ */
+void thread_charge_to(struct thread *t, struct task *k);
 /* Gives t a new priority, moving it to that priority's queue if it waits on one. */
 void sched_set_priority(struct thread *t, unsigned priority);
 /* current gives up the rest of its time slice. */

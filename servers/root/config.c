@@ -365,6 +365,48 @@ static int opt_disk(struct parser *ps, struct server_config *srv, struct word va
 	return 0;
 }
 
+/* Parses a time: a number with the unit us, ms or s, into microseconds. */
+static int word_time_us(struct word w, uint64_t *out)
+{
+	static const struct {
+		const char *unit;
+		uint64_t us;
+	} units[] = { { "us", 1 }, { "ms", 1000 }, { "s", 1000000 } }; /* "s" last: "ms" ends so too */
+
+	for (unsigned int i = 0; i < ARRAY_LEN(units); i++) {
+		size_t n = strlen(units[i].unit);
+		struct word num = { w.s, w.len - n };
+
+		if (w.len <= n || memcmp(w.s + num.len, units[i].unit, n) != 0)
+			continue;
+		return word_number(num, out) && *out <= UINT64_MAX / units[i].us &&
+		       (*out *= units[i].us, 1);
+	}
+	return 0;
+}
+
+/* budget=TIME/TIME: a CPU budget per period (SYS_TASK_SET_BUDGET's limits). */
+static int opt_budget(struct parser *ps, struct server_config *srv, struct word value)
+{
+	struct word budget, period;
+
+	if (!word_split(value, '/', &budget, &period))
+		return fail_option(ps, "'%.*s' is not BUDGET/PERIOD", WORD_ARG(value));
+	if (!word_time_us(budget, &srv->budget_us) || !word_time_us(period, &srv->period_us))
+		return fail_option(ps, "bad time in '%.*s' (a number and us, ms or s)",
+				   WORD_ARG(value));
+	if (srv->period_us > BUDGET_MAX_PERIOD_US)
+		return fail_option(ps, "period %.*s is longer than %ums", WORD_ARG(period),
+				   BUDGET_MAX_PERIOD_US / 1000);
+	if (srv->budget_us < BUDGET_MIN_US)
+		return fail_option(ps, "budget %.*s is shorter than %uus", WORD_ARG(budget),
+				   BUDGET_MIN_US);
+	if (srv->budget_us > srv->period_us)
+		return fail_option(ps, "budget %.*s is longer than its period %.*s", WORD_ARG(budget),
+				   WORD_ARG(period));
+	return 0;
+}
+
 static const struct option options[] = {
 	{ "module", 1, 0, opt_module, 0 },
 	{ "priority", 1, 0, opt_priority, 0 },
@@ -378,6 +420,9 @@ static const struct option options[] = {
 	{ "connect", 1, 1, opt_connect, 0 },
 	{ "modules", 1, 1, opt_modules, 0 },
 	{ "disk", 1, 1, opt_disk, 0 },
+	{ "budget", 1, 0, opt_budget, 0 },
+	{ "background", 0, 0, NULL, offsetof(struct server_config, background) },
+	{ "sched_control", 0, 0, NULL, offsetof(struct server_config, sched_control) },
 };
 
 /* Sets the flag at offset in srv (a bare key such as console). */
@@ -455,6 +500,10 @@ static int parse_line(struct parser *ps, const char *p, const char *end)
 	while (next_word(&p, end, &w))
 		if (parse_option(ps, srv, w) < 0)
 			return -1;
+	if (srv->background && !srv->budget_us) {
+		ps->key = "background";
+		return fail_option(ps, "needs a budget= (without one the server is never held back)");
+	}
 	return 0;
 }
 

@@ -47,6 +47,9 @@ struct server_config {
 	unsigned int connect_to[CONFIG_MAX_CONNECT]; /* server indices of connect[] */
 	unsigned int module_count;           /* modules=: boot modules it gets a frame of */
 	char modules[CONFIG_MAX_MODULES][CONFIG_NAME_LEN];
+	uint64_t budget_us, period_us;       /* budget=: CPU time per period; 0: unlimited */
+	int background;                      /* runs on when its budget is used up and the CPU idles */
+	int sched_control;                   /* may set budgets (a copy of the root's sched control) */
 	unsigned int disk_count;             /* disk=: at most one per connection */
 	struct config_disk disks[CONFIG_MAX_CONNECT];
 };

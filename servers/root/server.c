@@ -38,6 +38,7 @@ static void startinfo_fill(const struct server *srv, struct startinfo *info)
 	info->connect_count = cfg->connect_count;
 	memcpy(info->connect, cfg->connect, sizeof(info->connect));
 	info->tsc_hz = boot_info()->tsc_hz; /* for timed waits (SYS_WAIT_UNTIL) in seconds */
+	info->has_sched_control = cfg->sched_control;
 	info->module_count = cfg->module_count;
 	for (unsigned int k = 0; k < cfg->module_count; k++) {
 		memcpy(info->modules[k].name, cfg->modules[k], sizeof(info->modules[k].name));
@@ -118,6 +119,23 @@ static int give_granted(const struct server *srv)
 		if (hand_over(srv, "give untyped", st, slot, SLOT_UNTYPED))
 			return -1;
 	}
+	return 0;
+}
+
+/* Its CPU budget (budget=, background) and the right to set budgets (sched_control). */
+static int give_budget(const struct server *srv)
+{
+	const struct server_config *cfg = srv->cfg;
+	uint64_t control = boot_info()->sched_control_slot;
+
+	if (cfg->budget_us &&
+	    server_failed(srv, "set budget",
+			  sys_task_set_budget(control, srv->task, cfg->budget_us, cfg->period_us,
+					      cfg->background ? BUDGET_BACKGROUND : 0)))
+		return -1;
+	if (cfg->sched_control &&
+	    give(srv, "give sched_control", control, SLOT_SCHED_CONTROL, RIGHTS_ALL, 0))
+		return -1;
 	return 0;
 }
 
@@ -233,7 +251,7 @@ static int build_and_start(struct server *srv, const struct server *all, uint64_
 	fmt_snprintf(who, sizeof(who), "server %s", srv->cfg->name);
 	if (find_modules(srv, who) || build_task(srv, who) || make_thread(srv, fault_ep) ||
 	    give_own_caps(srv) || give_granted(srv) || give_connections(srv, all) ||
-	    give_modules(srv))
+	    give_modules(srv) || give_budget(srv))
 		return -1;
 	return server_failed(srv, "start thread",
 			     sys_thread_start(srv->thread, srv->entry, USER_STACK_TOP,

@@ -476,3 +476,51 @@ TEST(config_disk_regions_documented)
 	CHECK(rejects(doc_overlap, "line 5: disk=ata: sectors 500-1099 overlap server owner's "
 				   "(sectors 1000-1499, line 4)"));
 }
+
+TEST(config_budget)
+{
+	/* Times in us, ms or s; background and sched_control are bare words. */
+	CHECK_EQ(parse("server a budget=3ms/10ms background\n"
+		       "server b budget=500us/1s sched_control\n"
+		       "server c\n"), 0);
+	CHECK_EQ(cfg.servers[0].budget_us, 3000);
+	CHECK_EQ(cfg.servers[0].period_us, 10000);
+	CHECK(cfg.servers[0].background && !cfg.servers[0].sched_control);
+	CHECK_EQ(cfg.servers[1].budget_us, 500);
+	CHECK_EQ(cfg.servers[1].period_us, 1000000);
+	CHECK(!cfg.servers[1].background && cfg.servers[1].sched_control);
+	/* No budget= is no budget: the server runs as its priority says. */
+	CHECK_EQ(cfg.servers[2].budget_us, 0);
+	CHECK(!cfg.servers[2].background && !cfg.servers[2].sched_control);
+	/* A budget may be its whole period. */
+	CHECK_EQ(parse("server a budget=10ms/10ms"), 0);
+}
+
+static const struct {
+	const char *text, *message;
+} bad_budgets[] = {
+	{ "server a budget=3ms", "line 1: option 'budget': '3ms' is not BUDGET/PERIOD" },
+	{ "server a budget=3/10ms",
+	  "line 1: option 'budget': bad time in '3/10ms' (a number and us, ms or s)" },
+	{ "server a budget=3ms/10m",
+	  "line 1: option 'budget': bad time in '3ms/10m' (a number and us, ms or s)" },
+	{ "server a budget=ms/10ms",
+	  "line 1: option 'budget': bad time in 'ms/10ms' (a number and us, ms or s)" },
+	{ "server a budget=20ms/10ms",
+	  "line 1: option 'budget': budget 20ms is longer than its period 10ms" },
+	{ "server a budget=0ms/10ms", "line 1: option 'budget': budget 0ms is shorter than 100us" },
+	{ "server a budget=99us/10ms", "line 1: option 'budget': budget 99us is shorter than 100us" },
+	{ "server a budget=1ms/2s", "line 1: option 'budget': period 2s is longer than 1000ms" },
+	{ "server a budget=1ms/10ms budget=2ms/10ms", "line 1: option 'budget': given twice" },
+	{ "server a budget", "line 1: option 'budget': needs a value" },
+	{ "server a\nserver b background",
+	  "line 2: option 'background': needs a budget= (without one the server is never held back)" },
+	{ "server a background=yes", "line 1: option 'background': takes no value" },
+	{ "server a sched_control=1", "line 1: option 'sched_control': takes no value" },
+};
+
+TEST(config_bad_budgets)
+{
+	for (unsigned int i = 0; i < sizeof(bad_budgets) / sizeof(bad_budgets[0]); i++)
+		CHECK(rejects(bad_budgets[i].text, bad_budgets[i].message));
+}

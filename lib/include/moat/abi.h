@@ -58,6 +58,7 @@ enum moat_syscall {
 	SYS_CONSOLE_TAKE,      /* (console, ntfn): the console's driver takes the kernel's output */
 	SYS_CONSOLE_READ,      /* (console, max): that output into utcb->mr -> bytes (one line at most) */
 	SYS_WAIT_UNTIL,        /* (ntfn, deadline): as WAIT; ERR_TIMEOUT once the TSC reaches deadline */
+	SYS_TASK_SET_BUDGET,   /* (sched_control, task, budget_us, period_us, flags) */
 	SYS_COUNT
 };
 
@@ -106,6 +107,7 @@ enum moat_object {
 	OBJ_VCPU,         /* a virtual CPU: a kernel-only VMCS, scheduled like a thread */
 	OBJ_FRAME_2M,     /* a frame of 2 MiB pages: 2 MiB-aligned, mapped with 2 MiB leaves */
 	OBJ_FRAME_1G,     /* a frame of 1 GiB pages: 1 GiB-aligned, mapped with 1 GiB leaves */
+	OBJ_SCHED_CONTROL, /* the right to give tasks CPU budgets (only the root gets one) */
 	OBJ_TYPE_COUNT
 };
 
@@ -126,6 +128,14 @@ enum moat_object {
 #define TASK_SELF  ((uint64_t)-1)
 /* A slot argument meaning "none" (no UTCB, no fault handler). */
 #define SLOT_NONE  ((uint64_t)-1)
+/*
+ * SYS_TASK_SET_BUDGET: limits (microseconds) and flags.  budget 0 with
+ * period 0 takes a task's budget away (unlimited again).
+ */
+#define BUDGET_MIN_US      100        /* the shortest budget: shorter ones cost more in switches */
+#define BUDGET_MAX_PERIOD_US 1000000  /* the longest period: one second */
+#define BUDGET_BACKGROUND  1u         /* used up, the task may run while nothing else can */
+
 /* SYS_WAIT_UNTIL's deadline meaning "no deadline": the call waits as SYS_WAIT does. */
 #define WAIT_FOREVER ((uint64_t)-1)
 
@@ -242,6 +252,7 @@ struct bootinfo {
 		char name[48];                 /* the module's command line */
 	} modules[BOOTINFO_MAX_MODULES];
 	uint64_t tsc_hz;                       /* TSC counts per second, as the kernel measured it */
+	uint64_t sched_control_slot;           /* the OBJ_SCHED_CONTROL capability (budgets) */
 };
 _Static_assert(sizeof(struct bootinfo) <= 4096, "the bootinfo is one page");
 

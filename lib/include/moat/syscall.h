@@ -158,6 +158,12 @@ static inline uint64_t sys_thread_set_priority(uint64_t t, uint64_t prio)
 {
 	return sys0(SYS_THREAD_SET_PRIORITY, t, prio, 0, 0, 0, 0);
 }
+/* Gives task a CPU budget of budget_us in every period_us (0, 0: none); BUDGET_* flags. */
+static inline uint64_t sys_task_set_budget(uint64_t sched_control, uint64_t task, uint64_t budget_us,
+					   uint64_t period_us, uint64_t flags)
+{
+	return sys0(SYS_TASK_SET_BUDGET, sched_control, task, budget_us, period_us, flags, 0);
+}
 static inline uint64_t sys_thread_read_regs(uint64_t t)  { return sys0(SYS_THREAD_READ_REGS, t, 0, 0, 0, 0, 0); }
 static inline uint64_t sys_thread_write_regs(uint64_t t) { return sys0(SYS_THREAD_WRITE_REGS, t, 0, 0, 0, 0, 0); }
 

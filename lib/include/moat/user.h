@@ -58,7 +58,8 @@ enum user_slot {
 	SLOT_UNTYPED,                        /* own untyped memory (untyped=) */
 	SLOT_CONNECT_FIRST,                  /* connect=: badged send caps, config order */
 	SLOT_MODULE_FIRST = SLOT_CONNECT_FIRST + STARTINFO_MAX_CONNECT, /* modules=: frames (R) */
-	SLOT_USER_FIRST_FREE = SLOT_MODULE_FIRST + STARTINFO_MAX_MODULES /* the program's own */
+	SLOT_SCHED_CONTROL = SLOT_MODULE_FIRST + STARTINFO_MAX_MODULES, /* sched_control: budgets */
+	SLOT_USER_FIRST_FREE                 /* the program's own */
 };
 
 /* A boot module given by modules=: its frame is in SLOT_MODULE_FIRST + i. */
@@ -84,6 +85,7 @@ struct startinfo {
 	uint64_t module_count;            /* module i in SLOT_MODULE_FIRST + i */
 	struct startinfo_module modules[STARTINFO_MAX_MODULES];
 	uint64_t tsc_hz;                  /* TSC counts per second (bootinfo's, docs/root-task.md) */
+	uint64_t has_sched_control;       /* SLOT_SCHED_CONTROL holds the right to set budgets */
 };
 
 _Static_assert(sizeof(struct startinfo) <= PAGE_BYTES, "startinfo must fit in one page");

@@ -35,6 +35,13 @@ __attribute__((used)) static void snippets(void)
 		"2:	ud2\n"
 		"snip_echo_end:\n"
 
+		/* Counts for ever: increments the word at rdi (a CPU budget's spinner). */
+		".globl snip_spin, snip_spin_end\n"
+		"snip_spin:\n"
+		"1:	incq (%%rdi)\n"
+		"	jmp 1b\n"
+		"snip_spin_end:\n"
+
 		/* Reads port rdi and calls the endpoint with the byte in mr0. */
 		".globl snip_inb, snip_inb_in, snip_inb_end\n"
 		"snip_inb:\n"

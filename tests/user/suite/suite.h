@@ -34,7 +34,7 @@ struct test_group {
 #define GROUP(table) { table, ARRAY_LEN(table) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, timer_group, thread_group,
-	fpu_group, device_group, isolation_group, final_group;
+	fpu_group, device_group, isolation_group, budget_group, final_group;
 
 /* Why the current case skips; set by SKIP(). */
 extern const char *skip_reason;
@@ -169,6 +169,7 @@ uint64_t child_start(struct child *c, uint64_t arg);
 
 /* Code for children (snippets.c): start and end of each piece. */
 extern const char snip_echo[], snip_echo_end[];
+extern const char snip_spin[], snip_spin_end[];
 extern const char snip_inb[], snip_inb_in[], snip_inb_end[];
 extern const char snip_fpu_secret[], snip_fpu_secret_end[];
 
