@@ -411,6 +411,13 @@ SWITCH_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/switch/root.cfg:config 
 	tests/switch/vmm_b.cfg:vmm_b.cfg $(BUILD)/guests/console.bin:guest_console
 $(eval $(call test_iso,switch,$(SWITCH_TEST_MODULES)))
 
+# CPU budgets (tests/budget/): two VMMs with budgets of 2 and 4 ms in every
+# 10 ms, each with a guest that measures its share of the CPU.
+BUDGET_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/budget/root.cfg:config \
+	$(BUILD)/prog/vmm.elf:vmm tests/budget/vmm_a.cfg:vmm_a.cfg tests/budget/vmm_b.cfg:vmm_b.cfg \
+	$(BUILD)/guests/share.bin:guest_share
+$(eval $(call test_iso,budget,$(BUDGET_TEST_MODULES)))
+
 # The keyboard driver and its test (tests/kbd/): the runner presses keys
 # through QEMU's monitor or as a VNC viewer of Bochs's display.
 KBD_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbd/root.cfg:config \
@@ -488,7 +495,8 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch kbd kbdconsole
+BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch kbd kbdconsole \
+	budget
 
 # $(PROGRAMS) and $(GUESTS): tests/guestcmd.sh builds an ISO from them.
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \

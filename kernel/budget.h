@@ -29,8 +29,10 @@ static inline bool budget_throttled(const struct thread *t)
  */
 static inline bool budget_fastpath_declines(const struct thread *s, const struct thread *r)
 {
+	if (__builtin_expect(!budgets_active, 1))
+		return false; /* one test while no task has a budget */
 	const struct task *a = s->sched_task, *b = r->sched_task;
-	return budgets_active && a != b && ((a && a->budget.amount) || (b && b->budget.amount));
+	return a != b && ((a && a->budget.amount) || (b && b->budget.amount));
 }
 
 /*

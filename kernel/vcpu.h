@@ -7,6 +7,7 @@
 #ifndef KERNEL_VCPU_H
 #define KERNEL_VCPU_H
 
+#include "budget.h"
 #include "fpu.h"
 #include "moat/vmexit.h"
 #include "object.h"
@@ -233,7 +234,9 @@ static inline __attribute__((always_inline)) void vcpu_exit_message_build(
  * an exit deadline), if that comes first: Bochs 2.7 makes no exit for
  * the LAPIC timer's interrupt while a guest keeps IF=0, and the thread
  * whose wait ends must not wait for the vCPU's next exit (that exit
- * expires the deadline, and ends the slice only if it is used up).
+ * expires the deadline, and ends the slice only if it is used up).  It
+ * stops at the next budget event too (budget_due), for the same reason:
+ * a task's budget must end on time while its guest keeps IF=0.
  * vcpu_slice_exit: first thing after an exit, for a backend without one
  * (SVM); ends the slice once used up.
  */
@@ -241,6 +244,8 @@ static inline uint64_t vcpu_slice_left(const struct thread *t)
 {
 	uint64_t end = t->slice_end < timeout_first(&timeouts) ? t->slice_end
 							       : timeout_first(&timeouts);
+	if (budget_due < end)
+		end = budget_due;
 	int64_t left = end - rdtsc();
 	return left > 0 ? (uint64_t)left : 1;
 }

@@ -768,6 +768,8 @@ void vmx_exit(void)
 		 */
 		if (timeout_first(&timeouts) <= now)
 			notification_expire(now);
+		if (budget_due <= now)
+			budget_expire(now); /* (the timer stopped at it: the same reason) */
 	} else if (reason == VMEXIT_PAUSE) {
 		pause_loop_exited(t); /* its slice is given up: return_to_user chooses */
 	} else if (reason == VMEXIT_CPUID && vcpu_kernel_cpuid(v)) {

@@ -11,13 +11,17 @@
  *    are mapped into it only in its window, so no random code runs in its
  *    memory and nothing appears where it passes bad pointers;
  *  - priorities stay below the workers', so its victims cannot starve it;
- *  - debug_exit never gets the console; console_take never does either.
+ *  - debug_exit never gets the console; console_take never does either;
+ *  - budgets go only to pool tasks, never to its own (a throttled
+ *    supervisor could not keep the watchdog's time), and mostly with
+ *    short periods, so that a throttled victim holds its callers briefly.
  */
 #include "fuzz.h"
 
 enum kind {
 	K_NONE, K_CAP, K_EMPTY, K_EP, K_NTFN, K_FRAME, K_UT, K_TASK, K_THREAD, K_SCHED,
-	K_VCPU, K_SPACE, K_IOPORT, K_IRQ, K_CONSOLE, K_FRAME_OR_NONE, K_EP_OR_NONE,
+	K_VCPU, K_SPACE, K_IOPORT, K_IRQ, K_CONSOLE, K_SCHED_CONTROL, K_POOL_TASK,
+	K_FRAME_OR_NONE, K_EP_OR_NONE, K_BUDGET_US, K_PERIOD_US, K_BUDGET_FLAGS,
 	K_ADDR, K_GPA, K_LEN, K_RIGHTS, K_MAP_RIGHTS, K_TYPE, K_PAGES, K_COUNT, K_TAG,
 	K_PRIO, K_PORT, K_REASON, K_GROUPS, K_VFLAGS, K_SCOPE, K_DEADLINE, K_ANY,
 };
@@ -64,6 +68,8 @@ static const uint8_t shapes[SYS_COUNT][6] = {
 	[SYS_CONSOLE_TAKE] = { K_CAP, K_NTFN },
 	[SYS_CONSOLE_READ] = { K_CONSOLE, K_LEN },
 	[SYS_WAIT_UNTIL] = { K_NTFN, K_DEADLINE },
+	[SYS_TASK_SET_BUDGET] = { K_SCHED_CONTROL, K_POOL_TASK, K_BUDGET_US, K_PERIOD_US,
+				  K_BUDGET_FLAGS },
 };
 
 /*
@@ -173,8 +179,11 @@ static uint64_t rnd_slot(struct rng *r, enum kind kind)
 		[K_UT] = OBJ_UNTYPED, [K_TASK] = OBJ_TASK, [K_THREAD] = OBJ_THREAD,
 		[K_VCPU] = OBJ_VCPU, [K_SPACE] = OBJ_GPA_SPACE, [K_IOPORT] = OBJ_IOPORT,
 		[K_FRAME_OR_NONE] = OBJ_FRAME, [K_EP_OR_NONE] = OBJ_ENDPOINT,
+		[K_POOL_TASK] = OBJ_TASK,
 	};
 
+	if (kind == K_POOL_TASK) /* never pool_any's ~0: that is TASK_SELF, the fuzzer's own task */
+		return pool_pick(r, below(r, 8) ? OBJ_TASK : below(r, OBJ_TYPE_COUNT));
 	if (below(r, 16) == 0)
 		return pool_any(r);
 	switch (kind) {
@@ -192,6 +201,8 @@ static uint64_t rnd_slot(struct rng *r, enum kind kind)
 		return SLOT_IRQ_FIRST;
 	case K_CONSOLE:
 		return below(r, 4) ? pool_any(r) : SLOT_CONSOLE;
+	case K_SCHED_CONTROL: /* (copies of it into the pool: K_CAP never names it) */
+		return below(r, 4) ? SLOT_SCHED_CONTROL : below(r, 2) ? SLOT_CONSOLE : pool_any(r);
 	case K_FRAME_OR_NONE:
 	case K_EP_OR_NONE:
 		if (below(r, 4) == 0)
@@ -245,6 +256,13 @@ static uint64_t rnd_value(struct rng *r, enum kind kind)
 		return below(r, 4) ? 0 : below(r, 3);
 	case K_SCOPE:
 		return DEBUG_CHECK_HARDWARE;
+	case K_BUDGET_US: /* mostly valid (100 us to 5 ms), some out of range */
+		return below(r, 4) ? BUDGET_MIN_US + below(r, 5000) : PICK(r, odd_values);
+	case K_PERIOD_US: /* mostly 1 to 20 ms: a throttled victim holds its callers briefly */
+		return below(r, 4) ? 1000 + below(r, 20000) : below(r, 2) ? BUDGET_MAX_PERIOD_US
+		       : PICK(r, odd_values);
+	case K_BUDGET_FLAGS:
+		return below(r, 4) ? 0 : below(r, 4);
 	case K_DEADLINE: /* mostly soon, so that timeouts fire during the round; some past, some never */
 		return below(r, 4) ? rdtsc() + below(r, 1u << 20) : below(r, 2) ? rdtsc() - below(r, 1u << 20)
 		       : PICK(r, odd_values);
