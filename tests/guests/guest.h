@@ -332,6 +332,45 @@ puts:
 	ret
 .endm
 
+/* PUTDEC_FUNCTION: emits `putdec`: send EAX in decimal with `puts` (clobbers EAX, ECX, EDX, ESI) */
+.macro	PUTDEC_FUNCTION
+putdec:
+	movl	$.Lputdec_end\@, %esi	/* the digits, backwards from the end of the buffer */
+	movl	$10, %ecx
+.Lputdec_digit\@:
+	xorl	%edx, %edx
+	divl	%ecx
+	addb	$'0', %dl
+	decl	%esi
+	movb	%dl, (%esi)
+	testl	%eax, %eax
+	jnz	.Lputdec_digit\@
+	jmp	puts
+	.fill	10, 1, 0
+.Lputdec_end\@:
+	.byte	0
+.endm
+
+/*
+ * MB_CMDLINE reg: first thing at a Multiboot (v1) entry, with the stack at
+ * stack_top: reg = the command line's address (EBX is the info); FAIL 1
+ * if EAX is not the boot loader's magic, FAIL 2 if there is no command line.
+ */
+.macro	MB_CMDLINE reg
+	cli
+	cld
+	movl	$stack_top, %esp
+	cmpl	$0x2BADB002, %eax
+	je	.Lmb_magic\@
+	FAIL	1
+.Lmb_magic\@:
+	testl	$4, 0(%ebx)		/* flags bit 2: cmdline */
+	jnz	.Lmb_cmdline\@
+	FAIL	2
+.Lmb_cmdline\@:
+	movl	16(%ebx), \reg		/* its physical address */
+.endm
+
 /* ECHO_LINE prefix: print the string at prefix, the guest's `line` and its `crlf`, with `puts` */
 .macro	ECHO_LINE prefix
 	movl	$\prefix, %esi

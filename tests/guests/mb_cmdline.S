@@ -20,16 +20,7 @@
 	MULTIBOOT_HEADER
 
 start:
-	cli
-	cld
-	movl	$stack_top, %esp
-	cmpl	$0x2BADB002, %eax
-	je	1f
-	FAIL	1
-1:	testl	$4, 0(%ebx)		/* flags bit 2: cmdline */
-	jnz	1f
-	FAIL	2
-1:	movl	16(%ebx), %edi		/* cmdline: its physical address */
+	MB_CMDLINE %edi
 	movl	$hello, %esi
 	call	puts
 	movl	%edi, %esi

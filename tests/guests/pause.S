@@ -116,33 +116,23 @@ spin:
 	cmpl	$ROUNDS, %esi
 	jbe	round
 
-	/* the figure, in decimal, into digits (backwards from its end) */
-	movl	LEAST, %eax
-	movl	$digits_end, %edi
-	movl	$10, %ebx
-5:	xorl	%edx, %edx
-	divl	%ebx
-	addb	$'0', %dl
-	decl	%edi
-	movb	%dl, (%edi)
-	testl	%eax, %eax
-	jnz	5b
-	pushl	%edi
+	/* the figure, in decimal */
 	movl	$figure_name, %esi
 	call	puts
-	popl	%esi
+	movl	LEAST, %eax
+	call	putdec
+	movl	$crlf, %esi
 	call	puts
 	xorl	%eax, %eax
 	REPORT
 
 	POLL_FUNCTION
 	PUTS_FUNCTION
+	PUTDEC_FUNCTION
 
 figure_name:
 	.asciz	"bench pause_wait_held_instructions: "
-digits:
-	.fill	10, 1, 0
-digits_end:
+crlf:
 	.asciz	"\r\n"
 
 /*

@@ -13,9 +13,10 @@
  * on COM1 either way.
  *
  * Failure codes (port 0xF0):
- *   1  EAX != 0x2BADB002 at entry, or no command line
- *   2  the VMM does not know the TSC's rate
+ *   1  EAX != 0x2BADB002 at entry
+ *   2  no command line
  *   3  the command line's share is not a number from 1 to 1000
+ *   4  the VMM does not know the TSC's rate
  *   10000 + M  the measured share M is not within 5% of the expected one
  */
 #include "guest.h"
@@ -30,15 +31,7 @@
 	MULTIBOOT_HEADER
 
 start:
-	cli
-	cld
-	movl	$stack_top, %esp
-	cmpl	$0x2BADB002, %eax
-	jne	1f
-	testl	$4, 0(%ebx)		/* flags bit 2: cmdline */
-	jnz	2f
-1:	FAIL	1
-2:	movl	16(%ebx), %esi
+	MB_CMDLINE %esi
 	call	skip_word		/* the kernel's name, as a boot loader gives it */
 	call	parse_number
 	movl	%eax, expected
@@ -53,7 +46,7 @@ start:
 	jnz	6f
 	movl	$WINDOW_MS, %eax
 6:	movl	%eax, window
-	TSC_KHZ	2
+	TSC_KHZ	4
 	movl	%eax, %ebx
 	imull	window, %eax
 	movl	%eax, window		/* TSC counts of the window (32 bits: at most 4 s at 1 GHz) */
@@ -145,20 +138,8 @@ parse_number:
 	jb	1b
 2:	ret
 
-/* Prints EAX in decimal with `puts`. */
-putdec:
-	movl	$digits_end, %esi
-	movl	$10, %ecx
-1:	xorl	%edx, %edx
-	divl	%ecx
-	addb	$'0', %dl
-	decl	%esi
-	movb	%dl, (%esi)
-	testl	%eax, %eax
-	jnz	1b
-	jmp	puts
-
 	PUTS_FUNCTION
+	PUTDEC_FUNCTION
 
 msg_measured:	.asciz	"share: measured "
 msg_expected:	.asciz	" permille, expected "
@@ -168,8 +149,6 @@ crlf:		.asciz	"\r\n"
 expected:	.long	0
 measured:	.long	0
 window:		.long	0
-digits:		.fill	11, 1, 0
-digits_end:	.byte	0
 
 	.balign	16
 stack:	.fill	512, 1, 0
