@@ -50,7 +50,6 @@ struct svm_vcpu {
 	 * blocked; the IRET is being single-stepped to find its end.
 	 */
 	bool nmi_blocked, nmi_window, nmi_iret_step;
-	bool intr_window;            /* the VMM asked for an interrupt window (V_IRQ, VINTR) */
 	/* The state save area as the VMM last wrote it, for a VMRUN that fails (vcpu_svm.c). */
 	uint64_t entry_state[SVM_SAVE_AREA_WORDS];
 	bool entry_state_valid;

@@ -149,18 +149,6 @@
 static uint64_t flushes; /* bumped when any guest mapping goes away */
 static bool has_tsc_aux;  /* the CPU has TSC_AUX (RDTSCP): set at the first setup */
 
-/*
- * What an entry must do first besides the common work (vcpu.h's
- * entry_work, one byte the entry tests): load the guest's TSC_AUX when it
- * is not the host's 0, and open an NMI or interrupt window asked for.
- */
-static void entry_work_changed(struct vcpu *v)
-{
-	v->entry_work &= ~VCPU_ENTRY_BACKEND;
-	if (v->svm.tsc_aux || v->svm.nmi_window || v->svm.intr_window)
-		v->entry_work |= VCPU_ENTRY_BACKEND;
-}
-
 
 struct svm_seg {
 	uint16_t sel, attr;
@@ -182,6 +170,25 @@ static uint32_t *u32(struct vcpu *v, unsigned off)
 {
 	return (uint32_t *)(vmcb(v) + off);
 }
+
+/* Whether the VMM asked for an interrupt window: write_vintr's VINTR intercept is the record. */
+static bool intr_window_asked(struct vcpu *v)
+{
+	return *u32(v, C_INTERCEPT_MISC1) & I1_VINTR;
+}
+
+/*
+ * What an entry must do first besides the common work (vcpu.h's
+ * entry_work, one byte the entry tests): load the guest's TSC_AUX when it
+ * is not the host's 0, and open an NMI or interrupt window asked for.
+ */
+static void entry_work_changed(struct vcpu *v)
+{
+	v->entry_work &= ~VCPU_ENTRY_BACKEND;
+	if (v->svm.tsc_aux || v->svm.nmi_window || intr_window_asked(v))
+		v->entry_work |= VCPU_ENTRY_BACKEND;
+}
+
 
 /* Segment s of the message (VMS_ES .. VMS_TR) in the VMCB's order. */
 static struct svm_seg *seg(struct vcpu *v, unsigned s)
@@ -481,8 +488,20 @@ static void write_vintr(struct vcpu *v, bool window)
 	*u64(v, C_VINTR) = window ? vintr | V_IRQ | V_INTR_PRIO | V_IGN_TPR : vintr;
 	*u32(v, C_INTERCEPT_MISC1) = window ? *u32(v, C_INTERCEPT_MISC1) | I1_VINTR
 					    : *u32(v, C_INTERCEPT_MISC1) & ~I1_VINTR;
-	v->svm.intr_window = window;
 	entry_work_changed(v);
+}
+
+/*
+ * An NMI or interrupt window found open at an entry: the exit comes
+ * before the guest runs, with nothing of an earlier exit in its message.
+ */
+static void __attribute__((noreturn)) window_exit(struct thread *t, uint64_t reason)
+{
+	struct vcpu *v = t->vcpu;
+	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
+	*u64(v, C_EXITINTINFO) = 0;
+	vcpu_exit(t, reason);
+	return_to_user();
 }
 
 static void __attribute__((noreturn)) nmi_window_open(struct thread *t);
@@ -499,12 +518,8 @@ static void __attribute__((noreturn)) nmi_window_open(struct thread *t);
  */
 static void __attribute__((noreturn)) intr_window_open(struct thread *t)
 {
-	struct vcpu *v = t->vcpu;
-	write_vintr(v, false);
-	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
-	*u64(v, C_EXITINTINFO) = 0;
-	vcpu_exit(t, VMEXIT_INTERRUPT_WINDOW);
-	return_to_user();
+	write_vintr(t->vcpu, false);
+	window_exit(t, VMEXIT_INTERRUPT_WINDOW);
 }
 
 static bool svm_entry_work(struct thread *t)
@@ -512,7 +527,7 @@ static bool svm_entry_work(struct thread *t)
 	struct vcpu *v = t->vcpu;
 	if (v->svm.nmi_window && !v->svm.nmi_blocked)
 		nmi_window_open(t); /* no return */
-	if (v->svm.intr_window && (*u64(v, S_RFLAGS) & RFLAGS_IF) &&
+	if (intr_window_asked(v) && (*u64(v, S_RFLAGS) & RFLAGS_IF) &&
 	    !(*u64(v, C_INT_SHADOW) & 1) && !(*u64(v, C_EVENTINJ) & VM_EVENT_VALID))
 		intr_window_open(t); /* no return */
 	if (v->svm.tsc_aux)
@@ -564,13 +579,9 @@ static bool nmi_iret_stepped(struct vcpu *v, uint64_t code)
 /* A window asked for while no NMI blocks is open at once: the exit comes before the guest runs. */
 static void __attribute__((noreturn)) nmi_window_open(struct thread *t)
 {
-	struct vcpu *v = t->vcpu;
-	v->svm.nmi_window = false;
-	entry_work_changed(v);
-	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
-	*u64(v, C_EXITINTINFO) = 0;
-	vcpu_exit(t, VMEXIT_NMI_WINDOW);
-	return_to_user();
+	t->vcpu->svm.nmi_window = false;
+	entry_work_changed(t->vcpu);
+	window_exit(t, VMEXIT_NMI_WINDOW);
 }
 
 static void write_gprs(struct vcpu *v, uint32_t mask, const uint64_t *w)
