@@ -165,7 +165,7 @@ GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
 guest_line = $$(sed -n '1s/.*$(1)=\([0-9A-Fa-fx]*\).*/\1/p' $<)
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h \
-		tests/guests/ata.h
+		tests/guests/ata.h tests/guests/ticker.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
 	$(V)case "$(call guest_line,elf)" in \
@@ -411,6 +411,17 @@ SWITCH_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/switch/root.cfg:config 
 	tests/switch/vmm_b.cfg:vmm_b.cfg $(BUILD)/guests/console.bin:guest_console
 $(eval $(call test_iso,switch,$(SWITCH_TEST_MODULES)))
 
+# Faults stay inside a partition (tests/partfault/): three VMMs share the
+# serial driver; vmm_a crashes on purpose and is restarted, vmm_c crashes
+# and stays stopped, vmm_b's guests tick on and triple-fault.
+PARTFAULT_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/partfault/root.cfg:config \
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm \
+	tests/partfault/vmm_a.cfg:vmm_a.cfg tests/partfault/vmm_b.cfg:vmm_b.cfg \
+	tests/partfault/vmm_c.cfg:vmm_c.cfg $(BUILD)/guests/ticker_a.bin:guest_ticker_a \
+	$(BUILD)/guests/ticker_b.bin:guest_ticker_b $(BUILD)/guests/ticker_c.bin:guest_ticker_c \
+	$(BUILD)/guests/tf_once.bin:guest_tf_once $(BUILD)/guests/spin_pause.bin:guest_spin_pause
+$(eval $(call test_iso,partfault,$(PARTFAULT_TEST_MODULES)))
+
 # The keyboard driver and its test (tests/kbd/): the runner presses keys
 # through QEMU's monitor or as a VNC viewer of Bochs's display.
 KBD_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/kbd/root.cfg:config \
@@ -488,7 +499,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch kbd kbdconsole
+BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch partfault kbd kbdconsole
 
 # $(PROGRAMS) and $(GUESTS): tests/guestcmd.sh builds an ISO from them.
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \

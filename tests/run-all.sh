@@ -4,7 +4,8 @@
 # times: QEMU (SVM), Bochs with an Intel CPU (VMX), Bochs with an AMD one (SVM); so does
 # the large-guest suite (QEMU: 1 GiB and 512 MiB guests; Bochs: the 512 MiB one).  Prints one line per
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
-# The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM.
+# The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM; so does the
+# partfault suite (partitions whose VMMs crash).
 # The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
 # tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU.
 #   tests/run-all.sh BUILD_DIR
@@ -61,6 +62,8 @@ lane fault bochs test-fault.iso fault 120 '' \
 	svm-vm bochs-svm test-vm-nospin.iso vm 300 --no-skip \
 	guestdisk bochs test-guestdisk.iso guestdisk 300 --no-skip \
 	switch bochs test-switch.iso switch 300 --no-skip \
+	partfault bochs test-partfault.iso partfault 300 --no-skip \
+	svm-partfault bochs-svm test-partfault.iso partfault 300 --no-skip \
 	vmlarge bochs test-vmlarge-512.iso vmlarge 600 --no-skip \
 	svm-vmlarge bochs-svm test-vmlarge-512.iso vmlarge 600 --no-skip &
 lane3=$!
@@ -75,7 +78,7 @@ lane3=$!
 } &
 lane4=$!
 names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm guestdisk switch
-	vmlarge svm-vmlarge kut svm-kut linux linuxvm"
+	partfault svm-partfault vmlarge svm-vmlarge kut svm-kut linux linuxvm"
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
@@ -89,6 +92,9 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-user.iso" user "$logs" 120
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 600 --no-skip
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
+	# Faults stay inside a partition (tests/partfault/): its VMMs crash on
+	# a timer, its guests tick on one, and its checks count their lines.
+	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-partfault.iso" partfault "$logs" 120 --no-skip
 	for s in vmlarge drivers diskregion serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done

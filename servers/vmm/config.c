@@ -5,6 +5,7 @@
  *         debug-exit|poweroff]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
  *         [timeout=SECONDS] [alone] [exit-stats] [x2apic=off] [restarts=N]
+ *         [on-fault=stop|restart] [crash-vmm-after=MS]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...] [initrd=MODULE]
  *         [test=console expect="TEXT"]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
@@ -122,6 +123,7 @@ static const char *const mode_names[] = { "realmode", "protected", "multiboot" }
 static const char *const test_names[] = { "none",  "result", "contained", "spin", "bench",
 					   "delete", "refused", "debug-exit", "poweroff", "console" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
+static const char *const on_fault_names[] = { "stop", "restart" };
 
 _Static_assert(VMM_MAX_VCPUS == 4, "set_vcpus' message names the limit");
 
@@ -279,7 +281,8 @@ struct option {
 #define CHOICE(k, member, list, first_value)                                                \
 	{ .key = k, .takes_value = true, .field = offsetof(struct guest_config, member), \
 	  .names = list, .n_names = ARRAY_LEN(list), .first = first_value }
-_Static_assert(sizeof(enum guest_mode) == sizeof(int) && sizeof(enum guest_test) == sizeof(int),
+_Static_assert(sizeof(enum guest_mode) == sizeof(int) && sizeof(enum guest_test) == sizeof(int) &&
+		       sizeof(enum guest_on_fault) == sizeof(int),
 	       "a choice is stored as an int");
 
 static const struct option options[] = {
@@ -296,10 +299,12 @@ static const struct option options[] = {
 	CHOICE("mode", mode, mode_names, 0),
 	CHOICE("test", test, test_names, 0),
 	CHOICE("pages", page_level, page_names, 1),
+	CHOICE("on-fault", on_fault, on_fault_names, ON_FAULT_STOP),
 	NUMBER("load", load),
 	NUMBER("timeout", timeout_s),
 	NUMBER("max-build-calls", max_build_calls),
 	NUMBER("restarts", max_restarts),
+	NUMBER("crash-vmm-after", crash_vmm_ms),
 	FLAG("kernel-cpuid", kernel_cpuid),
 	FLAG("hostile-vmm", hostile),
 	FLAG("disk", disk),
@@ -370,6 +375,9 @@ static bool check_guest(struct parser *ps, const struct guest_config *g)
 		return fail(ps, "options 'cmdline', 'modules' and 'initrd' are for kernels (kernel=)");
 	if ((g->test == TEST_CONSOLE) != !!g->expect[0])
 		return fail(ps, "options 'test=console' and 'expect' go together");
+	/* no hidden limit: the line says how often a fault may restart the guest */
+	if (g->on_fault == ON_FAULT_RESTART && !g->max_restarts)
+		return fail(ps, "option 'on-fault=restart' needs 'restarts=N' (how often, at least 1)");
 	if (g->module_count && g->initrd[0])
 		return fail(ps, "options 'modules' (a Multiboot kernel's) and 'initrd' (a Linux "
 			    "one's): not both");

@@ -319,6 +319,8 @@ enum start_result vmm_start(struct guest *g, unsigned i)
 		g->stop_reason = 0;
 		g->deadline = g->cfg.timeout_s && vmm_tsc_hz() ?
 				      rdtsc() + g->cfg.timeout_s * vmm_tsc_hz() : WAIT_FOREVER;
+		g->crash_at = g->cfg.crash_vmm_ms && vmm_tsc_hz() ?
+				      rdtsc() + g->cfg.crash_vmm_ms * vmm_tsc_hz() / 1000 : WAIT_FOREVER;
 		return START_OK;
 	}
 	guest_destroy(g); /* what was made of it */
@@ -430,9 +432,10 @@ static bool start_more(unsigned *next)
 }
 
 /*
- * A guest that reset its CPU (the 8042's or port 0x92's reset line), with
- * restarts= left: built again from its image and started, as a PC starts
- * again from its firmware.  Nothing of the old run is kept but the count.
+ * A guest that reset its CPU (the 8042's or port 0x92's reset line), or
+ * triple-faulted with on-fault=restart, with restarts= left: built again
+ * from its image and started, as a PC starts again from its firmware (new
+ * RAM, devices and vCPUs).  Nothing of the old run is kept but the count.
  */
 static void vmm_restart(struct guest *g, unsigned i)
 {
@@ -446,10 +449,20 @@ static void vmm_restart(struct guest *g, unsigned i)
 		test_not_started(g, g->stop_reason);
 }
 
-static bool restarts_on_reset(const struct guest *g)
+/* Whether g's stop restarts it (restarts= allowing): a reset, or a fault with on-fault=restart. */
+static bool restart_wanted(const struct guest *g)
 {
-	return g->stop_reason && g->stop_reason == g->kbc.reset_reason &&
-	       g->restarts < g->cfg.max_restarts;
+	bool reset = g->stop_reason && g->stop_reason == g->kbc.reset_reason;
+	bool fault = g->stop_reason == guest_triple_fault && g->cfg.on_fault == ON_FAULT_RESTART;
+	return reset || fault;
+}
+
+/* A guest that would restart but has used its restarts= up: says so before it is reported. */
+static void restarts_used_up(const struct guest *g)
+{
+	console_flush(); /* the guest's own lines first */
+	uprintf("vmm: guest %s %s: stopped, its %lu restarts used up\n", g->cfg.name,
+		g->stop_reason, g->cfg.max_restarts);
 }
 
 /* Reports and takes away (or restarts) every foreground guest whose threads have stopped it. */
@@ -459,24 +472,45 @@ static void finish_ended(void)
 		struct guest *g = &guests[i];
 		if (!g->running || test_in_background(g) || !guest_done(g))
 			continue;
-		if (restarts_on_reset(g))
+		if (restart_wanted(g) && g->restarts < g->cfg.max_restarts) {
 			vmm_restart(g, i);
-		else
-			vmm_finish(g);
+			continue;
+		}
+		if (restart_wanted(g) && g->cfg.max_restarts)
+			restarts_used_up(g);
+		vmm_finish(g);
 	}
 }
 
 /*
- * Stops the running guests whose timeout= has passed, and returns the
- * earliest deadline of those left (WAIT_FOREVER: none).  The guest is
- * stopped as a vCPU thread stops it; finish_ended then takes it away,
- * its vCPUs running or not.
+ * crash-vmm-after= (a test): the VMM faults here, in its first thread, as
+ * a bug of its own would, its guests running (their vCPUs in the guest,
+ * in an exit or asleep in a halt).  What happens next is the root's
+ * (docs/root-task.md, "Restarting a server").
+ */
+static void __attribute__((noreturn)) crash_on_purpose(const struct guest *g)
+{
+	console_flush(); /* the guests' lines so far, so the test sees where it crashed */
+	uprintf("vmm: crashing on purpose: guest %s's crash-vmm-after=%lu\n", g->cfg.name,
+		g->cfg.crash_vmm_ms);
+	__builtin_trap(); /* #UD, vector 6: the root hears of it as a fault */
+}
+
+/*
+ * Stops the running guests whose timeout= has passed (or crashes the VMM
+ * when a crash-vmm-after= has), and returns the earliest deadline of
+ * those left (WAIT_FOREVER: none).  The guest is stopped as a vCPU thread
+ * stops it; finish_ended then takes it away, its vCPUs running or not.
  */
 static uint64_t stop_overdue(void)
 {
 	uint64_t next = WAIT_FOREVER, now = rdtsc();
 	for (unsigned i = 0; i < n_guests; i++) {
 		struct guest *g = &guests[i];
+		if (g->running && now >= g->crash_at)
+			crash_on_purpose(g);
+		if (g->running && g->crash_at < next)
+			next = g->crash_at;
 		if (!g->running || g->deadline == WAIT_FOREVER)
 			continue;
 		lock_acquire(&g->lock);

@@ -118,15 +118,7 @@ spin:
 
 	/* the figure, in decimal, into digits (backwards from its end) */
 	movl	LEAST, %eax
-	movl	$digits_end, %edi
-	movl	$10, %ebx
-5:	xorl	%edx, %edx
-	divl	%ebx
-	addb	$'0', %dl
-	decl	%edi
-	movb	%dl, (%edi)
-	testl	%eax, %eax
-	jnz	5b
+	DECIMAL
 	pushl	%edi
 	movl	$figure_name, %esi
 	call	puts
