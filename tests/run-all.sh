@@ -8,6 +8,7 @@
 # partfault suite (partitions whose VMMs crash).
 # The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
 # tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU.
+# tools/book-check.sh checks that docs/book names only what exists.
 #   tests/run-all.sh BUILD_DIR
 set -u
 build=$1
@@ -82,6 +83,15 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
+	# The book (docs/book/) names only files, functions and bench figures
+	# that exist (tools/book-check.sh); tests/bookcheck.sh checks the check.
+	if tools/book-check.sh >"$logs/book-check.out" 2>&1; then
+		echo "ok 1 book:references_hold"
+	else
+		echo "not ok 1 book:references_hold"
+		sed 's/^/# /' "$logs/book-check.out"
+	fi
+	tests/bookcheck.sh
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 120
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 120
 	# The suites that hold time to a limit (timed waits, the VMM's halts)
