@@ -163,17 +163,35 @@ static void restart_server(struct server *srv, uint64_t fault_ep)
 		uprintf("root: restarting %s failed; it stays down\n", srv->cfg->name);
 }
 
-/* Reports one message on the fault endpoint and restarts its sender if it should. */
+/*
+ * Logs a message on the fault endpoint that is not a fault: a server's
+ * thread sent it with the server's badge, on purpose or by a bug.
+ */
+static void report_message(const struct server *srv, const struct msg *m)
+{
+	char action[64];
+
+	fault_action(srv, action, sizeof(action));
+	uprintf("root: server %s faulted: it sent label 0x%llx, not a fault, to its fault "
+		"endpoint%s\n", srv ? srv->cfg->name : "(unknown)",
+		(unsigned long long)MSG_LABEL(m->tag), action);
+}
+
+/*
+ * Reports one message on the fault endpoint and deletes its sender, or
+ * restarts it if it should.  Any message counts as a fault of the server
+ * whose badge it carries: only that server's threads hold the capability
+ * to send with that badge, and a server that misuses it has a bug like
+ * any fault (a message the root let pass could be sent again and again).
+ */
 static void handle_fault(uint64_t badge, const struct msg *m, uint64_t fault_ep)
 {
 	struct server *srv = fault_source(badge);
 
-	if (MSG_LABEL(m->tag) != MSG_FAULT) {
-		uprintf("root: unexpected message, label 0x%llx, on the fault endpoint from %s\n",
-			(unsigned long long)MSG_LABEL(m->tag), srv ? srv->cfg->name : "(unknown)");
-		return;
-	}
-	report_fault(srv, m);
+	if (MSG_LABEL(m->tag) == MSG_FAULT)
+		report_fault(srv, m);
+	else
+		report_message(srv, m);
 	if (should_restart(srv))
 		restart_server(srv, fault_ep);
 	else if (srv && srv->running)

@@ -31,6 +31,7 @@ static void startinfo_fill(const struct server *srv, struct startinfo *info)
 	info->badge = server_badge(srv);
 	info->untyped_pages = cfg->untyped / PAGE_BYTES;
 	info->has_endpoint = srv->endpoint != SLOT_NONE;
+	info->has_fault_endpoint = srv->fault_ep != SLOT_NONE; /* made before (badge_fault_ep) */
 	info->has_ioports = cfg->has_ioports;
 	info->io_first = cfg->io_first;
 	info->io_last = cfg->io_last;
@@ -74,13 +75,16 @@ static int hand_over(const struct server *srv, const char *what, uint64_t st, ui
 	return server_failed(srv, what, st) ? -1 : 0;
 }
 
-/* Its own task, thread, UTCB and startinfo, and its endpoint. */
+/* Its own task, thread, UTCB and startinfo, its fault endpoint and its endpoint. */
 static int give_own_caps(const struct server *srv)
 {
 	if (give(srv, "give task", srv->task, SLOT_SELF_TASK, RIGHTS_ALL, 0) ||
 	    give(srv, "give thread", srv->thread, SLOT_SELF_THREAD, RIGHTS_ALL, 0) ||
 	    give(srv, "give UTCB", srv->utcb, SLOT_SELF_UTCB, RIGHTS_ALL, 0) ||
 	    give(srv, "give startinfo", srv->startinfo, SLOT_STARTINFO, RIGHT_R, 0))
+		return -1;
+	/* W only: no capability travels with a fault report (docs/root-task.md) */
+	if (give(srv, "give fault endpoint", srv->fault_ep, SLOT_FAULT, RIGHT_W, 0))
 		return -1;
 	if (srv->endpoint != SLOT_NONE &&
 	    give(srv, "give endpoint", srv->endpoint, SLOT_ENDPOINT,
@@ -176,16 +180,29 @@ static int find_modules(struct server *srv, const char *who)
 	return 0;
 }
 
+/*
+ * Makes, at the first start, the server's copy of the root's fault
+ * endpoint: send only, badged with the server's badge, which the server
+ * cannot change (a badged capability takes no new badge), so whatever
+ * comes with it comes from this server.  Its threads report faults there.
+ */
+static int badge_fault_ep(struct server *srv, uint64_t fault_ep)
+{
+	uint64_t st;
+
+	if (srv->fault_ep != SLOT_NONE)
+		return 0;
+	st = copy_to_self(fault_ep, RIGHT_W, server_badge(srv), &srv->fault_ep);
+	if (st != OK)
+		srv->fault_ep = SLOT_NONE;
+	return server_failed(srv, "badge fault endpoint", st) ? -1 : 0;
+}
+
 /* Makes the server's thread, reporting faults to the root with the server's badge. */
-static int make_thread(struct server *srv, uint64_t fault_ep)
+static int make_thread(struct server *srv)
 {
 	uint64_t st = retype_from(srv->pool, OBJ_THREAD, 0, &srv->thread);
 
-	if (st == OK && srv->fault_ep == SLOT_NONE) {
-		st = copy_to_self(fault_ep, RIGHT_W, server_badge(srv), &srv->fault_ep);
-		if (st != OK)
-			srv->fault_ep = SLOT_NONE;
-	}
 	if (st == OK)
 		st = sys_thread_configure(srv->thread, srv->task, srv->utcb, srv->fault_ep);
 	if (st == OK)
@@ -231,7 +248,8 @@ static int build_and_start(struct server *srv, const struct server *all, uint64_
 	char who[CONFIG_NAME_LEN + 8]; /* "server NAME" in messages about modules */
 
 	fmt_snprintf(who, sizeof(who), "server %s", srv->cfg->name);
-	if (find_modules(srv, who) || build_task(srv, who) || make_thread(srv, fault_ep) ||
+	if (find_modules(srv, who) || badge_fault_ep(srv, fault_ep) || build_task(srv, who) ||
+	    make_thread(srv) ||
 	    give_own_caps(srv) || give_granted(srv) || give_connections(srv, all) ||
 	    give_modules(srv))
 		return -1;
@@ -244,6 +262,9 @@ void server_teardown(struct server *srv)
 {
 	if (srv->pool != SLOT_NONE)
 		server_failed(srv, "revoke pool", sys_cap_revoke(srv->pool));
+	/* copies of its fault endpoint it gave away would report "faults" of the next instance */
+	if (srv->fault_ep != SLOT_NONE)
+		server_failed(srv, "revoke fault endpoint", sys_cap_revoke(srv->fault_ep));
 	srv->task = srv->thread = srv->utcb = srv->startinfo = SLOT_NONE;
 	srv->running = 0;
 	slots_reclaim();

@@ -56,6 +56,7 @@ enum user_slot {
 	SLOT_STARTINFO = SLOT_ROOT_BOOTINFO, /* the startinfo frame (read-only) */
 	SLOT_ENDPOINT = SLOT_FIRST_FREE_FIXED, /* own endpoint (R, W, G), if it has clients */
 	SLOT_UNTYPED,                        /* own untyped memory (untyped=) */
+	SLOT_FAULT,                          /* the root's fault endpoint, badged as it (W) */
 	SLOT_CONNECT_FIRST,                  /* connect=: badged send caps, config order */
 	SLOT_MODULE_FIRST = SLOT_CONNECT_FIRST + STARTINFO_MAX_CONNECT, /* modules=: frames (R) */
 	SLOT_USER_FIRST_FREE = SLOT_MODULE_FIRST + STARTINFO_MAX_MODULES /* the program's own */
@@ -76,6 +77,7 @@ struct startinfo {
 	uint64_t badge;                   /* the badge its connect= calls carry */
 	uint64_t untyped_pages;           /* 0: SLOT_UNTYPED is empty */
 	uint64_t has_endpoint;            /* SLOT_ENDPOINT holds its endpoint */
+	uint64_t has_fault_endpoint;      /* SLOT_FAULT holds where its threads' faults go */
 	uint64_t has_ioports;             /* SLOT_IOPORTS holds io_first .. io_last */
 	uint64_t io_first, io_last;
 	uint64_t irq_mask;                /* bit n: IRQ n in SLOT_IRQ_FIRST + n */
@@ -120,7 +122,8 @@ static inline struct utcb *utcb(void)
  * Starts a thread at entry(arg) in region `region` (below USER_THREADS_MAX)
  * with a stack of stack_pages, its objects retyped from untyped into the
  * slots thread, utcb_frame and stack_frame, at the highest priority the
- * kernel lets us give (our own).  Returns the first failing call's status.
+ * kernel lets us give (our own), its faults going where the first thread's
+ * go (fault_endpoint_slot).  Returns the first failing call's status.
  */
 uint64_t thread_start_in_region(uint64_t untyped, unsigned region, uint64_t stack_pages,
 				uint64_t thread, uint64_t utcb_frame, uint64_t stack_frame,
@@ -138,6 +141,13 @@ const struct startinfo *startinfo(void);
 
 /* The program's name: the startinfo name, or "root". */
 const char *program_name(void);
+
+/*
+ * Where the program's threads report their faults: SLOT_FAULT when the
+ * startinfo says the root put its fault endpoint there, else SLOT_NONE
+ * (a fault then only stops the thread).
+ */
+uint64_t fault_endpoint_slot(void);
 
 /* The slot of the connection to server `name`, or SLOT_NONE. */
 uint64_t connection_slot(const char *name);
