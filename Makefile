@@ -411,14 +411,17 @@ SWITCH_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/switch/root.cfg:config 
 	tests/switch/vmm_b.cfg:vmm_b.cfg $(BUILD)/guests/console.bin:guest_console
 $(eval $(call test_iso,switch,$(SWITCH_TEST_MODULES)))
 
-# Faults stay inside a partition (tests/partfault/): three VMMs share the
+# Faults stay inside a partition (tests/partfault/): five VMMs share the
 # serial driver; vmm_a crashes on purpose and is restarted, vmm_c crashes
-# and stays stopped, vmm_b's guests tick on and triple-fault.
+# and stays stopped, vmm_d crashes in a vCPU thread and is restarted,
+# vmm_e misuses its fault endpoint, vmm_b's guests tick on and triple-fault.
 PARTFAULT_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/partfault/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm \
 	tests/partfault/vmm_a.cfg:vmm_a.cfg tests/partfault/vmm_b.cfg:vmm_b.cfg \
-	tests/partfault/vmm_c.cfg:vmm_c.cfg $(BUILD)/guests/ticker_a.bin:guest_ticker_a \
+	tests/partfault/vmm_c.cfg:vmm_c.cfg tests/partfault/vmm_d.cfg:vmm_d.cfg \
+	tests/partfault/vmm_e.cfg:vmm_e.cfg $(BUILD)/guests/ticker_a.bin:guest_ticker_a \
 	$(BUILD)/guests/ticker_b.bin:guest_ticker_b $(BUILD)/guests/ticker_c.bin:guest_ticker_c \
+	$(BUILD)/guests/ticker_d.bin:guest_ticker_d $(BUILD)/guests/ticker_e.bin:guest_ticker_e \
 	$(BUILD)/guests/tf_once.bin:guest_tf_once $(BUILD)/guests/spin_pause.bin:guest_spin_pause
 $(eval $(call test_iso,partfault,$(PARTFAULT_TEST_MODULES)))
 

@@ -24,6 +24,7 @@
 
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
+#define CRASH_MESSAGE_LABEL 0xbad /* crash-vmm-by=message's: anything but MSG_FAULT */
 #define IORAM_WINDOWS 0x36000000ULL /* the guests' IORAM views (testdev.c), a window per block */
 #define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, a window per block */
 
@@ -177,6 +178,42 @@ void vmm_memory_return(struct guest *g)
 	g->from_pool = false;
 }
 
+/*
+ * The test of crash-vmm-by=message: a message that is not a fault, sent
+ * with the server's badge to the root's fault endpoint, as a bug could
+ * send it.  The root deletes the VMM for it; a root that answered would
+ * let the VMM run on, and it says so.
+ */
+static void message_the_fault_endpoint(struct guest *g)
+{
+	struct msg m = { MSG_TAG(CRASH_MESSAGE_LABEL, 0, 0), { 0 } };
+	uint64_t st = sys_call(fault_endpoint_slot(), &m);
+
+	uprintf("vmm: the root answered a message on its fault endpoint (%s, label 0x%llx): "
+		"running on\n", status_name(st), (unsigned long long)MSG_LABEL(m.tag));
+	g->crash_at = WAIT_FOREVER; /* once */
+}
+
+/*
+ * crash-vmm-after= (a test): the VMM faults here, as a bug of its own
+ * would, its guests running (their vCPUs in the guest, in an exit or
+ * asleep in a halt): in its first thread, or with crash-vmm-by=vcpu in a
+ * vCPU thread, one the VMM made itself (vcpu_sleep_until); or with
+ * crash-vmm-by=message it misuses its fault endpoint.  What happens next
+ * is the root's (docs/root-task.md, "Restarting a server").
+ */
+static void crash_on_purpose(struct guest *g)
+{
+	console_flush(); /* the guests' lines so far, so the test sees where it crashed */
+	uprintf("vmm: crashing on purpose: guest %s's crash-vmm-after=%lu%s%s\n", g->cfg.name,
+		g->cfg.crash_vmm_ms, g->cfg.crash_by ? " crash-vmm-by=" : "",
+		g->cfg.crash_by ? crash_by_name(g->cfg.crash_by) : "");
+	if (g->cfg.crash_by == CRASH_BY_MESSAGE)
+		message_the_fault_endpoint(g);
+	else
+		__builtin_trap(); /* #UD, vector 6: the root hears of it as a fault */
+}
+
 /* Handles one exit of g under its lock; returns the reply's tag (its words are in w). */
 static uint64_t handle_exit(struct guest *g, uint64_t *w)
 {
@@ -293,6 +330,8 @@ bool vcpu_sleep_until(struct guest *g, uint64_t deadline)
 	v->halted = true;
 	lock_release(&g->lock);
 	uint64_t st = sys_wait_until(v->wake, deadline, 0);
+	if (g->cfg.crash_by == CRASH_BY_VCPU && rdtsc() >= g->crash_at)
+		crash_on_purpose(g); /* off the exits' fast path: a halt is a slow one anyway */
 	lock_acquire(&g->lock);
 	v->halted = false;
 	g->exit_badge = badge; /* others' exits were handled meanwhile */
@@ -482,18 +521,10 @@ static void finish_ended(void)
 	}
 }
 
-/*
- * crash-vmm-after= (a test): the VMM faults here, in its first thread, as
- * a bug of its own would, its guests running (their vCPUs in the guest,
- * in an exit or asleep in a halt).  What happens next is the root's
- * (docs/root-task.md, "Restarting a server").
- */
-static void __attribute__((noreturn)) crash_on_purpose(const struct guest *g)
+/* When the first thread acts on g's crash-vmm-after= (WAIT_FOREVER: a vCPU thread does, or never). */
+static uint64_t main_crash_at(const struct guest *g)
 {
-	console_flush(); /* the guests' lines so far, so the test sees where it crashed */
-	uprintf("vmm: crashing on purpose: guest %s's crash-vmm-after=%lu\n", g->cfg.name,
-		g->cfg.crash_vmm_ms);
-	__builtin_trap(); /* #UD, vector 6: the root hears of it as a fault */
+	return g->cfg.crash_by == CRASH_BY_VCPU ? WAIT_FOREVER : g->crash_at;
 }
 
 /*
@@ -507,10 +538,10 @@ static uint64_t stop_overdue(void)
 	uint64_t next = WAIT_FOREVER, now = rdtsc();
 	for (unsigned i = 0; i < n_guests; i++) {
 		struct guest *g = &guests[i];
-		if (g->running && now >= g->crash_at)
+		if (g->running && now >= main_crash_at(g))
 			crash_on_purpose(g);
-		if (g->running && g->crash_at < next)
-			next = g->crash_at;
+		if (g->running && main_crash_at(g) < next)
+			next = main_crash_at(g);
 		if (!g->running || g->deadline == WAIT_FOREVER)
 			continue;
 		lock_acquire(&g->lock);

@@ -54,6 +54,14 @@ enum guest_on_fault {
 	ON_FAULT_RESTART, /* built again from its image, up to restarts= times (main.c) */
 };
 
+/* Test: how crash-vmm-after= crashes the VMM (crash-vmm-by=, main.c). */
+enum crash_by {
+	CRASH_BY_DEFAULT, /* not given: as CRASH_BY_MAIN */
+	CRASH_BY_MAIN,    /* the first thread runs UD2 */
+	CRASH_BY_VCPU,    /* the guest's first vCPU thread runs UD2, as it wakes from a halt */
+	CRASH_BY_MESSAGE, /* the first thread sends a message that is not a fault to SLOT_FAULT */
+};
+
 struct guest_config {
 	char name[GUEST_NAME_LEN];
 	char module[GUEST_NAME_LEN];
@@ -75,6 +83,7 @@ struct guest_config {
 	uint64_t max_restarts; /* restarts=: a CPU reset (or fault) restarts it this many times, then stops it */
 	enum guest_on_fault on_fault; /* on_fault=: what a triple fault does */
 	uint64_t crash_vmm_ms; /* test: crash-vmm-after=: the VMM faults this long after the guest's start */
+	enum crash_by crash_by; /* test: crash-vmm-by=: which thread faults, and how */
 	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's (after its name) or a Linux one's */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
 	unsigned module_count;
@@ -236,6 +245,8 @@ static inline void advance_rip(struct exit_ctx *x, uint64_t len)
  */
 int guest_config_parse(const char *file, const char *text, uint64_t len,
 		       struct guest_config *out, unsigned max, char *err, unsigned err_len);
+/* The crash-vmm-by= word for by (CRASH_BY_MAIN or later). */
+const char *crash_by_name(enum crash_by by);
 
 /* guest.c */
 /* Builds g, its vCPU c bound to its thread's endpoint with badge c << 32 | badge, and runs the BSP. */

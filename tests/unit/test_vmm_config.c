@@ -253,6 +253,27 @@ TEST(vmm_config_crash_vmm_after)
 		      "vmm.cfg: line 1: option 'crash-vmm-after': 'soon' is not a number");
 }
 
+/*
+ * crash-vmm-by= says which thread crashes: the first (main, as without
+ * it), a vCPU thread, or the first by a message to its fault endpoint; it
+ * is an error to give it without crash-vmm-after= or with another word.
+ */
+TEST(vmm_config_crash_vmm_by)
+{
+	CHECK_EQ(parse("guest a crash-vmm-after=5 crash-vmm-by=vcpu\n"
+		       "guest b crash-vmm-after=5 crash-vmm-by=message\n"), 2);
+	CHECK_EQ(cfg[0].crash_by, CRASH_BY_VCPU);
+	CHECK_EQ(cfg[1].crash_by, CRASH_BY_MESSAGE);
+	CHECK_EQ(parse("guest c crash-vmm-after=5 crash-vmm-by=main\nguest d crash-vmm-after=5\n"), 2);
+	CHECK_EQ(cfg[0].crash_by, CRASH_BY_MAIN);
+	CHECK_EQ(cfg[1].crash_by, CRASH_BY_DEFAULT);
+	CHECK(strcmp(crash_by_name(CRASH_BY_VCPU), "vcpu") == 0);
+	CHECK_REFUSED("guest a crash-vmm-by=vcpu\n",
+		      "vmm.cfg: line 1: option 'crash-vmm-by' needs 'crash-vmm-after=MS' (when)");
+	CHECK_REFUSED("guest a crash-vmm-after=5 crash-vmm-by=irq\n",
+		      "vmm.cfg: line 1: option 'crash-vmm-by': 'irq' is not one of main, vcpu, message");
+}
+
 /* Every error names the configuration's module, the line and the option. */
 TEST(vmm_config_errors_name_file_line_and_option)
 {
