@@ -1,5 +1,5 @@
 /*
- * ticker (the body of ticker_a, ticker_b and ticker_c, which define
+ * ticker (the body of ticker_a to ticker_e, which define
  * TICKER_NAME and TICKER_LINES before including it): prints "TICKER_NAME:
  * start", then "TICKER_NAME: tick N" every TICKS_PER_LINE ticks of the PIT
  * at 100 Hz (every 50 ms), N counting from 1, sleeping in HLT between the

@@ -47,7 +47,9 @@
  * Capability slots of a started program.  Slots 1-22 mean the same as the
  * root's (enum root_slot): SLOT_CONSOLE (5), SLOT_IOPORTS (6, the range the
  * config gave) and IRQ n in SLOT_IRQ_FIRST + n (7-22).  Any of them may be
- * empty when the config did not grant it.
+ * empty when the config did not grant it.  SLOT_FAULT is where the
+ * program's threads report faults (fault_endpoint_slot): the root takes
+ * any message sent there as a fault of the program (docs/root-task.md).
  */
 enum user_slot {
 	SLOT_SELF_TASK = SLOT_ROOT_TASK,     /* own task (all rights) */
