@@ -341,12 +341,10 @@ LINUXVM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/linuxvm/root.cfg:confi
 	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm tests/linuxvm/vmm.cfg:vmm.cfg \
 	$(LINUXVM_KERNEL):vmlinuz $(LINUXVM_INITRD):initrd
 $(eval $(call test_iso,linuxvm,$(LINUXVM_TEST_MODULES)))
-# QEMU's, to /init alone (tests/linuxvm/vmm-qemu.cfg says why).
-$(eval $(call test_iso,linuxvm-qemu,$(subst vmm.cfg:vmm.cfg,vmm-qemu.cfg:vmm.cfg,$(LINUXVM_TEST_MODULES))))
 .PHONY: test-linuxvm
-test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm-qemu.iso)
+test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm.iso)
 	$(V)if [ -f $(LINUXVM_KERNEL) ] && [ -f $(LINUXVM_INITRD) ]; then \
-		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm-qemu.iso \
+		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm.iso \
 			linuxvm $(BUILD)/test-logs 1200; \
 	else echo "skip 1 qemu:linuxvm:linux # no Debian kernel at $(LINUXVM_KERNEL)" \
 		"and initramfs at $(LINUXVM_INITRD) (the linux packages' work fetches them)"; fi
@@ -506,7 +504,7 @@ test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUI
 		$(BUILD)/kernel.elf $(PROGRAMS) $(GUESTS) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
 		$(BUILD)/test-kut-bochs.iso $(BUILD)/test-kut-bochs-svm.iso \
-		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso $(BUILD)/test-linuxvm-qemu.iso)
+		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso)
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log
