@@ -220,8 +220,9 @@ SYSTEM_GUESTS := $(BUILD)/guests/greeting.bin:guest_greeting $(BUILD)/guests/con
 #   make iso|run|run-bochs GUEST=FILE [GUEST_ARGS="..."] [GUEST_MEM=64M]
 #                         [GUEST_INITRD=FILE] [GUEST_VCPUS=N]
 # FILE, a Multiboot (v1) kernel or a Linux bzImage, is the VMM's one guest;
-# tools/guest-config.sh checks it and writes the two configurations into
-# $(GUEST_DIR).  The ISO depends on the files, so a changed kernel remakes it.
+# tools/guest-config.sh checks it and writes the system as a partition
+# configuration, $(GUEST_DIR)/partitions.cfg, which is then built as
+# CONFIG= is: the ISO depends on the files, so a changed kernel remakes it.
 GUEST_MEM ?= 64M
 GUEST_VCPUS ?= 1
 GUEST_DIR := $(BUILD)/guest
@@ -247,11 +248,10 @@ $(if $(filter 1 2 3 4,$(GUEST_VCPUS)),,$(error \
 	GUEST_VCPUS=$(GUEST_VCPUS): a guest has 1 to 4 vCPUs))
 $(if $(strip $(call strip_chars,$(GUEST_MEM),0 1 2 3 4 5 6 7 8 9 K M G)),$(error \
 	GUEST_MEM=$(GUEST_MEM): not a size (64M, 1G, 65536K)))
-SYSTEM_CFG := $(GUEST_DIR)/system.cfg
-VMM_CFG := $(GUEST_DIR)/vmm.cfg
-SYSTEM_GUESTS := $(GUEST):kernel $(if $(GUEST_INITRD),$(GUEST_INITRD):initrd)
-RUN_DISK :=
-RUN_MEGS = $$(cat $(GUEST_DIR)/megs)
+$(if $(CONFIG),$(error CONFIG=$(CONFIG) and GUEST=$(GUEST) each describe the whole system; give one))
+# The system GUEST= describes is a partition configuration, built as CONFIG= is (below).
+CONFIG := $(GUEST_DIR)/partitions.cfg
+GUEST_CONFIG := yes
 else
 $(foreach v,GUEST_ARGS GUEST_INITRD,$(if $(value $(v)),$(error $(v) is given without GUEST=FILE)))
 endif
@@ -265,8 +265,7 @@ endif
 # the ISO.
 CONFIG_DIR := $(BUILD)/partitions
 ifneq ($(CONFIG),)
-$(if $(GUEST),$(error CONFIG=$(CONFIG) and GUEST=$(GUEST) each describe the whole system; give one))
-$(call check_path,CONFIG)
+$(if $(GUEST_CONFIG),,$(call check_path,CONFIG))
 include $(CONFIG_DIR)/deps.mk
 endif
 $(CONFIG_DIR)/settings: FORCE
@@ -284,10 +283,9 @@ $(GUEST_DIR)/settings: FORCE
 	$(V)$(shell mkdir -p $(GUEST_DIR))$(file >$@.new,$(GUEST_SETTINGS))
 	$(V)$(file >>$@.new,$(value GUEST_ARGS))
 	$(V)cmp -s $@.new $@ && rm $@.new || mv $@.new $@
-$(GUEST_DIR)/vmm.cfg: $(GUEST_DIR)/settings tools/guest-config.sh $(GUEST) $(GUEST_INITRD)
+$(GUEST_DIR)/partitions.cfg: $(GUEST_DIR)/settings tools/guest-config.sh $(GUEST) $(GUEST_INITRD)
 	@echo "  CFG     $@ (GUEST=$(GUEST))"
 	$(V)tools/guest-config.sh $(GUEST_DIR) $(GUEST) "$(GUEST_INITRD)" $(GUEST_MEM) $(GUEST_VCPUS)
-$(GUEST_DIR)/system.cfg: $(GUEST_DIR)/vmm.cfg ;
 
 SYSTEM_MODULES := $(BUILD)/prog/root.elf:root $(SYSTEM_CFG):config $(BUILD)/prog/echo.elf:echo \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/ata.elf:ata $(BUILD)/prog/kbd.elf:kbd \

@@ -64,7 +64,7 @@ iso_time() {
 # The ISO holds each partition's VMM configuration, its Linux command line among it.
 make_iso "$cfg" && grep -q "moat.name=linux_b" "$iso"
 case_line config_iso_built $? "make iso CONFIG=$cfg made no ISO with linux_b's configuration (log: $log)"
-"$here/boot/run-suite.sh" qemu "$iso" partitions "$logs" 400 --no-skip
+"$here/boot/run-suite.sh" qemu "$iso" partitions "$logs" 600 --no-skip
 
 before=$(iso_time)
 make_iso "$cfg" && [ "$(iso_time)" = "$before" ]
