@@ -219,12 +219,10 @@ BEGIN {
 	else if (words[1] == "machine") machine_line(n)
 	else fail("\"" words[1] "\": unknown (a line is server, partition, guest or machine)")
 }
-END {
-	if (failed) exit 1
-	lines = NR
-	if (partitions == 0) { NR = lines; fail("no partition line: nothing would run") }
-	# Module names: the programs'\'', root, config and each NAME.cfg first;
-	# then each file its base name, made unique with -2, -3, ...
+# Gives each file its module name: the programs'\'', root, config and each
+# NAME.cfg are taken first; then each file its base name, made unique
+# with -2, -3, ...
+function name_files(   i, p, f, k, base, name) {
 	used["root"] = used["config"] = 1
 	for (i = 1; i <= programs_n; i++) used[program_order[i]] = 1
 	for (p = 1; p <= partitions; p++) used[partition_order[p] ".cfg"] = 1
@@ -237,50 +235,54 @@ END {
 		used[name] = 1
 		file_name[f] = name
 	}
+}
+
+# t with its files'\'' placeholders replaced by their module names, each
+# new one added to the list named_files (",NAME" each).
+function resolve(t,   f) {
+	while (match(t, /\001[0-9]+\001/)) {
+		f = substr(t, RSTART + 1, RLENGTH - 2)
+		if (!(f in named)) { named[f] = 1; named_files = named_files "," file_name[f] }
+		t = substr(t, 1, RSTART - 1) file_name[f] substr(t, RSTART + RLENGTH)
+	}
+	return t
+}
+
+# Writes partition name'\''s VMM configuration and completes its server line.
+function write_partition(name,   l, nl, gl, text, untyped) {
+	if (guests[name] == 0) { NR = partition_line_no[name]; fail("partition \"" name "\" has no guest line") }
+	delete named; named_files = ""
+	nl = split(guest_lines[name], gl, " ")
+	for (l = 1; l <= nl; l++) text[gl[l]] = resolve(guest_line_text[name, gl[l]])
+	for (l = 1; l <= lines; l++) print ((l in text) ? text[l] : "") > (tmp "/" name ".cfg")
+	untyped = partition_untyped[name]
+	if (untyped <= 0) {
+		# The guests run at once: their RAM, and 32 MiB for their objects and tables.
+		untyped = int((guest_ram[name] + 33554432 + 1048575) / 1048576) * 1048576
+		partition_tail[name] = partition_tail[name] " untyped=" (untyped / 1048576) "M"
+	}
+	untyped_total += untyped
+	# The VMM gets its configuration and every file its guests name.
+	system_line[partition_line_no[name]] = partition_head[name] partition_tail[name] \
+		" modules=" name ".cfg" named_files
+}
+
+END {
+	if (failed) exit 1
+	lines = NR
+	if (partitions == 0) { NR = lines; fail("no partition line: nothing would run") }
+	name_files()
 	modules = "$(BUILD)/prog/root.elf:root " out "/system.cfg:config"
-	count = 2
-	for (i = 1; i <= programs_n; i++) {
-		modules = modules " $(BUILD)/prog/" program_order[i] ".elf:" program_order[i]; count++
-	}
+	for (i = 1; i <= programs_n; i++)
+		modules = modules " $(BUILD)/prog/" program_order[i] ".elf:" program_order[i]
 	for (p = 1; p <= partitions; p++) {
-		name = partition_order[p]
-		if (guests[name] == 0) { NR = partition_line_no[name]; fail("partition \"" name "\" has no guest line") }
-		modules = modules " " out "/" name ".cfg:" name ".cfg"; count++
-		# The VMM gets its configuration and every file its guests name.
-		mods = name ".cfg"; delete has
-		nl = split(guest_lines[name], gl, " ")
-		text = ""
-		for (l = 1; l <= nl; l++) {
-			t = guest_line_text[name, gl[l]]
-			while (match(t, /\001[0-9]+\001/)) {
-				f = substr(t, RSTART + 1, RLENGTH - 2)
-				if (!(f in has)) { has[f] = 1; mods = mods "," file_name[f] }
-				t = substr(t, 1, RSTART - 1) file_name[f] substr(t, RSTART + RLENGTH)
-			}
-			guest_text[gl[l]] = t
-		}
-		for (l = 1; l <= lines; l++) print ((l in guest_text) ? guest_text[l] : "") > (tmp "/" name ".cfg")
-		delete guest_text
-		untyped = partition_untyped[name]
-		if (untyped <= 0) {
-			# The guests run at once: their RAM, and 32 MiB for their objects and tables.
-			untyped = guest_ram[name] + 33554432
-			untyped = int((untyped + 1048575) / 1048576) * 1048576
-			partition_tail[name] = partition_tail[name] " untyped=" (untyped / 1048576) "M"
-		}
-		untyped_total += untyped
-		system_line[partition_line_no[name]] = partition_head[name] partition_tail[name] " modules=" mods
+		write_partition(partition_order[p])
+		modules = modules " " out "/" partition_order[p] ".cfg:" partition_order[p] ".cfg"
 	}
-	for (f = 1; f <= files; f++) { modules = modules " " file_path[f] ":" file_name[f]; count++ }
+	for (f = 1; f <= files; f++) modules = modules " " file_path[f] ":" file_name[f]
+	count = 2 + programs_n + partitions + files
 	if (count > 57) { NR = lines; fail("the configuration makes " count " boot modules; the kernel takes 57") }
-	for (l = 1; l <= lines; l++) {
-		t = (l in system_line) ? system_line[l] : ""
-		while (match(t, /\001[0-9]+\001/)) {
-			f = substr(t, RSTART + 1, RLENGTH - 2)
-			t = substr(t, 1, RSTART - 1) file_name[f] substr(t, RSTART + RLENGTH)
-		}
-		print t > (tmp "/system.cfg")
-	}
+	for (l = 1; l <= lines; l++) print resolve((l in system_line) ? system_line[l] : "") > (tmp "/system.cfg")
 	mk = tmp "/deps.mk"
 	print "# Made by tools/partitions.sh from " config ": the boot modules, as iso/mkiso.sh takes them." > mk
 	print "CONFIG_MODULES := " modules > mk
