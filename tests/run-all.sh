@@ -7,7 +7,8 @@
 # The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM; so does the
 # partfault suite (partitions whose VMMs crash).
 # The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
-# tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU.
+# tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU;
+# tests/partitions.sh `make iso CONFIG=iso/partitions.cfg`.
 # tools/book-check.sh checks that docs/book names only what exists.
 #   tests/run-all.sh BUILD_DIR
 set -u
@@ -128,6 +129,10 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	else
 		echo "skip 1 qemu:linuxvm:linux # no $build/test-linuxvm.iso: Debian's kernel is not fetched"
 	fi
+	# make iso CONFIG=iso/partitions.cfg: two Linux partitions and a bare
+	# one, each on its own disk region and console (tests/partitions.sh;
+	# a skip without Debian's kernel).
+	tests/partitions.sh "$build" "$logs"
 	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
 		cat "$logs/bochs-$name.out"
