@@ -7,7 +7,8 @@
 # The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM; so does the
 # partfault suite (partitions whose VMMs crash).
 # The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
-# tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU.
+# tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU;
+# tests/partitions.sh `make iso CONFIG=iso/partitions.cfg`.
 # tools/book-check.sh checks that docs/book names only what exists.
 #   tests/run-all.sh BUILD_DIR
 set -u
@@ -120,25 +121,18 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	else
 		echo "skip 0 qemu:linux:boot # no $build/test-linux.iso: built with LINUX=no"
 	fi
-	# Debian's kernel under the VMM (tests/linuxvm/): here to its /init with
-	# one vCPU; the Bochs lane runs the whole suite (tests/linuxvm/vmm-qemu.cfg
-	# says why).  Its ISO is built when the packages are (LINUXVM_KERNEL).
-	# QEMU 7.2 may deliver an interrupt the kernel injected a second time,
-	# interrupts off (docs/vmm.md, "Left out"), which stops a run now and
-	# then: a failed run is reported and run once more, its logs kept.
-	if [ -f "$build/test-linuxvm-qemu.iso" ]; then
-		first=$(QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm-qemu.iso" linuxvm "$logs" 1200 --no-skip)
-		if printf '%s\n' "$first" | grep -q '^not ok'; then
-			printf '%s\n' "$first" | sed 's/^/# first run: /'
-			echo "# qemu:linuxvm: the first run failed (its logs: linuxvm-qemu.first.*); once more"
-			for f in "$logs"/linuxvm-qemu.*.log; do mv "$f" "${f%.log}.first.log"; done
-			QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm-qemu.iso" linuxvm "$logs" 1200 --no-skip
-		else
-			printf '%s\n' "$first"
-		fi
+	# Debian's kernel under the VMM (tests/linuxvm/): the whole suite, two
+	# vCPUs, as in the Bochs lane.  Its ISO is built when the packages are
+	# (LINUXVM_KERNEL).
+	if [ -f "$build/test-linuxvm.iso" ]; then
+		QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm.iso" linuxvm "$logs" 900 --no-skip
 	else
-		echo "skip 1 qemu:linuxvm:linux # no $build/test-linuxvm-qemu.iso: Debian's kernel is not fetched"
+		echo "skip 1 qemu:linuxvm:linux # no $build/test-linuxvm.iso: Debian's kernel is not fetched"
 	fi
+	# make iso CONFIG=iso/partitions.cfg: two Linux partitions and a bare
+	# one, each on its own disk region and console (tests/partitions.sh;
+	# a skip without Debian's kernel).
+	tests/partitions.sh "$build" "$logs"
 	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
 		cat "$logs/bochs-$name.out"

@@ -16,8 +16,49 @@ uint64_t server_failed(const struct server *srv, const char *what, uint64_t stat
 	return status;
 }
 
+_Static_assert(CONFIG_MAX_SERVERS <= STARTINFO_MAX_CLIENTS, "every other server may be a client");
+
+_Static_assert(CONFIG_MAX_SERVERS <= BLK_BADGE_CLIENT_MASK,
+	       "a server's badge must fit below a disk region's bits");
+
+/*
+ * The badge of its connection k: its own badge, with the disk region of
+ * disk= above it (moat/block.h), so that the block server knows the region
+ * without asking the client.
+ */
+static uint64_t connection_badge(const struct server *srv, unsigned int k)
+{
+	const struct config_disk *disk = config_connection_disk(srv->cfg, k);
+
+	return disk ? blk_region_badge(server_badge(srv), &disk->region) : server_badge(srv);
+}
+
+/*
+ * The servers that connect to srv, with the badge of each one's connection
+ * (all[] ends at the first entry without a config).  A client may connect
+ * only once, so each appears once.
+ */
+static void clients_fill(const struct server *srv, const struct server *all,
+			 struct startinfo *info)
+{
+	for (unsigned int j = 0; j < CONFIG_MAX_SERVERS && all[j].cfg; j++) {
+		const struct server_config *cfg = all[j].cfg;
+
+		for (unsigned int k = 0; k < cfg->connect_count; k++) {
+			struct startinfo_client *c;
+
+			if (cfg->connect_to[k] != srv->index)
+				continue;
+			c = &info->clients[info->client_count++];
+			c->badge = connection_badge(&all[j], k);
+			memcpy(c->name, cfg->name, sizeof(c->name));
+		}
+	}
+}
+
 /* Fills in the startinfo the server finds at USER_STARTINFO_VADDR. */
-static void startinfo_fill(const struct server *srv, struct startinfo *info)
+static void startinfo_fill(const struct server *srv, const struct server *all,
+			   struct startinfo *info)
 {
 	const struct server_config *cfg = srv->cfg;
 
@@ -44,15 +85,16 @@ static void startinfo_fill(const struct server *srv, struct startinfo *info)
 		memcpy(info->modules[k].name, cfg->modules[k], sizeof(info->modules[k].name));
 		info->modules[k].bytes = boot_info()->modules[srv->modules[k]].bytes;
 	}
+	clients_fill(srv, all, info);
 }
 
 /* Makes the startinfo frame and maps it read-only into the server. */
-static int map_startinfo(struct server *srv)
+static int map_startinfo(struct server *srv, const struct server *all)
 {
 	struct startinfo info;
 	uint64_t st;
 
-	startinfo_fill(srv, &info);
+	startinfo_fill(srv, all, &info);
 	st = frame_create(srv->pool, 1, &info, 0, sizeof(info), &srv->startinfo);
 	if (st == OK)
 		st = sys_map(srv->startinfo, srv->task, USER_STARTINFO_VADDR, RIGHT_R);
@@ -123,21 +165,6 @@ static int give_granted(const struct server *srv)
 			return -1;
 	}
 	return 0;
-}
-
-_Static_assert(CONFIG_MAX_SERVERS <= BLK_BADGE_CLIENT_MASK,
-	       "a server's badge must fit below a disk region's bits");
-
-/*
- * The badge of its connection k: its own badge, with the disk region of
- * disk= above it (moat/block.h), so that the block server knows the region
- * without asking the client.
- */
-static uint64_t connection_badge(const struct server *srv, unsigned int k)
-{
-	const struct config_disk *disk = config_connection_disk(srv->cfg, k);
-
-	return disk ? blk_region_badge(server_badge(srv), &disk->region) : server_badge(srv);
 }
 
 /* Badged send capabilities to the endpoints of the servers it connects to. */
@@ -224,7 +251,7 @@ static int make_pool(struct server *srv, const void *image)
 }
 
 /* Loads the image from the module and builds the rest of the address space. */
-static int build_task(struct server *srv, const char *who)
+static int build_task(struct server *srv, const struct server *all, const char *who)
 {
 	struct module mod;
 	int err = -1;
@@ -239,7 +266,7 @@ static int build_task(struct server *srv, const char *who)
 	module_close(&mod);
 	if (err)
 		return -1;
-	return load_memory(srv) || map_startinfo(srv) ? -1 : 0;
+	return load_memory(srv) || map_startinfo(srv, all) ? -1 : 0;
 }
 
 /* Makes the instance and starts its thread; returns 0 or -1 (reported). */
@@ -248,8 +275,8 @@ static int build_and_start(struct server *srv, const struct server *all, uint64_
 	char who[CONFIG_NAME_LEN + 8]; /* "server NAME" in messages about modules */
 
 	fmt_snprintf(who, sizeof(who), "server %s", srv->cfg->name);
-	if (find_modules(srv, who) || badge_fault_ep(srv, fault_ep) || build_task(srv, who) ||
-	    make_thread(srv) ||
+	if (find_modules(srv, who) || badge_fault_ep(srv, fault_ep) ||
+	    build_task(srv, all, who) || make_thread(srv) ||
 	    give_own_caps(srv) || give_granted(srv) || give_connections(srv, all) ||
 	    give_modules(srv))
 		return -1;

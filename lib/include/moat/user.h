@@ -42,6 +42,7 @@
 #define STARTINFO_NAME_LEN    32
 #define STARTINFO_MAX_CONNECT 8  /* connect= endpoints */
 #define STARTINFO_MAX_MODULES 48 /* modules= frames */
+#define STARTINFO_MAX_CLIENTS 16 /* servers that connect to it: every other one of a config */
 
 /*
  * Capability slots of a started program.  Slots 1-22 mean the same as the
@@ -70,6 +71,16 @@ struct startinfo_module {
 	uint64_t bytes;                   /* exact size; the frame rounds up to pages */
 };
 
+/*
+ * A server that connects to this one (its connect= names it): the badge
+ * its calls carry and its name in the config.  The root writes both, so a
+ * server can name a client without taking the client's word for it.
+ */
+struct startinfo_client {
+	uint64_t badge;
+	char name[STARTINFO_NAME_LEN];
+};
+
 /* What the root tells a started program, at USER_STARTINFO_VADDR. */
 struct startinfo {
 	uint64_t magic;                   /* STARTINFO_MAGIC */
@@ -88,6 +99,8 @@ struct startinfo {
 	uint64_t module_count;            /* module i in SLOT_MODULE_FIRST + i */
 	struct startinfo_module modules[STARTINFO_MAX_MODULES];
 	uint64_t tsc_hz;                  /* TSC counts per second (bootinfo's, docs/root-task.md) */
+	uint64_t client_count;            /* its clients, in config order */
+	struct startinfo_client clients[STARTINFO_MAX_CLIENTS];
 };
 
 _Static_assert(sizeof(struct startinfo) <= PAGE_BYTES, "startinfo must fit in one page");
