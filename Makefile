@@ -66,6 +66,9 @@ help:
 	@echo "                [GUEST_VCPUS=N]"
 	@echo "                your own kernel (Multiboot or a Linux bzImage) as the VMM's"
 	@echo "                guest; also make iso GUEST=..., make run-bochs GUEST=..."
+	@echo "make run CONFIG=FILE  the system a partition configuration describes (also make iso"
+	@echo "                CONFIG=..., make run-bochs CONFIG=...; docs/partitions.md)"
+	@echo "make run-partitions  two Linux partitions and a bare-metal one (iso/partitions.cfg)"
 	@echo "make test       host unit tests + boot tests in QEMU and Bochs"
 	@echo "make fuzz       the syscall fuzzer in QEMU (SEED=N replays a run; EMU=bochs)"
 	@echo "make fuzz-coverage  the share of each kernel file's lines the fuzzer reaches"
@@ -165,7 +168,7 @@ GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
 guest_line = $$(sed -n '1s/.*$(1)=\([0-9A-Fa-fx]*\).*/\1/p' $<)
 $(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h \
-		tests/guests/ata.h
+		tests/guests/ata.h tests/guests/ticker.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
 	$(V)case "$(call guest_line,elf)" in \
@@ -217,8 +220,9 @@ SYSTEM_GUESTS := $(BUILD)/guests/greeting.bin:guest_greeting $(BUILD)/guests/con
 #   make iso|run|run-bochs GUEST=FILE [GUEST_ARGS="..."] [GUEST_MEM=64M]
 #                         [GUEST_INITRD=FILE] [GUEST_VCPUS=N]
 # FILE, a Multiboot (v1) kernel or a Linux bzImage, is the VMM's one guest;
-# tools/guest-config.sh checks it and writes the two configurations into
-# $(GUEST_DIR).  The ISO depends on the files, so a changed kernel remakes it.
+# tools/guest-config.sh checks it and writes the system as a partition
+# configuration, $(GUEST_DIR)/partitions.cfg, which is then built as
+# CONFIG= is: the ISO depends on the files, so a changed kernel remakes it.
 GUEST_MEM ?= 64M
 GUEST_VCPUS ?= 1
 GUEST_DIR := $(BUILD)/guest
@@ -244,14 +248,32 @@ $(if $(filter 1 2 3 4,$(GUEST_VCPUS)),,$(error \
 	GUEST_VCPUS=$(GUEST_VCPUS): a guest has 1 to 4 vCPUs))
 $(if $(strip $(call strip_chars,$(GUEST_MEM),0 1 2 3 4 5 6 7 8 9 K M G)),$(error \
 	GUEST_MEM=$(GUEST_MEM): not a size (64M, 1G, 65536K)))
-SYSTEM_CFG := $(GUEST_DIR)/system.cfg
-VMM_CFG := $(GUEST_DIR)/vmm.cfg
-SYSTEM_GUESTS := $(GUEST):kernel $(if $(GUEST_INITRD),$(GUEST_INITRD):initrd)
-RUN_DISK :=
-RUN_MEGS = $$(cat $(GUEST_DIR)/megs)
+$(if $(CONFIG),$(error CONFIG=$(CONFIG) and GUEST=$(GUEST) each describe the whole system; give one))
+# The system GUEST= describes is a partition configuration, built as CONFIG= is (below).
+CONFIG := $(GUEST_DIR)/partitions.cfg
+GUEST_CONFIG := yes
 else
 $(foreach v,GUEST_ARGS GUEST_INITRD,$(if $(value $(v)),$(error $(v) is given without GUEST=FILE)))
 endif
+
+# A partition configuration (docs/partitions.md, "Configuration"):
+#   make iso|run|run-bochs CONFIG=FILE
+# tools/partitions.sh compiles FILE into the root's and each VMM's
+# configuration and the boot modules' list, $(CONFIG_DIR)/deps.mk, which
+# make reads (and remakes first when FILE, the tool or the settings
+# changed); every file FILE names is a boot module, so a prerequisite of
+# the ISO.
+CONFIG_DIR := $(BUILD)/partitions
+ifneq ($(CONFIG),)
+$(if $(GUEST_CONFIG),,$(call check_path,CONFIG))
+include $(CONFIG_DIR)/deps.mk
+endif
+$(CONFIG_DIR)/settings: FORCE
+	$(V)$(shell mkdir -p $(CONFIG_DIR))$(file >$@.new,$(CONFIG) $(BUILD) $(notdir $(PROGRAM_DIRS)))
+	$(V)cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+$(CONFIG_DIR)/deps.mk: $(CONFIG) tools/partitions.sh $(CONFIG_DIR)/settings
+	@echo "  PART    $(CONFIG)"
+	$(V)tools/partitions.sh $(CONFIG) $(CONFIG_DIR) $(BUILD) "$(notdir $(PROGRAM_DIRS))"
 
 # The settings, GUEST_ARGS on a line of its own (written as it is, never
 # through a shell's quoting): rewritten when they change, so that the
@@ -261,14 +283,22 @@ $(GUEST_DIR)/settings: FORCE
 	$(V)$(shell mkdir -p $(GUEST_DIR))$(file >$@.new,$(GUEST_SETTINGS))
 	$(V)$(file >>$@.new,$(value GUEST_ARGS))
 	$(V)cmp -s $@.new $@ && rm $@.new || mv $@.new $@
-$(GUEST_DIR)/vmm.cfg: $(GUEST_DIR)/settings tools/guest-config.sh $(GUEST) $(GUEST_INITRD)
+$(GUEST_DIR)/partitions.cfg: $(GUEST_DIR)/settings tools/guest-config.sh $(GUEST) $(GUEST_INITRD)
 	@echo "  CFG     $@ (GUEST=$(GUEST))"
 	$(V)tools/guest-config.sh $(GUEST_DIR) $(GUEST) "$(GUEST_INITRD)" $(GUEST_MEM) $(GUEST_VCPUS)
-$(GUEST_DIR)/system.cfg: $(GUEST_DIR)/vmm.cfg ;
 
 SYSTEM_MODULES := $(BUILD)/prog/root.elf:root $(SYSTEM_CFG):config $(BUILD)/prog/echo.elf:echo \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/ata.elf:ata $(BUILD)/prog/kbd.elf:kbd \
 	$(BUILD)/prog/vmm.elf:vmm $(VMM_CFG):vmm.cfg $(SYSTEM_GUESTS)
+ifneq ($(CONFIG),)
+SYSTEM_MODULES := $(CONFIG_MODULES)
+RUN_DISK := $(CONFIG_DISK)
+# The machine: machine memory= if given; else the VMMs' and servers'
+# untyped memory, twice the ISO (GRUB's copy of the modules and the
+# kernel's) and 192 MiB for the rest, as for GUEST=.
+RUN_MEGS = $(or $(CONFIG_MEGS),$$(($(CONFIG_UNTYPED_MIB) + 2 * $$(du -m --apparent-size \
+	$(BUILD)/os.iso | cut -f1) + 192)))
+endif
 
 # The system's disk: made once, then kept (guests write to it).
 $(BUILD)/disk.img:
@@ -277,6 +307,10 @@ $(BUILD)/disk.img:
 $(BUILD)/linux-disk.img:
 	@mkdir -p $(BUILD)
 	$(V)tests/boot/linux.disk $@
+# iso/partitions.cfg's: a region of its own for each Linux partition.
+$(BUILD)/partitions-disk.img:
+	@mkdir -p $(BUILD)
+	$(V)tests/boot/partitions.disk $@
 
 # KARGS is the kernel command line, $(BUILD)/os-modules the list of boot
 # modules (it changes with LINUX= and GUEST=); the ISO is remade when
@@ -341,12 +375,10 @@ LINUXVM_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/linuxvm/root.cfg:confi
 	$(BUILD)/prog/ata.elf:ata $(BUILD)/prog/vmm.elf:vmm tests/linuxvm/vmm.cfg:vmm.cfg \
 	$(LINUXVM_KERNEL):vmlinuz $(LINUXVM_INITRD):initrd
 $(eval $(call test_iso,linuxvm,$(LINUXVM_TEST_MODULES)))
-# QEMU's, to /init alone (tests/linuxvm/vmm-qemu.cfg says why).
-$(eval $(call test_iso,linuxvm-qemu,$(subst vmm.cfg:vmm.cfg,vmm-qemu.cfg:vmm.cfg,$(LINUXVM_TEST_MODULES))))
 .PHONY: test-linuxvm
-test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm-qemu.iso)
+test-linuxvm: $(if $(wildcard $(LINUXVM_KERNEL)),$(BUILD)/test-linuxvm.iso)
 	$(V)if [ -f $(LINUXVM_KERNEL) ] && [ -f $(LINUXVM_INITRD) ]; then \
-		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm-qemu.iso \
+		QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu $(BUILD)/test-linuxvm.iso \
 			linuxvm $(BUILD)/test-logs 1200; \
 	else echo "skip 1 qemu:linuxvm:linux # no Debian kernel at $(LINUXVM_KERNEL)" \
 		"and initramfs at $(LINUXVM_INITRD) (the linux packages' work fetches them)"; fi
@@ -411,12 +443,26 @@ SWITCH_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/switch/root.cfg:config 
 	tests/switch/vmm_b.cfg:vmm_b.cfg $(BUILD)/guests/console.bin:guest_console
 $(eval $(call test_iso,switch,$(SWITCH_TEST_MODULES)))
 
-# CPU budgets (tests/budget/): two VMMs with budgets of 2 and 4 ms in every
-# 10 ms, each with a guest that measures its share of the CPU.
+# CPU budgets (tests/budget/): two VMMs with budgets of 20 and 40 ms in every
+# 100 ms, each with a guest that measures its share of the CPU.
 BUDGET_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/budget/root.cfg:config \
 	$(BUILD)/prog/vmm.elf:vmm tests/budget/vmm_a.cfg:vmm_a.cfg tests/budget/vmm_b.cfg:vmm_b.cfg \
 	$(BUILD)/guests/share.bin:guest_share
 $(eval $(call test_iso,budget,$(BUDGET_TEST_MODULES)))
+
+# Faults stay inside a partition (tests/partfault/): five VMMs share the
+# serial driver; vmm_a crashes on purpose and is restarted, vmm_c crashes
+# and stays stopped, vmm_d crashes in a vCPU thread and is restarted,
+# vmm_e misuses its fault endpoint, vmm_b's guests tick on and triple-fault.
+PARTFAULT_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/partfault/root.cfg:config \
+	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/vmm.elf:vmm \
+	tests/partfault/vmm_a.cfg:vmm_a.cfg tests/partfault/vmm_b.cfg:vmm_b.cfg \
+	tests/partfault/vmm_c.cfg:vmm_c.cfg tests/partfault/vmm_d.cfg:vmm_d.cfg \
+	tests/partfault/vmm_e.cfg:vmm_e.cfg $(BUILD)/guests/ticker_a.bin:guest_ticker_a \
+	$(BUILD)/guests/ticker_b.bin:guest_ticker_b $(BUILD)/guests/ticker_c.bin:guest_ticker_c \
+	$(BUILD)/guests/ticker_d.bin:guest_ticker_d $(BUILD)/guests/ticker_e.bin:guest_ticker_e \
+	$(BUILD)/guests/tf_once.bin:guest_tf_once $(BUILD)/guests/spin_pause.bin:guest_spin_pause
+$(eval $(call test_iso,partfault,$(PARTFAULT_TEST_MODULES)))
 
 # The keyboard driver and its test (tests/kbd/): the runner presses keys
 # through QEMU's monitor or as a VNC viewer of Bochs's display.
@@ -474,6 +520,12 @@ run: deps-check $(BUILD)/os.iso $(RUN_DISK)
 run-bochs: deps-check $(BUILD)/os.iso $(RUN_DISK)
 	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) tools/emu.sh bochs $(BUILD)/os.iso
 
+# Two Linux partitions and a bare-metal one side by side (iso/partitions.cfg).
+PARTITIONS_CFG := iso/partitions.cfg
+.PHONY: run-partitions
+run-partitions:
+	$(MAKE) run CONFIG=$(PARTITIONS_CFG)
+
 debug: deps-check $(BUILD)/os.iso
 	@printf 'file %s\nset architecture i386:x86-64\ntarget remote localhost:1234\nhbreak kmain\n' \
 		$(abspath $(BUILD)/kernel.elf) > $(BUILD)/gdbinit
@@ -495,7 +547,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch kbd kbdconsole \
+BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch partfault kbd kbdconsole \
 	budget
 
 # $(PROGRAMS) and $(GUESTS): tests/guestcmd.sh builds an ISO from them.
@@ -503,7 +555,7 @@ test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUI
 		$(BUILD)/kernel.elf $(PROGRAMS) $(GUESTS) \
 		$(BUILD)/test-vm-nospin.iso $(BUILD)/test-vmlarge-512.iso $(BUILD)/test-kut.iso \
 		$(BUILD)/test-kut-bochs.iso $(BUILD)/test-kut-bochs-svm.iso \
-		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso $(BUILD)/test-linuxvm-qemu.iso)
+		$(if $(filter yes,$(LINUX)),$(BUILD)/test-linux.iso $(BUILD)/test-linuxvm.iso)
 	$(V)tests/run-all.sh $(BUILD)
 
 # The fuzzer alone: make fuzz [SEED=N] [EMU=bochs] [FUZZ_CALLS=N]; the serial log

@@ -196,8 +196,9 @@ vmx_exit_entry:
 /*
  * svm_launch(regs, vmcb): VMRUN the guest.  RAX names the VMCB (the guest's
  * RAX lives in it), so the frame's RAX slot is filled in from the VMCB by
- * svm_exit.  STI's shadow covers VMRUN: with V_INTR_MASKING the host's IF
- * at VMRUN is what lets a physical interrupt exit the guest.  #VMEXIT
+ * svm_exit.  With V_INTR_MASKING the host's IF at VMRUN is what lets a
+ * physical interrupt exit the guest, hence the STI; GIF, clear since CLGI,
+ * keeps interrupts off until VMRUN sets it.  #VMEXIT
  * returns here with the host's RSP (&regs.vector) and GIF clear.
  *
  * VMRUN and #VMEXIT leave FS, GS, TR, LDTR, KernelGSBase and the syscall
@@ -216,6 +217,7 @@ svm_launch:
 	POP_GPRS
 	mov	svm_vmcb(%rip), %rax
 	sti
+	nop			/* QEMU would carry STI's shadow into the guest (vcpu_svm.c) */
 	vmrun	%rax
 	cli
 	PUSH_GPRS

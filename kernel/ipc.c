@@ -1,5 +1,6 @@
 /*
- * Synchronous IPC.  A message is a tag and up to 64 words: words 0-3 move
+ * Synchronous IPC.  A message is a tag and up to 80 words (MSG_MAX_WORDS; a
+ * tag that says more carries 80): words 0-3 move
  * register to register, the rest UTCB to UTCB.  A call leaves the caller
  * waiting for the reply and gives the receiver a one-shot reply right
  * (receiver->caller); the call and reply paths switch straight to the

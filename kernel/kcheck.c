@@ -3,6 +3,7 @@
  *   - every capability sits where the derivation tree says (parent and child links agree);
  *   - every mapped frame capability is on its task's mapping list;
  *   - each object's reference count equals the capabilities naming it;
+ *   - every live task and thread (a vCPU too) is named by a capability;
  *   - thread states agree with the queues they are (or are not) on;
  *   - the timeout list holds exactly the threads in a timed wait, in
  *     deadline order, and the LAPIC timer fires by its first deadline;
@@ -194,13 +195,36 @@ static void check_budgets(void)
 		fail("count of budgeted tasks wrong", 0);
 }
 
-/* Capabilities, reference counts and thread states. */
+/*
+ * Every live task and thread is named by a capability.  The last one's
+ * deletion destroys the object (a task at the end of that syscall, while
+ * it is dying), and a revoke of the untyped it came from hands its memory
+ * out again: one still listed after that (a vCPU of a deleted VMM, say)
+ * would be a thread running on memory another task now owns.  Runs after
+ * the counts: an object no capability names was zeroed and never counted.
+ */
+static void check_named(void)
+{
+	for (const struct task *t = all_tasks; t; t = t->all_next)
+		if (!t->dying && !t->hdr.counted)
+			fail("task named by no capability", t);
+	for (const struct thread *t = all_threads; t; t = t->all_next)
+		if (!t->hdr.counted)
+			fail("thread named by no capability", t);
+}
+
+/* Capabilities, reference counts, thread states and the objects they name. */
 static void check_objects(void)
 {
+	for (struct task *t = all_tasks; t; t = t->all_next)
+		t->hdr.counted = 0;
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		t->hdr.counted = 0;
 	for_each_cap(check_cap);
 	for_each_cap(zero_count);
 	for_each_cap(add_count);
 	for_each_cap(compare_count);
+	check_named();
 	for (struct thread *t = all_threads; t; t = t->all_next)
 		check_thread(t);
 	check_timeouts();

@@ -1,4 +1,4 @@
-/* The local APIC and its timer: the kernel's only interrupt source so far. */
+/* The local APIC and its timer: the scheduler's tick and the kernel's deadlines. */
 #ifndef KERNEL_LAPIC_H
 #define KERNEL_LAPIC_H
 

@@ -46,6 +46,10 @@ void svm_probe(void)
 	c->pause_filter = r.edx & (1U << 10);
 	c->pause_filter_threshold = r.edx & (1U << 12);
 	c->disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
+	if (cpuid(0x80000000, 0).eax >= 0x80000002) {
+		struct cpuid_regs b = cpuid(0x80000002, 0); /* the brand string's first 16 bytes */
+		c->qemu_injection = b.eax == 0x554d4551; /* "QEMU" */
+	}
 }
 
 /* Pages of all ones from the frame allocator; 0 if there is no memory. */
@@ -89,8 +93,10 @@ void svm_init(void)
 		 c->decode_assists ? "yes" : "no", c->pause_filter ? "yes" : "no",
 		 c->pause_filter_threshold ? "yes" : "no");
 	if (c->disabled || !c->npt || c->asids < 2) {
-		log_warn("svm: virtual machines disabled: %s", c->disabled ? "SVM locked off by firmware"
-							      : "no nested paging");
+		log_warn("svm: virtual machines disabled: %s",
+			 c->disabled ? "SVM locked off by firmware"
+			 : !c->npt   ? "no nested paging"
+				     : "fewer than 2 ASIDs (ASID 0 is the host's)");
 		return;
 	}
 	uint64_t hsave = pmm_alloc(&pmm);
@@ -110,5 +116,6 @@ void svm_init(void)
 	vcpu_backend = &svm_backend;
 	gpa_max_level = paging_max_level(); /* nested tables take the host's page sizes */
 	vcpu_tag_limit = c->asids; /* ASIDs 1 to asids - 1 */
-	log_info("svm: on (instruction lengths from the kernel, which needs no next-RIP saving)");
+	log_info("svm: on (instruction lengths from the kernel, which needs no next-RIP saving)%s",
+		 c->qemu_injection ? "; QEMU's CPU: external interrupts go in as virtual interrupts" : "");
 }

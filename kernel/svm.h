@@ -15,6 +15,13 @@ struct svm_caps {
 	bool pause_filter;  /* PauseFilterCount: the PAUSE intercept waits for that many PAUSEs */
 	bool pause_filter_threshold; /* PauseFilterThreshold: ... of one loop (a gap resets the count) */
 	uint32_t asids;
+	/*
+	 * The CPU is QEMU's (brand string "QEMU ..."): its VMRUN delivers an
+	 * external interrupt EVENTINJ names but leaves the vector pending, to
+	 * be delivered again; the kernel injects those as virtual interrupts
+	 * there (vcpu_svm.c, "QEMU's injection").
+	 */
+	bool qemu_injection;
 	bool on;
 };
 

@@ -718,7 +718,7 @@ _Static_assert(USER_TOP == 0x00007ffffffff000ULL, "entry.S checks sysret's rip a
 
 void syscall_init(void)
 {
-	/* syscall loads CS = 0x08, SS = 0x10; sysret (unused: we return with iretq) 0x23/0x1b. */
+	/* syscall loads CS = 0x08, SS = 0x10; sysretq (enter_user, for syscall frames) 0x23/0x1b. */
 	wrmsr(MSR_STAR, ((uint64_t)SEL_KCODE << 32) | ((uint64_t)(SEL_UDATA - 8 - 3) << 48));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	/*

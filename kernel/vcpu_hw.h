@@ -50,7 +50,14 @@ struct svm_vcpu {
 	 * blocked; the IRET is being single-stepped to find its end.
 	 */
 	bool nmi_blocked, nmi_window, nmi_iret_step;
-	bool intr_window;            /* the VMM asked for an interrupt window (V_IRQ, VINTR) */
+	/*
+	 * QEMU's injection (vcpu_svm.c): the external interrupt this VMRUN
+	 * offers as a virtual interrupt instead of EVENTINJ (0: none), the
+	 * guest's RIP and RSP at the VMRUN, and whether an interrupt window
+	 * was asked for (it has V_IRQ back after the exit).
+	 */
+	uint64_t virq_event, virq_rip, virq_rsp;
+	bool virq_window;
 	/* The state save area as the VMM last wrote it, for a VMRUN that fails (vcpu_svm.c). */
 	uint64_t entry_state[SVM_SAVE_AREA_WORDS];
 	bool entry_state_valid;

@@ -136,6 +136,8 @@
 #define V_INTR_PRIO     (0xfULL << 16) /* ... with the highest priority ... */
 #define V_IGN_TPR       (1ULL << 20) /* ... whatever the guest's TPR: an interrupt window */
 #define V_INTR_MASKING  (1ULL << 24) /* the guest's IF never blocks the host's interrupts */
+#define V_INTR_VECTOR_SHIFT 32       /* C_VINTR: the virtual interrupt's vector, bits 39:32 */
+#define V_INTR_VECTOR   (0xffULL << V_INTR_VECTOR_SHIFT)
 /*
  * The pause filter (APM 15.14.4): the PAUSE intercept waits for this many
  * PAUSEs after VMRUN, so that a PAUSE in a short delay loop does not exit;
@@ -148,18 +150,6 @@
 
 static uint64_t flushes; /* bumped when any guest mapping goes away */
 static bool has_tsc_aux;  /* the CPU has TSC_AUX (RDTSCP): set at the first setup */
-
-/*
- * What an entry must do first besides the common work (vcpu.h's
- * entry_work, one byte the entry tests): load the guest's TSC_AUX when it
- * is not the host's 0, and open an NMI or interrupt window asked for.
- */
-static void entry_work_changed(struct vcpu *v)
-{
-	v->entry_work &= ~VCPU_ENTRY_BACKEND;
-	if (v->svm.tsc_aux || v->svm.nmi_window || v->svm.intr_window)
-		v->entry_work |= VCPU_ENTRY_BACKEND;
-}
 
 
 struct svm_seg {
@@ -182,6 +172,25 @@ static uint32_t *u32(struct vcpu *v, unsigned off)
 {
 	return (uint32_t *)(vmcb(v) + off);
 }
+
+/* Whether the VMM asked for an interrupt window: write_vintr's VINTR intercept is the record. */
+static bool intr_window_asked(struct vcpu *v)
+{
+	return *u32(v, C_INTERCEPT_MISC1) & I1_VINTR;
+}
+
+/*
+ * What an entry must do first besides the common work (vcpu.h's
+ * entry_work, one byte the entry tests): load the guest's TSC_AUX when it
+ * is not the host's 0, and open an NMI or interrupt window asked for.
+ */
+static void entry_work_changed(struct vcpu *v)
+{
+	v->entry_work &= ~VCPU_ENTRY_BACKEND;
+	if (v->svm.tsc_aux || v->svm.nmi_window || intr_window_asked(v))
+		v->entry_work |= VCPU_ENTRY_BACKEND;
+}
+
 
 /* Segment s of the message (VMS_ES .. VMS_TR) in the VMCB's order. */
 static struct svm_seg *seg(struct vcpu *v, unsigned s)
@@ -481,8 +490,20 @@ static void write_vintr(struct vcpu *v, bool window)
 	*u64(v, C_VINTR) = window ? vintr | V_IRQ | V_INTR_PRIO | V_IGN_TPR : vintr;
 	*u32(v, C_INTERCEPT_MISC1) = window ? *u32(v, C_INTERCEPT_MISC1) | I1_VINTR
 					    : *u32(v, C_INTERCEPT_MISC1) & ~I1_VINTR;
-	v->svm.intr_window = window;
 	entry_work_changed(v);
+}
+
+/*
+ * An NMI or interrupt window found open at an entry: the exit comes
+ * before the guest runs, with nothing of an earlier exit in its message.
+ */
+static void __attribute__((noreturn)) window_exit(struct thread *t, uint64_t reason)
+{
+	struct vcpu *v = t->vcpu;
+	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
+	*u64(v, C_EXITINTINFO) = 0;
+	vcpu_exit(t, reason);
+	return_to_user();
 }
 
 static void __attribute__((noreturn)) nmi_window_open(struct thread *t);
@@ -499,12 +520,8 @@ static void __attribute__((noreturn)) nmi_window_open(struct thread *t);
  */
 static void __attribute__((noreturn)) intr_window_open(struct thread *t)
 {
-	struct vcpu *v = t->vcpu;
-	write_vintr(v, false);
-	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
-	*u64(v, C_EXITINTINFO) = 0;
-	vcpu_exit(t, VMEXIT_INTERRUPT_WINDOW);
-	return_to_user();
+	write_vintr(t->vcpu, false);
+	window_exit(t, VMEXIT_INTERRUPT_WINDOW);
 }
 
 static bool svm_entry_work(struct thread *t)
@@ -512,7 +529,7 @@ static bool svm_entry_work(struct thread *t)
 	struct vcpu *v = t->vcpu;
 	if (v->svm.nmi_window && !v->svm.nmi_blocked)
 		nmi_window_open(t); /* no return */
-	if (v->svm.intr_window && (*u64(v, S_RFLAGS) & RFLAGS_IF) &&
+	if (intr_window_asked(v) && (*u64(v, S_RFLAGS) & RFLAGS_IF) &&
 	    !(*u64(v, C_INT_SHADOW) & 1) && !(*u64(v, C_EVENTINJ) & VM_EVENT_VALID))
 		intr_window_open(t); /* no return */
 	if (v->svm.tsc_aux)
@@ -564,13 +581,9 @@ static bool nmi_iret_stepped(struct vcpu *v, uint64_t code)
 /* A window asked for while no NMI blocks is open at once: the exit comes before the guest runs. */
 static void __attribute__((noreturn)) nmi_window_open(struct thread *t)
 {
-	struct vcpu *v = t->vcpu;
-	v->svm.nmi_window = false;
-	entry_work_changed(v);
-	v->svm.exit_len = v->svm.exit_qual = v->svm.exit_gpa = 0;
-	*u64(v, C_EXITINTINFO) = 0;
-	vcpu_exit(t, VMEXIT_NMI_WINDOW);
-	return_to_user();
+	t->vcpu->svm.nmi_window = false;
+	entry_work_changed(t->vcpu);
+	window_exit(t, VMEXIT_NMI_WINDOW);
 }
 
 static void write_gprs(struct vcpu *v, uint32_t mask, const uint64_t *w)
@@ -999,16 +1012,77 @@ static inline void xcr0_exited(struct vcpu *v)
 }
 
 /*
+ * QEMU's injection.  QEMU 7.2's VMRUN delivers an external interrupt that
+ * EVENTINJ names at once, but leaves its vector as the CPU's pending
+ * exception; the next time QEMU stops the guest's instructions for any
+ * request of its own (an I/O event, an -icount budget), it delivers the
+ * vector a second time, as an exception: wherever the guest is, with IF
+ * clear or not.  A Linux guest took its timer interrupt again inside the
+ * timekeeper's write section, and its vCPUs then spun on the odd sequence
+ * count for ever (docs/linux.md).  A virtual interrupt (V_IRQ) takes
+ * QEMU's path for interrupts, which leaves nothing pending, so on QEMU's
+ * CPU an external interrupt goes in that way.  The VMM injects one only
+ * while the guest has IF set and no shadow, so QEMU delivers it before
+ * the guest's first instruction, unless a host interrupt exits first.
+ *
+ * After the exit, the interrupt is taken if V_IRQ is clear or the guest
+ * moved (RIP or RSP): QEMU 7.2 does not clear V_IRQ in the VMCB when it
+ * takes one.  An interrupt's handler cannot come back to the same RIP
+ * and RSP without an exit, since its EOI exits.  One not taken is put in
+ * EXITINTINFO, as a CPU reports an event an exit cut short, and goes in
+ * again at the next entry (interrupted_event) unless the VMM's reply
+ * injects something else.  (The STI before VMRUN is followed by a NOP:
+ * QEMU lets STI's shadow reach the guest's first instruction, which would
+ * run before the interrupt, and a host interrupt could then exit with
+ * the guest moved and the interrupt not taken.)
+ */
+static void injection_to_virq(struct vcpu *v)
+{
+	uint64_t event = *u64(v, C_EVENTINJ);
+	if (!(event & VM_EVENT_VALID) || ((event >> 8) & 7) != 0 ||
+	    !(*u64(v, S_RFLAGS) & RFLAGS_IF) || (*u64(v, C_INT_SHADOW) & 1))
+		return;
+	v->svm.virq_event = event;
+	v->svm.virq_rip = *u64(v, S_RIP);
+	v->svm.virq_rsp = *u64(v, S_RSP);
+	v->svm.virq_window = intr_window_asked(v);
+	*u64(v, C_EVENTINJ) = 0;
+	*u32(v, C_INTERCEPT_MISC1) &= ~I1_VINTR; /* the window's intercept would take it */
+	*u64(v, C_VINTR) = (*u64(v, C_VINTR) & ~V_INTR_VECTOR) | V_IRQ | V_INTR_PRIO | V_IGN_TPR |
+			   (event & 0xff) << V_INTR_VECTOR_SHIFT;
+}
+
+static void virq_to_injection(struct vcpu *v)
+{
+	bool taken = !(*u64(v, C_VINTR) & V_IRQ) || *u64(v, S_RIP) != v->svm.virq_rip ||
+		     *u64(v, S_RSP) != v->svm.virq_rsp;
+	*u64(v, C_VINTR) &= ~V_INTR_VECTOR;
+	write_vintr(v, v->svm.virq_window); /* V_IRQ and its intercept as the VMM asked */
+	if (!taken && !(*u64(v, C_EXITINTINFO) & VM_EVENT_VALID))
+		*u64(v, C_EXITINTINFO) = v->svm.virq_event;
+	v->svm.virq_event = 0;
+}
+
+/*
  * The event an exit interrupted the delivery of (EXITINTINFO), to go in
  * again at the next VMRUN unless the VMM's reply injects something else
  * (see requeue_interrupted_event in vcpu_vmx.c).  Software interrupts and
  * INT3/INTO are not: RIP still points at their instruction, which raises
  * them again.  EVENTINJ has EXITINTINFO's layout.  (The exit has tested
  * EXITINTINFO's valid bit already: it is the one test of the common case.)
+ * QEMU reports an external interrupt whose delivery was cut short as an
+ * exception (type 3), which its VMRUN refuses to inject for a vector of
+ * 31 or more; no exception has such a vector, so it is an interrupt
+ * again, for the VMM's view of it too.
  */
-static uint64_t __attribute__((noinline)) interrupted_event(uint64_t info)
+static uint64_t __attribute__((noinline)) interrupted_event(struct vcpu *v, uint64_t info)
 {
 	unsigned type = (info >> 8) & 7, vector = info & 0xff;
+	if (type == 3 && vector >= 32) {
+		info &= ~(7ULL << 8); /* type 0: external interrupt */
+		*u64(v, C_EXITINTINFO) = info;
+		return info;
+	}
 	if (type == 4 || (type == 3 && (vector == 3 || vector == 4)))
 		return 0;
 	return info;
@@ -1037,9 +1111,11 @@ void svm_exit(void)
 	}
 	t->regs.rax = *u64(v, S_RAX);
 	*(uint8_t *)(vmcb(v) + C_TLB_CONTROL) = TLB_FLUSH_NONE;
+	if (__builtin_expect(v->svm.virq_event != 0, 0))
+		virq_to_injection(v);
 	uint64_t cut_short = *u64(v, C_EXITINTINFO);
 	*u64(v, C_EVENTINJ) = __builtin_expect(cut_short & VM_EVENT_VALID, 0) ?
-				      interrupted_event(cut_short) : 0;
+				      interrupted_event(v, cut_short) : 0;
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
@@ -1072,6 +1148,8 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 		write_cr2(*u64(v, S_CR2));
 		v->svm.cr2_written = false;
 	}
+	if (__builtin_expect(svm_caps.qemu_injection, 0))
+		injection_to_virq(v);
 	svm_launch(&t->regs, v->control_page);
 }
 

@@ -69,7 +69,7 @@ fi
 cp "$build/guests/mb_cmdline.bin" "$kernel"
 mkdir -p "$scratch"
 (cd "$build" && tar --exclude=./linux --exclude=./test-logs --exclude=./kut --exclude=./measure \
-	--exclude=./guest --exclude='./*.iso' -cf - .) | tar -C "$scratch" -xf -
+	--exclude=./guest --exclude=./partitions --exclude='./*.iso' -cf - .) | tar -C "$scratch" -xf -
 
 # holds_kernel: the ISO holds the kernel's bytes (an ISO 9660 image keeps a
 # file's bytes as they are), which the project's own ISO never does.
@@ -80,7 +80,7 @@ make_iso GUEST="$kernel" GUEST_ARGS="$args" && holds_kernel
 case_line iso_built $? "make iso GUEST=$kernel made no ISO that holds it (log: $log)"
 
 # The system runs on after its guest ends: stop at the VMM's summary line.
-EMU_MEGS=$(cat "$scratch/guest/megs" 2>/dev/null || echo 256) \
+EMU_MEGS=256 \
 	timeout 120 tools/emu.sh qemu-tcg "$iso" "$serial" "$logs/guestcmd-qemu.emu.log" &
 boot=$!
 for _ in $(seq 480); do # up to 2 minutes, for a loaded machine
@@ -91,8 +91,8 @@ done
 kill "$boot" 2>/dev/null
 wait "$boot" 2>/dev/null
 boot=
-grep -qF "mb_cmdline: command line: kernel $args" "$serial" 2>/dev/null
-case_line guest_saw_its_cmdline $? "no line 'mb_cmdline: command line: kernel $args' in $serial"
+grep -qF "mb_cmdline: command line: my-kernel.bin $args" "$serial" 2>/dev/null
+case_line guest_saw_its_cmdline $? "no line 'mb_cmdline: command line: my-kernel.bin $args' in $serial"
 grep -qE '^vmm: 1 guest: 1 ended well, 0 failed' "$serial" 2>/dev/null
 case_line guest_ended_well $? "no line 'vmm: 1 guest: 1 ended well, 0 failed' in $serial"
 
@@ -114,13 +114,14 @@ head -c 1024 /dev/zero >"$tmp/fake-bzImage"
 printf 'HdrS' | dd of="$tmp/fake-bzImage" bs=1 seek=514 conv=notrunc status=none
 echo "an initrd" >"$tmp/initrd.img"
 make_iso GUEST="$tmp/fake-bzImage" GUEST_INITRD="$tmp/initrd.img" GUEST_ARGS=console=ttyS0 &&
-	grep -q ' kernel=kernel cmdline="console=ttyS0" .* initrd=initrd$' "$scratch/guest/vmm.cfg" &&
-	grep -q 'modules=vmm.cfg,kernel,initrd$' "$scratch/guest/system.cfg"
-case_line bzimage_gets_its_initrd $? "no initrd=initrd in $scratch/guest/vmm.cfg (log: $log)"
+	grep -q ' kernel=fake-bzImage cmdline="console=ttyS0" .* initrd=initrd.img$' \
+		"$scratch/partitions/vmm.cfg" &&
+	grep -q 'modules=vmm.cfg,fake-bzImage,initrd.img$' "$scratch/partitions/system.cfg"
+case_line bzimage_gets_its_initrd $? "no initrd=initrd.img in $scratch/partitions/vmm.cfg (log: $log)"
 make_iso GUEST="$kernel" GUEST_INITRD="$tmp/initrd.img" GUEST_MEM=3M GUEST_VCPUS=2 &&
-	grep -q ' kernel=kernel cmdline="" memory=3M pages=4K vcpus=2 modules=initrd$' \
-		"$scratch/guest/vmm.cfg"
-case_line multiboot_gets_initrd_as_module $? "no modules=initrd in $scratch/guest/vmm.cfg"
+	grep -q ' kernel=my-kernel.bin cmdline="" memory=3M pages=4K vcpus=2 modules=initrd.img$' \
+		"$scratch/partitions/vmm.cfg"
+case_line multiboot_gets_initrd_as_module $? "no modules=initrd.img in $scratch/partitions/vmm.cfg"
 
 refused missing_guest_refused "GUEST=$tmp/no-such-kernel: no such file" GUEST="$tmp/no-such-kernel"
 echo "not a kernel" >"$tmp/notes.txt"

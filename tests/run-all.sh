@@ -4,11 +4,14 @@
 # times: QEMU (SVM), Bochs with an Intel CPU (VMX), Bochs with an AMD one (SVM); so does
 # the large-guest suite (QEMU: 1 GiB and 512 MiB guests; Bochs: the 512 MiB one).  Prints one line per
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
-# The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM.
+# The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM; so does the
+# partfault suite (partitions whose VMMs crash).
 # The budget suite runs in QEMU (SVM) and Bochs (VMX) only: Bochs 2.7 never
 # ends an SVM guest's slice while it keeps IF=0, as the share guest does.
 # The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
-# tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU.
+# tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU;
+# tests/partitions.sh `make iso CONFIG=iso/partitions.cfg`.
+# tools/book-check.sh checks that docs/book names only what exists.
 #   tests/run-all.sh BUILD_DIR
 set -u
 build=$1
@@ -63,6 +66,8 @@ lane fault bochs test-fault.iso fault 120 '' \
 	svm-vm bochs-svm test-vm-nospin.iso vm 300 --no-skip \
 	guestdisk bochs test-guestdisk.iso guestdisk 300 --no-skip \
 	switch bochs test-switch.iso switch 300 --no-skip \
+	partfault bochs test-partfault.iso partfault 300 --no-skip \
+	svm-partfault bochs-svm test-partfault.iso partfault 300 --no-skip \
 	vmlarge bochs test-vmlarge-512.iso vmlarge 600 --no-skip \
 	svm-vmlarge bochs-svm test-vmlarge-512.iso vmlarge 600 --no-skip \
 	budget bochs test-budget.iso budget 300 --no-skip &
@@ -78,10 +83,19 @@ lane3=$!
 } &
 lane4=$!
 names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm guestdisk switch
-	vmlarge svm-vmlarge budget kut svm-kut linux linuxvm"
+	partfault svm-partfault vmlarge svm-vmlarge budget kut svm-kut linux linuxvm"
 
 {
 	"$build/unit-tests" | sed 's/^\(\(not \)\{0,1\}ok [0-9]*\) /\1 unit:/'
+	# The book (docs/book/) names only files, functions and bench figures
+	# that exist (tools/book-check.sh); tests/bookcheck.sh checks the check.
+	if tools/book-check.sh >"$logs/book-check.out" 2>&1; then
+		echo "ok 1 book:references_hold"
+	else
+		echo "not ok 1 book:references_hold"
+		sed 's/^/# /' "$logs/book-check.out"
+	fi
+	tests/bookcheck.sh
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 120
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 120
 	# The suites that hold time to a limit (timed waits, the VMM's halts)
@@ -94,6 +108,9 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
 	# CPU budgets: each partition's guest measures its share of the CPU (tests/budget/).
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-budget.iso" budget "$logs" 120 --no-skip
+	# Faults stay inside a partition (tests/partfault/): its VMMs crash on
+	# a timer, its guests tick on one, and its checks count their lines.
+	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-partfault.iso" partfault "$logs" 120 --no-skip
 	for s in vmlarge drivers diskregion serial console guestdisk kbd kbdconsole switch; do
 		"$suite" qemu "$build/test-$s.iso" "$s" "$logs" 120 --no-skip
 	done
@@ -109,25 +126,18 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	else
 		echo "skip 0 qemu:linux:boot # no $build/test-linux.iso: built with LINUX=no"
 	fi
-	# Debian's kernel under the VMM (tests/linuxvm/): here to its /init with
-	# one vCPU; the Bochs lane runs the whole suite (tests/linuxvm/vmm-qemu.cfg
-	# says why).  Its ISO is built when the packages are (LINUXVM_KERNEL).
-	# QEMU 7.2 may deliver an interrupt the kernel injected a second time,
-	# interrupts off (docs/vmm.md, "Left out"), which stops a run now and
-	# then: a failed run is reported and run once more, its logs kept.
-	if [ -f "$build/test-linuxvm-qemu.iso" ]; then
-		first=$(QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm-qemu.iso" linuxvm "$logs" 1200 --no-skip)
-		if printf '%s\n' "$first" | grep -q '^not ok'; then
-			printf '%s\n' "$first" | sed 's/^/# first run: /'
-			echo "# qemu:linuxvm: the first run failed (its logs: linuxvm-qemu.first.*); once more"
-			for f in "$logs"/linuxvm-qemu.*.log; do mv "$f" "${f%.log}.first.log"; done
-			QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm-qemu.iso" linuxvm "$logs" 1200 --no-skip
-		else
-			printf '%s\n' "$first"
-		fi
+	# Debian's kernel under the VMM (tests/linuxvm/): the whole suite, two
+	# vCPUs, as in the Bochs lane.  Its ISO is built when the packages are
+	# (LINUXVM_KERNEL).
+	if [ -f "$build/test-linuxvm.iso" ]; then
+		QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-linuxvm.iso" linuxvm "$logs" 900 --no-skip
 	else
-		echo "skip 1 qemu:linuxvm:linux # no $build/test-linuxvm-qemu.iso: Debian's kernel is not fetched"
+		echo "skip 1 qemu:linuxvm:linux # no $build/test-linuxvm.iso: Debian's kernel is not fetched"
 	fi
+	# make iso CONFIG=iso/partitions.cfg: two Linux partitions and a bare
+	# one, each on its own disk region and console (tests/partitions.sh;
+	# a skip without Debian's kernel).
+	tests/partitions.sh "$build" "$logs"
 	wait $lane1 $lane2 $lane3 $lane4
 	for name in $names; do
 		cat "$logs/bochs-$name.out"

@@ -6,9 +6,9 @@
 # The second line of DIR/settings is GUEST_ARGS as make wrote it (no shell
 # quoting touches it).
 # Checks that KERNEL is a Multiboot (v1) kernel or a Linux bzImage, as the
-# VMM's loader tells them apart, and writes DIR/vmm.cfg (the VMM's
-# configuration), DIR/system.cfg (the root task's) and DIR/megs (the
-# emulator's memory in MiB).  Each refusal names the make variable.
+# VMM's loader tells them apart, and writes DIR/partitions.cfg, the
+# system as a partition configuration (make compiles it as for CONFIG=).
+# Each refusal names the make variable.
 set -eu
 dir=$1 kernel=$2 initrd=$3 memory=$4 vcpus=$5
 
@@ -75,32 +75,21 @@ if [ "$kind" = linux ]; then
 fi
 
 # A Linux kernel's initrd= ; a Multiboot kernel's first module (as QEMU's -initrd gives it).
-extra= modules=vmm.cfg,kernel
+extra=
 if [ -n "$initrd" ]; then
-	modules=$modules,initrd
-	if [ "$kind" = linux ]; then extra=" initrd=initrd"; else extra=" modules=initrd"; fi
+	if [ "$kind" = linux ]; then extra=" initrd=$(realpath "$initrd")"; else extra=" modules=$(realpath "$initrd")"; fi
 fi
 name=$(basename "$kernel" | cut -c1-40)
-cat >"$dir/vmm.cfg" <<CFG
+# The system is a partition configuration (docs/partitions.md), which
+# tools/partitions.sh compiles as for make CONFIG=; its files by absolute
+# path, the configuration being elsewhere.
+cat >"$dir/partitions.cfg" <<CFG
 # Made by tools/guest-config.sh for make GUEST=$kernel ($kind):
-# the VMM's one guest (servers/vmm/config.c has the format).
-guest $name kernel=kernel cmdline="$args" memory=$memory pages=$pages vcpus=$vcpus$extra
+# iso/system.cfg's servers but the disk (echo, the serial and keyboard
+# drivers), and a VMM whose one guest is the user's kernel.
+server echo priority=100 memory=256K
+server serial ioports=0x3f8-0x3ff irq=4 untyped=16K priority=90 console_driver restart
+server kbd ioports=0x60-0x64 irq=1 untyped=16K priority=90 console restart
+partition vmm connect=serial,kbd
+guest $name kernel=$(realpath "$kernel") cmdline="$args" memory=$memory pages=$pages vcpus=$vcpus$extra
 CFG
-
-# The VMM's untyped memory: the guest's RAM, a page more to align it, and
-# its objects and tables (the vmlarge suite's 512 MiB guest takes 18 MiB).
-untyped=$((mib + 32))
-cat >"$dir/system.cfg" <<CFG
-# Made by tools/guest-config.sh for make GUEST=$kernel: the root task's
-# configuration (docs/root-task.md), iso/system.cfg's servers but the disk,
-# and a VMM that runs the user's kernel alone.
-server echo module=echo priority=100 memory=256K
-server serial module=serial ioports=0x3f8-0x3ff irq=4 untyped=16K priority=90 console_driver restart
-server kbd module=kbd ioports=0x60-0x64 irq=1 untyped=16K priority=90 console restart
-server vmm module=vmm priority=60 memory=1M console untyped=${untyped}M connect=serial,kbd modules=$modules
-CFG
-
-# The machine: the VMM's memory, twice the boot modules (GRUB's copy and
-# the kernel's), and the rest of the system.
-files=$(cat "$kernel" ${initrd:+"$initrd"} | wc -c)
-echo $((untyped + 2 * ((files + (1 << 20) - 1) >> 20) + 192)) >"$dir/megs"

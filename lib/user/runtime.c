@@ -18,6 +18,13 @@ const char *program_name(void)
 	return info ? info->name : "root";
 }
 
+uint64_t fault_endpoint_slot(void)
+{
+	const struct startinfo *info = startinfo();
+
+	return info && info->has_fault_endpoint ? SLOT_FAULT : SLOT_NONE;
+}
+
 uint64_t connection_slot(const char *name)
 {
 	const struct startinfo *info = startinfo();

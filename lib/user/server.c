@@ -47,7 +47,7 @@ uint64_t server_thread_start(uint64_t untyped, uint64_t thread, uint64_t utcb_fr
 	if (st == OK)
 		st = sys_map(utcb_frame, TASK_SELF, utcb_vaddr, RIGHT_R | RIGHT_W);
 	if (st == OK)
-		st = sys_thread_configure(thread, TASK_SELF, utcb_frame, SLOT_NONE);
+		st = sys_thread_configure(thread, TASK_SELF, utcb_frame, fault_endpoint_slot());
 	if (st != OK)
 		return st;
 	prio = thread_highest_priority(thread);

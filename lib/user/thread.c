@@ -36,7 +36,7 @@ uint64_t thread_start_in_region(uint64_t untyped, unsigned region, uint64_t stac
 	    (st = sys_retype(untyped, OBJ_FRAME, stack_pages, stack_frame, 1)) ||
 	    (st = sys_map(utcb_frame, TASK_SELF, top, RIGHT_R | RIGHT_W)) ||
 	    (st = sys_map(stack_frame, TASK_SELF, stack, RIGHT_R | RIGHT_W)) ||
-	    (st = sys_thread_configure(thread, TASK_SELF, utcb_frame, SLOT_NONE)))
+	    (st = sys_thread_configure(thread, TASK_SELF, utcb_frame, fault_endpoint_slot())))
 		return st;
 	thread_highest_priority(thread);
 	/* As if called: the ABI wants rsp + 8 aligned to 16 at a function's entry. */

@@ -1,7 +1,8 @@
 /*
  * The root task: starts the servers its config module lists, checks IPC
  * with the echo server, then handles server faults for ever: it reports
- * each one and restarts the servers whose config says `restart`.
+ * each one and deletes the faulted server, and starts it again if its
+ * config says `restart`.
  */
 #include "fmt.h"
 #include "mem.h"
@@ -104,7 +105,7 @@ static int should_restart(const struct server *srv)
 	return srv && srv->cfg->restart && srv->restarts < RESTART_LIMIT;
 }
 
-/* Writes what the root does about a fault of srv into buf: nothing, restart or give up. */
+/* Writes what the root does about a fault of srv into buf: restart, give up or stop it. */
 static void fault_action(const struct server *srv, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -113,6 +114,8 @@ static void fault_action(const struct server *srv, char *buf, size_t len)
 	else if (srv && srv->cfg->restart)
 		fmt_snprintf(buf, len, "; giving up after %u restarts, it stays stopped",
 			     srv->restarts);
+	else if (srv)
+		fmt_snprintf(buf, len, "; it stays stopped");
 }
 
 /* Logs a fault of srv (NULL: unknown sender), with what the root does about it. */
@@ -128,12 +131,31 @@ static void report_fault(const struct server *srv, const struct msg *m)
 }
 
 /*
+ * Deletes the faulted instance of srv, every thread of it (a VMM's vCPUs
+ * and their guests with them), not only the one that faulted, and has the
+ * kernel check its invariants after: a leak of a deleted partition's
+ * objects is a hole between partitions.
+ */
+static void delete_instance(struct server *srv)
+{
+	uint64_t broken = 0, st;
+
+	server_teardown(srv);
+	st = sys_debug_check(SLOT_CONSOLE, &broken);
+	if (st == OK)
+		uprintf("root: deleted %s (kernel check: %llu invariants broken)\n", srv->cfg->name,
+			(unsigned long long)broken);
+	else
+		uprintf("root: deleted %s (kernel check: %s)\n", srv->cfg->name, status_name(st));
+}
+
+/*
  * Deletes the faulted instance of srv and starts a new one from the same
  * module; its endpoint, and so its clients' capabilities, stay.
  */
 static void restart_server(struct server *srv, uint64_t fault_ep)
 {
-	server_teardown(srv);
+	delete_instance(srv);
 	srv->restarts++;
 	if (server_start(srv, servers, fault_ep) == 0)
 		uprintf("root: restarted %s (restart %u)\n", srv->cfg->name, srv->restarts);
@@ -141,25 +163,46 @@ static void restart_server(struct server *srv, uint64_t fault_ep)
 		uprintf("root: restarting %s failed; it stays down\n", srv->cfg->name);
 }
 
-/* Reports one message on the fault endpoint and restarts its sender if it should. */
+/*
+ * Logs a message on the fault endpoint that is not a fault: a server's
+ * thread sent it with the server's badge, on purpose or by a bug.
+ */
+static void report_message(const struct server *srv, const struct msg *m)
+{
+	char action[64];
+
+	fault_action(srv, action, sizeof(action));
+	uprintf("root: server %s faulted: it sent label 0x%llx, not a fault, to its fault "
+		"endpoint%s\n", srv ? srv->cfg->name : "(unknown)",
+		(unsigned long long)MSG_LABEL(m->tag), action);
+}
+
+/*
+ * Reports one message on the fault endpoint and deletes its sender, or
+ * restarts it if it should.  Any message counts as a fault of the server
+ * whose badge it carries: only that server's threads hold the capability
+ * to send with that badge, and a server that misuses it has a bug like
+ * any fault (a message the root let pass could be sent again and again).
+ */
 static void handle_fault(uint64_t badge, const struct msg *m, uint64_t fault_ep)
 {
 	struct server *srv = fault_source(badge);
 
-	if (MSG_LABEL(m->tag) != MSG_FAULT) {
-		uprintf("root: unexpected message, label 0x%llx, on the fault endpoint from %s\n",
-			(unsigned long long)MSG_LABEL(m->tag), srv ? srv->cfg->name : "(unknown)");
-		return;
-	}
-	report_fault(srv, m);
+	if (MSG_LABEL(m->tag) == MSG_FAULT)
+		report_fault(srv, m);
+	else
+		report_message(srv, m);
 	if (should_restart(srv))
 		restart_server(srv, fault_ep);
+	else if (srv && srv->running)
+		delete_instance(srv);
 }
 
 /*
- * Receives fault messages for ever.  The reply leaves a faulted thread
- * stopped; a restarted one is gone, and then there is no one to reply to,
- * which SYS_REPLY_RECV ignores.
+ * Receives fault messages for ever.  A faulted server's thread is gone
+ * with its instance, and then there is no one to reply to, which
+ * SYS_REPLY_RECV ignores; the reply leaves the thread of an unknown
+ * sender stopped.
  */
 static void serve_faults(uint64_t fault_ep)
 {

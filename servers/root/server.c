@@ -16,8 +16,49 @@ uint64_t server_failed(const struct server *srv, const char *what, uint64_t stat
 	return status;
 }
 
+_Static_assert(CONFIG_MAX_SERVERS <= STARTINFO_MAX_CLIENTS, "every other server may be a client");
+
+_Static_assert(CONFIG_MAX_SERVERS <= BLK_BADGE_CLIENT_MASK,
+	       "a server's badge must fit below a disk region's bits");
+
+/*
+ * The badge of its connection k: its own badge, with the disk region of
+ * disk= above it (moat/block.h), so that the block server knows the region
+ * without asking the client.
+ */
+static uint64_t connection_badge(const struct server *srv, unsigned int k)
+{
+	const struct config_disk *disk = config_connection_disk(srv->cfg, k);
+
+	return disk ? blk_region_badge(server_badge(srv), &disk->region) : server_badge(srv);
+}
+
+/*
+ * The servers that connect to srv, with the badge of each one's connection
+ * (all[] ends at the first entry without a config).  A client may connect
+ * only once, so each appears once.
+ */
+static void clients_fill(const struct server *srv, const struct server *all,
+			 struct startinfo *info)
+{
+	for (unsigned int j = 0; j < CONFIG_MAX_SERVERS && all[j].cfg; j++) {
+		const struct server_config *cfg = all[j].cfg;
+
+		for (unsigned int k = 0; k < cfg->connect_count; k++) {
+			struct startinfo_client *c;
+
+			if (cfg->connect_to[k] != srv->index)
+				continue;
+			c = &info->clients[info->client_count++];
+			c->badge = connection_badge(&all[j], k);
+			memcpy(c->name, cfg->name, sizeof(c->name));
+		}
+	}
+}
+
 /* Fills in the startinfo the server finds at USER_STARTINFO_VADDR. */
-static void startinfo_fill(const struct server *srv, struct startinfo *info)
+static void startinfo_fill(const struct server *srv, const struct server *all,
+			   struct startinfo *info)
 {
 	const struct server_config *cfg = srv->cfg;
 
@@ -31,6 +72,7 @@ static void startinfo_fill(const struct server *srv, struct startinfo *info)
 	info->badge = server_badge(srv);
 	info->untyped_pages = cfg->untyped / PAGE_BYTES;
 	info->has_endpoint = srv->endpoint != SLOT_NONE;
+	info->has_fault_endpoint = srv->fault_ep != SLOT_NONE; /* made before (badge_fault_ep) */
 	info->has_ioports = cfg->has_ioports;
 	info->io_first = cfg->io_first;
 	info->io_last = cfg->io_last;
@@ -44,15 +86,16 @@ static void startinfo_fill(const struct server *srv, struct startinfo *info)
 		memcpy(info->modules[k].name, cfg->modules[k], sizeof(info->modules[k].name));
 		info->modules[k].bytes = boot_info()->modules[srv->modules[k]].bytes;
 	}
+	clients_fill(srv, all, info);
 }
 
 /* Makes the startinfo frame and maps it read-only into the server. */
-static int map_startinfo(struct server *srv)
+static int map_startinfo(struct server *srv, const struct server *all)
 {
 	struct startinfo info;
 	uint64_t st;
 
-	startinfo_fill(srv, &info);
+	startinfo_fill(srv, all, &info);
 	st = frame_create(srv->pool, 1, &info, 0, sizeof(info), &srv->startinfo);
 	if (st == OK)
 		st = sys_map(srv->startinfo, srv->task, USER_STARTINFO_VADDR, RIGHT_R);
@@ -75,13 +118,16 @@ static int hand_over(const struct server *srv, const char *what, uint64_t st, ui
 	return server_failed(srv, what, st) ? -1 : 0;
 }
 
-/* Its own task, thread, UTCB and startinfo, and its endpoint. */
+/* Its own task, thread, UTCB and startinfo, its fault endpoint and its endpoint. */
 static int give_own_caps(const struct server *srv)
 {
 	if (give(srv, "give task", srv->task, SLOT_SELF_TASK, RIGHTS_ALL, 0) ||
 	    give(srv, "give thread", srv->thread, SLOT_SELF_THREAD, RIGHTS_ALL, 0) ||
 	    give(srv, "give UTCB", srv->utcb, SLOT_SELF_UTCB, RIGHTS_ALL, 0) ||
 	    give(srv, "give startinfo", srv->startinfo, SLOT_STARTINFO, RIGHT_R, 0))
+		return -1;
+	/* W only: no capability travels with a fault report (docs/root-task.md) */
+	if (give(srv, "give fault endpoint", srv->fault_ep, SLOT_FAULT, RIGHT_W, 0))
 		return -1;
 	if (srv->endpoint != SLOT_NONE &&
 	    give(srv, "give endpoint", srv->endpoint, SLOT_ENDPOINT,
@@ -139,21 +185,6 @@ static int give_budget(const struct server *srv)
 	return 0;
 }
 
-_Static_assert(CONFIG_MAX_SERVERS <= BLK_BADGE_CLIENT_MASK,
-	       "a server's badge must fit below a disk region's bits");
-
-/*
- * The badge of its connection k: its own badge, with the disk region of
- * disk= above it (moat/block.h), so that the block server knows the region
- * without asking the client.
- */
-static uint64_t connection_badge(const struct server *srv, unsigned int k)
-{
-	const struct config_disk *disk = config_connection_disk(srv->cfg, k);
-
-	return disk ? blk_region_badge(server_badge(srv), &disk->region) : server_badge(srv);
-}
-
 /* Badged send capabilities to the endpoints of the servers it connects to. */
 static int give_connections(const struct server *srv, const struct server *all)
 {
@@ -194,16 +225,29 @@ static int find_modules(struct server *srv, const char *who)
 	return 0;
 }
 
+/*
+ * Makes, at the first start, the server's copy of the root's fault
+ * endpoint: send only, badged with the server's badge, which the server
+ * cannot change (a badged capability takes no new badge), so whatever
+ * comes with it comes from this server.  Its threads report faults there.
+ */
+static int badge_fault_ep(struct server *srv, uint64_t fault_ep)
+{
+	uint64_t st;
+
+	if (srv->fault_ep != SLOT_NONE)
+		return 0;
+	st = copy_to_self(fault_ep, RIGHT_W, server_badge(srv), &srv->fault_ep);
+	if (st != OK)
+		srv->fault_ep = SLOT_NONE;
+	return server_failed(srv, "badge fault endpoint", st) ? -1 : 0;
+}
+
 /* Makes the server's thread, reporting faults to the root with the server's badge. */
-static int make_thread(struct server *srv, uint64_t fault_ep)
+static int make_thread(struct server *srv)
 {
 	uint64_t st = retype_from(srv->pool, OBJ_THREAD, 0, &srv->thread);
 
-	if (st == OK && srv->fault_ep == SLOT_NONE) {
-		st = copy_to_self(fault_ep, RIGHT_W, server_badge(srv), &srv->fault_ep);
-		if (st != OK)
-			srv->fault_ep = SLOT_NONE;
-	}
 	if (st == OK)
 		st = sys_thread_configure(srv->thread, srv->task, srv->utcb, srv->fault_ep);
 	if (st == OK)
@@ -225,7 +269,7 @@ static int make_pool(struct server *srv, const void *image)
 }
 
 /* Loads the image from the module and builds the rest of the address space. */
-static int build_task(struct server *srv, const char *who)
+static int build_task(struct server *srv, const struct server *all, const char *who)
 {
 	struct module mod;
 	int err = -1;
@@ -240,7 +284,7 @@ static int build_task(struct server *srv, const char *who)
 	module_close(&mod);
 	if (err)
 		return -1;
-	return load_memory(srv) || map_startinfo(srv) ? -1 : 0;
+	return load_memory(srv) || map_startinfo(srv, all) ? -1 : 0;
 }
 
 /* Makes the instance and starts its thread; returns 0 or -1 (reported). */
@@ -249,7 +293,8 @@ static int build_and_start(struct server *srv, const struct server *all, uint64_
 	char who[CONFIG_NAME_LEN + 8]; /* "server NAME" in messages about modules */
 
 	fmt_snprintf(who, sizeof(who), "server %s", srv->cfg->name);
-	if (find_modules(srv, who) || build_task(srv, who) || make_thread(srv, fault_ep) ||
+	if (find_modules(srv, who) || badge_fault_ep(srv, fault_ep) ||
+	    build_task(srv, all, who) || make_thread(srv) ||
 	    give_own_caps(srv) || give_granted(srv) || give_connections(srv, all) ||
 	    give_modules(srv) || give_budget(srv))
 		return -1;
@@ -262,6 +307,9 @@ void server_teardown(struct server *srv)
 {
 	if (srv->pool != SLOT_NONE)
 		server_failed(srv, "revoke pool", sys_cap_revoke(srv->pool));
+	/* copies of its fault endpoint it gave away would report "faults" of the next instance */
+	if (srv->fault_ep != SLOT_NONE)
+		server_failed(srv, "revoke fault endpoint", sys_cap_revoke(srv->fault_ep));
 	srv->task = srv->thread = srv->utcb = srv->startinfo = SLOT_NONE;
 	srv->running = 0;
 	slots_reclaim();

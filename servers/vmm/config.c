@@ -5,6 +5,7 @@
  *         debug-exit|poweroff]
  *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
  *         [timeout=SECONDS] [alone] [exit-stats] [x2apic=off] [restarts=N]
+ *         [on-fault=stop|restart] [crash-vmm-after=MS] [crash-vmm-by=main|vcpu|message]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...] [initrd=MODULE]
  *         [test=console expect="TEXT"]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
@@ -122,6 +123,13 @@ static const char *const mode_names[] = { "realmode", "protected", "multiboot" }
 static const char *const test_names[] = { "none",  "result", "contained", "spin", "bench",
 					   "delete", "refused", "debug-exit", "poweroff", "console" };
 static const char *const page_names[] = { "4K", "2M", "1G" };
+static const char *const on_fault_names[] = { "stop", "restart" };
+static const char *const crash_by_names[] = { "main", "vcpu", "message" }; /* from CRASH_BY_MAIN */
+
+const char *crash_by_name(enum crash_by by)
+{
+	return crash_by_names[by - CRASH_BY_MAIN];
+}
 
 _Static_assert(VMM_MAX_VCPUS == 4, "set_vcpus' message names the limit");
 
@@ -279,7 +287,9 @@ struct option {
 #define CHOICE(k, member, list, first_value)                                                \
 	{ .key = k, .takes_value = true, .field = offsetof(struct guest_config, member), \
 	  .names = list, .n_names = ARRAY_LEN(list), .first = first_value }
-_Static_assert(sizeof(enum guest_mode) == sizeof(int) && sizeof(enum guest_test) == sizeof(int),
+_Static_assert(sizeof(enum guest_mode) == sizeof(int) && sizeof(enum guest_test) == sizeof(int) &&
+		       sizeof(enum guest_on_fault) == sizeof(int) &&
+		       sizeof(enum crash_by) == sizeof(int),
 	       "a choice is stored as an int");
 
 static const struct option options[] = {
@@ -296,10 +306,13 @@ static const struct option options[] = {
 	CHOICE("mode", mode, mode_names, 0),
 	CHOICE("test", test, test_names, 0),
 	CHOICE("pages", page_level, page_names, 1),
+	CHOICE("on-fault", on_fault, on_fault_names, ON_FAULT_STOP),
+	CHOICE("crash-vmm-by", crash_by, crash_by_names, CRASH_BY_MAIN),
 	NUMBER("load", load),
 	NUMBER("timeout", timeout_s),
 	NUMBER("max-build-calls", max_build_calls),
 	NUMBER("restarts", max_restarts),
+	NUMBER("crash-vmm-after", crash_vmm_ms),
 	FLAG("kernel-cpuid", kernel_cpuid),
 	FLAG("hostile-vmm", hostile),
 	FLAG("disk", disk),
@@ -370,6 +383,11 @@ static bool check_guest(struct parser *ps, const struct guest_config *g)
 		return fail(ps, "options 'cmdline', 'modules' and 'initrd' are for kernels (kernel=)");
 	if ((g->test == TEST_CONSOLE) != !!g->expect[0])
 		return fail(ps, "options 'test=console' and 'expect' go together");
+	/* no hidden limit: the line says how often a fault may restart the guest */
+	if (g->on_fault == ON_FAULT_RESTART && !g->max_restarts)
+		return fail(ps, "option 'on-fault=restart' needs 'restarts=N' (how often, at least 1)");
+	if (g->crash_by != CRASH_BY_DEFAULT && !g->crash_vmm_ms)
+		return fail(ps, "option 'crash-vmm-by' needs 'crash-vmm-after=MS' (when)");
 	if (g->module_count && g->initrd[0])
 		return fail(ps, "options 'modules' (a Multiboot kernel's) and 'initrd' (a Linux "
 			    "one's): not both");

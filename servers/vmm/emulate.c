@@ -56,11 +56,6 @@ static void *ram_ptr(void *g, uint64_t gpa, uint64_t len)
 	return guest_ptr(g, gpa, len);
 }
 
-/*
- * Translates linear for an access of kind a, or replies with what the
- * guest gets instead (#PF, #GP, a stop; nothing when the tables kept
- * changing: the instruction runs again) and returns false.
- */
 /* The vCPU's CPL: SS's DPL. */
 static unsigned cpl(const uint64_t *w)
 {
@@ -80,6 +75,11 @@ static enum gwalk_status walk(struct exit_ctx *x, uint64_t linear, enum gwalk_ac
 	return gwalk(&cpu, &ram, linear, a, r);
 }
 
+/*
+ * Translates linear for an access of kind a, or replies with what the
+ * guest gets instead (#PF, #GP, a stop; nothing when the tables kept
+ * changing: the instruction runs again) and returns false.
+ */
 static bool translate(struct exit_ctx *x, uint64_t linear, enum gwalk_access a, uint64_t *gpa)
 {
 	uint64_t *w = x->w;

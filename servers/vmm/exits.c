@@ -594,9 +594,11 @@ static void exit_interrupt_window(struct exit_ctx *x)
 		advance_rip(x, 1);
 }
 
+const char guest_triple_fault[] = "triple fault";
+
 static void exit_triple_fault(struct exit_ctx *x)
 {
-	guest_stop(x, "triple fault", 0);
+	guest_stop(x, guest_triple_fault, 0);
 }
 
 static void exit_invalid_state(struct exit_ctx *x)

@@ -24,6 +24,7 @@
 
 #define CONFIG_MODULE "vmm.cfg"
 #define CONFIG_WINDOW 0x37000000ULL
+#define CRASH_MESSAGE_LABEL 0xbad /* crash-vmm-by=message's: anything but MSG_FAULT */
 #define IORAM_WINDOWS 0x36000000ULL /* the guests' IORAM views (testdev.c), a window per block */
 #define RAM_WINDOWS   0x40000000ULL /* the guests' RAM views from here up, a window per block */
 
@@ -177,6 +178,42 @@ void vmm_memory_return(struct guest *g)
 	g->from_pool = false;
 }
 
+/*
+ * The test of crash-vmm-by=message: a message that is not a fault, sent
+ * with the server's badge to the root's fault endpoint, as a bug could
+ * send it.  The root deletes the VMM for it; a root that answered would
+ * let the VMM run on, and it says so.
+ */
+static void message_the_fault_endpoint(struct guest *g)
+{
+	struct msg m = { MSG_TAG(CRASH_MESSAGE_LABEL, 0, 0), { 0 } };
+	uint64_t st = sys_call(fault_endpoint_slot(), &m);
+
+	uprintf("vmm: the root answered a message on its fault endpoint (%s, label 0x%llx): "
+		"running on\n", status_name(st), (unsigned long long)MSG_LABEL(m.tag));
+	g->crash_at = WAIT_FOREVER; /* once */
+}
+
+/*
+ * crash-vmm-after= (a test): the VMM faults here, as a bug of its own
+ * would, its guests running (their vCPUs in the guest, in an exit or
+ * asleep in a halt): in its first thread, or with crash-vmm-by=vcpu in a
+ * vCPU thread, one the VMM made itself (vcpu_sleep_until); or with
+ * crash-vmm-by=message it misuses its fault endpoint.  What happens next
+ * is the root's (docs/root-task.md, "Restarting a server").
+ */
+static void crash_on_purpose(struct guest *g)
+{
+	console_flush(); /* the guests' lines so far, so the test sees where it crashed */
+	uprintf("vmm: crashing on purpose: guest %s's crash-vmm-after=%lu%s%s\n", g->cfg.name,
+		g->cfg.crash_vmm_ms, g->cfg.crash_by ? " crash-vmm-by=" : "",
+		g->cfg.crash_by ? crash_by_name(g->cfg.crash_by) : "");
+	if (g->cfg.crash_by == CRASH_BY_MESSAGE)
+		message_the_fault_endpoint(g);
+	else
+		__builtin_trap(); /* #UD, vector 6: the root hears of it as a fault */
+}
+
 /* Handles one exit of g under its lock; returns the reply's tag (its words are in w). */
 static uint64_t handle_exit(struct guest *g, uint64_t *w)
 {
@@ -293,6 +330,8 @@ bool vcpu_sleep_until(struct guest *g, uint64_t deadline)
 	v->halted = true;
 	lock_release(&g->lock);
 	uint64_t st = sys_wait_until(v->wake, deadline, 0);
+	if (g->cfg.crash_by == CRASH_BY_VCPU && rdtsc() >= g->crash_at)
+		crash_on_purpose(g); /* off the exits' fast path: a halt is a slow one anyway */
 	lock_acquire(&g->lock);
 	v->halted = false;
 	g->exit_badge = badge; /* others' exits were handled meanwhile */
@@ -319,6 +358,8 @@ enum start_result vmm_start(struct guest *g, unsigned i)
 		g->stop_reason = 0;
 		g->deadline = g->cfg.timeout_s && vmm_tsc_hz() ?
 				      rdtsc() + g->cfg.timeout_s * vmm_tsc_hz() : WAIT_FOREVER;
+		g->crash_at = g->cfg.crash_vmm_ms && vmm_tsc_hz() ?
+				      rdtsc() + g->cfg.crash_vmm_ms * vmm_tsc_hz() / 1000 : WAIT_FOREVER;
 		return START_OK;
 	}
 	guest_destroy(g); /* what was made of it */
@@ -430,9 +471,10 @@ static bool start_more(unsigned *next)
 }
 
 /*
- * A guest that reset its CPU (the 8042's or port 0x92's reset line), with
- * restarts= left: built again from its image and started, as a PC starts
- * again from its firmware.  Nothing of the old run is kept but the count.
+ * A guest that reset its CPU (the 8042's or port 0x92's reset line), or
+ * triple-faulted with on-fault=restart, with restarts= left: built again
+ * from its image and started, as a PC starts again from its firmware (new
+ * RAM, devices and vCPUs).  Nothing of the old run is kept but the count.
  */
 static void vmm_restart(struct guest *g, unsigned i)
 {
@@ -446,10 +488,20 @@ static void vmm_restart(struct guest *g, unsigned i)
 		test_not_started(g, g->stop_reason);
 }
 
-static bool restarts_on_reset(const struct guest *g)
+/* Whether g's stop restarts it (restarts= allowing): a reset, or a fault with on-fault=restart. */
+static bool restart_wanted(const struct guest *g)
 {
-	return g->stop_reason && g->stop_reason == g->kbc.reset_reason &&
-	       g->restarts < g->cfg.max_restarts;
+	bool reset = g->stop_reason && g->stop_reason == g->kbc.reset_reason;
+	bool fault = g->stop_reason == guest_triple_fault && g->cfg.on_fault == ON_FAULT_RESTART;
+	return reset || fault;
+}
+
+/* A guest that would restart but has used its restarts= up: says so before it is reported. */
+static void restarts_used_up(const struct guest *g)
+{
+	console_flush(); /* the guest's own lines first */
+	uprintf("vmm: guest %s %s: stopped, its %lu restarts used up\n", g->cfg.name,
+		g->stop_reason, g->cfg.max_restarts);
 }
 
 /* Reports and takes away (or restarts) every foreground guest whose threads have stopped it. */
@@ -459,24 +511,37 @@ static void finish_ended(void)
 		struct guest *g = &guests[i];
 		if (!g->running || test_in_background(g) || !guest_done(g))
 			continue;
-		if (restarts_on_reset(g))
+		if (restart_wanted(g) && g->restarts < g->cfg.max_restarts) {
 			vmm_restart(g, i);
-		else
-			vmm_finish(g);
+			continue;
+		}
+		if (restart_wanted(g) && g->cfg.max_restarts)
+			restarts_used_up(g);
+		vmm_finish(g);
 	}
 }
 
+/* When the first thread acts on g's crash-vmm-after= (WAIT_FOREVER: a vCPU thread does, or never). */
+static uint64_t main_crash_at(const struct guest *g)
+{
+	return g->cfg.crash_by == CRASH_BY_VCPU ? WAIT_FOREVER : g->crash_at;
+}
+
 /*
- * Stops the running guests whose timeout= has passed, and returns the
- * earliest deadline of those left (WAIT_FOREVER: none).  The guest is
- * stopped as a vCPU thread stops it; finish_ended then takes it away,
- * its vCPUs running or not.
+ * Stops the running guests whose timeout= has passed (or crashes the VMM
+ * when a crash-vmm-after= has), and returns the earliest deadline of
+ * those left (WAIT_FOREVER: none).  The guest is stopped as a vCPU thread
+ * stops it; finish_ended then takes it away, its vCPUs running or not.
  */
 static uint64_t stop_overdue(void)
 {
 	uint64_t next = WAIT_FOREVER, now = rdtsc();
 	for (unsigned i = 0; i < n_guests; i++) {
 		struct guest *g = &guests[i];
+		if (g->running && now >= main_crash_at(g))
+			crash_on_purpose(g);
+		if (g->running && main_crash_at(g) < next)
+			next = main_crash_at(g);
 		if (!g->running || g->deadline == WAIT_FOREVER)
 			continue;
 		lock_acquire(&g->lock);

@@ -48,6 +48,20 @@ enum guest_test {
 	TEST_CONSOLE,   /* a line of its console holds expect=: then it is stopped (guest.c) */
 };
 
+/* What a triple fault does to a guest (on_fault=). */
+enum guest_on_fault {
+	ON_FAULT_STOP,    /* stopped with a report: the default */
+	ON_FAULT_RESTART, /* built again from its image, up to restarts= times (main.c) */
+};
+
+/* Test: how crash-vmm-after= crashes the VMM (crash-vmm-by=, main.c). */
+enum crash_by {
+	CRASH_BY_DEFAULT, /* not given: as CRASH_BY_MAIN */
+	CRASH_BY_MAIN,    /* the first thread runs UD2 */
+	CRASH_BY_VCPU,    /* the guest's first vCPU thread runs UD2, as it wakes from a halt */
+	CRASH_BY_MESSAGE, /* the first thread sends a message that is not a fault to SLOT_FAULT */
+};
+
 struct guest_config {
 	char name[GUEST_NAME_LEN];
 	char module[GUEST_NAME_LEN];
@@ -66,7 +80,10 @@ struct guest_config {
 	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
 	bool no_x2apic;        /* x2apic=off: CPUID hides x2APIC mode and the APIC refuses it */
 	bool exit_stats;       /* exit-stats: its exits counted, printed when it ends (exitstats.h) */
-	uint64_t max_restarts; /* restarts=: a CPU reset restarts it this many times, then stops it */
+	uint64_t max_restarts; /* restarts=: a CPU reset (or fault) restarts it this many times, then stops it */
+	enum guest_on_fault on_fault; /* on_fault=: what a triple fault does */
+	uint64_t crash_vmm_ms; /* test: crash-vmm-after=: the VMM faults this long after the guest's start */
+	enum crash_by crash_by; /* test: crash-vmm-by=: which thread faults, and how */
 	char cmdline[GUEST_CMDLINE_LEN];  /* cmdline=: a Multiboot kernel's (after its name) or a Linux one's */
 	char modules[VMM_MAX_MODULES][GUEST_NAME_LEN]; /* modules=: a Multiboot kernel's */
 	unsigned module_count;
@@ -125,7 +142,7 @@ struct guest_vcpu {
 /* One running guest. */
 struct guest {
 	struct guest_config cfg;
-	uint64_t restarts;     /* how often a reset restarted it (main.c); kept across them */
+	uint64_t restarts;     /* how often a reset or fault restarted it (main.c); kept across them */
 	/* From here on, everything is the running guest's: zero before each start. */
 	uint64_t untyped, space, vcpu, ram, ram_view; /* capability slots (vcpu: the BSP's) */
 	struct guest_vcpu cpu[VMM_MAX_VCPUS]; /* cfg.vcpus of them; cpu[0] is the BSP */
@@ -183,6 +200,7 @@ struct guest {
 	bool linux_kernel;     /* its kernel= is a Linux bzImage (guest.c) */
 	bool console_matched;  /* test=console: a console line held expect= (the next OUT stops it) */
 	uint64_t deadline;     /* the host TSC when timeout= stops it (WAIT_FOREVER: never) */
+	uint64_t crash_at;     /* the host TSC when crash-vmm-after= crashes the VMM (WAIT_FOREVER: never) */
 	bool debug_exited;     /* it ended through the debug-exit port; result is its status */
 	uint64_t result;       /* what the guest reported, or why it stopped */
 	const char *stop_reason;
@@ -227,6 +245,8 @@ static inline void advance_rip(struct exit_ctx *x, uint64_t len)
  */
 int guest_config_parse(const char *file, const char *text, uint64_t len,
 		       struct guest_config *out, unsigned max, char *err, unsigned err_len);
+/* The crash-vmm-by= word for by (CRASH_BY_MAIN or later). */
+const char *crash_by_name(enum crash_by by);
 
 /* guest.c */
 /* Builds g, its vCPU c bound to its thread's endpoint with badge c << 32 | badge, and runs the BSP. */
@@ -242,6 +262,8 @@ void guest_destroy(struct guest *g);
 /* Makes g's IORAM at first use (testdev.c); false if its memory cannot be had. */
 bool guest_ioram_make(struct guest *g);
 void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr);
+/* exits.c: a triple fault's stop_reason, which on-fault=restart looks for (main.c) */
+extern const char guest_triple_fault[];
 void guest_console_byte(struct guest *g, uint8_t c);
 
 /* devices.c */

@@ -5,7 +5,10 @@
 # Cases come from the kernel's own lines on the serial log, or, when
 # tests/boot/SUITE.expect exists, from its "case: pattern" lines, each a
 # grep -E pattern the serial log must contain.  tests/boot/SUITE.EMU.also
-# adds such pattern cases to a run in that emulator only.  A run that hangs is killed
+# adds such pattern cases to a run in that emulator only.  tests/boot/SUITE.check,
+# if it exists, is run as `SUITE.check SERIAL_LOG EMU:SUITE` and prints cases
+# of its own (ok N EMU:SUITE:CASE / not ok ...), for what one line's pattern
+# cannot say (counts, order).  A run that hangs is killed
 # at the timeout; one that ends without its closing line counts as a failed
 # case "completed"; a VMM's summary line ("vmm: N guests: A ended well, B
 # failed") is a case "vmm_summary" that fails unless B is 0.  --no-skip turns skips into failures (for the emulator
@@ -90,6 +93,7 @@ if [ -f "$here/$suite.expect" ]; then
 	exit 0
 fi
 [ -f "$here/$suite.$emu.also" ] && check_patterns "$here/$suite.$emu.also"
+[ -x "$here/$suite.check" ] && "$here/$suite.check" "$serial" "$emu:$suite"
 
 awk -v p="$emu:$suite:" -v noskip="$noskip" '
 /^ok [0-9]+ /      { print "ok " $2 " " p $3; next }

@@ -82,13 +82,7 @@ start:
 	REPORT
 
 /* IRQ 0: count the tick, non-specific EOI */
-timer_handler:
-	pushl	%eax
-	incl	ticks
-	movb	$0x20, %al
-	outb	%al, $PIC1_CMD
-	popl	%eax
-	iret
+	TICK_HANDLER
 
 /* IRQ 4: take every received byte; a line ends at '\n' or '\r' */
 	UART_LINE

@@ -312,6 +312,24 @@ poll:
 /* ---- The 16550 UART the VMM models (32-bit guests) ---- */
 	.set	COM1, 0x3F8
 
+/*
+ * DECIMAL: EAX in decimal into the bytes that end at the guest's
+ * `digits_end` (10 of them before it at the most); EDI = the first digit
+ * (clobbers EAX, EBX, EDX)
+ */
+.macro	DECIMAL
+	movl	$digits_end, %edi
+	movl	$10, %ebx
+.Ldecimal\@:
+	xorl	%edx, %edx
+	divl	%ebx
+	addb	$'0', %dl
+	decl	%edi
+	movb	%dl, (%edi)
+	testl	%eax, %eax
+	jnz	.Ldecimal\@
+.endm
+
 /* PUTS_FUNCTION: emits `puts`: send the NUL-terminated string at ESI, polling LSR.THRE */
 .macro	PUTS_FUNCTION
 puts:
@@ -330,25 +348,6 @@ puts:
 	jmp	puts
 .Lputs_done\@:
 	ret
-.endm
-
-/* PUTDEC_FUNCTION: emits `putdec`: send EAX in decimal with `puts` (clobbers EAX, ECX, EDX, ESI) */
-.macro	PUTDEC_FUNCTION
-putdec:
-	movl	$.Lputdec_end\@, %esi	/* the digits, backwards from the end of the buffer */
-	movl	$10, %ecx
-.Lputdec_digit\@:
-	xorl	%edx, %edx
-	divl	%ecx
-	addb	$'0', %dl
-	decl	%esi
-	movb	%dl, (%esi)
-	testl	%eax, %eax
-	jnz	.Lputdec_digit\@
-	jmp	puts
-	.fill	10, 1, 0
-.Lputdec_end\@:
-	.byte	0
 .endm
 
 /*
@@ -436,6 +435,17 @@ line:
 	.set	PIC1_DATA, 0x21
 	.set	PIC2_CMD, 0xA0
 	.set	PIC2_DATA, 0xA1
+
+/* TICK_HANDLER: emits `timer_handler`, an IRQ 0 handler that counts the guest's `ticks` and sends the non-specific EOI */
+.macro	TICK_HANDLER
+timer_handler:
+	pushl	%eax
+	incl	ticks
+	movb	$0x20, %al
+	outb	%al, $PIC1_CMD
+	popl	%eax
+	iret
+.endm
 
 /*
  * PIC_INIT mask1, mask2: ICW1 (edge, cascade, ICW4), ICW2 (vectors 0x20 and

@@ -116,23 +116,25 @@ spin:
 	cmpl	$ROUNDS, %esi
 	jbe	round
 
-	/* the figure, in decimal */
+	/* the figure, in decimal, into digits (backwards from its end) */
+	movl	LEAST, %eax
+	DECIMAL
+	pushl	%edi
 	movl	$figure_name, %esi
 	call	puts
-	movl	LEAST, %eax
-	call	putdec
-	movl	$crlf, %esi
+	popl	%esi
 	call	puts
 	xorl	%eax, %eax
 	REPORT
 
 	POLL_FUNCTION
 	PUTS_FUNCTION
-	PUTDEC_FUNCTION
 
 figure_name:
 	.asciz	"bench pause_wait_held_instructions: "
-crlf:
+digits:
+	.fill	10, 1, 0
+digits_end:
 	.asciz	"\r\n"
 
 /*

@@ -2,9 +2,10 @@
 /*
  * share: measures the share of the CPU this guest gets, for the CPU budget
  * tests (tests/budget/).  It spins reading the TSC for WINDOW_MS of TSC
- * time; a step between two reads longer than GAP_US is time it did not
- * run (another partition's, the host's or the idle CPU's), every shorter
- * one time it ran.  Its share is the time it ran in permille of the
+ * time; a step between two reads longer than GAP_US (1 ms) is time its
+ * partition did not run (another partition's or the idle CPU's), every
+ * shorter one time it ran: a host timer interrupt taken in its time is
+ * its partition's, which the budget pays for, and lasts far less.  Its share is the time it ran in permille of the
  * window.  The command line is "NAME EXPECTED [WINDOW_MS]" (NAME is the
  * kernel's, as boot loaders give it): the share it
  * expects, in permille (its VMM's budget over its period), and the
@@ -22,7 +23,7 @@
 #include "guest.h"
 
 	.set	WINDOW_MS, 400		/* the default */
-	.set	GAP_US, 20
+	.set	GAP_US, 1000
 
 	.code32
 	.text
@@ -139,7 +140,12 @@ parse_number:
 2:	ret
 
 	PUTS_FUNCTION
-	PUTDEC_FUNCTION
+
+/* Sends EAX in decimal with `puts`. */
+putdec:
+	DECIMAL
+	movl	%edi, %esi
+	jmp	puts
 
 msg_measured:	.asciz	"share: measured "
 msg_expected:	.asciz	" permille, expected "
@@ -149,6 +155,8 @@ crlf:		.asciz	"\r\n"
 expected:	.long	0
 measured:	.long	0
 window:		.long	0
+digits:		.fill	10, 1, 0
+digits_end:	.byte	0
 
 	.balign	16
 stack:	.fill	512, 1, 0

@@ -220,6 +220,60 @@ TEST(vmm_config_restarts_and_poweroff)
 	CHECK_EQ(parse("guest a test=off\n"), -1);
 }
 
+/* on-fault= says what a triple fault does: stop (the default) or restart, restarts= times. */
+TEST(vmm_config_on_fault)
+{
+	CHECK_EQ(parse("guest a on-fault=restart restarts=2\nguest b\n"), 2);
+	CHECK_EQ(cfg[0].on_fault, ON_FAULT_RESTART);
+	CHECK_EQ(cfg[0].max_restarts, 2);
+	CHECK_EQ(cfg[1].on_fault, ON_FAULT_STOP); /* a triple fault stops a guest by default */
+	CHECK_EQ(parse("guest a on-fault=stop\n"), 1);
+	CHECK_EQ(cfg[0].on_fault, ON_FAULT_STOP);
+}
+
+/* It is an error to restart on a fault without saying how often, or to name another policy. */
+TEST(vmm_config_bad_on_fault_is_refused)
+{
+	CHECK_REFUSED("guest a on-fault=restart\n", "vmm.cfg: line 1: option 'on-fault=restart' "
+						    "needs 'restarts=N' (how often, at least 1)");
+	CHECK_REFUSED("guest a on-fault=restart restarts=0\n",
+		      "vmm.cfg: line 1: option 'on-fault=restart' needs 'restarts=N' (how often, at "
+		      "least 1)");
+	CHECK_REFUSED("guest a on-fault=reboot\n",
+		      "vmm.cfg: line 1: option 'on-fault': 'reboot' is not one of stop, restart");
+}
+
+/* crash-vmm-after=MS (a test's) is milliseconds; 0, the default, is never. */
+TEST(vmm_config_crash_vmm_after)
+{
+	CHECK_EQ(parse("guest a crash-vmm-after=500\nguest b\n"), 2);
+	CHECK_EQ(cfg[0].crash_vmm_ms, 500);
+	CHECK_EQ(cfg[1].crash_vmm_ms, 0);
+	CHECK_REFUSED("guest a crash-vmm-after=soon\n",
+		      "vmm.cfg: line 1: option 'crash-vmm-after': 'soon' is not a number");
+}
+
+/*
+ * crash-vmm-by= says which thread crashes: the first (main, as without
+ * it), a vCPU thread, or the first by a message to its fault endpoint; it
+ * is an error to give it without crash-vmm-after= or with another word.
+ */
+TEST(vmm_config_crash_vmm_by)
+{
+	CHECK_EQ(parse("guest a crash-vmm-after=5 crash-vmm-by=vcpu\n"
+		       "guest b crash-vmm-after=5 crash-vmm-by=message\n"), 2);
+	CHECK_EQ(cfg[0].crash_by, CRASH_BY_VCPU);
+	CHECK_EQ(cfg[1].crash_by, CRASH_BY_MESSAGE);
+	CHECK_EQ(parse("guest c crash-vmm-after=5 crash-vmm-by=main\nguest d crash-vmm-after=5\n"), 2);
+	CHECK_EQ(cfg[0].crash_by, CRASH_BY_MAIN);
+	CHECK_EQ(cfg[1].crash_by, CRASH_BY_DEFAULT);
+	CHECK(strcmp(crash_by_name(CRASH_BY_VCPU), "vcpu") == 0);
+	CHECK_REFUSED("guest a crash-vmm-by=vcpu\n",
+		      "vmm.cfg: line 1: option 'crash-vmm-by' needs 'crash-vmm-after=MS' (when)");
+	CHECK_REFUSED("guest a crash-vmm-after=5 crash-vmm-by=irq\n",
+		      "vmm.cfg: line 1: option 'crash-vmm-by': 'irq' is not one of main, vcpu, message");
+}
+
 /* Every error names the configuration's module, the line and the option. */
 TEST(vmm_config_errors_name_file_line_and_option)
 {

@@ -8,6 +8,8 @@
 #   moat.cpus=N         the number of CPUs the checks expect
 #   moat.modules=a,b    modules to load besides the drivers of the PCI
 #                       devices found (e.g. pata_legacy, which has no PCI id)
+#   moat.name=NAME      its partition's name (docs/partitions.md): printed
+#                       with the disk's /moat-id, to show whose disk it has
 /bin/tsc "moat-linux: init reached"
 export PATH=/bin
 /bin/busybox --install -s /bin
@@ -21,9 +23,10 @@ dmesg -n 1
 # the time a byte needs at that rate.
 stty -F /dev/console 115200
 
-test=0 cpus= modules=
+test=0 cpus= modules= name=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
+	moat.name=*) name=${arg#*=} ;;
 	moat.test=*) test=${arg#*=} ;;
 	moat.cpus=*) cpus=${arg#*=} ;;
 	moat.modules=*) modules=$(echo "${arg#*=}" | tr ',' ' ') ;;
@@ -57,6 +60,7 @@ echo "moat-linux: disk ${disk:-none}"
 if [ "$test" != 1 ]; then
 	if [ -n "$disk" ] && mount "$disk" /mnt; then
 		echo "moat-linux: $disk mounted on /mnt"
+		[ -n "$name" ] && echo "moat-linux: moat.name=$name, /mnt/moat-id: $(cat /mnt/moat-id 2>/dev/null)"
 	fi
 	echo "moat-linux: shell (poweroff -f ends it)"
 	exec setsid cttyhack sh

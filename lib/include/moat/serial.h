@@ -46,11 +46,14 @@
  *
  * Console switching: typed on the serial port, Ctrl-A (SERIAL_SWITCH_KEY)
  * then a digit 1 .. SERIAL_SUBSCRIBERS gives the focus to the subscriber of
- * that number (nothing happens if there is none yet); Ctrl-A Ctrl-A types
- * one Ctrl-A; Ctrl-A and any other byte are both dropped.  These bytes
- * reach no client and are not echoed.  Each byte goes to the client that
- * has the focus when it arrives: what was typed before a switch stays for
- * the old focus to read.
+ * that number, and the driver prints "[console N: NAME]" on a line of its
+ * own, NAME being the subscriber's server name in the root's config (a
+ * digit with no subscriber yet prints "[no console N]" and moves nothing);
+ * Ctrl-A ? (SERIAL_LIST_KEY) prints "[consoles: 1 NAME, 2* NAME]", every
+ * subscriber, a star on the focus; Ctrl-A Ctrl-A types one Ctrl-A; Ctrl-A
+ * and any other byte are both dropped.  These bytes reach no client and are
+ * not echoed.  Each byte goes to the client that has the focus when it
+ * arrives: what was typed before a switch stays for the old focus to read.
  */
 #ifndef MOAT_SERIAL_H
 #define MOAT_SERIAL_H
@@ -64,6 +67,7 @@
 #define SERIAL_MAX_BYTES (MSG_MAX_WORDS * 8) /* bytes one message carries */
 #define SERIAL_SUBSCRIBERS 4                 /* clients that may subscribe at once */
 #define SERIAL_SWITCH_KEY  0x01              /* Ctrl-A: starts a console switch */
+#define SERIAL_LIST_KEY    '?'               /* after Ctrl-A: list the consoles */
 
 /* Message words that carry `bytes` bytes. */
 #define SERIAL_WORDS(bytes) (((bytes) + 7) / 8)

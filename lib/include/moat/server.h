@@ -27,7 +27,8 @@ uint64_t server_loop(uint64_t endpoint, void (*handle)(uint64_t badge, struct ms
  * untyped, maps the frame at utcb_vaddr, gives the thread the highest
  * priority the kernel lets us give (our own) and the calling thread the one
  * below, so the helper always runs first, and starts it at entry on the
- * stack [stack, stack + stack_bytes).  ERR_INVALID_ARG if our priority is 0.
+ * stack [stack, stack + stack_bytes).  Its faults go where the first
+ * thread's go (fault_endpoint_slot).  ERR_INVALID_ARG if our priority is 0.
  */
 uint64_t server_thread_start(uint64_t untyped, uint64_t thread, uint64_t utcb_frame,
 			     uint64_t utcb_vaddr,

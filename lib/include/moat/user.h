@@ -42,12 +42,15 @@
 #define STARTINFO_NAME_LEN    32
 #define STARTINFO_MAX_CONNECT 8  /* connect= endpoints */
 #define STARTINFO_MAX_MODULES 48 /* modules= frames */
+#define STARTINFO_MAX_CLIENTS 16 /* servers that connect to it: every other one of a config */
 
 /*
  * Capability slots of a started program.  Slots 1-22 mean the same as the
  * root's (enum root_slot): SLOT_CONSOLE (5), SLOT_IOPORTS (6, the range the
  * config gave) and IRQ n in SLOT_IRQ_FIRST + n (7-22).  Any of them may be
- * empty when the config did not grant it.
+ * empty when the config did not grant it.  SLOT_FAULT is where the
+ * program's threads report faults (fault_endpoint_slot): the root takes
+ * any message sent there as a fault of the program (docs/root-task.md).
  */
 enum user_slot {
 	SLOT_SELF_TASK = SLOT_ROOT_TASK,     /* own task (all rights) */
@@ -56,6 +59,7 @@ enum user_slot {
 	SLOT_STARTINFO = SLOT_ROOT_BOOTINFO, /* the startinfo frame (read-only) */
 	SLOT_ENDPOINT = SLOT_FIRST_FREE_FIXED, /* own endpoint (R, W, G), if it has clients */
 	SLOT_UNTYPED,                        /* own untyped memory (untyped=) */
+	SLOT_FAULT,                          /* the root's fault endpoint, badged as it (W) */
 	SLOT_CONNECT_FIRST,                  /* connect=: badged send caps, config order */
 	SLOT_MODULE_FIRST = SLOT_CONNECT_FIRST + STARTINFO_MAX_CONNECT, /* modules=: frames (R) */
 	SLOT_SCHED_CONTROL = SLOT_MODULE_FIRST + STARTINFO_MAX_MODULES, /* sched_control: budgets */
@@ -68,6 +72,16 @@ struct startinfo_module {
 	uint64_t bytes;                   /* exact size; the frame rounds up to pages */
 };
 
+/*
+ * A server that connects to this one (its connect= names it): the badge
+ * its calls carry and its name in the config.  The root writes both, so a
+ * server can name a client without taking the client's word for it.
+ */
+struct startinfo_client {
+	uint64_t badge;
+	char name[STARTINFO_NAME_LEN];
+};
+
 /* What the root tells a started program, at USER_STARTINFO_VADDR. */
 struct startinfo {
 	uint64_t magic;                   /* STARTINFO_MAGIC */
@@ -77,6 +91,7 @@ struct startinfo {
 	uint64_t badge;                   /* the badge its connect= calls carry */
 	uint64_t untyped_pages;           /* 0: SLOT_UNTYPED is empty */
 	uint64_t has_endpoint;            /* SLOT_ENDPOINT holds its endpoint */
+	uint64_t has_fault_endpoint;      /* SLOT_FAULT holds where its threads' faults go */
 	uint64_t has_ioports;             /* SLOT_IOPORTS holds io_first .. io_last */
 	uint64_t io_first, io_last;
 	uint64_t irq_mask;                /* bit n: IRQ n in SLOT_IRQ_FIRST + n */
@@ -85,6 +100,8 @@ struct startinfo {
 	uint64_t module_count;            /* module i in SLOT_MODULE_FIRST + i */
 	struct startinfo_module modules[STARTINFO_MAX_MODULES];
 	uint64_t tsc_hz;                  /* TSC counts per second (bootinfo's, docs/root-task.md) */
+	uint64_t client_count;            /* its clients, in config order */
+	struct startinfo_client clients[STARTINFO_MAX_CLIENTS];
 	uint64_t has_sched_control;       /* SLOT_SCHED_CONTROL holds the right to set budgets */
 };
 
@@ -122,7 +139,8 @@ static inline struct utcb *utcb(void)
  * Starts a thread at entry(arg) in region `region` (below USER_THREADS_MAX)
  * with a stack of stack_pages, its objects retyped from untyped into the
  * slots thread, utcb_frame and stack_frame, at the highest priority the
- * kernel lets us give (our own).  Returns the first failing call's status.
+ * kernel lets us give (our own), its faults going where the first thread's
+ * go (fault_endpoint_slot).  Returns the first failing call's status.
  */
 uint64_t thread_start_in_region(uint64_t untyped, unsigned region, uint64_t stack_pages,
 				uint64_t thread, uint64_t utcb_frame, uint64_t stack_frame,
@@ -140,6 +158,13 @@ const struct startinfo *startinfo(void);
 
 /* The program's name: the startinfo name, or "root". */
 const char *program_name(void);
+
+/*
+ * Where the program's threads report their faults: SLOT_FAULT when the
+ * startinfo says the root put its fault endpoint there, else SLOT_NONE
+ * (a fault then only stops the thread).
+ */
+uint64_t fault_endpoint_slot(void);
 
 /* The slot of the connection to server `name`, or SLOT_NONE. */
 uint64_t connection_slot(const char *name);

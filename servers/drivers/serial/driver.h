@@ -55,12 +55,14 @@ enum driver_slot {
 struct subscriber {
 	struct ring rx;         /* bytes typed while it had the focus */
 	volatile uint64_t ntfn; /* slot to signal on input, or SLOT_NONE; main thread's */
+	/* Its console's name: the client's server name, which the root gave (startinfo). */
+	char name[STARTINFO_NAME_LEN]; /* main thread's, written before `subscribers` counts it */
 };
 
 /* What the two threads share. */
 struct serial_state {
 	struct ring tx;
-	struct ring echo;
+	struct ring echo;        /* sent before tx: typed bytes echoed, and the console notices */
 	/* In subscription order; before anyone subscribes, sub[0]'s ring is anyone's. */
 	struct subscriber sub[SERIAL_SUBSCRIBERS];
 	volatile uint32_t subscribers;   /* sub[0 .. subscribers-1] are taken; main thread's */
@@ -83,7 +85,8 @@ uint64_t irq_thread_start(void);
 /*
  * IRQ thread: hands n received bytes to the focus subscriber's ring, and to
  * the echo ring while echo is on, acting on console-switch sequences
- * (moat/serial.h).  Returns a mask of the sub[] indices whose ring got bytes.
+ * (moat/serial.h): their notices ("[console 2: NAME]", the list) go to the
+ * echo ring too.  Returns a mask of the sub[] indices whose ring got bytes.
  */
 uint32_t input_receive(struct serial_state *s, const uint8_t *bytes, uint32_t n);
 

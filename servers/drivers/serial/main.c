@@ -5,6 +5,8 @@
  */
 #include <stdbool.h>
 
+#include "fmt.h"
+#include "mem.h"
 #include "moat/serial.h"
 #include "moat/server.h"
 #include "moat/syscall.h"
@@ -111,6 +113,22 @@ static uint64_t unused_slot(void)
 }
 
 /*
+ * Names subscriber i's console after the client with this badge: its server
+ * name, as the root wrote it in our startinfo (never what the client says).
+ */
+static void name_console(uint32_t i, uint64_t badge)
+{
+	const struct startinfo *info = startinfo();
+
+	fmt_snprintf(serial.sub[i].name, sizeof(serial.sub[i].name), "badge %llu",
+		     (unsigned long long)badge);
+	for (uint64_t k = 0; k < info->client_count && k < STARTINFO_MAX_CLIENTS; k++)
+		if (info->clients[k].badge == badge)
+			memcpy(serial.sub[i].name, info->clients[k].name, sizeof(serial.sub[i].name));
+	serial.sub[i].name[sizeof(serial.sub[i].name) - 1] = 0;
+}
+
+/*
  * Makes the caller a subscriber (a new one takes the next number; the
  * focus stays where it is).  The notification it sent (in the spare slot)
  * becomes the one the IRQ thread signals for it; the slot of its previous
@@ -131,6 +149,7 @@ static uint64_t op_subscribe(uint64_t badge, struct msg *m)
 	serial.sub[i].ntfn = subs.spare;
 	if (found < 0) {
 		subs.badge[i] = badge;
+		name_console(i, badge);
 		serial.subscribers = i + 1; /* after its slot: the IRQ thread may switch to it now */
 	}
 	subs.spare = previous != SLOT_NONE ? previous : unused_slot();

@@ -117,6 +117,24 @@ static enum result cap_info_names_console(void)
 	return PASS;
 }
 
+/*
+ * SLOT_FAULT, where the runtime's threads report faults, holds the root's
+ * fault endpoint: send only (no capability travels with a report, none is
+ * received), with the suite's own badge, which it cannot change.  (Sending
+ * on it would end the suite: the root takes any message there as a fault.)
+ */
+static enum result fault_slot_is_send_only_with_own_badge(void)
+{
+	struct cap_info info;
+
+	CHECK(fault_endpoint_slot() == SLOT_FAULT);
+	CHECK_OK(sys_cap_info(SLOT_FAULT, &info));
+	CHECK(info.type == OBJ_ENDPOINT && info.rights == RIGHT_W);
+	CHECK(info.badge == startinfo()->badge);
+	CHECK_ST(sys_cap_copy(SLOT_FAULT, TASK_SELF, slot_alloc(), RIGHT_W, 0x77), ERR_INVALID_ARG);
+	return PASS;
+}
+
 static enum result empty_slot_is_reported(void)
 {
 	uint64_t s = slot_alloc();
@@ -657,6 +675,7 @@ static const struct test_case cases[] = {
 	{ "debug_write_running_off_mapping", debug_write_running_off_mapping },
 	{ "debug_calls_need_console", debug_calls_need_console },
 	{ "cap_info_names_console", cap_info_names_console },
+	{ "fault_slot_is_send_only_with_own_badge", fault_slot_is_send_only_with_own_badge },
 	{ "empty_slot_is_reported", empty_slot_is_reported },
 	{ "slots_beyond_cspace_are_invalid", slots_beyond_cspace_are_invalid },
 	{ "copy_keeps_object_and_masks_rights", copy_keeps_object_and_masks_rights },
