@@ -1,5 +1,5 @@
 #!/bin/sh
-# Compiles a partition configuration (docs/partitions-config.md) into what
+# Compiles a partition configuration (docs/partitions.md, "Configuration") into what
 # the root task and the VMMs read, and the ISO's boot modules:
 #   tools/partitions.sh CONFIG OUTDIR BUILD "PROGRAMS"
 # CONFIG is the file a user edits; BUILD the build directory (${BUILD} in
