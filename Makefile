@@ -16,6 +16,8 @@ V       ?= @
 # yes: `make` and `make test` take in Debian's Linux kernel (mk/linux.mk),
 # fetched from Debian's archive.
 LINUX   ?= yes
+# make debug's gdb port, one per user as several may share a machine.
+GDBPORT ?= $(shell echo $$((26000 + $$(id -u) % 5000)))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic \
@@ -53,8 +55,8 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 		lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
-.PHONY: FORCE programs all iso bench fuzz fuzz-coverage run run-bochs test debug deps deps-check clean help compile_commands.json
-all: $(BUILD)/kernel.elf iso $(if $(filter yes,$(LINUX)),linux)
+.PHONY: FORCE programs listings all iso bench fuzz fuzz-coverage run run-bochs test debug deps deps-check clean help compile_commands.json
+all: $(BUILD)/kernel.elf iso listings $(if $(filter yes,$(LINUX)),linux)
 
 help:
 	@echo "make            build the kernel and the ISO ($(BUILD)/os.iso), and fetch and"
@@ -75,10 +77,25 @@ help:
 	@echo "make bench      benchmarks (instruction counts) under Bochs and QEMU -icount"
 	@echo "make run-linux  Debian's Linux kernel booted natively to a busybox shell (docs/linux.md)"
 	@echo "make linux-bootcount  its instructions from entry to /init, Bochs and QEMU -icount"
-	@echo "make debug      QEMU waiting for gdb; then: gdb -x $(BUILD)/gdbinit"
+	@echo "make debug      make run's machine in QEMU, waiting for gdb on port $(GDBPORT);"
+	@echo "                then: gdb -x $(BUILD)/gdbinit (docs/debugging.md)"
+	@echo "make listings   $(BUILD)/kernel.asm, kernel.sym, prog/NAME.asm, NAME.sym (also in make)"
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make clean      remove $(BUILD)/"
-	@echo "LINUX=no        leaves Debian's Linux kernel (fetched from Debian's archive) out"
+	@echo "Variables (make VAR=VALUE ...):"
+	@echo "  BUILD=DIR     where everything is built (default build)"
+	@echo "  LINUX=no      leaves Debian's Linux kernel (fetched from Debian's archive) out"
+	@echo "  KARGS=\"...\"   the kernel command line (default loglevel=info; README.md)"
+	@echo "  EMU=bochs     make run, make fuzz in Bochs instead of QEMU"
+	@echo "  QEMU_EXTRA=\"...\"  more QEMU flags (tools/emu.sh), e.g. -icount shift=7"
+	@echo "  GUEST=FILE GUEST_ARGS=\"...\" GUEST_MEM=64M GUEST_INITRD=FILE GUEST_VCPUS=N"
+	@echo "                your kernel as the VMM's guest, its command line, memory,"
+	@echo "                initrd and vCPUs (docs/vmm.md)"
+	@echo "  CONFIG=FILE   a partition configuration as the system (docs/partitions.md)"
+	@echo "  CROSS=PREFIX  toolchain prefix, e.g. x86_64-elf-"
+	@echo "  SEED=N        make fuzz replays seed N; FUZZ_CALLS=N calls per run (200000)"
+	@echo "  GDBPORT=N     make debug's gdb port (default 26000 + uid % 5000: $(GDBPORT))"
+	@echo "  V=            print the build's commands in full"
 
 # --- kernel ------------------------------------------------------------------
 
@@ -157,6 +174,16 @@ endef
 $(foreach d,$(PROGRAM_DIRS),$(eval $(call program,$(d))))
 
 programs: $(PROGRAMS)
+
+# Listings to read beside gdb: disassembly with the source (objdump -d -S)
+# and symbols by address (nm -n), for the kernel and every program.
+OBJDUMP := $(CROSS)objdump
+LISTINGS := $(foreach e,$(BUILD)/kernel.elf $(PROGRAMS),$(e:.elf=.asm) $(e:.elf=.sym))
+listings: $(LISTINGS)
+%.asm: %.elf
+	$(V)$(OBJDUMP) -d -S $< > $@
+%.sym: %.elf
+	$(V)$(NM) -n $< > $@
 
 # --- ISO images --------------------------------------------------------------
 
@@ -526,11 +553,14 @@ PARTITIONS_CFG := iso/partitions.cfg
 run-partitions:
 	$(MAKE) run CONFIG=$(PARTITIONS_CFG)
 
-debug: deps-check $(BUILD)/os.iso
-	@printf 'file %s\nset architecture i386:x86-64\ntarget remote localhost:1234\nhbreak kmain\n' \
-		$(abspath $(BUILD)/kernel.elf) > $(BUILD)/gdbinit
-	@echo "QEMU waits for gdb on :1234; in another terminal: gdb -x $(BUILD)/gdbinit"
-	tools/emu.sh qemu-gdb $(BUILD)/os.iso
+# make run's machine (its ISO, disk and memory), stopped for gdb.  The gdbinit
+# loads the kernel's symbols and tools/gdb/moat.py's commands for the
+# servers (docs/debugging.md), and stops at kmain.
+debug: deps-check $(BUILD)/os.iso $(RUN_DISK) $(PROGRAMS)
+	$(V)tools/gdbinit.sh $(BUILD) $(GDBPORT) > $(BUILD)/gdbinit
+	$(V)echo 'hbreak kmain' >> $(BUILD)/gdbinit
+	@echo "QEMU waits for gdb on :$(GDBPORT); in another terminal: gdb -x $(BUILD)/gdbinit"
+	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) GDBPORT=$(GDBPORT) tools/emu.sh qemu-gdb $(BUILD)/os.iso
 
 deps:
 	tools/deps.sh install

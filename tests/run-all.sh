@@ -124,6 +124,8 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	tests/guestcmd.sh "$build" "$logs"
 	# make run's terminal: Ctrl-A reaches the machine (QEMU's escape is Ctrl-]).
 	tests/terminal.sh "$build" "$logs"
+	# make debug's gdb stops in one server only (docs/debugging.md).
+	tests/debug.sh "$build" "$logs"
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
 	# Debian's Linux kernel booted natively (docs/linux.md); its /init prints the cases.
 	if [ -f "$build/test-linux.iso" ]; then

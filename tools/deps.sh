@@ -5,7 +5,7 @@
 #   tools/deps.sh install   installs whatever is missing (idempotent)
 set -eu
 PACKAGES="gcc make binutils grub-pc-bin grub-common xorriso mtools qemu-system-x86 e2fsprogs
-	bochs bochsbios vgabios"
+	bochs bochsbios vgabios gdb"
 
 missing=
 for p in $PACKAGES; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Boots an ISO in an emulator.
 #   tools/emu.sh qemu|qemu-gdb|bochs|bochs-svm ISO    serial console on this terminal
-#   tools/emu.sh qemu|qemu-tcg|bochs|bochs-svm ISO SERIAL.log EMU.log
+#   tools/emu.sh qemu|qemu-gdb|qemu-tcg|bochs|bochs-svm ISO SERIAL.log EMU.log
 #                                                    headless, for tests: serial output
 #                                                    into SERIAL.log, the emulator's own
 #                                                    messages into EMU.log
@@ -10,6 +10,8 @@
 # SERIAL_PORT=N puts COM1 on a TCP socket at 127.0.0.1:N instead of a file;
 # the emulator waits for the test runner to connect (tests that type input).
 # MONITOR_PORT=N (QEMU) puts its monitor there, for pressing keys (sendkey).
+# qemu-gdb is qemu stopped before the first instruction, its gdb stub on
+# 127.0.0.1:GDBPORT (1234 unless set; make debug sets one per user).
 # qemu uses KVM when the host offers it with VMX; otherwise it emulates a CPU
 # with AMD SVM and nested paging, which the kernel's SVM backend uses.
 # qemu-tcg never uses KVM (tests want the same machine on every host).
@@ -41,6 +43,10 @@ qemu-tcg)
 	QEMU_FLAGS="$QEMU_FLAGS -cpu max"
 	emu=qemu ;;
 esac
+if [ "$emu" = qemu-gdb ]; then
+	QEMU_FLAGS="$QEMU_FLAGS -gdb tcp:127.0.0.1:${GDBPORT:-1234} -S"
+	emu=qemu
+fi
 
 case $emu in
 qemu)
@@ -59,8 +65,6 @@ qemu)
 	# the machine: the serial driver's Ctrl-A 1, 2, ... switch consoles.
 	echo "QEMU: serial console below; Ctrl-] x quits (Ctrl-A goes to the machine)." >&2
 	exec qemu-system-x86_64 $QEMU_FLAGS -echr 0x1d -serial mon:stdio ;;
-qemu-gdb)
-	exec qemu-system-x86_64 $QEMU_FLAGS -echr 0x1d -serial mon:stdio -s -S ;;
 bochs | bochs-svm)
 	# bochs: Intel with VMX and EPT; bochs-svm: AMD with SVM and nested paging.
 	model=corei7_skylake_x

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Writes a gdbinit for a Moat machine that QEMU runs with its gdb stub on PORT
+# (tools/emu.sh qemu-gdb; make debug, tests/debug.sh): the kernel's symbols,
+# the commands of tools/gdb/moat.py for the user programs in BUILD/prog/
+# (docs/debugging.md), and the connection.
+#   tools/gdbinit.sh BUILD PORT >FILE
+set -eu
+build=$(cd "$1" && pwd) port=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+physmap=$(sed -n 's/^#define PHYSMAP_BASE *\(0x[0-9A-Fa-f]*\).*/\1/p' "$top/kernel/layout.h")
+[ -n "$physmap" ] || { echo "gdbinit.sh: no PHYSMAP_BASE in $top/kernel/layout.h" >&2; exit 1; }
+cat <<GDB
+file $build/kernel.elf
+set architecture i386:x86-64
+source $top/tools/gdb/moat.py
+python moat_physmap = $physmap
+python moat_prog_dir = "$build/prog"
+target remote 127.0.0.1:$port
+GDB
