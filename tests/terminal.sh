@@ -4,6 +4,8 @@
 # the machine, and the serial driver's Ctrl-A 1 and Ctrl-A 2 send each
 # line to its own VMM's guest (the switch suite's machine, tests/switch/,
 # typed at through a terminal of `script` instead of a socket).
+# The console guest echoes as typed: its prompt and echo must show before
+# Enter, and the terminal's Backspace (0x7f) must erase.
 #   tests/terminal.sh BUILD LOGDIR
 set -u
 build=$1 logs=$2
@@ -36,23 +38,38 @@ wait_for() {
 		t=$((t + 1))
 	done
 }
-ok=true
+ok=true shown=true
 if wait_for 1 120 '# input please'; then
-	printf '\0011hello first\r' >&3
+	# The console guest's prompt and its echo of each key reach the terminal
+	# before Enter (the VMM writes a guest's unfinished line once the guest
+	# polls for input), and the terminal's Backspace (0x7f) erases ("\b \b").
+	wait_for 1 30 'console> ' || shown=false
+	printf '\0011hello fix' >&3
+	wait_for 1 30 'hello fix' || shown=false
+	printf '\177' >&3
+	wait_for 1 30 "$(printf 'fix\b \b')" || shown=false
+	printf 'rst\r' >&3
 	wait_for 1 60 'guest echo: hello first' && wait_for 2 60 '# input please' &&
 		printf '\0012hello second\r' >&3
 	wait_for 1 60 'guest echo: hello second' || ok=false
+	printf 'exit\r' >&3 # the second guest ends, and with it the test
 else
-	ok=false
+	ok=false shown=false
 fi
 # Each line whole, to its own guest: a Ctrl-A the terminal or QEMU ate
-# would leave its digit in the line ("guest echo: 1hello first").
+# would leave its digit in the line ("guest echo: 1hello first"), a
+# Backspace the guest did not take would leave "hello fixrst".
 grep -a -q '^guest echo: hello first' "$log" || ok=false
 grep -a -q '^guest echo: hello second' "$log" || ok=false
 if $ok; then
 	echo "ok 1 qemu:terminal:ctrl_a_switches_consoles"
 else
 	echo "not ok 1 qemu:terminal:ctrl_a_switches_consoles # see $log"
+fi
+if $shown; then
+	echo "ok 2 qemu:terminal:echo_shows_while_typing"
+else
+	echo "not ok 2 qemu:terminal:echo_shows_while_typing # see $log"
 fi
 # The machine ends the run itself once its guests are done; make sure.
 sleep 2

@@ -48,7 +48,9 @@ static void devices_timers_changed(struct guest *g)
 
 static void uart_tx(void *ctx, uint8_t byte)
 {
-	guest_console_byte(ctx, byte);
+	struct guest *g = ctx;
+	g->uart_wrote = true;
+	guest_console_byte(g, byte);
 }
 
 /* The I/O APIC's interrupt messages go to the local APICs they name. */
@@ -236,6 +238,16 @@ static uint8_t read_byte(struct guest *g, uint16_t port)
 		if (port == COM1 + UART_LSR) /* the guest looks for input */
 			devices_pull_input(g);
 		v = uart_read(&g->uart, port - COM1);
+		/*
+		 * Two LSR reads with no byte sent between, nothing received: the
+		 * guest polls for input, not for room to send (a sender writes
+		 * after each read), so its prompt or echo must show now.
+		 */
+		if (port == COM1 + UART_LSR) {
+			if (!(v & UART_LSR_DR) && !g->uart_wrote)
+				guest_console_flush(g);
+			g->uart_wrote = false;
+		}
 		isa_irq(g, IRQ_COM1, uart_irq_level(&g->uart)); /* reading RBR or IIR may lower it */
 		return v;
 	}

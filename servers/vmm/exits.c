@@ -560,6 +560,7 @@ static void exit_hlt(struct exit_ctx *x)
 			guest_stop(x, "halted with interrupts disabled", 0);
 		return;
 	}
+	guest_console_flush(x->g); /* it idles: its prompt shows while it waits */
 	devices_halt(x->g);
 	if (smp_recalled(x)) /* an INIT woke it */
 		return;

@@ -448,6 +448,20 @@ void guest_console_byte(struct guest *g, uint8_t c)
 	g->line[g->line_len] = 0;
 	if (g->cfg.test == TEST_CONSOLE && line_holds(g->line, g->cfg.expect))
 		g->console_matched = true;
-	console_write(g->line, g->line_len);
-	g->line_len = 0;
+	console_write(g->line + g->line_sent, g->line_len - g->line_sent);
+	g->line_len = g->line_sent = 0;
+}
+
+/*
+ * The guest waits for input: what it has written of its line goes out now
+ * (a prompt, the echo of what was typed), not at the newline.  The line
+ * stays whole in g->line for test=console's match; only the rest is
+ * written at the newline.
+ */
+void guest_console_flush(struct guest *g)
+{
+	if (g->line_len == g->line_sent)
+		return;
+	console_write(g->line + g->line_sent, g->line_len - g->line_sent);
+	g->line_sent = g->line_len;
 }

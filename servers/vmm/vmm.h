@@ -195,6 +195,8 @@ struct guest {
 	uint32_t xstate_probe; /* PROBE_*: what the FPU probe port found */
 	char line[128];        /* console output collected up to a newline */
 	unsigned line_len;
+	unsigned line_sent;    /* of it, written already because the guest waited for input */
+	bool uart_wrote;       /* the guest transmitted since its last LSR read (devices.c) */
 	bool running, done, hostile_done;
 	bool refused;          /* the loader refused its image (guest.c said why) */
 	bool linux_kernel;     /* its kernel= is a Linux bzImage (guest.c) */
@@ -265,6 +267,8 @@ void guest_stop(struct exit_ctx *x, const char *why, uint64_t addr);
 /* exits.c: a triple fault's stop_reason, which on-fault=restart looks for (main.c) */
 extern const char guest_triple_fault[];
 void guest_console_byte(struct guest *g, uint8_t c);
+/* Writes out the part of the guest's console line not yet written: the guest waits for input. */
+void guest_console_flush(struct guest *g);
 
 /* devices.c */
 void devices_init(struct guest *g);

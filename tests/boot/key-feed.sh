@@ -3,7 +3,9 @@
 # SERIAL_LOG (written by the emulator or by serial-feed.sh) asks for input
 # (a line "# keys please" or "# input please"), then types the next line of
 # INPUT, Enter after it, a short pause between keys: line k once the machine
-# has asked k times.  Exits when done, or when the machine stops asking.
+# has asked k times.  In a line, \b presses Backspace and \n Enter (more
+# than one line for the guest that asked).  Exits when done, or when the
+# machine stops asking.
 #   tests/boot/key-feed.sh qemu PORT INPUT SERIAL_LOG
 #       QEMU's human monitor at 127.0.0.1:PORT (QEMU started with
 #       -monitor tcp:127.0.0.1:PORT,server=on,wait=off): `sendkey`.
@@ -38,11 +40,12 @@ declare -A key_names=(
 	['`']=grave_accent
 )
 
-# Presses the key of character $1 (empty: Enter); false if there is none.
+# Presses the key of character $1 (empty: Enter; \b: Backspace); false if there is none.
 qemu_press() {
 	local c=$1 key
 	case $c in
 	'') key=ret ;;
+	$'\b') key=backspace ;;
 	[a-z0-9]) key=$c ;;
 	[A-Z]) key="shift-${c,}" ;;
 	*) key=${key_names[$c]:-} ;;
@@ -59,13 +62,15 @@ rfb_key() {
 	printf "\\x04\\x$(printf %02x "$1")\\x00\\x00\\x$(printf %02x $(($2 >> 24 & 255)))\\x$(printf %02x $(($2 >> 16 & 255)))\\x$(printf %02x $(($2 >> 8 & 255)))\\x$(printf %02x $(($2 & 255)))" >&3
 }
 
-# Presses the key of character $1 (empty: Enter).  A printable ASCII
+# Presses the key of character $1 (empty: Enter; \b: Backspace).  A printable ASCII
 # character is its own keysym; Bochs maps it to its key without Shift, so
 # capitals and shifted symbols get Shift around them.
 bochs_press() {
 	local c=$1 sym shift=0
 	if [ -z "$c" ]; then
 		sym=$((0xff0d)) # XK_Return
+	elif [ "$c" = $'\b' ]; then
+		sym=$((0xff08)) # XK_BackSpace
 	else
 		sym=$(printf %d "'$c")
 		[ "$sym" -ge 32 ] && [ "$sym" -le 126 ] || return 1
@@ -107,11 +112,16 @@ cat <&3 >/dev/null & # the emulator's replies and screen updates: read so that t
 reader=$!
 trap 'kill "$reader" 2>/dev/null' EXIT
 
-# Types line $1, then Enter.
+# Types line $1 (\b Backspace, \n Enter), then Enter.
 type_line() {
-	local line=$1 i
+	local line=$1 i c
 	for ((i = 0; i < ${#line}; i++)); do
-		"$press" "${line:i:1}" || echo "key-feed: no key for '${line:i:1}'" >&2
+		c=${line:i:1}
+		case ${line:i:2} in
+		'\b') c=$'\b' i=$((i + 1)) ;;
+		'\n') c='' i=$((i + 1)) ;;
+		esac
+		"$press" "$c" || echo "key-feed: no key for '$c'" >&2
 		sleep "$key_pause"
 	done
 	"$press" ""
