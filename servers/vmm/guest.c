@@ -448,7 +448,7 @@ void guest_console_byte(struct guest *g, uint8_t c)
 	g->line[g->line_len] = 0;
 	if (g->cfg.test == TEST_CONSOLE && line_holds(g->line, g->cfg.expect))
 		g->console_matched = true;
-	console_write(g->line + g->line_sent, g->line_len - g->line_sent);
+	guest_console_flush(g);
 	g->line_len = g->line_sent = 0;
 }
 
