@@ -35,7 +35,7 @@ UCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pi
 ULDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T lib/user/user.ld
 PROGRAM_DIRS := $(wildcard servers/root servers/echo servers/vmm servers/drivers/ata \
 	servers/drivers/serial servers/drivers/kbd tests/user/suite tests/user/fuzz tests/user/disk \
-	tests/user/serialtest tests/user/kbdtest)
+	tests/user/serialtest tests/user/kbdtest) $(wildcard labs/*/lab_*)
 LIBUSER_SRCS := $(wildcard lib/user/*.c lib/user/*.S) lib/fmt.c lib/string.c lib/elf.c lib/ring.c \
 		lib/x86decode.c lib/x86alu.c
 LIBUSER_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(LIBUSER_SRCS))
@@ -55,7 +55,7 @@ UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/
 		lib/ring.c)
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 
-.PHONY: FORCE programs listings all iso bench fuzz fuzz-coverage run run-bochs test debug deps deps-check clean help compile_commands.json
+.PHONY: FORCE programs listings all iso bench grade fuzz fuzz-coverage run run-bochs test debug deps deps-check clean help compile_commands.json
 all: $(BUILD)/kernel.elf iso listings $(if $(filter yes,$(LINUX)),linux)
 
 help:
@@ -80,6 +80,7 @@ help:
 	@echo "make debug      make run's machine in QEMU, waiting for gdb on port $(GDBPORT);"
 	@echo "                then: gdb -x $(BUILD)/gdbinit (docs/debugging.md)"
 	@echo "make listings   $(BUILD)/kernel.asm, kernel.sym, prog/NAME.asm, NAME.sym (also in make)"
+	@echo "make grade LAB=NAME  grade your work on a lab (labs/README.md)"
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make clean      remove $(BUILD)/"
 	@echo "Variables (make VAR=VALUE ...):"
@@ -94,6 +95,7 @@ help:
 	@echo "  CONFIG=FILE   a partition configuration as the system (docs/partitions.md)"
 	@echo "  CROSS=PREFIX  toolchain prefix, e.g. x86_64-elf-"
 	@echo "  SEED=N        make fuzz replays seed N; FUZZ_CALLS=N calls per run (200000)"
+	@echo "  LAB=NAME      the lab make grade grades (labs/README.md)"
 	@echo "  GDBPORT=N     make debug's gdb port (default 26000 + uid % 5000: $(GDBPORT))"
 	@echo "  V=            print the build's commands in full"
 
@@ -191,21 +193,24 @@ iso: $(BUILD)/os.iso
 
 # Test guests: flat binaries, each linked at the address its first line names;
 # a first line with elf=32 or elf=64 makes an ELF32 or ELF64 executable instead.
-GUEST_SRCS := $(wildcard tests/guests/*.S)
-GUESTS := $(patsubst tests/guests/%.S,$(BUILD)/guests/%.bin,$(GUEST_SRCS))
+# A lab's guests (labs/NAME/guest/*.S) are built the same way, with
+# tests/guests/ on the include path.
+GUEST_SRCS := $(wildcard tests/guests/*.S labs/*/guest/*.S)
+GUESTS := $(patsubst %.S,$(BUILD)/guests/%.bin,$(notdir $(GUEST_SRCS)))
+vpath %.S tests/guests $(sort $(dir $(wildcard labs/*/guest/*.S)))
 guest_line = $$(sed -n '1s/.*$(1)=\([0-9A-Fa-fx]*\).*/\1/p' $<)
-$(BUILD)/guests/%.bin: tests/guests/%.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h \
+$(BUILD)/guests/%.bin: %.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h \
 		tests/guests/ata.h tests/guests/ticker.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
 	$(V)case "$(call guest_line,elf)" in \
-	64) $(CC) -c -o $(@:.bin=.o) $< && \
+	64) $(CC) -Itests/guests -c -o $(@:.bin=.o) $< && \
 	    $(LD) -m elf_x86_64 -z max-page-size=0x1000 -z noexecstack \
 		-Ttext=$(call guest_line,load) -e start -o $@ $(@:.bin=.o) ;; \
-	32) $(CC) -m32 -c -o $(@:.bin=.o) $< && \
+	32) $(CC) -m32 -Itests/guests -c -o $(@:.bin=.o) $< && \
 	    $(LD) -m elf_i386 -z max-page-size=0x1000 -z noexecstack \
 		-Ttext=$(call guest_line,load) -e start -o $@ $(@:.bin=.o) ;; \
-	*)  $(CC) -m32 -c -o $(@:.bin=.o) $< && \
+	*)  $(CC) -m32 -Itests/guests -c -o $(@:.bin=.o) $< && \
 	    $(LD) -m elf_i386 -Ttext=$(call guest_line,load) --oformat binary -e start \
 		-o $@ $(@:.bin=.o) ;; \
 	esac
@@ -605,6 +610,14 @@ BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial 
 bench: deps-check $(BENCH_ISOS) $(if $(filter yes,$(LINUX)),$(LINUX_BENCH_ISOS))
 	$(V)tools/bench.sh $(BENCH_ISOS)
 	$(if $(filter yes,$(LINUX)),$(V)tools/linux/bootcount.sh $(LINUX_BENCH_ISOS))
+
+# --- labs ----------------------------------------------------------------------
+
+# make grade LAB=NAME (labs/README.md): labs/NAME/grade.sh builds what its
+# checks need in $(BUILD), boots it and grades; each lab's test program is a
+# program directory labs/NAME/lab_*.
+grade: deps-check
+	$(V)labs/grade.sh "$(LAB)" $(BUILD)
 
 compile_commands.json:
 	bear -- $(MAKE) -B $(BUILD)/kernel.elf $(BUILD)/unit-tests

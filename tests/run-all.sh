@@ -12,6 +12,7 @@
 # tests/guestcmd.sh checks `make iso GUEST=FILE` and boots its ISO in QEMU;
 # tests/partitions.sh `make iso CONFIG=iso/partitions.cfg`.
 # tools/book-check.sh checks that docs/book names only what exists.
+# tests/labs.sh grades each lab (labs/) on the starting point and with its solution.
 #   tests/run-all.sh BUILD_DIR
 set -u
 build=$1
@@ -126,6 +127,9 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	tests/terminal.sh "$build" "$logs"
 	# make debug's gdb stops in one server only (docs/debugging.md).
 	tests/debug.sh "$build" "$logs"
+	# Each lab's grader fails on the starting point and passes its
+	# reference solution (labs/README.md).
+	tests/labs.sh "$build" "$logs"
 	QEMU_EXTRA="-icount shift=7" tests/kut/run.sh qemu "$build/test-kut.iso" "$build/kut" "$logs" 900
 	# Debian's Linux kernel booted natively (docs/linux.md); its /init prints the cases.
 	if [ -f "$build/test-linux.iso" ]; then
