@@ -33,16 +33,8 @@ plant() {
 	EOF
 }
 
-n=0
-# case_line NAME STATUS [WHY]: one line, ok when STATUS is 0.
-case_line() {
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n book:$1"
-	else
-		echo "not ok $n book:$1 # $3"
-	fi
-}
+. "$repo/tests/lib.sh" # case_line
+case_prefix=book
 # check: runs the script on the copy; its output in $tmp/out, its status returned.
 check() {
 	"$repo/tools/book-check.sh" "$copy" >"$tmp/out" 2>&1

@@ -27,16 +27,8 @@ trap 'exit 1' HUP INT PIPE TERM # the EXIT trap then cleans up too
 kernel=$tmp/my-kernel.bin scratch=$tmp/build iso=$tmp/build/os.iso
 args="hello from guestcmd  two"
 
-n=0
-# case NAME STATUS [WHY]: one line, ok when STATUS is 0.
-case_line() {
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n qemu:guestcmd:$1"
-	else
-		echo "not ok $n qemu:guestcmd:$1 # ${3:-}"
-	fi
-}
+. "$(dirname "$0")/lib.sh" # case_line
+case_prefix=qemu:guestcmd
 # make_iso ARGS...: make iso in the scratch build; its output goes to the log and to $tmp/out.
 make_iso() {
 	echo "+ make iso $*" >>"$log"

@@ -39,16 +39,8 @@ cp "$build/guests/greeting.bin" "$tmp/greeting.bin"
 sed -e "s|\${BUILD}/linux/|$build/linux/|" -e 's|${BUILD}/guests/greeting.bin|greeting.bin|' \
 	-e '/^guest console /s/$/ test=result/' "$here/../iso/partitions.cfg" >"$cfg"
 
-n=0
-# case_line NAME STATUS [WHY]: one line, ok when STATUS is 0.
-case_line() {
-	n=$((n + 1))
-	if [ "$2" -eq 0 ]; then
-		echo "ok $n qemu:partitions:$1"
-	else
-		echo "not ok $n qemu:partitions:$1 # ${3:-}"
-	fi
-}
+. "$(dirname "$0")/lib.sh" # case_line
+case_prefix=qemu:partitions
 # make_iso CONFIG: make iso in the scratch build; its output in the log and $tmp/out.
 make_iso() {
 	echo "+ make iso CONFIG=$1" >>"$log"
