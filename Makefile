@@ -607,9 +607,14 @@ fuzz-coverage: deps-check $(BUILD)/test-fuzz.iso
 
 # Benchmarks: instruction counts under Bochs (exact) and QEMU -icount.
 BENCH_ISOS := $(patsubst %,$(BUILD)/test-%.iso,user vm vm-nospin drivers serial vmlarge kutbench)
+# The figures also go to $(BUILD)/bench.txt, which the last step compares
+# with README.md's (tools/bench-readme.sh).
 bench: deps-check $(BENCH_ISOS) $(if $(filter yes,$(LINUX)),$(LINUX_BENCH_ISOS))
-	$(V)tools/bench.sh $(BENCH_ISOS)
-	$(if $(filter yes,$(LINUX)),$(V)tools/linux/bootcount.sh $(LINUX_BENCH_ISOS))
+	$(V){ tools/bench.sh $(BENCH_ISOS) || echo "# tools/bench.sh failed"; \
+	  $(if $(filter yes,$(LINUX)),tools/linux/bootcount.sh $(LINUX_BENCH_ISOS) || \
+		echo "# tools/linux/bootcount.sh failed";) } | tee $(BUILD)/bench.txt
+	$(V)tools/bench-readme.sh $(BUILD)/bench.txt README.md
+	$(V)! grep -q '^# tools/.* failed$$' $(BUILD)/bench.txt
 
 # --- labs ----------------------------------------------------------------------
 
