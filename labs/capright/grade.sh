@@ -9,6 +9,9 @@
 set -u
 build=$1 logs=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+# Both directories as the caller meant them, before the cd below.
+case $build in /*) ;; *) build=$(pwd)/$build ;; esac
+case $logs in /*) ;; *) logs=$(pwd)/$logs ;; esac
 . "$repo/tests/lib.sh"
 case_prefix=lab:capright
 cd "$repo" || exit 1
@@ -42,7 +45,7 @@ if ! iso/mkiso.sh "$iso" "$build/kernel.elf" "loglevel=info" "$build/prog/root.e
 fi
 
 # The test program ends the run itself; the timeout only catches a hang.
-QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu "$iso" lab-capright "$logs" 60 \
+QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu "$iso" lab-capright "$logs" 30 \
 	>"$logs/lab-capright.cases"
 serial=$logs/lab-capright-qemu.serial.log
 
@@ -52,7 +55,7 @@ no_line() {
 		echo "no result: the kernel panicked (see $serial)"
 	elif ! grep -q '^# lab capright' "$serial"; then
 		echo "no result: the test program never started (see $serial)"
-	elif grep -q 'lab_capright: exited\|fault' "$serial"; then
+	elif grep -q 'lab_capright: exited\|server lab_capright faulted' "$serial"; then
 		echo "no result: the test program stopped or faulted before this check (see $serial)"
 	else
 		echo "no result: the run stopped or hung before this check (see $serial)"

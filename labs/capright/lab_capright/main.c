@@ -395,13 +395,17 @@ static const char *no_regaining_rights(void)
 		info.rights, RIGHT_W);
 	SETUP(sys_thread_read_regs(t.thread));
 	EXPECT(sys_thread_write_regs(r_all), ERR_NO_RIGHTS,
-	       "SYS_THREAD_WRITE_REGS through a copy of the R-only copy", "rights only shrink");
+	       "SYS_THREAD_WRITE_REGS through a copy of the R-only copy",
+	       "the copy has R alone (rights only shrink), and writing takes W");
 	EXPECT(sys_thread_resume(r_all), ERR_NO_RIGHTS,
-	       "SYS_THREAD_RESUME through a copy of the R-only copy", "rights only shrink");
+	       "SYS_THREAD_RESUME through a copy of the R-only copy",
+	       "the copy has R alone (rights only shrink), and resuming takes W");
 	EXPECT(sys_thread_read_regs(w_all), ERR_NO_RIGHTS,
-	       "SYS_THREAD_READ_REGS through a copy of the W-only copy", "rights only shrink");
+	       "SYS_THREAD_READ_REGS through a copy of the W-only copy",
+	       "the copy has W alone, and reading takes R");
 	EXPECT(sys_thread_read_regs(r_all), OK,
-	       "SYS_THREAD_READ_REGS through a copy of the R-only copy", "it kept R");
+	       "SYS_THREAD_READ_REGS through a copy of the R-only copy",
+	       "the copy kept R, the right to read");
 	return NULL;
 }
 
