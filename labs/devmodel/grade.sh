@@ -227,7 +227,7 @@ else
 	if grep -qE '^ok [0-9]+ devmodel_crash$' "$serial"; then
 		case_line crash_loaded_guest_runs_on 0
 	else
-		case_line crash_loaded_guest_runs_on 1 "$(why_failed devmodel_crash "a write of CRASH_LOADED (2)")"
+		case_line crash_loaded_guest_runs_on 1 "$(why_failed devmodel_crash "two writes of CRASH_LOADED (2)")"
 	fi
 	want="vmm: guest devmodel_crash panicked with a crash kernel loaded (pvpanic): it runs on"
 	n=$(grep -cxF "$want" "$serial")
