@@ -50,7 +50,7 @@ unit_ok=no
 if make BUILD="$build" LINUX=no "$build/unit-tests" >"$logs/unit-build.log" 2>&1; then
 	case_line unit_tests_build 0
 	unit_ok=yes
-	"$build/unit-tests" >"$logs/unit-tests.out" 2>&1
+	timeout 60 "$build/unit-tests" >"$logs/unit-tests.out" 2>&1
 	failed=$(grep '^not ok ' "$logs/unit-tests.out" | cut -d' ' -f4 | head -3 | tr '\n' ' ' | sed 's/ $//')
 	if [ -z "$failed" ] && grep -q '^ok ' "$logs/unit-tests.out"; then
 		case_line unit_tests_pass 0
@@ -106,11 +106,13 @@ while read -r n name test bug; do
 		case_line "$name" 1 "your model and tests do not build with the grader's mutant: $(first_error "$logs/mutants-build.log")"
 		continue
 	fi
-	"$bin" "$test" >"$logs/mutant$n.out" 2>&1
+	timeout 10 "$bin" "$test" >"$logs/mutant$n.out" 2>&1
 	if grep -qE "^not ok [0-9]+ $test\$" "$logs/mutant$n.out"; then
 		case_line "$name" 0
-	else
+	elif grep -qE "^ok [0-9]+ $test\$" "$logs/mutant$n.out"; then
 		case_line "$name" 1 "your test $test still passes on a model with a bug: $bug (check it through the functions of pvpanic.h)"
+	else
+		case_line "$name" 1 "your test $test crashed or hung on a model with a bug: $bug, where a check should fail (log: $logs/mutant$n.out)"
 	fi
 done <<EOF
 $MUTANTS
@@ -128,7 +130,7 @@ elif ! $cc -std=gnu11 -g -O1 -fsanitize=address,undefined -Iservers/vmm -Ilib/in
 fi
 if [ -z "$why" ]; then
 	case_line model_builds 0
-	"$driver" >"$logs/model.out" 2>&1
+	timeout 10 "$driver" >"$logs/model.out" 2>&1
 else
 	case_line model_builds 1 "$why"
 	: >"$logs/model.out"
