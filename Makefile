@@ -200,7 +200,7 @@ GUESTS := $(patsubst %.S,$(BUILD)/guests/%.bin,$(notdir $(GUEST_SRCS)))
 vpath %.S tests/guests $(sort $(dir $(wildcard labs/*/guest/*.S)))
 guest_line = $$(sed -n '1s/.*$(1)=\([0-9A-Fa-fx]*\).*/\1/p' $<)
 $(BUILD)/guests/%.bin: %.S tests/guests/guest.h tests/guests/mbcheck.h tests/guests/bench.h \
-		tests/guests/ata.h tests/guests/ticker.h
+		tests/guests/ata.h tests/guests/ticker.h $(wildcard labs/*/guest/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $<"
 	$(V)case "$(call guest_line,elf)" in \
