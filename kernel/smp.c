@@ -274,5 +274,6 @@ void ap_main(struct cpu *c)
 	for (;;) {
 		irq_disable();
 		halt();
+		c->wakeups++;
 	}
 }

@@ -42,6 +42,7 @@ struct cpu {
 	uint32_t apic_id_seen;     /* its local APIC's ID, as it read it */
 	struct desc_ptr gdtr_seen; /* SGDT and STR after it loaded its tables */
 	uint16_t tr_seen;
+	volatile uint64_t wakeups; /* times a parked AP left HLT (only NMI, SMI or INIT could) */
 };
 
 extern struct cpu cpus[MAX_CPUS];

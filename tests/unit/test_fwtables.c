@@ -334,3 +334,14 @@ TEST(fwtables_every_status_has_a_sentence)
 		CHECK(fw_strerror((enum fw_status)s) != 0);
 	CHECK(strcmp(fw_strerror(FW_STATUS_COUNT), "unknown firmware table error") == 0);
 }
+
+/* It is an error for the XSDT's bytes not to sum to 0: its MADT is not looked for. */
+TEST(fwtables_root_table_with_a_bad_checksum_is_refused)
+{
+	struct fw_rsdp r = build(2);
+	struct fw_cpus c;
+	uint64_t where;
+	at(r.root)[10] ^= 1; /* its OEM ID */
+	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_ERR_CHECKSUM);
+	CHECK_EQ(where, r.root);
+}
