@@ -135,8 +135,10 @@ static void list_cpus(const struct fw_cpus *c)
 			self_listed = true;
 			continue;
 		}
-		if (n_cpus < MAX_CPUS)
-			cpus[n_cpus] = (struct cpu){ .id = n_cpus, .apic_id = c->apic_id[i] }, n_cpus++;
+		if (n_cpus < MAX_CPUS) {
+			cpus[n_cpus] = (struct cpu){ .id = n_cpus, .apic_id = c->apic_id[i] };
+			n_cpus++;
+		}
 	}
 	if (!self_listed)
 		log_warn("smp: the boot CPU's APIC ID %u is not in the table", self);
