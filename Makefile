@@ -44,7 +44,7 @@ PROGRAMS := $(foreach d,$(PROGRAM_DIRS),$(BUILD)/prog/$(notdir $(d)).elf)
 # Pure logic that also builds for the host and is unit-tested there.  The kernel
 # files among it call into files that need the processor; tests/unit/khost.c
 # stands in for those.
-UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c \
+UNIT_SRCS := lib/fmt.c kernel/cmdline.c kernel/multiboot2.c kernel/pmm.c kernel/ksyms.c kernel/fwtables.c \
 	     kernel/pagetable.c kernel/cap.c kernel/untyped.c kernel/gpa_space.c kernel/vcpu_check.c kernel/vcpu_bind.c \
 	     kernel/frame.c kernel/ioport.c kernel/timeout.c \
 	     $(wildcard lib/elf.c lib/x86decode.c lib/x86alu.c servers/root/config.c \
@@ -541,6 +541,13 @@ TEST_MODULES := tests/boot/hello.txt:hello
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
 	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info test=$*" $(TEST_MODULES)
 
+# The smp suite twice more: cpus=1 keeps the APs stopped (suite smp1), and
+# acpi=off finds them in the MP table (suite smpmp) (docs/smp.md).
+$(BUILD)/test-smp1.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info test=smp cpus=1" $(TEST_MODULES)
+$(BUILD)/test-smpmp.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(firstword $(subst :, ,$(TEST_MODULES)))
+	$(V)iso/mkiso.sh $@ $(BUILD)/kernel.elf "loglevel=info test=smp acpi=off" $(TEST_MODULES)
+
 # Debian's Linux kernel: its packages, initramfs and native reference ISOs.
 include mk/linux.mk
 
@@ -583,7 +590,7 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
 BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch partfault kbd kbdconsole \
-	budget
+	budget smp smp1 smpmp
 
 # $(PROGRAMS) and $(GUESTS): tests/guestcmd.sh builds an ISO from them.
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \

@@ -163,6 +163,29 @@ static void opt_test(struct kernel_options *o, const struct token *t, struct rep
 		slice_copy(o->test_suite, sizeof(o->test_suite), t->val, t->val_len);
 }
 
+/* Applies one cpus token: a decimal count from 1 to 999. */
+static void opt_cpus(struct kernel_options *o, const struct token *t, struct reporter *r)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; t->val && i < t->val_len && i < 3 && t->val[i] >= '0' && t->val[i] <= '9'; i++)
+		n = n * 10 + (unsigned)(t->val[i] - '0');
+	if (!t->val || i == 0 || i != t->val_len || n == 0)
+		problem(r, "bad cpus (a count from 1 to 999)", t);
+	else
+		o->max_cpus = n;
+}
+
+/* Applies one acpi token: only "off" is known. */
+static void opt_acpi(struct kernel_options *o, const struct token *t, struct reporter *r)
+{
+	if (!t->val || !slice_eq(t->val, t->val_len, "off"))
+		problem(r, "bad acpi (only acpi=off)", t);
+	else
+		o->no_acpi = true;
+}
+
 /* See cmdline.h. */
 int options_parse(const char *cmdline, struct kernel_options *o,
 		  void (*report)(void *arg, const char *msg), void *arg)
@@ -173,6 +196,8 @@ int options_parse(const char *cmdline, struct kernel_options *o,
 
 	o->log_level = LOG_INFO;
 	o->test_suite[0] = '\0';
+	o->max_cpus = 0;
+	o->no_acpi = false;
 	if (!cmdline)
 		return 0;
 	while (next_token(&p, &t)) {
@@ -180,6 +205,10 @@ int options_parse(const char *cmdline, struct kernel_options *o,
 			opt_loglevel(o, &t, &r);
 		else if (slice_eq(t.key, t.key_len, "test"))
 			opt_test(o, &t, &r);
+		else if (slice_eq(t.key, t.key_len, "cpus"))
+			opt_cpus(o, &t, &r);
+		else if (slice_eq(t.key, t.key_len, "acpi"))
+			opt_acpi(o, &t, &r);
 		else
 			problem(&r, "unknown option", &t);
 	}

@@ -19,13 +19,17 @@ bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t n);
 struct kernel_options {
 	int log_level;		/* an enum log_level value */
 	char test_suite[32];	/* suite to run, "" for none */
+	unsigned max_cpus;	/* processors to run, the boot CPU included; 0: all */
+	bool no_acpi;		/* find the processors in the MP table, not ACPI's MADT */
 };
 
 /*
  * Parses the known options into o, starting from the defaults (LOG_INFO, no
- * test suite):
+ * test suite, every processor, ACPI):
  *   loglevel=error|warn|info|debug or 0..3
  *   test=NAME (at most 31 chars)
+ *   cpus=N (1..999: 1 leaves the other processors stopped)
+ *   acpi=off (the processors come from the MP table)
  * Each unknown token or bad value is reported once via report(arg, msg)
  * (report may be NULL) and skipped; the last valid occurrence wins.
  * Returns the number of problems reported.

@@ -34,30 +34,40 @@ static const uint64_t segment_descriptors[] = {
 };
 #define GDT_USED 7 /* the segments and the TSS's two slots */
 static uint64_t gdt[8192] __attribute__((aligned(4096)));
-_Static_assert(sizeof(gdt) == 0x10000, "the GDT covers every selector a 0xFFFF limit reaches");
+_Static_assert(sizeof(gdt) == GDT_BYTES, "the GDT covers every selector a 0xFFFF limit reaches");
 
 struct desc_ptr gdt_pointer;
 
-static void set_tss_descriptor(void)
+/* Points the TSS descriptor (slots 5 and 6) of gdt at tss. */
+static void set_tss_descriptor(uint64_t *table, const struct tss_area *tss)
 {
-	uint64_t base = (uint64_t)&tss_area, limit = sizeof(tss_area) - 1;
-	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) /* P, type 9 */
-		 | (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	gdt[6] = base >> 32;
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
+	table[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) /* P, type 9 */
+		   | (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	table[6] = base >> 32;
 }
 
-/* Loads the GDT, reloads every segment register and loads TR. */
-void gdt_init(void)
+/*
+ * Fills one CPU's tables: table (GDT_BYTES, zeroed by the caller) gets the
+ * segments and the descriptor of tss, whose I/O bitmap starts off and whose
+ * IST entries get the two stack tops; *ptr is the GDTR to load.
+ */
+void gdt_build(uint64_t *table, struct tss_area *tss, uint64_t df_stack_top,
+	       uint64_t nmi_stack_top, struct desc_ptr *ptr)
 {
 	for (unsigned i = 0; i < sizeof(segment_descriptors) / 8; i++)
-		gdt[i] = segment_descriptors[i];
-	tss_area.tss.iomap_base = IOMAP_NONE;
-	tss_area.iomap_end = 0xff;
-	tss_area.tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)ist_stacks[0] + KSTACK_SIZE;
-	tss_area.tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[1] + KSTACK_SIZE;
-	set_tss_descriptor();
+		table[i] = segment_descriptors[i];
+	tss->tss.iomap_base = IOMAP_NONE;
+	tss->iomap_end = 0xff;
+	tss->tss.ist[IST_DOUBLE_FAULT - 1] = df_stack_top;
+	tss->tss.ist[IST_NMI - 1] = nmi_stack_top;
+	set_tss_descriptor(table, tss);
+	*ptr = (struct desc_ptr){ GDT_USED * 8 - 1, (uint64_t)table };
+}
 
-	gdt_pointer = (struct desc_ptr){ GDT_USED * 8 - 1, (uint64_t)gdt };
+/* Loads the GDT at *ptr, reloads every segment register and loads TR. */
+void gdt_load(const struct desc_ptr *ptr)
+{
 	asm volatile("lgdt %0\n\t"
 		     "mov %1, %%ds\n\t"
 		     "mov %1, %%es\n\t"
@@ -68,8 +78,16 @@ void gdt_init(void)
 		     "lretq\n"
 		     "1:\n\t"
 		     "ltr %w3"
-		     : : "m"(gdt_pointer), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
+		     : : "m"(*ptr), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"(SEL_TSS)
 		     : "rax", "memory");
+}
+
+/* The boot CPU's tables, in the kernel image. */
+void gdt_init(void)
+{
+	gdt_build(gdt, &tss_area, (uint64_t)ist_stacks[0] + KSTACK_SIZE,
+		  (uint64_t)ist_stacks[1] + KSTACK_SIZE, &gdt_pointer);
+	gdt_load(&gdt_pointer);
 }
 
 /* The stack the CPU switches to on an interrupt or syscall from user mode. */

@@ -52,7 +52,16 @@ static inline void descriptor_tables_reload(void)
 	asm volatile("lgdt %0; lidt %1" : : "m"(gdt_pointer), "m"(idt_pointer) : "memory");
 }
 
+/* The boot CPU's GDT and TSS (tss_area), loaded. */
 void gdt_init(void);
+/*
+ * Another CPU's (smp.c): the same segments in a table of its own, of
+ * GDT_BYTES for the reason gdt.c gives, and a TSS of its own.
+ */
+#define GDT_BYTES 0x10000
+void gdt_build(uint64_t *table, struct tss_area *tss, uint64_t df_stack_top,
+	       uint64_t nmi_stack_top, struct desc_ptr *ptr);
+void gdt_load(const struct desc_ptr *ptr);
 
 /* rsp0: where the CPU (and syscall_entry) saves a frame on entry from user mode. */
 static inline void tss_set_kernel_stack(uint64_t rsp0)

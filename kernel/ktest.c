@@ -2,11 +2,14 @@
  * The boot test suite: checks, on the booted kernel, what the host unit
  * tests cannot (the real memory map, page tables, traps, timer, CPU).
  * Suite "fault" instead dies on purpose; the runner checks the report.
+ * Suite "smp" runs these cases on a machine with several processors, then
+ * its own (ktest_smp.c).
  */
 #include "boot.h"
 #include "gdt.h"
 #include "ksyms.h"
 #include "ktest.h"
+#include "ktest_case.h"
 #include "lapic.h"
 #include "layout.h"
 #include "log.h"
@@ -21,28 +24,7 @@
 #include "x86.h"
 #include "array.h"
 
-enum ktest_result { KT_PASS, KT_FAIL, KT_SKIP };
-
-struct ktest {
-	const char *name;
-	enum ktest_result (*fn)(void);
-};
-
-static const char *skip_reason;
-
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			kprintf("# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			return KT_FAIL;                                              \
-		}                                                                    \
-	} while (0)
-
-#define SKIP(why)                   \
-	do {                        \
-		skip_reason = (why); \
-		return KT_SKIP;     \
-	} while (0)
+const char *ktest_skip_reason;
 
 #define NO_FAULT 0xffUL
 
@@ -77,7 +59,8 @@ static enum ktest_result loader_named_grub(void)
 
 static enum ktest_result cmdline_selected_this_suite(void)
 {
-	CHECK(strcmp(kernel_options.test_suite, "boot") == 0);
+	CHECK(strcmp(kernel_options.test_suite, "boot") == 0 ||
+	      strcmp(kernel_options.test_suite, "smp") == 0);
 	CHECK(kernel_options.log_level == LOG_INFO);
 	return KT_PASS;
 }
@@ -337,10 +320,10 @@ void ktest_deliberate_fault(void)
 
 static int run_case(const struct ktest *t, int n, int *failed, int *skipped)
 {
-	skip_reason = 0;
+	ktest_skip_reason = 0;
 	enum ktest_result r = t->fn();
 	if (r == KT_SKIP) {
-		kprintf("skip %d %s # %s\n", n, t->name, skip_reason);
+		kprintf("skip %d %s # %s\n", n, t->name, ktest_skip_reason);
 		(*skipped)++;
 	} else {
 		kprintf("%s %d %s\n", r == KT_PASS ? "ok" : "not ok", n, t->name);
@@ -367,13 +350,20 @@ void ktest_main(const char *name)
 	if (strcmp(name, "list") == 0) {
 		for (unsigned i = 0; i < N_BOOT_TESTS; i++)
 			kprintf("%s\n", boot_suite[i].name);
+		for (unsigned i = 0; i < ktest_smp_count; i++)
+			kprintf("%s\n", ktest_smp_cases[i].name);
 		finish(0, 0, 0);
 	}
+	/* The smp suite: the boot suite's cases on a machine with APs, then its own. */
+	bool smp = strcmp(name, "smp") == 0;
 	for (unsigned i = 0; i < N_BOOT_TESTS; i++) {
-		if (strcmp(name, "boot") != 0 && strcmp(name, boot_suite[i].name) != 0)
+		if (!smp && strcmp(name, "boot") != 0 && strcmp(name, boot_suite[i].name) != 0)
 			continue;
 		run_case(&boot_suite[i], ++run, &failed, &skipped);
 	}
+	for (unsigned i = 0; i < ktest_smp_count; i++)
+		if (smp || strcmp(name, ktest_smp_cases[i].name) == 0)
+			run_case(&ktest_smp_cases[i], ++run, &failed, &skipped);
 	if (run == 0) {
 		kprintf("no test or suite named '%s' (test=list shows them)\n", name);
 		finish(1, 1, 0);

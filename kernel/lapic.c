@@ -22,8 +22,11 @@
 #include "trap.h"
 #include "x86.h"
 
+#define LAPIC_ID        0x020
 #define LAPIC_EOI       0x0b0
 #define LAPIC_SVR       0x0f0
+#define LAPIC_ICR_LOW   0x300
+#define LAPIC_ICR_HIGH  0x310
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
@@ -35,6 +38,10 @@
 #define LVT_NMI         (4U << 8)
 #define LVT_EXTINT      (7U << 8)
 #define TIMER_DIV_16    0x3
+#define ICR_INIT        (5U << 8)
+#define ICR_STARTUP     (6U << 8)
+#define ICR_ASSERT      (1U << 14)
+#define ICR_PENDING     (1U << 12) /* delivery status: the IPI is not yet accepted */
 
 #define PIT_HZ          1193182
 #define PIT_CAL_COUNT   (PIT_HZ / 100) /* 10 ms */
@@ -181,3 +188,56 @@ void lapic_init(void)
 		 TIMER_HZ, cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE ? "present" : "absent");
 }
 
+
+uint32_t lapic_id(void)
+{
+	return lapic_read(LAPIC_ID) >> 24;
+}
+
+/* Busy-waits us microseconds of TSC time (tsc_rate is calibrated by then). */
+void tsc_delay_us(uint64_t us)
+{
+	uint64_t t0 = rdtsc(), wait = us * (tsc_rate / 1000000);
+	while (rdtsc() - t0 < wait)
+		asm volatile("pause");
+}
+
+/*
+ * Sends an IPI (ICR low word icr) to the xAPIC ID dest and waits, at most
+ * 20 ms, until the local APIC has sent it; false if it never did.
+ */
+static bool send_ipi(uint32_t dest, uint32_t icr)
+{
+	lapic_write(LAPIC_ICR_HIGH, dest << 24);
+	lapic_write(LAPIC_ICR_LOW, icr); /* this write sends it */
+	uint64_t t0 = rdtsc(), limit = tsc_rate / 50;
+	while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING)
+		if (rdtsc() - t0 > limit)
+			return false;
+	return true;
+}
+
+bool lapic_send_init(uint32_t dest)
+{
+	return send_ipi(dest, ICR_INIT | ICR_ASSERT);
+}
+
+bool lapic_send_startup(uint32_t dest, uint64_t page)
+{
+	return send_ipi(dest, ICR_STARTUP | ICR_ASSERT | (uint32_t)(page >> 12));
+}
+
+/*
+ * An application processor's own local APIC, enabled to take nothing:
+ * the spurious vector set, every LVT entry masked (the boot CPU alone
+ * takes the 8259s' ExtINT and NMI on LINT0 and LINT1), no timer yet.
+ */
+void lapic_ap_init(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1 << 11));
+	lapic_write(LAPIC_SVR, 0x100 | VEC_LAPIC_SPURIOUS);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+}

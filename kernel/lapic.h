@@ -2,6 +2,7 @@
 #ifndef KERNEL_LAPIC_H
 #define KERNEL_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TIMER_HZ 100
@@ -16,5 +17,19 @@ void lapic_init(void);
 void lapic_eoi(void);
 /* A timed wait now ends at deadline (already on the timeout list): fire by then. */
 void timer_arm(uint64_t deadline);
+
+/* This CPU's xAPIC ID. */
+uint32_t lapic_id(void);
+/* Waits us microseconds on the TSC. */
+void tsc_delay_us(uint64_t us);
+/*
+ * Starting another processor (smp.c, Intel SDM vol. 3, 9.4.4): an INIT IPI,
+ * and a STARTUP IPI that starts it in real mode at the page `page` (below
+ * 1 MiB, 4 KiB aligned).  False if the local APIC did not send it in time.
+ */
+bool lapic_send_init(uint32_t dest);
+bool lapic_send_startup(uint32_t dest, uint64_t page);
+/* An application processor's own local APIC: enabled, every interrupt source masked. */
+void lapic_ap_init(void);
 
 #endif

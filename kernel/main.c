@@ -11,6 +11,7 @@
 #include "memory.h"
 #include "panic.h"
 #include "root.h"
+#include "smp.h"
 #include "syscall.h"
 #include "thread.h"
 #include "trap.h"
@@ -80,6 +81,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	vmx_init();
 	svm_init(); /* only if VMX is not in use */
 	irq_init();
+	smp_init(); /* the other processors start and park */
 	kcheck_boot(); /* the hardware state the checker expects from now on */
 
 	if (kernel_options.test_suite[0])

@@ -45,6 +45,8 @@ void paging_init(uint64_t phys_top);
 /* Copies the kernel half of the address space into a new top-level table. */
 void paging_share_kernel(uint64_t *pml4);
 phys_addr paging_kernel_pml4(void);
+/* The end of the physmap: physical [0, end) has a kernel-virtual address (the rest faults). */
+uint64_t paging_physmap_end(void);
 /* PTE_NX where the CPU supports it, else 0. */
 uint64_t paging_nx_bit(void);
 /* The largest leaf a page table may hold: 2 (2 MiB), or 3 when the CPU has 1 GiB pages. */

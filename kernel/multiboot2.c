@@ -112,6 +112,20 @@ static enum mb2_status parse_mmap(const uint8_t *tag, uint32_t size, struct boot
 	return MB2_OK;
 }
 
+/*
+ * Records the RSDP copy of an ACPI tag of `size` bytes (>= 8) at tag; the
+ * ACPI 2.0 copy wins over the 1.0 one, whatever their order.  The bytes
+ * are checked where they are used (fwtables.c): here only their extent.
+ */
+static void parse_acpi(const uint8_t *tag, uint32_t size, int is_new, struct boot_info *bi)
+{
+	if (bi->rsdp && bi->rsdp_new && !is_new)
+		return;
+	bi->rsdp = tag + MB2_TAG_HDR;
+	bi->rsdp_len = size - MB2_TAG_HDR;
+	bi->rsdp_new = is_new;
+}
+
 /* Resets bi to "nothing found yet"; strings stay NULL until the walk ends. */
 static void boot_info_clear(struct boot_info *bi)
 {
@@ -120,6 +134,9 @@ static void boot_info_clear(struct boot_info *bi)
 	bi->mbi_phys_size = 0;
 	bi->n_mmap = 0;
 	bi->n_modules = 0;
+	bi->rsdp = NULL;
+	bi->rsdp_len = 0;
+	bi->rsdp_new = 0;
 }
 
 /* Dispatches one tag of `size` (>= 8, inside the structure) to its parser. */
@@ -135,6 +152,10 @@ static enum mb2_status parse_tag(const uint8_t *tag, uint32_t type, uint32_t siz
 		return parse_module(tag, size, bi);
 	case MB2_TAG_MMAP:
 		return parse_mmap(tag, size, bi, seen_mmap);
+	case MB2_TAG_ACPI_OLD:
+	case MB2_TAG_ACPI_NEW:
+		parse_acpi(tag, size, type == MB2_TAG_ACPI_NEW, bi);
+		return MB2_OK;
 	default:
 		return MB2_OK; /* unknown tags are allowed and carry nothing we use */
 	}

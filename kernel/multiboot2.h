@@ -19,6 +19,8 @@
 #define MB2_TAG_LOADER_NAME 2
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_ACPI_OLD 14 /* a copy of the ACPI 1.0 RSDP */
+#define MB2_TAG_ACPI_NEW 15 /* a copy of the ACPI 2.0 RSDP */
 
 enum mb2_mem_type {
 	MB2_MEM_AVAILABLE = 1,
@@ -51,6 +53,10 @@ struct boot_info {
 	unsigned n_mmap;
 	struct mb2_module modules[MB2_MAX_MODULES];
 	unsigned n_modules;
+	/* The loader's copy of the RSDP (the ACPI 2.0 one if both are given); NULL if none. */
+	const uint8_t *rsdp;
+	uint32_t rsdp_len;
+	int rsdp_new;            /* the copy came from the ACPI 2.0 tag */
 };
 
 enum mb2_status {

@@ -17,6 +17,7 @@ static phys_addr kernel_pml4;
 static uint64_t pte_nx; /* PTE_NX when the CPU supports it, else 0 */
 static int max_level = 2; /* the largest leaf: 2 MiB always in long mode, 1 GiB with Page1GB */
 static uint64_t mmio_next = MMIO_BASE;
+static uint64_t physmap_end; /* the physmap maps [0, physmap_end) */
 
 /* A table page for the kernel's tables: there is no running without one. */
 static phys_addr kernel_table_page(void *unused)
@@ -77,6 +78,7 @@ void paging_init(uint64_t phys_top)
 
 	/* Cover at least 4 GiB so device memory below 4 GiB has a physmap address too. */
 	uint64_t end = phys_top > (1ULL << 32) ? phys_top : (1ULL << 32);
+	physmap_end = end;
 	for (uint64_t pa = 0; pa < end; pa += 1ULL << 21)
 		*entry_for(PHYSMAP_BASE + pa, 2) = pa | PTE_P | PTE_W | PTE_PS | PTE_G | pte_nx;
 
@@ -117,6 +119,11 @@ void paging_share_kernel(uint64_t *pml4)
 phys_addr paging_kernel_pml4(void)
 {
 	return kernel_pml4;
+}
+
+uint64_t paging_physmap_end(void)
+{
+	return physmap_end;
 }
 
 uint64_t paging_nx_bit(void)

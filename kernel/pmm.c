@@ -155,6 +155,37 @@ size_t memmap_free_ranges(const struct mb2_mmap_entry *map, size_t n,
 	return count;
 }
 
+/* True if the page at page lies inside an AVAILABLE entry and meets no blocking interval. */
+static bool mm_page_free(const struct mm_view *v, uint64_t page)
+{
+	bool avail = false;
+
+	for (size_t i = 0; i < v->n + v->nres; i++) { /* the low MiB's interval left out */
+		uint64_t s, e;
+		enum mm_kind k = mm_get(v, i, &s, &e);
+
+		if (k == MM_EMPTY || page + PAGE_SIZE <= s || page >= e)
+			continue;
+		if (k == MM_BLOCKED)
+			return false;
+		avail |= s <= page && page + PAGE_SIZE <= e;
+	}
+	return avail;
+}
+
+/* See pmm.h. */
+uint64_t memmap_low_page(const struct mb2_mmap_entry *map, size_t n,
+			 const struct phys_range *reserved, size_t nres, uint64_t from, uint64_t below)
+{
+	struct mm_view v = { map, n, reserved, nres };
+
+	for (uint64_t page = page_up_sat(from); page < below && below - page >= PAGE_SIZE;
+	     page += PAGE_SIZE)
+		if (mm_page_free(&v, page))
+			return page;
+	return 0;
+}
+
 /* Removes entry i from the n ranges, keeping the order. */
 static void ranges_remove(struct phys_range *ranges, size_t *n, size_t i)
 {

@@ -33,6 +33,16 @@ size_t memmap_free_ranges(const struct mb2_mmap_entry *map, size_t n,
 			  struct phys_range *out, size_t max);
 
 /*
+ * The lowest page in [from, below) (both below PMM_LOW_RESERVED, say) that
+ * lies whole inside an AVAILABLE entry and meets no other entry and no
+ * reserved range: RAM in the low MiB that the firmware does not use and
+ * the frame allocator never hands out (the AP trampoline's page, smp.c).
+ * 0 if there is none.
+ */
+uint64_t memmap_low_page(const struct mb2_mmap_entry *map, size_t n,
+			 const struct phys_range *reserved, size_t nres, uint64_t from, uint64_t below);
+
+/*
  * Takes `bytes` (rounded up to pages) from the lowest free range that holds
  * it; shrinks the ranges (dropping one that becomes empty); returns the
  * physical address, or 0 if none fits or bytes is 0.  Ranges must be sorted

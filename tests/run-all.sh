@@ -36,6 +36,7 @@ lane() {
 # The keyboard suites share a lane: they press keys as VNC viewers of
 # Bochs's display (tests/boot/key-feed.sh), one Bochs at a time.
 lane boot bochs test-boot.iso boot 180 --no-skip \
+	smp bochs test-smp.iso smp 180 --no-skip \
 	fuzz bochs test-fuzz.iso fuzz 300 --no-skip \
 	kbd bochs test-kbd.iso kbd 300 --no-skip \
 	kbdconsole bochs test-kbdconsole.iso kbdconsole 300 --no-skip &
@@ -83,7 +84,7 @@ lane3=$!
 		"$build/kut/cases-bochs-svm" >"$logs/bochs-svm-kut.out" 2>&1
 } &
 lane4=$!
-names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm guestdisk switch
+names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm guestdisk switch
 	partfault svm-partfault vmlarge svm-vmlarge budget kut svm-kut linux linuxvm"
 
 {
@@ -99,6 +100,12 @@ names="boot fuzz kbd kbdconsole user svm-user serial console drivers diskregion 
 	tests/bookcheck.sh
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 120
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 120
+	# The processors (docs/smp.md): 4 in QEMU (tests/boot/smp.qemu.cpus), all
+	# online; cpus=1 keeps 3 stopped (its AP cases skip: no AP runs); acpi=off
+	# finds them in the MP table.  Bochs runs the smp suite with 2 (a lane).
+	"$suite" qemu "$build/test-smp.iso" smp "$logs" 120 --no-skip
+	"$suite" qemu "$build/test-smp1.iso" smp1 "$logs" 120
+	"$suite" qemu "$build/test-smpmp.iso" smpmp "$logs" 120 --no-skip
 	# The suites that hold time to a limit (timed waits, the VMM's halts)
 	# and the fuzzer run under QEMU counting instructions (-icount): time
 	# then follows the instructions executed, not the host's clock, so the

@@ -22,7 +22,11 @@ emu=$1 iso=$2 serial=${3:-} emulog=${4:-/dev/null}
 
 # QEMU_EXTRA adds flags, e.g. "-icount shift=7" for exact instruction counts.
 # EMU_MEGS sets the machine's memory in MiB (QEMU 128, Bochs 256 otherwise).
-QEMU_FLAGS="-cdrom $iso -m ${EMU_MEGS:-128}M -no-reboot -display none
+# EMU_CPUS sets its number of processors (1 otherwise): QEMU's -smp, Bochs's cpu: count.
+# In QEMU each is a socket of its own, as in Bochs: SeaBIOS's MP table lists
+# one processor per socket, so with cores in one socket it lists only the first.
+QEMU_FLAGS="-cdrom $iso -m ${EMU_MEGS:-128}M -smp ${EMU_CPUS:-1},sockets=${EMU_CPUS:-1}
+	-no-reboot -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${QEMU_EXTRA:-}"
 if [ -n "${DISK:-}" ]; then
 	QEMU_FLAGS="$QEMU_FLAGS -drive file=$DISK,format=raw,if=ide,index=0"
@@ -104,7 +108,7 @@ bochs | bochs-svm)
 megs: ${EMU_MEGS:-256}
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-cpu: model=$model, ips=50000000, reset_on_triple_fault=0
+cpu: model=$model, count=${EMU_CPUS:-1}, ips=50000000, reset_on_triple_fault=0
 ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15
 ata1-master: type=cdrom, path=$iso, status=inserted
 $bochs_disk

@@ -13,7 +13,8 @@
 # case "completed"; a VMM's summary line ("vmm: N guests: A ended well, B
 # failed") is a case "vmm_summary" that fails unless B is 0.  --no-skip turns skips into failures (for the emulator
 # that is meant to have every feature).  Logs stay in LOGDIR.
-# tests/boot/SUITE.EMU.megs, if it exists, holds the machine's memory in MiB.
+# tests/boot/SUITE.EMU.megs, if it exists, holds the machine's memory in MiB;
+# tests/boot/SUITE.EMU.cpus its number of processors (EMU_CPUS, tools/emu.sh).
 # tests/boot/SUITE.disk, if it exists, is run as `SUITE.disk IMAGE` to make a
 # fresh disk image for the run, attached as the primary ATA master.
 # tests/boot/SUITE.input, if it exists, is typed into COM1 when the machine
@@ -32,6 +33,10 @@ rm -f "$serial"
 if [ -f "$here/$suite.$emu.megs" ]; then
 	EMU_MEGS=$(cat "$here/$suite.$emu.megs")
 	export EMU_MEGS
+fi
+if [ -f "$here/$suite.$emu.cpus" ]; then
+	EMU_CPUS=$(cat "$here/$suite.$emu.cpus")
+	export EMU_CPUS
 fi
 if [ -x "$here/$suite.disk" ]; then
 	DISK=$logdir/$suite-$emu.disk.img

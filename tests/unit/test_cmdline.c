@@ -264,3 +264,33 @@ TEST(cmdline_options_null_report)
 	CHECK_EQ(options_parse("foo loglevel=bad", &o, NULL, NULL), 2);
 	CHECK_EQ(o.log_level, LOG_INFO);
 }
+
+/* cpus=N takes a count from 1 to 999; anything else is reported and changes nothing. */
+TEST(cmdline_options_cpus_count)
+{
+	struct kernel_options o;
+	struct reports r;
+
+	CHECK_EQ(parse("loglevel=info", &o, &r), 0);
+	CHECK_EQ(o.max_cpus, 0);
+	CHECK(!o.no_acpi);
+	CHECK_EQ(parse("cpus=1", &o, &r), 0);
+	CHECK_EQ(o.max_cpus, 1);
+	CHECK_EQ(parse("cpus=4 cpus=12", &o, &r), 0);
+	CHECK_EQ(o.max_cpus, 12);
+	CHECK_EQ(parse("cpus=0 cpus cpus= cpus=1000 cpus=2x cpus=-1", &o, &r), 6);
+	CHECK_EQ(o.max_cpus, 0);
+	CHECK_STR(r.last, "bad cpus (a count from 1 to 999) 'cpus=-1'");
+}
+
+TEST(cmdline_options_acpi_off)
+{
+	struct kernel_options o;
+	struct reports r;
+
+	CHECK_EQ(parse("acpi=off", &o, &r), 0);
+	CHECK(o.no_acpi);
+	CHECK_EQ(parse("acpi=on acpi", &o, &r), 2);
+	CHECK(!o.no_acpi);
+	CHECK_STR(r.first, "bad acpi (only acpi=off) 'acpi=on'");
+}

@@ -611,3 +611,35 @@ TEST(mb2_strerror_distinct)
 	CHECK(mb2_strerror((enum mb2_status)-1) != NULL);
 	CHECK(mb2_strerror((enum mb2_status)1000) != NULL);
 }
+
+/* The ACPI 2.0 RSDP copy wins over the 1.0 one in either order; without a tag there is none. */
+TEST(mb2_acpi_tags_give_the_newest_rsdp)
+{
+	uint8_t old_rsdp[20] = "RSD PTR old", new_rsdp[36] = "RSD PTR new";
+	uint32_t where;
+
+	mbb_init(&B);
+	mbb_small_mmap(&B);
+	mbb_finish(&B);
+	CHECK_EQ(parse(&where), MB2_OK);
+	CHECK(BI.rsdp == NULL && BI.rsdp_len == 0);
+	for (int order = 0; order < 2; order++) {
+		mbb_init(&B);
+		if (order == 0)
+			mbb_tag(&B, MB2_TAG_ACPI_OLD, old_rsdp, sizeof(old_rsdp));
+		mbb_tag(&B, MB2_TAG_ACPI_NEW, new_rsdp, sizeof(new_rsdp));
+		if (order == 1)
+			mbb_tag(&B, MB2_TAG_ACPI_OLD, old_rsdp, sizeof(old_rsdp));
+		mbb_small_mmap(&B);
+		mbb_finish(&B);
+		CHECK_EQ(parse(&where), MB2_OK);
+		CHECK_EQ(BI.rsdp_len, 36);
+		CHECK(BI.rsdp_new && memcmp(BI.rsdp, new_rsdp, 36) == 0);
+	}
+	mbb_init(&B);
+	mbb_tag(&B, MB2_TAG_ACPI_OLD, old_rsdp, sizeof(old_rsdp));
+	mbb_small_mmap(&B);
+	mbb_finish(&B);
+	CHECK_EQ(parse(&where), MB2_OK);
+	CHECK(!BI.rsdp_new && BI.rsdp_len == 20 && memcmp(BI.rsdp, old_rsdp, 20) == 0);
+}

@@ -382,3 +382,23 @@ TEST(pmm_large_range_word_path)
 	CHECK_EQ(pmm_free(&P, MiB + 8 * KiB), PMM_OK);
 	CHECK_EQ(pmm_alloc(&P), MiB + 8 * KiB);
 }
+
+/* The low page is RAM the map calls available, outside reserved entries and ranges. */
+TEST(memmap_low_page_avoids_reserved_memory)
+{
+	struct mb2_mmap_entry map[] = {
+		{ 0, 0x9fc00, A },
+		{ 0x9fc00, 0x400, R },  /* the EBDA */
+		{ 0x1800, 0x100, R },   /* firmware data inside the RAM */
+		{ 0xf0000, 0x10000, R },
+		{ MiB, 63 * MiB, A },
+	};
+	struct phys_range res[] = { { 0x2000, 0x2001 } }; /* the boot information, say */
+
+	CHECK_EQ(memmap_low_page(map, 5, NULL, 0, 0x1000, 0xa0000), 0x2000);
+	CHECK_EQ(memmap_low_page(map, 5, res, 1, 0x1000, 0xa0000), 0x3000);
+	CHECK_EQ(memmap_low_page(map, 5, res, 1, 0x9e001, 0xa0000), 0);  /* 0x9f000 meets the EBDA */
+	CHECK_EQ(memmap_low_page(map, 5, res, 1, 0x9e000, 0xa0000), 0x9e000);
+	CHECK_EQ(memmap_low_page(map, 1, NULL, 0, 0x9f000, 0xa0000), 0); /* ends 0x400 short */
+	CHECK_EQ(memmap_low_page(map, 5, NULL, 0, 0x3000, 0x3fff), 0);   /* no whole page below */
+}
