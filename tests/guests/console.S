@@ -1,7 +1,7 @@
 /* guest: load=0x8000 mode=protected */
 /*
  * console: a guest console that behaves like a minimal terminal program on
- * a serial line.  It says "# input please" once (the test runners type
+ * a serial line.  It says "# input please (console)" once (the test runners type
  * when they see it), then prompts "console> " for each line, reading its
  * 16550 UART by polling LSR.DR.  It echoes each character as it comes, as a
  * program on a raw serial line must (neither the serial driver, whose echo
@@ -102,7 +102,7 @@ putc:
 	PUTS_FUNCTION
 
 ask:
-	.asciz	"# input please\r\n"
+	.asciz	"# input please (console)\r\n"
 prompt_text:
 	.asciz	"console> "
 erase:

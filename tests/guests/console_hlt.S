@@ -3,7 +3,7 @@
  * console_hlt: the interrupt-driven console of a guest that halts, as an
  * idle OS does.  PIT channel 0 ticks at its slowest (count 65536, 54.9 ms)
  * on IRQ 0, and the UART raises IRQ 4 as in console_irq.  The guest asks
- * for a line ("# input please"), then runs `sti; hlt` until the line is
+ * for a line ("# input please (hlt)"), then runs `sti; hlt` until the line is
  * in.  While it halts the VMM sleeps until the PIT's next tick; input must
  * end that sleep at once: the halt in which the line's end arrives must
  * end with the UART's interrupt alone, no tick taken (a VMM that only
@@ -105,7 +105,7 @@ unexpected:
 2:	iret
 
 ask:
-	.asciz	"# input please\r\n"
+	.asciz	"# input please (hlt)\r\n"
 echo:
 	.asciz	"guest echo (hlt): "
 crlf:

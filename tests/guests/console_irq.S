@@ -2,7 +2,7 @@
 /*
  * console_irq: the interrupt-driven console.  The UART raises IRQ 4 (IER
  * receive-data interrupt, MCR.OUT2) through the PIC (vector 0x24); the
- * guest asks for a line ("# input please") and then spins with interrupts
+ * guest asks for a line ("# input please (irq)") and then spins with interrupts
  * on, never exiting to the VMM by itself.  The line can only arrive because
  * the VMM, told of input by the serial driver, recalls the vCPU and injects
  * the interrupt.  It echoes the line as "guest echo (irq): LINE".
@@ -60,7 +60,7 @@ start:
 	UNEXPECTED_REPORTS
 
 ask:
-	.asciz	"# input please\r\n"
+	.asciz	"# input please (irq)\r\n"
 echo:
 	.asciz	"guest echo (irq): "
 crlf:
