@@ -48,12 +48,13 @@ struct irq_line {
 static struct irq_line lines[IRQ_LINES];
 static bool through_ioapic;
 
+/* A line with no pin has nothing to mask: its pin field names no pin (and must touch none). */
 static void line_mask(unsigned line, bool masked)
 {
-	if (through_ioapic)
-		ioapic_set_mask(&lines[line].pin, masked);
-	else
+	if (!through_ioapic)
 		pic_set_mask(line, masked);
+	else if (lines[line].has_pin)
+		ioapic_set_mask(&lines[line].pin, masked);
 }
 
 /* The line's device asked for service: tell its driver, or keep it for the acknowledgement. */
