@@ -63,6 +63,9 @@ static const char *chip_init(unsigned i, const struct fw_ioapic *f)
 		return "its registers are not aligned within one page";
 	if (in_ram(f->address))
 		return "its address is RAM in the memory map";
+	for (unsigned j = 0; j < i; j++)
+		if (pins_of[j] && chips[j].address == f->address)
+			return "an earlier entry names the same registers"; /* one pin, two GSIs */
 	c->regs = (volatile uint32_t *)((uintptr_t)mmio_map(f->address) + (f->address & 0xfff));
 	uint32_t version = reg_read(c, IOAPIC_VER);
 	if (version == 0xffffffff)
