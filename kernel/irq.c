@@ -215,3 +215,20 @@ const struct ioapic_pin *irq_pin(unsigned line)
 {
 	return through_ioapic && lines[line].has_pin ? &lines[line].pin : 0;
 }
+
+const char *irq_line_broken(unsigned line)
+{
+	const struct irq_line *l = &lines[line];
+	if (l->pending && !l->held)
+		return "IRQ line pending but not held";
+	if (l->held && !l->ntfn)
+		return "IRQ line held but bound to nothing";
+	if (through_ioapic && !l->has_pin)
+		return l->ntfn ? "IRQ line without a pin is bound" : 0;
+	bool masked = through_ioapic ? l->pin.entry & IOAPIC_MASKED : pic_masked(line);
+	bool closed = !l->ntfn || (l->held && (l->mask_on_fire || l->pending));
+	if (masked != closed)
+		return masked ? "IRQ line masked while its driver waits for it"
+			      : "IRQ line open while unbound or held";
+	return 0;
+}

@@ -16,6 +16,12 @@
 void irq_init(void);
 /* True if device IRQs come through the I/O APIC. */
 bool irq_through_ioapic(void);
+/*
+ * What is wrong with line's state (kcheck.c), NULL if nothing: a pending
+ * line is held, a held one bound, and the line is masked exactly when it
+ * is unbound, or held and masked on firing or pending (irq.c).
+ */
+const char *irq_line_broken(unsigned line);
 /* The I/O APIC pin of line; NULL if it has none or the 8259s serve (for the boot tests). */
 const struct ioapic_pin *irq_pin(unsigned line);
 void irq_ref(uint64_t line);

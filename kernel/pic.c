@@ -47,6 +47,11 @@ void pic_set_mask(unsigned line, bool mask)
 	outb(SLAVE_DATA, m >> 8);
 }
 
+bool pic_masked(unsigned line)
+{
+	return masked >> line & 1;
+}
+
 bool pic_spurious(unsigned line)
 {
 	if (line != 7 && line != 15)

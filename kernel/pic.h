@@ -15,6 +15,8 @@
 void pic_init(void);
 /* Masks or unmasks one line (0-15); a slave line opens the cascade while any is open. */
 void pic_set_mask(unsigned line, bool masked);
+/* True if line is masked (as last set; the cascade's bit follows the slave's lines). */
+bool pic_masked(unsigned line);
 /*
  * True if an interrupt on line (7 or 15) is spurious: the line's in-service
  * bit is clear (the request went away before the CPU acknowledged it).  A
