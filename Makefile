@@ -362,11 +362,11 @@ $(BUILD)/os-modules: FORCE
 FORCE:
 
 # A test ISO is its boot modules, built with the kernel (or the kernel a
-# third argument names); its prerequisites are those files, so it is remade
-# when any of them changes.
+# third argument names) and the kernel options a fourth adds; its
+# prerequisites are those files, so it is remade when any of them changes.
 define test_iso
 $(BUILD)/test-$(1).iso: $(or $(3),$(BUILD)/kernel.elf) iso/mkiso.sh $(call module_files,$(2))
-	$$(V)iso/mkiso.sh $$@ $(or $(3),$(BUILD)/kernel.elf) "loglevel=info" $(2)
+	$$(V)iso/mkiso.sh $$@ $(or $(3),$(BUILD)/kernel.elf) "loglevel=info$(if $(4), $(4))" $(2)
 endef
 
 # The user-level test suite, started by the root task.
@@ -450,6 +450,8 @@ $(eval $(call test_iso,diskregion,$(DISKREGION_TEST_MODULES)))
 SERIAL_TEST_MODULES := $(BUILD)/prog/root.elf:root tests/serial/root.cfg:config \
 	$(BUILD)/prog/serial.elf:serial $(BUILD)/prog/serialtest.elf:serialtest
 $(eval $(call test_iso,serial,$(SERIAL_TEST_MODULES)))
+# The same with ioapic=off: IRQ 4 through the 8259s (suite serial8259).
+$(eval $(call test_iso,serial8259,$(SERIAL_TEST_MODULES),,ioapic=off))
 
 # A guest console round trip (tests/console/): typed input reaches a guest
 # through the serial driver and the VMM, and its echo comes back.
@@ -589,8 +591,8 @@ $(BUILD)/unit-tests: $(UNIT_TESTS) $(UNIT_SRCS) \
 	$(V)$(HOSTCC) -std=gnu11 -g -O1 $(WARN) -Wno-missing-prototypes -fsanitize=address,undefined \
 		-Ikernel -Ilib/include -Iservers/vmm -Iservers/drivers/serial -Itests/unit $(UNIT_TESTS) $(UNIT_SRCS) -o $@
 
-BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial console guestdisk switch partfault kbd kbdconsole \
-	budget smp smp1 smpmp
+BOOT_SUITES := boot fault user fuzz vm vmlarge drivers diskregion serial serial8259 console guestdisk switch partfault \
+	kbd kbdconsole budget smp smp1 smpmp
 
 # $(PROGRAMS) and $(GUESTS): tests/guestcmd.sh builds an ISO from them.
 test: deps-check $(BUILD)/unit-tests $(patsubst %,$(BUILD)/test-%.iso,$(BOOT_SUITES)) \

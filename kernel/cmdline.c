@@ -186,6 +186,15 @@ static void opt_acpi(struct kernel_options *o, const struct token *t, struct rep
 		o->no_acpi = true;
 }
 
+/* Applies one ioapic token: only "off" is known. */
+static void opt_ioapic(struct kernel_options *o, const struct token *t, struct reporter *r)
+{
+	if (!t->val || !slice_eq(t->val, t->val_len, "off"))
+		problem(r, "bad ioapic (only ioapic=off)", t);
+	else
+		o->no_ioapic = true;
+}
+
 /* See cmdline.h. */
 int options_parse(const char *cmdline, struct kernel_options *o,
 		  void (*report)(void *arg, const char *msg), void *arg)
@@ -198,6 +207,7 @@ int options_parse(const char *cmdline, struct kernel_options *o,
 	o->test_suite[0] = '\0';
 	o->max_cpus = 0;
 	o->no_acpi = false;
+	o->no_ioapic = false;
 	if (!cmdline)
 		return 0;
 	while (next_token(&p, &t)) {
@@ -209,6 +219,8 @@ int options_parse(const char *cmdline, struct kernel_options *o,
 			opt_cpus(o, &t, &r);
 		else if (slice_eq(t.key, t.key_len, "acpi"))
 			opt_acpi(o, &t, &r);
+		else if (slice_eq(t.key, t.key_len, "ioapic"))
+			opt_ioapic(o, &t, &r);
 		else
 			problem(&r, "unknown option", &t);
 	}

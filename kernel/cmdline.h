@@ -21,15 +21,17 @@ struct kernel_options {
 	char test_suite[32];	/* suite to run, "" for none */
 	unsigned max_cpus;	/* processors to run, the boot CPU included; 0: all */
 	bool no_acpi;		/* find the processors in the MP table, not ACPI's MADT */
+	bool no_ioapic;		/* device IRQs through the 8259s even with an I/O APIC */
 };
 
 /*
  * Parses the known options into o, starting from the defaults (LOG_INFO, no
- * test suite, every processor, ACPI):
+ * test suite, every processor, ACPI, the I/O APIC):
  *   loglevel=error|warn|info|debug or 0..3
  *   test=NAME (at most 31 chars)
  *   cpus=N (1..999: 1 leaves the other processors stopped)
- *   acpi=off (the processors come from the MP table)
+ *   acpi=off (the processors come from the MP table; no I/O APIC is found)
+ *   ioapic=off (device IRQs go through the 8259s)
  * Each unknown token or bad value is reported once via report(arg, msg)
  * (report may be NULL) and skipped; the last valid occurrence wins.
  * Returns the number of problems reported.

@@ -1,5 +1,5 @@
 /*
- * The firmware's processor tables (fwtables.h).  A table is read in two
+ * The firmware's processor and interrupt tables (fwtables.h).  A table is read in two
  * steps: its fixed header, to learn its length, then the whole length,
  * which must hold the header and is capped (FW_MAX_TABLE), so a length of
  * 4 GiB costs nothing; then its checksum.  Entries are walked with 64-bit
@@ -16,7 +16,15 @@
 #define SDT_HEADER      36      /* every ACPI table's header */
 #define MADT_ENTRIES    44      /* the header, the local APIC address, flags */
 #define MADT_LAPIC      0
+#define MADT_IOAPIC     1
+#define MADT_OVERRIDE   2
 #define MADT_X2APIC     9
+#define MADT_IOAPIC_LEN 12
+#define MADT_OVERRIDE_LEN 10
+#define MPS_POLARITY    3u      /* INTI flags: 0 as the bus, 1 high, 2 reserved, 3 low */
+#define MPS_TRIGGER     (3u << 2) /* 0 as the bus, 1 edge, 2 reserved, 3 level */
+#define MPS_RESERVED    2u
+#define ISA_BUS         0
 #define MADT_ENABLED    1u
 #define MP_FLOAT_LEN    16
 #define MP_HEADER       44
@@ -133,30 +141,86 @@ static void cpus_clear(struct fw_cpus *c)
 	c->n = c->found = c->skipped = 0;
 }
 
-/* One MADT entry of len bytes (at least 2) at e: a processor is listed if enabled. */
-static enum fw_status madt_entry(const uint8_t *e, uint32_t len, struct fw_cpus *out)
+static void irqs_clear(struct fw_irqs *q)
 {
-	if (e[0] == MADT_LAPIC) {
-		if (len < 8)
-			return FW_ERR_ENTRY;
-		if (rd32(e + 4) & MADT_ENABLED)
-			add_cpu(out, e[3]);
-		else
-			out->skipped++;
-	} else if (e[0] == MADT_X2APIC) {
-		if (len < 16)
-			return FW_ERR_ENTRY;
-		if (rd32(e + 8) & MADT_ENABLED)
-			add_cpu(out, rd32(e + 4));
-		else
-			out->skipped++;
-	}
-	return FW_OK; /* other entries (I/O APICs, overrides, NMIs) name no processor */
+	q->n_ioapics = q->ioapics_found = q->overrides_ignored = q->overridden = 0;
+	for (uint32_t i = 0; i < FW_ISA_IRQS; i++)
+		q->isa[i] = (struct fw_isa_route){ .gsi = i };
 }
 
-enum fw_status fw_madt_parse(const uint8_t *p, size_t len, struct fw_cpus *out)
+/* A local APIC entry (type 0 or 9) of len bytes: the processor is listed if enabled. */
+static enum fw_status madt_cpu(const uint8_t *e, uint32_t len, struct fw_cpus *out)
 {
-	cpus_clear(out);
+	uint32_t need = e[0] == MADT_LAPIC ? 8 : 16;
+	if (len < need)
+		return FW_ERR_ENTRY;
+	uint32_t flags = e[0] == MADT_LAPIC ? rd32(e + 4) : rd32(e + 8);
+	if (flags & MADT_ENABLED)
+		add_cpu(out, e[0] == MADT_LAPIC ? e[3] : rd32(e + 4));
+	else
+		out->skipped++;
+	return FW_OK;
+}
+
+/* True if an override other than IRQ source's has sent its IRQ to gsi. */
+static int gsi_taken(const struct fw_irqs *q, uint32_t source, uint32_t gsi)
+{
+	for (uint32_t i = 0; i < FW_ISA_IRQS; i++)
+		if (i != source && (q->overridden >> i & 1) && q->isa[i].gsi == gsi)
+			return 1;
+	return 0;
+}
+
+/* An interrupt source override (type 2): ISA IRQ e[3] is GSI rd32(e + 4), with INTI flags. */
+static enum fw_status madt_override(const uint8_t *e, uint32_t len, struct fw_irqs *q)
+{
+	if (len < MADT_OVERRIDE_LEN)
+		return FW_ERR_ENTRY;
+	uint32_t source = e[3], gsi = rd32(e + 4), flags = rd16(e + 8);
+	uint32_t polarity = flags & MPS_POLARITY, trigger = (flags & MPS_TRIGGER) >> 2;
+	if (e[2] != ISA_BUS || source >= FW_ISA_IRQS || polarity == MPS_RESERVED ||
+	    trigger == MPS_RESERVED || (q->overridden >> source & 1) || gsi_taken(q, source, gsi)) {
+		q->overrides_ignored++;
+		return FW_OK;
+	}
+	q->overridden |= (uint16_t)(1u << source);
+	q->isa[source] = (struct fw_isa_route){ .gsi = gsi, .active_low = polarity == 3,
+						.level = trigger == 3 };
+	return FW_OK;
+}
+
+/* One MADT entry of len bytes (at least 2) at e. */
+static enum fw_status madt_entry(const uint8_t *e, uint32_t len, struct fw_cpus *cpus,
+				 struct fw_irqs *q)
+{
+	if (e[0] == MADT_LAPIC || e[0] == MADT_X2APIC)
+		return madt_cpu(e, len, cpus);
+	if (e[0] == MADT_OVERRIDE)
+		return madt_override(e, len, q);
+	if (e[0] != MADT_IOAPIC)
+		return FW_OK; /* NMI sources and the rest route nothing the kernel uses */
+	if (len < MADT_IOAPIC_LEN)
+		return FW_ERR_ENTRY;
+	if (q->n_ioapics < FW_MAX_IOAPICS)
+		q->ioapic[q->n_ioapics++] = (struct fw_ioapic){ .id = e[2], .address = rd32(e + 4),
+								.gsi_base = rd32(e + 8) };
+	q->ioapics_found++;
+	return FW_OK;
+}
+
+/* An IRQ still at its own GSI loses it to another IRQ an override sent there. */
+static void isa_settle(struct fw_irqs *q)
+{
+	for (uint32_t i = 0; i < FW_ISA_IRQS; i++)
+		if (!(q->overridden >> i & 1) && gsi_taken(q, i, q->isa[i].gsi))
+			q->isa[i].gsi = FW_NO_GSI;
+}
+
+enum fw_status fw_madt_parse(const uint8_t *p, size_t len, struct fw_cpus *cpus,
+			     struct fw_irqs *irqs)
+{
+	cpus_clear(cpus);
+	irqs_clear(irqs);
 	if (len < MADT_ENTRIES || !same(p, "APIC", 4))
 		return len < MADT_ENTRIES ? FW_ERR_LENGTH : FW_ERR_SIGNATURE;
 	uint32_t length = rd32(p + 4);
@@ -167,21 +231,36 @@ enum fw_status fw_madt_parse(const uint8_t *p, size_t len, struct fw_cpus *out)
 	for (uint64_t off = MADT_ENTRIES; off < length;) {
 		if (length - off < 2 || p[off + 1] < 2 || p[off + 1] > length - off)
 			return FW_ERR_ENTRY;
-		enum fw_status s = madt_entry(p + off, p[off + 1], out);
+		enum fw_status s = madt_entry(p + off, p[off + 1], cpus, irqs);
 		if (s != FW_OK)
 			return s;
 		off += p[off + 1];
 	}
+	isa_settle(irqs);
 	return FW_OK;
 }
 
+int fw_gsi_ioapic(const struct fw_irqs *irqs, const unsigned *pins, uint32_t gsi,
+		  unsigned *pin)
+{
+	for (unsigned i = 0; i < irqs->n_ioapics; i++) {
+		uint32_t base = irqs->ioapic[i].gsi_base;
+		if (gsi >= base && gsi - base < pins[i]) {
+			*pin = gsi - base;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
 /* Looks through the first FW_MAX_ROOT_ENTRIES entries of the root table for the MADT. */
-enum fw_status fw_madt_cpus(const struct fw_mem *mem, const struct fw_rsdp *rsdp,
-			    struct fw_cpus *out, uint64_t *where)
+enum fw_status fw_madt_read(const struct fw_mem *mem, const struct fw_rsdp *rsdp,
+			    struct fw_cpus *cpus, struct fw_irqs *irqs, uint64_t *where)
 {
 	const uint8_t *root, *table;
 	uint32_t len, tlen, esize = rsdp->xsdt ? 8 : 4;
-	cpus_clear(out);
+	cpus_clear(cpus);
+	irqs_clear(irqs);
 	*where = rsdp->root;
 	enum fw_status s = map_table(mem, rsdp->root, rsdp->xsdt ? "XSDT" : "RSDT", &root, &len);
 	if (s != FW_OK)
@@ -198,7 +277,7 @@ enum fw_status fw_madt_cpus(const struct fw_mem *mem, const struct fw_rsdp *rsdp
 		*where = phys;
 		s = map_table(mem, phys, "APIC", &table, &tlen);
 		if (s == FW_OK)
-			s = fw_madt_parse(table, tlen, out);
+			s = fw_madt_parse(table, tlen, cpus, irqs);
 		if (s == FW_OK)
 			*where = 0;
 		return s;

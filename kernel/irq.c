@@ -1,68 +1,155 @@
 /*
- * Device interrupts through the 8259 PIC pair (vectors 32-47).  A line
- * bound to a notification is masked when it fires and the notification is
- * signalled; the driver unmasks it with SYS_IRQ_ACK when it has serviced
- * the device.  Line 2 is the cascade and cannot be bound.
+ * Device interrupts: ISA IRQs 0-15, each a capability a driver binds to a
+ * notification (docs/book/07-interrupts.md).  They come through the I/O
+ * APIC (io_apic.h) when the MADT lists one, else through the 8259s (pic.h);
+ * irq_init chooses once and logs it.  Either way a line that fires is
+ * signalled to its notification and held until the driver acknowledges it
+ * with SYS_IRQ_ACK, so a device interrupts its driver at most once per
+ * acknowledgement and nothing a driver does makes the kernel busy:
+ *
+ * - 8259 lines, and level-triggered I/O APIC lines, are masked when they
+ *   fire and unmasked at the acknowledgement.  A level line still asserted
+ *   then fires again; an 8259 latches an edge that came while masked and
+ *   delivers it then.
+ * - An edge-triggered I/O APIC line stays unmasked when it fires, because
+ *   the I/O APIC drops an edge on a masked pin (82093AA datasheet, 3.2.4;
+ *   QEMU does the same) and the driver would never hear of a device
+ *   request that came while it was serving the last one.  An edge that
+ *   comes while the line is held is kept as "pending" and masks the pin
+ *   (further edges add nothing); the acknowledgement then signals the
+ *   driver again at once and unmasks.
+ *
+ * Line 2 is the 8259s' cascade and cannot be bound; through the I/O APIC a
+ * line the MADT gives no usable pin cannot be bound either.
  */
+#include "boot.h"
+#include "io_apic.h"
 #include "ipc.h"
 #include "irq.h"
+#include "lapic.h"
 #include "log.h"
+#include "pic.h"
+#include "smp.h"
 #include "trap.h"
-#include "x86.h"
+
+_Static_assert(IRQ_LINES == VEC_DEVICE_LINES && IRQ_LINES == FW_ISA_IRQS, "one line per ISA IRQ");
 
 struct irq_line {
 	struct notification *ntfn;
 	uint64_t badge;
-	uint32_t refs; /* capabilities naming the line */
+	uint32_t refs;     /* capabilities naming the line */
+	bool held;         /* signalled, not yet acknowledged */
+	bool pending;      /* fired again while held: signal again at the acknowledgement */
+	bool has_pin;      /* through the I/O APIC: the MADT gave it a usable pin */
+	bool mask_on_fire; /* 8259 and level-triggered lines (above) */
+	struct ioapic_pin pin;
 };
 
 static struct irq_line lines[IRQ_LINES];
-static uint16_t masked = 0xffff;
+static bool through_ioapic;
 
-static void pic_set_mask(unsigned line, bool mask)
+/* A line with no pin has nothing to mask: its pin field names no pin (and must touch none). */
+static void line_mask(unsigned line, bool masked)
 {
-	if (mask)
-		masked |= 1 << line;
-	else
-		masked &= ~(1 << line);
-	uint16_t m = masked;
-	if ((m & 0xff00) != 0xff00)
-		m &= ~(1 << 2); /* a slave line needs the cascade open */
-	outb(0x21, m & 0xff);
-	outb(0xa1, m >> 8);
+	if (!through_ioapic)
+		pic_set_mask(line, masked);
+	else if (lines[line].has_pin)
+		ioapic_set_mask(&lines[line].pin, masked);
 }
 
-/* Lines 7 and 15 also carry spurious interrupts: the in-service bit tells. */
-static bool spurious(unsigned line)
+/* The line's device asked for service: tell its driver, or keep it for the acknowledgement. */
+static void line_fired(unsigned line)
 {
-	if (line != 7 && line != 15)
-		return false;
-	uint16_t cmd = line == 7 ? 0x20 : 0xa0;
-	outb(cmd, 0x0b);
-	if (inb(cmd) & 0x80)
-		return false;
-	if (line == 15)
-		outb(0x20, 0x20); /* the master did see the cascade */
-	return true;
+	struct irq_line *l = &lines[line];
+	if (l->mask_on_fire || l->held || !l->ntfn)
+		line_mask(line, true);
+	if (!l->ntfn)
+		return;
+	if (l->held) {
+		l->pending = true;
+		return;
+	}
+	l->held = true;
+	notification_signal(l->ntfn, l->badge);
 }
 
-static void irq_interrupt(struct trap_frame *f)
+static void pic_interrupt(struct trap_frame *f)
 {
 	unsigned line = f->vector - VEC_PIC_BASE;
-	if (spurious(line))
+	if (pic_spurious(line))
 		return;
-	pic_set_mask(line, true);
-	if (line >= 8)
-		outb(0xa0, 0x20);
-	outb(0x20, 0x20);
-	if (lines[line].ntfn)
-		notification_signal(lines[line].ntfn, lines[line].badge);
+	line_fired(line); /* masks it before the EOI: it cannot come again until acknowledged */
+	pic_eoi(line);
+}
+
+static void ioapic_interrupt(struct trap_frame *f)
+{
+	line_fired(f->vector - VEC_IOAPIC_BASE);
+	lapic_eoi(); /* a level line is masked by now: the EOI does not bring it back */
+}
+
+/* Sends line to cpu c through its pin, masked, with the MADT's polarity and trigger. */
+static void line_route(unsigned line, const struct cpu *c)
+{
+	const struct fw_isa_route *r = &madt_irqs.isa[line];
+	struct irq_line *l = &lines[line];
+	l->has_pin = line != PIC_CASCADE && r->gsi != FW_NO_GSI && ioapic_pin_of(r->gsi, &l->pin);
+	if (!l->has_pin)
+		return;
+	l->mask_on_fire = r->level;
+	ioapic_route(&l->pin, (uint8_t)(VEC_IOAPIC_BASE + line), c->apic_id, r->active_low,
+		     r->level);
+}
+
+/* True if the I/O APIC will serve: the MADT lists one, it answers, and ioapic=off was not given. */
+static bool ioapic_chosen(void)
+{
+	if (kernel_options.no_ioapic) {
+		log_info("irq: ioapic=off");
+		return false;
+	}
+	if (!madt_found || madt_irqs.n_ioapics == 0) {
+		log_info("irq: no I/O APIC in %s", madt_found ? "the MADT" : "the tables (no MADT)");
+		return false;
+	}
+	return ioapic_init(&madt_irqs) > 0;
+}
+
+/* Every line through the I/O APIC to the boot CPU, masked; the 8259s and LINT0 masked. */
+static void use_ioapic(void)
+{
+	through_ioapic = true;
+	lapic_extint(false);
+	for (unsigned i = 0; i < IRQ_LINES; i++) {
+		line_route(i, &cpus[0]);
+		trap_set_handler(VEC_IOAPIC_BASE + i, ioapic_interrupt);
+	}
+	for (unsigned c = 0; c < madt_irqs.n_ioapics; c++)
+		if (ioapic_pins(c))
+			log_info("irq: through the I/O APIC at %#x, %u pins", ioapic_address(c),
+				 ioapic_pins(c));
+	for (unsigned i = 0; i < IRQ_LINES; i++)
+		if (lines[i].has_pin && (i != madt_irqs.isa[i].gsi || madt_irqs.isa[i].level ||
+					 madt_irqs.isa[i].active_low))
+			log_info("irq: IRQ %u on GSI %u, %s, active %s", i, madt_irqs.isa[i].gsi,
+				 madt_irqs.isa[i].level ? "level" : "edge",
+				 madt_irqs.isa[i].active_low ? "low" : "high");
+	if (madt_irqs.overrides_ignored)
+		log_warn("irq: %u interrupt source overrides of the MADT ignored (not ISA, "
+			 "reserved flags or repeated)", madt_irqs.overrides_ignored);
 }
 
 void irq_init(void)
 {
-	for (unsigned i = 0; i < IRQ_LINES; i++)
-		trap_set_handler(VEC_PIC_BASE + i, irq_interrupt);
+	if (ioapic_chosen()) {
+		use_ioapic();
+		return;
+	}
+	for (unsigned i = 0; i < IRQ_LINES; i++) {
+		lines[i].mask_on_fire = true;
+		trap_set_handler(VEC_PIC_BASE + i, pic_interrupt);
+	}
+	log_info("irq: through the 8259s");
 }
 
 void irq_ref(uint64_t line)
@@ -70,40 +157,78 @@ void irq_ref(uint64_t line)
 	lines[line].refs++;
 }
 
+/* Unbinds line: masked, nothing held, ready for the next driver to bind. */
+static void line_unbind(unsigned line)
+{
+	lines[line].ntfn = 0;
+	lines[line].held = lines[line].pending = false;
+	line_mask(line, true);
+}
+
 void irq_unref(uint64_t line)
 {
-	if (--lines[line].refs == 0) {
-		lines[line].ntfn = 0;
-		pic_set_mask(line, true);
-	}
+	if (--lines[line].refs == 0)
+		line_unbind(line);
 }
 
 int irq_bind(uint64_t line, struct notification *n, uint64_t badge)
 {
-	if (line == 2)
+	if (line == PIC_CASCADE || (through_ioapic && !lines[line].has_pin))
 		return ERR_INVALID_ARG;
 	if (lines[line].ntfn)
 		return ERR_BUSY; /* one handler per line; deleting its notification frees it */
 	lines[line].ntfn = n;
 	lines[line].badge = badge ? badge : 1;
-	pic_set_mask(line, false);
+	lines[line].held = lines[line].pending = false;
+	line_mask(line, false);
 	return OK;
 }
 
 int irq_ack(uint64_t line)
 {
-	if (!lines[line].ntfn)
+	struct irq_line *l = &lines[line];
+	if (!l->ntfn)
 		return ERR_INVALID_ARG;
-	pic_set_mask(line, false);
+	if (l->pending) {
+		l->pending = false;
+		notification_signal(l->ntfn, l->badge); /* still held: the driver serves it next */
+	} else {
+		l->held = false;
+	}
+	line_mask(line, false);
 	return OK;
 }
 
 void irq_unbind_notification(struct notification *n)
 {
-	for (unsigned i = 0; i < IRQ_LINES; i++) {
-		if (lines[i].ntfn == n) {
-			lines[i].ntfn = 0;
-			pic_set_mask(i, true);
-		}
-	}
+	for (unsigned i = 0; i < IRQ_LINES; i++)
+		if (lines[i].ntfn == n)
+			line_unbind(i);
+}
+
+bool irq_through_ioapic(void)
+{
+	return through_ioapic;
+}
+
+const struct ioapic_pin *irq_pin(unsigned line)
+{
+	return through_ioapic && lines[line].has_pin ? &lines[line].pin : 0;
+}
+
+const char *irq_line_broken(unsigned line)
+{
+	const struct irq_line *l = &lines[line];
+	if (l->pending && !l->held)
+		return "IRQ line pending but not held";
+	if (l->held && !l->ntfn)
+		return "IRQ line held but bound to nothing";
+	if (through_ioapic && !l->has_pin)
+		return l->ntfn ? "IRQ line without a pin is bound" : 0;
+	bool masked = through_ioapic ? l->pin.entry & IOAPIC_MASKED : pic_masked(line);
+	bool closed = !l->ntfn || (l->held && (l->mask_on_fire || l->pending));
+	if (masked != closed)
+		return masked ? "IRQ line masked while its driver waits for it"
+			      : "IRQ line open while unbound or held";
+	return 0;
 }

@@ -1,12 +1,29 @@
-/* Interrupt lines of the 8259 PICs, handed to user-level drivers as capabilities. */
+/*
+ * Device interrupt lines (ISA IRQs 0-15), through the I/O APIC or the
+ * 8259s, handed to user-level drivers as capabilities.
+ */
 #ifndef KERNEL_IRQ_H
 #define KERNEL_IRQ_H
 
+#include "io_apic.h"
 #include "object.h"
 
 #define IRQ_LINES 16
 
+#include <stdbool.h>
+
+/* Chooses the I/O APIC or the 8259s (after smp_init, which reads the MADT); every line masked. */
 void irq_init(void);
+/* True if device IRQs come through the I/O APIC. */
+bool irq_through_ioapic(void);
+/*
+ * What is wrong with line's state (kcheck.c), NULL if nothing: a pending
+ * line is held, a held one bound, and the line is masked exactly when it
+ * is unbound, or held and masked on firing or pending (irq.c).
+ */
+const char *irq_line_broken(unsigned line);
+/* The I/O APIC pin of line; NULL if it has none or the 8259s serve (for the boot tests). */
+const struct ioapic_pin *irq_pin(unsigned line);
 void irq_ref(uint64_t line);
 void irq_unref(uint64_t line);
 int irq_bind(uint64_t line, struct notification *n, uint64_t badge);

@@ -5,6 +5,7 @@
  *   - each object's reference count equals the capabilities naming it;
  *   - every live task and thread (a vCPU too) is named by a capability;
  *   - thread states agree with the queues they are (or are not) on;
+ *   - each IRQ line's hold and mask agree with its binding (irq.c);
  *   - the timeout list holds exactly the threads in a timed wait, in
  *     deadline order, and the LAPIC timer fires by its first deadline;
  *   - CPU budgets: a throttled task's runnable threads are on no run
@@ -16,6 +17,7 @@
 #include "budget.h"
 #include "cap.h"
 #include "frame.h"
+#include "irq.h"
 #include "kcheck.h"
 #include "lapic.h"
 #include "log.h"
@@ -213,6 +215,15 @@ static void check_named(void)
 			fail("thread named by no capability", t);
 }
 
+static void check_irq_lines(void)
+{
+	for (unsigned i = 0; i < IRQ_LINES; i++) {
+		const char *why = irq_line_broken(i);
+		if (why)
+			fail(why, 0);
+	}
+}
+
 /* Capabilities, reference counts, thread states and the objects they name. */
 static void check_objects(void)
 {
@@ -229,6 +240,7 @@ static void check_objects(void)
 		check_thread(t);
 	check_timeouts();
 	check_budgets();
+	check_irq_lines();
 }
 
 /* The object invariants above, then the hardware ones (kcheck.h says which run). */

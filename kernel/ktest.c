@@ -7,6 +7,7 @@
  */
 #include "boot.h"
 #include "gdt.h"
+#include "irq.h"
 #include "ksyms.h"
 #include "ktest.h"
 #include "ktest_case.h"
@@ -16,6 +17,7 @@
 #include "mem.h"
 #include "memory.h"
 #include "panic.h"
+#include "smp.h"
 #include "thread.h"
 #include "trap.h"
 #include "svm.h"
@@ -240,6 +242,40 @@ static enum ktest_result backtrace_symbols_name_functions(void)
 	return KT_PASS;
 }
 
+/*
+ * Through the I/O APIC (both emulators' MADTs list one) each line's pin
+ * holds its own vector, the boot CPU as destination, the MADT's polarity
+ * and trigger, fixed physical delivery, and is masked (nothing is bound
+ * yet); IRQ 0 is on GSI 2, as both MADTs say, and the 8259s are masked
+ * whole.  Without an MADT (acpi=off) or with ioapic=off the 8259s serve.
+ */
+static enum ktest_result irq_lines_routed_as_the_tables_say(void)
+{
+	if (!madt_found || kernel_options.no_ioapic) {
+		CHECK(!irq_through_ioapic());
+		return KT_PASS;
+	}
+	CHECK(irq_through_ioapic());
+	CHECK(inb(0x21) == 0xff && inb(0xa1) == 0xff);
+	CHECK(madt_irqs.isa[0].gsi == 2 && irq_pin(0));
+	for (unsigned line = 0; line < IRQ_LINES; line++) {
+		const struct fw_isa_route *r = &madt_irqs.isa[line];
+		const struct ioapic_pin *p = irq_pin(line);
+		if (line == 2 || r->gsi == FW_NO_GSI) {
+			CHECK(!p);
+			continue;
+		}
+		CHECK(p);
+		uint64_t e = ioapic_read_entry(p);
+		CHECK((e & 0xff) == VEC_IOAPIC_BASE + line);
+		CHECK((e & 0xf00) == 0); /* fixed delivery, physical destination */
+		CHECK(e & IOAPIC_MASKED);
+		CHECK(!!(e & IOAPIC_LEVEL) == r->level && !!(e & IOAPIC_ACTIVE_LOW) == r->active_low);
+		CHECK(e >> 56 == cpus[0].apic_id);
+	}
+	return KT_PASS;
+}
+
 /* Both emulators offer a backend: VMX with EPT (Bochs) or SVM with nested paging (QEMU). */
 static enum ktest_result virtualization_backend_on(void)
 {
@@ -304,6 +340,7 @@ static const struct ktest boot_suite[] = {
 	T(smep_and_smap_on),
 	T(lapic_timer_calibrated),
 	T(timer_interrupts_tick),
+	T(irq_lines_routed_as_the_tables_say),
 	T(backtrace_symbols_name_functions),
 	T(virtualization_backend_on),
 	T(vcpu_tags_are_shared_safely),

@@ -17,6 +17,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "memory.h"
+#include "pic.h"
 #include "thread.h"
 #include "timeout.h"
 #include "trap.h"
@@ -68,20 +69,6 @@ static void lapic_write(unsigned reg, uint32_t v)
 void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
-}
-
-/* Moves the 8259s' vectors off the exception range, then masks every line. */
-static void pic_disable(void)
-{
-	static const uint8_t init[2][4] = { { 0x11, VEC_PIC_BASE, 4, 1 },
-					    { 0x11, VEC_PIC_BASE + 8, 2, 1 } };
-	for (int i = 0; i < 2; i++) {
-		uint16_t cmd = i ? 0xa0 : 0x20;
-		outb(cmd, init[i][0]);
-		for (int w = 1; w < 4; w++)
-			outb(cmd + 1, init[i][w]);
-		outb(cmd + 1, 0xff);
-	}
 }
 
 /* Measures the LAPIC timer and TSC over 10 ms of PIT time; false if the PIT never fired. */
@@ -159,12 +146,12 @@ static void timer_interrupt(struct trap_frame *f)
 
 void lapic_init(void)
 {
-	pic_disable();
+	pic_init();
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	wrmsr(MSR_APIC_BASE, base | (1 << 11)); /* global enable */
 	lapic = mmio_map(base & ~0xfffULL);
 	lapic_write(LAPIC_SVR, 0x100 | VEC_LAPIC_SPURIOUS);
-	lapic_write(LAPIC_LVT_LINT0, LVT_EXTINT); /* the 8259s deliver device IRQs through LINT0 */
+	lapic_extint(true); /* until irq_init chooses the I/O APIC */
 	lapic_write(LAPIC_LVT_LINT1, LVT_NMI);
 	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
 
@@ -188,6 +175,10 @@ void lapic_init(void)
 		 TIMER_HZ, cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE ? "present" : "absent");
 }
 
+void lapic_extint(bool on)
+{
+	lapic_write(LAPIC_LVT_LINT0, on ? LVT_EXTINT : LVT_EXTINT | LVT_MASKED);
+}
 
 uint32_t lapic_id(void)
 {

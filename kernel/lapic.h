@@ -15,6 +15,11 @@ extern uint64_t timer_due;        /* the TSC at which the timer next fires (kche
 /* Masks the 8259s, enables the LAPIC, calibrates its timer against the PIT, starts ticking. */
 void lapic_init(void);
 void lapic_eoi(void);
+/*
+ * The 8259s' ExtINT through LINT0 on (device IRQs through the 8259s) or
+ * masked (through the I/O APIC: a stray 8259 interrupt then never arrives).
+ */
+void lapic_extint(bool on);
 /* A timed wait now ends at deadline (already on the timeout list): fire by then. */
 void timer_arm(uint64_t deadline);
 

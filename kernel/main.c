@@ -80,8 +80,8 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	vmx_probe();
 	vmx_init();
 	svm_init(); /* only if VMX is not in use */
-	irq_init();
 	smp_init(); /* the other processors start and park */
+	irq_init(); /* after smp_init, which reads the MADT's I/O APICs */
 	kcheck_boot(); /* the hardware state the checker expects from now on */
 
 	if (kernel_options.test_suite[0])

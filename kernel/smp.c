@@ -33,6 +33,8 @@
 
 struct cpu cpus[MAX_CPUS];
 unsigned n_cpus, cpus_online;
+struct fw_irqs madt_irqs;
+bool madt_found;
 uint64_t ap_trampoline_page;
 struct ap_boot ap_boot;
 _Static_assert(offsetof(struct ap_boot, cr0) == 0 && offsetof(struct ap_boot, cr4) == 8 &&
@@ -89,7 +91,7 @@ static bool madt_cpus(struct fw_cpus *c)
 		log_info("smp: no ACPI RSDP; trying the MP table");
 		return false;
 	}
-	s = fw_madt_cpus(&firmware_memory, &r, c, &where);
+	s = fw_madt_read(&firmware_memory, &r, c, &madt_irqs, &where);
 	if (s != FW_OK) {
 		log_warn("smp: ACPI %s (RSDP from %s): %s at %#lx; trying the MP table",
 			 r.xsdt ? "XSDT" : "RSDT", from, fw_strerror(s), where);
@@ -97,6 +99,7 @@ static bool madt_cpus(struct fw_cpus *c)
 	}
 	log_info("smp: processors from ACPI's MADT (RSDP revision %u from %s, %s)", r.revision,
 		 from, r.xsdt ? "XSDT" : "RSDT");
+	madt_found = true;
 	return true;
 }
 

@@ -10,6 +10,7 @@
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fwtables.h"
@@ -49,6 +50,9 @@ extern struct cpu cpus[MAX_CPUS];
 extern unsigned n_cpus;      /* processors listed (up to MAX_CPUS), the boot CPU first */
 extern unsigned cpus_online; /* of them online, the boot CPU included */
 extern uint64_t ap_trampoline_page; /* physical; 0 if no AP was started */
+/* The MADT's interrupt routing (irq.c routes through it), valid if madt_found. */
+extern struct fw_irqs madt_irqs;
+extern bool madt_found;
 
 /*
  * What ap_start64 (trampoline.S) loads before calling ap_main(cpu): the

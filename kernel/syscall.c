@@ -558,14 +558,14 @@ static enum moat_status sys_vcpu_recall(struct trap_frame *r)
 
 /* --- devices ------------------------------------------------------------ */
 
-/* SYS_IRQ_BIND (irq, ntfn): irq_bind refuses the cascade line and a bound one. */
+/* SYS_IRQ_BIND (irq, ntfn): irq_bind refuses the cascade line, one with no pin and a bound one. */
 static enum moat_status sys_irq_bind(struct trap_frame *r)
 {
 	const uint64_t irq_slot = r->rdi, ntfn_slot = r->rsi;
 	struct cap *irq, *n;
 	CHECK(cap_lookup(SELF, irq_slot, OBJ_IRQ, RIGHT_W, &irq), "irq");
 	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_W, &n), "ntfn");
-	CHECK(irq_bind(irq->irq, n->notification, n->badge), "irq (cascade or bound)");
+	CHECK(irq_bind(irq->irq, n->notification, n->badge), "irq (cascade, no pin, or bound)");
 	return OK;
 }
 

@@ -2,15 +2,28 @@
 #ifndef KERNEL_TRAP_H
 #define KERNEL_TRAP_H
 
-/* Vector assignment. */
-#define VEC_PIC_BASE      32  /* legacy 8259s, remapped here and masked */
+/*
+ * Vector assignment: device IRQs come on VEC_PIC_BASE + line through the
+ * 8259s or on VEC_IOAPIC_BASE + line through the I/O APIC (irq.c), never
+ * on the kernel's own vectors (the timer, the spurious vector, and the
+ * IPIs to come, 0xf0 up; docs/smp.md).
+ */
+#define VEC_PIC_BASE      32  /* legacy 8259s, remapped here (masked when the I/O APIC serves) */
 #define VEC_TIMER         48  /* LAPIC timer */
+#define VEC_IOAPIC_BASE   64  /* ISA IRQs through the I/O APIC */
+#define VEC_DEVICE_LINES  16  /* ISA IRQs: IRQ_LINES */
+#define VEC_IPI_FIRST     0xf0 /* kept for inter-processor interrupts */
 #define VEC_LAPIC_SPURIOUS 255
 #define VEC_SYSCALL       256 /* not a vector: marks a frame saved by syscall_entry */
 #define VEC_NONE          257 /* a frame set by the kernel: leave with iretq */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+_Static_assert(VEC_PIC_BASE + VEC_DEVICE_LINES <= VEC_TIMER &&
+	       VEC_TIMER < VEC_IOAPIC_BASE &&
+	       VEC_IOAPIC_BASE + VEC_DEVICE_LINES <= VEC_IPI_FIRST &&
+	       VEC_IPI_FIRST < VEC_LAPIC_SPURIOUS, "device vectors meet the kernel's own");
 
 /* What entry.S leaves on the stack, lowest address first. */
 struct trap_frame {

@@ -294,3 +294,18 @@ TEST(cmdline_options_acpi_off)
 	CHECK(!o.no_acpi);
 	CHECK_STR(r.first, "bad acpi (only acpi=off) 'acpi=on'");
 }
+
+/* ioapic=off keeps device IRQs on the 8259s; any other value is reported and changes nothing. */
+TEST(cmdline_options_ioapic_off)
+{
+	struct kernel_options o;
+	struct reports r;
+
+	CHECK_EQ(parse("loglevel=info", &o, &r), 0);
+	CHECK(!o.no_ioapic);
+	CHECK_EQ(parse("ioapic=off", &o, &r), 0);
+	CHECK(o.no_ioapic);
+	CHECK_EQ(parse("ioapic=on ioapic", &o, &r), 2);
+	CHECK(!o.no_ioapic);
+	CHECK_STR(r.first, "bad ioapic (only ioapic=off) 'ioapic=on'");
+}

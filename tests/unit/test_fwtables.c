@@ -26,6 +26,7 @@ static const uint8_t *area_map(void *ctx, uint64_t phys, uint64_t len)
 }
 
 static const struct fw_mem mem = { area_map, 0 };
+static struct fw_irqs irqs; /* the routing each MADT read leaves */
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -78,7 +79,7 @@ TEST(fwtables_vmm_tables_list_every_processor)
 	struct fw_cpus c;
 	uint64_t where;
 	CHECK(r.xsdt && r.revision == 2);
-	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_OK);
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_OK);
 	CHECK_EQ(c.n, 4);
 	CHECK_EQ(c.found, 4);
 	for (unsigned i = 0; i < 4; i++)
@@ -96,7 +97,7 @@ TEST(fwtables_rsdt_serves_when_the_xsdt_address_is_zero)
 	reseal(rsdp, 32, 36);
 	CHECK_EQ(fw_rsdp_check(rsdp, 36, &again), FW_OK);
 	CHECK(!again.xsdt && again.root == get32(rsdp + 16) && again.root != r.root);
-	CHECK_EQ(fw_madt_cpus(&mem, &again, &c, &where), FW_OK);
+	CHECK_EQ(fw_madt_read(&mem, &again, &c, &irqs, &where), FW_OK);
 	CHECK_EQ(c.n, 2);
 }
 
@@ -134,7 +135,7 @@ TEST(fwtables_madt_with_a_bad_checksum_is_refused)
 	uint64_t where;
 	uint8_t *madt = madt_of(&r);
 	madt[44 + 3] = 9; /* the first processor's APIC ID */
-	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_ERR_CHECKSUM);
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_ERR_CHECKSUM);
 	CHECK_EQ(where, PC_BIOS_START + (uint64_t)(madt - area));
 	CHECK_EQ(c.n, 0);
 }
@@ -147,11 +148,11 @@ TEST(fwtables_table_lengths_are_checked_before_reading)
 	uint8_t *madt = madt_of(&r);
 	put32(madt + 4, 40); /* shorter than the MADT's fixed part */
 	reseal(madt, 9, 40);
-	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_ERR_LENGTH);
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_ERR_LENGTH);
 	put32(madt + 4, (uint32_t)(PC_HIGH_RAM - (PC_BIOS_START + (madt - area))) + 1);
-	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_ERR_UNMAPPED); /* past the memory */
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_ERR_UNMAPPED); /* past the memory */
 	put32(at(r.root) + 4, 0xfffffff0); /* an XSDT of 4 GiB */
-	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_ERR_LENGTH);
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_ERR_LENGTH);
 	CHECK_EQ(where, r.root);
 }
 
@@ -165,7 +166,7 @@ TEST(fwtables_root_entry_outside_memory_is_passed_by)
 	for (uint32_t off = 36; off < get32(x + 4); off += 8)
 		memset(x + off, 0xff, 8);
 	reseal(x, 9, get32(x + 4));
-	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_ERR_NOT_FOUND);
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_ERR_NOT_FOUND);
 }
 
 /* A MADT built by hand: the fixed part, then entries, sealed. */
@@ -206,7 +207,7 @@ static enum fw_status madt_parse(struct madt *m, struct fw_cpus *c)
 {
 	put32(m->b + 4, m->len);
 	reseal(m->b, 9, m->len);
-	return fw_madt_parse(m->b, m->len, c);
+	return fw_madt_parse(m->b, m->len, c, &irqs);
 }
 
 TEST(fwtables_madt_lists_enabled_and_x2apic_processors_once)
@@ -226,7 +227,7 @@ TEST(fwtables_madt_lists_enabled_and_x2apic_processors_once)
 	CHECK_EQ(c.skipped, 3);
 }
 
-/* It is an error for an entry to run past the table, or to have a length below 2. */
+/* It is an error for an entry to run past the table, to have a length below 2, or to be too short for its type. */
 TEST(fwtables_madt_entry_past_the_table_is_refused)
 {
 	struct madt m;
@@ -243,10 +244,13 @@ TEST(fwtables_madt_entry_past_the_table_is_refused)
 	madt_lapic(&m, 0, 1);
 	m.b[m.len++] = 0; /* one byte left: no room for an entry header */
 	CHECK_EQ(madt_parse(&m, &c), FW_ERR_ENTRY);
-	madt_begin(&m);
-	uint8_t short_x2apic[8] = { 9, 8 }; /* an x2APIC entry too short for its ID */
-	madt_add(&m, short_x2apic, 8);
-	CHECK_EQ(madt_parse(&m, &c), FW_ERR_ENTRY);
+	/* x2APIC, I/O APIC and override entries too short for their fields */
+	static const uint8_t too_short[3][11] = { { 9, 8 }, { 1, 11 }, { 2, 9 } };
+	for (unsigned i = 0; i < 3; i++) {
+		madt_begin(&m);
+		madt_add(&m, too_short[i], too_short[i][1]);
+		CHECK_EQ(madt_parse(&m, &c), FW_ERR_ENTRY);
+	}
 }
 
 /* More processors than the list holds: all are counted, the first FW_MAX_CPUS kept. */
@@ -262,7 +266,135 @@ TEST(fwtables_madt_with_too_many_processors_keeps_the_first)
 	CHECK_EQ(c.found, 300);
 	CHECK_EQ(c.apic_id[FW_MAX_CPUS - 1], FW_MAX_CPUS - 1);
 	put32(m.b + 4, m.len + 1); /* a length past the buffer the caller mapped */
-	CHECK_EQ(fw_madt_parse(m.b, m.len, &c), FW_ERR_LENGTH);
+	CHECK_EQ(fw_madt_parse(m.b, m.len, &c, &irqs), FW_ERR_LENGTH);
+}
+
+static void madt_ioapic(struct madt *m, uint8_t id, uint32_t address, uint32_t gsi_base)
+{
+	uint8_t e[12] = { 1, 12, id };
+	put32(e + 4, address);
+	put32(e + 8, gsi_base);
+	madt_add(m, e, 12);
+}
+
+static void madt_override(struct madt *m, uint8_t bus, uint8_t irq, uint32_t gsi, uint16_t flags)
+{
+	uint8_t e[10] = { 2, 10, bus, irq };
+	put32(e + 4, gsi);
+	memcpy(e + 8, &flags, 2);
+	madt_add(m, e, 10);
+}
+
+/* The VMM's MADT: one I/O APIC, IRQ 0 on GSI 2, the SCI (IRQ 9) level-triggered. */
+TEST(fwtables_vmm_tables_route_the_isa_irqs)
+{
+	struct fw_rsdp r = build(2);
+	struct fw_cpus c;
+	uint64_t where;
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_OK);
+	CHECK_EQ(irqs.n_ioapics, 1);
+	CHECK_EQ(irqs.ioapic[0].id, 2);
+	CHECK_EQ(irqs.ioapic[0].address, 0xfec00000);
+	CHECK_EQ(irqs.ioapic[0].gsi_base, 0);
+	CHECK_EQ(irqs.isa[0].gsi, 2);
+	CHECK(!irqs.isa[0].level && !irqs.isa[0].active_low);
+	CHECK_EQ(irqs.isa[2].gsi, FW_NO_GSI); /* IRQ 0's override took GSI 2 */
+	CHECK_EQ(irqs.isa[4].gsi, 4);
+	CHECK(!irqs.isa[4].level && !irqs.isa[4].active_low);
+	CHECK_EQ(irqs.isa[9].gsi, 9);
+	CHECK(irqs.isa[9].level && !irqs.isa[9].active_low);
+	CHECK_EQ(irqs.overridden, (1u << 0) | (1u << 9));
+	CHECK_EQ(irqs.overrides_ignored, 0);
+}
+
+/* An override's INTI flags: 0 is the ISA bus's own (edge, high); 3 is level or low. */
+TEST(fwtables_override_polarity_and_trigger_are_honoured)
+{
+	struct madt m;
+	struct fw_cpus c;
+	madt_begin(&m);
+	madt_ioapic(&m, 1, 0xfec00000, 0);
+	madt_override(&m, 0, 5, 20, 0xf);       /* active low, level */
+	madt_override(&m, 0, 7, 7, 0x1 | 0x4);  /* active high, edge, said outright */
+	madt_override(&m, 0, 3, 3, 0x3);        /* active low, edge */
+	CHECK_EQ(madt_parse(&m, &c), FW_OK);
+	CHECK_EQ(irqs.isa[5].gsi, 20);
+	CHECK(irqs.isa[5].level && irqs.isa[5].active_low);
+	CHECK(!irqs.isa[7].level && !irqs.isa[7].active_low);
+	CHECK(!irqs.isa[3].level && irqs.isa[3].active_low);
+	CHECK_EQ(irqs.isa[6].gsi, 6); /* no override: its own GSI */
+}
+
+/* It is not an error for an override to be unusable: it is ignored and counted. */
+TEST(fwtables_unusable_overrides_are_ignored)
+{
+	struct madt m;
+	struct fw_cpus c;
+	madt_begin(&m);
+	madt_ioapic(&m, 1, 0xfec00000, 0);
+	madt_override(&m, 1, 4, 20, 0);    /* not the ISA bus */
+	madt_override(&m, 0, 16, 20, 0);   /* no such ISA IRQ */
+	madt_override(&m, 0, 4, 20, 0x2);  /* reserved polarity */
+	madt_override(&m, 0, 4, 20, 0x8);  /* reserved trigger */
+	madt_override(&m, 0, 0, 2, 0);
+	madt_override(&m, 0, 0, 21, 0);    /* IRQ 0 again: the first stands */
+	madt_override(&m, 0, 8, 2, 0);     /* onto GSI 2, which IRQ 0 took */
+	CHECK_EQ(madt_parse(&m, &c), FW_OK);
+	CHECK_EQ(irqs.overrides_ignored, 6);
+	CHECK_EQ(irqs.isa[4].gsi, 4);
+	CHECK(!irqs.isa[4].level && !irqs.isa[4].active_low);
+	CHECK_EQ(irqs.isa[0].gsi, 2);
+	CHECK_EQ(irqs.isa[8].gsi, 8);
+	CHECK_EQ(irqs.overridden, 1u << 0);
+}
+
+/* An IRQ an override sends to GSI n takes the pin from IRQ n, whichever entry comes first. */
+TEST(fwtables_override_takes_the_pin_of_the_irq_it_lands_on)
+{
+	struct madt m;
+	struct fw_cpus c;
+	madt_begin(&m);
+	madt_override(&m, 0, 4, 9, 0);
+	madt_ioapic(&m, 1, 0xfec00000, 0);
+	CHECK_EQ(madt_parse(&m, &c), FW_OK);
+	CHECK_EQ(irqs.isa[4].gsi, 9);
+	CHECK_EQ(irqs.isa[9].gsi, FW_NO_GSI);
+	CHECK_EQ(irqs.isa[2].gsi, 2); /* no IRQ 0 override here: the cascade keeps its GSI */
+}
+
+/* More I/O APICs than the list holds: all are counted, the first FW_MAX_IOAPICS kept. */
+TEST(fwtables_madt_with_too_many_ioapics_keeps_the_first)
+{
+	struct madt m;
+	struct fw_cpus c;
+	madt_begin(&m);
+	for (unsigned i = 0; i < FW_MAX_IOAPICS + 2; i++)
+		madt_ioapic(&m, (uint8_t)i, 0xfec00000 + i * 0x1000, i * 24);
+	CHECK_EQ(madt_parse(&m, &c), FW_OK);
+	CHECK_EQ(irqs.n_ioapics, FW_MAX_IOAPICS);
+	CHECK_EQ(irqs.ioapics_found, FW_MAX_IOAPICS + 2);
+	CHECK_EQ(irqs.ioapic[FW_MAX_IOAPICS - 1].gsi_base, (FW_MAX_IOAPICS - 1) * 24);
+}
+
+/* A GSI belongs to the I/O APIC whose pins cover it; the first listed if two claim it. */
+TEST(fwtables_gsi_finds_its_ioapic_and_pin)
+{
+	struct madt m;
+	struct fw_cpus c;
+	unsigned pins[3] = { 24, 16, 8 }, pin = 99;
+	madt_begin(&m);
+	madt_ioapic(&m, 1, 0xfec00000, 0);
+	madt_ioapic(&m, 2, 0xfec01000, 24);
+	madt_ioapic(&m, 3, 0xfec02000, 10); /* overlaps the first */
+	CHECK_EQ(madt_parse(&m, &c), FW_OK);
+	CHECK_EQ(fw_gsi_ioapic(&irqs, pins, 23, &pin), 0);
+	CHECK_EQ(pin, 23);
+	CHECK_EQ(fw_gsi_ioapic(&irqs, pins, 24, &pin), 1);
+	CHECK_EQ(pin, 0);
+	CHECK_EQ(fw_gsi_ioapic(&irqs, pins, 10, &pin), 0);
+	CHECK_EQ(pin, 10);
+	CHECK_EQ(fw_gsi_ioapic(&irqs, pins, 40, &pin), -1);
+	CHECK_EQ(fw_gsi_ioapic(&irqs, pins, FW_NO_GSI, &pin), -1);
 }
 
 /* An MP floating pointer at 0xF0000 and its table at 0xF1000: processors 0 and 1 (disabled), 2. */
@@ -342,6 +474,6 @@ TEST(fwtables_root_table_with_a_bad_checksum_is_refused)
 	struct fw_cpus c;
 	uint64_t where;
 	at(r.root)[10] ^= 1; /* its OEM ID */
-	CHECK_EQ(fw_madt_cpus(&mem, &r, &c, &where), FW_ERR_CHECKSUM);
+	CHECK_EQ(fw_madt_read(&mem, &r, &c, &irqs, &where), FW_ERR_CHECKSUM);
 	CHECK_EQ(where, r.root);
 }
