@@ -56,7 +56,32 @@ static enum ktest_result aps_run_on_tables_of_their_own(void)
 		CHECK(base == (uint64_t)c->tss);
 		for (unsigned s = (gdt_pointer.limit + 1) / 8; s < GDT_BYTES / 8; s++)
 			CHECK(c->gdt[s] == 0);
-		CHECK(c->tss->tss.ist[0] && c->tss->tss.ist[1] && c->tss->tss.iomap_base == IOMAP_NONE);
+		CHECK(c->tss->tss.iomap_base == IOMAP_NONE);
+	}
+	return KT_PASS;
+}
+
+/*
+ * Every CPU that runs kernel code finds its own struct cpu through GS
+ * (percpu.h): the boot CPU here, each AP as it wrote down before parking;
+ * KERNEL_GS_BASE holds no task's value yet; and the top of each IST stack
+ * names the CPU whose TSS points there (trap_paranoid reads it).
+ */
+static enum ktest_result each_cpu_finds_its_own_struct_cpu(void)
+{
+	CHECK(rdmsr(MSR_GS_BASE) == (uint64_t)&cpus[0] && this_cpu() == &cpus[0]);
+	CHECK(percpu->id == 0 && percpu->tss == &tss_area);
+	for (unsigned i = 0; i < n_cpus; i++) {
+		const struct cpu *c = &cpus[i];
+		if (c->state != CPU_ONLINE)
+			continue;
+		if (i > 0)
+			CHECK(c->gs_base_seen == (uint64_t)c && c->kernel_gs_base_seen == 0);
+		CHECK(c->self == c);
+		for (unsigned s = 0; s < IST_STACKS; s++) {
+			uint64_t top = c->tss->tss.ist[s];
+			CHECK(top && top % 16 == 0 && *(struct cpu **)top == c);
+		}
 	}
 	return KT_PASS;
 }
@@ -106,6 +131,7 @@ const struct ktest ktest_smp_cases[] = {
 #define T(fn) { #fn, fn }
 	T(cpus_started_as_configured),
 	T(aps_run_on_tables_of_their_own),
+	T(each_cpu_finds_its_own_struct_cpu),
 	T(boot_cpu_keeps_its_tables),
 	T(trampoline_page_out_of_reach),
 	T(aps_stay_parked),

@@ -51,6 +51,7 @@ void idt_init(void)
 		set_gate(v, 0);
 	set_gate(2, IST_NMI);
 	set_gate(8, IST_DOUBLE_FAULT);
+	set_gate(18, IST_MACHINE_CHECK);
 	idt_pointer = (struct desc_ptr){ sizeof(idt) - 1, (uint64_t)idt };
 	asm volatile("lidt %0" : : "m"(idt_pointer));
 }
