@@ -161,8 +161,7 @@ trap_paranoid:
 syscall_entry:
 	swapgs				/* this CPU's struct cpu (percpu.h) */
 	mov	%rsp, %gs:CPU_USER_RSP
-	mov	%gs:CPU_TSS, %rsp
-	mov	4(%rsp), %rsp		/* tss.rsp[0]: the end of current->regs */
+	mov	%gs:CPU_TSS_RSP0, %rsp	/* the end of current->regs */
 	pushq	$SEL_UDATA
 	pushq	%gs:CPU_USER_RSP
 	pushq	%r11

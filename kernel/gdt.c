@@ -15,8 +15,6 @@
 #include "layout.h"
 #include "smp.h"
 
-struct tss_area tss_area;
-
 static uint8_t boot_ist_stacks[IST_STACKS][KSTACK_SIZE] __attribute__((aligned(16)));
 
 /*
@@ -93,10 +91,9 @@ void gdt_load(const struct desc_ptr *ptr)
 void gdt_init(void)
 {
 	struct cpu *c = &cpus[0];
-	gdt_build(gdt, &tss_area, boot_ist_stacks[0], c, &gdt_pointer);
+	gdt_build(gdt, &c->tss, boot_ist_stacks[0], c, &gdt_pointer);
 	gdt_load(&gdt_pointer);
 	c->gdt = gdt;
-	c->tss = &tss_area;
 	c->gdtr = gdt_pointer;
 	c->stack_top = (uint64_t)kernel_stack_top;
 	cpu_set_self(c);
@@ -111,8 +108,7 @@ void tss_reload(void)
 
 void tss_load_iomap(const uint8_t *bitmap)
 {
-	struct tss_area *t = percpu->tss;
-	for (unsigned i = 0; i < sizeof(t->iomap); i++)
-		t->iomap[i] = bitmap[i];
+	for (unsigned i = 0; i < sizeof(percpu->tss.iomap); i++)
+		percpu->tss.iomap[i] = bitmap[i];
 }
 

@@ -34,7 +34,6 @@ struct tss_area {
 
 #define IOMAP_NONE (sizeof(struct tss_area))
 
-extern struct tss_area tss_area;
 
 /* An operand of lgdt/lidt and sgdt/sidt. */
 struct desc_ptr {
@@ -46,7 +45,7 @@ struct desc_ptr {
 extern struct desc_ptr gdt_pointer, idt_pointer;
 
 struct cpu;
-/* The boot CPU's GDT and TSS (tss_area), loaded, and its GS base set (cpus[0]). */
+/* The boot CPU's GDT and TSS (cpus[0]'s), loaded, and its GS base set. */
 void gdt_init(void);
 /*
  * Another CPU's (smp.c): the same segments in a table of its own, of

@@ -137,16 +137,19 @@ static enum hw_check msr_check(unsigned i)
 }
 
 /*
- * The segment bases in a syscall of current: GS base is the kernel's, and
- * current, which entered user mode last, owns FS base and KERNEL_GS_BASE
- * (fsgs.h), whose values are its own to choose where it can (FSGSBASE).
+ * The segment bases in a syscall of current (fsgs.h): GS base is the
+ * kernel's; FS base and KERNEL_GS_BASE are current's own if it uses them
+ * (it owns them, with CR4.FSGSBASE set: their values are its to choose),
+ * and 0 otherwise, with CR4.FSGSBASE clear so that it cannot change them
+ * unseen.
  */
 static void check_segment_bases(void)
 {
+	const struct thread *owner = percpu->fsgs_owner;
 	expect(HW_GS_BASE, rdmsr(MSR_GS_BASE), (uint64_t)this_cpu());
-	expect(HW_FS_BASE, (uint64_t)percpu->fsgs_owner, fsgs_on ? (uint64_t)current : 0);
-	expect(HW_KERNEL_GS_BASE, (uint64_t)percpu->fsgs_owner, fsgs_on ? (uint64_t)current : 0);
-	if (!fsgs_on) {
+	expect(HW_FS_BASE, (uint64_t)owner, (uint64_t)current->fsgs_self);
+	expect(HW_CONTROL_REGS, read_cr4() & CR4_FSGSBASE, owner ? CR4_FSGSBASE : 0);
+	if (!owner) {
 		expect(HW_FS_BASE, rdmsr(MSR_FS_BASE), 0);
 		expect(HW_KERNEL_GS_BASE, rdmsr(MSR_KERNEL_GS_BASE), 0);
 	}
@@ -158,7 +161,7 @@ static void check_msrs(void)
 		expect(msr_check(i), rdmsr(msrs[i]), boot.msr_values[i]);
 	expect(HW_CONTROL_REGS, read_cr0() & ~CR0_CD_NW, boot.cr0 & ~CR0_CD_NW);
 	expect(HW_CACHE_CONTROL, read_cr0() & CR0_CD_NW, boot.cr0 & CR0_CD_NW);
-	expect(HW_CONTROL_REGS, read_cr4(), boot.cr4);
+	expect(HW_CONTROL_REGS, read_cr4() & ~CR4_FSGSBASE, boot.cr4); /* its own check below */
 	expect(HW_CONTROL_REGS, rdmsr(MSR_EFER), boot.efer);
 }
 
@@ -192,7 +195,7 @@ static bool port_allowed(const struct task *t, unsigned port)
 static void check_tss(void)
 {
 	struct task *t = current->task;
-	const struct tss_area *tss = percpu->tss;
+	const struct tss_area *tss = &this_cpu()->tss;
 	expect(HW_TSS_RSP0, tss->tss.rsp[0], (uint64_t)(&current->regs + 1));
 	if (!t || active_task != t)
 		return;

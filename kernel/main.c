@@ -75,7 +75,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	paging_init(pmm.nframes * PAGE_SIZE);
 	lapic_init();
 	fpu_init(); /* before any vCPU: its host CR0 and CR4 come from these */
-	fsgs_init(); /* the same: CR4.FSGSBASE */
+	fsgs_init();
 	irq_enable();
 	syscall_init(); /* before svm_init, which saves the host's syscall MSRs */
 	svm_probe(); /* before vmx_probe, which names SVM when there is no VMX */

@@ -17,11 +17,12 @@
 #ifndef KERNEL_PERCPU_H
 #define KERNEL_PERCPU_H
 
-#define CPU_SELF      0
-#define CPU_CURRENT   8
-#define CPU_TSS       16
-#define CPU_STACK_TOP 24
-#define CPU_USER_RSP  32
+#define CPU_TSS_RSP0  4    /* the TSS comes first: its rsp[0] */
+#define CPU_TSS_BYTES 8304 /* sizeof(struct tss_area) */
+#define CPU_SELF      (CPU_TSS_BYTES + 0)
+#define CPU_CURRENT   (CPU_TSS_BYTES + 8)
+#define CPU_STACK_TOP (CPU_TSS_BYTES + 16)
+#define CPU_USER_RSP  (CPU_TSS_BYTES + 24)
 #define IST_CPU_SLOT  16 /* the top 16 bytes of each IST stack hold its CPU's struct cpu * */
 
 #ifndef __ASSEMBLER__
@@ -45,12 +46,14 @@ enum cpu_state {
  * One processor: cpus[id] (smp.h).  The fields up to fsgs_owner are the
  * CPU's own running state, written only by that CPU.  The *_seen fields
  * are written by an AP itself once, before it goes online, and read by the
- * boot CPU after.
+ * boot CPU after.  The TSS lives here, not behind a pointer, so that
+ * syscall_entry and every switch of threads reach its rsp0 in one
+ * %gs-relative access.
  */
 struct cpu {
+	struct tss_area tss;       /* its TSS: rsp0 (CPU_TSS_RSP0) is current's register frame */
 	struct cpu *self;          /* CPU_SELF: this_cpu() */
 	struct thread *current;    /* CPU_CURRENT: the running thread (or none) */
-	struct tss_area *tss;      /* CPU_TSS: its TSS; rsp0 is current's register frame */
 	uint64_t stack_top;        /* CPU_STACK_TOP: its one kernel stack (KSTACK_SIZE) */
 	uint64_t user_rsp;         /* CPU_USER_RSP: syscall_entry's place for the caller's rsp */
 	struct task *active_task;  /* whose page tables CR3 holds (task.h) */
@@ -75,11 +78,18 @@ struct cpu {
 
 /*
  * The running CPU's struct cpu, seen through GS: `percpu->field` is one
- * %gs-relative access (GCC's __seg_gs address space, where address 0 is
- * valid).  Only for kernel code after cpu_set_self, never between an
- * entry from user mode and its SWAPGS.
+ * %gs-relative access (GCC's __seg_gs address space).  Only for kernel
+ * code after cpu_set_self, never between an entry from user mode and its
+ * SWAPGS.  The address is that of a symbol whose value is 0
+ * (percpu_origin, smp.c), not the constant 0: GCC 12 takes a store
+ * through a constant address for one nobody else can see, and drops it
+ * before a call that does not return (the rsp0 that enter_user's caller
+ * sets, for one), while a symbol's memory is everyone's.  (GCC then
+ * writes %gs:disp(%rip) with disp = offset - rip, which the kernel's
+ * place in the top 2 GiB keeps in range: the same one instruction.)
  */
-#define percpu ((__seg_gs struct cpu *)0)
+extern char percpu_origin[];
+#define percpu ((__seg_gs struct cpu *)(uintptr_t)percpu_origin)
 
 /* The running CPU's struct cpu as an ordinary pointer. */
 static inline struct cpu *this_cpu(void)
@@ -104,7 +114,7 @@ static inline void descriptor_tables_reload(void)
 /* rsp0: where the CPU (and syscall_entry) saves a frame on entry from user mode. */
 static inline void tss_set_kernel_stack(uint64_t rsp0)
 {
-	percpu->tss->tss.rsp[0] = rsp0;
+	percpu->tss.tss.rsp[0] = rsp0;
 }
 
 /* A VM exit (VMX) cut TR's limit: the next task with the I/O bitmap reloads TR first. */
@@ -116,7 +126,7 @@ static inline void tss_limit_cut_by_vm_exit(void)
 /* With the bitmap off, every port access from ring 3 faults. */
 static inline void tss_enable_iomap(bool on)
 {
-	percpu->tss->tss.iomap_base = on ? sizeof(struct tss) : IOMAP_NONE;
+	percpu->tss.tss.iomap_base = on ? sizeof(struct tss) : IOMAP_NONE;
 }
 
 #endif /* __ASSEMBLER__ */

@@ -23,19 +23,22 @@
 #define AP_WAIT_MS  200
 #define XAPIC_MAX_ID 0xfe     /* 0xff is the broadcast destination */
 #define GDT_PAGES   (GDT_BYTES / PAGE_SIZE)
-#define TSS_PAGES   ((sizeof(struct tss_area) + PAGE_SIZE - 1) / PAGE_SIZE)
 #define STACK_PAGES (KSTACK_SIZE / PAGE_SIZE)
 /* The kernel stack, then the IST stacks */
-#define AP_PAGES    (GDT_PAGES + TSS_PAGES + (1 + IST_STACKS) * STACK_PAGES)
+#define AP_PAGES    (GDT_PAGES + (1 + IST_STACKS) * STACK_PAGES)
 #define LOW_MEMORY  0xa0000   /* conventional memory ends; the page must lie below */
-/* CR4 bits an AP takes from the boot CPU: paging, protections, FPU, FSGSBASE; not VMXE (per CPU). */
+/* CR4 bits an AP takes from the boot CPU: paging, protections and FPU; not VMXE, set per CPU. */
 #define CR4_AP_BITS (CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT | \
-		     CR4_UMIP | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP | CR4_FSGSBASE)
+		     CR4_UMIP | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
 
 struct cpu cpus[MAX_CPUS];
-_Static_assert(offsetof(struct cpu, self) == CPU_SELF && offsetof(struct cpu, current) == CPU_CURRENT
-	       && offsetof(struct cpu, tss) == CPU_TSS && offsetof(struct cpu, stack_top) == CPU_STACK_TOP
-	       && offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "entry.S reads struct cpu by offset");
+/* percpu.h: the origin of %gs-relative addresses, as a symbol. */
+asm(".globl percpu_origin\n.set percpu_origin, 0");
+_Static_assert(offsetof(struct cpu, tss.tss.rsp[0]) == CPU_TSS_RSP0 &&
+	       sizeof(struct tss_area) == CPU_TSS_BYTES && offsetof(struct cpu, self) == CPU_SELF &&
+	       offsetof(struct cpu, current) == CPU_CURRENT &&
+	       offsetof(struct cpu, stack_top) == CPU_STACK_TOP &&
+	       offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "entry.S reads struct cpu by offset");
 unsigned n_cpus, cpus_online;
 uint64_t ap_trampoline_page;
 struct ap_boot ap_boot;
@@ -158,11 +161,10 @@ static bool ap_alloc(struct cpu *c)
 		return false;
 	uint8_t *p = phys_to_virt(phys);
 	memset(p, 0, AP_PAGES * PAGE_SIZE);
-	uint8_t *stacks = p + (GDT_PAGES + TSS_PAGES) * PAGE_SIZE;
+	uint8_t *stacks = p + GDT_PAGES * PAGE_SIZE;
 	c->gdt = (uint64_t *)p;
-	c->tss = (struct tss_area *)(p + GDT_PAGES * PAGE_SIZE);
 	c->stack_top = (uint64_t)stacks + KSTACK_SIZE;
-	gdt_build(c->gdt, c->tss, stacks + KSTACK_SIZE, c, &c->gdtr);
+	gdt_build(c->gdt, &c->tss, stacks + KSTACK_SIZE, c, &c->gdtr);
 	return true;
 }
 

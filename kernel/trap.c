@@ -8,6 +8,7 @@
  */
 #include "entry.h"
 #include "fpu.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "ipc.h"
 #include "thread.h"
@@ -187,6 +188,8 @@ void trap_from_user(struct trap_frame *f)
 		interrupt(regs);
 	else if (regs->vector == 7)
 		fpu_trap(current); /* #NM: CR0.TS said its state is not in the registers */
+	else if (regs->vector == 6 && fsgs_trap(current))
+		return_to_user(); /* #UD at its first FSGSBASE instruction: runs it again, now allowed */
 	else if (regs->vector != 2)
 		ipc_fault(current, regs->vector, regs->error, regs->vector == 14 ? read_cr2() : 0);
 	return_to_user();

@@ -133,7 +133,7 @@ static void setup_host(struct vcpu *v)
 	v->vmx.host_cr3 = paging_kernel_pml4();
 	v->vmx.host_task = 0;
 	v->vmx.entered_from = HOST_TABLES_UNKNOWN;
-	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CR4, read_cr4() & ~CR4_FSGSBASE); /* an exit leaves no task's bases (fsgs.h) */
 	vmwrite(HOST_CS_SEL, SEL_KCODE);
 	vmwrite(HOST_SS_SEL, SEL_KDATA);
 	vmwrite(HOST_DS_SEL, SEL_KDATA);
@@ -143,7 +143,7 @@ static void setup_host(struct vcpu *v)
 	vmwrite(HOST_TR_SEL, SEL_TSS);
 	vmwrite(HOST_FS_BASE, 0); /* no task's bases after an exit (fsgs.h) */
 	vmwrite(HOST_GS_BASE, (uint64_t)this_cpu()); /* the kernel's GS (percpu.h) */
-	vmwrite(HOST_TR_BASE, (uint64_t)percpu->tss);
+	vmwrite(HOST_TR_BASE, (uint64_t)&this_cpu()->tss);
 	vmwrite(HOST_GDTR_BASE, percpu->gdtr.base); /* the limits: descriptor_tables_reload() */
 	vmwrite(HOST_IDTR_BASE, idt_pointer.base);
 	vmwrite(HOST_SYSENTER_CS, 0);
