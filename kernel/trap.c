@@ -166,6 +166,7 @@ void trap_dispatch(struct trap_frame *f)
 		trap_probe.error = f->error;
 		trap_probe.cr2 = read_cr2();
 		trap_probe.rip = f->rip;
+		trap_probe.gs_base = rdmsr(MSR_GS_BASE);
 		f->rip = trap_probe.resume;
 		trap_probe.resume = 0;
 		return;
