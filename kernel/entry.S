@@ -3,11 +3,22 @@
  * stack look the same (a dummy error code where the CPU pushes none, then
  * the vector number), and one common path saves the registers as a
  * struct trap_frame (trap.h) and calls trap_dispatch(frame).
+ *
+ * GS: in ring 0 the kernel's GS base is this CPU's struct cpu (percpu.h)
+ * and KERNEL_GS_BASE holds the task's.  Every way in from ring 3 starts
+ * with SWAPGS and every way out ends with one, as late as it can, so that
+ * only the instructions between SYSCALL and the first SWAPGS, and between
+ * the last SWAPGS and SYSRET/IRETQ, run in ring 0 on the task's GS.  Only
+ * two kinds of event can land there: an IRETQ that faults (trap_common
+ * knows its address) and NMI, #DF and #MC (trap_paranoid).
  */
 #include "fastpath.h"
 #include "layout.h"
+#include "percpu.h"
 #include "trap.h"
 
+
+#define MSR_GS_BASE_ASM 0xc0000101 /* MSR_GS_BASE (x86regs.h) */
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
@@ -25,7 +36,11 @@ trap_stubs:
 	pushq	$0
 	.endif
 	pushq	$vec
+	.if vec == 2 || vec == 8 || vec == 18	/* NMI, #DF, #MC: on IST stacks */
+	jmp	trap_paranoid
+	.else
 	jmp	trap_common
+	.endif
 	vec = vec + 1
 	.endr
 
@@ -66,13 +81,20 @@ trap_stubs:
 .endm
 
 #define FRAME_VECTOR (8 * 15)	/* after the 15 registers */
-#define FRAME_CS (8 * 18)	/* 15 registers, vector, error code, rip */
+#define FRAME_RIP (8 * 17)	/* 15 registers, vector, error code */
+#define FRAME_CS (8 * 18)
+#define FRAME_END (8 * 22)	/* rip, cs, rflags, rsp, ss */
 
 /*
  * From user mode the CPU has switched to TSS.rsp0, the end of the current
  * thread's saved registers, so the frame lands in struct thread; we then
  * move to the kernel stack, which holds nothing across a block, and never
  * come back here: the way out is return_to_user.
+ *
+ * From ring 0, GS is the kernel's, except when enter_user's IRETQ refused
+ * the task's frame: that fault comes after enter_user's SWAPGS, so it
+ * swaps back (as Linux's error_entry does for its IRET), and the kernel
+ * then leaves through return_to_user, whose SWAPGS pairs with this one.
  */
 trap_common:
 	PUSH_GPRS
@@ -80,14 +102,55 @@ trap_common:
 	cld
 	testb	$3, FRAME_CS(%rsp)
 	jz	1f
-	lea	kernel_stack_top(%rip), %rsp
+	swapgs				/* from user mode: this CPU's struct cpu */
+trap_user:
+	mov	%gs:CPU_STACK_TOP, %rsp
 	pushq	$2			/* from user mode: AC too is the user's, not ours */
 	popfq
 	call	trap_from_user
 	ud2
-1:	call	trap_dispatch
+1:	lea	enter_user_iret(%rip), %rax
+	cmp	%rax, FRAME_RIP(%rsp)
+	jne	2f
+	swapgs				/* the IRETQ to the task faulted: GS was the task's */
+2:	call	trap_dispatch
 	POP_GPRS
 	add	$16, %rsp		/* vector and error code */
+	iretq
+
+/*
+ * NMI, #DF and #MC, each on an IST stack of its own CPU.  They can strike
+ * in ring 0 between SYSCALL and syscall_entry's SWAPGS, or between
+ * enter_user's SWAPGS and its SYSRET or IRETQ, where GS is the task's (a
+ * value the task chose, which may name kernel memory).  So from ring 0
+ * this entry never guesses which GS it has: it saves the GS base as it
+ * finds it, loads its CPU's struct cpu from the top of the IST stack
+ * (gdt_build puts it there) and writes the saved base back before its
+ * IRETQ.  From ring 3 GS is the task's and it joins trap_common.
+ */
+trap_paranoid:
+	PUSH_GPRS
+	mov	%rsp, %rdi
+	cld
+	testb	$3, FRAME_CS(%rsp)
+	jz	1f
+	swapgs
+	jmp	trap_user
+1:	mov	$MSR_GS_BASE_ASM, %ecx
+	rdmsr
+	mov	%eax, %r12d		/* r12, r13: kept across the call (saved in the frame) */
+	mov	%edx, %r13d
+	mov	FRAME_END(%rsp), %rax	/* struct cpu *, at the IST stack's top */
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	wrmsr
+	call	trap_dispatch
+	mov	$MSR_GS_BASE_ASM, %ecx
+	mov	%r12d, %eax
+	mov	%r13d, %edx
+	wrmsr
+	POP_GPRS
+	add	$16, %rsp
 	iretq
 
 /*
@@ -96,10 +159,11 @@ trap_common:
  */
 	.globl syscall_entry
 syscall_entry:
-	mov	%rsp, syscall_user_rsp(%rip)
-	mov	tss_area+4(%rip), %rsp	/* tss.rsp[0]: the end of current->regs */
+	swapgs				/* this CPU's struct cpu (percpu.h) */
+	mov	%rsp, %gs:CPU_USER_RSP
+	mov	%gs:CPU_TSS_RSP0, %rsp	/* the end of current->regs */
 	pushq	$SEL_UDATA
-	pushq	syscall_user_rsp(%rip)
+	pushq	%gs:CPU_USER_RSP
 	pushq	%r11
 	pushq	$SEL_UCODE
 	pushq	%rcx
@@ -107,7 +171,7 @@ syscall_entry:
 	pushq	$VEC_SYSCALL
 	PUSH_GPRS
 	mov	%rsp, %rdi		/* &current->regs, for the fast path */
-	lea	kernel_stack_top(%rip), %rsp
+	mov	%gs:CPU_STACK_TOP, %rsp
 	cld
 	cmp	$FASTPATH_SYS_CALL, %rax
 	jne	1f
@@ -134,11 +198,11 @@ syscall_entry:
  * iretq from a copy of the frame on the kernel stack: if iretq faults (on
  * Intel it does for a non-canonical rip too), the exception lands there,
  * and trap_dispatch sees it at enter_user_iret and makes it the thread's
- * own fault.
+ * own fault.  The SWAPGS that gives the task its GS base is the last
+ * instruction before SYSRETQ or IRETQ.
  */
-#define FRAME_RIP (8 * 17)	/* 15 registers, vector, error code */
 #define USER_TOP_ASM 0x00007ffffffff000	/* USER_TOP (moat/abi.h) */
-#define IRET_COPY (kernel_stack_top - 40)
+#define IRET_COPY (-40)			/* from this CPU's kernel stack top */
 
 	.globl enter_user
 enter_user:
@@ -152,13 +216,17 @@ enter_user:
 	mov	16(%rsp), %rcx		/* rip */
 	mov	32(%rsp), %r11		/* rflags */
 	mov	40(%rsp), %rsp		/* user stack: interrupts stay off until sysret */
+	swapgs
 	sysretq
-1:	.irp	word, 0, 1, 2, 3, 4	/* rip, cs, rflags, rsp, ss */
+1:	mov	%gs:CPU_STACK_TOP, %rcx
+	.irp	word, 0, 1, 2, 3, 4	/* rip, cs, rflags, rsp, ss */
 	mov	FRAME_RIP + 8 * \word(%rsp), %rax
-	mov	%rax, IRET_COPY + 8 * \word(%rip)
+	mov	%rax, IRET_COPY + 8 * \word(%rcx)
 	.endr
 	POP_GPRS
-	lea	IRET_COPY(%rip), %rsp
+	mov	%gs:CPU_STACK_TOP, %rsp
+	lea	IRET_COPY(%rsp), %rsp
+	swapgs
 	.globl enter_user_iret
 enter_user_iret:
 	iretq
@@ -177,7 +245,7 @@ vmx_launch:
 	vmlaunch
 	jmp	2f
 1:	vmresume
-2:	lea	kernel_stack_top(%rip), %rsp
+2:	mov	%gs:CPU_STACK_TOP, %rsp	/* a failed entry loads no host state: GS is ours */
 	call	vmx_entry_failed
 	ud2
 
@@ -188,7 +256,7 @@ vmx_launch:
 	.globl vmx_exit_entry
 vmx_exit_entry:
 	PUSH_GPRS
-	lea	kernel_stack_top(%rip), %rsp
+	mov	%gs:CPU_STACK_TOP, %rsp	/* the exit loaded GS base from HOST_GS_BASE */
 	cld
 	call	vmx_exit
 	ud2
@@ -224,18 +292,16 @@ svm_launch:
 	mov	svm_vmcb(%rip), %rax
 	vmsave	%rax
 	mov	svm_host_state(%rip), %rax
-	vmload	%rax
+	vmload	%rax			/* GS base: this CPU's struct cpu again */
 	stgi
-	lea	kernel_stack_top(%rip), %rsp
+	mov	%gs:CPU_STACK_TOP, %rsp
 	cld
 	call	svm_exit
 	ud2
 
 	.bss
 	.balign 8
-svm_vmcb:
-	.quad 0
-syscall_user_rsp:
+svm_vmcb:			/* not %gs-relative: read while GS is the guest's */
 	.quad 0
 
 	.section .note.GNU-stack, "", @progbits

@@ -54,8 +54,6 @@ _Static_assert(AREA_ROOM >= LEGACY_BYTES + 64, "x87 and SSE state fit beside str
 #define FCW_INIT     0x037f /* FNINIT's: all exceptions masked, extended precision */
 #define MXCSR_INIT   0x1f80 /* all SIMD exceptions masked, round to nearest */
 
-struct thread *fpu_owner;
-struct thread *fpu_live;
 uint64_t fpu_xcr0;
 static uint32_t area_bytes;
 

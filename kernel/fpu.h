@@ -8,12 +8,13 @@
 #include <stdint.h>
 
 #include "object.h"
+#include "percpu.h"
 #include "x86.h"
 
-/* Whose state the registers hold (NULL: nobody's that still matters). */
-extern struct thread *fpu_owner;
-/* The thread CR0.TS is clear for: fpu_owner after its #NM, else NULL (TS is set). */
-extern struct thread *fpu_live;
+/* Whose state this CPU's registers hold (NULL: nobody's that still matters). */
+#define fpu_owner (percpu->fpu_owner)
+/* The thread this CPU's CR0.TS is clear for: fpu_owner after its #NM, else NULL (TS is set). */
+#define fpu_live (percpu->fpu_live)
 /*
  * The XCR0 the kernel runs with (0 without XSAVE): every thread's, and
  * what a vCPU's guest may enable at most.  A vCPU's own XCR0 is loaded

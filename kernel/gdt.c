@@ -4,17 +4,18 @@
  * points just past the running thread's saved registers, so a trap from
  * user mode pushes its frame straight into struct thread (and
  * syscall_entry builds the same frame there).  The IST stacks serve the
- * faults that cannot trust the current stack: a double fault (kernel
- * stack overflow) and an NMI.
+ * vectors that cannot trust the current stack: a double fault (kernel
+ * stack overflow), an NMI and a machine check (either can arrive between
+ * SYSCALL and syscall_entry's switch of stacks, on the task's rsp).
  */
 #include <stdint.h>
 
+#include "entry.h"
 #include "gdt.h"
 #include "layout.h"
+#include "smp.h"
 
-struct tss_area tss_area;
-
-static uint8_t ist_stacks[2][KSTACK_SIZE] __attribute__((aligned(16)));
+static uint8_t boot_ist_stacks[IST_STACKS][KSTACK_SIZE] __attribute__((aligned(16)));
 
 /*
  * null, kernel code, kernel data, user data, user code, TSS (two slots),
@@ -49,18 +50,22 @@ static void set_tss_descriptor(uint64_t *table, const struct tss_area *tss)
 
 /*
  * Fills one CPU's tables: table (GDT_BYTES, zeroed by the caller) gets the
- * segments and the descriptor of tss, whose I/O bitmap starts off and whose
- * IST entries get the two stack tops; *ptr is the GDTR to load.
+ * segments and the descriptor of tss, whose I/O bitmap starts off; IST
+ * entry i + 1 is the top of stack i of ist_stacks, less the slot that
+ * names cpu for trap_paranoid (entry.S); *ptr is the GDTR to load.
  */
-void gdt_build(uint64_t *table, struct tss_area *tss, uint64_t df_stack_top,
-	       uint64_t nmi_stack_top, struct desc_ptr *ptr)
+void gdt_build(uint64_t *table, struct tss_area *tss, uint8_t *ist_stacks, struct cpu *cpu,
+	       struct desc_ptr *ptr)
 {
 	for (unsigned i = 0; i < sizeof(segment_descriptors) / 8; i++)
 		table[i] = segment_descriptors[i];
 	tss->tss.iomap_base = IOMAP_NONE;
 	tss->iomap_end = 0xff;
-	tss->tss.ist[IST_DOUBLE_FAULT - 1] = df_stack_top;
-	tss->tss.ist[IST_NMI - 1] = nmi_stack_top;
+	for (unsigned i = 0; i < IST_STACKS; i++) {
+		uint64_t top = (uint64_t)ist_stacks + (i + 1) * KSTACK_SIZE - IST_CPU_SLOT;
+		*(struct cpu **)top = cpu;
+		tss->tss.ist[i] = top;
+	}
 	set_tss_descriptor(table, tss);
 	*ptr = (struct desc_ptr){ GDT_USED * 8 - 1, (uint64_t)table };
 }
@@ -82,28 +87,28 @@ void gdt_load(const struct desc_ptr *ptr)
 		     : "rax", "memory");
 }
 
-/* The boot CPU's tables, in the kernel image. */
+/* The boot CPU's tables, in the kernel image, and its per-CPU pointer (cpus[0]). */
 void gdt_init(void)
 {
-	gdt_build(gdt, &tss_area, (uint64_t)ist_stacks[0] + KSTACK_SIZE,
-		  (uint64_t)ist_stacks[1] + KSTACK_SIZE, &gdt_pointer);
+	struct cpu *c = &cpus[0];
+	gdt_build(gdt, &c->tss, boot_ist_stacks[0], c, &gdt_pointer);
 	gdt_load(&gdt_pointer);
+	c->gdt = gdt;
+	c->gdtr = gdt_pointer;
+	c->stack_top = (uint64_t)kernel_stack_top;
+	cpu_set_self(c);
 }
-
-/* The stack the CPU switches to on an interrupt or syscall from user mode. */
-bool tss_limit_short;
 
 void tss_reload(void)
 {
-	gdt[5] &= ~(2ULL << 40); /* the descriptor is busy since the last LTR: make it available */
+	percpu->gdt[5] &= ~(2ULL << 40); /* busy since the last LTR: make it available */
 	asm volatile("ltr %w0" : : "r"(SEL_TSS) : "memory");
-	tss_limit_short = false;
+	percpu->tss_limit_short = false;
 }
 
-/* Copies an 8 KiB I/O permission bitmap into the TSS (tss_enable_iomap turns it on). */
 void tss_load_iomap(const uint8_t *bitmap)
 {
-	for (unsigned i = 0; i < sizeof(tss_area.iomap); i++)
-		tss_area.iomap[i] = bitmap[i];
+	for (unsigned i = 0; i < sizeof(percpu->tss.iomap); i++)
+		percpu->tss.iomap[i] = bitmap[i];
 }
 

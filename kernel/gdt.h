@@ -4,8 +4,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IST_DOUBLE_FAULT 1
-#define IST_NMI          2
+/* The vectors that run on a stack of their own (IST): percpu.h says why. */
+#define IST_DOUBLE_FAULT  1
+#define IST_NMI           2
+#define IST_MACHINE_CHECK 3
+#define IST_STACKS        3
 
 struct tss {
 	uint32_t reserved0;
@@ -31,7 +34,6 @@ struct tss_area {
 
 #define IOMAP_NONE (sizeof(struct tss_area))
 
-extern struct tss_area tss_area;
 
 /* An operand of lgdt/lidt and sgdt/sidt. */
 struct desc_ptr {
@@ -42,50 +44,28 @@ struct desc_ptr {
 /* The GDTR and IDTR the kernel loaded at boot (gdt_init, idt_init). */
 extern struct desc_ptr gdt_pointer, idt_pointer;
 
-/*
- * Reloads the GDTR and IDTR with their real limits.  A VM exit on VMX
- * leaves both limits 0xFFFF (Intel SDM 27.5.2); the kernel restores them
- * after every exit, as KVM does.
- */
-static inline void descriptor_tables_reload(void)
-{
-	asm volatile("lgdt %0; lidt %1" : : "m"(gdt_pointer), "m"(idt_pointer) : "memory");
-}
-
-/* The boot CPU's GDT and TSS (tss_area), loaded. */
+struct cpu;
+/* The boot CPU's GDT and TSS (cpus[0]'s), loaded, and its GS base set. */
 void gdt_init(void);
 /*
  * Another CPU's (smp.c): the same segments in a table of its own, of
- * GDT_BYTES for the reason gdt.c gives, and a TSS of its own.
+ * GDT_BYTES for the reason gdt.c gives, and a TSS of its own.  Its IST
+ * stacks are the IST_STACKS stacks of KSTACK_SIZE from ist_stacks on, and
+ * the top of each names cpu (percpu.h).
  */
 #define GDT_BYTES 0x10000
-void gdt_build(uint64_t *table, struct tss_area *tss, uint64_t df_stack_top,
-	       uint64_t nmi_stack_top, struct desc_ptr *ptr);
+void gdt_build(uint64_t *table, struct tss_area *tss, uint8_t *ist_stacks, struct cpu *cpu,
+	       struct desc_ptr *ptr);
 void gdt_load(const struct desc_ptr *ptr);
 
-/* rsp0: where the CPU (and syscall_entry) saves a frame on entry from user mode. */
-static inline void tss_set_kernel_stack(uint64_t rsp0)
-{
-	tss_area.tss.rsp[0] = rsp0;
-}
+/* Copies a task's bitmap into the running CPU's TSS (tss_enable_iomap, percpu.h, turns it on). */
 void tss_load_iomap(const uint8_t *bitmap);
 /*
  * A VM exit loads TR's limit as 0x67 (Intel SDM 27.5.2), which cuts the I/O
- * bitmap off the TSS; tss_reload() restores the full limit.  Done lazily,
- * before a task that uses the bitmap runs.
+ * bitmap off the TSS; tss_reload() restores the full limit on the running
+ * CPU.  Done lazily, before a task that uses the bitmap runs
+ * (percpu->tss_limit_short).
  */
-extern bool tss_limit_short;
 void tss_reload(void);
-/* A VM exit (VMX) cut TR's limit: the next task with the I/O bitmap reloads TR first. */
-static inline void tss_limit_cut_by_vm_exit(void)
-{
-	tss_limit_short = true;
-}
-
-/* With the bitmap off, every port access from ring 3 faults. */
-static inline void tss_enable_iomap(bool on)
-{
-	tss_area.tss.iomap_base = on ? sizeof(struct tss) : IOMAP_NONE;
-}
 
 #endif

@@ -6,7 +6,10 @@
  * boot set up (kcheck_boot, called once syscall_init has run):
  *   - GDTR and IDTR base and limit (SGDT/SIDT: the tables' real sizes);
  *   - TR is the kernel's TSS and LDTR is null (STR/SLDT);
- *   - FS, GS and KERNEL_GS bases; STAR, LSTAR, CSTAR, SFMASK; SYSENTER_*;
+ *   - GS base is this CPU's struct cpu (percpu.h); FS base and
+ *     KERNEL_GS_BASE are current's own (fsgs.h: it owns them), or 0 where
+ *     a task cannot set them (no FSGSBASE);
+ *   - STAR, LSTAR, CSTAR, SFMASK; SYSENTER_*;
  *     PAT, DEBUGCTL and TSC_AUX (where RDTSCP exists): a guest has its own;
  *   - CR0 (its cache control apart), CR4, EFER; DR7 arms no breakpoint; RFLAGS has no AC, NT, TF, DF;
  *   - XCR0 is the kernel's set (fpu_xcr0): every exit puts it back after a
@@ -21,6 +24,7 @@
  */
 #include "cap.h"
 #include "fpu.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "kcheck.h"
 #include "layout.h"
@@ -59,13 +63,12 @@ static const char *const check_names[HW_CHECKS] = {
 static struct {
 	struct desc_ptr gdtr, idtr;
 	uint64_t cr0, cr4, efer;
-	uint64_t msr_values[13];
+	uint64_t msr_values[10];
 } boot;
 
-static const uint32_t msrs[13] = {
+static const uint32_t msrs[10] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
-	MSR_SYSENTER_EIP, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-	MSR_PAT, MSR_DEBUGCTL, MSR_TSC_AUX, /* TSC_AUX last: only with RDTSCP */
+	MSR_SYSENTER_EIP, MSR_PAT, MSR_DEBUGCTL, MSR_TSC_AUX, /* TSC_AUX last: only with RDTSCP */
 };
 static unsigned msr_count; /* of msrs[] this CPU has */
 
@@ -130,8 +133,26 @@ static void check_descriptor_tables(void)
 /* The check each of msrs[] belongs to. */
 static enum hw_check msr_check(unsigned i)
 {
-	return i < 4 ? HW_SYSCALL_MSRS : i < 7 ? HW_SYSENTER_MSRS :
-	       i < 10 ? HW_FS_BASE + (i - 7) : HW_OTHER_MSRS;
+	return i < 4 ? HW_SYSCALL_MSRS : i < 7 ? HW_SYSENTER_MSRS : HW_OTHER_MSRS;
+}
+
+/*
+ * The segment bases in a syscall of current (fsgs.h): GS base is the
+ * kernel's; FS base and KERNEL_GS_BASE are current's own if it uses them
+ * (it owns them, with CR4.FSGSBASE set: their values are its to choose),
+ * and 0 otherwise, with CR4.FSGSBASE clear so that it cannot change them
+ * unseen.
+ */
+static void check_segment_bases(void)
+{
+	const struct thread *owner = percpu->fsgs_owner;
+	expect(HW_GS_BASE, rdmsr(MSR_GS_BASE), (uint64_t)this_cpu());
+	expect(HW_FS_BASE, (uint64_t)owner, (uint64_t)current->fsgs_self);
+	expect(HW_CONTROL_REGS, read_cr4() & CR4_FSGSBASE, owner ? CR4_FSGSBASE : 0);
+	if (!owner) {
+		expect(HW_FS_BASE, rdmsr(MSR_FS_BASE), 0);
+		expect(HW_KERNEL_GS_BASE, rdmsr(MSR_KERNEL_GS_BASE), 0);
+	}
 }
 
 static void check_msrs(void)
@@ -140,7 +161,7 @@ static void check_msrs(void)
 		expect(msr_check(i), rdmsr(msrs[i]), boot.msr_values[i]);
 	expect(HW_CONTROL_REGS, read_cr0() & ~CR0_CD_NW, boot.cr0 & ~CR0_CD_NW);
 	expect(HW_CACHE_CONTROL, read_cr0() & CR0_CD_NW, boot.cr0 & CR0_CD_NW);
-	expect(HW_CONTROL_REGS, read_cr4(), boot.cr4);
+	expect(HW_CONTROL_REGS, read_cr4() & ~CR4_FSGSBASE, boot.cr4); /* its own check below */
 	expect(HW_CONTROL_REGS, rdmsr(MSR_EFER), boot.efer);
 }
 
@@ -174,13 +195,14 @@ static bool port_allowed(const struct task *t, unsigned port)
 static void check_tss(void)
 {
 	struct task *t = current->task;
-	expect(HW_TSS_RSP0, tss_area.tss.rsp[0], (uint64_t)(&current->regs + 1));
+	const struct tss_area *tss = &this_cpu()->tss;
+	expect(HW_TSS_RSP0, tss->tss.rsp[0], (uint64_t)(&current->regs + 1));
 	if (!t || active_task != t)
 		return;
-	expect(HW_TSS_IOMAP, tss_area.tss.iomap_base, t->has_ports ? sizeof(struct tss) : IOMAP_NONE);
+	expect(HW_TSS_IOMAP, tss->tss.iomap_base, t->has_ports ? sizeof(struct tss) : IOMAP_NONE);
 	if (!t->has_ports)
 		return;
-	if (active_ports == t && memcmp(tss_area.iomap, t->iobitmap, sizeof(tss_area.iomap)))
+	if (active_ports == t && memcmp(tss->iomap, t->iobitmap, sizeof(tss->iomap)))
 		fail(HW_TSS_IOMAP, 1, 0);
 	static const unsigned probes[] = { 0, 0x3f, 0x40, 0x43, 0x44, 0x80, 0x3f8, 0xcf8, 0xffff };
 	for (unsigned i = 0; i < ARRAY_LEN(probes); i++) {
@@ -219,6 +241,7 @@ void kcheck_hardware(unsigned *broken)
 	broken_count = broken;
 	check_descriptor_tables();
 	check_msrs();
+	check_segment_bases();
 	check_flags_and_debug();
 	check_tss();
 	check_cr3();

@@ -182,6 +182,36 @@ static enum ktest_result probe_stays_quiet_without_fault(void)
 	return KT_PASS;
 }
 
+/*
+ * An NMI in ring 0 while GS is a task's (as between SYSCALL and
+ * syscall_entry's SWAPGS, here made with a SWAPGS of our own) runs on
+ * this CPU's struct cpu, and leaves GS as it found it (entry.S,
+ * trap_paranoid).  The NMI comes from this CPU's own local APIC.
+ */
+static enum ktest_result nmi_in_the_swapgs_window_keeps_both_gs(void)
+{
+	const uint64_t task_gs = 0x1000, kernel_gs = rdmsr(MSR_KERNEL_GS_BASE);
+	volatile uint32_t *icr = lapic_aim_ipi_at_self();
+	wrmsr(MSR_KERNEL_GS_BASE, task_gs);
+	trap_probe.vector = NO_FAULT;
+	trap_probe.gs_base = 0;
+	asm volatile("movq $1f, trap_probe(%%rip)\n\t"
+		     "swapgs\n\t"
+		     "movl %1, (%0)\n\t"          /* the NMI: it resumes at 1 */
+		     "mov $100000, %%ecx\n"
+		     "2:\tdec %%ecx\n\t"
+		     "jnz 2b\n"
+		     "1:\tswapgs"
+		     : : "r"(icr), "r"(LAPIC_ICR_NMI) : "rcx", "memory", "cc");
+	trap_probe.resume = 0;
+	uint64_t gs = rdmsr(MSR_GS_BASE), kgs = rdmsr(MSR_KERNEL_GS_BASE);
+	wrmsr(MSR_KERNEL_GS_BASE, kernel_gs);
+	CHECK(trap_probe.vector == 2);
+	CHECK(trap_probe.gs_base == (uint64_t)this_cpu());
+	CHECK(gs == (uint64_t)this_cpu() && kgs == task_gs);
+	return KT_PASS;
+}
+
 static enum ktest_result tss_loaded(void)
 {
 	uint16_t tr;
@@ -335,6 +365,7 @@ static const struct ktest boot_suite[] = {
 	T(trap_catches_noncanonical_access),
 	T(trap_catches_breakpoint),
 	T(probe_stays_quiet_without_fault),
+	T(nmi_in_the_swapgs_window_keeps_both_gs),
 	T(tss_loaded),
 	T(gdt_fills_every_selector_a_limit_reaches),
 	T(smep_and_smap_on),

@@ -28,7 +28,7 @@ static enum ktest_result cpus_started_as_configured(void)
 		if (i < want)
 			CHECK(cpus[i].state == CPU_ONLINE);
 		else
-			CHECK(cpus[i].state == CPU_STOPPED && !cpus[i].gdt && !cpus[i].tss);
+			CHECK(cpus[i].state == CPU_STOPPED && !cpus[i].gdt && !cpus[i].tss.tss.ist[0]);
 	}
 	CHECK(!!ap_trampoline_page == (want > 1)); /* cpus=1: no AP ran any code of ours */
 	return KT_PASS;
@@ -46,17 +46,41 @@ static enum ktest_result aps_run_on_tables_of_their_own(void)
 		CHECK(c->apic_id_seen == c->apic_id);
 		CHECK(c->gdtr_seen.base == (uint64_t)c->gdt && c->gdtr_seen.limit == gdt_pointer.limit);
 		CHECK(c->tr_seen == SEL_TSS);
-		CHECK(c->gdt != cpus[0].gdt && c->tss != &tss_area);
+		CHECK(c->gdt != cpus[0].gdt);
 		for (unsigned j = 1; j < i; j++)
-			CHECK(cpus[j].gdt != c->gdt && cpus[j].tss != c->tss &&
-			      cpus[j].stack_top != c->stack_top);
+			CHECK(cpus[j].gdt != c->gdt && cpus[j].stack_top != c->stack_top);
 		/* the TSS descriptor names its own TSS, and every slot past the used ones is zero */
 		uint64_t base = (c->gdt[5] >> 16 & 0xffffff) | (c->gdt[5] >> 56 & 0xff) << 24 |
 				c->gdt[6] << 32;
-		CHECK(base == (uint64_t)c->tss);
+		CHECK(base == (uint64_t)&c->tss);
 		for (unsigned s = (gdt_pointer.limit + 1) / 8; s < GDT_BYTES / 8; s++)
 			CHECK(c->gdt[s] == 0);
-		CHECK(c->tss->tss.ist[0] && c->tss->tss.ist[1] && c->tss->tss.iomap_base == IOMAP_NONE);
+		CHECK(c->tss.tss.iomap_base == IOMAP_NONE);
+	}
+	return KT_PASS;
+}
+
+/*
+ * Every CPU that runs kernel code finds its own struct cpu through GS
+ * (percpu.h): the boot CPU here, each AP as it wrote down before parking;
+ * KERNEL_GS_BASE holds no task's value yet; and the top of each IST stack
+ * names the CPU whose TSS points there (trap_paranoid reads it).
+ */
+static enum ktest_result each_cpu_finds_its_own_struct_cpu(void)
+{
+	CHECK(rdmsr(MSR_GS_BASE) == (uint64_t)&cpus[0] && this_cpu() == &cpus[0]);
+	CHECK(percpu->id == 0);
+	for (unsigned i = 0; i < n_cpus; i++) {
+		const struct cpu *c = &cpus[i];
+		if (c->state != CPU_ONLINE)
+			continue;
+		if (i > 0)
+			CHECK(c->gs_base_seen == (uint64_t)c && c->kernel_gs_base_seen == 0);
+		CHECK(c->self == c);
+		for (unsigned s = 0; s < IST_STACKS; s++) {
+			uint64_t top = c->tss.tss.ist[s];
+			CHECK(top && top % 16 == 0 && *(struct cpu **)top == c);
+		}
 	}
 	return KT_PASS;
 }
@@ -69,7 +93,7 @@ static enum ktest_result boot_cpu_keeps_its_tables(void)
 	asm volatile("sgdt %0; str %1" : "=m"(g), "=m"(tr));
 	CHECK(cpus[0].id == 0 && cpus[0].apic_id == lapic_id() && cpus[0].state == CPU_ONLINE);
 	CHECK(g.base == gdt_pointer.base && g.limit == gdt_pointer.limit && tr == SEL_TSS);
-	CHECK(cpus[0].gdt == (uint64_t *)gdt_pointer.base && cpus[0].tss == &tss_area);
+	CHECK(cpus[0].gdt == (uint64_t *)gdt_pointer.base);
 	CHECK(cpus[0].stack_top == (uint64_t)kernel_stack_top);
 	return KT_PASS;
 }
@@ -106,6 +130,7 @@ const struct ktest ktest_smp_cases[] = {
 #define T(fn) { #fn, fn }
 	T(cpus_started_as_configured),
 	T(aps_run_on_tables_of_their_own),
+	T(each_cpu_finds_its_own_struct_cpu),
 	T(boot_cpu_keeps_its_tables),
 	T(trampoline_page_out_of_reach),
 	T(aps_stay_parked),

@@ -208,6 +208,12 @@ static bool send_ipi(uint32_t dest, uint32_t icr)
 	return true;
 }
 
+volatile uint32_t *lapic_aim_ipi_at_self(void)
+{
+	lapic_write(LAPIC_ICR_HIGH, lapic_id() << 24);
+	return &lapic[LAPIC_ICR_LOW / 4];
+}
+
 bool lapic_send_init(uint32_t dest)
 {
 	return send_ipi(dest, ICR_INIT | ICR_ASSERT);

@@ -34,6 +34,12 @@ void tsc_delay_us(uint64_t us);
  */
 bool lapic_send_init(uint32_t dest);
 bool lapic_send_startup(uint32_t dest, uint64_t page);
+/*
+ * For a self-test: aims the ICR at this CPU and returns the address of
+ * its low word, where writing LAPIC_ICR_NMI sends this CPU an NMI at once.
+ */
+#define LAPIC_ICR_NMI ((4U << 8) | (1U << 14)) /* delivery mode NMI, assert */
+volatile uint32_t *lapic_aim_ipi_at_self(void);
 /* An application processor's own local APIC: enabled, every interrupt source masked. */
 void lapic_ap_init(void);
 

@@ -2,6 +2,7 @@
 #include "boot.h"
 #include "entry.h"
 #include "fpu.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "irq.h"
 #include "kcheck.h"
@@ -74,6 +75,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	paging_init(pmm.nframes * PAGE_SIZE);
 	lapic_init();
 	fpu_init(); /* before any vCPU: its host CR0 and CR4 come from these */
+	fsgs_init();
 	irq_enable();
 	syscall_init(); /* before svm_init, which saves the host's syscall MSRs */
 	svm_probe(); /* before vmx_probe, which names SVM when there is no VMX */

@@ -186,6 +186,8 @@ struct thread {
 	struct thread *all_next;       /* every live thread, for the invariant check */
 	uint32_t id;                   /* names the thread in log lines (never its address) */
 	struct vcpu *vcpu;             /* a vCPU: enters its guest instead of user mode */
+	uint64_t fs_base, gs_base;     /* its own segment bases while another holds the CPU's (fsgs.h) */
+	struct thread *fsgs_self;      /* itself once it ran an FSGSBASE instruction, else NULL */
 };
 
 /*

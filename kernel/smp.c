@@ -23,15 +23,22 @@
 #define AP_WAIT_MS  200
 #define XAPIC_MAX_ID 0xfe     /* 0xff is the broadcast destination */
 #define GDT_PAGES   (GDT_BYTES / PAGE_SIZE)
-#define TSS_PAGES   ((sizeof(struct tss_area) + PAGE_SIZE - 1) / PAGE_SIZE)
 #define STACK_PAGES (KSTACK_SIZE / PAGE_SIZE)
-#define AP_PAGES    (GDT_PAGES + TSS_PAGES + 3 * STACK_PAGES) /* kernel, #DF and NMI stacks */
+/* The kernel stack, then the IST stacks */
+#define AP_PAGES    (GDT_PAGES + (1 + IST_STACKS) * STACK_PAGES)
 #define LOW_MEMORY  0xa0000   /* conventional memory ends; the page must lie below */
 /* CR4 bits an AP takes from the boot CPU: paging, protections and FPU; not VMXE, set per CPU. */
 #define CR4_AP_BITS (CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT | \
 		     CR4_UMIP | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
 
 struct cpu cpus[MAX_CPUS];
+/* percpu.h: the origin of %gs-relative addresses, as a symbol. */
+asm(".globl percpu_origin\n.set percpu_origin, 0");
+_Static_assert(offsetof(struct cpu, tss.tss.rsp[0]) == CPU_TSS_RSP0 &&
+	       sizeof(struct tss_area) == CPU_TSS_BYTES && offsetof(struct cpu, self) == CPU_SELF &&
+	       offsetof(struct cpu, current) == CPU_CURRENT &&
+	       offsetof(struct cpu, stack_top) == CPU_STACK_TOP &&
+	       offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "entry.S reads struct cpu by offset");
 unsigned n_cpus, cpus_online;
 struct fw_irqs madt_irqs;
 bool madt_found;
@@ -128,9 +135,8 @@ static bool mp_cpus(struct fw_cpus *c)
 static void list_cpus(const struct fw_cpus *c)
 {
 	uint32_t self = lapic_id();
-	cpus[0] = (struct cpu){ .id = 0, .apic_id = self, .state = CPU_ONLINE,
-				.gdt = (uint64_t *)gdt_pointer.base, .tss = &tss_area,
-				.gdtr = gdt_pointer, .stack_top = (uint64_t)kernel_stack_top };
+	cpus[0].apic_id = self; /* the rest since gdt_init: cpus[0] is running */
+	cpus[0].state = CPU_ONLINE;
 	n_cpus = cpus_online = 1;
 	bool self_listed = false;
 	for (unsigned i = 0; i < c->n; i++) {
@@ -158,12 +164,10 @@ static bool ap_alloc(struct cpu *c)
 		return false;
 	uint8_t *p = phys_to_virt(phys);
 	memset(p, 0, AP_PAGES * PAGE_SIZE);
-	uint8_t *stacks = p + (GDT_PAGES + TSS_PAGES) * PAGE_SIZE;
+	uint8_t *stacks = p + GDT_PAGES * PAGE_SIZE;
 	c->gdt = (uint64_t *)p;
-	c->tss = (struct tss_area *)(p + GDT_PAGES * PAGE_SIZE);
 	c->stack_top = (uint64_t)stacks + KSTACK_SIZE;
-	gdt_build(c->gdt, c->tss, (uint64_t)stacks + 2 * KSTACK_SIZE,
-		  (uint64_t)stacks + 3 * KSTACK_SIZE, &c->gdtr);
+	gdt_build(c->gdt, &c->tss, stacks + KSTACK_SIZE, c, &c->gdtr);
 	return true;
 }
 
@@ -263,18 +267,30 @@ void smp_init(void)
 	log_info("smp: %u CPUs, %u online", n_cpus, cpus_online);
 }
 
+void cpu_set_self(struct cpu *c)
+{
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0); /* and FS base 0: no task's bases yet (fsgs.h) */
+	wrmsr(MSR_FS_BASE, 0);
+}
+
 /*
  * An AP, on its own stack with the kernel's page tables (trampoline.S):
- * its own GDT and TSS, the shared IDT, its local APIC; then it says what it
- * sees, goes online and parks.  It writes only its own struct cpu.
+ * its own GDT and TSS, its per-CPU pointer, the shared IDT, its local
+ * APIC; then it says what it sees, goes online and parks.  It writes only
+ * its own struct cpu.
  */
 void ap_main(struct cpu *c)
 {
 	gdt_load(&c->gdtr);
+	cpu_set_self(c);
 	asm volatile("lidt %0" : : "m"(idt_pointer));
 	lapic_ap_init();
 	c->apic_id_seen = lapic_id();
 	asm volatile("sgdt %0; str %1" : "=m"(c->gdtr_seen), "=m"(c->tr_seen));
+	c->gs_base_seen = rdmsr(MSR_GS_BASE);
+	c->kernel_gs_base_seen = rdmsr(MSR_KERNEL_GS_BASE);
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	for (;;) {
 		irq_disable();

@@ -27,8 +27,6 @@ _Static_assert(CSPACE_SLOTS * sizeof(struct cap) == 8 * PAGE_SIZE, "cspace is 8 
 _Static_assert(TASK_BASE_PAGES == 12, "task layout");
 
 struct task *all_tasks;
-struct task *active_ports;        /* whose bitmap the TSS holds */
-struct task *active_task;         /* whose page tables CR3 holds */
 
 struct task *task_create(phys_addr phys, uint64_t pages)
 {

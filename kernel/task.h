@@ -4,6 +4,7 @@
 
 #include "gdt.h"
 #include "object.h"
+#include "percpu.h"
 #include "x86.h"
 
 extern struct task *all_tasks;
@@ -36,12 +37,13 @@ void task_ports_changed(struct task *t);
  * Makes t's address space and I/O bitmap the current ones.  Always inline:
  * it is part of enter_current, which ends every fast path (thread.h).
  */
-extern struct task *active_task, *active_ports;
+#define active_task  (percpu->active_task)  /* whose page tables CR3 holds */
+#define active_ports (percpu->active_ports) /* whose bitmap this CPU's TSS holds */
 void task_load_ports(struct task *t);
 static inline __attribute__((always_inline)) void task_activate(struct task *t)
 {
 	if (t == active_task) {
-		if (__builtin_expect(t->has_ports, 0) && tss_limit_short)
+		if (__builtin_expect(t->has_ports, 0) && percpu->tss_limit_short)
 			tss_reload(); /* a VM exit cut TR's limit since t's bitmap was loaded */
 		return;
 	}
@@ -49,7 +51,7 @@ static inline __attribute__((always_inline)) void task_activate(struct task *t)
 	write_cr3(t->pml4);
 	if (t->has_ports && t != active_ports)
 		task_load_ports(t);
-	if (t->has_ports && tss_limit_short)
+	if (t->has_ports && percpu->tss_limit_short)
 		tss_reload();
 	tss_enable_iomap(t->has_ports);
 }

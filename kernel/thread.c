@@ -25,7 +25,6 @@
 #include "vcpu.h"
 #include "x86.h"
 
-struct thread *current;
 struct thread *all_threads;
 
 static struct thread *runq[PRIORITY_MAX + 1];
@@ -83,6 +82,7 @@ struct thread *thread_create(phys_addr phys)
 	t->id = ++next_id;
 	t->state = THREAD_INACTIVE;
 	fpu_thread_reset(t);
+	fsgs_thread_reset(t);
 	t->all_next = all_threads;
 	all_threads = t;
 	return t;
@@ -321,6 +321,7 @@ void thread_start(struct thread *t, uint64_t rip, uint64_t rsp, uint64_t arg)
 	t->regs.cs = SEL_UCODE;
 	t->regs.ss = SEL_UDATA;
 	fpu_thread_reset(t); /* a fresh start: nothing left of what it ran before */
+	fsgs_thread_reset(t);
 	thread_run(t);
 }
 
@@ -388,6 +389,7 @@ void thread_destroy(struct thread *t)
 		vcpu_destroy(t->vcpu);
 	}
 	fpu_thread_gone(t);
+	fsgs_thread_gone(t);
 	if (current == t)
 		current = 0;
 	struct thread **pp = &all_threads;

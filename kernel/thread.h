@@ -4,8 +4,10 @@
 
 #include "entry.h"
 #include "fpu.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "object.h"
+#include "percpu.h"
 #include "task.h"
 #include "vcpu.h"
 
@@ -13,7 +15,8 @@
 /* A time slice in TSC counts: set once the LAPIC timer is calibrated (0 before). */
 extern uint64_t slice_tsc;
 
-extern struct thread *current;
+/* The thread running on this CPU (percpu.h); NULL while the kernel idles or after it went. */
+#define current (percpu->current)
 extern struct thread *all_threads;
 
 struct thread *thread_create(phys_addr phys);
@@ -87,14 +90,16 @@ void __attribute__((noreturn)) return_to_user(void);
 /* entry.S: loads a thread's saved registers and returns to user mode. */
 
 /*
- * Enters the current thread in user mode (its address space, stack and I/O
- * bitmap).  Always inline: it is the last step of every IPC fast path, and
- * a call would cost its callers a frame they never return to.
+ * Enters the current thread in user mode (its address space, stack, I/O
+ * bitmap, FPU state and FS/GS bases).  Always inline: it is the last step
+ * of every IPC fast path, and a call would cost its callers a frame they
+ * never return to.
  */
 static inline __attribute__((always_inline, noreturn)) void enter_current(void)
 {
 	struct thread *t = current;
 	fpu_switch(t);
+	fsgs_switch(t);
 	if (t->vcpu)
 		vcpu_backend->enter(t);
 	tss_set_kernel_stack((uint64_t)(&t->regs + 1));

@@ -8,6 +8,7 @@
  */
 #include "entry.h"
 #include "fpu.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "ipc.h"
 #include "thread.h"
@@ -51,6 +52,7 @@ void idt_init(void)
 		set_gate(v, 0);
 	set_gate(2, IST_NMI);
 	set_gate(8, IST_DOUBLE_FAULT);
+	set_gate(18, IST_MACHINE_CHECK);
 	idt_pointer = (struct desc_ptr){ sizeof(idt) - 1, (uint64_t)idt };
 	asm volatile("lidt %0" : : "m"(idt_pointer));
 }
@@ -164,6 +166,7 @@ void trap_dispatch(struct trap_frame *f)
 		trap_probe.error = f->error;
 		trap_probe.cr2 = read_cr2();
 		trap_probe.rip = f->rip;
+		trap_probe.gs_base = rdmsr(MSR_GS_BASE);
 		f->rip = trap_probe.resume;
 		trap_probe.resume = 0;
 		return;
@@ -186,6 +189,8 @@ void trap_from_user(struct trap_frame *f)
 		interrupt(regs);
 	else if (regs->vector == 7)
 		fpu_trap(current); /* #NM: CR0.TS said its state is not in the registers */
+	else if (regs->vector == 6 && fsgs_trap(current))
+		return_to_user(); /* #UD at its first FSGSBASE instruction: runs it again, now allowed */
 	else if (regs->vector != 2)
 		ipc_fault(current, regs->vector, regs->error, regs->vector == 14 ? read_cr2() : 0);
 	return_to_user();

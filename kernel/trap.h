@@ -48,6 +48,7 @@ void trap_deliver_interrupt(unsigned vector);
 struct trap_probe {
 	uint64_t resume; /* armed while non-zero; cleared by a caught fault */
 	uint64_t vector, error, cr2, rip;
+	uint64_t gs_base; /* the GS base the handler ran with (percpu.h) */
 };
 extern struct trap_probe trap_probe;
 

@@ -133,7 +133,7 @@ static void setup_host(struct vcpu *v)
 	v->vmx.host_cr3 = paging_kernel_pml4();
 	v->vmx.host_task = 0;
 	v->vmx.entered_from = HOST_TABLES_UNKNOWN;
-	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CR4, read_cr4() & ~CR4_FSGSBASE); /* an exit leaves no task's bases (fsgs.h) */
 	vmwrite(HOST_CS_SEL, SEL_KCODE);
 	vmwrite(HOST_SS_SEL, SEL_KDATA);
 	vmwrite(HOST_DS_SEL, SEL_KDATA);
@@ -141,10 +141,10 @@ static void setup_host(struct vcpu *v)
 	vmwrite(HOST_FS_SEL, 0);
 	vmwrite(HOST_GS_SEL, 0);
 	vmwrite(HOST_TR_SEL, SEL_TSS);
-	vmwrite(HOST_FS_BASE, 0);
-	vmwrite(HOST_GS_BASE, 0);
-	vmwrite(HOST_TR_BASE, (uint64_t)&tss_area);
-	vmwrite(HOST_GDTR_BASE, gdt_pointer.base); /* the limits: descriptor_tables_reload() */
+	vmwrite(HOST_FS_BASE, 0); /* no task's bases after an exit (fsgs.h) */
+	vmwrite(HOST_GS_BASE, (uint64_t)this_cpu()); /* the kernel's GS (percpu.h) */
+	vmwrite(HOST_TR_BASE, (uint64_t)&this_cpu()->tss);
+	vmwrite(HOST_GDTR_BASE, percpu->gdtr.base); /* the limits: descriptor_tables_reload() */
 	vmwrite(HOST_IDTR_BASE, idt_pointer.base);
 	vmwrite(HOST_SYSENTER_CS, 0);
 	vmwrite(HOST_SYSENTER_ESP, 0);
@@ -252,12 +252,18 @@ static const uint8_t switched_word[VMX_SWITCHED_MSRS] = {
 };
 static unsigned switched_count; /* VMX_SWITCHED_MSRS, or one less without TSC_AUX */
 
+/* What an exit loads into msr: the host's own; KERNEL_GS_BASE 0, no task's base (fsgs.h). */
+static uint64_t host_msr(uint32_t msr)
+{
+	return msr == MSR_KERNEL_GS_BASE ? 0 : rdmsr(msr);
+}
+
 static void setup_switched_msrs(struct vcpu *v)
 {
 	switched_count = VMX_SWITCHED_MSRS - !cpu_has_rdtscp();
 	for (unsigned i = 0; i < switched_count; i++) {
 		v->vmx.guest_msrs[i] = (struct vmx_msr_entry){ switched_msr[i], 0, 0 };
-		v->vmx.host_msrs[i] = (struct vmx_msr_entry){ switched_msr[i], 0, rdmsr(switched_msr[i]) };
+		v->vmx.host_msrs[i] = (struct vmx_msr_entry){ switched_msr[i], 0, host_msr(switched_msr[i]) };
 	}
 	vmwrite(EXIT_MSR_STORE_ADDR, physmap_to_phys(v->vmx.guest_msrs));
 	vmwrite(EXIT_MSR_STORE_COUNT, switched_count);

@@ -58,6 +58,7 @@
 #define CR4_OSFXSR     (1UL << 9)
 #define CR4_OSXMMEXCPT (1UL << 10)
 #define CR4_UMIP       (1UL << 11)
+#define CR4_FSGSBASE   (1UL << 16)
 #define CR4_OSXSAVE    (1UL << 18)
 
 /* XCR0: the state components XSAVE manages (Intel SDM vol. 1, 13.1). */

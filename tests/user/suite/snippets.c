@@ -105,6 +105,37 @@ __attribute__((used)) static void snippets(void)
 		"	ud2\n"
 		"snip_fpu_secret_end:\n"
 
+		/*
+		 * FS and GS bases (FSGSBASE): calls the endpoint with the bases
+		 * it starts with in mr0 and mr1 (label 1); once answered, sets
+		 * its own, rdi and rdi + 0x1000, and calls (label 2); once
+		 * answered again, calls with the bases it then has (label 3).
+		 */
+		".globl snip_read_bases, snip_read_bases_end\n"
+		"snip_read_bases:\n"
+		"	movq %%rdi, %%rbx\n"
+		"	rdfsbase %%rdx\n"
+		"	rdgsbase %%r10\n"
+		"	movl %[ep], %%edi\n"
+		"	movq %[tag_bases1], %%rsi\n"
+		"	movl %[call], %%eax\n"
+		"	syscall\n"
+		"	wrfsbase %%rbx\n"
+		"	leaq 0x1000(%%rbx), %%rax\n"
+		"	wrgsbase %%rax\n"
+		"	movl %[ep], %%edi\n"
+		"	movq %[tag_bases2], %%rsi\n"
+		"	movl %[call], %%eax\n"
+		"	syscall\n"
+		"	rdfsbase %%rdx\n"
+		"	rdgsbase %%r10\n"
+		"	movl %[ep], %%edi\n"
+		"	movq %[tag_bases3], %%rsi\n"
+		"	movl %[call], %%eax\n"
+		"	syscall\n"
+		"	ud2\n"
+		"snip_read_bases_end:\n"
+
 		/* Probes: the first instruction is the one that may fault. */
 		".globl probe_read, probe_read_after\n"
 		".type probe_read, @function\n"
@@ -157,5 +188,7 @@ __attribute__((used)) static void snippets(void)
 		: [recv] "i"(SYS_RECV), [reply_recv] "i"(SYS_REPLY_RECV), [call] "i"(SYS_CALL),
 		  [ep] "i"(CHILD_EP_SLOT), [tag1] "i"(MSG_TAG(1, 1, 0)), [rbx] "i"(PROBE_RBX),
 		  [r12] "i"(PROBE_R12), [r15] "i"(PROBE_R15), [secret] "i"(FPU_SECRET),
-		  [tag_hold] "i"(MSG_TAG(1, 0, 0)), [tag_report] "i"(MSG_TAG(2, 1, 0)));
+		  [tag_hold] "i"(MSG_TAG(1, 0, 0)), [tag_report] "i"(MSG_TAG(2, 1, 0)),
+		  [tag_bases1] "i"(MSG_TAG(1, 2, 0)), [tag_bases2] "i"(MSG_TAG(2, 0, 0)),
+		  [tag_bases3] "i"(MSG_TAG(3, 2, 0)));
 }

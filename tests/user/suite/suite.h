@@ -34,7 +34,7 @@ struct test_group {
 #define GROUP(table) { table, ARRAY_LEN(table) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, timer_group, thread_group,
-	fpu_group, device_group, isolation_group, budget_group, final_group;
+	fpu_group, fsgs_group, device_group, isolation_group, budget_group, final_group;
 
 /* Why the current case skips; set by SKIP(). */
 extern const char *skip_reason;
@@ -172,6 +172,7 @@ extern const char snip_echo[], snip_echo_end[];
 extern const char snip_spin[], snip_spin_end[];
 extern const char snip_inb[], snip_inb_in[], snip_inb_end[];
 extern const char snip_fpu_secret[], snip_fpu_secret_end[];
+extern const char snip_read_bases[], snip_read_bases_end[];
 
 /* What snip_fpu_secret keeps in xmm0 (and in ymm0's upper half). */
 #define FPU_SECRET 0x5ec2e75ec2e75ec2ULL

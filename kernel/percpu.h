@@ -1,0 +1,134 @@
+/*
+ * The per-CPU pointer (docs/smp.md).  While a CPU runs kernel code its GS
+ * base holds its own struct cpu, so that everything one CPU does at a time
+ * (the running thread, the TSS it entered on, the address space and FPU
+ * state it holds) is reached the same way on every CPU: a %gs-relative
+ * load, no lookup.  A task may load GS or, with CR4.FSGSBASE, write its GS
+ * base directly, so the kernel never trusts GS on entry from user mode:
+ * every entry from ring 3 (syscall_entry, trap_common, trap_paranoid)
+ * swaps it in with SWAPGS, every return swaps it back, and KERNEL_GS_BASE
+ * holds the task's own value in between (fsgs.h keeps it per thread).
+ * NMI, #DF and #MC can arrive in ring 0 with either value, so their entry
+ * (trap_paranoid) takes the CPU's pointer from the top of its IST stack.
+ *
+ * entry.S reads the first fields by the CPU_* offsets below; smp.c checks
+ * them against the struct.
+ */
+#ifndef KERNEL_PERCPU_H
+#define KERNEL_PERCPU_H
+
+#define CPU_TSS_RSP0  4    /* the TSS comes first: its rsp[0] */
+#define CPU_TSS_BYTES 8304 /* sizeof(struct tss_area) */
+#define CPU_SELF      (CPU_TSS_BYTES + 0)
+#define CPU_CURRENT   (CPU_TSS_BYTES + 8)
+#define CPU_STACK_TOP (CPU_TSS_BYTES + 16)
+#define CPU_USER_RSP  (CPU_TSS_BYTES + 24)
+#define IST_CPU_SLOT  16 /* the top 16 bytes of each IST stack hold its CPU's struct cpu * */
+
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gdt.h"
+
+struct thread;
+struct task;
+
+enum cpu_state {
+	CPU_STOPPED,   /* never started: cpus=N leaves it out */
+	CPU_STARTING,  /* IPIs sent, not online yet */
+	CPU_ONLINE,    /* running the kernel (the boot CPU) or parked (an AP) */
+	CPU_NO_ANSWER, /* did not come online in time: sent INIT again and left out */
+	CPU_LEFT_OUT,  /* cannot be started (its ID needs x2APIC, or no memory for its tables) */
+};
+
+/*
+ * One processor: cpus[id] (smp.h).  The fields up to fsgs_owner are the
+ * CPU's own running state, written only by that CPU.  The *_seen fields
+ * are written by an AP itself once, before it goes online, and read by the
+ * boot CPU after.  The TSS lives here, not behind a pointer, so that
+ * syscall_entry and every switch of threads reach its rsp0 in one
+ * %gs-relative access.
+ */
+struct cpu {
+	struct tss_area tss;       /* its TSS: rsp0 (CPU_TSS_RSP0) is current's register frame */
+	struct cpu *self;          /* CPU_SELF: this_cpu() */
+	struct thread *current;    /* CPU_CURRENT: the running thread (or none) */
+	uint64_t stack_top;        /* CPU_STACK_TOP: its one kernel stack (KSTACK_SIZE) */
+	uint64_t user_rsp;         /* CPU_USER_RSP: syscall_entry's place for the caller's rsp */
+	struct task *active_task;  /* whose page tables CR3 holds (task.h) */
+	struct task *active_ports; /* whose I/O bitmap the TSS holds */
+	bool tss_limit_short;      /* a VM exit cut TR's limit (gdt.h) */
+	struct thread *fpu_owner;  /* whose extended state the registers hold (fpu.h) */
+	struct thread *fpu_live;   /* the thread CR0.TS is clear for */
+	struct thread *fsgs_owner; /* whose FS and GS bases FS_BASE and KERNEL_GS_BASE hold (fsgs.h) */
+
+	unsigned id;
+	uint32_t apic_id;          /* from the firmware's table */
+	volatile enum cpu_state state;
+	uint64_t *gdt;             /* GDT_BYTES */
+	struct desc_ptr gdtr;
+	uint32_t apic_id_seen;     /* its local APIC's ID, as it read it */
+	struct desc_ptr gdtr_seen; /* SGDT and STR after it loaded its tables */
+	uint16_t tr_seen;
+	uint64_t gs_base_seen;     /* GS base and KERNEL_GS_BASE after cpu_set_self */
+	uint64_t kernel_gs_base_seen;
+	volatile uint64_t wakeups; /* times a parked AP left HLT (only NMI, SMI or INIT could) */
+};
+
+/*
+ * The running CPU's struct cpu, seen through GS: `percpu->field` is one
+ * %gs-relative access (GCC's __seg_gs address space).  Only for kernel
+ * code after cpu_set_self, never between an entry from user mode and its
+ * SWAPGS.  The address is that of a symbol whose value is 0
+ * (percpu_origin, smp.c), not the constant 0: GCC 12 takes a store
+ * through a constant address for one nobody else can see, and drops it
+ * before a call that does not return (the rsp0 that enter_user's caller
+ * sets, for one), while a symbol's memory is everyone's.  (GCC then
+ * writes %gs:disp(%rip) with disp = offset - rip, which the kernel's
+ * place in the top 2 GiB keeps in range: the same one instruction.)
+ */
+extern char percpu_origin[];
+#define percpu ((__seg_gs struct cpu *)(uintptr_t)percpu_origin)
+
+/* The running CPU's struct cpu as an ordinary pointer. */
+static inline struct cpu *this_cpu(void)
+{
+	return percpu->self;
+}
+
+/* Makes c the running CPU's: GS base = c; KERNEL_GS_BASE and FS base 0 (no task's yet). */
+void cpu_set_self(struct cpu *c);
+
+/*
+ * Reloads this CPU's GDTR and the IDTR with their real limits.  A VM exit
+ * on VMX leaves both limits 0xFFFF (Intel SDM 27.5.2); the kernel
+ * restores them after every exit, as KVM does.
+ */
+static inline void descriptor_tables_reload(void)
+{
+	const struct desc_ptr *gdtr = &this_cpu()->gdtr;
+	asm volatile("lgdt %0; lidt %1" : : "m"(*gdtr), "m"(idt_pointer) : "memory");
+}
+
+/* rsp0: where the CPU (and syscall_entry) saves a frame on entry from user mode. */
+static inline void tss_set_kernel_stack(uint64_t rsp0)
+{
+	percpu->tss.tss.rsp[0] = rsp0;
+}
+
+/* A VM exit (VMX) cut TR's limit: the next task with the I/O bitmap reloads TR first. */
+static inline void tss_limit_cut_by_vm_exit(void)
+{
+	percpu->tss_limit_short = true;
+}
+
+/* With the bitmap off, every port access from ring 3 faults. */
+static inline void tss_enable_iomap(bool on)
+{
+	percpu->tss.tss.iomap_base = on ? sizeof(struct tss) : IOMAP_NONE;
+}
+
+#endif /* __ASSEMBLER__ */
+
+#endif
