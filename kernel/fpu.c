@@ -53,11 +53,17 @@ _Static_assert(AREA_ROOM >= LEGACY_BYTES + 64, "x87 and SSE state fit beside str
 #define MXCSR_OFFSET 24
 #define FCW_INIT     0x037f /* FNINIT's: all exceptions masked, extended precision */
 #define MXCSR_INIT   0x1f80 /* all SIMD exceptions masked, round to nearest */
+/* The rest of the legacy image that fpu_sse_read and fpu_sse_write reach (Intel SDM vol. 1, 10.5.1). */
+#define MXCSR_MASK_OFFSET 28
+#define MXCSR_MASK_ZERO   0xffbf /* what a MXCSR_MASK of 0 means: no DAZ */
+#define XMM_OFFSET        160    /* XMM0-15, 16 bytes each */
+#define XSTATE_BV_OFFSET  512    /* the XSAVE header: which components the image holds */
 
 struct thread *fpu_owner;
 struct thread *fpu_live;
 uint64_t fpu_xcr0;
 static uint32_t area_bytes;
+static uint32_t mxcsr_mask; /* the MXCSR bits this CPU takes (fpu_init) */
 
 static uint8_t *area(struct thread *t)
 {
@@ -150,6 +156,55 @@ void fpu_thread_gone(struct thread *t)
 		fpu_owner = 0;
 }
 
+/* t's area holds its state: saved from the registers if t owns them (t a vCPU, so TS is set). */
+static void sync_area(struct thread *t)
+{
+	if (fpu_owner != t)
+		return;
+	clear_ts();
+	save(t);
+	set_ts();
+}
+
+void fpu_sse_read(struct thread *t, struct vm_sse_regs *out)
+{
+	sync_area(t);
+	const uint8_t *a = area(t);
+	/* XSAVE leaves XMM's bytes as they were when the guest had them in their initial state, 0. */
+	bool in_use = !fpu_xcr0 || (*(const uint64_t *)(a + XSTATE_BV_OFFSET) & XF_SSE);
+	if (in_use)
+		memcpy(out->xmm, a + XMM_OFFSET, sizeof(out->xmm));
+	else
+		memset(out->xmm, 0, sizeof(out->xmm));
+	out->mxcsr = *(const uint32_t *)(a + MXCSR_OFFSET);
+}
+
+void fpu_sse_write(struct thread *t, const struct vm_sse_regs *in)
+{
+	sync_area(t);
+	uint8_t *a = area(t);
+	memcpy(a + XMM_OFFSET, in->xmm, sizeof(in->xmm));
+	*(uint32_t *)(a + MXCSR_OFFSET) = (uint32_t)in->mxcsr;
+	if (fpu_xcr0)
+		*(uint64_t *)(a + XSTATE_BV_OFFSET) |= XF_SSE; /* else XRSTOR would zero them */
+	if (fpu_owner == t)
+		fpu_owner = 0; /* the registers hold the old values: the next entry loads the area */
+}
+
+bool fpu_mxcsr_valid(uint64_t mxcsr)
+{
+	return !(mxcsr & ~(uint64_t)mxcsr_mask);
+}
+
+/* MXCSR_MASK from an FXSAVE image (TS clear). */
+static uint32_t probe_mxcsr_mask(void)
+{
+	static uint8_t image[LEGACY_BYTES] __attribute__((aligned(16)));
+	asm volatile("fxsave64 %0" : "=m"(image));
+	uint32_t mask = *(const uint32_t *)(image + MXCSR_MASK_OFFSET);
+	return mask ? mask : MXCSR_MASK_ZERO;
+}
+
 /* The guest keeps an invalid value only as its old one: the kernel loads only what it checked. */
 uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen)
 {
@@ -213,6 +268,7 @@ void fpu_init(void)
 		cr4 |= CR4_OSXSAVE;
 	write_cr4(cr4);
 	clear_ts();
+	mxcsr_mask = probe_mxcsr_mask();
 	if (id.ecx & CPUID1_ECX_XSAVE) {
 		fpu_xcr0 = choose_xcr0();
 		area_bytes = xsave_size(fpu_xcr0);

@@ -16,6 +16,7 @@
 #include "budget.h"
 #include "cap.h"
 #include "entry.h"
+#include "fpu.h"
 #include "frame.h"
 #include "gpa_space.h"
 #include "ioport.h"
@@ -427,12 +428,55 @@ static enum moat_status sys_thread_set_priority(struct trap_frame *r)
 	return OK;
 }
 
-/* SYS_THREAD_READ_REGS (thread): struct user_regs into the caller's utcb->mr */
+_Static_assert(sizeof(struct vm_sse_regs) <= sizeof(((struct utcb *)0)->mr), "SSE state fits the utcb");
+
+/*
+ * A vCPU whose SSE registers the caller may read or write: one that is not
+ * runnable (stopped, or in an exit waiting for its handler), so nothing
+ * changes them meanwhile.
+ */
+static enum moat_status vcpu_at_rest(uint64_t slot, struct vcpu **out)
+{
+	enum moat_status st = vcpu_arg(slot, out);
+	if (st == OK && (*out)->thread->state == THREAD_RUNNABLE)
+		return ERR_BUSY;
+	return st;
+}
+
+/*
+ * SYS_THREAD_READ_REGS and WRITE_REGS (vcpu, REGS_SSE): struct vm_sse_regs
+ * into or from the caller's utcb->mr.  The kernel loads a written MXCSR
+ * itself at the vCPU's next entry (FXRSTOR/XRSTOR, where a reserved bit
+ * would be the kernel's #GP): such a write is refused here instead.
+ */
+static enum moat_status vcpu_sse_regs(struct trap_frame *r, bool write)
+{
+	const uint64_t vcpu_slot = r->rdi;
+	struct utcb *u = caller_utcb();
+	struct vcpu *v;
+	struct vm_sse_regs regs;
+	CHECK(vcpu_at_rest(vcpu_slot, &v), "vcpu (runnable, or not a vcpu)");
+	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	if (!write) {
+		fpu_sse_read(v->thread, &regs);
+		memcpy(u->mr, &regs, sizeof(regs));
+		return OK;
+	}
+	memcpy(&regs, u->mr, sizeof(regs));
+	REFUSE_IF(!fpu_mxcsr_valid(regs.mxcsr), ERR_INVALID_ARG, "mxcsr (a reserved bit)");
+	fpu_sse_write(v->thread, &regs);
+	return OK;
+}
+
+/* SYS_THREAD_READ_REGS (thread, set): REGS_USER's struct user_regs into the caller's utcb->mr */
 static enum moat_status sys_thread_read_regs(struct trap_frame *r)
 {
-	const uint64_t thread_slot = r->rdi;
+	const uint64_t thread_slot = r->rdi, set = r->rsi;
 	struct utcb *u = caller_utcb();
 	struct thread *th;
+	if (set == REGS_SSE)
+		return vcpu_sse_regs(r, false);
+	REFUSE_IF(set != REGS_USER, ERR_INVALID_ARG, "set");
 	CHECK(thread_arg(thread_slot, &th), "thread");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
 	struct user_regs regs;
@@ -441,12 +485,15 @@ static enum moat_status sys_thread_read_regs(struct trap_frame *r)
 	return OK;
 }
 
-/* SYS_THREAD_WRITE_REGS (thread): struct user_regs from the caller's utcb->mr */
+/* SYS_THREAD_WRITE_REGS (thread, set): REGS_USER's struct user_regs from the caller's utcb->mr */
 static enum moat_status sys_thread_write_regs(struct trap_frame *r)
 {
-	const uint64_t thread_slot = r->rdi;
+	const uint64_t thread_slot = r->rdi, set = r->rsi;
 	struct utcb *u = caller_utcb();
 	struct thread *th;
+	if (set == REGS_SSE)
+		return vcpu_sse_regs(r, true);
+	REFUSE_IF(set != REGS_USER, ERR_INVALID_ARG, "set");
 	CHECK(thread_arg(thread_slot, &th), "thread");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
 	REFUSE_IF(th == current, ERR_BUSY, "thread (the caller)");

@@ -191,6 +191,15 @@ static inline uint64_t sys_vcpu_bind(uint64_t vcpu, uint64_t reason, uint64_t ep
 static inline uint64_t sys_vcpu_write_state(uint64_t vcpu) { return sys0(SYS_VCPU_WRITE_STATE, vcpu, 0, 0, 0, 0, 0); }
 static inline uint64_t sys_vcpu_run(uint64_t vcpu)    { return sys0(SYS_VCPU_RUN, vcpu, 0, 0, 0, 0, 0); }
 static inline uint64_t sys_vcpu_recall(uint64_t vcpu) { return sys0(SYS_VCPU_RECALL, vcpu, 0, 0, 0, 0, 0); }
+/* A vCPU's struct vm_sse_regs (moat/vmexit.h) into or from this thread's utcb->mr. */
+static inline uint64_t sys_vcpu_read_sse(uint64_t vcpu)
+{
+	return sys0(SYS_THREAD_READ_REGS, vcpu, REGS_SSE, 0, 0, 0, 0);
+}
+static inline uint64_t sys_vcpu_write_sse(uint64_t vcpu)
+{
+	return sys0(SYS_THREAD_WRITE_REGS, vcpu, REGS_SSE, 0, 0, 0, 0);
+}
 
 /* Debug console. */
 static inline uint64_t sys_debug_write(uint64_t console, const void *buf, uint64_t len)

@@ -262,6 +262,17 @@ static inline bool vm_xcr0_valid(uint64_t value, uint64_t supported)
 	return (!mpx || mpx == XCR0_MPX) && (!amx || amx == XCR0_AMX);
 }
 
+/*
+ * A vCPU's SSE registers, as SYS_VCPU_READ_SSE and SYS_VCPU_WRITE_SSE move
+ * them through the caller's utcb->mr (words 0-32, in place of a message):
+ * never part of an exit message, so the exits that need no vector register
+ * carry none (docs/vm-exit-protocol.md, "Vector registers").
+ */
+struct vm_sse_regs {
+	uint64_t xmm[16][2]; /* xmm0-15: bits 63:0, then bits 127:64 */
+	uint64_t mxcsr;      /* a write is refused with a bit set the CPU's MXCSR_MASK lacks */
+};
+
 /* SYS_VCPU_CONFIGURE flags. */
 #define VCPU_KERNEL_CPUID 1u  /* measurement only: the kernel answers CPUID itself */
 
