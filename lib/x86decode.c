@@ -193,6 +193,46 @@ static const struct opcode_info two_byte_ops[] = {
 	GROUP_OP(0x01, GROUP_7, 2, 0),                  /* SMSW m16 */
 };
 
+/*
+ * The SSE moves between an XMM register (ModRM.reg) and memory, after 0F:
+ * the opcode byte and its mandatory prefix (none, 66, F3 or F2) name the
+ * instruction (SDM vol. 2, appendix A.3).  MMX forms (0F 6E/6F/7E/7F
+ * without a prefix) and VEX forms are not among them.
+ */
+struct vector_op {
+	uint8_t opcode;
+	uint8_t prefix;  /* 0, 0x66, 0xf3 or 0xf2 */
+	uint8_t access;  /* enum x86_access */
+	uint8_t size;    /* memory bytes; 0: 4, or 8 with REX.W (MOVD/MOVQ) */
+	bool aligned;    /* #GP(0) unless 16-byte aligned */
+};
+
+static const struct vector_op vector_ops[] = {
+	{ 0x10, 0x00, X86_LOAD, 16, false },  /* MOVUPS xmm, m128 */
+	{ 0x10, 0x66, X86_LOAD, 16, false },  /* MOVUPD xmm, m128 */
+	{ 0x10, 0xf3, X86_LOAD, 4, false },   /* MOVSS xmm, m32 */
+	{ 0x10, 0xf2, X86_LOAD, 8, false },   /* MOVSD xmm, m64 */
+	{ 0x11, 0x00, X86_STORE, 16, false }, /* MOVUPS m128, xmm */
+	{ 0x11, 0x66, X86_STORE, 16, false }, /* MOVUPD m128, xmm */
+	{ 0x11, 0xf3, X86_STORE, 4, false },  /* MOVSS m32, xmm */
+	{ 0x11, 0xf2, X86_STORE, 8, false },  /* MOVSD m64, xmm */
+	{ 0x28, 0x00, X86_LOAD, 16, true },   /* MOVAPS xmm, m128 */
+	{ 0x28, 0x66, X86_LOAD, 16, true },   /* MOVAPD xmm, m128 */
+	{ 0x29, 0x00, X86_STORE, 16, true },  /* MOVAPS m128, xmm */
+	{ 0x29, 0x66, X86_STORE, 16, true },  /* MOVAPD m128, xmm */
+	{ 0x2b, 0x00, X86_STORE, 16, true },  /* MOVNTPS m128, xmm */
+	{ 0x2b, 0x66, X86_STORE, 16, true },  /* MOVNTPD m128, xmm */
+	{ 0x6e, 0x66, X86_LOAD, 0, false },   /* MOVD xmm, r/m32; MOVQ xmm, r/m64 */
+	{ 0x7e, 0x66, X86_STORE, 0, false },  /* MOVD r/m32, xmm; MOVQ r/m64, xmm */
+	{ 0x7e, 0xf3, X86_LOAD, 8, false },   /* MOVQ xmm, m64 */
+	{ 0xd6, 0x66, X86_STORE, 8, false },  /* MOVQ m64, xmm */
+	{ 0x6f, 0x66, X86_LOAD, 16, true },   /* MOVDQA xmm, m128 */
+	{ 0x6f, 0xf3, X86_LOAD, 16, false },  /* MOVDQU xmm, m128 */
+	{ 0x7f, 0x66, X86_STORE, 16, true },  /* MOVDQA m128, xmm */
+	{ 0x7f, 0xf3, X86_STORE, 16, false }, /* MOVDQU m128, xmm */
+	{ 0xe7, 0x66, X86_STORE, 16, true },  /* MOVNTDQ m128, xmm */
+};
+
 /* Segment override prefixes, indexed by enum x86_seg. */
 static const uint8_t seg_prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 
@@ -331,18 +371,44 @@ static const struct opcode_info *find_opcode(const struct opcode_info *table, si
 	return NULL;
 }
 
-/* Looks up the opcode starting with byte first, reading the byte after an 0F escape. */
+/* The mandatory prefix of an SSE instruction: F2 or F3 if present (the last), else 66, else 0. */
+static uint8_t mandatory_prefix(const struct decoder *d)
+{
+	return d->rep ? d->rep : d->opsize_prefix ? 0x66 : 0;
+}
+
+/* The SSE move 0F opcode is with the decoder's prefixes, or NULL. */
+static const struct vector_op *find_vector_op(const struct decoder *d, uint8_t opcode)
+{
+	uint8_t prefix = mandatory_prefix(d);
+
+	for (size_t i = 0; i < ARRAY_LEN(vector_ops); i++) {
+		if (vector_ops[i].opcode == opcode && vector_ops[i].prefix == prefix)
+			return &vector_ops[i];
+	}
+	return NULL;
+}
+
+/*
+ * Looks up the opcode starting with byte first, reading the byte after an
+ * 0F escape: an SSE move into *vector, anything else into *info.
+ */
 static enum x86_decode_status lookup_opcode(struct decoder *d, uint8_t first,
-					    const struct opcode_info **info)
+					    const struct opcode_info **info,
+					    const struct vector_op **vector)
 {
 	const struct opcode_info *op;
 
+	*vector = NULL;
 	if (first == 0x0f) {
 		uint8_t second;
 		enum x86_decode_status st = fetch_byte(d, &second);
 
 		if (st != X86_OK)
 			return st;
+		*vector = find_vector_op(d, second);
+		if (*vector)
+			return X86_OK;
 		op = find_opcode(two_byte_ops, ARRAY_LEN(two_byte_ops),
 				 second);
 	} else {
@@ -599,6 +665,37 @@ static enum x86_decode_status decode_operands(struct decoder *d, const struct op
 }
 
 /*
+ * An SSE move: the XMM register from ModRM.reg (REX.R extends it), the
+ * memory operand from ModRM.  The mandatory prefix is no operand-size or
+ * REP prefix here; LOCK is #UD.
+ */
+static enum x86_decode_status decode_vector(struct decoder *d, const struct vector_op *vop,
+					    struct x86_insn *out)
+{
+	uint8_t size = vop->size ? vop->size : d->rex & REX_W ? 8 : 4;
+
+	*out = (struct x86_insn){
+		.op = X86_OP_VMOV,
+		.access = (enum x86_access)vop->access,
+		.aligned = vop->aligned,
+		.size = size,
+		.reg_size = 16,
+		.base = X86_REG_NONE,
+		.index = X86_REG_NONE,
+		.scale = 1,
+		.seg = d->seg,
+		.addr_size = (uint8_t)address_size(d),
+	};
+	enum x86_decode_status st = decode_modrm_reg(d, out);
+	if (st != X86_OK)
+		return st;
+	if (d->lock)
+		return X86_ERR_INVALID;
+	out->length = (uint8_t)d->pos;
+	return X86_OK;
+}
+
+/*
  * Whether F2 or F3 (rep) is REP on op: F3 on the string forms, F2 on CMPS
  * and SCAS too.  Elsewhere they are XACQUIRE/XRELEASE or undefined: not ours.
  */
@@ -620,6 +717,7 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 {
 	struct decoder d = { .code = code, .avail = avail, .mode = mode, .seg = X86_SEG_DEFAULT };
 	const struct opcode_info *op;
+	const struct vector_op *vector;
 	struct x86_insn insn;
 	enum x86_decode_status st;
 	uint8_t opcode;
@@ -628,9 +726,15 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 		return X86_ERR_UNSUPPORTED;
 	st = decode_prefixes(&d, &opcode);
 	if (st == X86_OK)
-		st = lookup_opcode(&d, opcode, &op);
+		st = lookup_opcode(&d, opcode, &op, &vector);
 	if (st != X86_OK)
 		return st;
+	if (vector) {
+		st = decode_vector(&d, vector, &insn);
+		if (st == X86_OK)
+			*out = insn;
+		return st;
+	}
 	if (d.rep && !rep_allowed(op, d.rep))
 		return X86_ERR_UNSUPPORTED; /* e.g. F3 88: XRELEASE MOV; F2 A4 is undefined */
 	init_insn(&d, op, &insn);

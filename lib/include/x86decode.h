@@ -11,7 +11,10 @@
  * (0F C0/C1), BT, BTS, BTR and BTC (0F A3/AB/B3/BB, 0F BA /4-7), BSF and
  * BSR (0F BC/BD), IMUL r, r/m (0F AF) and r, r/m, imm (6B, 69), SHLD and
  * SHRD (0F A4/A5, AC/AD: an imm8 or CL count), LOCK
- * where the processor takes it; and SMSW m16 (0F 01 /4).  Every other instruction is reported as
+ * where the processor takes it; SMSW m16 (0F 01 /4); and the SSE moves between an XMM register
+ * and memory (X86_OP_VMOV): MOVUPS/MOVUPD, MOVAPS/MOVAPD, MOVSS, MOVSD (0F 10/11, 0F 28/29),
+ * MOVNTPS/MOVNTPD (0F 2B), MOVD/MOVQ (66 0F 6E/7E), MOVQ (F3 0F 7E, 66 0F D6), MOVDQA and
+ * MOVDQU (66/F3 0F 6F/7F) and MOVNTDQ (66 0F E7).  Every other instruction is reported as
  * unsupported.  Pure and freestanding: the VMM server links it and the
  * host tests it.
  */
@@ -44,6 +47,8 @@ enum x86_op {
 	X86_OP_SCAS, /* compares AL/AX/EAX/RAX with ES:rDI (alu X86_ALU_CMP) */
 	X86_OP_ALU,  /* arithmetic on one memory operand: alu says which */
 	X86_OP_SMSW, /* stores CR0's low 16 bits (the memory form: always 2 bytes) */
+	X86_OP_VMOV, /* XMM register reg to or from size (4, 8, 16) bytes of memory; a load zeroes
+			the register's bytes above size */
 };
 
 /*
@@ -84,9 +89,11 @@ struct x86_insn {
 	bool imm_source;         /* the immediate is a third operand: IMUL r, r/m, imm's factor (the
 				    register is only written), SHLD/SHRD's count (else CL) */
 	bool lock;               /* LOCK (F0), only where the processor takes it */
+	bool aligned;            /* X86_OP_VMOV: the operand must be 16-byte aligned, else #GP(0) */
 	uint8_t size;            /* bytes moved to/from memory: 1, 2, 4, 8 (a string form: each element) */
 	uint8_t reg_size;        /* bytes of the register operand (written on a load) */
-	int reg;                 /* register operand 0-15, X86_REG_NONE for an immediate store */
+	int reg;                 /* register operand 0-15 (X86_OP_VMOV: an XMM register),
+				    X86_REG_NONE for an immediate store */
 	bool reg_high_byte;      /* reg 0-3 names AH/CH/DH/BH (8-bit reg 4-7 without REX) */
 	bool sign_extend;        /* MOVSX / MOVSXD load */
 	bool zero_extend;        /* MOVZX load */

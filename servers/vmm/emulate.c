@@ -13,6 +13,7 @@
 #include "fmt.h"
 #include "gwalk.h"
 #include "mem.h"
+#include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
 #include "x86alu.h"
@@ -159,6 +160,29 @@ static bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size,
 		return false;
 	if (!write)
 		*v = (lo & ((1ULL << (8 * first)) - 1)) | hi << (8 * first);
+	return true;
+}
+
+/* The n bytes of the access ref names that start at byte at (8 at most: one ref_rw). */
+static struct mem_ref sub_ref(const struct mem_ref *ref, unsigned at, unsigned n)
+{
+	if (at + n <= ref->first)
+		return (struct mem_ref){ { ref->gpa[0] + at, 0 }, n };
+	if (at >= ref->first)
+		return (struct mem_ref){ { ref->gpa[1] + (at - ref->first), 0 }, n };
+	return (struct mem_ref){ { ref->gpa[0] + at, ref->gpa[1] }, ref->first - at };
+}
+
+/* The size (up to 16) bytes ref names, read into (or written from) v[0..1], 8 bytes at a time. */
+static bool wide_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
+		    uint64_t v[2])
+{
+	for (unsigned at = 0; at < size; at += 8) {
+		unsigned n = size - at < 8 ? size - at : 8;
+		struct mem_ref part = sub_ref(ref, at, n);
+		if (!ref_rw(x, &part, n, write, &v[at / 8]))
+			return false;
+	}
 	return true;
 }
 
@@ -387,6 +411,66 @@ static void emulate_smsw(struct exit_ctx *x, const struct x86_insn *in)
 	emulate_mov(x, &mov);
 }
 
+/*
+ * The exiting vCPU's SSE registers read into (or written from) *sse.  The
+ * kernel moves them through this thread's UTCB words, where the exit's
+ * words are: those are kept aside meanwhile.  False after stopping the
+ * guest.
+ */
+static bool vcpu_sse(struct exit_ctx *x, struct vm_sse_regs *sse, bool write)
+{
+	uint64_t vcpu = x->g->cpu[exit_cpu(x)].slot, *mr = utcb()->mr;
+	exit_words_save();
+	if (write)
+		memcpy(mr, sse, sizeof(*sse));
+	uint64_t st = write ? sys_vcpu_write_sse(vcpu) : sys_vcpu_read_sse(vcpu);
+	if (!write && st == OK)
+		memcpy(sse, mr, sizeof(*sse));
+	exit_words_restore();
+	if (st != OK) {
+		uprintf("vmm: guest %s: its SSE registers: %s\n", x->g->cfg.name, status_name(st));
+		guest_stop(x, "the kernel refused its SSE registers", x->w[VMW_GPA]);
+	}
+	return st == OK;
+}
+
+/*
+ * An SSE move between an XMM register and memory (X86_OP_VMOV).  The
+ * aligned forms raise #GP(0) for an operand not 16-byte aligned, before
+ * any access, as the processor checks it; a load zeroes the register
+ * above its size.  The registers come from the kernel here only: no exit
+ * carries them.
+ */
+static void emulate_vmov(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t linear = operand_linear(x->w, in, 0), v[2] = { 0, 0 };
+	bool load = in->access == X86_LOAD;
+	struct vm_sse_regs sse;
+	struct mem_ref ref;
+	if (in->aligned && (linear & 15)) {
+		inject_gp(x);
+		return;
+	}
+	if (!resolve(x, linear, in->size, load ? GWALK_READ : GWALK_WRITE, &ref) ||
+	    !vcpu_sse(x, &sse, false))
+		return;
+	uint64_t *xmm = sse.xmm[in->reg];
+	if (load) {
+		if (!wide_rw(x, &ref, in->size, false, v))
+			return;
+		xmm[0] = v[0];
+		xmm[1] = v[1];
+		if (!vcpu_sse(x, &sse, true))
+			return;
+	} else {
+		v[0] = in->size < 8 ? xmm[0] & ((1ULL << (8 * in->size)) - 1) : xmm[0];
+		v[1] = xmm[1];
+		if (!wide_rw(x, &ref, in->size, true, v))
+			return;
+	}
+	advance_rip(x, in->length);
+}
+
 /* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
 static uint64_t addr_mask(const struct x86_insn *in)
 {
@@ -494,6 +578,8 @@ void emulate_mmio(struct exit_ctx *x)
 		emulate_smsw(x, &in);
 	else if (in.op == X86_OP_ALU)
 		emulate_alu(x, &in);
+	else if (in.op == X86_OP_VMOV)
+		emulate_vmov(x, &in);
 	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */
 		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
 	else

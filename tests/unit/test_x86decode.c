@@ -83,6 +83,7 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	FIELD(reg_first);
 	FIELD(imm_source);
 	FIELD(lock);
+	FIELD(aligned);
 	FIELD(base);
 	FIELD(index);
 	FIELD(scale);
@@ -542,6 +543,58 @@ static const struct decode_case alu_forms[] = {
 	  INSN(STR(X86_OP_SCAS, X86_LOAD, 2, X86_RAX), .alu = X86_ALU_CMP, A64) },
 };
 
+/* SSE moves: the XMM register (REX.R: 8-15), the memory bytes, alignment. */
+#define VMOV(acc, sz, r) .op = X86_OP_VMOV, .access = (acc), .size = (sz), .reg_size = 16, \
+			 .reg = (r)
+
+static const struct decode_case vector_forms[] = {
+	{ "movdqu [rax],xmm1", B("\xf3\x0f\x7f\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .base = X86_RAX, A64) },
+	{ "movdqu xmm1,[rax]", B("\xf3\x0f\x6f\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 16, 1), .base = X86_RAX, A64) },
+	{ "movdqa [rax],xmm9", B("\x66\x44\x0f\x7f\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 9), .aligned = true, .base = X86_RAX, A64) },
+	{ "movdqa xmm2,[r8+8]", B("\x66\x41\x0f\x6f\x50\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 16, 2), .aligned = true, .base = X86_R8, .disp = 8, A64) },
+	{ "movaps [rax],xmm0", B("\x0f\x29\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 0), .aligned = true, .base = X86_RAX, A64) },
+	{ "movapd xmm3,[ebx] 32-bit", B("\x66\x0f\x28\x1b"), X86_MODE_32,
+	  INSN(VMOV(X86_LOAD, 16, 3), .aligned = true, .base = X86_RBX, A32) },
+	{ "movups [rdi],xmm4", B("\x0f\x11\x27"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 4), .base = X86_RDI, A64) },
+	{ "movupd xmm5,[rsi]", B("\x66\x0f\x10\x2e"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 16, 5), .base = X86_RSI, A64) },
+	{ "movss xmm0,[rax]", B("\xf3\x0f\x10\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 4, 0), .base = X86_RAX, A64) },
+	{ "movsd [rax],xmm15", B("\xf2\x44\x0f\x11\x38"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 8, 15), .base = X86_RAX, A64) },
+	{ "66 f3: f3 is the mandatory prefix (movdqu)", B("\x66\xf3\x0f\x7f\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 0), .base = X86_RAX, A64) },
+	{ "movntdq [rax],xmm1", B("\x66\x0f\xe7\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .aligned = true, .base = X86_RAX, A64) },
+	{ "movntps [rax],xmm1", B("\x0f\x2b\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .aligned = true, .base = X86_RAX, A64) },
+	{ "movd xmm1,[rax]", B("\x66\x0f\x6e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 4, 1), .base = X86_RAX, A64) },
+	{ "movq xmm1,[rax] (66 REX.W 0f 6e)", B("\x66\x48\x0f\x6e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 8, 1), .base = X86_RAX, A64) },
+	{ "movd [rax],xmm1", B("\x66\x0f\x7e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 4, 1), .base = X86_RAX, A64) },
+	{ "movq xmm1,[rax] (f3 0f 7e)", B("\xf3\x0f\x7e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 8, 1), .base = X86_RAX, A64) },
+	{ "movq [rax],xmm1 (66 0f d6)", B("\x66\x0f\xd6\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 8, 1), .base = X86_RAX, A64) },
+	{ "movdqu [rip+0x10],xmm1", B("\xf3\x0f\x7f\x0d\x10\x00\x00\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .base = X86_BASE_RIP, .disp = 0x10, A64) },
+	{ "fs movups [rax],xmm1", B("\x64\x0f\x11\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .seg = X86_SEG_FS, .base = X86_RAX, A64) },
+};
+
+TEST(x86_vector_forms)
+{
+	CHECK_CASES(vector_forms);
+}
+
 TEST(x86_alu_forms)
 {
 	CHECK_CASES(alu_forms);
@@ -660,7 +713,14 @@ static const struct reject_case unsupported[] = {
 	{ "c6 /1", B("\xc6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c7 /7 xbegin", B("\xc7\xf8\x00\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c6 /7 xabort", B("\xc6\xf8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "movups 0f 10", B("\x0f\x10\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movq mm0,[rax] 0f 6f (MMX)", B("\x0f\x6f\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movd [rax],mm1 0f 7e (MMX)", B("\x0f\x7e\x08"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movq2dq-like f2 0f 6f", B("\xf2\x0f\x6f\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movlps 0f 12 (keeps the high half)", B("\x0f\x12\x00"), X86_MODE_64,
+	  X86_ERR_UNSUPPORTED },
+	{ "lock movdqu", B("\xf0\xf3\x0f\x6f\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "movdqu xmm0,xmm1", B("\xf3\x0f\x6f\xc1"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+	{ "movd eax,xmm0", B("\x66\x0f\x7e\xc0"), X86_MODE_32, X86_ERR_NOT_MEMORY },
 	{ "popcnt 0f b8", B("\xf3\x0f\xb8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "movnti 0f c3", B("\x0f\xc3\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "arpl 63 in 32-bit mode", B("\x63\x00"), X86_MODE_32, X86_ERR_UNSUPPORTED },
@@ -914,8 +974,10 @@ static int decoding_sane(const struct x86_insn *in, size_t avail)
 {
 	uint64_t mask = in->size >= 8 ? ~0ULL : (1ULL << (8 * in->size)) - 1;
 	return in->length >= 1 && in->length <= avail && in->length <= X86_MAX_INSN_LEN &&
-	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8) &&
-	       in->op <= X86_OP_SMSW && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
+	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8 ||
+		(in->size == 16 && in->op == X86_OP_VMOV)) &&
+	       (!in->aligned || (in->op == X86_OP_VMOV && in->size == 16)) &&
+	       in->op <= X86_OP_VMOV && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
 	       in->reg < X86_NUM_REGS && in->base >= X86_BASE_RIP && in->base < X86_NUM_REGS &&
 	       in->index >= X86_REG_NONE && in->index < X86_NUM_REGS && (in->imm & ~mask) == 0 &&
 	       (!in->lock || (in->op == X86_OP_ALU && in->access == X86_STORE)) &&
