@@ -29,6 +29,7 @@
 /* Sizes in the opcode table: a byte count, or one of these resolved from the prefixes. */
 #define SZ_V 0xff /* the operand size: 2, 4 or 8 */
 #define SZ_Z 0xfe /* the operand size capped at 4 (the SDM's "z") */
+#define SZ_S 0xfd /* a stack element: 8 in 64-bit mode (2 with 66), else the operand size */
 
 /* Where an opcode's operands come from. */
 enum operand_form {
@@ -36,6 +37,8 @@ enum operand_form {
 	FORM_GROUP,     /* memory from ModRM, ModRM.reg picks the row of group_ops; maybe an immediate */
 	FORM_MOFFS,     /* a direct address of address size follows; register AL/eAX/rAX */
 	FORM_STRING,    /* no operand bytes: rSI and/or rDI; the register (if any) AL/eAX/rAX */
+	FORM_STACK,     /* rSP's memory alone: a register in the opcode's low bits (50-5F), an
+			   immediate, or nothing more */
 };
 
 enum extension { EXT_NONE, EXT_ZERO, EXT_SIGN };
@@ -57,7 +60,7 @@ struct opcode_info {
 };
 
 /* The groups: opcodes whose ModRM.reg selects the instruction. */
-enum group { GROUP_1, GROUP_3, GROUP_4_5, GROUP_7, GROUP_8, GROUP_11, GROUP_COUNT };
+enum group { GROUP_1, GROUP_1A, GROUP_3, GROUP_4_5, GROUP_6, GROUP_7, GROUP_8, GROUP_11, GROUP_COUNT };
 
 /* One instruction of a group; op 0 with alu 0 and !valid: ModRM.reg names none we decode. */
 struct group_row {
@@ -83,16 +86,21 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 		[2] = ALU_ROW(X86_ALU_NOT, X86_STORE, false),
 		[3] = ALU_ROW(X86_ALU_NEG, X86_STORE, false),
 	},
-	/* FE, FF: INC (/0), DEC (/1); FF's CALL, JMP and PUSH are not ours */
+	/* FE, FF: INC (/0), DEC (/1); FF /6: PUSH r/m (FE /6 is undefined); FF's CALL, JMP not ours */
 	[GROUP_4_5] = {
 		[0] = ALU_ROW(X86_ALU_INC, X86_STORE, false),
 		[1] = ALU_ROW(X86_ALU_DEC, X86_STORE, false),
+		[6] = { true, X86_OP_PUSH, 0, X86_LOAD, false },
 	},
+	/* 8F: POP r/m (/0); the rest is XOP's */
+	[GROUP_1A] = { [0] = { true, X86_OP_POP, 0, X86_STORE, false } },
 	/* 0F BA: BT, BTS, BTR, BTC r/m, imm8 (/4-/7) */
 	[GROUP_8] = {
 		[4] = ALU_ROW(X86_ALU_BT, X86_LOAD, true), [5] = ALU_ROW(X86_ALU_BTS, X86_STORE, true),
 		[6] = ALU_ROW(X86_ALU_BTR, X86_STORE, true), [7] = ALU_ROW(X86_ALU_BTC, X86_STORE, true),
 	},
+	/* 0F 00: LTR m16 (/3); SLDT, STR, LLDT, VERR and VERW are not ours */
+	[GROUP_6] = { [3] = { true, X86_OP_LTR, 0, X86_LOAD, false } },
 	/* 0F 01: SMSW m16 (/4); the descriptor-table loads and stores and LMSW are not ours */
 	[GROUP_7] = { [4] = { true, X86_OP_SMSW, 0, X86_STORE, false } },
 	/* C6, C7: MOV r/m, imm (/0); /7 is XABORT/XBEGIN */
@@ -116,6 +124,15 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 #define SHIFT_DOUBLE(opc, alu, imm) \
 	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, (alu), false, \
 	  (imm) }
+/* An instruction whose only memory is the stack's, with an immediate of imm bytes (0: none). */
+#define STACK_OP(opc, op, access, imm) \
+	{ (opc), (op), FORM_STACK, (access), SZ_S, SZ_S, EXT_NONE, false, 0, false, (imm) }
+/* The eight of b to b + 7, each a register in its low bits. */
+#define STACK_REGS(b, op, access) \
+	STACK_OP((b), (op), (access), 0), STACK_OP((b) + 1, (op), (access), 0), \
+	STACK_OP((b) + 2, (op), (access), 0), STACK_OP((b) + 3, (op), (access), 0), \
+	STACK_OP((b) + 4, (op), (access), 0), STACK_OP((b) + 5, (op), (access), 0), \
+	STACK_OP((b) + 6, (op), (access), 0), STACK_OP((b) + 7, (op), (access), 0)
 /* The four forms of ADD..CMP at base, b + 0 to b + 3. */
 #define ALU_OPS(b, alu, access) \
 	ALU_OP((b), (alu), (access), 1), ALU_OP((b) + 1, (alu), (access), SZ_V), \
@@ -166,6 +183,15 @@ static const struct opcode_info one_byte_ops[] = {
 	GROUP_OP(0xff, GROUP_4_5, SZ_V, 0),     /* INC, DEC r/m */
 	IMUL_IMM(0x69, SZ_Z),                   /* IMUL r, r/m, immz */
 	IMUL_IMM(0x6b, 1),                      /* IMUL r, r/m, imm8 */
+	GROUP_OP(0x8f, GROUP_1A, SZ_S, 0),      /* POP r/m */
+	STACK_REGS(0x50, X86_OP_PUSH, X86_STORE), /* PUSH r */
+	STACK_REGS(0x58, X86_OP_POP, X86_LOAD),   /* POP r */
+	STACK_OP(0x68, X86_OP_PUSH, X86_STORE, SZ_Z), /* PUSH immz, sign-extended */
+	STACK_OP(0x6a, X86_OP_PUSH, X86_STORE, 1),    /* PUSH imm8, sign-extended */
+	STACK_OP(0xc3, X86_OP_RET, X86_LOAD, 0),      /* RET */
+	STACK_OP(0xc2, X86_OP_RET, X86_LOAD, 2),      /* RET imm16: then that many bytes more */
+	STACK_OP(0xc9, X86_OP_LEAVE, X86_LOAD, 0),    /* LEAVE */
+	STACK_OP(0xc8, X86_OP_ENTER, X86_STORE, 2),   /* ENTER imm16, 0 (nesting level 0 only) */
 };
 
 /* Opcodes after the 0F escape. */
@@ -191,6 +217,7 @@ static const struct opcode_info two_byte_ops[] = {
 	SHIFT_DOUBLE(0xac, X86_ALU_SHRD, 1),            /* SHRD r/m, r, imm8 */
 	SHIFT_DOUBLE(0xad, X86_ALU_SHRD, 0),            /* SHRD r/m, r, CL */
 	GROUP_OP(0x01, GROUP_7, 2, 0),                  /* SMSW m16 */
+	GROUP_OP(0x00, GROUP_6, 2, 0),                  /* LTR m16 */
 };
 
 /*
@@ -443,6 +470,14 @@ static unsigned address_size(const struct decoder *d)
 	return sizes[d->mode][d->addrsize_prefix];
 }
 
+/* A stack element's size (SZ_S): 64-bit mode pushes 8 bytes, or 2 with 66 (REX.W wins). */
+static unsigned stack_size(const struct decoder *d)
+{
+	if (d->mode == X86_MODE_64)
+		return d->opsize_prefix && !(d->rex & REX_W) ? 2 : 8;
+	return operand_size(d);
+}
+
 /* Resolves a table size (bytes, SZ_V or SZ_Z) against the operand size. */
 static uint8_t resolve_size(uint8_t size, unsigned opsize)
 {
@@ -450,6 +485,8 @@ static uint8_t resolve_size(uint8_t size, unsigned opsize)
 		return (uint8_t)opsize;
 	if (size == SZ_Z)
 		return (uint8_t)(opsize > 4 ? 4 : opsize);
+	if (size == SZ_S)
+		return (uint8_t)opsize; /* init_insn took the stack's size as opsize */
 	return size;
 }
 
@@ -595,13 +632,44 @@ static enum x86_decode_status decode_group(struct decoder *d, const struct opcod
 	const struct group_row *row = &group_ops[op->alu][MODRM_REG(modrm)];
 	if (!row->valid)
 		return X86_ERR_UNSUPPORTED;
+	if (row->op == X86_OP_PUSH && op->mem_size == 1)
+		return X86_ERR_UNSUPPORTED; /* FE /6 */
 	out->op = (enum x86_op)row->op;
 	out->alu = row->alu;
 	out->access = (enum x86_access)row->access;
+	if (out->op == X86_OP_PUSH)
+		out->size = out->reg_size = (uint8_t)stack_size(d); /* FF's size is the operand's */
 	st = decode_modrm_memory(d, modrm, out);
 	if (st != X86_OK || !row->imm)
 		return st;
 	return fetch_imm(d, op->imm_size, out);
+}
+
+/*
+ * The operands of an instruction whose memory is the stack's alone: PUSH
+ * and POP r (the register in the opcode's low bits, REX.B extending it),
+ * PUSH imm (sign-extended to the element), RET imm16 and ENTER imm16, 0
+ * (the immediate unsigned); ENTER's nesting levels above 0 are not ours.
+ */
+static enum x86_decode_status decode_stack(struct decoder *d, const struct opcode_info *op,
+					   struct x86_insn *out)
+{
+	uint64_t level;
+	enum x86_decode_status st = X86_OK;
+
+	out->stack_only = true;
+	if (op->opcode >= 0x50 && op->opcode <= 0x5f)
+		out->reg = (op->opcode & 7) | (d->rex & REX_B ? 8 : 0);
+	else if (op->op == X86_OP_PUSH)
+		st = fetch_imm(d, op->imm_size, out);
+	else if (op->imm_size)
+		st = fetch(d, 2, &out->imm);
+	if (st == X86_OK && op->op == X86_OP_ENTER) {
+		st = fetch(d, 1, &level);
+		if (st == X86_OK && level)
+			return X86_ERR_UNSUPPORTED;
+	}
+	return st;
 }
 
 /* Decodes a direct address (moffs) of address size; the register is AL/eAX/rAX. */
@@ -621,7 +689,7 @@ static enum x86_decode_status decode_moffs(struct decoder *d, struct x86_insn *o
 static void init_insn(const struct decoder *d, const struct opcode_info *op,
 		      struct x86_insn *out)
 {
-	unsigned opsize = operand_size(d);
+	unsigned opsize = op->mem_size == SZ_S ? stack_size(d) : operand_size(d);
 
 	*out = (struct x86_insn){
 		.op = (enum x86_op)op->op,
@@ -657,6 +725,8 @@ static enum x86_decode_status decode_operands(struct decoder *d, const struct op
 		return decode_group(d, op, out);
 	case FORM_MOFFS:
 		return decode_moffs(d, out);
+	case FORM_STACK:
+		return decode_stack(d, op, out);
 	default:
 		out->reg = op->op == X86_OP_STOS || op->op == X86_OP_LODS || op->op == X86_OP_SCAS
 				   ? X86_RAX : X86_REG_NONE;

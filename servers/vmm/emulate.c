@@ -20,8 +20,11 @@
 #include "x86decode.h"
 #include "x86regs.h"
 
+#define VECTOR_NP       11
+#define VECTOR_GP       13
 #define VECTOR_PF       14
-#define EVENT_PF        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_PF)
+#define EVENT_FAULT(v)  (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | (v))
+#define EVENT_PF        EVENT_FAULT(VECTOR_PF)
 #define PAGE_OFFSET     (PAGE_BYTES - 1)
 /* Elements of a REP string instruction per exit: a longer one goes on at its next exit. */
 #define STRING_BATCH    1024
@@ -471,6 +474,244 @@ static void emulate_vmov(struct exit_ctx *x, const struct x86_insn *in)
 	advance_rip(x, in->length);
 }
 
+/* Whether a is canonical for the vCPU: 48-bit linear addresses, 57 with CR4.LA57. */
+static bool canonical(const uint64_t *w, uint64_t a)
+{
+	unsigned unused = w[VMW_CR4] & CR4_LA57 ? 7 : 16;
+	return (uint64_t)((int64_t)(a << unused) >> unused) == a;
+}
+
+/* A segment descriptor's fields (Intel SDM vol. 3, 3.4.5 and 7.2.3). */
+#define DESC_TYPE(d)       (((d) >> 40) & 15)
+#define DESC_S             (1ULL << 44) /* a code or data segment, not a system one */
+#define DESC_P             (1ULL << 47)
+#define DESC_G             (1ULL << 55) /* the limit counts 4 KiB pages */
+#define DESC_TSS_BUSY      (1ULL << 41) /* in the type: an available TSS becomes busy */
+#define TYPE_TSS16_AVAIL   1
+#define TYPE_TSS_AVAIL     9            /* 32-bit, or 64-bit in long mode */
+#define SEL_TI             4            /* the selector names the LDT */
+
+/* The access rights (VMX's layout, the exit's words) of descriptor d: bits 40-47 and 52-55. */
+static uint64_t desc_ar(uint64_t d)
+{
+	return ((d >> 40) & 0xff) | ((d >> 52) & 15) << 12;
+}
+
+/* The base of descriptor lo (a system descriptor in long mode: hi's low half is bits 63:32). */
+static uint64_t desc_base(uint64_t lo, uint64_t hi, bool long_mode)
+{
+	uint64_t base = ((lo >> 16) & 0xffffff) | (lo >> 56) << 24;
+	return long_mode ? base | hi << 32 : base;
+}
+
+/* The limit of descriptor d in bytes - 1, its granularity applied. */
+static uint64_t desc_limit(uint64_t d)
+{
+	uint64_t limit = (d & 0xffff) | ((d >> 48) & 15) << 16;
+	return d & DESC_G ? limit << 12 | 0xfff : limit;
+}
+
+/*
+ * Why LTR of a selector whose GDT entry is lo (and hi) faults: the
+ * event, or 0 when it loads (SDM vol. 2, LTR).  An entry past the GDT's
+ * limit is the caller's to find.
+ */
+static uint32_t ltr_fault(const uint64_t *w, uint64_t lo, uint64_t hi)
+{
+	bool long_mode = w[VMW_EFER] & EFER_LMA;
+	unsigned type = DESC_TYPE(lo);
+	if ((lo & DESC_S) || !(type == TYPE_TSS_AVAIL || (!long_mode && type == TYPE_TSS16_AVAIL)))
+		return EVENT_FAULT(VECTOR_GP);
+	if (!(lo & DESC_P))
+		return EVENT_FAULT(VECTOR_NP);
+	uint64_t base = desc_base(lo, hi, long_mode);
+	if (long_mode && !canonical(w, base))
+		return EVENT_FAULT(VECTOR_GP);
+	return 0;
+}
+
+/*
+ * LTR m16: the selector read from memory (the device), its descriptor
+ * from the GDT through the guest's paging, checked as the processor does
+ * (#GP(0) outside ring 0 or for a null selector; #GP(sel) for the LDT,
+ * past the limit, not an available TSS, a non-canonical base; #NP(sel) if
+ * not present), marked busy in the GDT, and loaded into TR (VMG_SEG).
+ */
+static void emulate_ltr(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, sel = 0, desc[2] = { 0, 0 };
+	bool long_mode = w[VMW_EFER] & EFER_LMA;
+	unsigned size = long_mode ? 16 : 8;
+	struct mem_ref ref;
+	if (cpl(w) != 0) {
+		inject_gp(x);
+		return;
+	}
+	if (!resolve(x, operand_linear(w, in, 0), 2, GWALK_READ, &ref) ||
+	    !ref_rw(x, &ref, 2, false, &sel))
+		return;
+	if (!(sel & ~3ULL)) {
+		inject_gp(x);
+		return;
+	}
+	uint32_t error = sel & 0xfffc;
+	if ((sel & SEL_TI) || (sel | 7) + size - 8 > w[VMW_GDTR_LIMIT]) {
+		inject_exception(x, EVENT_FAULT(VECTOR_GP), error);
+		return;
+	}
+	uint64_t at = w[VMW_GDTR_BASE] + (sel & ~7ULL);
+	if (!resolve(x, at, size, GWALK_WRITE, &ref) || !wide_rw(x, &ref, size, false, desc))
+		return;
+	uint32_t fault = ltr_fault(w, desc[0], desc[1]);
+	if (fault) {
+		inject_exception(x, fault, error);
+		return;
+	}
+	desc[0] |= DESC_TSS_BUSY;
+	struct mem_ref low = sub_ref(&ref, 0, 8);
+	if (!ref_rw(x, &low, 8, true, &desc[0]))
+		return;
+	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(sel, desc_ar(desc[0]), desc_limit(desc[0]));
+	w[VMW_SEG_BASE(VMS_TR)] = desc_base(desc[0], desc[1], long_mode);
+	x->reply |= VMG_SEG;
+	advance_rip(x, in->length);
+}
+
+/* The stack's address size: 8 in 64-bit code, else 4 or 2 by SS's B flag. */
+static unsigned stack_addr_size(const uint64_t *w)
+{
+	if (code_mode(w) == X86_MODE_64)
+		return 8;
+	return VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]) & VM_SEG_AR_DB ? 4 : 2;
+}
+
+/* rSP moved by delta, in the stack's address size (a 16-bit SP keeps rSP's upper bits). */
+static uint64_t stack_moved(const uint64_t *w, int64_t delta)
+{
+	unsigned size = stack_addr_size(w);
+	uint64_t mask = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	return (w[VMW_RSP] & ~mask) | ((w[VMW_RSP] + (uint64_t)delta) & mask);
+}
+
+/* The size bytes at SS:offset (offset in the stack's address size), read or written. */
+static bool stack_rw(struct exit_ctx *x, uint64_t offset, unsigned size, bool write, uint64_t *v)
+{
+	unsigned asize = stack_addr_size(x->w);
+	uint64_t mask = asize == 8 ? ~0ULL : (1ULL << (8 * asize)) - 1;
+	uint64_t linear = seg_linear(x->w, X86_SEG_SS, offset & mask);
+	struct mem_ref ref;
+	return resolve(x, linear, size, write ? GWALK_WRITE : GWALK_READ, &ref) &&
+	       ref_rw(x, &ref, size, write, v);
+}
+
+/* The ModRM memory operand (size bytes) read or written, as a MOV's. */
+static bool operand_rw(struct exit_ctx *x, const struct x86_insn *in, bool write, uint64_t *v)
+{
+	struct mem_ref ref;
+	return resolve(x, operand_linear(x->w, in, 0), in->size, write ? GWALK_WRITE : GWALK_READ,
+		       &ref) &&
+	       ref_rw(x, &ref, in->size, write, v);
+}
+
+/* PUSH: the register, immediate or memory operand stored below rSP, then rSP lowered. */
+static bool emulate_push(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t v = 0;
+	if (in->reg != X86_REG_NONE)
+		v = x86_store_value(in, *gpr_word(x->w, in->reg)); /* PUSH rSP: the old value */
+	else if (in->stack_only)
+		v = in->imm;
+	else if (!operand_rw(x, in, false, &v))
+		return false;
+	uint64_t top = stack_moved(x->w, -(int64_t)in->size);
+	if (!stack_rw(x, top, in->size, true, &v))
+		return false;
+	x->w[VMW_RSP] = top;
+	return true;
+}
+
+/*
+ * POP: the element at rSP read, rSP raised, then the element stored in
+ * the register or the memory operand, whose address uses the raised rSP
+ * (SDM, POP).  A store that faults leaves rSP as it was.
+ */
+static bool emulate_pop(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, v = 0, old = w[VMW_RSP];
+	if (!stack_rw(x, old, in->size, false, &v))
+		return false;
+	w[VMW_RSP] = stack_moved(w, in->size);
+	if (in->stack_only) {
+		uint64_t *reg = gpr_word(w, in->reg);
+		*reg = x86_load_result(in, v, *reg); /* POP rSP: the value popped */
+		return true;
+	}
+	if (!operand_rw(x, in, true, &v)) {
+		w[VMW_RSP] = old;
+		return false;
+	}
+	return true;
+}
+
+/* RET (imm16): rIP popped, canonical in 64-bit code (else #GP(0), nothing changed). */
+static bool emulate_ret(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, rip = 0;
+	if (!stack_rw(x, w[VMW_RSP], in->size, false, &rip))
+		return false;
+	if (code_mode(w) == X86_MODE_64 && !canonical(w, rip)) {
+		inject_gp(x);
+		return false;
+	}
+	w[VMW_RSP] = stack_moved(w, (int64_t)(in->size + in->imm));
+	advance_rip(x, rip - w[VMW_RIP]); /* to rip: advance_rip also ends an STI or MOV SS shadow */
+	return false; /* rIP is where it returns to, not past the RET */
+}
+
+/* LEAVE: rSP = rBP, then rBP popped (an element's bytes of it: 66 pops BP alone). */
+static bool emulate_leave(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, v = 0, old = w[VMW_RSP];
+	w[VMW_RSP] = w[VMW_RBP];
+	uint64_t frame = stack_moved(w, 0);
+	if (!stack_rw(x, frame, in->size, false, &v)) {
+		w[VMW_RSP] = old;
+		return false;
+	}
+	w[VMW_RSP] = stack_moved(w, in->size);
+	w[VMW_RBP] = x86_load_result(in, v, w[VMW_RBP]);
+	return true;
+}
+
+/* ENTER imm, 0: rBP pushed, rBP = the new rSP, rSP lowered by imm more. */
+static bool emulate_enter(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, v = w[VMW_RBP];
+	uint64_t top = stack_moved(w, -(int64_t)in->size);
+	if (!stack_rw(x, top, in->size, true, &v))
+		return false;
+	w[VMW_RBP] = x86_load_result(in, top, w[VMW_RBP]);
+	w[VMW_RSP] = top;
+	w[VMW_RSP] = stack_moved(w, -(int64_t)in->imm);
+	return true;
+}
+
+/*
+ * An instruction of the stack's (PUSH, POP, RET, LEAVE, ENTER) whose
+ * stack or other memory operand is a device's.  Flags are untouched;
+ * the registers go back in the reply.
+ */
+static void emulate_stack(struct exit_ctx *x, const struct x86_insn *in)
+{
+	static bool (*const ops[])(struct exit_ctx *, const struct x86_insn *) = {
+		[X86_OP_PUSH] = emulate_push, [X86_OP_POP] = emulate_pop, [X86_OP_RET] = emulate_ret,
+		[X86_OP_LEAVE] = emulate_leave, [X86_OP_ENTER] = emulate_enter,
+	};
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+	if (ops[in->op](x, in))
+		advance_rip(x, in->length);
+}
+
 /* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
 static uint64_t addr_mask(const struct x86_insn *in)
 {
@@ -580,6 +821,10 @@ void emulate_mmio(struct exit_ctx *x)
 		emulate_alu(x, &in);
 	else if (in.op == X86_OP_VMOV)
 		emulate_vmov(x, &in);
+	else if (in.op == X86_OP_LTR)
+		emulate_ltr(x, &in);
+	else if (in.op >= X86_OP_PUSH && in.op <= X86_OP_ENTER)
+		emulate_stack(x, &in);
 	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */
 		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
 	else

@@ -84,6 +84,7 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	FIELD(imm_source);
 	FIELD(lock);
 	FIELD(aligned);
+	FIELD(stack_only);
 	FIELD(base);
 	FIELD(index);
 	FIELD(scale);
@@ -533,6 +534,12 @@ static const struct decode_case alu_forms[] = {
 	{ "smsw [r12+0x1000]", B("\x41\x0f\x01\xa4\x24\x00\x10\x00\x00"), X86_MODE_64,
 	  INSN(.op = X86_OP_SMSW, .access = X86_STORE, .size = 2, .reg_size = 2, .base = X86_R12,
 	       .disp = 0x1000, A64) },
+	{ "ltr [r13+0]", B("\x41\x0f\x00\x5d\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_LTR, .access = X86_LOAD, .size = 2, .reg_size = 2, .base = X86_R13,
+	       A64) },
+	{ "ltr [eax] 32-bit, 66 ignored", B("\x66\x0f\x00\x18"), X86_MODE_32,
+	  INSN(.op = X86_OP_LTR, .access = X86_LOAD, .size = 2, .reg_size = 2, .base = X86_RAX,
+	       A32) },
 	{ "repe cmpsb", B("\xf3\xa6"), X86_MODE_64,
 	  INSN(STR(X86_OP_CMPS, X86_LOAD, 1, X86_REG_NONE), .alu = X86_ALU_CMP, REP, A64) },
 	{ "cmpsq", B("\x48\xa7"), X86_MODE_64,
@@ -593,6 +600,48 @@ static const struct decode_case vector_forms[] = {
 TEST(x86_vector_forms)
 {
 	CHECK_CASES(vector_forms);
+}
+
+/* The stack's forms: the element's size by mode and 66, the register, the immediate. */
+#define STK(o, acc, sz) .op = (o), .access = (acc), .size = (sz), .reg_size = (sz)
+
+static const struct decode_case stack_forms[] = {
+	{ "push imm8 -7", B("\x6a\xf9"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .imm = ~6ULL, A64) },
+	{ "push imm32", B("\x68\x0d\x1c\x94\xff"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .imm = 0xffffffffff941c0dULL,
+	       A64) },
+	{ "push imm16 with 66", B("\x66\x68\x34\x12"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 2), .stack_only = true, .imm = 0x1234, A64) },
+	{ "push rax", B("\x50"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .reg = X86_RAX, A64) },
+	{ "push r15", B("\x41\x57"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .reg = X86_R15, A64) },
+	{ "push edx 32-bit", B("\x52"), X86_MODE_32,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 4), .stack_only = true, .reg = X86_RDX, A32) },
+	{ "push [rdx]", B("\xff\x32"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_LOAD, 8), .base = X86_RDX, A64) },
+	{ "push word [bx] 16-bit", B("\xff\x37"), X86_MODE_16,
+	  INSN(STK(X86_OP_PUSH, X86_LOAD, 2), .base = X86_RBX, A16) },
+	{ "pop [rax]", B("\x8f\x00"), X86_MODE_64,
+	  INSN(STK(X86_OP_POP, X86_STORE, 8), .base = X86_RAX, A64) },
+	{ "pop rcx", B("\x59"), X86_MODE_64,
+	  INSN(STK(X86_OP_POP, X86_LOAD, 8), .stack_only = true, .reg = X86_RCX, A64) },
+	{ "pop r9w", B("\x66\x41\x59"), X86_MODE_64,
+	  INSN(STK(X86_OP_POP, X86_LOAD, 2), .stack_only = true, .reg = X86_R9, A64) },
+	{ "ret", B("\xc3"), X86_MODE_64,
+	  INSN(STK(X86_OP_RET, X86_LOAD, 8), .stack_only = true, A64) },
+	{ "ret 0x8010", B("\xc2\x10\x80"), X86_MODE_32,
+	  INSN(STK(X86_OP_RET, X86_LOAD, 4), .stack_only = true, .imm = 0x8010, A32) },
+	{ "leave", B("\xc9"), X86_MODE_64,
+	  INSN(STK(X86_OP_LEAVE, X86_LOAD, 8), .stack_only = true, A64) },
+	{ "enter 0x1238, 0", B("\xc8\x38\x12\x00"), X86_MODE_64,
+	  INSN(STK(X86_OP_ENTER, X86_STORE, 8), .stack_only = true, .imm = 0x1238, A64) },
+};
+
+TEST(x86_stack_forms)
+{
+	CHECK_CASES(stack_forms);
 }
 
 TEST(x86_alu_forms)
@@ -703,10 +752,20 @@ static const struct reject_case unsupported[] = {
 	{ "f6 /1 (undocumented test)", B("\xf6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "mul [rax] f7 /4", B("\xf7\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "call [rax] ff /2", B("\xff\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "fe /6 (no byte push)", B("\xfe\x30"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "8f /1 (xop)", B("\x8f\x08"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "enter with a nesting level", B("\xc8\x10\x00\x01"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock push rax", B("\xf0\x50"), X86_MODE_64, X86_ERR_INVALID },
+	{ "rep ret", B("\xf3\xc3"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "push rax from a register operand", B("\xff\xf0"), X86_MODE_64, X86_ERR_NOT_MEMORY },
 	{ "0f ba /0", B("\x0f\xba\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "repne movsb", B("\xf2\xa4"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "rep then repne stosb", B("\xf3\xf2\xaa"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "lgdt 0f 01 /2", B("\x0f\x01\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lldt 0f 00 /2", B("\x0f\x00\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "str 0f 00 /1", B("\x0f\x00\x08"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock ltr", B("\xf0\x0f\x00\x18"), X86_MODE_64, X86_ERR_INVALID },
+	{ "ltr ax (a register)", B("\x0f\x00\xd8"), X86_MODE_64, X86_ERR_NOT_MEMORY },
 	{ "lock smsw", B("\xf0\x0f\x01\x20"), X86_MODE_64, X86_ERR_INVALID },
 	{ "mov [rax],es 8c", B("\x8c\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "mov es,[rax] 8e", B("\x8e\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
