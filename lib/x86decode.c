@@ -86,10 +86,14 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 		[2] = ALU_ROW(X86_ALU_NOT, X86_STORE, false),
 		[3] = ALU_ROW(X86_ALU_NEG, X86_STORE, false),
 	},
-	/* FE, FF: INC (/0), DEC (/1); FF /6: PUSH r/m (FE /6 is undefined); FF's CALL, JMP not ours */
+	/*
+	 * FE, FF: INC (/0), DEC (/1); FF /5: JMP m16:16/32/64 (far), FF /6: PUSH r/m (FE /5 and /6
+	 * are undefined); FF's CALLs and near JMP are not ours
+	 */
 	[GROUP_4_5] = {
 		[0] = ALU_ROW(X86_ALU_INC, X86_STORE, false),
 		[1] = ALU_ROW(X86_ALU_DEC, X86_STORE, false),
+		[5] = { true, X86_OP_JMP_FAR, 0, X86_LOAD, false },
 		[6] = { true, X86_OP_PUSH, 0, X86_LOAD, false },
 	},
 	/* 8F: POP r/m (/0); the rest is XOP's */
@@ -184,6 +188,7 @@ static const struct opcode_info one_byte_ops[] = {
 	IMUL_IMM(0x69, SZ_Z),                   /* IMUL r, r/m, immz */
 	IMUL_IMM(0x6b, 1),                      /* IMUL r, r/m, imm8 */
 	GROUP_OP(0x8f, GROUP_1A, SZ_S, 0),      /* POP r/m */
+	{ 0x8c, X86_OP_STORE_SREG, FORM_MODRM_REG, X86_STORE, 2, 2, EXT_NONE, false, 0, false, 0 }, /* MOV m16, Sreg */
 	STACK_REGS(0x50, X86_OP_PUSH, X86_STORE), /* PUSH r */
 	STACK_REGS(0x58, X86_OP_POP, X86_LOAD),   /* POP r */
 	STACK_OP(0x68, X86_OP_PUSH, X86_STORE, SZ_Z), /* PUSH immz, sign-extended */
@@ -632,8 +637,8 @@ static enum x86_decode_status decode_group(struct decoder *d, const struct opcod
 	const struct group_row *row = &group_ops[op->alu][MODRM_REG(modrm)];
 	if (!row->valid)
 		return X86_ERR_UNSUPPORTED;
-	if (row->op == X86_OP_PUSH && op->mem_size == 1)
-		return X86_ERR_UNSUPPORTED; /* FE /6 */
+	if ((row->op == X86_OP_PUSH || row->op == X86_OP_JMP_FAR) && op->mem_size == 1)
+		return X86_ERR_UNSUPPORTED; /* FE /5, /6 */
 	out->op = (enum x86_op)row->op;
 	out->alu = row->alu;
 	out->access = (enum x86_access)row->access;
@@ -815,6 +820,11 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 		return st;
 	if (d.lock && !lock_allowed(&insn))
 		return X86_ERR_INVALID; /* #UD */
+	if (insn.op == X86_OP_STORE_SREG) {
+		insn.reg &= 7; /* ModRM.reg names the segment register; REX.R does not extend it */
+		if (insn.reg > X86_SEG_GS)
+			return X86_ERR_INVALID; /* #UD */
+	}
 	insn.lock = d.lock;
 	insn.length = (uint8_t)d.pos;
 	*out = insn;

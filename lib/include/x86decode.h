@@ -11,7 +11,8 @@
  * (0F C0/C1), BT, BTS, BTR and BTC (0F A3/AB/B3/BB, 0F BA /4-7), BSF and
  * BSR (0F BC/BD), IMUL r, r/m (0F AF) and r, r/m, imm (6B, 69), SHLD and
  * SHRD (0F A4/A5, AC/AD: an imm8 or CL count), LOCK
- * where the processor takes it; SMSW m16 (0F 01 /4); LTR m16 (0F 00 /3); the stack's PUSH
+ * where the processor takes it; SMSW m16 (0F 01 /4); LTR m16 (0F 00 /3); MOV m16, Sreg (8C);
+ * the far JMP through memory (FF /5); the stack's PUSH
  * (50-57, 68, 6A, FF /6), POP (58-5F, 8F /0), RET (C3, C2), LEAVE (C9) and ENTER with
  * nesting level 0 (C8); and the SSE moves between an XMM register
  * and memory (X86_OP_VMOV): MOVUPS/MOVUPD, MOVAPS/MOVAPD, MOVSS, MOVSD (0F 10/11, 0F 28/29),
@@ -50,6 +51,8 @@ enum x86_op {
 	X86_OP_ALU,  /* arithmetic on one memory operand: alu says which */
 	X86_OP_SMSW, /* stores CR0's low 16 bits (the memory form: always 2 bytes) */
 	X86_OP_LTR,  /* loads TR with the selector in memory (always 2 bytes) */
+	X86_OP_STORE_SREG, /* MOV m16, Sreg: stores segment register reg's selector (2 bytes) */
+	X86_OP_JMP_FAR, /* JMP m16:size: the offset (size bytes), then the CS selector above it */
 	/*
 	 * The stack's: size is a stack element (8 in 64-bit mode, 2 with 66;
 	 * else the operand size), at SS:rSP.  PUSH's source and POP's

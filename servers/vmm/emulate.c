@@ -712,6 +712,94 @@ static void emulate_stack(struct exit_ctx *x, const struct x86_insn *in)
 		advance_rip(x, in->length);
 }
 
+/* MOV m16, Sreg: the selector stored as a MOV of that immediate would be. */
+static void emulate_store_sreg(struct exit_ctx *x, const struct x86_insn *in)
+{
+	struct x86_insn mov = *in;
+	mov.op = X86_OP_MOV;
+	mov.reg = X86_REG_NONE;
+	mov.imm = VM_SEG_SEL(x->w[VMW_SEG_DESC(in->reg)]);
+	emulate_mov(x, &mov);
+}
+
+#define DESC_CODE          (1ULL << 43) /* in the type of a code or data segment: code */
+#define DESC_CONFORMING    (1ULL << 42) /* in a code segment's type */
+#define DESC_ACCESSED      (1ULL << 40)
+#define DESC_L             (1ULL << 53)
+#define DESC_DB            (1ULL << 54)
+#define DESC_DPL(d)        (((d) >> 45) & 3)
+
+/*
+ * Why a far JMP to code segment selector sel (descriptor d) faults, as
+ * the SDM's JMP lists it for protected and long mode: the event, or 0.
+ */
+static uint32_t far_jmp_fault(const uint64_t *w, uint64_t sel, uint64_t d)
+{
+	unsigned rpl = sel & 3, dpl = DESC_DPL(d), now = cpl(w);
+	bool conforming = d & DESC_CONFORMING;
+	if (conforming ? dpl > now : rpl > now || dpl != now)
+		return EVENT_FAULT(VECTOR_GP);
+	if (!(d & DESC_P))
+		return EVENT_FAULT(VECTOR_NP);
+	if ((w[VMW_EFER] & EFER_LMA) && (d & DESC_L) && (d & DESC_DB))
+		return EVENT_FAULT(VECTOR_GP);
+	return 0;
+}
+
+/*
+ * JMP m16:16/32/64 to a code segment: the offset and selector read from
+ * memory, the descriptor from the GDT or LDT through the guest's paging,
+ * checked (#GP(0) for a null selector or an offset outside the segment
+ * or not canonical; #GP(sel) past the table's limit or for privilege;
+ * #NP(sel) if not present), marked accessed, and loaded into CS with the
+ * CPL as its RPL.  A call gate, task gate or TSS (a task switch) is not
+ * emulated: the guest stops with the reason.
+ */
+static void emulate_jmp_far(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, target = 0, sel = 0, d = 0;
+	uint64_t at = operand_linear(w, in, 0);
+	struct mem_ref ref;
+	if (!resolve(x, at, in->size + 2, GWALK_READ, &ref))
+		return;
+	struct mem_ref off = sub_ref(&ref, 0, in->size), selector = sub_ref(&ref, in->size, 2);
+	if (!ref_rw(x, &off, in->size, false, &target) || !ref_rw(x, &selector, 2, false, &sel))
+		return;
+	uint32_t error = sel & 0xfffc;
+	bool ldt = sel & SEL_TI;
+	uint64_t table = ldt ? w[VMW_SEG_BASE(VMS_LDTR)] : w[VMW_GDTR_BASE];
+	uint64_t limit = ldt ? VM_SEG_LIMIT(w[VMW_SEG_DESC(VMS_LDTR)]) : w[VMW_GDTR_LIMIT];
+	if (!(sel & ~3ULL)) {
+		inject_gp(x);
+		return;
+	}
+	if ((sel | 7) > limit) {
+		inject_exception(x, EVENT_FAULT(VECTOR_GP), error);
+		return;
+	}
+	if (!resolve(x, table + (sel & ~7ULL), 8, GWALK_WRITE, &ref) || !ref_rw(x, &ref, 8, false, &d))
+		return;
+	if (!(d & DESC_S) || !(d & DESC_CODE)) {
+		guest_stop(x, "a far JMP through a gate or to a TSS, which the VMM does not emulate", sel);
+		return;
+	}
+	uint32_t fault = far_jmp_fault(w, sel, d);
+	bool code64 = (w[VMW_EFER] & EFER_LMA) && (d & DESC_L);
+	if (!fault && (code64 ? !canonical(w, target) : target > desc_limit(d)))
+		fault = EVENT_FAULT(VECTOR_GP), error = 0;
+	if (fault) {
+		inject_exception(x, fault, error);
+		return;
+	}
+	d |= DESC_ACCESSED;
+	if (!ref_rw(x, &ref, 8, true, &d))
+		return;
+	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK((sel & ~3ULL) | cpl(w), desc_ar(d), desc_limit(d));
+	w[VMW_SEG_BASE(VMS_CS)] = desc_base(d, 0, false);
+	x->reply |= VMG_SEG;
+	advance_rip(x, target - w[VMW_RIP]); /* to the target: advance_rip also ends a shadow */
+}
+
 /* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
 static uint64_t addr_mask(const struct x86_insn *in)
 {
@@ -825,6 +913,10 @@ void emulate_mmio(struct exit_ctx *x)
 		emulate_ltr(x, &in);
 	else if (in.op >= X86_OP_PUSH && in.op <= X86_OP_ENTER)
 		emulate_stack(x, &in);
+	else if (in.op == X86_OP_STORE_SREG)
+		emulate_store_sreg(x, &in);
+	else if (in.op == X86_OP_JMP_FAR)
+		emulate_jmp_far(x, &in);
 	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */
 		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
 	else
