@@ -80,11 +80,15 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 		ALU_ROW(X86_ALU_AND, X86_STORE, true), ALU_ROW(X86_ALU_SUB, X86_STORE, true),
 		ALU_ROW(X86_ALU_XOR, X86_STORE, true), ALU_ROW(X86_ALU_CMP, X86_LOAD, true),
 	},
-	/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3); /1 is undocumented, MUL..IDIV not ours */
+	/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3), MUL, IMUL, DIV, IDIV (/4-/7); /1 is undocumented */
 	[GROUP_3] = {
 		[0] = ALU_ROW(X86_ALU_TEST, X86_LOAD, true),
 		[2] = ALU_ROW(X86_ALU_NOT, X86_STORE, false),
 		[3] = ALU_ROW(X86_ALU_NEG, X86_STORE, false),
+		[4] = ALU_ROW(X86_ALU_MUL, X86_LOAD, false),
+		[5] = ALU_ROW(X86_ALU_IMUL1, X86_LOAD, false),
+		[6] = ALU_ROW(X86_ALU_DIV, X86_LOAD, false),
+		[7] = ALU_ROW(X86_ALU_IDIV, X86_LOAD, false),
 	},
 	/*
 	 * FE, FF: INC (/0), DEC (/1); FF /5: JMP m16:16/32/64 (far), FF /6: PUSH r/m (FE /5 and /6

@@ -25,6 +25,7 @@
 #define VECTOR_PF       14
 #define EVENT_FAULT(v)  (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | (v))
 #define EVENT_PF        EVENT_FAULT(VECTOR_PF)
+#define EVENT_DE        (VM_EVENT_VALID | VM_EVENT_EXCEPTION | 0) /* divide error: vector 0 */
 #define PAGE_OFFSET     (PAGE_BYTES - 1)
 /* Elements of a REP string instruction per exit: a longer one goes on at its next exit. */
 #define STRING_BATCH    1024
@@ -386,6 +387,16 @@ static void emulate_alu(struct exit_ctx *x, const struct x86_insn *in)
 	if (!resolve(x, linear, in->size, in->access == X86_STORE ? GWALK_WRITE : GWALK_READ, &ref) ||
 	    !ref_rw(x, &ref, in->size, false, &v))
 		return;
+	if (in->alu >= X86_ALU_MUL && in->alu <= X86_ALU_IDIV) { /* rAX and rDX with memory */
+		if (!x86_muldiv((enum x86_alu)in->alu, in->size, &w[VMW_RAX], &w[VMW_RDX], v,
+				&w[VMW_RFLAGS])) {
+			inject_exception(x, EVENT_DE, 0);
+			return;
+		}
+		advance_rip(x, in->length);
+		x->reply |= VMG_GPR_ACDB | VMG_RFLAGS;
+		return;
+	}
 	uint64_t saved[VMW_R15 + 1];
 	memcpy(saved, w, sizeof(saved)); /* the registers as they were, if the write fails */
 	if (alu_compute(x, in, &v, bit) && !ref_rw(x, &ref, in->size, true, &v)) {

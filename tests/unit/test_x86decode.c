@@ -552,6 +552,14 @@ static const struct decode_case alu_forms[] = {
 	{ "jmp far m16:32 [eax] 32-bit", B("\xff\x28"), X86_MODE_32,
 	  INSN(.op = X86_OP_JMP_FAR, .access = X86_LOAD, .size = 4, .reg_size = 4, .base = X86_RAX,
 	       A32) },
+	{ "div qword [r12+0x1000]", B("\x49\xf7\xb4\x24\x00\x10\x00\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_DIV, X86_LOAD, 8, X86_REG_NONE), .base = X86_R12, .disp = 0x1000, A64) },
+	{ "mul byte [rax]", B("\xf6\x20"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_MUL, X86_LOAD, 1, X86_REG_NONE), .base = X86_RAX, A64) },
+	{ "imul word [rax] (one operand)", B("\x66\xf7\x28"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL1, X86_LOAD, 2, X86_REG_NONE), .base = X86_RAX, A64) },
+	{ "idiv dword [ebx] 32-bit", B("\xf7\x3b"), X86_MODE_32,
+	  INSN(ALU(X86_ALU_IDIV, X86_LOAD, 4, X86_REG_NONE), .base = X86_RBX, A32) },
 	{ "repe cmpsb", B("\xf3\xa6"), X86_MODE_64,
 	  INSN(STR(X86_OP_CMPS, X86_LOAD, 1, X86_REG_NONE), .alu = X86_ALU_CMP, REP, A64) },
 	{ "cmpsq", B("\x48\xa7"), X86_MODE_64,
@@ -762,7 +770,7 @@ static const struct reject_case invalid_prefixes[] = {
 
 static const struct reject_case unsupported[] = {
 	{ "f6 /1 (undocumented test)", B("\xf6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "mul [rax] f7 /4", B("\xf7\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock div", B("\xf0\xf7\x30"), X86_MODE_64, X86_ERR_INVALID },
 	{ "call [rax] ff /2", B("\xff\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "fe /6 (no byte push)", B("\xfe\x30"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "8f /1 (xop)", B("\x8f\x08"), X86_MODE_64, X86_ERR_UNSUPPORTED },
