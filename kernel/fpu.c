@@ -166,12 +166,49 @@ static void sync_area(struct thread *t)
 	set_ts();
 }
 
+/* Whether t's area holds component xf, or XRSTOR would give it its initial state. */
+static bool area_holds(struct thread *t, uint64_t xf)
+{
+	return !fpu_xcr0 || (*(const uint64_t *)(area(t) + XSTATE_BV_OFFSET) & xf);
+}
+
+/* After a write of component xf into t's area: it is in use, and t's next entry loads it. */
+static void area_written(struct thread *t, uint64_t xf)
+{
+	if (fpu_xcr0)
+		*(uint64_t *)(area(t) + XSTATE_BV_OFFSET) |= xf; /* else XRSTOR would init it */
+	if (fpu_owner == t)
+		fpu_owner = 0; /* the registers hold the old values: the next entry loads the area */
+}
+
+void fpu_x87_read(struct thread *t, struct vm_x87_regs *out)
+{
+	sync_area(t);
+	if (area_holds(t, XF_X87)) {
+		memcpy(out->image, area(t), sizeof(out->image));
+	} else { /* FNINIT's state: XSAVE leaves the bytes as they were */
+		memset(out->image, 0, sizeof(out->image));
+		out->image[0] = FCW_INIT; /* bytes 0-1, little-endian; the abridged tags 0: all empty */
+	}
+	memcpy((uint8_t *)out->image + MXCSR_OFFSET, area(t) + MXCSR_OFFSET, 8);
+}
+
+void fpu_x87_write(struct thread *t, const struct vm_x87_regs *in)
+{
+	sync_area(t);
+	uint8_t *a = area(t), mxcsr[8];
+	memcpy(mxcsr, a + MXCSR_OFFSET, sizeof(mxcsr));
+	memcpy(a, in->image, sizeof(in->image));
+	memcpy(a + MXCSR_OFFSET, mxcsr, sizeof(mxcsr)); /* REGS_SSE's, checked there */
+	area_written(t, XF_X87);
+}
+
 void fpu_sse_read(struct thread *t, struct vm_sse_regs *out)
 {
 	sync_area(t);
 	const uint8_t *a = area(t);
 	/* XSAVE leaves XMM's bytes as they were when the guest had them in their initial state, 0. */
-	bool in_use = !fpu_xcr0 || (*(const uint64_t *)(a + XSTATE_BV_OFFSET) & XF_SSE);
+	bool in_use = area_holds(t, XF_SSE);
 	if (in_use)
 		memcpy(out->xmm, a + XMM_OFFSET, sizeof(out->xmm));
 	else
@@ -185,10 +222,7 @@ void fpu_sse_write(struct thread *t, const struct vm_sse_regs *in)
 	uint8_t *a = area(t);
 	memcpy(a + XMM_OFFSET, in->xmm, sizeof(in->xmm));
 	*(uint32_t *)(a + MXCSR_OFFSET) = (uint32_t)in->mxcsr;
-	if (fpu_xcr0)
-		*(uint64_t *)(a + XSTATE_BV_OFFSET) |= XF_SSE; /* else XRSTOR would zero them */
-	if (fpu_owner == t)
-		fpu_owner = 0; /* the registers hold the old values: the next entry loads the area */
+	area_written(t, XF_SSE);
 }
 
 bool fpu_mxcsr_valid(uint64_t mxcsr)

@@ -48,6 +48,9 @@ uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen);
  */
 void fpu_sse_read(struct thread *t, struct vm_sse_regs *out);
 void fpu_sse_write(struct thread *t, const struct vm_sse_regs *in);
+/* vCPU t's x87/MMX state likewise (MXCSR's bytes are read, and kept on a write). */
+void fpu_x87_read(struct thread *t, struct vm_x87_regs *out);
+void fpu_x87_write(struct thread *t, const struct vm_x87_regs *in);
 /* Whether FXRSTOR/XRSTOR would load mxcsr without a #GP (no bit outside MXCSR_MASK). */
 bool fpu_mxcsr_valid(uint64_t mxcsr);
 /* The XCR0 a new vCPU's guest starts with: x87 alone, as after reset (0 without XSAVE). */

@@ -429,6 +429,7 @@ static enum moat_status sys_thread_set_priority(struct trap_frame *r)
 }
 
 _Static_assert(sizeof(struct vm_sse_regs) <= sizeof(((struct utcb *)0)->mr), "SSE state fits the utcb");
+_Static_assert(sizeof(struct vm_x87_regs) <= sizeof(((struct utcb *)0)->mr), "x87 state fits too");
 
 /*
  * A vCPU whose SSE registers the caller may read or write: one that is not
@@ -444,27 +445,37 @@ static enum moat_status vcpu_at_rest(uint64_t slot, struct vcpu **out)
 }
 
 /*
- * SYS_THREAD_READ_REGS and WRITE_REGS (vcpu, REGS_SSE): struct vm_sse_regs
- * into or from the caller's utcb->mr.  The kernel loads a written MXCSR
- * itself at the vCPU's next entry (FXRSTOR/XRSTOR, where a reserved bit
- * would be the kernel's #GP): such a write is refused here instead.
+ * SYS_THREAD_READ_REGS and WRITE_REGS (vcpu, REGS_SSE or REGS_X87): struct
+ * vm_sse_regs or struct vm_x87_regs into or from the caller's utcb->mr.
+ * The kernel loads a written MXCSR itself at the vCPU's next entry
+ * (FXRSTOR/XRSTOR, where a reserved bit would be the kernel's #GP): such
+ * a write is refused here instead.  Nothing in the x87 part can make them
+ * fault (its MXCSR bytes are not written); an unmasked exception it
+ * leaves pending is the guest's #MF at its next x87 or MMX instruction.
  */
-static enum moat_status vcpu_sse_regs(struct trap_frame *r, bool write)
+static enum moat_status vcpu_fpu_regs(struct trap_frame *r, uint64_t set, bool write)
 {
 	const uint64_t vcpu_slot = r->rdi;
 	struct utcb *u = caller_utcb();
 	struct vcpu *v;
-	struct vm_sse_regs regs;
+	struct vm_sse_regs sse;
+	struct vm_x87_regs x87;
 	CHECK(vcpu_at_rest(vcpu_slot, &v), "vcpu (runnable, or not a vcpu)");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
-	if (!write) {
-		fpu_sse_read(v->thread, &regs);
-		memcpy(u->mr, &regs, sizeof(regs));
-		return OK;
+	if (set == REGS_X87 && write) {
+		memcpy(&x87, u->mr, sizeof(x87));
+		fpu_x87_write(v->thread, &x87);
+	} else if (set == REGS_X87) {
+		fpu_x87_read(v->thread, &x87);
+		memcpy(u->mr, &x87, sizeof(x87));
+	} else if (write) {
+		memcpy(&sse, u->mr, sizeof(sse));
+		REFUSE_IF(!fpu_mxcsr_valid(sse.mxcsr), ERR_INVALID_ARG, "mxcsr (a reserved bit)");
+		fpu_sse_write(v->thread, &sse);
+	} else {
+		fpu_sse_read(v->thread, &sse);
+		memcpy(u->mr, &sse, sizeof(sse));
 	}
-	memcpy(&regs, u->mr, sizeof(regs));
-	REFUSE_IF(!fpu_mxcsr_valid(regs.mxcsr), ERR_INVALID_ARG, "mxcsr (a reserved bit)");
-	fpu_sse_write(v->thread, &regs);
 	return OK;
 }
 
@@ -474,8 +485,8 @@ static enum moat_status sys_thread_read_regs(struct trap_frame *r)
 	const uint64_t thread_slot = r->rdi, set = r->rsi;
 	struct utcb *u = caller_utcb();
 	struct thread *th;
-	if (set == REGS_SSE)
-		return vcpu_sse_regs(r, false);
+	if (set == REGS_SSE || set == REGS_X87)
+		return vcpu_fpu_regs(r, set, false);
 	REFUSE_IF(set != REGS_USER, ERR_INVALID_ARG, "set");
 	CHECK(thread_arg(thread_slot, &th), "thread");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
@@ -491,8 +502,8 @@ static enum moat_status sys_thread_write_regs(struct trap_frame *r)
 	const uint64_t thread_slot = r->rdi, set = r->rsi;
 	struct utcb *u = caller_utcb();
 	struct thread *th;
-	if (set == REGS_SSE)
-		return vcpu_sse_regs(r, true);
+	if (set == REGS_SSE || set == REGS_X87)
+		return vcpu_fpu_regs(r, set, true);
 	REFUSE_IF(set != REGS_USER, ERR_INVALID_ARG, "set");
 	CHECK(thread_arg(thread_slot, &th), "thread");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");

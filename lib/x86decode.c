@@ -232,8 +232,8 @@ static const struct opcode_info two_byte_ops[] = {
 /*
  * The SSE moves between an XMM register (ModRM.reg) and memory, after 0F:
  * the opcode byte and its mandatory prefix (none, 66, F3 or F2) name the
- * instruction (SDM vol. 2, appendix A.3).  MMX forms (0F 6E/6F/7E/7F
- * without a prefix) and VEX forms are not among them.
+ * instruction (SDM vol. 2, appendix A.3).  Without a prefix, 0F 6E/6F/7E/7F
+ * are the MMX moves.  VEX forms are not among them.
  */
 struct vector_op {
 	uint8_t opcode;
@@ -241,32 +241,37 @@ struct vector_op {
 	uint8_t access;  /* enum x86_access */
 	uint8_t size;    /* memory bytes; 0: 4, or 8 with REX.W (MOVD/MOVQ) */
 	bool aligned;    /* #GP(0) unless 16-byte aligned */
+	bool mmx;        /* an MMX register, not an XMM one */
 };
 
 static const struct vector_op vector_ops[] = {
-	{ 0x10, 0x00, X86_LOAD, 16, false },  /* MOVUPS xmm, m128 */
-	{ 0x10, 0x66, X86_LOAD, 16, false },  /* MOVUPD xmm, m128 */
-	{ 0x10, 0xf3, X86_LOAD, 4, false },   /* MOVSS xmm, m32 */
-	{ 0x10, 0xf2, X86_LOAD, 8, false },   /* MOVSD xmm, m64 */
-	{ 0x11, 0x00, X86_STORE, 16, false }, /* MOVUPS m128, xmm */
-	{ 0x11, 0x66, X86_STORE, 16, false }, /* MOVUPD m128, xmm */
-	{ 0x11, 0xf3, X86_STORE, 4, false },  /* MOVSS m32, xmm */
-	{ 0x11, 0xf2, X86_STORE, 8, false },  /* MOVSD m64, xmm */
-	{ 0x28, 0x00, X86_LOAD, 16, true },   /* MOVAPS xmm, m128 */
-	{ 0x28, 0x66, X86_LOAD, 16, true },   /* MOVAPD xmm, m128 */
-	{ 0x29, 0x00, X86_STORE, 16, true },  /* MOVAPS m128, xmm */
-	{ 0x29, 0x66, X86_STORE, 16, true },  /* MOVAPD m128, xmm */
-	{ 0x2b, 0x00, X86_STORE, 16, true },  /* MOVNTPS m128, xmm */
-	{ 0x2b, 0x66, X86_STORE, 16, true },  /* MOVNTPD m128, xmm */
-	{ 0x6e, 0x66, X86_LOAD, 0, false },   /* MOVD xmm, r/m32; MOVQ xmm, r/m64 */
-	{ 0x7e, 0x66, X86_STORE, 0, false },  /* MOVD r/m32, xmm; MOVQ r/m64, xmm */
-	{ 0x7e, 0xf3, X86_LOAD, 8, false },   /* MOVQ xmm, m64 */
-	{ 0xd6, 0x66, X86_STORE, 8, false },  /* MOVQ m64, xmm */
-	{ 0x6f, 0x66, X86_LOAD, 16, true },   /* MOVDQA xmm, m128 */
-	{ 0x6f, 0xf3, X86_LOAD, 16, false },  /* MOVDQU xmm, m128 */
-	{ 0x7f, 0x66, X86_STORE, 16, true },  /* MOVDQA m128, xmm */
-	{ 0x7f, 0xf3, X86_STORE, 16, false }, /* MOVDQU m128, xmm */
-	{ 0xe7, 0x66, X86_STORE, 16, true },  /* MOVNTDQ m128, xmm */
+	{ 0x10, 0x00, X86_LOAD, 16, false, false },  /* MOVUPS xmm, m128 */
+	{ 0x10, 0x66, X86_LOAD, 16, false, false },  /* MOVUPD xmm, m128 */
+	{ 0x10, 0xf3, X86_LOAD, 4, false, false },   /* MOVSS xmm, m32 */
+	{ 0x10, 0xf2, X86_LOAD, 8, false, false },   /* MOVSD xmm, m64 */
+	{ 0x11, 0x00, X86_STORE, 16, false, false }, /* MOVUPS m128, xmm */
+	{ 0x11, 0x66, X86_STORE, 16, false, false }, /* MOVUPD m128, xmm */
+	{ 0x11, 0xf3, X86_STORE, 4, false, false },  /* MOVSS m32, xmm */
+	{ 0x11, 0xf2, X86_STORE, 8, false, false },  /* MOVSD m64, xmm */
+	{ 0x28, 0x00, X86_LOAD, 16, true, false },   /* MOVAPS xmm, m128 */
+	{ 0x28, 0x66, X86_LOAD, 16, true, false },   /* MOVAPD xmm, m128 */
+	{ 0x29, 0x00, X86_STORE, 16, true, false },  /* MOVAPS m128, xmm */
+	{ 0x29, 0x66, X86_STORE, 16, true, false },  /* MOVAPD m128, xmm */
+	{ 0x2b, 0x00, X86_STORE, 16, true, false },  /* MOVNTPS m128, xmm */
+	{ 0x2b, 0x66, X86_STORE, 16, true, false },  /* MOVNTPD m128, xmm */
+	{ 0x6e, 0x66, X86_LOAD, 0, false, false },   /* MOVD xmm, r/m32; MOVQ xmm, r/m64 */
+	{ 0x7e, 0x66, X86_STORE, 0, false, false },  /* MOVD r/m32, xmm; MOVQ r/m64, xmm */
+	{ 0x7e, 0xf3, X86_LOAD, 8, false, false },   /* MOVQ xmm, m64 */
+	{ 0xd6, 0x66, X86_STORE, 8, false, false },  /* MOVQ m64, xmm */
+	{ 0x6f, 0x66, X86_LOAD, 16, true, false },   /* MOVDQA xmm, m128 */
+	{ 0x6f, 0xf3, X86_LOAD, 16, false, false },  /* MOVDQU xmm, m128 */
+	{ 0x7f, 0x66, X86_STORE, 16, true, false },  /* MOVDQA m128, xmm */
+	{ 0x7f, 0xf3, X86_STORE, 16, false, false }, /* MOVDQU m128, xmm */
+	{ 0xe7, 0x66, X86_STORE, 16, true, false },  /* MOVNTDQ m128, xmm */
+	{ 0x6e, 0x00, X86_LOAD, 0, false, true },  /* MOVD mm, r/m32; MOVQ mm, r/m64 */
+	{ 0x7e, 0x00, X86_STORE, 0, false, true }, /* MOVD r/m32, mm; MOVQ r/m64, mm */
+	{ 0x6f, 0x00, X86_LOAD, 8, false, true },  /* MOVQ mm, m64 */
+	{ 0x7f, 0x00, X86_STORE, 8, false, true }, /* MOVQ m64, mm */
 };
 
 /* Segment override prefixes, indexed by enum x86_seg. */
@@ -744,7 +749,7 @@ static enum x86_decode_status decode_operands(struct decoder *d, const struct op
 }
 
 /*
- * An SSE move: the XMM register from ModRM.reg (REX.R extends it), the
+ * An SSE or MMX move: the XMM register from ModRM.reg (REX.R extends it), the
  * memory operand from ModRM.  The mandatory prefix is no operand-size or
  * REP prefix here; LOCK is #UD.
  */
@@ -754,11 +759,11 @@ static enum x86_decode_status decode_vector(struct decoder *d, const struct vect
 	uint8_t size = vop->size ? vop->size : d->rex & REX_W ? 8 : 4;
 
 	*out = (struct x86_insn){
-		.op = X86_OP_VMOV,
+		.op = vop->mmx ? X86_OP_MMOV : X86_OP_VMOV,
 		.access = (enum x86_access)vop->access,
 		.aligned = vop->aligned,
 		.size = size,
-		.reg_size = 16,
+		.reg_size = vop->mmx ? 8 : 16,
 		.base = X86_REG_NONE,
 		.index = X86_REG_NONE,
 		.scale = 1,
@@ -770,6 +775,8 @@ static enum x86_decode_status decode_vector(struct decoder *d, const struct vect
 		return st;
 	if (d->lock)
 		return X86_ERR_INVALID;
+	if (vop->mmx)
+		out->reg &= 7; /* REX.R does not extend an MMX register */
 	out->length = (uint8_t)d->pos;
 	return X86_OK;
 }

@@ -17,7 +17,8 @@
  * nesting level 0 (C8); and the SSE moves between an XMM register
  * and memory (X86_OP_VMOV): MOVUPS/MOVUPD, MOVAPS/MOVAPD, MOVSS, MOVSD (0F 10/11, 0F 28/29),
  * MOVNTPS/MOVNTPD (0F 2B), MOVD/MOVQ (66 0F 6E/7E), MOVQ (F3 0F 7E, 66 0F D6), MOVDQA and
- * MOVDQU (66/F3 0F 6F/7F) and MOVNTDQ (66 0F E7).  Every other instruction is reported as
+ * MOVDQU (66/F3 0F 6F/7F) and MOVNTDQ (66 0F E7); and the MMX moves MOVD/MOVQ (0F 6E/7E)
+ * and MOVQ (0F 6F/7F) (X86_OP_MMOV).  Every other instruction is reported as
  * unsupported.  Pure and freestanding: the VMM server links it and the
  * host tests it.
  */
@@ -67,6 +68,7 @@ enum x86_op {
 	X86_OP_ENTER, /* ENTER imm, 0: pushes rBP, rBP = rSP, rSP -= imm */
 	X86_OP_VMOV, /* XMM register reg to or from size (4, 8, 16) bytes of memory; a load zeroes
 			the register's bytes above size */
+	X86_OP_MMOV, /* MMX register reg (0-7) to or from size (4, 8) bytes of memory, the same */
 };
 
 /*

@@ -426,26 +426,75 @@ static void emulate_smsw(struct exit_ctx *x, const struct x86_insn *in)
 }
 
 /*
- * The exiting vCPU's SSE registers read into (or written from) *sse.  The
- * kernel moves them through this thread's UTCB words, where the exit's
- * words are: those are kept aside meanwhile.  False after stopping the
- * guest.
+ * The exiting vCPU's registers of set (REGS_SSE, REGS_X87: bytes of them
+ * at regs) read, or written.  The kernel moves them through this thread's
+ * UTCB words, where the exit's words are: those are kept aside meanwhile.
+ * False after stopping the guest.
  */
-static bool vcpu_sse(struct exit_ctx *x, struct vm_sse_regs *sse, bool write)
+static bool vcpu_regs(struct exit_ctx *x, enum regs_set set, void *regs, size_t bytes, bool write)
 {
 	uint64_t vcpu = x->g->cpu[exit_cpu(x)].slot, *mr = utcb()->mr;
 	exit_words_save();
 	if (write)
-		memcpy(mr, sse, sizeof(*sse));
-	uint64_t st = write ? sys_vcpu_write_sse(vcpu) : sys_vcpu_read_sse(vcpu);
+		memcpy(mr, regs, bytes);
+	uint64_t st = write ? sys_thread_write_regs_set(vcpu, set) : sys_thread_read_regs_set(vcpu, set);
 	if (!write && st == OK)
-		memcpy(sse, mr, sizeof(*sse));
+		memcpy(regs, mr, bytes);
 	exit_words_restore();
 	if (st != OK) {
-		uprintf("vmm: guest %s: its SSE registers: %s\n", x->g->cfg.name, status_name(st));
-		guest_stop(x, "the kernel refused its SSE registers", x->w[VMW_GPA]);
+		uprintf("vmm: guest %s: its %s registers: %s\n", x->g->cfg.name,
+			set == REGS_SSE ? "SSE" : "x87", status_name(st));
+		guest_stop(x, "the kernel refused its vector registers", x->w[VMW_GPA]);
 	}
 	return st == OK;
+}
+
+static bool vcpu_sse(struct exit_ctx *x, struct vm_sse_regs *sse, bool write)
+{
+	return vcpu_regs(x, REGS_SSE, sse, sizeof(*sse), write);
+}
+
+/* FXSAVE's x87 fields, in struct vm_x87_regs's words (Intel SDM vol. 1, 10.5.1). */
+#define X87_FSW_TOP(w0)   (((w0) >> 27) & 7)       /* FSW (bytes 2-3) bits 13:11 */
+#define X87_TOP_BITS      (7ULL << 27)
+#define X87_FTW_BITS      (0xffULL << 32)          /* the abridged tag byte: 1 = valid */
+#define X87_ST_WORD(i)    (4 + 2 * (i))            /* ST(i): the mantissa, then sign and exponent */
+
+/*
+ * An MMX move (X86_OP_MMOV).  Like every MMX instruction it leaves TOP 0
+ * and all eight registers tagged valid, so ST(i) is MMi after it: the
+ * image's registers are rotated to that order.  A load writes the
+ * register's mantissa, zero-extended, with sign and exponent all ones.
+ */
+static void emulate_mmov(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t linear = operand_linear(x->w, in, 0), v = 0;
+	bool load = in->access == X86_LOAD;
+	struct vm_x87_regs x87, mmx;
+	struct mem_ref ref;
+	if (!resolve(x, linear, in->size, load ? GWALK_READ : GWALK_WRITE, &ref) ||
+	    !vcpu_regs(x, REGS_X87, &x87, sizeof(x87), false))
+		return;
+	mmx = x87;
+	unsigned top = X87_FSW_TOP(x87.image[0]);
+	for (unsigned r = 0; r < 8; r++) { /* physical register r was ST((r - TOP) mod 8) */
+		mmx.image[X87_ST_WORD(r)] = x87.image[X87_ST_WORD((r - top) & 7)];
+		mmx.image[X87_ST_WORD(r) + 1] = x87.image[X87_ST_WORD((r - top) & 7) + 1];
+	}
+	mmx.image[0] = (mmx.image[0] & ~X87_TOP_BITS) | X87_FTW_BITS;
+	uint64_t *mm = &mmx.image[X87_ST_WORD(in->reg)];
+	if (load) {
+		if (!ref_rw(x, &ref, in->size, false, &v))
+			return;
+		mm[0] = v;
+		mm[1] = 0xffff;
+	} else {
+		v = in->size < 8 ? mm[0] & 0xffffffff : mm[0];
+		if (!ref_rw(x, &ref, in->size, true, &v))
+			return;
+	}
+	if (vcpu_regs(x, REGS_X87, &mmx, sizeof(mmx), true))
+		advance_rip(x, in->length);
 }
 
 /*
@@ -920,6 +969,8 @@ void emulate_mmio(struct exit_ctx *x)
 		emulate_alu(x, &in);
 	else if (in.op == X86_OP_VMOV)
 		emulate_vmov(x, &in);
+	else if (in.op == X86_OP_MMOV)
+		emulate_mmov(x, &in);
 	else if (in.op == X86_OP_LTR)
 		emulate_ltr(x, &in);
 	else if (in.op >= X86_OP_PUSH && in.op <= X86_OP_ENTER)

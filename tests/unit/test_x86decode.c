@@ -573,6 +573,8 @@ static const struct decode_case alu_forms[] = {
 /* SSE moves: the XMM register (REX.R: 8-15), the memory bytes, alignment. */
 #define VMOV(acc, sz, r) .op = X86_OP_VMOV, .access = (acc), .size = (sz), .reg_size = 16, \
 			 .reg = (r)
+#define MMOV(acc, sz, r) .op = X86_OP_MMOV, .access = (acc), .size = (sz), .reg_size = 8, \
+			 .reg = (r)
 
 static const struct decode_case vector_forms[] = {
 	{ "movdqu [rax],xmm1", B("\xf3\x0f\x7f\x08"), X86_MODE_64,
@@ -615,6 +617,14 @@ static const struct decode_case vector_forms[] = {
 	  INSN(VMOV(X86_STORE, 16, 1), .base = X86_BASE_RIP, .disp = 0x10, A64) },
 	{ "fs movups [rax],xmm1", B("\x64\x0f\x11\x08"), X86_MODE_64,
 	  INSN(VMOV(X86_STORE, 16, 1), .seg = X86_SEG_FS, .base = X86_RAX, A64) },
+	{ "movq [r12+0x1000],mm0 (0f 7f)", B("\x41\x0f\x7f\x84\x24\x00\x10\x00\x00"),
+	  X86_MODE_64, INSN(MMOV(X86_STORE, 8, 0), .base = X86_R12, .disp = 0x1000, A64) },
+	{ "movq mm3,[rax] (0f 6f), REX.R ignored", B("\x44\x0f\x6f\x18"), X86_MODE_64,
+	  INSN(MMOV(X86_LOAD, 8, 3), .base = X86_RAX, A64) },
+	{ "movd mm1,[eax] 32-bit (0f 6e)", B("\x0f\x6e\x08"), X86_MODE_32,
+	  INSN(MMOV(X86_LOAD, 4, 1), .base = X86_RAX, A32) },
+	{ "movq [rax],mm7 (REX.W 0f 7e)", B("\x48\x0f\x7e\x38"), X86_MODE_64,
+	  INSN(MMOV(X86_STORE, 8, 7), .base = X86_RAX, A64) },
 };
 
 TEST(x86_vector_forms)
@@ -795,8 +805,8 @@ static const struct reject_case unsupported[] = {
 	{ "c6 /1", B("\xc6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c7 /7 xbegin", B("\xc7\xf8\x00\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c6 /7 xabort", B("\xc6\xf8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "movq mm0,[rax] 0f 6f (MMX)", B("\x0f\x6f\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "movd [rax],mm1 0f 7e (MMX)", B("\x0f\x7e\x08"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock movq [rax],mm0", B("\xf0\x0f\x7f\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "movq mm0,mm1", B("\x0f\x6f\xc1"), X86_MODE_64, X86_ERR_NOT_MEMORY },
 	{ "movq2dq-like f2 0f 6f", B("\xf2\x0f\x6f\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "movlps 0f 12 (keeps the high half)", B("\x0f\x12\x00"), X86_MODE_64,
 	  X86_ERR_UNSUPPORTED },
@@ -1059,7 +1069,7 @@ static int decoding_sane(const struct x86_insn *in, size_t avail)
 	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8 ||
 		(in->size == 16 && in->op == X86_OP_VMOV)) &&
 	       (!in->aligned || (in->op == X86_OP_VMOV && in->size == 16)) &&
-	       in->op <= X86_OP_VMOV && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
+	       in->op <= X86_OP_MMOV && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
 	       in->reg < X86_NUM_REGS && in->base >= X86_BASE_RIP && in->base < X86_NUM_REGS &&
 	       in->index >= X86_REG_NONE && in->index < X86_NUM_REGS && (in->imm & ~mask) == 0 &&
 	       (!in->lock || (in->op == X86_OP_ALU && in->access == X86_STORE)) &&

@@ -41,7 +41,7 @@ enum moat_syscall {
 	SYS_THREAD_SUSPEND,    /* (thread) */
 	SYS_THREAD_RESUME,     /* (thread) */
 	SYS_THREAD_SET_PRIORITY, /* (thread, priority) */
-	SYS_THREAD_READ_REGS,  /* (thread, set): set REGS_USER's or REGS_SSE's into the caller's utcb->mr */
+	SYS_THREAD_READ_REGS,  /* (thread, set): REGS_USER's, _SSE's or _X87's into the caller's utcb->mr */
 	SYS_THREAD_WRITE_REGS, /* (thread, set): the same from the caller's utcb->mr */
 	SYS_IRQ_BIND,          /* (irq, ntfn) */
 	SYS_IRQ_ACK,           /* (irq) */
@@ -190,11 +190,12 @@ struct utcb {
 };
 
 /*
- * SYS_THREAD_READ_REGS / WRITE_REGS: which registers.  REGS_SSE names a
- * vCPU (its capability in place of a thread's): its XMM0-15 and MXCSR, in
- * moat/vmexit.h's struct vm_sse_regs, which no exit message carries.
+ * SYS_THREAD_READ_REGS / WRITE_REGS: which registers.  REGS_SSE and
+ * REGS_X87 name a vCPU (its capability in place of a thread's): its
+ * XMM0-15 and MXCSR, or its x87/MMX state, in moat/vmexit.h's struct
+ * vm_sse_regs and struct vm_x87_regs, which no exit message carries.
  */
-enum regs_set { REGS_USER, REGS_SSE };
+enum regs_set { REGS_USER, REGS_SSE, REGS_X87 };
 
 /* SYS_THREAD_READ_REGS / WRITE_REGS layout in utcb->mr of REGS_USER. */
 struct user_regs {

@@ -244,9 +244,10 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "1:	jmp 1b\n"
     "guest_cr8_end:\n"
     /*
-     * Puts SSE_A in xmm3's low half, SSE_B in xmm15's high half and
-     * MXCSR_GUEST in MXCSR, makes a CPUID exit, then stores xmm3 (DATA_GPA
-     * + 8 and + 16), xmm15's high half (+ 24) and MXCSR (+ 4) and halts.
+     * Puts SSE_A in xmm3's low half, SSE_B in xmm15's high half and in
+     * mm2, and MXCSR_GUEST in MXCSR, makes a CPUID exit, then stores xmm3
+     * (DATA_GPA + 8 and + 16), xmm15's high half (+ 24), mm2 (+ 32) and
+     * MXCSR (+ 4) and halts.
      */
     "guest_sse:\n"
     "	movabsq $" ASM_NUMBER(SSE_A) ", %rax\n"
@@ -254,6 +255,7 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	movabsq $" ASM_NUMBER(SSE_B) ", %rax\n"
     "	movq %rax, %xmm15\n"
     "	pslldq $8, %xmm15\n"
+    "	movq %rax, %mm2\n"
     "	movl $" ASM_NUMBER(MXCSR_GUEST) ", 0x2000\n"
     "	ldmxcsr 0x2000\n"
     "	xorl %eax, %eax\n"
@@ -261,6 +263,7 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	movq %xmm3, 0x2008\n"
     "	movhps %xmm3, 0x2010\n"
     "	movhps %xmm15, 0x2018\n"
+    "	movq %mm2, 0x2020\n"
     "	stmxcsr 0x2004\n"
     "	hlt\n"
     "1:	jmp 1b\n"
@@ -681,11 +684,12 @@ static enum result guest_xcr0_is_the_vcpus(void)
 
 /*
  * A VMM reads and writes its vCPU's XMM registers and MXCSR at an exit
- * (SYS_THREAD_READ_REGS/WRITE_REGS with REGS_SSE), although the guest's
- * values are still in the CPU's registers then (this suite uses no SSE):
- * it reads the guest's, and the guest goes on with the ones written.  A
- * MXCSR with a reserved bit, which the kernel's FXRSTOR/XRSTOR would
- * fault on, is refused and changes nothing.
+ * (SYS_THREAD_READ_REGS/WRITE_REGS with REGS_SSE), and its x87/MMX state
+ * (REGS_X87), although the guest's values are still in the CPU's
+ * registers then (this suite uses no SSE or MMX): it reads the guest's,
+ * and the guest goes on with the ones written.  A MXCSR with a reserved
+ * bit, which the kernel's FXRSTOR/XRSTOR would fault on, is refused and
+ * changes nothing; REGS_X87's MXCSR bytes are not written at all.
  */
 static enum result vmm_reaches_the_guests_sse_registers(void)
 {
@@ -713,12 +717,20 @@ static enum result vmm_reaches_the_guests_sse_registers(void)
 	sse->xmm[15][1] = a;
 	sse->mxcsr = 0x5f80; /* round up */
 	CHECK_OK(sys_vcpu_write_sse(m.vcpu));
+	struct vm_x87_regs *x87 = (struct vm_x87_regs *)w;
+	CHECK_OK(sys_vcpu_read_x87(m.vcpu));
+	CHECK(((x87->image[0] >> 11) & 7) == 0); /* MMX leaves TOP 0: ST2 is MM2 */
+	CHECK(x87->image[8] == b); /* (bits 79:64 are all ones on hardware, 0 under QEMU 7.2) */
+	CHECK((x87->image[3] & 0xffffffff) == 0x5f80); /* MXCSR, as just written */
+	x87->image[8] = ~b;
+	x87->image[3] = ~0ULL; /* MXCSR's bytes: ignored */
+	CHECK_OK(sys_vcpu_write_x87(m.vcpu));
 	memcpy(w, exit_words, sizeof(exit_words));
 	w[VMW_RIP] += 2;
 	CHECK_OK(vm_reply(VMG_RIP));
 	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
 	uint64_t *data = (uint64_t *)(m.mem + DATA_GPA);
-	CHECK(data[1] == ~a && data[2] == ~b && data[3] == a);
+	CHECK(data[1] == ~a && data[2] == ~b && data[3] == a && data[4] == ~b);
 	CHECK((uint32_t)(data[0] >> 32) == 0x5f80);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
