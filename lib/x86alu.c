@@ -316,3 +316,11 @@ bool x86_muldiv(enum x86_alu op, unsigned size, uint64_t *a, uint64_t *d, uint64
 	pair_set(size, a, d, q, r);
 	return true;
 }
+
+bool x86_condition(unsigned cc, uint64_t rflags)
+{
+	bool cf = rflags & X86_FLAG_CF, zf = rflags & X86_FLAG_ZF, sf = rflags & X86_FLAG_SF;
+	bool of = rflags & X86_FLAG_OF, pf = rflags & X86_FLAG_PF;
+	bool holds[8] = { of, cf, zf, cf || zf, sf, pf, sf != of, zf || sf != of };
+	return holds[(cc >> 1) & 7] != (cc & 1); /* an odd condition is the even one's negation */
+}

@@ -91,12 +91,13 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 		[7] = ALU_ROW(X86_ALU_IDIV, X86_LOAD, false),
 	},
 	/*
-	 * FE, FF: INC (/0), DEC (/1); FF /5: JMP m16:16/32/64 (far), FF /6: PUSH r/m (FE /5 and /6
-	 * are undefined); FF's CALLs and near JMP are not ours
+	 * FE, FF: INC (/0), DEC (/1); FF /4: JMP r/m (near), FF /5: JMP m16:16/32/64 (far), FF /6:
+	 * PUSH r/m (FE /4-/6 are undefined); FF's CALLs are not ours
 	 */
 	[GROUP_4_5] = {
 		[0] = ALU_ROW(X86_ALU_INC, X86_STORE, false),
 		[1] = ALU_ROW(X86_ALU_DEC, X86_STORE, false),
+		[4] = { true, X86_OP_JMP_NEAR, 0, X86_LOAD, false },
 		[5] = { true, X86_OP_JMP_FAR, 0, X86_LOAD, false },
 		[6] = { true, X86_OP_PUSH, 0, X86_LOAD, false },
 	},
@@ -141,6 +142,10 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 	STACK_OP((b) + 2, (op), (access), 0), STACK_OP((b) + 3, (op), (access), 0), \
 	STACK_OP((b) + 4, (op), (access), 0), STACK_OP((b) + 5, (op), (access), 0), \
 	STACK_OP((b) + 6, (op), (access), 0), STACK_OP((b) + 7, (op), (access), 0)
+/* CMOVcc r, r/m: the condition in the opcode's low 4 bits. */
+#define CMOV_OP(opc) \
+	{ (opc), X86_OP_CMOV, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 }
+#define CMOV_OPS4(b) CMOV_OP(b), CMOV_OP((b) + 1), CMOV_OP((b) + 2), CMOV_OP((b) + 3)
 /* The four forms of ADD..CMP at base, b + 0 to b + 3. */
 #define ALU_OPS(b, alu, access) \
 	ALU_OP((b), (alu), (access), 1), ALU_OP((b) + 1, (alu), (access), SZ_V), \
@@ -193,6 +198,7 @@ static const struct opcode_info one_byte_ops[] = {
 	IMUL_IMM(0x6b, 1),                      /* IMUL r, r/m, imm8 */
 	GROUP_OP(0x8f, GROUP_1A, SZ_S, 0),      /* POP r/m */
 	{ 0x8c, X86_OP_STORE_SREG, FORM_MODRM_REG, X86_STORE, 2, 2, EXT_NONE, false, 0, false, 0 }, /* MOV m16, Sreg */
+	{ 0x8e, X86_OP_LOAD_SREG, FORM_MODRM_REG, X86_LOAD, 2, 2, EXT_NONE, false, 0, false, 0 },   /* MOV Sreg, m16 */
 	STACK_REGS(0x50, X86_OP_PUSH, X86_STORE), /* PUSH r */
 	STACK_REGS(0x58, X86_OP_POP, X86_LOAD),   /* POP r */
 	STACK_OP(0x68, X86_OP_PUSH, X86_STORE, SZ_Z), /* PUSH immz, sign-extended */
@@ -227,6 +233,7 @@ static const struct opcode_info two_byte_ops[] = {
 	SHIFT_DOUBLE(0xad, X86_ALU_SHRD, 0),            /* SHRD r/m, r, CL */
 	GROUP_OP(0x01, GROUP_7, 2, 0),                  /* SMSW m16 */
 	GROUP_OP(0x00, GROUP_6, 2, 0),                  /* LTR m16 */
+	CMOV_OPS4(0x40), CMOV_OPS4(0x44), CMOV_OPS4(0x48), CMOV_OPS4(0x4c), /* CMOVcc r, r/m */
 };
 
 /*
@@ -646,13 +653,16 @@ static enum x86_decode_status decode_group(struct decoder *d, const struct opcod
 	const struct group_row *row = &group_ops[op->alu][MODRM_REG(modrm)];
 	if (!row->valid)
 		return X86_ERR_UNSUPPORTED;
-	if ((row->op == X86_OP_PUSH || row->op == X86_OP_JMP_FAR) && op->mem_size == 1)
-		return X86_ERR_UNSUPPORTED; /* FE /5, /6 */
+	bool jmp_near = row->op == X86_OP_JMP_NEAR;
+	if ((row->op == X86_OP_PUSH || row->op == X86_OP_JMP_FAR || jmp_near) && op->mem_size == 1)
+		return X86_ERR_UNSUPPORTED; /* FE /4-/6 */
+	if (jmp_near && d->mode == X86_MODE_64 && d->opsize_prefix)
+		return X86_ERR_UNSUPPORTED; /* Intel ignores 66 here, AMD jumps to 16 bits: not ours */
 	out->op = (enum x86_op)row->op;
 	out->alu = row->alu;
 	out->access = (enum x86_access)row->access;
-	if (out->op == X86_OP_PUSH)
-		out->size = out->reg_size = (uint8_t)stack_size(d); /* FF's size is the operand's */
+	if (out->op == X86_OP_PUSH || jmp_near)
+		out->size = out->reg_size = (uint8_t)stack_size(d); /* 8 in 64-bit mode, as RIP */
 	st = decode_modrm_memory(d, modrm, out);
 	if (st != X86_OK || !row->imm)
 		return st;
@@ -712,6 +722,7 @@ static void init_insn(const struct decoder *d, const struct opcode_info *op,
 		.reg_size = resolve_size(op->reg_size, opsize),
 		.reg = X86_REG_NONE,
 		.alu = op->form == FORM_GROUP ? 0 : op->alu,
+		.cc = op->op == X86_OP_CMOV ? op->opcode & 15 : 0,
 		.reg_first = op->reg_first,
 		.sign_extend = op->ext == EXT_SIGN,
 		.zero_extend = op->ext == EXT_ZERO,
@@ -831,9 +842,9 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 		return st;
 	if (d.lock && !lock_allowed(&insn))
 		return X86_ERR_INVALID; /* #UD */
-	if (insn.op == X86_OP_STORE_SREG) {
+	if (insn.op == X86_OP_STORE_SREG || insn.op == X86_OP_LOAD_SREG) {
 		insn.reg &= 7; /* ModRM.reg names the segment register; REX.R does not extend it */
-		if (insn.reg > X86_SEG_GS)
+		if (insn.reg > X86_SEG_GS || (insn.op == X86_OP_LOAD_SREG && insn.reg == X86_SEG_CS))
 			return X86_ERR_INVALID; /* #UD */
 	}
 	insn.lock = d.lock;

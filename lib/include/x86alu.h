@@ -77,6 +77,9 @@ uint64_t x86_shift_double(enum x86_alu op, unsigned size, uint64_t dst, uint64_t
 bool x86_muldiv(enum x86_alu op, unsigned size, uint64_t *a, uint64_t *d, uint64_t src,
 		uint64_t *rflags);
 
+/* Whether condition cc (0 O, 1 NO, 2 B ... 15 G, as Jcc and CMOVcc encode it) holds for rflags. */
+bool x86_condition(unsigned cc, uint64_t rflags);
+
 /* Whether op writes its result to its first operand (not CMP, TEST, BT or CMPXCHG; BSF and BSR
    only when the source is not 0). */
 static inline int x86_alu_writes(enum x86_alu op)

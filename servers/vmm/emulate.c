@@ -21,6 +21,7 @@
 #include "x86regs.h"
 
 #define VECTOR_NP       11
+#define VECTOR_SS       12
 #define VECTOR_GP       13
 #define VECTOR_PF       14
 #define EVENT_FAULT(v)  (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | (v))
@@ -547,9 +548,18 @@ static bool canonical(const uint64_t *w, uint64_t a)
 #define DESC_P             (1ULL << 47)
 #define DESC_G             (1ULL << 55) /* the limit counts 4 KiB pages */
 #define DESC_TSS_BUSY      (1ULL << 41) /* in the type: an available TSS becomes busy */
+#define DESC_CODE          (1ULL << 43) /* in the type of a code or data segment: code */
+#define DESC_CONFORMING    (1ULL << 42) /* in a code segment's type */
+#define DESC_ACCESSED      (1ULL << 40)
+#define DESC_L             (1ULL << 53)
+#define DESC_DB            (1ULL << 54)
+#define DESC_DPL(d)        (((d) >> 45) & 3)
+#define DESC_WRITABLE      (1ULL << 41) /* in a data segment's type */
+#define DESC_READABLE      (1ULL << 41) /* in a code segment's type */
 #define TYPE_TSS16_AVAIL   1
 #define TYPE_TSS_AVAIL     9            /* 32-bit, or 64-bit in long mode */
 #define SEL_TI             4            /* the selector names the LDT */
+#define DESC_AR_P          0x80         /* present, in the access rights (VMX's layout) */
 
 /* The access rights (VMX's layout, the exit's words) of descriptor d: bits 40-47 and 52-55. */
 static uint64_t desc_ar(uint64_t d)
@@ -569,6 +579,35 @@ static uint64_t desc_limit(uint64_t d)
 {
 	uint64_t limit = (d & 0xffff) | ((d >> 48) & 15) << 16;
 	return d & DESC_G ? limit << 12 | 0xfff : limit;
+}
+
+/*
+ * The GDT or LDT entry of selector sel (size bytes: 16 for a system
+ * descriptor in long mode, else 8) read through the guest's paging into
+ * d, with ref left naming it for a write back.  False when the guest got
+ * a fault instead: #GP(sel) past the table's limit or for an LDT that is
+ * not there, or what the walk gave.
+ */
+static bool read_descriptor(struct exit_ctx *x, uint64_t sel, unsigned size, uint64_t d[2],
+			    struct mem_ref *ref)
+{
+	const uint64_t *w = x->w, ldtr = w[VMW_SEG_DESC(VMS_LDTR)];
+	bool ldt = sel & SEL_TI;
+	uint64_t table = ldt ? w[VMW_SEG_BASE(VMS_LDTR)] : w[VMW_GDTR_BASE];
+	uint64_t limit = ldt ? VM_SEG_LIMIT(ldtr) : w[VMW_GDTR_LIMIT];
+	if ((ldt && !(VM_SEG_AR(ldtr) & DESC_AR_P)) || (sel | 7) + size - 8 > limit) {
+		inject_exception(x, EVENT_FAULT(VECTOR_GP), sel & 0xfffc);
+		return false;
+	}
+	return resolve(x, table + (sel & ~7ULL), size, GWALK_WRITE, ref) &&
+	       wide_rw(x, ref, size, false, d);
+}
+
+/* Descriptor d, changed (busy, accessed), written back to the 8 bytes ref starts with. */
+static bool write_descriptor(struct exit_ctx *x, const struct mem_ref *ref, uint64_t d)
+{
+	struct mem_ref low = sub_ref(ref, 0, 8);
+	return ref_rw(x, &low, 8, true, &d);
 }
 
 /*
@@ -615,12 +654,11 @@ static void emulate_ltr(struct exit_ctx *x, const struct x86_insn *in)
 		return;
 	}
 	uint32_t error = sel & 0xfffc;
-	if ((sel & SEL_TI) || (sel | 7) + size - 8 > w[VMW_GDTR_LIMIT]) {
+	if (sel & SEL_TI) {
 		inject_exception(x, EVENT_FAULT(VECTOR_GP), error);
 		return;
 	}
-	uint64_t at = w[VMW_GDTR_BASE] + (sel & ~7ULL);
-	if (!resolve(x, at, size, GWALK_WRITE, &ref) || !wide_rw(x, &ref, size, false, desc))
+	if (!read_descriptor(x, sel, size, desc, &ref))
 		return;
 	uint32_t fault = ltr_fault(w, desc[0], desc[1]);
 	if (fault) {
@@ -628,13 +666,89 @@ static void emulate_ltr(struct exit_ctx *x, const struct x86_insn *in)
 		return;
 	}
 	desc[0] |= DESC_TSS_BUSY;
-	struct mem_ref low = sub_ref(&ref, 0, 8);
-	if (!ref_rw(x, &low, 8, true, &desc[0]))
+	if (!write_descriptor(x, &ref, desc[0]))
 		return;
 	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(sel, desc_ar(desc[0]), desc_limit(desc[0]));
 	w[VMW_SEG_BASE(VMS_TR)] = desc_base(desc[0], desc[1], long_mode);
 	x->reply |= VMG_SEG;
 	advance_rip(x, in->length);
+}
+
+/*
+ * Why MOV to segment register seg of a non-null selector sel (descriptor
+ * d) faults: the event, or 0 (SDM vol. 2, MOV, protected-mode exceptions).
+ * SS takes a writable data segment with RPL and DPL the CPL (#SS if not
+ * present); the others data or readable code, of a DPL no lower than the
+ * RPL and CPL unless conforming code (#NP if not present).
+ */
+static uint32_t sreg_fault(const uint64_t *w, int seg, uint64_t sel, uint64_t d)
+{
+	unsigned rpl = sel & 3, dpl = DESC_DPL(d), now = cpl(w);
+	bool code = d & DESC_CODE;
+	if (!(d & DESC_S))
+		return EVENT_FAULT(VECTOR_GP);
+	if (seg == X86_SEG_SS) {
+		if (rpl != now || dpl != now || code || !(d & DESC_WRITABLE))
+			return EVENT_FAULT(VECTOR_GP);
+		return d & DESC_P ? 0 : EVENT_FAULT(VECTOR_SS);
+	}
+	if (code && !(d & DESC_READABLE))
+		return EVENT_FAULT(VECTOR_GP);
+	if ((!code || !(d & DESC_CONFORMING)) && (rpl > dpl || now > dpl))
+		return EVENT_FAULT(VECTOR_GP);
+	return d & DESC_P ? 0 : EVENT_FAULT(VECTOR_NP);
+}
+
+/* Loads a null selector into seg; false where that is #GP(0) (SS but in 64-bit mode at CPL 0-2). */
+static bool load_null_sreg(struct exit_ctx *x, int seg, uint64_t sel)
+{
+	uint64_t *w = x->w;
+	if (seg == X86_SEG_SS && (code_mode(w) != X86_MODE_64 || cpl(w) == 3 || (sel & 3) != cpl(w)))
+		return false;
+	/* Not present (the kernel makes it unusable); SS keeps the CPL as its DPL, as VMX wants. */
+	w[VMW_SEG_DESC(seg)] = VM_SEG_PACK(sel, seg == X86_SEG_SS ? cpl(w) << 5 : 0, 0);
+	w[VMW_SEG_BASE(seg)] = 0;
+	return true;
+}
+
+/*
+ * MOV Sreg, m16 (not CS: #UD): the selector from memory, then a null one
+ * loaded or the descriptor checked, marked accessed and loaded
+ * (VMG_SEG).  MOV SS holds interrupts off for the next instruction.
+ */
+static void emulate_load_sreg(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, sel = 0, d[2];
+	int seg = in->reg;
+	struct mem_ref ref;
+	if (!resolve(x, operand_linear(w, in, 0), 2, GWALK_READ, &ref) ||
+	    !ref_rw(x, &ref, 2, false, &sel))
+		return;
+	if (!(sel & ~3ULL)) {
+		if (!load_null_sreg(x, seg, sel)) {
+			inject_gp(x);
+			return;
+		}
+	} else {
+		if (!read_descriptor(x, sel, 8, d, &ref))
+			return;
+		uint32_t fault = sreg_fault(w, seg, sel, d[0]);
+		if (fault) {
+			inject_exception(x, fault, sel & 0xfffc);
+			return;
+		}
+		if (!write_descriptor(x, &ref, d[0] | DESC_ACCESSED))
+			return;
+		d[0] |= DESC_ACCESSED;
+		w[VMW_SEG_DESC(seg)] = VM_SEG_PACK(sel, desc_ar(d[0]), desc_limit(d[0]));
+		w[VMW_SEG_BASE(seg)] = desc_base(d[0], 0, false);
+	}
+	x->reply |= VMG_SEG;
+	advance_rip(x, in->length);
+	if (seg == X86_SEG_SS && (w[VMW_MASK] & VMG_STATE)) {
+		w[VMW_INTR_STATE] |= VM_INTR_MOV_SS_SHADOW;
+		x->reply |= VMG_STATE;
+	}
 }
 
 /* The stack's address size: 8 in 64-bit code, else 4 or 2 by SS's B flag. */
@@ -772,6 +886,45 @@ static void emulate_stack(struct exit_ctx *x, const struct x86_insn *in)
 		advance_rip(x, in->length);
 }
 
+/*
+ * CMOVcc r, m: memory is read whatever the condition (so it faults as the
+ * processor's read would); the register takes it only if the condition
+ * holds, but a 4-byte register's upper half is cleared either way.
+ */
+static void emulate_cmov(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, v = 0, *reg = gpr_word(w, in->reg);
+	struct mem_ref ref;
+	if (!resolve(x, operand_linear(w, in, 0), in->size, GWALK_READ, &ref) ||
+	    !ref_rw(x, &ref, in->size, false, &v))
+		return;
+	if (x86_condition(in->cc, w[VMW_RFLAGS]))
+		*reg = x86_load_result(in, v, *reg);
+	else if (in->reg_size == 4)
+		*reg = (uint32_t)*reg;
+	advance_rip(x, in->length);
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
+}
+
+/*
+ * JMP m (near): the new rIP from memory; #GP(0), nothing changed, if it is
+ * not canonical (64-bit code) or past CS's limit (else).
+ */
+static void emulate_jmp_near(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, target = 0;
+	struct mem_ref ref;
+	if (!resolve(x, operand_linear(w, in, 0), in->size, GWALK_READ, &ref) ||
+	    !ref_rw(x, &ref, in->size, false, &target))
+		return;
+	bool code64 = code_mode(w) == X86_MODE_64;
+	if (code64 ? !canonical(w, target) : target > VM_SEG_LIMIT(w[VMW_SEG_DESC(VMS_CS)])) {
+		inject_gp(x);
+		return;
+	}
+	advance_rip(x, target - w[VMW_RIP]); /* to the target: advance_rip also ends a shadow */
+}
+
 /* MOV m16, Sreg: the selector stored as a MOV of that immediate would be. */
 static void emulate_store_sreg(struct exit_ctx *x, const struct x86_insn *in)
 {
@@ -781,13 +934,6 @@ static void emulate_store_sreg(struct exit_ctx *x, const struct x86_insn *in)
 	mov.imm = VM_SEG_SEL(x->w[VMW_SEG_DESC(in->reg)]);
 	emulate_mov(x, &mov);
 }
-
-#define DESC_CODE          (1ULL << 43) /* in the type of a code or data segment: code */
-#define DESC_CONFORMING    (1ULL << 42) /* in a code segment's type */
-#define DESC_ACCESSED      (1ULL << 40)
-#define DESC_L             (1ULL << 53)
-#define DESC_DB            (1ULL << 54)
-#define DESC_DPL(d)        (((d) >> 45) & 3)
 
 /*
  * Why a far JMP to code segment selector sel (descriptor d) faults, as
@@ -826,19 +972,14 @@ static void emulate_jmp_far(struct exit_ctx *x, const struct x86_insn *in)
 	if (!ref_rw(x, &off, in->size, false, &target) || !ref_rw(x, &selector, 2, false, &sel))
 		return;
 	uint32_t error = sel & 0xfffc;
-	bool ldt = sel & SEL_TI;
-	uint64_t table = ldt ? w[VMW_SEG_BASE(VMS_LDTR)] : w[VMW_GDTR_BASE];
-	uint64_t limit = ldt ? VM_SEG_LIMIT(w[VMW_SEG_DESC(VMS_LDTR)]) : w[VMW_GDTR_LIMIT];
+	uint64_t desc[2];
 	if (!(sel & ~3ULL)) {
 		inject_gp(x);
 		return;
 	}
-	if ((sel | 7) > limit) {
-		inject_exception(x, EVENT_FAULT(VECTOR_GP), error);
+	if (!read_descriptor(x, sel, 8, desc, &ref))
 		return;
-	}
-	if (!resolve(x, table + (sel & ~7ULL), 8, GWALK_WRITE, &ref) || !ref_rw(x, &ref, 8, false, &d))
-		return;
+	d = desc[0];
 	if (!(d & DESC_S) || !(d & DESC_CODE)) {
 		guest_stop(x, "a far JMP through a gate or to a TSS, which the VMM does not emulate", sel);
 		return;
@@ -851,9 +992,9 @@ static void emulate_jmp_far(struct exit_ctx *x, const struct x86_insn *in)
 		inject_exception(x, fault, error);
 		return;
 	}
-	d |= DESC_ACCESSED;
-	if (!ref_rw(x, &ref, 8, true, &d))
+	if (!write_descriptor(x, &ref, d | DESC_ACCESSED))
 		return;
+	d |= DESC_ACCESSED;
 	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK((sel & ~3ULL) | cpl(w), desc_ar(d), desc_limit(d));
 	w[VMW_SEG_BASE(VMS_CS)] = desc_base(d, 0, false);
 	x->reply |= VMG_SEG;
@@ -971,14 +1112,20 @@ void emulate_mmio(struct exit_ctx *x)
 		emulate_vmov(x, &in);
 	else if (in.op == X86_OP_MMOV)
 		emulate_mmov(x, &in);
+	else if (in.op == X86_OP_CMOV)
+		emulate_cmov(x, &in);
 	else if (in.op == X86_OP_LTR)
 		emulate_ltr(x, &in);
 	else if (in.op >= X86_OP_PUSH && in.op <= X86_OP_ENTER)
 		emulate_stack(x, &in);
 	else if (in.op == X86_OP_STORE_SREG)
 		emulate_store_sreg(x, &in);
+	else if (in.op == X86_OP_LOAD_SREG)
+		emulate_load_sreg(x, &in);
 	else if (in.op == X86_OP_JMP_FAR)
 		emulate_jmp_far(x, &in);
+	else if (in.op == X86_OP_JMP_NEAR)
+		emulate_jmp_near(x, &in);
 	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */
 		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
 	else

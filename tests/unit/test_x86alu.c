@@ -355,6 +355,38 @@ TEST(x86alu_muldiv_matches_processor)
 	CHECK(compared > 1000);
 }
 
+/* Each condition against the processor's SETcc, for every combination of the five flags. */
+#define HW_SETCC(n, name)                                                                    \
+	case n:                                                                              \
+		asm volatile("lea -128(%%rsp), %%rsp\n\tpush %[f]\n\tpopf\n\tset" name " %[r]\n\t" \
+			     "lea 128(%%rsp), %%rsp"                                              \
+			     : [r] "=r"(r) : [f] "r"(f) : "cc", "memory");                        \
+		break;
+static bool hw_condition(unsigned cc, uint64_t f)
+{
+	uint8_t r = 0;
+	switch (cc) {
+	HW_SETCC(0, "o") HW_SETCC(1, "no") HW_SETCC(2, "b") HW_SETCC(3, "ae")
+	HW_SETCC(4, "e") HW_SETCC(5, "ne") HW_SETCC(6, "be") HW_SETCC(7, "a")
+	HW_SETCC(8, "s") HW_SETCC(9, "ns") HW_SETCC(10, "p") HW_SETCC(11, "np")
+	HW_SETCC(12, "l") HW_SETCC(13, "ge") HW_SETCC(14, "le") HW_SETCC(15, "g")
+	}
+	return r;
+}
+
+TEST(x86alu_conditions_match_processor)
+{
+	static const uint64_t flags[] = { CF, PF, ZF, SF, OF };
+	for (unsigned cc = 0; cc < 16; cc++)
+		for (unsigned bits = 0; bits < 32; bits++) {
+			uint64_t f = RFLAGS_FIXED;
+			for (unsigned i = 0; i < 5; i++)
+				if (bits & (1u << i))
+					f |= flags[i];
+			CHECK_EQ(x86_condition(cc, f), hw_condition(cc, f));
+		}
+}
+
 /* Every operation, every size, against the processor. */
 TEST(x86alu_matches_processor)
 {

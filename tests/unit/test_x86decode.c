@@ -85,6 +85,7 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	FIELD(lock);
 	FIELD(aligned);
 	FIELD(stack_only);
+	FIELD(cc);
 	FIELD(base);
 	FIELD(index);
 	FIELD(scale);
@@ -546,6 +547,24 @@ static const struct decode_case alu_forms[] = {
 	{ "mov [rax],gs with REX.R (ignored)", B("\x44\x8c\x28"), X86_MODE_64,
 	  INSN(.op = X86_OP_STORE_SREG, .access = X86_STORE, .size = 2, .reg_size = 2,
 	       .reg = X86_SEG_GS, .base = X86_RAX, A64) },
+	{ "mov ss,[r13+0]", B("\x41\x8e\x55\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_LOAD_SREG, .access = X86_LOAD, .size = 2, .reg_size = 2,
+	       .reg = X86_SEG_SS, .base = X86_R13, A64) },
+	{ "mov es,[bx] 16-bit", B("\x8e\x07"), X86_MODE_16,
+	  INSN(.op = X86_OP_LOAD_SREG, .access = X86_LOAD, .size = 2, .reg_size = 2,
+	       .reg = X86_SEG_ES, .base = X86_RBX, A16) },
+	{ "cmovne eax,[r13+0]", B("\x41\x0f\x45\x45\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_CMOV, .access = X86_LOAD, .size = 4, .reg_size = 4, .reg = X86_RAX,
+	       .cc = 5, .base = X86_R13, A64) },
+	{ "cmovg r9,[rax]", B("\x4c\x0f\x4f\x08"), X86_MODE_64,
+	  INSN(.op = X86_OP_CMOV, .access = X86_LOAD, .size = 8, .reg_size = 8, .reg = X86_R9,
+	       .cc = 15, .base = X86_RAX, A64) },
+	{ "jmp [r13+0] (near)", B("\x41\xff\x65\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_JMP_NEAR, .access = X86_LOAD, .size = 8, .reg_size = 8,
+	       .base = X86_R13, A64) },
+	{ "jmp word [bx] 16-bit (near)", B("\xff\x27"), X86_MODE_16,
+	  INSN(.op = X86_OP_JMP_NEAR, .access = X86_LOAD, .size = 2, .reg_size = 2,
+	       .base = X86_RBX, A16) },
 	{ "jmp far m16:64 [r13+0]", B("\x49\xff\x6d\x00"), X86_MODE_64,
 	  INSN(.op = X86_OP_JMP_FAR, .access = X86_LOAD, .size = 8, .reg_size = 8, .base = X86_R13,
 	       A64) },
@@ -799,9 +818,11 @@ static const struct reject_case unsupported[] = {
 	{ "lock smsw", B("\xf0\x0f\x01\x20"), X86_MODE_64, X86_ERR_INVALID },
 	{ "mov [rax],sreg 6 (8c /6)", B("\x8c\x30"), X86_MODE_64, X86_ERR_INVALID },
 	{ "fe /5 (no byte far jump)", B("\xfe\x28"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "jmp [rax] ff /4 (near)", B("\xff\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "66 jmp [rax] (vendors differ)", B("\x66\xff\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "fe /4", B("\xfe\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "lock jmp far", B("\xf0\xff\x28"), X86_MODE_64, X86_ERR_INVALID },
-	{ "mov es,[rax] 8e", B("\x8e\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "mov cs,[rax] 8e /1", B("\x8e\x08"), X86_MODE_64, X86_ERR_INVALID },
+	{ "mov sreg 7,[rax] 8e /7", B("\x8e\x38"), X86_MODE_32, X86_ERR_INVALID },
 	{ "c6 /1", B("\xc6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c7 /7 xbegin", B("\xc7\xf8\x00\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c6 /7 xabort", B("\xc6\xf8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
@@ -1069,7 +1090,7 @@ static int decoding_sane(const struct x86_insn *in, size_t avail)
 	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8 ||
 		(in->size == 16 && in->op == X86_OP_VMOV)) &&
 	       (!in->aligned || (in->op == X86_OP_VMOV && in->size == 16)) &&
-	       in->op <= X86_OP_MMOV && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
+	       in->op <= X86_OP_CMOV && (in->cc == 0 || in->op == X86_OP_CMOV) && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
 	       in->reg < X86_NUM_REGS && in->base >= X86_BASE_RIP && in->base < X86_NUM_REGS &&
 	       in->index >= X86_REG_NONE && in->index < X86_NUM_REGS && (in->imm & ~mask) == 0 &&
 	       (!in->lock || (in->op == X86_OP_ALU && in->access == X86_STORE)) &&
