@@ -8,23 +8,20 @@
  * fails injects the #PF (or #GP) the access would have raised, with the
  * registers of a string instruction as far as it got.  Anything not
  * decoded stops the guest with its bytes in the report: never a wrong
- * emulation.
+ * emulation.  The SSE and MMX moves, what loads a segment or jumps, and
+ * the stack's instructions are in files of their own (emulate.h).
  */
+#include "emulate.h"
 #include "fmt.h"
 #include "gwalk.h"
 #include "mem.h"
-#include "moat/syscall.h"
 #include "moat/user.h"
 #include "vmm.h"
 #include "x86alu.h"
 #include "x86decode.h"
 #include "x86regs.h"
 
-#define VECTOR_NP       11
-#define VECTOR_SS       12
-#define VECTOR_GP       13
 #define VECTOR_PF       14
-#define EVENT_FAULT(v)  (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | (v))
 #define EVENT_PF        EVENT_FAULT(VECTOR_PF)
 #define EVENT_DE        (VM_EVENT_VALID | VM_EVENT_EXCEPTION | 0) /* divide error: vector 0 */
 #define PAGE_OFFSET     (PAGE_BYTES - 1)
@@ -32,7 +29,7 @@
 #define STRING_BATCH    1024
 #define SEG_AR_DPL(ar)  (((ar) >> 5) & 3)
 
-static enum x86_cpu_mode code_mode(const uint64_t *w)
+enum x86_cpu_mode code_mode(const uint64_t *w)
 {
 	uint64_t ar = VM_SEG_AR(w[VMW_SEG_DESC(VMS_CS)]);
 	return ar & VM_SEG_AR_L ? X86_MODE_64 : ar & VM_SEG_AR_DB ? X86_MODE_32 : X86_MODE_16;
@@ -63,7 +60,7 @@ static void *ram_ptr(void *g, uint64_t gpa, uint64_t len)
 }
 
 /* The vCPU's CPL: SS's DPL. */
-static unsigned cpl(const uint64_t *w)
+unsigned cpl(const uint64_t *w)
 {
 	return SEG_AR_DPL(VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]));
 }
@@ -111,7 +108,7 @@ static bool translate(struct exit_ctx *x, uint64_t linear, enum gwalk_access a, 
 }
 
 /* The linear address of offset in segment seg (64-bit code: only FS and GS have a base). */
-static uint64_t seg_linear(const uint64_t *w, int seg, uint64_t offset)
+uint64_t seg_linear(const uint64_t *w, int seg, uint64_t offset)
 {
 	bool code64 = code_mode(w) == X86_MODE_64;
 	if (code64 && seg < X86_SEG_FS)
@@ -120,14 +117,9 @@ static uint64_t seg_linear(const uint64_t *w, int seg, uint64_t offset)
 	return code64 ? linear : (uint32_t)linear;
 }
 
-/* Where an access of up to 8 bytes at a linear address lies: one page, or two. */
-struct mem_ref {
-	uint64_t gpa[2];
-	unsigned first;  /* bytes on the first page */
-};
 
 /* Translates the size bytes at linear, both pages before any access is made. */
-static bool resolve(struct exit_ctx *x, uint64_t linear, unsigned size, enum gwalk_access a,
+bool resolve(struct exit_ctx *x, uint64_t linear, unsigned size, enum gwalk_access a,
 		    struct mem_ref *ref)
 {
 	unsigned room = PAGE_BYTES - (linear & PAGE_OFFSET);
@@ -153,7 +145,7 @@ static bool phys_rw(struct exit_ctx *x, uint64_t gpa, unsigned n, bool write, ui
 }
 
 /* The size bytes ref names, read into (or written from) *v. */
-static bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
+bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
 		   uint64_t *v)
 {
 	unsigned first = ref->first;
@@ -169,7 +161,7 @@ static bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size,
 }
 
 /* The n bytes of the access ref names that start at byte at (8 at most: one ref_rw). */
-static struct mem_ref sub_ref(const struct mem_ref *ref, unsigned at, unsigned n)
+struct mem_ref sub_ref(const struct mem_ref *ref, unsigned at, unsigned n)
 {
 	if (at + n <= ref->first)
 		return (struct mem_ref){ { ref->gpa[0] + at, 0 }, n };
@@ -179,7 +171,7 @@ static struct mem_ref sub_ref(const struct mem_ref *ref, unsigned at, unsigned n
 }
 
 /* The size (up to 16) bytes ref names, read into (or written from) v[0..1], 8 bytes at a time. */
-static bool wide_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
+bool wide_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
 		    uint64_t v[2])
 {
 	for (unsigned at = 0; at < size; at += 8) {
@@ -244,7 +236,7 @@ bool emulate_at_hlt(struct exit_ctx *x)
 }
 
 /* The linear address of the ModRM memory operand, plus extra bytes (BT's register offset). */
-static uint64_t operand_linear(const uint64_t *w, const struct x86_insn *in, int64_t extra)
+uint64_t operand_linear(const uint64_t *w, const struct x86_insn *in, int64_t extra)
 {
 	uint64_t regs[X86_NUM_REGS];
 	for (unsigned r = 0; r < X86_NUM_REGS; r++)
@@ -261,7 +253,7 @@ static uint64_t operand_linear(const uint64_t *w, const struct x86_insn *in, int
  * reaches the device only through a page-table walk, or crosses into
  * RAM, is still carried out as the guest meant it).
  */
-static void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
+void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
 {
 	uint64_t *w = x->w, v;
 	uint64_t linear = operand_linear(w, in, 0);
@@ -427,466 +419,6 @@ static void emulate_smsw(struct exit_ctx *x, const struct x86_insn *in)
 }
 
 /*
- * The exiting vCPU's registers of set (REGS_SSE, REGS_X87: bytes of them
- * at regs) read, or written.  The kernel moves them through this thread's
- * UTCB words, where the exit's words are: those are kept aside meanwhile.
- * False after stopping the guest.
- */
-static bool vcpu_regs(struct exit_ctx *x, enum regs_set set, void *regs, size_t bytes, bool write)
-{
-	uint64_t vcpu = x->g->cpu[exit_cpu(x)].slot, *mr = utcb()->mr;
-	exit_words_save();
-	if (write)
-		memcpy(mr, regs, bytes);
-	uint64_t st = write ? sys_thread_write_regs_set(vcpu, set) : sys_thread_read_regs_set(vcpu, set);
-	if (!write && st == OK)
-		memcpy(regs, mr, bytes);
-	exit_words_restore();
-	if (st != OK) {
-		uprintf("vmm: guest %s: its %s registers: %s\n", x->g->cfg.name,
-			set == REGS_SSE ? "SSE" : "x87", status_name(st));
-		guest_stop(x, "the kernel refused its vector registers", x->w[VMW_GPA]);
-	}
-	return st == OK;
-}
-
-static bool vcpu_sse(struct exit_ctx *x, struct vm_sse_regs *sse, bool write)
-{
-	return vcpu_regs(x, REGS_SSE, sse, sizeof(*sse), write);
-}
-
-/* FXSAVE's x87 fields, in struct vm_x87_regs's words (Intel SDM vol. 1, 10.5.1). */
-#define X87_FSW_TOP(w0)   (((w0) >> 27) & 7)       /* FSW (bytes 2-3) bits 13:11 */
-#define X87_TOP_BITS      (7ULL << 27)
-#define X87_FTW_BITS      (0xffULL << 32)          /* the abridged tag byte: 1 = valid */
-#define X87_ST_WORD(i)    (4 + 2 * (i))            /* ST(i): the mantissa, then sign and exponent */
-
-/*
- * An MMX move (X86_OP_MMOV).  Like every MMX instruction it leaves TOP 0
- * and all eight registers tagged valid, so ST(i) is MMi after it: the
- * image's registers are rotated to that order.  A load writes the
- * register's mantissa, zero-extended, with sign and exponent all ones.
- */
-static void emulate_mmov(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t linear = operand_linear(x->w, in, 0), v = 0;
-	bool load = in->access == X86_LOAD;
-	struct vm_x87_regs x87, mmx;
-	struct mem_ref ref;
-	if (!resolve(x, linear, in->size, load ? GWALK_READ : GWALK_WRITE, &ref) ||
-	    !vcpu_regs(x, REGS_X87, &x87, sizeof(x87), false))
-		return;
-	mmx = x87;
-	unsigned top = X87_FSW_TOP(x87.image[0]);
-	for (unsigned r = 0; r < 8; r++) { /* physical register r was ST((r - TOP) mod 8) */
-		mmx.image[X87_ST_WORD(r)] = x87.image[X87_ST_WORD((r - top) & 7)];
-		mmx.image[X87_ST_WORD(r) + 1] = x87.image[X87_ST_WORD((r - top) & 7) + 1];
-	}
-	mmx.image[0] = (mmx.image[0] & ~X87_TOP_BITS) | X87_FTW_BITS;
-	uint64_t *mm = &mmx.image[X87_ST_WORD(in->reg)];
-	if (load) {
-		if (!ref_rw(x, &ref, in->size, false, &v))
-			return;
-		mm[0] = v;
-		mm[1] = 0xffff;
-	} else {
-		v = in->size < 8 ? mm[0] & 0xffffffff : mm[0];
-		if (!ref_rw(x, &ref, in->size, true, &v))
-			return;
-	}
-	if (vcpu_regs(x, REGS_X87, &mmx, sizeof(mmx), true))
-		advance_rip(x, in->length);
-}
-
-/*
- * An SSE move between an XMM register and memory (X86_OP_VMOV).  The
- * aligned forms raise #GP(0) for an operand not 16-byte aligned, before
- * any access, as the processor checks it; a load zeroes the register
- * above its size.  The registers come from the kernel here only: no exit
- * carries them.
- */
-static void emulate_vmov(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t linear = operand_linear(x->w, in, 0), v[2] = { 0, 0 };
-	bool load = in->access == X86_LOAD;
-	struct vm_sse_regs sse;
-	struct mem_ref ref;
-	if (in->aligned && (linear & 15)) {
-		inject_gp(x);
-		return;
-	}
-	if (!resolve(x, linear, in->size, load ? GWALK_READ : GWALK_WRITE, &ref) ||
-	    !vcpu_sse(x, &sse, false))
-		return;
-	uint64_t *xmm = sse.xmm[in->reg];
-	if (load) {
-		if (!wide_rw(x, &ref, in->size, false, v))
-			return;
-		xmm[0] = v[0];
-		xmm[1] = v[1];
-		if (!vcpu_sse(x, &sse, true))
-			return;
-	} else {
-		v[0] = in->size < 8 ? xmm[0] & ((1ULL << (8 * in->size)) - 1) : xmm[0];
-		v[1] = xmm[1];
-		if (!wide_rw(x, &ref, in->size, true, v))
-			return;
-	}
-	advance_rip(x, in->length);
-}
-
-/* Whether a is canonical for the vCPU: 48-bit linear addresses, 57 with CR4.LA57. */
-static bool canonical(const uint64_t *w, uint64_t a)
-{
-	unsigned unused = w[VMW_CR4] & CR4_LA57 ? 7 : 16;
-	return (uint64_t)((int64_t)(a << unused) >> unused) == a;
-}
-
-/* A segment descriptor's fields (Intel SDM vol. 3, 3.4.5 and 7.2.3). */
-#define DESC_TYPE(d)       (((d) >> 40) & 15)
-#define DESC_S             (1ULL << 44) /* a code or data segment, not a system one */
-#define DESC_P             (1ULL << 47)
-#define DESC_G             (1ULL << 55) /* the limit counts 4 KiB pages */
-#define DESC_TSS_BUSY      (1ULL << 41) /* in the type: an available TSS becomes busy */
-#define DESC_CODE          (1ULL << 43) /* in the type of a code or data segment: code */
-#define DESC_CONFORMING    (1ULL << 42) /* in a code segment's type */
-#define DESC_ACCESSED      (1ULL << 40)
-#define DESC_L             (1ULL << 53)
-#define DESC_DB            (1ULL << 54)
-#define DESC_DPL(d)        (((d) >> 45) & 3)
-#define DESC_WRITABLE      (1ULL << 41) /* in a data segment's type */
-#define DESC_READABLE      (1ULL << 41) /* in a code segment's type */
-#define TYPE_TSS16_AVAIL   1
-#define TYPE_TSS_AVAIL     9            /* 32-bit, or 64-bit in long mode */
-#define SEL_TI             4            /* the selector names the LDT */
-#define DESC_AR_P          0x80         /* present, in the access rights (VMX's layout) */
-
-/* The access rights (VMX's layout, the exit's words) of descriptor d: bits 40-47 and 52-55. */
-static uint64_t desc_ar(uint64_t d)
-{
-	return ((d >> 40) & 0xff) | ((d >> 52) & 15) << 12;
-}
-
-/* The base of descriptor lo (a system descriptor in long mode: hi's low half is bits 63:32). */
-static uint64_t desc_base(uint64_t lo, uint64_t hi, bool long_mode)
-{
-	uint64_t base = ((lo >> 16) & 0xffffff) | (lo >> 56) << 24;
-	return long_mode ? base | hi << 32 : base;
-}
-
-/* The limit of descriptor d in bytes - 1, its granularity applied. */
-static uint64_t desc_limit(uint64_t d)
-{
-	uint64_t limit = (d & 0xffff) | ((d >> 48) & 15) << 16;
-	return d & DESC_G ? limit << 12 | 0xfff : limit;
-}
-
-/*
- * The GDT or LDT entry of selector sel (size bytes: 16 for a system
- * descriptor in long mode, else 8) read through the guest's paging into
- * d, with ref left naming it for a write back.  False when the guest got
- * a fault instead: #GP(sel) past the table's limit or for an LDT that is
- * not there, or what the walk gave.
- */
-static bool read_descriptor(struct exit_ctx *x, uint64_t sel, unsigned size, uint64_t d[2],
-			    struct mem_ref *ref)
-{
-	const uint64_t *w = x->w, ldtr = w[VMW_SEG_DESC(VMS_LDTR)];
-	bool ldt = sel & SEL_TI;
-	uint64_t table = ldt ? w[VMW_SEG_BASE(VMS_LDTR)] : w[VMW_GDTR_BASE];
-	uint64_t limit = ldt ? VM_SEG_LIMIT(ldtr) : w[VMW_GDTR_LIMIT];
-	if ((ldt && !(VM_SEG_AR(ldtr) & DESC_AR_P)) || (sel | 7) + size - 8 > limit) {
-		inject_exception(x, EVENT_FAULT(VECTOR_GP), sel & 0xfffc);
-		return false;
-	}
-	return resolve(x, table + (sel & ~7ULL), size, GWALK_WRITE, ref) &&
-	       wide_rw(x, ref, size, false, d);
-}
-
-/* Descriptor d, changed (busy, accessed), written back to the 8 bytes ref starts with. */
-static bool write_descriptor(struct exit_ctx *x, const struct mem_ref *ref, uint64_t d)
-{
-	struct mem_ref low = sub_ref(ref, 0, 8);
-	return ref_rw(x, &low, 8, true, &d);
-}
-
-/*
- * Why LTR of a selector whose GDT entry is lo (and hi) faults: the
- * event, or 0 when it loads (SDM vol. 2, LTR).  An entry past the GDT's
- * limit is the caller's to find.
- */
-static uint32_t ltr_fault(const uint64_t *w, uint64_t lo, uint64_t hi)
-{
-	bool long_mode = w[VMW_EFER] & EFER_LMA;
-	unsigned type = DESC_TYPE(lo);
-	if ((lo & DESC_S) || !(type == TYPE_TSS_AVAIL || (!long_mode && type == TYPE_TSS16_AVAIL)))
-		return EVENT_FAULT(VECTOR_GP);
-	if (!(lo & DESC_P))
-		return EVENT_FAULT(VECTOR_NP);
-	uint64_t base = desc_base(lo, hi, long_mode);
-	if (long_mode && !canonical(w, base))
-		return EVENT_FAULT(VECTOR_GP);
-	return 0;
-}
-
-/*
- * LTR m16: the selector read from memory (the device), its descriptor
- * from the GDT through the guest's paging, checked as the processor does
- * (#GP(0) outside ring 0 or for a null selector; #GP(sel) for the LDT,
- * past the limit, not an available TSS, a non-canonical base; #NP(sel) if
- * not present), marked busy in the GDT, and loaded into TR (VMG_SEG).
- */
-static void emulate_ltr(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, sel = 0, desc[2] = { 0, 0 };
-	bool long_mode = w[VMW_EFER] & EFER_LMA;
-	unsigned size = long_mode ? 16 : 8;
-	struct mem_ref ref;
-	if (cpl(w) != 0) {
-		inject_gp(x);
-		return;
-	}
-	if (!resolve(x, operand_linear(w, in, 0), 2, GWALK_READ, &ref) ||
-	    !ref_rw(x, &ref, 2, false, &sel))
-		return;
-	if (!(sel & ~3ULL)) {
-		inject_gp(x);
-		return;
-	}
-	uint32_t error = sel & 0xfffc;
-	if (sel & SEL_TI) {
-		inject_exception(x, EVENT_FAULT(VECTOR_GP), error);
-		return;
-	}
-	if (!read_descriptor(x, sel, size, desc, &ref))
-		return;
-	uint32_t fault = ltr_fault(w, desc[0], desc[1]);
-	if (fault) {
-		inject_exception(x, fault, error);
-		return;
-	}
-	desc[0] |= DESC_TSS_BUSY;
-	if (!write_descriptor(x, &ref, desc[0]))
-		return;
-	w[VMW_SEG_DESC(VMS_TR)] = VM_SEG_PACK(sel, desc_ar(desc[0]), desc_limit(desc[0]));
-	w[VMW_SEG_BASE(VMS_TR)] = desc_base(desc[0], desc[1], long_mode);
-	x->reply |= VMG_SEG;
-	advance_rip(x, in->length);
-}
-
-/*
- * Why MOV to segment register seg of a non-null selector sel (descriptor
- * d) faults: the event, or 0 (SDM vol. 2, MOV, protected-mode exceptions).
- * SS takes a writable data segment with RPL and DPL the CPL (#SS if not
- * present); the others data or readable code, of a DPL no lower than the
- * RPL and CPL unless conforming code (#NP if not present).
- */
-static uint32_t sreg_fault(const uint64_t *w, int seg, uint64_t sel, uint64_t d)
-{
-	unsigned rpl = sel & 3, dpl = DESC_DPL(d), now = cpl(w);
-	bool code = d & DESC_CODE;
-	if (!(d & DESC_S))
-		return EVENT_FAULT(VECTOR_GP);
-	if (seg == X86_SEG_SS) {
-		if (rpl != now || dpl != now || code || !(d & DESC_WRITABLE))
-			return EVENT_FAULT(VECTOR_GP);
-		return d & DESC_P ? 0 : EVENT_FAULT(VECTOR_SS);
-	}
-	if (code && !(d & DESC_READABLE))
-		return EVENT_FAULT(VECTOR_GP);
-	if ((!code || !(d & DESC_CONFORMING)) && (rpl > dpl || now > dpl))
-		return EVENT_FAULT(VECTOR_GP);
-	return d & DESC_P ? 0 : EVENT_FAULT(VECTOR_NP);
-}
-
-/* Loads a null selector into seg; false where that is #GP(0) (SS but in 64-bit mode at CPL 0-2). */
-static bool load_null_sreg(struct exit_ctx *x, int seg, uint64_t sel)
-{
-	uint64_t *w = x->w;
-	if (seg == X86_SEG_SS && (code_mode(w) != X86_MODE_64 || cpl(w) == 3 || (sel & 3) != cpl(w)))
-		return false;
-	/* Not present (the kernel makes it unusable); SS keeps the CPL as its DPL, as VMX wants. */
-	w[VMW_SEG_DESC(seg)] = VM_SEG_PACK(sel, seg == X86_SEG_SS ? cpl(w) << 5 : 0, 0);
-	w[VMW_SEG_BASE(seg)] = 0;
-	return true;
-}
-
-/*
- * MOV Sreg, m16 (not CS: #UD): the selector from memory, then a null one
- * loaded or the descriptor checked, marked accessed and loaded
- * (VMG_SEG).  MOV SS holds interrupts off for the next instruction.
- */
-static void emulate_load_sreg(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, sel = 0, d[2];
-	int seg = in->reg;
-	struct mem_ref ref;
-	if (!resolve(x, operand_linear(w, in, 0), 2, GWALK_READ, &ref) ||
-	    !ref_rw(x, &ref, 2, false, &sel))
-		return;
-	if (!(sel & ~3ULL)) {
-		if (!load_null_sreg(x, seg, sel)) {
-			inject_gp(x);
-			return;
-		}
-	} else {
-		if (!read_descriptor(x, sel, 8, d, &ref))
-			return;
-		uint32_t fault = sreg_fault(w, seg, sel, d[0]);
-		if (fault) {
-			inject_exception(x, fault, sel & 0xfffc);
-			return;
-		}
-		if (!write_descriptor(x, &ref, d[0] | DESC_ACCESSED))
-			return;
-		d[0] |= DESC_ACCESSED;
-		w[VMW_SEG_DESC(seg)] = VM_SEG_PACK(sel, desc_ar(d[0]), desc_limit(d[0]));
-		w[VMW_SEG_BASE(seg)] = desc_base(d[0], 0, false);
-	}
-	x->reply |= VMG_SEG;
-	advance_rip(x, in->length);
-	if (seg == X86_SEG_SS && (w[VMW_MASK] & VMG_STATE)) {
-		w[VMW_INTR_STATE] |= VM_INTR_MOV_SS_SHADOW;
-		x->reply |= VMG_STATE;
-	}
-}
-
-/* The stack's address size: 8 in 64-bit code, else 4 or 2 by SS's B flag. */
-static unsigned stack_addr_size(const uint64_t *w)
-{
-	if (code_mode(w) == X86_MODE_64)
-		return 8;
-	return VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]) & VM_SEG_AR_DB ? 4 : 2;
-}
-
-/* rSP moved by delta, in the stack's address size (a 16-bit SP keeps rSP's upper bits). */
-static uint64_t stack_moved(const uint64_t *w, int64_t delta)
-{
-	unsigned size = stack_addr_size(w);
-	uint64_t mask = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-	return (w[VMW_RSP] & ~mask) | ((w[VMW_RSP] + (uint64_t)delta) & mask);
-}
-
-/* The size bytes at SS:offset (offset in the stack's address size), read or written. */
-static bool stack_rw(struct exit_ctx *x, uint64_t offset, unsigned size, bool write, uint64_t *v)
-{
-	unsigned asize = stack_addr_size(x->w);
-	uint64_t mask = asize == 8 ? ~0ULL : (1ULL << (8 * asize)) - 1;
-	uint64_t linear = seg_linear(x->w, X86_SEG_SS, offset & mask);
-	struct mem_ref ref;
-	return resolve(x, linear, size, write ? GWALK_WRITE : GWALK_READ, &ref) &&
-	       ref_rw(x, &ref, size, write, v);
-}
-
-/* The ModRM memory operand (size bytes) read or written, as a MOV's. */
-static bool operand_rw(struct exit_ctx *x, const struct x86_insn *in, bool write, uint64_t *v)
-{
-	struct mem_ref ref;
-	return resolve(x, operand_linear(x->w, in, 0), in->size, write ? GWALK_WRITE : GWALK_READ,
-		       &ref) &&
-	       ref_rw(x, &ref, in->size, write, v);
-}
-
-/* PUSH: the register, immediate or memory operand stored below rSP, then rSP lowered. */
-static bool emulate_push(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t v = 0;
-	if (in->reg != X86_REG_NONE)
-		v = x86_store_value(in, *gpr_word(x->w, in->reg)); /* PUSH rSP: the old value */
-	else if (in->stack_only)
-		v = in->imm;
-	else if (!operand_rw(x, in, false, &v))
-		return false;
-	uint64_t top = stack_moved(x->w, -(int64_t)in->size);
-	if (!stack_rw(x, top, in->size, true, &v))
-		return false;
-	x->w[VMW_RSP] = top;
-	return true;
-}
-
-/*
- * POP: the element at rSP read, rSP raised, then the element stored in
- * the register or the memory operand, whose address uses the raised rSP
- * (SDM, POP).  A store that faults leaves rSP as it was.
- */
-static bool emulate_pop(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, v = 0, old = w[VMW_RSP];
-	if (!stack_rw(x, old, in->size, false, &v))
-		return false;
-	w[VMW_RSP] = stack_moved(w, in->size);
-	if (in->stack_only) {
-		uint64_t *reg = gpr_word(w, in->reg);
-		*reg = x86_load_result(in, v, *reg); /* POP rSP: the value popped */
-		return true;
-	}
-	if (!operand_rw(x, in, true, &v)) {
-		w[VMW_RSP] = old;
-		return false;
-	}
-	return true;
-}
-
-/* RET (imm16): rIP popped, canonical in 64-bit code (else #GP(0), nothing changed). */
-static bool emulate_ret(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, rip = 0;
-	if (!stack_rw(x, w[VMW_RSP], in->size, false, &rip))
-		return false;
-	if (code_mode(w) == X86_MODE_64 && !canonical(w, rip)) {
-		inject_gp(x);
-		return false;
-	}
-	w[VMW_RSP] = stack_moved(w, (int64_t)(in->size + in->imm));
-	advance_rip(x, rip - w[VMW_RIP]); /* to rip: advance_rip also ends an STI or MOV SS shadow */
-	return false; /* rIP is where it returns to, not past the RET */
-}
-
-/* LEAVE: rSP = rBP, then rBP popped (an element's bytes of it: 66 pops BP alone). */
-static bool emulate_leave(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, v = 0, old = w[VMW_RSP];
-	w[VMW_RSP] = w[VMW_RBP];
-	uint64_t frame = stack_moved(w, 0);
-	if (!stack_rw(x, frame, in->size, false, &v)) {
-		w[VMW_RSP] = old;
-		return false;
-	}
-	w[VMW_RSP] = stack_moved(w, in->size);
-	w[VMW_RBP] = x86_load_result(in, v, w[VMW_RBP]);
-	return true;
-}
-
-/* ENTER imm, 0: rBP pushed, rBP = the new rSP, rSP lowered by imm more. */
-static bool emulate_enter(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, v = w[VMW_RBP];
-	uint64_t top = stack_moved(w, -(int64_t)in->size);
-	if (!stack_rw(x, top, in->size, true, &v))
-		return false;
-	w[VMW_RBP] = x86_load_result(in, top, w[VMW_RBP]);
-	w[VMW_RSP] = top;
-	w[VMW_RSP] = stack_moved(w, -(int64_t)in->imm);
-	return true;
-}
-
-/*
- * An instruction of the stack's (PUSH, POP, RET, LEAVE, ENTER) whose
- * stack or other memory operand is a device's.  Flags are untouched;
- * the registers go back in the reply.
- */
-static void emulate_stack(struct exit_ctx *x, const struct x86_insn *in)
-{
-	static bool (*const ops[])(struct exit_ctx *, const struct x86_insn *) = {
-		[X86_OP_PUSH] = emulate_push, [X86_OP_POP] = emulate_pop, [X86_OP_RET] = emulate_ret,
-		[X86_OP_LEAVE] = emulate_leave, [X86_OP_ENTER] = emulate_enter,
-	};
-	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
-	if (ops[in->op](x, in))
-		advance_rip(x, in->length);
-}
-
-/*
  * CMOVcc r, m: memory is read whatever the condition (so it faults as the
  * processor's read would); the register takes it only if the condition
  * holds, but a 4-byte register's upper half is cleared either way.
@@ -904,101 +436,6 @@ static void emulate_cmov(struct exit_ctx *x, const struct x86_insn *in)
 		*reg = (uint32_t)*reg;
 	advance_rip(x, in->length);
 	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
-}
-
-/*
- * JMP m (near): the new rIP from memory; #GP(0), nothing changed, if it is
- * not canonical (64-bit code) or past CS's limit (else).
- */
-static void emulate_jmp_near(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, target = 0;
-	struct mem_ref ref;
-	if (!resolve(x, operand_linear(w, in, 0), in->size, GWALK_READ, &ref) ||
-	    !ref_rw(x, &ref, in->size, false, &target))
-		return;
-	bool code64 = code_mode(w) == X86_MODE_64;
-	if (code64 ? !canonical(w, target) : target > VM_SEG_LIMIT(w[VMW_SEG_DESC(VMS_CS)])) {
-		inject_gp(x);
-		return;
-	}
-	advance_rip(x, target - w[VMW_RIP]); /* to the target: advance_rip also ends a shadow */
-}
-
-/* MOV m16, Sreg: the selector stored as a MOV of that immediate would be. */
-static void emulate_store_sreg(struct exit_ctx *x, const struct x86_insn *in)
-{
-	struct x86_insn mov = *in;
-	mov.op = X86_OP_MOV;
-	mov.reg = X86_REG_NONE;
-	mov.imm = VM_SEG_SEL(x->w[VMW_SEG_DESC(in->reg)]);
-	emulate_mov(x, &mov);
-}
-
-/*
- * Why a far JMP to code segment selector sel (descriptor d) faults, as
- * the SDM's JMP lists it for protected and long mode: the event, or 0.
- */
-static uint32_t far_jmp_fault(const uint64_t *w, uint64_t sel, uint64_t d)
-{
-	unsigned rpl = sel & 3, dpl = DESC_DPL(d), now = cpl(w);
-	bool conforming = d & DESC_CONFORMING;
-	if (conforming ? dpl > now : rpl > now || dpl != now)
-		return EVENT_FAULT(VECTOR_GP);
-	if (!(d & DESC_P))
-		return EVENT_FAULT(VECTOR_NP);
-	if ((w[VMW_EFER] & EFER_LMA) && (d & DESC_L) && (d & DESC_DB))
-		return EVENT_FAULT(VECTOR_GP);
-	return 0;
-}
-
-/*
- * JMP m16:16/32/64 to a code segment: the offset and selector read from
- * memory, the descriptor from the GDT or LDT through the guest's paging,
- * checked (#GP(0) for a null selector or an offset outside the segment
- * or not canonical; #GP(sel) past the table's limit or for privilege;
- * #NP(sel) if not present), marked accessed, and loaded into CS with the
- * CPL as its RPL.  A call gate, task gate or TSS (a task switch) is not
- * emulated: the guest stops with the reason.
- */
-static void emulate_jmp_far(struct exit_ctx *x, const struct x86_insn *in)
-{
-	uint64_t *w = x->w, target = 0, sel = 0, d = 0;
-	uint64_t at = operand_linear(w, in, 0);
-	struct mem_ref ref;
-	if (!resolve(x, at, in->size + 2, GWALK_READ, &ref))
-		return;
-	struct mem_ref off = sub_ref(&ref, 0, in->size), selector = sub_ref(&ref, in->size, 2);
-	if (!ref_rw(x, &off, in->size, false, &target) || !ref_rw(x, &selector, 2, false, &sel))
-		return;
-	uint32_t error = sel & 0xfffc;
-	uint64_t desc[2];
-	if (!(sel & ~3ULL)) {
-		inject_gp(x);
-		return;
-	}
-	if (!read_descriptor(x, sel, 8, desc, &ref))
-		return;
-	d = desc[0];
-	if (!(d & DESC_S) || !(d & DESC_CODE)) {
-		guest_stop(x, "a far JMP through a gate or to a TSS, which the VMM does not emulate", sel);
-		return;
-	}
-	uint32_t fault = far_jmp_fault(w, sel, d);
-	bool code64 = (w[VMW_EFER] & EFER_LMA) && (d & DESC_L);
-	if (!fault && (code64 ? !canonical(w, target) : target > desc_limit(d)))
-		fault = EVENT_FAULT(VECTOR_GP), error = 0;
-	if (fault) {
-		inject_exception(x, fault, error);
-		return;
-	}
-	if (!write_descriptor(x, &ref, d | DESC_ACCESSED))
-		return;
-	d |= DESC_ACCESSED;
-	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK((sel & ~3ULL) | cpl(w), desc_ar(d), desc_limit(d));
-	w[VMW_SEG_BASE(VMS_CS)] = desc_base(d, 0, false);
-	x->reply |= VMG_SEG;
-	advance_rip(x, target - w[VMW_RIP]); /* to the target: advance_rip also ends a shadow */
 }
 
 /* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
