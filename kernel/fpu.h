@@ -41,7 +41,8 @@ void fpu_leave_for(struct thread *t);
  */
 uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen);
 /*
- * vCPU t's XMM0-15 and MXCSR (SYS_VCPU_READ_SSE, _WRITE_SSE).  t must not
+ * vCPU t's XMM0-15 and MXCSR (SYS_THREAD_READ_REGS and WRITE_REGS with
+ * REGS_SSE; docs/vm-exit-protocol.md, "Vector registers").  t must not
  * be running: these bring its area up to date from the registers first
  * when it owns them, and a write takes the registers from it, so that its
  * next entry loads what was written.
