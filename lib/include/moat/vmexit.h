@@ -263,8 +263,9 @@ static inline bool vm_xcr0_valid(uint64_t value, uint64_t supported)
 }
 
 /*
- * A vCPU's SSE registers, as SYS_VCPU_READ_SSE and SYS_VCPU_WRITE_SSE move
- * them through the caller's utcb->mr (words 0-32, in place of a message):
+ * A vCPU's SSE registers, as SYS_THREAD_READ_REGS and WRITE_REGS with
+ * REGS_SSE (moat/abi.h) move them through the caller's utcb->mr (words
+ * 0-32, in place of a message):
  * never part of an exit message, so the exits that need no vector register
  * carry none (docs/vm-exit-protocol.md, "Vector registers").
  */
