@@ -53,9 +53,15 @@ _Static_assert(AREA_ROOM >= LEGACY_BYTES + 64, "x87 and SSE state fit beside str
 #define MXCSR_OFFSET 24
 #define FCW_INIT     0x037f /* FNINIT's: all exceptions masked, extended precision */
 #define MXCSR_INIT   0x1f80 /* all SIMD exceptions masked, round to nearest */
+/* The rest of the legacy image that fpu_sse_read and fpu_sse_write reach (Intel SDM vol. 1, 10.5.1). */
+#define MXCSR_MASK_OFFSET 28
+#define MXCSR_MASK_ZERO   0xffbf /* what a MXCSR_MASK of 0 means: no DAZ */
+#define XMM_OFFSET        160    /* XMM0-15, 16 bytes each */
+#define XSTATE_BV_OFFSET  512    /* the XSAVE header: which components the image holds */
 
 uint64_t fpu_xcr0;
 static uint32_t area_bytes;
+static uint32_t mxcsr_mask; /* the MXCSR bits this CPU takes (fpu_init) */
 
 static uint8_t *area(struct thread *t)
 {
@@ -148,6 +154,89 @@ void fpu_thread_gone(struct thread *t)
 		fpu_owner = 0;
 }
 
+/* t's area holds its state: saved from the registers if t owns them (t a vCPU, so TS is set). */
+static void sync_area(struct thread *t)
+{
+	if (fpu_owner != t)
+		return;
+	clear_ts();
+	save(t);
+	set_ts();
+}
+
+/* Whether t's area holds component xf, or XRSTOR would give it its initial state. */
+static bool area_holds(struct thread *t, uint64_t xf)
+{
+	return !fpu_xcr0 || (*(const uint64_t *)(area(t) + XSTATE_BV_OFFSET) & xf);
+}
+
+/* After a write of component xf into t's area: it is in use, and t's next entry loads it. */
+static void area_written(struct thread *t, uint64_t xf)
+{
+	if (fpu_xcr0)
+		*(uint64_t *)(area(t) + XSTATE_BV_OFFSET) |= xf; /* else XRSTOR would init it */
+	if (fpu_owner == t)
+		fpu_owner = 0; /* the registers hold the old values: the next entry loads the area */
+}
+
+void fpu_x87_read(struct thread *t, struct vm_x87_regs *out)
+{
+	sync_area(t);
+	if (area_holds(t, XF_X87)) {
+		memcpy(out->image, area(t), sizeof(out->image));
+	} else { /* FNINIT's state: XSAVE leaves the bytes as they were */
+		memset(out->image, 0, sizeof(out->image));
+		out->image[0] = FCW_INIT; /* bytes 0-1, little-endian; the abridged tags 0: all empty */
+	}
+	memcpy((uint8_t *)out->image + MXCSR_OFFSET, area(t) + MXCSR_OFFSET, 8);
+}
+
+void fpu_x87_write(struct thread *t, const struct vm_x87_regs *in)
+{
+	sync_area(t);
+	uint8_t *a = area(t), mxcsr[8];
+	memcpy(mxcsr, a + MXCSR_OFFSET, sizeof(mxcsr));
+	memcpy(a, in->image, sizeof(in->image));
+	memcpy(a + MXCSR_OFFSET, mxcsr, sizeof(mxcsr)); /* REGS_SSE's, checked there */
+	area_written(t, XF_X87);
+}
+
+void fpu_sse_read(struct thread *t, struct vm_sse_regs *out)
+{
+	sync_area(t);
+	const uint8_t *a = area(t);
+	/* XSAVE leaves XMM's bytes as they were when the guest had them in their initial state, 0. */
+	bool in_use = area_holds(t, XF_SSE);
+	if (in_use)
+		memcpy(out->xmm, a + XMM_OFFSET, sizeof(out->xmm));
+	else
+		memset(out->xmm, 0, sizeof(out->xmm));
+	out->mxcsr = *(const uint32_t *)(a + MXCSR_OFFSET);
+}
+
+void fpu_sse_write(struct thread *t, const struct vm_sse_regs *in)
+{
+	sync_area(t);
+	uint8_t *a = area(t);
+	memcpy(a + XMM_OFFSET, in->xmm, sizeof(in->xmm));
+	*(uint32_t *)(a + MXCSR_OFFSET) = (uint32_t)in->mxcsr;
+	area_written(t, XF_SSE);
+}
+
+bool fpu_mxcsr_valid(uint64_t mxcsr)
+{
+	return !(mxcsr & ~(uint64_t)mxcsr_mask);
+}
+
+/* MXCSR_MASK from an FXSAVE image (TS clear). */
+static uint32_t probe_mxcsr_mask(void)
+{
+	static uint8_t image[LEGACY_BYTES] __attribute__((aligned(16)));
+	asm volatile("fxsave64 %0" : "=m"(image));
+	uint32_t mask = *(const uint32_t *)(image + MXCSR_MASK_OFFSET);
+	return mask ? mask : MXCSR_MASK_ZERO;
+}
+
 /* The guest keeps an invalid value only as its old one: the kernel loads only what it checked. */
 uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen)
 {
@@ -211,6 +300,7 @@ void fpu_init(void)
 		cr4 |= CR4_OSXSAVE;
 	write_cr4(cr4);
 	clear_ts();
+	mxcsr_mask = probe_mxcsr_mask();
 	if (id.ecx & CPUID1_ECX_XSAVE) {
 		fpu_xcr0 = choose_xcr0();
 		area_bytes = xsave_size(fpu_xcr0);

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "moat/vmexit.h"
 #include "object.h"
 #include "percpu.h"
 #include "x86.h"
@@ -40,6 +41,20 @@ void fpu_leave_for(struct thread *t);
  * XCR0 from now on: seen if XSETBV should have taken it, else kept.
  */
 uint64_t fpu_xcr0_set_behind(uint64_t kept, uint64_t seen);
+/*
+ * vCPU t's XMM0-15 and MXCSR (SYS_THREAD_READ_REGS and WRITE_REGS with
+ * REGS_SSE; docs/vm-exit-protocol.md, "Vector registers").  t must not
+ * be running: these bring its area up to date from the registers first
+ * when it owns them, and a write takes the registers from it, so that its
+ * next entry loads what was written.
+ */
+void fpu_sse_read(struct thread *t, struct vm_sse_regs *out);
+void fpu_sse_write(struct thread *t, const struct vm_sse_regs *in);
+/* vCPU t's x87/MMX state likewise (MXCSR's bytes are read, and kept on a write). */
+void fpu_x87_read(struct thread *t, struct vm_x87_regs *out);
+void fpu_x87_write(struct thread *t, const struct vm_x87_regs *in);
+/* Whether FXRSTOR/XRSTOR would load mxcsr without a #GP (no bit outside MXCSR_MASK). */
+bool fpu_mxcsr_valid(uint64_t mxcsr);
 /* The XCR0 a new vCPU's guest starts with: x87 alone, as after reset (0 without XSAVE). */
 uint64_t fpu_guest_xcr0_reset(void);
 

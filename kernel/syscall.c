@@ -16,6 +16,7 @@
 #include "budget.h"
 #include "cap.h"
 #include "entry.h"
+#include "fpu.h"
 #include "frame.h"
 #include "gpa_space.h"
 #include "ioport.h"
@@ -427,12 +428,66 @@ static enum moat_status sys_thread_set_priority(struct trap_frame *r)
 	return OK;
 }
 
-/* SYS_THREAD_READ_REGS (thread): struct user_regs into the caller's utcb->mr */
+_Static_assert(sizeof(struct vm_sse_regs) <= sizeof(((struct utcb *)0)->mr), "SSE state fits the utcb");
+_Static_assert(sizeof(struct vm_x87_regs) <= sizeof(((struct utcb *)0)->mr), "x87 state fits too");
+
+/*
+ * A vCPU whose SSE registers the caller may read or write: one that is not
+ * runnable (stopped, or in an exit waiting for its handler), so nothing
+ * changes them meanwhile.
+ */
+static enum moat_status vcpu_at_rest(uint64_t slot, struct vcpu **out)
+{
+	enum moat_status st = vcpu_arg(slot, out);
+	if (st == OK && (*out)->thread->state == THREAD_RUNNABLE)
+		return ERR_BUSY;
+	return st;
+}
+
+/*
+ * SYS_THREAD_READ_REGS and WRITE_REGS (vcpu, REGS_SSE or REGS_X87): struct
+ * vm_sse_regs or struct vm_x87_regs into or from the caller's utcb->mr.
+ * The kernel loads a written MXCSR itself at the vCPU's next entry
+ * (FXRSTOR/XRSTOR, where a reserved bit would be the kernel's #GP): such
+ * a write is refused here instead.  Nothing in the x87 part can make them
+ * fault (its MXCSR bytes are not written); an unmasked exception it
+ * leaves pending is the guest's #MF at its next x87 or MMX instruction.
+ */
+static enum moat_status vcpu_fpu_regs(struct trap_frame *r, uint64_t set, bool write)
+{
+	const uint64_t vcpu_slot = r->rdi;
+	struct utcb *u = caller_utcb();
+	struct vcpu *v;
+	struct vm_sse_regs sse;
+	struct vm_x87_regs x87;
+	CHECK(vcpu_at_rest(vcpu_slot, &v), "vcpu (runnable, or not a vcpu)");
+	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	if (set == REGS_X87 && write) {
+		memcpy(&x87, u->mr, sizeof(x87));
+		fpu_x87_write(v->thread, &x87);
+	} else if (set == REGS_X87) {
+		fpu_x87_read(v->thread, &x87);
+		memcpy(u->mr, &x87, sizeof(x87));
+	} else if (write) {
+		memcpy(&sse, u->mr, sizeof(sse));
+		REFUSE_IF(!fpu_mxcsr_valid(sse.mxcsr), ERR_INVALID_ARG, "mxcsr (a reserved bit)");
+		fpu_sse_write(v->thread, &sse);
+	} else {
+		fpu_sse_read(v->thread, &sse);
+		memcpy(u->mr, &sse, sizeof(sse));
+	}
+	return OK;
+}
+
+/* SYS_THREAD_READ_REGS (thread, set): REGS_USER's struct user_regs into the caller's utcb->mr */
 static enum moat_status sys_thread_read_regs(struct trap_frame *r)
 {
-	const uint64_t thread_slot = r->rdi;
+	const uint64_t thread_slot = r->rdi, set = r->rsi;
 	struct utcb *u = caller_utcb();
 	struct thread *th;
+	if (set == REGS_SSE || set == REGS_X87)
+		return vcpu_fpu_regs(r, set, false);
+	REFUSE_IF(set != REGS_USER, ERR_INVALID_ARG, "set");
 	CHECK(thread_arg(thread_slot, &th), "thread");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
 	struct user_regs regs;
@@ -441,12 +496,15 @@ static enum moat_status sys_thread_read_regs(struct trap_frame *r)
 	return OK;
 }
 
-/* SYS_THREAD_WRITE_REGS (thread): struct user_regs from the caller's utcb->mr */
+/* SYS_THREAD_WRITE_REGS (thread, set): REGS_USER's struct user_regs from the caller's utcb->mr */
 static enum moat_status sys_thread_write_regs(struct trap_frame *r)
 {
-	const uint64_t thread_slot = r->rdi;
+	const uint64_t thread_slot = r->rdi, set = r->rsi;
 	struct utcb *u = caller_utcb();
 	struct thread *th;
+	if (set == REGS_SSE || set == REGS_X87)
+		return vcpu_fpu_regs(r, set, true);
+	REFUSE_IF(set != REGS_USER, ERR_INVALID_ARG, "set");
 	CHECK(thread_arg(thread_slot, &th), "thread");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
 	REFUSE_IF(th == current, ERR_BUSY, "thread (the caller)");

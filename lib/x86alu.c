@@ -197,3 +197,130 @@ uint64_t x86_alu(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src, uin
 		return binary(op, size, a, b, rflags) & m;
 	}
 }
+
+/* v's low size bytes, sign-extended. */
+static uint64_t sign_extend_of(uint64_t v, unsigned size)
+{
+	unsigned unused = 64 - 8 * size;
+	return (uint64_t)((int64_t)(v << unused) >> unused);
+}
+
+/* The pair's halves, size bytes each: AL and AH for size 1, else rAX and rDX. */
+static void pair_get(unsigned size, uint64_t a, uint64_t d, uint64_t *lo, uint64_t *hi)
+{
+	*lo = a & mask_of(size);
+	*hi = size == 1 ? (a >> 8) & 0xff : d & mask_of(size);
+}
+
+static void pair_set(unsigned size, uint64_t *a, uint64_t *d, uint64_t lo, uint64_t hi)
+{
+	uint64_t m = mask_of(size);
+	if (size == 1) {
+		*a = (*a & ~0xffffULL) | (hi & 0xff) << 8 | (lo & 0xff);
+	} else if (size == 4) {
+		*a = lo & m;
+		*d = hi & m;
+	} else {
+		*a = (*a & ~m) | (lo & m);
+		*d = (*d & ~m) | (hi & m);
+	}
+}
+
+/*
+ * hi:lo / v by long division, for hi < v (the quotient fits 64 bits):
+ * no 128-bit division routine in a freestanding program.
+ */
+static uint64_t divide_128(uint64_t hi, uint64_t lo, uint64_t v, uint64_t *rem)
+{
+	uint64_t q = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		bool carry = hi >> 63;
+		hi = hi << 1 | lo >> 63;
+		lo <<= 1;
+		q <<= 1;
+		if (carry || hi >= v) {
+			hi -= v;
+			q |= 1;
+		}
+	}
+	*rem = hi;
+	return q;
+}
+
+/* Unsigned hi:lo / v on size-byte halves: false for #DE. */
+static bool divide_unsigned(unsigned size, uint64_t hi, uint64_t lo, uint64_t v, uint64_t *q,
+			    uint64_t *r)
+{
+	if (!v || hi >= v) /* a quotient of size bytes needs hi < v */
+		return false;
+	if (size == 8) {
+		*q = divide_128(hi, lo, v, r);
+		return true;
+	}
+	uint64_t n = hi << (8 * size) | lo;
+	*q = n / v;
+	*r = n % v;
+	return true;
+}
+
+/* Signed hi:lo / v on size-byte halves, cut toward 0: false for #DE. */
+static bool divide_signed(unsigned size, uint64_t hi, uint64_t lo, uint64_t v, uint64_t *q,
+			  uint64_t *r)
+{
+	bool n_neg = hi & sign_bit(size), v_neg = v & sign_bit(size), q_neg = n_neg != v_neg;
+	uint64_t m = mask_of(size), uv = (v_neg ? -v : v) & m;
+	if (n_neg) { /* the magnitude of hi:lo, as two size-byte halves */
+		lo = -lo & m;
+		hi = (~hi + !lo) & m;
+	}
+	uint64_t uq, ur;
+	if (!divide_unsigned(size, hi, lo, uv, &uq, &ur) || uq > sign_bit(size) - !q_neg)
+		return false;
+	*q = (q_neg ? -uq : uq) & m;
+	*r = (n_neg ? -ur : ur) & m;
+	return true;
+}
+
+/* The double-width product of lo and src (size bytes each) into *lo, *hi; whether hi is needed. */
+static bool multiply(bool is_signed, unsigned size, uint64_t *lo, uint64_t *hi, uint64_t src)
+{
+	uint64_t m = mask_of(size);
+	if (is_signed) {
+		__int128 p = (__int128)(int64_t)sign_extend_of(*lo, size) *
+			     (int64_t)sign_extend_of(src, size);
+		*lo = (uint64_t)p & m;
+		*hi = (uint64_t)(p >> (8 * size)) & m;
+		return p != (__int128)(int64_t)sign_extend_of(*lo, size);
+	}
+	unsigned __int128 p = (unsigned __int128)*lo * (src & m);
+	*lo = (uint64_t)p & m;
+	*hi = (uint64_t)(p >> (8 * size)) & m;
+	return *hi != 0;
+}
+
+bool x86_muldiv(enum x86_alu op, unsigned size, uint64_t *a, uint64_t *d, uint64_t src,
+		uint64_t *rflags)
+{
+	uint64_t lo, hi, q, r;
+	pair_get(size, *a, *d, &lo, &hi);
+	src &= mask_of(size);
+	if (op == X86_ALU_MUL || op == X86_ALU_IMUL1) {
+		bool wide = multiply(op == X86_ALU_IMUL1, size, &lo, &hi, src);
+		pair_set(size, a, d, lo, hi);
+		*rflags = (*rflags & ~(X86_FLAG_CF | X86_FLAG_OF)) |
+			  (wide ? X86_FLAG_CF | X86_FLAG_OF : 0);
+		return true;
+	}
+	if (!(op == X86_ALU_DIV ? divide_unsigned : divide_signed)(size, hi, lo, src, &q, &r))
+		return false;
+	pair_set(size, a, d, q, r);
+	return true;
+}
+
+bool x86_condition(unsigned cc, uint64_t rflags)
+{
+	bool cf = rflags & X86_FLAG_CF, zf = rflags & X86_FLAG_ZF, sf = rflags & X86_FLAG_SF;
+	bool of = rflags & X86_FLAG_OF, pf = rflags & X86_FLAG_PF;
+	bool holds[8] = { of, cf, zf, cf || zf, sf, pf, sf != of, zf || sf != of };
+	return holds[(cc >> 1) & 7] != (cc & 1); /* an odd condition is the even one's negation */
+}

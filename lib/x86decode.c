@@ -29,6 +29,7 @@
 /* Sizes in the opcode table: a byte count, or one of these resolved from the prefixes. */
 #define SZ_V 0xff /* the operand size: 2, 4 or 8 */
 #define SZ_Z 0xfe /* the operand size capped at 4 (the SDM's "z") */
+#define SZ_S 0xfd /* a stack element: 8 in 64-bit mode (2 with 66), else the operand size */
 
 /* Where an opcode's operands come from. */
 enum operand_form {
@@ -36,6 +37,8 @@ enum operand_form {
 	FORM_GROUP,     /* memory from ModRM, ModRM.reg picks the row of group_ops; maybe an immediate */
 	FORM_MOFFS,     /* a direct address of address size follows; register AL/eAX/rAX */
 	FORM_STRING,    /* no operand bytes: rSI and/or rDI; the register (if any) AL/eAX/rAX */
+	FORM_STACK,     /* rSP's memory alone: a register in the opcode's low bits (50-5F), an
+			   immediate, or nothing more */
 };
 
 enum extension { EXT_NONE, EXT_ZERO, EXT_SIGN };
@@ -57,7 +60,7 @@ struct opcode_info {
 };
 
 /* The groups: opcodes whose ModRM.reg selects the instruction. */
-enum group { GROUP_1, GROUP_3, GROUP_4_5, GROUP_7, GROUP_8, GROUP_11, GROUP_COUNT };
+enum group { GROUP_1, GROUP_1A, GROUP_3, GROUP_4_5, GROUP_6, GROUP_7, GROUP_8, GROUP_11, GROUP_COUNT };
 
 /* One instruction of a group; op 0 with alu 0 and !valid: ModRM.reg names none we decode. */
 struct group_row {
@@ -77,22 +80,36 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 		ALU_ROW(X86_ALU_AND, X86_STORE, true), ALU_ROW(X86_ALU_SUB, X86_STORE, true),
 		ALU_ROW(X86_ALU_XOR, X86_STORE, true), ALU_ROW(X86_ALU_CMP, X86_LOAD, true),
 	},
-	/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3); /1 is undocumented, MUL..IDIV not ours */
+	/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3), MUL, IMUL, DIV, IDIV (/4-/7); /1 is undocumented */
 	[GROUP_3] = {
 		[0] = ALU_ROW(X86_ALU_TEST, X86_LOAD, true),
 		[2] = ALU_ROW(X86_ALU_NOT, X86_STORE, false),
 		[3] = ALU_ROW(X86_ALU_NEG, X86_STORE, false),
+		[4] = ALU_ROW(X86_ALU_MUL, X86_LOAD, false),
+		[5] = ALU_ROW(X86_ALU_IMUL1, X86_LOAD, false),
+		[6] = ALU_ROW(X86_ALU_DIV, X86_LOAD, false),
+		[7] = ALU_ROW(X86_ALU_IDIV, X86_LOAD, false),
 	},
-	/* FE, FF: INC (/0), DEC (/1); FF's CALL, JMP and PUSH are not ours */
+	/*
+	 * FE, FF: INC (/0), DEC (/1); FF /4: JMP r/m (near), FF /5: JMP m16:16/32/64 (far), FF /6:
+	 * PUSH r/m (FE /4-/6 are undefined); FF's CALLs are not ours
+	 */
 	[GROUP_4_5] = {
 		[0] = ALU_ROW(X86_ALU_INC, X86_STORE, false),
 		[1] = ALU_ROW(X86_ALU_DEC, X86_STORE, false),
+		[4] = { true, X86_OP_JMP_NEAR, 0, X86_LOAD, false },
+		[5] = { true, X86_OP_JMP_FAR, 0, X86_LOAD, false },
+		[6] = { true, X86_OP_PUSH, 0, X86_LOAD, false },
 	},
+	/* 8F: POP r/m (/0); the rest is XOP's */
+	[GROUP_1A] = { [0] = { true, X86_OP_POP, 0, X86_STORE, false } },
 	/* 0F BA: BT, BTS, BTR, BTC r/m, imm8 (/4-/7) */
 	[GROUP_8] = {
 		[4] = ALU_ROW(X86_ALU_BT, X86_LOAD, true), [5] = ALU_ROW(X86_ALU_BTS, X86_STORE, true),
 		[6] = ALU_ROW(X86_ALU_BTR, X86_STORE, true), [7] = ALU_ROW(X86_ALU_BTC, X86_STORE, true),
 	},
+	/* 0F 00: LTR m16 (/3); SLDT, STR, LLDT, VERR and VERW are not ours */
+	[GROUP_6] = { [3] = { true, X86_OP_LTR, 0, X86_LOAD, false } },
 	/* 0F 01: SMSW m16 (/4); the descriptor-table loads and stores and LMSW are not ours */
 	[GROUP_7] = { [4] = { true, X86_OP_SMSW, 0, X86_STORE, false } },
 	/* C6, C7: MOV r/m, imm (/0); /7 is XABORT/XBEGIN */
@@ -116,6 +133,19 @@ static const struct group_row group_ops[GROUP_COUNT][8] = {
 #define SHIFT_DOUBLE(opc, alu, imm) \
 	{ (opc), X86_OP_ALU, FORM_MODRM_REG, X86_STORE, SZ_V, SZ_V, EXT_NONE, false, (alu), false, \
 	  (imm) }
+/* An instruction whose only memory is the stack's, with an immediate of imm bytes (0: none). */
+#define STACK_OP(opc, op, access, imm) \
+	{ (opc), (op), FORM_STACK, (access), SZ_S, SZ_S, EXT_NONE, false, 0, false, (imm) }
+/* The eight of b to b + 7, each a register in its low bits. */
+#define STACK_REGS(b, op, access) \
+	STACK_OP((b), (op), (access), 0), STACK_OP((b) + 1, (op), (access), 0), \
+	STACK_OP((b) + 2, (op), (access), 0), STACK_OP((b) + 3, (op), (access), 0), \
+	STACK_OP((b) + 4, (op), (access), 0), STACK_OP((b) + 5, (op), (access), 0), \
+	STACK_OP((b) + 6, (op), (access), 0), STACK_OP((b) + 7, (op), (access), 0)
+/* CMOVcc r, r/m: the condition in the opcode's low 4 bits. */
+#define CMOV_OP(opc) \
+	{ (opc), X86_OP_CMOV, FORM_MODRM_REG, X86_LOAD, SZ_V, SZ_V, EXT_NONE, false, 0, false, 0 }
+#define CMOV_OPS4(b) CMOV_OP(b), CMOV_OP((b) + 1), CMOV_OP((b) + 2), CMOV_OP((b) + 3)
 /* The four forms of ADD..CMP at base, b + 0 to b + 3. */
 #define ALU_OPS(b, alu, access) \
 	ALU_OP((b), (alu), (access), 1), ALU_OP((b) + 1, (alu), (access), SZ_V), \
@@ -166,6 +196,17 @@ static const struct opcode_info one_byte_ops[] = {
 	GROUP_OP(0xff, GROUP_4_5, SZ_V, 0),     /* INC, DEC r/m */
 	IMUL_IMM(0x69, SZ_Z),                   /* IMUL r, r/m, immz */
 	IMUL_IMM(0x6b, 1),                      /* IMUL r, r/m, imm8 */
+	GROUP_OP(0x8f, GROUP_1A, SZ_S, 0),      /* POP r/m */
+	{ 0x8c, X86_OP_STORE_SREG, FORM_MODRM_REG, X86_STORE, 2, 2, EXT_NONE, false, 0, false, 0 }, /* MOV m16, Sreg */
+	{ 0x8e, X86_OP_LOAD_SREG, FORM_MODRM_REG, X86_LOAD, 2, 2, EXT_NONE, false, 0, false, 0 },   /* MOV Sreg, m16 */
+	STACK_REGS(0x50, X86_OP_PUSH, X86_STORE), /* PUSH r */
+	STACK_REGS(0x58, X86_OP_POP, X86_LOAD),   /* POP r */
+	STACK_OP(0x68, X86_OP_PUSH, X86_STORE, SZ_Z), /* PUSH immz, sign-extended */
+	STACK_OP(0x6a, X86_OP_PUSH, X86_STORE, 1),    /* PUSH imm8, sign-extended */
+	STACK_OP(0xc3, X86_OP_RET, X86_LOAD, 0),      /* RET */
+	STACK_OP(0xc2, X86_OP_RET, X86_LOAD, 2),      /* RET imm16: then that many bytes more */
+	STACK_OP(0xc9, X86_OP_LEAVE, X86_LOAD, 0),    /* LEAVE */
+	STACK_OP(0xc8, X86_OP_ENTER, X86_STORE, 2),   /* ENTER imm16, 0 (nesting level 0 only) */
 };
 
 /* Opcodes after the 0F escape. */
@@ -191,6 +232,53 @@ static const struct opcode_info two_byte_ops[] = {
 	SHIFT_DOUBLE(0xac, X86_ALU_SHRD, 1),            /* SHRD r/m, r, imm8 */
 	SHIFT_DOUBLE(0xad, X86_ALU_SHRD, 0),            /* SHRD r/m, r, CL */
 	GROUP_OP(0x01, GROUP_7, 2, 0),                  /* SMSW m16 */
+	GROUP_OP(0x00, GROUP_6, 2, 0),                  /* LTR m16 */
+	CMOV_OPS4(0x40), CMOV_OPS4(0x44), CMOV_OPS4(0x48), CMOV_OPS4(0x4c), /* CMOVcc r, r/m */
+};
+
+/*
+ * The SSE moves between an XMM register (ModRM.reg) and memory, after 0F:
+ * the opcode byte and its mandatory prefix (none, 66, F3 or F2) name the
+ * instruction (SDM vol. 2, appendix A.3).  Without a prefix, 0F 6E/6F/7E/7F
+ * are the MMX moves.  VEX forms are not among them.
+ */
+struct vector_op {
+	uint8_t opcode;
+	uint8_t prefix;  /* 0, 0x66, 0xf3 or 0xf2 */
+	uint8_t access;  /* enum x86_access */
+	uint8_t size;    /* memory bytes; 0: 4, or 8 with REX.W (MOVD/MOVQ) */
+	bool aligned;    /* #GP(0) unless 16-byte aligned */
+	bool mmx;        /* an MMX register, not an XMM one */
+};
+
+static const struct vector_op vector_ops[] = {
+	{ 0x10, 0x00, X86_LOAD, 16, false, false },  /* MOVUPS xmm, m128 */
+	{ 0x10, 0x66, X86_LOAD, 16, false, false },  /* MOVUPD xmm, m128 */
+	{ 0x10, 0xf3, X86_LOAD, 4, false, false },   /* MOVSS xmm, m32 */
+	{ 0x10, 0xf2, X86_LOAD, 8, false, false },   /* MOVSD xmm, m64 */
+	{ 0x11, 0x00, X86_STORE, 16, false, false }, /* MOVUPS m128, xmm */
+	{ 0x11, 0x66, X86_STORE, 16, false, false }, /* MOVUPD m128, xmm */
+	{ 0x11, 0xf3, X86_STORE, 4, false, false },  /* MOVSS m32, xmm */
+	{ 0x11, 0xf2, X86_STORE, 8, false, false },  /* MOVSD m64, xmm */
+	{ 0x28, 0x00, X86_LOAD, 16, true, false },   /* MOVAPS xmm, m128 */
+	{ 0x28, 0x66, X86_LOAD, 16, true, false },   /* MOVAPD xmm, m128 */
+	{ 0x29, 0x00, X86_STORE, 16, true, false },  /* MOVAPS m128, xmm */
+	{ 0x29, 0x66, X86_STORE, 16, true, false },  /* MOVAPD m128, xmm */
+	{ 0x2b, 0x00, X86_STORE, 16, true, false },  /* MOVNTPS m128, xmm */
+	{ 0x2b, 0x66, X86_STORE, 16, true, false },  /* MOVNTPD m128, xmm */
+	{ 0x6e, 0x66, X86_LOAD, 0, false, false },   /* MOVD xmm, r/m32; MOVQ xmm, r/m64 */
+	{ 0x7e, 0x66, X86_STORE, 0, false, false },  /* MOVD r/m32, xmm; MOVQ r/m64, xmm */
+	{ 0x7e, 0xf3, X86_LOAD, 8, false, false },   /* MOVQ xmm, m64 */
+	{ 0xd6, 0x66, X86_STORE, 8, false, false },  /* MOVQ m64, xmm */
+	{ 0x6f, 0x66, X86_LOAD, 16, true, false },   /* MOVDQA xmm, m128 */
+	{ 0x6f, 0xf3, X86_LOAD, 16, false, false },  /* MOVDQU xmm, m128 */
+	{ 0x7f, 0x66, X86_STORE, 16, true, false },  /* MOVDQA m128, xmm */
+	{ 0x7f, 0xf3, X86_STORE, 16, false, false }, /* MOVDQU m128, xmm */
+	{ 0xe7, 0x66, X86_STORE, 16, true, false },  /* MOVNTDQ m128, xmm */
+	{ 0x6e, 0x00, X86_LOAD, 0, false, true },  /* MOVD mm, r/m32; MOVQ mm, r/m64 */
+	{ 0x7e, 0x00, X86_STORE, 0, false, true }, /* MOVD r/m32, mm; MOVQ r/m64, mm */
+	{ 0x6f, 0x00, X86_LOAD, 8, false, true },  /* MOVQ mm, m64 */
+	{ 0x7f, 0x00, X86_STORE, 8, false, true }, /* MOVQ m64, mm */
 };
 
 /* Segment override prefixes, indexed by enum x86_seg. */
@@ -331,18 +419,44 @@ static const struct opcode_info *find_opcode(const struct opcode_info *table, si
 	return NULL;
 }
 
-/* Looks up the opcode starting with byte first, reading the byte after an 0F escape. */
+/* The mandatory prefix of an SSE instruction: F2 or F3 if present (the last), else 66, else 0. */
+static uint8_t mandatory_prefix(const struct decoder *d)
+{
+	return d->rep ? d->rep : d->opsize_prefix ? 0x66 : 0;
+}
+
+/* The SSE move 0F opcode is with the decoder's prefixes, or NULL. */
+static const struct vector_op *find_vector_op(const struct decoder *d, uint8_t opcode)
+{
+	uint8_t prefix = mandatory_prefix(d);
+
+	for (size_t i = 0; i < ARRAY_LEN(vector_ops); i++) {
+		if (vector_ops[i].opcode == opcode && vector_ops[i].prefix == prefix)
+			return &vector_ops[i];
+	}
+	return NULL;
+}
+
+/*
+ * Looks up the opcode starting with byte first, reading the byte after an
+ * 0F escape: an SSE move into *vector, anything else into *info.
+ */
 static enum x86_decode_status lookup_opcode(struct decoder *d, uint8_t first,
-					    const struct opcode_info **info)
+					    const struct opcode_info **info,
+					    const struct vector_op **vector)
 {
 	const struct opcode_info *op;
 
+	*vector = NULL;
 	if (first == 0x0f) {
 		uint8_t second;
 		enum x86_decode_status st = fetch_byte(d, &second);
 
 		if (st != X86_OK)
 			return st;
+		*vector = find_vector_op(d, second);
+		if (*vector)
+			return X86_OK;
 		op = find_opcode(two_byte_ops, ARRAY_LEN(two_byte_ops),
 				 second);
 	} else {
@@ -377,6 +491,14 @@ static unsigned address_size(const struct decoder *d)
 	return sizes[d->mode][d->addrsize_prefix];
 }
 
+/* A stack element's size (SZ_S): 64-bit mode pushes 8 bytes, or 2 with 66 (REX.W wins). */
+static unsigned stack_size(const struct decoder *d)
+{
+	if (d->mode == X86_MODE_64)
+		return d->opsize_prefix && !(d->rex & REX_W) ? 2 : 8;
+	return operand_size(d);
+}
+
 /* Resolves a table size (bytes, SZ_V or SZ_Z) against the operand size. */
 static uint8_t resolve_size(uint8_t size, unsigned opsize)
 {
@@ -384,6 +506,8 @@ static uint8_t resolve_size(uint8_t size, unsigned opsize)
 		return (uint8_t)opsize;
 	if (size == SZ_Z)
 		return (uint8_t)(opsize > 4 ? 4 : opsize);
+	if (size == SZ_S)
+		return (uint8_t)opsize; /* init_insn took the stack's size as opsize */
 	return size;
 }
 
@@ -529,13 +653,47 @@ static enum x86_decode_status decode_group(struct decoder *d, const struct opcod
 	const struct group_row *row = &group_ops[op->alu][MODRM_REG(modrm)];
 	if (!row->valid)
 		return X86_ERR_UNSUPPORTED;
+	bool jmp_near = row->op == X86_OP_JMP_NEAR;
+	if ((row->op == X86_OP_PUSH || row->op == X86_OP_JMP_FAR || jmp_near) && op->mem_size == 1)
+		return X86_ERR_UNSUPPORTED; /* FE /4-/6 */
+	if (jmp_near && d->mode == X86_MODE_64 && d->opsize_prefix)
+		return X86_ERR_UNSUPPORTED; /* Intel ignores 66 here, AMD jumps to 16 bits: not ours */
 	out->op = (enum x86_op)row->op;
 	out->alu = row->alu;
 	out->access = (enum x86_access)row->access;
+	if (out->op == X86_OP_PUSH || jmp_near)
+		out->size = out->reg_size = (uint8_t)stack_size(d); /* 8 in 64-bit mode, as RIP */
 	st = decode_modrm_memory(d, modrm, out);
 	if (st != X86_OK || !row->imm)
 		return st;
 	return fetch_imm(d, op->imm_size, out);
+}
+
+/*
+ * The operands of an instruction whose memory is the stack's alone: PUSH
+ * and POP r (the register in the opcode's low bits, REX.B extending it),
+ * PUSH imm (sign-extended to the element), RET imm16 and ENTER imm16, 0
+ * (the immediate unsigned); ENTER's nesting levels above 0 are not ours.
+ */
+static enum x86_decode_status decode_stack(struct decoder *d, const struct opcode_info *op,
+					   struct x86_insn *out)
+{
+	uint64_t level;
+	enum x86_decode_status st = X86_OK;
+
+	out->stack_only = true;
+	if (op->opcode >= 0x50 && op->opcode <= 0x5f)
+		out->reg = (op->opcode & 7) | (d->rex & REX_B ? 8 : 0);
+	else if (op->op == X86_OP_PUSH)
+		st = fetch_imm(d, op->imm_size, out);
+	else if (op->imm_size)
+		st = fetch(d, 2, &out->imm);
+	if (st == X86_OK && op->op == X86_OP_ENTER) {
+		st = fetch(d, 1, &level);
+		if (st == X86_OK && level)
+			return X86_ERR_UNSUPPORTED;
+	}
+	return st;
 }
 
 /* Decodes a direct address (moffs) of address size; the register is AL/eAX/rAX. */
@@ -555,7 +713,7 @@ static enum x86_decode_status decode_moffs(struct decoder *d, struct x86_insn *o
 static void init_insn(const struct decoder *d, const struct opcode_info *op,
 		      struct x86_insn *out)
 {
-	unsigned opsize = operand_size(d);
+	unsigned opsize = op->mem_size == SZ_S ? stack_size(d) : operand_size(d);
 
 	*out = (struct x86_insn){
 		.op = (enum x86_op)op->op,
@@ -564,6 +722,7 @@ static void init_insn(const struct decoder *d, const struct opcode_info *op,
 		.reg_size = resolve_size(op->reg_size, opsize),
 		.reg = X86_REG_NONE,
 		.alu = op->form == FORM_GROUP ? 0 : op->alu,
+		.cc = op->op == X86_OP_CMOV ? op->opcode & 15 : 0,
 		.reg_first = op->reg_first,
 		.sign_extend = op->ext == EXT_SIGN,
 		.zero_extend = op->ext == EXT_ZERO,
@@ -591,11 +750,46 @@ static enum x86_decode_status decode_operands(struct decoder *d, const struct op
 		return decode_group(d, op, out);
 	case FORM_MOFFS:
 		return decode_moffs(d, out);
+	case FORM_STACK:
+		return decode_stack(d, op, out);
 	default:
 		out->reg = op->op == X86_OP_STOS || op->op == X86_OP_LODS || op->op == X86_OP_SCAS
 				   ? X86_RAX : X86_REG_NONE;
 		return X86_OK;
 	}
+}
+
+/*
+ * An SSE or MMX move: the XMM register from ModRM.reg (REX.R extends it), the
+ * memory operand from ModRM.  The mandatory prefix is no operand-size or
+ * REP prefix here; LOCK is #UD.
+ */
+static enum x86_decode_status decode_vector(struct decoder *d, const struct vector_op *vop,
+					    struct x86_insn *out)
+{
+	uint8_t size = vop->size ? vop->size : d->rex & REX_W ? 8 : 4;
+
+	*out = (struct x86_insn){
+		.op = vop->mmx ? X86_OP_MMOV : X86_OP_VMOV,
+		.access = (enum x86_access)vop->access,
+		.aligned = vop->aligned,
+		.size = size,
+		.reg_size = vop->mmx ? 8 : 16,
+		.base = X86_REG_NONE,
+		.index = X86_REG_NONE,
+		.scale = 1,
+		.seg = d->seg,
+		.addr_size = (uint8_t)address_size(d),
+	};
+	enum x86_decode_status st = decode_modrm_reg(d, out);
+	if (st != X86_OK)
+		return st;
+	if (d->lock)
+		return X86_ERR_INVALID;
+	if (vop->mmx)
+		out->reg &= 7; /* REX.R does not extend an MMX register */
+	out->length = (uint8_t)d->pos;
+	return X86_OK;
 }
 
 /*
@@ -620,6 +814,7 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 {
 	struct decoder d = { .code = code, .avail = avail, .mode = mode, .seg = X86_SEG_DEFAULT };
 	const struct opcode_info *op;
+	const struct vector_op *vector;
 	struct x86_insn insn;
 	enum x86_decode_status st;
 	uint8_t opcode;
@@ -628,9 +823,15 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 		return X86_ERR_UNSUPPORTED;
 	st = decode_prefixes(&d, &opcode);
 	if (st == X86_OK)
-		st = lookup_opcode(&d, opcode, &op);
+		st = lookup_opcode(&d, opcode, &op, &vector);
 	if (st != X86_OK)
 		return st;
+	if (vector) {
+		st = decode_vector(&d, vector, &insn);
+		if (st == X86_OK)
+			*out = insn;
+		return st;
+	}
 	if (d.rep && !rep_allowed(op, d.rep))
 		return X86_ERR_UNSUPPORTED; /* e.g. F3 88: XRELEASE MOV; F2 A4 is undefined */
 	init_insn(&d, op, &insn);
@@ -641,6 +842,11 @@ enum x86_decode_status x86_decode(const uint8_t *code, size_t avail, enum x86_cp
 		return st;
 	if (d.lock && !lock_allowed(&insn))
 		return X86_ERR_INVALID; /* #UD */
+	if (insn.op == X86_OP_STORE_SREG || insn.op == X86_OP_LOAD_SREG) {
+		insn.reg &= 7; /* ModRM.reg names the segment register; REX.R does not extend it */
+		if (insn.reg > X86_SEG_GS || (insn.op == X86_OP_LOAD_SREG && insn.reg == X86_SEG_CS))
+			return X86_ERR_INVALID; /* #UD */
+	}
 	insn.lock = d.lock;
 	insn.length = (uint8_t)d.pos;
 	*out = insn;

@@ -9,6 +9,7 @@
 #ifndef LIB_X86ALU_H
 #define LIB_X86ALU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "x86decode.h"
@@ -57,6 +58,27 @@ uint64_t x86_alu(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src, uin
  */
 uint64_t x86_shift_double(enum x86_alu op, unsigned size, uint64_t dst, uint64_t src,
 			  unsigned count, uint64_t *rflags);
+
+/*
+ * MUL, IMUL with one operand, DIV and IDIV (op X86_ALU_MUL..X86_ALU_IDIV)
+ * of size bytes: the accumulator pair (AL and AH within *a for size 1,
+ * else *a and *d: rAX and rDX) with src.
+ *   MUL, IMUL1  the double-width product into the pair (AX for size 1);
+ *               CF and OF set when the high half is needed (IMUL1: when it
+ *               is not the low half's sign extension); SF, ZF, AF and PF
+ *               (undefined) kept.
+ *   DIV, IDIV   the pair (AX for size 1) divided by src: the quotient, cut
+ *               toward 0, into the low register (AL), the remainder into
+ *               the high one (AH); the flags (all undefined) kept.
+ * Returns false, changing nothing, where the processor raises #DE: src 0,
+ * or a quotient too big for size bytes.  The registers' bits above size
+ * are kept, but a 4-byte result zero-extends, as writing EAX and EDX does.
+ */
+bool x86_muldiv(enum x86_alu op, unsigned size, uint64_t *a, uint64_t *d, uint64_t src,
+		uint64_t *rflags);
+
+/* Whether condition cc (0 O, 1 NO, 2 B ... 15 G, as Jcc and CMOVcc encode it) holds for rflags. */
+bool x86_condition(unsigned cc, uint64_t rflags);
 
 /* Whether op writes its result to its first operand (not CMP, TEST, BT or CMPXCHG; BSF and BSR
    only when the source is not 0). */

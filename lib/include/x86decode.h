@@ -11,7 +11,15 @@
  * (0F C0/C1), BT, BTS, BTR and BTC (0F A3/AB/B3/BB, 0F BA /4-7), BSF and
  * BSR (0F BC/BD), IMUL r, r/m (0F AF) and r, r/m, imm (6B, 69), SHLD and
  * SHRD (0F A4/A5, AC/AD: an imm8 or CL count), LOCK
- * where the processor takes it; and SMSW m16 (0F 01 /4).  Every other instruction is reported as
+ * where the processor takes it; SMSW m16 (0F 01 /4); LTR m16 (0F 00 /3); MOV m16, Sreg (8C) and
+ * MOV Sreg, m16 (8E);
+ * the near and far JMP through memory (FF /4, /5); the stack's PUSH
+ * (50-57, 68, 6A, FF /6), POP (58-5F, 8F /0), RET (C3, C2), LEAVE (C9) and ENTER with
+ * nesting level 0 (C8); and the SSE moves between an XMM register
+ * and memory (X86_OP_VMOV): MOVUPS/MOVUPD, MOVAPS/MOVAPD, MOVSS, MOVSD (0F 10/11, 0F 28/29),
+ * MOVNTPS/MOVNTPD (0F 2B), MOVD/MOVQ (66 0F 6E/7E), MOVQ (F3 0F 7E, 66 0F D6), MOVDQA and
+ * MOVDQU (66/F3 0F 6F/7F) and MOVNTDQ (66 0F E7); and the MMX moves MOVD/MOVQ (0F 6E/7E)
+ * and MOVQ (0F 6F/7F) (X86_OP_MMOV); and CMOVcc r, r/m (0F 40-4F).  Every other instruction is reported as
  * unsupported.  Pure and freestanding: the VMM server links it and the
  * host tests it.
  */
@@ -44,6 +52,28 @@ enum x86_op {
 	X86_OP_SCAS, /* compares AL/AX/EAX/RAX with ES:rDI (alu X86_ALU_CMP) */
 	X86_OP_ALU,  /* arithmetic on one memory operand: alu says which */
 	X86_OP_SMSW, /* stores CR0's low 16 bits (the memory form: always 2 bytes) */
+	X86_OP_LTR,  /* loads TR with the selector in memory (always 2 bytes) */
+	X86_OP_STORE_SREG, /* MOV m16, Sreg: stores segment register reg's selector (2 bytes) */
+	X86_OP_LOAD_SREG,  /* MOV Sreg, m16: loads segment register reg (not CS) from memory */
+	X86_OP_JMP_FAR, /* JMP m16:size: the offset (size bytes), then the CS selector above it */
+	X86_OP_JMP_NEAR, /* JMP m: the new rIP (size bytes: 8 in 64-bit mode) */
+	/*
+	 * The stack's: size is a stack element (8 in 64-bit mode, 2 with 66;
+	 * else the operand size), at SS:rSP.  PUSH's source and POP's
+	 * destination are the ModRM memory operand, or with stack_only the
+	 * register reg (PUSH: or the immediate imm, sign-extended, when reg is
+	 * X86_REG_NONE).
+	 */
+	X86_OP_PUSH,
+	X86_OP_POP,
+	X86_OP_RET,   /* pops rIP, then adds imm (RET imm16's, else 0) to rSP */
+	X86_OP_LEAVE, /* rSP = rBP, then pops rBP */
+	X86_OP_ENTER, /* ENTER imm, 0: pushes rBP, rBP = rSP, rSP -= imm */
+	X86_OP_VMOV, /* XMM register reg to or from size (4, 8, 16) bytes of memory; a load zeroes
+			the register's bytes above size */
+	X86_OP_MMOV, /* MMX register reg (0-7) to or from size (4, 8) bytes of memory, the same */
+	X86_OP_CMOV, /* CMOVcc: memory into reg if condition cc holds (a 4-byte one zero-extends
+			reg either way) */
 };
 
 /*
@@ -57,6 +87,7 @@ enum x86_alu {
 	X86_ALU_BT, X86_ALU_BTS, X86_ALU_BTR, X86_ALU_BTC,
 	X86_ALU_XCHG, X86_ALU_CMPXCHG, X86_ALU_XADD,
 	X86_ALU_BSF, X86_ALU_BSR, X86_ALU_IMUL, X86_ALU_SHLD, X86_ALU_SHRD,
+	X86_ALU_MUL, X86_ALU_IMUL1, X86_ALU_DIV, X86_ALU_IDIV, /* F6/F7 /4-/7: rAX (and rDX) with r/m */
 	X86_ALU_COUNT
 };
 
@@ -84,9 +115,13 @@ struct x86_insn {
 	bool imm_source;         /* the immediate is a third operand: IMUL r, r/m, imm's factor (the
 				    register is only written), SHLD/SHRD's count (else CL) */
 	bool lock;               /* LOCK (F0), only where the processor takes it */
+	bool aligned;            /* X86_OP_VMOV: the operand must be 16-byte aligned, else #GP(0) */
+	bool stack_only;         /* PUSH, POP, RET, LEAVE, ENTER: no ModRM memory operand */
+	uint8_t cc;              /* X86_OP_CMOV: the condition, 0 (O) to 15 (G) as encoded */
 	uint8_t size;            /* bytes moved to/from memory: 1, 2, 4, 8 (a string form: each element) */
 	uint8_t reg_size;        /* bytes of the register operand (written on a load) */
-	int reg;                 /* register operand 0-15, X86_REG_NONE for an immediate store */
+	int reg;                 /* register operand 0-15 (X86_OP_VMOV: an XMM register),
+				    X86_REG_NONE for an immediate store */
 	bool reg_high_byte;      /* reg 0-3 names AH/CH/DH/BH (8-bit reg 4-7 without REX) */
 	bool sign_extend;        /* MOVSX / MOVSXD load */
 	bool zero_extend;        /* MOVZX load */

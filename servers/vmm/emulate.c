@@ -8,8 +8,10 @@
  * fails injects the #PF (or #GP) the access would have raised, with the
  * registers of a string instruction as far as it got.  Anything not
  * decoded stops the guest with its bytes in the report: never a wrong
- * emulation.
+ * emulation.  The SSE and MMX moves, what loads a segment or jumps, and
+ * the stack's instructions are in files of their own (emulate.h).
  */
+#include "emulate.h"
 #include "fmt.h"
 #include "gwalk.h"
 #include "mem.h"
@@ -20,13 +22,14 @@
 #include "x86regs.h"
 
 #define VECTOR_PF       14
-#define EVENT_PF        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_PF)
+#define EVENT_PF        EVENT_FAULT(VECTOR_PF)
+#define EVENT_DE        (VM_EVENT_VALID | VM_EVENT_EXCEPTION | 0) /* divide error: vector 0 */
 #define PAGE_OFFSET     (PAGE_BYTES - 1)
 /* Elements of a REP string instruction per exit: a longer one goes on at its next exit. */
 #define STRING_BATCH    1024
 #define SEG_AR_DPL(ar)  (((ar) >> 5) & 3)
 
-static enum x86_cpu_mode code_mode(const uint64_t *w)
+enum x86_cpu_mode code_mode(const uint64_t *w)
 {
 	uint64_t ar = VM_SEG_AR(w[VMW_SEG_DESC(VMS_CS)]);
 	return ar & VM_SEG_AR_L ? X86_MODE_64 : ar & VM_SEG_AR_DB ? X86_MODE_32 : X86_MODE_16;
@@ -57,7 +60,7 @@ static void *ram_ptr(void *g, uint64_t gpa, uint64_t len)
 }
 
 /* The vCPU's CPL: SS's DPL. */
-static unsigned cpl(const uint64_t *w)
+unsigned cpl(const uint64_t *w)
 {
 	return SEG_AR_DPL(VM_SEG_AR(w[VMW_SEG_DESC(VMS_SS)]));
 }
@@ -105,7 +108,7 @@ static bool translate(struct exit_ctx *x, uint64_t linear, enum gwalk_access a, 
 }
 
 /* The linear address of offset in segment seg (64-bit code: only FS and GS have a base). */
-static uint64_t seg_linear(const uint64_t *w, int seg, uint64_t offset)
+uint64_t seg_linear(const uint64_t *w, int seg, uint64_t offset)
 {
 	bool code64 = code_mode(w) == X86_MODE_64;
 	if (code64 && seg < X86_SEG_FS)
@@ -114,14 +117,9 @@ static uint64_t seg_linear(const uint64_t *w, int seg, uint64_t offset)
 	return code64 ? linear : (uint32_t)linear;
 }
 
-/* Where an access of up to 8 bytes at a linear address lies: one page, or two. */
-struct mem_ref {
-	uint64_t gpa[2];
-	unsigned first;  /* bytes on the first page */
-};
 
 /* Translates the size bytes at linear, both pages before any access is made. */
-static bool resolve(struct exit_ctx *x, uint64_t linear, unsigned size, enum gwalk_access a,
+bool resolve(struct exit_ctx *x, uint64_t linear, unsigned size, enum gwalk_access a,
 		    struct mem_ref *ref)
 {
 	unsigned room = PAGE_BYTES - (linear & PAGE_OFFSET);
@@ -147,7 +145,7 @@ static bool phys_rw(struct exit_ctx *x, uint64_t gpa, unsigned n, bool write, ui
 }
 
 /* The size bytes ref names, read into (or written from) *v. */
-static bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
+bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
 		   uint64_t *v)
 {
 	unsigned first = ref->first;
@@ -159,6 +157,29 @@ static bool ref_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size,
 		return false;
 	if (!write)
 		*v = (lo & ((1ULL << (8 * first)) - 1)) | hi << (8 * first);
+	return true;
+}
+
+/* The n bytes of the access ref names that start at byte at (8 at most: one ref_rw). */
+struct mem_ref sub_ref(const struct mem_ref *ref, unsigned at, unsigned n)
+{
+	if (at + n <= ref->first)
+		return (struct mem_ref){ { ref->gpa[0] + at, 0 }, n };
+	if (at >= ref->first)
+		return (struct mem_ref){ { ref->gpa[1] + (at - ref->first), 0 }, n };
+	return (struct mem_ref){ { ref->gpa[0] + at, ref->gpa[1] }, ref->first - at };
+}
+
+/* The size (up to 16) bytes ref names, read into (or written from) v[0..1], 8 bytes at a time. */
+bool wide_rw(struct exit_ctx *x, const struct mem_ref *ref, unsigned size, bool write,
+		    uint64_t v[2])
+{
+	for (unsigned at = 0; at < size; at += 8) {
+		unsigned n = size - at < 8 ? size - at : 8;
+		struct mem_ref part = sub_ref(ref, at, n);
+		if (!ref_rw(x, &part, n, write, &v[at / 8]))
+			return false;
+	}
 	return true;
 }
 
@@ -215,7 +236,7 @@ bool emulate_at_hlt(struct exit_ctx *x)
 }
 
 /* The linear address of the ModRM memory operand, plus extra bytes (BT's register offset). */
-static uint64_t operand_linear(const uint64_t *w, const struct x86_insn *in, int64_t extra)
+uint64_t operand_linear(const uint64_t *w, const struct x86_insn *in, int64_t extra)
 {
 	uint64_t regs[X86_NUM_REGS];
 	for (unsigned r = 0; r < X86_NUM_REGS; r++)
@@ -232,7 +253,7 @@ static uint64_t operand_linear(const uint64_t *w, const struct x86_insn *in, int
  * reaches the device only through a page-table walk, or crosses into
  * RAM, is still carried out as the guest meant it).
  */
-static void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
+void emulate_mov(struct exit_ctx *x, const struct x86_insn *in)
 {
 	uint64_t *w = x->w, v;
 	uint64_t linear = operand_linear(w, in, 0);
@@ -359,6 +380,16 @@ static void emulate_alu(struct exit_ctx *x, const struct x86_insn *in)
 	if (!resolve(x, linear, in->size, in->access == X86_STORE ? GWALK_WRITE : GWALK_READ, &ref) ||
 	    !ref_rw(x, &ref, in->size, false, &v))
 		return;
+	if (in->alu >= X86_ALU_MUL && in->alu <= X86_ALU_IDIV) { /* rAX and rDX with memory */
+		if (!x86_muldiv((enum x86_alu)in->alu, in->size, &w[VMW_RAX], &w[VMW_RDX], v,
+				&w[VMW_RFLAGS])) {
+			inject_exception(x, EVENT_DE, 0);
+			return;
+		}
+		advance_rip(x, in->length);
+		x->reply |= VMG_GPR_ACDB | VMG_RFLAGS;
+		return;
+	}
 	uint64_t saved[VMW_R15 + 1];
 	memcpy(saved, w, sizeof(saved)); /* the registers as they were, if the write fails */
 	if (alu_compute(x, in, &v, bit) && !ref_rw(x, &ref, in->size, true, &v)) {
@@ -385,6 +416,26 @@ static void emulate_smsw(struct exit_ctx *x, const struct x86_insn *in)
 	mov.reg = X86_REG_NONE;
 	mov.imm = w[VMW_CR0] & 0xffff;
 	emulate_mov(x, &mov);
+}
+
+/*
+ * CMOVcc r, m: memory is read whatever the condition (so it faults as the
+ * processor's read would); the register takes it only if the condition
+ * holds, but a 4-byte register's upper half is cleared either way.
+ */
+static void emulate_cmov(struct exit_ctx *x, const struct x86_insn *in)
+{
+	uint64_t *w = x->w, v = 0, *reg = gpr_word(w, in->reg);
+	struct mem_ref ref;
+	if (!resolve(x, operand_linear(w, in, 0), in->size, GWALK_READ, &ref) ||
+	    !ref_rw(x, &ref, in->size, false, &v))
+		return;
+	if (x86_condition(in->cc, w[VMW_RFLAGS]))
+		*reg = x86_load_result(in, v, *reg);
+	else if (in->reg_size == 4)
+		*reg = (uint32_t)*reg;
+	advance_rip(x, in->length);
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER;
 }
 
 /* The bits of rSI, rDI and rCX a string instruction uses: its address size's. */
@@ -494,6 +545,24 @@ void emulate_mmio(struct exit_ctx *x)
 		emulate_smsw(x, &in);
 	else if (in.op == X86_OP_ALU)
 		emulate_alu(x, &in);
+	else if (in.op == X86_OP_VMOV)
+		emulate_vmov(x, &in);
+	else if (in.op == X86_OP_MMOV)
+		emulate_mmov(x, &in);
+	else if (in.op == X86_OP_CMOV)
+		emulate_cmov(x, &in);
+	else if (in.op == X86_OP_LTR)
+		emulate_ltr(x, &in);
+	else if (in.op >= X86_OP_PUSH && in.op <= X86_OP_ENTER)
+		emulate_stack(x, &in);
+	else if (in.op == X86_OP_STORE_SREG)
+		emulate_store_sreg(x, &in);
+	else if (in.op == X86_OP_LOAD_SREG)
+		emulate_load_sreg(x, &in);
+	else if (in.op == X86_OP_JMP_FAR)
+		emulate_jmp_far(x, &in);
+	else if (in.op == X86_OP_JMP_NEAR)
+		emulate_jmp_near(x, &in);
 	else if (in.op == X86_OP_INS || in.op == X86_OP_OUTS) /* an I/O exit comes first */
 		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
 	else

@@ -13,6 +13,7 @@
  *   M + 0x2000  RAM 0x20000, read-only (CR0.WP is on)
  *   M + 0x3000  RAM 0x21000, read/write
  *   M + 0x4000  the MMIO page again
+ *   M + 0x5000  pc-testdev's IORAM (I), which reads back what was written
  * The first 2 MiB are identity-mapped by one 2 MiB page, and mapped again
  * at HIGH = 4 GiB, where the long-mode phase first makes a CPUID exit: its
  * RIP is valid only in long mode, which under SVM the guest entered
@@ -57,11 +58,19 @@
  *  35  rep insb x2 from port 0xF8 to M + 6 (INS into MMIO): register bytes 6, 7 != 0x78
  *  36  movsl RAM -> M + 0x3FFE (an element split between RAM and MMIO): RAM word != 0xBBAA,
  *      register's low word != 0xDDCC, or rdi != M + 0x4002
+ *  37  movdqu %xmm1 -> I + 0x10: the two quadwords in memory wrong
+ *  38  movdqa I + 0x20 -> %xmm2: the register's halves wrong
+ *  39  movq %mm0 -> I + 0x30, or movq I + 0x10 -> %mm1: wrong
+ *  40  pushq $-7, pushq I + 0x10 with rsp on IORAM, then two popq: wrong values
+ *  41  mulq, divq I + 0x40: rax != 42, then != 7
+ *  42  cmovneq (not taken) / cmoveq (taken) from IORAM: wrong register
  *  0x100+n  unexpected exception n
  */
 #include "guest.h"
 
 	.set	M, 0x40000000
+	.set	I, M + 0x5000		/* pc-testdev's IORAM: 4 KiB of it read back what was written */
+	.set	IORAM, 0xFF000000
 	.set	PML4, 0x30000
 	.set	PDPT, 0x31000
 	.set	PD0, 0x32000
@@ -138,6 +147,7 @@ start:
 	movl	$RO_RAM | 1, PT + 2 * 8
 	movl	$RW_RAM | 3, PT + 3 * 8
 	movl	$MMIO_PAGE | 3, PT + 4 * 8
+	movl	$IORAM | 3, PT + 5 * 8
 
 	IDT_FILL 32
 	movl	$14, %eax
@@ -435,6 +445,58 @@ pf_movs:
 	je	1f
 	FAIL	36
 1:	EXPECTQ	M+0x4002, %rdi, 36
+
+	/*
+	 * SSE and MMX moves (the VMM takes the vector registers from the
+	 * kernel), the stack, MUL, DIV and CMOVcc, all on IORAM at I
+	 */
+	movq	%cr4, %rax
+	orq	$0x200, %rax		/* OSFXSR */
+	movq	%rax, %cr4
+	movabs	$0x0123456789ABCDEF, %rax
+	movq	%rax, %xmm1
+	movabs	$0xFEDCBA9876543210, %rax
+	movq	%rax, %xmm3
+	punpcklqdq %xmm3, %xmm1
+	movdqu	%xmm1, I + 0x10
+	EXPECTQ	0x0123456789ABCDEF, I+0x10, 37
+	EXPECTQ	0xFEDCBA9876543210, I+0x18, 37
+	movq	$0x1111, I + 0x20
+	movq	$0x2222, I + 0x28
+	movdqa	I + 0x20, %xmm2
+	movq	%xmm2, %rax
+	EXPECTQ	0x1111, %rax, 38
+	psrldq	$8, %xmm2
+	movq	%xmm2, %rax
+	EXPECTQ	0x2222, %rax, 38
+	movq	%rax, %mm0
+	movq	%mm0, I + 0x30
+	EXPECTQ	0x2222, I+0x30, 39
+	movq	I + 0x10, %mm1
+	movq	%mm1, %rax
+	emms
+	EXPECTQ	0x0123456789ABCDEF, %rax, 39
+	movq	%rsp, %rbx
+	movq	$I + 0x100, %rsp
+	pushq	$-7
+	pushq	I + 0x10
+	popq	%rax
+	popq	%rcx
+	movq	%rbx, %rsp
+	EXPECTQ	0x0123456789ABCDEF, %rax, 40
+	EXPECTQ	0xFFFFFFFFFFFFFFF9, %rcx, 40
+	EXPECTQ	0xFFFFFFFFFFFFFFF9, I+0xF8, 40
+	movq	$6, I + 0x40
+	movq	$7, %rax
+	mulq	I + 0x40
+	EXPECTQ	42, %rax, 41
+	divq	I + 0x40
+	EXPECTQ	7, %rax, 41
+	cmpq	%rax, %rax
+	cmovneq	I + 0x40, %rax
+	cmoveq	I + 0x10, %rcx
+	EXPECTQ	7, %rax, 42
+	EXPECTQ	0x0123456789ABCDEF, %rcx, 42
 
 	xorl	%eax, %eax		/* pass */
 	REPORT

@@ -268,6 +268,125 @@ TEST(x86alu_scans_and_multiply)
 	CHECK_EQ(f & (CF | OF), 0);
 }
 
+/* The one-operand MUL, IMUL, DIV and IDIV on the processor: rAX, rDX and RFLAGS in and out. */
+#define HW_MULDIV(fn, insn, sfx, reg)                                                        \
+	static void fn(uint64_t *a, uint64_t *d, uint64_t s, uint64_t *flags)              \
+	{                                                                                  \
+		uint64_t f = *flags;                                                       \
+		asm volatile("lea -128(%%rsp), %%rsp\n\tpush %[f]\n\tpopf\n\t" insn sfx    \
+			     " %" reg "[s]\n\tpushf\n\tpop %[f]\n\tlea 128(%%rsp), %%rsp"    \
+			     : "+a"(*a), "+d"(*d), [f] "+r"(f)                             \
+			     : [s] "r"(s)                                                  \
+			     : "cc", "memory");                                            \
+		*flags = f;                                                                \
+	}
+#define HW_MULDIV_SIZES(fn, insn)                \
+	HW_MULDIV(fn##_1, insn, "b", "b")       \
+	HW_MULDIV(fn##_2, insn, "w", "w")       \
+	HW_MULDIV(fn##_4, insn, "l", "k")       \
+	HW_MULDIV(fn##_8, insn, "q", "q")
+HW_MULDIV_SIZES(hw_mul, "mul")
+HW_MULDIV_SIZES(hw_imul1, "imul")
+HW_MULDIV_SIZES(hw_div, "div")
+HW_MULDIV_SIZES(hw_idiv, "idiv")
+
+/* kvm-unit-tests' emulator's figures, then #DE for a zero divisor and a quotient too big. */
+TEST(x86alu_muldiv)
+{
+	uint64_t a = 0x1111111111111111ULL, d = 0x2222222222222222ULL, f = RFLAGS_FIXED;
+	CHECK(x86_muldiv(X86_ALU_MUL, 1, &a, &d, 0x3333333333333333ULL, &f));
+	CHECK_EQ(a, 0x1111111111110363ULL);
+	CHECK_EQ(d, 0x2222222222222222ULL);
+	a = 0x1111111111111111ULL;
+	CHECK(x86_muldiv(X86_ALU_MUL, 4, &a, &d, 0x3333333333333333ULL, &f));
+	CHECK_EQ(a, 0x962fc963ULL);
+	CHECK_EQ(d, 0x369d036ULL);
+	a = 123456789012345ULL, d = 123456789012345ULL;
+	CHECK(x86_muldiv(X86_ALU_DIV, 8, &a, &d, 987654321098765ULL, &f));
+	CHECK_EQ(a, 0x1ffffffb1b963b33ULL);
+	CHECK_EQ(d, 0x273ba4384ede2ULL);
+	a = 1, d = 2;
+	CHECK(!x86_muldiv(X86_ALU_DIV, 8, &a, &d, 0, &f));
+	CHECK(a == 1 && d == 2);
+	a = 0, d = 1; /* 2^64 / 1 */
+	CHECK(!x86_muldiv(X86_ALU_DIV, 8, &a, &d, 1, &f));
+	a = 0x8000, d = 0xffff; /* -32768 / -1 in 16 bits: 32768 does not fit */
+	CHECK(!x86_muldiv(X86_ALU_IDIV, 2, &a, &d, 0xffff, &f));
+	a = 0x0080; /* AX = 128, / -1 in a byte: -128 fits */
+	CHECK(x86_muldiv(X86_ALU_IDIV, 1, &a, &d, 0xff, &f));
+	CHECK_EQ(a & 0xffff, 0x0080);
+}
+
+/* Each of the four against the processor, every size, every pair of values it takes. */
+TEST(x86alu_muldiv_matches_processor)
+{
+	typedef void (*hw_muldiv)(uint64_t *, uint64_t *, uint64_t, uint64_t *);
+	static const struct {
+		enum x86_alu op;
+		hw_muldiv hw[4];
+	} muldiv[] = {
+		{ X86_ALU_MUL, SIZES(hw_mul) }, { X86_ALU_IMUL1, SIZES(hw_imul1) },
+		{ X86_ALU_DIV, SIZES(hw_div) }, { X86_ALU_IDIV, SIZES(hw_idiv) },
+	};
+	unsigned compared = 0;
+	for (unsigned i = 0; i < ARRAY_LEN(muldiv); i++)
+		for (unsigned s = 0; s < 4; s++)
+			for (unsigned x = 0; x < ARRAY_LEN(values); x++)
+				for (unsigned y = 0; y < ARRAY_LEN(values); y++)
+					for (unsigned z = 0; z < ARRAY_LEN(values); z += 5) {
+						uint64_t sa = values[x], sd = values[z], sf = RFLAGS_FIXED;
+						uint64_t ha = sa, hd = sd, hf = sf;
+						if (!x86_muldiv(muldiv[i].op, 1u << s, &sa, &sd, values[y],
+								&sf))
+							continue; /* #DE: the processor's would end this test */
+						muldiv[i].hw[s](&ha, &hd, values[y], &hf);
+						uint64_t cmp = muldiv[i].op <= X86_ALU_IMUL1 ? CF | OF : 0;
+						if (ha != sa || hd != sd || (hf & cmp) != (sf & cmp)) {
+							printf("# op %d size %u: %#llx:%#llx by %#llx\n",
+							       muldiv[i].op, 1u << s,
+							       (unsigned long long)values[z],
+							       (unsigned long long)values[x],
+							       (unsigned long long)values[y]);
+							CHECK(0);
+							return;
+						}
+						compared++;
+					}
+	CHECK(compared > 1000);
+}
+
+/* Each condition against the processor's SETcc, for every combination of the five flags. */
+#define HW_SETCC(n, name)                                                                    \
+	case n:                                                                              \
+		asm volatile("lea -128(%%rsp), %%rsp\n\tpush %[f]\n\tpopf\n\tset" name " %[r]\n\t" \
+			     "lea 128(%%rsp), %%rsp"                                              \
+			     : [r] "=r"(r) : [f] "r"(f) : "cc", "memory");                        \
+		break;
+static bool hw_condition(unsigned cc, uint64_t f)
+{
+	uint8_t r = 0;
+	switch (cc) {
+	HW_SETCC(0, "o") HW_SETCC(1, "no") HW_SETCC(2, "b") HW_SETCC(3, "ae")
+	HW_SETCC(4, "e") HW_SETCC(5, "ne") HW_SETCC(6, "be") HW_SETCC(7, "a")
+	HW_SETCC(8, "s") HW_SETCC(9, "ns") HW_SETCC(10, "p") HW_SETCC(11, "np")
+	HW_SETCC(12, "l") HW_SETCC(13, "ge") HW_SETCC(14, "le") HW_SETCC(15, "g")
+	}
+	return r;
+}
+
+TEST(x86alu_conditions_match_processor)
+{
+	static const uint64_t flags[] = { CF, PF, ZF, SF, OF };
+	for (unsigned cc = 0; cc < 16; cc++)
+		for (unsigned bits = 0; bits < 32; bits++) {
+			uint64_t f = RFLAGS_FIXED;
+			for (unsigned i = 0; i < 5; i++)
+				if (bits & (1u << i))
+					f |= flags[i];
+			CHECK_EQ(x86_condition(cc, f), hw_condition(cc, f));
+		}
+}
+
 /* Every operation, every size, against the processor. */
 TEST(x86alu_matches_processor)
 {

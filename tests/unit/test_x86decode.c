@@ -83,6 +83,9 @@ static int insn_ok(const char *name, const struct x86_insn *got, const struct x8
 	FIELD(reg_first);
 	FIELD(imm_source);
 	FIELD(lock);
+	FIELD(aligned);
+	FIELD(stack_only);
+	FIELD(cc);
 	FIELD(base);
 	FIELD(index);
 	FIELD(scale);
@@ -532,6 +535,50 @@ static const struct decode_case alu_forms[] = {
 	{ "smsw [r12+0x1000]", B("\x41\x0f\x01\xa4\x24\x00\x10\x00\x00"), X86_MODE_64,
 	  INSN(.op = X86_OP_SMSW, .access = X86_STORE, .size = 2, .reg_size = 2, .base = X86_R12,
 	       .disp = 0x1000, A64) },
+	{ "ltr [r13+0]", B("\x41\x0f\x00\x5d\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_LTR, .access = X86_LOAD, .size = 2, .reg_size = 2, .base = X86_R13,
+	       A64) },
+	{ "ltr [eax] 32-bit, 66 ignored", B("\x66\x0f\x00\x18"), X86_MODE_32,
+	  INSN(.op = X86_OP_LTR, .access = X86_LOAD, .size = 2, .reg_size = 2, .base = X86_RAX,
+	       A32) },
+	{ "mov [r12+0x1008],cs (66 REX.B)", B("\x66\x41\x8c\x8c\x24\x08\x10\x00\x00"),
+	  X86_MODE_64, INSN(.op = X86_OP_STORE_SREG, .access = X86_STORE, .size = 2, .reg_size = 2,
+			    .reg = X86_SEG_CS, .base = X86_R12, .disp = 0x1008, A64) },
+	{ "mov [rax],gs with REX.R (ignored)", B("\x44\x8c\x28"), X86_MODE_64,
+	  INSN(.op = X86_OP_STORE_SREG, .access = X86_STORE, .size = 2, .reg_size = 2,
+	       .reg = X86_SEG_GS, .base = X86_RAX, A64) },
+	{ "mov ss,[r13+0]", B("\x41\x8e\x55\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_LOAD_SREG, .access = X86_LOAD, .size = 2, .reg_size = 2,
+	       .reg = X86_SEG_SS, .base = X86_R13, A64) },
+	{ "mov es,[bx] 16-bit", B("\x8e\x07"), X86_MODE_16,
+	  INSN(.op = X86_OP_LOAD_SREG, .access = X86_LOAD, .size = 2, .reg_size = 2,
+	       .reg = X86_SEG_ES, .base = X86_RBX, A16) },
+	{ "cmovne eax,[r13+0]", B("\x41\x0f\x45\x45\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_CMOV, .access = X86_LOAD, .size = 4, .reg_size = 4, .reg = X86_RAX,
+	       .cc = 5, .base = X86_R13, A64) },
+	{ "cmovg r9,[rax]", B("\x4c\x0f\x4f\x08"), X86_MODE_64,
+	  INSN(.op = X86_OP_CMOV, .access = X86_LOAD, .size = 8, .reg_size = 8, .reg = X86_R9,
+	       .cc = 15, .base = X86_RAX, A64) },
+	{ "jmp [r13+0] (near)", B("\x41\xff\x65\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_JMP_NEAR, .access = X86_LOAD, .size = 8, .reg_size = 8,
+	       .base = X86_R13, A64) },
+	{ "jmp word [bx] 16-bit (near)", B("\xff\x27"), X86_MODE_16,
+	  INSN(.op = X86_OP_JMP_NEAR, .access = X86_LOAD, .size = 2, .reg_size = 2,
+	       .base = X86_RBX, A16) },
+	{ "jmp far m16:64 [r13+0]", B("\x49\xff\x6d\x00"), X86_MODE_64,
+	  INSN(.op = X86_OP_JMP_FAR, .access = X86_LOAD, .size = 8, .reg_size = 8, .base = X86_R13,
+	       A64) },
+	{ "jmp far m16:32 [eax] 32-bit", B("\xff\x28"), X86_MODE_32,
+	  INSN(.op = X86_OP_JMP_FAR, .access = X86_LOAD, .size = 4, .reg_size = 4, .base = X86_RAX,
+	       A32) },
+	{ "div qword [r12+0x1000]", B("\x49\xf7\xb4\x24\x00\x10\x00\x00"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_DIV, X86_LOAD, 8, X86_REG_NONE), .base = X86_R12, .disp = 0x1000, A64) },
+	{ "mul byte [rax]", B("\xf6\x20"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_MUL, X86_LOAD, 1, X86_REG_NONE), .base = X86_RAX, A64) },
+	{ "imul word [rax] (one operand)", B("\x66\xf7\x28"), X86_MODE_64,
+	  INSN(ALU(X86_ALU_IMUL1, X86_LOAD, 2, X86_REG_NONE), .base = X86_RAX, A64) },
+	{ "idiv dword [ebx] 32-bit", B("\xf7\x3b"), X86_MODE_32,
+	  INSN(ALU(X86_ALU_IDIV, X86_LOAD, 4, X86_REG_NONE), .base = X86_RBX, A32) },
 	{ "repe cmpsb", B("\xf3\xa6"), X86_MODE_64,
 	  INSN(STR(X86_OP_CMPS, X86_LOAD, 1, X86_REG_NONE), .alu = X86_ALU_CMP, REP, A64) },
 	{ "cmpsq", B("\x48\xa7"), X86_MODE_64,
@@ -541,6 +588,110 @@ static const struct decode_case alu_forms[] = {
 	{ "scasw", B("\x66\xaf"), X86_MODE_64,
 	  INSN(STR(X86_OP_SCAS, X86_LOAD, 2, X86_RAX), .alu = X86_ALU_CMP, A64) },
 };
+
+/* SSE moves: the XMM register (REX.R: 8-15), the memory bytes, alignment. */
+#define VMOV(acc, sz, r) .op = X86_OP_VMOV, .access = (acc), .size = (sz), .reg_size = 16, \
+			 .reg = (r)
+#define MMOV(acc, sz, r) .op = X86_OP_MMOV, .access = (acc), .size = (sz), .reg_size = 8, \
+			 .reg = (r)
+
+static const struct decode_case vector_forms[] = {
+	{ "movdqu [rax],xmm1", B("\xf3\x0f\x7f\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .base = X86_RAX, A64) },
+	{ "movdqu xmm1,[rax]", B("\xf3\x0f\x6f\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 16, 1), .base = X86_RAX, A64) },
+	{ "movdqa [rax],xmm9", B("\x66\x44\x0f\x7f\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 9), .aligned = true, .base = X86_RAX, A64) },
+	{ "movdqa xmm2,[r8+8]", B("\x66\x41\x0f\x6f\x50\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 16, 2), .aligned = true, .base = X86_R8, .disp = 8, A64) },
+	{ "movaps [rax],xmm0", B("\x0f\x29\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 0), .aligned = true, .base = X86_RAX, A64) },
+	{ "movapd xmm3,[ebx] 32-bit", B("\x66\x0f\x28\x1b"), X86_MODE_32,
+	  INSN(VMOV(X86_LOAD, 16, 3), .aligned = true, .base = X86_RBX, A32) },
+	{ "movups [rdi],xmm4", B("\x0f\x11\x27"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 4), .base = X86_RDI, A64) },
+	{ "movupd xmm5,[rsi]", B("\x66\x0f\x10\x2e"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 16, 5), .base = X86_RSI, A64) },
+	{ "movss xmm0,[rax]", B("\xf3\x0f\x10\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 4, 0), .base = X86_RAX, A64) },
+	{ "movsd [rax],xmm15", B("\xf2\x44\x0f\x11\x38"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 8, 15), .base = X86_RAX, A64) },
+	{ "66 f3: f3 is the mandatory prefix (movdqu)", B("\x66\xf3\x0f\x7f\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 0), .base = X86_RAX, A64) },
+	{ "movntdq [rax],xmm1", B("\x66\x0f\xe7\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .aligned = true, .base = X86_RAX, A64) },
+	{ "movntps [rax],xmm1", B("\x0f\x2b\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .aligned = true, .base = X86_RAX, A64) },
+	{ "movd xmm1,[rax]", B("\x66\x0f\x6e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 4, 1), .base = X86_RAX, A64) },
+	{ "movq xmm1,[rax] (66 REX.W 0f 6e)", B("\x66\x48\x0f\x6e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 8, 1), .base = X86_RAX, A64) },
+	{ "movd [rax],xmm1", B("\x66\x0f\x7e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 4, 1), .base = X86_RAX, A64) },
+	{ "movq xmm1,[rax] (f3 0f 7e)", B("\xf3\x0f\x7e\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_LOAD, 8, 1), .base = X86_RAX, A64) },
+	{ "movq [rax],xmm1 (66 0f d6)", B("\x66\x0f\xd6\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 8, 1), .base = X86_RAX, A64) },
+	{ "movdqu [rip+0x10],xmm1", B("\xf3\x0f\x7f\x0d\x10\x00\x00\x00"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .base = X86_BASE_RIP, .disp = 0x10, A64) },
+	{ "fs movups [rax],xmm1", B("\x64\x0f\x11\x08"), X86_MODE_64,
+	  INSN(VMOV(X86_STORE, 16, 1), .seg = X86_SEG_FS, .base = X86_RAX, A64) },
+	{ "movq [r12+0x1000],mm0 (0f 7f)", B("\x41\x0f\x7f\x84\x24\x00\x10\x00\x00"),
+	  X86_MODE_64, INSN(MMOV(X86_STORE, 8, 0), .base = X86_R12, .disp = 0x1000, A64) },
+	{ "movq mm3,[rax] (0f 6f), REX.R ignored", B("\x44\x0f\x6f\x18"), X86_MODE_64,
+	  INSN(MMOV(X86_LOAD, 8, 3), .base = X86_RAX, A64) },
+	{ "movd mm1,[eax] 32-bit (0f 6e)", B("\x0f\x6e\x08"), X86_MODE_32,
+	  INSN(MMOV(X86_LOAD, 4, 1), .base = X86_RAX, A32) },
+	{ "movq [rax],mm7 (REX.W 0f 7e)", B("\x48\x0f\x7e\x38"), X86_MODE_64,
+	  INSN(MMOV(X86_STORE, 8, 7), .base = X86_RAX, A64) },
+};
+
+TEST(x86_vector_forms)
+{
+	CHECK_CASES(vector_forms);
+}
+
+/* The stack's forms: the element's size by mode and 66, the register, the immediate. */
+#define STK(o, acc, sz) .op = (o), .access = (acc), .size = (sz), .reg_size = (sz)
+
+static const struct decode_case stack_forms[] = {
+	{ "push imm8 -7", B("\x6a\xf9"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .imm = ~6ULL, A64) },
+	{ "push imm32", B("\x68\x0d\x1c\x94\xff"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .imm = 0xffffffffff941c0dULL,
+	       A64) },
+	{ "push imm16 with 66", B("\x66\x68\x34\x12"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 2), .stack_only = true, .imm = 0x1234, A64) },
+	{ "push rax", B("\x50"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .reg = X86_RAX, A64) },
+	{ "push r15", B("\x41\x57"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 8), .stack_only = true, .reg = X86_R15, A64) },
+	{ "push edx 32-bit", B("\x52"), X86_MODE_32,
+	  INSN(STK(X86_OP_PUSH, X86_STORE, 4), .stack_only = true, .reg = X86_RDX, A32) },
+	{ "push [rdx]", B("\xff\x32"), X86_MODE_64,
+	  INSN(STK(X86_OP_PUSH, X86_LOAD, 8), .base = X86_RDX, A64) },
+	{ "push word [bx] 16-bit", B("\xff\x37"), X86_MODE_16,
+	  INSN(STK(X86_OP_PUSH, X86_LOAD, 2), .base = X86_RBX, A16) },
+	{ "pop [rax]", B("\x8f\x00"), X86_MODE_64,
+	  INSN(STK(X86_OP_POP, X86_STORE, 8), .base = X86_RAX, A64) },
+	{ "pop rcx", B("\x59"), X86_MODE_64,
+	  INSN(STK(X86_OP_POP, X86_LOAD, 8), .stack_only = true, .reg = X86_RCX, A64) },
+	{ "pop r9w", B("\x66\x41\x59"), X86_MODE_64,
+	  INSN(STK(X86_OP_POP, X86_LOAD, 2), .stack_only = true, .reg = X86_R9, A64) },
+	{ "ret", B("\xc3"), X86_MODE_64,
+	  INSN(STK(X86_OP_RET, X86_LOAD, 8), .stack_only = true, A64) },
+	{ "ret 0x8010", B("\xc2\x10\x80"), X86_MODE_32,
+	  INSN(STK(X86_OP_RET, X86_LOAD, 4), .stack_only = true, .imm = 0x8010, A32) },
+	{ "leave", B("\xc9"), X86_MODE_64,
+	  INSN(STK(X86_OP_LEAVE, X86_LOAD, 8), .stack_only = true, A64) },
+	{ "enter 0x1238, 0", B("\xc8\x38\x12\x00"), X86_MODE_64,
+	  INSN(STK(X86_OP_ENTER, X86_STORE, 8), .stack_only = true, .imm = 0x1238, A64) },
+};
+
+TEST(x86_stack_forms)
+{
+	CHECK_CASES(stack_forms);
+}
 
 TEST(x86_alu_forms)
 {
@@ -648,19 +799,41 @@ static const struct reject_case invalid_prefixes[] = {
 
 static const struct reject_case unsupported[] = {
 	{ "f6 /1 (undocumented test)", B("\xf6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "mul [rax] f7 /4", B("\xf7\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock div", B("\xf0\xf7\x30"), X86_MODE_64, X86_ERR_INVALID },
 	{ "call [rax] ff /2", B("\xff\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "fe /6 (no byte push)", B("\xfe\x30"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "8f /1 (xop)", B("\x8f\x08"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "enter with a nesting level", B("\xc8\x10\x00\x01"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock push rax", B("\xf0\x50"), X86_MODE_64, X86_ERR_INVALID },
+	{ "rep ret", B("\xf3\xc3"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "push rax from a register operand", B("\xff\xf0"), X86_MODE_64, X86_ERR_NOT_MEMORY },
 	{ "0f ba /0", B("\x0f\xba\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "repne movsb", B("\xf2\xa4"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "rep then repne stosb", B("\xf3\xf2\xaa"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "lgdt 0f 01 /2", B("\x0f\x01\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lldt 0f 00 /2", B("\x0f\x00\x10"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "str 0f 00 /1", B("\x0f\x00\x08"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock ltr", B("\xf0\x0f\x00\x18"), X86_MODE_64, X86_ERR_INVALID },
+	{ "ltr ax (a register)", B("\x0f\x00\xd8"), X86_MODE_64, X86_ERR_NOT_MEMORY },
 	{ "lock smsw", B("\xf0\x0f\x01\x20"), X86_MODE_64, X86_ERR_INVALID },
-	{ "mov [rax],es 8c", B("\x8c\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "mov es,[rax] 8e", B("\x8e\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "mov [rax],sreg 6 (8c /6)", B("\x8c\x30"), X86_MODE_64, X86_ERR_INVALID },
+	{ "fe /5 (no byte far jump)", B("\xfe\x28"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "66 jmp [rax] (vendors differ)", B("\x66\xff\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "fe /4", B("\xfe\x20"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock jmp far", B("\xf0\xff\x28"), X86_MODE_64, X86_ERR_INVALID },
+	{ "mov cs,[rax] 8e /1", B("\x8e\x08"), X86_MODE_64, X86_ERR_INVALID },
+	{ "mov sreg 7,[rax] 8e /7", B("\x8e\x38"), X86_MODE_32, X86_ERR_INVALID },
 	{ "c6 /1", B("\xc6\x08\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c7 /7 xbegin", B("\xc7\xf8\x00\x00\x00\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "c6 /7 xabort", B("\xc6\xf8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
-	{ "movups 0f 10", B("\x0f\x10\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "lock movq [rax],mm0", B("\xf0\x0f\x7f\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "movq mm0,mm1", B("\x0f\x6f\xc1"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+	{ "movq2dq-like f2 0f 6f", B("\xf2\x0f\x6f\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
+	{ "movlps 0f 12 (keeps the high half)", B("\x0f\x12\x00"), X86_MODE_64,
+	  X86_ERR_UNSUPPORTED },
+	{ "lock movdqu", B("\xf0\xf3\x0f\x6f\x00"), X86_MODE_64, X86_ERR_INVALID },
+	{ "movdqu xmm0,xmm1", B("\xf3\x0f\x6f\xc1"), X86_MODE_64, X86_ERR_NOT_MEMORY },
+	{ "movd eax,xmm0", B("\x66\x0f\x7e\xc0"), X86_MODE_32, X86_ERR_NOT_MEMORY },
 	{ "popcnt 0f b8", B("\xf3\x0f\xb8\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "movnti 0f c3", B("\x0f\xc3\x00"), X86_MODE_64, X86_ERR_UNSUPPORTED },
 	{ "arpl 63 in 32-bit mode", B("\x63\x00"), X86_MODE_32, X86_ERR_UNSUPPORTED },
@@ -914,8 +1087,10 @@ static int decoding_sane(const struct x86_insn *in, size_t avail)
 {
 	uint64_t mask = in->size >= 8 ? ~0ULL : (1ULL << (8 * in->size)) - 1;
 	return in->length >= 1 && in->length <= avail && in->length <= X86_MAX_INSN_LEN &&
-	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8) &&
-	       in->op <= X86_OP_SMSW && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
+	       (in->size == 1 || in->size == 2 || in->size == 4 || in->size == 8 ||
+		(in->size == 16 && in->op == X86_OP_VMOV)) &&
+	       (!in->aligned || (in->op == X86_OP_VMOV && in->size == 16)) &&
+	       in->op <= X86_OP_CMOV && (in->cc == 0 || in->op == X86_OP_CMOV) && in->alu < X86_ALU_COUNT && in->reg >= X86_REG_NONE &&
 	       in->reg < X86_NUM_REGS && in->base >= X86_BASE_RIP && in->base < X86_NUM_REGS &&
 	       in->index >= X86_REG_NONE && in->index < X86_NUM_REGS && (in->imm & ~mask) == 0 &&
 	       (!in->lock || (in->op == X86_OP_ALU && in->access == X86_STORE)) &&

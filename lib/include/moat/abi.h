@@ -41,8 +41,8 @@ enum moat_syscall {
 	SYS_THREAD_SUSPEND,    /* (thread) */
 	SYS_THREAD_RESUME,     /* (thread) */
 	SYS_THREAD_SET_PRIORITY, /* (thread, priority) */
-	SYS_THREAD_READ_REGS,  /* (thread): struct user_regs into the caller's utcb->mr */
-	SYS_THREAD_WRITE_REGS, /* (thread): struct user_regs from the caller's utcb->mr */
+	SYS_THREAD_READ_REGS,  /* (thread, set): REGS_USER's, _SSE's or _X87's into the caller's utcb->mr */
+	SYS_THREAD_WRITE_REGS, /* (thread, set): the same from the caller's utcb->mr */
 	SYS_IRQ_BIND,          /* (irq, ntfn) */
 	SYS_IRQ_ACK,           /* (irq) */
 	SYS_IOPORT_DERIVE,     /* (ioport, first, last, dst) */
@@ -189,7 +189,15 @@ struct utcb {
 	uint64_t recv_slots[MSG_MAX_CAPS]; /* empty slots to receive capabilities into */
 };
 
-/* SYS_THREAD_READ_REGS / WRITE_REGS layout in utcb->mr. */
+/*
+ * SYS_THREAD_READ_REGS / WRITE_REGS: which registers.  REGS_SSE and
+ * REGS_X87 name a vCPU (its capability in place of a thread's): its
+ * XMM0-15 and MXCSR, or its x87/MMX state, in moat/vmexit.h's struct
+ * vm_sse_regs and struct vm_x87_regs, which no exit message carries.
+ */
+enum regs_set { REGS_USER, REGS_SSE, REGS_X87 };
+
+/* SYS_THREAD_READ_REGS / WRITE_REGS layout in utcb->mr of REGS_USER. */
 struct user_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;

@@ -191,6 +191,20 @@ static inline uint64_t sys_vcpu_bind(uint64_t vcpu, uint64_t reason, uint64_t ep
 static inline uint64_t sys_vcpu_write_state(uint64_t vcpu) { return sys0(SYS_VCPU_WRITE_STATE, vcpu, 0, 0, 0, 0, 0); }
 static inline uint64_t sys_vcpu_run(uint64_t vcpu)    { return sys0(SYS_VCPU_RUN, vcpu, 0, 0, 0, 0, 0); }
 static inline uint64_t sys_vcpu_recall(uint64_t vcpu) { return sys0(SYS_VCPU_RECALL, vcpu, 0, 0, 0, 0, 0); }
+/* Registers of set (enum regs_set) of a thread, or of a vCPU, into or from this thread's utcb->mr. */
+static inline uint64_t sys_thread_read_regs_set(uint64_t t, uint64_t set)
+{
+	return sys0(SYS_THREAD_READ_REGS, t, set, 0, 0, 0, 0);
+}
+static inline uint64_t sys_thread_write_regs_set(uint64_t t, uint64_t set)
+{
+	return sys0(SYS_THREAD_WRITE_REGS, t, set, 0, 0, 0, 0);
+}
+/* A vCPU's struct vm_sse_regs (moat/vmexit.h), or struct vm_x87_regs. */
+static inline uint64_t sys_vcpu_read_sse(uint64_t vcpu) { return sys_thread_read_regs_set(vcpu, REGS_SSE); }
+static inline uint64_t sys_vcpu_write_sse(uint64_t vcpu) { return sys_thread_write_regs_set(vcpu, REGS_SSE); }
+static inline uint64_t sys_vcpu_read_x87(uint64_t vcpu) { return sys_thread_read_regs_set(vcpu, REGS_X87); }
+static inline uint64_t sys_vcpu_write_x87(uint64_t vcpu) { return sys_thread_write_regs_set(vcpu, REGS_X87); }
 
 /* Debug console. */
 static inline uint64_t sys_debug_write(uint64_t console, const void *buf, uint64_t len)

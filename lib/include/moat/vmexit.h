@@ -262,6 +262,31 @@ static inline bool vm_xcr0_valid(uint64_t value, uint64_t supported)
 	return (!mpx || mpx == XCR0_MPX) && (!amx || amx == XCR0_AMX);
 }
 
+/*
+ * A vCPU's SSE registers, as SYS_THREAD_READ_REGS and WRITE_REGS with
+ * REGS_SSE (moat/abi.h) move them through the caller's utcb->mr (words
+ * 0-32, in place of a message):
+ * never part of an exit message, so the exits that need no vector register
+ * carry none (docs/vm-exit-protocol.md, "Vector registers").
+ */
+struct vm_sse_regs {
+	uint64_t xmm[16][2]; /* xmm0-15: bits 63:0, then bits 127:64 */
+	uint64_t mxcsr;      /* a write is refused with a bit set the CPU's MXCSR_MASK lacks */
+};
+
+/*
+ * A vCPU's x87 and MMX state, as REGS_X87 moves it: the first 160 bytes
+ * of its FXSAVE image (Intel SDM vol. 1, 10.5.1): control, status and
+ * abridged tag words, opcode, instruction and data pointers, then ST0-ST7
+ * (MM0-MM7 are the physical registers R0-R7 under them, ST(i) being
+ * R((TOP + i) mod 8)), 16 bytes each.  Bytes 24-31 are MXCSR and its mask:
+ * REGS_SSE's, read as they are and ignored on a write.
+ */
+#define VM_X87_BYTES 160
+struct vm_x87_regs {
+	uint64_t image[VM_X87_BYTES / 8];
+};
+
 /* SYS_VCPU_CONFIGURE flags. */
 #define VCPU_KERNEL_CPUID 1u  /* measurement only: the kernel answers CPUID itself */
 

@@ -23,7 +23,7 @@ enum kind {
 	K_VCPU, K_SPACE, K_IOPORT, K_IRQ, K_CONSOLE, K_SCHED_CONTROL, K_POOL_TASK,
 	K_FRAME_OR_NONE, K_EP_OR_NONE, K_BUDGET_US, K_PERIOD_US, K_BUDGET_FLAGS,
 	K_ADDR, K_GPA, K_LEN, K_RIGHTS, K_MAP_RIGHTS, K_TYPE, K_PAGES, K_COUNT, K_TAG,
-	K_PRIO, K_PORT, K_REASON, K_GROUPS, K_VFLAGS, K_SCOPE, K_DEADLINE, K_ANY,
+	K_PRIO, K_PORT, K_REASON, K_GROUPS, K_VFLAGS, K_SCOPE, K_DEADLINE, K_REGS_SET, K_ANY,
 };
 
 static const uint8_t shapes[SYS_COUNT][6] = {
@@ -51,8 +51,8 @@ static const uint8_t shapes[SYS_COUNT][6] = {
 	[SYS_THREAD_SUSPEND] = { K_SCHED },
 	[SYS_THREAD_RESUME] = { K_THREAD },
 	[SYS_THREAD_SET_PRIORITY] = { K_SCHED, K_PRIO },
-	[SYS_THREAD_READ_REGS] = { K_THREAD },
-	[SYS_THREAD_WRITE_REGS] = { K_THREAD },
+	[SYS_THREAD_READ_REGS] = { K_SCHED, K_REGS_SET },
+	[SYS_THREAD_WRITE_REGS] = { K_SCHED, K_REGS_SET },
 	[SYS_IRQ_BIND] = { K_IRQ, K_NTFN },
 	[SYS_IRQ_ACK] = { K_IRQ },
 	[SYS_IOPORT_DERIVE] = { K_IOPORT, K_PORT, K_PORT, K_EMPTY },
@@ -256,6 +256,8 @@ static uint64_t rnd_value(struct rng *r, enum kind kind)
 		return below(r, 4) ? 0 : below(r, 3);
 	case K_SCOPE:
 		return DEBUG_CHECK_HARDWARE;
+	case K_REGS_SET: /* a thread's or a vCPU's, or none (a vCPU's x87/SSE image comes from the UTCB) */
+		return below(r, 8) ? below(r, REGS_X87 + 1) : REGS_X87 + 1 + below(r, 4);
 	case K_BUDGET_US: /* mostly valid (100 us to 5 ms), some out of range */
 		return below(r, 4) ? BUDGET_MIN_US + below(r, 5000) : PICK(r, odd_values);
 	case K_PERIOD_US: /* mostly 1 to 20 ms: a throttled victim holds its callers briefly */

@@ -35,6 +35,9 @@
 #define G_CODE64_3 0x43 /* 64-bit, ring 3: SYSRET's CS with STAR[63:48] = 0x30 */
 #define GDT_ENTRIES 9
 #define SYSCALL64_ROUNDS 50 /* guest_syscall64's rounds of SYSCALL and SYSRET */
+#define SSE_A       0x1111222233334444 /* guest_sse's values (asm numbers: no suffix) */
+#define SSE_B       0x5555666677778888
+#define MXCSR_GUEST 0x3f80             /* round down, all exceptions masked */
 #define ASM_NUMBER(n) ASM_NUMBER_(n)
 #define ASM_NUMBER_(n) #n
 
@@ -52,6 +55,7 @@ extern const char guest_nmi[], guest_nmi_end[], guest_nmi_handler[];
 extern const char guest_read_2m[], guest_read_2m_end[];
 extern const char guest_share[], guest_share_end[], guest_count_at_ebx[], guest_count_at_ebx_end[];
 extern const char guest_xcr0[], guest_xcr0_end[], guest_cr8[], guest_cr8_end[];
+extern const char guest_sse[], guest_sse_end[];
 asm(".pushsection .text.guests, \"ax\"\n"
     ".code32\n"
     /* Loads an LDT and a TSS whose base is nowhere, then stops. */
@@ -239,6 +243,31 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	hlt\n"
     "1:	jmp 1b\n"
     "guest_cr8_end:\n"
+    /*
+     * Puts SSE_A in xmm3's low half, SSE_B in xmm15's high half and in
+     * mm2, and MXCSR_GUEST in MXCSR, makes a CPUID exit, then stores xmm3
+     * (DATA_GPA + 8 and + 16), xmm15's high half (+ 24), mm2 (+ 32) and
+     * MXCSR (+ 4) and halts.
+     */
+    "guest_sse:\n"
+    "	movabsq $" ASM_NUMBER(SSE_A) ", %rax\n"
+    "	movq %rax, %xmm3\n"
+    "	movabsq $" ASM_NUMBER(SSE_B) ", %rax\n"
+    "	movq %rax, %xmm15\n"
+    "	pslldq $8, %xmm15\n"
+    "	movq %rax, %mm2\n"
+    "	movl $" ASM_NUMBER(MXCSR_GUEST) ", 0x2000\n"
+    "	ldmxcsr 0x2000\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "	movq %xmm3, 0x2008\n"
+    "	movhps %xmm3, 0x2010\n"
+    "	movhps %xmm15, 0x2018\n"
+    "	movq %mm2, 0x2020\n"
+    "	stmxcsr 0x2004\n"
+    "	hlt\n"
+    "1:	jmp 1b\n"
+    "guest_sse_end:\n"
     ".popsection\n");
 
 struct vm {
@@ -649,6 +678,60 @@ static enum result guest_xcr0_is_the_vcpus(void)
 	CHECK_OK(vm_reply(VMG_RIP));
 	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
 	CHECK(data[1] == 3);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A VMM reads and writes its vCPU's XMM registers and MXCSR at an exit
+ * (SYS_THREAD_READ_REGS/WRITE_REGS with REGS_SSE), and its x87/MMX state
+ * (REGS_X87), although the guest's values are still in the CPU's
+ * registers then (this suite uses no SSE or MMX): it reads the guest's,
+ * and the guest goes on with the ones written.  A MXCSR with a reserved
+ * bit, which the kernel's FXRSTOR/XRSTOR would fault on, is refused and
+ * changes nothing; REGS_X87's MXCSR bytes are not written at all.
+ */
+static enum result vmm_reaches_the_guests_sse_registers(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_sse, guest_sse_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t *w = long_mode_state(0xa09b), exit_words[VMW_COUNT], a = SSE_A, b = SSE_B;
+	w[VMW_CR4] |= CR4_OSFXSR;
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
+	memcpy(exit_words, w, sizeof(exit_words)); /* the SSE words go where the message was */
+	struct vm_sse_regs *sse = (struct vm_sse_regs *)w;
+	CHECK_OK(sys_vcpu_read_sse(m.vcpu));
+	CHECK(sse->xmm[3][0] == a && sse->xmm[3][1] == 0);
+	CHECK(sse->xmm[15][0] == 0 && sse->xmm[15][1] == b);
+	CHECK(sse->mxcsr == MXCSR_GUEST);
+	sse->mxcsr = 1u << 16;
+	sse->xmm[3][0] = 0;
+	CHECK(sys_vcpu_write_sse(m.vcpu) == ERR_INVALID_ARG);
+	CHECK(sys_thread_read_regs(m.vcpu) == ERR_WRONG_TYPE); /* REGS_USER: threads only */
+	CHECK_OK(sys_vcpu_read_sse(m.vcpu));
+	CHECK(sse->xmm[3][0] == a && sse->mxcsr == MXCSR_GUEST);
+	sse->xmm[3][0] = ~a;
+	sse->xmm[3][1] = ~b;
+	sse->xmm[15][1] = a;
+	sse->mxcsr = 0x5f80; /* round up */
+	CHECK_OK(sys_vcpu_write_sse(m.vcpu));
+	struct vm_x87_regs *x87 = (struct vm_x87_regs *)w;
+	CHECK_OK(sys_vcpu_read_x87(m.vcpu));
+	CHECK(((x87->image[0] >> 11) & 7) == 0); /* MMX leaves TOP 0: ST2 is MM2 */
+	CHECK(x87->image[8] == b); /* (bits 79:64 are all ones on hardware, 0 under QEMU 7.2) */
+	CHECK((x87->image[3] & 0xffffffff) == 0x5f80); /* MXCSR, as just written */
+	x87->image[8] = ~b;
+	x87->image[3] = ~0ULL; /* MXCSR's bytes: ignored */
+	CHECK_OK(sys_vcpu_write_x87(m.vcpu));
+	memcpy(w, exit_words, sizeof(exit_words));
+	w[VMW_RIP] += 2;
+	CHECK_OK(vm_reply(VMG_RIP));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
+	uint64_t *data = (uint64_t *)(m.mem + DATA_GPA);
+	CHECK(data[1] == ~a && data[2] == ~b && data[3] == a && data[4] == ~b);
+	CHECK((uint32_t)(data[0] >> 32) == 0x5f80);
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
 }
@@ -1320,6 +1403,7 @@ static const struct test_case cases[] = {
 	{ "debug_registers_are_the_vcpus", debug_registers_are_the_vcpus },
 	{ "guest_xcr0_is_the_vcpus", guest_xcr0_is_the_vcpus },
 	{ "guest_cr8_reaches_the_vmm", guest_cr8_reaches_the_vmm },
+	{ "vmm_reaches_the_guests_sse_registers", vmm_reaches_the_guests_sse_registers },
 	{ "nmi_window_opens_after_the_handlers_iret", nmi_window_opens_after_the_handlers_iret },
 	{ "interrupt_window_open_at_entry_exits_first", interrupt_window_open_at_entry_exits_first },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
