@@ -2,7 +2,8 @@
  * CPU budgets (seL4-like: a budget and a period per task).
  *
  * The task being charged is the one whose thread the scheduler last chose
- * (`charged`, since `charged_since`).  It is charged whenever the
+ * (`charged`, since `charged_since`), on each CPU: a task whose threads
+ * run on several CPUs at once pays for each.  It is charged whenever the
  * scheduler chooses a thread of another task, and at every budget event:
  * the timer is set (budget_due) for the moment its budget runs out or its
  * period ends, whichever comes first, so a task is stopped at its budget's
@@ -19,15 +20,17 @@
  * event walks the throttled tasks (each one a task the root gave a
  * budget).
  */
+#include "bkl.h"
 #include "budget.h"
+#include "smp.h"
 #include "lapic.h"
 #include "thread.h"
 #include "x86.h"
 
 unsigned budgets_active;
-uint64_t budget_due = UINT64_MAX;
-static struct task *charged;
-static uint64_t charged_since;
+/* This CPU's (struct cpu): the task it charges, since when. */
+#define charged       (percpu->charged_task)
+#define charged_since (percpu->charged_from)
 static struct task *throttled_tasks;
 
 /* Starts the period that contains now, if b's has ended: nothing of it used yet. */
@@ -44,6 +47,9 @@ static void throttle(struct task *t)
 	sched_set_throttled(t, true);
 	t->budget.throttled_next = throttled_tasks;
 	throttled_tasks = t;
+	for (unsigned c = 0; c < n_cpus; c++)
+		if (cpus[c].charged_task == t)
+			cpu_kick(c); /* its thread there must stop now, not at that CPU's next event */
 }
 
 static void unthrottle(struct task *t)
@@ -144,6 +150,7 @@ void budget_task_gone(struct task *t)
 	if (t->budget.amount)
 		budgets_active--;
 	t->budget.amount = 0;
-	if (charged == t)
-		charged = 0;
+	for (unsigned c = 0; c < n_cpus; c++)
+		if (cpus[c].charged_task == t)
+			cpus[c].charged_task = 0; /* (its threads were taken off every CPU first: task.c) */
 }

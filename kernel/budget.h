@@ -10,11 +10,12 @@
 #include <stdint.h>
 
 #include "object.h"
+#include "percpu.h"
 
 /* Tasks with a budget now: while 0 nothing is accounted and the IPC fast path checks nothing. */
 extern unsigned budgets_active;
-/* The TSC of the next budget event (a budget used up, a period's end); UINT64_MAX for none. */
-extern uint64_t budget_due;
+/* This CPU's next budget event (a budget used up, a period's end); UINT64_MAX for none. */
+#define budget_due (percpu->budget_next)
 
 /* True if t's time is paid by a task whose budget is used up for this period. */
 static inline bool budget_throttled(const struct thread *t)

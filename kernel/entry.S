@@ -20,6 +20,14 @@
 
 #define MSR_GS_BASE_ASM 0xc0000101 /* MSR_GS_BASE (x86regs.h) */
 
+/*
+ * percpu.h: the origin of %gs-relative addresses, as a symbol of value 0.
+ * Defined here, in a file that makes no such access: where it is defined,
+ * the assembler would resolve a RIP-relative use against the section.
+ */
+	.globl percpu_origin
+	.set percpu_origin, 0
+
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
 		      (v) == 29 || (v) == 30)
@@ -80,6 +88,7 @@ trap_stubs:
 	popq	%rax
 .endm
 
+#define FRAME_RAX (8 * 14)	/* PUSH_GPRS pushed it first */
 #define FRAME_VECTOR (8 * 15)	/* after the 15 registers */
 #define FRAME_RIP (8 * 17)	/* 15 registers, vector, error code */
 #define FRAME_CS (8 * 18)
@@ -173,6 +182,21 @@ syscall_entry:
 	mov	%rsp, %rdi		/* &current->regs, for the fast path */
 	mov	%gs:CPU_STACK_TOP, %rsp
 	cld
+	/*
+	 * The big kernel lock, bkl_lock's steps inline (bkl.h): every
+	 * instruction here is one of the IPC fast path's.
+	 */
+	mov	%eax, %gs:CPU_BKL_REASON /* BKL_REASON_SYSCALL + the number */
+	mov	$1, %ecx
+	lock xadd %ecx, bkl(%rip)	/* ecx: our ticket */
+	cmp	bkl+4(%rip), %ecx	/* bkl.owner */
+	jne	3f
+4:	rdtsc
+	mov	%eax, %gs:CPU_BKL_SINCE
+	movb	$1, %gs:CPU_BKL_HELD
+	cmpq	$0, %gs:CPU_CURRENT
+	je	5f			/* another CPU took this thread while we waited */
+	mov	FRAME_RAX(%rdi), %rax	/* (rdtsc took it) */
 	cmp	$FASTPATH_SYS_CALL, %rax
 	jne	1f
 	call	fastpath_call		/* returns only if the general path is needed */
@@ -181,6 +205,15 @@ syscall_entry:
 	jne	2f
 	call	fastpath_reply_recv
 2:	call	syscall_dispatch
+	ud2
+3:	push	%rdi
+	push	%rdi			/* (twice: the call wants rsp 16-byte aligned) */
+	mov	%ecx, %edi
+	call	bkl_spin		/* running the cross calls asked of this CPU meanwhile */
+	pop	%rdi
+	pop	%rdi
+	jmp	4b
+5:	call	return_to_user		/* the syscall starts again when the thread next runs */
 	ud2
 
 /*

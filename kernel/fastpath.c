@@ -85,7 +85,7 @@ void fastpath_reply_recv(struct trap_frame *r)
 	if (c->type != OBJ_ENDPOINT || !(c->rights & RIGHT_R))
 		return;
 	struct endpoint *e = c->endpoint;
-	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) ||
+	if ((e->waiting.head && e->waiting.head->state == THREAD_SEND) || client->cpu != percpu->id ||
 	    sched_must_yield(client) || budget_fastpath_declines(self, client))
 		return;
 	/* Two ways on from here: an exit's reply is guest state, a call's a message. */

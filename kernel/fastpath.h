@@ -30,7 +30,8 @@ void fastpath_reply_recv(struct trap_frame *r);
 static inline __attribute__((always_inline)) struct thread *fastpath_receiver(struct endpoint *e)
 {
 	struct thread *r = e->waiting.head;
-	if (!r || r->state != THREAD_RECV || r->caller || sched_preempts(r->priority))
+	if (!r || r->state != THREAD_RECV || r->caller || r->cpu != percpu->id ||
+	    sched_preempts(r->priority))
 		return 0;
 	return r;
 }

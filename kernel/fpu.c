@@ -154,6 +154,17 @@ void fpu_thread_gone(struct thread *t)
 		fpu_owner = 0;
 }
 
+void fpu_release(struct thread *t)
+{
+	if (fpu_owner != t)
+		return;
+	if (fpu_live != t)
+		clear_ts();
+	save(t);
+	block(); /* TS set: whoever uses the registers next traps and loads its own */
+	fpu_owner = 0;
+}
+
 /* t's area holds its state: saved from the registers if t owns them (t a vCPU, so TS is set). */
 static void sync_area(struct thread *t)
 {
@@ -286,6 +297,14 @@ static uint64_t choose_xcr0(void)
 	drop_if_too_big(&xcr0, XF_AVX512, "AVX-512");
 	drop_if_too_big(&xcr0, XF_AVX, "AVX");
 	return xcr0;
+}
+
+void fpu_init_ap(void)
+{
+	write_cr0((read_cr0() | CR0_MP | CR0_NE) & ~CR0_EM);
+	if (fpu_xcr0)
+		xsetbv0(fpu_xcr0); /* (CR4's OSFXSR, OSXMMEXCPT and OSXSAVE came with the boot CPU's) */
+	set_ts();
 }
 
 void fpu_init(void)

@@ -25,10 +25,14 @@ extern uint64_t fpu_xcr0;
 
 /* Boot: enables what the CPU has (CR0, CR4, XCR0), sizes the area, logs the choice. */
 void fpu_init(void);
+/* The same on an application processor, with the boot CPU's choice of components. */
+void fpu_init_ap(void);
 /* A new thread (or one started afresh): the initial state, never an earlier owner's. */
 void fpu_thread_reset(struct thread *t);
 /* t is going away: it stops being the owner, and nothing is ever saved into it again. */
 void fpu_thread_gone(struct thread *t);
+/* If this CPU's registers hold t's state, it goes to t's area and they hold nobody's. */
+void fpu_release(struct thread *t);
 /* #NM from user mode: current gets its own state in the registers. */
 void fpu_trap(struct thread *t);
 /* Slow paths of fpu_switch. */

@@ -52,16 +52,22 @@ static void drop_owner(void)
 	percpu->fsgs_owner = 0;
 }
 
+void fsgs_release(struct thread *t)
+{
+	if (percpu->fsgs_owner != t)
+		return;
+	asm volatile("rdfsbase %0" : "=r"(t->fs_base));
+	t->gs_base = read_task_gs();
+	drop_owner();
+}
+
 void fsgs_switch_slow(struct thread *t)
 {
 	struct thread *owner = percpu->fsgs_owner;
 	if (owner == t)
 		return;
-	if (owner) {
-		asm volatile("rdfsbase %0" : "=r"(owner->fs_base));
-		owner->gs_base = read_task_gs();
-		drop_owner();
-	}
+	if (owner)
+		fsgs_release(owner);
 	if (!t->fsgs_self)
 		return;
 	write_cr4(read_cr4() | CR4_FSGSBASE);

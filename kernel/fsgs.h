@@ -44,6 +44,8 @@ void fsgs_switch_slow(struct thread *t);
 void fsgs_thread_reset(struct thread *t);
 /* t is going away: it stops being the owner, and nothing is ever saved into it again. */
 void fsgs_thread_gone(struct thread *t);
+/* If this CPU holds t's FS and GS bases, they go to t and the CPU holds nobody's. */
+void fsgs_release(struct thread *t);
 
 /*
  * The n bytes at an instruction are RDFSBASE, RDGSBASE, WRFSBASE or

@@ -123,8 +123,12 @@ static enum moat_status send_to(struct thread *s, struct endpoint *e, uint64_t b
 		}
 		s->ipc_grant = grant;
 		become_caller(s, r);
-		r->state = THREAD_RUNNABLE;
-		current = r; /* direct switch: s (the current thread) now waits */
+		if (r->cpu == percpu->id) {
+			r->state = THREAD_RUNNABLE;
+			current = r; /* direct switch: s (the current thread) now waits */
+		} else {
+			sched_make_runnable(r); /* on its own CPU */
+		}
 		return STATUS_BLOCKED;
 	}
 	if (nonblock)
@@ -323,6 +327,7 @@ void notification_expire(uint64_t now)
 	while ((t = timeout_pop_expired(&timeouts, now))) {
 		if (t->vcpu) { /* a vCPU's exit deadline (it makes no timed waits) */
 			vcpu_deadline_reached(t);
+			thread_kick(t); /* (this CPU's timer may have been set for it) */
 			continue;
 		}
 		t->regs.rdi = 0; /* no bits */

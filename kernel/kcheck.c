@@ -23,6 +23,7 @@
 #include "log.h"
 #include "memory.h"
 #include "task.h"
+#include "smp.h"
 #include "thread.h"
 #include "timeout.h"
 
@@ -113,7 +114,7 @@ static void check_thread(const struct thread *t)
 {
 	switch (t->state) {
 	case THREAD_RUNNABLE:
-		if (t == current)
+		if (thread_running(t))
 			break;
 		if (!budget_throttled(t) && !t->q_next)
 			fail("runnable thread on no run queue", t);
@@ -135,10 +136,28 @@ static void check_thread(const struct thread *t)
 	}
 	if (t->caller && t->caller->state != THREAD_REPLY)
 		fail("reply right held for a thread not waiting for a reply", t);
+	if (thread_running(t) && t->state != THREAD_RUNNABLE && t != current)
+		fail("a thread running on another CPU is not runnable", t);
 	if (t == current && t->state != THREAD_RUNNABLE)
 		fail("the running thread is not runnable", t);
+	if (t->cpu >= n_cpus || !cpus[t->cpu].scheduling)
+		fail("thread's CPU runs no threads", t);
 	if (t->timed && t->state != THREAD_WAIT && !t->vcpu) /* (a vCPU: its exit deadline) */
 		fail("thread on the timeout list is not waiting", t);
+}
+
+/*
+ * True if some CPU that runs threads has its timer due by `by` (and, for
+ * a budget event, its next budget event too: the timer handler expires
+ * budgets only then).
+ */
+static bool some_timer_by(uint64_t by, bool budget_event)
+{
+	for (unsigned c = 0; c < n_cpus; c++)
+		if (cpus[c].scheduling && cpus[c].timer_due <= by &&
+		    (!budget_event || cpus[c].budget_next <= by))
+			return true;
+	return false;
 }
 
 /*
@@ -164,8 +183,8 @@ static void check_timeouts(void)
 		fail("timeout list length differs from the threads in a timed wait", 0);
 	if (timeout_first(&timeouts) != (timeouts.head ? timeouts.head->deadline : UINT64_MAX))
 		fail("timeout list's first deadline is not its head's", 0);
-	if (timeouts.head && timer_due > timeouts.head->deadline)
-		fail("the timer is set to fire after the first deadline", 0);
+	if (timeouts.head && !some_timer_by(timeouts.head->deadline, false))
+		fail("no CPU's timer is set to fire by the first deadline", 0);
 }
 
 /*
@@ -190,8 +209,8 @@ static void check_budgets(void)
 			fail("budget above its period", t);
 		if (!b->throttled && b->used >= b->amount)
 			fail("task with its budget used up not throttled", t);
-		if (b->throttled && (timer_due > b->period_end || budget_due > b->period_end))
-			fail("the timer is set to fire after a throttled task's period ends", t);
+		if (b->throttled && !some_timer_by(b->period_end, true))
+			fail("no CPU's timer is set to fire by a throttled task's period end", t);
 	}
 	if (budgeted != budgets_active)
 		fail("count of budgeted tasks wrong", 0);

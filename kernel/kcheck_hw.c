@@ -22,6 +22,7 @@
  *   - every vCPU that can still enter its guest has an EPTP (VMX) or nCR3
  *     (SVM) naming the root of the live gpa_space it holds.
  */
+#include "smp.h"
 #include "cap.h"
 #include "fpu.h"
 #include "fsgs.h"
@@ -59,12 +60,13 @@ static const char *const check_names[HW_CHECKS] = {
 #define RFLAGS_BAD (RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC)
 #define CR0_CD_NW  (CR0_CD | CR0_NW)
 
-/* The state boot set up. */
+/* The state boot set up, on each CPU (its own GDT, TSC_AUX and, on the boot CPU alone, VMXE). */
 static struct {
 	struct desc_ptr gdtr, idtr;
 	uint64_t cr0, cr4, efer;
 	uint64_t msr_values[10];
-} boot;
+} boot_state[MAX_CPUS];
+#define boot (boot_state[percpu->id])
 
 static const uint32_t msrs[10] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_SYSENTER_CS, MSR_SYSENTER_ESP,
@@ -159,7 +161,9 @@ static void check_msrs(void)
 {
 	for (unsigned i = 0; i < msr_count; i++)
 		expect(msr_check(i), rdmsr(msrs[i]), boot.msr_values[i]);
-	expect(HW_CONTROL_REGS, read_cr0() & ~CR0_CD_NW, boot.cr0 & ~CR0_CD_NW);
+	/* TS is clear exactly while a thread's FPU state is live in the registers (fpu.h) */
+	expect(HW_CONTROL_REGS, read_cr0() & ~(CR0_CD_NW | CR0_TS), boot.cr0 & ~(CR0_CD_NW | CR0_TS));
+	expect(HW_CONTROL_REGS, read_cr0() & CR0_TS, fpu_live ? 0 : CR0_TS);
 	expect(HW_CACHE_CONTROL, read_cr0() & CR0_CD_NW, boot.cr0 & CR0_CD_NW);
 	expect(HW_CONTROL_REGS, read_cr4() & ~CR4_FSGSBASE, boot.cr4); /* its own check below */
 	expect(HW_CONTROL_REGS, rdmsr(MSR_EFER), boot.efer);

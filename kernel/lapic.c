@@ -51,9 +51,10 @@
 
 volatile uint64_t timer_ticks;
 uint64_t lapic_timer_rate, tsc_rate;
-uint64_t timer_due;            /* the TSC at which the one-shot is set to fire */
-static uint64_t tick_due;      /* the TSC of the scheduler's next tick */
 static uint64_t tick_tsc;      /* TSC counts between two ticks */
+/* Each CPU's one-shot and tick are its own (struct cpu): every CPU ticks for its own threads. */
+#define timer_due (percpu->timer_due)
+#define tick_due  (percpu->tick_due)
 static volatile uint32_t *lapic;
 
 static uint32_t lapic_read(unsigned reg)
@@ -144,6 +145,33 @@ static void timer_interrupt(struct trap_frame *f)
 	lapic_eoi();
 }
 
+/*
+ * An IPI (bkl.h) has done its work by arriving: the CPU entered the
+ * kernel, where it runs a cross call while it waits for the lock and
+ * looks at its run queue before it leaves.
+ */
+static void ipi_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	lapic_eoi();
+}
+
+/* This CPU's timer: one-shot, its first tick a tick from now. */
+static void timer_start(void)
+{
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
+	budget_due = UINT64_MAX;
+	uint64_t now = rdtsc();
+	tick_due = now + tick_tsc;
+	timer_program(now);
+}
+
+void lapic_ap_timer_start(void)
+{
+	timer_start();
+}
+
 void lapic_init(void)
 {
 	pic_init();
@@ -163,13 +191,11 @@ void lapic_init(void)
 			 lapic_timer_rate, tsc_rate);
 	}
 	trap_set_handler(VEC_TIMER, timer_interrupt);
-	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
+	trap_set_handler(VEC_IPI_KICK, ipi_interrupt);
+	trap_set_handler(VEC_IPI_CALL, ipi_interrupt);
 	tick_tsc = tsc_rate / TIMER_HZ;
 	slice_tsc = tick_tsc * TIMESLICE_TICKS;
-	uint64_t now = rdtsc();
-	tick_due = now + tick_tsc;
-	timer_program(now);
+	timer_start();
 	log_info("lapic: timer %lu counts/s (div 16), TSC %lu kHz, ticking at %d Hz, one-shot "
 		 "for deadlines (TSC-deadline mode %s)", lapic_timer_rate, tsc_rate / 1000,
 		 TIMER_HZ, cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE ? "present" : "absent");
@@ -212,6 +238,12 @@ volatile uint32_t *lapic_aim_ipi_at_self(void)
 {
 	lapic_write(LAPIC_ICR_HIGH, lapic_id() << 24);
 	return &lapic[LAPIC_ICR_LOW / 4];
+}
+
+void lapic_send_ipi(uint32_t dest, unsigned vector)
+{
+	lapic_write(LAPIC_ICR_HIGH, dest << 24);
+	lapic_write(LAPIC_ICR_LOW, vector); /* fixed delivery, physical destination */
 }
 
 bool lapic_send_init(uint32_t dest)

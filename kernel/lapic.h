@@ -10,7 +10,6 @@
 extern volatile uint64_t timer_ticks;
 extern uint64_t lapic_timer_rate; /* timer counts per second at divide-by-16 */
 extern uint64_t tsc_rate;         /* TSC counts per second */
-extern uint64_t timer_due;        /* the TSC at which the timer next fires (kcheck.c reads it) */
 
 /* Masks the 8259s, enables the LAPIC, calibrates its timer against the PIT, starts ticking. */
 void lapic_init(void);
@@ -42,5 +41,9 @@ bool lapic_send_startup(uint32_t dest, uint64_t page);
 volatile uint32_t *lapic_aim_ipi_at_self(void);
 /* An application processor's own local APIC: enabled, every interrupt source masked. */
 void lapic_ap_init(void);
+/* An AP starts scheduling: its timer ticks like the boot CPU's. */
+void lapic_ap_timer_start(void);
+/* Sends the fixed interrupt `vector` to the xAPIC ID dest (IPIs of bkl.h; not waiting for it). */
+void lapic_send_ipi(uint32_t dest, unsigned vector);
 
 #endif

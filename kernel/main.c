@@ -1,4 +1,5 @@
 /* The kernel's entry from boot.S: bring the machine up step by step. */
+#include "bkl.h"
 #include "boot.h"
 #include "entry.h"
 #include "fpu.h"
@@ -63,6 +64,12 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 {
 	serial_init();
 	gdt_init();
+	/*
+	 * The boot CPU holds the big kernel lock from here until it first
+	 * leaves for user mode: an AP that starts scheduling waits for it.
+	 */
+	bkl_lock_for(BKL_REASON_IDLE);
+	cpus[0].scheduling = true;
 	idt_init();
 	kprintf("\nMoat microkernel booting\n");
 
@@ -82,7 +89,8 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	vmx_probe();
 	vmx_init();
 	svm_init(); /* only if VMX is not in use */
-	smp_init(); /* the other processors start and park */
+	smp_aps_schedule = !kernel_options.test_suite[0]; /* the kernel's tests want them parked */
+	smp_init(); /* the other processors start, and run threads or park */
 	irq_init(); /* after smp_init, which reads the MADT's I/O APICs */
 	kcheck_boot(); /* the hardware state the checker expects from now on */
 
@@ -90,8 +98,10 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 		ktest_main(kernel_options.test_suite); /* does not return */
 
 	irq_disable();
-	if (root_task_create())
+	if (root_task_create()) {
+		percpu->bkl_since = (uint32_t)rdtsc(); /* the boot is no hold anyone waited for: not counted */
 		return_to_user();
+	}
 	log_error("boot: nothing to run; idle");
 	for (;;)
 		halt();

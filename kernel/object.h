@@ -168,6 +168,7 @@ struct thread {
 	enum thread_state state;
 	uint8_t priority;
 	uint8_t timeslice;
+	uint8_t cpu;                   /* the one CPU it runs on (thread_set_cpu), 0 at first */
 	uint64_t slice_end;          /* TSC at which the slice the scheduler gave it is used up */
 	enum pending_msg pending;      /* the message sent and not yet answered */
 	bool ipc_grant;                /* THREAD_SEND: the cap used allows capability transfer */

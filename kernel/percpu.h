@@ -11,8 +11,8 @@
  * NMI, #DF and #MC can arrive in ring 0 with either value, so their entry
  * (trap_paranoid) takes the CPU's pointer from the top of its IST stack.
  *
- * entry.S reads the first fields by the CPU_* offsets below; smp.c checks
- * them against the struct.
+ * entry.S reads the first fields by the CPU_* offsets below; a static assertion checks
+ * them against the struct (below it).
  */
 #ifndef KERNEL_PERCPU_H
 #define KERNEL_PERCPU_H
@@ -23,10 +23,14 @@
 #define CPU_CURRENT   (CPU_TSS_BYTES + 8)
 #define CPU_STACK_TOP (CPU_TSS_BYTES + 16)
 #define CPU_USER_RSP  (CPU_TSS_BYTES + 24)
+#define CPU_BKL_SINCE  (CPU_TSS_BYTES + 32)
+#define CPU_BKL_REASON (CPU_TSS_BYTES + 36)
+#define CPU_BKL_HELD   (CPU_TSS_BYTES + 40)
 #define IST_CPU_SLOT  16 /* the top 16 bytes of each IST stack hold its CPU's struct cpu * */
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gdt.h"
@@ -37,7 +41,7 @@ struct task;
 enum cpu_state {
 	CPU_STOPPED,   /* never started: cpus=N leaves it out */
 	CPU_STARTING,  /* IPIs sent, not online yet */
-	CPU_ONLINE,    /* running the kernel (the boot CPU) or parked (an AP) */
+	CPU_ONLINE,    /* running the kernel (the boot CPU) or parked or scheduling (an AP) */
 	CPU_NO_ANSWER, /* did not come online in time: sent INIT again and left out */
 	CPU_LEFT_OUT,  /* cannot be started (its ID needs x2APIC, or no memory for its tables) */
 };
@@ -56,12 +60,21 @@ struct cpu {
 	struct thread *current;    /* CPU_CURRENT: the running thread (or none) */
 	uint64_t stack_top;        /* CPU_STACK_TOP: its one kernel stack (KSTACK_SIZE) */
 	uint64_t user_rsp;         /* CPU_USER_RSP: syscall_entry's place for the caller's rsp */
+	uint32_t bkl_since;        /* CPU_BKL_SINCE: the TSC's low half when it took the big kernel lock */
+	uint32_t bkl_reason;       /* CPU_BKL_REASON: what for (bkl.h, BKL_REASON_*) */
+	bool bkl_held;             /* CPU_BKL_HELD: it holds the lock */
 	struct task *active_task;  /* whose page tables CR3 holds (task.h) */
 	struct task *active_ports; /* whose I/O bitmap the TSS holds */
 	bool tss_limit_short;      /* a VM exit cut TR's limit (gdt.h) */
 	struct thread *fpu_owner;  /* whose extended state the registers hold (fpu.h) */
 	struct thread *fpu_live;   /* the thread CR0.TS is clear for */
 	struct thread *fsgs_owner; /* whose FS and GS bases FS_BASE and KERNEL_GS_BASE hold (fsgs.h) */
+	int runq_top;              /* the highest priority queued on its run queue, or -1 (thread.h) */
+	uint64_t tick_due;         /* the TSC of its scheduler's next tick (lapic.c) */
+	uint64_t timer_due;        /* the TSC at which its one-shot timer fires */
+	struct task *charged_task; /* the task its time is charged to (budget.c), since: */
+	uint64_t charged_from;
+	uint64_t budget_next;      /* its next budget event (budget.h: budget_due) */
 
 	unsigned id;
 	uint32_t apic_id;          /* from the firmware's table */
@@ -74,7 +87,17 @@ struct cpu {
 	uint64_t gs_base_seen;     /* GS base and KERNEL_GS_BASE after cpu_set_self */
 	uint64_t kernel_gs_base_seen;
 	volatile uint64_t wakeups; /* times a parked AP left HLT (only NMI, SMI or INIT could) */
+	volatile bool scheduling;  /* it runs threads: it left its park (smp_start_scheduling) */
 };
+
+_Static_assert(offsetof(struct cpu, tss.tss.rsp[0]) == CPU_TSS_RSP0 &&
+	       sizeof(struct tss_area) == CPU_TSS_BYTES && offsetof(struct cpu, self) == CPU_SELF &&
+	       offsetof(struct cpu, current) == CPU_CURRENT &&
+	       offsetof(struct cpu, stack_top) == CPU_STACK_TOP &&
+	       offsetof(struct cpu, user_rsp) == CPU_USER_RSP &&
+	       offsetof(struct cpu, bkl_since) == CPU_BKL_SINCE &&
+	       offsetof(struct cpu, bkl_reason) == CPU_BKL_REASON &&
+	       offsetof(struct cpu, bkl_held) == CPU_BKL_HELD, "entry.S reads struct cpu by offset");
 
 /*
  * The running CPU's struct cpu, seen through GS: `percpu->field` is one
@@ -90,6 +113,17 @@ struct cpu {
  */
 extern char percpu_origin[];
 #define percpu ((__seg_gs struct cpu *)(uintptr_t)percpu_origin)
+
+/*
+ * Another CPU's running state.  The running CPU's has short names
+ * (current, fpu_owner, active_task, active_ports: macros for percpu->...),
+ * which would also replace the field names in c->current; these read
+ * another's.  (Defined here, before those macros exist.)
+ */
+static inline struct thread *cpu_current(const struct cpu *c) { return c->current; }
+static inline struct thread *cpu_fpu_owner(const struct cpu *c) { return c->fpu_owner; }
+static inline struct task *cpu_active_task(const struct cpu *c) { return c->active_task; }
+static inline struct task *cpu_active_ports(const struct cpu *c) { return c->active_ports; }
 
 /* The running CPU's struct cpu as an ordinary pointer. */
 static inline struct cpu *this_cpu(void)

@@ -11,13 +11,18 @@
  */
 #include <stddef.h>
 
+#include "bkl.h"
 #include "boot.h"
 #include "entry.h"
+#include "fpu.h"
+#include "kcheck.h"
 #include "lapic.h"
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
 #include "smp.h"
+#include "syscall.h"
+#include "thread.h"
 #include "x86.h"
 
 #define AP_WAIT_MS  200
@@ -32,13 +37,7 @@
 		     CR4_UMIP | CR4_OSXSAVE | CR4_SMEP | CR4_SMAP)
 
 struct cpu cpus[MAX_CPUS];
-/* percpu.h: the origin of %gs-relative addresses, as a symbol. */
-asm(".globl percpu_origin\n.set percpu_origin, 0");
-_Static_assert(offsetof(struct cpu, tss.tss.rsp[0]) == CPU_TSS_RSP0 &&
-	       sizeof(struct tss_area) == CPU_TSS_BYTES && offsetof(struct cpu, self) == CPU_SELF &&
-	       offsetof(struct cpu, current) == CPU_CURRENT &&
-	       offsetof(struct cpu, stack_top) == CPU_STACK_TOP &&
-	       offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "entry.S reads struct cpu by offset");
+bool smp_aps_schedule;
 unsigned n_cpus, cpus_online;
 struct fw_irqs madt_irqs;
 bool madt_found;
@@ -270,6 +269,7 @@ void smp_init(void)
 void cpu_set_self(struct cpu *c)
 {
 	c->self = c;
+	sched_cpu_init(c);
 	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0); /* and FS base 0: no task's bases yet (fsgs.h) */
 	wrmsr(MSR_FS_BASE, 0);
@@ -281,6 +281,25 @@ void cpu_set_self(struct cpu *c)
  * APIC; then it says what it sees, goes online and parks.  It writes only
  * its own struct cpu.
  */
+/*
+ * The AP becomes a CPU like the boot CPU: the same syscall entry, FPU
+ * set-up and timer tick, and its own expected hardware state for the
+ * invariant checker.  Then it waits for the big kernel lock (the boot CPU
+ * holds it until it first leaves for user mode) and runs threads: those
+ * whose affinity names it (thread_set_cpu), idle in HLT until then.
+ */
+static void __attribute__((noreturn)) ap_schedule(struct cpu *c)
+{
+	syscall_init();
+	fpu_init_ap();
+	lapic_ap_timer_start();
+	kcheck_boot();
+	bkl_lock_for(BKL_REASON_IDLE);
+	c->scheduling = true;
+	log_info("smp: cpu %u runs threads", c->id);
+	return_to_user();
+}
+
 void ap_main(struct cpu *c)
 {
 	gdt_load(&c->gdtr);
@@ -292,6 +311,8 @@ void ap_main(struct cpu *c)
 	c->gs_base_seen = rdmsr(MSR_GS_BASE);
 	c->kernel_gs_base_seen = rdmsr(MSR_KERNEL_GS_BASE);
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	if (smp_aps_schedule)
+		ap_schedule(c);
 	for (;;) {
 		irq_disable();
 		halt();

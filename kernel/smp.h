@@ -37,7 +37,12 @@ struct ap_boot {
 	struct cpu *cpu;
 };
 
-/* Lists the processors and starts every AP (up to cpus=N); logs each. */
+/*
+ * Lists the processors and starts every AP (up to cpus=N); logs each.
+ * With smp_aps_schedule each AP then runs threads (docs/smp.md); without
+ * (the kernel's own test suites) it parks.
+ */
+extern bool smp_aps_schedule;
 void smp_init(void);
 
 #endif

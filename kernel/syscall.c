@@ -28,6 +28,7 @@
 #include "mem.h"
 #include "memory.h"
 #include "panic.h"
+#include "smp.h"
 #include "syscall.h"
 #include "task.h"
 #include "thread.h"
@@ -36,14 +37,6 @@
 #include "x86.h"
 
 #define SELF (current->task)
-
-/*
- * STATUS_RESTART puts the caller's rip back on its syscall instruction,
- * with rax still the syscall number: it makes the same call when it next
- * runs, and the handler looks everything up afresh and goes on where it
- * stopped.
- */
-#define SYSCALL_INSN_BYTES 2
 
 /*
  * A refused call.  At debug level (loglevel=debug; off by default) the log
@@ -428,6 +421,19 @@ static enum moat_status sys_thread_set_priority(struct trap_frame *r)
 	return OK;
 }
 
+/* SYS_THREAD_SET_CPU (thread, cpu): a thread or a vCPU */
+static enum moat_status sys_thread_set_cpu(struct trap_frame *r)
+{
+	const uint64_t thread_slot = r->rdi, cpu = r->rsi;
+	struct thread *th;
+	CHECK(schedulable_arg(thread_slot, &th), "thread");
+	REFUSE_IF(cpu >= n_cpus || !cpus[cpu].scheduling, ERR_INVALID_ARG,
+		  "cpu (not one that runs threads)");
+	REFUSE_IF(th->vcpu && cpu != 0, ERR_UNSUPPORTED, "cpu (a vCPU runs on CPU 0 for now)");
+	thread_set_cpu(th, cpu);
+	return OK;
+}
+
 _Static_assert(sizeof(struct vm_sse_regs) <= sizeof(((struct utcb *)0)->mr), "SSE state fits the utcb");
 _Static_assert(sizeof(struct vm_x87_regs) <= sizeof(((struct utcb *)0)->mr), "x87 state fits too");
 
@@ -462,6 +468,7 @@ static enum moat_status vcpu_fpu_regs(struct trap_frame *r, uint64_t set, bool w
 	struct vm_x87_regs x87;
 	CHECK(vcpu_at_rest(vcpu_slot, &v), "vcpu (runnable, or not a vcpu)");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	thread_unload(v->thread); /* its FPU state may still be in its CPU's registers */
 	if (set == REGS_X87 && write) {
 		memcpy(&x87, u->mr, sizeof(x87));
 		fpu_x87_write(v->thread, &x87);
@@ -490,6 +497,7 @@ static enum moat_status sys_thread_read_regs(struct trap_frame *r)
 	REFUSE_IF(set != REGS_USER, ERR_INVALID_ARG, "set");
 	CHECK(thread_arg(thread_slot, &th), "thread");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
+	thread_unload(th); /* running on another CPU: its registers are saved first */
 	struct user_regs regs;
 	thread_read_regs(th, &regs);
 	memcpy(u->mr, &regs, sizeof(regs));
@@ -511,6 +519,7 @@ static enum moat_status sys_thread_write_regs(struct trap_frame *r)
 	struct user_regs regs;
 	memcpy(&regs, u->mr, sizeof(regs));
 	REFUSE_IF(regs.rip >= USER_TOP, ERR_BAD_ADDRESS, "rip");
+	thread_unload(th); /* running on another CPU: it stops there before they change */
 	thread_write_regs(th, &regs);
 	return OK;
 }
@@ -611,6 +620,7 @@ static enum moat_status sys_vcpu_recall(struct trap_frame *r)
 	struct vcpu *v;
 	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
 	v->entry_work |= VCPU_ENTRY_RECALL; /* taken before its next VM entry */
+	thread_kick(v->thread);
 	return OK;
 }
 
@@ -698,6 +708,7 @@ static enum moat_status sys_debug_exit(struct trap_frame *r)
 {
 	const uint64_t console_slot = r->rdi, status = r->rsi;
 	CHECK(console_arg(console_slot, RIGHT_W), "console");
+	bkl_report();
 	machine_exit(status ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
 }
 
@@ -752,6 +763,7 @@ static syscall_handler *const syscalls[SYS_COUNT] = {
 	[SYS_VCPU_WRITE_STATE] = sys_vcpu_write_state,
 	[SYS_VCPU_RUN] = sys_vcpu_run,
 	[SYS_VCPU_RECALL] = sys_vcpu_recall,
+	[SYS_THREAD_SET_CPU] = sys_thread_set_cpu,
 	[SYS_CONSOLE_TAKE] = sys_console_take,
 	[SYS_CONSOLE_READ] = sys_console_read,
 	[SYS_WAIT_UNTIL] = sys_wait_until,
@@ -765,6 +777,12 @@ void syscall_dispatch(void)
 	const uint64_t nr = r->rax;
 	syscall_handler *handler = nr < SYS_COUNT ? syscalls[nr] : 0;
 	enum moat_status st = handler ? handler(r) : refused(__func__, "number", ERR_INVALID_SYSCALL);
+	/*
+	 * STATUS_RESTART puts the caller's rip back on its syscall
+	 * instruction, with rax still the syscall number: it makes the same
+	 * call when it next runs, and the handler looks everything up afresh
+	 * and goes on where it stopped.
+	 */
 	if (st == STATUS_RESTART)
 		r->rip -= SYSCALL_INSN_BYTES; /* a syscall_entry frame: sysret goes back to the syscall */
 	else if (st != STATUS_BLOCKED)
@@ -789,5 +807,5 @@ void syscall_init(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/* What RDTSCP gives a task: the CPU's number.  A guest's own never shows (vcpu_*.c). */
 	if (cpu_has_rdtscp())
-		wrmsr(MSR_TSC_AUX, 0);
+		wrmsr(MSR_TSC_AUX, percpu->id);
 }

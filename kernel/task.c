@@ -11,6 +11,7 @@
  *   pages 4-11 capability space (CSPACE_SLOTS x 64 bytes)
  *   the rest   the quota of pages for the task's page tables
  */
+#include "bkl.h"
 #include "budget.h"
 #include "cap.h"
 #include "frame.h"
@@ -19,6 +20,7 @@
 #include "mem.h"
 #include "memory.h"
 #include "pagetable.h"
+#include "smp.h"
 #include "task.h"
 #include "thread.h"
 #include "x86.h"
@@ -78,11 +80,46 @@ static void flush_user_page(struct task *t, user_addr va)
 		asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+/*
+ * A cross call (bkl.h) on a CPU that may hold t's tables or I/O bitmap:
+ * it lets go of both, so that its TLB keeps nothing of t's (the CR3 write
+ * flushes it: no user page is global) and its next entry into t loads
+ * both afresh.  (A task's own threads go on: task_activate reloads.)
+ */
+static void forget_task_here(void *arg)
+{
+	struct task *t = arg;
+	if (active_task == t || (read_cr3() & PTE_ADDR) == t->pml4) {
+		write_cr3(paging_kernel_pml4());
+		active_task = 0;
+	}
+	if (active_ports == t)
+		active_ports = 0;
+}
+
+/*
+ * The TLB shootdown: every other CPU that holds t's tables or bitmap
+ * forgets them, and the caller waits until each has (docs/smp.md).
+ * Other CPUs are asked only if they hold t: a CPU that switched CR3 since
+ * it last ran t has flushed its entries already.
+ */
+static void forget_task_elsewhere(struct task *t)
+{
+	for (unsigned c = 0; c < n_cpus; c++)
+		if (c != percpu->id && (cpu_active_task(&cpus[c]) == t || cpu_active_ports(&cpus[c]) == t))
+			cpu_call(c, forget_task_here, t);
+}
+
 void task_unmap_leaves(struct task *t, user_addr va, uint64_t n, int level)
 {
+	bool unmapped = false;
 	for (uint64_t i = 0; i < n; i++, va += pt_level_bytes(level))
-		if (pt_unmap_leaf(t->pml4, va, level, &user_format))
+		if (pt_unmap_leaf(t->pml4, va, level, &user_format)) {
 			flush_user_page(t, va); /* INVLPG drops a large page's whole translation */
+			unmapped = true;
+		}
+	if (unmapped)
+		forget_task_elsewhere(t);
 }
 
 int copy_from_user(struct task *t, void *dst, user_addr ua, uint64_t len)
@@ -111,6 +148,7 @@ void task_ports_changed(struct task *t)
 		active_ports = 0; /* reload on the next entry */
 	if (active_task == t)
 		active_task = 0; /* and re-enable or disable it */
+	forget_task_elsewhere(t); /* the same on each CPU that may run t now */
 }
 
 void task_load_ports(struct task *t)
@@ -131,9 +169,8 @@ void task_destroy(struct task *t)
 	}
 	budget_task_gone(t);
 	frame_forget_mappings(&t->mappings); /* the page tables go with t */
-	if ((read_cr3() & PTE_ADDR) == t->pml4)
-		write_cr3(paging_kernel_pml4());
-	task_ports_changed(t); /* nothing of t may stay loaded */
+	forget_task_here(t); /* nothing of t may stay loaded, here or elsewhere */
+	forget_task_elsewhere(t);
 	struct task **pp = &all_tasks;
 	while (*pp != t)
 		pp = &(*pp)->all_next;

@@ -11,7 +11,15 @@
  * task) is runnable but on no run queue until the task's next period; if
  * the task may run in the background, it waits on one more queue
  * (`background`) that runs only when every run queue is empty.
+ *
+ * Each CPU has its own run queues, and a thread runs only on its own CPU
+ * (t->cpu, its affinity: thread_set_cpu moves it, as seL4 and NOVA do; no
+ * thread wanders by itself).  A thread woken for another CPU goes on that
+ * CPU's queue, and an IPI makes that CPU look if the thread should run
+ * now (cpu_kick).  Only a CPU's own thread is ever current there, so
+ * "t runs" is cpus[t->cpu].current == t (thread_running).
  */
+#include "bkl.h"
 #include "budget.h"
 #include "cap.h"
 #include "fpu.h"
@@ -20,6 +28,7 @@
 #include "log.h"
 #include "mem.h"
 #include "memory.h"
+#include "smp.h"
 #include "task.h"
 #include "thread.h"
 #include "vcpu.h"
@@ -27,11 +36,14 @@
 
 struct thread *all_threads;
 
-static struct thread *runq[PRIORITY_MAX + 1];
-static uint64_t runq_bitmap[4];
-static uint64_t runq_words; /* bit w set: runq_bitmap[w] is not zero */
-int runq_top = -1; /* the highest priority with a queued thread, kept for sched_preempts() */
-static struct thread *background; /* threads of throttled tasks that may run in the background */
+/* One CPU's run queues; its highest queued priority is cpus[].runq_top, for sched_preempts(). */
+struct runqueue {
+	struct thread *queue[PRIORITY_MAX + 1];
+	uint64_t bitmap[4];
+	uint64_t words; /* bit w set: bitmap[w] is not zero */
+	struct thread *background; /* threads of throttled tasks that may run in the background */
+};
+static struct runqueue runqueues[MAX_CPUS];
 
 /* Appends t to the circular list *head. */
 static void ring_append(struct thread **head, struct thread *t)
@@ -63,13 +75,18 @@ static bool ring_remove(struct thread **head, struct thread *t)
 	return last;
 }
 
-/* The highest priority with a runnable thread waiting, or -1. */
-static int sched_highest_priority(void)
+/* The highest priority with a runnable thread waiting on q, or -1. */
+static int highest_priority(const struct runqueue *q)
 {
-	if (!runq_words)
+	if (!q->words)
 		return -1;
-	int w = 63 - __builtin_clzll(runq_words);
-	return w * 64 + 63 - __builtin_clzll(runq_bitmap[w]);
+	int w = 63 - __builtin_clzll(q->words);
+	return w * 64 + 63 - __builtin_clzll(q->bitmap[w]);
+}
+
+void sched_cpu_init(struct cpu *c)
+{
+	c->runq_top = -1;
 }
 
 struct thread *thread_create(phys_addr phys)
@@ -80,6 +97,7 @@ struct thread *thread_create(phys_addr phys)
 	t->regs.rflags = RFLAGS_IF | 2;
 	static uint32_t next_id;
 	t->id = ++next_id;
+	t->cpu = current ? current->cpu : 0; /* on its maker's CPU (a vCPU: see vcpu_create) */
 	t->state = THREAD_INACTIVE;
 	fpu_thread_reset(t);
 	fsgs_thread_reset(t);
@@ -88,11 +106,23 @@ struct thread *thread_create(phys_addr phys)
 	return t;
 }
 
+/*
+ * Another CPU's thread t was queued there: that CPU must look now if it
+ * idles or runs a lower priority (else its next tick or switch will do).
+ */
+static void wake_remote(const struct thread *t)
+{
+	const struct thread *running = cpu_current(&cpus[t->cpu]);
+	if (!running || running->priority < t->priority || budget_throttled(running))
+		cpu_kick(t->cpu);
+}
+
 void sched_make_runnable(struct thread *t)
 {
 	t->state = THREAD_RUNNABLE;
-	if (t == current)
+	if (thread_running(t))
 		return;
+	struct runqueue *q = &runqueues[t->cpu];
 	/*
 	 * t keeps what is left of its slice: a thread that blocks often (a
 	 * vCPU exiting to its VMM) must not get a fresh one on every wake-up,
@@ -100,37 +130,40 @@ void sched_make_runnable(struct thread *t)
 	 */
 	if (__builtin_expect(budget_throttled(t), 0)) {
 		if (t->sched_task->budget.background)
-			ring_append(&background, t);
+			ring_append(&q->background, t);
 		else
 			t->q_next = t->q_prev = 0; /* waits for its task's next period */
 		return;
 	}
 	unsigned p = t->priority;
-	if (!runq[p]) {
-		runq_bitmap[p / 64] |= 1ULL << (p % 64);
-		runq_words |= 1ULL << (p / 64);
-		if ((int)p > runq_top)
-			runq_top = p;
+	if (!q->queue[p]) {
+		q->bitmap[p / 64] |= 1ULL << (p % 64);
+		q->words |= 1ULL << (p / 64);
+		if ((int)p > cpus[t->cpu].runq_top)
+			cpus[t->cpu].runq_top = p;
 	}
-	ring_append(&runq[p], t); /* at the tail */
+	ring_append(&q->queue[p], t); /* at the tail */
+	if (__builtin_expect(t->cpu != percpu->id, 0))
+		wake_remote(t);
 }
 
-/* Takes a runnable thread off its run queue (not the running one: it is on none). */
+/* Takes a runnable thread off its run queue (not a running one: it is on none). */
 void sched_remove(struct thread *t)
 {
-	if (t->state != THREAD_RUNNABLE || t == current)
+	if (t->state != THREAD_RUNNABLE || thread_running(t))
 		return;
+	struct runqueue *q = &runqueues[t->cpu];
 	if (__builtin_expect(budget_throttled(t), 0)) {
 		if (t->q_next)
-			ring_remove(&background, t);
+			ring_remove(&q->background, t);
 		return;
 	}
 	unsigned p = t->priority;
-	if (ring_remove(&runq[p], t)) {
-		runq_bitmap[p / 64] &= ~(1ULL << (p % 64));
-		if (!runq_bitmap[p / 64])
-			runq_words &= ~(1ULL << (p / 64));
-		runq_top = sched_highest_priority();
+	if (ring_remove(&q->queue[p], t)) {
+		q->bitmap[p / 64] &= ~(1ULL << (p % 64));
+		if (!q->bitmap[p / 64])
+			q->words &= ~(1ULL << (p / 64));
+		cpus[t->cpu].runq_top = highest_priority(q);
 	}
 }
 
@@ -145,7 +178,7 @@ static void for_each_charged(struct task *k, void (*fn)(struct thread *t))
 
 static void requeue(struct thread *t)
 {
-	if (t->state == THREAD_RUNNABLE && t != current)
+	if (t->state == THREAD_RUNNABLE && !thread_running(t))
 		sched_make_runnable(t);
 }
 
@@ -158,7 +191,8 @@ void sched_set_throttled(struct task *k, bool throttled)
 
 bool sched_background_queued(const struct thread *t)
 {
-	for (const struct thread *b = background; b; b = b->q_next == background ? 0 : b->q_next)
+	const struct thread *head = runqueues[t->cpu].background;
+	for (const struct thread *b = head; b; b = b->q_next == head ? 0 : b->q_next)
 		if (b == t)
 			return true;
 	return false;
@@ -166,12 +200,14 @@ bool sched_background_queued(const struct thread *t)
 
 void sched_set_priority(struct thread *t, unsigned priority)
 {
-	bool queued = t->state == THREAD_RUNNABLE && t != current;
+	bool queued = t->state == THREAD_RUNNABLE && !thread_running(t);
 	if (queued)
 		sched_remove(t);
 	t->priority = priority;
 	if (queued)
 		sched_make_runnable(t);
+	else
+		thread_kick(t); /* running elsewhere, lowered: its CPU weighs it again */
 }
 
 void sched_yield(void)
@@ -181,8 +217,8 @@ void sched_yield(void)
 
 void sched_switch_to(struct thread *t)
 {
-	if (!t || t->state != THREAD_RUNNABLE)
-		return;
+	if (!t || t->state != THREAD_RUNNABLE || t->cpu != percpu->id)
+		return; /* (another CPU's thread is on its own queue already) */
 	sched_remove(t); /* first, so that sched_must_yield weighs only the others */
 	if (sched_must_yield(t))
 		sched_make_runnable(t); /* back to the tail: schedule() picks */
@@ -206,19 +242,27 @@ static void give_slice(struct thread *t)
  * Within its priority while its slice lasts; a throttled one only in the
  * background, while nothing else can run.
  */
-static bool may_go_on(const struct thread *c, int best)
+static bool may_go_on(const struct thread *c, int best, const struct runqueue *q)
 {
 	if (__builtin_expect(budget_throttled(c), 0))
-		return best < 0 && c->sched_task->budget.background && (c->timeslice > 0 || !background);
+		return best < 0 && c->sched_task->budget.background &&
+		       (c->timeslice > 0 || !q->background);
 	return best < c->priority || (best == c->priority && c->timeslice > 0);
 }
 
 /* Chooses the thread to run next; current may stay.  The choice is charged (budget.c). */
 static void schedule(void)
 {
-	int best = sched_highest_priority();
+	struct runqueue *q = &runqueues[percpu->id];
+	if (current && current->cpu != percpu->id) { /* it moved itself (thread_set_cpu) */
+		struct thread *moved = current;
+		current = 0;
+		if (moved->state == THREAD_RUNNABLE)
+			sched_make_runnable(moved); /* on its new CPU's queue */
+	}
+	int best = highest_priority(q);
 	if (current && current->state == THREAD_RUNNABLE) {
-		if (may_go_on(current, best)) {
+		if (may_go_on(current, best, q)) {
 			give_slice(current); /* alone at its priority: it goes on */
 			budget_switch(current->sched_task);
 			return;
@@ -228,7 +272,7 @@ static void schedule(void)
 		sched_make_runnable(prev); /* to the tail of its queue */
 	}
 	current = 0;
-	struct thread *next = best >= 0 ? runq[best] : background;
+	struct thread *next = best >= 0 ? q->queue[best] : q->background;
 	if (next) {
 		sched_remove(next);
 		current = next;
@@ -259,7 +303,7 @@ void thread_charge_to(struct thread *t, struct task *k)
 {
 	if (t->sched_task == k)
 		return;
-	bool queued = t->state == THREAD_RUNNABLE && t != current;
+	bool queued = t->state == THREAD_RUNNABLE && !thread_running(t);
 	if (queued)
 		sched_remove(t); /* from the queue its old task's budget put it on */
 	if (t->sched_task) {
@@ -285,10 +329,17 @@ void return_to_user(void)
 		schedule();
 		if (current)
 			break;
-		/* Nothing to run: wait for an interrupt to make something runnable. */
+		/*
+		 * Nothing to run: wait for an interrupt to make something
+		 * runnable, without the lock, so that the other CPUs go on.
+		 * An interrupt taken in HLT takes the lock for its handler
+		 * (trap_dispatch); an IPI wakes it to look again.
+		 */
+		bkl_unlock();
 		irq_enable();
 		halt();
 		irq_disable();
+		bkl_lock_for(BKL_REASON_IDLE);
 	}
 	enter_current();
 }
@@ -367,8 +418,63 @@ void thread_write_regs(struct thread *t, const struct user_regs *in)
 	f->vector = VEC_NONE; /* every register now matters: leave with iretq */
 }
 
+/*
+ * Runs on t's CPU, in a cross call (bkl.h), when another CPU needs t off
+ * it: that CPU waits for the lock after an entry from user mode or a
+ * guest.  If t is the thread that entered, it stops being current and goes
+ * back on its queue; its registers were saved by the entry.  A syscall it
+ * made is started again when it next runs, as if it had been preempted just before it.  A fault is raised
+ * again by the same instruction; a trap (INT3, a single step) or a VM
+ * exit's event being delivered would be lost, which is why a stopped
+ * thread loses nothing else: stopping it is the only reason to take it.
+ */
+static void forget_thread(void *arg)
+{
+	struct thread *t = arg;
+	if (current == t) {
+		if (!t->vcpu && t->regs.vector == VEC_SYSCALL)
+			t->regs.rip -= SYSCALL_INSN_BYTES;
+		current = 0;
+		if (t->state == THREAD_RUNNABLE)
+			sched_make_runnable(t);
+	}
+	fpu_release(t);
+	fsgs_release(t);
+}
+
+void thread_unload(struct thread *t)
+{
+	const struct cpu *c = &cpus[t->cpu];
+	if (cpu_current(c) != t && cpu_fpu_owner(c) != t && c->fsgs_owner != t)
+		return;
+	if (c == this_cpu()) { /* t is the caller, or left state here: it keeps running */
+		fpu_release(t);
+		fsgs_release(t);
+		return;
+	}
+	cpu_call(t->cpu, forget_thread, t);
+}
+
+void thread_set_cpu(struct thread *t, unsigned cpu)
+{
+	if (t->cpu == cpu)
+		return;
+	thread_unload(t); /* off its old CPU, with its FPU and FS/GS state saved */
+	if (t == current) { /* the caller moves itself: it leaves when this syscall ends */
+		t->cpu = cpu;
+		return;
+	}
+	bool queued = t->state == THREAD_RUNNABLE;
+	if (queued)
+		sched_remove(t);
+	t->cpu = cpu;
+	if (queued)
+		sched_make_runnable(t);
+}
+
 void thread_stop(struct thread *t, uint64_t status)
 {
+	thread_unload(t); /* if it runs on another CPU, it stops there first */
 	if (t->state == THREAD_RUNNABLE)
 		sched_remove(t);
 	else
@@ -378,6 +484,7 @@ void thread_stop(struct thread *t, uint64_t status)
 
 void thread_destroy(struct thread *t)
 {
+	thread_unload(t); /* no CPU may hold anything of it */
 	thread_set_task(t, 0);
 	thread_stop(t, ERR_DELETED);
 	if (t->caller) /* whoever waits for our reply will not get one */

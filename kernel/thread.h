@@ -2,12 +2,14 @@
 #ifndef KERNEL_THREAD_H
 #define KERNEL_THREAD_H
 
+#include "bkl.h"
 #include "entry.h"
 #include "fpu.h"
 #include "fsgs.h"
 #include "gdt.h"
 #include "object.h"
 #include "percpu.h"
+#include "smp.h"
 #include "task.h"
 #include "vcpu.h"
 
@@ -39,6 +41,35 @@ void thread_read_regs(const struct thread *t, struct user_regs *out);
 void thread_write_regs(struct thread *t, const struct user_regs *in);
 /* Stops t wherever it is: an IPC it waits in ends with `status`. */
 void thread_stop(struct thread *t, uint64_t status);
+/*
+ * No other CPU runs t or holds its FPU or FS/GS state after this: its
+ * registers are all in *t (a thread of another CPU: a cross call, bkl.h).
+ * Before anything reads, writes, moves or frees t.  The caller itself (t
+ * current here) keeps running, with its FPU and bases saved.
+ */
+void thread_unload(struct thread *t);
+/*
+ * Makes t a thread of CPU `cpu` (its affinity, SYS_THREAD_SET_CPU), one
+ * that runs threads (a vCPU: the boot CPU; the syscall checks both).  The
+ * caller moving itself goes when its syscall ends.
+ */
+void thread_set_cpu(struct thread *t, unsigned cpu);
+
+/* True if t runs now: it is current on its CPU (only there may it be). */
+static inline bool thread_running(const struct thread *t)
+{
+	return cpu_current(&cpus[t->cpu]) == t;
+}
+
+/*
+ * t, if it runs on another CPU, must look at what waits for it now (a
+ * vCPU's recall or exit deadline: its CPU's IPI makes the guest exit).
+ */
+static inline void thread_kick(const struct thread *t)
+{
+	if (thread_running(t))
+		cpu_kick(t->cpu);
+}
 
 void sched_make_runnable(struct thread *t);
 void sched_remove(struct thread *t);
@@ -64,17 +95,18 @@ void sched_yield(void);
  * priority, or t's peers once its slice is up); then t waits its turn.
  */
 void sched_switch_to(struct thread *t);
-/* The highest priority with a runnable thread waiting, or -1 (thread.c keeps it). */
-extern int runq_top;
-/* True if a waiting thread has a higher priority than prio. */
+/* A CPU's run queues start empty (before it schedules); percpu->runq_top is their top. */
+void sched_cpu_init(struct cpu *c);
+/* True if a thread waiting on this CPU has a higher priority than prio. */
 static inline bool sched_preempts(unsigned prio)
 {
-	return runq_top > (int)prio;
+	return percpu->runq_top > (int)prio;
 }
 /* True if t must make way: for a higher priority, or for its peers once its slice is up. */
 static inline bool sched_must_yield(const struct thread *t)
 {
-	return runq_top > (int)t->priority || (runq_top == (int)t->priority && !t->timeslice);
+	int top = percpu->runq_top;
+	return top > (int)t->priority || (top == (int)t->priority && !t->timeslice);
 }
 /*
  * For long syscalls, between two steps that each leave the kernel
@@ -104,6 +136,7 @@ static inline __attribute__((always_inline, noreturn)) void enter_current(void)
 		vcpu_backend->enter(t);
 	tss_set_kernel_stack((uint64_t)(&t->regs + 1));
 	task_activate(t->task);
+	bkl_unlock(); /* (a vCPU's backend drops it just before its VM entry) */
 	enter_user(&t->regs);
 }
 

@@ -6,6 +6,7 @@
  * exception in user mode becomes a fault message to the thread's fault
  * handler (ipc_fault).
  */
+#include "bkl.h"
 #include "entry.h"
 #include "fpu.h"
 #include "fsgs.h"
@@ -149,16 +150,30 @@ void trap_deliver_interrupt(unsigned vector)
 	interrupt(&f);
 }
 
-/* Entry from kernel mode: an exception here is a kernel bug (or a probed test fault). */
+/*
+ * Entry from kernel mode: an exception here is a kernel bug (or a probed
+ * test fault).  An interrupt comes either inside a syscall's preemption
+ * point (the CPU holds the big kernel lock) or while the CPU idles without
+ * it (thread.c, return_to_user): then its handler takes it.  An IPI's
+ * handler needs no lock (lapic.c): the idle loop takes it next anyway.
+ */
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= 32) {
+		bool took = f->vector < VEC_IPI_FIRST &&
+			    bkl_lock_unless_held(BKL_REASON_KERNEL + f->vector);
 		interrupt(f);
+		if (took)
+			bkl_unlock();
 		return;
 	}
 	if (f->rip == (uint64_t)enter_user_iret) {
-		/* iretq refused the thread's frame (entry.S): the thread's fault, not ours */
-		ipc_fault(current, f->vector, f->error, 0);
+		/*
+		 * iretq refused the thread's frame (entry.S): the thread's
+		 * fault, not ours.  The lock was dropped for the way out.
+		 */
+		if (kernel_enter(BKL_REASON_TRAP + f->vector))
+			ipc_fault(current, f->vector, f->error, 0);
 		return_to_user();
 	}
 	if (trap_probe.resume) {
@@ -185,6 +200,13 @@ void trap_from_user(struct trap_frame *f)
 	struct trap_frame *regs = &current->regs;
 	if (f != regs)
 		*regs = *f;
+	unsigned vector = regs->vector; /* regs may belong to nobody after the wait */
+	if (!kernel_enter(BKL_REASON_TRAP + vector)) {
+		/* another CPU took the thread (bkl.h); an interrupt is still ours to handle */
+		if (vector >= 32)
+			trap_deliver_interrupt(vector);
+		return_to_user();
+	}
 	if (regs->vector >= 32)
 		interrupt(regs);
 	else if (regs->vector == 7)

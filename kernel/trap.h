@@ -12,9 +12,12 @@
 #define VEC_TIMER         48  /* LAPIC timer */
 #define VEC_IOAPIC_BASE   64  /* ISA IRQs through the I/O APIC */
 #define VEC_DEVICE_LINES  16  /* ISA IRQs: IRQ_LINES */
-#define VEC_IPI_FIRST     0xf0 /* kept for inter-processor interrupts */
+#define VEC_IPI_FIRST     0xf0 /* kept for inter-processor interrupts: */
+#define VEC_IPI_KICK      0xf0 /*   look at your run queue (bkl.h, cpu_kick) */
+#define VEC_IPI_CALL      0xf1 /*   a cross call waits for you (bkl.h, cpu_call) */
 #define VEC_LAPIC_SPURIOUS 255
 #define VEC_SYSCALL       256 /* not a vector: marks a frame saved by syscall_entry */
+#define SYSCALL_INSN_BYTES 2  /* SYSCALL's length: rip - 2 runs it again */
 #define VEC_NONE          257 /* a frame set by the kernel: leave with iretq */
 
 #ifndef __ASSEMBLER__

@@ -58,6 +58,7 @@ struct thread *vcpu_create(uint64_t phys)
 	struct thread *t = thread_create(phys);
 	struct vcpu *v = phys_to_virt(phys + PAGE_SIZE);
 	t->vcpu = v;
+	t->cpu = 0; /* where its VMCS or VMCB lives (docs/smp.md) */
 	v->thread = t;
 	v->control_page = phys + 2 * PAGE_SIZE;
 	v->tag = tag_new();

@@ -12,6 +12,7 @@
  * from CRs and DRs it decodes (decode_mov), and PAUSE (pause_length).  MMIO (nested
  * page faults) needs no length from the kernel: the VMM decodes it.
  */
+#include "bkl.h"
 #include "entry.h"
 #include "fastpath.h"
 #include "fpu.h"
@@ -1095,7 +1096,7 @@ void svm_exit(void)
 	struct vcpu *v = t->vcpu;
 	xcr0_exited(v); /* before anything could XSAVE with the guest's XCR0 */
 	if (v->svm.tsc_aux)
-		wrmsr(MSR_TSC_AUX, 0); /* the host's (syscall_init); the guest's write exits */
+		wrmsr(MSR_TSC_AUX, percpu->id); /* the host's (syscall_init); the guest's write exits */
 	uint64_t code = *u64(v, C_EXITCODE);
 	if ((uint32_t)code == (uint32_t)SVM_EXIT_INVALID) { /* QEMU writes only the low half */
 		code = SVM_EXIT_INVALID;
@@ -1116,6 +1117,14 @@ void svm_exit(void)
 	uint64_t cut_short = *u64(v, C_EXITINTINFO);
 	*u64(v, C_EVENTINJ) = __builtin_expect(cut_short & VM_EVENT_VALID, 0) ?
 				      interrupted_event(v, cut_short) : 0;
+	/*
+	 * Up to here only this CPU's state and the running vCPU's own, which
+	 * no other CPU touches while it runs.  Now the big kernel lock.  (An
+	 * interrupt that made the exit is still pending: the CPU takes it
+	 * when the kernel next opens interrupts, stolen vCPU or not.)
+	 */
+	if (!kernel_enter(BKL_REASON_EXIT))
+		return_to_user(); /* another CPU took the vCPU (bkl.h) */
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
 		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
@@ -1150,6 +1159,7 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	}
 	if (__builtin_expect(svm_caps.qemu_injection, 0))
 		injection_to_virq(v);
+	bkl_unlock(); /* the last kernel state read: the guest runs without the lock */
 	svm_launch(&t->regs, v->control_page);
 }
 

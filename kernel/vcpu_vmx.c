@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 
+#include "bkl.h"
 #include "entry.h"
 #include "fastpath.h"
 #include "gdt.h"
@@ -742,9 +743,19 @@ void vmx_exit(void)
 	uint32_t reason = vmread(EXIT_REASON);
 	v->vmx.launched = true; /* (but see the entry failure below) */
 	requeue_interrupted_event();
+	/*
+	 * Up to here only this CPU's state and the running vCPU's own, which
+	 * no other CPU touches while it runs.  Now the big kernel lock.
+	 */
+	uint32_t intr = reason == VMEXIT_EXTERNAL_INTERRUPT ? vmread(EXIT_INTR_INFO) & 0xff : 0;
+	if (!kernel_enter(BKL_REASON_EXIT)) { /* another CPU took the vCPU (bkl.h) */
+		if (intr)
+			trap_deliver_interrupt(intr);
+		return_to_user();
+	}
 	/* No TSC read here: the preemption timer got what was left of the slice (vcpu.h). */
 	if (reason == VMEXIT_EXTERNAL_INTERRUPT) {
-		trap_deliver_interrupt(vmread(EXIT_INTR_INFO) & 0xff); /* acknowledged on exit */
+		trap_deliver_interrupt(intr); /* acknowledged on exit */
 	} else if (reason == VMEXIT_PREEMPTION_TIMER) {
 		uint64_t now = rdtsc();
 		/*
@@ -797,6 +808,8 @@ void vmx_exit(void)
 /* VMLAUNCH or VMRESUME failed (not an exit): the VMM hears of it as an invalid-state exit. */
 void vmx_entry_failed(void)
 {
+	if (!kernel_enter(BKL_REASON_EXIT)) /* dropped for the entry (vmx_enter) */
+		return_to_user();
 	struct thread *t = current;
 	vcpu_xcr0_exited(t->vcpu); /* loaded for the entry that failed */
 	log_warn("vcpu %u: VM entry failed, VM-instruction error %lu", t->id,
@@ -842,21 +855,93 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 	if (vcpu_tag_claim(v)) /* another vCPU used this VPID since this one last ran */
 		vmx_invvpid(v->tag);
 	vmwrite(GUEST_PREEMPT_TIMER, preempt_count(vcpu_slice_left(t)));
+	bkl_unlock(); /* the last kernel state read: the guest runs without the lock */
 	vmx_launch(&t->regs, v->vmx.launched);
 	vmx_entry_failed();
 }
 
+/*
+ * --- VMX on the boot CPU only -------------------------------------------
+ *
+ * Only the boot CPU is in VMX root operation so far, and every vCPU runs
+ * there (thread_set_cpu), so each VMCS is only ever active on it.  A
+ * syscall on another CPU that reaches a VMCS (a VMM's reply, a vCPU made
+ * or deleted, a guest page unmapped) has the boot CPU do that part in a
+ * cross call (bkl.h).  The boot CPU may be in the middle of a VM exit
+ * then, waiting for the lock with its vCPU's VMCS current: the call makes
+ * that one current again when it is done.
+ */
+enum vmx_op { OP_SETUP, OP_TEARDOWN, OP_SET_SPACE, OP_READ, OP_WRITE, OP_FLUSH, OP_ROOT };
+
+struct vmx_call {
+	enum vmx_op op;
+	struct vcpu *v;
+	struct gpa_space *g;
+	uint32_t mask;
+	uint64_t *w;
+	const uint64_t *cw;
+	uint64_t result;
+};
+
+static void vmx_call_here(void *arg)
+{
+	struct vmx_call *c = arg;
+	uint64_t was = loaded_vmcs;
+	switch (c->op) {
+	case OP_SETUP:     vmx_vcpu_setup(c->v); break;
+	case OP_TEARDOWN:  vmx_vcpu_teardown(c->v); break;
+	case OP_SET_SPACE: vmx_vcpu_set_space(c->v, c->g); break;
+	case OP_READ:      vmx_read_state(c->v, c->mask, c->w); break;
+	case OP_WRITE:     c->result = (uint64_t)vmx_write_state(c->v, c->mask, c->cw); break;
+	case OP_FLUSH:     ept_flush(c->g); break;
+	case OP_ROOT:      c->result = ept_root(c->v); break;
+	}
+	if (was && was != loaded_vmcs && !(c->op == OP_TEARDOWN && was == c->v->control_page)) {
+		asm volatile("vmptrld %0" : : "m"(was) : "cc", "memory");
+		loaded_vmcs = was;
+	}
+}
+
+static uint64_t vmx_call(struct vmx_call c)
+{
+	cpu_call(0, vmx_call_here, &c); /* (at once on the boot CPU) */
+	return c.result;
+}
+
+static void setup_op(struct vcpu *v) { vmx_call((struct vmx_call){ OP_SETUP, .v = v }); }
+static void teardown_op(struct vcpu *v) { vmx_call((struct vmx_call){ OP_TEARDOWN, .v = v }); }
+static void set_space_op(struct vcpu *v, struct gpa_space *g)
+{
+	vmx_call((struct vmx_call){ OP_SET_SPACE, .v = v, .g = g });
+}
+static void read_op(struct vcpu *v, uint32_t mask, uint64_t *w)
+{
+	vmx_call((struct vmx_call){ OP_READ, .v = v, .mask = mask, .w = w });
+}
+static int write_op(struct vcpu *v, uint32_t mask, const uint64_t *w)
+{
+	return (int)vmx_call((struct vmx_call){ OP_WRITE, .v = v, .mask = mask, .cw = w });
+}
+static void flush_op(struct gpa_space *g) { vmx_call((struct vmx_call){ OP_FLUSH, .g = g }); }
+static uint64_t root_op(struct vcpu *v) { return vmx_call((struct vmx_call){ OP_ROOT, .v = v }); }
+
+/* The fast reply: on the vCPU's own CPU only (fastpath.c checks), so the boot CPU's. */
+static bool fast_reply_op(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
+{
+	return percpu->id == 0 && vmx_fast_reply(v, r, u);
+}
+
 const struct vcpu_backend vmx_backend = {
 	.name = "VMX",
-	.setup = vmx_vcpu_setup,
-	.teardown = vmx_vcpu_teardown,
-	.set_space = vmx_vcpu_set_space,
-	.read_state = vmx_read_state,
-	.write_state = vmx_write_state,
-	.fast_reply = vmx_fast_reply,
+	.setup = setup_op,
+	.teardown = teardown_op,
+	.set_space = set_space_op,
+	.read_state = read_op,
+	.write_state = write_op,
+	.fast_reply = fast_reply_op,
 	.enter = vmx_enter,
 	.gpa_leaf = ept_leaf,
 	.gpa_table = ept_table,
-	.gpa_flush = ept_flush,
-	.gpa_root = ept_root,
+	.gpa_flush = flush_op,
+	.gpa_root = root_op,
 };

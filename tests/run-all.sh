@@ -5,7 +5,11 @@
 # the large-guest suite (QEMU: 1 GiB and 512 MiB guests; Bochs: the 512 MiB one).  Prints one line per
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
 # The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM; so does the
-# partfault suite (partitions whose VMMs crash).
+# partfault suite (partitions whose VMMs crash).  The user suite runs with two CPUs
+# everywhere (tests/boot/user.*.cpus: its smp cases), and so does vmsmp, the VM suite
+# with the VMM on CPU 1 and its guests on CPU 0, under Bochs (VMX and SVM); QEMU runs
+# its CPUs in turns, and the VM suite's timer guests measure too finely for that.
+# Every kernel prints its big kernel lock's longest hold at the end (docs/smp.md).
 # The budget suite runs in QEMU (SVM) and Bochs (VMX) only: Bochs 2.7 never
 # ends an SVM guest's slice while it keeps IF=0, as the share guest does.
 # The linux suite boots Debian's Linux kernel natively, in QEMU and Bochs.
@@ -66,6 +70,8 @@ lane2=$!
 lane fault bochs test-fault.iso fault 120 '' \
 	vm bochs test-vm.iso vm 300 --no-skip \
 	svm-vm bochs-svm test-vm-nospin.iso vm 300 --no-skip \
+	vmsmp bochs test-vmsmp.iso vmsmp 300 --no-skip \
+	svm-vmsmp bochs-svm test-vmsmp.iso vmsmp 300 --no-skip \
 	guestdisk bochs test-guestdisk.iso guestdisk 300 --no-skip \
 	switch bochs test-switch.iso switch 300 --no-skip \
 	partfault bochs test-partfault.iso partfault 300 --no-skip \
@@ -84,7 +90,7 @@ lane3=$!
 		"$build/kut/cases-bochs-svm" >"$logs/bochs-svm-kut.out" 2>&1
 } &
 lane4=$!
-names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm guestdisk switch
+names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm vmsmp svm-vmsmp guestdisk switch
 	partfault svm-partfault vmlarge svm-vmlarge budget kut svm-kut linux linuxvm"
 
 {

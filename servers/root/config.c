@@ -212,6 +212,17 @@ static int opt_priority(struct parser *ps, struct server_config *srv, struct wor
 	return 0;
 }
 
+/*
+ * cpu=N: a number the kernel may still refuse (a CPU that runs no
+ * threads on this machine): the server's start then fails, saying so.
+ */
+static int opt_cpu(struct parser *ps, struct server_config *srv, struct word value)
+{
+	if (!word_number(value, &srv->cpu) || srv->cpu >= CONFIG_MAX_CPUS)
+		return fail_option(ps, "'%.*s' is not 0 to %d", WORD_ARG(value), CONFIG_MAX_CPUS - 1);
+	return 0;
+}
+
 static int opt_memory(struct parser *ps, struct server_config *srv, struct word value)
 {
 	if (parse_pages_size(ps, value, &srv->memory) < 0)
@@ -410,6 +421,7 @@ static int opt_budget(struct parser *ps, struct server_config *srv, struct word 
 static const struct option options[] = {
 	{ "module", 1, 0, opt_module, 0 },
 	{ "priority", 1, 0, opt_priority, 0 },
+	{ "cpu", 1, 0, opt_cpu, 0 },
 	{ "memory", 1, 0, opt_memory, 0 },
 	{ "untyped", 1, 0, opt_untyped, 0 },
 	{ "console", 0, 0, NULL, offsetof(struct server_config, console) },

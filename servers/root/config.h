@@ -18,6 +18,7 @@
 #define CONFIG_MAX_MODULES      STARTINFO_MAX_MODULES
 #define CONFIG_IRQ_COUNT        16
 #define CONFIG_DEFAULT_PRIORITY 100
+#define CONFIG_MAX_CPUS 16 /* the kernel keeps at most 16 processors (MAX_CPUS) */
 #define CONFIG_DEFAULT_MEMORY   (USER_STACK_BYTES + 0x10000)
 
 /* disk=SERVER:FIRST+SECTORS: the region of SERVER's disk that this server's connection reaches. */
@@ -33,6 +34,7 @@ struct server_config {
 	char module[CONFIG_NAME_LEN];        /* defaults to the name */
 	unsigned int line;                   /* where it was defined */
 	uint64_t priority;
+	uint64_t cpu;                        /* the CPU its first thread runs on (its own start theirs) */
 	uint64_t memory;                     /* bytes of stack + heap, page multiple */
 	uint64_t untyped;                    /* bytes of own untyped memory, 0 = none */
 	int console;                         /* may write to the debug console */

@@ -252,7 +252,10 @@ static int make_thread(struct server *srv)
 		st = sys_thread_configure(srv->thread, srv->task, srv->utcb, srv->fault_ep);
 	if (st == OK)
 		st = sys_thread_set_priority(srv->thread, srv->cfg->priority);
-	return server_failed(srv, "make thread", st) ? -1 : 0;
+	if (server_failed(srv, "make thread", st))
+		return -1;
+	st = srv->cfg->cpu ? sys_thread_set_cpu(srv->thread, srv->cfg->cpu) : OK;
+	return server_failed(srv, "put its thread on its cpu=", st) ? -1 : 0;
 }
 
 /* Makes the pool for the image at its first start; a restart reuses it. */

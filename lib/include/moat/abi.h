@@ -59,6 +59,7 @@ enum moat_syscall {
 	SYS_CONSOLE_READ,      /* (console, max): that output into utcb->mr -> bytes (one line at most) */
 	SYS_WAIT_UNTIL,        /* (ntfn, deadline): as WAIT; ERR_TIMEOUT once the TSC reaches deadline */
 	SYS_TASK_SET_BUDGET,   /* (sched_control, task, budget_us, period_us, flags) */
+	SYS_THREAD_SET_CPU,    /* (thread, cpu): the one CPU it runs on from now on */
 	SYS_COUNT
 };
 

@@ -158,6 +158,11 @@ static inline uint64_t sys_thread_set_priority(uint64_t t, uint64_t prio)
 {
 	return sys0(SYS_THREAD_SET_PRIORITY, t, prio, 0, 0, 0, 0);
 }
+/* Makes t run on CPU `cpu` only, from now on (a CPU that runs threads; a vCPU: CPU 0). */
+static inline uint64_t sys_thread_set_cpu(uint64_t t, uint64_t cpu)
+{
+	return sys0(SYS_THREAD_SET_CPU, t, cpu, 0, 0, 0, 0);
+}
 /* Gives task a CPU budget of budget_us in every period_us (0, 0: none); BUDGET_* flags. */
 static inline uint64_t sys_task_set_budget(uint64_t sched_control, uint64_t task, uint64_t budget_us,
 					   uint64_t period_us, uint64_t flags)

@@ -47,12 +47,6 @@ static int measure(void)
 	return sleep_until(rdtsc() + tsc_hz() / 1000 * MEASURE_MS);
 }
 
-static int invariants_hold(void)
-{
-	uint64_t broken = ~0ULL;
-	return sys_debug_check(SLOT_CONSOLE, &broken) == OK && broken == 0;
-}
-
 static int have_sched_control(void)
 {
 	const struct startinfo *info = startinfo();

@@ -34,7 +34,7 @@ struct test_group {
 #define GROUP(table) { table, ARRAY_LEN(table) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, timer_group, thread_group,
-	fpu_group, fsgs_group, device_group, isolation_group, budget_group, final_group;
+	fpu_group, fsgs_group, device_group, isolation_group, budget_group, smp_group, final_group;
 
 /* Why the current case skips; set by SKIP(). */
 extern const char *skip_reason;
@@ -83,6 +83,8 @@ uint64_t slot_alloc(void);
 uint64_t slots_alloc(unsigned int n);
 /* Deletes every scratch slot and revokes the untyped memory. */
 void case_cleanup(void);
+/* The kernel finds every invariant it checks holding (SYS_DEBUG_CHECK). */
+int invariants_hold(void);
 
 /* A new object of `type` from the suite's untyped memory, in a fresh slot; 0 on failure. */
 uint64_t obj_new(uint64_t type);
@@ -136,6 +138,8 @@ void yield_n(unsigned int n);
 uint64_t tsc_hz(void);
 /* timer.c: sleeps the suite's own thread until the TSC passes t, on a fresh notification. */
 int sleep_until(uint64_t t);
+/* smp.c: the CPUs that run threads (the first number SYS_THREAD_SET_CPU refuses). */
+unsigned cpus_running(void);
 /* Whether the suite holds I/O ports first..last, and IRQ line irq. */
 int holds_ports(uint64_t first, uint64_t last);
 int holds_irq(uint64_t irq);

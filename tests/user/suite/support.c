@@ -74,8 +74,15 @@ uint64_t slot_alloc(void)
 	return slots_alloc(1);
 }
 
+int invariants_hold(void)
+{
+	uint64_t broken = ~0ULL;
+	return sys_debug_check(SLOT_CONSOLE, &broken) == OK && broken == 0;
+}
+
 void case_cleanup(void)
 {
+	sys_thread_set_cpu(SLOT_SELF_THREAD, 0); /* a case that moved the suite and failed */
 	for (uint64_t s = SLOT_USER_FIRST_FREE; s < slot_high; s++)
 		if (cap_type(s) != OBJ_NONE)
 			made(sys_cap_delete(s), "cleanup: cap_delete");

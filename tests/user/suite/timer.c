@@ -51,12 +51,6 @@ int sleep_until(uint64_t t)
 	return n && sys_wait_until(n, t, 0) == ERR_TIMEOUT && rdtsc() >= t;
 }
 
-static int invariants_hold(void)
-{
-	uint64_t broken = ~0ULL;
-	return sys_debug_check(SLOT_CONSOLE, &broken) == OK && broken == 0;
-}
-
 /* --- deadlines --- */
 
 /*
