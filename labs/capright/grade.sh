@@ -7,47 +7,25 @@
 # counts them).
 #   labs/capright/grade.sh BUILD_DIR LOGDIR
 set -u
-build=$1 logs=$2
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-# Both directories as the caller meant them, before the cd below.
-case $build in /*) ;; *) build=$(pwd)/$build ;; esac
-case $logs in /*) ;; *) logs=$(pwd)/$logs ;; esac
-. "$repo/tests/lib.sh"
-case_prefix=lab:capright
-cd "$repo" || exit 1
-mkdir -p "$logs"
-# The grader's own make, whatever make started it (make grade).
-unset MAKEFLAGS MFLAGS MAKELEVEL
+. "$(dirname "$0")/../lib.sh"
+lab_start capright "$@"
+# Its runs count instructions, as make test runs the user suite: the same
+# timing however busy the host is.
+QEMU_EXTRA="-icount shift=7"
+export QEMU_EXTRA
 
 # The test program's checks, in its order: one that prints no line is a failure.
 checks="read_regs_with_r read_regs_needs_r write_regs_needs_w suspend_needs_w resume_needs_w
 set_priority_needs_w configure_needs_w start_needs_w no_regaining_rights wrong_objects
 vcpu_calls_need_w revoke_takes_copies kernel_invariants_hold"
 
-# A failed build is one failing check naming its log, with the compiler's first errors.
-built() { # LOG TARGET...
-	log=$1
-	shift
-	make BUILD="$build" LINUX=no "$@" >"$log" 2>&1 && return 0
-	case_line build 1 "make $* failed: see $log"
-	grep -m 8 -E 'error|Error' "$log" | sed 's/^/# /'
-	return 1
-}
-
 iso=$build/lab-capright.iso
-built "$logs/build.log" "$build/kernel.elf" "$build/prog/root.elf" "$build/prog/lab_capright.elf" ||
-	exit 1
-if ! iso/mkiso.sh "$iso" "$build/kernel.elf" "loglevel=info" "$build/prog/root.elf:root" \
-	labs/capright/root.cfg:config "$build/prog/lab_capright.elf:lab_capright" \
-	>"$logs/mkiso.log" 2>&1; then
-	case_line build 1 "iso/mkiso.sh failed: see $logs/mkiso.log"
-	exit 1
-fi
+lab_build build "$logs/build.log" "the kernel, the root task or the test program does not build" \
+	"$build/kernel.elf" "$build/prog/root.elf" "$build/prog/lab_capright.elf" || exit 1
+lab_iso build "$iso" "$here/root.cfg" "$build/prog/lab_capright.elf:lab_capright" || exit 1
 
 # The test program ends the run itself; the timeout only catches a hang.
-QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu "$iso" lab-capright "$logs" 30 \
-	>"$logs/lab-capright.cases"
-serial=$logs/lab-capright-qemu.serial.log
+lab_boot lab-capright "$iso" 30
 
 # Why a check printed no line: how far the run got, in the student's terms.
 no_line() {
@@ -75,13 +53,12 @@ for name in $checks; do
 done
 
 # The rest of the system: the user suite must pass as it did before the change.
-if built "$logs/build-user.log" "$build/test-user.iso"; then
-	QEMU_EXTRA="-icount shift=7" tests/boot/run-suite.sh qemu "$build/test-user.iso" user \
-		"$logs" 120 >"$logs/user.cases"
-	failing=$(grep '^not ok' "$logs/user.cases" | sed 's/.*qemu:user://; s/ .*//' | tr '\n' ' ')
-	if [ -z "$failing" ] && grep -q '^ok ' "$logs/user.cases"; then
+if lab_build build "$logs/build-user.log" "the user test suite does not build" "$build/test-user.iso"; then
+	lab_boot user "$build/test-user.iso" 120
+	failing=$(grep '^not ok' "$cases" | sed 's/.*qemu:user://; s/ .*//' | tr '\n' ' ')
+	if [ -z "$failing" ] && grep -q '^ok ' "$cases"; then
 		case_line user_suite_passes 0
 	else
-		case_line user_suite_passes 1 "the user test suite fails: ${failing:-no case ran} (see $logs/user.cases and $logs/user-qemu.serial.log)"
+		case_line user_suite_passes 1 "the user test suite fails: ${failing:-no case ran} (see $cases and $serial)"
 	fi
 fi

@@ -12,17 +12,10 @@
 #      and its summary; and docs/vmm.md describes the device.
 #   labs/devmodel/grade.sh BUILD_DIR LOGDIR        (through make grade LAB=devmodel)
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-case $1 in /*) build=$1 ;; *) build=$PWD/$1 ;; esac
-case $2 in /*) logs=$2 ;; *) logs=$PWD/$2 ;; esac
-. "$repo/tests/lib.sh"
-case_prefix=lab:devmodel
-# Not a sub-make of the caller's: its jobserver and variables stay out.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-cd "$repo" || exit 2
-mkdir -p "$logs" "$build/lab-devmodel"
+. "$(dirname "$0")/../lib.sh"
+lab_start devmodel "$@"
 work=$build/lab-devmodel
+mkdir -p "$work"
 rm -f "$logs/unit-tests.out" "$logs/model.out" "$logs"/mutant*.out "$logs/devmodel-qemu.serial.log"
 cc=${HOSTCC:-cc}
 
@@ -39,15 +32,15 @@ model_panicked_wins_over_crash_loaded model_crash_loaded_runs_on model_every_byt
 model_init_resets model_devices_are_independent"
 MODEL_H=servers/vmm/pvpanic.h MODEL_C=servers/vmm/pvpanic.c TEST_C=tests/unit/test_pvpanic.c
 
-# The first line of log $1 that says what went wrong in a build, and where the log is.
-first_error() {
-	line=$(grep -m1 -E 'error|undefined reference|No rule' "$1" | cut -c1-240)
-	echo "${line:-see the log}; log: $1"
+# What host unit test $2 gave in the unit tests' output $1: "ok", "not ok",
+# or nothing (it did not run, or the output is not there).
+unit_result() {
+	sed -n -E "s/^(ok|not ok) [0-9]+ $2\$/\1/p" "$1" 2>/dev/null | head -n 1
 }
 
 # ---- 1. the host unit tests -------------------------------------------------
 unit_ok=no
-if make BUILD="$build" LINUX=no "$build/unit-tests" >"$logs/unit-build.log" 2>&1; then
+if lab_make "$logs/unit-build.log" "$build/unit-tests"; then
 	case_line unit_tests_build 0
 	unit_ok=yes
 	timeout 60 "$build/unit-tests" >"$logs/unit-tests.out" 2>&1
@@ -60,19 +53,19 @@ if make BUILD="$build" LINUX=no "$build/unit-tests" >"$logs/unit-build.log" 2>&1
 else
 	hint=
 	grep -q "undefined reference to .pvpanic_" "$logs/unit-build.log" && hint=" (is $MODEL_C in UNIT_SRCS in the Makefile?)"
-	case_line unit_tests_build 1 "the host unit tests do not build$hint: $(first_error "$logs/unit-build.log")"
+	lab_build_failed unit_tests_build "the host unit tests do not build$hint" "$logs/unit-build.log"
 	case_line unit_tests_pass 1 "not run: the host unit tests do not build"
 fi
 for t in $TESTS; do
 	if [ $unit_ok = no ]; then
 		case_line "unit_$t" 1 "not run: the host unit tests do not build"
-	elif grep -qE "^ok [0-9]+ $t\$" "$logs/unit-tests.out"; then
-		case_line "unit_$t" 0
-	elif grep -qE "^not ok [0-9]+ $t\$" "$logs/unit-tests.out"; then
-		case_line "unit_$t" 1 "your test $t fails (run it alone: $build/unit-tests $t)"
-	else
-		case_line "unit_$t" 1 "the host unit tests have no test named $t ($TEST_C)"
+		continue
 	fi
+	case $(unit_result "$logs/unit-tests.out" "$t") in
+	ok) case_line "unit_$t" 0 ;;
+	"not ok") case_line "unit_$t" 1 "your test $t fails (run it alone: $build/unit-tests $t)" ;;
+	*) case_line "unit_$t" 1 "the host unit tests have no test named $t ($TEST_C)" ;;
+	esac
 done
 
 # ---- 2. do the tests catch bugs? ----------------------------------------------
@@ -94,7 +87,7 @@ while read -r n name test bug; do
 		case_line "$name" 1 "not run: $MODEL_C and $TEST_C are not both there"
 		continue
 	fi
-	if ! grep -qE "^ok [0-9]+ $test\$" "$logs/unit-tests.out" 2>/dev/null; then
+	if [ "$(unit_result "$logs/unit-tests.out" "$test")" != ok ]; then
 		case_line "$name" 1 "not run: your test $test must first pass on your model"
 		continue
 	fi
@@ -103,17 +96,15 @@ while read -r n name test bug; do
 		! $cc $cflags -DMUTANT="$n" -c "$here/host/mutant.c" -o "$bin.o" >>"$logs/mutants-build.log" 2>&1 ||
 		! $cc "$work/unit_main.o" "$work/tests.o" "$work/model-renamed.o" "$bin.o" -o "$bin" \
 			>>"$logs/mutants-build.log" 2>&1; then
-		case_line "$name" 1 "your model and tests do not build with the grader's mutant: $(first_error "$logs/mutants-build.log")"
+		lab_build_failed "$name" "your model and tests do not build with the grader's mutant" "$logs/mutants-build.log"
 		continue
 	fi
 	timeout 10 "$bin" "$test" >"$logs/mutant$n.out" 2>&1
-	if grep -qE "^not ok [0-9]+ $test\$" "$logs/mutant$n.out"; then
-		case_line "$name" 0
-	elif grep -qE "^ok [0-9]+ $test\$" "$logs/mutant$n.out"; then
-		case_line "$name" 1 "your test $test still passes on a model with a bug: $bug (check it through the functions of pvpanic.h)"
-	else
-		case_line "$name" 1 "your test $test crashed or hung on a model with a bug: $bug, where a check should fail (log: $logs/mutant$n.out)"
-	fi
+	case $(unit_result "$logs/mutant$n.out" "$test") in
+	"not ok") case_line "$name" 0 ;;
+	ok) case_line "$name" 1 "your test $test still passes on a model with a bug: $bug (check it through the functions of pvpanic.h)" ;;
+	*) case_line "$name" 1 "your test $test crashed or hung on a model with a bug: $bug, where a check should fail (log: $logs/mutant$n.out)" ;;
+	esac
 done <<EOF
 $MUTANTS
 EOF
@@ -126,7 +117,7 @@ if [ ! -f "$MODEL_H" ] || [ ! -f "$MODEL_C" ]; then
 	why="$MODEL_H and $MODEL_C are not both there yet"
 elif ! $cc -std=gnu11 -g -O1 -fsanitize=address,undefined -Iservers/vmm -Ilib/include \
 	"$here/host/check_pvpanic.c" "$MODEL_C" -o "$driver" >"$logs/model-build.log" 2>&1; then
-	why="the grader's driver does not build with your model: $(first_error "$logs/model-build.log")"
+	why="the grader's driver does not build with your model: $(lab_first_error "$logs/model-build.log")"
 fi
 if [ -z "$why" ]; then
 	case_line model_builds 0
@@ -148,7 +139,6 @@ done
 # ---- 4. the guests under the VMM -------------------------------------------------
 guests="devmodel_probe devmodel_crash devmodel_panic"
 iso=$work/devmodel.iso
-serial=$logs/devmodel-qemu.serial.log
 bins=
 mods=
 for gname in $guests; do
@@ -156,16 +146,12 @@ for gname in $guests; do
 	mods="$mods $build/guests/$gname.bin:guest_$gname"
 done
 booted=no
-if ! make BUILD="$build" LINUX=no "$build/kernel.elf" "$build/prog/root.elf" "$build/prog/vmm.elf" \
-	$bins >"$logs/build.log" 2>&1; then
-	case_line build 1 "the kernel, the VMM or the lab's guests do not build: $(first_error "$logs/build.log")"
-elif ! iso/mkiso.sh "$iso" "$build/kernel.elf" "loglevel=info" "$build/prog/root.elf:root" \
-	"$here/root.cfg:config" "$build/prog/vmm.elf:vmm" "$here/vmm.cfg:vmm.cfg" $mods \
-	>"$logs/iso.log" 2>&1; then
-	case_line build 1 "making the ISO failed (log: $logs/iso.log)"
-else
+serial=$logs/devmodel-qemu.serial.log
+if lab_build build "$logs/build.log" "the kernel, the VMM or the lab's guests do not build" \
+		"$build/kernel.elf" "$build/prog/root.elf" "$build/prog/vmm.elf" $bins &&
+	lab_iso build "$iso" "$here/root.cfg" "$build/prog/vmm.elf:vmm" "$here/vmm.cfg:vmm.cfg" $mods; then
 	case_line build 0
-	tests/boot/run-suite.sh qemu "$iso" devmodel "$logs" 60 >"$logs/run-suite.out" 2>&1
+	lab_boot devmodel "$iso" 60
 	booted=yes
 fi
 touch "$serial"

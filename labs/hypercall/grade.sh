@@ -10,46 +10,23 @@
 # guest ended well.
 #   labs/hypercall/grade.sh BUILD_DIR LOGDIR      (run by make grade LAB=hypercall)
 set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-lab=$repo/labs/hypercall
-mkdir -p "$2"
-build=$(mkdir -p "$1" && cd "$1" && pwd) logs=$(cd "$2" && pwd)
-. "$repo/tests/lib.sh"
-case_prefix=lab:hypercall
-cd "$repo" || exit 1
-# A sub-make of make grade's would inherit its jobserver and variables.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+. "$(dirname "$0")/../lib.sh"
+lab_start hypercall "$@"
 
 # ---- build and boot ----
 iso=$build/lab-hypercall.iso
-if ! make BUILD="$build" LINUX=no "$build/kernel.elf" "$build/prog/root.elf" \
-		"$build/prog/vmm.elf" "$build/guests/lab_hypercall.bin" >"$logs/build.log" 2>&1 ||
-	! iso/mkiso.sh "$iso" "$build/kernel.elf" "loglevel=info" "$build/prog/root.elf:root" \
-		"$lab/root.cfg:config" "$build/prog/vmm.elf:vmm" "$lab/vmm.cfg:vmm.cfg" \
-		"$build/guests/lab_hypercall.bin:guest_lab_hypercall" >>"$logs/build.log" 2>&1; then
-	case_line build 1 "the build failed: see $logs/build.log; its last lines: $(grep -v '^  ' "$logs/build.log" | tail -3 | tr '\n' ' ')"
+lab_build build "$logs/build.log" "the kernel, the root task, the VMM or the guest does not build" \
+	"$build/kernel.elf" "$build/prog/root.elf" "$build/prog/vmm.elf" "$build/guests/lab_hypercall.bin" ||
 	exit 1
-fi
+lab_iso build "$iso" "$here/root.cfg" "$build/prog/vmm.elf:vmm" "$here/vmm.cfg:vmm.cfg" \
+	"$build/guests/lab_hypercall.bin:guest_lab_hypercall" || exit 1
 case_line build 0
 # The run ends by itself (the VMM's "end of tests" ends QEMU) in about a
 # second.  One whose VMM faulted would idle until the limit: it is stopped
 # as soon as the root task has reported the fault; one that loops, at the
 # limit.
 limit=30
-serial=$logs/lab-hypercall.serial.log
-rm -f "$serial"
-timeout "$limit" tools/emu.sh qemu-tcg "$iso" "$serial" "$logs/lab-hypercall.emu.log" &
-emu=$!
-while kill -0 "$emu" 2>/dev/null; do
-	sleep 1
-	if grep -aq '^root: server vmm faulted' "$serial" 2>/dev/null; then
-		kill "$emu" 2>/dev/null
-		break
-	fi
-done
-wait "$emu"
-touch "$serial"
-tr -d '\r' <"$serial" >"$serial.txt" && mv "$serial.txt" "$serial"
+lab_boot lab-hypercall "$iso" "$limit" '^root: server vmm faulted'
 
 # ---- the cases ----
 # Per case, in the guest's order: NAME RAX WANT CLEAN, where CLEAN is 1 if
@@ -88,7 +65,7 @@ why=$(grep -a -m1 '^# vmm: guest hypercall ' "$serial" | sed 's/^# vmm: guest hy
 last=$(tail -1 "$results" | cut -d' ' -f1)
 after=${last:+, the one after case $last}
 if [ ! -s "$serial" ]; then
-	cut_short="QEMU printed nothing: see $logs/lab-hypercall.emu.log"
+	cut_short="QEMU printed nothing: see $logs/lab-hypercall-qemu.emu.log"
 elif [ -n "$fault" ]; then
 	cut_short="the VMM faulted in a call$after (vmm_survived)"
 elif [ -z "$ended" ]; then

@@ -8,39 +8,23 @@
 # Prints one line per check: ok N lab:syscall:CHECK / not ok N ... # why.
 #   labs/syscall/grade.sh BUILD_DIR LOGDIR      (labs/grade.sh runs it: make grade LAB=syscall)
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-mkdir -p "$1" "$2"
-build=$(cd "$1" && pwd) logs=$(cd "$2" && pwd)
-. "$repo/tests/lib.sh"
-case_prefix=lab:syscall
-# Not a sub-make of make grade's: its jobserver and variables stay out.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-cd "$repo" || exit 1
+. "$(dirname "$0")/../lib.sh"
+lab_start syscall "$@"
 
 name=SYS_THREAD_GET_PRIORITY number=42
-serial=$logs/lab-syscall-qemu.serial.log
 
 # --- build -------------------------------------------------------------------
 
-targets="$build/kernel.elf $build/prog/root.elf $build/prog/lab_syscall.elf $build/prog/fuzz.elf"
-if ! make -j2 BUILD="$build" LINUX=no $targets >"$logs/build.log" 2>&1; then
-	first=$(grep -m1 -E 'error|Error' "$logs/build.log")
-	case_line build 1 "the build failed: ${first:-see the log}; the whole log: $logs/build.log"
+lab_build build "$logs/build.log" "the kernel, the root task, the test program or the fuzzer does not build" \
+	-j2 "$build/kernel.elf" "$build/prog/root.elf" "$build/prog/lab_syscall.elf" "$build/prog/fuzz.elf" ||
 	exit 1
-fi
 case_line build 0
 
 # --- the test program, booted ------------------------------------------------
 
 iso=$build/lab-syscall.iso
-if ! iso/mkiso.sh "$iso" "$build/kernel.elf" "loglevel=info" "$build/prog/root.elf:root" \
-		labs/syscall/root.cfg:config "$build/prog/lab_syscall.elf:lab_syscall" \
-		>"$logs/iso.log" 2>&1; then
-	case_line boot 1 "making the ISO failed: $logs/iso.log"
-	exit 1
-fi
-tests/boot/run-suite.sh qemu "$iso" lab-syscall "$logs" 60 >"$logs/boot.out" 2>&1
+lab_iso boot "$iso" "$here/root.cfg" "$build/prog/lab_syscall.elf:lab_syscall" || exit 1
+lab_boot lab-syscall "$iso" 60
 
 # Why the test program never printed its closing line: the kernel's panic,
 # the program's fault as the root reports it, or a hang; after which case.
@@ -81,7 +65,7 @@ while IFS= read -r line; do
 		echo "skip $case_n $case_prefix:$check"
 		why= ;;
 	esac
-done <"$logs/boot.out"
+done <"$cases"
 
 # --- the interface around the kernel ------------------------------------------
 

@@ -23,6 +23,10 @@
 # tests/boot/SUITE.keys is pressed on the keyboard, a line each time the
 # machine asks for input (tests/boot/key-feed.sh): through QEMU's monitor,
 # or as a VNC viewer of Bochs's display.
+# STOP_AT, if set, is a grep -E pattern: once a line of the serial log
+# matches it the run is stopped there, as at the timeout, for a run that
+# cannot end by itself after such a line (a grader's, once a server it
+# tests has faulted: labs/lib.sh).
 set -u
 emu=$1 iso=$2 suite=$3 logdir=$4 limit=$5 noskip=${6:-}
 here=$(dirname "$0")
@@ -70,8 +74,25 @@ if [ -f "$here/$suite.keys" ]; then
 	fi
 	keys=$!
 fi
-timeout "$limit" "$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog"
-[ $? -eq 124 ] && echo "# $emu:$suite: killed after ${limit}s" >>"$emulog"
+if [ -z "${STOP_AT:-}" ]; then
+	timeout "$limit" "$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog"
+	status=$?
+else # timeout passes the kill on to the emulator, and waits for it
+	timeout "$limit" "$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog" &
+	run=$! stopped=
+	while kill -0 "$run" 2>/dev/null; do
+		sleep 1
+		if grep -aqE -- "$STOP_AT" "$serial" 2>/dev/null; then
+			kill "$run" 2>/dev/null
+			stopped=yes
+			break
+		fi
+	done
+	wait "$run"
+	status=$?
+	[ -n "$stopped" ] && echo "# $emu:$suite: stopped at a line that matches $STOP_AT" >>"$emulog"
+fi
+[ $status -eq 124 ] && echo "# $emu:$suite: killed after ${limit}s" >>"$emulog"
 [ -n "$feeder" ] && { sleep 1; kill "$feeder" 2>/dev/null; wait "$feeder" 2>/dev/null; }
 [ -n "$keys" ] && { kill "$keys" 2>/dev/null; wait "$keys" 2>/dev/null; }
 touch "$serial"

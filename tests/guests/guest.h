@@ -124,6 +124,19 @@ report:
  *		DESCRIPTOR_TABLES NVEC
  */
 
+/* GUEST_START: a protected-mode guest's first code: `start`, at the head
+ * of .text, which is where the VMM enters it (EIP = its load= address), in
+ * 32-bit code; interrupts off and string instructions counting up, whatever
+ * flags it was entered with */
+.macro	GUEST_START
+	.code32
+	.text
+	.globl	start
+start:
+	cli
+	cld
+.endm
+
 /* LOAD_FLAT_GDT: our GDT (0x08 = flat code, 0x10 = flat data), reload all
  * segment registers from it; the far jump reloads CS */
 .macro	LOAD_FLAT_GDT
@@ -264,13 +277,21 @@ stubs:
 	.endr
 .endm
 
-/* DESCRIPTOR_TABLES nvec: the GDT and an IDT of nvec entries (filled at run
- * time), with the 6-byte pointers that LGDT/LIDT read.  The pointers start
- * at an address = 2 mod 4 so that their 32-bit base is aligned. */
-.macro	DESCRIPTOR_TABLES nvec
+/* FLAT_GDT bits: the GDT `gdt` (0x08 = code, 0x10 = flat data, base 0, limit
+ * 4 GiB) with `gdt_desc`, the 6-byte pointer that LGDT reads.  bits is the
+ * code segment's: 32, or 64 for a guest that goes to long mode (its
+ * `ljmp $0x08` after EFER.LME and CR0.PG enters 64-bit code).  The pointer
+ * starts at an address = 2 mod 4 so that its 32-bit base is aligned. */
+.macro	FLAT_GDT bits
 	.balign	8
 gdt:	.quad	0
+	.if	\bits == 64
+	.quad	0x00AF9A000000FFFF	/* 0x08: 64-bit code (L), base 0 */
+	.elseif	\bits == 32
 	.quad	0x00CF9A000000FFFF	/* 0x08: code, base 0, limit 4 GiB */
+	.else
+	.error	"FLAT_GDT: bits must be 32 or 64"
+	.endif
 	.quad	0x00CF92000000FFFF	/* 0x10: data, base 0, limit 4 GiB */
 gdt_end:
 
@@ -279,6 +300,14 @@ gdt_end:
 gdt_desc:
 	.word	gdt_end - gdt - 1
 	.long	gdt
+.endm
+
+/* DESCRIPTOR_TABLES nvec: the 32-bit GDT (FLAT_GDT 32) and an IDT of nvec
+ * entries (filled at run time), with the 6-byte pointers that LGDT/LIDT
+ * read.  The IDT's pointer follows the GDT's, at an address = 2 mod 4 as
+ * well. */
+.macro	DESCRIPTOR_TABLES nvec
+	FLAT_GDT 32
 
 	.word	0
 idt_desc:

@@ -10,13 +10,7 @@
  */
 #include "guest.h"
 
-	.code32
-	.text
-	.globl	start
-
-start:
-	cli
-	cld
+	GUEST_START
 	movl	$booting, %esi
 	call	puts
 	lidt	null_idt

@@ -15,12 +15,7 @@
 #include "guest.h"
 #include "devmodel.h"
 
-	.code32
-	.text
-	.globl	start
-
-start:
-	cli
+	GUEST_START
 	READ_EVENTS 0x100
 	EVENT	PVPANIC_CRASH_LOADED
 	EVENT	PVPANIC_CRASH_LOADED

@@ -15,13 +15,7 @@
 #include "guest.h"
 #include "devmodel.h"
 
-	.code32
-	.text
-	.globl	start
-
-start:
-	cli
-	cld
+	GUEST_START
 	movl	$message, %esi
 	call	puts
 	READ_EVENTS 0x100

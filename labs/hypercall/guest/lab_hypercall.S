@@ -31,12 +31,7 @@
 	.set	PD, 0x3000
 	.set	EFER, 0xC0000080
 
-	.code32
-	.text
-	.globl	start
-start:
-	cli
-	cld
+	GUEST_START
 	/* identity paging of RAM's 2 MiB with one large page, then long mode */
 	movl	$PML4, %edi
 	movl	$(3 * 4096 / 4), %ecx
@@ -216,13 +211,4 @@ longest_text_end:
 	.error	"longest_text must be STRING_MAX bytes"
 	.endif
 
-	.balign	8
-gdt:	.quad	0
-	.quad	0x00AF9A000000FFFF		/* 0x08: 64-bit code */
-	.quad	0x00CF92000000FFFF		/* 0x10: data */
-gdt_end:
-	.balign	4
-	.word	0
-gdt_desc:
-	.word	gdt_end - gdt - 1
-	.long	gdt
+	FLAT_GDT 64				/* 0x08: 64-bit code, 0x10: data */
