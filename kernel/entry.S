@@ -40,6 +40,9 @@ trap_stubs:
 	vec = 0
 	.rept	256
 	.balign 16
+	.if vec == 1			/* #DB: first a look where it came (trap_debug) */
+	jmp	trap_debug
+	.else
 	.if HAS_ERROR(vec) == 0
 	pushq	$0
 	.endif
@@ -49,8 +52,32 @@ trap_stubs:
 	.else
 	jmp	trap_common
 	.endif
+	.endif
 	vec = vec + 1
 	.endr
+
+/*
+ * #DB.  One comes from a guest, not from the kernel: a guest's
+ * single-step trap on an instruction that exited, which the CPU delivers
+ * to the host at svm_guest_exit, the instruction after VMRUN (Bochs 2.7;
+ * AMD erratum 246 on family 10h).  The instruction never ended in the
+ * guest, so the trap belongs to nobody, and it goes back at once: it came
+ * on the guest's GS base, with RSP inside the vCPU thread's registers
+ * (&regs.vector), so it may use neither GS nor more stack than the CPU's
+ * frame, which lands in register slots svm_launch writes next.  (Not an
+ * IST stack: the CPU would take the IST pointer from the guest's TR.)
+ * Any other #DB goes the common way.  The address compare is a
+ * sign-extended 32-bit immediate: kernel text lies in the top 2 GiB.
+ */
+trap_debug:
+	testb	$3, 8(%rsp)		/* CS: from ring 0? */
+	jnz	1f
+	cmpq	$svm_guest_exit, (%rsp)	/* RIP (a #DB pushes no error code) */
+	jne	1f
+	iretq
+1:	pushq	$0
+	pushq	$1
+	jmp	trap_common
 
 .macro PUSH_GPRS
 	pushq	%rax
@@ -320,6 +347,8 @@ svm_launch:
 	sti
 	nop			/* QEMU would carry STI's shadow into the guest (vcpu_svm.c) */
 	vmrun	%rax
+	.globl svm_guest_exit
+svm_guest_exit:			/* trap_debug knows this address */
 	cli
 	PUSH_GPRS
 	mov	svm_vmcb(%rip), %rax

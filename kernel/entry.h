@@ -33,6 +33,8 @@ void vmx_launch(struct trap_frame *regs, bool launched);
 extern const char vmx_exit_entry[];
 /* VMRUN of the VMCB at physical vmcb with the guest's registers; continues in svm_exit. */
 void __attribute__((noreturn)) svm_launch(struct trap_frame *regs, uint64_t vmcb);
+/* The instruction after svm_launch's VMRUN, where #VMEXIT resumes the host (trap_debug). */
+extern const char svm_guest_exit[];
 
 /* --- called from assembly --- */
 

@@ -956,7 +956,9 @@ static uint32_t translate(struct vcpu *v, uint64_t code)
 		 * Intercepted only so that a guest cannot keep the CPU in their
 		 * delivery for ever (CVE-2015-8104, CVE-2015-5307): each goes
 		 * back to the guest from here, one exit each, and the host gets
-		 * its turn in between.
+		 * its turn in between.  A #DB's causes are in the VMCB's DR6
+		 * already (an AMD CPU writes DR6 before the intercept; Bochs
+		 * 2.7 does not, docs/vm-exit-protocol.md), so nothing is added.
 		 */
 		*u64(v, C_EVENTINJ) = code == SVM_EXIT_DB ? EVENT_DB : EVENT_AC;
 		return 0;

@@ -27,6 +27,10 @@
 # matches it the run is stopped there, as at the timeout, for a run that
 # cannot end by itself after such a line (a grader's, once a server it
 # tests has faulted: labs/lib.sh).
+=======
+# tests/SUITE/expected-failures, if it exists, lists the cases that fail
+# for a known reason in an emulator: they are skips that give the reason
+# (tests/boot/expected-failures.sh).
 set -u
 emu=$1 iso=$2 suite=$3 logdir=$4 limit=$5 noskip=${6:-}
 here=$(dirname "$0")
@@ -114,29 +118,40 @@ check_patterns() {
 	done
 }
 
-if [ -f "$here/$suite.expect" ]; then
-	check_patterns "$here/$suite.expect"
-	exit 0
-fi
-[ -f "$here/$suite.$emu.also" ] && check_patterns "$here/$suite.$emu.also"
-[ -x "$here/$suite.check" ] && "$here/$suite.check" "$serial" "$emu:$suite"
+# The cases' verdicts, each a line.
+verdicts() {
+	if [ -f "$here/$suite.expect" ]; then
+		check_patterns "$here/$suite.expect"
+		return
+	fi
+	[ -f "$here/$suite.$emu.also" ] && check_patterns "$here/$suite.$emu.also"
+	[ -x "$here/$suite.check" ] && "$here/$suite.check" "$serial" "$emu:$suite"
 
-awk -v p="$emu:$suite:" -v noskip="$noskip" '
-/^ok [0-9]+ /      { print "ok " $2 " " p $3; next }
-/^not ok [0-9]+ /  { print "not ok " $3 " " p $4; next }
-/^skip [0-9]+ /    {
-	why = $0; sub(/^[^#]*# ?/, "", why)
-	if (noskip == "--no-skip")
-		print "not ok " $2 " " p $3 " # skipped where it must run: " why
-	else
-		print "skip " $2 " " p $3 " # " why
-	next
+	awk -v p="$emu:$suite:" -v noskip="$noskip" '
+	/^ok [0-9]+ /      { print "ok " $2 " " p $3; next }
+	/^not ok [0-9]+ /  { print "not ok " $3 " " p $4; next }
+	/^skip [0-9]+ /    {
+		why = $0; sub(/^[^#]*# ?/, "", why)
+		if (noskip == "--no-skip")
+			print "not ok " $2 " " p $3 " # skipped where it must run: " why
+		else
+			print "skip " $2 " " p $3 " # " why
+		next
+	}
+	/^# /              { print }
+	/^vmm: [0-9]+ guests?: [0-9]+ ended well, [0-9]+ failed/ { # a VMM summary: every guest counted
+		print ($7 == 0 ? "ok 0 " : "not ok 0 ") p "vmm_summary" ($7 == 0 ? "" : " # " $0)
+		next
+	}
+	/^end of tests:/   { done = 1 }
+	END { if (!done) print "not ok 0 " p "completed # the run ended without its closing line" }
+	' "$serial"
 }
-/^# /              { print }
-/^vmm: [0-9]+ guests?: [0-9]+ ended well, [0-9]+ failed/ { # a VMM summary: every guest counted
-	print ($7 == 0 ? "ok 0 " : "not ok 0 ") p "vmm_summary" ($7 == 0 ? "" : " # " $0)
-	next
-}
-/^end of tests:/   { done = 1 }
-END { if (!done) print "not ok 0 " p "completed # the run ended without its closing line" }
-' "$serial"
+
+# A suite's expected failures (tests/boot/expected-failures.sh): skips with their reasons.
+xfail=$(dirname "$here")/$suite/expected-failures
+if [ -f "$xfail" ]; then
+	verdicts | "$here/expected-failures.sh" "$xfail" "$emu"
+else
+	verdicts
+fi
