@@ -27,7 +27,6 @@
 # matches it the run is stopped there, as at the timeout, for a run that
 # cannot end by itself after such a line (a grader's, once a server it
 # tests has faulted: labs/lib.sh).
-=======
 # tests/SUITE/expected-failures, if it exists, lists the cases that fail
 # for a known reason in an emulator: they are skips that give the reason
 # (tests/boot/expected-failures.sh).
