@@ -23,7 +23,7 @@ enum kind {
 	K_VCPU, K_SPACE, K_IOPORT, K_IRQ, K_CONSOLE, K_SCHED_CONTROL, K_POOL_TASK,
 	K_FRAME_OR_NONE, K_EP_OR_NONE, K_BUDGET_US, K_PERIOD_US, K_BUDGET_FLAGS,
 	K_ADDR, K_GPA, K_LEN, K_RIGHTS, K_MAP_RIGHTS, K_TYPE, K_PAGES, K_COUNT, K_TAG,
-	K_PRIO, K_PORT, K_REASON, K_GROUPS, K_VFLAGS, K_SCOPE, K_DEADLINE, K_REGS_SET, K_ANY,
+	K_PRIO, K_PORT, K_REASON, K_GROUPS, K_VFLAGS, K_SCOPE, K_DEADLINE, K_REGS_SET, K_CPU, K_ANY,
 };
 
 static const uint8_t shapes[SYS_COUNT][6] = {
@@ -70,6 +70,7 @@ static const uint8_t shapes[SYS_COUNT][6] = {
 	[SYS_WAIT_UNTIL] = { K_NTFN, K_DEADLINE },
 	[SYS_TASK_SET_BUDGET] = { K_SCHED_CONTROL, K_POOL_TASK, K_BUDGET_US, K_PERIOD_US,
 				  K_BUDGET_FLAGS },
+	[SYS_THREAD_SET_CPU] = { K_SCHED, K_CPU },
 };
 
 /*
@@ -256,6 +257,8 @@ static uint64_t rnd_value(struct rng *r, enum kind kind)
 		return below(r, 4) ? 0 : below(r, 3);
 	case K_SCOPE:
 		return DEBUG_CHECK_HARDWARE;
+	case K_CPU: /* mostly a CPU the machine may have (the emulators give 1, 2 or 4), some not */
+		return below(r, 8) ? below(r, 4) : rnd_any(r);
 	case K_REGS_SET: /* a thread's or a vCPU's, or none (a vCPU's x87/SSE image comes from the UTCB) */
 		return below(r, 8) ? below(r, REGS_X87 + 1) : REGS_X87 + 1 + below(r, 4);
 	case K_BUDGET_US: /* mostly valid (100 us to 5 ms), some out of range */
