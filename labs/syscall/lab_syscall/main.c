@@ -16,8 +16,8 @@
 #include "moat/user.h"
 #include "array.h"
 
-#define NR_GET_PRIORITY 42 /* SYS_THREAD_GET_PRIORITY: the number the README fixes */
-#define NR_LAST_BEFORE  41 /* SYS_TASK_SET_BUDGET, the last call of the starting point */
+#define NR_GET_PRIORITY 43 /* SYS_THREAD_GET_PRIORITY: the number the README fixes */
+#define NR_LAST_BEFORE  42 /* SYS_THREAD_SET_CPU, the last call of the starting point */
 #define CONFIG_PRIORITY 60 /* labs/syscall/root.cfg's priority= */
 
 enum result { PASS, FAIL, SKIP };
@@ -120,16 +120,17 @@ static enum result existing_numbers_unchanged(void)
 	struct sysregs r = { SLOT_SELF_THREAD, 0, 0, 0, 0, 0 };
 	uint64_t st;
 
-	if (SYS_TASK_SET_BUDGET != NR_LAST_BEFORE) {
-		uprintf("# abi.h makes SYS_TASK_SET_BUDGET %u, not %u: add the new call after it, "
-			"a syscall's number never changes\n", (unsigned)SYS_TASK_SET_BUDGET, NR_LAST_BEFORE);
+	if (SYS_THREAD_SET_CPU != NR_LAST_BEFORE) {
+		uprintf("# abi.h makes SYS_THREAD_SET_CPU %u, not %u: add the new call after it, "
+			"a syscall's number never changes\n", (unsigned)SYS_THREAD_SET_CPU, NR_LAST_BEFORE);
 		return FAIL;
 	}
-	/* Syscall 41 is still SYS_TASK_SET_BUDGET: a thread is no sched control capability. */
+	/* Syscall 42 is still SYS_THREAD_SET_CPU: no machine has a CPU 1000. */
+	r.rsi = 1000;
 	st = moat_syscall(NR_LAST_BEFORE, &r);
-	if (st != ERR_WRONG_TYPE) {
-		uprintf("# syscall %u on a thread capability returned %s, want ERR_WRONG_TYPE "
-			"(SYS_TASK_SET_BUDGET's): has its number changed?\n", NR_LAST_BEFORE,
+	if (st != ERR_INVALID_ARG) {
+		uprintf("# syscall %u (thread, CPU 1000) returned %s, want ERR_INVALID_ARG "
+			"(SYS_THREAD_SET_CPU's): has its number changed?\n", NR_LAST_BEFORE,
 			status_name(st));
 		return FAIL;
 	}
