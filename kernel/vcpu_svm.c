@@ -21,6 +21,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "memory.h"
+#include "smp.h"
 #include "svm.h"
 #include "task.h"
 #include "thread.h"
@@ -336,10 +337,27 @@ static uint64_t npt_root(struct vcpu *v)
 	return *u64(v, C_NCR3);
 }
 
+/* A cross call's work: none.  That the CPU answered means its guest exited (bkl.h). */
+static void guest_left(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * Every vCPU flushes its ASID at its next VMRUN.  A vCPU in its guest on
+ * another CPU now would go on with the old translations until then: that
+ * CPU is made to exit first (a cross call waits until it has), so that no
+ * guest touches the page once the unmap returns.
+ */
 static void npt_flush(struct gpa_space *g)
 {
 	(void)g;
-	flushes++; /* every vCPU flushes its ASID at its next VMRUN */
+	flushes++;
+	for (unsigned c = 0; c < n_cpus; c++) {
+		const struct thread *t = cpu_current(&cpus[c]);
+		if (c != percpu->id && t && t->vcpu)
+			cpu_call(c, guest_left, 0);
+	}
 }
 
 /* --- the exit message ----------------------------------------------------- */

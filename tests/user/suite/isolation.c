@@ -1284,6 +1284,18 @@ static enum result recalling_one_vcpu_leaves_the_other_running(void)
 	return PASS;
 }
 
+/* Yields until *v changes; 0 after a few seconds (under emulation) of TSC time. */
+static int spin_until_change32(volatile uint32_t *v)
+{
+	uint32_t old = *v;
+	for (uint64_t t0 = rdtsc(); *v == old;) {
+		if (rdtsc() - t0 > 4000000000ULL)
+			return 0;
+		sys_yield();
+	}
+	return 1;
+}
+
 /*
  * CPUID's hypervisor bit: QEMU sets it, Bochs does not.  QEMU (with
  * -icount) runs its CPUs in turns on one host thread, each turn up to
@@ -1332,6 +1344,42 @@ static enum result vmm_on_another_cpu_runs_and_recalls_its_vcpu(void)
 	}
 	CHECK_OK(sys_vcpu_recall(m.vcpu));
 	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A guest page unmapped while the guest uses it on another CPU: the VMM
+ * on CPU 1, its vCPU counting in the page on CPU 0.  Once the unmap
+ * returns, the guest has not one more write there (its CPU's cached
+ * translations went with it: INVEPT there, or on SVM an exit and a flush
+ * of the ASID at the next VMRUN), and its next write is a fault.
+ */
+static enum result guest_unmap_reaches_a_vcpu_on_another_cpu(void)
+{
+	struct vm m;
+	uint64_t view, frame, badge;
+	if (cpus_running() < 2)
+		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
+	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	volatile uint32_t *shared = frame_map_new(1, RIGHT_R | RIGHT_W, &view);
+	CHECK_MADE(shared);
+	CHECK_MADE(frame = cap_dup(view, RIGHTS_ALL, 0));
+	CHECK_OK(sys_gpa_map(frame, m.space, SHARED_GPA, RIGHT_R | RIGHT_W));
+	CHECK_OK(sys_thread_set_cpu(SLOT_SELF_THREAD, 1));
+	uint64_t *w = protected_mode_state();
+	w[VMW_RFLAGS] = 0x202;
+	w[VMW_RBX] = SHARED_GPA;
+	CHECK_OK(vm_start(&m));
+	CHECK(spin_until_change32(shared));
+	CHECK_OK(sys_unmap(frame));
+	uint32_t left = *shared;
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_GPA_FAULT && utcb()->mr[VMW_GPA] == SHARED_GPA);
+	if (*shared != left) {
+		uprintf("# the guest wrote the page %u times after the unmap\n", *shared - left);
+		return FAIL;
+	}
 	CHECK_OK(vm_reply(VMR_STOP));
 	return PASS;
 }
@@ -1472,6 +1520,7 @@ static const struct test_case cases[] = {
 	{ "large_guest_page_goes_on_unmap_and_revoke", large_guest_page_goes_on_unmap_and_revoke },
 	{ "two_vcpus_share_a_space_and_its_unmap", two_vcpus_share_a_space_and_its_unmap },
 	{ "vmm_on_another_cpu_runs_and_recalls_its_vcpu", vmm_on_another_cpu_runs_and_recalls_its_vcpu },
+	{ "guest_unmap_reaches_a_vcpu_on_another_cpu", guest_unmap_reaches_a_vcpu_on_another_cpu },
 	{ "recalling_one_vcpu_leaves_the_other_running",
 	  recalling_one_vcpu_leaves_the_other_running },
 	{ "exit_deadline_past_exits_at_once_and_one_to_come_on_time",
