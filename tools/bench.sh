@@ -51,7 +51,7 @@ EMU_MEGS=$(cat "$here/../tests/boot/vmlarge.qemu.megs") QEMU_EXTRA="-icount shif
 # "bench NAME: N" lines from a serial log, printed as "NAME[SUFFIX]: N / DIVISOR".
 figures() {
 	tr -d '\r' <"$1" | awk -v suffix="$2" -v div="$3" '
-		/^bench kernel_lock_/ { next }	# the kernel's, from every run: lock_figure
+		/^bench kernel_lock_/ { next }	# each kernel prints it: lock_figure takes it
 		/^bench [a-z0-9_]+: [0-9]+/ {
 			name = $2; sub(/:$/, "", name)
 			printf "%s%s: %d\n", name, suffix, $3 / (name ~ /_calls$/ ? 1 : div)
