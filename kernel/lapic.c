@@ -156,8 +156,7 @@ static void ipi_interrupt(struct trap_frame *f)
 	lapic_eoi();
 }
 
-/* This CPU's timer: one-shot, its first tick a tick from now. */
-static void timer_start(void)
+void lapic_timer_start(void)
 {
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot */
@@ -165,11 +164,6 @@ static void timer_start(void)
 	uint64_t now = rdtsc();
 	tick_due = now + tick_tsc;
 	timer_program(now);
-}
-
-void lapic_ap_timer_start(void)
-{
-	timer_start();
 }
 
 void lapic_init(void)
@@ -195,7 +189,7 @@ void lapic_init(void)
 	trap_set_handler(VEC_IPI_CALL, ipi_interrupt);
 	tick_tsc = tsc_rate / TIMER_HZ;
 	slice_tsc = tick_tsc * TIMESLICE_TICKS;
-	timer_start();
+	lapic_timer_start();
 	log_info("lapic: timer %lu counts/s (div 16), TSC %lu kHz, ticking at %d Hz, one-shot "
 		 "for deadlines (TSC-deadline mode %s)", lapic_timer_rate, tsc_rate / 1000,
 		 TIMER_HZ, cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE ? "present" : "absent");

@@ -41,8 +41,8 @@ bool lapic_send_startup(uint32_t dest, uint64_t page);
 volatile uint32_t *lapic_aim_ipi_at_self(void);
 /* An application processor's own local APIC: enabled, every interrupt source masked. */
 void lapic_ap_init(void);
-/* An AP starts scheduling: its timer ticks like the boot CPU's. */
-void lapic_ap_timer_start(void);
+/* This CPU's timer (an AP's too, once it runs threads): one-shot, its first tick a tick from now. */
+void lapic_timer_start(void);
 /* Sends the fixed interrupt `vector` to the xAPIC ID dest (IPIs of bkl.h; not waiting for it). */
 void lapic_send_ipi(uint32_t dest, unsigned vector);
 

@@ -87,7 +87,7 @@ struct cpu {
 	uint64_t gs_base_seen;     /* GS base and KERNEL_GS_BASE after cpu_set_self */
 	uint64_t kernel_gs_base_seen;
 	volatile uint64_t wakeups; /* times a parked AP left HLT (only NMI, SMI or INIT could) */
-	volatile bool scheduling;  /* it runs threads: it left its park (smp_start_scheduling) */
+	volatile bool scheduling;  /* it runs threads (an AP: since ap_schedule) */
 };
 
 _Static_assert(offsetof(struct cpu, tss.tss.rsp[0]) == CPU_TSS_RSP0 &&

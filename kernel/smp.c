@@ -292,7 +292,7 @@ static void __attribute__((noreturn)) ap_schedule(struct cpu *c)
 {
 	syscall_init();
 	fpu_init_ap();
-	lapic_ap_timer_start();
+	lapic_timer_start();
 	kcheck_boot();
 	bkl_lock_for(BKL_REASON_IDLE);
 	c->scheduling = true;
