@@ -883,8 +883,10 @@ struct vmx_call {
 	uint64_t result;
 };
 
-static void vmx_call_here(struct vmx_call *c)
+static void vmx_call_here(void *arg)
 {
+	struct vmx_call *c = arg;
+	uint64_t was = loaded_vmcs;
 	switch (c->op) {
 	case OP_SETUP:     vmx_vcpu_setup(c->v); break;
 	case OP_TEARDOWN:  vmx_vcpu_teardown(c->v); break;
@@ -894,14 +896,6 @@ static void vmx_call_here(struct vmx_call *c)
 	case OP_FLUSH:     ept_flush(c->g); break;
 	case OP_ROOT:      c->result = ept_root(c->v); break;
 	}
-}
-
-/* The same as a cross call: the VMCS the boot CPU had current is current again after. */
-static void vmx_call_served(void *arg)
-{
-	struct vmx_call *c = arg;
-	uint64_t was = loaded_vmcs;
-	vmx_call_here(c);
 	if (was && was != loaded_vmcs && !(c->op == OP_TEARDOWN && was == c->v->control_page)) {
 		asm volatile("vmptrld %0" : : "m"(was) : "cc", "memory");
 		loaded_vmcs = was;
@@ -910,10 +904,7 @@ static void vmx_call_served(void *arg)
 
 static uint64_t vmx_call(struct vmx_call c)
 {
-	if (percpu->id == 0)
-		vmx_call_here(&c); /* no exit of the boot CPU's waits under it */
-	else
-		cpu_call(0, vmx_call_served, &c);
+	cpu_call(0, vmx_call_here, &c); /* (at once on the boot CPU) */
 	return c.result;
 }
 
