@@ -117,6 +117,7 @@ trap_debug:
 
 #define FRAME_RAX (8 * 14)	/* PUSH_GPRS pushed it first */
 #define FRAME_VECTOR (8 * 15)	/* after the 15 registers */
+#define FRAME_ERROR (8 * 16)
 #define FRAME_RIP (8 * 17)	/* 15 registers, vector, error code */
 #define FRAME_CS (8 * 18)
 #define FRAME_END (8 * 22)	/* rip, cs, rflags, rsp, ss */
@@ -322,9 +323,12 @@ vmx_exit_entry:
 	ud2
 
 /*
- * svm_launch(regs, vmcb): VMRUN the guest.  RAX names the VMCB (the guest's
- * RAX lives in it), so the frame's RAX slot is filled in from the VMCB by
- * svm_exit.  With V_INTR_MASKING the host's IF at VMRUN is what lets a
+ * svm_launch(regs, vmcb, host_state): VMRUN the guest.  RAX names the VMCB
+ * (the guest's RAX lives in it), so the frame's RAX slot is filled in from
+ * the VMCB by svm_exit.  After the exit no register is free and GS is the
+ * guest's, so the two addresses the exit needs (the VMCB and this CPU's
+ * host state, percpu->svm_host_state) wait in the frame's vector and
+ * error-code words, just above the host RSP.  With V_INTR_MASKING the host's IF at VMRUN is what lets a
  * physical interrupt exit the guest, hence the STI; GIF, clear since CLGI,
  * keeps interrupts off until VMRUN sets it.  #VMEXIT
  * returns here with the host's RSP (&regs.vector) and GIF clear.
@@ -337,13 +341,14 @@ vmx_exit_entry:
  */
 	.globl svm_launch
 svm_launch:
-	mov	%rsi, svm_vmcb(%rip)
+	mov	%rsi, FRAME_VECTOR(%rdi) /* (a vCPU's frame has no use for these two) */
+	mov	%rdx, FRAME_ERROR(%rdi)
 	clgi
 	mov	%rsi, %rax
 	vmload	%rax
 	mov	%rdi, %rsp
 	POP_GPRS
-	mov	svm_vmcb(%rip), %rax
+	mov	(%rsp), %rax		/* the VMCB, from the frame's vector word */
 	sti
 	nop			/* QEMU would carry STI's shadow into the guest (vcpu_svm.c) */
 	vmrun	%rax
@@ -351,19 +356,14 @@ svm_launch:
 svm_guest_exit:			/* trap_debug knows this address */
 	cli
 	PUSH_GPRS
-	mov	svm_vmcb(%rip), %rax
+	mov	FRAME_VECTOR(%rsp), %rax
 	vmsave	%rax
-	mov	svm_host_state(%rip), %rax
+	mov	FRAME_ERROR(%rsp), %rax
 	vmload	%rax			/* GS base: this CPU's struct cpu again */
 	stgi
 	mov	%gs:CPU_STACK_TOP, %rsp
 	cld
 	call	svm_exit
 	ud2
-
-	.bss
-	.balign 8
-svm_vmcb:			/* not %gs-relative: read while GS is the guest's */
-	.quad 0
 
 	.section .note.GNU-stack, "", @progbits

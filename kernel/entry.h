@@ -31,8 +31,12 @@ extern const char enter_user_iret[];
 void vmx_launch(struct trap_frame *regs, bool launched);
 /* HOST_RIP: a VM exit lands here with RSP = &thread->regs.vector. */
 extern const char vmx_exit_entry[];
-/* VMRUN of the VMCB at physical vmcb with the guest's registers; continues in svm_exit. */
-void __attribute__((noreturn)) svm_launch(struct trap_frame *regs, uint64_t vmcb);
+/*
+ * VMRUN of the VMCB at physical vmcb with the guest's registers; continues
+ * in svm_exit, with the host's own state VMLOADed from host_state.
+ */
+void __attribute__((noreturn)) svm_launch(struct trap_frame *regs, uint64_t vmcb,
+					  uint64_t host_state);
 /* The instruction after svm_launch's VMRUN, where #VMEXIT resumes the host (trap_debug). */
 extern const char svm_guest_exit[];
 

@@ -37,6 +37,9 @@
 
 struct thread;
 struct task;
+struct vcpu;
+
+#define VCPU_TAGS 256 /* VPIDs or ASIDs the kernel uses, 0 (the host's) included */
 
 enum cpu_state {
 	CPU_STOPPED,   /* never started: cpus=N leaves it out */
@@ -75,6 +78,18 @@ struct cpu {
 	struct task *charged_task; /* the task its time is charged to (budget.c), since: */
 	uint64_t charged_from;
 	uint64_t budget_next;      /* its next budget event (budget.h: budget_due) */
+	/*
+	 * Virtual machines (docs/smp.md, "vCPUs on every CPU"): whether it can
+	 * run vCPUs, its VMXON region or SVM host save area, on SVM the page
+	 * VMSAVE keeps its own FS, GS, TR, syscall MSRs in (svm.c), on VMX the
+	 * VMCS it has current, and which vCPU last used each VPID or ASID in
+	 * its TLB (vcpu.h: vcpu_tag_claim).
+	 */
+	bool vm_on;
+	uint64_t vm_host_area;
+	uint64_t svm_host_state;
+	uint64_t loaded_vmcs;
+	const struct vcpu *tag_owner[VCPU_TAGS];
 
 	unsigned id;
 	uint32_t apic_id;          /* from the firmware's table */

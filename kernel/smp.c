@@ -21,8 +21,10 @@
 #include "mem.h"
 #include "memory.h"
 #include "smp.h"
+#include "svm.h"
 #include "syscall.h"
 #include "thread.h"
+#include "vmx.h"
 #include "x86.h"
 
 #define AP_WAIT_MS  200
@@ -292,9 +294,11 @@ static void __attribute__((noreturn)) ap_schedule(struct cpu *c)
 {
 	syscall_init();
 	fpu_init_ap();
+	bkl_lock_for(BKL_REASON_IDLE);
+	vmx_cpu_init(); /* (their frames come from the shared allocator: under the lock) */
+	svm_cpu_init(); /* after syscall_init: it saves this CPU's syscall MSRs */
 	lapic_timer_start();
 	kcheck_boot();
-	bkl_lock_for(BKL_REASON_IDLE);
 	c->scheduling = true;
 	log_info("smp: cpu %u runs threads", c->id);
 	return_to_user();

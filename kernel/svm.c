@@ -9,9 +9,10 @@
  * VMRUN and #VMEXIT switch only part of the processor's state (APM 15.5);
  * FS, GS, TR, LDTR, KernelGSBase, STAR, LSTAR, CSTAR, SFMASK and the
  * SYSENTER MSRs are the guest's only after VMLOAD and the host's again only
- * after the next.  The host's values never change after boot, so they are
- * saved once here (svm_host_state), and svm_launch (entry.S) loads the
- * guest's before VMRUN and saves them, then loads the host's, after.
+ * after the next.  A CPU's own values never change after boot, so each
+ * CPU saves them once (percpu->svm_host_state), and svm_launch (entry.S)
+ * loads the guest's before VMRUN and saves them, then loads the host's,
+ * after.
  */
 #include "gpa_space.h"
 #include "log.h"
@@ -28,7 +29,7 @@
 #define MSRPM_PAGES    2
 
 struct svm_caps svm_caps;
-uint64_t svm_iopm, svm_msrpm, svm_host_state;
+uint64_t svm_iopm, svm_msrpm;
 
 void svm_probe(void)
 {
@@ -82,6 +83,38 @@ static void open_passthrough_msrs(uint8_t *map)
 	map[aux / 8] |= 2u << (aux % 8);
 }
 
+/*
+ * SVM on this CPU: EFER.SVME, a host save area for VMRUN (VM_HSAVE_PA)
+ * and the page VMSAVE keeps this CPU's own FS, GS, TR and syscall MSRs in
+ * (percpu->svm_host_state: GS base and TR differ from CPU to CPU).  Each
+ * CPU does it for itself, after syscall_init.
+ */
+static bool cpu_on(void)
+{
+	uint64_t hsave = pmm_alloc(&pmm), host_state = pmm_alloc(&pmm);
+	if (!hsave || !host_state) {
+		if (hsave)
+			pmm_free(&pmm, hsave);
+		if (host_state)
+			pmm_free(&pmm, host_state);
+		return false;
+	}
+	memset(phys_to_virt(host_state), 0, PAGE_SIZE);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE, hsave);
+	asm volatile("vmsave %%rax" : : "a"(host_state) : "memory");
+	percpu->vm_host_area = hsave;
+	percpu->svm_host_state = host_state;
+	percpu->vm_on = true;
+	return true;
+}
+
+void svm_cpu_init(void)
+{
+	if (svm_caps.on && !cpu_on())
+		log_warn("svm: cpu %u: no memory for its host save areas: it runs no vCPU", percpu->id);
+}
+
 void svm_init(void)
 {
 	struct svm_caps *c = &svm_caps;
@@ -99,19 +132,13 @@ void svm_init(void)
 				     : "fewer than 2 ASIDs (ASID 0 is the host's)");
 		return;
 	}
-	uint64_t hsave = pmm_alloc(&pmm);
-	svm_host_state = pmm_alloc(&pmm);
 	svm_iopm = all_ones(IOPM_PAGES);
 	svm_msrpm = all_ones(MSRPM_PAGES);
-	if (!hsave || !svm_host_state || !svm_iopm || !svm_msrpm) {
+	if (!svm_iopm || !svm_msrpm || !cpu_on()) {
 		log_warn("svm: no memory for the host save areas and permission maps");
 		return;
 	}
-	memset(phys_to_virt(svm_host_state), 0, PAGE_SIZE);
 	open_passthrough_msrs(phys_to_virt(svm_msrpm));
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	wrmsr(MSR_VM_HSAVE, hsave);
-	asm volatile("vmsave %%rax" : : "a"(svm_host_state) : "memory");
 	c->on = true;
 	vcpu_backend = &svm_backend;
 	gpa_max_level = paging_max_level(); /* nested tables take the host's page sizes */

@@ -28,12 +28,12 @@ struct svm_caps {
 extern struct svm_caps svm_caps;
 /* Physical: every port intercepted; every MSR but vcpu_passthrough_msrs intercepted. */
 extern uint64_t svm_iopm, svm_msrpm;
-/* Physical: the host's FS, GS, TR, LDTR and syscall MSRs, for VMLOAD after each #VMEXIT. */
-extern uint64_t svm_host_state;
 
 /* Reads SVM's features into svm_caps: the kernel's one test for SVM. */
 void svm_probe(void);
 /* Turns SVM on (EFER.SVME, host save area) if it is there with nested paging and VMX is not in use. */
 void svm_init(void);
+/* An AP's own SVM state as the boot CPU's (percpu->vm_on), before it runs threads. */
+void svm_cpu_init(void);
 
 #endif

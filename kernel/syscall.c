@@ -429,7 +429,8 @@ static enum moat_status sys_thread_set_cpu(struct trap_frame *r)
 	CHECK(schedulable_arg(thread_slot, &th), "thread");
 	REFUSE_IF(cpu >= n_cpus || !cpus[cpu].scheduling, ERR_INVALID_ARG,
 		  "cpu (not one that runs threads)");
-	REFUSE_IF(th->vcpu && cpu != 0, ERR_UNSUPPORTED, "cpu (a vCPU runs on CPU 0 for now)");
+	REFUSE_IF(th->vcpu && !cpus[cpu].vm_on, ERR_UNSUPPORTED,
+		  "cpu (it runs no vCPU: VMX or SVM did not start there)");
 	thread_set_cpu(th, cpu);
 	return OK;
 }

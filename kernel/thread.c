@@ -471,7 +471,10 @@ void thread_set_cpu(struct thread *t, unsigned cpu)
 	bool queued = t->state == THREAD_RUNNABLE;
 	if (queued)
 		sched_remove(t);
+	unsigned from = t->cpu;
 	t->cpu = cpu;
+	if (t->vcpu)
+		vcpu_moved(t, from); /* its VMCS or VMCB follows (vcpu.h) */
 	if (queued)
 		sched_make_runnable(t);
 }

@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "memory.h"
 #include "lapic.h"
+#include "smp.h"
 #include "thread.h"
 #include "vcpu.h"
 
@@ -37,11 +38,11 @@ unsigned vcpu_passthrough_count(void)
 /*
  * Tags: a VPID (VMX) or ASID (SVM) marks a guest's TLB entries.  There may
  * be fewer than vCPUs (QEMU offers 16 ASIDs), so vCPUs share them in turn:
- * tag_owner[] remembers which vCPU ran last with each tag, and a vCPU
- * whose tag another has used since flushes it before it enters.
+ * each CPU's tag_owner[] remembers which vCPU ran last there with each
+ * tag, and a vCPU whose tag another has used there since flushes it
+ * before it enters (TLBs are per CPU).
  */
 unsigned vcpu_tag_limit;
-const struct vcpu *vcpu_tag_owner[VCPU_TAGS];
 static unsigned next_tag;
 
 /* A tag in 1 .. min(VCPU_TAGS, vcpu_tag_limit) - 1: 0 is the host's. */
@@ -67,10 +68,27 @@ struct thread *vcpu_create(uint64_t phys)
 	return t;
 }
 
+void vcpu_tag_forget(const struct vcpu *v)
+{
+	for (unsigned c = 0; c < n_cpus; c++)
+		if (cpus[c].tag_owner[v->tag] == v)
+			cpus[c].tag_owner[v->tag] = 0;
+}
+
+void vcpu_moved(struct thread *t, unsigned from)
+{
+	/*
+	 * Its entries in the new CPU's TLB may be from long ago: the guest
+	 * has flushed only the old CPU's since (INVLPG, a CR3 write).
+	 */
+	vcpu_tag_forget(t->vcpu);
+	if (vcpu_backend->moved)
+		vcpu_backend->moved(t->vcpu, from);
+}
+
 void vcpu_destroy(struct vcpu *v)
 {
-	if (vcpu_tag_owner[v->tag] == v)
-		vcpu_tag_owner[v->tag] = 0; /* a vCPU made here later is another guest */
+	vcpu_tag_forget(v); /* a vCPU made here later is another guest */
 	timeout_remove(&timeouts, v->thread); /* an exit deadline leaves no entry behind */
 	cap_delete(&v->space); /* (may destroy the space, which writes this VMCS or VMCB) */
 	cap_delete(&v->defaults);

@@ -11,6 +11,7 @@
 #include "fpu.h"
 #include "moat/vmexit.h"
 #include "object.h"
+#include "percpu.h"
 #include "timeout.h"
 #include "x86.h"
 
@@ -30,18 +31,25 @@ extern unsigned vcpu_tag_limit;
 extern const uint32_t vcpu_passthrough_msrs[VCPU_PASSTHROUGH_MSRS];
 unsigned vcpu_passthrough_count(void);
 /*
- * Called before every entry: makes v the last user of its VPID/ASID and
- * returns true if another vCPU used it since v last did (flush it first).
+ * Called before every entry: makes v the last user of its VPID/ASID on
+ * this CPU and returns true if another vCPU used it here since v last did,
+ * or v never did (flush it first).  A TLB is per CPU, so is the record.
  */
-#define VCPU_TAGS 256
-extern const struct vcpu *vcpu_tag_owner[VCPU_TAGS];
 static inline bool vcpu_tag_claim(struct vcpu *v)
 {
-	if (vcpu_tag_owner[v->tag] == v)
+	if (percpu->tag_owner[v->tag] == v)
 		return false;
-	vcpu_tag_owner[v->tag] = v;
+	percpu->tag_owner[v->tag] = v;
 	return true;
 }
+/* v's TLB entries on every CPU count as another's: each flushes before v enters there again. */
+void vcpu_tag_forget(const struct vcpu *v);
+/*
+ * Moves vCPU thread t, which runs nowhere now (thread_unload), from CPU
+ * `from` to t->cpu: the backend lets go of it there (VMX: VMCLEAR on
+ * `from`), and it flushes its tag where it enters next.
+ */
+void vcpu_moved(struct thread *t, unsigned from);
 
 /* Points v at g's tables (NULL: at none); v->space holds g's capability. */
 void vcpu_set_space(struct vcpu *v, struct gpa_space *g);
@@ -352,6 +360,8 @@ struct vcpu_backend {
 	/* Guest-physical table entries: a leaf with rights, and a table pointing below. */
 	uint64_t (*gpa_leaf)(uint64_t phys, unsigned rights);
 	uint64_t (*gpa_table)(uint64_t phys);
+	/* vCPU v moved from CPU `from` to v->thread->cpu (vcpu_moved); NULL: nothing to do. */
+	void (*moved)(struct vcpu *v, unsigned from);
 	/* Cached translations of g's tables are stale (a mapping went away). */
 	void (*gpa_flush)(struct gpa_space *g);
 	/* The root of the guest tables v's hardware state names now (for the invariant checker). */

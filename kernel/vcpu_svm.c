@@ -1180,7 +1180,7 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	if (__builtin_expect(svm_caps.qemu_injection, 0))
 		injection_to_virq(v);
 	bkl_unlock(); /* the last kernel state read: the guest runs without the lock */
-	svm_launch(&t->regs, v->control_page);
+	svm_launch(&t->regs, v->control_page, percpu->svm_host_state);
 }
 
 const struct vcpu_backend svm_backend = {

@@ -15,6 +15,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "memory.h"
+#include "smp.h"
 #include "task.h"
 #include "thread.h"
 #include "trap.h"
@@ -66,15 +67,14 @@ enum {
 /* entered_from for "look at CR3 at the next entry": no task is at this address. */
 #define HOST_TABLES_UNKNOWN ((struct task *)~0UL)
 
-static uint64_t loaded_vmcs;
 static unsigned preempt_shift; /* IA32_VMX_MISC[4:0], read at each vCPU's setup */
 
 static void vmcs_load(struct vcpu *v)
 {
-	if (loaded_vmcs == v->control_page)
+	if (percpu->loaded_vmcs == v->control_page)
 		return;
 	asm volatile("vmptrld %0" : : "m"(v->control_page) : "cc", "memory");
-	loaded_vmcs = v->control_page;
+	percpu->loaded_vmcs = v->control_page;
 }
 
 /* Sets the wanted bits a control MSR allows; bits it requires are set whatever we want. */
@@ -127,6 +127,14 @@ static void setup_controls(void)
 }
 
 /* The host state a VM exit returns to: the kernel, on the kernel stack's entry path. */
+/* The host fields that name the CPU the vCPU runs on (this one). */
+static void host_cpu_fields(void)
+{
+	vmwrite(HOST_GS_BASE, (uint64_t)this_cpu()); /* the kernel's GS (percpu.h) */
+	vmwrite(HOST_TR_BASE, (uint64_t)&this_cpu()->tss);
+	vmwrite(HOST_GDTR_BASE, percpu->gdtr.base); /* the limits: descriptor_tables_reload() */
+}
+
 static void setup_host(struct vcpu *v)
 {
 	vmwrite(HOST_CR0, read_cr0() | CR0_TS); /* fpu.c: every exit leaves TS set */
@@ -143,9 +151,7 @@ static void setup_host(struct vcpu *v)
 	vmwrite(HOST_GS_SEL, 0);
 	vmwrite(HOST_TR_SEL, SEL_TSS);
 	vmwrite(HOST_FS_BASE, 0); /* no task's bases after an exit (fsgs.h) */
-	vmwrite(HOST_GS_BASE, (uint64_t)this_cpu()); /* the kernel's GS (percpu.h) */
-	vmwrite(HOST_TR_BASE, (uint64_t)&this_cpu()->tss);
-	vmwrite(HOST_GDTR_BASE, percpu->gdtr.base); /* the limits: descriptor_tables_reload() */
+	host_cpu_fields();
 	vmwrite(HOST_IDTR_BASE, idt_pointer.base);
 	vmwrite(HOST_SYSENTER_CS, 0);
 	vmwrite(HOST_SYSENTER_ESP, 0);
@@ -279,7 +285,7 @@ static void vmx_vcpu_setup(struct vcpu *v)
 	preempt_shift = rdmsr(MSR_VMX_MISC) & VMX_MISC_PREEMPT_SHIFT;
 	*(uint32_t *)phys_to_virt(v->control_page) = vmx_caps.revision;
 	asm volatile("vmclear %0" : : "m"(v->control_page) : "cc", "memory");
-	loaded_vmcs = 0;
+	percpu->loaded_vmcs = 0;
 	vmcs_load(v);
 	setup_controls();
 	setup_host(v);
@@ -296,8 +302,8 @@ static void vmx_vcpu_setup(struct vcpu *v)
 static void vmx_vcpu_teardown(struct vcpu *v)
 {
 	asm volatile("vmclear %0" : : "m"(v->control_page) : "cc", "memory");
-	if (loaded_vmcs == v->control_page)
-		loaded_vmcs = 0;
+	if (percpu->loaded_vmcs == v->control_page)
+		percpu->loaded_vmcs = 0;
 }
 
 static void vmx_vcpu_set_space(struct vcpu *v, struct gpa_space *g)
@@ -320,7 +326,7 @@ static uint64_t ept_table(uint64_t phys)
 /*
  * The EPT root v's VMCS names (kcheck_hw.c checks it).  It reads through
  * v's VMCS and then makes current again whichever VMCS was (VMPTRST), so
- * that loaded_vmcs stays true.
+ * that this CPU's loaded_vmcs stays true.
  */
 static uint64_t ept_root(struct vcpu *v)
 {
@@ -861,17 +867,22 @@ static void __attribute__((noreturn)) vmx_enter(struct thread *t)
 }
 
 /*
- * --- VMX on the boot CPU only -------------------------------------------
+ * --- VMX on every CPU ----------------------------------------------------
  *
- * Only the boot CPU is in VMX root operation so far, and every vCPU runs
- * there (thread_set_cpu), so each VMCS is only ever active on it.  A
- * syscall on another CPU that reaches a VMCS (a VMM's reply, a vCPU made
- * or deleted, a guest page unmapped) has the boot CPU do that part in a
- * cross call (bkl.h).  The boot CPU may be in the middle of a VM exit
- * then, waiting for the lock with its vCPU's VMCS current: the call makes
- * that one current again when it is done.
+ * A VMCS is active on one CPU at a time (SDM 24.1): the vCPU's own
+ * (t->cpu), where it enters its guest.  Every other operation on it runs
+ * there too, in a cross call (bkl.h) when the syscall that needs it runs
+ * elsewhere (a VMM's reply or state read from another CPU, a vCPU made or
+ * deleted, a guest page unmapped).  That CPU may be in the middle of a VM
+ * exit then, waiting for the lock with its running vCPU's VMCS current:
+ * the call makes that one current again when it is done.  A vCPU that
+ * moves is VMCLEARed on its old CPU first (its state goes to memory, the
+ * VMCS becomes inactive there), VMPTRLDed on the new one at the next
+ * operation, launched again with VMLAUNCH, and its host fields that name
+ * the CPU (GS, TR and GDTR bases) are rewritten before its first entry
+ * there (vmx_entry_work).
  */
-enum vmx_op { OP_SETUP, OP_TEARDOWN, OP_SET_SPACE, OP_READ, OP_WRITE, OP_FLUSH, OP_ROOT };
+enum vmx_op { OP_SETUP, OP_TEARDOWN, OP_MOVED, OP_SET_SPACE, OP_READ, OP_WRITE, OP_FLUSH, OP_ROOT };
 
 struct vmx_call {
 	enum vmx_op op;
@@ -886,25 +897,28 @@ struct vmx_call {
 static void vmx_call_here(void *arg)
 {
 	struct vmx_call *c = arg;
-	uint64_t was = loaded_vmcs;
+	uint64_t was = percpu->loaded_vmcs;
 	switch (c->op) {
 	case OP_SETUP:     vmx_vcpu_setup(c->v); break;
 	case OP_TEARDOWN:  vmx_vcpu_teardown(c->v); break;
+	case OP_MOVED:     vmx_vcpu_teardown(c->v); break; /* VMCLEAR here: inactive, in memory */
 	case OP_SET_SPACE: vmx_vcpu_set_space(c->v, c->g); break;
 	case OP_READ:      vmx_read_state(c->v, c->mask, c->w); break;
 	case OP_WRITE:     c->result = (uint64_t)vmx_write_state(c->v, c->mask, c->cw); break;
 	case OP_FLUSH:     ept_flush(c->g); break;
 	case OP_ROOT:      c->result = ept_root(c->v); break;
 	}
-	if (was && was != loaded_vmcs && !(c->op == OP_TEARDOWN && was == c->v->control_page)) {
+	bool cleared = (c->op == OP_TEARDOWN || c->op == OP_MOVED) && was == c->v->control_page;
+	if (was && was != percpu->loaded_vmcs && !cleared) {
 		asm volatile("vmptrld %0" : : "m"(was) : "cc", "memory");
-		loaded_vmcs = was;
+		percpu->loaded_vmcs = was;
 	}
 }
 
+/* Runs c on the CPU of c.v, the vCPU whose VMCS it needs. */
 static uint64_t vmx_call(struct vmx_call c)
 {
-	cpu_call(0, vmx_call_here, &c); /* (at once on the boot CPU) */
+	cpu_call(c.v->thread->cpu, vmx_call_here, &c);
 	return c.result;
 }
 
@@ -922,13 +936,48 @@ static int write_op(struct vcpu *v, uint32_t mask, const uint64_t *w)
 {
 	return (int)vmx_call((struct vmx_call){ OP_WRITE, .v = v, .mask = mask, .cw = w });
 }
-static void flush_op(struct gpa_space *g) { vmx_call((struct vmx_call){ OP_FLUSH, .g = g }); }
 static uint64_t root_op(struct vcpu *v) { return vmx_call((struct vmx_call){ OP_ROOT, .v = v }); }
 
-/* The fast reply: on the vCPU's own CPU only (fastpath.c checks), so the boot CPU's. */
+/*
+ * INVEPT of every context on every CPU in VMX operation: any of them may
+ * hold translations of g's tables from a vCPU that ran there.  A CPU
+ * running a guest exits for the cross call, so none goes on with them.
+ */
+static void flush_op(struct gpa_space *g)
+{
+	struct vmx_call c = { OP_FLUSH, .g = g };
+	for (unsigned cpu = 0; cpu < n_cpus; cpu++)
+		if (cpus[cpu].vm_on)
+			cpu_call(cpu, vmx_call_here, &c);
+}
+
+static void moved_op(struct vcpu *v, unsigned from)
+{
+	struct vmx_call c = { OP_MOVED, .v = v };
+	cpu_call(from, vmx_call_here, &c);
+	v->vmx.launched = false; /* VMCLEAR made it "clear": VMLAUNCH next (SDM 24.1) */
+	v->entry_work |= VCPU_ENTRY_BACKEND;
+}
+
+/*
+ * The first entry on a CPU the vCPU moved to: the host fields that name
+ * this CPU, and the host MSR values its exits load (TSC_AUX is the CPU's
+ * number).
+ */
+static bool vmx_entry_work(struct thread *t)
+{
+	struct vcpu *v = t->vcpu;
+	v->entry_work &= ~VCPU_ENTRY_BACKEND;
+	host_cpu_fields();
+	for (unsigned i = 0; i < switched_count; i++)
+		v->vmx.host_msrs[i].value = host_msr(v->vmx.host_msrs[i].index);
+	return false;
+}
+
+/* The fast reply: on the vCPU's own CPU only, where its VMCS is active. */
 static bool fast_reply_op(struct vcpu *v, const struct trap_frame *r, const struct utcb *u)
 {
-	return percpu->id == 0 && vmx_fast_reply(v, r, u);
+	return percpu->id == v->thread->cpu && vmx_fast_reply(v, r, u);
 }
 
 const struct vcpu_backend vmx_backend = {
@@ -940,6 +989,8 @@ const struct vcpu_backend vmx_backend = {
 	.write_state = write_op,
 	.fast_reply = fast_reply_op,
 	.enter = vmx_enter,
+	.entry_work = vmx_entry_work,
+	.moved = moved_op,
 	.gpa_leaf = ept_leaf,
 	.gpa_table = ept_table,
 	.gpa_flush = flush_op,

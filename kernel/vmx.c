@@ -107,6 +107,38 @@ static const char *missing_feature(void)
 	return 0;
 }
 
+/*
+ * This CPU into VMX root operation (SDM 23.7): the feature-control lock,
+ * CR0 and CR4 within the fixed bits, a VMXON region of its own.  Each CPU
+ * does it for itself (the boot CPU in vmx_init, each AP before it runs
+ * threads): VMX operation, like the VMCS a CPU has current, is per CPU.
+ */
+static bool cpu_on(void)
+{
+	uint64_t fc = rdmsr(MSR_FEATURE_CONTROL);
+	if (!(fc & FC_LOCKED))
+		wrmsr(MSR_FEATURE_CONTROL, fc | FC_LOCKED | FC_VMXON_OUTSIDE_SMX);
+	else if (!(fc & FC_VMXON_OUTSIDE_SMX))
+		return false; /* this CPU's firmware locked it off */
+	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
+	write_cr4(((read_cr4() | CR4_VMXE) | rdmsr(MSR_VMX_CR4_FIXED0)) &
+		  rdmsr(MSR_VMX_CR4_FIXED1));
+	uint64_t region = pmm_alloc(&pmm);
+	if (!region)
+		return false;
+	memset(phys_to_virt(region), 0, PAGE_SIZE);
+	*(uint32_t *)phys_to_virt(region) = vmx_caps.revision;
+	uint8_t failed;
+	asm volatile("vmxon %1; setna %0" : "=r"(failed) : "m"(region) : "cc", "memory");
+	if (failed) {
+		pmm_free(&pmm, region);
+		return false;
+	}
+	percpu->vm_host_area = region;
+	percpu->vm_on = true;
+	return true;
+}
+
 void vmx_init(void)
 {
 	const char *why = missing_feature();
@@ -115,25 +147,13 @@ void vmx_init(void)
 			log_warn("vmx: virtual machines disabled: %s", why);
 		return;
 	}
-	uint64_t fc = rdmsr(MSR_FEATURE_CONTROL);
-	if (!(fc & FC_LOCKED))
-		wrmsr(MSR_FEATURE_CONTROL, fc | FC_LOCKED | FC_VMXON_OUTSIDE_SMX);
-	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
-	write_cr4(((read_cr4() | CR4_VMXE) | rdmsr(MSR_VMX_CR4_FIXED0)) &
-		  rdmsr(MSR_VMX_CR4_FIXED1));
-
-	uint64_t region = pmm_alloc(&pmm);
 	vmx_msr_bitmap = pmm_alloc(&pmm);
-	if (!region || !vmx_msr_bitmap) {
-		log_warn("vmx: no memory for the VMXON region and the MSR bitmap");
+	if (!vmx_msr_bitmap) {
+		log_warn("vmx: no memory for the MSR bitmap");
 		return;
 	}
 	build_msr_bitmap(phys_to_virt(vmx_msr_bitmap));
-	memset(phys_to_virt(region), 0, PAGE_SIZE);
-	*(uint32_t *)phys_to_virt(region) = vmx_caps.revision;
-	uint8_t failed;
-	asm volatile("vmxon %1; setna %0" : "=r"(failed) : "m"(region) : "cc", "memory");
-	if (failed) {
+	if (!cpu_on()) {
 		log_warn("vmx: VMXON failed");
 		return;
 	}
@@ -142,6 +162,12 @@ void vmx_init(void)
 	gpa_max_level = vmx_caps.ept_1g ? 3 : vmx_caps.ept_2m ? 2 : 1; /* large EPT pages it has */
 	vcpu_tag_limit = 1u << 16; /* VPIDs 1-65535 */
 	log_info("vmx: in VMX root operation");
+}
+
+void vmx_cpu_init(void)
+{
+	if (vmx_caps.on && !cpu_on())
+		log_warn("vmx: cpu %u: VMXON failed: it runs no vCPU", percpu->id);
 }
 
 void vmx_invvpid(uint16_t vpid)
@@ -155,7 +181,7 @@ void vmx_invvpid(uint16_t vpid)
 
 void vmx_invept(uint64_t root)
 {
-	if (!vmx_caps.on)
+	if (!percpu->vm_on)
 		return;
 	(void)root; /* invalidate all contexts: simpler, and unmapping is rare */
 	struct {

@@ -87,6 +87,8 @@ extern uint64_t vmx_msr_bitmap;
 void vmx_probe(void);
 /* Enters VMX root operation if the CPU offers what vCPUs need; says why not otherwise. */
 void vmx_init(void);
+/* An AP into VMX root operation as the boot CPU is (percpu->vm_on), before it runs threads. */
+void vmx_cpu_init(void);
 /* Drops the TLB entries tagged with vpid. */
 void vmx_invvpid(uint16_t vpid);
 /* Drops cached guest-physical translations of the EPT tables at root. */

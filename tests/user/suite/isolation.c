@@ -54,6 +54,7 @@ extern const char guest_read_dr0[], guest_read_dr0_end[];
 extern const char guest_nmi[], guest_nmi_end[], guest_nmi_handler[];
 extern const char guest_read_2m[], guest_read_2m_end[];
 extern const char guest_share[], guest_share_end[], guest_count_at_ebx[], guest_count_at_ebx_end[];
+extern const char guest_pingpong[], guest_pingpong_end[];
 extern const char guest_xcr0[], guest_xcr0_end[], guest_cr8[], guest_cr8_end[];
 extern const char guest_sse[], guest_sse_end[];
 asm(".pushsection .text.guests, \"ax\"\n"
@@ -155,6 +156,26 @@ asm(".pushsection .text.guests, \"ax\"\n"
     "	incl (%ebx)\n"
     "	jmp guest_count_at_ebx\n"
     "guest_count_at_ebx_end:\n"
+    /*
+     * vCPU EBX (0 or 1) of two: ESI rounds of waiting for the word at EDI
+     * to be its own number, counting at EDI + 4 and handing the word to
+     * the other; then a CPUID exit.  The wait spins without PAUSE, which
+     * would exit: only a vCPU running at the same time hands it back.
+     */
+    "guest_pingpong:\n"
+    "	cmpl %ebx, (%edi)\n"
+    "	jne guest_pingpong\n"
+    "	incl 4(%edi)\n"
+    "	movl %ebx, %eax\n"
+    "	xorl $1, %eax\n"
+    "	movl %eax, (%edi)\n"
+    "	decl %esi\n"
+    "	jnz guest_pingpong\n"
+    "	xorl %eax, %eax\n"
+    "	cpuid\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    "guest_pingpong_end:\n"
     ".code64\n"
     /*
      * Sets its own syscall MSRs, KERNEL_GS_BASE and TSC_AUX, then goes
@@ -1297,6 +1318,20 @@ static int spin_until_change32(volatile uint32_t *v)
 }
 
 /*
+ * A guest for the cases with two CPUs: one that counts at the address in
+ * EBX (guest_count_at_ebx), not started.  PASS when made; SKIP with one
+ * CPU or no VMX or SVM; FAIL on failure.
+ */
+static enum result counter_vm_for_two_cpus(struct vm *m)
+{
+	if (cpus_running() < 2)
+		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
+	if (!vm_new(m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	return PASS;
+}
+
+/*
  * CPUID's hypervisor bit: QEMU sets it, Bochs does not.  QEMU (with
  * -icount) runs its CPUs in turns on one host thread, each turn up to
  * 10 ms of its clock, so a recall there waits for the vCPU's CPU's turn.
@@ -1320,10 +1355,9 @@ static enum result vmm_on_another_cpu_runs_and_recalls_its_vcpu(void)
 {
 	struct vm m;
 	uint64_t badge;
-	if (cpus_running() < 2)
-		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
-	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
-		return skip_reason ? SKIP : FAIL;
+	enum result made = counter_vm_for_two_cpus(&m);
+	if (made != PASS)
+		return made;
 	volatile uint64_t *count = (volatile uint64_t *)(m.mem + DATA_GPA);
 	CHECK_OK(sys_thread_set_cpu(SLOT_SELF_THREAD, 1));
 	uint64_t *w = protected_mode_state();
@@ -1359,10 +1393,9 @@ static enum result guest_unmap_reaches_a_vcpu_on_another_cpu(void)
 {
 	struct vm m;
 	uint64_t view, frame, badge;
-	if (cpus_running() < 2)
-		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
-	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
-		return skip_reason ? SKIP : FAIL;
+	enum result made = counter_vm_for_two_cpus(&m);
+	if (made != PASS)
+		return made;
 	volatile uint32_t *shared = frame_map_new(1, RIGHT_R | RIGHT_W, &view);
 	CHECK_MADE(shared);
 	CHECK_MADE(frame = cap_dup(view, RIGHTS_ALL, 0));
@@ -1381,6 +1414,103 @@ static enum result guest_unmap_reaches_a_vcpu_on_another_cpu(void)
 		return FAIL;
 	}
 	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A vCPU moved between the two CPUs while its guest runs, twenty times:
+ * it counts on after each move (VMX: VMCLEARed on the old CPU, launched
+ * again on the new one with the host fields that name it; SVM: the VMCB
+ * goes along, the ASID flushed there).  Then moved while it waits in an
+ * exit: the VMM's reply reaches it on its new CPU, and its registers are
+ * the ones it had.
+ */
+static enum result vcpu_moves_between_cpus_and_counts_on(void)
+{
+	struct vm m;
+	uint64_t badge;
+	enum result made = counter_vm_for_two_cpus(&m);
+	if (made != PASS)
+		return made;
+	volatile uint32_t *count = (volatile uint32_t *)(m.mem + DATA_GPA);
+	uint64_t *w = protected_mode_state();
+	w[VMW_RFLAGS] = 0x202;
+	w[VMW_RBX] = DATA_GPA;
+	CHECK_OK(vm_start(&m));
+	for (unsigned i = 1; i <= 20; i++) {
+		CHECK_OK(sys_thread_set_cpu(m.vcpu, i % 2));
+		CHECK(spin_until_change32(count));
+	}
+	CHECK_OK(sys_vcpu_recall(m.vcpu));
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && utcb()->mr[VMW_RBX] == DATA_GPA);
+	CHECK_OK(sys_thread_set_cpu(m.vcpu, 1));
+	CHECK_OK(vm_reply(0)); /* resumed, on CPU 1 now */
+	CHECK(spin_until_change32(count));
+	CHECK_OK(sys_vcpu_recall(m.vcpu));
+	CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && utcb()->mr[VMW_RBX] == DATA_GPA);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/* vm_next_exit, but 0 (reported) once the TSC passes `until`: the suite sleeps between looks. */
+static uint64_t vm_next_exit_until(struct vm *m, uint64_t *badge, uint64_t until)
+{
+	struct msg msg = { 0 };
+	while (sys_nb_recv(m->ep, &msg, badge) != OK) {
+		if (rdtsc() > until) {
+			uprintf("# no VM exit came in time\n");
+			return 0;
+		}
+		sleep_until(rdtsc() + tsc_hz() / 100);
+	}
+	uint64_t *w = utcb()->mr;
+	for (unsigned i = 0; i < MSG_REG_WORDS; i++)
+		w[i] = msg.mr[i];
+	return MSG_LABEL(msg.tag) == MSG_VMEXIT ? w[VMW_REASON] : 0;
+}
+
+#define PINGPONG_ROUNDS 50
+
+/*
+ * Two vCPUs of one guest on CPUs 0 and 1 run at the same time: they hand
+ * a word in shared guest memory back and forth PINGPONG_ROUNDS times
+ * each, spinning while they wait.  vCPU 0 has the higher priority, so on
+ * one CPU it would spin for ever and vCPU 1 never run: the rounds end
+ * only if each runs on its own CPU, at once.
+ */
+static enum result two_vcpus_run_at_once_on_two_cpus(void)
+{
+	struct vm m;
+	uint64_t cpu[2], badge;
+	if (cpus_running() < 2)
+		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
+	if (!vm_new(&m, guest_pingpong, guest_pingpong_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	cpu[0] = m.vcpu;
+	CHECK_MADE(cpu[1] = vm_second_vcpu(&m));
+	volatile uint32_t *words = (volatile uint32_t *)(m.mem + DATA_GPA);
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t *w = protected_mode_state();
+		w[VMW_RFLAGS] = 0x202;
+		w[VMW_RBX] = i;
+		w[VMW_RDI] = DATA_GPA;
+		w[VMW_RSI] = PINGPONG_ROUNDS;
+		CHECK_OK(sys_vcpu_write_state(cpu[i]));
+		CHECK_OK(sys_thread_set_priority(cpu[i], own_priority - 1 - i));
+		CHECK_OK(sys_thread_set_cpu(cpu[i], i));
+	}
+	for (unsigned i = 0; i < 2; i++)
+		CHECK_OK(sys_vcpu_run(cpu[i]));
+	uint64_t until = rdtsc() + 20 * tsc_hz();
+	for (unsigned i = 0; i < 2; i++) {
+		if (vm_next_exit_until(&m, &badge, until) != VMEXIT_CPUID) {
+			uprintf("# %u rounds of %u, the word at vCPU %u\n", words[1],
+				2 * PINGPONG_ROUNDS, words[0]);
+			return FAIL;
+		}
+		CHECK_OK(vm_reply(VMR_STOP));
+	}
+	CHECK(words[1] == 2 * PINGPONG_ROUNDS);
 	return PASS;
 }
 
@@ -1521,6 +1651,8 @@ static const struct test_case cases[] = {
 	{ "two_vcpus_share_a_space_and_its_unmap", two_vcpus_share_a_space_and_its_unmap },
 	{ "vmm_on_another_cpu_runs_and_recalls_its_vcpu", vmm_on_another_cpu_runs_and_recalls_its_vcpu },
 	{ "guest_unmap_reaches_a_vcpu_on_another_cpu", guest_unmap_reaches_a_vcpu_on_another_cpu },
+	{ "vcpu_moves_between_cpus_and_counts_on", vcpu_moves_between_cpus_and_counts_on },
+	{ "two_vcpus_run_at_once_on_two_cpus", two_vcpus_run_at_once_on_two_cpus },
 	{ "recalling_one_vcpu_leaves_the_other_running",
 	  recalling_one_vcpu_leaves_the_other_running },
 	{ "exit_deadline_past_exits_at_once_and_one_to_come_on_time",

@@ -147,12 +147,13 @@ static enum result set_cpu_checks_its_arguments(void)
 	CHECK_ST(sys_thread_set_cpu(SLOT_SELF_TASK, 0), ERR_WRONG_TYPE);
 	CHECK_OK(sys_thread_set_cpu(t, n - 1));
 	CHECK_OK(sys_thread_set_cpu(t, 0));
-	/* a vCPU stays on the boot CPU for now: its VMCS or VMCB lives there */
+	/* a vCPU goes to any CPU that runs threads (each has VMX or SVM on), and only there */
 	uint64_t v = obj_new(OBJ_VCPU);
-	if (v && n >= 2)
-		CHECK_ST(sys_thread_set_cpu(v, 1), ERR_UNSUPPORTED);
-	if (v)
+	if (v) {
+		CHECK_ST(sys_thread_set_cpu(v, n), ERR_INVALID_ARG);
+		CHECK_OK(sys_thread_set_cpu(v, n - 1));
 		CHECK_OK(sys_thread_set_cpu(v, 0));
+	}
 	return PASS;
 }
 
