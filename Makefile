@@ -426,9 +426,12 @@ $(eval $(call test_iso,vm-nospin,$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.c
 # every exit and every reply crosses CPUs (suite vmsmp, 2 CPUs).  Without the
 # spinners: a vCPU woken by a reply from the other CPU waits its turn behind
 # the threads of its own priority there, and two spinners make each turn 40 ms.
+# The guests of two vCPUs get one CPU each (cpus=0,1): their vCPUs run at once.
 $(BUILD)/vmsmp-root.cfg: tests/vm/root.cfg
 	$(V)sed 's/^server vmm /server vmm cpu=1 /' $< > $@
-$(eval $(call test_iso,vmsmp,$(subst tests/vm/root.cfg:,$(BUILD)/vmsmp-root.cfg:,$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-nospin.cfg:,$(VM_TEST_MODULES))),$(MEASURE)/kernel.elf))
+$(BUILD)/vmm-vmsmp.cfg: $(BUILD)/vmm-nospin.cfg
+	$(V)sed 's/ vcpus=2/ vcpus=2 cpus=0,1/' $< > $@
+$(eval $(call test_iso,vmsmp,$(subst tests/vm/root.cfg:,$(BUILD)/vmsmp-root.cfg:,$(subst tests/vm/vmm.cfg:,$(BUILD)/vmm-vmsmp.cfg:,$(VM_TEST_MODULES))),$(MEASURE)/kernel.elf))
 
 # Large guests (tests/vmlarge/): a 1 GiB guest in 1 GiB pages and a 512 MiB
 # one in 2 MiB pages, under QEMU; Bochs, with less memory, runs the 512 MiB

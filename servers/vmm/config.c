@@ -3,13 +3,14 @@
  *   guest NAME module=MODULE mode=realmode|protected|multiboot load=ADDR
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
  *         debug-exit|poweroff]
- *         [vcpus=N] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
+ *         [vcpus=N] [cpus=C0,C1,...] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
  *         [timeout=SECONDS] [alone] [exit-stats] [x2apic=off] [restarts=N]
  *         [on-fault=stop|restart] [crash-vmm-after=MS] [crash-vmm-by=main|vcpu|message]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...] [initrd=MODULE]
  *         [test=console expect="TEXT"]
  * SIZE takes a K, M or G suffix; memory= must be whole pages of pages=, and
- * end below GUEST_MEMORY_MAX; vcpus= is 1 to VMM_MAX_VCPUS (1 by default).
+ * end below GUEST_MEMORY_MAX; vcpus= is 1 to VMM_MAX_VCPUS (1 by default);
+ * cpus= lists 1 to VMM_MAX_VCPUS host CPUs (0-63), vCPU i's the i-th (in turn).
  * kernel=MODULE is module=MODULE mode=multiboot: a kernel, Multiboot or
  * Linux as its header says (guest.c); cmdline= is for either, modules= for
  * a Multiboot kernel, initrd= for a Linux one.  Double quotes group blanks into a word and are
@@ -252,6 +253,24 @@ static bool set_vcpus(struct parser *ps, struct guest_config *g, const char *val
 	return true;
 }
 
+/* cpus=C0,C1,...: the host CPU of each vCPU in turn (the kernel refuses one that runs no threads). */
+static bool set_cpus(struct parser *ps, struct guest_config *g, const char *val)
+{
+	g->cpu_count = 0;
+	for (const char *p = val;;) {
+		unsigned n = 0, digits = 0;
+		for (; *p >= '0' && *p <= '9' && digits < 3; p++, digits++)
+			n = 10 * n + (unsigned)(*p - '0');
+		if (!digits || n > 63 || (*p && *p != ','))
+			return fail_option(ps, "'%s' is not a list of CPU numbers (0 to 63)", val);
+		if (g->cpu_count == VMM_MAX_VCPUS)
+			return fail_option(ps, "more than 4 CPUs in '%s'", val);
+		g->cpus[g->cpu_count++] = (uint8_t)n;
+		if (!*p++)
+			return true;
+	}
+}
+
 static bool set_bench_build(struct parser *ps, struct guest_config *g, const char *val)
 {
 	return set_name(ps, g->bench_build, val);
@@ -301,6 +320,7 @@ static const struct option options[] = {
 	SETTER("modules", set_modules),
 	SETTER("memory", set_memory),
 	SETTER("vcpus", set_vcpus),
+	SETTER("cpus", set_cpus),
 	SETTER("bench-build", set_bench_build),
 	SETTER("x2apic", set_x2apic),
 	CHOICE("mode", mode, mode_names, 0),

@@ -141,6 +141,23 @@ bool guest_ioram_make(struct guest *g)
  * Makes the guest's memory, space and vCPUs, and the VMM's threads for
  * them (not counted as the build's calls), out of a fresh untyped capability.
  */
+/*
+ * cpus=: vCPU c and the VMM thread that handles its exits on one host CPU,
+ * so that an exit and its reply stay on that CPU (the kernel's fast path).
+ */
+static uint64_t place_vcpu(struct guest *g, unsigned c)
+{
+	if (!g->cfg.cpu_count)
+		return OK;
+	unsigned cpu = g->cfg.cpus[c % g->cfg.cpu_count];
+	uint64_t st;
+	if ((st = BUILD(g, sys_thread_set_cpu(g->cpu[c].slot, cpu))) ||
+	    (st = BUILD(g, sys_thread_set_cpu(g->cpu[c].thread, cpu))))
+		uprintf("vmm: guest %s: cpus=: vCPU %u cannot go to CPU %u: %s\n", g->cfg.name, c,
+			cpu, status_name(st));
+	return st;
+}
+
 static uint64_t build_objects(struct guest *g, uint64_t badge)
 {
 	unsigned n = g->cfg.vcpus;
@@ -153,7 +170,8 @@ static uint64_t build_objects(struct guest *g, uint64_t badge)
 	    (st = BUILD(g, sys_retype(g->untyped, OBJ_VCPU, 0, g->vcpu, n))))
 		return st;
 	for (unsigned c = 0; c < n; c++)
-		if ((st = vcpu_thread_start(g, c)) || (st = bind_vcpu(g, c, badge)))
+		if ((st = vcpu_thread_start(g, c)) || (st = bind_vcpu(g, c, badge)) ||
+		    (st = place_vcpu(g, c)))
 			return st;
 	return OK;
 }

@@ -73,6 +73,8 @@ struct guest_config {
 	bool hostile;          /* test: on its first exit, try replies the kernel must refuse */
 	bool disk;             /* an ATA disk on the primary channel, served by the disk driver */
 	unsigned vcpus;        /* vCPUs, 1 to VMM_MAX_VCPUS: vcpus= */
+	uint8_t cpus[VMM_MAX_VCPUS]; /* cpus=: vCPU i and its thread run on cpus[i % cpu_count] */
+	unsigned cpu_count;    /* (0: no cpus=, the kernel's places: vCPUs on CPU 0) */
 	int page_level;        /* RAM's frame: 1 (4 KiB pages), 2 (2 MiB) or 3 (1 GiB): pages= */
 	uint64_t max_build_calls; /* test: the build may take at most this many syscalls (0: any) */
 	char bench_build[GUEST_NAME_LEN]; /* bench-build=NAME: the build's figures NAME_calls, ... */

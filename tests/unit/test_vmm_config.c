@@ -47,6 +47,30 @@ TEST(vmm_config_bad_vcpus_is_refused)
 	CHECK_EQ(parse("guest a vcpus=\n"), -1);
 }
 
+/* cpus= lists the host CPU of each vCPU in turn; none given, cpu_count is 0. */
+TEST(vmm_config_cpus)
+{
+	CHECK_EQ(parse("guest a vcpus=2 cpus=0,1\nguest b cpus=3\n"), 2);
+	CHECK_EQ(cfg[0].cpu_count, 2);
+	CHECK_EQ(cfg[0].cpus[0], 0);
+	CHECK_EQ(cfg[0].cpus[1], 1);
+	CHECK_EQ(cfg[1].cpu_count, 1);
+	CHECK_EQ(cfg[1].cpus[0], 3);
+	CHECK_EQ(parse("guest a vcpus=2\n"), 1);
+	CHECK_EQ(cfg[0].cpu_count, 0);
+}
+
+/* It is an error to give no CPU, a CPU past 63, more than 4, or anything but numbers. */
+TEST(vmm_config_bad_cpus_is_refused)
+{
+	CHECK_REFUSED("guest a cpus=\n", "vmm.cfg: line 1: option 'cpus': '' is not a list of CPU numbers (0 to 63)");
+	CHECK_REFUSED("guest a cpus=64\n", "vmm.cfg: line 1: option 'cpus': '64' is not a list of CPU numbers (0 to 63)");
+	CHECK_REFUSED("guest a cpus=0,\n", "vmm.cfg: line 1: option 'cpus': '0,' is not a list of CPU numbers (0 to 63)");
+	CHECK_REFUSED("guest a cpus=1;2\n", "vmm.cfg: line 1: option 'cpus': '1;2' is not a list of CPU numbers (0 to 63)");
+	CHECK_REFUSED("guest a cpus=0001\n", "vmm.cfg: line 1: option 'cpus': '0001' is not a list of CPU numbers (0 to 63)");
+	CHECK_REFUSED("guest a cpus=0,1,0,1,0\n", "vmm.cfg: line 1: option 'cpus': more than 4 CPUs in '0,1,0,1,0'");
+}
+
 /* kernel=MOD is module=MOD mode=multiboot, as kvm-unit-tests' lines use it. */
 TEST(vmm_config_kernel_cmdline_memory)
 {
