@@ -247,6 +247,8 @@ RUN_MEGS := 128
 endif
 SYSTEM_GUESTS := $(BUILD)/guests/greeting.bin:guest_greeting $(BUILD)/guests/console.bin:guest_console \
 	$(SYSTEM_GUESTS)
+# The machine's processors (tools/emu.sh's EMU_CPUS; a CONFIG's machine cpus=).
+RUN_CPUS := $(or $(EMU_CPUS),1)
 
 # Running one's own kernel (docs/vmm.md, "Running your own kernel"):
 #   make iso|run|run-bochs GUEST=FILE [GUEST_ARGS="..."] [GUEST_MEM=64M]
@@ -330,6 +332,8 @@ RUN_DISK := $(CONFIG_DISK)
 # kernel's) and 192 MiB for the rest, as for GUEST=.
 RUN_MEGS = $(or $(CONFIG_MEGS),$$(($(CONFIG_UNTYPED_MIB) + 2 * $$(du -m --apparent-size \
 	$(BUILD)/os.iso | cut -f1) + 192)))
+# and its processors: machine cpus= if given (EMU_CPUS otherwise, as without CONFIG).
+RUN_CPUS := $(or $(CONFIG_CPUS),$(RUN_CPUS))
 endif
 
 # The system's disk: made once, then kept (guests write to it).
@@ -567,10 +571,10 @@ include mk/linux.mk
 # --- running -----------------------------------------------------------------
 
 run: deps-check $(BUILD)/os.iso $(RUN_DISK)
-	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) tools/emu.sh $(EMU) $(BUILD)/os.iso
+	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) EMU_CPUS=$(RUN_CPUS) tools/emu.sh $(EMU) $(BUILD)/os.iso
 
 run-bochs: deps-check $(BUILD)/os.iso $(RUN_DISK)
-	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) tools/emu.sh bochs $(BUILD)/os.iso
+	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) EMU_CPUS=$(RUN_CPUS) tools/emu.sh bochs $(BUILD)/os.iso
 
 # Two Linux partitions and a bare-metal one side by side (iso/partitions.cfg).
 PARTITIONS_CFG := iso/partitions.cfg
@@ -585,7 +589,7 @@ debug: deps-check $(BUILD)/os.iso $(RUN_DISK) $(PROGRAMS)
 	$(V)tools/gdbinit.sh $(BUILD) $(GDBPORT) > $(BUILD)/gdbinit
 	$(V)echo 'hbreak kmain' >> $(BUILD)/gdbinit
 	@echo "QEMU waits for gdb on :$(GDBPORT); in another terminal: gdb -x $(BUILD)/gdbinit"
-	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) GDBPORT=$(GDBPORT) tools/emu.sh qemu-gdb $(BUILD)/os.iso
+	DISK=$(RUN_DISK) EMU_MEGS=$(RUN_MEGS) EMU_CPUS=$(RUN_CPUS) GDBPORT=$(GDBPORT) tools/emu.sh qemu-gdb $(BUILD)/os.iso
 
 deps:
 	tools/deps.sh install

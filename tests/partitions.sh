@@ -10,7 +10,9 @@
 # must name the consoles by partition, and a line typed after them must
 # reach the bare partition's guest.  Then: the ISO is kept when nothing
 # changed and remade when the configuration or a file it names changes,
-# and a missing file is refused naming the file, line and option.
+# and a missing file or a machine of 17 CPUs is refused naming the file,
+# line and option.  The machine has two CPUs (machine cpus=2,
+# tests/boot/partitions.qemu.cpus), a Linux partition on each.
 # Prints one line per case, as tests/boot/run-suite.sh does.
 #   tests/partitions.sh BUILD_DIR LOGDIR
 # The build works in a copy of BUILD_DIR's objects, so it compiles nothing
@@ -80,3 +82,12 @@ status=$?
 message="$cfg: line $line: option 'module': \"$tmp/no-such-guest.bin\": no such file"
 [ $status -ne 0 ] && grep -qF -- "$message" "$tmp/out"
 case_line missing_file_refused $? "make said (status $status): $(tr '\n' ' ' <"$tmp/out" | cut -c1-200)"
+
+# A machine with a number of CPUs it cannot have: refused the same way.
+sed -i 's|no-such-guest.bin|greeting.bin|; s|^\(machine .*\) cpus=2|\1 cpus=17|' "$cfg"
+line=$(grep -n '^machine ' "$cfg" | cut -d: -f1)
+make_iso "$cfg"
+status=$?
+message="$cfg: line $line: option 'cpus': \"17\" is not 1 to 16"
+[ $status -ne 0 ] && grep -qF -- "$message" "$tmp/out"
+case_line machine_cpus_refused $? "make said (status $status): $(tr '\n' ' ' <"$tmp/out" | cut -c1-200)"

@@ -125,6 +125,8 @@ function server_options(first, n, kind,   i, key, val, r) {
 			words[i] = "modules=" file_modules(key, val)
 		else if (key == "untyped")
 			untyped_given = size_bytes(val)
+		else if (key == "cpu")
+			cpu_given = val
 		r = r " " words[i]
 	}
 	return r
@@ -134,7 +136,7 @@ function server_line(n,   name) {
 	if (n < 2) fail("expected '\''server NAME ...'\''")
 	name = words[2]
 	if (!valid_name(name)) fail("server name \"" name "\": 1-31 characters of A-Z a-z 0-9 _ - .")
-	delete seen; untyped_given = -1
+	delete seen; untyped_given = -1; cpu_given = ""
 	line_text = "server " name server_options(3, n, "server")
 	if (!("module" in seen)) line_text = line_text " module=" program_module("module", name)
 	system_line[NR] = line_text
@@ -151,8 +153,9 @@ function partition_line(n,   name, defaults) {
 	is_partition[name] = NR
 	partition = name
 	partition_order[++partitions] = name
-	delete seen; untyped_given = -1
+	delete seen; untyped_given = -1; cpu_given = ""
 	line_text = server_options(3, n, "partition")
+	partition_cpu[name] = cpu_given
 	# What every VMM needs unless the line says otherwise (iso/system.cfg'\''s VMM).
 	defaults = ""
 	if (!("priority" in seen)) defaults = defaults " priority=60"
@@ -167,7 +170,7 @@ function partition_line(n,   name, defaults) {
 }
 
 # A guest line: the VMM'\''s syntax, its file options naming files.
-function guest_line(n,   i, key, val, bytes, page, r) {
+function guest_line(n,   i, key, val, bytes, page, r, cpus_given) {
 	if (partition == "") fail("a guest line belongs to the partition line above it, and there is none")
 	if (n < 2) fail("expected '\''guest NAME ...'\''")
 	r = "guest " words[2]
@@ -183,8 +186,13 @@ function guest_line(n,   i, key, val, bytes, page, r) {
 			bytes = size_bytes(val)
 		else if (key == "pages" && size_bytes(val) > 0)
 			page = size_bytes(val)
+		else if (key == "cpus")
+			cpus_given = 1
 		r = r " " words[i]
 	}
+	# The partition'\''s cpu=: its guests'\'' vCPUs there too, unless the guest line says.
+	if (!cpus_given && partition_cpu[partition] != "")
+		r = r " cpus=" partition_cpu[partition]
 	guest_line_text[partition, NR] = r
 	guest_lines[partition] = guest_lines[partition] " " NR
 	guest_ram[partition] += bytes + page # its RAM, at any alignment of its page size
@@ -200,8 +208,11 @@ function machine_line(n,   i, key, val) {
 		else if (key == "memory") {
 			if (size_bytes(val) < 1048576) fail_option(key, "\"" val "\" is not a size of 1M or more")
 			machine_megs = int(size_bytes(val) / 1048576)
+		} else if (key == "cpus") {
+			if (val !~ /^([1-9]|1[0-6])$/) fail_option(key, "\"" val "\" is not 1 to 16")
+			machine_cpus = val
 		} else
-			fail_option(key, "unknown (a machine line takes disk= and memory=)")
+			fail_option(key, "unknown (a machine line takes disk=, memory= and cpus=)")
 	}
 }
 
@@ -289,6 +300,7 @@ END {
 	print "CONFIG_UNTYPED_MIB := " int((untyped_total + 1048575) / 1048576) > mk
 	print "CONFIG_DISK := " machine_disk > mk
 	print "CONFIG_MEGS := " machine_megs > mk
+	print "CONFIG_CPUS := " machine_cpus > mk
 }
 ' "$config"
 rm -f "$out"/*.cfg
