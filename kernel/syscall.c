@@ -620,7 +620,7 @@ static enum moat_status sys_vcpu_recall(struct trap_frame *r)
 	const uint64_t vcpu_slot = r->rdi;
 	struct vcpu *v;
 	CHECK(vcpu_arg(vcpu_slot, &v), "vcpu");
-	v->entry_work |= VCPU_ENTRY_RECALL; /* taken before its next VM entry */
+	vcpu_entry_work_set(v, VCPU_ENTRY_RECALL); /* taken before its next VM entry */
 	thread_kick(v->thread);
 	return OK;
 }

@@ -129,12 +129,12 @@ bool vcpu_entry_refused_slow(struct thread *t)
 		return true;
 	}
 	if (v->entry_work & VCPU_ENTRY_RECALL) {
-		v->entry_work &= ~VCPU_ENTRY_RECALL;
+		vcpu_entry_work_clear(v, VCPU_ENTRY_RECALL);
 		vcpu_exit(t, VMEXIT_RECALL);
 		return true;
 	}
 	if (v->entry_work & VCPU_ENTRY_DEADLINE) {
-		v->entry_work &= ~VCPU_ENTRY_DEADLINE;
+		vcpu_entry_work_clear(v, VCPU_ENTRY_DEADLINE);
 		vcpu_exit(t, VMEXIT_DEADLINE);
 		return true;
 	}
@@ -156,7 +156,7 @@ void vcpu_deadline_set(struct thread *t, uint64_t deadline)
 {
 	struct vcpu *v = t->vcpu;
 	timeout_remove(&timeouts, t);
-	v->entry_work &= ~VCPU_ENTRY_DEADLINE;
+	vcpu_entry_work_clear(v, VCPU_ENTRY_DEADLINE);
 	if (deadline == WAIT_FOREVER)
 		return;
 	if (deadline <= rdtsc()) {

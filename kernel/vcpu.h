@@ -84,7 +84,10 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
 /*
  * What a vCPU's next entry must do first (struct vcpu's entry_work), so
  * that the common entry tests one byte: a recall to deliver, the guest's
- * breakpoints to load.
+ * breakpoints to load.  Another CPU sets bits of it (a recall, an exit
+ * deadline) while the vCPU's own CPU may change other bits outside the
+ * lock (svm_exit before kernel_enter), so every change of it is one
+ * atomic operation: vcpu_entry_work_set and vcpu_entry_work_clear.
  */
 #define VCPU_ENTRY_RECALL      1u
 #define VCPU_ENTRY_BREAKPOINTS 2u
@@ -104,11 +107,26 @@ int vcpu_bind(struct vcpu *v, uint32_t reason, struct cap *ep, uint32_t mask);
  * anything could XSAVE.  So the host always runs, and saves and restores
  * every thread's state, with the kernel's XCR0 (docs/fpu.md).
  */
+static inline void vcpu_entry_work_set(struct vcpu *v, uint8_t bits)
+{
+	__atomic_fetch_or(&v->entry_work, bits, __ATOMIC_RELAXED);
+}
+static inline void vcpu_entry_work_clear(struct vcpu *v, uint8_t bits)
+{
+	__atomic_fetch_and(&v->entry_work, (uint8_t)~bits, __ATOMIC_RELAXED);
+}
+/* Sets bits if `on`, else clears them. */
+static inline void vcpu_entry_work_put(struct vcpu *v, uint8_t bits, bool on)
+{
+	if (on)
+		vcpu_entry_work_set(v, bits);
+	else
+		vcpu_entry_work_clear(v, bits);
+}
 static inline void vcpu_set_xcr0(struct vcpu *v, uint64_t xcr0, bool osxsave)
 {
 	v->xcr0 = xcr0;
-	v->entry_work = (v->entry_work & ~VCPU_ENTRY_XCR0) |
-			(osxsave && xcr0 != fpu_xcr0 ? VCPU_ENTRY_XCR0 : 0);
+	vcpu_entry_work_put(v, VCPU_ENTRY_XCR0, osxsave && xcr0 != fpu_xcr0);
 }
 static inline void vcpu_xcr0_exited(const struct vcpu *v)
 {
@@ -143,7 +161,7 @@ void vcpu_deadline_set(struct thread *t, uint64_t deadline);
 /* t's deadline came (it is off the timeout list): it exits before its next entry. */
 static inline void vcpu_deadline_reached(struct thread *t)
 {
-	t->vcpu->entry_work |= VCPU_ENTRY_DEADLINE;
+	vcpu_entry_work_set(t->vcpu, VCPU_ENTRY_DEADLINE);
 }
 /*
  * Whether v's exit is one the kernel makes at an entry (a recall, an exit

@@ -188,9 +188,8 @@ static bool intr_window_asked(struct vcpu *v)
  */
 static void entry_work_changed(struct vcpu *v)
 {
-	v->entry_work &= ~VCPU_ENTRY_BACKEND;
-	if (v->svm.tsc_aux || v->svm.nmi_window || intr_window_asked(v))
-		v->entry_work |= VCPU_ENTRY_BACKEND;
+	vcpu_entry_work_put(v, VCPU_ENTRY_BACKEND,
+			    v->svm.tsc_aux || v->svm.nmi_window || intr_window_asked(v));
 }
 
 
@@ -383,8 +382,7 @@ static void write_debug(struct vcpu *v, const uint64_t *w)
 		v->dr[i] = w[VMW_DR0 + i];
 	*u64(v, S_DR6) = w[VMW_DR6];
 	*u64(v, S_DR7) = w[VMW_DR7];
-	v->entry_work = (v->entry_work & ~VCPU_ENTRY_BREAKPOINTS) |
-			(w[VMW_DR7] & DR7_ENABLES ? VCPU_ENTRY_BREAKPOINTS : 0);
+	vcpu_entry_work_put(v, VCPU_ENTRY_BREAKPOINTS, w[VMW_DR7] & DR7_ENABLES);
 }
 
 /*

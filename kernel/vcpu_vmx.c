@@ -427,8 +427,7 @@ static void write_debug(struct vcpu *v, const uint64_t *w)
 		v->dr[i] = w[VMW_DR0 + i];
 	v->vmx.dr6 = w[VMW_DR6];
 	vmwrite(GUEST_DR7, w[VMW_DR7]);
-	v->entry_work = (v->entry_work & ~VCPU_ENTRY_BREAKPOINTS) |
-			(w[VMW_DR7] & DR7_ENABLES ? VCPU_ENTRY_BREAKPOINTS : 0);
+	vcpu_entry_work_put(v, VCPU_ENTRY_BREAKPOINTS, w[VMW_DR7] & DR7_ENABLES);
 }
 
 static void write_msrs(struct vcpu *v, const uint64_t *w)
@@ -956,7 +955,7 @@ static void moved_op(struct vcpu *v, unsigned from)
 	struct vmx_call c = { OP_MOVED, .v = v };
 	cpu_call(from, vmx_call_here, &c);
 	v->vmx.launched = false; /* VMCLEAR made it "clear": VMLAUNCH next (SDM 24.1) */
-	v->entry_work |= VCPU_ENTRY_BACKEND;
+	vcpu_entry_work_set(v, VCPU_ENTRY_BACKEND);
 }
 
 /*
@@ -967,7 +966,7 @@ static void moved_op(struct vcpu *v, unsigned from)
 static bool vmx_entry_work(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
-	v->entry_work &= ~VCPU_ENTRY_BACKEND;
+	vcpu_entry_work_clear(v, VCPU_ENTRY_BACKEND);
 	host_cpu_fields();
 	for (unsigned i = 0; i < switched_count; i++)
 		v->vmx.host_msrs[i].value = host_msr(v->vmx.host_msrs[i].index);
