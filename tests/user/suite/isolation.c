@@ -1320,7 +1320,7 @@ static enum result vmm_on_another_cpu_runs_and_recalls_its_vcpu(void)
 {
 	struct vm m;
 	uint64_t badge;
-	if (cpus_running() < 2)
+	if (CPUS_RUNNING() < 2)
 		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
 	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
 		return skip_reason ? SKIP : FAIL;
@@ -1359,7 +1359,7 @@ static enum result guest_unmap_reaches_a_vcpu_on_another_cpu(void)
 {
 	struct vm m;
 	uint64_t view, frame, badge;
-	if (cpus_running() < 2)
+	if (CPUS_RUNNING() < 2)
 		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
 	if (!vm_new(&m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
 		return skip_reason ? SKIP : FAIL;

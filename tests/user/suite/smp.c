@@ -14,37 +14,10 @@
 
 #define WAIT_TSC_LIMIT 4000000000ULL /* a few seconds under emulation: then a case fails */
 
-unsigned cpus_running(void)
-{
-	uint64_t t = obj_new(OBJ_THREAD);
-	unsigned n = 0;
-
-	while (t && n < 64 && sys_thread_set_cpu(t, n) == OK)
-		n++;
-	return n;
-}
-
-static int have_rdtscp(void)
-{
-	uint32_t a = 0x80000001, b, c = 0, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	return (d >> 27) & 1;
-}
-
-/* The CPU this thread runs on now. */
-static uint64_t own_cpu(void)
-{
-	uint32_t lo, hi, aux;
-
-	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
-	return aux;
-}
-
 /* Skips unless a second CPU runs threads (and, for cases that ask, RDTSCP says which). */
 #define NEED_TWO_CPUS()                                                         \
 	do {                                                                    \
-		if (cpus_running() < 2)                                         \
+		if (CPUS_RUNNING() < 2)                                         \
 			SKIP("one CPU runs threads (the emulator has one, or cpus=1)"); \
 	} while (0)
 
@@ -133,7 +106,7 @@ static int spin_change(volatile uint64_t *v, uint64_t old)
 static enum result set_cpu_checks_its_arguments(void)
 {
 	uint64_t t = obj_new(OBJ_THREAD), read_only;
-	unsigned n = cpus_running();
+	unsigned n = CPUS_RUNNING();
 
 	CHECK_MADE(t);
 	CHECK(n >= 1);
@@ -163,7 +136,7 @@ static enum result threads_run_on_the_cpu_they_are_given(void)
 	NEED_TWO_CPUS();
 	if (!have_rdtscp())
 		SKIP("no RDTSCP to ask which CPU runs");
-	n = cpus_running();
+	n = CPUS_RUNNING();
 	for (unsigned cpu = 0; cpu < n; cpu++) {
 		struct helper *h;
 
@@ -341,7 +314,7 @@ static enum result fpu_state_moves_with_its_thread(void)
 	unsigned n;
 
 	NEED_TWO_CPUS();
-	n = cpus_running();
+	n = CPUS_RUNNING();
 	asm volatile("movq %0, %%xmm0" : : "r"(secret));
 	for (unsigned i = 1; i <= n; i++) {
 		uint64_t v;
