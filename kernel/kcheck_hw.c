@@ -17,7 +17,8 @@
  *     through without SVM's intercept;
  *   - the TSS: rsp0 is current's kernel stack, and the I/O bitmap is exactly
  *     the port capabilities of current's task (or off if it has none);
- *   - CR3 holds current's tables, and active_task (which skips CR3 writes,
+ *   - CR3 holds current's tables (or the kernel's once a shootdown made this
+ *     CPU forget them: check_cr3), and active_task (which skips CR3 writes,
  *     and which a VM exit restores, vcpu_vmx.c) is current's task or none;
  *   - every vCPU that can still enter its guest has an EPTP (VMX) or nCR3
  *     (SVM) naming the root of the live gpa_space it holds;
@@ -219,11 +220,23 @@ static void check_tss(void)
 	}
 }
 
+/*
+ * CR3 holds current's tables, or, when this CPU holds no task's
+ * (active_task none), the kernel's: a TLB shootdown (task.c's
+ * forget_task_here) may have run here while this CPU waited for the lock
+ * on its way in from current, and the way out (task_activate) loads
+ * current's tables again.  The kernel reaches user memory only through
+ * the task's tables in software (copy_from_user), never through CR3.
+ */
 static void check_cr3(void)
 {
-	expect(HW_CR3, read_cr3() & PTE_ADDR, current->task->pml4);
-	if (active_task)
+	uint64_t cr3 = read_cr3() & PTE_ADDR;
+	if (active_task) {
 		expect(HW_CR3, (uint64_t)active_task, (uint64_t)current->task);
+		expect(HW_CR3, cr3, current->task->pml4);
+	} else if (cr3 != current->task->pml4) {
+		expect(HW_CR3, cr3, paging_kernel_pml4());
+	}
 }
 
 /* Every vCPU that may enter its guest again runs on the tables of a live space it holds. */

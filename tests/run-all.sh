@@ -118,7 +118,10 @@ names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskreg
 	# host's load cannot make a wake-up late, and a fuzz seed replays
 	# exactly (docs/testing.md).  Bochs counts instructions anyway.
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-user.iso" user "$logs" 120
+	# The fuzzer's workers on every CPU (docs/testing.md): with 2 CPUs
+	# (tests/boot/fuzz.qemu.cpus), then the same ISO with 4 (fuzz4.qemu.cpus).
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 600 --no-skip
+	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-fuzz.iso" fuzz4 "$logs" 600 --no-skip
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
 	# CPU budgets: each partition's guest measures its share of the CPU (tests/budget/).
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-budget.iso" budget "$logs" 120 --no-skip

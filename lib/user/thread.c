@@ -23,6 +23,20 @@ uint64_t thread_highest_priority(uint64_t thread)
 	return lo;
 }
 
+/*
+ * The CPUs that run threads: the first number SYS_THREAD_SET_CPU refuses
+ * for `thread` (docs/smp.md: CPUs that run threads are numbered from 0).
+ * Leaves thread on the last CPU it accepted.
+ */
+unsigned cpus_running(uint64_t thread)
+{
+	unsigned n = 0;
+
+	while (n < 64 && sys_thread_set_cpu(thread, n) == OK)
+		n++;
+	return n;
+}
+
 uint64_t thread_start_in_region(uint64_t untyped, unsigned region, uint64_t stack_pages,
 				uint64_t thread, uint64_t utcb_frame, uint64_t stack_frame,
 				void (*entry)(uint64_t), uint64_t arg)

@@ -125,6 +125,24 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* Whether the CPU has RDTSCP (CPUID 0x80000001, EDX bit 27). */
+static inline int have_rdtscp(void)
+{
+	uint32_t a = 0x80000001, b, c = 0, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return (d >> 27) & 1;
+}
+
+/* The CPU this thread runs on now: RDTSCP's TSC_AUX, the CPU's number (docs/smp.md). */
+static inline uint64_t own_cpu(void)
+{
+	uint32_t lo, hi, aux;
+
+	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	return aux;
+}
+
 /* This thread's UTCB: the first thread's, or the top page of a made thread's region. */
 static inline struct utcb *utcb(void)
 {
@@ -152,6 +170,12 @@ static inline uint64_t thread_region_utcb(unsigned region)
 }
 /* Gives thread the highest priority the kernel lets us give (our own); returns it. */
 uint64_t thread_highest_priority(uint64_t thread);
+/*
+ * How many CPUs run threads (they are numbered from 0): found by moving
+ * `thread`, a thread capability with the W right, to each in turn until
+ * SYS_THREAD_SET_CPU refuses; it stays on the last one.  0 if it refuses CPU 0.
+ */
+unsigned cpus_running(uint64_t thread);
 
 /* The startinfo page, or NULL when the program has none (the root task). */
 const struct startinfo *startinfo(void);

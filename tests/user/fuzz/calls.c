@@ -14,7 +14,11 @@
  *  - debug_exit never gets the console; console_take never does either;
  *  - budgets go only to pool tasks, never to its own (a throttled
  *    supervisor could not keep the watchdog's time), and mostly with
- *    short periods, so that a throttled victim holds its callers briefly.
+ *    short periods, so that a throttled victim holds its callers briefly;
+ *  - the one call that names its own threads moves a worker (itself or
+ *    another, in the middle of a call on another CPU) to a CPU that runs
+ *    threads, which takes nothing away; the supervisor moves it home at
+ *    the next round.
  */
 #include "fuzz.h"
 
@@ -305,6 +309,12 @@ static uint64_t make_safe(struct rng *r, uint64_t nr, uint64_t *a)
 		if (a[1] == TASK_SELF && a[2] < USER_TOP)
 			a[2] = WINDOW_VADDR + below(r, WINDOW_PAGES) * PAGE_BYTES + below(r, 2) * 8;
 		break;
+	case SYS_THREAD_SET_CPU: /* one in 8 with several CPUs: a worker */
+		if (n_cpus > 1 && below(r, 8) == 0) {
+			a[0] = SLOT_WORKER(below(r, n_workers));
+			a[1] = below(r, n_cpus);
+		}
+		break;
 	case SYS_DEBUG_WRITE: /* the real console only with an unreadable buffer or no bytes */
 		if (a[0] == SLOT_CONSOLE) {
 			a[1] = PICK(r, bad_addresses);
@@ -357,5 +367,8 @@ uint64_t fuzz_one_call(struct worker *w, uint64_t *status, struct sysregs *out)
 	}
 	*out = (struct sysregs){ a[0], a[1], a[2], a[3], a[4], a[5] };
 	*status = moat_syscall(nr, out);
+	for (unsigned i = 0; nr == SYS_THREAD_SET_CPU && *status == OK && i < n_workers; i++)
+		if (a[0] == SLOT_WORKER(i)) /* a worker moved: workers_blocked (watch.c) asks where */
+			workers[i].cpu = (unsigned)a[1];
 	return nr;
 }

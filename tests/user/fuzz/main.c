@@ -3,24 +3,29 @@
  * each round revokes the previous round's objects, makes a fresh pool
  * (untyped memory, endpoints, notifications, frames, tasks with threads
  * running random code, and where the CPU can, a guest-physical space and
- * vCPUs running a random guest), then lets WORKERS threads make their
- * quota of random calls concurrently, blocking calls included.
+ * vCPUs running a random guest), then lets its workers make their quota
+ * of random calls concurrently, blocking calls included.  The workers are
+ * spread over every CPU that runs threads (fuzz.h), so calls on different
+ * CPUs race on the same objects.
  *
  * Nothing may block for ever, and no timeout decides a result:
  *  - the supervisor runs above everything and waits on one notification;
  *  - a worker signals it when done with its quota;
- *  - an idle thread below everything signals it whenever it gets to run,
- *    that is whenever every worker, victim and vCPU is blocked;
- *  - the PIT signals it (1 kHz) for the case the idle thread cannot see:
- *    a victim or a guest spinning while every worker is blocked;
+ *  - each CPU's idle thread, below everything on its CPU, signals it when
+ *    it sees its CPU idle with a number of calls made it has not reported
+ *    (watch.c); once every CPU that holds a worker not done has reported
+ *    the current number, every worker is blocked;
+ *  - the PIT signals it (1 kHz) for what the idle threads cannot see: a
+ *    victim or a guest spinning on a CPU while its workers are blocked;
  * then it suspends and resumes every worker that is not done, which ends
  * the call it was blocked in with ERR_CANCELED.  On ticks it waits for
  * STALL_TICKS of them without a call done: a resumed worker goes to the
  * tail of its priority's queue, so unsticking at every tick would keep a
  * spinner of the workers' own priority (a pool thread whose capability
  * went where the supervisor cannot reach it) ahead of them for good.
- * SPIN_TICKS ticks with no idle signal mean something below the workers
- * spins: the pool's threads and vCPUs are then suspended (stop_spinners).
+ * A CPU whose idle thread did not run for SPIN_TICKS ticks has something
+ * below the workers spinning: the pool's threads and vCPUs are then
+ * suspended (watch.c).
  *
  * The seed comes from the boot module "fuzzseed" ("seed=N calls=N
  * bochs_calls=N"), which `make test` writes afresh for each run and
@@ -37,13 +42,16 @@
 #define POOL_PAGES     1664      /* the untyped memory each round's objects come from */
 #define PIT_DIVISOR    1193      /* 1 kHz */
 #define STUCK_LIMIT    5000      /* unsticks without progress that mean a worker is dead */
-#define SPIN_TICKS     20        /* ticks without the idle thread that mean something spins */
 #define STALL_TICKS    4         /* ticks without a call done that mean the workers are blocked */
 
+unsigned n_cpus = 1, n_workers = WORKERS_MIN;
+uint64_t rounds;
 static uint64_t seed, target = DEFAULT_CALLS;
-static uint64_t unsticks, spinner_stops, rounds, guest_runs;
-static bool stuck_worker, objects_broken;
-static uint8_t stacks[WORKERS + 1][16384] __attribute__((aligned(16)));
+static uint64_t unsticks, guest_runs;
+static uint64_t objects_broken, objects_broken_round; /* full checks after rounds: failed; the first's */
+static bool stuck_worker;
+static uint8_t worker_stacks[WORKERS_MAX][16384] __attribute__((aligned(16)));
+static uint8_t idle_stacks[CPUS_MAX][4096] __attribute__((aligned(16)));
 
 /* --- the seed --------------------------------------------------------------- */
 
@@ -103,47 +111,79 @@ static void read_seed(void)
 
 /* --- the fuzzer's own objects ------------------------------------------------ */
 
-/* Starts a thread of its own task at fn(arg) with priority prio. */
+/* Starts a thread of its own task (made in slot) on cpu at fn(arg), stack below stack_top. */
 static void start_thread(uint64_t slot, uint64_t utcb_slot, void (*fn)(uint64_t), uint64_t arg,
-			 unsigned stack, uint64_t prio)
+			 uint8_t *stack_top, uint64_t prio, unsigned cpu)
 {
-	sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, slot, 1);
 	sys_thread_configure(slot, TASK_SELF, utcb_slot, SLOT_NONE);
 	sys_thread_set_priority(slot, prio);
-	sys_thread_start(slot, (uint64_t)fn, (uint64_t)&stacks[stack][sizeof(stacks[0]) - 8], arg);
+	sys_thread_set_cpu(slot, cpu);
+	sys_thread_start(slot, (uint64_t)fn, (uint64_t)stack_top - 8, arg);
 }
 
-/* The notification the supervisor waits on, with a badged copy per kind of wake-up. */
-static void make_signals(void)
+/* The notification the supervisor waits on, with badged copies; false without the PIT's tick. */
+static bool make_signals(void)
 {
 	sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_SUP_NTFN, 1);
 	sys_cap_copy(SLOT_SUP_NTFN, TASK_SELF, SLOT_SUP_DONE, RIGHT_W, BADGE_DONE);
-	sys_cap_copy(SLOT_SUP_NTFN, TASK_SELF, SLOT_SUP_IDLE, RIGHT_W, BADGE_IDLE);
 	sys_cap_copy(SLOT_SUP_NTFN, TASK_SELF, SLOT_SUP_TICK, RIGHT_W, BADGE_TICK);
 	if (sys_irq_bind(SLOT_IRQ_FIRST, SLOT_SUP_TICK) != OK) {
 		uprintf("# fuzz: no IRQ 0: no watchdog for spinning victims\n");
-		return;
+		return false;
 	}
 	outb(0x43, 0x34); /* channel 0, mode 2 (rate generator) */
 	outb(0x40, PIT_DIVISOR & 0xff);
 	outb(0x40, PIT_DIVISOR >> 8);
+	return true;
 }
 
+/* A worker's home CPU: the workers go round the CPUs. */
+static unsigned home(unsigned i)
+{
+	return i % n_cpus;
+}
+
+/*
+ * How many CPUs run threads (cpus_running, on CPU 0's idle thread), then
+ * WORKERS_MIN workers or more, as many on each CPU, each on its home CPU,
+ * and an idle thread on every CPU.
+ */
 static void make_workers(void)
 {
-	for (unsigned i = 0; i < WORKERS; i++) {
+	sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_IDLE(0), 1);
+	n_cpus = cpus_running(SLOT_IDLE(0));
+	if (n_cpus == 0 || n_cpus > CPUS_MAX) {
+		uprintf("# fuzz: %u CPUs run threads: the fuzzer uses %u\n", n_cpus, n_cpus ? CPUS_MAX : 1);
+		n_cpus = n_cpus ? CPUS_MAX : 1;
+	}
+	n_workers = (WORKERS_MIN + n_cpus - 1) / n_cpus * n_cpus;
+	n_workers = n_workers < WORKERS_MAX ? n_workers : WORKERS_MAX;
+	rdtscp = have_rdtscp();
+	for (unsigned i = 0; i < n_workers; i++) {
 		struct worker *w = &workers[i];
 		w->id = i;
 		w->done = true;
+		w->cpu = home(i);
 		w->utcb = (struct utcb *)(WUTCB_VADDR + i * PAGE_BYTES);
 		rng_seed(&w->rng, seed, i);
 		sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, SLOT_WUTCB(i), 1);
 		sys_map(SLOT_WUTCB(i), TASK_SELF, (uint64_t)w->utcb, RIGHT_R | RIGHT_W);
 		sys_retype(SLOT_UNTYPED, OBJ_NOTIFICATION, 0, SLOT_WGO(i), 1);
-		start_thread(SLOT_WORKER(i), SLOT_WUTCB(i), worker_main, i, i, PRIO_WORKER);
+		sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_WORKER(i), 1);
+		start_thread(SLOT_WORKER(i), SLOT_WUTCB(i), worker_main, i,
+			     worker_stacks[i] + sizeof(worker_stacks[i]), PRIO_WORKER, w->cpu);
 	}
-	start_thread(SLOT_IDLE, SLOT_NONE, idle_main, 0, WORKERS, PRIO_IDLE);
+	watch_start();
+	for (unsigned c = 0; c < n_cpus; c++) {
+		sys_cap_copy(SLOT_SUP_NTFN, TASK_SELF, SLOT_SUP_IDLE(c), RIGHT_W, BADGE_IDLE(c));
+		if (c)
+			sys_retype(SLOT_UNTYPED, OBJ_THREAD, 0, SLOT_IDLE(c), 1);
+		start_thread(SLOT_IDLE(c), SLOT_NONE, idle_main, c, idle_stacks[c] + sizeof(idle_stacks[c]),
+			     PRIO_IDLE, c);
+	}
 	sys_retype(SLOT_UNTYPED, OBJ_UNTYPED, POOL_PAGES, SLOT_POOL_UT, 1);
+	uprintf("fuzz: %u CPUs run threads: %u workers, worker i on CPU i %% %u; an idle thread on each\n",
+		n_cpus, n_workers, n_cpus);
 }
 
 /* --- each round's pool --------------------------------------------------------- */
@@ -254,18 +294,10 @@ static void make_pool(struct rng *r, struct made *m)
 
 static bool all_done(void)
 {
-	for (unsigned i = 0; i < WORKERS; i++)
+	for (unsigned i = 0; i < n_workers; i++)
 		if (!workers[i].done)
 			return false;
 	return true;
-}
-
-static uint64_t progress(void)
-{
-	uint64_t n = 0;
-	for (unsigned i = 0; i < WORKERS; i++)
-		n += workers[i].calls;
-	return n;
 }
 
 /* Ends the blocked call of every worker not done (ERR_CANCELED); notes a worker that is dead. */
@@ -274,51 +306,35 @@ static void unstick(void)
 	static uint64_t last, same;
 
 	unsticks++;
-	for (unsigned i = 0; i < WORKERS; i++) {
+	for (unsigned i = 0; i < n_workers; i++) {
 		if (workers[i].done)
 			continue;
 		sys_thread_suspend(SLOT_WORKER(i));
 		sys_thread_resume(SLOT_WORKER(i));
 	}
-	same = progress() == last ? same + 1 : 0;
-	last = progress();
+	same = calls_made() == last ? same + 1 : 0;
+	last = calls_made();
 	if (same < STUCK_LIMIT)
 		return;
 	uprintf("# fuzz: the workers made no progress in %u unsticks: giving up\n", STUCK_LIMIT);
-	for (unsigned i = 0; i < WORKERS; i++) {
+	for (unsigned i = 0; i < n_workers; i++) {
 		if (workers[i].done)
 			continue;
 		uint64_t st = sys_thread_read_regs(SLOT_WORKER(i));
 		const struct user_regs *u = (const struct user_regs *)utcb()->mr;
-		uprintf("# fuzz: worker %u stuck after its call %lu (registers read: %lu): rip %#lx "
-			"rax %#lx rdi %#lx rsi %#lx\n", i, workers[i].calls, st, u->rip, u->rax, u->rdi,
-			u->rsi);
+		uprintf("# fuzz: worker %u (CPU %u) stuck after its call %lu (registers read: %lu): "
+			"rip %#lx rax %#lx rdi %#lx rsi %#lx\n", i, workers[i].cpu, workers[i].calls, st,
+			u->rip, u->rax, u->rdi, u->rsi);
 	}
 	stuck_worker = true;
-	for (unsigned i = 0; i < WORKERS; i++)
+	for (unsigned i = 0; i < n_workers; i++)
 		workers[i].done = true;
 }
 
-/*
- * Suspends the pool's threads and vCPUs: called when SPIN_TICKS ticks in
- * a row passed without the idle thread running, so something below the
- * workers spins.  Left running, a spinner keeps the idle thread from ever
- * seeing the workers blocked, and a round then advances one tick at a
- * time (a guest rewriting its own code page under QEMU's TCG runs so
- * slowly that a round took minutes).  A later random call may resume them.
- */
-static void stop_spinners(void)
-{
-	spinner_stops++;
-	for (unsigned i = 0; i < POOL_SLOTS; i++)
-		if (pool_type[i] == OBJ_THREAD || pool_type[i] == OBJ_VCPU)
-			sys_thread_suspend(pool_slot(i));
-}
-
-/* Waits until every worker is done, unsticking them whenever nothing else can run. */
+/* Waits until every worker is done, unsticking them whenever all are blocked. */
 static void supervise(void)
 {
-	uint64_t bits, at_last_tick = ~0ULL, ticks_without_idle = 0, stalled_ticks = 0;
+	uint64_t bits, at_last_tick = ~0ULL, stalled_ticks = 0;
 
 	while (!all_done()) {
 		if (sys_wait(SLOT_SUP_NTFN, &bits) != OK)
@@ -327,30 +343,43 @@ static void supervise(void)
 			sys_irq_ack(SLOT_IRQ_FIRST);
 		if (all_done())
 			break;
-		if (bits & BADGE_IDLE)
-			ticks_without_idle = 0;
-		else if ((bits & BADGE_TICK) && ++ticks_without_idle == SPIN_TICKS)
-			stop_spinners();
 		if (bits & BADGE_TICK) {
-			stalled_ticks = progress() == at_last_tick ? stalled_ticks + 1 : 0;
-			at_last_tick = progress();
+			watch_tick();
+			stalled_ticks = calls_made() == at_last_tick ? stalled_ticks + 1 : 0;
+			at_last_tick = calls_made();
 		}
-		if ((bits & BADGE_IDLE) || stalled_ticks >= STALL_TICKS) {
+		if (workers_blocked() || stalled_ticks >= STALL_TICKS) {
 			unstick();
 			stalled_ticks = 0;
 		}
 	}
 }
 
-/* The full object check, with everything parked between rounds. */
+/*
+ * The full check after a round: the workers are all done and wait for the
+ * next one; the pool's threads and vCPUs may still run on every CPU.
+ */
 static void check_objects(void)
 {
 	uint64_t broken;
 	if (sys_debug_check_scope(SLOT_CONSOLE, 0, &broken) != OK || broken) {
-		if (!objects_broken)
-			uprintf("# fuzz: the kernel's full check found %lu broken after round %lu\n",
-				broken, rounds);
-		objects_broken = true;
+		if (!objects_broken) {
+			objects_broken_round = rounds;
+			uprintf("# fuzz: the kernel's full check found %lu broken after round %lu; "
+				"replay: make fuzz SEED=%#lx\n", broken, rounds, seed);
+		}
+		objects_broken++;
+	}
+}
+
+/* Puts every worker a worker moved back on its home CPU (it waits for the round). */
+static void send_workers_home(void)
+{
+	for (unsigned i = 0; i < n_workers; i++) {
+		if (workers[i].cpu == home(i))
+			continue;
+		sys_thread_set_cpu(SLOT_WORKER(i), home(i));
+		workers[i].cpu = home(i);
 	}
 }
 
@@ -360,8 +389,9 @@ static void run_round(struct rng *r, uint64_t done)
 	uint64_t left = target - done;
 
 	make_pool(r, &m);
-	for (unsigned i = 0; i < WORKERS; i++) {
-		uint64_t q = left / WORKERS + (i < left % WORKERS);
+	send_workers_home();
+	for (unsigned i = 0; i < n_workers; i++) {
+		uint64_t q = left / n_workers + (i < left % n_workers);
 		workers[i].quota = q < ROUND_QUOTA ? q : ROUND_QUOTA;
 		workers[i].done = false;
 		sys_signal(SLOT_WGO(i));
@@ -370,8 +400,7 @@ static void run_round(struct rng *r, uint64_t done)
 	rounds++;
 	check_objects();
 	if (rounds % 50 == 0)
-		uprintf("fuzz: round %lu: %lu calls, %lu unsticks, %lu spinner stops\n", rounds,
-			progress(), unsticks, spinner_stops);
+		uprintf("fuzz: round %lu: %lu calls, %lu unsticks\n", rounds, calls_made(), unsticks);
 }
 
 /* --- the report ------------------------------------------------------------------- */
@@ -387,7 +416,7 @@ static void report(uint64_t *total, uint64_t *undefined)
 {
 	uint64_t counts[ERR_COUNT + 1] = { 0 }, ok = 0, exits = 0, replies = 0, faults = 0;
 
-	for (unsigned i = 0; i < WORKERS; i++) {
+	for (unsigned i = 0; i < n_workers; i++) {
 		for (unsigned s = 0; s <= ERR_COUNT; s++)
 			counts[s] += workers[i].counts[s];
 		exits += workers[i].exits;
@@ -403,67 +432,140 @@ static void report(uint64_t *total, uint64_t *undefined)
 			uprintf(" %s %lu", s < ERR_COUNT ? status_name(s) : "UNDEFINED", counts[s]);
 	}
 	uprintf("\nfuzz: %lu calls in %lu rounds, %lu%% past the argument checks; %lu VM exits "
-		"handled (%lu replies taken), %lu faults answered, %lu unsticks, %lu spinner stops\n",
-		*total, rounds, *total ? ok * 100 / *total : 0, exits, replies, faults, unsticks,
-		spinner_stops);
+		"handled (%lu replies taken), %lu faults answered, %lu unsticks\n",
+		*total, rounds, *total ? ok * 100 / *total : 0, exits, replies, faults, unsticks);
 	*undefined = counts[ERR_COUNT];
+}
+
+/*
+ * Per CPU: the calls made there (by RDTSCP's number where the CPU has it,
+ * else by where the worker was put) and the spinners its watchdog found.
+ * Returns how many CPUs made no call.
+ */
+static unsigned report_cpus(void)
+{
+	unsigned idle_cpus = 0;
+
+	uprintf("fuzz: per CPU (%s): calls, spinner stops:", rdtscp ? "as RDTSCP names it"
+		: "where the worker was put");
+	for (unsigned c = 0; c < n_cpus; c++) {
+		uint64_t calls = 0;
+		for (unsigned i = 0; i < n_workers; i++)
+			calls += workers[i].on_cpu[c];
+		uprintf(" cpu%u %lu, %lu;", c, calls, spinner_stops[c]);
+		idle_cpus += calls == 0;
+	}
+	uprintf("\n");
+	return idle_cpus;
 }
 
 /* Each worker's first failing hardware check; how many workers saw one. */
 static uint64_t report_checks(void)
 {
 	uint64_t broken = 0;
-	for (unsigned i = 0; i < WORKERS; i++) {
+	for (unsigned i = 0; i < n_workers; i++) {
 		struct worker *w = &workers[i];
 		if (w->broken)
 			uprintf("# fuzz: worker %u: hardware check failed after its call %lu (syscall "
-				"%lu; >= %u: an exit of reason n - %u); replay: make fuzz SEED=%#lx\n",
-				i, w->broken_at, w->broken_nr, SYS_COUNT, SYS_COUNT, seed);
+				"%lu; >= %u: an exit of reason n - %u; the check's status %s, %lu broken); "
+				"replay: make fuzz SEED=%#lx\n", i, w->broken_at, w->broken_nr, SYS_COUNT,
+				SYS_COUNT, status_name(w->broken_status), w->broken_count, seed);
 		broken += w->broken;
 	}
 	return broken;
 }
 
+/* The full checks the workers ran in the middle of their rounds; the round of the first failure. */
+static uint64_t report_concurrent_checks(uint64_t *first_round)
+{
+	uint64_t broken = 0;
+
+	*first_round = 0;
+	for (unsigned i = 0; i < n_workers; i++) {
+		struct worker *w = &workers[i];
+		if (!w->objects_broken)
+			continue;
+		uprintf("# fuzz: worker %u (home CPU %u): the full check found %lu broken in the middle "
+			"of round %lu; replay: make fuzz SEED=%#lx\n", i, home(i), w->objects_broken,
+			w->objects_broken_round, seed);
+		if (!*first_round || w->objects_broken_round < *first_round)
+			*first_round = w->objects_broken_round;
+		broken += w->objects_broken;
+	}
+	return broken;
+}
+
+/* One case's line; a failure names the seed and the first round that broke. */
+static void verdict(unsigned n, bool ok, const char *name, uint64_t round)
+{
+	if (ok)
+		uprintf("ok %u %s\n", n, name);
+	else if (round)
+		uprintf("not ok %u %s # seed %#lx, first broken in round %lu\n", n, name, seed, round);
+	else
+		uprintf("not ok %u %s # seed %#lx\n", n, name, seed);
+}
+
 int main(uint64_t arg)
 {
 	struct rng r;
-	uint64_t total, undefined, broken;
+	uint64_t total, undefined, broken, concurrent_round;
+	bool pit, watchdog = false;
+	unsigned passed, failed = 0, skipped = 0;
 
 	(void)arg;
 	read_seed();
 	uprintf("fuzz: seed %#lx, %lu calls (replay: make fuzz SEED=%#lx)\n", seed, target, seed);
-	rng_seed(&r, seed, WORKERS);
-	make_signals();
+	rng_seed(&r, seed, WORKERS_MAX);
+	pit = make_signals();
 	make_workers();
-	while (progress() < target && !stuck_worker)
-		run_round(&r, progress());
-	for (unsigned i = 0; i < WORKERS; i++)
+	if (pit)
+		watchdog = watchdog_finds_spinners();
+	while (calls_made() < target && !stuck_worker)
+		run_round(&r, calls_made());
+	for (unsigned i = 0; i < n_workers; i++)
 		sys_thread_suspend(SLOT_WORKER(i));
-	sys_thread_suspend(SLOT_IDLE);
+	for (unsigned c = 0; c < n_cpus; c++)
+		sys_thread_suspend(SLOT_IDLE(c));
 	sys_cap_revoke(SLOT_POOL_UT);
 	for (unsigned i = 0; i < POOL_SLOTS; i++)
 		sys_cap_delete(pool_slot(i));
 	check_objects();
 	report(&total, &undefined);
+	unsigned cpus_without_calls = report_cpus();
 	broken = report_checks();
+	uint64_t concurrent = report_concurrent_checks(&concurrent_round);
 
 	bool survived = undefined == 0 && !stuck_worker && total >= target;
-	bool hw = broken == 0, objects = !objects_broken;
-	unsigned passed = survived + hw + objects, failed = 3 - passed, skipped = 0;
+	uint64_t exits = 0;
+	for (unsigned i = 0; i < n_workers; i++)
+		exits += workers[i].exits;
+	bool guests = guest_runs > 0 && exits > 0;
 	if (undefined)
 		uprintf("# %lu calls returned a status the ABI does not define\n", undefined);
 	uprintf("%s 1 fuzz_survived_%lu_calls\n", survived ? "ok" : "not ok", target);
-	uprintf("%s 2 fuzz_hardware_state_holds_after_every_call_and_exit\n", hw ? "ok" : "not ok");
-	uprintf("%s 3 fuzz_kernel_objects_hold_after_every_round\n", objects ? "ok" : "not ok");
+	verdict(2, broken == 0, "fuzz_hardware_state_holds_after_every_call_and_exit", 0);
+	verdict(3, !objects_broken, "fuzz_kernel_objects_hold_after_every_round", objects_broken_round);
+	failed += !survived + (broken != 0) + (objects_broken != 0);
 	if (!guests_possible) {
 		skipped++;
 		uprintf("skip 4 fuzz_guests_exit_and_get_replies # no vCPUs: the CPU has neither "
 			"VMX nor SVM\n");
 	} else {
-		bool g = guest_runs > 0 && workers[0].exits + workers[1].exits + workers[2].exits > 0;
-		passed += g, failed += !g;
-		uprintf("%s 4 fuzz_guests_exit_and_get_replies\n", g ? "ok" : "not ok");
+		verdict(4, guests, "fuzz_guests_exit_and_get_replies", 0);
+		failed += !guests;
 	}
+	verdict(5, concurrent == 0, "fuzz_kernel_objects_hold_while_every_cpu_calls", concurrent_round);
+	verdict(6, cpus_without_calls == 0, "fuzz_calls_made_on_every_cpu", 0);
+	failed += (concurrent != 0) + (cpus_without_calls != 0);
+	if (!pit) {
+		skipped++;
+		uprintf("skip 7 fuzz_watchdog_finds_a_spinner_on_every_cpu # no IRQ 0: no PIT tick\n");
+	} else {
+		verdict(7, watchdog, "fuzz_watchdog_finds_a_spinner_on_every_cpu", 0);
+		failed += !watchdog;
+	}
+	passed = 7 - failed - skipped;
 	uprintf("end of tests: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	sys_debug_exit(SLOT_CONSOLE, failed != 0);
 	return failed != 0;

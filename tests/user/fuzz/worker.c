@@ -5,15 +5,27 @@
  * of random calls, blocking ones included, and after each one asks the
  * kernel to check the hardware state.  A VM exit or a fault message it
  * receives is answered at once with a random but well-formed reply, and
- * checked again.  It then tells the supervisor it is done and waits for
- * the next round.  A call that blocks for good is cut short by the
- * supervisor (ERR_CANCELED).
+ * checked again.  Once a round, after a call its own random numbers
+ * choose, it asks for the full check (objects and hardware) while the
+ * other workers go on calling on the other CPUs.  It then tells the
+ * supervisor it is done and waits for the next round.  A call that blocks
+ * for good is cut short by the supervisor (ERR_CANCELED).
  */
 #include "mem.h"
 
 #include "fuzz.h"
 
-struct worker workers[WORKERS];
+struct worker workers[WORKERS_MAX];
+bool rdtscp;
+
+/* Calls made by every worker so far (the idle threads and the supervisor read it). */
+uint64_t calls_made(void)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < n_workers; i++)
+		n += workers[i].calls;
+	return n;
+}
 
 /* After a call or an exit: the hardware invariants; remembers the first failure. */
 static void check(struct worker *w, uint64_t nr)
@@ -26,8 +38,28 @@ static void check(struct worker *w, uint64_t nr)
 	if (!w->broken) {
 		w->broken_at = w->calls;
 		w->broken_nr = nr;
+		w->broken_status = st;
+		w->broken_count = broken;
 	}
 	w->broken += st == OK ? broken : 1;
+}
+
+/*
+ * The full check in the middle of a round, with the workers on the other
+ * CPUs calling: the kernel runs it under its lock, as any syscall, so it
+ * sees its objects between two syscalls' handlers whatever the other
+ * CPUs do (docs/testing.md).
+ */
+static void check_all(struct worker *w)
+{
+	uint64_t broken;
+	uint64_t st = sys_debug_check_scope(SLOT_CONSOLE, 0, &broken);
+
+	if (st == OK && broken == 0)
+		return;
+	if (!w->objects_broken)
+		w->objects_broken_round = rounds + 1;
+	w->objects_broken += st == OK ? broken : 1;
 }
 
 /* Answers a VM exit whose words 0-3 came in registers, the rest in the UTCB. */
@@ -94,6 +126,8 @@ static void one(struct worker *w)
 	struct sysregs regs;
 	uint64_t nr = fuzz_one_call(w, &st, &regs);
 
+	uint64_t cpu = rdtscp ? own_cpu() : w->cpu;
+	w->on_cpu[cpu < CPUS_MAX ? cpu : 0]++;
 	w->calls++;
 	w->counts[st < ERR_COUNT ? st : ERR_COUNT]++;
 	check(w, nr);
@@ -107,18 +141,13 @@ void worker_main(uint64_t id)
 
 	for (;;) {
 		sys_wait(SLOT_WGO(id), NULL);
-		for (uint64_t n = 0; n < w->quota; n++)
+		uint64_t full_check_at = w->quota ? below(&w->rng, w->quota) : 0;
+		for (uint64_t n = 0; n < w->quota; n++) {
 			one(w);
+			if (n == full_check_at)
+				check_all(w);
+		}
 		w->done = true;
 		sys_signal(SLOT_SUP_DONE);
-	}
-}
-
-void idle_main(uint64_t unused)
-{
-	(void)unused;
-	for (;;) {
-		sys_signal(SLOT_SUP_IDLE);
-		sys_yield();
 	}
 }

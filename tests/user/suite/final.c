@@ -50,7 +50,7 @@ static enum result ipc_roundtrip_benchmark(void)
 	cycles = (rdtsc() - start) / BENCH_CALLS;
 	uprintf("bench ipc_call_reply_roundtrip_instructions: %lu\n", cycles);
 	uprintf("bench ipc_one_way_instructions: %lu\n", cycles / 2);
-	if (cpus_running() < 2)
+	if (CPUS_RUNNING() < 2)
 		return PASS;
 	/* the server on another CPU: each call and each reply wakes the other CPU */
 	CHECK_OK(sys_thread_set_cpu(c.thread, 1));

@@ -1324,7 +1324,7 @@ static int spin_until_change32(volatile uint32_t *v)
  */
 static enum result counter_vm_for_two_cpus(struct vm *m)
 {
-	if (cpus_running() < 2)
+	if (CPUS_RUNNING() < 2)
 		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
 	if (!vm_new(m, guest_count_at_ebx, guest_count_at_ebx_end, 0))
 		return skip_reason ? SKIP : FAIL;
@@ -1482,7 +1482,7 @@ static enum result two_vcpus_run_at_once_on_two_cpus(void)
 {
 	struct vm m;
 	uint64_t cpu[2], badge;
-	if (cpus_running() < 2)
+	if (CPUS_RUNNING() < 2)
 		SKIP("one CPU runs threads (the emulator has one, or cpus=1)");
 	if (!vm_new(&m, guest_pingpong, guest_pingpong_end, 0))
 		return skip_reason ? SKIP : FAIL;

@@ -138,8 +138,8 @@ void yield_n(unsigned int n);
 uint64_t tsc_hz(void);
 /* timer.c: sleeps the suite's own thread until the TSC passes t, on a fresh notification. */
 int sleep_until(uint64_t t);
-/* smp.c: the CPUs that run threads (the first number SYS_THREAD_SET_CPU refuses). */
-unsigned cpus_running(void);
+/* The CPUs that run threads (moat/user.h's cpus_running, on a thread made for it). */
+#define CPUS_RUNNING() cpus_running(obj_new(OBJ_THREAD))
 /* Whether the suite holds I/O ports first..last, and IRQ line irq. */
 int holds_ports(uint64_t first, uint64_t last);
 int holds_irq(uint64_t irq);
