@@ -71,6 +71,8 @@ static const uint8_t shapes[SYS_COUNT][6] = {
 	[SYS_TASK_SET_BUDGET] = { K_SCHED_CONTROL, K_POOL_TASK, K_BUDGET_US, K_PERIOD_US,
 				  K_BUDGET_FLAGS },
 	[SYS_THREAD_SET_CPU] = { K_SCHED, K_CPU },
+	[SYS_IRQ_SET_CPU] = { K_IRQ, K_CPU },
+	[SYS_DEBUG_CPU_COUNTS] = { K_CONSOLE, K_CPU },
 };
 
 /*
