@@ -12,8 +12,6 @@
  */
 #include "suite.h"
 
-#define WAIT_TSC_LIMIT 4000000000ULL /* a few seconds under emulation: then a case fails */
-
 unsigned cpus_running(void)
 {
 	uint64_t t = obj_new(OBJ_THREAD);
@@ -24,7 +22,7 @@ unsigned cpus_running(void)
 	return n;
 }
 
-static int have_rdtscp(void)
+int have_rdtscp(void)
 {
 	uint32_t a = 0x80000001, b, c = 0, d;
 
@@ -32,21 +30,13 @@ static int have_rdtscp(void)
 	return (d >> 27) & 1;
 }
 
-/* The CPU this thread runs on now. */
-static uint64_t own_cpu(void)
+uint64_t own_cpu(void)
 {
 	uint32_t lo, hi, aux;
 
 	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
 	return aux;
 }
-
-/* Skips unless a second CPU runs threads (and, for cases that ask, RDTSCP says which). */
-#define NEED_TWO_CPUS()                                                         \
-	do {                                                                    \
-		if (cpus_running() < 2)                                         \
-			SKIP("one CPU runs threads (the emulator has one, or cpus=1)"); \
-	} while (0)
 
 /* --- what helper threads do --- */
 
@@ -104,8 +94,7 @@ static void recv_and_report(struct helper *h)
 	h->state = 2;
 }
 
-/* A helper on CPU `cpu`, running fn; NULL (reported) on failure. */
-static struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint64_t fault_ep,
+struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint64_t fault_ep,
 				uint64_t a0)
 {
 	struct helper *h = helper_prepare(fault_ep);
@@ -117,8 +106,7 @@ static struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint
 	return helper_go(h, fn, a0, 0);
 }
 
-/* Spins (no syscall) until *v differs from old; 0 after WAIT_TSC_LIMIT. */
-static int spin_change(volatile uint64_t *v, uint64_t old)
+int spin_change(volatile uint64_t *v, uint64_t old)
 {
 	uint64_t t0 = rdtsc();
 
