@@ -125,7 +125,7 @@ static bool ioapic_chosen(void)
 	return ioapic_init(&madt_irqs) > 0;
 }
 
-/* Every line through the I/O APIC to the boot CPU (each line's cpu 0), masked; the 8259s and LINT0 masked. */
+/* Every line through the I/O APIC to the boot CPU (its cpu 0), masked; the 8259s and LINT0 masked. */
 static void use_ioapic(void)
 {
 	through_ioapic = true;
