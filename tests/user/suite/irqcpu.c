@@ -166,8 +166,10 @@ static uint64_t pit_line_on(unsigned cpu, int *skip)
 		*skip = 1;
 		return 0;
 	}
-	if (st != OK || sys_irq_bind(IRQ0, for_irq) != OK) {
-		uprintf("# IRQ 0 to cpu %u: %s\n", cpu, status_name(st));
+	if (st == OK)
+		st = sys_irq_bind(IRQ0, for_irq);
+	if (st != OK) {
+		uprintf("# IRQ 0 to cpu %u, bound: %s\n", cpu, status_name(st));
 		return 0;
 	}
 	yield_n(3); /* an interrupt from before (the firmware's PIT setup) may be pending */
