@@ -5,8 +5,8 @@
  * 16-23 are the highest redirection entry; entry n is registers 0x10 + 2n
  * (vector, delivery mode, destination mode, polarity, trigger, mask) and
  * 0x11 + 2n (bits 24-31: the destination APIC ID).  Only the kernel runs
- * here, with interrupts off, so the index and value writes never
- * interleave with another's.
+ * here, with interrupts off and under the big kernel lock on every CPU,
+ * so the index and value writes never interleave with another's.
  */
 #include "boot.h"
 #include "io_apic.h"
@@ -120,6 +120,17 @@ void ioapic_route(struct ioapic_pin *p, uint8_t vector, uint32_t apic_id, bool a
 	reg_write(c, IOAPIC_REDIR + 2 * p->pin, IOAPIC_MASKED);
 	reg_write(c, IOAPIC_REDIR + 2 * p->pin + 1, apic_id << 24);
 	reg_write(c, IOAPIC_REDIR + 2 * p->pin, p->entry);
+}
+
+/*
+ * One 32-bit write: the destination is the high word's top byte alone, and
+ * the I/O APIC takes the word whole, so an interrupt the pin raises meanwhile
+ * goes to the old CPU or the new one, never nowhere.  Masking first (as a
+ * change of vector would need) would lose an edge that came while masked.
+ */
+void ioapic_set_destination(const struct ioapic_pin *p, uint32_t apic_id)
+{
+	reg_write(&chips[p->chip], IOAPIC_REDIR + 2 * p->pin + 1, apic_id << 24);
 }
 
 void ioapic_set_mask(struct ioapic_pin *p, bool masked)

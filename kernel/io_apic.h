@@ -36,6 +36,12 @@ bool ioapic_pin_of(uint32_t gsi, struct ioapic_pin *p);
  */
 void ioapic_route(struct ioapic_pin *p, uint8_t vector, uint32_t apic_id, bool active_low,
 		  bool level);
+/*
+ * Points routed pin p at the local APIC apic_id, leaving its vector,
+ * trigger, polarity and mask as they are: a pin that is firing loses
+ * nothing (io_apic.c says why).
+ */
+void ioapic_set_destination(const struct ioapic_pin *p, uint32_t apic_id);
 void ioapic_set_mask(struct ioapic_pin *p, bool masked);
 /* The I/O APIC that holds chip's pins: its physical address and pin count, for the log. */
 uint32_t ioapic_address(unsigned chip);

@@ -21,6 +21,13 @@
  *
  * Line 2 is the 8259s' cascade and cannot be bound; through the I/O APIC a
  * line the MADT gives no usable pin cannot be bound either.
+ *
+ * Each line comes to one CPU, the boot CPU until SYS_IRQ_SET_CPU names
+ * another (through the I/O APIC only: the 8259s reach the boot CPU alone).
+ * Its handler runs there, under the big kernel lock like every device
+ * interrupt (trap.c), so the notification it signals wakes a driver
+ * waiting on that CPU without an IPI.  Nothing else depends on the CPU: a
+ * line's hold and its pending edge are the line's, wherever it fired.
  */
 #include "boot.h"
 #include "io_apic.h"
@@ -42,6 +49,7 @@ struct irq_line {
 	bool pending;      /* fired again while held: signal again at the acknowledgement */
 	bool has_pin;      /* through the I/O APIC: the MADT gave it a usable pin */
 	bool mask_on_fire; /* 8259 and level-triggered lines (above) */
+	uint8_t cpu;       /* where it is delivered (the pin's destination) */
 	struct ioapic_pin pin;
 };
 
@@ -78,12 +86,14 @@ static void pic_interrupt(struct trap_frame *f)
 	unsigned line = f->vector - VEC_PIC_BASE;
 	if (pic_spurious(line))
 		return;
+	percpu->device_irqs++;
 	line_fired(line); /* masks it before the EOI: it cannot come again until acknowledged */
 	pic_eoi(line);
 }
 
 static void ioapic_interrupt(struct trap_frame *f)
 {
+	percpu->device_irqs++;
 	line_fired(f->vector - VEC_IOAPIC_BASE);
 	lapic_eoi(); /* a level line is masked by now: the EOI does not bring it back */
 }
@@ -115,7 +125,7 @@ static bool ioapic_chosen(void)
 	return ioapic_init(&madt_irqs) > 0;
 }
 
-/* Every line through the I/O APIC to the boot CPU, masked; the 8259s and LINT0 masked. */
+/* Every line through the I/O APIC to the boot CPU (its cpu 0), masked; the 8259s and LINT0 masked. */
 static void use_ioapic(void)
 {
 	through_ioapic = true;
@@ -152,6 +162,12 @@ void irq_init(void)
 	log_info("irq: through the 8259s");
 }
 
+/* False for the cascade line and, through the I/O APIC, a line with no pin: no call takes them. */
+static bool line_usable(uint64_t line)
+{
+	return line != PIC_CASCADE && (!through_ioapic || lines[line].has_pin);
+}
+
 void irq_ref(uint64_t line)
 {
 	lines[line].refs++;
@@ -173,7 +189,7 @@ void irq_unref(uint64_t line)
 
 int irq_bind(uint64_t line, struct notification *n, uint64_t badge)
 {
-	if (line == PIC_CASCADE || (through_ioapic && !lines[line].has_pin))
+	if (!line_usable(line))
 		return ERR_INVALID_ARG;
 	if (lines[line].ntfn)
 		return ERR_BUSY; /* one handler per line; deleting its notification frees it */
@@ -181,6 +197,17 @@ int irq_bind(uint64_t line, struct notification *n, uint64_t badge)
 	lines[line].badge = badge ? badge : 1;
 	lines[line].held = lines[line].pending = false;
 	line_mask(line, false);
+	return OK;
+}
+
+int irq_set_cpu(uint64_t line, unsigned cpu)
+{
+	if (!line_usable(line))
+		return ERR_INVALID_ARG;
+	if (!through_ioapic)
+		return cpu == 0 ? OK : ERR_UNSUPPORTED; /* the 8259s' ExtINT reaches the boot CPU alone */
+	lines[line].cpu = (uint8_t)cpu;
+	ioapic_set_destination(&lines[line].pin, cpus[cpu].apic_id);
 	return OK;
 }
 
@@ -225,6 +252,8 @@ const char *irq_line_broken(unsigned line)
 		return "IRQ line held but bound to nothing";
 	if (through_ioapic && !l->has_pin)
 		return l->ntfn ? "IRQ line without a pin is bound" : 0;
+	if (through_ioapic && ioapic_read_entry(&l->pin) >> 56 != cpus[l->cpu].apic_id)
+		return "IRQ line's pin sends it to another CPU than its own";
 	bool masked = through_ioapic ? l->pin.entry & IOAPIC_MASKED : pic_masked(line);
 	bool closed = !l->ntfn || (l->held && (l->mask_on_fire || l->pending));
 	if (masked != closed)

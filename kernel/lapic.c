@@ -156,6 +156,13 @@ static void ipi_interrupt(struct trap_frame *f)
 	lapic_eoi();
 }
 
+/* A kick (cpu_kick): as any IPI, counted, so that a test can tell a wake-up that needed none. */
+static void kick_interrupt(struct trap_frame *f)
+{
+	percpu->kicks++;
+	ipi_interrupt(f);
+}
+
 void lapic_timer_start(void)
 {
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
@@ -185,7 +192,7 @@ void lapic_init(void)
 			 lapic_timer_rate, tsc_rate);
 	}
 	trap_set_handler(VEC_TIMER, timer_interrupt);
-	trap_set_handler(VEC_IPI_KICK, ipi_interrupt);
+	trap_set_handler(VEC_IPI_KICK, kick_interrupt);
 	trap_set_handler(VEC_IPI_CALL, ipi_interrupt);
 	tick_tsc = tsc_rate / TIMER_HZ;
 	slice_tsc = tick_tsc * TIMESLICE_TICKS;

@@ -103,6 +103,9 @@ struct cpu {
 	uint64_t kernel_gs_base_seen;
 	volatile uint64_t wakeups; /* times a parked AP left HLT (only NMI, SMI or INIT could) */
 	volatile bool scheduling;  /* it runs threads (an AP: since ap_schedule) */
+	/* What it has taken, for SYS_DEBUG_CPU_COUNTS (the tests ask where interrupts came): */
+	uint64_t device_irqs;      /* device interrupts (irq.c), under the lock */
+	volatile uint64_t kicks;   /* kick IPIs (lapic.c), counted by itself without the lock */
 };
 
 _Static_assert(offsetof(struct cpu, tss.tss.rsp[0]) == CPU_TSS_RSP0 &&

@@ -45,4 +45,10 @@ struct ap_boot {
 extern bool smp_aps_schedule;
 void smp_init(void);
 
+/* True if CPU `cpu` (a number from a task: any value) runs threads, so takes their work. */
+static inline bool cpu_runs_threads(uint64_t cpu)
+{
+	return cpu < n_cpus && cpus[cpu].scheduling;
+}
+
 #endif

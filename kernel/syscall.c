@@ -427,8 +427,7 @@ static enum moat_status sys_thread_set_cpu(struct trap_frame *r)
 	const uint64_t thread_slot = r->rdi, cpu = r->rsi;
 	struct thread *th;
 	CHECK(schedulable_arg(thread_slot, &th), "thread");
-	REFUSE_IF(cpu >= n_cpus || !cpus[cpu].scheduling, ERR_INVALID_ARG,
-		  "cpu (not one that runs threads)");
+	REFUSE_IF(!cpu_runs_threads(cpu), ERR_INVALID_ARG, "cpu (not one that runs threads)");
 	REFUSE_IF(th->vcpu && !cpus[cpu].vm_on, ERR_UNSUPPORTED,
 		  "cpu (it runs no vCPU: VMX or SVM did not start there)");
 	thread_set_cpu(th, cpu);
@@ -648,6 +647,20 @@ static enum moat_status sys_irq_ack(struct trap_frame *r)
 	return OK;
 }
 
+/*
+ * SYS_IRQ_SET_CPU (irq, cpu): a CPU that runs threads; irq_set_cpu refuses
+ * the cascade line, one with no pin, and any CPU but 0 for the 8259s.
+ */
+static enum moat_status sys_irq_set_cpu(struct trap_frame *r)
+{
+	const uint64_t irq_slot = r->rdi, cpu = r->rsi;
+	struct cap *irq;
+	CHECK(cap_lookup(SELF, irq_slot, OBJ_IRQ, RIGHT_W, &irq), "irq");
+	REFUSE_IF(!cpu_runs_threads(cpu), ERR_INVALID_ARG, "cpu (not one that runs threads)");
+	CHECK(irq_set_cpu(irq->irq, (unsigned)cpu), "irq (cascade, no pin) or cpu (the 8259s: 0 only)");
+	return OK;
+}
+
 /* SYS_IOPORT_DERIVE (ioport, first, last, dst) */
 static enum moat_status sys_ioport_derive(struct trap_frame *r)
 {
@@ -723,6 +736,20 @@ static enum moat_status sys_debug_check(struct trap_frame *r)
 	return OK;
 }
 
+/*
+ * SYS_DEBUG_CPU_COUNTS (console, cpu) -> device interrupts, kicks: what a
+ * listed CPU has taken since boot (test scaffolding: where interrupts come).
+ */
+static enum moat_status sys_debug_cpu_counts(struct trap_frame *r)
+{
+	const uint64_t console_slot = r->rdi, cpu = r->rsi;
+	CHECK(console_arg(console_slot, RIGHT_W), "console");
+	REFUSE_IF(cpu >= n_cpus, ERR_INVALID_ARG, "cpu (not one the machine lists)");
+	r->rdi = cpus[cpu].device_irqs;
+	r->rsi = cpus[cpu].kicks;
+	return OK;
+}
+
 typedef enum moat_status syscall_handler(struct trap_frame *r);
 
 /* By number; an entry left out stays NULL, and the dispatcher refuses its number. */
@@ -770,6 +797,8 @@ static syscall_handler *const syscalls[SYS_COUNT] = {
 	[SYS_CONSOLE_READ] = sys_console_read,
 	[SYS_WAIT_UNTIL] = sys_wait_until,
 	[SYS_TASK_SET_BUDGET] = sys_task_set_budget,
+	[SYS_IRQ_SET_CPU] = sys_irq_set_cpu,
+	[SYS_DEBUG_CPU_COUNTS] = sys_debug_cpu_counts,
 };
 
 /* Entered from entry.S (after the fast path declined) with the registers in current->regs. */

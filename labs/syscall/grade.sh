@@ -11,7 +11,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 lab_start syscall "$@"
 
-name=SYS_THREAD_GET_PRIORITY number=43
+name=SYS_THREAD_GET_PRIORITY number=45
 
 # --- build -------------------------------------------------------------------
 
@@ -80,7 +80,7 @@ int check[$name == $number && SYS_COUNT == $number + 1 ? 1 : -1];"; then
 	case_line abi_number 0
 elif compiles "#include \"moat/abi.h\"
 int check = $name;"; then
-	case_line abi_number 1 "lib/include/moat/abi.h: $name must be $number, right after SYS_THREAD_SET_CPU, and SYS_COUNT $((number + 1))"
+	case_line abi_number 1 "lib/include/moat/abi.h: $name must be $number, right after SYS_DEBUG_CPU_COUNTS, and SYS_COUNT $((number + 1))"
 else
 	case_line abi_number 1 "lib/include/moat/abi.h has no $name in enum moat_syscall yet"
 fi

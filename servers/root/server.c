@@ -136,6 +136,25 @@ static int give_own_caps(const struct server *srv)
 	return 0;
 }
 
+/*
+ * Sends IRQ line irq to the server's cpu=, where its driver thread starts,
+ * so that its interrupts wake it there without an IPI.  The 8259s reach
+ * CPU 0 alone: there the line stays on CPU 0 (the log says so) and the
+ * interrupt wakes the thread across CPUs.  A driver may move it again
+ * (SYS_IRQ_SET_CPU); the last server to start with a line routes it.
+ */
+static int route_irq(const struct server *srv, uint64_t irq)
+{
+	uint64_t st = sys_irq_set_cpu(SLOT_IRQ_FIRST + irq, srv->cfg->cpu);
+
+	if (st == ERR_UNSUPPORTED) {
+		uprintf("root: server %s: IRQ %llu stays on CPU 0 (the 8259s serve it)\n",
+			srv->cfg->name, (unsigned long long)irq);
+		return 0;
+	}
+	return server_failed(srv, "send its irq= to its cpu=", st) ? -1 : 0;
+}
+
 /* The console, I/O ports, IRQs and untyped memory its config grants. */
 static int give_granted(const struct server *srv)
 {
@@ -151,7 +170,7 @@ static int give_granted(const struct server *srv)
 		uint64_t irq_slot = SLOT_IRQ_FIRST + irq;
 
 		if ((cfg->irq_mask & (1u << irq)) &&
-		    give(srv, "give irq", irq_slot, irq_slot, RIGHTS_ALL, 0))
+		    (route_irq(srv, irq) || give(srv, "give irq", irq_slot, irq_slot, RIGHTS_ALL, 0)))
 			return -1;
 	}
 	if (cfg->has_ioports) {

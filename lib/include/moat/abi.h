@@ -60,6 +60,8 @@ enum moat_syscall {
 	SYS_WAIT_UNTIL,        /* (ntfn, deadline): as WAIT; ERR_TIMEOUT once the TSC reaches deadline */
 	SYS_TASK_SET_BUDGET,   /* (sched_control, task, budget_us, period_us, flags) */
 	SYS_THREAD_SET_CPU,    /* (thread, cpu): the one CPU it runs on from now on */
+	SYS_IRQ_SET_CPU,       /* (irq, cpu): the CPU the line's interrupts come to from now on */
+	SYS_DEBUG_CPU_COUNTS,  /* (console, cpu) -> device interrupts, kick IPIs it has taken */
 	SYS_COUNT
 };
 

@@ -175,6 +175,11 @@ static inline uint64_t sys_thread_write_regs(uint64_t t) { return sys0(SYS_THREA
 /* Devices. */
 static inline uint64_t sys_irq_bind(uint64_t irq, uint64_t ntfn) { return sys0(SYS_IRQ_BIND, irq, ntfn, 0, 0, 0, 0); }
 static inline uint64_t sys_irq_ack(uint64_t irq) { return sys0(SYS_IRQ_ACK, irq, 0, 0, 0, 0, 0); }
+/* Delivers the line's interrupts to CPU `cpu` from now on (through the 8259s: CPU 0 only). */
+static inline uint64_t sys_irq_set_cpu(uint64_t irq, uint64_t cpu)
+{
+	return sys0(SYS_IRQ_SET_CPU, irq, cpu, 0, 0, 0, 0);
+}
 static inline uint64_t sys_ioport_derive(uint64_t ports, uint64_t first, uint64_t last, uint64_t dst)
 {
 	return sys0(SYS_IOPORT_DERIVE, ports, first, last, dst, 0, 0);
@@ -247,6 +252,16 @@ static inline uint64_t sys_debug_check_scope(uint64_t console, uint64_t scope, u
 	struct sysregs r = { console, scope, 0, 0, 0, 0 };
 	uint64_t st = moat_syscall(SYS_DEBUG_CHECK, &r);
 	*broken = st == OK ? r.rdi : 0;
+	return st;
+}
+/* What CPU `cpu` has taken since boot: device interrupts and kick IPIs (0, 0 on an error). */
+static inline uint64_t sys_debug_cpu_counts(uint64_t console, uint64_t cpu, uint64_t *irqs,
+					    uint64_t *kicks)
+{
+	struct sysregs r = { console, cpu, 0, 0, 0, 0 };
+	uint64_t st = moat_syscall(SYS_DEBUG_CPU_COUNTS, &r);
+	*irqs = st == OK ? r.rdi : 0;
+	*kicks = st == OK ? r.rsi : 0;
 	return st;
 }
 

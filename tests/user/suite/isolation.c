@@ -1331,12 +1331,7 @@ static enum result counter_vm_for_two_cpus(struct vm *m)
 	return PASS;
 }
 
-/*
- * CPUID's hypervisor bit: QEMU sets it, Bochs does not.  QEMU (with
- * -icount) runs its CPUs in turns on one host thread, each turn up to
- * 10 ms of its clock, so a recall there waits for the vCPU's CPU's turn.
- */
-static int cpus_run_in_turns(void)
+int cpus_run_in_turns(void)
 {
 	uint32_t a = 1, b, c = 0, d;
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));

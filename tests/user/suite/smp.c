@@ -12,14 +12,6 @@
  */
 #include "suite.h"
 
-#define WAIT_TSC_LIMIT 4000000000ULL /* a few seconds under emulation: then a case fails */
-
-/* Skips unless a second CPU runs threads (and, for cases that ask, RDTSCP says which). */
-#define NEED_TWO_CPUS()                                                         \
-	do {                                                                    \
-		if (CPUS_RUNNING() < 2)                                         \
-			SKIP("one CPU runs threads (the emulator has one, or cpus=1)"); \
-	} while (0)
 
 /* --- what helper threads do --- */
 
@@ -90,8 +82,7 @@ static void recv_and_report(struct helper *h)
 	h->state = 2;
 }
 
-/* A helper on CPU `cpu`, running fn; NULL (reported) on failure. */
-static struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint64_t fault_ep,
+struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint64_t fault_ep,
 				uint64_t a0)
 {
 	struct helper *h = helper_prepare(fault_ep);
@@ -103,8 +94,7 @@ static struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint
 	return helper_go(h, fn, a0, 0);
 }
 
-/* Spins (no syscall) until *v differs from old; 0 after WAIT_TSC_LIMIT. */
-static int spin_change(volatile uint64_t *v, uint64_t old)
+int spin_change(volatile uint64_t *v, uint64_t old)
 {
 	uint64_t t0 = rdtsc();
 

@@ -34,7 +34,8 @@ struct test_group {
 #define GROUP(table) { table, ARRAY_LEN(table) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, timer_group, thread_group,
-	fpu_group, fsgs_group, device_group, isolation_group, budget_group, smp_group, final_group;
+	fpu_group, fsgs_group, device_group, isolation_group, budget_group, smp_group, irqcpu_group,
+	final_group;
 
 /* Why the current case skips; set by SKIP(). */
 extern const char *skip_reason;
@@ -140,6 +141,26 @@ uint64_t tsc_hz(void);
 int sleep_until(uint64_t t);
 /* The CPUs that run threads (moat/user.h's cpus_running, on a thread made for it). */
 #define CPUS_RUNNING() cpus_running(obj_new(OBJ_THREAD))
+/* smp.c: a helper on CPU `cpu`, running fn; NULL (reported) on failure. */
+struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint64_t fault_ep,
+			 uint64_t a0);
+/* smp.c: spins (no syscall) until *v differs from old; 0 after WAIT_TSC_LIMIT. */
+int spin_change(volatile uint64_t *v, uint64_t old);
+#define WAIT_TSC_LIMIT 4000000000ULL /* a few seconds under emulation: then a case fails */
+/*
+ * isolation.c: CPUID's hypervisor bit: QEMU sets it, Bochs does not.  QEMU
+ * (with -icount) runs its CPUs in turns on one host thread, each turn up
+ * to 10 ms of its clock, so a thread woken on another CPU there waits for
+ * that CPU's turn, and no cross-CPU latency can be held to a bound.
+ */
+int cpus_run_in_turns(void);
+
+/* Skips unless a second CPU runs threads (and, for cases that ask, RDTSCP says which). */
+#define NEED_TWO_CPUS()                                                         \
+	do {                                                                    \
+		if (CPUS_RUNNING() < 2)                                         \
+			SKIP("one CPU runs threads (the emulator has one, or cpus=1)"); \
+	} while (0)
 /* Whether the suite holds I/O ports first..last, and IRQ line irq. */
 int holds_ports(uint64_t first, uint64_t last);
 int holds_irq(uint64_t irq);
