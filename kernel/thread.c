@@ -297,6 +297,14 @@ bool sched_preemption_point(void)
 	       bkl_contended();
 }
 
+bool sched_work_point(void)
+{
+	if (current && current->state == THREAD_RUNNABLE)
+		return sched_preemption_point();
+	irq_window();
+	return percpu->runq_top >= 0 || bkl_contended();
+}
+
 void sched_tick(void)
 {
 	if (current && current->timeslice)
@@ -327,9 +335,9 @@ void thread_charge_to(struct thread *t, struct task *k)
 
 void return_to_user(void)
 {
-	objects_reap();
 	console_signal_due();
 	for (;;) {
+		objects_reap(); /* dying tasks' teardown, as far as sched_work_point lets it go */
 		schedule();
 		if (current)
 			break;
