@@ -1297,15 +1297,13 @@ static int spin_until_change32(volatile uint32_t *v)
 }
 
 /*
- * CPUID's hypervisor bit: QEMU sets it, Bochs does not.  QEMU (with
- * -icount) runs its CPUs in turns on one host thread, each turn up to
- * 10 ms of its clock, so a recall there waits for the vCPU's CPU's turn.
+ * QEMU (with -icount) runs its CPUs in turns on one host thread, each turn
+ * up to 10 ms of its clock, so a recall there waits for the vCPU's CPU's
+ * turn.
  */
 static int cpus_run_in_turns(void)
 {
-	uint32_t a = 1, b, c = 0, d;
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	return c >> 31;
+	return under_a_hypervisor();
 }
 
 /*

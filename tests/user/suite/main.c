@@ -19,7 +19,8 @@ const char *skip_reason;
 
 static const struct test_group *const groups[] = {
 	&caps_group, &memory_group, &ipc_group, &timer_group, &thread_group, &fpu_group, &fsgs_group,
-	&device_group, &isolation_group, &budget_group, &smp_group, &final_group,
+	&device_group, &isolation_group, &budget_group, &smp_group, &longops_group,
+	&final_group,
 };
 
 int main(uint64_t arg)

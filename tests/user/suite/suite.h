@@ -34,7 +34,8 @@ struct test_group {
 #define GROUP(table) { table, ARRAY_LEN(table) }
 
 extern const struct test_group caps_group, memory_group, ipc_group, timer_group, thread_group,
-	fpu_group, fsgs_group, device_group, isolation_group, budget_group, smp_group, final_group;
+	fpu_group, fsgs_group, device_group, isolation_group, budget_group, smp_group, longops_group,
+	final_group;
 
 /* Why the current case skips; set by SKIP(). */
 extern const char *skip_reason;
@@ -138,6 +139,8 @@ void yield_n(unsigned int n);
 uint64_t tsc_hz(void);
 /* timer.c: sleeps the suite's own thread until the TSC passes t, on a fresh notification. */
 int sleep_until(uint64_t t);
+/* CPUID's hypervisor bit: QEMU sets it (its TSC counts time), Bochs does not (its TSC counts instructions). */
+int under_a_hypervisor(void);
 /* smp.c: the CPUs that run threads (the first number SYS_THREAD_SET_CPU refuses). */
 unsigned cpus_running(void);
 /* Whether the suite holds I/O ports first..last, and IRQ line irq. */
@@ -151,11 +154,24 @@ int holds_irq(uint64_t irq);
 #define PIT_ONE_SHOT 0     /* mode 0: interrupt on terminal count */
 #define PIT_PERIODIC 2     /* mode 2: rate generator */
 #define PIT_10MS     11932 /* counts of its 1.193182 MHz clock */
+/*
+ * The PIT's period while a long operation is watched: 1 ms.  It must be
+ * longer than the suite's handling of one interrupt (about 1,500
+ * instructions) in every emulator's time: under QEMU -icount shift=7,
+ * 100 us was 781 instructions, and the interrupts alone then took all the
+ * time.
+ */
+#define PIT_1MS      1193
 
 /* Starts channel 0 counting `count` in `mode`. */
 void pit_program(unsigned int mode, uint16_t count);
 /* Stops channel 0: a control word without a count raises nothing. */
 void pit_stop(void);
+/*
+ * Whether the suite can watch a long operation of a lower-priority helper
+ * on the PIT's interrupts: IRQ 0, the PIT's ports, and a priority to spare.
+ */
+int can_watch_with_pit(void);
 
 /* --- threads in a second task, running position-independent code (support.c) --- */
 
