@@ -7,7 +7,8 @@
  * times it ran while the operation was under way (a thread of higher
  * priority on the same CPU), and a helper on CPU 1 counts the syscalls it
  * made meanwhile (each needs the kernel lock).  With the operation in one
- * step, interrupts off and the lock held, both counts stay at 1 at most.
+ * step, interrupts off and the lock held, the suite finds it under way
+ * once at most, and CPU 1 makes no syscall between two such times.
  * Then what another thread may do between two steps.  final.c holds the
  * lock's longest hold over the whole suite to a bound.
  */
@@ -33,17 +34,43 @@ struct watch {
 	uint64_t ntfn;     /* IRQ 0 signals IRQ_BIT, the operation's end DONE_BIT */
 	uint64_t for_done; /* the capability that signals DONE_BIT */
 	unsigned int midway;
-	struct helper *counter; /* on CPU 1, if there is one */
+	struct helper *counter;  /* on CPU 1, if there is one */
+	uint64_t counted[2];     /* its count at the first and the last wake-up found under way */
+	struct helper *in_call;  /* if set, under way means this one is inside its syscall nr */
+	uint64_t nr;
 };
 
-/* On another CPU: syscalls until the operation ends; value[0] counts those made while under way. */
+/* On another CPU: syscalls until the operation ends, counted in value[0]. */
 static void count_syscalls(struct helper *h)
 {
 	while (op_state != OP_DONE) {
 		sys_yield();
-		if (op_state == OP_RUNNING)
-			h->value[0]++;
+		h->value[0]++;
 	}
+}
+
+/*
+ * Whether h was stopped inside syscall nr, to be restarted: its rip back
+ * on the SYSCALL instruction (0f 05) and rax still the call's number.  (A
+ * thread stopped after its call returned has the status in rax; QEMU,
+ * which runs its CPUs in turns, can stop one there long enough for the
+ * PIT to wake the suite.)
+ */
+static int in_syscall(struct helper *h, uint64_t nr)
+{
+	struct user_regs *r = (struct user_regs *)utcb()->mr;
+	const uint8_t *ip;
+
+	if (sys_thread_read_regs(h->thread) != OK)
+		return 0;
+	ip = (const uint8_t *)r->rip;
+	return r->rax == nr && ip[0] == 0x0f && ip[1] == 0x05;
+}
+
+/* Whether the operation is under way: begun, not done, and its thread inside its call if that is asked. */
+static int under_way(const struct watch *w)
+{
+	return op_state == OP_RUNNING && (!w->in_call || in_syscall(w->in_call, w->nr));
 }
 
 /* The notification the suite waits on, IRQ 0 bound to it, and the counter on CPU 1; 0 on failure. */
@@ -53,7 +80,8 @@ static int watch_prepare(struct watch *w)
 
 	op_state = OP_IDLE;
 	w->midway = 0;
-	w->counter = NULL;
+	w->counter = w->in_call = NULL;
+	w->counted[0] = w->counted[1] = 0;
 	w->ntfn = obj_new(OBJ_NOTIFICATION);
 	for_irq = w->ntfn ? cap_dup(w->ntfn, RIGHTS_ALL, IRQ_BIT) : 0;
 	w->for_done = w->ntfn ? cap_dup(w->ntfn, RIGHT_W, DONE_BIT) : 0;
@@ -83,21 +111,25 @@ static int watch_run(struct watch *w, int (*attack)(void))
 			ok = 0;
 			break;
 		}
-		if ((bits & IRQ_BIT) && op_state == OP_RUNNING && ++w->midway == ATTACK_AT && attack)
-			ok = attack();
+		if ((bits & IRQ_BIT) && under_way(w)) {
+			w->counted[w->midway ? 1 : 0] = w->counter ? w->counter->value[0] : 0;
+			if (++w->midway == ATTACK_AT && attack)
+				ok = attack();
+		}
 		sys_irq_ack(SLOT_IRQ_FIRST);
 	}
 	pit_stop();
 	op_state = OP_DONE; /* (the counter stops, whatever happened) */
-	uprintf("# found it under way %u times; CPU 1 made %lu syscalls meanwhile\n", w->midway,
-		w->counter ? w->counter->value[0] : 0);
+	uprintf("# found it under way %u times; CPU 1 made %lu syscalls from the first to the last\n",
+		w->midway, w->midway > 1 ? w->counted[1] - w->counted[0] : 0);
 	return ok;
 }
 
 /* Whether the suite and the other CPU both ran while the operation was under way. */
 static int both_made_progress(const struct watch *w)
 {
-	return w->midway >= MIDWAY_MIN && (!w->counter || w->counter->value[0] >= MIDWAY_MIN);
+	return w->midway >= MIDWAY_MIN &&
+	       (!w->counter || w->counted[1] - w->counted[0] >= MIDWAY_MIN);
 }
 
 /* --- a large retype --- */
@@ -148,7 +180,7 @@ static void retype_frames(struct helper *h)
  * every byte of it dirty (frames made, written and revoked), and a helper
  * one priority below the suite ready to retype it all again.
  */
-static int big_prepare(struct big *b, unsigned int n, const struct watch *w)
+static int big_prepare(struct big *b, unsigned int n, struct watch *w)
 {
 	struct cap_info info;
 
@@ -170,6 +202,8 @@ static int big_prepare(struct big *b, unsigned int n, const struct watch *w)
 		return 0;
 	b->retyper->arg[2] = b->n;
 	b->retyper->arg[3] = w->for_done;
+	w->in_call = b->retyper;
+	w->nr = SYS_RETYPE;
 	return helper_go(b->retyper, retype_frames, b->ut, b->dst) != NULL;
 }
 
