@@ -31,7 +31,9 @@ extern struct bkl bkl;
 /*
  * The longest hold so far, in TSC counts (instructions under Bochs), and
  * what it served.  A hold is timed on the TSC's low half: no hold comes
- * near 2^32 counts.
+ * near 2^32 counts.  Its clock starts again at each preemption point that
+ * goes on (bkl_hold_restart): what it measures is the longest a CPU that
+ * wants the lock can wait for it.
  */
 #define BKL_REASON_SYSCALL 0     /* + the syscall number (as the caller gave it) */
 #define BKL_REASON_TRAP    1000  /* + the vector, from user mode */
@@ -84,7 +86,9 @@ static inline bool bkl_contended(void)
 /*
  * Starts this hold's clock again: the work before was the invariant
  * checker's (SYS_DEBUG_CHECK), test scaffolding whose walk of every object
- * no real workload makes, and which the longest hold does not count.
+ * no real workload makes, and which the longest hold does not count; or a
+ * preemption point passed that would have let a waiting CPU in (thread.c):
+ * a CPU that comes after it waits only until the next.
  */
 static inline void bkl_hold_restart(void)
 {

@@ -7,9 +7,12 @@
  * over and over (cap_revoke says why that is linear) and is preemptible:
  * it stops between two deletions when the scheduler must run another
  * thread, and the syscall restarts.
- * A task whose last capability goes is not torn down at once (its own
- * capability space may hold the capabilities being deleted): it waits on
- * the zombie list until objects_reap() runs at the end of the syscall.
+ * A task whose last capability goes is not torn down at once: its
+ * capability space may hold the capabilities being deleted, and emptying
+ * it is long (each capability unlinked from its sibling list).  It becomes
+ * unusable at once (dying, its threads stopped: task_dying), then waits on
+ * the zombie list, which objects_reap() empties a batch at a time with a
+ * preemption point after each, as revoke does (docs/smp.md).
  */
 #include "cap.h"
 #include "frame.h"
@@ -22,10 +25,17 @@
 #include "thread.h"
 #include "vcpu.h"
 
-/* Deletions (and children moved) between two of cap_revoke's preemption points. */
+/*
+ * Work between two preemption points of a revoke or a task's teardown:
+ * a capability deleted, a child moved, a step of a sibling list walked,
+ * a slot looked at.
+ */
 #define REVOKE_BATCH 64
 
-static struct task *zombies;
+/* Dying tasks, first in first torn down (objects_reap). */
+static struct {
+	struct task *head, *tail;
+} zombies;
 
 int cap_lookup(struct task *t, uint64_t slot, unsigned type, unsigned rights, struct cap **out)
 {
@@ -87,27 +97,29 @@ static void link_child(struct cap *parent, struct cap *c)
  * all cap_revoke unlinks itself.  Elsewhere it is one walk per capability
  * deleted or moved (SYS_CAP_DELETE, SYS_CAP_MOVE, a task's teardown, an
  * object's own copies), linear in a list built one syscall per entry; see
- * cap_revoke for where such walks add up.
+ * cap_revoke for where such walks add up.  Returns the steps walked: the
+ * batches of a revoke or a teardown count them.
  */
-static void relink_in_parent(struct cap *old, struct cap *new)
+static unsigned relink_in_parent(struct cap *old, struct cap *new)
 {
 	if (!old->parent)
-		return;
+		return 0;
+	unsigned steps = 0;
 	struct cap **pp = &old->parent->first_child;
-	while (*pp != old)
+	for (; *pp != old; steps++)
 		pp = &(*pp)->next_sibling;
 	*pp = new;
+	return steps;
 }
 
 /*
  * Takes c out of the tree; its children move up to c's parent, one by one
- * (each names its parent).  Returns how many moved: the work is linear in
- * them, and cap_revoke counts it.
+ * (each names its parent).  Returns how many moved, plus the steps of the
+ * walk that found c: the work, which cap_revoke and objects_reap count.
  */
 static unsigned unlink_cap(struct cap *c)
 {
-	unsigned moved = 0;
-	relink_in_parent(c, c->next_sibling);
+	unsigned moved = relink_in_parent(c, c->next_sibling);
 	for (struct cap *ch = c->first_child, *next; ch; ch = next, moved++) {
 		next = ch->next_sibling;
 		link_child(c->parent, ch);
@@ -178,9 +190,13 @@ static void release_object(struct cap *c)
 	switch (c->type) {
 	case OBJ_TASK: {
 		struct task *t = c->task;
-		t->dying = true;
-		t->zombie_next = zombies;
-		zombies = t;
+		task_dying(t);
+		t->zombie_next = 0;
+		if (zombies.tail)
+			zombies.tail->zombie_next = t;
+		else
+			zombies.head = t;
+		zombies.tail = t;
 		break;
 	}
 	case OBJ_THREAD:
@@ -199,7 +215,7 @@ static void release_object(struct cap *c)
 	}
 }
 
-/* Deletes c (not empty); returns how many children moved up to its parent. */
+/* Deletes c (not empty); returns the work done (unlink_cap's). */
 static unsigned delete_cap(struct cap *c)
 {
 	if (c->type == OBJ_FRAME && frame_mapped(c))
@@ -247,16 +263,50 @@ bool cap_revoke(struct cap *c)
 				return false;
 		}
 	}
-	if (c->type == OBJ_UNTYPED)
+	/*
+	 * A dying task's memory may be in the range about to be handed out
+	 * again, and no capability names it any more: its teardown ends first.
+	 */
+	if (c->type == OBJ_UNTYPED && !objects_reap())
+		return false;
+	if (c->type == OBJ_UNTYPED) {
 		c->retyped_bytes = 0; /* nothing retyped from it survives: its memory is free again */
+		c->zeroed_from = c->zeroed_to = 0; /* and its next retype zeroes afresh */
+	}
 	return true;
 }
 
-void objects_reap(void)
+/*
+ * One step of the first zombie's teardown: empties its next slot; once
+ * they are all empty, destroys it and takes it off the list.  Returns the
+ * work done.  A task deleted on the way (its last capability was in this
+ * space) joins the list's tail: the list is flat, so no teardown nests in
+ * another, and no cycle of tasks holding each other's capabilities turns
+ * it into a loop.
+ */
+static unsigned reap_step(void)
 {
-	while (zombies) {
-		struct task *t = zombies;
-		zombies = t->zombie_next;
-		task_destroy(t);
+	struct task *t = zombies.head;
+	if (t->reap_slot < CSPACE_SLOTS) {
+		struct cap *c = &t->cspace[t->reap_slot++];
+		return c->type == OBJ_NONE ? 1 : 1 + delete_cap(c);
 	}
+	zombies.head = t->zombie_next;
+	if (!zombies.head)
+		zombies.tail = 0;
+	return task_destroy(t);
+}
+
+bool objects_reap(void)
+{
+	unsigned work = 0;
+	while (zombies.head) {
+		work += reap_step();
+		if (work >= REVOKE_BATCH && zombies.head) {
+			work = 0;
+			if (sched_work_point())
+				return false;
+		}
+	}
+	return true;
 }

@@ -33,7 +33,14 @@ bool cap_copyable(const struct cap *c);
 /* The reference counts of the object c names, or NULL for uncounted objects. */
 struct obj_header *cap_object_header(const struct cap *c);
 
-/* Tears down the tasks whose last capability went; call before leaving the kernel. */
-void objects_reap(void);
+/*
+ * Tears down the tasks whose last capability went (each dying already:
+ * unusable), in batches: true when none is left; false when it stopped
+ * for the scheduler (sched_preemption_point), the rest left for the next
+ * call.  Called before leaving the kernel, by SYS_CAP_DELETE and
+ * SYS_CAP_REVOKE first, and by a revoke of untyped memory before its range
+ * is free again.
+ */
+bool objects_reap(void);
 
 #endif

@@ -36,7 +36,7 @@ struct vcpu;
  *   notification  notification                  badge             -
  *   gpa_space     gpa_space                     -                 -
  *   frame         base, pages (4 KiB each)      mapped_va/_gpa    mapped_in
- *   untyped       base, pages                   retyped_bytes     -
+ *   untyped       base, pages                   retyped_bytes     zeroed_from
  *   irq           irq                           -                 -
  *   ioport        ports.first, ports.last       -                 holder
  *
@@ -78,8 +78,12 @@ struct cap {
 		struct task *mapped_task;
 		struct gpa_space *mapped_space; /* with CAPF_GUEST */
 		struct task *holder;            /* ioport: the task whose I/O bitmap it opens */
+		uint64_t zeroed_from;           /* untyped: [zeroed_from, zeroed_to) is zero, unused */
 	};
-	struct cap *map_next; /* frame: the next capability mapped in the same place */
+	union {                      /* word 4 */
+		struct cap *map_next;           /* frame: the next capability mapped in the same place */
+		uint64_t zeroed_to;             /* untyped: how far a retype has zeroed (untyped.c) */
+	};
 	struct cap *parent, *first_child, *next_sibling;
 };
 
@@ -128,7 +132,8 @@ struct task {
 	struct thread *vcpus;        /* vCPUs whose time this task pays for (linked by task_next) */
 	struct budget budget;        /* its share of the CPU (kernel/budget.c) */
 	struct task *all_next;       /* every live task, for the invariant check */
-	struct task *zombie_next;    /* waiting to be torn down */
+	struct task *zombie_next;    /* dying: the next on the list of those to tear down */
+	uint32_t reap_slot;          /* dying: the first slot of its space not yet emptied */
 };
 
 enum thread_state {

@@ -11,7 +11,8 @@
  *
  * A handler's status goes to the caller's rax, except STATUS_BLOCKED: the
  * caller waits and its status is written when it wakes; and STATUS_RESTART:
- * the call stopped early (a long revoke made way) and runs again.
+ * the call stopped early (a long revoke, retype or deletion made way) and
+ * runs again.
  */
 #include "budget.h"
 #include "cap.h"
@@ -258,21 +259,31 @@ static enum moat_status sys_cap_move(struct trap_frame *r)
 	return OK;
 }
 
-/* SYS_CAP_DELETE (slot) */
+/*
+ * SYS_CAP_DELETE (slot).  Tasks whose teardown earlier deletions left
+ * (objects_reap: it stopped for another thread) are torn down first; then
+ * the one this deletion kills, as far as the scheduler lets it: the rest
+ * goes on at the next ways out of the kernel, the task unusable meanwhile.
+ */
 static enum moat_status sys_cap_delete(struct trap_frame *r)
 {
 	const uint64_t slot = r->rdi;
 	struct cap *c;
+	if (!objects_reap())
+		return STATUS_RESTART;
 	CHECK(cap_lookup(SELF, slot, OBJ_NONE, 0, &c), "slot");
 	cap_delete(c);
+	objects_reap();
 	return OK;
 }
 
-/* SYS_CAP_REVOKE (slot) */
+/* SYS_CAP_REVOKE (slot): as SYS_CAP_DELETE, earlier teardowns first. */
 static enum moat_status sys_cap_revoke(struct trap_frame *r)
 {
 	const uint64_t slot = r->rdi;
 	struct cap *c;
+	if (!objects_reap())
+		return STATUS_RESTART;
 	CHECK(cap_lookup(SELF, slot, OBJ_NONE, 0, &c), "slot");
 	return cap_revoke(c) ? OK : STATUS_RESTART;
 }
@@ -299,8 +310,9 @@ static enum moat_status sys_retype(struct trap_frame *r)
 	const uint64_t dst_slot = r->r10, count = r->r8;
 	struct cap *ut;
 	CHECK(cap_lookup(SELF, ut_slot, OBJ_UNTYPED, RIGHT_W, &ut), "untyped");
-	CHECK(untyped_retype(SELF, ut, type, pages, dst_slot, count), "type, pages, dst or count");
-	return OK;
+	enum moat_status st = untyped_retype(SELF, ut, type, pages, dst_slot, count);
+	REFUSE_IF(st != OK && st != STATUS_RESTART, st, "type, pages, dst or count");
+	return st; /* STATUS_RESTART: it stopped zeroing for another thread, and goes on */
 }
 
 /* SYS_MAP (frame, task, vaddr, rights): frame_map_task checks vaddr and rights against the frame. */
@@ -726,11 +738,21 @@ static enum moat_status sys_debug_exit(struct trap_frame *r)
 	machine_exit(status ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
 }
 
-/* SYS_DEBUG_CHECK (console, scope) -> number of broken invariants */
+/*
+ * SYS_DEBUG_CHECK (console, scope) -> number of broken invariants; or,
+ * with scope DEBUG_LOCK_HOLD, the kernel lock's longest hold so far (TSC
+ * counts) and its reason (BKL_REASON_*): what bkl_report prints, for a
+ * test that holds it to a bound.
+ */
 static enum moat_status sys_debug_check(struct trap_frame *r)
 {
 	const uint64_t console_slot = r->rdi, scope = r->rsi; /* DEBUG_CHECK_*, 0 for all */
 	CHECK(console_arg(console_slot, RIGHT_W), "console");
+	if (scope == DEBUG_LOCK_HOLD) {
+		r->rdi = bkl_longest_hold;
+		r->rsi = bkl_longest_reason;
+		return OK;
+	}
 	r->rdi = kcheck_invariants(scope);
 	bkl_hold_restart(); /* the checker's walk is not a hold the figure counts */
 	return OK;

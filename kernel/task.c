@@ -157,22 +157,29 @@ void task_load_ports(struct task *t)
 	active_ports = t;
 }
 
-void task_destroy(struct task *t)
+void task_dying(struct task *t)
 {
-	for (unsigned i = 0; i < CSPACE_SLOTS; i++)
-		cap_delete(&t->cspace[i]);
+	t->dying = true;
 	while (t->threads)
 		thread_set_task(t->threads, 0);
 	while (t->vcpus) { /* nobody pays for them now: stopped until a task runs them again */
 		thread_stop(t->vcpus, ERR_DELETED);
 		thread_charge_to(t->vcpus, 0);
 	}
+}
+
+unsigned task_destroy(struct task *t)
+{
+	unsigned work = 1;
+	for (struct cap *m = t->mappings; m; m = m->map_next)
+		work++;
 	budget_task_gone(t);
 	frame_forget_mappings(&t->mappings); /* the page tables go with t */
 	forget_task_here(t); /* nothing of t may stay loaded, here or elsewhere */
 	forget_task_elsewhere(t);
 	struct task **pp = &all_tasks;
-	while (*pp != t)
+	for (; *pp != t; work++)
 		pp = &(*pp)->all_next;
 	*pp = t->all_next;
+	return work;
 }

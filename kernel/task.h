@@ -11,8 +11,20 @@ extern struct task *all_tasks;
 
 /* Makes a task in `pages` zeroed pages at phys (TASK_BASE_PAGES + page-table quota). */
 struct task *task_create(phys_addr phys, uint64_t pages);
-/* Tears a task down once its last capability is gone. */
-void task_destroy(struct task *t);
+/*
+ * Its last capability is gone: t becomes unusable at once.  It is marked
+ * dying and its threads and vCPUs are stopped and let go of (thread_set_task,
+ * thread_charge_to), so none of them runs again in t, and no capability
+ * names t any more.  Its capability space is emptied afterwards, in
+ * batches (cap.c, objects_reap).
+ */
+void task_dying(struct task *t);
+/*
+ * Tears down a dying task whose capability space is empty: its mappings,
+ * budget, and whatever any CPU holds of it.  Returns the work (steps of
+ * its lists walked) for objects_reap's batches.
+ */
+unsigned task_destroy(struct task *t);
 
 /*
  * Maps one leaf of `level` (1-3: 4 KiB, 2 MiB, 1 GiB; at most

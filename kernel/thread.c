@@ -282,6 +282,18 @@ static void schedule(void)
 }
 
 /*
+ * A point that goes on: no CPU waited for the big kernel lock, and one that
+ * comes now waits only until the next point, which lets it in.  So the
+ * hold's clock starts again here: the longest hold measures the longest
+ * any CPU can wait (docs/smp.md, "The lock's longest hold").
+ */
+static bool point_goes_on(void)
+{
+	bkl_hold_restart();
+	return false;
+}
+
+/*
  * Interrupt handlers only charge ticks, signal notifications and so make
  * threads runnable, which is safe between any two steps of a syscall.
  * With current gone (the syscall destroyed its own thread) nobody would
@@ -294,7 +306,15 @@ bool sched_preemption_point(void)
 {
 	irq_window();
 	return !current || sched_must_yield(current) || budget_throttled(current) ||
-	       bkl_contended();
+	       bkl_contended() || point_goes_on();
+}
+
+bool sched_work_point(void)
+{
+	if (current && current->state == THREAD_RUNNABLE)
+		return sched_preemption_point();
+	irq_window();
+	return percpu->runq_top >= 0 || bkl_contended() || point_goes_on();
 }
 
 void sched_tick(void)
@@ -327,9 +347,9 @@ void thread_charge_to(struct thread *t, struct task *k)
 
 void return_to_user(void)
 {
-	objects_reap();
 	console_signal_due();
 	for (;;) {
+		objects_reap(); /* dying tasks' teardown, as far as sched_work_point lets it go */
 		schedule();
 		if (current)
 			break;

@@ -114,6 +114,14 @@ static inline bool sched_must_yield(const struct thread *t)
  * stop and have its syscall restarted (current must make way, or is gone).
  */
 bool sched_preemption_point(void);
+/*
+ * The same for work the kernel does for nobody's syscall (a dying task's
+ * teardown, cap.c) wherever it runs: inside a running thread's syscall it
+ * is sched_preemption_point; otherwise (current blocked, stopped or gone,
+ * on the way out of the kernel or idle) it says stop as soon as a thread
+ * waits on this CPU's queues or another CPU waits for the lock.
+ */
+bool sched_work_point(void);
 /* Charges a timer tick to the running thread. */
 void sched_tick(void);
 /* Leaves the kernel: picks the thread to run (idling until there is one) and enters it. */

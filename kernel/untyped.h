@@ -4,7 +4,14 @@
 
 #include "object.h"
 
-/* Creates count objects of type in t's slots dst.. from the untyped capability ut. */
+/* Bytes a retype zeroes between two preemption points: 32,768 stores, a bounded hold of the kernel lock. */
+#define UNTYPED_ZERO_PIECE (256 * 1024)
+
+/*
+ * Creates count objects of type in t's slots dst.. from the untyped
+ * capability ut: OK, an error, or STATUS_RESTART when it stopped for the
+ * scheduler while zeroing (untyped.c): calling it again goes on from there.
+ */
 int untyped_retype(struct task *t, struct cap *ut, uint64_t type, uint64_t pages, uint64_t dst,
 		   uint64_t count);
 

@@ -7,7 +7,7 @@
 #   tests/debug.sh BUILD LOGDIR
 set -u
 build=$1 logs=$2
-iso=$build/test-vm.iso
+iso=$build/test-vm.iso # (it carries the measurement kernel: its symbols are gdb's)
 name=qemu:debug:vmm_breakpoint_stops_in_vmm
 mkdir -p "$logs"
 if ! command -v gdb >/dev/null 2>&1; then
@@ -20,7 +20,7 @@ if [ ! -f "$iso" ]; then
 fi
 port=$((40000 + $$ % 10000))
 gdbinit=$logs/debug.gdbinit
-tools/gdbinit.sh "$build" "$port" >"$gdbinit" || { echo "not ok 1 $name # tools/gdbinit.sh failed"; exit 0; }
+tools/gdbinit.sh "$build" "$port" "$build/measure/kernel.elf" >"$gdbinit" || { echo "not ok 1 $name # tools/gdbinit.sh failed"; exit 0; }
 cat >"$logs/debug.cmds" <<'GDB'
 moat-task vmm
 hbreak exit_cpuid if $_moat_in_task("vmm")

@@ -60,17 +60,32 @@ void kstub_reset(void)
 COUNTED(endpoint_destroy, struct endpoint *)
 COUNTED(notification_destroy, struct notification *)
 COUNTED(thread_destroy, struct thread *)
-COUNTED(task_destroy, struct task *)
 COUNTED(task_ports_changed, struct task *)
 COUNTED(irq_ref, uint64_t)
 COUNTED(irq_unref, uint64_t)
 COUNTED(vcpu_space_deleted, struct cap *)
 
+/* A dying task's teardown (cap.c, objects_reap) empties its space: a stub task has one only if a test gave it. */
+void task_dying(struct task *t)
+{
+	t->dying = true;
+	kstub.task_dying++;
+}
+
+unsigned task_destroy(struct task *t)
+{
+	(void)t;
+	kstub.task_destroy++;
+	return 1;
+}
+
 struct task *task_create(uint64_t phys, uint64_t pages)
 {
 	kstub.task_create++;
 	kstub.task_create_pages = pages;
-	return phys_to_virt(phys);
+	struct task *t = phys_to_virt(phys);
+	t->cspace = phys_to_virt(phys + 4 * PAGE_SIZE); /* where task.c puts it */
+	return t;
 }
 
 struct thread *thread_create(uint64_t phys)
@@ -104,6 +119,11 @@ int paging_max_level(void)
 }
 
 bool sched_preemption_point(void)
+{
+	return kstub_preempt;
+}
+
+bool sched_work_point(void)
 {
 	return kstub_preempt;
 }

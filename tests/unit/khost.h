@@ -27,7 +27,7 @@ void host_free_all(void);
 
 /* How many times each stub ran since kstub_reset. */
 struct kstub_calls {
-	unsigned endpoint_destroy, notification_destroy, thread_destroy, task_destroy;
+	unsigned endpoint_destroy, notification_destroy, thread_destroy, task_dying, task_destroy;
 	unsigned task_create, thread_create, vcpu_create;
 	unsigned task_ports_changed, task_map_page, task_unmap_pages;
 	unsigned irq_ref, irq_unref, vcpu_space_deleted;

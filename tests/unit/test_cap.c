@@ -164,6 +164,77 @@ TEST(cap_revoke_stops_for_the_scheduler_and_goes_on_from_there)
 	CHECK(src->first_child == 0);
 }
 
+/* --- a task's teardown, in batches --- */
+
+static struct cap victim_slots[CSPACE_SLOTS], inner_slots[CSPACE_SLOTS];
+static struct task victim, inner;
+
+/*
+ * Slot 1 holds the only capability to `victim`, whose space is full: 511
+ * copies of the endpoint and, in its last slot, the only capability to
+ * `inner`, which holds one more copy.
+ */
+static void full_victim(void)
+{
+	struct cap *src = fresh();
+	memset(victim_slots, 0, sizeof(victim_slots));
+	memset(inner_slots, 0, sizeof(inner_slots));
+	victim = (struct task){ .cspace = victim_slots };
+	inner = (struct task){ .cspace = inner_slots };
+	struct cap v = { .type = OBJ_TASK, .rights = RIGHTS_ALL, .task = &victim };
+	struct cap i = { .type = OBJ_TASK, .rights = RIGHTS_ALL, .task = &inner };
+	cap_insert(0, &slots[1], &v, &task);
+	for (unsigned s = 0; s < CSPACE_SLOTS - 1; s++)
+		cap_derive(src, &victim_slots[s], RIGHTS_ALL, 0, &victim);
+	cap_insert(0, &victim_slots[CSPACE_SLOTS - 1], &i, &victim);
+	cap_derive(src, &inner_slots[7], RIGHTS_ALL, 0, &inner);
+}
+
+TEST(cap_task_teardown_goes_a_batch_at_a_time)
+{
+	full_victim();
+	CHECK_EQ(endpoint.refs, 1 + 511 + 1);
+	kstub_preempt = true; /* every preemption point says stop */
+	cap_delete(&slots[1]);
+	/* unusable at once: dying, its threads stopped (task_dying), no capability names it */
+	CHECK(victim.dying && slots[1].type == OBJ_NONE);
+	CHECK_EQ(kstub.task_dying, 1);
+	unsigned calls = 0, done = 0;
+	uint64_t refs = endpoint.refs;
+	for (bool finished = false; !finished; calls++) {
+		finished = objects_reap();
+		/* each batch goes on where the last one stopped, and is one batch long */
+		unsigned now = victim.reap_slot + inner.reap_slot + kstub.task_destroy;
+		CHECK(now > done && now - done <= 64);
+		CHECK(endpoint.refs <= refs && refs - endpoint.refs <= 64);
+		done = now, refs = endpoint.refs;
+	}
+	CHECK(calls >= 2 * CSPACE_SLOTS / 64);
+	/* the inner task died on the way, and was torn down after the victim */
+	CHECK(inner.dying);
+	CHECK_EQ(kstub.task_dying, 2);
+	CHECK_EQ(kstub.task_destroy, 2);
+	CHECK_EQ(endpoint.refs, 1);
+	CHECK(slots[0].first_child == 0);
+}
+
+TEST(cap_revoke_of_untyped_memory_waits_for_dying_tasks)
+{
+	full_victim();
+	struct cap ut = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = 4,
+			  .retyped_bytes = 3 * 4096 };
+	cap_insert(0, &slots[2], &ut, &task);
+	kstub_preempt = true;
+	cap_delete(&slots[1]);
+	/* the dying task's memory may be in the range: it is not free until the teardown ends */
+	CHECK(!cap_revoke(&slots[2]));
+	CHECK_EQ(slots[2].retyped_bytes, 3 * 4096);
+	while (!cap_revoke(&slots[2]))
+		CHECK_EQ(slots[2].retyped_bytes, 3 * 4096);
+	CHECK_EQ(kstub.task_destroy, 2);
+	CHECK_EQ(slots[2].retyped_bytes, 0);
+}
+
 TEST(cap_revoke_of_untyped_memory_frees_its_whole_range)
 {
 	fresh();

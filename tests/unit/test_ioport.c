@@ -12,7 +12,7 @@
 #include "unit.h"
 
 static struct cap slots_a[CSPACE_SLOTS], slots_b[CSPACE_SLOTS];
-static uint8_t bitmap_a[8192], bitmap_b[8192];
+static uint8_t bitmap_a[8192] __attribute__((aligned(8))), bitmap_b[8192] __attribute__((aligned(8)));
 static struct task a = { .cspace = slots_a, .iobitmap = bitmap_a };
 static struct task b = { .cspace = slots_b, .iobitmap = bitmap_b };
 
@@ -71,4 +71,30 @@ TEST(ioport_bitmap_opens_exactly_the_ports_held)
 	CHECK(a.has_ports && open_to(&a, 0x60)); /* a still holds them all */
 	cap_delete(all);
 	CHECK(!a.has_ports && !open_to(&a, 0) && !open_to(&a, 0xffff));
+}
+
+/* b holds first..last alone: exactly those ports are open to it, whichever 64-port words they span. */
+static bool opens_exactly(struct cap *all, unsigned first, unsigned last)
+{
+	ioport_derive(all, &slots_a[1], first, last, &a);
+	cap_move(&slots_a[1], &slots_b[0], &b);
+	bool exact = true;
+	for (unsigned port = 0; port <= 0xffff; port++)
+		exact &= open_to(&b, port) == (port >= first && port <= last);
+	cap_delete(&slots_b[0]);
+	return exact;
+}
+
+TEST(ioport_bitmap_ranges_end_on_the_right_bit_of_each_word)
+{
+	struct cap *all = fresh();
+	CHECK(opens_exactly(all, 0, 0));
+	CHECK(opens_exactly(all, 63, 63));
+	CHECK(opens_exactly(all, 63, 64));
+	CHECK(opens_exactly(all, 64, 127));
+	CHECK(opens_exactly(all, 1, 62));
+	CHECK(opens_exactly(all, 0x3f8, 0x3ff));
+	CHECK(opens_exactly(all, 100, 1000));
+	CHECK(opens_exactly(all, 0xffc0, 0xffff));
+	CHECK(opens_exactly(all, 0, 0xffff));
 }

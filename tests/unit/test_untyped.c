@@ -24,17 +24,23 @@ static struct task task = { .cspace = slots };
 static uint8_t *mem;   /* the untyped range, as the host sees it */
 static struct cap *ut; /* slot 0 */
 
-static void fresh(void)
+/* An untyped range of `pages` in slot 0, its bytes (and one page past it) dirty: 0xa5. */
+static void fresh_pages(uint64_t pages)
 {
 	memset(slots, 0, sizeof(slots));
 	kstub_reset();
 	host_free_all();
-	mem = host_pages(UT_PAGES + 1);
-	memset(mem, 0xa5, (UT_PAGES + 1) * PAGE_SIZE);
-	struct cap c = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = UT_PAGES,
+	mem = host_pages(pages + 1);
+	memset(mem, 0xa5, (pages + 1) * PAGE_SIZE);
+	struct cap c = { .type = OBJ_UNTYPED, .rights = RIGHTS_ALL, .pages = pages,
 			 .base = host_phys(mem) };
 	cap_insert(0, &slots[0], &c, &task);
 	ut = &slots[0];
+}
+
+static void fresh(void)
+{
+	fresh_pages(UT_PAGES);
 }
 
 static int retype(uint64_t type, uint64_t pages, uint64_t dst, uint64_t count)
@@ -225,4 +231,94 @@ TEST(retype_large_frame_skips_to_an_aligned_address)
 	CHECK_EQ(retype(OBJ_FRAME_2M, FRAME_2M_PAGES, 1, 1), ERR_NO_MEMORY);
 	CHECK(slots[1].type == OBJ_NONE);
 	host_free_all();
+}
+
+/* --- zeroing in pieces, each followed by a preemption point --- */
+
+#define PIECE_PAGES (UNTYPED_ZERO_PIECE / PAGE_SIZE)
+
+/* Whether mem[from, to) is all `byte`. */
+static bool all_bytes(uint64_t from, uint64_t to, uint8_t byte)
+{
+	for (uint64_t i = from; i < to; i++)
+		if (mem[i] != byte)
+			return false;
+	return true;
+}
+
+TEST(retype_stopped_while_zeroing_resumes_where_it_stopped)
+{
+	fresh_pages(3 * PIECE_PAGES);
+	kstub_preempt = true; /* every preemption point says stop */
+	CHECK_EQ(retype(OBJ_FRAME, 3 * PIECE_PAGES, 1, 1), STATUS_RESTART);
+	/* one piece zeroed, nothing handed out */
+	CHECK(slots[1].type == OBJ_NONE);
+	CHECK_EQ(ut->retyped_bytes, 0);
+	CHECK_EQ(ut->zeroed_to, UNTYPED_ZERO_PIECE);
+	CHECK(all_bytes(0, UNTYPED_ZERO_PIECE, 0) && mem[UNTYPED_ZERO_PIECE] == 0xa5);
+	/* the restarted call zeroes the next piece, not the first again */
+	mem[0] = 0x5a;
+	CHECK_EQ(retype(OBJ_FRAME, 3 * PIECE_PAGES, 1, 1), STATUS_RESTART);
+	CHECK_EQ(ut->zeroed_to, 2 * UNTYPED_ZERO_PIECE);
+	CHECK_EQ(mem[0], 0x5a);
+	mem[0] = 0;
+	/* the last piece needs no preemption point: the frame is made, all of it zero */
+	CHECK_EQ(retype(OBJ_FRAME, 3 * PIECE_PAGES, 1, 1), OK);
+	CHECK(slots[1].type == OBJ_FRAME && slots[1].base == host_phys(mem));
+	CHECK(all_bytes(0, 3 * UNTYPED_ZERO_PIECE, 0));
+	CHECK_EQ(mem[3 * UNTYPED_ZERO_PIECE], 0xa5); /* nothing past it touched */
+	CHECK_EQ(ut->retyped_bytes, 3 * UNTYPED_ZERO_PIECE);
+}
+
+TEST(retype_from_the_same_untyped_meanwhile_uses_the_zeroed_run)
+{
+	fresh_pages(3 * PIECE_PAGES);
+	kstub_preempt = true;
+	CHECK_EQ(retype(OBJ_FRAME, 2 * PIECE_PAGES, 1, 1), STATUS_RESTART);
+	/* another retype takes the run's front: already zero, nothing zeroed again */
+	mem[PAGE_SIZE] = 0x5a;
+	CHECK_EQ(retype(OBJ_FRAME, 1, 2, 1), OK);
+	CHECK_EQ(slots[2].base, host_phys(mem));
+	CHECK_EQ(ut->zeroed_from, PAGE_SIZE);
+	CHECK_EQ(ut->zeroed_to, UNTYPED_ZERO_PIECE);
+	mem[PAGE_SIZE] = 0;
+	/* the first goes on after it, past the page now handed out */
+	CHECK_EQ(retype(OBJ_FRAME, 2 * PIECE_PAGES, 1, 1), STATUS_RESTART);
+	CHECK_EQ(ut->zeroed_to, 2 * UNTYPED_ZERO_PIECE);
+	kstub_preempt = false;
+	CHECK_EQ(retype(OBJ_FRAME, 2 * PIECE_PAGES, 1, 1), OK);
+	CHECK_EQ(slots[1].base, host_phys(mem) + PAGE_SIZE);
+	CHECK(all_bytes(PAGE_SIZE, PAGE_SIZE + 2 * UNTYPED_ZERO_PIECE, 0));
+	CHECK_EQ(mem[PAGE_SIZE + 2 * UNTYPED_ZERO_PIECE], 0xa5);
+}
+
+TEST(retype_zeroes_again_what_a_revoke_handed_back)
+{
+	fresh_pages(2 * PIECE_PAGES);
+	CHECK_EQ(retype(OBJ_FRAME, 1, 1, 1), OK);
+	kstub_preempt = true;
+	CHECK_EQ(retype(OBJ_FRAME, PIECE_PAGES + 1, 2, 1), STATUS_RESTART);
+	CHECK(cap_revoke(ut));
+	CHECK_EQ(ut->zeroed_from, 0);
+	CHECK_EQ(ut->zeroed_to, 0);
+	/* the frame's page was written while it was handed out: zeroed again */
+	memset(mem, 0x77, PAGE_SIZE);
+	kstub_preempt = false;
+	CHECK_EQ(retype(OBJ_FRAME, 2 * PIECE_PAGES, 1, 1), OK);
+	CHECK(all_bytes(0, 2 * UNTYPED_ZERO_PIECE, 0));
+}
+
+TEST(retype_small_objects_and_new_untyped_after_a_stopped_retype)
+{
+	fresh_pages(2 * PIECE_PAGES);
+	kstub_preempt = true;
+	CHECK_EQ(retype(OBJ_FRAME, 2 * PIECE_PAGES, 1, 1), STATUS_RESTART);
+	kstub_preempt = false;
+	/* a new untyped range is not zeroed, and the run moves past it */
+	CHECK_EQ(retype(OBJ_UNTYPED, 2 * PIECE_PAGES - 1, 2, 1), OK);
+	CHECK_EQ(ut->zeroed_from, ut->retyped_bytes);
+	CHECK(ut->zeroed_to >= ut->zeroed_from);
+	/* the rest of the range is dirty: an endpoint there is zeroed first */
+	CHECK_EQ(retype(OBJ_ENDPOINT, 0, 3, 1), OK);
+	CHECK(all_bytes(ut->retyped_bytes - 64 + 8, ut->retyped_bytes, 0));
 }

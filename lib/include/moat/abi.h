@@ -126,6 +126,8 @@ enum moat_object {
 /* SYS_DEBUG_CHECK's scope (rsi); 0 checks everything. */
 #define DEBUG_CHECK_OBJECTS  1u /* capabilities, reference counts, thread states: slow */
 #define DEBUG_CHECK_HARDWARE 2u /* descriptor tables, MSRs, CRs, TSS, EPTP/nCR3: fast */
+/* Alone: no check; the kernel lock's longest hold so far (rdi) and its reason (rsi). */
+#define DEBUG_LOCK_HOLD      4u
 
 /* A task argument meaning "the caller's own task". */
 #define TASK_SELF  ((uint64_t)-1)

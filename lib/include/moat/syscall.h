@@ -246,6 +246,20 @@ static inline uint64_t sys_debug_check(uint64_t console, uint64_t *broken)
 		*broken = r.rdi;
 	return st;
 }
+/*
+ * The big kernel lock's longest hold so far, in TSC counts (instructions
+ * under Bochs), and what it served (*reason: a syscall number, 1000 + a
+ * vector from user mode, 2000 + one taken in the kernel, 3000 a VM exit,
+ * 4000 an idle CPU): docs/smp.md.
+ */
+static inline uint64_t sys_debug_lock_hold(uint64_t console, uint64_t *counts, uint64_t *reason)
+{
+	struct sysregs r = { console, DEBUG_LOCK_HOLD, 0, 0, 0, 0 };
+	uint64_t st = moat_syscall(SYS_DEBUG_CHECK, &r);
+	*counts = st == OK ? r.rdi : 0;
+	*reason = st == OK ? r.rsi : 0;
+	return st;
+}
 /* The checks of `scope` (DEBUG_CHECK_*): *broken says how many failed. */
 static inline uint64_t sys_debug_check_scope(uint64_t console, uint64_t scope, uint64_t *broken)
 {

@@ -451,13 +451,6 @@ static enum result revoke_of_untyped_deletes_objects(void)
 #define CHAIN_DEPTH  16000              /* copies below the root */
 #define CHAIN_MIDDLE (CHAIN_DEPTH - 2)  /* all but the first and the last: in other tasks */
 #define CHAIN_TASKS  ((CHAIN_MIDDLE + CSPACE_SLOTS - 1) / CSPACE_SLOTS)
-/*
- * The PIT's period while a revoke is watched: 1 ms.  It must be longer than
- * the suite's handling of one interrupt (about 1,500 instructions) in every
- * emulator's time: under QEMU -icount shift=7, 100 us was 781 instructions,
- * and the interrupts alone then took all the time.
- */
-#define PIT_1MS      1193
 #define WATCH_TRIES  20
 #define IRQ_BIT      0x1
 #define DONE_BIT     0x2
@@ -609,12 +602,6 @@ static struct helper *revoke_watched(const struct chain *ch, unsigned int *midwa
 	return h;
 }
 
-/* Whether the suite can run revoke_watched: IRQ 0, the PIT, and a priority to spare. */
-static int can_watch_revoke(void)
-{
-	return own_priority > 0 && holds_irq(0) && holds_ports(PIT_CH0, PIT_CMD);
-}
-
 static enum result revoke_deletes_deep_chain(void)
 {
 	struct chain ch;
@@ -635,7 +622,7 @@ static enum result long_revoke_makes_way_for_higher_priority(void)
 	struct chain ch;
 	unsigned int midway;
 
-	if (!can_watch_revoke())
+	if (!can_watch_with_pit())
 		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
 	CHECK_MADE(chain_make(&ch));
 	/* revoking a deep chain lets a thread an interrupt woke run before the revoke ends */
@@ -650,7 +637,7 @@ static enum result preempted_revoke_finishes_when_restarted(void)
 	struct helper *h;
 	unsigned int midway;
 
-	if (!can_watch_revoke())
+	if (!can_watch_with_pit())
 		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
 	CHECK_MADE(chain_make(&ch));
 	CHECK_MADE(h = revoke_watched(&ch, &midway));

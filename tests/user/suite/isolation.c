@@ -1331,13 +1331,6 @@ static enum result counter_vm_for_two_cpus(struct vm *m)
 	return PASS;
 }
 
-int cpus_run_in_turns(void)
-{
-	uint32_t a = 1, b, c = 0, d;
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	return c >> 31;
-}
-
 /*
  * A VMM on another CPU than its vCPU (which stays on CPU 0): the vCPU's
  * exits reach it there, its replies resume the vCPU, and its recall
@@ -1365,7 +1358,7 @@ static enum result vmm_on_another_cpu_runs_and_recalls_its_vcpu(void)
 		CHECK_OK(sys_vcpu_recall(m.vcpu));
 		CHECK(vm_next_exit(&m, &badge) == VMEXIT_RECALL && badge == 1);
 		uint64_t took = rdtsc() - t0;
-		if (took > tsc_hz() / 250 && !cpus_run_in_turns()) {
+		if (took > tsc_hz() / 250 && !under_a_hypervisor()) {
 			uprintf("# recall %d took %lu TSC counts (%lu a second)\n", i, took, tsc_hz());
 			return FAIL;
 		}

@@ -20,6 +20,7 @@ const char *skip_reason;
 static const struct test_group *const groups[] = {
 	&caps_group, &memory_group, &ipc_group, &timer_group, &thread_group, &fpu_group, &fsgs_group,
 	&device_group, &isolation_group, &budget_group, &smp_group, &irqcpu_group,
+	&longops_group,
 	&final_group,
 };
 

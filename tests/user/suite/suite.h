@@ -35,6 +35,7 @@ struct test_group {
 
 extern const struct test_group caps_group, memory_group, ipc_group, timer_group, thread_group,
 	fpu_group, fsgs_group, device_group, isolation_group, budget_group, smp_group, irqcpu_group,
+	longops_group,
 	final_group;
 
 /* Why the current case skips; set by SKIP(). */
@@ -148,12 +149,13 @@ struct helper *helper_on(unsigned cpu, void (*fn)(struct helper *h), uint64_t fa
 int spin_change(volatile uint64_t *v, uint64_t old);
 #define WAIT_TSC_LIMIT 4000000000ULL /* a few seconds under emulation: then a case fails */
 /*
- * isolation.c: CPUID's hypervisor bit: QEMU sets it, Bochs does not.  QEMU
- * (with -icount) runs its CPUs in turns on one host thread, each turn up
- * to 10 ms of its clock, so a thread woken on another CPU there waits for
- * that CPU's turn, and no cross-CPU latency can be held to a bound.
+ * support.c: CPUID's hypervisor bit: QEMU sets it (its TSC counts time),
+ * Bochs does not (its TSC counts instructions).  QEMU (with -icount) runs
+ * its CPUs in turns on one host thread, each turn up to 10 ms of its
+ * clock, so a thread woken on another CPU there waits for that CPU's
+ * turn, and no cross-CPU latency can be held to a bound.
  */
-int cpus_run_in_turns(void);
+int under_a_hypervisor(void);
 
 /* Skips unless a second CPU runs threads (and, for cases that ask, RDTSCP says which). */
 #define NEED_TWO_CPUS()                                                         \
@@ -172,11 +174,24 @@ int holds_irq(uint64_t irq);
 #define PIT_ONE_SHOT 0     /* mode 0: interrupt on terminal count */
 #define PIT_PERIODIC 2     /* mode 2: rate generator */
 #define PIT_10MS     11932 /* counts of its 1.193182 MHz clock */
+/*
+ * The PIT's period while a long operation is watched: 1 ms.  It must be
+ * longer than the suite's handling of one interrupt (about 1,500
+ * instructions) in every emulator's time: under QEMU -icount shift=7,
+ * 100 us was 781 instructions, and the interrupts alone then took all the
+ * time.
+ */
+#define PIT_1MS      1193
 
 /* Starts channel 0 counting `count` in `mode`. */
 void pit_program(unsigned int mode, uint16_t count);
 /* Stops channel 0: a control word without a count raises nothing. */
 void pit_stop(void);
+/*
+ * Whether the suite can watch a long operation of a lower-priority helper
+ * on the PIT's interrupts: IRQ 0, the PIT's ports, and a priority to spare.
+ */
+int can_watch_with_pit(void);
 
 /* --- threads in a second task, running position-independent code (support.c) --- */
 

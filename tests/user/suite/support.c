@@ -307,3 +307,16 @@ void pit_stop(void)
 {
 	outb(PIT_CMD, PIT_LOHI_CH0 | PIT_ONE_SHOT << 1);
 }
+
+int under_a_hypervisor(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return c >> 31;
+}
+
+int can_watch_with_pit(void)
+{
+	return own_priority > 0 && holds_irq(0) && holds_ports(PIT_CH0, PIT_CMD);
+}
