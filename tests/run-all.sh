@@ -38,10 +38,12 @@ lane() {
 	done
 }
 # The keyboard suites share a lane: they press keys as VNC viewers of
-# Bochs's display (tests/boot/key-feed.sh), one Bochs at a time.
+# Bochs's display (tests/boot/key-feed.sh), one Bochs at a time.  The fuzzer's
+# Bochs run (two CPUs, workers on each, vCPUs moving between them) took
+# close to 300 s with the other lanes running: it has 600.
 lane boot bochs test-boot.iso boot 180 --no-skip \
 	smp bochs test-smp.iso smp 180 --no-skip \
-	fuzz bochs test-fuzz.iso fuzz 300 --no-skip \
+	fuzz bochs test-fuzz.iso fuzz 600 --no-skip \
 	kbd bochs test-kbd.iso kbd 300 --no-skip \
 	kbdconsole bochs test-kbdconsole.iso kbdconsole 300 --no-skip &
 lane1=$!
