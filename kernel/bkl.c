@@ -29,7 +29,7 @@ static struct {
 	volatile uint32_t pending;
 } call;
 
-static void serve_call(void)
+void cpu_call_serve(void)
 {
 	uint32_t mine = 1u << percpu->id;
 	if (!(__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) & mine))
@@ -41,7 +41,7 @@ static void serve_call(void)
 void bkl_spin(uint32_t ticket)
 {
 	while (__atomic_load_n(&bkl.owner, __ATOMIC_ACQUIRE) != ticket) {
-		serve_call();
+		cpu_call_serve();
 		asm volatile("pause");
 	}
 }

@@ -126,6 +126,13 @@ void bkl_report(void);
 void cpu_call(unsigned cpu, void (*fn)(void *), void *arg);
 
 /*
+ * Runs the cross call asked of this CPU, if one is (its caller holds the
+ * lock and waits: the call runs as if under it).  bkl_spin does this while
+ * it waits, and so does a cross call's IPI taken in user mode (trap.c).
+ */
+void cpu_call_serve(void);
+
+/*
  * Asks CPU `cpu` to look at its run queue (a thread woke there with a
  * priority its current thread must make way for, or it idles): an IPI,
  * unless it is this CPU.  It does not wait.

@@ -21,8 +21,11 @@
  *     CPU forget them: check_cr3), and active_task (which skips CR3 writes,
  *     and which a VM exit restores, vcpu_vmx.c) is current's task or none;
  *   - every vCPU that can still enter its guest has an EPTP (VMX) or nCR3
- *     (SVM) naming the root of the live gpa_space it holds.
+ *     (SVM) naming the root of the live gpa_space it holds;
+ *   - on every other CPU that runs threads (a cross call): its descriptor
+ *     tables, MSRs, control registers, GS base, DR7, RFLAGS and XCR0.
  */
+#include "bkl.h"
 #include "cap.h"
 #include "fpu.h"
 #include "fsgs.h"
@@ -253,6 +256,23 @@ static void check_guest_tables(void)
 	}
 }
 
+/*
+ * Another CPU's part, run there in a cross call (bkl.h), wherever it was
+ * when it came: in the kernel, waiting for the lock, with its guest's
+ * state (if it ran one) already put back by the exit.  What a syscall of
+ * `current` alone pins down (the TSS's rsp0, CR3, FS and KERNEL_GS_BASE)
+ * is left out; the rest is as on the calling CPU.  A vCPU that moved to a
+ * CPU and exited there with the old CPU's host values would show here.
+ */
+static void check_cpu_here(void *arg)
+{
+	(void)arg;
+	check_descriptor_tables();
+	check_msrs();
+	expect(HW_GS_BASE, rdmsr(MSR_GS_BASE), (uint64_t)this_cpu());
+	check_flags_and_debug();
+}
+
 void kcheck_hardware(unsigned *broken)
 {
 	broken_count = broken;
@@ -264,4 +284,7 @@ void kcheck_hardware(unsigned *broken)
 	check_cr3();
 	if (vcpu_backend)
 		check_guest_tables();
+	for (unsigned c = 0; c < n_cpus; c++)
+		if (c != percpu->id && cpus[c].scheduling)
+			cpu_call(c, check_cpu_here, 0);
 }

@@ -195,12 +195,35 @@ void trap_dispatch(struct trap_frame *f)
  * fault message to the thread's fault handler; then the kernel leaves
  * through the scheduler.
  */
+/*
+ * A cross call's IPI (bkl.h) taken in user mode: the call runs at once,
+ * without the lock, since its caller holds that and waits.  Unless the call
+ * took the thread or its tables away (forget_thread, forget_task_here),
+ * the thread then goes on as it was, and the IPI is acknowledged here.
+ * Taking the lock only to return made the thread wait out the caller's
+ * whole hold: a CPU that called this one in a loop (a thread asking for
+ * the invariant check's cross-CPU part) kept its thread from running a
+ * single instruction, since each return met the next call's IPI.
+ */
+static bool cross_call_leaves_current(void)
+{
+	cpu_call_serve();
+	const struct thread *t = current;
+	if (!t || t->vcpu || t->task != active_task ||
+	    (t->task->has_ports && active_ports != t->task))
+		return false; /* the way out through the lock loads what it took */
+	lapic_eoi();
+	return true;
+}
+
 void trap_from_user(struct trap_frame *f)
 {
 	struct trap_frame *regs = &current->regs;
 	if (f != regs)
 		*regs = *f;
 	unsigned vector = regs->vector; /* regs may belong to nobody after the wait */
+	if (vector == VEC_IPI_CALL && cross_call_leaves_current())
+		enter_user(regs);
 	if (!kernel_enter(BKL_REASON_TRAP + vector)) {
 		/* another CPU took the thread (bkl.h); an interrupt is still ours to handle */
 		if (vector >= 32)

@@ -746,7 +746,14 @@ void vmx_exit(void)
 	task_cr3_restored_by_vm_exit(v->vmx.host_task);
 	tss_limit_cut_by_vm_exit();
 	uint32_t reason = vmread(EXIT_REASON);
-	v->vmx.launched = true; /* (but see the entry failure below) */
+	/*
+	 * An entry that failed on the guest's state left the VMCS's launch
+	 * state as it was: clear after a VMLAUNCH, launched after a VMRESUME
+	 * (SDM 27.8).  Decided here, before the lock: an exit whose vCPU
+	 * another CPU takes away meanwhile returns without the rest.
+	 */
+	if (!(reason & VMEXIT_ENTRY_FAILURE))
+		v->vmx.launched = true;
 	requeue_interrupted_event();
 	/*
 	 * Up to here only this CPU's state and the running vCPU's own, which
@@ -803,8 +810,6 @@ void vmx_exit(void)
 		resume_current(); /* back to the guest */
 	} else {
 		fastpath_vmexit(t, reason, vmx_read_groups); /* returns if the general path must do it */
-		if (reason & VMEXIT_ENTRY_FAILURE)
-			v->vmx.launched = false; /* the VMCS was never launched: VMLAUNCH next time */
 		vcpu_exit(t, reason);
 	}
 	return_to_user();

@@ -906,6 +906,42 @@ static enum result failed_first_entry_can_be_retried(void)
 }
 
 /*
+ * The same after the guest has run: the entry that fails is a VMRESUME on
+ * VMX, which leaves the VMCS launched, so the next entry must be a
+ * VMRESUME again.  (It was a VMLAUNCH once, which failed for good with
+ * VM-instruction error 5, and the guest never ran again.)
+ */
+static enum result failed_later_entry_can_be_retried(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_hlt64, guest_hlt64_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	long_mode_state(0xa09b);
+	CHECK_OK(vm_start(&m));
+	uint64_t *w = utcb()->mr;
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
+	w[VMW_RIP] = CODE_GPA;
+	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, 0xe09b, 0xffffffff); /* L and D */
+	CHECK_OK(vm_reply(VMG_SEG | VMG_RIP));
+	CHECK(vm_next_exit(&m, NULL) == (VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE));
+	for (unsigned i = 0; i < 3; i++) { /* each retry finds the guest as it was */
+		CHECK(w[VMW_RIP] == CODE_GPA);
+		w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, 0xa09b, 0xffffffff);
+		CHECK_OK(vm_reply(VMG_SEG));
+		CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
+		w[VMW_RIP] = CODE_GPA;
+		CHECK_OK(vm_reply(VMG_RIP));
+		CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
+		w[VMW_RIP] = CODE_GPA;
+		w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(G_CODE64, 0xe09b, 0xffffffff);
+		CHECK_OK(vm_reply(VMG_SEG | VMG_RIP));
+		CHECK(vm_next_exit(&m, NULL) == (VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE));
+	}
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
  * A guest that faults with nothing in its IDT triple-faults, and only the
  * guest stops (Bochs's AMD CPU stopped the whole machine when the kernel
  * delivered the #DF such a guest cannot take).
@@ -1626,6 +1662,7 @@ static const struct test_case cases[] = {
 	{ "interrupt_window_open_at_entry_exits_first", interrupt_window_open_at_entry_exits_first },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
+	{ "failed_later_entry_can_be_retried", failed_later_entry_can_be_retried },
 	{ "fault_without_idt_is_a_triple_fault", fault_without_idt_is_a_triple_fault },
 	{ "debug_and_alignment_exceptions_reach_the_guest",
 	  debug_and_alignment_exceptions_reach_the_guest },
