@@ -117,8 +117,16 @@ int console_write(const char *buf, uint64_t len)
 	return OK;
 }
 
+/*
+ * The driver resets the UART's FIFOs once it has the console (on any CPU,
+ * while this one goes on): the kernel's last polled bytes leave the UART
+ * first, or a line would lose its end (its CR LF) and run into the
+ * driver's first.
+ */
 void console_take(struct notification *n, uint64_t badge)
 {
+	if (!taker)
+		wait_lsr(LSR_TX_IDLE);
 	taker = n;
 	taker_badge = badge;
 	console_taker_due = ring_used(&log_ring) != 0;

@@ -29,14 +29,15 @@ timeout 300 "$here/emu.sh" bochs "$vm_iso" "$dir/bochs-vm.log" "$dir/bochs-vm.em
 timeout 300 "$here/emu.sh" bochs-svm "$vm_nospin_iso" "$dir/bochs-svm.log" "$dir/bochs-svm.emu" ||
 	true
 "$here/../tests/boot/drivers.disk" "$dir/disk.img"
-# Two CPUs: the drivers suite's disk driver runs on CPU 1 (tests/drivers/root.cfg).
+# Two CPUs for the drivers and serial suites too: their configs put a driver on CPU 1
+# (tests/drivers/root.cfg, tests/serial/root.cfg), which with one CPU does not start.
 DISK=$dir/disk.img EMU_CPUS=2 timeout 300 "$here/emu.sh" bochs "$drivers_iso" "$dir/bochs-drivers.log" \
 	"$dir/bochs-drivers.emu" || true
 # The serial test asks for typed input: the feeder answers it, over a loopback socket.
 port=$((20000 + ($$ % 20000)))
 "$here/../tests/boot/serial-feed.sh" "$port" "$dir/bochs-serial.log" \
 	"$here/../tests/boot/serial.input" &
-SERIAL_PORT=$port timeout 300 "$here/emu.sh" bochs "$serial_iso" "$dir/unused.log" \
+SERIAL_PORT=$port EMU_CPUS=2 timeout 300 "$here/emu.sh" bochs "$serial_iso" "$dir/unused.log" \
 	"$dir/bochs-serial.emu" || true
 wait
 EMU_MEGS=$(cat "$here/../tests/boot/kut.bochs.megs") timeout 1200 "$here/emu.sh" bochs "$kut_iso" \

@@ -8,7 +8,8 @@
  * ring (input.c decodes the console-switch sequence) and queued bytes into
  * the transmit FIFO.
  *
- * Once the IRQ thread has taken the console over (SYS_CONSOLE_TAKE), the
+ * The driver takes the console over (SYS_CONSOLE_TAKE) before it sets the
+ * UART up and starts the IRQ thread (irq_thread_start); from then on the
  * kernel's log is a second output source beside the clients' (output.c).
  *
  * Synchronization: every ring has one producer and one consumer (ring.h):

@@ -60,11 +60,6 @@ static void __attribute__((noreturn)) irq_thread_main(uint64_t arg)
 	uint64_t bits = 0, st;
 
 	(void)arg;
-	/* From here on the kernel writes to COM1 only when it panics: its output comes through us. */
-	if (sys_console_take(SLOT_CONSOLE, SLOT_NTFN_LOG) == OK) {
-		serial.log_read = kernel_log_read;
-		serial.log_ready = true;
-	}
 	uart_enable_interrupts(); /* THR empty raises the first one at once */
 	while ((st = sys_wait(SLOT_NTFN, &bits)) == OK)
 		handle_wakeup(bits);
@@ -86,10 +81,28 @@ static uint64_t make_objects(void)
 	return st;
 }
 
+/*
+ * Takes the kernel's output over (when the config gave console_driver) and
+ * only then sets the UART up: SYS_CONSOLE_TAKE returns once the kernel's
+ * last polled byte has left the UART, and from then on the kernel writes
+ * to COM1 only when it panics, so resetting the FIFOs here cannot cut a
+ * line the kernel (on any CPU) was writing.
+ */
+static void take_console_then_init_uart(void)
+{
+	if (sys_console_take(SLOT_CONSOLE, SLOT_NTFN_LOG) == OK) {
+		serial.log_read = kernel_log_read;
+		serial.log_ready = true;
+	}
+	uart_init();
+}
+
 uint64_t irq_thread_start(void)
 {
 	uint64_t st = make_objects();
 
+	if (st == OK)
+		take_console_then_init_uart();
 	if (st == OK)
 		st = sys_irq_bind(SLOT_IRQ_FIRST + SERIAL_IRQ, SLOT_NTFN_IRQ);
 	if (st == OK)

@@ -260,7 +260,6 @@ int main(uint64_t arg)
 	(void)arg;
 	if (!has_authority())
 		return 1;
-	uart_init();
 	st = irq_thread_start();
 	if (st != OK) {
 		uprintf("serial: starting the IRQ thread failed: %s\n", status_name(st));
