@@ -564,6 +564,26 @@ static void write_controls(uint64_t c)
 }
 
 /*
+ * VMX's own rule for an event to inject (SDM 26.2.1.3), on top of the
+ * protocol's (vcpu_check_injection): with unrestricted guest, a hardware
+ * exception that has an error code must deliver one exactly when the
+ * guest's CR0.PE is set (as CR0 will be at the entry), and the code fits in
+ * 16 bits.  Otherwise VMRESUME fails with VM-instruction error 7 (invalid
+ * control fields) and the VMM would hear only of a failed entry.
+ */
+static bool vmx_injection_fits_mode(uint32_t mask, const uint64_t *w)
+{
+	uint64_t info = w[VMW_INJECT_INFO];
+	unsigned vector = info & 0xff;
+	bool has_code = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+	if (!(info & (1u << 31)) || ((info >> 8) & 7) != 3 || !has_code)
+		return true;
+	bool pe = (mask & VMG_CR ? w[VMW_CR0] : vmread(GUEST_CR0)) & CR0_PE;
+	bool delivers = info & (1u << 11);
+	return delivers == pe && !(delivers && (w[VMW_INJECT_ERROR] >> 16));
+}
+
+/*
  * The one applier of a reply (and of SYS_VCPU_WRITE_STATE) on VMX: checks
  * every group in mask, then writes them into v, whose VMCS is current;
  * ERR_INVALID_ARG, and nothing written, if any is bad.  w[VMW_*] holds the
@@ -578,6 +598,8 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 	int st = vcpu_check_state(v, mask, w, vmx_check_cr);
 	if (st != OK)
 		return st;
+	if ((mask & VMG_INJECT) && !vmx_injection_fits_mode(mask, w))
+		return ERR_INVALID_ARG;
 	if (mask & VMG_GPR_ACDB) {
 		f->rax = w[VMW_RAX];
 		f->rcx = w[VMW_RCX];

@@ -309,6 +309,9 @@ static void exit_io(struct exit_ctx *x)
 
 void inject_exception(struct exit_ctx *x, uint32_t info, uint32_t error)
 {
+	/* In real mode no exception pushes an error code (VMX refuses the injection with one). */
+	if ((x->w[VMW_MASK] & VMG_CR) && !(x->w[VMW_CR0] & CR0_PE))
+		info &= ~VM_EVENT_ERROR_CODE;
 	x->w[VMW_INJECT_INFO] = info;
 	x->w[VMW_INJECT_ERROR] = error;
 	x->reply |= VMG_INJECT;

@@ -17,6 +17,9 @@
  *   8  PUSH/POP through SS=0, SP=7C00 mismatch
  *   9  rep outsb from DS=07C0:SI: register low byte != 0x44, SI not
  *      advanced by 4, or CX != 0
+ *  10  RDMSR of an MSR the VMM does not know: its #GP did not reach the
+ *      IVT handler once, with IP, CS and FLAGS on the stack and no error
+ *      code (real mode pushes none; VMX refuses to inject one there)
  */
 #include "guest.h"
 
@@ -26,6 +29,8 @@
 
 	.set	SEG7C0, 0x07C0
 	.set	IVT_0x40, 0x40 * 4
+	.set	IVT_GP, 13 * 4
+	.set	UNKNOWN_MSR, 0x12345
 
 start:
 	cli
@@ -125,6 +130,19 @@ back0000:
 	je	1f
 2:	FAIL	9
 1:
+	/* a #GP the VMM injects: the handler skips the RDMSR it finds at IP */
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	$gp_handler, IVT_GP
+	movw	$0, IVT_GP + 2
+	movb	$0, gp_count
+	movl	$UNKNOWN_MSR, %ecx
+gp_at:
+	rdmsr
+	cmpb	$1, gp_count
+	je	1f
+	FAIL	10
+1:
 	xorl	%eax, %eax		/* pass */
 
 	REPORT
@@ -139,7 +157,19 @@ int40:
 	popw	%ds
 	iret
 
+/* The saved IP is the RDMSR's only if no error code was pushed above it. */
+gp_handler:
+	pushw	%bp
+	movw	%sp, %bp
+	cmpw	$gp_at, 2(%bp)
+	jne	1f
+	addw	$2, 2(%bp)		/* RDMSR is 0F 32 */
+	incb	gp_count
+1:	popw	%bp
+	iret
+
 marker:	.byte	0xA5, 0x5A
 scratch: .byte	0
 int40_count: .byte 0
+gp_count: .byte	0
 bytes4:	.byte	0x11, 0x22, 0x33, 0x44
