@@ -982,15 +982,24 @@ static enum result debug_and_alignment_exceptions_reach_the_guest(void)
 	return PASS;
 }
 
+/* A protected-mode guest at its first exit, CPUID: where the injection cases reply. */
+static enum result stopped_at_cpuid(struct vm *m)
+{
+	if (!vm_new(m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	protected_mode_state();
+	CHECK_OK(vm_start(m));
+	CHECK(vm_next_exit(m, NULL) == VMEXIT_CPUID);
+	return PASS;
+}
+
 /* It is an error to inject a software interrupt without the length of its instruction. */
 static enum result software_injection_needs_a_length(void)
 {
 	struct vm m;
-	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
-		return skip_reason ? SKIP : FAIL;
-	protected_mode_state();
-	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
+	enum result started = stopped_at_cpuid(&m);
+	if (started != PASS)
+		return started;
 	uint64_t *w = utcb()->mr;
 	w[VMW_INJECT_INFO] = (1u << 31) | (4u << 8) | 0x80; /* int $0x80 */
 	w[VMW_INJECT_ERROR] = 0;
@@ -1017,11 +1026,9 @@ static enum result vmx_injection_follows_the_guests_mode(void)
 	struct vm m;
 	if (!cpu_is_intel())
 		SKIP("SVM checks no error code against the mode");
-	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
-		return skip_reason ? SKIP : FAIL;
-	protected_mode_state();
-	CHECK_OK(vm_start(&m));
-	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
+	enum result started = stopped_at_cpuid(&m);
+	if (started != PASS)
+		return started;
 	uint64_t *w = utcb()->mr;
 	w[VMW_INJECT_INFO] = (1u << 31) | (3u << 8) | 13; /* #GP without its error code */
 	w[VMW_INJECT_ERROR] = 0;
