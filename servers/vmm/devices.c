@@ -538,7 +538,8 @@ static void inject_event(struct exit_ctx *x, uint32_t info)
  * Delivers the exiting vCPU's next event if it can take it now, or asks
  * for an exit as soon as it can: an NMI first (injected at an NMI-window
  * exit, where the kernel has seen the guest's NMI blocking end; no
- * interrupt overtakes it meanwhile, as an OS may count on), then the
+ * interrupt overtakes it meanwhile, as an OS may count on; a second,
+ * latched one asks for the window that opens at the first's IRET), then the
  * highest vector its local APIC lets through, then the PIC's, which
  * reaches the BSP through LINT0 (vlapic_accepts_pic).  Needs the RFLAGS,
  * STATE and EVENT groups (an event the exit interrupted goes first).
@@ -562,7 +563,8 @@ void inject_pending_interrupt(struct exit_ctx *x)
 			return;
 		}
 		inject_event(x, VM_EVENT_NMI | 2);
-		l->nmi_pending = false;
+		if (--l->nmi_pending) /* the latched one: once this one's handler returns */
+			w[VMW_CONTROLS] |= VMC_NMI_WINDOW;
 		busy = true;
 	}
 	bool pic = c == 0 && vlapic_accepts_pic(l) && pic_pending_vector(&g->pic) >= 0;
