@@ -25,10 +25,12 @@
  * is above the PPR's is the one to deliver; acknowledging it moves it to
  * the ISR; EOI clears the highest ISR bit and, for a level-triggered
  * vector, calls the EOI hook (the I/O APIC's remote IRR).  An NMI message
- * adds to nmi_pending, up to VLAPIC_NMIS_HELD: two NMIs that come together
- * are both taken, the second once the first's handler returns (a CPU
- * latches one NMI while it delivers another, and KVM keeps two as well;
- * kvm-unit-tests' apic test "multiple nmi" counts them); more are lost.  INIT and STARTUP are the VMM's business (smp.c).
+ * adds to nmi_pending, as a CPU holds them: one NMI delivered and one
+ * latched until the handler's IRET.  So two that come before the first is
+ * taken are both kept (VLAPIC_NMIS_HELD), one that comes while an NMI's
+ * handler runs (nmi_in_service, which the VMM keeps) is latched, and
+ * more are lost.  (KVM counts the same way; kvm-unit-tests' apic tests
+ * "multiple nmi" and "pending nmi" check both halves.)  INIT and STARTUP are the VMM's business (smp.c).
  * Every IPI is sent at once, so the ICR's delivery status reads idle and
  * no spurious interrupt ever arises (acceptance and acknowledgement
  * happen together).
@@ -168,6 +170,7 @@ struct vlapic {
 	 */
 	uint64_t timer_due;
 	uint8_t nmi_pending; /* NMIs accepted, not yet injected: 0 to VLAPIC_NMIS_HELD */
+	bool nmi_in_service; /* an injected NMI's handler may still run: until the NMI window opens */
 	/* Called at the EOI of a level-triggered vector (the I/O APIC's remote IRR), if set. */
 	void (*eoi_level)(void *ctx, uint8_t vector);
 	void *eoi_ctx;
