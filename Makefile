@@ -537,7 +537,7 @@ $(eval $(call test_iso,kbdconsole,$(KBDCONSOLE_TEST_MODULES)))
 # images (tests/kut/build.sh lists them in $(BUILD)/kut/modules).
 KUT_SRC ?= ../shared/third-party/kvm-unit-tests
 $(BUILD)/kut/modules: tests/kut/build.sh tests/kut/mkconfig.awk tests/kut/cases tests/kut/cases.bochs \
-		tests/kut/cases.bochs-svm
+		tests/kut/cases.bochs-svm $(wildcard tests/boot/kut.*.cpus)
 	@echo "  KUT     $(KUT_SRC)"
 	$(V)tests/kut/build.sh $(KUT_SRC) $(BUILD)/kut
 $(BUILD)/test-kut.iso: $(BUILD)/kernel.elf iso/mkiso.sh $(BUILD)/prog/root.elf $(BUILD)/prog/vmm.elf \

@@ -85,11 +85,13 @@ lane fault bochs test-fault.iso fault 120 '' \
 lane3=$!
 # kvm-unit-tests under the VMM (tests/kut/run.sh) in a lane of its own: on
 # Bochs's Intel CPU (VMX) the cases tests/kut/cases.bochs names, then on its
-# AMD one (SVM) those of tests/kut/cases.bochs-svm (an ISO of their own).
+# AMD one (SVM) those of tests/kut/cases.bochs-svm (an ISO of their own),
+# each Bochs with two CPUs (tests/boot/kut.EMU.cpus, docs/testing.md "Host
+# CPUs"): SVM's two-vCPU cases, some 5 minutes, take its limit to 1800 s.
 {
 	tests/kut/run.sh bochs "$build/test-kut-bochs.iso" "$build/kut" "$logs" 2400 \
 		"$build/kut/cases-bochs" >"$logs/bochs-kut.out" 2>&1
-	tests/kut/run.sh bochs-svm "$build/test-kut-bochs-svm.iso" "$build/kut" "$logs" 1200 \
+	tests/kut/run.sh bochs-svm "$build/test-kut-bochs-svm.iso" "$build/kut" "$logs" 1800 \
 		"$build/kut/cases-bochs-svm" >"$logs/bochs-svm-kut.out" 2>&1
 } &
 lane4=$!
@@ -107,6 +109,8 @@ names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskreg
 		sed 's/^/# /' "$logs/book-check.out"
 	fi
 	tests/bookcheck.sh
+	# kvm-unit-tests' guest lines put a multi-vCPU case on the lane's CPUs.
+	tests/kut/mkconfig-check.sh
 	"$suite" qemu "$build/test-boot.iso" boot "$logs" 120
 	"$suite" qemu "$build/test-fault.iso" fault "$logs" 120
 	# The processors (docs/smp.md): 4 in QEMU (tests/boot/smp.qemu.cpus), all

@@ -538,7 +538,9 @@ static void inject_event(struct exit_ctx *x, uint32_t info)
  * Delivers the exiting vCPU's next event if it can take it now, or asks
  * for an exit as soon as it can: an NMI first (injected at an NMI-window
  * exit, where the kernel has seen the guest's NMI blocking end; no
- * interrupt overtakes it meanwhile, as an OS may count on), then the
+ * interrupt overtakes it meanwhile, as an OS may count on; after one, the
+ * VMM asks for the window that opens at its handler's IRET, until which
+ * the local APIC latches one NMI, not two: vlapic.h), then the
  * highest vector its local APIC lets through, then the PIC's, which
  * reaches the BSP through LINT0 (vlapic_accepts_pic).  Needs the RFLAGS,
  * STATE and EVENT groups (an event the exit interrupted goes first).
@@ -555,16 +557,21 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	x->reply |= VMG_CONTROLS;
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);
 	bool busy = (x->reply & VMG_INJECT) || requeued; /* the interrupted event goes first */
+	bool nmi_window = (w[VMW_REASON] & 0xffff) == VMEXIT_NMI_WINDOW;
+	if (nmi_window)
+		l->nmi_in_service = false; /* the guest's NMI blocking ended */
 	if (l->nmi_pending) {
-		bool nmi_window = (w[VMW_REASON] & 0xffff) == VMEXIT_NMI_WINDOW;
-		if (!nmi_window || busy || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
+		if (!nmi_window || l->nmi_in_service || busy || (w[VMW_INTR_STATE] & VM_INTR_SHADOWS)) {
 			w[VMW_CONTROLS] |= VMC_NMI_WINDOW; /* and no interrupt before it */
 			return;
 		}
 		inject_event(x, VM_EVENT_NMI | 2);
-		l->nmi_pending = false;
+		l->nmi_pending--;
+		l->nmi_in_service = true;
 		busy = true;
 	}
+	if (l->nmi_in_service) /* its IRET's window tells when one more NMI may wait again */
+		w[VMW_CONTROLS] |= VMC_NMI_WINDOW;
 	bool pic = c == 0 && vlapic_accepts_pic(l) && pic_pending_vector(&g->pic) >= 0;
 	if (vlapic_pending_vector(l) < 0 && !pic)
 		return;

@@ -138,7 +138,7 @@ void vlapic_accept(struct vlapic *l, const struct apic_irq *irq)
 	if (!vlapic_hw_enabled(l))
 		return;
 	if (irq->mode == APIC_MODE_NMI)
-		l->nmi_pending = true;
+		l->nmi_pending += l->nmi_pending < (l->nmi_in_service ? 1 : VLAPIC_NMIS_HELD);
 	else if ((irq->mode == APIC_MODE_FIXED || irq->mode == APIC_MODE_LOWEST) && sw_enabled(l))
 		request(l, irq->vector, irq->level);
 }

@@ -25,7 +25,12 @@
  * is above the PPR's is the one to deliver; acknowledging it moves it to
  * the ISR; EOI clears the highest ISR bit and, for a level-triggered
  * vector, calls the EOI hook (the I/O APIC's remote IRR).  An NMI message
- * sets nmi_pending.  INIT and STARTUP are the VMM's business (smp.c).
+ * adds to nmi_pending, as a CPU holds them: one NMI delivered and one
+ * latched until the handler's IRET.  So two that come before the first is
+ * taken are both kept (VLAPIC_NMIS_HELD), one that comes while an NMI's
+ * handler runs (nmi_in_service, which the VMM keeps) is latched, and
+ * more are lost.  (KVM counts the same way; kvm-unit-tests' apic tests
+ * "multiple nmi" and "pending nmi" check both halves.)  INIT and STARTUP are the VMM's business (smp.c).
  * Every IPI is sent at once, so the ICR's delivery status reads idle and
  * no spurious interrupt ever arises (acceptance and acknowledgement
  * happen together).
@@ -143,6 +148,9 @@ struct vlapic_ipi {
 	struct apic_irq irq;
 };
 
+/* The NMIs a local APIC holds for its CPU at most: one delivered, one latched. */
+#define VLAPIC_NMIS_HELD 2
+
 struct vlapic {
 	uint32_t id;           /* the APIC ID: the vCPU's number */
 	uint64_t base;         /* IA32_APIC_BASE */
@@ -161,7 +169,8 @@ struct vlapic {
 	 * vlapic_update has nothing to do that anyone sees.
 	 */
 	uint64_t timer_due;
-	bool nmi_pending;
+	uint8_t nmi_pending; /* NMIs accepted, not yet injected: 0 to VLAPIC_NMIS_HELD */
+	bool nmi_in_service; /* an injected NMI's handler may still run: until the NMI window opens */
 	/* Called at the EOI of a level-triggered vector (the I/O APIC's remote IRR), if set. */
 	void (*eoi_level)(void *ctx, uint8_t vector);
 	void *eoi_ctx;

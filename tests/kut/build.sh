@@ -8,7 +8,9 @@
 # OUT/vmm-bochs.cfg and OUT/modules-bochs do the same for the cases Bochs
 # runs with its Intel CPU (tests/kut/cases.bochs), OUT/vmm-bochs-svm.cfg and
 # OUT/modules-bochs-svm for those it runs with its AMD one
-# (tests/kut/cases.bochs-svm).
+# (tests/kut/cases.bochs-svm).  Each for the CPUs its lane's emulator has
+# (tests/boot/kut.EMU.cpus, 1 without it): a multi-vCPU case's vCPUs go on
+# them (cpus=, mkconfig.awk).
 # OUT/root.cfg gives the VMM those images, and OUT/modules lists the ISO's
 # boot modules besides the root task and the VMM (FILE:NAME); OUT/bench.cfg,
 # OUT/root-bench.cfg and OUT/modules-bench do the same for make bench.  Without SRC, OUT/missing says so, and the
@@ -46,7 +48,17 @@ done
 	echo "kvm-unit-tests did not build: $out/build.log" >&2
 	exit 1
 }
-awk -f "$here/mkconfig.awk" -v cases="$out/cases" "$out/src/x86/unittests.cfg" >"$out/vmm.cfg"
+# The guest lines for the cases FILE names, for an emulator with CPUS
+# processors: the count tests/boot/kut.EMU.cpus gives that lane's runs
+# (tests/boot/run-suite.sh), so that a multi-vCPU case's cpus= names CPUs
+# the machine has.
+guests() { # CASES CPUS
+	awk -f "$here/mkconfig.awk" -v cases="$1" -v hostcpus="$2" "$out/src/x86/unittests.cfg"
+}
+lane_cpus() { # EMU
+	cat "$here/../boot/kut.$1.cpus" 2>/dev/null || echo 1
+}
+guests "$out/cases" "$(lane_cpus qemu)" >"$out/vmm.cfg"
 files=$(sed -n 's/.* kernel=\([^ ]*\).*/\1/p' "$out/vmm.cfg" | sort -u)
 for f in $files; do
 	[ -f "$out/src/x86/$f" ] || { echo "kvm-unit-tests built no x86/$f" >&2; exit 1; }
@@ -58,15 +70,16 @@ done
 # Bochs's cases (tests/kut/cases.bochs, cases.bochs-svm), a VMM of their own
 # for each of its CPUs.
 for emu in bochs bochs-svm; do
-	while read -r c; do grep "^guest $c " "$out/vmm.cfg"; done <"$out/cases-$emu" >"$out/vmm-$emu.cfg"
+	guests "$out/cases-$emu" "$(lane_cpus "$emu")" >"$out/vmm-$emu.cfg"
 	echo "$out/root.cfg:config $out/vmm-$emu.cfg:vmm.cfg" >"$out/modules-$emu"
 	for f in $files; do echo "$out/src/x86/$f:$f"; done >>"$out/modules-$emu"
 done
 # make bench's figures: the vmexit cases kvm-unit-tests times, alone in a
-# VMM of their own (tools/bench.sh names each kut_NAME).
-for c in vmexit_cpuid vmexit_inl_pmtimer vmexit_mov_to_cr8 vmexit_tscdeadline vmexit_ipi; do
-	grep "^guest $c " "$out/vmm.cfg" | sed 's/^guest /guest kut_/'
-done >"$out/bench.cfg"
+# VMM of their own (tools/bench.sh names each kut_NAME).  Bochs runs them
+# with one CPU, so vmexit_ipi's two vCPUs share it, as the figure always had them.
+printf '%s\n' vmexit_cpuid vmexit_inl_pmtimer vmexit_mov_to_cr8 vmexit_tscdeadline vmexit_ipi \
+	>"$out/cases-bench"
+guests "$out/cases-bench" 1 | sed 's/^guest /guest kut_/' >"$out/bench.cfg"
 {
 	echo "# The VMM runs kvm-unit-tests' vmexit timings (made by tests/kut/build.sh)."
 	echo "server vmm module=vmm priority=60 memory=1M console untyped=300M modules=vmm.cfg,vmexit.flat"

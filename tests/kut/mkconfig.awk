@@ -8,12 +8,26 @@
 # second, kvm-unit-tests' vmexit loops up to 2^31 TSC counts); 128 MiB is
 # QEMU's default RAM.  Each runs alone, so that its lines in the log are
 # its own.  Of QEMU's own settings (qemu_params) one is carried over:
-# a CPU without x2APIC ("-x2apic") is x2apic=off.  A case without a
-# section is an error.
+# a CPU without x2APIC ("-x2apic") is x2apic=off.  hostcpus (awk -v,
+# 1 if not given) is the number of CPUs the emulator has: a case of
+# several vCPUs gets cpus=0,1,... (one host CPU per vCPU, in turn when
+# there are fewer), so that its vCPUs run at once, as on hardware, and a
+# vCPU that spins waiting for another does not wait out the other's time
+# slice (docs/vmm.md, "Host CPUs").  A case without a section is an error.
 function flush() {
 	if (name != "")
-		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=128M vcpus=%d test=debug-exit timeout=%d%s alone",
-				     name, file, args, smp, 4 * timeout, params ~ /,-x2apic/ ? " x2apic=off" : "")
+		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=128M vcpus=%d%s test=debug-exit timeout=%d%s alone",
+				     name, file, args, smp, host_cpus(smp), 4 * timeout,
+				     params ~ /,-x2apic/ ? " x2apic=off" : "")
+}
+# " cpus=0,1,..." for n vCPUs on hostcpus CPUs; nothing for one of them.
+function host_cpus(n,    s, i) {
+	if (n < 2 || hostcpus + 0 < 2)
+		return ""
+	s = " cpus=0"
+	for (i = 1; i < n && i < hostcpus; i++)
+		s = s "," i
+	return s
 }
 /^\[.*\]$/ {
 	flush()

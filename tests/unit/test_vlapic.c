@@ -263,6 +263,36 @@ TEST(vlapic_disabled_apic_accepts_only_nmi)
 	CHECK(!l.nmi_pending);
 }
 
+/*
+ * Two NMIs that come before the first is taken are both kept (one to
+ * deliver, one latched); a third is lost, as a CPU holds no more.
+ */
+TEST(vlapic_holds_two_nmis_and_drops_a_third)
+{
+	struct vlapic l;
+	struct apic_irq nmi = { .mode = APIC_MODE_NMI };
+
+	vlapic_init(&l, 0, true);
+	vlapic_accept(&l, &nmi);
+	vlapic_accept(&l, &nmi);
+	CHECK_EQ(l.nmi_pending, 2);
+	vlapic_accept(&l, &nmi);
+	CHECK_EQ(l.nmi_pending, VLAPIC_NMIS_HELD);
+}
+
+/* While an NMI's handler runs, one more NMI is latched and the rest are lost. */
+TEST(vlapic_latches_one_nmi_while_one_is_in_service)
+{
+	struct vlapic l;
+	struct apic_irq nmi = { .mode = APIC_MODE_NMI };
+
+	vlapic_init(&l, 0, true);
+	l.nmi_in_service = true;
+	for (int i = 0; i < 10; i++)
+		vlapic_accept(&l, &nmi);
+	CHECK_EQ(l.nmi_pending, 1);
+}
+
 TEST(vlapic_pic_reaches_through_lint0_extint_or_virtual_wire)
 {
 	struct vlapic l;
