@@ -315,16 +315,19 @@ bool vcpu_check_segments(const uint64_t *w, bool long_mode);
 bool vcpu_check_dtr(const uint64_t *w);
 bool vcpu_check_msrs(const uint64_t *w);
 bool vcpu_check_debug(const uint64_t *w);
-bool vcpu_check_injection(uint64_t info, uint64_t insn_len);
+bool vcpu_check_injection(uint64_t info, uint64_t error, uint64_t insn_len, bool protected_mode);
 bool vcpu_check_xcr0(uint64_t xcr0);
 /*
  * Every check of the groups in mask, before anything is written: OK or
- * ERR_INVALID_ARG.  backend_cr_ok adds the backend's CR rules.  Inline,
- * in each backend's one applier: the fast reply's constant mask leaves
- * only its own groups' checks.
+ * ERR_INVALID_ARG.  backend_cr_ok adds the backend's CR rules;
+ * backend_cr0 reads the guest's CR0 when the reply writes none (an
+ * injection's error code follows its PE bit).  Inline, in each backend's
+ * one applier: the fast reply's constant mask leaves only its own groups'
+ * checks.
  */
 static inline __attribute__((always_inline)) int vcpu_check_state(
-	const struct vcpu *v, uint32_t mask, const uint64_t *w, bool (*backend_cr_ok)(const uint64_t *w))
+	const struct vcpu *v, uint32_t mask, const uint64_t *w, bool (*backend_cr_ok)(const uint64_t *w),
+	uint64_t (*backend_cr0)(const struct vcpu *v))
 {
 	bool long_mode = mask & VMG_CR ? w[VMW_EFER] & EFER_LMA : v->long_mode;
 	if ((mask & VMG_RIP) && !vcpu_rip_valid(w[VMW_RIP], long_mode))
@@ -340,7 +343,9 @@ static inline __attribute__((always_inline)) int vcpu_check_state(
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_STATE) && (w[VMW_INTR_STATE] > 0x1f || w[VMW_ACTIVITY] > 1))
 		return ERR_INVALID_ARG;
-	if ((mask & VMG_INJECT) && !vcpu_check_injection(w[VMW_INJECT_INFO], w[VMW_INSN_LEN]))
+	if ((mask & VMG_INJECT) &&
+	    !vcpu_check_injection(w[VMW_INJECT_INFO], w[VMW_INJECT_ERROR], w[VMW_INSN_LEN],
+				  (mask & VMG_CR ? w[VMW_CR0] : backend_cr0(v)) & CR0_PE))
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_MSR) && !vcpu_check_msrs(w))
 		return ERR_INVALID_ARG;

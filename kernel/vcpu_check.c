@@ -80,8 +80,12 @@ bool vcpu_check_debug(const uint64_t *w)
  * An event to inject (SDM 26.2.1.3): a known type, vector and error-code
  * rules; a software interrupt or exception (types 4-6) needs the length of
  * its instruction, 1 to 15 (SVM adds it to RIP, VMX's entry checks it).
+ * A hardware exception that pushes an error code delivers one, of 16 bits,
+ * exactly when the guest is in protected mode (CR0.PE as the entry loads
+ * it): real mode pushes none.  VMX's entry fails otherwise (VM-instruction
+ * error 7); SVM's would give the guest a frame its handler does not expect.
  */
-bool vcpu_check_injection(uint64_t info, uint64_t insn_len)
+bool vcpu_check_injection(uint64_t info, uint64_t error, uint64_t insn_len, bool protected_mode)
 {
 	if (!(info & (1u << 31)))
 		return info == 0;
@@ -94,7 +98,9 @@ bool vcpu_check_injection(uint64_t info, uint64_t insn_len)
 		return false;
 	if (type == 3 && vector >= 32)
 		return false;
-	if (info & (1u << 11)) /* error code: only hardware exceptions that have one */
-		return type == 3 && (vector == 8 || (vector >= 10 && vector <= 14) || vector == 17);
-	return true;
+	bool pushes = type == 3 && (vector == 8 || (vector >= 10 && vector <= 14) || vector == 17);
+	bool delivers = info & (1u << 11);
+	if (delivers && error >> 16)
+		return false;
+	return delivers == (pushes && protected_mode);
 }

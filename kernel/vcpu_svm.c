@@ -492,6 +492,12 @@ static bool svm_check_cr(const uint64_t *w)
 	return !(cr0 >> 32) && !((cr0 & (1u << 29)) && !(cr0 & (1u << 30)));
 }
 
+/* The guest's CR0 in its VMCB (vcpu_check_state's injection rule). */
+static uint64_t svm_guest_cr0(const struct vcpu *v)
+{
+	return *(const uint64_t *)(v->svm.vmcb + S_CR0);
+}
+
 /* VMX event types -> SVM: software interrupts and exceptions are SVM's "software interrupt". */
 static uint64_t event_to_svm(uint64_t info, uint64_t error)
 {
@@ -677,7 +683,7 @@ static void write_system(struct vcpu *v, uint32_t mask, const uint64_t *w)
 static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint32_t mask,
 							   const uint64_t *w)
 {
-	int st = vcpu_check_state(v, mask, w, svm_check_cr);
+	int st = vcpu_check_state(v, mask, w, svm_check_cr, svm_guest_cr0);
 	if (st != OK)
 		return st;
 	if ((mask & VMG_MSR) && w[VMW_DEBUGCTL] && !svm_caps.lbrv)

@@ -563,24 +563,11 @@ static void write_controls(uint64_t c)
 	vmwrite(PROC_CONTROLS, proc);
 }
 
-/*
- * VMX's own rule for an event to inject (SDM 26.2.1.3), on top of the
- * protocol's (vcpu_check_injection): with unrestricted guest, a hardware
- * exception that has an error code must deliver one exactly when the
- * guest's CR0.PE is set (as CR0 will be at the entry), and the code fits in
- * 16 bits.  Otherwise VMRESUME fails with VM-instruction error 7 (invalid
- * control fields) and the VMM would hear only of a failed entry.
- */
-static bool vmx_injection_fits_mode(uint32_t mask, const uint64_t *w)
+/* The guest's CR0 as the entry will load it (vcpu_check_state's injection rule). */
+static uint64_t vmx_guest_cr0(const struct vcpu *v)
 {
-	uint64_t info = w[VMW_INJECT_INFO];
-	unsigned vector = info & 0xff;
-	bool has_code = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
-	if (!(info & (1u << 31)) || ((info >> 8) & 7) != 3 || !has_code)
-		return true;
-	bool pe = (mask & VMG_CR ? w[VMW_CR0] : vmread(GUEST_CR0)) & CR0_PE;
-	bool delivers = info & (1u << 11);
-	return delivers == pe && !(delivers && (w[VMW_INJECT_ERROR] >> 16));
+	(void)v; /* its VMCS is the current one */
+	return vmread(GUEST_CR0);
 }
 
 /*
@@ -595,11 +582,9 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 							   const uint64_t *w)
 {
 	struct trap_frame *f = &v->thread->regs;
-	int st = vcpu_check_state(v, mask, w, vmx_check_cr);
+	int st = vcpu_check_state(v, mask, w, vmx_check_cr, vmx_guest_cr0);
 	if (st != OK)
 		return st;
-	if ((mask & VMG_INJECT) && !vmx_injection_fits_mode(mask, w))
-		return ERR_INVALID_ARG;
 	if (mask & VMG_GPR_ACDB) {
 		f->rax = w[VMW_RAX];
 		f->rcx = w[VMW_RCX];

@@ -27,6 +27,9 @@ static bool backend_cr_ok(const uint64_t *words)
 }
 
 /* A reply every group of which is valid: a 64-bit guest, flat segments. */
+/* The guest's CR0 as the backend holds it, for a reply that writes none. */
+static uint64_t held_cr0;
+
 static void long_mode_reply(void)
 {
 	memset(w, 0, sizeof(w));
@@ -45,11 +48,18 @@ static void long_mode_reply(void)
 	w[VMW_GDTR_BASE] = w[VMW_IDTR_BASE] = HIGH_CANONICAL;
 	fpu_xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX; /* the kernel switches x87, SSE, AVX */
 	w[VMW_XCR0] = XCR0_RESET;
+	held_cr0 = w[VMW_CR0];
+}
+
+static uint64_t backend_cr0(const struct vcpu *vcpu)
+{
+	(void)vcpu;
+	return held_cr0;
 }
 
 static int check(uint32_t mask)
 {
-	return vcpu_check_state(&v, mask, w, backend_cr_ok);
+	return vcpu_check_state(&v, mask, w, backend_cr_ok, backend_cr0);
 }
 
 /* The check of `group` passes with word set to good and refuses it set to bad; leaves it good. */
@@ -298,6 +308,32 @@ TEST(vcpu_check_error_code_only_for_exceptions_that_push_one)
 	CHECK_EQ(inject(INJ(3, 18) | INJ_ERRCODE, 0), ERR_INVALID_ARG);
 	CHECK_EQ(inject(INJ(0, 14) | INJ_ERRCODE, 0), ERR_INVALID_ARG); /* not an exception */
 	CHECK_EQ(inject(INJ(6, 14) | INJ_ERRCODE, 1), ERR_INVALID_ARG); /* software */
+}
+
+/*
+ * Those exceptions deliver their error code exactly in protected mode,
+ * and it fits in 16 bits (SDM 26.2.1.3: VMX's entry fails otherwise).
+ */
+TEST(vcpu_check_error_code_follows_the_guests_mode)
+{
+	long_mode_reply();
+	CHECK_EQ(inject(INJ(3, 13), 0), ERR_INVALID_ARG); /* protected mode: #GP needs its code */
+	w[VMW_INJECT_ERROR] = 0xffff;
+	CHECK_EQ(inject(INJ(3, 13) | INJ_ERRCODE, 0), OK);
+	w[VMW_INJECT_ERROR] = 0x10000;
+	CHECK_EQ(inject(INJ(3, 13) | INJ_ERRCODE, 0), ERR_INVALID_ARG);
+	w[VMW_INJECT_ERROR] = 0;
+	held_cr0 = 0; /* real mode, as the backend holds it */
+	CHECK_EQ(inject(INJ(3, 13) | INJ_ERRCODE, 0), ERR_INVALID_ARG);
+	CHECK_EQ(inject(INJ(3, 13), 0), OK);
+	held_cr0 = CR0_PE; /* ... but the reply's own CR0 counts, where it writes one */
+	w[VMW_CR0] = 0;
+	w[VMW_CR4] = 0;
+	w[VMW_EFER] = 0;
+	w[VMW_INJECT_INFO] = INJ(3, 14) | INJ_ERRCODE;
+	CHECK_EQ(check(VMG_INJECT | VMG_CR), ERR_INVALID_ARG);
+	w[VMW_INJECT_INFO] = INJ(3, 14);
+	CHECK_EQ(check(VMG_INJECT | VMG_CR), OK);
 }
 
 TEST(vcpu_check_controls_interrupt_and_nmi_windows_only)

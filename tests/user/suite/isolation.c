@@ -1011,21 +1011,16 @@ static enum result software_injection_needs_a_length(void)
 	return PASS;
 }
 
-static int cpu_is_intel(void);
-
 /*
- * VMX's entry refuses a hardware exception whose error code does not
- * follow the guest's mode (SDM 26.2.1.3): with CR0.PE set, #GP must
- * deliver one, of 16 bits.  The reply is refused, where the entry would
- * have failed with VM-instruction error 7 and told the VMM only that it
- * failed.  (SVM has no such rule: the case skips there.  Real mode, where
- * none may be delivered, is the VM suite's realmode guest.)
+ * An injected exception that pushes an error code must deliver one, of 16
+ * bits, in protected mode (and none in real mode, the VM suite's realmode
+ * guest): the reply is refused, where VMX's entry would have failed with
+ * VM-instruction error 7 and told the VMM only that it failed, and SVM's
+ * would have given the guest a frame its handler does not expect.
  */
-static enum result vmx_injection_follows_the_guests_mode(void)
+static enum result injection_error_code_follows_the_guests_mode(void)
 {
 	struct vm m;
-	if (!cpu_is_intel())
-		SKIP("SVM checks no error code against the mode");
 	enum result started = stopped_at_cpuid(&m);
 	if (started != PASS)
 		return started;
@@ -1710,7 +1705,7 @@ static const struct test_case cases[] = {
 	{ "debug_and_alignment_exceptions_reach_the_guest",
 	  debug_and_alignment_exceptions_reach_the_guest },
 	{ "software_injection_needs_a_length", software_injection_needs_a_length },
-	{ "vmx_injection_follows_the_guests_mode", vmx_injection_follows_the_guests_mode },
+	{ "injection_error_code_follows_the_guests_mode", injection_error_code_follows_the_guests_mode },
 	{ "kernel_cpuid_is_refused", kernel_cpuid_is_refused },
 	{ "unbound_exit_reason_goes_to_the_default", unbound_exit_reason_goes_to_the_default },
 	{ "refused_reply_recv_keeps_the_vcpu_waiting", refused_reply_recv_keeps_the_vcpu_waiting },
