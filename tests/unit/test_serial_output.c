@@ -62,7 +62,9 @@ static const struct {
 	{ "c1\nc2\n", "k1\nk2\n", "c1\nk1\nc2\nk2\n" },          /* a line each in turn */
 	{ "a client line longer than the fifo\n", "kernel\n", /* never cut by the other */
 	  "a client line longer than the fifo\nkernel\n" },
-	{ "prompt> ", "k1\n", "prompt> k1\n" },                /* a partial line gives way */
+	{ "prompt> ", "k1\n", "prompt> \nk1\n" },              /* a partial line gives way: */
+	{ "c1\n", "k1 then ", "c1\nk1 then " },                 /*   on a line of its own */
+	{ "c1\nc2", "k1\n", "c1\nk1\nc2" },                    /* no newline needed */
 };
 
 TEST(serial_output_lines_take_turns)
@@ -71,6 +73,15 @@ TEST(serial_output_lines_take_turns)
 		struct serial_state s = fresh(turns[i].clients, turns[i].log);
 		CHECK_STR(sent(&s, 16), turns[i].out);
 	}
+}
+
+/* A prompt waits alone; what its owner writes next goes on on the same line. */
+TEST(serial_output_prompt_goes_on_where_it_stopped)
+{
+	struct serial_state s = fresh("prompt> ", "");
+	CHECK_STR(sent(&s, 16), "prompt> ");
+	ring_put(&s.tx, (const uint8_t *)"typed\n", 6);
+	CHECK_STR(sent(&s, 16), "typed\n");
 }
 
 TEST(serial_output_empty_log_is_not_read_again_until_signalled)

@@ -76,6 +76,8 @@ struct serial_state {
 	uint32_t (*log_read)(uint8_t *buf, uint32_t max);
 	bool log_ready;                  /* the kernel signalled, and the log was not yet found empty */
 	bool from_log;                   /* whose turn it is: the log's or the clients' */
+	bool mid_line;                   /* the last byte out was not a newline ... */
+	bool mid_line_from_log;          /* ... and it was the log's (or the clients') */
 };
 
 extern struct serial_state serial;

@@ -4,7 +4,9 @@
  * (everything the kernel and the tasks' debug console write, read out with
  * SYS_CONSOLE_READ).  They take turns a line at a time, so a client's line
  * and a kernel line never mix; a source that runs dry in mid-line (a
- * prompt) gives the other its turn.  Pure logic, host-tested.
+ * prompt) gives the other its turn, whose line then starts on a line of
+ * its own: a test's "ok N" line after a guest's shell prompt would not be
+ * seen otherwise.  Pure logic, host-tested.
  */
 #include "driver.h"
 
@@ -26,9 +28,18 @@ uint32_t output_take(struct serial_state *s, uint8_t *buf, uint32_t room)
 	uint32_t n = 0, dry = 0;
 
 	while (n < room && dry < 2) {
-		uint32_t got = take_line(s, s->from_log, buf + n, room - n);
+		uint32_t newline = s->mid_line && s->mid_line_from_log != s->from_log;
+		if (n + newline >= room)
+			break; /* no room for the newline and a byte: next time */
+		uint32_t got = take_line(s, s->from_log, buf + n + newline, room - n - newline);
 
-		n += got;
+		if (got) {
+			if (newline)
+				buf[n] = '\n';
+			n += newline + got;
+			s->mid_line = buf[n - 1] != '\n';
+			s->mid_line_from_log = s->from_log;
+		}
 		if (n == room && buf[n - 1] != '\n')
 			break; /* full in mid-line: this source goes on next time */
 		dry = got ? 0 : dry + 1;
