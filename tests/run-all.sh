@@ -141,9 +141,6 @@ names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskreg
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-budget.iso" budget "$logs" 120 --no-skip
 	# Faults stay inside a partition (tests/partfault/): its VMMs crash on
 	# a timer, its guests tick on one, and its checks count their lines.
-	# One CPU here: with two, a loaded CI run saw vmm_e crash on its timer
-	# (300 ms) before its guest had printed its first line (the turns of
-	# QEMU's CPUs under -icount depend on the host); Bochs runs it with two.
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-partfault.iso" partfault "$logs" 120 --no-skip
 	# The console suite's halting guest must see its line's end before the
 	# PIT's next tick: under -icount a host that stalls QEMU stops the
