@@ -75,6 +75,18 @@ TEST(serial_output_lines_take_turns)
 	}
 }
 
+/* Two clients: one's bytes after the other's unfinished line start on a line of their own. */
+TEST(serial_output_clients_lines_do_not_mix)
+{
+	struct serial_state s = fresh("", NULL);
+	CHECK_EQ(output_put(&s, 1, (const uint8_t *)"/ # ", 4), 4u);
+	CHECK_EQ(output_put(&s, 2, (const uint8_t *)"ok 1\n", 5), 5u);
+	CHECK_EQ(output_put(&s, 1, (const uint8_t *)"ls", 2), 2u); /* its own line goes on */
+	CHECK_EQ(output_put(&s, 1, (const uint8_t *)"\n", 1), 1u);
+	CHECK_EQ(output_put(&s, 2, (const uint8_t *)"two\n", 4), 4u);
+	CHECK_STR(sent(&s, 16), "/ # \nok 1\nls\ntwo\n");
+}
+
 /* A prompt waits alone; what its owner writes next goes on on the same line. */
 TEST(serial_output_prompt_goes_on_where_it_stopped)
 {

@@ -76,6 +76,8 @@ struct serial_state {
 	uint32_t (*log_read)(uint8_t *buf, uint32_t max);
 	bool log_ready;                  /* the kernel signalled, and the log was not yet found empty */
 	bool from_log;                   /* whose turn it is: the log's or the clients' */
+	uint64_t tx_writer;              /* the client whose bytes went into tx last ... */
+	bool tx_mid_line;                /* ... and left a line unfinished there */
 	bool mid_line;                   /* the last byte out was not a newline ... */
 	bool mid_line_from_log;          /* ... and it was the log's (or the clients') */
 };
@@ -95,5 +97,12 @@ uint32_t input_receive(struct serial_state *s, const uint8_t *bytes, uint32_t n)
 
 /* IRQ thread: up to room bytes to send, the clients' and the kernel's log's lines in turn (output.c). */
 uint32_t output_take(struct serial_state *s, uint8_t *buf, uint32_t room);
+
+/*
+ * Main thread: queues client `writer`'s bytes in tx, after a newline if
+ * another client left a line unfinished there; how many of its bytes fit
+ * (output.c).
+ */
+uint32_t output_put(struct serial_state *s, uint64_t writer, const uint8_t *bytes, uint32_t count);
 
 #endif

@@ -50,9 +50,8 @@ static uint64_t op_write(uint64_t badge, struct msg *m)
 	uint32_t count = SERIAL_COUNT(MSG_LABEL(m->tag));
 	uint32_t accepted;
 
-	(void)badge;
 	serial_msg_get(m, bytes, count);
-	accepted = ring_put(&serial.tx, bytes, count);
+	accepted = output_put(&serial, badge, bytes, count);
 	if (accepted)
 		sys_signal(SLOT_NTFN_KICK);
 	return accepted;

@@ -6,7 +6,9 @@
  * and a kernel line never mix; a source that runs dry in mid-line (a
  * prompt) gives the other its turn, whose line then starts on a line of
  * its own: a test's "ok N" line after a guest's shell prompt would not be
- * seen otherwise.  Pure logic, host-tested.
+ * seen otherwise.  The clients share the TX ring by the same rule: one's
+ * bytes after another's unfinished line start on a new line.  Pure logic,
+ * host-tested.
  */
 #include "driver.h"
 
@@ -21,6 +23,26 @@ static uint32_t take_line(struct serial_state *s, bool from_log, uint8_t *buf, u
 	if (!got)
 		s->log_ready = false; /* until the kernel signals more */
 	return got;
+}
+
+uint32_t output_put(struct serial_state *s, uint64_t writer, const uint8_t *bytes, uint32_t count)
+{
+	static const uint8_t newline = '\n';
+
+	if (!count)
+		return 0;
+	if (s->tx_mid_line && writer != s->tx_writer) {
+		if (s->tx.size - (s->tx.head - s->tx.tail) < 2)
+			return 0; /* room for the newline and a byte: later */
+		ring_put(&s->tx, &newline, 1);
+		s->tx_mid_line = false;
+	}
+	uint32_t accepted = ring_put(&s->tx, bytes, count);
+	if (accepted) {
+		s->tx_writer = writer;
+		s->tx_mid_line = bytes[accepted - 1] != '\n';
+	}
+	return accepted;
 }
 
 uint32_t output_take(struct serial_state *s, uint8_t *buf, uint32_t room)
