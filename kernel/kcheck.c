@@ -267,11 +267,11 @@ unsigned kcheck_invariants(unsigned scope)
 {
 	broken = 0;
 	if (!scope)
-		scope = DEBUG_CHECK_OBJECTS | DEBUG_CHECK_HARDWARE;
+		scope = DEBUG_CHECK_OBJECTS | DEBUG_CHECK_HARDWARE | DEBUG_CHECK_OTHER_CPUS;
 	if (scope & DEBUG_CHECK_OBJECTS)
 		check_objects();
 	if (scope & DEBUG_CHECK_HARDWARE)
-		kcheck_hardware(&broken);
+		kcheck_hardware(&broken, scope & DEBUG_CHECK_OTHER_CPUS);
 	log_debug("kcheck: %u invariants broken", broken);
 	return broken;
 }

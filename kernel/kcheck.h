@@ -1,6 +1,7 @@
 #ifndef KERNEL_KCHECK_H
 #define KERNEL_KCHECK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "moat/abi.h"
@@ -14,6 +15,6 @@ unsigned kcheck_invariants(unsigned scope);
 /* Records the hardware state boot set up, which kcheck_hardware compares against. */
 void kcheck_boot(void);
 /* The hardware half of kcheck_invariants; counts into *broken. */
-void kcheck_hardware(unsigned *broken);
+void kcheck_hardware(unsigned *broken, bool other_cpus);
 
 #endif

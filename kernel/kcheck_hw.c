@@ -273,7 +273,14 @@ static void check_cpu_here(void *arg)
 	check_flags_and_debug();
 }
 
-void kcheck_hardware(unsigned *broken)
+/*
+ * other_cpus: the cross calls too.  The fuzzer checks the calling CPU
+ * after every call and every CPU only with each round's full check: under
+ * QEMU -icount, whose CPUs run in turns, a cross call waits for the other
+ * CPU's turn, and four CPUs' calls each waiting for three made its run
+ * six times slower.
+ */
+void kcheck_hardware(unsigned *broken, bool other_cpus)
 {
 	broken_count = broken;
 	check_descriptor_tables();
@@ -284,7 +291,7 @@ void kcheck_hardware(unsigned *broken)
 	check_cr3();
 	if (vcpu_backend)
 		check_guest_tables();
-	for (unsigned c = 0; c < n_cpus; c++)
+	for (unsigned c = 0; other_cpus && c < n_cpus; c++)
 		if (c != percpu->id && cpus[c].scheduling)
 			cpu_call(c, check_cpu_here, 0);
 }

@@ -128,6 +128,8 @@ enum moat_object {
 #define DEBUG_CHECK_HARDWARE 2u /* descriptor tables, MSRs, CRs, TSS, EPTP/nCR3: fast */
 /* Alone: no check; the kernel lock's longest hold so far (rdi) and its reason (rsi). */
 #define DEBUG_LOCK_HOLD      4u
+/* With HARDWARE: every other CPU's too, each in a cross call (0 includes it) */
+#define DEBUG_CHECK_OTHER_CPUS 8u
 
 /* A task argument meaning "the caller's own task". */
 #define TASK_SELF  ((uint64_t)-1)

@@ -65,7 +65,8 @@ static void check_hardware_forever(struct helper *h)
 
 	h->state = 1;
 	for (;;) {
-		uint64_t st = sys_debug_check_scope(SLOT_CONSOLE, DEBUG_CHECK_HARDWARE, &broken);
+		uint64_t st = sys_debug_check_scope(SLOT_CONSOLE, DEBUG_CHECK_HARDWARE | DEBUG_CHECK_OTHER_CPUS,
+						    &broken);
 		h->value[0] += st == OK ? broken : 1;
 		h->value[1]++;
 	}
