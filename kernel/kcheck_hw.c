@@ -291,7 +291,8 @@ void kcheck_hardware(unsigned *broken, bool other_cpus)
 	check_cr3();
 	if (vcpu_backend)
 		check_guest_tables();
-	for (unsigned c = 0; other_cpus && c < n_cpus; c++)
-		if (c != percpu->id && cpus[c].scheduling)
-			cpu_call(c, check_cpu_here, 0);
+	if (other_cpus)
+		for (unsigned c = 0; c < n_cpus; c++)
+			if (c != percpu->id && cpus[c].scheduling)
+				cpu_call(c, check_cpu_here, 0);
 }

@@ -748,6 +748,11 @@ static enum moat_status sys_debug_check(struct trap_frame *r)
 {
 	const uint64_t console_slot = r->rdi, scope = r->rsi; /* DEBUG_CHECK_*, 0 for all */
 	CHECK(console_arg(console_slot, RIGHT_W), "console");
+	const uint64_t checks = DEBUG_CHECK_OBJECTS | DEBUG_CHECK_HARDWARE | DEBUG_CHECK_OTHER_CPUS;
+	REFUSE_IF(scope != DEBUG_LOCK_HOLD && (scope & ~checks), ERR_INVALID_ARG,
+		  "scope (a bit that names no check, or DEBUG_LOCK_HOLD with others)");
+	REFUSE_IF((scope & DEBUG_CHECK_OTHER_CPUS) && !(scope & DEBUG_CHECK_HARDWARE), ERR_INVALID_ARG,
+		  "scope (DEBUG_CHECK_OTHER_CPUS without DEBUG_CHECK_HARDWARE)");
 	if (scope == DEBUG_LOCK_HOLD) {
 		r->rdi = bkl_longest_hold;
 		r->rsi = bkl_longest_reason;

@@ -90,6 +90,25 @@ static enum result debug_calls_need_console(void)
 	return PASS;
 }
 
+/*
+ * A scope SYS_DEBUG_CHECK cannot do is refused, not run as some other
+ * check: a bit that names none, DEBUG_LOCK_HOLD with a check, and the
+ * other CPUs' hardware without the hardware check it extends.
+ */
+static enum result debug_check_refuses_a_scope_it_cannot_do(void)
+{
+	uint64_t broken = 1;
+	CHECK_ST(sys_debug_check_scope(SLOT_CONSOLE, 16, &broken), ERR_INVALID_ARG);
+	CHECK_ST(sys_debug_check_scope(SLOT_CONSOLE, DEBUG_LOCK_HOLD | DEBUG_CHECK_HARDWARE, &broken),
+		 ERR_INVALID_ARG);
+	CHECK_ST(sys_debug_check_scope(SLOT_CONSOLE, DEBUG_CHECK_OTHER_CPUS, &broken), ERR_INVALID_ARG);
+	CHECK_ST(sys_debug_check_scope(SLOT_CONSOLE, DEBUG_CHECK_OTHER_CPUS | DEBUG_CHECK_OBJECTS, &broken),
+		 ERR_INVALID_ARG);
+	CHECK_OK(sys_debug_check_scope(SLOT_CONSOLE, DEBUG_CHECK_HARDWARE | DEBUG_CHECK_OTHER_CPUS, &broken));
+	CHECK(broken == 0);
+	return PASS;
+}
+
 static enum result console_take_and_read_need_read_right(void)
 {
 	uint64_t ntfn = obj_new(OBJ_NOTIFICATION), got;
@@ -653,6 +672,7 @@ static enum result preempted_revoke_finishes_when_restarted(void)
 static const struct test_case cases[] = {
 	{ "unknown_syscall_numbers_are_refused", unknown_syscall_numbers_are_refused },
 	{ "debug_write_reaches_console", debug_write_reaches_console },
+	{ "debug_check_refuses_a_scope_it_cannot_do", debug_check_refuses_a_scope_it_cannot_do },
 	{ "debug_write_null_buffer", debug_write_null_buffer },
 	{ "debug_write_kernel_buffer", debug_write_kernel_buffer },
 	{ "debug_write_unmapped_buffer", debug_write_unmapped_buffer },
