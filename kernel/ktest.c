@@ -263,6 +263,31 @@ static enum ktest_result timer_interrupts_tick(void)
 	return KT_PASS;
 }
 
+/*
+ * A tick taken late, here held off for nine tenths of a tick, is not
+ * followed at once by the next: that one skips the grid's point a tenth
+ * of a tick away and comes at the one after, on the same grid.  With the
+ * late tick followed at once instead, a CPU whose tick always waited for
+ * the lock (QEMU -icount turns: the other CPU's guest spun for a tick
+ * each time) took the next tick before its thread ran one instruction,
+ * for as long as the guest spun (docs/smp.md, "Ticks").
+ */
+static enum ktest_result late_tick_is_not_followed_at_once(void)
+{
+	CHECK(read_rflags() & RFLAGS_IF);
+	uint64_t tick = tsc_rate / TIMER_HZ;
+	irq_disable();
+	uint64_t due = percpu->tick_due, late = due + tick * 9 / 10;
+	while (rdtsc() < late)
+		asm volatile("pause");
+	irq_window(); /* the late tick */
+	uint64_t next = percpu->tick_due, now = rdtsc();
+	irq_enable();
+	CHECK(next > now + tick / 2);
+	CHECK(next == due + 2 * tick);
+	return KT_PASS;
+}
+
 static enum ktest_result backtrace_symbols_name_functions(void)
 {
 	uint64_t off;
@@ -371,6 +396,7 @@ static const struct ktest boot_suite[] = {
 	T(smep_and_smap_on),
 	T(lapic_timer_calibrated),
 	T(timer_interrupts_tick),
+	T(late_tick_is_not_followed_at_once),
 	T(irq_lines_routed_as_the_tables_say),
 	T(backtrace_symbols_name_functions),
 	T(virtualization_backend_on),

@@ -134,9 +134,19 @@ static void timer_interrupt(struct trap_frame *f)
 	if (now >= tick_due) {
 		timer_ticks++;
 		sched_tick();
+		/*
+		 * The next tick is the first on this CPU's grid at least half a
+		 * tick away.  One taken late (interrupts or the lock held it off)
+		 * skips the grid's next point if that is nearer: a tick right
+		 * after a late one would find nothing done and cut the thread's
+		 * slice for nothing.  Under QEMU -icount with two CPUs, a CPU whose
+		 * every tick waited out the other's guest took the next at once
+		 * and never ran its thread (docs/smp.md, "Ticks").  Ticks missed
+		 * altogether are not owed.
+		 */
 		tick_due += tick_tsc;
-		if (tick_due <= now) /* ticks were missed (interrupts held off): keep none owed */
-			tick_due = now + tick_tsc;
+		if (tick_due < now + tick_tsc / 2)
+			tick_due += ((now + tick_tsc / 2 - tick_due) / tick_tsc + 1) * tick_tsc;
 	}
 	notification_expire(now);
 	if (now >= budget_due)
