@@ -24,6 +24,9 @@
  * quarters within 10% of the period.  A VMM that lets the timers run
  * only at exits gives none while the guest spins; one whose timers run
  * at another rate, or late, gives intervals that are not the period.
+ * Either way it prints each timer's figures on COM1 (print_stats): its
+ * interrupts, intervals with no gap, those on time, and the shortest and
+ * longest of them.
  *
  * Failure codes (port 0xF0):
  *   1  fewer than 10 PIT interrupts while spinning
@@ -49,7 +52,7 @@
 	.set	LVT_PERIODIC, 1 << 17
 	.set	BUS, 16				/* TSC counts per APIC bus clock (CPUID 0x15) */
 	.set	APIC_MS, 13
-	.set	SPIN_MS, 1000
+	.set	SPIN_MS, 3000			/* 1000 gave the APIC timer 4 intervals with no gap under QEMU, under the 5 it needs */
 	.set	GAP_MS, 5			/* a wait for the CPU: a slice is 20 ms */
 	.set	VEC_PIT, 0x20
 	.set	VEC_APIC, 0x50
@@ -64,6 +67,8 @@
 	.set	T_HIGH, 24			/* and more 10% */
 	.set	T_VALID, 28			/* intervals with no gap in them */
 	.set	T_GAPS, 32			/* `gaps` at the last one */
+	.set	T_MIN, 36			/* the shortest interval with no gap (TSC counts) */
+	.set	T_MAX, 40			/* and the longest */
 
 start:
 	GUEST_ENTRY NVEC
@@ -102,8 +107,12 @@ start:
 	imull	$GAP_MS, %eax
 	movl	%eax, gap_tsc
 	movl	khz, %eax
-	imull	$SPIN_MS, %eax
-	movl	%eax, spin_tsc
+	movl	$SPIN_MS, %ecx
+	mull	%ecx
+	testl	%edx, %edx
+	jz	1f
+	movl	$-1, %eax		/* a TSC over 1.4 GHz: 2^32 counts, the most the loop can wait */
+1:	movl	%eax, spin_tsc
 	rdtsc
 	movl	%eax, start_tsc
 	movl	%edx, start_tsc + 4
@@ -133,6 +142,12 @@ start:
 	cmpl	spin_tsc, %eax
 	jb	2b
 3:	cli
+	movl	$pit_stats, %ebx
+	movl	$pit_name, %esi
+	call	print_stats
+	movl	$apic_stats, %ebx
+	movl	$apic_name, %esi
+	call	print_stats
 
 	EXPECT_AT_LEAST 10, pit_stats + T_COUNT, 1
 	EXPECT_AT_LEAST 10, apic_stats + T_COUNT, 2
@@ -158,8 +173,66 @@ start:
 
 	REPORT
 
+/*
+ * print_stats: the figures of the timer at EBX, named by the string at
+ * ESI, on COM1: "spin_timers: NAME N interrupts, V intervals with no gap,
+ * O on time, MIN to MAX us" (the shortest and longest of those V), for
+ * a failure to show how the intervals went.
+ */
+print_stats:
+	pushl	%ebx
+	pushl	%esi
+	movl	$prefix, %esi
+	call	puts
+	popl	%esi
+	call	puts
+	popl	%ebx
+	movl	T_COUNT(%ebx), %eax
+	movl	$s_interrupts, %ecx
+	call	print_figure
+	movl	T_VALID(%ebx), %eax
+	movl	$s_valid, %ecx
+	call	print_figure
+	movl	T_ON_TIME(%ebx), %eax
+	movl	$s_on_time, %ecx
+	call	print_figure
+	movl	T_MIN(%ebx), %eax
+	call	to_us
+	movl	$s_to, %ecx
+	call	print_figure
+	movl	T_MAX(%ebx), %eax
+	call	to_us
+	movl	$s_us, %ecx
+	call	print_figure
+	ret
+
+/* to_us: EAX TSC counts in microseconds (0 for none: the minimum's start) */
+to_us:
+	cmpl	$-1, %eax
+	jne	1f
+	xorl	%eax, %eax
+1:	movl	$1000, %ecx
+	mull	%ecx
+	divl	khz
+	ret
+
+/* print_figure: EAX in decimal, then the string at ECX (keeps EBX) */
+print_figure:
+	pushl	%ebx
+	pushl	%ecx
+	DECIMAL
+	movl	%edi, %esi
+	call	puts
+	popl	%esi
+	call	puts
+	popl	%ebx
+	ret
+
+	PUTS_FUNCTION
+
 /* set_period: EAX TSC counts the period of the timer at EBX, with its 10% bounds */
 set_period:
+	movl	$-1, T_MIN(%ebx)
 	movl	%eax, T_PERIOD(%ebx)
 	movl	%eax, %ecx
 	xorl	%edx, %edx
@@ -215,7 +288,13 @@ tick:
 	subl	T_LAST(%ebx), %ecx
 	sbbl	T_LAST + 4(%ebx), %ebp
 	jnz	1f			/* 2^32 counts and more: late */
-	cmpl	T_LOW(%ebx), %ecx
+	cmpl	T_MIN(%ebx), %ecx
+	jae	2f
+	movl	%ecx, T_MIN(%ebx)
+2:	cmpl	T_MAX(%ebx), %ecx
+	jbe	2f
+	movl	%ecx, T_MAX(%ebx)
+2:	cmpl	T_LOW(%ebx), %ecx
 	jb	1f
 	cmpl	T_HIGH(%ebx), %ecx
 	ja	1f
@@ -260,7 +339,17 @@ gap_tsc:	.long	0		/* GAP_MS ms in TSC counts */
 gaps:		.long	0		/* the spin loop's gaps of gap_tsc and more */
 start_tsc:	.quad	0
 spin_last:	.quad	0		/* the spin loop's last read of the TSC */
-pit_stats:	.fill	9, 4, 0
-apic_stats:	.fill	9, 4, 0
+pit_stats:	.fill	11, 4, 0
+apic_stats:	.fill	11, 4, 0
+digits:		.fill	10, 1, 0
+digits_end:	.byte	0
+prefix:		.asciz	"spin_timers: "
+pit_name:	.asciz	"PIT: "
+apic_name:	.asciz	"APIC timer: "
+s_interrupts:	.asciz	" interrupts, "
+s_valid:	.asciz	" intervals with no gap, "
+s_on_time:	.asciz	" on time, "
+s_to:		.asciz	" to "
+s_us:		.asciz	" us\r\n"
 
 	DESCRIPTOR_TABLES NVEC
