@@ -50,6 +50,7 @@ void svm_probe(void)
 	if (cpuid(0x80000000, 0).eax >= 0x80000002) {
 		struct cpuid_regs b = cpuid(0x80000002, 0); /* the brand string's first 16 bytes */
 		c->qemu_injection = b.eax == 0x554d4551; /* "QEMU" */
+		c->qemu_lost_shadow = c->qemu_injection;
 	}
 }
 

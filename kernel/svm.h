@@ -22,6 +22,12 @@ struct svm_caps {
 	 * there (vcpu_svm.c, "QEMU's injection").
 	 */
 	bool qemu_injection;
+	/*
+	 * The same CPU's VMRUN drops the VMCB's interrupt shadow: an exit
+	 * before the guest's first instruction reports none (vcpu_svm.c,
+	 * "QEMU's lost shadow").
+	 */
+	bool qemu_lost_shadow;
 	bool on;
 };
 

@@ -47,9 +47,13 @@ struct svm_vcpu {
 	/*
 	 * The NMI window (vcpu_svm.c): an NMI the VMM injected blocks the
 	 * next until the guest's IRET; the VMM wants an exit once none is
-	 * blocked; the IRET is being single-stepped to find its end.
+	 * blocked; the IRET is being single-stepped to find its end
+	 * (nmi_step); the one instruction of an STI or MOV SS shadow is,
+	 * before a window opens, until the next exit (shadow_step), with a
+	 * TF of the kernel's own unless the guest had set its own
+	 * (shadow_step_tf).
 	 */
-	bool nmi_blocked, nmi_window, nmi_iret_step;
+	bool nmi_blocked, nmi_window, nmi_step, shadow_step, shadow_step_tf;
 	/*
 	 * QEMU's injection (vcpu_svm.c): the external interrupt this VMRUN
 	 * offers as a virtual interrupt instead of EVENTINJ (0: none), the
@@ -58,6 +62,12 @@ struct svm_vcpu {
 	 */
 	uint64_t virq_event, virq_rip, virq_rsp;
 	bool virq_window;
+	/*
+	 * QEMU's lost shadow (vcpu_svm.c): this VMRUN entered an STI or MOV
+	 * SS shadow at shadow_rip with no event to inject.
+	 */
+	bool shadow_entered;
+	uint64_t shadow_rip;
 	/* The state save area as the VMM last wrote it, for a VMRUN that fails (vcpu_svm.c). */
 	uint64_t entry_state[SVM_SAVE_AREA_WORDS];
 	bool entry_state_valid;

@@ -547,14 +547,29 @@ static void __attribute__((noreturn)) intr_window_open(struct thread *t)
 	window_exit(t, VMEXIT_INTERRUPT_WINDOW);
 }
 
+static void step_over_shadow(struct vcpu *v);
+
+/*
+ * A window asked for is open at the entry if nothing blocks it there: no
+ * event goes in, the NMI's handler has returned, IF is set (for an
+ * interrupt), and no STI or MOV SS shadow; the exit then comes before
+ * the guest runs, as VMX's does.  In a shadow the window opens after the
+ * shadow's instruction, which the kernel steps over first (see
+ * step_over_shadow).
+ */
 static bool svm_entry_work(struct thread *t)
 {
 	struct vcpu *v = t->vcpu;
-	if (v->svm.nmi_window && !v->svm.nmi_blocked)
-		nmi_window_open(t); /* no return */
-	if (intr_window_asked(v) && (*u64(v, S_RFLAGS) & RFLAGS_IF) &&
-	    !(*u64(v, C_INT_SHADOW) & 1) && !(*u64(v, C_EVENTINJ) & VM_EVENT_VALID))
-		intr_window_open(t); /* no return */
+	bool nmi = v->svm.nmi_window && !v->svm.nmi_blocked;
+	bool intr = intr_window_asked(v) && (*u64(v, S_RFLAGS) & RFLAGS_IF);
+	if ((nmi || intr) && !(*u64(v, C_EVENTINJ) & VM_EVENT_VALID)) {
+		if (*u64(v, C_INT_SHADOW) & 1)
+			step_over_shadow(v);
+		else if (nmi)
+			nmi_window_open(t); /* no return */
+		else
+			intr_window_open(t); /* no return */
+	}
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, v->svm.tsc_aux);
 	return false;
@@ -566,8 +581,53 @@ static bool svm_entry_work(struct thread *t)
  * each blocks the next until the guest's IRET; the IRET intercept shows
  * where that is, and one single step (TF, the #DB intercept) its end,
  * after which the window is open: VMEXIT_NMI_WINDOW.  A window asked for
- * while nothing blocks exits before the guest runs, as VMX's does.
+ * while nothing blocks exits before the guest runs (svm_entry_work).
  */
+
+/*
+ * A window in an STI or MOV SS shadow opens after the shadow's one
+ * instruction, as VMX's does (SDM, "Other Causes of VM Exits"): the VMM
+ * injects nothing in a shadow, so a window that opened there had it ask
+ * again at once, for ever (kvm-unit-tests' xapic hung in test_sti_nmi,
+ * whose second vCPU runs `sti; testb; nop; cli` in a loop).  The kernel
+ * steps over that instruction with a TF of its own, and with no virtual
+ * interrupt pending: QEMU, whose VMRUN drops the shadow ("QEMU's lost
+ * shadow"), would take the interrupt window's at once.  The step's TF
+ * comes off at the next exit, whatever it is (shadow_step_ends); the
+ * entry after it looks at the windows again.
+ */
+static void step_over_shadow(struct vcpu *v)
+{
+	*u64(v, C_VINTR) &= ~V_IRQ;
+	if (v->svm.shadow_step)
+		return; /* an entry tried again before the guest ran: the TF is set already */
+	v->svm.shadow_step = true;
+	/* A guest that steps itself has its own #DB end the shadow (reflected to it). */
+	v->svm.shadow_step_tf = !(*u64(v, S_RFLAGS) & RFLAGS_TF);
+	*u64(v, S_RFLAGS) |= RFLAGS_TF;
+}
+
+/*
+ * The exit after a shadow's step, whatever it is: the kernel's TF comes
+ * off before anything sees it (the VMM, or a later entry that injects an
+ * event whose frame would keep it), and the interrupt window's virtual
+ * interrupt is back if one is asked for.  True if the exit is the step's
+ * own #DB, which the guest never sees.
+ */
+static bool shadow_step_ends(struct vcpu *v, uint64_t code)
+{
+	v->svm.shadow_step = false;
+	if (intr_window_asked(v))
+		*u64(v, C_VINTR) |= V_IRQ;
+	if (!v->svm.shadow_step_tf)
+		return false;
+	*u64(v, S_RFLAGS) &= ~RFLAGS_TF;
+	if (code != SVM_EXIT_DB)
+		return false;
+	*u64(v, S_DR6) &= ~DR6_BS; /* (Bochs 2.7 sets no DR6.BS for it: any #DB is the step, as the IRET's) */
+	return true;
+}
+
 static void nmi_blocked_until_iret(struct vcpu *v)
 {
 	v->svm.nmi_blocked = true;
@@ -582,18 +642,20 @@ static void nmi_handler_returns(struct vcpu *v)
 		v->svm.nmi_blocked = false;
 		return;
 	}
-	v->svm.nmi_iret_step = true;
+	v->svm.nmi_step = true;
 	*u64(v, S_RFLAGS) |= RFLAGS_TF; /* IRET pops the guest's own RFLAGS: no trace stays */
 }
 
 /*
- * The exit after the stepped IRET (its #DB, or whatever came first: an
- * IRET that faulted has ended too): the window is open.  True if this
- * exit was the single step, which the guest never sees.
+ * The exit after the stepped instruction (its #DB, or whatever came
+ * first: an IRET that faulted has ended too; a shadow's instruction that
+ * exited is stepped again at the next entry if the shadow is still
+ * there): the NMI blocking has ended.  True if this exit was the single
+ * step, which the guest never sees.
  */
-static bool nmi_iret_stepped(struct vcpu *v, uint64_t code)
+static bool nmi_stepped(struct vcpu *v, uint64_t code)
 {
-	v->svm.nmi_iret_step = false;
+	v->svm.nmi_step = false;
 	v->svm.nmi_blocked = false;
 	if (code != SVM_EXIT_DB)
 		return false;
@@ -922,11 +984,18 @@ static uint32_t double_fault(struct vcpu *v)
  * The exit reason (moat/vmexit.h) for an SVM exit code, with qualification and length;
  * 0 when the kernel dealt with it (an event to inject is set).
  */
-static uint32_t translate(struct vcpu *v, uint64_t code)
+static uint32_t translate(struct vcpu *v, uint64_t code, bool shadow_stepped)
 {
 	uint64_t info1 = *u64(v, C_EXITINFO1), info2 = *u64(v, C_EXITINFO2);
 	v->svm.exit_qual = 0;
-	if (__builtin_expect(v->svm.nmi_iret_step, 0) && nmi_iret_stepped(v, code)) {
+	if (__builtin_expect(shadow_stepped, 0)) {
+		if ((*u64(v, C_INT_SHADOW) & 1) || !v->svm.nmi_window || v->svm.nmi_blocked)
+			return 0; /* the next entry opens the window, or steps over a new shadow */
+		v->svm.nmi_window = false;
+		entry_work_changed(v);
+		return VMEXIT_NMI_WINDOW;
+	}
+	if (__builtin_expect(v->svm.nmi_step, 0) && nmi_stepped(v, code)) {
 		v->svm.nmi_window = false;
 		entry_work_changed(v);
 		return VMEXIT_NMI_WINDOW;
@@ -1037,6 +1106,34 @@ static inline void xcr0_exited(struct vcpu *v)
 }
 
 /*
+ * QEMU's lost shadow.  QEMU's VMRUN does not load the VMCB's interrupt
+ * shadow: the guest's first instruction runs outside it, and an exit that
+ * comes before that instruction ends (a host interrupt at the VMRUN, or
+ * the instruction's own intercept, as a HLT's) reports no shadow.  The
+ * VMM would then inject an event in the shadow, and the kernel's NMI
+ * window would open there: kvm-unit-tests' xapic got its NMIs right after
+ * the STI of `sti; testb; nop; cli` ("nmi-after-sti").  So on QEMU's CPU
+ * an exit at the RIP of an entry that had a shadow (and no event to
+ * deliver, which would have ended it) reports the shadow still there, as
+ * AMD's CPU would: no instruction has ended in it.  A guest's jump to
+ * itself in the shadow would keep it one instruction too long, which
+ * blocks an event for that one instruction and no more.
+ */
+static void remember_entry_shadow(struct vcpu *v)
+{
+	v->svm.shadow_entered = (*u64(v, C_INT_SHADOW) & 1) &&
+				!(*u64(v, C_EVENTINJ) & VM_EVENT_VALID) && !v->svm.virq_event;
+	v->svm.shadow_rip = *u64(v, S_RIP);
+}
+
+static void restore_lost_shadow(struct vcpu *v)
+{
+	v->svm.shadow_entered = false;
+	if (*u64(v, S_RIP) == v->svm.shadow_rip)
+		*u64(v, C_INT_SHADOW) |= 1;
+}
+
+/*
  * QEMU's injection.  QEMU 7.2's VMRUN delivers an external interrupt that
  * EVENTINJ names at once, but leaves its vector as the CPU's pending
  * exception; the next time QEMU stops the guest's instructions for any
@@ -1122,11 +1219,14 @@ void svm_exit(void)
 	if (v->svm.tsc_aux)
 		wrmsr(MSR_TSC_AUX, percpu->id); /* the host's (syscall_init); the guest's write exits */
 	uint64_t code = *u64(v, C_EXITCODE);
+	bool shadow_stepped = __builtin_expect(v->svm.shadow_step, 0) && shadow_step_ends(v, code);
 	if ((uint32_t)code == (uint32_t)SVM_EXIT_INVALID) { /* QEMU writes only the low half */
 		code = SVM_EXIT_INVALID;
 		restore_entry_state(v);
 	} else {
 		v->svm.entry_state_valid = false; /* the guest ran: its state moved on */
+		if (__builtin_expect(v->svm.shadow_entered, 0))
+			restore_lost_shadow(v);
 		/*
 		 * CR0 writes do not exit here, so the guest may have entered or
 		 * left long mode on its own: the CPU set or cleared EFER.LMA.
@@ -1156,7 +1256,7 @@ void svm_exit(void)
 		kernel_cpuid(v);
 		resume_current();
 	} else if (code != SVM_EXIT_NMI) {
-		uint32_t reason = translate(v, code);
+		uint32_t reason = translate(v, code, shadow_stepped);
 		if (!reason)
 			resume_current(); /* the kernel dealt with it */
 		if (__builtin_expect(!v->xcr0_news, 1)) /* news of XCR0 go the general way */
@@ -1183,6 +1283,8 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 	}
 	if (__builtin_expect(svm_caps.qemu_injection, 0))
 		injection_to_virq(v);
+	if (__builtin_expect(svm_caps.qemu_lost_shadow, 0))
+		remember_entry_shadow(v);
 	bkl_unlock(); /* the last kernel state read: the guest runs without the lock */
 	svm_launch(&t->regs, v->control_page, percpu->svm_host_state);
 }

@@ -820,6 +820,59 @@ static enum result nmi_window_opens_after_the_handlers_iret(void)
 }
 
 /*
+ * An NMI window asked for in an STI shadow opens after the shadow's
+ * instruction, not before it: the VMM injects no NMI in a shadow, and a
+ * window that opened there had it ask again at once, for ever (SVM, where
+ * the kernel makes the window: it steps over that instruction; the
+ * kvm-unit-tests case xapic's test_sti_nmi hung on it).
+ */
+static enum result nmi_window_waits_out_an_sti_shadow(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_count, guest_count_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint32_t *count = (uint32_t *)(m.mem + DATA_GPA);
+	uint64_t *w = protected_mode_state();
+	w[VMW_RFLAGS] = 0x202; /* IF: an STI shadow needs it */
+	w[VMW_INTR_STATE] = VM_INTR_STI_SHADOW;
+	w[VMW_MASK] |= VMG_CONTROLS;
+	w[VMW_CONTROLS] = VMC_NMI_WINDOW;
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_NMI_WINDOW);
+	CHECK(w[VMW_RIP] == CODE_GPA + 6 && *count == 1); /* after the shadow's incl, no later */
+	CHECK(!(w[VMW_INTR_STATE] & VM_INTR_SHADOWS));
+	CHECK(!(w[VMW_RFLAGS] & RFLAGS_TF)); /* the kernel's single step left no trace */
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
+ * A HLT that is the first instruction after an entry in an STI shadow
+ * exits in the shadow, and the exit says so: the instruction did not
+ * end, so the shadow is still there for the VMM, which injects nothing
+ * in one.  QEMU's VMRUN drops the shadow and reported none (the kernel
+ * puts it back there: vcpu_svm.c, "QEMU's lost shadow").
+ */
+static enum result exit_before_the_first_instruction_keeps_the_shadow(void)
+{
+	struct vm m;
+	if (!vm_new(&m, guest_cpuid_hlt, guest_cpuid_hlt_end, 0))
+		return skip_reason ? SKIP : FAIL;
+	uint64_t *w = protected_mode_state();
+	w[VMW_RFLAGS] = 0x202; /* IF: an STI shadow needs it */
+	CHECK_OK(vm_start(&m));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_CPUID);
+	w[VMW_RIP] += 2;
+	w[VMW_INTR_STATE] = VM_INTR_STI_SHADOW;
+	CHECK_OK(vm_reply(VMG_RIP | VMG_STATE));
+	CHECK(vm_next_exit(&m, NULL) == VMEXIT_HLT);
+	CHECK(w[VMW_RIP] == CODE_GPA + 4);
+	CHECK(w[VMW_INTR_STATE] & VM_INTR_STI_SHADOW);
+	CHECK_OK(vm_reply(VMR_STOP));
+	return PASS;
+}
+
+/*
  * An interrupt window asked for while the guest can already take an
  * interrupt is open at the entry: the exit comes before the guest's first
  * instruction (its CPUID would exit otherwise).  Bochs's SVM took its
@@ -1697,6 +1750,9 @@ static const struct test_case cases[] = {
 	{ "guest_cr8_reaches_the_vmm", guest_cr8_reaches_the_vmm },
 	{ "vmm_reaches_the_guests_sse_registers", vmm_reaches_the_guests_sse_registers },
 	{ "nmi_window_opens_after_the_handlers_iret", nmi_window_opens_after_the_handlers_iret },
+	{ "nmi_window_waits_out_an_sti_shadow", nmi_window_waits_out_an_sti_shadow },
+	{ "exit_before_the_first_instruction_keeps_the_shadow",
+	  exit_before_the_first_instruction_keeps_the_shadow },
 	{ "interrupt_window_open_at_entry_exits_first", interrupt_window_open_at_entry_exits_first },
 	{ "revoked_space_stops_its_vcpu", revoked_space_stops_its_vcpu },
 	{ "failed_first_entry_can_be_retried", failed_first_entry_can_be_retried },
