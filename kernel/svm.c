@@ -49,8 +49,7 @@ void svm_probe(void)
 	c->disabled = rdmsr(MSR_VM_CR) & VM_CR_SVMDIS;
 	if (cpuid(0x80000000, 0).eax >= 0x80000002) {
 		struct cpuid_regs b = cpuid(0x80000002, 0); /* the brand string's first 16 bytes */
-		c->qemu_injection = b.eax == 0x554d4551; /* "QEMU" */
-		c->qemu_lost_shadow = c->qemu_injection;
+		c->qemu_cpu = b.eax == 0x554d4551; /* "QEMU" */
 	}
 }
 
@@ -145,5 +144,5 @@ void svm_init(void)
 	gpa_max_level = paging_max_level(); /* nested tables take the host's page sizes */
 	vcpu_tag_limit = c->asids; /* ASIDs 1 to asids - 1 */
 	log_info("svm: on (instruction lengths from the kernel, which needs no next-RIP saving)%s",
-		 c->qemu_injection ? "; QEMU's CPU: external interrupts go in as virtual interrupts" : "");
+		 c->qemu_cpu ? "; QEMU's CPU: external interrupts go in as virtual interrupts, and a lost interrupt shadow is restored" : "");
 }

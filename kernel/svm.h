@@ -16,18 +16,15 @@ struct svm_caps {
 	bool pause_filter_threshold; /* PauseFilterThreshold: ... of one loop (a gap resets the count) */
 	uint32_t asids;
 	/*
-	 * The CPU is QEMU's (brand string "QEMU ..."): its VMRUN delivers an
-	 * external interrupt EVENTINJ names but leaves the vector pending, to
-	 * be delivered again; the kernel injects those as virtual interrupts
-	 * there (vcpu_svm.c, "QEMU's injection").
+	 * The CPU is QEMU's (brand string "QEMU ..."), whose VMRUN differs from
+	 * AMD's manual in two ways the kernel meets (vcpu_svm.c): it delivers
+	 * an external interrupt EVENTINJ names but leaves the vector pending,
+	 * so the kernel injects those as virtual interrupts ("QEMU's
+	 * injection"); and it drops the VMCB's interrupt shadow, so an exit
+	 * before the guest's first instruction gets it back ("QEMU's lost
+	 * shadow").
 	 */
-	bool qemu_injection;
-	/*
-	 * The same CPU's VMRUN drops the VMCB's interrupt shadow: an exit
-	 * before the guest's first instruction reports none (vcpu_svm.c,
-	 * "QEMU's lost shadow").
-	 */
-	bool qemu_lost_shadow;
+	bool qemu_cpu;
 	bool on;
 };
 

@@ -1281,10 +1281,10 @@ static void __attribute__((noreturn)) svm_enter(struct thread *t)
 		write_cr2(*u64(v, S_CR2));
 		v->svm.cr2_written = false;
 	}
-	if (__builtin_expect(svm_caps.qemu_injection, 0))
+	if (__builtin_expect(svm_caps.qemu_cpu, 0)) {
 		injection_to_virq(v);
-	if (__builtin_expect(svm_caps.qemu_lost_shadow, 0))
 		remember_entry_shadow(v);
+	}
 	bkl_unlock(); /* the last kernel state read: the guest runs without the lock */
 	svm_launch(&t->regs, v->control_page, percpu->svm_host_state);
 }
