@@ -26,12 +26,25 @@ static inline unsigned frame_object_type(const struct cap *frame)
  */
 int frame_map_check(const struct cap *frame, uint64_t addr, uint64_t limit, unsigned rights,
 		    int max_level);
-/* Maps every page of the frame at va in t with rights (R/W/X); checks everything. */
+/*
+ * A frame's leaves are mapped and unmapped this many at a time, with a
+ * preemption point between two pieces: one table's worth of 4 KiB pages.
+ */
+#define MAP_PIECE 512
+
+/*
+ * Maps every page of the frame at va in t with rights (R/W/X); checks
+ * everything.  STATUS_RESTART when it stopped between two pieces: the same
+ * call again goes on.  An error after the first piece leaves the frame
+ * mapped in part (frame.c, map_frame).
+ */
 int frame_map_task(struct cap *frame, struct task *t, user_addr va, unsigned rights);
-/* Maps every page of the frame at gpa in g with rights (R/W/X); checks everything. */
+/* Maps every page of the frame at gpa in g with rights (R/W/X), as frame_map_task. */
 int frame_map_guest(struct cap *frame, struct gpa_space *g, guest_phys gpa, unsigned rights);
-/* Removes a mapped frame's mapping, from its task or its guest. */
+/* Removes a mapped frame's mapping, from its task or its guest, in one step. */
 void frame_unmap(struct cap *frame);
+/* Removes it in pieces: OK, or STATUS_RESTART when it stopped between two (SYS_UNMAP). */
+int frame_unmap_in_pieces(struct cap *frame);
 
 static inline bool frame_mapped(const struct cap *frame)
 {

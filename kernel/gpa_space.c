@@ -36,19 +36,19 @@ static struct pt_format gpa_format(void)
 	return (struct pt_format){ ~0ULL, vcpu_backend->gpa_table };
 }
 
-int gpa_map_leaf(struct gpa_space *g, guest_phys gpa, phys_addr phys, unsigned rights, int level)
+uint64_t gpa_map_leaves(struct gpa_space *g, guest_phys gpa, uint64_t n, phys_addr phys,
+			unsigned rights, int level, int *err)
 {
 	const struct pt_format format = gpa_format();
 	struct pt_alloc quota = pt_quota_alloc(&g->pt_quota);
-	return pt_map_leaf(g->root, gpa, level, &format, &quota,
-			   vcpu_backend->gpa_leaf(phys, rights));
+	return pt_map_leaves(g->root, gpa, n, level, &format, &quota,
+			     vcpu_backend->gpa_leaf(phys, rights), err);
 }
 
 void gpa_unmap_leaves(struct gpa_space *g, guest_phys gpa, uint64_t n, int level)
 {
 	const struct pt_format format = gpa_format();
-	for (uint64_t i = 0; i < n; i++)
-		pt_unmap_leaf(g->root, gpa + i * pt_level_bytes(level), level, &format);
+	pt_unmap_leaves(g->root, gpa, n, level, &format);
 	vcpu_backend->gpa_flush(g); /* INVEPT, or a new ASID: whatever the leaves' size */
 }
 

@@ -19,12 +19,15 @@ void gpa_space_destroy(struct gpa_space *g);
 extern int gpa_max_level;
 
 /*
- * Maps one leaf of `level` (1-3, at most gpa_max_level) at gpa with rights
+ * Maps n leaves of `level` (1-3, at most gpa_max_level) from gpa, the
+ * first at phys and each next one the level's bytes further, with rights
  * (R/W/X), making tables from g's quota: for a frame capability's pages
- * (kernel/frame.c, which checks them and the alignment).  ERR_NO_MEMORY, or
- * ERR_BUSY when anything is mapped there (pt_map_leaf).
+ * (kernel/frame.c, which checks them and the alignment).  Returns how many
+ * it mapped: n, or fewer where it stopped on *err, ERR_NO_MEMORY or
+ * ERR_BUSY when anything is mapped there (pt_map_leaves).
  */
-int gpa_map_leaf(struct gpa_space *g, guest_phys gpa, phys_addr phys, unsigned rights, int level);
+uint64_t gpa_map_leaves(struct gpa_space *g, guest_phys gpa, uint64_t n, phys_addr phys,
+			unsigned rights, int level, int *err);
 /*
  * Unmaps n leaves of `level` from gpa (absent ones are skipped); the backend
  * drops cached translations.

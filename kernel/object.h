@@ -94,6 +94,15 @@ _Static_assert(sizeof(struct cap) == 64, "a capability is 64 bytes");
 /* A frame's page size, part of the object: set by retype, kept by every copy (kernel/frame.h). */
 #define CAPF_FRAME_2M 4
 #define CAPF_FRAME_1G 8
+/*
+ * A frame's mapping made or taken down in pieces (kernel/frame.c): only
+ * its first leaves are in (CAPF_MAP_PARTIAL), and SYS_UNMAP is taking it
+ * down (CAPF_UNMAPPING); the rights it is mapped with, for the call that
+ * goes on.
+ */
+#define CAPF_MAP_PARTIAL 16
+#define CAPF_UNMAPPING   32
+#define CAPF_MAP_RIGHTS(r) ((unsigned)(r) << 8) /* RIGHT_R, RIGHT_W, RIGHT_X: bits 8 to 10 */
 
 /*
  * The start of every counted object (task, thread, endpoint, notification):

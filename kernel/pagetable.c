@@ -52,16 +52,58 @@ struct pt_slot pt_walk(phys_addr root, uint64_t va, int level, const struct pt_f
 	return (struct pt_slot){ &table[pt_index(va, level)], level };
 }
 
+/* Where va's table at `level` ends: the first address past it. */
+static uint64_t table_end(uint64_t va, int level)
+{
+	uint64_t reach = pt_level_bytes(level) * 512;
+	return (va | (reach - 1)) + 1;
+}
+
+/*
+ * One walk per table: the walk finds the first entry, and the leaves that
+ * follow it in the same table are written in place.  With a walk per leaf,
+ * a frame of 4 KiB pages cost about 190 instructions a page under the
+ * kernel lock (docs/smp.md, "The lock's longest hold").
+ */
+uint64_t pt_map_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
+		       const struct pt_format *f, const struct pt_alloc *alloc, uint64_t leaf,
+		       int *err)
+{
+	const uint64_t span = pt_level_bytes(level), large = level > 1 ? PTE_PS : 0;
+	uint64_t done = 0;
+	while (done < n) {
+		uint64_t at = va + done * span;
+		struct pt_slot s = pt_walk(root, at, level, f, alloc);
+		if (!s.entry) {
+			*err = ERR_NO_MEMORY;
+			return done;
+		}
+		if (s.level != level) { /* a large page above covers va */
+			*err = ERR_BUSY;
+			return done;
+		}
+		uint64_t here = (table_end(at, level) - at) / span;
+		if (here > n - done)
+			here = n - done;
+		for (uint64_t i = 0; i < here; i++) {
+			if (s.entry[i] & f->present) { /* a leaf, or a table smaller mappings made */
+				*err = ERR_BUSY;
+				return done + i;
+			}
+			s.entry[i] = (leaf + (done + i) * span) | large;
+		}
+		done += here;
+	}
+	*err = OK;
+	return done;
+}
+
 int pt_map_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f,
 		const struct pt_alloc *alloc, uint64_t leaf)
 {
-	struct pt_slot s = pt_walk(root, va, level, f, alloc);
-	if (!s.entry)
-		return ERR_NO_MEMORY;
-	if (*s.entry & f->present) /* a leaf, a table below, or a large page above (the walk stops there) */
-		return ERR_BUSY;
-	*s.entry = leaf | (level > 1 ? PTE_PS : 0);
-	return OK;
+	int err;
+	pt_map_leaves(root, va, 1, level, f, alloc, leaf, &err);
+	return err;
 }
 
 /* A present entry at `level` is a leaf: always at level 1, with bit 7 above it. */
@@ -70,13 +112,41 @@ static bool is_leaf(uint64_t e, int level)
 	return level == 1 || (e & PTE_PS);
 }
 
+bool pt_unmap_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
+		     const struct pt_format *f)
+{
+	const uint64_t span = pt_level_bytes(level);
+	bool any = false;
+	uint64_t done = 0;
+	while (done < n) {
+		uint64_t at = va + done * span;
+		struct pt_slot s = pt_walk(root, at, level, f, 0);
+		/*
+		 * No table here (s.level's entry is empty), or a large page
+		 * above, not one of these leaves: the walk skips all that
+		 * entry covers.
+		 */
+		uint64_t end = s.entry && s.level == level ? table_end(at, level)
+							   : table_end(at, s.level - 1);
+		uint64_t here = (end - at) / span;
+		if (here > n - done)
+			here = n - done;
+		if (s.entry && s.level == level) {
+			for (uint64_t i = 0; i < here; i++) {
+				if ((s.entry[i] & f->present) && is_leaf(s.entry[i], level)) {
+					s.entry[i] = 0;
+					any = true;
+				}
+			}
+		}
+		done += here;
+	}
+	return any;
+}
+
 bool pt_unmap_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f)
 {
-	struct pt_slot s = pt_walk(root, va, level, f, 0);
-	if (!s.entry || s.level != level || !(*s.entry & f->present) || !is_leaf(*s.entry, level))
-		return false;
-	*s.entry = 0;
-	return true;
+	return pt_unmap_leaves(root, va, 1, level, f);
 }
 
 struct pt_leaf pt_translate(phys_addr root, uint64_t va, const struct pt_format *f)

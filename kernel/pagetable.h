@@ -59,9 +59,24 @@ struct pt_slot pt_walk(phys_addr root, uint64_t va, int level, const struct pt_f
  */
 int pt_map_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f,
 		const struct pt_alloc *alloc, uint64_t leaf);
+/*
+ * pt_map_leaf for n leaves of `level` from va, the i-th `leaf` + i times
+ * the level's bytes (the next pages of a frame), one walk per table.
+ * Returns how many it wrote: n with *err OK, or fewer, stopped by *err
+ * (ERR_BUSY, ERR_NO_MEMORY) at the leaf after them; those it wrote stay.
+ */
+uint64_t pt_map_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
+		       const struct pt_format *f, const struct pt_alloc *alloc, uint64_t leaf,
+		       int *err);
 
 /* Clears the leaf of exactly `level` that maps va, if there is one; true if there was. */
 bool pt_unmap_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f);
+/*
+ * pt_unmap_leaf for n leaves of `level` from va, one walk per table; a
+ * missing table is skipped whole.  True if any leaf was there.
+ */
+bool pt_unmap_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
+		     const struct pt_format *f);
 
 /* What pt_translate finds: the leaf entry, and the physical address of the byte. */
 struct pt_leaf {

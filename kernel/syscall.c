@@ -324,7 +324,10 @@ static enum moat_status sys_map(struct trap_frame *r)
 	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
 	CHECK(task_arg(task_slot, &t), "task");
 	REFUSE_IF(rights & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X), ERR_INVALID_ARG, "rights");
-	CHECK(frame_map_task(frame, t, vaddr, rights), "vaddr or rights");
+	int st = frame_map_task(frame, t, vaddr, rights);
+	if (st == STATUS_RESTART)
+		return st; /* it stopped between two pieces, and goes on */
+	CHECK(st, "vaddr or rights");
 	return OK;
 }
 
@@ -335,8 +338,7 @@ static enum moat_status sys_unmap(struct trap_frame *r)
 	struct cap *frame;
 	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
 	REFUSE_IF(!frame_mapped(frame), ERR_INVALID_ARG, "frame (not mapped)");
-	frame_unmap(frame);
-	return OK;
+	return frame_unmap_in_pieces(frame); /* STATUS_RESTART: it stopped between two pieces */
 }
 
 /* --- CPU budgets ---------------------------------------------------------- */
@@ -546,7 +548,10 @@ static enum moat_status sys_gpa_map(struct trap_frame *r)
 	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
 	CHECK(cap_lookup(SELF, space_slot, OBJ_GPA_SPACE, RIGHT_W, &space), "gpa_space");
 	REFUSE_IF(rights & ~(uint64_t)(RIGHT_R | RIGHT_W | RIGHT_X), ERR_INVALID_ARG, "rights");
-	CHECK(frame_map_guest(frame, space->gpa_space, gpa, rights), "gpa or rights");
+	int st = frame_map_guest(frame, space->gpa_space, gpa, rights);
+	if (st == STATUS_RESTART)
+		return st; /* it stopped between two pieces, and goes on */
+	CHECK(st, "gpa or rights");
 	return OK;
 }
 

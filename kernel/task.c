@@ -63,20 +63,43 @@ static uint64_t pte_flags(unsigned rights)
 	return f;
 }
 
-int task_map_leaf(struct task *t, user_addr va, phys_addr phys, unsigned rights, int level)
+uint64_t task_map_leaves(struct task *t, user_addr va, uint64_t n, phys_addr phys,
+			 unsigned rights, int level, int *err)
 {
 	struct pt_alloc quota = pt_quota_alloc(&t->pt_quota);
-	return pt_map_leaf(t->pml4, va, level, &user_format, &quota, phys | pte_flags(rights));
+	return pt_map_leaves(t->pml4, va, n, level, &user_format, &quota, phys | pte_flags(rights),
+			     err);
 }
 
 int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights)
 {
-	return task_map_leaf(t, va, phys, rights, 1);
+	int err;
+	task_map_leaves(t, va, 1, phys, rights, 1, &err);
+	return err;
 }
 
-static void flush_user_page(struct task *t, user_addr va)
+phys_addr task_to_phys(struct task *t, user_addr va)
 {
-	if ((read_cr3() & PTE_ADDR) == t->pml4)
+	return pt_translate(t->pml4, va, &user_format).phys;
+}
+
+/* Leaves up to this many are flushed one by one (INVLPG); more, with the whole TLB. */
+#define FLUSH_ONE_BY_ONE 32
+
+/*
+ * This CPU's TLB forgets n leaves of `level` from va, if it holds t's
+ * tables.  INVLPG drops a large page's whole translation; a CR3 write
+ * drops every user translation at once (no user page is global).
+ */
+static void flush_user_leaves(struct task *t, user_addr va, uint64_t n, int level)
+{
+	if ((read_cr3() & PTE_ADDR) != t->pml4)
+		return;
+	if (n > FLUSH_ONE_BY_ONE) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++, va += pt_level_bytes(level))
 		asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
@@ -112,14 +135,10 @@ static void forget_task_elsewhere(struct task *t)
 
 void task_unmap_leaves(struct task *t, user_addr va, uint64_t n, int level)
 {
-	bool unmapped = false;
-	for (uint64_t i = 0; i < n; i++, va += pt_level_bytes(level))
-		if (pt_unmap_leaf(t->pml4, va, level, &user_format)) {
-			flush_user_page(t, va); /* INVLPG drops a large page's whole translation */
-			unmapped = true;
-		}
-	if (unmapped)
+	if (pt_unmap_leaves(t->pml4, va, n, level, &user_format)) {
+		flush_user_leaves(t, va, n, level);
 		forget_task_elsewhere(t);
+	}
 }
 
 int copy_from_user(struct task *t, void *dst, user_addr ua, uint64_t len)

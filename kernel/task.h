@@ -27,13 +27,18 @@ void task_dying(struct task *t);
 unsigned task_destroy(struct task *t);
 
 /*
- * Maps one leaf of `level` (1-3: 4 KiB, 2 MiB, 1 GiB; at most
- * paging_max_level) at va with rights (R/W/X), making tables from t's
+ * Maps n leaves of `level` (1-3: 4 KiB, 2 MiB, 1 GiB; at most
+ * paging_max_level) from va, the first at phys and each next one the
+ * level's bytes further, with rights (R/W/X), making tables from t's
  * quota: for a frame capability's pages (kernel/frame.c, which checks them
- * and the alignment).  ERR_NO_MEMORY, or ERR_BUSY when anything is mapped
- * there (pt_map_leaf).
+ * and the alignment).  Returns how many it mapped: n, or fewer where it
+ * stopped on *err, ERR_NO_MEMORY or ERR_BUSY when anything is mapped
+ * there (pt_map_leaves).
  */
-int task_map_leaf(struct task *t, user_addr va, phys_addr phys, unsigned rights, int level);
+uint64_t task_map_leaves(struct task *t, user_addr va, uint64_t n, phys_addr phys,
+			 unsigned rights, int level, int *err);
+/* The physical address va maps to in t, or 0 if nothing is mapped there. */
+phys_addr task_to_phys(struct task *t, user_addr va);
 /* One 4 KiB page: the root task's image and stack. */
 int task_map_page(struct task *t, user_addr va, phys_addr phys, unsigned rights);
 /* Unmaps n leaves of `level` from va (absent ones are skipped) and flushes them from the TLB. */

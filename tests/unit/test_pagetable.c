@@ -419,3 +419,158 @@ TEST(frame_map_guest_large_out_of_quota_undoes_its_leaves)
 	CHECK_EQ(frame_map_guest(&small, g, PAGE_SIZE, RIGHT_R), ERR_BUSY);
 	host_free_all();
 }
+
+/* --- many leaves at a time, and frames in pieces ----------------------------- */
+
+/* Leaves are written a table at a time: across the end of one table into the next. */
+TEST(pt_map_leaves_crosses_from_one_table_into_the_next)
+{
+	setup(8);
+	uint64_t va = 500 * PAGE_SIZE;
+	int err = -1;
+	CHECK_EQ(pt_map_leaves(root, va, 30, 1, &x86, &alloc, FAKE_PHYS | PTE_P, &err), 30);
+	CHECK_EQ(err, OK);
+	for (uint64_t i = 0; i < 30; i++)
+		CHECK_EQ(pt_translate(root, va + i * PAGE_SIZE + 8, &x86).phys,
+			 FAKE_PHYS + i * PAGE_SIZE + 8);
+	CHECK_EQ(pt_translate(root, va - PAGE_SIZE, &x86).phys, 0);
+	CHECK_EQ(pt_translate(root, va + 30 * PAGE_SIZE, &x86).phys, 0);
+	uint64_t *dir = below(below(root_table[0])[0]);
+	CHECK(dir[0] & PTE_P && dir[1] & PTE_P && !(dir[2] & PTE_P)); /* two tables */
+}
+
+/* A taken leaf stops the run there: the count says how many went in, and they stay. */
+TEST(pt_map_leaves_stops_at_a_taken_leaf_and_counts_what_went_in)
+{
+	setup(8);
+	CHECK_EQ(pt_map_leaf(root, 7 * PAGE_SIZE, 1, &x86, &alloc, PTE_P), OK);
+	int err = OK;
+	CHECK_EQ(pt_map_leaves(root, 0, 10, 1, &x86, &alloc, FAKE_PHYS | PTE_P, &err), 7);
+	CHECK_EQ(err, ERR_BUSY);
+	CHECK_EQ(pt_translate(root, 6 * PAGE_SIZE, &x86).phys, FAKE_PHYS + 6 * PAGE_SIZE);
+	CHECK_EQ(pt_translate(root, 8 * PAGE_SIZE, &x86).phys, 0);
+	/* a large page above stops it before its first leaf */
+	CHECK_EQ(pt_map_leaf(root, GiB, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(pt_map_leaves(root, GiB + PAGE_SIZE, 2, 1, &x86, &alloc, PTE_P, &err), 0);
+	CHECK_EQ(err, ERR_BUSY);
+}
+
+/* Unmapping a range skips what has no table and clears only the leaves of its level. */
+TEST(pt_unmap_leaves_skips_missing_tables_and_other_levels)
+{
+	setup(8);
+	int err;
+	CHECK_EQ(pt_map_leaves(root, 511 * PAGE_SIZE, 2, 1, &x86, &alloc, FAKE_PHYS | PTE_P, &err), 2);
+	CHECK_EQ(pt_map_leaf(root, GiB, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	/* 2 GiB of 4 KiB leaves: half a million, most of them under no table */
+	CHECK(pt_unmap_leaves(root, 0, 2 * GiB / PAGE_SIZE, 1, &x86));
+	CHECK_EQ(pt_translate(root, 511 * PAGE_SIZE, &x86).phys, 0);
+	CHECK_EQ(pt_translate(root, 512 * PAGE_SIZE, &x86).phys, 0);
+	CHECK_EQ(pt_translate(root, GiB, &x86).phys, FAKE_PHYS); /* a 2 MiB leaf, not its level */
+	CHECK(!pt_unmap_leaves(root, 0, 2 * GiB / PAGE_SIZE, 1, &x86));
+	CHECK(!pt_unmap_leaves(root, 0, 2, 2, &x86)); /* level 2 at 0: a table, no leaf */
+	CHECK(pt_unmap_leaves(root, GiB, 1, 2, &x86));
+}
+
+/* A 4 KiB frame of `pages` at a fake physical address. */
+static struct cap big_frame(unsigned pages)
+{
+	return (struct cap){ .type = OBJ_FRAME, .rights = RIGHTS_ALL, .pages = pages,
+			     .base = FAKE_PHYS };
+}
+
+/* Whether the frame's pages [from, to) are mapped from gpa, each at its place. */
+static bool pages_in(struct gpa_space *g, const struct cap *f, uint64_t gpa, uint64_t from,
+		     uint64_t to)
+{
+	for (uint64_t i = from; i < to; i++)
+		if (gpa_to_phys(g, gpa + i * PAGE_SIZE) != f->base + i * PAGE_SIZE)
+			return false;
+	return true;
+}
+
+#define PIECES_GPA (4 * GiB)
+
+/*
+ * A frame of more than one piece maps a piece per call while the
+ * preemption point says stop; the same call goes on, another is refused.
+ */
+TEST(frame_map_guest_goes_on_piece_by_piece)
+{
+	struct gpa_space *g = space(8);
+	struct cap f = big_frame(2 * MAP_PIECE + 5);
+	kstub_preempt = true;
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), STATUS_RESTART);
+	CHECK(frame_mapped(&f) && (f.flags & CAPF_MAP_PARTIAL));
+	CHECK(pages_in(g, &f, PIECES_GPA, 0, MAP_PIECE));
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + MAP_PIECE * PAGE_SIZE), 0);
+	/* another place or other rights: the frame is taken */
+	CHECK_EQ(frame_map_guest(&f, g, 0, RIGHT_R), ERR_BUSY);
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R | RIGHT_W), ERR_BUSY);
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), STATUS_RESTART);
+	CHECK(pages_in(g, &f, PIECES_GPA, 0, 2 * MAP_PIECE));
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), OK); /* no point after the last */
+	CHECK(pages_in(g, &f, PIECES_GPA, 0, 2 * MAP_PIECE + 5));
+	CHECK(!(f.flags & CAPF_MAP_PARTIAL) && g->mappings == &f);
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), ERR_BUSY); /* whole: mapped once */
+	host_free_all();
+}
+
+/*
+ * A piece that fails takes back its own leaves; the earlier pieces' stay,
+ * the frame mapped in part, until SYS_UNMAP's pieces take them back from
+ * the end, leaving the other frame's page where the map stopped.
+ */
+TEST(frame_map_guest_failing_midway_stays_in_part_until_unmapped)
+{
+	struct gpa_space *g = space(16);
+	struct cap f = big_frame(3 * MAP_PIECE), other = big_frame(1);
+	other.base = FAKE_PHYS + GiB;
+	uint64_t taken = PIECES_GPA + (2 * MAP_PIECE + 9) * PAGE_SIZE;
+	CHECK_EQ(frame_map_guest(&other, g, taken, RIGHT_R), OK);
+	kstub_preempt = true;
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), STATUS_RESTART);
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), STATUS_RESTART);
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), ERR_BUSY);
+	CHECK(pages_in(g, &f, PIECES_GPA, 0, 2 * MAP_PIECE));
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + 2 * MAP_PIECE * PAGE_SIZE), 0); /* its piece went back */
+	CHECK_EQ(gpa_to_phys(g, taken), other.base);
+	CHECK(frame_mapped(&f) && (f.flags & CAPF_MAP_PARTIAL));
+	/* the same call again finds the page still taken */
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), ERR_BUSY);
+	/* unmapping goes from the end, a piece per call */
+	CHECK_EQ(frame_unmap_in_pieces(&f), STATUS_RESTART);
+	CHECK(pages_in(g, &f, PIECES_GPA, 0, MAP_PIECE));
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + MAP_PIECE * PAGE_SIZE), 0);
+	CHECK((f.flags & CAPF_UNMAPPING) && frame_mapped(&f));
+	/* a map of it now is refused: it is being taken down */
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), ERR_BUSY);
+	CHECK_EQ(frame_unmap_in_pieces(&f), OK);
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA), 0);
+	CHECK(!frame_mapped(&f) && f.flags == 0 && g->mappings == &other);
+	CHECK_EQ(gpa_to_phys(g, taken), other.base);
+	/* and it maps afresh elsewhere */
+	kstub_preempt = false;
+	CHECK_EQ(frame_map_guest(&f, g, 0, RIGHT_R), OK);
+	CHECK(pages_in(g, &f, 0, 0, 3 * MAP_PIECE));
+	host_free_all();
+}
+
+/* Deleting a frame mapped in part (frame_unmap, one step) takes only its own leaves. */
+TEST(frame_unmap_of_a_frame_in_part_takes_only_its_leaves)
+{
+	struct gpa_space *g = space(8);
+	struct cap f = big_frame(2 * MAP_PIECE), other = big_frame(1);
+	other.base = FAKE_PHYS + GiB;
+	kstub_preempt = true;
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), STATUS_RESTART);
+	/* another frame takes a page behind the part mapped */
+	uint64_t behind = PIECES_GPA + (MAP_PIECE + 1) * PAGE_SIZE;
+	CHECK_EQ(frame_map_guest(&other, g, behind, RIGHT_R), OK);
+	frame_unmap(&f);
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA), 0);
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + (MAP_PIECE - 1) * PAGE_SIZE), 0);
+	CHECK_EQ(gpa_to_phys(g, behind), other.base);
+	CHECK(!frame_mapped(&f) && f.flags == 0 && g->mappings == &other);
+	host_free_all();
+}

@@ -1,8 +1,8 @@
 /*
  * The kernel's long operations, done in bounded steps (docs/smp.md, "The
- * lock's longest hold"): a large retype zeroes its memory in pieces, and a
- * task's teardown empties its capability space in batches, each followed
- * by a preemption point.  A helper below the suite's priority runs the
+ * lock's longest hold"): a large retype zeroes its memory in pieces, a
+ * large frame maps in pieces, and a task's teardown empties its capability
+ * space in batches, each followed by a preemption point.  A helper below the suite's priority runs the
  * operation; the suite, woken by the PIT every millisecond, counts the
  * times it ran while the operation was under way (a thread of higher
  * priority on the same CPU), and a helper on CPU 1 counts the syscalls it
@@ -23,6 +23,13 @@
 #define MIDWAY_MIN      3  /* wake-ups found under way that prove it made way (1 can be a race) */
 #define ATTACK_AT       2  /* the wake-up at which a case attacks: surely inside the syscall */
 #define STILL_READS     20000 /* reads of a dead task's counter that must all agree */
+/*
+ * A PIT faster than 1 ms doubles its period after this many wake-ups: where
+ * the suite's own work on a wake-up takes longer than the period (QEMU
+ * -icount shift=7 runs some 8 instructions a microsecond, Bochs 50), the
+ * suite would run for ever and the operation never.
+ */
+#define SLOWER_AFTER    64
 
 /* The operation under watch: set by the helper that runs it, read by the watchers. */
 enum { OP_IDLE, OP_RUNNING, OP_DONE };
@@ -38,6 +45,7 @@ struct watch {
 	uint64_t counted[2];     /* its count at the first and the last wake-up found under way */
 	struct helper *in_call;  /* if set, under way means this one is inside its syscall nr */
 	uint64_t nr;
+	uint16_t pit_count;      /* the PIT's period: PIT_1MS unless a case wants it faster */
 };
 
 /* On another CPU: syscalls until the operation ends, counted in value[0]. */
@@ -82,6 +90,7 @@ static int watch_prepare(struct watch *w)
 	w->midway = 0;
 	w->counter = w->in_call = NULL;
 	w->counted[0] = w->counted[1] = 0;
+	w->pit_count = PIT_1MS;
 	w->ntfn = obj_new(OBJ_NOTIFICATION);
 	for_irq = w->ntfn ? cap_dup(w->ntfn, RIGHTS_ALL, IRQ_BIT) : 0;
 	w->for_done = w->ntfn ? cap_dup(w->ntfn, RIGHT_W, DONE_BIT) : 0;
@@ -105,11 +114,15 @@ static int watch_run(struct watch *w, int (*attack)(void))
 	uint64_t bits = 0;
 	int ok = 1;
 
-	pit_program(PIT_PERIODIC, PIT_1MS);
-	while (!(bits & DONE_BIT) && ok) {
+	pit_program(PIT_PERIODIC, w->pit_count);
+	for (unsigned int woken = 1; !(bits & DONE_BIT) && ok; woken++) {
 		if (sys_wait(w->ntfn, &bits) != OK) {
 			ok = 0;
 			break;
+		}
+		if (woken % SLOWER_AFTER == 0 && w->pit_count < PIT_1MS) {
+			w->pit_count = w->pit_count * 2 < PIT_1MS ? w->pit_count * 2 : PIT_1MS;
+			pit_program(PIT_PERIODIC, w->pit_count);
 		}
 		if ((bits & IRQ_BIT) && under_way(w)) {
 			w->counted[w->midway ? 1 : 0] = w->counter ? w->counter->value[0] : 0;
@@ -533,6 +546,152 @@ static enum result revoke_that_kills_a_task_frees_its_memory_after_the_teardown(
 	return PASS;
 }
 
+/* --- a large mapping --- */
+
+/*
+ * A frame of MAP_FRAME_PAGES 4 KiB pages: 6 pieces of 512 (kernel/frame.h,
+ * MAP_PIECE), some 40,000 instructions to map, under 1 ms of Bochs's
+ * clock; the PIT wakes the suite every 100 us while it maps (slower if the
+ * suite keeps the mapper from running: SLOWER_AFTER).
+ */
+#define MAP_FRAME_PAGES 3072
+#define PIT_100US       119
+
+struct mapping {
+	uint64_t frame;
+	struct helper *mapper;
+};
+
+static struct mapping mapped; /* what an attack works on */
+
+/* Maps frame arg[0] at BIG_VADDR, read and write; signals arg[1]. */
+static void map_frame(struct helper *h)
+{
+	op_state = OP_RUNNING;
+	h->status = sys_map(h->arg[0], TASK_SELF, BIG_VADDR, RIGHT_R | RIGHT_W);
+	op_state = OP_DONE;
+	sys_signal(h->arg[1]);
+}
+
+/* A fresh frame of MAP_FRAME_PAGES and a helper one priority below the suite ready to map it. */
+static int mapping_prepare(struct mapping *m, struct watch *w)
+{
+	m->frame = slot_alloc();
+	if (!m->frame || sys_retype(SLOT_UNTYPED, OBJ_FRAME, MAP_FRAME_PAGES, m->frame, 1) != OK)
+		return 0;
+	m->mapper = helper_prepare(SLOT_NONE);
+	if (!m->mapper || sys_thread_set_priority(m->mapper->thread, own_priority - 1) != OK)
+		return 0;
+	w->pit_count = PIT_100US;
+	w->in_call = m->mapper;
+	w->nr = SYS_MAP;
+	return helper_go(m->mapper, map_frame, m->frame, w->for_done) != NULL;
+}
+
+/*
+ * Whether the frame's pages are mapped from BIG_VADDR, each at its place:
+ * page i gets i in its first word (fill) or must hold it.
+ */
+static int pages_in_order(int fill)
+{
+	for (uint64_t i = 0; i < MAP_FRAME_PAGES; i++) {
+		volatile uint64_t *w = (volatile uint64_t *)(BIG_VADDR + i * PAGE_BYTES);
+		if (fill) {
+			*w = i;
+		} else if (*w != i) {
+			uprintf("# page %lu holds %lx\n", i, *w);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static enum result large_map_makes_way_and_maps_every_page(void)
+{
+	struct watch w;
+
+	if (!can_watch_with_pit())
+		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
+	CHECK_MADE(watch_prepare(&w) && mapping_prepare(&mapped, &w));
+	CHECK_MADE(watch_run(&w, NULL));
+	CHECK_OK(mapped.mapper->status);
+	/* the suite on this CPU and a thread on the other both ran while it mapped */
+	CHECK(both_made_progress(&w));
+	/* every page is there, in order: written, unmapped, mapped again and read */
+	CHECK(pages_in_order(1));
+	CHECK_OK(sys_unmap(mapped.frame));
+	CHECK_OK(sys_map(mapped.frame, TASK_SELF, BIG_VADDR, RIGHT_R));
+	CHECK(pages_in_order(0));
+	CHECK_OK(sys_unmap(mapped.frame));
+	return PASS;
+}
+
+/* The frame deleted between two pieces: its leaves go with it. */
+static int delete_frame(void)
+{
+	return sys_cap_delete(mapped.frame) == OK;
+}
+
+static enum result map_whose_frame_is_deleted_midway_leaves_nothing(void)
+{
+	struct watch w;
+	uint64_t page = slot_alloc();
+
+	if (!can_watch_with_pit())
+		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
+	CHECK_MADE(page && sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, page, 1) == OK);
+	CHECK_MADE(watch_prepare(&w) && mapping_prepare(&mapped, &w));
+	CHECK_MADE(watch_run(&w, delete_frame));
+	CHECK(w.midway >= ATTACK_AT);
+	/* the restarted map finds the slot empty ... */
+	CHECK_ST(mapped.mapper->status, ERR_EMPTY_SLOT);
+	/* ... and the window is empty again, at its first page and its last */
+	CHECK_OK(sys_map(page, TASK_SELF, BIG_VADDR, RIGHT_R));
+	CHECK_OK(sys_unmap(page));
+	CHECK_OK(sys_map(page, TASK_SELF, BIG_VADDR + (MAP_FRAME_PAGES - 1) * PAGE_BYTES, RIGHT_R));
+	CHECK(invariants_hold());
+	return PASS;
+}
+
+/* Another frame mapped between two pieces at the window's last page, where the map will come. */
+static uint64_t in_the_way;
+
+static int map_in_the_way(void)
+{
+	return sys_map(in_the_way, TASK_SELF, BIG_VADDR + (MAP_FRAME_PAGES - 1) * PAGE_BYTES,
+		       RIGHT_R) == OK;
+}
+
+static enum result map_that_meets_another_midway_stays_in_part_until_unmapped(void)
+{
+	struct watch w;
+	volatile uint64_t *first = (volatile uint64_t *)BIG_VADDR;
+
+	if (!can_watch_with_pit())
+		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
+	in_the_way = slot_alloc();
+	CHECK_MADE(in_the_way && sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, in_the_way, 1) == OK);
+	CHECK_MADE(watch_prepare(&w) && mapping_prepare(&mapped, &w));
+	CHECK_MADE(watch_run(&w, map_in_the_way));
+	CHECK(w.midway >= ATTACK_AT);
+	/* the restarted map meets the page in the way ... */
+	CHECK_ST(mapped.mapper->status, ERR_BUSY);
+	/* ... and its frame stays mapped in part: its first page is there */
+	*first = 0x5eed;
+	CHECK(*first == 0x5eed);
+	/* mapped, so not mapped again elsewhere, until SYS_UNMAP takes it back */
+	CHECK_ST(sys_map(mapped.frame, TASK_SELF, 2 * BIG_VADDR, RIGHT_R), ERR_BUSY);
+	CHECK_OK(sys_unmap(mapped.frame));
+	CHECK_ST(sys_unmap(mapped.frame), ERR_INVALID_ARG);
+	/* the same call goes on once the way is clear: all of it, the first page kept */
+	CHECK_OK(sys_unmap(in_the_way));
+	CHECK_OK(sys_map(mapped.frame, TASK_SELF, BIG_VADDR, RIGHT_R | RIGHT_W));
+	CHECK(*first == 0x5eed);
+	CHECK_OK(sys_unmap(mapped.frame));
+	CHECK(invariants_hold());
+	return PASS;
+}
+
 static const struct test_case cases[] = {
 	{ "large_retype_makes_way_and_zeroes_everything",
 	  large_retype_makes_way_and_zeroes_everything },
@@ -548,6 +707,11 @@ static const struct test_case cases[] = {
 	{ "dying_task_is_unusable_between_batches", dying_task_is_unusable_between_batches },
 	{ "revoke_that_kills_a_task_frees_its_memory_after_the_teardown",
 	  revoke_that_kills_a_task_frees_its_memory_after_the_teardown },
+	{ "large_map_makes_way_and_maps_every_page", large_map_makes_way_and_maps_every_page },
+	{ "map_whose_frame_is_deleted_midway_leaves_nothing",
+	  map_whose_frame_is_deleted_midway_leaves_nothing },
+	{ "map_that_meets_another_midway_stays_in_part_until_unmapped",
+	  map_that_meets_another_midway_stays_in_part_until_unmapped },
 };
 
 const struct test_group longops_group = GROUP(cases);
