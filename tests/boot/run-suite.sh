@@ -9,7 +9,7 @@
 # if it exists, is run as `SUITE.check SERIAL_LOG EMU:SUITE` and prints cases
 # of its own (ok N EMU:SUITE:CASE / not ok ...), for what one line's pattern
 # cannot say (counts, order).  A run that hangs is killed
-# at the timeout; one that ends without its closing line counts as a failed
+# at the timeout (a QEMU run first prints where each CPU was: qemu_where); one that ends without its closing line counts as a failed
 # case "completed", and one whose closing line
 # counts more cases than the log shows a failed case "all_cases_seen"; a VMM's summary line ("vmm: N guests: A ended well, B
 # failed") is a case "vmm_summary" that fails unless B is 0.  --no-skip turns skips into failures (for the emulator
@@ -78,7 +78,42 @@ if [ -f "$here/$suite.keys" ]; then
 	fi
 	keys=$!
 fi
-if [ -z "${STOP_AT:-}" ]; then
+# Where every CPU of a QEMU run was when the timeout killed it: its monitor's
+# registers into the emulator's log, and each CPU's RIP on a comment line
+# (a hang then names where it is, in the CI's log too).
+qemu_where() {
+	bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit
+		printf "info registers -a\n" >&3; sleep 2; timeout 3 cat <&3' _ "$1" >"$emulog.cpus" 2>&1
+	cat "$emulog.cpus" >>"$emulog"
+	elf=$(dirname "$iso")/kernel.elf
+	tr -d '\r' <"$emulog.cpus" | grep -oE '(^CPU#[0-9]+|RIP=[0-9a-f]+)' | while read -r w; do
+		case $w in
+		RIP=ffffffff*) # the kernel's: named from the ISO's kernel.elf
+			printf '%s (%s) ' "$w" "$(addr2line -f -e "$elf" "${w#RIP=}" 2>/dev/null | head -1)" ;;
+		*) printf '%s ' "$w" ;;
+		esac
+	done | sed "s/^/# $emu:$suite: at the timeout: /; s/ *\$/\n/"
+	rm -f "$emulog.cpus"
+}
+if [ "$emu" = qemu ] && [ -z "$keys" ] && [ -z "${STOP_AT:-}" ]; then
+	MONITOR_PORT=$((40000 + ($$ % 20000)))
+	export MONITOR_PORT
+	"$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog" &
+	run=$! waited=0
+	while kill -0 "$run" 2>/dev/null && [ "$waited" -lt "$limit" ]; do
+		sleep 1
+		waited=$((waited + 1))
+	done
+	if kill -0 "$run" 2>/dev/null; then
+		qemu_where "$MONITOR_PORT"
+		kill "$run" 2>/dev/null
+		wait "$run"
+		status=124
+	else
+		wait "$run"
+		status=$?
+	fi
+elif [ -z "${STOP_AT:-}" ]; then
 	timeout "$limit" "$here/../../tools/emu.sh" "$mode" "$iso" "$serial" "$emulog"
 	status=$?
 else # timeout passes the kill on to the emulator, and waits for it
