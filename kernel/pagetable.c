@@ -8,7 +8,7 @@
  * in EPT, which has no present bit) and in what links a table below (user
  * tables need PTE_U, EPT the R/W/X bits); struct pt_format carries both.
  * Bit 7 marks a large page at levels 2 and 3 in all of them, so the walk
- * recognises large pages, and pt_map_leaf makes them, without asking the
+ * recognises large pages, and pt_map_leaves makes them, without asking the
  * format.
  *
  * Leaves of 2 MiB and 1 GiB (large frames, kernel/frame.c) never share a
@@ -98,14 +98,6 @@ uint64_t pt_map_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
 	return done;
 }
 
-int pt_map_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f,
-		const struct pt_alloc *alloc, uint64_t leaf)
-{
-	int err;
-	pt_map_leaves(root, va, 1, level, f, alloc, leaf, &err);
-	return err;
-}
-
 /* A present entry at `level` is a leaf: always at level 1, with bit 7 above it. */
 static bool is_leaf(uint64_t e, int level)
 {
@@ -142,11 +134,6 @@ bool pt_unmap_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
 		done += here;
 	}
 	return any;
-}
-
-bool pt_unmap_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f)
-{
-	return pt_unmap_leaves(root, va, 1, level, f);
 }
 
 struct pt_leaf pt_translate(phys_addr root, uint64_t va, const struct pt_format *f)

@@ -50,30 +50,25 @@ struct pt_slot pt_walk(phys_addr root, uint64_t va, int level, const struct pt_f
 		       const struct pt_alloc *alloc);
 
 /*
- * Writes `leaf` as the entry for va at `level` (1-3; bit 7, the large-page
- * bit of every format, is added above level 1), making missing tables from
- * alloc.  Nothing is ever split or overwritten: ERR_BUSY when the entry is
- * taken (a leaf, or a table that smaller mappings made) or a large page
- * above covers va; ERR_NO_MEMORY when a table is missing and alloc has none.
- * va must be aligned to the level (the caller checks).
- */
-int pt_map_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f,
-		const struct pt_alloc *alloc, uint64_t leaf);
-/*
- * pt_map_leaf for n leaves of `level` from va, the i-th `leaf` + i times
- * the level's bytes (the next pages of a frame), one walk per table.
- * Returns how many it wrote: n with *err OK, or fewer, stopped by *err
- * (ERR_BUSY, ERR_NO_MEMORY) at the leaf after them; those it wrote stay.
+ * Writes n leaves of `level` (1-3; bit 7, the large-page bit of every
+ * format, is added above level 1) from va: the i-th is `leaf` + i times the
+ * level's bytes (the next pages of a frame).  Missing tables come from
+ * alloc, and each table is walked to once.  Nothing is ever split or
+ * overwritten: ERR_BUSY when an entry is taken (a leaf, or a table that
+ * smaller mappings made) or a large page above covers it; ERR_NO_MEMORY
+ * when a table is missing and alloc has none.  Returns how many it wrote:
+ * n with *err OK, or fewer, stopped by *err at the leaf after them; those
+ * it wrote stay.  va must be aligned to the level (the caller checks).
  */
 uint64_t pt_map_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
 		       const struct pt_format *f, const struct pt_alloc *alloc, uint64_t leaf,
 		       int *err);
 
-/* Clears the leaf of exactly `level` that maps va, if there is one; true if there was. */
-bool pt_unmap_leaf(phys_addr root, uint64_t va, int level, const struct pt_format *f);
 /*
- * pt_unmap_leaf for n leaves of `level` from va, one walk per table; a
- * missing table is skipped whole.  True if any leaf was there.
+ * Clears the leaves of exactly `level` that map the n slots of that level
+ * from va, one walk per table; a missing table is skipped whole, and a
+ * table or a large page where a leaf of `level` would be is left alone.
+ * True if any leaf was there.
  */
 bool pt_unmap_leaves(phys_addr root, uint64_t va, uint64_t n, int level,
 		     const struct pt_format *f);

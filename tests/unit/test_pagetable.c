@@ -281,11 +281,20 @@ TEST(frame_map_guest_refuses_a_page_mapped_already)
 #define LEAF_2M (2 * MiB)
 #define FAKE_PHYS (64 * GiB) /* leaves only record it: no memory behind it is touched */
 
-TEST(pt_map_leaf_puts_a_2m_leaf_in_the_directory_with_bit_7)
+/* pt_map_leaves for one leaf: its error. */
+static int map_one(phys_addr r, uint64_t va, int level, const struct pt_format *f,
+		   const struct pt_alloc *a, uint64_t leaf)
+{
+	int err;
+	pt_map_leaves(r, va, 1, level, f, a, leaf, &err);
+	return err;
+}
+
+TEST(pt_map_leaves_one_puts_a_2m_leaf_in_the_directory_with_bit_7)
 {
 	setup(8);
 	uint64_t first = quota.next, va = VA & ~(LEAF_2M - 1);
-	CHECK_EQ(pt_map_leaf(root, va, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(map_one(root, va, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
 	CHECK_EQ(quota.next - first, 2 * PAGE_SIZE); /* a PDPT and a directory, no table */
 	uint64_t *dir = below(below(root_table[3])[5]);
 	CHECK_EQ(dir[7], FAKE_PHYS | PTE_P | PTE_PS);
@@ -298,11 +307,11 @@ TEST(pt_map_leaf_puts_a_2m_leaf_in_the_directory_with_bit_7)
 	CHECK_EQ(pt_translate(root, va + LEAF_2M, &x86).phys, 0);
 }
 
-TEST(pt_map_leaf_puts_a_1g_leaf_in_the_pdpt_in_ept_format)
+TEST(pt_map_leaves_one_puts_a_1g_leaf_in_the_pdpt_in_ept_format)
 {
 	setup(8);
 	uint64_t first = quota.next, va = 5 * GiB;
-	CHECK_EQ(pt_map_leaf(root, va, 3, &ept, &alloc, FAKE_PHYS | 1), OK);
+	CHECK_EQ(map_one(root, va, 3, &ept, &alloc, FAKE_PHYS | 1), OK);
 	CHECK_EQ(quota.next - first, PAGE_SIZE); /* the PDPT alone */
 	CHECK_EQ(below(root_table[0])[5], FAKE_PHYS | 1 | PTE_PS);
 	CHECK_EQ(pt_translate(root, va + GiB - 8, &ept).phys, FAKE_PHYS + GiB - 8);
@@ -311,13 +320,13 @@ TEST(pt_map_leaf_puts_a_1g_leaf_in_the_pdpt_in_ept_format)
 }
 
 /* It is an error to map a smaller page under a large one: refused, no table made. */
-TEST(pt_map_leaf_refuses_a_smaller_page_under_a_large_one)
+TEST(pt_map_leaves_one_refuses_a_smaller_page_under_a_large_one)
 {
 	setup(8);
-	CHECK_EQ(pt_map_leaf(root, GiB, 3, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(map_one(root, GiB, 3, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
 	uint64_t used = quota.next;
-	CHECK_EQ(pt_map_leaf(root, GiB + LEAF_2M, 2, &x86, &alloc, PTE_P), ERR_BUSY);
-	CHECK_EQ(pt_map_leaf(root, GiB + PAGE_SIZE, 1, &x86, &alloc, PTE_P), ERR_BUSY);
+	CHECK_EQ(map_one(root, GiB + LEAF_2M, 2, &x86, &alloc, PTE_P), ERR_BUSY);
+	CHECK_EQ(map_one(root, GiB + PAGE_SIZE, 1, &x86, &alloc, PTE_P), ERR_BUSY);
 	CHECK_EQ(quota.next, used);
 	CHECK_EQ(pt_translate(root, GiB + PAGE_SIZE, &x86).phys, FAKE_PHYS + PAGE_SIZE);
 }
@@ -326,33 +335,33 @@ TEST(pt_map_leaf_refuses_a_smaller_page_under_a_large_one)
  * It is an error to map a large page over smaller ones, or over the tables
  * they leave behind once unmapped: nothing is split or overwritten.
  */
-TEST(pt_map_leaf_refuses_a_large_page_over_smaller_ones_and_their_tables)
+TEST(pt_map_leaves_one_refuses_a_large_page_over_smaller_ones_and_their_tables)
 {
 	setup(8);
-	CHECK_EQ(pt_map_leaf(root, LEAF_2M + PAGE_SIZE, 1, &ept, &alloc, FAKE_PHYS | 1), OK);
-	CHECK_EQ(pt_map_leaf(root, LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
-	CHECK_EQ(pt_map_leaf(root, 0, 3, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
-	CHECK(pt_unmap_leaf(root, LEAF_2M + PAGE_SIZE, 1, &ept));
-	CHECK_EQ(pt_map_leaf(root, LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
+	CHECK_EQ(map_one(root, LEAF_2M + PAGE_SIZE, 1, &ept, &alloc, FAKE_PHYS | 1), OK);
+	CHECK_EQ(map_one(root, LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
+	CHECK_EQ(map_one(root, 0, 3, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
+	CHECK(pt_unmap_leaves(root, LEAF_2M + PAGE_SIZE, 1, 1, &ept));
+	CHECK_EQ(map_one(root, LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), ERR_BUSY);
 	CHECK_EQ(pt_translate(root, LEAF_2M + PAGE_SIZE, &ept).phys, 0);
 	/* the next directory entry is free */
-	CHECK_EQ(pt_map_leaf(root, 2 * LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), OK);
+	CHECK_EQ(map_one(root, 2 * LEAF_2M, 2, &ept, &alloc, FAKE_PHYS | 1), OK);
 }
 
 /* Unmap clears only a leaf of the size asked for, never a table or a larger leaf. */
-TEST(pt_unmap_leaf_clears_only_a_leaf_of_its_level)
+TEST(pt_unmap_leaves_one_clears_only_a_leaf_of_its_level)
 {
 	setup(8);
-	CHECK_EQ(pt_map_leaf(root, 0, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
-	CHECK_EQ(pt_map_leaf(root, LEAF_2M, 1, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
-	CHECK(!pt_unmap_leaf(root, PAGE_SIZE, 1, &x86));  /* under the 2 MiB leaf */
-	CHECK(!pt_unmap_leaf(root, 0, 3, &x86));          /* a table at level 3 */
-	CHECK(!pt_unmap_leaf(root, LEAF_2M, 2, &x86));    /* a table at level 2 */
+	CHECK_EQ(map_one(root, 0, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(map_one(root, LEAF_2M, 1, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK(!pt_unmap_leaves(root, PAGE_SIZE, 1, 1, &x86));  /* under the 2 MiB leaf */
+	CHECK(!pt_unmap_leaves(root, 0, 1, 3, &x86));          /* a table at level 3 */
+	CHECK(!pt_unmap_leaves(root, LEAF_2M, 1, 2, &x86));    /* a table at level 2 */
 	CHECK_EQ(pt_translate(root, 0x10, &x86).phys, FAKE_PHYS + 0x10);
 	CHECK_EQ(pt_translate(root, LEAF_2M + 0x10, &x86).phys, FAKE_PHYS + 0x10);
-	CHECK(pt_unmap_leaf(root, 0, 2, &x86));
+	CHECK(pt_unmap_leaves(root, 0, 1, 2, &x86));
 	CHECK_EQ(pt_translate(root, 0x10, &x86).phys, 0);
-	CHECK(!pt_unmap_leaf(root, 0, 2, &x86)); /* already gone */
+	CHECK(!pt_unmap_leaves(root, 0, 1, 2, &x86)); /* already gone */
 }
 
 /* A large frame of n pages of `level` at a fake physical address. */
@@ -443,14 +452,14 @@ TEST(pt_map_leaves_crosses_from_one_table_into_the_next)
 TEST(pt_map_leaves_stops_at_a_taken_leaf_and_counts_what_went_in)
 {
 	setup(8);
-	CHECK_EQ(pt_map_leaf(root, 7 * PAGE_SIZE, 1, &x86, &alloc, PTE_P), OK);
+	CHECK_EQ(map_one(root, 7 * PAGE_SIZE, 1, &x86, &alloc, PTE_P), OK);
 	int err = OK;
 	CHECK_EQ(pt_map_leaves(root, 0, 10, 1, &x86, &alloc, FAKE_PHYS | PTE_P, &err), 7);
 	CHECK_EQ(err, ERR_BUSY);
 	CHECK_EQ(pt_translate(root, 6 * PAGE_SIZE, &x86).phys, FAKE_PHYS + 6 * PAGE_SIZE);
 	CHECK_EQ(pt_translate(root, 8 * PAGE_SIZE, &x86).phys, 0);
 	/* a large page above stops it before its first leaf */
-	CHECK_EQ(pt_map_leaf(root, GiB, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(map_one(root, GiB, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
 	CHECK_EQ(pt_map_leaves(root, GiB + PAGE_SIZE, 2, 1, &x86, &alloc, PTE_P, &err), 0);
 	CHECK_EQ(err, ERR_BUSY);
 }
@@ -461,7 +470,7 @@ TEST(pt_unmap_leaves_skips_missing_tables_and_other_levels)
 	setup(8);
 	int err;
 	CHECK_EQ(pt_map_leaves(root, 511 * PAGE_SIZE, 2, 1, &x86, &alloc, FAKE_PHYS | PTE_P, &err), 2);
-	CHECK_EQ(pt_map_leaf(root, GiB, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
+	CHECK_EQ(map_one(root, GiB, 2, &x86, &alloc, FAKE_PHYS | PTE_P), OK);
 	/* 2 GiB of 4 KiB leaves: half a million, most of them under no table */
 	CHECK(pt_unmap_leaves(root, 0, 2 * GiB / PAGE_SIZE, 1, &x86));
 	CHECK_EQ(pt_translate(root, 511 * PAGE_SIZE, &x86).phys, 0);
