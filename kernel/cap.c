@@ -6,7 +6,9 @@
  * still finds them.  Revoke deletes the revoked capability's first child
  * over and over (cap_revoke says why that is linear) and is preemptible:
  * it stops between two deletions when the scheduler must run another
- * thread, and the syscall restarts.
+ * thread, and the syscall restarts.  A mapped frame is unmapped before
+ * its deletion, in pieces with the same preemption points between two
+ * (ready_to_delete), by SYS_CAP_DELETE, a revoke and a teardown alike.
  * A task whose last capability goes is not torn down at once: its
  * capability space may hold the capabilities being deleted, and emptying
  * it is long (each capability unlinked from its sibling list).  It becomes
@@ -215,7 +217,23 @@ static void release_object(struct cap *c)
 	}
 }
 
-/* Deletes c (not empty); returns the work done (unlink_cap's). */
+/*
+ * Whether c is ready to be deleted in one step: anything but a mapped
+ * frame is; a mapped frame is taken down first, in pieces with `stop`
+ * between two (frame_unmap_in_pieces), so that a large one does not hold
+ * the kernel lock for its every leaf.  False when stop said so: c is
+ * still there, mapped in part, and the caller stops and goes on later.
+ */
+static bool ready_to_delete(struct cap *c, bool (*stop)(void))
+{
+	return c->type != OBJ_FRAME || !frame_mapped(c) || frame_unmap_in_pieces(c, stop);
+}
+
+/*
+ * Deletes c (not empty); returns the work done (unlink_cap's).  A frame
+ * still mapped (a deletion by the kernel's own, of a capability it keeps
+ * in a thread or a vCPU, which is never mapped) is unmapped in one step.
+ */
 static unsigned delete_cap(struct cap *c)
 {
 	if (c->type == OBJ_FRAME && frame_mapped(c))
@@ -237,6 +255,14 @@ void cap_delete(struct cap *c)
 		delete_cap(c);
 }
 
+bool cap_delete_preemptible(struct cap *c)
+{
+	if (!ready_to_delete(c, sched_preemption_point))
+		return false;
+	cap_delete(c);
+	return true;
+}
+
 /*
  * Deletes c's descendants, first child first: unlinking a first child is
  * O(1) and hands its children to c.  A capability moves at most once (from
@@ -256,6 +282,8 @@ bool cap_revoke(struct cap *c)
 {
 	unsigned work = 0;
 	while (c->first_child) {
+		if (!ready_to_delete(c->first_child, sched_preemption_point))
+			return false;
 		work += 1 + delete_cap(c->first_child);
 		if (work >= REVOKE_BATCH) {
 			work = 0;
@@ -301,6 +329,10 @@ bool objects_reap(void)
 {
 	unsigned work = 0;
 	while (zombies.head) {
+		struct task *t = zombies.head;
+		if (t->reap_slot < CSPACE_SLOTS &&
+		    !ready_to_delete(&t->cspace[t->reap_slot], sched_work_point))
+			return false;
 		work += reap_step();
 		if (work >= REVOKE_BATCH && zombies.head) {
 			work = 0;

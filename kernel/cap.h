@@ -22,6 +22,12 @@ void cap_move(struct cap *src, struct cap *dst, struct task *dst_task);
 /* Empties the slot, releasing the object when this was its last capability. */
 void cap_delete(struct cap *c);
 /*
+ * SYS_CAP_DELETE's cap_delete: a mapped frame is first unmapped in pieces,
+ * with a preemption point between two.  False when it stopped there: the
+ * frame still in its slot, mapped in part, and calling it again goes on.
+ */
+bool cap_delete_preemptible(struct cap *c);
+/*
  * Deletes every capability derived from c, in every task; true when done.
  * False when it stopped early for the scheduler (sched_preemption_point):
  * the deletions made so far stand, and calling it again goes on from there.

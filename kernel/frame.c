@@ -226,7 +226,7 @@ void frame_unmap(struct cap *frame)
 	drop_mapping(frame);
 }
 
-int frame_unmap_in_pieces(struct cap *frame)
+bool frame_unmap_in_pieces(struct cap *frame, bool (*stop)(void))
 {
 	uint64_t k = leaves_in(frame);
 	frame->flags |= CAPF_MAP_PARTIAL | CAPF_UNMAPPING;
@@ -235,11 +235,11 @@ int frame_unmap_in_pieces(struct cap *frame)
 		uint64_t piece = k % MAP_PIECE ? k % MAP_PIECE : MAP_PIECE;
 		unmap_leaves(frame, p, k - piece, piece);
 		k -= piece;
-		if (k > 0 && sched_preemption_point())
-			return STATUS_RESTART;
+		if (k > 0 && stop())
+			return false;
 	}
 	drop_mapping(frame);
-	return OK;
+	return true;
 }
 
 void frame_moved(struct cap *from, struct cap *to)

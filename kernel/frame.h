@@ -43,8 +43,14 @@ int frame_map_task(struct cap *frame, struct task *t, user_addr va, unsigned rig
 int frame_map_guest(struct cap *frame, struct gpa_space *g, guest_phys gpa, unsigned rights);
 /* Removes a mapped frame's mapping, from its task or its guest, in one step. */
 void frame_unmap(struct cap *frame);
-/* Removes it in pieces: OK, or STATUS_RESTART when it stopped between two (SYS_UNMAP). */
-int frame_unmap_in_pieces(struct cap *frame);
+/*
+ * Removes it in pieces from the end, asking `stop` (a preemption point)
+ * between two: true once it is mapped nowhere; false when stop said so,
+ * the frame mapped in part (CAPF_UNMAPPING: nothing maps it meanwhile),
+ * and the same call again goes on.  SYS_UNMAP, and a deletion before it
+ * deletes a mapped frame (kernel/cap.c).
+ */
+bool frame_unmap_in_pieces(struct cap *frame, bool (*stop)(void));
 
 static inline bool frame_mapped(const struct cap *frame)
 {

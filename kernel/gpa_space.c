@@ -52,10 +52,16 @@ void gpa_unmap_leaves(struct gpa_space *g, guest_phys gpa, uint64_t n, int level
 	vcpu_backend->gpa_flush(g); /* INVEPT, or a new ASID: whatever the leaves' size */
 }
 
+/*
+ * No vCPU holds the space any more, so its tables go unused: the frames
+ * mapped in it forget their mappings without a store in the tables (a
+ * step per frame, not per leaf), and one flush drops what any CPU's TLB
+ * still caches through them, before the space's memory can be reused.
+ */
 void gpa_space_destroy(struct gpa_space *g)
 {
-	while (g->mappings)
-		frame_unmap(g->mappings);
+	frame_forget_mappings(&g->mappings);
+	vcpu_backend->gpa_flush(g);
 }
 
 phys_addr gpa_to_phys(struct gpa_space *g, guest_phys gpa)

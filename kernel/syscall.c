@@ -272,7 +272,8 @@ static enum moat_status sys_cap_delete(struct trap_frame *r)
 	if (!objects_reap())
 		return STATUS_RESTART;
 	CHECK(cap_lookup(SELF, slot, OBJ_NONE, 0, &c), "slot");
-	cap_delete(c);
+	if (!cap_delete_preemptible(c))
+		return STATUS_RESTART; /* a mapped frame, unmapped in part: the same call goes on */
 	objects_reap();
 	return OK;
 }
@@ -338,7 +339,7 @@ static enum moat_status sys_unmap(struct trap_frame *r)
 	struct cap *frame;
 	CHECK(cap_lookup(SELF, frame_slot, OBJ_FRAME, 0, &frame), "frame");
 	REFUSE_IF(!frame_mapped(frame), ERR_INVALID_ARG, "frame (not mapped)");
-	return frame_unmap_in_pieces(frame); /* STATUS_RESTART: it stopped between two pieces */
+	return frame_unmap_in_pieces(frame, sched_preemption_point) ? OK : STATUS_RESTART;
 }
 
 /* --- CPU budgets ---------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include "khost.h"
 #include "memory.h"
 #include "pagetable.h"
+#include "thread.h"
 #include "unit.h"
 #include "vcpu.h"
 
@@ -548,13 +549,13 @@ TEST(frame_map_guest_failing_midway_stays_in_part_until_unmapped)
 	/* the same call again finds the page still taken */
 	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), ERR_BUSY);
 	/* unmapping goes from the end, a piece per call */
-	CHECK_EQ(frame_unmap_in_pieces(&f), STATUS_RESTART);
+	CHECK(!frame_unmap_in_pieces(&f, sched_preemption_point));
 	CHECK(pages_in(g, &f, PIECES_GPA, 0, MAP_PIECE));
 	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + MAP_PIECE * PAGE_SIZE), 0);
 	CHECK((f.flags & CAPF_UNMAPPING) && frame_mapped(&f));
 	/* a map of it now is refused: it is being taken down */
 	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), ERR_BUSY);
-	CHECK_EQ(frame_unmap_in_pieces(&f), OK);
+	CHECK(frame_unmap_in_pieces(&f, sched_preemption_point));
 	CHECK_EQ(gpa_to_phys(g, PIECES_GPA), 0);
 	CHECK(!frame_mapped(&f) && f.flags == 0 && g->mappings == &other);
 	CHECK_EQ(gpa_to_phys(g, taken), other.base);
@@ -581,5 +582,104 @@ TEST(frame_unmap_of_a_frame_in_part_takes_only_its_leaves)
 	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + (MAP_PIECE - 1) * PAGE_SIZE), 0);
 	CHECK_EQ(gpa_to_phys(g, behind), other.base);
 	CHECK(!frame_mapped(&f) && f.flags == 0 && g->mappings == &other);
+	host_free_all();
+}
+
+/* A child of `parent` in `slot`: a copy of a frame of 3 pieces mapped whole in g at PIECES_GPA. */
+static void mapped_child(struct gpa_space *g, struct cap *parent, struct cap *slot)
+{
+	*parent = big_frame(3 * MAP_PIECE);
+	memset(slot, 0, sizeof(*slot));
+	cap_derive(parent, slot, RIGHTS_ALL, 0, 0);
+	kstub_preempt = false;
+	CHECK_EQ(frame_map_guest(slot, g, PIECES_GPA, RIGHT_R), OK);
+	kstub_preempt = true; /* every preemption point says stop */
+}
+
+/*
+ * Deleting a mapped frame takes it down a piece at a time, from the end,
+ * before the deletion itself: SYS_CAP_DELETE's deletion and a revoke stop
+ * between two pieces with the frame still there, mapped in part.
+ */
+TEST(cap_delete_preemptible_unmaps_a_large_frame_a_piece_per_call)
+{
+	struct gpa_space *g = space(8);
+	struct cap parent, f;
+	mapped_child(g, &parent, &f);
+	CHECK(!cap_delete_preemptible(&f));
+	CHECK(f.type == OBJ_FRAME && (f.flags & CAPF_UNMAPPING));
+	CHECK(pages_in(g, &f, PIECES_GPA, 0, 2 * MAP_PIECE));
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + 2 * MAP_PIECE * PAGE_SIZE), 0);
+	/* meanwhile nothing maps it, here or elsewhere */
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), ERR_BUSY);
+	CHECK_EQ(frame_map_guest(&f, g, 0, RIGHT_R), ERR_BUSY);
+	CHECK(!cap_delete_preemptible(&f));
+	CHECK(pages_in(g, &f, PIECES_GPA, 0, MAP_PIECE));
+	CHECK(cap_delete_preemptible(&f)); /* the last piece: no point after it */
+	CHECK(f.type == OBJ_NONE && parent.first_child == 0 && g->mappings == 0);
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA), 0);
+	host_free_all();
+}
+
+TEST(cap_revoke_unmaps_a_large_mapped_frame_a_piece_per_call)
+{
+	struct gpa_space *g = space(8);
+	struct cap parent, f;
+	mapped_child(g, &parent, &f);
+	unsigned calls = 1;
+	while (!cap_revoke(&parent)) {
+		/* it stopped in the middle of the frame's leaves, the frame still a child */
+		CHECK(parent.first_child == &f && (f.flags & CAPF_UNMAPPING));
+		CHECK(pages_in(g, &f, PIECES_GPA, 0, (3 - calls) * MAP_PIECE));
+		CHECK_EQ(gpa_to_phys(g, PIECES_GPA + (3 - calls) * MAP_PIECE * PAGE_SIZE), 0);
+		calls++;
+	}
+	CHECK_EQ(calls, 3);
+	CHECK(f.type == OBJ_NONE && parent.first_child == 0 && g->mappings == 0);
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA), 0);
+	host_free_all();
+}
+
+/* A dying task's teardown stops between two pieces of a mapped frame in its space, at that slot. */
+TEST(task_teardown_unmaps_a_large_mapped_frame_a_piece_per_batch)
+{
+	static struct cap dying_slots[CSPACE_SLOTS];
+	static struct task dying;
+	struct gpa_space *g = space(8);
+	struct cap parent, holder = { 0 };
+	memset(dying_slots, 0, sizeof(dying_slots));
+	dying = (struct task){ .cspace = dying_slots };
+	mapped_child(g, &parent, &dying_slots[5]);
+	struct cap t = { .type = OBJ_TASK, .rights = RIGHTS_ALL, .task = &dying };
+	cap_insert(0, &holder, &t, 0);
+	cap_delete(&holder); /* its last capability: a zombie now */
+	CHECK(!objects_reap());
+	CHECK(!objects_reap());
+	CHECK_EQ(dying.reap_slot, 5);
+	CHECK(pages_in(g, &dying_slots[5], PIECES_GPA, 0, MAP_PIECE));
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + MAP_PIECE * PAGE_SIZE), 0);
+	while (!objects_reap())
+		;
+	CHECK(dying_slots[5].type == OBJ_NONE && g->mappings == 0);
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA), 0);
+	CHECK_EQ(kstub.task_destroy, 1);
+	host_free_all();
+}
+
+/*
+ * A destroyed space's tables go unused: its frames forget their mappings
+ * without a store in the tables, and one flush covers them all.
+ */
+TEST(gpa_space_destroy_forgets_its_frames_and_flushes_once)
+{
+	struct gpa_space *g = space(8);
+	struct cap f = big_frame(2 * MAP_PIECE), h = frame_cap(1);
+	CHECK_EQ(frame_map_guest(&f, g, PIECES_GPA, RIGHT_R), OK);
+	CHECK_EQ(frame_map_guest(&h, g, 0, RIGHT_R), OK);
+	flushes = 0;
+	gpa_space_destroy(g);
+	CHECK_EQ(flushes, 1);
+	CHECK(g->mappings == 0 && !frame_mapped(&f) && !frame_mapped(&h) && f.flags == 0);
+	CHECK_EQ(gpa_to_phys(g, PIECES_GPA + PAGE_SIZE), FAKE_PHYS + PAGE_SIZE); /* untouched */
 	host_free_all();
 }

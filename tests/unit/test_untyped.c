@@ -153,11 +153,19 @@ TEST(retype_vcpus_and_spaces_need_a_backend)
 	CHECK_EQ(ut->retyped_bytes, VCPU_PAGES * PAGE_SIZE);
 }
 
+static unsigned space_flushes;
+static void count_flush(struct gpa_space *g)
+{
+	(void)g;
+	space_flushes++;
+}
+
 TEST(retype_task_and_space_sizes_add_their_quota)
 {
 	fresh();
 	CHECK_EQ(retype(OBJ_TASK, 3, 1, 1), ERR_NO_MEMORY); /* 12 fixed pages + 3 > 8 */
-	static const struct vcpu_backend some = { .name = "some" };
+	static const struct vcpu_backend some = { .name = "some", .gpa_flush = count_flush };
+	space_flushes = 0;
 	vcpu_backend = &some;
 	CHECK_EQ(retype(OBJ_GPA_SPACE, 3, 1, 1), OK);
 	struct gpa_space *g = slots[1].gpa_space;
@@ -166,6 +174,7 @@ TEST(retype_task_and_space_sizes_add_their_quota)
 	CHECK_EQ(g->pt_quota.next, host_phys(mem) + GPA_SPACE_BASE_PAGES * PAGE_SIZE);
 	CHECK_EQ(g->pt_quota.end, host_phys(mem) + (GPA_SPACE_BASE_PAGES + 3) * PAGE_SIZE);
 	CHECK(cap_revoke(ut));
+	CHECK_EQ(space_flushes, 1); /* the destroyed space's TLB entries, wherever they are */
 	CHECK_EQ(retype(OBJ_THREAD, 0, 1, 1), OK);
 	CHECK_EQ(kstub.thread_create, 1);
 	CHECK_EQ(ut->retyped_bytes, THREAD_BYTES);

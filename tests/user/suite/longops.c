@@ -1,8 +1,9 @@
 /*
  * The kernel's long operations, done in bounded steps (docs/smp.md, "The
  * lock's longest hold"): a large retype zeroes its memory in pieces, a
- * large frame maps in pieces, and a task's teardown empties its capability
- * space in batches, each followed by a preemption point.  A helper below the suite's priority runs the
+ * large frame maps and unmaps in pieces (at its deletion too), and a
+ * task's teardown empties its capability space in batches, each followed
+ * by a preemption point.  A helper below the suite's priority runs the
  * operation; the suite, woken by the PIT every millisecond, counts the
  * times it ran while the operation was under way (a thread of higher
  * priority on the same CPU), and a helper on CPU 1 counts the syscalls it
@@ -573,19 +574,35 @@ static void map_frame(struct helper *h)
 	sys_signal(h->arg[1]);
 }
 
-/* A fresh frame of MAP_FRAME_PAGES and a helper one priority below the suite ready to map it. */
-static int mapping_prepare(struct mapping *m, struct watch *w)
+/* A fresh frame of MAP_FRAME_PAGES in m->frame; 0 on failure. */
+static int large_frame(struct mapping *m)
 {
 	m->frame = slot_alloc();
-	if (!m->frame || sys_retype(SLOT_UNTYPED, OBJ_FRAME, MAP_FRAME_PAGES, m->frame, 1) != OK)
-		return 0;
+	return m->frame && sys_retype(SLOT_UNTYPED, OBJ_FRAME, MAP_FRAME_PAGES, m->frame, 1) == OK;
+}
+
+/*
+ * m->mapper: a helper one priority below the suite running fn(arg, with
+ * extra in arg[2]), which signals the watch's end; under way while it is
+ * inside syscall nr.  0 on failure.
+ */
+static int below_go(struct mapping *m, struct watch *w, uint64_t nr, void (*fn)(struct helper *h),
+		    uint64_t arg, uint64_t extra)
+{
 	m->mapper = helper_prepare(SLOT_NONE);
 	if (!m->mapper || sys_thread_set_priority(m->mapper->thread, own_priority - 1) != OK)
 		return 0;
 	w->pit_count = PIT_100US;
 	w->in_call = m->mapper;
-	w->nr = SYS_MAP;
-	return helper_go(m->mapper, map_frame, m->frame, w->for_done) != NULL;
+	w->nr = nr;
+	m->mapper->arg[2] = extra;
+	return helper_go(m->mapper, fn, arg, w->for_done) != NULL;
+}
+
+/* A fresh frame of MAP_FRAME_PAGES and a helper one priority below the suite ready to map it. */
+static int mapping_prepare(struct mapping *m, struct watch *w)
+{
+	return large_frame(m) && below_go(m, w, SYS_MAP, map_frame, m->frame, 0);
 }
 
 /*
@@ -692,6 +709,97 @@ static enum result map_that_meets_another_midway_stays_in_part_until_unmapped(vo
 	return PASS;
 }
 
+/* --- a large mapped frame deleted --- */
+
+/* Deletes (arg[2] 0) or revokes (1) capability arg[0]; signals arg[1]. */
+static void take_down(struct helper *h)
+{
+	op_state = OP_RUNNING;
+	h->status = h->arg[2] ? sys_cap_revoke(h->arg[0]) : sys_cap_delete(h->arg[0]);
+	op_state = OP_DONE;
+	sys_signal(h->arg[1]);
+}
+
+/*
+ * The frame of MAP_FRAME_PAGES mapped whole at BIG_VADDR, each page
+ * written, and a helper one priority below the suite ready to delete (or
+ * revoke) `target`: the frame or the capability it was copied from.
+ */
+static int takedown_prepare(struct mapping *m, struct watch *w, uint64_t target, int revoke)
+{
+	return sys_map(m->frame, TASK_SELF, BIG_VADDR, RIGHT_R | RIGHT_W) == OK &&
+	       pages_in_order(1) &&
+	       below_go(m, w, revoke ? SYS_CAP_REVOKE : SYS_CAP_DELETE, take_down, target,
+			(uint64_t)revoke);
+}
+
+/* Whether the window is empty again: a page maps at its first and its last. */
+static int window_empty(uint64_t page)
+{
+	return sys_map(page, TASK_SELF, BIG_VADDR, RIGHT_R) == OK && sys_unmap(page) == OK &&
+	       sys_map(page, TASK_SELF, BIG_VADDR + (MAP_FRAME_PAGES - 1) * PAGE_BYTES, RIGHT_R) ==
+		       OK &&
+	       sys_unmap(page) == OK;
+}
+
+/* Between two pieces of the deletion: the frame maps nowhere, and SYS_UNMAP finishes its unmapping. */
+static int unmap_the_frame(void)
+{
+	if (sys_map(mapped.frame, TASK_SELF, 2 * BIG_VADDR, RIGHT_R) != ERR_BUSY)
+		return 0;
+	return sys_unmap(mapped.frame) == OK;
+}
+
+/*
+ * The frame mapped whole and taken down under watch: deleted, or (revoke)
+ * a copy of it mapped and the original revoked; attack (if any) midway.
+ * Either way the capability goes, and the window is empty after it.
+ */
+static enum result watched_takedown(int revoke, int (*attack)(void))
+{
+	struct watch w;
+	uint64_t page = slot_alloc(), original = 0;
+
+	if (!can_watch_with_pit())
+		SKIP("the suite holds no IRQ 0 or PIT ports, or runs at priority 0");
+	CHECK_MADE(page && sys_retype(SLOT_UNTYPED, OBJ_FRAME, 1, page, 1) == OK);
+	CHECK_MADE(large_frame(&mapped));
+	if (revoke) {
+		original = mapped.frame;
+		mapped.frame = cap_dup(original, RIGHTS_ALL, 0);
+		CHECK_MADE(mapped.frame);
+	}
+	CHECK_MADE(watch_prepare(&w) &&
+		   takedown_prepare(&mapped, &w, revoke ? original : mapped.frame, revoke));
+	CHECK_MADE(watch_run(&w, attack));
+	CHECK_OK(mapped.mapper->status);
+	if (attack)
+		CHECK(w.midway >= ATTACK_AT); /* (the restarted deletion deleted an unmapped frame) */
+	else /* the suite on this CPU and a thread on the other both ran while it unmapped */
+		CHECK(both_made_progress(&w));
+	CHECK_ST(sys_cap_info(mapped.frame, NULL), ERR_EMPTY_SLOT);
+	CHECK(window_empty(page));
+	if (revoke)
+		CHECK_OK(sys_cap_delete(original));
+	CHECK(invariants_hold());
+	return PASS;
+}
+
+static enum result delete_of_a_large_mapped_frame_makes_way(void)
+{
+	return watched_takedown(0, NULL);
+}
+
+static enum result frame_unmapped_during_its_deletion_is_deleted_after(void)
+{
+	return watched_takedown(0, unmap_the_frame);
+}
+
+static enum result revoke_of_a_large_mapped_frame_makes_way(void)
+{
+	return watched_takedown(1, NULL);
+}
+
 static const struct test_case cases[] = {
 	{ "large_retype_makes_way_and_zeroes_everything",
 	  large_retype_makes_way_and_zeroes_everything },
@@ -712,6 +820,10 @@ static const struct test_case cases[] = {
 	  map_whose_frame_is_deleted_midway_leaves_nothing },
 	{ "map_that_meets_another_midway_stays_in_part_until_unmapped",
 	  map_that_meets_another_midway_stays_in_part_until_unmapped },
+	{ "delete_of_a_large_mapped_frame_makes_way", delete_of_a_large_mapped_frame_makes_way },
+	{ "frame_unmapped_during_its_deletion_is_deleted_after",
+	  frame_unmapped_during_its_deletion_is_deleted_after },
+	{ "revoke_of_a_large_mapped_frame_makes_way", revoke_of_a_large_mapped_frame_makes_way },
 };
 
 const struct test_group longops_group = GROUP(cases);
