@@ -353,7 +353,7 @@ static inline __attribute__((always_inline)) int vcpu_check_state(
 		return ERR_INVALID_ARG;
 	if ((mask & VMG_XCR0) && !vcpu_check_xcr0(w[VMW_XCR0]))
 		return ERR_INVALID_ARG;
-	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)(VMC_INTR_WINDOW | VMC_NMI_WINDOW)))
+	if ((mask & VMG_CONTROLS) && (w[VMW_CONTROLS] & ~(uint64_t)VMC_ALL))
 		return ERR_INVALID_ARG;
 	if (mask & VMG_EVENT)
 		return ERR_INVALID_ARG; /* exit information is read-only */

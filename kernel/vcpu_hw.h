@@ -42,6 +42,7 @@ struct vmx_vcpu {
 struct svm_vcpu {
 	uint8_t *vmcb;               /* the VMCB, kernel-virtual: every exit reads it many times */
 	uint64_t exit_len, exit_qual, exit_gpa; /* the exit, in the protocol's terms */
+	uint32_t exit_event; /* VMEXIT_EXCEPTION's: the exception, as VMX's exit interruption info */
 	uint64_t flush_seen;         /* guest-mapping removals this vCPU has flushed */
 	uint64_t tsc_aux;            /* the guest's TSC_AUX, loaded around VMRUN when not 0 */
 	/*
@@ -54,6 +55,7 @@ struct svm_vcpu {
 	 * (shadow_step_tf).
 	 */
 	bool nmi_blocked, nmi_window, nmi_step, shadow_step, shadow_step_tf;
+	bool ud_exit; /* VMC_UD_EXIT: a #UD that is not Intel's VMCALL goes to the VMM */
 	/*
 	 * QEMU's injection (vcpu_svm.c): the external interrupt this VMRUN
 	 * offers as a virtual interrupt instead of EVENTINJ (0: none), the

@@ -463,7 +463,7 @@ static inline __attribute__((always_inline)) void svm_read_groups(struct vcpu *v
 		w[VMW_ACTIVITY] = 0;
 	}
 	if (mask & VMG_EVENT) {
-		w[VMW_EXIT_INTR_INFO] = 0;
+		w[VMW_EXIT_INTR_INFO] = v->svm.exit_event;
 		w[VMW_EXIT_INTR_ERROR] = 0;
 		/* at an exit the kernel made at an entry, the event still to go in (vcpu.h) */
 		uint64_t event = *u64(v, vcpu_exit_at_entry(v) ? C_EVENTINJ : C_EXITINTINFO);
@@ -767,6 +767,7 @@ static inline __attribute__((always_inline)) int svm_apply(struct vcpu *v, uint3
 	if (mask & VMG_CONTROLS) {
 		write_vintr(v, w[VMW_CONTROLS] & VMC_INTR_WINDOW);
 		v->svm.nmi_window = w[VMW_CONTROLS] & VMC_NMI_WINDOW;
+		v->svm.ud_exit = w[VMW_CONTROLS] & VMC_UD_EXIT;
 		entry_work_changed(v);
 	}
 	if (mask & VMG_MSR)
@@ -966,6 +967,9 @@ static void __attribute__((noinline)) pause_loop_exited(struct vcpu *v)
  * or (protected and long mode) its gate is not present or not readable.
  * Otherwise the #DF is delivered.
  */
+/* translate's answer for an exit the kernel dealt with: no reason (VMEXIT_EXCEPTION is 0). */
+#define EXIT_KEPT 0xffffffffu
+
 static uint32_t double_fault(struct vcpu *v)
 {
 	struct svm_seg *idt = (struct svm_seg *)(vmcb(v) + S_SEG) + 8;
@@ -977,20 +981,21 @@ static uint32_t double_fault(struct vcpu *v)
 			   !(type_attr & SEG_AR_P))))
 		return VMEXIT_TRIPLE_FAULT;
 	*u64(v, C_EVENTINJ) = EVENT_DF;
-	return 0;
+	return EXIT_KEPT;
 }
 
 /*
  * The exit reason (moat/vmexit.h) for an SVM exit code, with qualification and length;
- * 0 when the kernel dealt with it (an event to inject is set).
+ * EXIT_KEPT when the kernel dealt with it (an event to inject is set).
  */
 static uint32_t translate(struct vcpu *v, uint64_t code, bool shadow_stepped)
 {
 	uint64_t info1 = *u64(v, C_EXITINFO1), info2 = *u64(v, C_EXITINFO2);
 	v->svm.exit_qual = 0;
+	v->svm.exit_event = 0;
 	if (__builtin_expect(shadow_stepped, 0)) {
 		if ((*u64(v, C_INT_SHADOW) & 1) || !v->svm.nmi_window || v->svm.nmi_blocked)
-			return 0; /* the next entry opens the window, or steps over a new shadow */
+			return EXIT_KEPT; /* the next entry opens the window, or steps over a new shadow */
 		v->svm.nmi_window = false;
 		entry_work_changed(v);
 		return VMEXIT_NMI_WINDOW;
@@ -1014,8 +1019,8 @@ static uint32_t translate(struct vcpu *v, uint64_t code, bool shadow_stepped)
 	case SVM_EXIT_MSR:      v->svm.exit_len = 2; return info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
 	case SVM_EXIT_SHUTDOWN: return VMEXIT_TRIPLE_FAULT;
 	case SVM_EXIT_VINTR:    write_vintr(v, false); return VMEXIT_INTERRUPT_WINDOW;
-	case SVM_EXIT_IRET:     nmi_handler_returns(v); return 0;
-	case SVM_EXIT_PAUSE:    pause_loop_exited(v); return 0;
+	case SVM_EXIT_IRET:     nmi_handler_returns(v); return EXIT_KEPT;
+	case SVM_EXIT_PAUSE:    pause_loop_exited(v); return EXIT_KEPT;
 	case SVM_EXIT_READ_CR0 ... SVM_EXIT_WRITE_CR15:
 		return mov_cr(v, code);
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR15:
@@ -1037,8 +1042,13 @@ static uint32_t translate(struct vcpu *v, uint64_t code, bool shadow_stepped)
 		v->svm.exit_len = 3;
 		if (is_vmcall(v))
 			return VMEXIT_HYPERCALL;
+		if (v->svm.ud_exit) { /* the VMM asked for it (VMC_UD_EXIT) */
+			v->svm.exit_len = 0;
+			v->svm.exit_event = VM_EVENT_VALID | VM_EVENT_EXCEPTION | EXC_UD;
+			return VMEXIT_EXCEPTION;
+		}
 		*u64(v, C_EVENTINJ) = EVENT_UD; /* the guest's own #UD */
-		return 0;
+		return EXIT_KEPT;
 	case SVM_EXIT_DF:
 		return double_fault(v);
 	case SVM_EXIT_DB:
@@ -1052,13 +1062,13 @@ static uint32_t translate(struct vcpu *v, uint64_t code, bool shadow_stepped)
 		 * 2.7 does not, docs/vm-exit-protocol.md), so nothing is added.
 		 */
 		*u64(v, C_EVENTINJ) = code == SVM_EXIT_DB ? EVENT_DB : EVENT_AC;
-		return 0;
+		return EXIT_KEPT;
 	case SVM_EXIT_INVALID:
 		return VMEXIT_ENTRY_FAILURE | VMEXIT_INVALID_STATE;
 	default:
 		if (code >= SVM_EXIT_VMRUN && code <= SVM_EXIT_SKINIT) {
 			*u64(v, C_EVENTINJ) = EVENT_UD; /* no SVM for guests */
-			return 0;
+			return EXIT_KEPT;
 		}
 		return VMEXIT_SVM_OTHER | code;
 	}
@@ -1257,7 +1267,7 @@ void svm_exit(void)
 		resume_current();
 	} else if (code != SVM_EXIT_NMI) {
 		uint32_t reason = translate(v, code, shadow_stepped);
-		if (!reason)
+		if (reason == EXIT_KEPT)
 			resume_current(); /* the kernel dealt with it */
 		if (__builtin_expect(!v->xcr0_news, 1)) /* news of XCR0 go the general way */
 			fastpath_vmexit(t, reason, svm_read_groups); /* returns if the general path must */

@@ -561,6 +561,11 @@ static void write_controls(uint64_t c)
 	if (c & VMC_NMI_WINDOW)
 		proc |= PROC_NMI_WINDOW;
 	vmwrite(PROC_CONTROLS, proc);
+	/* a #UD that exits is not reflected (reflect_exception): it reaches the VMM */
+	uint32_t was = vmread(EXCEPTION_BITMAP);
+	uint32_t exceptions = (was & ~(1u << EXC_UD)) | (c & VMC_UD_EXIT ? 1u << EXC_UD : 0);
+	if (exceptions != was)
+		vmwrite(EXCEPTION_BITMAP, exceptions);
 }
 
 /* The guest's CR0 as the entry will load it (vcpu_check_state's injection rule). */

@@ -26,8 +26,9 @@ rm -rf "$logs"
 mkdir -p "$logs"
 suite=tests/boot/run-suite.sh
 
-# The Bochs suites run in the background in three lanes, one suite after
-# another in each: enough to overlap the suites that wait for typed input,
+# The Bochs suites run in the background in three lanes (kvm-unit-tests
+# in a fourth), one suite after another in each: enough to overlap the
+# suites that wait for typed input,
 # few enough that QEMU's runs (timed by the host's clock) keep their share
 # of the two cores.  Each suite's lines are kept in $logs/bochs-NAME.out.
 # lane NAME EMU ISO SUITE TIMEOUT FLAG ... (FLAG --no-skip or '')
@@ -70,30 +71,33 @@ lane user bochs test-user.iso user 300 --no-skip \
 	drivers bochs test-drivers.iso drivers 300 --no-skip \
 	diskregion bochs test-diskregion.iso diskregion 300 --no-skip $linux_suite $linuxvm_suite &
 lane2=$!
-lane fault bochs test-fault.iso fault 120 '' \
-	vm bochs test-vm.iso vm 300 --no-skip \
-	svm-vm bochs-svm test-vm-nospin.iso vm 300 --no-skip \
-	vmsmp bochs test-vmsmp.iso vmsmp 300 --no-skip \
-	svm-vmsmp bochs-svm test-vmsmp.iso vmsmp 300 --no-skip \
-	guestdisk bochs test-guestdisk.iso guestdisk 300 --no-skip \
-	switch bochs test-switch.iso switch 300 --no-skip \
-	partfault bochs test-partfault.iso partfault 300 --no-skip \
-	svm-partfault bochs-svm test-partfault.iso partfault 300 --no-skip \
-	vmlarge bochs test-vmlarge-512.iso vmlarge 600 --no-skip \
-	svm-vmlarge bochs-svm test-vmlarge-512.iso vmlarge 600 --no-skip \
-	budget bochs test-budget.iso budget 300 --no-skip &
-lane3=$!
-# kvm-unit-tests under the VMM (tests/kut/run.sh) in a lane of its own: on
-# Bochs's Intel CPU (VMX) the cases tests/kut/cases.bochs names, then on its
-# AMD one (SVM) those of tests/kut/cases.bochs-svm (an ISO of their own),
-# each Bochs with two CPUs (tests/boot/kut.EMU.cpus, docs/testing.md "Host
-# CPUs"): SVM's two-vCPU cases, some 5 minutes, take its limit to 1800 s.
+# The third lane ends with kvm-unit-tests on Bochs's AMD CPU (SVM), the
+# cases tests/kut/cases.bochs-svm names (an ISO of their own), so that it
+# runs beside the fourth lane's Intel ones rather than after them; its
+# two-vCPU cases, some 5 minutes, take its limit to 1800 s.
 {
-	tests/kut/run.sh bochs "$build/test-kut-bochs.iso" "$build/kut" "$logs" 2400 \
-		"$build/kut/cases-bochs" >"$logs/bochs-kut.out" 2>&1
+	lane fault bochs test-fault.iso fault 120 '' \
+		vm bochs test-vm.iso vm 300 --no-skip \
+		svm-vm bochs-svm test-vm-nospin.iso vm 300 --no-skip \
+		vmsmp bochs test-vmsmp.iso vmsmp 300 --no-skip \
+		svm-vmsmp bochs-svm test-vmsmp.iso vmsmp 300 --no-skip \
+		guestdisk bochs test-guestdisk.iso guestdisk 300 --no-skip \
+		switch bochs test-switch.iso switch 300 --no-skip \
+		partfault bochs test-partfault.iso partfault 300 --no-skip \
+		svm-partfault bochs-svm test-partfault.iso partfault 300 --no-skip \
+		vmlarge bochs test-vmlarge-512.iso vmlarge 600 --no-skip \
+		svm-vmlarge bochs-svm test-vmlarge-512.iso vmlarge 600 --no-skip \
+		budget bochs test-budget.iso budget 300 --no-skip
 	tests/kut/run.sh bochs-svm "$build/test-kut-bochs-svm.iso" "$build/kut" "$logs" 1800 \
 		"$build/kut/cases-bochs-svm" >"$logs/bochs-svm-kut.out" 2>&1
 } &
+lane3=$!
+# kvm-unit-tests under the VMM (tests/kut/run.sh) in a lane of its own, the
+# longest: on Bochs's Intel CPU (VMX) the cases tests/kut/cases.bochs
+# names.  Each kut Bochs has two CPUs (tests/boot/kut.EMU.cpus,
+# docs/testing.md "Host CPUs").
+tests/kut/run.sh bochs "$build/test-kut-bochs.iso" "$build/kut" "$logs" 2400 \
+	"$build/kut/cases-bochs" >"$logs/bochs-kut.out" 2>&1 &
 lane4=$!
 names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskregion fault vm svm-vm vmsmp svm-vmsmp guestdisk switch
 	partfault svm-partfault vmlarge svm-vmlarge budget kut svm-kut linux linuxvm"

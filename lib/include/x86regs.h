@@ -6,6 +6,7 @@
 #ifndef X86REGS_H
 #define X86REGS_H
 
+#define RFLAGS_FIXED (1UL << 1) /* reads as 1 always */
 #define RFLAGS_TF   (1UL << 8)
 #define RFLAGS_IF   (1UL << 9)
 #define RFLAGS_DF   (1UL << 10)

@@ -4,7 +4,7 @@
  *         memory=SIZE [pages=4K|2M|1G] [test=result|contained|spin|bench|delete|refused|
  *         debug-exit|poweroff]
  *         [vcpus=N] [cpus=C0,C1,...] [kernel-cpuid] [hostile-vmm] [disk] [max-build-calls=N] [bench-build=NAME]
- *         [timeout=SECONDS] [alone] [exit-stats] [x2apic=off] [restarts=N]
+ *         [timeout=SECONDS] [alone] [exit-stats] [x2apic=off] [vendor=amd] [restarts=N]
  *         [on-fault=stop|restart] [crash-vmm-after=MS] [crash-vmm-by=main|vcpu|message]
  *         [kernel=MODULE] [cmdline="..."] [modules=M1,M2,...] [initrd=MODULE]
  *         [test=console expect="TEXT"]
@@ -276,6 +276,14 @@ static bool set_bench_build(struct parser *ps, struct guest_config *g, const cha
 	return set_name(ps, g->bench_build, val);
 }
 
+static bool set_vendor(struct parser *ps, struct guest_config *g, const char *val)
+{
+	if (strcmp(val, "amd") != 0)
+		return fail_option(ps, "'%s' is not amd (the CPU's own vendor is the default)", val);
+	g->vendor_amd = true;
+	return true;
+}
+
 static bool set_x2apic(struct parser *ps, struct guest_config *g, const char *val)
 {
 	if (strcmp(val, "off") != 0)
@@ -323,6 +331,7 @@ static const struct option options[] = {
 	SETTER("cpus", set_cpus),
 	SETTER("bench-build", set_bench_build),
 	SETTER("x2apic", set_x2apic),
+	SETTER("vendor", set_vendor),
 	CHOICE("mode", mode, mode_names, 0),
 	CHOICE("test", test, test_names, 0),
 	CHOICE("pages", page_level, page_names, 1),

@@ -553,7 +553,7 @@ void inject_pending_interrupt(struct exit_ctx *x)
 	struct vlapic *l = &g->cpu[c].lapic;
 	timers_catch_up(g, c);
 	arm_exit_deadline(x);
-	w[VMW_CONTROLS] = 0;
+	w[VMW_CONTROLS] = guest_controls(g);
 	x->reply |= VMG_CONTROLS;
 	bool requeued = (w[VMW_MASK] & VMG_EVENT) && (w[VMW_IDT_VECTORING_INFO] & VM_EVENT_VALID);
 	bool busy = (x->reply & VMG_INJECT) || requeued; /* the interrupted event goes first */

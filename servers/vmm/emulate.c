@@ -196,25 +196,38 @@ static void undecodable(struct exit_ctx *x, const uint8_t *code, unsigned n,
 	guest_stop(x, "an instruction the VMM cannot emulate", x->w[VMW_GPA]);
 }
 
+/*
+ * Fetches code bytes [have, have + n) at CS:rIP into code, as an
+ * instruction fetch at the vCPU's CPL, up to the end of the page they
+ * start on; returns how many (0 when the guest got a #PF or was stopped).
+ */
+static unsigned fetch_code(struct exit_ctx *x, uint8_t *code, unsigned have, unsigned n)
+{
+	uint64_t linear = seg_linear(x->w, X86_SEG_CS, x->w[VMW_RIP]) + have, gpa;
+	uint64_t at = code_mode(x->w) == X86_MODE_64 ? linear : (uint32_t)linear;
+	unsigned room = PAGE_BYTES - (at & PAGE_OFFSET);
+	n = n < room ? n : room;
+	if (!translate(x, at, GWALK_FETCH, &gpa))
+		return 0;
+	void *p = guest_ptr(x->g, gpa, n);
+	if (!p) {
+		guest_stop(x, "an instruction outside RAM", gpa);
+		return 0;
+	}
+	memcpy(code + have, p, n);
+	return n;
+}
+
 /* Fetches and decodes the instruction at CS:rIP, as an instruction fetch at the vCPU's CPL. */
 static bool fetch_decode(struct exit_ctx *x, struct x86_insn *in)
 {
 	uint8_t code[X86_MAX_INSN_LEN];
-	uint64_t linear = seg_linear(x->w, X86_SEG_CS, x->w[VMW_RIP]), gpa;
 	unsigned have = 0;
 	enum x86_decode_status st = X86_ERR_TRUNCATED;
 	while (st == X86_ERR_TRUNCATED && have < sizeof(code)) {
-		uint64_t at = code_mode(x->w) == X86_MODE_64 ? linear + have : (uint32_t)(linear + have);
-		unsigned n = PAGE_BYTES - (at & PAGE_OFFSET);
-		n = n < sizeof(code) - have ? n : sizeof(code) - have;
-		if (!translate(x, at, GWALK_FETCH, &gpa))
+		unsigned n = fetch_code(x, code, have, sizeof(code) - have);
+		if (!n)
 			return false;
-		void *p = guest_ptr(x->g, gpa, n);
-		if (!p) {
-			guest_stop(x, "an instruction outside RAM", gpa);
-			return false;
-		}
-		memcpy(code + have, p, n);
 		have += n;
 		st = x86_decode(code, have, code_mode(x->w), in);
 	}
@@ -567,6 +580,34 @@ void emulate_mmio(struct exit_ctx *x)
 		guest_stop(x, "string I/O where an MMIO access was", x->w[VMW_GPA]);
 	else
 		emulate_string(x, &in, 0);
+}
+
+/*
+ * A #UD of a guest told it runs on AMD (VMC_UD_EXIT): SYSCALL in
+ * compatibility mode, which AMD's CPUs run and Intel's refuse, is carried
+ * out as AMD's does it; any other #UD goes back to the guest, as does a
+ * SYSCALL that would #UD on AMD too (EFER.SCE clear, or outside long mode).
+ */
+void emulate_ud(struct exit_ctx *x)
+{
+	uint8_t code[2];
+	const uint32_t need = VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RIP | VMG_RFLAGS | VMG_CR |
+			      VMG_SEG | VMG_MSR | VMG_STATE;
+	if ((x->w[VMW_MASK] & need) != need) {
+		guest_stop(x, "a #UD exit without the state to emulate it", x->w[VMW_MASK]);
+		return;
+	}
+	unsigned have = fetch_code(x, code, 0, 2);
+	if (have == 1)
+		have += fetch_code(x, code, 1, 1);
+	if (x->reply & (VMG_INJECT | VMR_STOP))
+		return; /* a #PF (another vCPU took the page away meanwhile), or a stop */
+	bool is_syscall = have == 2 && code[0] == 0x0f && code[1] == 0x05;
+	if (is_syscall && (x->w[VMW_EFER] & (EFER_SCE | EFER_LMA)) == (EFER_SCE | EFER_LMA) &&
+	    code_mode(x->w) != X86_MODE_64)
+		emulate_syscall(x);
+	else
+		inject_exception(x, EVENT_FAULT(VECTOR_UD) & ~VM_EVENT_ERROR_CODE, 0);
 }
 
 void emulate_string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in)

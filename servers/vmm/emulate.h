@@ -18,6 +18,7 @@
 #include "vmm.h"
 #include "x86decode.h"
 
+#define VECTOR_UD       6
 #define VECTOR_NP       11
 #define VECTOR_SS       12
 #define VECTOR_GP       13
@@ -67,6 +68,8 @@ void emulate_load_sreg(struct exit_ctx *x, const struct x86_insn *in);
 void emulate_store_sreg(struct exit_ctx *x, const struct x86_insn *in);
 void emulate_jmp_near(struct exit_ctx *x, const struct x86_insn *in);
 void emulate_jmp_far(struct exit_ctx *x, const struct x86_insn *in);
+/* SYSCALL from compatibility mode, as an AMD CPU runs it (its checks are emulate_ud's). */
+void emulate_syscall(struct exit_ctx *x);
 
 /* emulate_stack.c */
 void emulate_stack(struct exit_ctx *x, const struct x86_insn *in);

@@ -4,7 +4,9 @@
  * near and far.  A descriptor is read from the GDT or LDT through the
  * guest's paging and checked as the Intel SDM's pages of each
  * instruction list, and the guest gets the fault the processor would
- * give (#GP, #NP, #SS with the selector as error code).
+ * give (#GP, #NP, #SS with the selector as error code).  And on a #UD,
+ * AMD's SYSCALL from compatibility mode (emulate_ud), which takes its
+ * segments from STAR, not from a descriptor.
  */
 #include "emulate.h"
 #include "mem.h"
@@ -322,4 +324,37 @@ void emulate_jmp_far(struct exit_ctx *x, const struct x86_insn *in)
 	w[VMW_SEG_BASE(VMS_CS)] = desc_base(d, 0, false);
 	x->reply |= VMG_SEG;
 	advance_rip(x, target - w[VMW_RIP]); /* to the target: advance_rip also ends a shadow */
+}
+
+/*
+ * SYSCALL from compatibility mode as an AMD CPU runs it (AMD APM vol. 3,
+ * SYSCALL; an Intel CPU gives #UD there): RCX the next instruction's
+ * address, R11 the flags without RF, the flags masked by SFMASK, then
+ * CPL 0 in 64-bit mode at CSTAR, with CS from STAR[47:32] and SS the
+ * selector after it, both flat and not read from the GDT.  A TF the mask
+ * leaves set traps after it, as any single step (DR6.BS).
+ */
+#define SYSCALL_CS_AR 0xa09b /* code, execute/read, accessed, DPL 0, present, L, G */
+#define SYSCALL_SS_AR 0xc093 /* data, read/write, accessed, DPL 0, present, D/B, G */
+#define DR6_BS        (1ULL << 14)
+#define EVENT_DB      (VM_EVENT_VALID | VM_EVENT_EXCEPTION | 1)
+
+void emulate_syscall(struct exit_ctx *x)
+{
+	uint64_t *w = x->w, flags = w[VMW_RFLAGS];
+	uint16_t sel = (w[VMW_STAR] >> 32) & 0xfffc;
+	w[VMW_RCX] = (uint32_t)(w[VMW_RIP] + 2);
+	w[VMW_R11] = flags & ~RFLAGS_RF;
+	w[VMW_RFLAGS] = (flags & ~w[VMW_SFMASK] & ~RFLAGS_RF) | RFLAGS_FIXED;
+	w[VMW_SEG_DESC(VMS_CS)] = VM_SEG_PACK(sel, SYSCALL_CS_AR, 0xffffffff);
+	w[VMW_SEG_BASE(VMS_CS)] = 0;
+	w[VMW_SEG_DESC(VMS_SS)] = VM_SEG_PACK(sel + 8, SYSCALL_SS_AR, 0xffffffff);
+	w[VMW_SEG_BASE(VMS_SS)] = 0;
+	x->reply |= VMG_GPR_ACDB | VMG_GPR_OTHER | VMG_RFLAGS | VMG_SEG;
+	advance_rip(x, w[VMW_CSTAR] - w[VMW_RIP]); /* (and ends an interrupt shadow) */
+	if ((w[VMW_RFLAGS] & RFLAGS_TF) && (w[VMW_MASK] & VMG_DEBUG)) {
+		w[VMW_DR6] |= DR6_BS;
+		x->reply |= VMG_DEBUG;
+		inject_exception(x, EVENT_DB, 0);
+	}
 }

@@ -179,8 +179,18 @@ static void cpuid_no_pmu(uint32_t leaf, uint64_t *w)
 }
 
 /* Leaves 1 and 0xB (EDX: the x2APIC ID), then what every adjusted leaf gets. */
+/* The vendor's name in EBX, EDX, ECX of leaves 0 and 0x80000000: "AuthenticAMD". */
+#define AMD_VENDOR_EBX 0x68747541u /* "Auth" */
+#define AMD_VENDOR_EDX 0x69746e65u /* "enti" */
+#define AMD_VENDOR_ECX 0x444d4163u /* "cAMD" */
+
 static void cpuid_adjust(struct guest *g, uint32_t leaf, uint32_t sub, uint64_t *w)
 {
+	if ((leaf == 0 || leaf == 0x80000000) && g->cfg.vendor_amd) {
+		w[VMW_RBX] = AMD_VENDOR_EBX;
+		w[VMW_RDX] = AMD_VENDOR_EDX;
+		w[VMW_RCX] = AMD_VENDOR_ECX;
+	}
 	if (leaf == 1)
 		cpuid_leaf1(g, w);
 	if (leaf == 0xb)
@@ -229,7 +239,7 @@ static void __attribute__((noinline)) exit_cpuid_adjusted(struct exit_ctx *x, ui
 static void exit_cpuid(struct exit_ctx *x)
 {
 	uint32_t leaf = x->w[VMW_RAX], sub = x->w[VMW_RCX];
-	if (cpuid_adjusted(leaf))
+	if (cpuid_adjusted(leaf) || x->g->cfg.vendor_amd)
 		exit_cpuid_adjusted(x, leaf, sub);
 	else
 		cpuid_answer(x, leaf, sub);
@@ -370,21 +380,27 @@ static void exit_xsetbv(struct exit_ctx *x)
  * writing it sets the offset.
  */
 /* Whether the CPU is AMD's (its vendor, CPUID leaf 0). */
-static bool host_is_amd(void)
+static bool cpu_is_amd(void)
 {
 	static int amd = -1;
 	if (amd < 0) {
 		uint32_t a = 0, b, c = 0, d;
 		asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-		amd = b == 0x68747541; /* "Auth"enticAMD */
+		amd = b == AMD_VENDOR_EBX;
 	}
 	return amd;
 }
 
-/* Whether msr is one of AMD's legacy counters on a CPU that has them (an AMD one). */
-static bool amd_legacy_pmu_msr(uint32_t msr)
+/* Whether the guest's CPUID says AMD: the CPU's does, or vendor=amd. */
+static bool guest_is_amd(const struct guest *g)
 {
-	return msr >= MSR_K7_PERF_FIRST && msr <= MSR_K7_PERF_LAST && host_is_amd();
+	return g->cfg.vendor_amd || cpu_is_amd();
+}
+
+/* Whether msr is one of AMD's legacy counters and the guest's CPU has them (an AMD one). */
+static bool amd_legacy_pmu_msr(const struct guest *g, uint32_t msr)
+{
+	return msr >= MSR_K7_PERF_FIRST && msr <= MSR_K7_PERF_LAST && guest_is_amd(g);
 }
 
 static void exit_rdmsr(struct exit_ctx *x)
@@ -398,12 +414,12 @@ static void exit_rdmsr(struct exit_ctx *x)
 		v = rdtsc() + w[VMW_TSC_OFFSET];
 	else if (msr == MSR_EFER)
 		v = w[VMW_EFER];
-	else if (amd_legacy_pmu_msr(msr) || msr == MSR_MCG_CAP || msr == MSR_MCG_STATUS)
+	else if (amd_legacy_pmu_msr(x->g, msr) || msr == MSR_MCG_CAP || msr == MSR_MCG_STATUS)
 		v = 0;
 	else if (msr == MSR_MISC_ENABLE)
 		v = x->g->cpu[exit_cpu(x)].misc_enable;
 	else if (msr == MSR_MTRRCAP || msr == MSR_BIOS_SIGN_ID ||
-		 (msr == MSR_K8_INT_PENDING_MSG && host_is_amd()))
+		 (msr == MSR_K8_INT_PENDING_MSG && guest_is_amd(x->g)))
 		v = 0;
 	else if (msr == MSR_MTRR_DEF_TYPE)
 		v = x->g->cpu[exit_cpu(x)].mtrr_def_type;
@@ -443,7 +459,7 @@ static void exit_wrmsr(struct exit_ctx *x)
 		skip_instruction(x);
 		inject_pending_interrupt(x); /* an EOI, a TPR, a self-IPI or a deadline may have one */
 		return;
-	} else if (amd_legacy_pmu_msr(msr) || (msr == MSR_MCG_STATUS && v == 0) ||
+	} else if (amd_legacy_pmu_msr(x->g, msr) || (msr == MSR_MCG_STATUS && v == 0) ||
 		   msr == MSR_BIOS_SIGN_ID) {
 		/* taken and dropped: the counters never count (cpuid_no_pmu); no machine check runs */
 	} else if (msr == MSR_MISC_ENABLE) {
@@ -610,7 +626,18 @@ static void exit_invalid_state(struct exit_ctx *x)
 	guest_stop(x, "invalid guest state at VM entry", x->w[VMW_REASON]);
 }
 
+/* An exception the guest raised: only a #UD exits (VMC_UD_EXIT, which guest_controls sets). */
+static void exit_exception(struct exit_ctx *x)
+{
+	uint64_t info = x->w[VMW_EXIT_INTR_INFO];
+	if (!(x->w[VMW_MASK] & VMG_EVENT) || (info & 0xff) != VECTOR_UD)
+		guest_stop(x, "an exception exit the VMM did not ask for", info);
+	else
+		emulate_ud(x);
+}
+
 static void (*const handlers[VMEXIT_REASONS])(struct exit_ctx *x) = {
+	[VMEXIT_EXCEPTION] = exit_exception,
 	[VMEXIT_TRIPLE_FAULT] = exit_triple_fault,
 	[VMEXIT_INTERRUPT_WINDOW] = exit_interrupt_window,
 	[VMEXIT_NMI_WINDOW] = exit_interrupt_window,

@@ -336,9 +336,11 @@ static void segments(uint64_t *w, bool real, uint16_t sel)
  * The registers a vCPU starts with, in real mode (CS = cs) or flat
  * protected mode (code selector cs, write_gdt's); its groups.
  */
-static uint32_t start_state(uint64_t *w, bool real, uint16_t cs, uint64_t entry, uint64_t stack)
+static uint32_t start_state(const struct guest *g, uint64_t *w, bool real, uint16_t cs,
+			    uint64_t entry, uint64_t stack)
 {
 	memset(w, 0, VMW_COUNT * 8);
+	w[VMW_CONTROLS] = guest_controls(g);
 	w[VMW_RIP] = entry;
 	w[VMW_RFLAGS] = 2;
 	w[VMW_RSP] = stack;
@@ -348,7 +350,7 @@ static uint32_t start_state(uint64_t *w, bool real, uint16_t cs, uint64_t entry,
 	w[VMW_GDTR_LIMIT] = real ? 0xffff : cs + 15u;
 	w[VMW_IDTR_LIMIT] = 0x3ff;
 	return VMG_GPR_ACDB | VMG_RIP | VMG_RFLAGS | VMG_GPR_OTHER | VMG_CR | VMG_SEG | VMG_DTR |
-	       VMG_STATE;
+	       VMG_STATE | VMG_CONTROLS;
 }
 
 /*
@@ -356,9 +358,9 @@ static uint32_t start_state(uint64_t *w, bool real, uint16_t cs, uint64_t entry,
  * CS:IP = cs:0000 with CS's base cs << 4, the rest as after INIT (the
  * general registers 0; the stack is the guest's to set up).
  */
-uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs)
+uint32_t guest_real_mode_state(const struct guest *g, uint64_t *w, uint16_t cs)
 {
-	return start_state(w, true, cs, 0, 0);
+	return start_state(g, w, true, cs, 0, 0);
 }
 
 /*
@@ -371,7 +373,7 @@ static uint64_t initial_state(struct guest *g, uint64_t entry)
 {
 	uint64_t *w = utcb()->mr;
 	bool real = g->cfg.mode == MODE_REALMODE;
-	w[VMW_MASK] = start_state(w, real, real ? 0 : code_selector(g), entry,
+	w[VMW_MASK] = start_state(g, w, real, real ? 0 : code_selector(g), entry,
 				  real ? 0x7000 : g->cfg.load);
 	if (g->linux_kernel)
 		w[VMW_RSI] = BZ_PARAMS_GPA;

@@ -100,7 +100,7 @@ static void start_vcpu(struct guest *g, unsigned c, uint8_t vector)
 {
 	exit_words_save();
 	uint64_t *w = utcb()->mr;
-	w[VMW_MASK] = guest_real_mode_state(w, (uint16_t)vector << 8);
+	w[VMW_MASK] = guest_real_mode_state(g, w, (uint16_t)vector << 8);
 	uint64_t st = sys_vcpu_write_state(g->cpu[c].slot);
 	if (st == OK)
 		st = sys_vcpu_run(g->cpu[c].slot);
@@ -295,7 +295,7 @@ bool smp_recalled(struct exit_ctx *x)
 		x->reply = VMR_STOP | VMG_DEADLINE;
 		return true;
 	}
-	x->reply = guest_real_mode_state(x->w, (uint16_t)v->sipi_vector << 8) | VMG_DEADLINE;
+	x->reply = guest_real_mode_state(x->g, x->w, (uint16_t)v->sipi_vector << 8) | VMG_DEADLINE;
 	v->sipi_vector = -1;
 	return true;
 }

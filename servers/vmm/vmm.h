@@ -81,6 +81,7 @@ struct guest_config {
 	uint64_t timeout_s;    /* timeout=: stopped after this many seconds of host TSC time (0: never) */
 	bool alone;            /* alone: runs with no other foreground guest beside it (its figures) */
 	bool no_x2apic;        /* x2apic=off: CPUID hides x2APIC mode and the APIC refuses it */
+	bool vendor_amd;       /* vendor=amd: CPUID's vendor is AMD's, and so is SYSCALL (emulate_ud) */
 	bool exit_stats;       /* exit-stats: its exits counted, printed when it ends (exitstats.h) */
 	uint64_t max_restarts; /* restarts=: a CPU reset (or fault) restarts it this many times, then stops it */
 	enum guest_on_fault on_fault; /* on_fault=: what a triple fault does */
@@ -232,6 +233,15 @@ static inline unsigned exit_cpu(const struct exit_ctx *x)
 }
 
 /* Moves rip past an emulated instruction of len bytes; an STI or MOV SS shadow ends with it. */
+/*
+ * The controls a reply with VMG_CONTROLS keeps besides the windows it
+ * asks for: a guest told it runs on AMD sees every #UD first (emulate_ud).
+ */
+static inline uint64_t guest_controls(const struct guest *g)
+{
+	return g->cfg.vendor_amd ? VMC_UD_EXIT : 0;
+}
+
 static inline void advance_rip(struct exit_ctx *x, uint64_t len)
 {
 	x->w[VMW_RIP] += len;
@@ -260,8 +270,8 @@ int guest_create(struct guest *g, uint64_t badge);
  * its space and tables, its vCPUs and their VMM threads.
  */
 uint64_t guest_memory_pages(const struct guest_config *c);
-/* Fills w with the state of a real-mode vCPU at CS:IP = cs:0 (base cs << 4); returns its groups. */
-uint32_t guest_real_mode_state(uint64_t *w, uint16_t cs);
+/* Fills w with the state of a real-mode vCPU of g at CS:IP = cs:0 (base cs << 4); returns its groups. */
+uint32_t guest_real_mode_state(const struct guest *g, uint64_t *w, uint16_t cs);
 void guest_destroy(struct guest *g);
 /* Makes g's IORAM at first use (testdev.c); false if its memory cannot be had. */
 bool guest_ioram_make(struct guest *g);
@@ -424,6 +434,8 @@ void emulate_mmio(struct exit_ctx *x);
 void emulate_string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in);
 /* Whether the vCPU is at CPL 0 and CS:rIP holds HLT; looks only (a failed walk is a no). */
 bool emulate_at_hlt(struct exit_ctx *x);
+/* A #UD the guest raised (VMC_UD_EXIT): AMD's SYSCALL where the CPU has none, else the guest's #UD. */
+void emulate_ud(struct exit_ctx *x);
 
 /*
  * main.c: running guests, which the test runner drives too.  vmm_start

@@ -7,8 +7,9 @@
 # hardware, and the emulated CPUs here run some 50 million instructions a
 # second, kvm-unit-tests' vmexit loops up to 2^31 TSC counts); 128 MiB is
 # QEMU's default RAM.  Each runs alone, so that its lines in the log are
-# its own.  Of QEMU's own settings (qemu_params) one is carried over:
-# a CPU without x2APIC ("-x2apic") is x2apic=off.  hostcpus (awk -v,
+# its own.  Of QEMU's own settings (qemu_params) two are carried over:
+# a CPU without x2APIC ("-x2apic") is x2apic=off, and one of AMD's
+# ("vendor=AuthenticAMD") vendor=amd.  hostcpus (awk -v,
 # 1 if not given) is the number of CPUs the emulator has: a case of
 # several vCPUs gets cpus=0,1,... (one host CPU per vCPU, in turn when
 # there are fewer), so that its vCPUs run at once, as on hardware, and a
@@ -18,7 +19,8 @@ function flush() {
 	if (name != "")
 		line[name] = sprintf("guest %s kernel=%s cmdline=\"%s\" memory=128M vcpus=%d%s test=debug-exit timeout=%d%s alone",
 				     name, file, args, smp, host_cpus(smp), 4 * timeout,
-				     params ~ /,-x2apic/ ? " x2apic=off" : "")
+				     (params ~ /,-x2apic/ ? " x2apic=off" : "") \
+				     (params ~ /vendor=AuthenticAMD/ ? " vendor=amd" : ""))
 }
 # " cpus=0,1,..." for n vCPUs on hostcpus CPUs; nothing for one of them.
 function host_cpus(n,    s, i) {

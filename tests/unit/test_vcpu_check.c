@@ -336,10 +336,11 @@ TEST(vcpu_check_error_code_follows_the_guests_mode)
 	CHECK_EQ(check(VMG_INJECT | VMG_CR), OK);
 }
 
-TEST(vcpu_check_controls_interrupt_and_nmi_windows_only)
+TEST(vcpu_check_controls_windows_and_ud_exit_only)
 {
 	long_mode_reply();
-	CHECK(good_bad(VMG_CONTROLS, VMW_CONTROLS, VMC_INTR_WINDOW | VMC_NMI_WINDOW, 1u << 2));
+	CHECK(good_bad(VMG_CONTROLS, VMW_CONTROLS, VMC_INTR_WINDOW | VMC_NMI_WINDOW | VMC_UD_EXIT,
+		       1u << 3));
 	w[VMW_CONTROLS] = 1ULL << 32;
 	CHECK_EQ(check(VMG_CONTROLS), ERR_INVALID_ARG);
 }

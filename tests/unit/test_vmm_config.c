@@ -214,6 +214,8 @@ TEST(vmm_config_debug_exit_timeout_alone)
 	CHECK_EQ(parse("guest a kernel=k x2apic=off\nguest b kernel=k\n"), 2);
 	CHECK(cfg[0].no_x2apic && !cfg[1].no_x2apic);
 	CHECK_EQ(parse("guest a x2apic=on\n"), -1); /* on is the default: only off is a setting */
+	CHECK_EQ(parse("guest a kernel=k vendor=amd\nguest b kernel=k\n"), 2);
+	CHECK(cfg[0].vendor_amd && !cfg[1].vendor_amd);
 }
 
 /* It is an error for a module name not to fit (47 characters). */
@@ -320,6 +322,8 @@ TEST(vmm_config_errors_name_file_line_and_option)
 		      "vmm.cfg: line 1: option 'timeout': 'soon' is not a number");
 	CHECK_REFUSED("guest a x2apic=on\n",
 		      "vmm.cfg: line 1: option 'x2apic': 'on' is not off (on is the default)");
+	CHECK_REFUSED("guest a vendor=intel\n",
+		      "vmm.cfg: line 1: option 'vendor': 'intel' is not amd (the CPU's own vendor is the default)");
 }
 
 /* It is an error to give a bare option a value, or a valued one none. */

@@ -104,9 +104,17 @@ enum vm_segment { VMS_ES, VMS_CS, VMS_SS, VMS_DS, VMS_FS, VMS_GS, VMS_LDTR, VMS_
 /* Reply requests. */
 #define VMR_STOP      (1u << 16)  /* stop the vCPU instead of resuming it */
 
-/* VMW_CONTROLS bits a VMM may set: exit as soon as the guest can take an interrupt / NMI. */
+/*
+ * VMW_CONTROLS bits a VMM may set, which stay until a reply with
+ * VMG_CONTROLS writes them again: exit as soon as the guest can take an
+ * interrupt / NMI; a #UD of the guest's exits (VMEXIT_EXCEPTION, the #UD
+ * in VMW_EXIT_INTR_INFO) instead of going to the guest, for a VMM that
+ * gives an instruction the CPU lacks (docs/vm-exit-protocol.md).
+ */
 #define VMC_INTR_WINDOW (1u << 0)
 #define VMC_NMI_WINDOW  (1u << 1)
+#define VMC_UD_EXIT     (1u << 2)
+#define VMC_ALL         (VMC_INTR_WINDOW | VMC_NMI_WINDOW | VMC_UD_EXIT)
 
 /*
  * The exit reasons the VMM sees, the same on both backends.  Their numbers
