@@ -960,6 +960,9 @@ static void __attribute__((noinline)) pause_loop_exited(struct vcpu *v)
 	vcpu_spin_yield(v->thread);
 }
 
+/* translate's answer for an exit the kernel dealt with: no reason (VMEXIT_EXCEPTION is 0). */
+#define EXIT_KEPT 0xffffffffu
+
 /*
  * A double fault the guest cannot take is a triple fault: reported as one
  * here, because Bochs 2.7 stops the whole machine instead of exiting on
@@ -967,9 +970,6 @@ static void __attribute__((noinline)) pause_loop_exited(struct vcpu *v)
  * or (protected and long mode) its gate is not present or not readable.
  * Otherwise the #DF is delivered.
  */
-/* translate's answer for an exit the kernel dealt with: no reason (VMEXIT_EXCEPTION is 0). */
-#define EXIT_KEPT 0xffffffffu
-
 static uint32_t double_fault(struct vcpu *v)
 {
 	struct svm_seg *idt = (struct svm_seg *)(vmcb(v) + S_SEG) + 8;

@@ -586,7 +586,9 @@ void emulate_mmio(struct exit_ctx *x)
  * A #UD of a guest told it runs on AMD (VMC_UD_EXIT): SYSCALL in
  * compatibility mode, which AMD's CPUs run and Intel's refuse, is carried
  * out as AMD's does it; any other #UD goes back to the guest, as does a
- * SYSCALL that would #UD on AMD too (EFER.SCE clear, or outside long mode).
+ * SYSCALL with EFER.SCE clear (a #UD on AMD too) and one outside long
+ * mode (legacy mode's, a 32-bit kernel's, which AMD runs too, is not
+ * carried out: no guest here has needed it).
  */
 void emulate_ud(struct exit_ctx *x)
 {
