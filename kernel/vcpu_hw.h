@@ -27,6 +27,7 @@ struct vmx_vcpu {
 	struct vmx_msr_entry guest_msrs[VMX_SWITCHED_MSRS] __attribute__((aligned(16)));
 	struct vmx_msr_entry host_msrs[VMX_SWITCHED_MSRS];
 	bool launched;               /* VMRESUME enters it, not VMLAUNCH */
+	bool ud_exit;                /* VMC_UD_EXIT: #UD's bit is set in the exception bitmap */
 	/*
 	 * HOST_CR3 is the CR3 of an entry, and host_task the task whose
 	 * tables those were (or 0): the exit returns to them.  entered_from

@@ -553,7 +553,7 @@ static void write_cr_group(struct vcpu *v, const uint64_t *w)
 	load_pdptes(v, w);
 }
 
-static void write_controls(uint64_t c)
+static void write_controls(struct vcpu *v, uint64_t c)
 {
 	uint32_t proc = vmread(PROC_CONTROLS) & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW);
 	if (c & VMC_INTR_WINDOW)
@@ -561,11 +561,16 @@ static void write_controls(uint64_t c)
 	if (c & VMC_NMI_WINDOW)
 		proc |= PROC_NMI_WINDOW;
 	vmwrite(PROC_CONTROLS, proc);
-	/* a #UD that exits is not reflected (reflect_exception): it reaches the VMM */
-	uint32_t was = vmread(EXCEPTION_BITMAP);
-	uint32_t exceptions = (was & ~(1u << EXC_UD)) | (c & VMC_UD_EXIT ? 1u << EXC_UD : 0);
-	if (exceptions != was)
-		vmwrite(EXCEPTION_BITMAP, exceptions);
+	/*
+	 * A #UD that exits is not reflected (reflect_exception): it reaches
+	 * the VMM.  The bit is kept beside the VMCS so that a reply that
+	 * leaves it as it was (nearly every one) reads no exception bitmap.
+	 */
+	bool ud_exit = c & VMC_UD_EXIT;
+	if (ud_exit != v->vmx.ud_exit) {
+		vmwrite(EXCEPTION_BITMAP, vmread(EXCEPTION_BITMAP) ^ (1u << EXC_UD));
+		v->vmx.ud_exit = ud_exit;
+	}
 }
 
 /* The guest's CR0 as the entry will load it (vcpu_check_state's injection rule). */
@@ -625,7 +630,7 @@ static inline __attribute__((always_inline)) int vmx_apply(struct vcpu *v, uint3
 		vmwrite(ENTRY_INSN_LEN, w[VMW_INSN_LEN]);
 	}
 	if (mask & VMG_CONTROLS)
-		write_controls(w[VMW_CONTROLS]);
+		write_controls(v, w[VMW_CONTROLS]);
 	if (mask & VMG_MSR)
 		write_msrs(v, w);
 	if (mask & VMG_DEBUG)

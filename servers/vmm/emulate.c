@@ -21,9 +21,8 @@
 #include "x86decode.h"
 #include "x86regs.h"
 
-#define VECTOR_PF       14
 #define EVENT_PF        EVENT_FAULT(VECTOR_PF)
-#define EVENT_DE        (VM_EVENT_VALID | VM_EVENT_EXCEPTION | 0) /* divide error: vector 0 */
+#define EVENT_DE        EVENT_EXCEPTION(VECTOR_DE) /* divide error */
 #define PAGE_OFFSET     (PAGE_BYTES - 1)
 /* Elements of a REP string instruction per exit: a longer one goes on at its next exit. */
 #define STRING_BATCH    1024
@@ -609,7 +608,7 @@ void emulate_ud(struct exit_ctx *x)
 	    code_mode(x->w) != X86_MODE_64)
 		emulate_syscall(x);
 	else
-		inject_exception(x, EVENT_FAULT(VECTOR_UD) & ~VM_EVENT_ERROR_CODE, 0);
+		inject_exception(x, EVENT_UD, 0);
 }
 
 void emulate_string_io(struct exit_ctx *x, uint16_t port, unsigned size, bool in)

@@ -18,12 +18,6 @@
 #include "vmm.h"
 #include "x86decode.h"
 
-#define VECTOR_UD       6
-#define VECTOR_NP       11
-#define VECTOR_SS       12
-#define VECTOR_GP       13
-#define EVENT_FAULT(v)  (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | (v))
-
 /* Where an access of up to 8 bytes at a linear address lies: one page, or two. */
 struct mem_ref {
 	uint64_t gpa[2];

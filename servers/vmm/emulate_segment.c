@@ -337,7 +337,7 @@ void emulate_jmp_far(struct exit_ctx *x, const struct x86_insn *in)
 #define SYSCALL_CS_AR 0xa09b /* code, execute/read, accessed, DPL 0, present, L, G */
 #define SYSCALL_SS_AR 0xc093 /* data, read/write, accessed, DPL 0, present, D/B, G */
 #define DR6_BS        (1ULL << 14)
-#define EVENT_DB      (VM_EVENT_VALID | VM_EVENT_EXCEPTION | 1)
+#define EVENT_DB      EVENT_EXCEPTION(VECTOR_DB)
 
 void emulate_syscall(struct exit_ctx *x)
 {

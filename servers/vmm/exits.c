@@ -74,10 +74,6 @@
  * whether C1E is on.  It reads 0 (off) on AMD, as under KVM.
  */
 #define MSR_K8_INT_PENDING_MSG 0xc0010055u
-#define VECTOR_UD        6
-#define VECTOR_GP        13
-#define EVENT_GP0        (VM_EVENT_VALID | VM_EVENT_ERROR_CODE | VM_EVENT_EXCEPTION | VECTOR_GP)
-#define EVENT_UD         (VM_EVENT_VALID | VM_EVENT_EXCEPTION | VECTOR_UD)
 #define VMCALL_PING       0
 #define VMCALL_WRITE_CHAR 1
 #define VMCALL_KVM_SEND_IPI 10 /* KVM's paravirtual IPI hypercall, which kvm-unit-tests uses */
@@ -329,7 +325,7 @@ void inject_exception(struct exit_ctx *x, uint32_t info, uint32_t error)
 
 void inject_gp(struct exit_ctx *x)
 {
-	inject_exception(x, EVENT_GP0, 0);
+	inject_exception(x, EVENT_FAULT(VECTOR_GP), 0);
 }
 
 /* MONITOR and MWAIT: CPUID says there are none, so #UD, as on a CPU without them. */

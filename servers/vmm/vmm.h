@@ -416,6 +416,18 @@ void vcpu_kick(struct guest *g, unsigned c);
 /* hostile.c: refusals the kernel owes a misbehaving VMM, as test cases. */
 void hostile_checks(struct guest *g, uint64_t scratch_slot);
 
+/* The exceptions the VMM raises in a guest (Intel SDM 6.3.1), as events to inject. */
+#define VECTOR_DE       0
+#define VECTOR_DB       1
+#define VECTOR_UD       6
+#define VECTOR_NP       11
+#define VECTOR_SS       12
+#define VECTOR_GP       13
+#define VECTOR_PF       14
+#define EVENT_EXCEPTION(v) (VM_EVENT_VALID | VM_EVENT_EXCEPTION | (v)) /* no error code */
+#define EVENT_FAULT(v)  (EVENT_EXCEPTION(v) | VM_EVENT_ERROR_CODE)       /* with one */
+#define EVENT_UD        EVENT_EXCEPTION(VECTOR_UD)
+
 /* exits.c */
 void exit_handle(struct exit_ctx *x);
 /* Replies with hardware exception `info` (VM_EVENT_*) for the guest, with error code `error`. */
