@@ -8,12 +8,19 @@
  * with its own clients' output, and the kernel keeps off the UART.  A
  * panic, a test's exit and the driver's end write what the ring holds
  * straight to COM1 and give the port back to the kernel.
+ *
+ * A test's exit first lets the driver finish the bytes it read
+ * (console_exit): on another CPU its thread may be between a read and its
+ * writes to the UART, and what it holds would be lost.  The driver's side
+ * of the bargain (docs/syscalls.md, SYS_CONSOLE_READ): the bytes a read
+ * returns are in the UART by the reading thread's next wait.
  */
 #include <stdarg.h>
 
 #include "fmt.h"
 #include "ipc.h"
 #include "log.h"
+#include "panic.h"
 #include "moat/ring.h"
 #include "x86.h"
 
@@ -39,6 +46,19 @@ static uint64_t log_lost;           /* the kernel's own bytes a full ring droppe
 static struct notification *taker;  /* the driver's notification, or NULL: COM1 is ours */
 static uint64_t taker_badge;
 bool console_taker_due;              /* bytes came since the taker was last signalled */
+
+/*
+ * The exit's wait for the driver (console_exit): the thread that read
+ * bytes and has not waited since (console_reader_holds, reader_id), and
+ * the exit that waits for it, for at most HANDBACK_TICKS ticks of any
+ * CPU: a driver that never waits again loses its bytes, not the exit.
+ */
+#define HANDBACK_TICKS 20 /* 100 to 200 ms */
+bool console_reader_holds;
+static uint32_t reader_id;
+bool console_exit_pending;
+static enum machine_status exit_status;
+static unsigned exit_ticks_left;
 
 /* 115200 baud, 8N1, FIFOs on; interrupts stay off (the console polls). */
 void serial_init(void)
@@ -132,10 +152,50 @@ void console_take(struct notification *n, uint64_t badge)
 	console_taker_due = ring_used(&log_ring) != 0;
 }
 
-uint64_t console_read(char *buf, uint64_t max)
+uint64_t console_read(uint32_t reader, char *buf, uint64_t max)
 {
+	if (console_exit_pending)
+		return 0; /* the exit writes the rest itself, once the driver has finished */
 	/* a line at a time: the driver interleaves whole lines */
-	return ring_get_line(&log_ring, (uint8_t *)buf, (uint32_t)max);
+	uint64_t got = ring_get_line(&log_ring, (uint8_t *)buf, (uint32_t)max);
+	if (got) {
+		console_reader_holds = true;
+		reader_id = reader;
+	}
+	return got;
+}
+
+void console_reader_waited(uint32_t thread)
+{
+	if (thread != reader_id)
+		return;
+	console_reader_holds = false; /* what it read is in the UART */
+	if (!console_exit_pending)
+		return;
+	log_info("console: the exit waited %u ticks for the driver's write",
+		 HANDBACK_TICKS - exit_ticks_left);
+	machine_exit(exit_status);
+}
+
+bool console_exit(enum machine_status s, uint32_t caller)
+{
+	if (!taker || !console_reader_holds || caller == reader_id)
+		machine_exit(s);
+	if (!console_exit_pending || s > exit_status)
+		exit_status = s; /* a second exit meanwhile: the worse status */
+	if (!console_exit_pending)
+		exit_ticks_left = HANDBACK_TICKS;
+	console_exit_pending = true;
+	return false;
+}
+
+void console_exit_tick(void)
+{
+	if (--exit_ticks_left)
+		return;
+	log_warn("console: the driver did not finish its write in %d ticks; the exit goes on",
+		 HANDBACK_TICKS);
+	machine_exit(exit_status);
 }
 
 void console_signal_taker(void)
@@ -150,6 +210,7 @@ void console_direct(void)
 	if (!taker)
 		return;
 	taker = 0;
+	console_reader_holds = false;
 	wait_lsr(LSR_TX_IDLE); /* what the driver handed the UART goes out first */
 	uint8_t c;
 	while (ring_get(&log_ring, &c, 1))
@@ -161,6 +222,9 @@ void console_direct(void)
 
 void console_forget(struct notification *n)
 {
-	if (taker == n)
-		console_direct();
+	if (taker != n)
+		return;
+	console_direct();
+	if (console_exit_pending) /* the driver went while an exit waited for it */
+		machine_exit(exit_status);
 }

@@ -134,6 +134,7 @@ static void timer_interrupt(struct trap_frame *f)
 	if (now >= tick_due) {
 		timer_ticks++;
 		sched_tick();
+		console_tick(); /* a test's exit waiting for the console's driver */
 		/*
 		 * The next tick is the first on this CPU's grid at least half a
 		 * tick away.  One taken late (interrupts or the lock held it off)

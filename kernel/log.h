@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "panic.h"
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_threshold;
@@ -30,9 +32,32 @@ void klog(enum log_level level, const char *fmt, ...) __attribute__((format(prin
 struct notification;
 int console_write(const char *buf, uint64_t len);
 void console_take(struct notification *n, uint64_t badge);
-uint64_t console_read(char *buf, uint64_t max);
+uint64_t console_read(uint32_t reader, char *buf, uint64_t max);
 void console_direct(void);
 void console_forget(struct notification *n);
+
+/*
+ * A test's exit (SYS_DEBUG_EXIT) with status s, asked by thread `caller`
+ * (ids, as in log lines).  It ends the machine at once unless the driver's
+ * reading thread still holds bytes it read: then it returns false, the
+ * caller stops, and the machine ends at that thread's next wait
+ * (console_reader_waits, from the wait syscalls), when the driver's
+ * notification goes, or after a few ticks (console_tick).
+ */
+bool console_exit(enum machine_status s, uint32_t caller);
+extern bool console_reader_holds, console_exit_pending;
+void console_reader_waited(uint32_t thread);
+void console_exit_tick(void);
+static inline void console_reader_waits(uint32_t thread)
+{
+	if (console_reader_holds)
+		console_reader_waited(thread);
+}
+static inline void console_tick(void)
+{
+	if (console_exit_pending)
+		console_exit_tick();
+}
 
 extern bool console_taker_due;
 void console_signal_taker(void);

@@ -198,6 +198,8 @@ static enum moat_status wait_common(struct trap_frame *r, bool nonblock)
 	const uint64_t ntfn_slot = r->rdi;
 	struct cap *n;
 	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_R, &n), "ntfn");
+	if (!nonblock)
+		console_reader_waits(current->id); /* (the console's driver: its bytes are out) */
 	return notification_wait(current, n->notification, nonblock);
 }
 
@@ -210,6 +212,7 @@ static enum moat_status sys_wait_until(struct trap_frame *r)
 	const uint64_t ntfn_slot = r->rdi, deadline = r->rsi;
 	struct cap *n;
 	CHECK(cap_lookup(SELF, ntfn_slot, OBJ_NOTIFICATION, RIGHT_R, &n), "ntfn");
+	console_reader_waits(current->id);
 	return notification_wait_until(current, n->notification, deadline);
 }
 
@@ -731,7 +734,7 @@ static enum moat_status sys_console_read(struct trap_frame *r)
 	CHECK(console_arg(console_slot, RIGHT_R), "console");
 	REFUSE_IF(!u, ERR_BAD_ADDRESS, "the caller's utcb");
 	REFUSE_IF(max > sizeof(u->mr), ERR_INVALID_ARG, "max");
-	r->rdi = console_read((char *)u->mr, max);
+	r->rdi = console_read(current->id, (char *)u->mr, max);
 	return OK;
 }
 
@@ -741,7 +744,10 @@ static enum moat_status sys_debug_exit(struct trap_frame *r)
 	const uint64_t console_slot = r->rdi, status = r->rsi;
 	CHECK(console_arg(console_slot, RIGHT_W), "console");
 	bkl_report();
-	machine_exit(status ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
+	console_exit(status ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED, current->id);
+	/* the console's driver finishes its write first: the caller stops meanwhile */
+	thread_stop(current, ERR_CANCELED);
+	return ERR_CANCELED;
 }
 
 /*
