@@ -133,6 +133,7 @@ static void timer_interrupt(struct trap_frame *f)
 	uint64_t now = rdtsc();
 	if (now >= tick_due) {
 		timer_ticks++;
+		percpu->ticks++;
 		sched_tick();
 		console_tick(); /* a test's exit waiting for the console's driver */
 		/*

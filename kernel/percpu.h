@@ -106,6 +106,7 @@ struct cpu {
 	/* What it has taken, for SYS_DEBUG_CPU_COUNTS (the tests ask where interrupts came): */
 	uint64_t device_irqs;      /* device interrupts (irq.c), under the lock */
 	volatile uint64_t kicks;   /* kick IPIs (lapic.c), counted by itself without the lock */
+	uint64_t ticks;            /* scheduler ticks of its timer (lapic.c), under the lock */
 };
 
 _Static_assert(offsetof(struct cpu, tss.tss.rsp[0]) == CPU_TSS_RSP0 &&

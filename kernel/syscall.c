@@ -776,8 +776,9 @@ static enum moat_status sys_debug_check(struct trap_frame *r)
 }
 
 /*
- * SYS_DEBUG_CPU_COUNTS (console, cpu) -> device interrupts, kicks: what a
- * listed CPU has taken since boot (test scaffolding: where interrupts come).
+ * SYS_DEBUG_CPU_COUNTS (console, cpu) -> device interrupts, kicks, ticks:
+ * what a listed CPU has taken since boot (test scaffolding: where
+ * interrupts come, and whether a CPU took any at all).
  */
 static enum moat_status sys_debug_cpu_counts(struct trap_frame *r)
 {
@@ -786,6 +787,7 @@ static enum moat_status sys_debug_cpu_counts(struct trap_frame *r)
 	REFUSE_IF(cpu >= n_cpus, ERR_INVALID_ARG, "cpu (not one the machine lists)");
 	r->rdi = cpus[cpu].device_irqs;
 	r->rsi = cpus[cpu].kicks;
+	r->rdx = cpus[cpu].ticks;
 	return OK;
 }
 

@@ -61,7 +61,7 @@ enum moat_syscall {
 	SYS_TASK_SET_BUDGET,   /* (sched_control, task, budget_us, period_us, flags) */
 	SYS_THREAD_SET_CPU,    /* (thread, cpu): the one CPU it runs on from now on */
 	SYS_IRQ_SET_CPU,       /* (irq, cpu): the CPU the line's interrupts come to from now on */
-	SYS_DEBUG_CPU_COUNTS,  /* (console, cpu) -> device interrupts, kick IPIs it has taken */
+	SYS_DEBUG_CPU_COUNTS,  /* (console, cpu) -> device interrupts, kick IPIs, ticks it has taken */
 	SYS_COUNT
 };
 

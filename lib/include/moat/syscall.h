@@ -268,14 +268,18 @@ static inline uint64_t sys_debug_check_scope(uint64_t console, uint64_t scope, u
 	*broken = st == OK ? r.rdi : 0;
 	return st;
 }
-/* What CPU `cpu` has taken since boot: device interrupts and kick IPIs (0, 0 on an error). */
-static inline uint64_t sys_debug_cpu_counts(uint64_t console, uint64_t cpu, uint64_t *irqs,
-					    uint64_t *kicks)
+/* What a CPU has taken since boot (SYS_DEBUG_CPU_COUNTS). */
+struct cpu_counts {
+	uint64_t irqs;  /* device interrupts */
+	uint64_t kicks; /* kick IPIs: a thread woken for it from another CPU */
+	uint64_t ticks; /* its timer's scheduler ticks */
+};
+/* CPU `cpu`'s counts into *c (all 0 on an error). */
+static inline uint64_t sys_debug_cpu_counts(uint64_t console, uint64_t cpu, struct cpu_counts *c)
 {
 	struct sysregs r = { console, cpu, 0, 0, 0, 0 };
 	uint64_t st = moat_syscall(SYS_DEBUG_CPU_COUNTS, &r);
-	*irqs = st == OK ? r.rdi : 0;
-	*kicks = st == OK ? r.rsi : 0;
+	*c = st == OK ? (struct cpu_counts){ r.rdi, r.rsi, r.rdx } : (struct cpu_counts){ 0, 0, 0 };
 	return st;
 }
 

@@ -300,10 +300,35 @@ static bool all_done(void)
 	return true;
 }
 
+/* Each CPU's ticks so far (SYS_DEBUG_CPU_COUNTS; 0 for one it cannot read). */
+static void ticks_read(uint64_t ticks[CPUS_MAX])
+{
+	for (unsigned cpu = 0; cpu < n_cpus; cpu++) {
+		struct cpu_counts c;
+		sys_debug_cpu_counts(SLOT_CONSOLE, cpu, &c);
+		ticks[cpu] = c.ticks;
+	}
+}
+
+/*
+ * Why the workers stalled, as far as the supervisor can tell: a CPU that
+ * took no tick since the last progress ran no kernel code with interrupts
+ * on all that time (docs/testing.md, "The fuzzer").
+ */
+static void stall_report(const uint64_t at_progress[CPUS_MAX])
+{
+	uint64_t now[CPUS_MAX];
+	ticks_read(now);
+	for (unsigned cpu = 0; cpu < n_cpus; cpu++)
+		uprintf("# fuzz: CPU %u took %lu ticks since the last progress%s\n", cpu,
+			now[cpu] - at_progress[cpu],
+			now[cpu] == at_progress[cpu] ? ": it ran nothing with interrupts on" : "");
+}
+
 /* Ends the blocked call of every worker not done (ERR_CANCELED); notes a worker that is dead. */
 static void unstick(void)
 {
-	static uint64_t last, same;
+	static uint64_t last, same, ticks_at_progress[CPUS_MAX];
 
 	unsticks++;
 	for (unsigned i = 0; i < n_workers; i++) {
@@ -314,9 +339,12 @@ static void unstick(void)
 	}
 	same = calls_made() == last ? same + 1 : 0;
 	last = calls_made();
+	if (!same)
+		ticks_read(ticks_at_progress);
 	if (same < STUCK_LIMIT)
 		return;
 	uprintf("# fuzz: the workers made no progress in %u unsticks: giving up\n", STUCK_LIMIT);
+	stall_report(ticks_at_progress);
 	for (unsigned i = 0; i < n_workers; i++) {
 		if (workers[i].done)
 			continue;

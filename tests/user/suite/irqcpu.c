@@ -27,9 +27,13 @@ struct counts {
 
 static int counts_read(struct counts *c)
 {
-	for (unsigned cpu = 0; cpu < 2; cpu++)
-		if (sys_debug_cpu_counts(SLOT_CONSOLE, cpu, &c->irqs[cpu], &c->kicks[cpu]) != OK)
+	for (unsigned cpu = 0; cpu < 2; cpu++) {
+		struct cpu_counts n;
+		if (sys_debug_cpu_counts(SLOT_CONSOLE, cpu, &n) != OK)
 			return 0;
+		c->irqs[cpu] = n.irqs;
+		c->kicks[cpu] = n.kicks;
+	}
 	return 1;
 }
 

@@ -362,8 +362,42 @@ static enum result fpu_state_moves_with_its_thread(void)
 	return PASS;
 }
 
+#define TICK_CPUS 16
+
+/*
+ * Every CPU that runs threads takes its timer's ticks, every 10 ms, busy
+ * or idle: over 100 ms, at least 5 each (SYS_DEBUG_CPU_COUNTS).  A CPU that
+ * takes none runs no kernel code with interrupts on: the kernel stuck
+ * there, or an emulator that no longer runs it (the fuzzer says which CPUs
+ * took none when its workers stall).
+ */
+static enum result every_cpu_takes_its_ticks(void)
+{
+	struct cpu_counts before[TICK_CPUS], after;
+	unsigned n = CPUS_RUNNING();
+
+	if (!tsc_hz())
+		SKIP("no TSC rate in the start information");
+	CHECK(n >= 1 && n <= TICK_CPUS);
+	CHECK_ST(sys_debug_cpu_counts(SLOT_CONSOLE, ~0ULL, &after), ERR_INVALID_ARG);
+	CHECK(after.ticks == 0);
+	for (unsigned cpu = 0; cpu < n; cpu++)
+		CHECK_OK(sys_debug_cpu_counts(SLOT_CONSOLE, cpu, &before[cpu]));
+	CHECK(sleep_until(rdtsc() + tsc_hz() / 10));
+	for (unsigned cpu = 0; cpu < n; cpu++) {
+		CHECK_OK(sys_debug_cpu_counts(SLOT_CONSOLE, cpu, &after));
+		if (after.ticks - before[cpu].ticks < 5) {
+			uprintf("# cpu %u took %lu ticks in 100 ms\n", cpu,
+				after.ticks - before[cpu].ticks);
+			return FAIL;
+		}
+	}
+	return PASS;
+}
+
 static const struct test_case cases[] = {
 	{ "set_cpu_checks_its_arguments", set_cpu_checks_its_arguments },
+	{ "every_cpu_takes_its_ticks", every_cpu_takes_its_ticks },
 	{ "threads_run_on_the_cpu_they_are_given", threads_run_on_the_cpu_they_are_given },
 	{ "two_cpus_run_threads_at_once", two_cpus_run_threads_at_once },
 	{ "calls_cross_cpus", calls_cross_cpus },
