@@ -131,7 +131,9 @@ static void timer_interrupt(struct trap_frame *f)
 {
 	(void)f;
 	uint64_t now = rdtsc();
+	bool tick_on_time = false;
 	if (now >= tick_due) {
+		tick_on_time = now - tick_due < tick_tsc / 2;
 		timer_ticks++;
 		percpu->ticks++;
 		sched_tick();
@@ -155,6 +157,18 @@ static void timer_interrupt(struct trap_frame *f)
 		budget_expire(now);
 	timer_program(now);
 	lapic_eoi();
+	/*
+	 * For QEMU 7.2 with -icount (docs/smp.md, "QEMU's turns"): its one
+	 * thread runs the CPUs in turns, each turn until the next timer
+	 * deadline, and a CPU that runs to that deadline (a spinning thread
+	 * or guest) leaves the CPUs after it no time at all, turn after
+	 * turn.  A PAUSE ends the turn there.  Only a tick on time does it:
+	 * a late one is a CPU that waited for its turn, and giving it up at
+	 * once would leave that CPU nothing but its ticks.  On hardware it
+	 * is a pause of a few cycles a tick.
+	 */
+	if (tick_on_time)
+		cpu_relax();
 }
 
 /*
