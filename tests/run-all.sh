@@ -6,9 +6,7 @@
 # case and, last, "N passed, N failed, N skipped"; exits 1 if any failed.
 # The user suite also runs on Bochs's AMD CPU: its isolation cases drive SVM; so does the
 # partfault suite (partitions whose VMMs crash).  Every boot suite runs with two
-# CPUs or more (tests/boot/SUITE.EMU.cpus; docs/testing.md, "Processors"), but
-# for two under QEMU, whose -icount runs the CPUs in turns: vm (its timer guests
-# measure too finely for that) and budget (its guests measure their CPU share);
+# CPUs or more (tests/boot/SUITE.EMU.cpus; docs/testing.md, "Processors");
 # vmsmp is the VM suite with the VMM on CPU 1 and its guests on CPU 0, under Bochs.
 # Every kernel prints its big kernel lock's longest hold at the end (docs/smp.md).
 # The budget suite runs in QEMU (SVM) and Bochs (VMX) only: Bochs 2.7 never
@@ -137,19 +135,19 @@ names="boot smp fuzz kbd kbdconsole user svm-user serial console drivers diskreg
 	# run made 100 of its 334 rounds in 600 s.
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-fuzz.iso" fuzz "$logs" 600 --no-skip
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-fuzz.iso" fuzz4 "$logs" 1500 --no-skip
-	# One CPU here (no vm.qemu.cpus): with two, spin_timers failed in 2 of 2
-	# runs (failure 6: under 3/4 of its APIC timer's intervals within 10%),
-	# its spin sharing QEMU's one thread with CPU 1; Bochs runs it with two.
+	# Two CPUs (vm.qemu.cpus): spin_timers failed with two (under 3/4 of its
+	# APIC timer's intervals within 10%) until the kernel ended a CPU's turn
+	# at each tick on time (docs/smp.md, "QEMU's turns"); since, 3 of 3 passed.
 	QEMU_EXTRA="-icount shift=7" "$suite" qemu "$build/test-vm.iso" vm "$logs" 120 --no-skip
 	# CPU budgets: each partition's guest measures its share of the CPU (tests/budget/).
-	# One CPU here (no budget.qemu.cpus), and shift=6: at shift=7 (7.8
-	# million instructions a second) the kernel's work at each switch,
-	# charged to the partition but not seen by its guest, took share_a to
-	# 190 permille, the bound of its 5%, and to 189 with a change of the
-	# ticks' phase; at shift=6 it measures 199 (docs/partitions.md).  With
-	# two CPUs it measured 189 in each of 3 runs at shift=7 (not traced
-	# further: QEMU's turns on CPU 1 are the likely gaps); Bochs with two
-	# measures 198.
+	# Two CPUs (budget.qemu.cpus), and shift=6: at shift=7 (7.8 million
+	# instructions a second) the kernel's work at each switch, charged to
+	# the partition but not seen by its guest, took share_a to 190 permille,
+	# the bound of its 5%, and to 189 with a change of the ticks' phase; at
+	# shift=6 it measures 199 with one CPU (docs/partitions.md).  With two at
+	# shift=7 it measured 189 before the kernel ended a CPU's turn at each
+	# tick on time (docs/smp.md, "QEMU's turns"); with two at shift=6, since,
+	# 197.  Bochs with two measures 198.
 	QEMU_EXTRA="-icount shift=6" "$suite" qemu "$build/test-budget.iso" budget "$logs" 120 --no-skip
 	# Faults stay inside a partition (tests/partfault/): its VMMs crash on
 	# a timer, its guests tick on one, and its checks count their lines.
