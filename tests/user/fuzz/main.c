@@ -211,9 +211,9 @@ static void start_victims(struct rng *r, const struct made *m)
 	if (sys_map(f, TASK_SELF, SETUP_VADDR, RIGHT_R | RIGHT_W) == OK) {
 		/*
 		 * Once, at round 251 of a QEMU run, this fill faulted on the
-		 * frame's second page after writing part of it (docs/testing.md,
-		 * "What the fuzzer does"): the frame is checked first, so that a
-		 * next time says whether it was the frame or the mapping.
+		 * frame's second page after writing part of it: a worker that
+		 * ran late had unmapped it (worker.c; docs/testing.md, "What the
+		 * fuzzer does").  The frame is checked first all the same.
 		 */
 		if (sys_cap_info(f, &info) != OK || info.type != OBJ_FRAME || info.size != 2) {
 			uprintf("# fuzz: the victims' code frame is type %lu, %lu pages, not a frame of 2\n",

@@ -140,7 +140,21 @@ void worker_main(uint64_t id)
 	struct worker *w = &workers[id];
 
 	for (;;) {
-		sys_wait(SLOT_WGO(id), NULL);
+		/*
+		 * Only the supervisor's signal starts a round.  An unstick that
+		 * read `done` just before this worker set it ends this wait too
+		 * (ERR_CANCELED): going on then ran a round's calls while the
+		 * supervisor made the next pool, and once one of them unmapped
+		 * the frame the supervisor was filling (docs/testing.md).
+		 */
+		uint64_t st;
+		while ((st = sys_wait(SLOT_WGO(id), NULL)) == ERR_CANCELED)
+			;
+		if (st != OK) {
+			uprintf("# fuzz: worker %lu: the wait for its round failed: %s\n", id,
+				status_name(st));
+			sys_thread_suspend(SLOT_WORKER(id));
+		}
 		uint64_t full_check_at = w->quota ? below(&w->rng, w->quota) : 0;
 		for (uint64_t n = 0; n < w->quota; n++) {
 			one(w);
