@@ -177,7 +177,7 @@ void console_reader_waited(uint32_t thread)
 	machine_exit(exit_status);
 }
 
-bool console_exit(enum machine_status s, uint32_t caller)
+void console_exit(enum machine_status s, uint32_t caller)
 {
 	if (!taker || !console_reader_holds || caller == reader_id)
 		machine_exit(s);
@@ -186,7 +186,6 @@ bool console_exit(enum machine_status s, uint32_t caller)
 	if (!console_exit_pending)
 		exit_ticks_left = HANDBACK_TICKS;
 	console_exit_pending = true;
-	return false;
 }
 
 void console_exit_tick(void)

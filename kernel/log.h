@@ -39,12 +39,12 @@ void console_forget(struct notification *n);
 /*
  * A test's exit (SYS_DEBUG_EXIT) with status s, asked by thread `caller`
  * (ids, as in log lines).  It ends the machine at once unless the driver's
- * reading thread still holds bytes it read: then it returns false, the
- * caller stops, and the machine ends at that thread's next wait
+ * reading thread still holds bytes it read: then it returns, the caller
+ * stops, and the machine ends at that thread's next wait
  * (console_reader_waits, from the wait syscalls), when the driver's
  * notification goes, or after a few ticks (console_tick).
  */
-bool console_exit(enum machine_status s, uint32_t caller);
+void console_exit(enum machine_status s, uint32_t caller);
 extern bool console_reader_holds, console_exit_pending;
 void console_reader_waited(uint32_t thread);
 void console_exit_tick(void);
