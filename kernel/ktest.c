@@ -187,11 +187,16 @@ static enum ktest_result probe_stays_quiet_without_fault(void)
  * syscall_entry's SWAPGS, here made with a SWAPGS of our own) runs on
  * this CPU's struct cpu, and leaves GS as it found it (entry.S,
  * trap_paranoid).  The NMI comes from this CPU's own local APIC.
+ * Interrupts stay off across the window, as SFMASK keeps them off after
+ * SYSCALL: a tick in it would take the task's GS for the kernel's (it
+ * did once, in a CI run under QEMU, before the CLI).
  */
 static enum ktest_result nmi_in_the_swapgs_window_keeps_both_gs(void)
 {
 	const uint64_t task_gs = 0x1000, kernel_gs = rdmsr(MSR_KERNEL_GS_BASE);
 	volatile uint32_t *icr = lapic_aim_ipi_at_self();
+	bool interrupts_were_on = read_rflags() & RFLAGS_IF;
+	irq_disable();
 	wrmsr(MSR_KERNEL_GS_BASE, task_gs);
 	trap_probe.vector = NO_FAULT;
 	trap_probe.gs_base = 0;
@@ -206,6 +211,8 @@ static enum ktest_result nmi_in_the_swapgs_window_keeps_both_gs(void)
 	trap_probe.resume = 0;
 	uint64_t gs = rdmsr(MSR_GS_BASE), kgs = rdmsr(MSR_KERNEL_GS_BASE);
 	wrmsr(MSR_KERNEL_GS_BASE, kernel_gs);
+	if (interrupts_were_on)
+		irq_enable();
 	CHECK(trap_probe.vector == 2);
 	CHECK(trap_probe.gs_base == (uint64_t)this_cpu());
 	CHECK(gs == (uint64_t)this_cpu() && kgs == task_gs);
