@@ -263,10 +263,10 @@ static enum ktest_result lapic_timer_calibrated(void)
 static enum ktest_result timer_interrupts_tick(void)
 {
 	CHECK(read_rflags() & RFLAGS_IF);
-	uint64_t start = timer_ticks, t0 = rdtsc(), limit = 2 * tsc_rate + 1;
-	while (timer_ticks < start + 3 && rdtsc() - t0 < limit)
+	uint64_t start = percpu->ticks, t0 = rdtsc(), limit = 2 * tsc_rate + 1;
+	while (percpu->ticks < start + 3 && rdtsc() - t0 < limit)
 		halt();
-	CHECK(timer_ticks >= start + 3);
+	CHECK(percpu->ticks >= start + 3);
 	return KT_PASS;
 }
 

@@ -116,10 +116,10 @@ static enum ktest_result aps_stay_parked(void)
 {
 	if (cpus_online < 2)
 		SKIP("no AP online");
-	uint64_t start = timer_ticks, t0 = rdtsc(), limit = 2 * tsc_rate + 1;
-	while (timer_ticks < start + 3 && rdtsc() - t0 < limit)
+	uint64_t start = percpu->ticks, t0 = rdtsc(), limit = 2 * tsc_rate + 1;
+	while (percpu->ticks < start + 3 && rdtsc() - t0 < limit)
 		halt();
-	CHECK(timer_ticks >= start + 3);
+	CHECK(percpu->ticks >= start + 3);
 	for (unsigned i = 1; i < n_cpus; i++)
 		if (cpus[i].state == CPU_ONLINE)
 			CHECK(cpus[i].wakeups == 0);

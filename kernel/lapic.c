@@ -49,7 +49,6 @@
 
 #define CPUID1_ECX_TSC_DEADLINE (1U << 24)
 
-volatile uint64_t timer_ticks;
 uint64_t lapic_timer_rate, tsc_rate;
 static uint64_t tick_tsc;      /* TSC counts between two ticks */
 /* Each CPU's one-shot and tick are its own (struct cpu): every CPU ticks for its own threads. */
@@ -134,7 +133,6 @@ static void timer_interrupt(struct trap_frame *f)
 	bool tick_on_time = false;
 	if (now >= tick_due) {
 		tick_on_time = now - tick_due < tick_tsc / 2;
-		timer_ticks++;
 		percpu->ticks++;
 		sched_tick();
 		console_tick(); /* a test's exit waiting for the console's driver */

@@ -7,7 +7,6 @@
 
 #define TIMER_HZ 100
 
-extern volatile uint64_t timer_ticks;
 extern uint64_t lapic_timer_rate; /* timer counts per second at divide-by-16 */
 extern uint64_t tsc_rate;         /* TSC counts per second */
 
