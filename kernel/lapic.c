@@ -271,6 +271,12 @@ void lapic_send_ipi(uint32_t dest, unsigned vector)
 	lapic_write(LAPIC_ICR_LOW, vector); /* fixed delivery, physical destination */
 }
 
+void lapic_send_nmi(uint32_t dest)
+{
+	lapic_write(LAPIC_ICR_HIGH, dest << 24);
+	lapic_write(LAPIC_ICR_LOW, LAPIC_ICR_NMI);
+}
+
 bool lapic_send_init(uint32_t dest)
 {
 	return send_ipi(dest, ICR_INIT | ICR_ASSERT);

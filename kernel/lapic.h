@@ -44,5 +44,7 @@ void lapic_ap_init(void);
 void lapic_timer_start(void);
 /* Sends the fixed interrupt `vector` to the xAPIC ID dest (IPIs of bkl.h; not waiting for it). */
 void lapic_send_ipi(uint32_t dest, unsigned vector);
+/* Sends an NMI to the xAPIC ID dest (a panic's stop, smp.h; not waiting for it). */
+void lapic_send_nmi(uint32_t dest);
 
 #endif

@@ -4,6 +4,7 @@
 #include "fmt.h"
 #include "log.h"
 #include "panic.h"
+#include "smp.h"
 #include "x86.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4   /* isa-debug-exit, as our QEMU command line sets it */
@@ -24,15 +25,35 @@ void machine_exit(enum machine_status s)
 		halt();
 }
 
+/*
+ * The other CPUs stop first (smp.h).  exception_report has stopped them
+ * already when it calls panic: the second call asks none and keeps the
+ * first's figures.  Only the CPU that stopped the others gets past it.
+ */
+static unsigned others_asked, others_halted;
+
+void panic_stop_others(void)
+{
+	irq_disable();
+	unsigned asked, halted = cpus_stop_others(&asked);
+	if (asked) {
+		others_asked = asked;
+		others_halted = halted;
+	}
+}
+
 void panic(const char *fmt, ...)
 {
 	char msg[160];
 	va_list ap;
-	irq_disable();
+	panic_stop_others();
 	console_direct();
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kprintf("kernel panic: %s\nkernel stopped.\n", msg);
+	kprintf("kernel panic: %s\n", msg);
+	if (others_asked)
+		kprintf("other CPUs halted: %u of %u\n", others_halted, others_asked);
+	kprintf("kernel stopped.\n");
 	machine_exit(EXIT_PANIC);
 }

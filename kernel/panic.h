@@ -6,5 +6,7 @@ enum machine_status { EXIT_TESTS_PASSED = 0, EXIT_TESTS_FAILED = 1, EXIT_PANIC =
 
 void __attribute__((noreturn)) machine_exit(enum machine_status s);
 void __attribute__((noreturn, format(printf, 1, 2))) panic(const char *fmt, ...);
+/* A panic's first step, which exception_report takes before its report: interrupts off, the other CPUs halted. */
+void panic_stop_others(void);
 
 #endif

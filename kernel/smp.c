@@ -268,6 +268,48 @@ void smp_init(void)
 	log_info("smp: %u CPUs, %u online", n_cpus, cpus_online);
 }
 
+#define NO_CPU UINT32_MAX
+static uint32_t stopper = NO_CPU; /* the APIC ID of the CPU that stops the others */
+static unsigned cpus_halted;
+
+bool cpus_stopping(void)
+{
+	return __atomic_load_n(&stopper, __ATOMIC_ACQUIRE) != NO_CPU;
+}
+
+void cpu_stop_here(void)
+{
+	__atomic_fetch_add(&cpus_halted, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		irq_disable();
+		halt(); /* an NMI's handler never returns from here, so no other NMI comes in */
+	}
+}
+
+unsigned cpus_stop_others(unsigned *asked)
+{
+	*asked = 0;
+	if (cpus_online < 2)
+		return 0;
+	uint32_t me = lapic_id(), none = NO_CPU;
+	if (!__atomic_compare_exchange_n(&stopper, &none, me, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		if (none == me)
+			return 0; /* a fault in this CPU's own report */
+		cpu_stop_here(); /* another CPU's panic: its report alone goes out */
+	}
+	for (unsigned i = 0; i < n_cpus; i++)
+		if (cpus[i].state == CPU_ONLINE && cpus[i].apic_id != me) {
+			lapic_send_nmi(cpus[i].apic_id);
+			(*asked)++;
+		}
+	/* 10 ms: an NMI is taken at the next instruction boundary, or when QEMU next gives that CPU a turn */
+	uint64_t t0 = rdtsc();
+	while (__atomic_load_n(&cpus_halted, __ATOMIC_ACQUIRE) < *asked && rdtsc() - t0 < tsc_rate / 100)
+		cpu_relax();
+	return __atomic_load_n(&cpus_halted, __ATOMIC_ACQUIRE);
+}
+
 void cpu_set_self(struct cpu *c)
 {
 	c->self = c;

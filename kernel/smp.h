@@ -45,6 +45,20 @@ struct ap_boot {
 extern bool smp_aps_schedule;
 void smp_init(void);
 
+/*
+ * A panic's first step (panic.c): every other online CPU gets an NMI,
+ * which IF=0, a held lock and a running guest all let through, and halts
+ * in its handler, so that nothing else runs or writes while the report
+ * goes out.  Uses no per-CPU pointer (the panic may come from a bad GS).
+ * The first CPU to call it returns how many CPUs halted, and the number
+ * asked in `asked`; a second CPU calling it halts too; the same CPU again
+ * (a fault in its report) returns 0 at once.
+ */
+unsigned cpus_stop_others(unsigned *asked);
+/* True once a panic stops the CPUs: an NMI, or a guest's exit, then ends in cpu_stop_here. */
+bool cpus_stopping(void);
+void __attribute__((noreturn)) cpu_stop_here(void);
+
 /* True if CPU `cpu` (a number from a task: any value) runs threads, so takes their work. */
 static inline bool cpu_runs_threads(uint64_t cpu)
 {

@@ -18,6 +18,7 @@
 #include "lapic.h"
 #include "log.h"
 #include "panic.h"
+#include "smp.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -115,6 +116,7 @@ static const char *const exception_names[32] = {
 static void __attribute__((noreturn)) exception_report(struct trap_frame *f)
 {
 	const char *name = exception_names[f->vector];
+	panic_stop_others();
 	console_direct();
 	kprintf("\n!!! kernel exception %lu (%s), error code 0x%lx\n", f->vector,
 		name ? name : "reserved", f->error);
@@ -159,6 +161,8 @@ void trap_deliver_interrupt(unsigned vector)
  */
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector == EXC_NMI && cpus_stopping())
+		cpu_stop_here(); /* another CPU panics (smp.h) */
 	if (f->vector >= 32) {
 		bool took = f->vector < VEC_IPI_FIRST &&
 			    bkl_lock_unless_held(BKL_REASON_KERNEL + f->vector);
@@ -222,6 +226,8 @@ void trap_from_user(struct trap_frame *f)
 	if (f != regs)
 		*regs = *f;
 	unsigned vector = regs->vector; /* regs may belong to nobody after the wait */
+	if (vector == EXC_NMI && cpus_stopping())
+		cpu_stop_here(); /* before the lock, which the panicking CPU may hold */
 	if (vector == VEC_IPI_CALL && cross_call_leaves_current())
 		enter_user(regs);
 	if (!kernel_enter(BKL_REASON_TRAP + vector)) {

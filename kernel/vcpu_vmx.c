@@ -776,6 +776,8 @@ void vmx_exit(void)
 	 * Up to here only this CPU's state and the running vCPU's own, which
 	 * no other CPU touches while it runs.  Now the big kernel lock.
 	 */
+	if (__builtin_expect(cpus_stopping(), 0))
+		cpu_stop_here(); /* a panic's NMI made the exit (smp.h): not the guest's business */
 	uint32_t intr = reason == VMEXIT_EXTERNAL_INTERRUPT ? vmread(EXIT_INTR_INFO) & 0xff : 0;
 	if (!kernel_enter(BKL_REASON_EXIT)) { /* another CPU took the vCPU (bkl.h) */
 		if (intr)
@@ -822,7 +824,7 @@ void vmx_exit(void)
 		kernel_cpuid(&t->regs);
 		resume_current();
 	} else if (reason == VMEXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
-		log_warn("vmx: NMI during a guest"); /* the host has no NMI sources of its own */
+		log_warn("vmx: NMI during a guest"); /* the host's own, a panic's, stopped it before the lock */
 	} else if (reason == VMEXIT_EXCEPTION && reflect_exception(v)) {
 		resume_current(); /* back to the guest */
 	} else {
