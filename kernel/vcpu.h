@@ -275,6 +275,17 @@ static inline uint64_t vcpu_slice_left(const struct thread *t)
 	int64_t left = end - rdtsc();
 	return left > 0 ? (uint64_t)left : 1;
 }
+/*
+ * Kept exits: an exit the kernel answers itself and enters the guest again
+ * (a reflected #DB or #AC, SVM's #UD and #DF) opens an interrupt window
+ * first (irq_window).  The host's pending interrupts would otherwise wait
+ * for the guest's next instruction boundary, which a guest whose every
+ * delivery raises the exception again never reaches (the CVE-2015-5307
+ * and CVE-2015-8104 class): the slice still ends at an exit
+ * (vcpu_slice_exit), but the tick, timed waits and budgets that only the
+ * timer's interrupt runs would stop on that CPU.  The emulators take
+ * interrupts between such deliveries, so only hardware shows it.
+ */
 static inline void vcpu_slice_exit(struct thread *t)
 {
 	if (rdtsc() >= t->slice_end)

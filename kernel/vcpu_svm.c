@@ -1267,8 +1267,10 @@ void svm_exit(void)
 		resume_current();
 	} else if (code != SVM_EXIT_NMI) {
 		uint32_t reason = translate(v, code, shadow_stepped);
-		if (reason == EXIT_KEPT)
+		if (reason == EXIT_KEPT) {
+			irq_window(); /* the host's interrupts first (vcpu.h, "kept exits") */
 			resume_current(); /* the kernel dealt with it */
+		}
 		if (__builtin_expect(!v->xcr0_news, 1)) /* news of XCR0 go the general way */
 			fastpath_vmexit(t, reason, svm_read_groups); /* returns if the general path must */
 		vcpu_exit(t, reason);

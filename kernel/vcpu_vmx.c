@@ -826,6 +826,7 @@ void vmx_exit(void)
 	} else if (reason == VMEXIT_EXCEPTION && ((vmread(EXIT_INTR_INFO) >> 8) & 7) == 2) {
 		log_warn("vmx: NMI during a guest"); /* the host's own, a panic's, stopped it before the lock */
 	} else if (reason == VMEXIT_EXCEPTION && reflect_exception(v)) {
+		irq_window(); /* the host's interrupts first (vcpu.h, "kept exits") */
 		resume_current(); /* back to the guest */
 	} else {
 		fastpath_vmexit(t, reason, vmx_read_groups); /* returns if the general path must do it */
