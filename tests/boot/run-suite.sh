@@ -79,20 +79,31 @@ if [ -f "$here/$suite.keys" ]; then
 	keys=$!
 fi
 # Where every CPU of a QEMU run was when the timeout killed it: its monitor's
-# registers into the emulator's log, and each CPU's RIP on a comment line
-# (a hang then names where it is, in the CI's log too).
+# registers and local APICs into the emulator's log, and on comment lines
+# each CPU's RIP (EIP: in a 16- or 32-bit guest) and its APIC's timer count,
+# ISR, IRR and PPR (a hang then names where it is, in the CI's log too).
 qemu_where() {
+	local n=${EMU_CPUS:-1} ask="info registers -a\n" c
+	for c in $(seq 0 $((n - 1))); do ask="${ask}cpu $c\ninfo lapic\n"; done
 	bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit
-		printf "info registers -a\n" >&3; sleep 2; timeout 3 cat <&3' _ "$1" >"$emulog.cpus" 2>&1
+		printf "$2" >&3; sleep 3; timeout 3 cat <&3' _ "$1" "$ask" >"$emulog.cpus" 2>&1
 	cat "$emulog.cpus" >>"$emulog"
 	elf=$(dirname "$iso")/kernel.elf
-	tr -d '\r' <"$emulog.cpus" | grep -oE '(^CPU#[0-9]+|RIP=[0-9a-f]+)' | while read -r w; do
+	tr -d '\r' <"$emulog.cpus" | grep -oE '(^CPU#[0-9]+|[RE]IP=[0-9a-f]+|HLT=[01])' | while read -r w; do
 		case $w in
 		RIP=ffffffff*) # the kernel's: named from the ISO's kernel.elf
 			printf '%s (%s) ' "$w" "$(addr2line -f -e "$elf" "${w#RIP=}" 2>/dev/null | head -1)" ;;
+		EIP=*) printf '%s (a 16/32-bit guest) ' "$w" ;;
 		*) printf '%s ' "$w" ;;
 		esac
 	done | sed "s/^/# $emu:$suite: at the timeout: /; s/ *\$/\n/"
+	tr -d '\r' <"$emulog.cpus" | awk -v tag="# $emu:$suite: at the timeout:" '
+		/dumping local APIC state for CPU/ { cpu = $NF }
+		/^Timer/ { timer = $0; sub(/.*current_count = /, "", timer) }
+		/^ISR/ { isr = $0; sub(/^ISR[ \t]*/, "", isr) }
+		/^IRR/ { irr = $0; sub(/^IRR[ \t]*/, "", irr) }
+		/PPR/ { ppr = $0; sub(/.*PPR /, "", ppr)
+			printf "%s APIC of CPU %s: timer count %s, ISR %s, IRR %s, PPR %s\n", tag, cpu, timer, isr, irr, ppr }'
 	rm -f "$emulog.cpus"
 }
 if [ "$emu" = qemu ] && [ -z "$keys" ] && [ -z "${STOP_AT:-}" ]; then
