@@ -268,13 +268,7 @@ volatile uint32_t *lapic_aim_ipi_at_self(void)
 void lapic_send_ipi(uint32_t dest, unsigned vector)
 {
 	lapic_write(LAPIC_ICR_HIGH, dest << 24);
-	lapic_write(LAPIC_ICR_LOW, vector); /* fixed delivery, physical destination */
-}
-
-void lapic_send_nmi(uint32_t dest)
-{
-	lapic_write(LAPIC_ICR_HIGH, dest << 24);
-	lapic_write(LAPIC_ICR_LOW, LAPIC_ICR_NMI);
+	lapic_write(LAPIC_ICR_LOW, vector); /* physical destination; fixed delivery unless `vector` says NMI */
 }
 
 bool lapic_send_init(uint32_t dest)

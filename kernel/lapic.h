@@ -42,9 +42,11 @@ volatile uint32_t *lapic_aim_ipi_at_self(void);
 void lapic_ap_init(void);
 /* This CPU's timer (an AP's too, once it runs threads): one-shot, its first tick a tick from now. */
 void lapic_timer_start(void);
-/* Sends the fixed interrupt `vector` to the xAPIC ID dest (IPIs of bkl.h; not waiting for it). */
+/*
+ * Sends the fixed interrupt `vector` to the xAPIC ID dest (IPIs of bkl.h),
+ * or an NMI for `vector` LAPIC_ICR_NMI (a panic's stop, smp.h); not
+ * waiting for it.
+ */
 void lapic_send_ipi(uint32_t dest, unsigned vector);
-/* Sends an NMI to the xAPIC ID dest (a panic's stop, smp.h; not waiting for it). */
-void lapic_send_nmi(uint32_t dest);
 
 #endif

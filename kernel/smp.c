@@ -300,7 +300,7 @@ unsigned cpus_stop_others(unsigned *asked)
 	}
 	for (unsigned i = 0; i < n_cpus; i++)
 		if (cpus[i].state == CPU_ONLINE && cpus[i].apic_id != me) {
-			lapic_send_nmi(cpus[i].apic_id);
+			lapic_send_ipi(cpus[i].apic_id, LAPIC_ICR_NMI);
 			(*asked)++;
 		}
 	/* 10 ms: an NMI is taken at the next instruction boundary, or when QEMU next gives that CPU a turn */

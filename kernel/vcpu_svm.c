@@ -1261,7 +1261,7 @@ void svm_exit(void)
 		return_to_user(); /* another CPU took the vCPU (bkl.h) */
 	vcpu_slice_exit(t);
 	if (code == SVM_EXIT_INTR) {
-		asm volatile("sti; nop; cli" ::: "memory"); /* take it through the IDT */
+		irq_window(); /* take it through the IDT */
 	} else if (code == SVM_EXIT_CPUID && vcpu_kernel_cpuid(v)) {
 		kernel_cpuid(v);
 		resume_current();
